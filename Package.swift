@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-aicoco",
+    products: [
+        .library(name: "AiCOCO", targets: ["AiCOCO"]),
+        .executable(name: "aicoco", targets: ["aicoco"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYajl",
+            pkgConfig: "yajl",
+            providers: [.apt(["libyajl-dev"])]
+        ),
+        .target(
+            name: "AiCOCO",
+            dependencies: ["CYajl"]
+        ),
+        .executableTarget(
+            name: "aicoco",
+            dependencies: [
+                "AiCOCO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "AiCOCOTests",
+            dependencies: ["AiCOCO"]
+        ),
+    ]
+)

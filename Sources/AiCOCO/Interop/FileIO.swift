@@ -1,0 +1,138 @@
+// File descriptors through the C library: the only file I/O of the library.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file or a file descriptor in chunks with `read(2)`.
+final class FileInput {
+    let descriptor: Int32
+    private let ownsDescriptor: Bool
+    let name: String
+
+    /// Opens `path` for reading.
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw AiCOCOError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+        ownsDescriptor = true
+        name = path
+    }
+
+    /// Reads from an open descriptor (e.g. standard input); it is not closed.
+    init(descriptor: Int32, name: String) {
+        self.descriptor = descriptor
+        ownsDescriptor = false
+        self.name = name
+    }
+
+    deinit {
+        if ownsDescriptor { close(descriptor) }
+    }
+
+    /// Size of the file when it is a regular file (not a pipe).
+    var regularFileSize: Int? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 at the end of the input.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Moves back to the start (for a second pass over a regular file).
+    func rewind() throws {
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw AiCOCOError.io("cannot seek in \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Writes bytes to a file descriptor with `write(2)`, through a buffer.
+public final class FileOutput {
+    public let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: [UInt8] = []
+    private let capacity: Int
+
+    /// Writes to an open descriptor (e.g. standard output); it is not closed.
+    public init(descriptor: Int32, capacity: Int = 1 << 16) {
+        self.descriptor = descriptor
+        ownsDescriptor = false
+        self.capacity = capacity
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Creates (or truncates) `path` for writing.
+    public init(path: String, capacity: Int = 1 << 16) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw AiCOCOError.io("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+        ownsDescriptor = true
+        self.capacity = capacity
+        buffer.reserveCapacity(capacity)
+    }
+
+    deinit {
+        try? flush()
+        if ownsDescriptor { close(descriptor) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > capacity { try flush() }
+        if bytes.count >= capacity {
+            try writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func flush() throws {
+        guard !buffer.isEmpty else { return }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        try buffer.withUnsafeBytes { try writeAll($0) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw OutputClosed() }
+                throw AiCOCOError.io("cannot write: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+}
+
+/// The reader of our output went away (a closed pipe, as with `| head`).
+public struct OutputClosed: Error, Sendable {}
+
+extension AiCOCOError {
+    static func io(_ message: String) -> AiCOCOError {
+        AiCOCOError(kind: .io, message: message, path: "$", location: SourceLocation(offset: 0, line: 1, column: 1))
+    }
+}

@@ -1,0 +1,104 @@
+// The one place where yajl's parser is touched. Everything here is C interop; everything
+// outside speaks to `YajlLexer` and the `ParserEngine` callbacks with typed Swift.
+import CYajl
+
+/// What one call into yajl ended with.
+enum YajlOutcome {
+    case ok
+    /// A callback returned "stop": the engine holds the reason.
+    case stoppedByEngine
+    /// yajl found the text is not JSON: its message, and the offset in the fed chunk
+    /// just past what it had consumed.
+    case syntaxError(message: String, consumed: Int)
+}
+
+/// A yajl parse handle whose callbacks go straight to one `ParserEngine`.
+/// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage.
+final class YajlLexer {
+    private let handle: yajl_handle
+
+    /// Binds a new yajl handle to `engine`. The engine must outlive the lexer (it owns it).
+    init(engine: ParserEngine) {
+        let context = Unmanaged.passUnretained(engine).toOpaque()
+        // yajl keeps the pointer to the callback table: it must live as long as the process.
+        handle = yajl_alloc(yajlCallbackTable, nil, context)!
+    }
+
+    deinit {
+        yajl_free(handle)
+    }
+
+    /// Offset, within the chunk being fed, just past the token yajl handed out last.
+    /// Valid inside a callback and after `parse`.
+    var bytesConsumed: Int { Int(yajl_get_bytes_consumed(handle)) }
+
+    func parse(_ chunk: UnsafeBufferPointer<UInt8>) -> YajlOutcome {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return .ok }
+        return outcome(of: yajl_parse(handle, base, chunk.count), chunk: chunk)
+    }
+
+    /// Tells yajl the input has ended (a number or value cut short is only seen here).
+    func complete() -> YajlOutcome {
+        outcome(of: yajl_complete_parse(handle), chunk: UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    private func outcome(of status: yajl_status, chunk: UnsafeBufferPointer<UInt8>) -> YajlOutcome {
+        switch status {
+        case yajl_status_ok:
+            return .ok
+        case yajl_status_client_canceled:
+            return .stoppedByEngine
+        default:
+            var message = "invalid JSON"
+            if let text = yajl_get_error(handle, 0, chunk.baseAddress, chunk.count) {
+                message = String(cString: text)
+                yajl_free_error(handle, text)
+            }
+            return .syntaxError(message: Self.tidy(message), consumed: bytesConsumed)
+        }
+    }
+
+    /// yajl says e.g. "parse error: after array element, I expect ',' or ']'\n".
+    private static func tidy(_ message: String) -> String {
+        var text = Substring(message)
+        while let last = text.last, last == "\n" || last == " " || last == "." { text.removeLast() }
+        return String(text)
+    }
+}
+
+@inline(__always)
+private func engine(_ context: UnsafeMutableRawPointer?) -> ParserEngine {
+    Unmanaged<ParserEngine>.fromOpaque(context!).takeUnretainedValue()
+}
+
+@inline(__always)
+private func flag(_ keepGoing: Bool) -> Int32 { keepGoing ? 1 : 0 }
+
+/// The callback table, allocated once and never freed (yajl keeps a pointer to it).
+nonisolated(unsafe) private let yajlCallbackTable: UnsafeMutablePointer<yajl_callbacks> = {
+    let table = UnsafeMutablePointer<yajl_callbacks>.allocate(capacity: 1)
+    table.initialize(to: yajlCallbacks)
+    return table
+}()
+
+private let yajlCallbacks = yajl_callbacks(
+    yajl_null: { context in flag(engine(context).onNull()) },
+    yajl_boolean: { context, value in flag(engine(context).onBool(value != 0)) },
+    yajl_integer: nil,
+    yajl_double: nil,
+    yajl_number: { context, text, length in
+        text!.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+            flag(engine(context).onNumber(UnsafeBufferPointer(start: bytes, count: length)))
+        }
+    },
+    yajl_string: { context, text, length in
+        flag(engine(context).onString(UnsafeBufferPointer(start: text, count: length)))
+    },
+    yajl_start_map: { context in flag(engine(context).onStartObject()) },
+    yajl_map_key: { context, text, length in
+        flag(engine(context).onKey(UnsafeBufferPointer(start: text, count: length)))
+    },
+    yajl_end_map: { context in flag(engine(context).onEndObject()) },
+    yajl_start_array: { context in flag(engine(context).onStartArray()) },
+    yajl_end_array: { context in flag(engine(context).onEndArray()) }
+)

@@ -1,0 +1,98 @@
+/// A place in the input: byte offset (0-based), line (1-based) and column (1-based, in bytes).
+public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var offset: Int
+    public var line: Int
+    public var column: Int
+
+    public init(offset: Int, line: Int, column: Int) {
+        self.offset = offset
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(line):\(column) (byte \(offset))" }
+}
+
+/// Why an input is not a usable AiCOCO document, and where.
+public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The family of the problem.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// Not JSON (RFC 8259) at all.
+        case syntax
+        /// JSON, but not what the AiCOCO schema requires (type, required key, enum...).
+        case schema
+        /// An id that points nowhere, or an id used twice in one section.
+        case reference
+        /// A rule of the format the schema leaves out (polygon in x,y pairs, finite numbers, ...).
+        case semantic
+        /// A configured limit was reached (nesting depth, string length, record size...).
+        case limit
+        /// The input could not be read.
+        case io
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// JSON path of the offending value, e.g. `$.annotations[1042].segmentation[0][7]`.
+    public var path: String
+    public var location: SourceLocation
+
+    public init(kind: Kind, message: String, path: String, location: SourceLocation) {
+        self.kind = kind
+        self.message = message
+        self.path = path
+        self.location = location
+    }
+
+    public var description: String {
+        "\(location.line):\(location.column): \(kind.rawValue) error: \(message) (\(path), byte \(location.offset))"
+    }
+}
+
+/// Writes a JSON path member access: `.name` for plain names, `["odd name"]` otherwise.
+func appendPathKey(_ key: String, to path: inout String) {
+    let isPlain = !key.isEmpty && key.utf8.allSatisfy { byte in
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
+            || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F
+    } && !(key.utf8.first! >= 0x30 && key.utf8.first! <= 0x39)
+    if isPlain {
+        path += "."
+        path += key
+    } else {
+        path += "["
+        path += jsonQuoted(key)
+        path += "]"
+    }
+}
+
+/// JSON text helpers for programs that print JSON by hand.
+public enum JSONText {
+    /// `text` as a JSON string literal, with quotes and escapes.
+    public static func quoted(_ text: String) -> String { jsonQuoted(text) }
+
+    /// `value` as a JSON number (`130`, not `130.0`).
+    public static func number(_ value: Double) -> String { formatJSONNumber(value) }
+}
+
+/// `text` as a JSON string literal.
+func jsonQuoted(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    out += "\""
+    return out
+}

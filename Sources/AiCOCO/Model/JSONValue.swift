@@ -1,0 +1,48 @@
+/// A JSON number kept as the text the file wrote, so that nothing is lost
+/// (`12345678901234567890`, `1.50`, `1e-3` stay as they were).
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
+    /// The number's literal text, e.g. `-1.5e3`.
+    public let literal: String
+
+    public init(literal: String) { self.literal = literal }
+
+    public init(_ value: Double) { self.literal = formatJSONNumber(value) }
+
+    /// The number as a `Double` (`nil` if it overflows one).
+    public var doubleValue: Double? {
+        let value = literal.utf8.withContiguousStorageIfAvailable { parseJSONNumber($0) } ?? nil
+        if let value { return value }
+        var copy = literal
+        return copy.withUTF8 { parseJSONNumber($0) }
+    }
+
+    public var description: String { literal }
+}
+
+/// Any JSON value: how fields that the format does not name are kept.
+public indirect enum JSONValue: Sendable, Equatable, Hashable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object([JSONMember])
+}
+
+/// A key and its value inside a JSON object, in file order.
+public struct JSONMember: Sendable, Equatable, Hashable {
+    public var key: String
+    public var value: JSONValue
+
+    public init(_ key: String, _ value: JSONValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension Array where Element == JSONMember {
+    /// The value of the first member named `key`.
+    public subscript(key key: String) -> JSONValue? {
+        first(where: { $0.key == key })?.value
+    }
+}

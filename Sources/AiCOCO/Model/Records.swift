@@ -1,0 +1,241 @@
+/// The six top-level sections of an AiCOCO document, in the order the format lists them.
+public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
+    case images, annotations, categories, regressions, objects, meta
+}
+
+/// A `{"regression_id": ..., "value": ...}` item, as found in images, objects and meta.
+public struct AiRegressionItem: Sendable, Equatable, Hashable {
+    public var regressionID: String
+    public var value: Double
+
+    public init(regressionID: String, value: Double) {
+        self.regressionID = regressionID
+        self.value = value
+    }
+}
+
+/// One entry of `images`.
+public struct AiImage: Sendable, Equatable {
+    public var id: String
+    public var fileName: String
+    /// The image's position in its series (`index`; any JSON number).
+    public var index: Double
+    /// `category_ids`, or `nil` where the file says `null`.
+    public var categoryIDs: [String]?
+    /// `regressions`, or `nil` where the file says `null`.
+    public var regressions: [AiRegressionItem]?
+    /// Every other field, in file order.
+    public var extra: [JSONMember]
+
+    public init(id: String, fileName: String, index: Double, categoryIDs: [String]?,
+                regressions: [AiRegressionItem]?, extra: [JSONMember] = []) {
+        self.id = id
+        self.fileName = fileName
+        self.index = index
+        self.categoryIDs = categoryIDs
+        self.regressions = regressions
+        self.extra = extra
+    }
+}
+
+/// One `[x1, y1, x2, y2]` entry of an annotation's `bbox`.
+public struct BoundingBox: Sendable, Equatable, Hashable {
+    public var x1: Double, y1: Double, x2: Double, y2: Double
+
+    public init(x1: Double, y1: Double, x2: Double, y2: Double) {
+        self.x1 = x1; self.y1 = y1; self.x2 = x2; self.y2 = y2
+    }
+}
+
+/// The polygons of a `segmentation`, stored flat: all coordinates in one buffer and
+/// the end offset of each polygon in another. No object per point or per polygon.
+public struct Polygons: Sendable, Equatable, RandomAccessCollection {
+    /// Every number of every polygon, `x1, y1, x2, y2, ...`, polygon after polygon.
+    public private(set) var coordinates: [Double]
+    /// `ends[i]` is the index in `coordinates` just past polygon `i`.
+    public private(set) var ends: [Int]
+
+    public init() {
+        coordinates = []
+        ends = []
+    }
+
+    /// Builds from flat storage; `ends` must be non-decreasing and end at `coordinates.count`.
+    public init(coordinates: [Double], ends: [Int]) {
+        precondition(ends.last ?? 0 == coordinates.count, "polygon ends must cover the coordinates")
+        self.coordinates = coordinates
+        self.ends = ends
+    }
+
+    /// Builds from one array per polygon (convenient in tests and small programs).
+    public init(_ polygons: [[Double]]) {
+        self.init()
+        for polygon in polygons { append(polygon) }
+    }
+
+    public mutating func append<S: Sequence>(_ polygon: S) where S.Element == Double {
+        coordinates.append(contentsOf: polygon)
+        ends.append(coordinates.count)
+    }
+
+    mutating func appendCoordinates(_ values: UnsafeBufferPointer<Double>) {
+        coordinates.append(contentsOf: values)
+    }
+
+    mutating func closePolygon() {
+        ends.append(coordinates.count)
+    }
+
+    mutating func reserveCapacity(coordinates count: Int) {
+        coordinates.reserveCapacity(count)
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { ends.count }
+
+    /// The numbers of polygon `i`, `x1, y1, ..., xn, yn`.
+    public subscript(i: Int) -> ArraySlice<Double> {
+        coordinates[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
+
+    /// Number of coordinate pairs over all polygons (an odd trailing number is not counted).
+    public var pointCount: Int {
+        var total = 0
+        var start = 0
+        for end in ends {
+            total += (end - start) / 2
+            start = end
+        }
+        return total
+    }
+}
+
+/// One entry of `annotations`.
+public struct AiAnnotation: Sendable, Equatable {
+    public var id: String
+    public var imageID: String
+    public var objectID: String
+    /// `iscrowd`: 1 for an RLE mask, 0 otherwise.
+    public var iscrowd: Int
+    /// `bbox`, or `nil` where the file says `null`.
+    public var bbox: [BoundingBox]?
+    /// `segmentation`, or `nil` where the file says `null`.
+    public var segmentation: Polygons?
+    /// Every other field, in file order.
+    public var extra: [JSONMember]
+
+    public init(id: String, imageID: String, objectID: String, iscrowd: Int,
+                bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
+        self.id = id
+        self.imageID = imageID
+        self.objectID = objectID
+        self.iscrowd = iscrowd
+        self.bbox = bbox
+        self.segmentation = segmentation
+        self.extra = extra
+    }
+}
+
+/// One entry of `categories`.
+public struct AiCategory: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var supercategoryID: String?
+    /// Optional `color`, e.g. `#FFFFFF`.
+    public var color: String?
+    public var extra: [JSONMember]
+
+    public init(id: String, name: String, supercategoryID: String?, color: String? = nil,
+                extra: [JSONMember] = []) {
+        self.id = id
+        self.name = name
+        self.supercategoryID = supercategoryID
+        self.color = color
+        self.extra = extra
+    }
+}
+
+/// One entry of `regressions`.
+public struct AiRegression: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var superregressionID: String?
+    /// Optional `unit`, e.g. `mmHg`.
+    public var unit: String?
+    /// Optional `threshold` when it is a string (as the format shows it); any other
+    /// JSON type is kept in `extra` under the same key.
+    public var threshold: String?
+    public var extra: [JSONMember]
+
+    public init(id: String, name: String, superregressionID: String?, unit: String? = nil,
+                threshold: String? = nil, extra: [JSONMember] = []) {
+        self.id = id
+        self.name = name
+        self.superregressionID = superregressionID
+        self.unit = unit
+        self.threshold = threshold
+        self.extra = extra
+    }
+}
+
+/// One entry of `objects`: an instance label.
+public struct AiObject: Sendable, Equatable {
+    public var id: String
+    public var categoryIDs: [String]?
+    public var regressions: [AiRegressionItem]?
+    /// Optional `confidence`.
+    public var confidence: Double?
+    public var extra: [JSONMember]
+
+    public init(id: String, categoryIDs: [String]?, regressions: [AiRegressionItem]?,
+                confidence: Double? = nil, extra: [JSONMember] = []) {
+        self.id = id
+        self.categoryIDs = categoryIDs
+        self.regressions = regressions
+        self.confidence = confidence
+        self.extra = extra
+    }
+}
+
+/// The kind of task a whole-series label answers (`meta.task_type`).
+public enum AiTaskType: String, Sendable, Equatable, CaseIterable {
+    case binary, multiclass, multilabel
+}
+
+/// The `meta` object: whole-series labels.
+public struct AiMeta: Sendable, Equatable {
+    public var categoryIDs: [String]?
+    public var regressions: [AiRegressionItem]?
+    public var taskType: AiTaskType?
+    public var extra: [JSONMember]
+
+    public init(categoryIDs: [String]?, regressions: [AiRegressionItem]?, taskType: AiTaskType? = nil,
+                extra: [JSONMember] = []) {
+        self.categoryIDs = categoryIDs
+        self.regressions = regressions
+        self.taskType = taskType
+        self.extra = extra
+    }
+}
+
+/// A record of any section, as the record API delivers them.
+public enum AiCOCORecord: Sendable, Equatable {
+    case image(AiImage)
+    case annotation(AiAnnotation)
+    case category(AiCategory)
+    case regression(AiRegression)
+    case object(AiObject)
+    case meta(AiMeta)
+
+    /// The section this record belongs to.
+    public var section: AiCOCOSection {
+        switch self {
+        case .image: .images
+        case .annotation: .annotations
+        case .category: .categories
+        case .regression: .regressions
+        case .object: .objects
+        case .meta: .meta
+        }
+    }
+}

@@ -1,0 +1,1290 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The AiCOCO state machine behind every reader: yajl hands it JSON tokens, it keeps the
+/// place (JSON path, byte offset, line, column), checks types and required keys, builds the
+/// fields of the record being read and hands records and coordinate chunks to its delegate.
+/// It holds one record at a time and a fixed buffer of coordinates.
+final class ParserEngine {
+    enum FrameKind: UInt8 {
+        /// The top-level object.
+        case document
+        /// The array of one section.
+        case section
+        /// A record's object (also `meta`).
+        case record
+        /// A `category_ids` array.
+        case idList
+        /// A `regressions` array of items.
+        case regressionList
+        /// One `{regression_id, value}` item.
+        case regressionItem
+        /// The outer array of `bbox` or `segmentation`.
+        case coordList
+        /// One polygon or box: an array of numbers.
+        case coordEntry
+        /// An array or object inside a field the format does not name.
+        case extra
+        /// A value that was reported as wrong and is being passed over.
+        case skip
+    }
+
+    struct Frame {
+        var kind: FrameKind
+        var section: AiCOCOSection = .images
+        /// Object frames: the field of the current key. List frames: the field they belong to.
+        var field: Field = .none
+        /// Arrays: index of the current element. Skip frames: nesting depth.
+        var count = 0
+        /// Object frames: the current key when the format does not name it.
+        var key: String?
+        var start = SourceLocation(offset: 0, line: 1, column: 1)
+    }
+
+    /// What is known of the record being read.
+    struct RecordScratch {
+        var seen: UInt32 = 0
+        var valid = true
+        var start = SourceLocation(offset: 0, line: 1, column: 1)
+        var cost = 0
+        var id = ""
+        var fileName = ""
+        var name = ""
+        var imageID = ""
+        var objectID = ""
+        var superID: String?
+        var color: String?
+        var unit: String?
+        var threshold: String?
+        var index = 0.0
+        var confidence: Double?
+        var iscrowd = 0
+        var taskType: AiTaskType?
+        var categoryIDs: [String]?
+        var regressions: [AiRegressionItem]?
+        var bboxCount: Int?
+        var polygonCount: Int?
+        var extra: [JSONMember] = []
+    }
+
+    struct ItemScratch {
+        var seen: UInt32 = 0
+        var valid = true
+        var regressionID = ""
+        var value = 0.0
+    }
+
+    /// A JSON container being built for an extra field.
+    enum ExtraContainer {
+        case array([JSONValue])
+        case object([JSONMember], key: String)
+    }
+
+    let options: ParserOptions
+    private unowned let delegate: EngineDelegate
+    private var lexer: YajlLexer!
+    private var tracker = LineTracker()
+    private(set) var bytesFed = 0
+
+    private var frames: [Frame] = []
+    /// Kind of the innermost frame (`nil` before the document starts).
+    private var topKind: FrameKind?
+    private var documentStarted = false
+    private var documentEnded = false
+    private var sectionsSeen: UInt32 = 0
+    private var record = RecordScratch()
+    private var item = ItemScratch()
+    private var extraStack: [ExtraContainer] = []
+    private var completing = false
+    /// The error that stopped the parse; every later call throws it again.
+    private var failure: AiCOCOError?
+    /// A callback happened since the last check (for `maxTokenBytes`).
+    private var sawEvent = false
+    private var quietBytes = 0
+
+    // Coordinates of the polygon being read, delivered in chunks.
+    private let coordinateCapacity = 4096
+    private let coordinates: UnsafeMutablePointer<Double>
+    private var coordinateFill = 0
+    private var coordinateIndex = 0
+    private var chunkStartIndex = 0
+    private var polygonIndex = 0
+    private var coordinateKind = CoordinateKind.segmentation
+
+    private let checker: ReferenceChecker?
+
+    init(options: ParserOptions, delegate: EngineDelegate) {
+        self.options = options
+        self.delegate = delegate
+        coordinates = .allocate(capacity: coordinateCapacity)
+        checker = options.validate ? ReferenceChecker() : nil
+        frames.reserveCapacity(16)
+        lexer = YajlLexer(engine: self)
+    }
+
+    deinit {
+        coordinates.deallocate()
+    }
+
+    // MARK: Feeding
+
+    /// Input is handed to yajl in pieces of at most this size, so that a token that never ends
+    /// is noticed (`maxTokenBytes`) after at most this much extra input.
+    private let pieceSize = 256 << 10
+
+    func feed(_ input: UnsafeBufferPointer<UInt8>) throws {
+        if let failure { throw failure }
+        guard let base = input.baseAddress else { return }
+        var position = 0
+        while position < input.count {
+            let length = min(pieceSize, input.count - position)
+            let piece = UnsafeBufferPointer(start: base + position, count: length)
+            // yajl takes a form feed for whitespace; RFC 8259 does not. Outside strings it is
+            // then an error, and inside one yajl rejects it: any 0x0C ends valid JSON there.
+            if let found = memchr(base + position, 0x0C, length) {
+                let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - (base + position)
+                try feedPiece(UnsafeBufferPointer(start: base + position, count: at))
+                tracker.begin(chunk: UnsafeBufferPointer(start: base + position + at, count: length - at))
+                fail(.syntax, "unexpected form feed (0x0C): not whitespace in JSON", at: tracker.location(of: bytesFed),
+                     path: currentPath())
+                throw failure!
+            }
+            try feedPiece(piece)
+            position += length
+        }
+    }
+
+    private func feedPiece(_ piece: UnsafeBufferPointer<UInt8>) throws {
+        guard !piece.isEmpty else { return }
+        tracker.begin(chunk: piece)
+        sawEvent = false
+        let outcome = lexer.parse(piece)
+        switch outcome {
+        case .ok:
+            break
+        case .stoppedByEngine:
+            throw failure!
+        case .syntaxError(let message, let consumed):
+            throw syntaxFailure(message, consumedInPiece: consumed, piece: piece)
+        }
+        if sawEvent {
+            quietBytes = 0
+        } else {
+            quietBytes += piece.count
+            if quietBytes > options.limits.maxTokenBytes {
+                fail(.limit, "no complete JSON token in \(quietBytes) bytes (limit maxTokenBytes = \(options.limits.maxTokenBytes)); a string or number this long is refused, raise the limit to read it",
+                     at: tracker.location(of: bytesFed + piece.count), path: currentPath())
+                throw failure!
+            }
+        }
+        tracker.end()
+        bytesFed += piece.count
+    }
+
+    /// The place of a syntax error. yajl's lexer stops just past a byte it rejects, or on it
+    /// when it "backs up"; its parser moves back to the start of a token it did not expect
+    /// (for a string: two bytes into it).
+    private func syntaxFailure(_ message: String, consumedInPiece consumed: Int,
+                               piece: UnsafeBufferPointer<UInt8>) -> AiCOCOError {
+        var offset = min(consumed, piece.count)
+        if message.hasPrefix("lexical error") {
+            if message.contains("invalid char in json text") || message.contains("UTF8") {
+                offset = max(0, consumed - 1)
+            }
+        } else if message.contains("after key and value, inside map") {
+            // The one place where yajl moves back by the token's length (for a string:
+            // the length between its quotes).
+            if consumed >= 2, piece[consumed - 2] == UInt8(ascii: "\""), startsString(at: consumed - 2, in: piece) {
+                offset = consumed - 2
+            }
+        } else {
+            offset = tokenStart(endingAt: consumed, in: piece)
+        }
+        var found = ""
+        if offset < piece.count {
+            let byte = piece[offset]
+            found = byte >= 0x21 && byte < 0x7F ? " '\(Character(Unicode.Scalar(byte)))'"
+                : " (byte 0x\(String(byte, radix: 16, uppercase: true)))"
+        }
+        fail(.syntax, Self.explain(yajlMessage: message, found: found),
+             at: tracker.location(of: bytesFed + offset), path: currentPath())
+        return failure!
+    }
+
+    /// yajl's message in plainer words.
+    static func explain(yajlMessage message: String, found: String) -> String {
+        let table: [(String, String)] = [
+            ("invalid string in json text", "invalid literal\(found): expected true, false or null"),
+            ("invalid char in json text", "unexpected character\(found): not the start of a JSON value"),
+            ("invalid bytes in UTF8 string", "invalid UTF-8 in a string"),
+            ("occurs before a character which it may not", "invalid escape in a string\(found)"),
+            ("invalid character inside string", "unescaped control character in a string\(found)"),
+            ("must be followed by 4 hex digits", "\\u in a string must be followed by 4 hex digits"),
+            ("after the decimal point", "malformed number: a digit is required after the decimal point"),
+            ("after the exponent", "malformed number: a digit is required after the exponent"),
+            ("after the minus sign", "malformed number: a digit is required after the minus sign"),
+            ("comments are not enabled", "comments are not allowed in JSON"),
+            ("trailing garbage", "unexpected data\(found) after the end of the document (trailing garbage)"),
+            ("after key and value, inside map", "expected ',' or '}' after a value in an object, found\(found)"),
+            ("after array element", "expected ',' or ']' after an array element, found\(found)"),
+            ("separated by a colon", "expected ':' after an object key, found\(found)"),
+            ("invalid object key", "expected a string as object key, found\(found)"),
+            ("unallowed token at this point", "unexpected\(found) at this point"),
+        ]
+        for (pattern, text) in table where message.contains(pattern) { return text }
+        return message.replacingOccurrences("parse error: ", with: "").replacingOccurrences("lexical error: ", with: "")
+    }
+
+    /// Whether a well-formed string token starts at `start` (after whitespace, a separator or a quote).
+    private func startsString(at start: Int, in piece: UnsafeBufferPointer<UInt8>) -> Bool {
+        if start > 0 {
+            let before = piece[start - 1]
+            guard isJSONWhitespace(before) || before == UInt8(ascii: ",") || before == UInt8(ascii: ":")
+                || before == UInt8(ascii: "[") || before == UInt8(ascii: "{") || before == UInt8(ascii: "\"")
+            else { return false }
+        }
+        var index = start + 1
+        while index < piece.count {
+            let byte = piece[index]
+            if byte == UInt8(ascii: "\"") { return true }
+            if byte < 0x20 { return false }
+            index += byte == UInt8(ascii: "\\") ? 2 : 1
+        }
+        return false
+    }
+
+    private func isJSONWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    /// The start of the token that ends just before `end` in `piece`.
+    private func tokenStart(endingAt end: Int, in piece: UnsafeBufferPointer<UInt8>) -> Int {
+        guard end > 0, end <= piece.count else { return min(end, piece.count) }
+        let last = piece[end - 1]
+        if last == UInt8(ascii: "\"") {
+            return stringStart(closingQuoteAt: end - 1, in: piece) ?? end - 1
+        }
+        let isWord: (UInt8) -> Bool = { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
+        }
+        guard isWord(last) else { return end - 1 }
+        var start = end - 1
+        while start > 0, isWord(piece[start - 1]) { start -= 1 }
+        return start
+    }
+
+    /// Index of the quote that opens the string whose closing quote is at `close`.
+    private func stringStart(closingQuoteAt close: Int, in piece: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = close - 1
+        while index >= 0 {
+            if piece[index] == UInt8(ascii: "\"") {
+                var backslashes = 0
+                var before = index - 1
+                while before >= 0, piece[before] == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    before -= 1
+                }
+                if backslashes % 2 == 0 { return index }
+            }
+            index -= 1
+        }
+        return nil
+    }
+
+    func finish() throws {
+        if let failure { throw failure }
+        completing = true
+        switch lexer.complete() {
+        case .ok:
+            break
+        case .stoppedByEngine:
+            throw failure!
+        case .syntaxError(let message, _):
+            let end = tracker.location(of: bytesFed)
+            let text = documentStarted ? "unexpected end of input (\(message.replacingOccurrences("parse error: ", with: "")))"
+                : "empty input: no JSON value"
+            fail(.syntax, text, at: end, path: currentPath())
+            throw failure!
+        }
+        if let checker {
+            for error in checker.unresolved() {
+                try report(error)
+            }
+        }
+    }
+
+    // MARK: Errors and places
+
+    private func fail(_ kind: AiCOCOError.Kind, _ message: String, at location: SourceLocation, path: String) {
+        if failure == nil {
+            failure = AiCOCOError(kind: kind, message: message, path: path, location: location)
+        }
+    }
+
+    /// Hands a problem to the delegate; if it throws, the parse stops with that error.
+    private func report(_ error: AiCOCOError) throws {
+        do {
+            try delegate.engineProblem(error)
+        } catch let stop as AiCOCOError {
+            failure = stop
+            throw stop
+        }
+    }
+
+    /// Reports a problem from inside a callback. Returns false when the parse must stop.
+    private func problem(_ kind: AiCOCOError.Kind, _ message: String, at location: SourceLocation,
+                         path: String) -> Bool {
+        record.valid = false
+        if kind == .limit || kind == .syntax {
+            fail(kind, message, at: location, path: path)
+            return false
+        }
+        do {
+            try report(AiCOCOError(kind: kind, message: message, path: path, location: location))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Stops the parse because the delegate threw from a record or chunk.
+    private func delegateFailed(_ error: Error) -> Bool {
+        if let error = error as? AiCOCOError {
+            fail(error.kind, error.message, at: error.location, path: error.path)
+        } else if let limit = error as? RecordLimitExceeded {
+            fail(.limit, limit.message, at: tracker.location(of: tokenEnd()), path: currentPath())
+            return false
+        } else {
+            fail(.io, "stopped by the consumer: \(error)", at: tracker.location(of: tokenEnd()),
+                 path: currentPath())
+        }
+        delegateError = error
+        return false
+    }
+
+    /// The error a delegate threw, if that is what stopped the parse (rethrown as is by readers).
+    private(set) var delegateError: Error?
+
+    /// Absolute offset just past the token yajl is handing out.
+    private func tokenEnd() -> Int {
+        completing ? bytesFed : bytesFed + lexer.bytesConsumed
+    }
+
+    private func containerStart() -> SourceLocation {
+        tracker.location(of: max(0, tokenEnd() - 1))
+    }
+
+    private func numberStart(length: Int) -> SourceLocation {
+        tracker.location(of: max(0, tokenEnd() - length))
+    }
+
+    /// Where the string (or key) just handed out starts: its opening quote.
+    private func stringStart(length: Int) -> SourceLocation {
+        let end = tokenEnd()
+        var index = end - 2
+        while index >= tracker.chunkBase {
+            if tracker.byte(at: index) == UInt8(ascii: "\"") {
+                var backslashes = 0
+                var before = index - 1
+                while before >= tracker.chunkBase, tracker.byte(at: before) == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    before -= 1
+                }
+                if backslashes % 2 == 0 { return tracker.location(of: index) }
+            }
+            index -= 1
+        }
+        return tracker.location(of: max(0, end - length - 2))
+    }
+
+    /// The JSON path of the value being read.
+    private func currentPath() -> String { path(throughFrame: frames.count, includeCurrent: true) }
+
+    /// The path of the container opened by frame `depth` (or of the value in it when `includeCurrent`).
+    func path(throughFrame depth: Int, includeCurrent: Bool) -> String {
+        var text = "$"
+        let last = includeCurrent ? depth : depth - 1
+        var index = 0
+        while index < min(last, frames.count) {
+            let frame = frames[index]
+            switch frame.kind {
+            case .document:
+                if let key = frame.key {
+                    appendPathKey(key, to: &text)
+                } else if frame.field == .none {
+                    // between keys
+                } else {
+                    appendPathKey(frame.section.rawValue, to: &text)
+                }
+            case .record, .regressionItem:
+                if let key = frame.key {
+                    appendPathKey(key, to: &text)
+                } else if frame.field != .none {
+                    appendPathKey(frame.field.jsonKey, to: &text)
+                }
+            case .section, .idList, .regressionList, .coordList:
+                text += "[\(frame.count)]"
+            case .coordEntry:
+                text += "[\(coordinateIndex)]"
+            case .extra:
+                if frame.field == .extra {
+                    if let key = frame.key { appendPathKey(key, to: &text) }
+                } else {
+                    text += "[\(frame.count)]"
+                }
+            case .skip:
+                return text
+            }
+            index += 1
+        }
+        return text
+    }
+
+    // MARK: Frames
+
+    private func push(_ frame: Frame) -> Bool {
+        if frames.count >= options.limits.maxDepth {
+            return problem(.limit, "nesting deeper than \(options.limits.maxDepth) (limit maxDepth)",
+                           at: containerStart(), path: currentPath())
+        }
+        frames.append(frame)
+        topKind = frame.kind
+        return true
+    }
+
+    private func pop() {
+        frames.removeLast()
+        topKind = frames.last?.kind
+    }
+
+    /// A value has been read in the innermost frame: move to the next element.
+    private func valueDone() {
+        guard let kind = topKind else {
+            documentEnded = true
+            return
+        }
+        switch kind {
+        case .section, .idList, .regressionList, .coordList:
+            frames[frames.count - 1].count += 1
+        case .extra where frames[frames.count - 1].field != .extra:
+            frames[frames.count - 1].count += 1
+        case .document, .record, .regressionItem, .extra:
+            frames[frames.count - 1].key = nil
+        case .coordEntry, .skip:
+            break
+        }
+    }
+
+    /// Passes over the container that was just opened.
+    private func skipContainer() -> Bool {
+        push(Frame(kind: .skip, count: 1))
+    }
+
+    /// Reports a value of the wrong type at the current place, and passes over it.
+    private func wrongType(_ expected: String, found: String, at location: SourceLocation, container: Bool) -> Bool {
+        let path = currentPath()
+        var message = "expected \(expected), found \(found)"
+        if let frame = frames.last, frame.kind == .record || frame.kind == .regressionItem,
+           frame.field != .none, frame.field != .extra {
+            message = "\"\(frame.field.jsonKey)\": " + message
+        } else if let frame = frames.last, frame.kind == .idList {
+            message = "\"category_ids\" entry: " + message
+        }
+        guard problem(.schema, message, at: location, path: path) else { return false }
+        if container { return skipContainer() }
+        valueDone()
+        return true
+    }
+
+    // MARK: yajl callbacks
+
+    func onStartObject() -> Bool {
+        sawEvent = true
+        guard let kind = topKind else {
+            if documentStarted { return true }
+            documentStarted = true
+            return push(Frame(kind: .document, start: containerStart()))
+        }
+        switch kind {
+        case .skip:
+            frames[frames.count - 1].count += 1
+            return true
+        case .document:
+            let frame = frames[frames.count - 1]
+            if frame.key != nil { return skipContainer() }
+            if frame.section == .meta {
+                return beginRecord(.meta)
+            }
+            return wrongType("an array", found: "an object", at: containerStart(), container: true)
+        case .section:
+            return beginRecord(frames[frames.count - 1].section)
+        case .record:
+            let frame = frames[frames.count - 1]
+            if frame.field == .extra {
+                extraStack.append(.object([], key: ""))
+                return push(Frame(kind: .extra, field: .extra))
+            }
+            return wrongType(expectedType(of: frame.field), found: "an object", at: containerStart(), container: true)
+        case .regressionList:
+            item = ItemScratch()
+            return push(Frame(kind: .regressionItem, start: containerStart()))
+        case .regressionItem:
+            let frame = frames[frames.count - 1]
+            if frame.key != nil { return skipContainer() }
+            return wrongType(frame.field == .value ? "a number" : "a string", found: "an object",
+                             at: containerStart(), container: true)
+        case .idList:
+            return wrongType("a string", found: "an object", at: containerStart(), container: true)
+        case .coordList:
+            return wrongType("an array of numbers", found: "an object", at: containerStart(), container: true)
+        case .coordEntry:
+            return wrongCoordinate("an object", at: containerStart(), container: true)
+        case .extra:
+            record.cost += 16
+            extraStack.append(.object([], key: ""))
+            return push(Frame(kind: .extra, field: .extra))
+        }
+    }
+
+    func onStartArray() -> Bool {
+        sawEvent = true
+        guard let kind = topKind else {
+            if documentStarted { return true }
+            documentStarted = true
+            let start = containerStart()
+            guard problem(.schema, "an AiCOCO document is a JSON object, found an array", at: start, path: "$")
+            else { return false }
+            return push(Frame(kind: .skip, count: 1))
+        }
+        switch kind {
+        case .skip:
+            frames[frames.count - 1].count += 1
+            return true
+        case .document:
+            let frame = frames[frames.count - 1]
+            if frame.key != nil { return skipContainer() }
+            if frame.section == .meta {
+                return wrongType("an object", found: "an array", at: containerStart(), container: true)
+            }
+            do {
+                try delegate.engineSectionStart(frame.section)
+            } catch {
+                return delegateFailed(error)
+            }
+            return push(Frame(kind: .section, section: frame.section, start: containerStart()))
+        case .section:
+            return wrongType("an object", found: "an array", at: containerStart(), container: true)
+        case .record:
+            let frame = frames[frames.count - 1]
+            switch frame.field {
+            case .categoryIDs:
+                record.categoryIDs = []
+                return push(Frame(kind: .idList, field: .categoryIDs))
+            case .regressions:
+                record.regressions = []
+                return push(Frame(kind: .regressionList, field: .regressions))
+            case .bbox:
+                record.bboxCount = 0
+                coordinateKind = .bbox
+                return push(Frame(kind: .coordList, field: .bbox))
+            case .segmentation:
+                record.polygonCount = 0
+                coordinateKind = .segmentation
+                return push(Frame(kind: .coordList, field: .segmentation))
+            case .extra:
+                extraStack.append(.array([]))
+                return push(Frame(kind: .extra, field: .none))
+            default:
+                return wrongType(expectedType(of: frame.field), found: "an array", at: containerStart(), container: true)
+            }
+        case .coordList:
+            let start = containerStart()
+            coordinateIndex = 0
+            chunkStartIndex = 0
+            coordinateFill = 0
+            polygonIndex = frames[frames.count - 1].count
+            return push(Frame(kind: .coordEntry, start: start))
+        case .coordEntry:
+            return wrongCoordinate("an array", at: containerStart(), container: true)
+        case .idList:
+            return wrongType("a string", found: "an array", at: containerStart(), container: true)
+        case .regressionList:
+            return wrongType("a regression item object", found: "an array", at: containerStart(), container: true)
+        case .regressionItem:
+            let frame = frames[frames.count - 1]
+            if frame.key != nil { return skipContainer() }
+            return wrongType(frame.field == .value ? "a number" : "a string", found: "an array",
+                             at: containerStart(), container: true)
+        case .extra:
+            record.cost += 16
+            extraStack.append(.array([]))
+            return push(Frame(kind: .extra, field: .none))
+        }
+    }
+
+    func onEndObject() -> Bool {
+        sawEvent = true
+        guard let kind = topKind else { return true }
+        switch kind {
+        case .skip:
+            return endSkip()
+        case .document:
+            return endDocument()
+        case .record:
+            return endRecord()
+        case .regressionItem:
+            return endRegressionItem()
+        case .extra:
+            return endExtra()
+        default:
+            return true
+        }
+    }
+
+    func onEndArray() -> Bool {
+        sawEvent = true
+        guard let kind = topKind else { return true }
+        switch kind {
+        case .coordEntry:
+            return endCoordinateEntry()
+        case .skip:
+            return endSkip()
+        case .section:
+            let frame = frames[frames.count - 1]
+            pop()
+            checker?.sectionCompleted(frame.section)
+            do {
+                try delegate.engineSectionEnd(frame.section, count: frame.count)
+            } catch {
+                return delegateFailed(error)
+            }
+            valueDone()
+            return true
+        case .idList, .regressionList, .coordList:
+            pop()
+            valueDone()
+            return true
+        case .extra:
+            return endExtra()
+        default:
+            return true
+        }
+    }
+
+    private func endSkip() -> Bool {
+        frames[frames.count - 1].count -= 1
+        if frames[frames.count - 1].count == 0 {
+            pop()
+            valueDone()
+        }
+        return true
+    }
+
+    func onKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        sawEvent = true
+        guard let kind = topKind else { return true }
+        switch kind {
+        case .skip:
+            return true
+        case .document:
+            if let section = AiCOCOSection.lookup(key) {
+                frames[frames.count - 1].section = section
+                frames[frames.count - 1].field = .id
+                frames[frames.count - 1].key = nil
+                if sectionsSeen & (1 << UInt32(section.ordinal)) != 0 {
+                    frames[frames.count - 1].key = section.rawValue
+                    return problem(.semantic, "duplicate key \"\(section.rawValue)\" at the top level",
+                                   at: stringStart(length: key.count), path: currentPath())
+                }
+                sectionsSeen |= 1 << UInt32(section.ordinal)
+                return true
+            }
+            let name = string(key)
+            frames[frames.count - 1].key = name
+            return problem(.schema, "unknown top-level key \(jsonQuoted(name)) (allowed: images, annotations, categories, regressions, objects, meta)",
+                           at: stringStart(length: key.count), path: currentPath())
+        case .record:
+            let section = frames[frames.count - 1].section
+            let field = Field.lookup(key, in: section)
+            frames[frames.count - 1].field = field
+            if field == .extra {
+                let name = string(key)
+                frames[frames.count - 1].key = name
+                record.cost += key.count
+                if record.extra.contains(where: { $0.key == name }) {
+                    return problem(.semantic, "duplicate key \(jsonQuoted(name))", at: stringStart(length: key.count),
+                                   path: currentPath())
+                }
+                return true
+            }
+            frames[frames.count - 1].key = nil
+            if record.seen & field.bit != 0 {
+                return problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
+                               path: currentPath())
+            }
+            record.seen |= field.bit
+            return true
+        case .regressionItem:
+            let field = Field.lookupRegressionItemKey(key)
+            frames[frames.count - 1].field = field
+            if field == .extra {
+                let name = string(key)
+                frames[frames.count - 1].key = name
+                item.valid = false
+                let depth = frames.count
+                return problem(.schema, "a regression item has only regression_id and value, found key \(jsonQuoted(name))",
+                               at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))
+            }
+            frames[frames.count - 1].key = nil
+            if item.seen & field.bit != 0 {
+                item.valid = false
+                return problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
+                               path: currentPath())
+            }
+            item.seen |= field.bit
+            return true
+        case .extra:
+            let name = string(key)
+            record.cost += key.count
+            frames[frames.count - 1].key = name
+            if case .object(let members, _) = extraStack[extraStack.count - 1] {
+                if members.contains(where: { $0.key == name }) {
+                    guard problem(.semantic, "duplicate key \(jsonQuoted(name))", at: stringStart(length: key.count),
+                                  path: currentPath()) else { return false }
+                }
+                extraStack[extraStack.count - 1] = .object(members, key: name)
+            }
+            return true
+        default:
+            return true
+        }
+    }
+
+    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        sawEvent = true
+        if topKind == .coordEntry {
+            guard let value = parseJSONNumber(text) else {
+                return numberOutOfRange(text)
+            }
+            coordinates[coordinateFill] = value
+            coordinateFill += 1
+            coordinateIndex += 1
+            if coordinateFill == coordinateCapacity {
+                return deliverCoordinates(endsPolygon: false)
+            }
+            return true
+        }
+        return onScalar(.number, text)
+    }
+
+    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        sawEvent = true
+        return onScalar(.string, text)
+    }
+
+    func onNull() -> Bool {
+        sawEvent = true
+        return onScalar(.null, UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    func onBool(_ value: Bool) -> Bool {
+        sawEvent = true
+        return onScalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    enum ScalarKind {
+        case null, trueValue, falseValue, number, string
+
+        var described: String {
+            switch self {
+            case .null: "null"
+            case .trueValue: "true"
+            case .falseValue: "false"
+            case .number: "a number"
+            case .string: "a string"
+            }
+        }
+    }
+
+    private func scalarStart(_ kind: ScalarKind, length: Int) -> SourceLocation {
+        switch kind {
+        case .null, .trueValue: numberStart(length: 4)
+        case .falseValue: numberStart(length: 5)
+        case .number: numberStart(length: length)
+        case .string: stringStart(length: length)
+        }
+    }
+
+    private func onScalar(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if kind == .string, text.count > options.limits.maxStringBytes {
+            return problem(.limit, "string of \(text.count) bytes is longer than \(options.limits.maxStringBytes) (limit maxStringBytes)",
+                           at: scalarStart(kind, length: text.count), path: currentPath())
+        }
+        if kind == .number, text.count > options.limits.maxNumberBytes {
+            return problem(.limit, "number of \(text.count) bytes is longer than \(options.limits.maxNumberBytes) (limit maxNumberBytes)",
+                           at: scalarStart(kind, length: text.count), path: currentPath())
+        }
+        guard let top = topKind else {
+            documentStarted = true
+            documentEnded = true
+            return problem(.schema, "an AiCOCO document is a JSON object, found \(kind.described)",
+                           at: scalarStart(kind, length: text.count), path: "$")
+        }
+        switch top {
+        case .skip:
+            return true
+        case .document:
+            if frames[frames.count - 1].key != nil {
+                valueDone()
+                return true
+            }
+            let section = frames[frames.count - 1].section
+            return wrongType(section == .meta ? "an object" : "an array", found: kind.described,
+                             at: scalarStart(kind, length: text.count), container: false)
+        case .section:
+            return wrongType("an object", found: kind.described, at: scalarStart(kind, length: text.count),
+                             container: false)
+        case .record:
+            return recordField(kind, text)
+        case .idList:
+            guard kind == .string else {
+                return wrongType("a string", found: kind.described, at: scalarStart(kind, length: text.count),
+                                 container: false)
+            }
+            let id = string(text)
+            record.cost += text.count + 16
+            if let checker {
+                let site = ReferenceSite(section: frames[frames.count - 2].section, record: recordIndex(),
+                                         field: .categoryIDs, listIndex: frames[frames.count - 1].count)
+                checker.reference(to: .categories, id: id, site: site, at: stringStart(length: text.count))
+                    .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+            }
+            record.categoryIDs?.append(id)
+            valueDone()
+            return !recordTooBig()
+        case .regressionList:
+            return wrongType("a regression item object", found: kind.described,
+                             at: scalarStart(kind, length: text.count), container: false)
+        case .regressionItem:
+            return regressionItemField(kind, text)
+        case .coordList:
+            return wrongType("an array of numbers", found: kind.described, at: scalarStart(kind, length: text.count),
+                             container: false)
+        case .coordEntry:
+            return wrongCoordinate(kind.described, at: scalarStart(kind, length: text.count), container: false)
+        case .extra:
+            record.cost += text.count + 16
+            appendExtra(jsonValue(kind, text))
+            return !recordTooBig()
+        }
+    }
+
+    private func recordIndex() -> Int {
+        for frame in frames.reversed() where frame.kind == .section { return frame.count }
+        return 0
+    }
+
+    private func recordTooBig() -> Bool {
+        if record.cost > options.limits.maxRecordBytes {
+            let depth = frames.firstIndex(where: { $0.kind == .record }).map { $0 + 1 } ?? frames.count
+            _ = problem(.limit, "record larger than \(options.limits.maxRecordBytes) bytes without its coordinates (limit maxRecordBytes)",
+                        at: record.start, path: path(throughFrame: depth, includeCurrent: false))
+            return true
+        }
+        return false
+    }
+
+    private func jsonValue(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> JSONValue {
+        switch kind {
+        case .null: .null
+        case .trueValue: .bool(true)
+        case .falseValue: .bool(false)
+        case .number: .number(JSONNumber(literal: string(text)))
+        case .string: .string(string(text))
+        }
+    }
+
+    private func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func expectedType(of field: Field) -> String {
+        switch field {
+        case .id, .fileName, .imageID, .objectID, .name, .color, .unit, .taskType, .regressionID: "a string"
+        case .supercategoryID, .superregressionID: "a string or null"
+        case .index, .confidence, .value: "a number"
+        case .iscrowd: "0 or 1"
+        case .categoryIDs: "an array of strings or null"
+        case .regressions: "an array of regression items or null"
+        case .bbox: "an array of [x1, y1, x2, y2] arrays or null"
+        case .segmentation: "an array of polygons (arrays of numbers) or null"
+        case .threshold, .extra, .none: "a value"
+        }
+    }
+
+    // MARK: Records
+
+    private func beginRecord(_ section: AiCOCOSection) -> Bool {
+        record = RecordScratch()
+        record.start = containerStart()
+        if section == .annotations {
+            do {
+                try delegate.engineAnnotationStart(index: frames[frames.count - 1].count)
+            } catch {
+                return delegateFailed(error)
+            }
+        }
+        return push(Frame(kind: .record, section: section, start: record.start))
+    }
+
+    private func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) -> Double? {
+        if let value = parseJSONNumber(text) { return value }
+        _ = problem(.semantic, "number \(string(text)) does not fit a 64-bit float", at: location, path: currentPath())
+        return nil
+    }
+
+    private func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let frame = frames[frames.count - 1]
+        let field = frame.field
+        let wrong = { () -> Bool in
+            self.record.seen &= ~field.bit
+            return self.wrongType(self.expectedType(of: field), found: kind.described,
+                                  at: self.scalarStart(kind, length: text.count), container: false)
+        }
+        record.cost += text.count
+        switch field {
+        case .id, .fileName, .imageID, .objectID, .name, .color, .unit:
+            guard kind == .string else { return wrong() }
+            let value = string(text)
+            switch field {
+            case .id:
+                record.id = value
+                if let checker {
+                    let site = ReferenceSite(section: frame.section, record: recordIndex(), field: .id)
+                    checker.define(frame.section, id: value, site: site, at: stringStart(length: text.count))
+                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                }
+            case .fileName: record.fileName = value
+            case .imageID, .objectID:
+                if field == .imageID { record.imageID = value } else { record.objectID = value }
+                if let checker {
+                    let site = ReferenceSite(section: frame.section, record: recordIndex(), field: field)
+                    checker.reference(to: field == .imageID ? .images : .objects, id: value, site: site,
+                                      at: stringStart(length: text.count))
+                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                }
+            case .name: record.name = value
+            case .color: record.color = value
+            default: record.unit = value
+            }
+        case .supercategoryID, .superregressionID:
+            if kind == .null {
+                record.superID = nil
+            } else if kind == .string {
+                let value = string(text)
+                record.superID = value
+                if let checker {
+                    let site = ReferenceSite(section: frame.section, record: recordIndex(), field: field)
+                    checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: value,
+                                      site: site, at: stringStart(length: text.count))
+                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                }
+            } else {
+                return wrong()
+            }
+        case .threshold:
+            if kind == .string {
+                record.threshold = string(text)
+            } else {
+                record.extra.append(JSONMember("threshold", jsonValue(kind, text)))
+            }
+        case .taskType:
+            guard kind == .string else { return wrong() }
+            guard let type = AiTaskType(rawValue: string(text)) else {
+                return wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: jsonQuoted(string(text)),
+                                 at: scalarStart(kind, length: text.count), container: false)
+            }
+            record.taskType = type
+        case .index, .confidence:
+            guard kind == .number else { return wrong() }
+            guard let value = numberValue(text, at: scalarStart(kind, length: text.count)) else { break }
+            if field == .index { record.index = value } else { record.confidence = value }
+        case .iscrowd:
+            guard kind == .number else { return wrong() }
+            let location = scalarStart(kind, length: text.count)
+            guard let value = numberValue(text, at: location) else { break }
+            guard value == 0 || value == 1 else {
+                return wrongType("0 or 1", found: string(text), at: location, container: false)
+            }
+            if options.validate, text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
+                guard problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(string(text))",
+                              at: location, path: currentPath()) else { return false }
+            }
+            record.iscrowd = Int(value)
+        case .categoryIDs:
+            guard kind == .null else { return wrong() }
+            record.categoryIDs = nil
+        case .regressions:
+            guard kind == .null else { return wrong() }
+            record.regressions = nil
+        case .bbox:
+            guard kind == .null else { return wrong() }
+            record.bboxCount = nil
+        case .segmentation:
+            guard kind == .null else { return wrong() }
+            record.polygonCount = nil
+        case .extra:
+            record.cost += 16
+            if let key = frame.key {
+                record.extra.append(JSONMember(key, jsonValue(kind, text)))
+            }
+        case .none, .regressionID, .value:
+            break
+        }
+        valueDone()
+        return !recordTooBig()
+    }
+
+    private func regressionItemField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let frame = frames[frames.count - 1]
+        let location = scalarStart(kind, length: text.count)
+        switch frame.field {
+        case .regressionID:
+            guard kind == .string else {
+                item.valid = false
+                item.seen &= ~Field.regressionID.bit
+                return wrongType("a string", found: kind.described, at: location, container: false)
+            }
+            item.regressionID = string(text)
+            record.cost += text.count + 16
+            if let checker {
+                let site = ReferenceSite(section: frames[frames.count - 3].section, record: recordIndex(),
+                                         field: .regressions, listIndex: frames[frames.count - 2].count,
+                                         leaf: .regressionID)
+                checker.reference(to: .regressions, id: item.regressionID, site: site, at: location)
+                    .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+            }
+        case .value:
+            guard kind == .number else {
+                item.valid = false
+                item.seen &= ~Field.value.bit
+                return wrongType("a number", found: kind.described, at: location, container: false)
+            }
+            if let value = numberValue(text, at: location) { item.value = value } else { item.valid = false }
+        default:
+            break
+        }
+        valueDone()
+        return true
+    }
+
+    private func endRegressionItem() -> Bool {
+        let depth = frames.count
+        let start = frames[depth - 1].start
+        for field in [Field.regressionID, .value] where item.seen & field.bit == 0 {
+            item.valid = false
+            guard problem(.schema, "missing required key \"\(field.jsonKey)\" in a regression item", at: start,
+                          path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+        }
+        pop()
+        if item.valid {
+            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value))
+        }
+        valueDone()
+        return true
+    }
+
+    private func endRecord() -> Bool {
+        let depth = frames.count
+        let frame = frames[depth - 1]
+        let section = frame.section
+        let missing = Field.requiredMasks[section.ordinal] & ~record.seen
+        if missing != 0 {
+            let names = Field.required(in: section).filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
+            let message = names.count == 1 ? "missing required key \(names[0])"
+                : "missing required keys \(names.joined(separator: ", "))"
+            guard problem(.schema, message, at: record.start, path: path(throughFrame: depth, includeCurrent: false))
+            else { return false }
+        }
+        pop()
+        let index = section == .meta ? 0 : frames[frames.count - 1].count
+        do {
+            if !record.valid {
+                if section == .annotations { try delegate.engineAnnotationDropped(index: index) }
+            } else {
+                try emit(section, index: index)
+            }
+        } catch {
+            return delegateFailed(error)
+        }
+        valueDone()
+        return true
+    }
+
+    private func emit(_ section: AiCOCOSection, index: Int) throws {
+        let r = record
+        switch section {
+        case .annotations:
+            try delegate.engineAnnotationEnd(
+                AnnotationFields(id: r.id, imageID: r.imageID, objectID: r.objectID, iscrowd: r.iscrowd,
+                                 bboxCount: r.bboxCount, polygonCount: r.polygonCount, extra: r.extra),
+                index: index)
+        case .images:
+            try delegate.engineRecord(
+                .image(AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
+                               regressions: r.regressions, extra: r.extra)), index: index)
+        case .categories:
+            try delegate.engineRecord(
+                .category(AiCategory(id: r.id, name: r.name, supercategoryID: r.superID, color: r.color,
+                                     extra: r.extra)), index: index)
+        case .regressions:
+            try delegate.engineRecord(
+                .regression(AiRegression(id: r.id, name: r.name, superregressionID: r.superID, unit: r.unit,
+                                         threshold: r.threshold, extra: r.extra)), index: index)
+        case .objects:
+            try delegate.engineRecord(
+                .object(AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
+                                 confidence: r.confidence, extra: r.extra)), index: index)
+        case .meta:
+            try delegate.engineRecord(
+                .meta(AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
+                             extra: r.extra)), index: 0)
+        }
+    }
+
+    private func endDocument() -> Bool {
+        let start = frames[0].start
+        let missing = AiCOCOSection.allCases.filter { sectionsSeen & (1 << UInt32($0.ordinal)) == 0 }
+        pop()
+        documentEnded = true
+        if !missing.isEmpty {
+            let names = missing.map { "\"\($0.rawValue)\"" }
+            return problem(.schema, (names.count == 1 ? "missing required top-level key " : "missing required top-level keys ")
+                + names.joined(separator: ", "), at: start, path: "$")
+        }
+        return true
+    }
+
+    // MARK: Coordinates
+
+    private func deliverCoordinates(endsPolygon: Bool) -> Bool {
+        let chunk = CoordinateChunk(
+            kind: coordinateKind, annotationIndex: recordIndex(), polygonIndex: polygonIndex,
+            offset: chunkStartIndex, values: UnsafeBufferPointer(start: coordinates, count: coordinateFill),
+            endsPolygon: endsPolygon)
+        chunkStartIndex = coordinateIndex
+        coordinateFill = 0
+        if frames.count >= 3, frames[frames.count - 3].section == .annotations {
+            do {
+                try delegate.engineCoordinates(chunk)
+            } catch {
+                return delegateFailed(error)
+            }
+        }
+        return true
+    }
+
+    private func endCoordinateEntry() -> Bool {
+        let depth = frames.count
+        let start = frames[depth - 1].start
+        let count = coordinateIndex
+        guard deliverCoordinates(endsPolygon: true) else { return false }
+        pop()
+        if coordinateKind == .bbox {
+            record.bboxCount? += 1
+            if count != 4 {
+                guard problem(.schema, "a bbox entry has exactly 4 numbers [x1, y1, x2, y2], found \(count)",
+                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+            }
+        } else {
+            record.polygonCount? += 1
+            if options.validate, count % 2 != 0 {
+                guard problem(.semantic, "a polygon is a list of x,y pairs, found an odd count of \(count) numbers",
+                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+            }
+        }
+        valueDone()
+        return true
+    }
+
+    private func wrongCoordinate(_ found: String, at location: SourceLocation, container: Bool) -> Bool {
+        let path = currentPath()
+        coordinateIndex += 1
+        guard problem(.schema, "expected a number, found \(found)", at: location, path: path) else { return false }
+        return container ? skipContainer() : true
+    }
+
+    private func numberOutOfRange(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let location = numberStart(length: text.count)
+        let path = currentPath()
+        coordinateIndex += 1
+        return problem(.semantic, "number \(string(text)) does not fit a 64-bit float", at: location, path: path)
+    }
+
+    // MARK: Extra fields
+
+    private func appendExtra(_ value: JSONValue) {
+        guard !extraStack.isEmpty else { return }
+        switch extraStack[extraStack.count - 1] {
+        case .array(var values):
+            extraStack[extraStack.count - 1] = .array([])
+            values.append(value)
+            extraStack[extraStack.count - 1] = .array(values)
+        case .object(var members, let key):
+            extraStack[extraStack.count - 1] = .array([])
+            members.append(JSONMember(key, value))
+            extraStack[extraStack.count - 1] = .object(members, key: key)
+        }
+        valueDone()
+    }
+
+    private func endExtra() -> Bool {
+        pop()
+        let value: JSONValue
+        switch extraStack.removeLast() {
+        case .array(let values): value = .array(values)
+        case .object(let members, _): value = .object(members)
+        }
+        if extraStack.isEmpty {
+            if let key = frames[frames.count - 1].key {
+                record.extra.append(JSONMember(key, value))
+            }
+            valueDone()
+        } else {
+            appendExtra(value)
+        }
+        return !recordTooBig()
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.range(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        result += rest
+        return result
+    }
+}
+
+extension Substring {
+    func range(of target: String) -> Range<Index>? {
+        var start = startIndex
+        while start < endIndex {
+            if self[start...].hasPrefix(target) {
+                return start..<index(start, offsetBy: target.count)
+            }
+            start = index(after: start)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,177 @@
+/// Limits that keep hostile or broken input from owning the machine. Each one, when
+/// reached, stops the parse with an `AiCOCOError` of kind `.limit` that names it.
+public struct ParserLimits: Sendable, Equatable {
+    /// Deepest nesting of arrays and objects.
+    public var maxDepth: Int = 512
+    /// Longest string or key, in bytes.
+    public var maxStringBytes: Int = 8 << 20
+    /// Longest number literal, in bytes.
+    public var maxNumberBytes: Int = 1024
+    /// Longest stretch of input without a complete token (a token yajl must buffer), in bytes.
+    public var maxTokenBytes: Int = 16 << 20
+    /// Largest record other than its coordinates (strings, ids, extra fields), in bytes.
+    public var maxRecordBytes: Int = 64 << 20
+    /// Most coordinate numbers (bbox and segmentation together) one annotation may hold
+    /// when it is delivered as a whole record. The visitor API streams them and ignores this.
+    public var maxCoordinatesPerRecord: Int = 16 << 20
+
+    public init() {}
+}
+
+/// Which kind of coordinate list a `CoordinateChunk` belongs to.
+public enum CoordinateKind: String, Sendable, Equatable {
+    case bbox
+    case segmentation
+}
+
+/// A bounded run of numbers from one polygon (or one bbox entry) of an annotation.
+/// `values` is only valid during the call that receives it.
+public struct CoordinateChunk {
+    public let kind: CoordinateKind
+    /// Index of the annotation in `annotations`.
+    public let annotationIndex: Int
+    /// Index of the polygon (segmentation) or box (bbox) within the annotation.
+    public let polygonIndex: Int
+    /// Index, within the polygon, of `values[0]`.
+    public let offset: Int
+    public let values: UnsafeBufferPointer<Double>
+    /// True on the last chunk of the polygon (which may then hold no value).
+    public let endsPolygon: Bool
+}
+
+/// The fields of an annotation other than its coordinates, delivered once the
+/// annotation's object has closed (keys may come in any order).
+public struct AnnotationFields: Sendable, Equatable {
+    public var id: String
+    public var imageID: String
+    public var objectID: String
+    public var iscrowd: Int
+    /// Number of bbox entries, or `nil` for `"bbox": null`.
+    public var bboxCount: Int?
+    /// Number of polygons, or `nil` for `"segmentation": null`.
+    public var polygonCount: Int?
+    public var extra: [JSONMember]
+}
+
+/// Receives an AiCOCO document as it is read: small records whole, annotations in parts with
+/// their coordinates in bounded chunks, so that even a polygon of millions of points takes
+/// constant memory. Every method has a default that does nothing, except `visitProblem`,
+/// which by default throws (stop at the first problem); a visitor that returns from it
+/// instead keeps the parse going (the record concerned is then dropped).
+public protocol AiCOCOVisitor {
+    mutating func visitSectionStart(_ section: AiCOCOSection) throws
+    mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws
+    /// An image, category, regression, object or the meta record (not annotations).
+    mutating func visit(_ record: AiCOCORecord, index: Int) throws
+    mutating func visitAnnotationStart(index: Int) throws
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws
+    /// The annotation at `index` had a problem and was dropped (only when `visitProblem` returned).
+    mutating func visitAnnotationDropped(index: Int) throws
+    /// A problem with the input. Syntax errors and limits end the parse whatever this does.
+    mutating func visitProblem(_ error: AiCOCOError) throws
+}
+
+extension AiCOCOVisitor {
+    public mutating func visitSectionStart(_ section: AiCOCOSection) throws {}
+    public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {}
+    public mutating func visit(_ record: AiCOCORecord, index: Int) throws {}
+    public mutating func visitAnnotationStart(index: Int) throws {}
+    public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {}
+    public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {}
+    public mutating func visitAnnotationDropped(index: Int) throws {}
+    public mutating func visitProblem(_ error: AiCOCOError) throws { throw error }
+}
+
+/// What the engine reports to; `AiCOCOParser` adapts a visitor to it.
+protocol EngineDelegate: AnyObject {
+    func engineSectionStart(_ section: AiCOCOSection) throws
+    func engineSectionEnd(_ section: AiCOCOSection, count: Int) throws
+    func engineRecord(_ record: AiCOCORecord, index: Int) throws
+    func engineAnnotationStart(index: Int) throws
+    func engineCoordinates(_ chunk: CoordinateChunk) throws
+    func engineAnnotationEnd(_ fields: AnnotationFields, index: Int) throws
+    func engineAnnotationDropped(index: Int) throws
+    func engineProblem(_ error: AiCOCOError) throws
+}
+
+final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
+    var visitor: Visitor
+
+    init(_ visitor: Visitor) { self.visitor = visitor }
+
+    func engineSectionStart(_ section: AiCOCOSection) throws { try visitor.visitSectionStart(section) }
+    func engineSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+        try visitor.visitSectionEnd(section, count: count)
+    }
+    func engineRecord(_ record: AiCOCORecord, index: Int) throws { try visitor.visit(record, index: index) }
+    func engineAnnotationStart(index: Int) throws { try visitor.visitAnnotationStart(index: index) }
+    func engineCoordinates(_ chunk: CoordinateChunk) throws { try visitor.visitCoordinates(chunk) }
+    func engineAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        try visitor.visitAnnotationEnd(fields, index: index)
+    }
+    func engineAnnotationDropped(index: Int) throws { try visitor.visitAnnotationDropped(index: index) }
+    func engineProblem(_ error: AiCOCOError) throws { try visitor.visitProblem(error) }
+}
+
+/// Options of a parse.
+public struct ParserOptions: Sendable, Equatable {
+    public var limits = ParserLimits()
+    /// Also check what the schema leaves out and the references between sections
+    /// (ids unique, every referenced id defined). Problems go to `visitProblem`.
+    public var validate = false
+
+    public init(limits: ParserLimits = ParserLimits(), validate: Bool = false) {
+        self.limits = limits
+        self.validate = validate
+    }
+}
+
+/// An incremental, push-style AiCOCO parser: feed it bytes in chunks of any size, then
+/// `finish()`. It calls the visitor as the document is read and keeps no more than the
+/// record being read, whatever the size of the input.
+///
+/// ```swift
+/// var parser = AiCOCOParser(visitor: MyVisitor())
+/// try parser.feed(chunk1); try parser.feed(chunk2)
+/// try parser.finish()
+/// print(parser.visitor)
+/// ```
+public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
+    private let adapter: VisitorAdapter<Visitor>
+    private let engine: ParserEngine
+
+    public init(visitor: Visitor, options: ParserOptions = ParserOptions()) {
+        adapter = VisitorAdapter(visitor)
+        engine = ParserEngine(options: options, delegate: adapter)
+    }
+
+    /// The visitor, with whatever it has gathered so far.
+    public var visitor: Visitor { adapter.visitor }
+
+    /// Bytes fed so far.
+    public var bytesFed: Int { engine.bytesFed }
+
+    /// The error the visitor threw from a record or chunk, when that is what stopped the parse.
+    var engineDelegateError: Error? { engine.delegateError }
+
+    /// Reads the next chunk of the document.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+        try engine.feed(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                            count: bytes.count))
+    }
+
+    /// Reads the next chunk of the document.
+    public mutating func feed(_ bytes: some Collection<UInt8>) throws {
+        let engine = self.engine
+        let done: Void? = try bytes.withContiguousStorageIfAvailable { try engine.feed($0) }
+        if done == nil {
+            try Array(bytes).withUnsafeBufferPointer { try engine.feed($0) }
+        }
+    }
+
+    /// Ends the input: reports a document cut short, and references that were never resolved.
+    public mutating func finish() throws {
+        try engine.finish()
+    }
+}

@@ -1,0 +1,115 @@
+/// Where an AiCOCO document comes from.
+public enum AiCOCOInput: Sendable, Equatable {
+    /// A file, read in chunks.
+    case file(String)
+    /// An open file descriptor (a pipe, a socket, a file), read in chunks and not closed.
+    case fileDescriptor(Int32)
+    /// Standard input.
+    case standardInput
+    /// Bytes in memory.
+    case bytes([UInt8])
+
+    /// The input a command-line argument names: `-` or none is standard input.
+    public init(argument: String?) {
+        if let argument, argument != "-" {
+            self = .file(argument)
+        } else {
+            self = .standardInput
+        }
+    }
+
+    /// A name for messages: the path, or `-` for standard input.
+    public var displayName: String {
+        switch self {
+        case .file(let path): path
+        case .fileDescriptor(let fd): "fd \(fd)"
+        case .standardInput: "-"
+        case .bytes: "<bytes>"
+        }
+    }
+}
+
+/// Something the parser pulls chunks of bytes from.
+protocol ChunkReader: AnyObject {
+    /// Reads up to `buffer.count` bytes; 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+extension FileInput: ChunkReader {}
+
+/// Serves bytes in memory in chunks (the copy is the cost of one pass of `memcpy`).
+final class MemoryReader: ChunkReader {
+    private let bytes: [UInt8]
+    private var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = min(buffer.count, bytes.count - position)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + position, byteCount: count)
+        }
+        position += count
+        return count
+    }
+}
+
+/// Size of the chunks read from files and pipes.
+let readChunkSize = 1 << 20
+
+extension AiCOCOInput {
+    /// Opens the input for reading in chunks.
+    func openReader() throws -> (reader: ChunkReader, size: Int?) {
+        switch self {
+        case .file(let path):
+            let file = try FileInput(path: path)
+            return (file, file.regularFileSize)
+        case .fileDescriptor(let fd):
+            let file = FileInput(descriptor: fd, name: "fd \(fd)")
+            return (file, file.regularFileSize)
+        case .standardInput:
+            let file = FileInput(descriptor: 0, name: "standard input")
+            return (file, file.regularFileSize)
+        case .bytes(let bytes):
+            return (MemoryReader(bytes), bytes.count)
+        }
+    }
+}
+
+extension AiCOCOParser {
+    /// Reads the whole input through the parser, chunk by chunk, and finishes it.
+    /// `progress` is called after each chunk with the bytes read so far.
+    public mutating func parse(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
+        if case .bytes(let bytes) = input {
+            try feed(bytes)
+            progress?(bytes.count)
+            try finish()
+            return
+        }
+        let (reader, _) = try input.openReader()
+        try parse(reader: reader, progress: progress)
+    }
+
+    mutating func parse(reader: ChunkReader, progress: ((Int) -> Void)? = nil) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var total = 0
+        while true {
+            let count = try reader.read(into: buffer)
+            if count == 0 { break }
+            try feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            total += count
+            progress?(total)
+        }
+        try finish()
+    }
+}
+
+/// Parses `input` with `visitor` and returns the visitor with what it gathered.
+public func parseAiCOCO<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor,
+                                               options: ParserOptions = ParserOptions()) throws -> Visitor {
+    var parser = AiCOCOParser(visitor: visitor, options: options)
+    try parser.parse(input)
+    return parser.visitor
+}

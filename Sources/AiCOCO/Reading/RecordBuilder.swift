@@ -1,0 +1,85 @@
+/// Thrown by the record builder when one annotation holds more coordinates than the
+/// per-record limit; the engine turns it into a `.limit` error with the place.
+struct RecordLimitExceeded: Error {
+    let message: String
+}
+
+/// A visitor that assembles whole typed records (annotations with all their coordinates)
+/// and hands each one to `deliver`.
+struct RecordBuilder: AiCOCOVisitor {
+    let maxCoordinates: Int
+    let deliver: (AiCOCORecord, _ coordinateCount: Int) throws -> Void
+    /// When set, problems are passed here and the parse goes on; otherwise they are thrown.
+    let collectProblem: ((AiCOCOError) -> Void)?
+
+    private var polygons = Polygons()
+    private var boxes: [BoundingBox] = []
+    private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
+    private var boxFill = 0
+    private var coordinateCount = 0
+    /// Size of the previous annotation, to reserve storage once instead of growing.
+    private var lastCoordinateCount = 0
+
+    init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil,
+         deliver: @escaping (AiCOCORecord, Int) throws -> Void) {
+        self.maxCoordinates = maxCoordinates
+        self.collectProblem = collectProblem
+        self.deliver = deliver
+    }
+
+    mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        try deliver(record, 0)
+    }
+
+    mutating func visitAnnotationStart(index: Int) throws {
+        polygons = Polygons()
+        polygons.reserveCapacity(coordinates: lastCoordinateCount)
+        boxes = []
+        boxFill = 0
+        coordinateCount = 0
+    }
+
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        coordinateCount += chunk.values.count
+        if coordinateCount > maxCoordinates {
+            throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates) or read it with the visitor API (AiCOCOParser), which streams coordinates in chunks")
+        }
+        switch chunk.kind {
+        case .segmentation:
+            polygons.appendCoordinates(chunk.values)
+            if chunk.endsPolygon { polygons.closePolygon() }
+        case .bbox:
+            for value in chunk.values {
+                switch boxFill {
+                case 0: box.0 = value
+                case 1: box.1 = value
+                case 2: box.2 = value
+                case 3: box.3 = value
+                default: break
+                }
+                boxFill += 1
+            }
+            if chunk.endsPolygon {
+                if boxFill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
+                boxFill = 0
+            }
+        }
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        lastCoordinateCount = polygons.coordinates.count
+        let annotation = AiAnnotation(
+            id: fields.id, imageID: fields.imageID, objectID: fields.objectID, iscrowd: fields.iscrowd,
+            bbox: fields.bboxCount == nil ? nil : boxes,
+            segmentation: fields.polygonCount == nil ? nil : polygons,
+            extra: fields.extra)
+        polygons = Polygons()
+        boxes = []
+        try deliver(.annotation(annotation), coordinateCount)
+    }
+
+    mutating func visitProblem(_ error: AiCOCOError) throws {
+        guard let collectProblem else { throw error }
+        collectProblem(error)
+    }
+}
