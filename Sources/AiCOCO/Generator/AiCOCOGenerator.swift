@@ -57,10 +57,13 @@ public struct GeneratedSummary: Sendable, Equatable {
 }
 
 /// Streams a realistic, schema-valid, reference-consistent AiCOCO document:
-/// a CT series of S slices (`images`), 4-12 anatomical structures (`categories`, optionally
-/// under a parent "Abdomen"), 1-2 `regressions`, 1-3 instance `objects` per structure and one
-/// annotation per (slice, object) over each object's contiguous slice range, each holding 1-3
-/// wobbly closed contours with integer coordinates inside a 512x512 image.
+/// a CT series of S slices (`images`), 4-24 anatomical structures (`categories`, optionally
+/// under a parent "Abdomen"), 1-2 `regressions`, 1-6 instance `objects` per structure and one
+/// annotation per (slice, object) over each object's contiguous slice range, each holding 1-6
+/// wobbly closed contours (up to 5000 points each) with integer coordinates inside a 512x512 image.
+///
+/// The slice count grows with `targetBytes` only up to 1500 (reached around 2 MB); beyond it
+/// the document grows through more structures, more instances and more, denser contours.
 ///
 /// Everything derives from the seed; ids are nanoid-style (21 chars) hashes of
 /// (seed, kind, index), so nothing that grows with the document is ever stored.
@@ -104,7 +107,9 @@ public struct AiCOCOGenerator: Sendable {
 private let _flushAt = 61_440          // flush when the buffer holds >= 60 KiB
 private let _bufCapacity = 65_536 + 16_384
 private let _maxPairs = 5_000
-private let _maxPolys = 3
+private let _maxPolys = 6
+private let _maxSlices = 1500
+private let _maxInstances = 6
 private let _ptsCapacity = 2 * _maxPairs * _maxPolys
 private let _imageSize = 512
 
@@ -183,10 +188,28 @@ private func _structure(_ i: Int) -> (name: StaticString, rmin: Double, rmax: Do
     case 12: return ("Colon", 18, 38, 0.7)
     case 13: return ("Small bowel", 15, 35, 0.65)
     case 14: return ("Portal vein", 6, 12, 0.8)
-    default: return ("Vertebra", 18, 28, 0.85)
+    case 15: return ("Vertebra", 18, 28, 0.85)
+    case 16: return ("Rib", 6, 12, 0.5)
+    case 17: return ("Psoas muscle", 14, 24, 0.7)
+    case 18: return ("Rectum", 15, 28, 0.8)
+    case 19: return ("Prostate", 15, 25, 0.85)
+    case 20: return ("Lymph node", 4, 10, 0.85)
+    case 21: return ("Lesion", 5, 30, 0.9)
+    case 22: return ("Femoral head", 20, 26, 0.95)
+    default: return ("Heart", 50, 70, 0.8)
     }
 }
-private let _structureCount = 16
+/// Most instances a structure may get when the document grows.
+private func _maxInst(_ i: Int) -> Int {
+    switch i {
+    case 15, 16, 20, 21: return 6
+    case 13: return 5
+    case 12: return 4
+    case 2, 9, 17, 22: return 2
+    default: return 3
+    }
+}
+private let _structureCount = 24
 
 // MARK: - Layout (everything except S-dependent records; bounded size)
 
@@ -199,6 +222,8 @@ private struct _Obj: Sendable {
     var a1 = 0.0, a2 = 0.0, a3 = 0.0, k3 = 5.0
     var p1 = 0.0, p2 = 0.0, p3 = 0.0, w1 = 0.0, w2 = 0.0, w3 = 0.0
     var islandRate = 0.0
+    var lobeRate = 0.0           // extra-contour probability at full growth
+    var lobeScale = 0.0          // extra-contour radius relative to the main one at full growth
     var hasBBox = true
     var confidence = -1          // hundredths, -1 = absent
     var regMode = 0              // 0: null, 1: volume, 2: volume + density
@@ -211,10 +236,14 @@ private struct _Layout: Sendable {
     var seed: UInt64 = 1
     var slices = 1
     var detail = 1.0
+    /// Growth in [0, 1] of structures, instances and extra contours (slice count at its cap).
+    var growth = 0.0
     var islands = true
     var nStructFull = 4
     var nStruct = 4
     var kinds: [Int] = []            // anatomy table index per structure
+    var baseCount: [Int] = []        // instances per structure without growth
+    var maxCount: [Int] = []         // instances per structure at full growth
     var underParent: [Bool] = []
     var colors: [UInt32] = []
     var allObjects: [_Obj] = []
@@ -230,27 +259,29 @@ private struct _Layout: Sendable {
         var r = _Rng(_hash(seed, 100, 0))
         nStructFull = 4 + r.below(9)
         var pool = Array(0..<_structureCount)
-        for i in 0..<nStructFull {            // partial Fisher-Yates
+        for i in 0..<_structureCount {        // Fisher-Yates
             let j = i + r.below(pool.count - i)
             pool.swapAt(i, j)
         }
-        kinds = Array(pool[0..<nStructFull])
+        kinds = pool
         hasParent = r.unit() < 0.5
         nReg = 1 + r.below(2)
         regLinked = r.unit() < 0.3
         imageLabels = r.unit() < 0.5
         metaVariant = r.below(4)
-        var global = 0
-        for si in 0..<nStructFull {
+        for si in 0..<_structureCount {
             underParent.append(hasParent && r.unit() < 0.85)
             colors.append(UInt32(truncatingIfNeeded: r.next() & 0xFF_FFFF))
             let info = _structure(kinds[si])
             let count = r.unit() < 0.45 ? 2 + r.below(2) : 1
+            let maxC = min(_maxInstances, max(count, _maxInst(kinds[si]) - r.below(2)))
+            baseCount.append(count)
+            maxCount.append(maxC)
             let baseR = r.range(info.rmin, info.rmax)
             let baseX = r.range(150, 362), baseY = r.range(150, 362)
-            for k in 0..<count {
+            for k in 0..<maxC {
                 var o = _Obj()
-                o.global = global; global += 1
+                o.global = si * _maxInstances + k
                 o.structIdx = si
                 o.rx = baseR * r.range(0.8, 1.15)
                 o.ry = o.rx * info.aspect * r.range(0.85, 1.15)
@@ -271,6 +302,8 @@ private struct _Layout: Sendable {
                 o.p1 = r.range(0, 2 * .pi); o.p2 = r.range(0, 2 * .pi); o.p3 = r.range(0, 2 * .pi)
                 o.w1 = r.range(-2, 2); o.w2 = r.range(-3, 3); o.w3 = r.range(-6, 6)
                 o.islandRate = r.unit() < 0.6 ? 0 : r.range(0.1, 0.45)
+                o.lobeRate = r.range(0.3, 0.85)
+                o.lobeScale = r.range(0.15, 0.5)
                 o.hasBBox = r.unit() < 0.7
                 o.confidence = r.unit() < 0.6 ? 50 + r.below(50) : -1
                 o.regMode = r.unit() < 0.4 ? 0 : (nReg == 2 && r.unit() < 0.5 ? 2 : 1)
@@ -287,13 +320,25 @@ private struct _Layout: Sendable {
     mutating func apply(nStruct n: Int, onePerStructure: Bool) {
         nStruct = n
         objects = []
-        var last = -1
+        let gs = min(1, 2 * growth)
         for o in allObjects where o.structIdx < n {
-            if onePerStructure && o.structIdx == last { continue }
-            last = o.structIdx
-            objects.append(o)
+            let si = o.structIdx
+            let k = o.global - si * _maxInstances
+            let count = onePerStructure ? 1
+                : baseCount[si] + Int((gs * Double(maxCount[si] - baseCount[si])).rounded())
+            if k < count { objects.append(o) }
         }
         setSlices(slices)
+    }
+
+    /// Sets the growth: structures, instances and extra contours saturate at g = 0.5,
+    /// contour density keeps rising to g = 1.
+    mutating func setGrowth(_ g: Double) {
+        growth = g
+        let gs = min(1, 2 * g)
+        detail = 1 + 15 * g
+        apply(nStruct: nStructFull + Int((gs * Double(_structureCount - nStructFull)).rounded()),
+              onePerStructure: false)
     }
 
     mutating func setSlices(_ s: Int) {
@@ -572,7 +617,7 @@ private struct _Engine {
         w.b(91)
         if skipSlices { w.b(93); return }
         if estimate {
-            let K = 32
+            let K = 16
             for oi in L.objects.indices {
                 let o = L.objects[oi]
                 let n = o.end - o.start
@@ -609,18 +654,22 @@ private struct _Engine {
         let cx = o.cx + o.dcx * u, cy = o.cy + o.dcy * u
         let rx = o.rx * f, ry = o.ry * f
         var bb = (Int.max, Int.max, Int.min, Int.min)
-        var counts = (0, 0, 0)
+        var counts = (0, 0, 0, 0, 0, 0)
         counts.0 = _pairCount(_perimeter(rx, ry) * o.density * L.detail)
         _contour(pts, counts.0, cx, cy, rx, ry, o.cr, o.sr, o.a1, o.a2, o.a3, o.k3,
                  o.p1 + o.w1 * t, o.p2 + o.w2 * t, o.p3 + o.w3 * t, &rng, &bb)
         var np = 1
-        if L.islands && o.islandRate > 0 {
+        let gs = min(1, 2 * L.growth)
+        let rate = max(o.islandRate, gs * o.lobeRate)
+        if L.islands && rate > 0 {
             var off = counts.0
-            for _ in 0..<2 {
-                if rng.unit() >= o.islandRate { continue }
+            let extraMax = 2 + Int((gs * Double(_maxPolys - 3)).rounded())
+            let rmin = min(rx, ry)
+            for _ in 0..<extraMax {
+                if rng.unit() >= rate { continue }
                 let ang = _sinCos(rng.range(0, 2 * .pi))
-                let d = rng.range(1.08, 1.3)
-                let ri = rng.range(2, 12)
+                let ri = min(rng.range(2, 12) + gs * o.lobeScale * rmin * rng.unit(), 120)
+                let d = rng.range(1.08, 1.3) + ri / max(rmin, 1) * 0.5
                 let ex = d * rx * ang.cos, ey = d * ry * ang.sin
                 let lo = ri + 2, hi = Double(_imageSize - 3) - ri
                 let icx = min(max(cx + ex * o.cr - ey * o.sr, lo), hi)
@@ -628,7 +677,13 @@ private struct _Engine {
                 let c = _pairCount(_perimeter(ri, ri * 0.8) * min(o.density, 1.5) * L.detail)
                 _contour(pts + 2 * off, c, icx, icy, ri, ri * 0.8, ang.cos, ang.sin,
                          0.08, 0.04, 0.02, 5, 0, 0, 0, &rng, &bb)
-                if np == 1 { counts.1 = c } else { counts.2 = c }
+                switch np {
+                case 1: counts.1 = c
+                case 2: counts.2 = c
+                case 3: counts.3 = c
+                case 4: counts.4 = c
+                default: counts.5 = c
+                }
                 np += 1
                 off += c
             }
@@ -656,7 +711,15 @@ private struct _Engine {
         try w.check(sink)
         var off = 0
         for k in 0..<np {
-            let c = k == 0 ? counts.0 : (k == 1 ? counts.1 : counts.2)
+            let c: Int
+            switch k {
+            case 0: c = counts.0
+            case 1: c = counts.1
+            case 2: c = counts.2
+            case 3: c = counts.3
+            case 4: c = counts.4
+            default: c = counts.5
+            }
             w.sep(k == 0, 4); w.b(91)
             try numbers(pts + 2 * off, c, sink)
             w.nl(4); w.b(93)
@@ -869,23 +932,58 @@ private func _calibrate(_ options: GeneratorOptions, _ bytes: UnsafeMutablePoint
         if next == S { break }
         S = next
     }
-    L.setSlices(S)
-    // Fine-tune the point density.
-    let tol = Double(target) * 0.01
+    if S <= _maxSlices {
+        L.setSlices(S)
+        // Fine-tune the point density.
+        let tol = Double(target) * 0.01
+        var size = measure(L)
+        if abs(Double(size - target)) > tol {
+            var lo = size > target ? 0.4 : 1.0, hi = size > target ? 1.0 : 2.5
+            var best = (abs(Double(size - target)), 1.0)
+            for _ in 0..<16 {
+                let mid = (lo + hi) / 2
+                L.detail = mid
+                size = measure(L)
+                let err = abs(Double(size - target))
+                if err < best.0 { best = (err, mid) }
+                if err <= tol { break }
+                if size > target { hi = mid } else { lo = mid }
+            }
+            L.detail = best.1
+        }
+        return L
+    }
+
+    // Slice count at its cap: grow structures, instances and contours instead.
+    L.setSlices(_maxSlices)
+    var lo = 0.0, hi = 1.0
+    L.setGrowth(1)
     var size = measure(L)
-    if abs(Double(size - target)) > tol {
-        var lo = size > target ? 0.4 : 1.0, hi = size > target ? 1.0 : 2.5
-        var best = (abs(Double(size - target)), 1.0)
-        for _ in 0..<16 {
+    if size > target {
+        for _ in 0..<20 {
             let mid = (lo + hi) / 2
-            L.detail = mid
+            L.setGrowth(mid)
             size = measure(L)
-            let err = abs(Double(size - target))
-            if err < best.0 { best = (err, mid) }
-            if err <= tol { break }
+            if abs(Double(size - target)) <= Double(target) * 0.03 { break }
             if size > target { hi = mid } else { lo = mid }
         }
-        L.detail = best.1
     }
+    // Fine-tune the point density (size is close to affine in it): secant steps.
+    let tol = Double(target) * 0.01
+    var best = (abs(Double(size - target)), L.detail)
+    var d0 = L.detail, s0 = Double(size)
+    var d1 = min(200, max(0.3, d0 * Double(target) / s0))
+    for _ in 0..<6 where best.0 > tol {
+        L.detail = d1
+        let s1 = Double(measure(L))
+        let err = abs(s1 - Double(target))
+        if err < best.0 { best = (err, d1) }
+        if err <= tol || s1 == s0 { break }
+        let next = d1 + (Double(target) - s1) * (d1 - d0) / (s1 - s0)
+        d0 = d1; s0 = s1
+        d1 = min(200, max(0.3, next.isFinite ? next : d1))
+        if d1 == d0 { break }
+    }
+    L.detail = best.1
     return L
 }

@@ -90,8 +90,22 @@ final class ParserEngine {
     private(set) var bytesFed = 0
 
     private var frames: [Frame] = []
+    /// State touched for every token, kept behind a pointer: stored properties of a class
+    /// pay a dynamic exclusivity check on each access, and this path runs for every number.
+    private struct HotState {
+        var topKind: FrameKind?
+        var sawEvent = false
+        var coordinateFill = 0
+        var coordinateIndex = 0
+    }
+
+    private let hot: UnsafeMutablePointer<HotState>
+
     /// Kind of the innermost frame (`nil` before the document starts).
-    private var topKind: FrameKind?
+    private var topKind: FrameKind? {
+        get { hot.pointee.topKind }
+        set { hot.pointee.topKind = newValue }
+    }
     private var documentStarted = false
     private var documentEnded = false
     private var sectionsSeen: UInt32 = 0
@@ -102,14 +116,23 @@ final class ParserEngine {
     /// The error that stopped the parse; every later call throws it again.
     private var failure: AiCOCOError?
     /// A callback happened since the last check (for `maxTokenBytes`).
-    private var sawEvent = false
+    private var sawEvent: Bool {
+        get { hot.pointee.sawEvent }
+        set { hot.pointee.sawEvent = newValue }
+    }
     private var quietBytes = 0
 
     // Coordinates of the polygon being read, delivered in chunks.
     private let coordinateCapacity = 4096
     private let coordinates: UnsafeMutablePointer<Double>
-    private var coordinateFill = 0
-    private var coordinateIndex = 0
+    private var coordinateFill: Int {
+        get { hot.pointee.coordinateFill }
+        set { hot.pointee.coordinateFill = newValue }
+    }
+    private var coordinateIndex: Int {
+        get { hot.pointee.coordinateIndex }
+        set { hot.pointee.coordinateIndex = newValue }
+    }
     private var chunkStartIndex = 0
     private var polygonIndex = 0
     private var coordinateKind = CoordinateKind.segmentation
@@ -120,6 +143,8 @@ final class ParserEngine {
         self.options = options
         self.delegate = delegate
         coordinates = .allocate(capacity: coordinateCapacity)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: HotState())
         checker = options.validate ? ReferenceChecker() : nil
         frames.reserveCapacity(16)
         lexer = YajlLexer(engine: self)
@@ -127,6 +152,8 @@ final class ParserEngine {
 
     deinit {
         coordinates.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
     }
 
     // MARK: Feeding
@@ -764,16 +791,19 @@ final class ParserEngine {
         }
     }
 
+    @inline(__always)
     func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        sawEvent = true
-        if topKind == .coordEntry {
+        let state = hot
+        state.pointee.sawEvent = true
+        if state.pointee.topKind == .coordEntry {
             guard let value = parseJSONNumber(text) else {
                 return numberOutOfRange(text)
             }
-            coordinates[coordinateFill] = value
-            coordinateFill += 1
-            coordinateIndex += 1
-            if coordinateFill == coordinateCapacity {
+            let fill = state.pointee.coordinateFill
+            coordinates[fill] = value
+            state.pointee.coordinateFill = fill + 1
+            state.pointee.coordinateIndex += 1
+            if fill + 1 == coordinateCapacity {
                 return deliverCoordinates(endsPolygon: false)
             }
             return true
