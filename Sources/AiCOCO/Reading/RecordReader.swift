@@ -128,6 +128,9 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     /// Problems found so far when validating (at most 10,000 are kept; see `problemCount`).
     public var problems: [AiCOCOError] { channel.problems }
 
+    /// Records put into the buffer and taken out so far.
+    var bufferTraffic: (pushed: Int, popped: Int) { channel.traffic }
+
     /// Number of problems found so far when validating.
     public var problemCount: Int { channel.problemCount }
 
@@ -177,6 +180,8 @@ final class RecordChannel: @unchecked Sendable {
     private var _totalBytes: Int?
     private var _problems: [AiCOCOError] = []
     private var _problemCount = 0
+    private var pushed = 0
+    private var popped = 0
     var onCancel: (@Sendable () -> Void)?
 
     init(capacity: Int, coordinateBudget: Int) {
@@ -199,11 +204,14 @@ final class RecordChannel: @unchecked Sendable {
             if let pending = asyncWaiter {
                 asyncWaiter = nil
                 waiter = pending
+                pushed += 1
+                popped += 1
                 return
             }
             ring[(head + count) % capacity] = record
             ringCoordinates[(head + count) % capacity] = coordinates
             count += 1
+            pushed += 1
             coordinatesQueued += coordinates
             if consumerWaiting { monitor.signal(Self.notEmpty) }
         }
@@ -217,6 +225,7 @@ final class RecordChannel: @unchecked Sendable {
         coordinatesQueued -= ringCoordinates[head]
         head = (head + 1) % capacity
         count -= 1
+        popped += 1
         if producerWaiting { monitor.signal(Self.notFull) }
         return record
     }
@@ -297,6 +306,9 @@ final class RecordChannel: @unchecked Sendable {
     }
 
     var problems: [AiCOCOError] { monitor.withLock { _problems } }
+
+    /// Records handed over through the buffer and taken out of it (for tests of the bound).
+    var traffic: (pushed: Int, popped: Int) { monitor.withLock { (pushed, popped) } }
     var problemCount: Int { monitor.withLock { _problemCount } }
 }
 

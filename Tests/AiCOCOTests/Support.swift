@@ -1,0 +1,208 @@
+import Foundation
+@testable import AiCOCO
+
+/// Paths of the repository and of the shared material beside it.
+enum Paths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let fixtures = root.appendingPathComponent("Fixtures")
+    static let broken = fixtures.appendingPathComponent("broken")
+    static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
+    static let conformance = shared.appendingPathComponent("conformance/JSONTestSuite/test_parsing")
+
+    static let goodFixtures = ["segmentation-series.json", "detection.json", "classification.json",
+                               "regression.json", "extras.json", "minimal.json"]
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    static func bytes(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+/// All records of an input, through the public pull API.
+func readRecords(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions()) throws -> [AiCOCORecord] {
+    let reader = AiCOCORecordReader(input, options: options)
+    var records: [AiCOCORecord] = []
+    while let record = try reader.next() { records.append(record) }
+    return records
+}
+
+/// All records of `bytes`, fed to the push parser in chunks of `chunkSize` (or of varying sizes).
+func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: ParserOptions = ParserOptions()) throws
+    -> [AiCOCORecord] {
+    final class Box { var records: [AiCOCORecord] = [] }
+    let box = Box()
+    let builder = RecordBuilder(maxCoordinates: options.limits.maxCoordinatesPerRecord) { record, _ in
+        box.records.append(record)
+    }
+    var parser = AiCOCOParser(visitor: builder, options: options)
+    var position = 0
+    var turn = 0
+    while position < bytes.count {
+        let size = chunkSizes[turn % chunkSizes.count]
+        let end = min(bytes.count, position + size)
+        try parser.feed(bytes[position..<end])
+        position = end
+        turn += 1
+    }
+    try parser.finish()
+    return box.records
+}
+
+/// The first error of a strict parse, or nil.
+func firstError(_ input: AiCOCOInput) -> AiCOCOError? {
+    do {
+        _ = try readRecords(input)
+        return nil
+    } catch let error as AiCOCOError {
+        return error
+    } catch {
+        return AiCOCOError(kind: .io, message: "\(error)", path: "", location: SourceLocation(offset: -1, line: 0, column: 0))
+    }
+}
+
+/// Every problem a validating parse reports (syntax errors end the list).
+struct ProblemList: AiCOCOVisitor {
+    var problems: [AiCOCOError] = []
+    mutating func visitProblem(_ error: AiCOCOError) throws { problems.append(error) }
+}
+
+func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimits()) -> [AiCOCOError] {
+    var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+    do {
+        try parser.parse(input)
+        return parser.visitor.problems
+    } catch let error as AiCOCOError {
+        return parser.visitor.problems + [error]
+    } catch {
+        return parser.visitor.problems
+    }
+}
+
+/// Generates a document in memory.
+func generate(bytes: Int, seed: UInt64 = 1, pretty: Bool = false,
+              order: [AiCOCOSection] = AiCOCOSection.allCases) -> (bytes: [UInt8], summary: GeneratedSummary) {
+    var output: [UInt8] = []
+    var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty))
+    let summary = generator.generate { output.append(contentsOf: $0) }
+    return (output, summary)
+}
+
+/// Records grouped by section, each group in file order (what key order must not change).
+func bySection(_ records: [AiCOCORecord]) -> [AiCOCOSection: [AiCOCORecord]] {
+    Dictionary(grouping: records, by: \.section)
+}
+
+// MARK: An independent reading with Foundation's JSONSerialization
+
+/// Builds the records a document should give, from Foundation's JSON parser: an oracle that
+/// shares no code with the library.
+func oracleRecords(_ bytes: [UInt8]) throws -> [AiCOCOSection: [AiCOCORecord]] {
+    let document = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as! [String: Any]
+    var result: [AiCOCOSection: [AiCOCORecord]] = [:]
+    func strings(_ value: Any?) -> [String]? { (value as? [Any])?.map { $0 as! String } }
+    func items(_ value: Any?) -> [AiRegressionItem]? {
+        (value as? [[String: Any]])?.map {
+            AiRegressionItem(regressionID: $0["regression_id"] as! String, value: number($0["value"]))
+        }
+    }
+    func number(_ value: Any?) -> Double {
+        if let number = value as? NSNumber { return number.doubleValue }
+        fatalError("not a number: \(String(describing: value))")
+    }
+    func optionalString(_ value: Any?) -> String? { value is NSNull ? nil : value as? String }
+    /// Foundation loses key order: extras are compared sorted by key (see `normalizedExtras`).
+    func extras(_ object: [String: Any], known: Set<String>) -> [JSONMember] {
+        object.keys.filter { !known.contains($0) }.sorted().map { JSONMember($0, normalized(json(object[$0]!))) }
+    }
+    for section in AiCOCOSection.allCases {
+        guard let value = document[section.rawValue] else { continue }
+        let objects: [[String: Any]] = section == .meta ? [value as! [String: Any]] : value as! [[String: Any]]
+        result[section] = objects.map { object in
+            switch section {
+            case .images:
+                return .image(AiImage(id: object["id"] as! String, fileName: object["file_name"] as! String,
+                                      index: number(object["index"]), categoryIDs: strings(object["category_ids"]),
+                                      regressions: items(object["regressions"]),
+                                      extra: extras(object, known: ["id", "file_name", "index", "category_ids", "regressions"])))
+            case .annotations:
+                let boxes = (object["bbox"] as? [[Any]])?.map { box in
+                    BoundingBox(x1: number(box[0]), y1: number(box[1]), x2: number(box[2]), y2: number(box[3]))
+                }
+                let polygons = (object["segmentation"] as? [[Any]]).map { Polygons($0.map { $0.map(number) }) }
+                return .annotation(AiAnnotation(
+                    id: object["id"] as! String, imageID: object["image_id"] as! String,
+                    objectID: object["object_id"] as! String, iscrowd: Int(number(object["iscrowd"])),
+                    bbox: boxes, segmentation: polygons,
+                    extra: extras(object, known: ["id", "image_id", "object_id", "iscrowd", "bbox", "segmentation"])))
+            case .categories:
+                return .category(AiCategory(id: object["id"] as! String, name: object["name"] as! String,
+                                            supercategoryID: optionalString(object["supercategory_id"]),
+                                            color: object["color"] as? String,
+                                            extra: extras(object, known: ["id", "name", "supercategory_id", "color"])))
+            case .regressions:
+                var known: Set<String> = ["id", "name", "superregression_id", "unit"]
+                if object["threshold"] is String { known.insert("threshold") }
+                return .regression(AiRegression(id: object["id"] as! String, name: object["name"] as! String,
+                                                superregressionID: optionalString(object["superregression_id"]),
+                                                unit: object["unit"] as? String,
+                                                threshold: object["threshold"] as? String,
+                                                extra: extras(object, known: known)))
+            case .objects:
+                return .object(AiObject(id: object["id"] as! String, categoryIDs: strings(object["category_ids"]),
+                                        regressions: items(object["regressions"]),
+                                        confidence: (object["confidence"] as? NSNumber)?.doubleValue,
+                                        extra: extras(object, known: ["id", "category_ids", "regressions", "confidence"])))
+            case .meta:
+                return .meta(AiMeta(categoryIDs: strings(object["category_ids"]), regressions: items(object["regressions"]),
+                                    taskType: (object["task_type"] as? String).flatMap(AiTaskType.init(rawValue:)),
+                                    extra: extras(object, known: ["category_ids", "regressions", "task_type"])))
+            }
+        }
+    }
+    return result
+}
+
+/// A Foundation JSON value as a `JSONValue` (numbers compared by value, see `sameContent`).
+func json(_ value: Any) -> JSONValue {
+    switch value {
+    case is NSNull: return .null
+    case let number as NSNumber:
+        if String(describing: type(of: number)).contains("Boolean") { return .bool(number.boolValue) }
+        return .number(JSONNumber(number.doubleValue))
+    case let string as String: return .string(string)
+    case let array as [Any]: return .array(array.map(json))
+    case let object as [String: Any]:
+        return .object(object.keys.sorted().map { JSONMember($0, json(object[$0]!)) })
+    default: fatalError("unexpected JSON value \(value)")
+    }
+}
+
+/// Numbers as values and object members in key order, so that a literal `1.50` equals `1.5`.
+func normalized(_ value: JSONValue) -> JSONValue {
+    switch value {
+    case .number(let number):
+        let value = number.doubleValue ?? .nan
+        return .number(JSONNumber(value == 0 ? 0 : value))
+    case .array(let values): return .array(values.map(normalized))
+    case .object(let members):
+        return .object(members.map { JSONMember($0.key, normalized($0.value)) }.sorted { $0.key < $1.key })
+    default: return value
+    }
+}
+
+/// The record with its extras sorted by key and numbers compared by value.
+func normalizedExtras(_ record: AiCOCORecord) -> AiCOCORecord {
+    func fix(_ members: [JSONMember]) -> [JSONMember] {
+        members.map { JSONMember($0.key, normalized($0.value)) }.sorted { $0.key < $1.key }
+    }
+    switch record {
+    case .image(var value): value.extra = fix(value.extra); return .image(value)
+    case .annotation(var value): value.extra = fix(value.extra); return .annotation(value)
+    case .category(var value): value.extra = fix(value.extra); return .category(value)
+    case .regression(var value): value.extra = fix(value.extra); return .regression(value)
+    case .object(var value): value.extra = fix(value.extra); return .object(value)
+    case .meta(var value): value.extra = fix(value.extra); return .meta(value)
+    }
+}
