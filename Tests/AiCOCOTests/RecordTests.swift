@@ -117,7 +117,6 @@ struct RecordTests {
     func fileOrder() throws {
         let order: [AiCOCOSection] = [.meta, .annotations, .objects, .categories, .regressions, .images]
         let generated = generate(bytes: 100_000, seed: 2, order: order).bytes
-        print("DEBUG", String(decoding: generated.prefix(60), as: UTF8.self))
         let records = try readRecords(.bytes(generated))
         var sectionsInOrder: [AiCOCOSection] = []
         for record in records where sectionsInOrder.last != record.section { sectionsInOrder.append(record.section) }

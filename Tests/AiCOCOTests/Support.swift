@@ -84,7 +84,7 @@ func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimit
 func generate(bytes: Int, seed: UInt64 = 1, pretty: Bool = false,
               order: [AiCOCOSection] = AiCOCOSection.allCases) -> (bytes: [UInt8], summary: GeneratedSummary) {
     var output: [UInt8] = []
-    var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty))
+    var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty, order: order))
     let summary = generator.generate { output.append(contentsOf: $0) }
     return (output, summary)
 }

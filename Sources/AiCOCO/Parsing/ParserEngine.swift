@@ -208,6 +208,7 @@ final class ParserEngine {
             }
         }
         tracker.end()
+        remember(piece)
         bytesFed += piece.count
     }
 
@@ -216,29 +217,72 @@ final class ParserEngine {
     /// (for a string: two bytes into it).
     private func syntaxFailure(_ message: String, consumedInPiece consumed: Int,
                                piece: UnsafeBufferPointer<UInt8>) -> AiCOCOError {
-        var offset = min(consumed, piece.count)
-        if message.hasPrefix("lexical error") {
-            if message.contains("invalid char in json text") || message.contains("UTF8") {
-                offset = max(0, consumed - 1)
+        // A token may have started in an earlier piece (yajl buffers it): look at the
+        // bytes kept from before this piece as well.
+        let window = history + Array(piece)
+        let base = bytesFed - history.count
+        let end = history.count + min(consumed, piece.count)
+        let offset: Int = window.withUnsafeBufferPointer { window in
+            if message.hasPrefix("lexical error") {
+                let backedUp = !(message.contains("invalid char in json text") || message.contains("UTF8"))
+                return backedUp ? end : max(0, end - 1)
             }
-        } else if message.contains("after key and value, inside map") {
-            // The one place where yajl moves back by the token's length (for a string:
-            // the length between its quotes).
-            if consumed >= 2, piece[consumed - 2] == UInt8(ascii: "\""), startsString(at: consumed - 2, in: piece) {
-                offset = consumed - 2
+            if message.contains("after key and value, inside map") {
+                // The one place where yajl moves back by the token's length (for a string: the
+                // length between its quotes), or to the piece's start when the token began before it.
+                if end >= 2, window[end - 2] == UInt8(ascii: "\""), startsString(at: end - 2, in: window) {
+                    return end - 2
+                }
+                if consumed == 0 && !history.isEmpty {
+                    return tokenStart(endingAt: tokenEnd(from: history.count, in: window), in: window)
+                }
+                return end
             }
-        } else {
-            offset = tokenStart(endingAt: consumed, in: piece)
+            return tokenStart(endingAt: end, in: window)
         }
         var found = ""
-        if offset < piece.count {
-            let byte = piece[offset]
+        if offset < window.count {
+            let byte = window[offset]
             found = byte >= 0x21 && byte < 0x7F ? " '\(Character(Unicode.Scalar(byte)))'"
                 : " (byte 0x\(String(byte, radix: 16, uppercase: true)))"
         }
         fail(.syntax, Self.explain(yajlMessage: message, found: found),
-             at: tracker.location(of: bytesFed + offset), path: currentPath())
+             at: tracker.location(of: base + offset), path: currentPath())
         return failure!
+    }
+
+    /// The end of the token that goes on at `start` (it began before `start`): past a closing
+    /// quote for a string, else past the last number or literal character.
+    private func tokenEnd(from start: Int, in window: UnsafeBufferPointer<UInt8>) -> Int {
+        var index = start
+        var inString = false
+        var probe = start - 1
+        while probe >= 0, window[probe] != UInt8(ascii: "\""), !isJSONWhitespace(window[probe]) { probe -= 1 }
+        if probe >= 0, window[probe] == UInt8(ascii: "\"") { inString = true }
+        while index < window.count {
+            let byte = window[index]
+            if inString {
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") { return index + 1 }
+            } else if !(byte >= 0x30 && byte <= 0x39 || byte >= 0x61 && byte <= 0x7A || byte == UInt8(ascii: "-")
+                        || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte >= 0x41 && byte <= 0x5A) {
+                return index
+            }
+            index += 1
+        }
+        return window.count
+    }
+
+    /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
+    private var history: [UInt8] = []
+    private let historyLimit = 4096
+
+    private func remember(_ piece: UnsafeBufferPointer<UInt8>) {
+        let keep = min(piece.count, historyLimit)
+        history.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(piece.count - keep)...]))
+        if history.count > 2 * historyLimit {
+            history.removeFirst(history.count - historyLimit)
+        }
     }
 
     /// yajl's message in plainer words.
@@ -980,9 +1024,9 @@ final class ParserEngine {
     private func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let frame = frames[frames.count - 1]
         let field = frame.field
+        // A value of the wrong type is reported as such, not again as a missing key.
         let wrong = { () -> Bool in
-            self.record.seen &= ~field.bit
-            return self.wrongType(self.expectedType(of: field), found: kind.described,
+            self.wrongType(self.expectedType(of: field), found: kind.described,
                                   at: self.scalarStart(kind, length: text.count), container: false)
         }
         record.cost += text.count
@@ -1086,7 +1130,6 @@ final class ParserEngine {
         case .regressionID:
             guard kind == .string else {
                 item.valid = false
-                item.seen &= ~Field.regressionID.bit
                 return wrongType("a string", found: kind.described, at: location, container: false)
             }
             item.regressionID = string(text)
@@ -1101,7 +1144,6 @@ final class ParserEngine {
         case .value:
             guard kind == .number else {
                 item.valid = false
-                item.seen &= ~Field.value.bit
                 return wrongType("a number", found: kind.described, at: location, container: false)
             }
             if let value = numberValue(text, at: location) { item.value = value } else { item.valid = false }
