@@ -20,11 +20,6 @@ let package = Package(
             name: "AiCOCO",
             dependencies: ["CYajl"]
         ),
-        // yajl driven from C with callbacks that only count: the ceiling the benchmarks measure against.
-        .target(
-            name: "CYajlBaseline",
-            dependencies: ["CYajl"]
-        ),
         .executableTarget(
             name: "aicoco",
             dependencies: [
@@ -34,7 +29,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AiCOCOTests",
-            dependencies: ["AiCOCO", "CYajlBaseline"]
+            dependencies: ["AiCOCO"]
         ),
     ]
 )

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The keys the format names, across all sections.
 enum Field: UInt8 {
     case none
@@ -56,23 +62,48 @@ enum Field: UInt8 {
 
     /// Which field `key` names in a record of `section` (`.extra` when the format does not name it).
     static func lookup(_ key: UnsafeBufferPointer<UInt8>, in section: AiCOCOSection) -> Field {
-        let candidates: [Field] = switch section {
-        case .images: [.id, .fileName, .index, .categoryIDs, .regressions]
-        case .annotations: [.id, .imageID, .objectID, .iscrowd, .bbox, .segmentation]
-        case .categories: [.id, .name, .supercategoryID, .color]
-        case .regressions: [.id, .name, .superregressionID, .unit, .threshold]
-        case .objects: [.id, .categoryIDs, .regressions, .confidence]
-        case .meta: [.categoryIDs, .regressions, .taskType]
+        let field: Field
+        switch key.count {
+        case 2: field = matches(key, "id") ? .id : .extra
+        case 4: field = matches(key, "bbox") ? .bbox : matches(key, "name") ? .name : matches(key, "unit") ? .unit : .extra
+        case 5: field = matches(key, "index") ? .index : matches(key, "color") ? .color : matches(key, "value") ? .value : .extra
+        case 7: field = matches(key, "iscrowd") ? .iscrowd : .extra
+        case 8: field = matches(key, "image_id") ? .imageID : .extra
+        case 9: field = matches(key, "file_name") ? .fileName : matches(key, "object_id") ? .objectID
+            : matches(key, "threshold") ? .threshold : matches(key, "task_type") ? .taskType : .extra
+        case 10: field = matches(key, "confidence") ? .confidence : .extra
+        case 11: field = matches(key, "regressions") ? .regressions : .extra
+        case 12: field = matches(key, "category_ids") ? .categoryIDs : matches(key, "segmentation") ? .segmentation : .extra
+        case 13: field = matches(key, "regression_id") ? .regressionID : .extra
+        case 16: field = matches(key, "supercategory_id") ? .supercategoryID : .extra
+        case 18: field = matches(key, "superregression_id") ? .superregressionID : .extra
+        default: field = .extra
         }
-        for field in candidates where field.keyBytes.elementsEqual(key) { return field }
-        return .extra
+        return field != .extra && field.belongs(to: section) ? field : .extra
+    }
+
+    /// Whether the format names this field in records of `section`.
+    func belongs(to section: AiCOCOSection) -> Bool {
+        switch section {
+        case .images: [.id, .fileName, .index, .categoryIDs, .regressions].contains(self)
+        case .annotations: [.id, .imageID, .objectID, .iscrowd, .bbox, .segmentation].contains(self)
+        case .categories: [.id, .name, .supercategoryID, .color].contains(self)
+        case .regressions: [.id, .name, .superregressionID, .unit, .threshold].contains(self)
+        case .objects: [.id, .categoryIDs, .regressions, .confidence].contains(self)
+        case .meta: [.categoryIDs, .regressions, .taskType].contains(self)
+        }
     }
 
     /// Keys of a regression item.
     static func lookupRegressionItemKey(_ key: UnsafeBufferPointer<UInt8>) -> Field {
-        if Field.regressionID.keyBytes.elementsEqual(key) { return .regressionID }
-        if Field.value.keyBytes.elementsEqual(key) { return .value }
+        if matches(key, "regression_id") { return .regressionID }
+        if matches(key, "value") { return .value }
         return .extra
+    }
+
+    @inline(__always)
+    static func matches(_ key: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        key.count == literal.utf8CodeUnitCount && memcmp(key.baseAddress!, literal.utf8Start, key.count) == 0
     }
 
     private static let allKeyBytes: [[UInt8]] = (0...Field.value.rawValue).map {

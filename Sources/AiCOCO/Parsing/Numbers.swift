@@ -31,6 +31,21 @@ func parseJSONNumber(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         if allDigits {
             return negative ? -Double(value) : Double(value)
         }
+        // A plain decimal (`12.75`) of at most 15 digits: the digits and the power of ten are
+        // both exact doubles, so one division rounds correctly (Clinger's fast path).
+        if text[index] == UInt8(ascii: ".") && index + 1 < count && count - (negative ? 2 : 1) <= 15 {
+            var scale = 1.0
+            index += 1
+            while index < count {
+                let digit = text[index] &- 48
+                if digit > 9 { return parseJSONNumberSlow(text) }
+                value = value &* 10 &+ Int64(digit)
+                scale *= 10
+                index += 1
+            }
+            let result = Double(value) / scale
+            return negative ? -result : result
+        }
     }
     return parseJSONNumberSlow(text)
 }

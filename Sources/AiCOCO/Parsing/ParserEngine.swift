@@ -86,17 +86,43 @@ final class ParserEngine {
     let options: ParserOptions
     private unowned let delegate: EngineDelegate
     private var lexer: YajlLexer!
-    private var tracker = LineTracker()
-    private(set) var bytesFed = 0
+    private var tracker: LineTracker {
+        get { hot.pointee.tracker }
+        _modify { yield &hot.pointee.tracker }
+    }
+    var bytesFed: Int {
+        get { hot.pointee.bytesFed }
+        set { hot.pointee.bytesFed = newValue }
+    }
 
-    private var frames: [Frame] = []
-    /// State touched for every token, kept behind a pointer: stored properties of a class
-    /// pay a dynamic exclusivity check on each access, and this path runs for every number.
+    private var frames: [Frame] {
+        get { hot.pointee.frames }
+        _modify { yield &hot.pointee.frames }
+    }
+    /// The engine's mutable state, kept behind a pointer: stored properties of a class pay a
+    /// dynamic exclusivity check on every access (a fifth of the time on small records), and
+    /// this state is touched for every token. The accessors below forward to it.
     private struct HotState {
         var topKind: FrameKind?
         var sawEvent = false
         var coordinateFill = 0
         var coordinateIndex = 0
+        var bytesFed = 0
+        var tracker: LineTracker = LineTracker()
+        var frames: [Frame] = []
+        var documentStarted: Bool = false
+        var documentEnded: Bool = false
+        var sectionsSeen: UInt32 = 0
+        var record: RecordScratch = RecordScratch()
+        var item: ItemScratch = ItemScratch()
+        var extraStack: [ExtraContainer] = []
+        var completing: Bool = false
+        var failure: AiCOCOError? = nil
+        var quietBytes: Int = 0
+        var chunkStartIndex: Int = 0
+        var polygonIndex: Int = 0
+        var coordinateKind: CoordinateKind = .segmentation
+        var history: [UInt8] = []
     }
 
     private let hot: UnsafeMutablePointer<HotState>
@@ -106,21 +132,48 @@ final class ParserEngine {
         get { hot.pointee.topKind }
         set { hot.pointee.topKind = newValue }
     }
-    private var documentStarted = false
-    private var documentEnded = false
-    private var sectionsSeen: UInt32 = 0
-    private var record = RecordScratch()
-    private var item = ItemScratch()
-    private var extraStack: [ExtraContainer] = []
-    private var completing = false
+    private var documentStarted: Bool {
+        get { hot.pointee.documentStarted }
+        _modify { yield &hot.pointee.documentStarted }
+    }
+    private var documentEnded: Bool {
+        get { hot.pointee.documentEnded }
+        _modify { yield &hot.pointee.documentEnded }
+    }
+    private var sectionsSeen: UInt32 {
+        get { hot.pointee.sectionsSeen }
+        _modify { yield &hot.pointee.sectionsSeen }
+    }
+    private var record: RecordScratch {
+        get { hot.pointee.record }
+        _modify { yield &hot.pointee.record }
+    }
+    private var item: ItemScratch {
+        get { hot.pointee.item }
+        _modify { yield &hot.pointee.item }
+    }
+    private var extraStack: [ExtraContainer] {
+        get { hot.pointee.extraStack }
+        _modify { yield &hot.pointee.extraStack }
+    }
+    private var completing: Bool {
+        get { hot.pointee.completing }
+        _modify { yield &hot.pointee.completing }
+    }
     /// The error that stopped the parse; every later call throws it again.
-    private var failure: AiCOCOError?
+    private var failure: AiCOCOError? {
+        get { hot.pointee.failure }
+        _modify { yield &hot.pointee.failure }
+    }
     /// A callback happened since the last check (for `maxTokenBytes`).
     private var sawEvent: Bool {
         get { hot.pointee.sawEvent }
         set { hot.pointee.sawEvent = newValue }
     }
-    private var quietBytes = 0
+    private var quietBytes: Int {
+        get { hot.pointee.quietBytes }
+        _modify { yield &hot.pointee.quietBytes }
+    }
 
     // Coordinates of the polygon being read, delivered in chunks.
     private let coordinateCapacity = 4096
@@ -133,9 +186,18 @@ final class ParserEngine {
         get { hot.pointee.coordinateIndex }
         set { hot.pointee.coordinateIndex = newValue }
     }
-    private var chunkStartIndex = 0
-    private var polygonIndex = 0
-    private var coordinateKind = CoordinateKind.segmentation
+    private var chunkStartIndex: Int {
+        get { hot.pointee.chunkStartIndex }
+        _modify { yield &hot.pointee.chunkStartIndex }
+    }
+    private var polygonIndex: Int {
+        get { hot.pointee.polygonIndex }
+        _modify { yield &hot.pointee.polygonIndex }
+    }
+    private var coordinateKind: CoordinateKind {
+        get { hot.pointee.coordinateKind }
+        _modify { yield &hot.pointee.coordinateKind }
+    }
 
     private let checker: ReferenceChecker?
 
@@ -274,7 +336,10 @@ final class ParserEngine {
     }
 
     /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
-    private var history: [UInt8] = []
+    private var history: [UInt8] {
+        get { hot.pointee.history }
+        _modify { yield &hot.pointee.history }
+    }
     private let historyLimit = 4096
 
     private func remember(_ piece: UnsafeBufferPointer<UInt8>) {
@@ -1022,8 +1087,8 @@ final class ParserEngine {
     }
 
     private func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let frame = frames[frames.count - 1]
-        let field = frame.field
+        let field = frames[frames.count - 1].field
+        let section = frames[frames.count - 1].section
         // A value of the wrong type is reported as such, not again as a missing key.
         let wrong = { () -> Bool in
             self.wrongType(self.expectedType(of: field), found: kind.described,
@@ -1038,15 +1103,15 @@ final class ParserEngine {
             case .id:
                 record.id = value
                 if let checker {
-                    let site = ReferenceSite(section: frame.section, record: recordIndex(), field: .id)
-                    checker.define(frame.section, id: value, site: site, at: stringStart(length: text.count))
+                    let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
+                    checker.define(section, id: value, site: site, at: stringStart(length: text.count))
                         .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
                 }
             case .fileName: record.fileName = value
             case .imageID, .objectID:
                 if field == .imageID { record.imageID = value } else { record.objectID = value }
                 if let checker {
-                    let site = ReferenceSite(section: frame.section, record: recordIndex(), field: field)
+                    let site = ReferenceSite(section: section, record: recordIndex(), field: field)
                     checker.reference(to: field == .imageID ? .images : .objects, id: value, site: site,
                                       at: stringStart(length: text.count))
                         .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
@@ -1062,7 +1127,7 @@ final class ParserEngine {
                 let value = string(text)
                 record.superID = value
                 if let checker {
-                    let site = ReferenceSite(section: frame.section, record: recordIndex(), field: field)
+                    let site = ReferenceSite(section: section, record: recordIndex(), field: field)
                     checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: value,
                                       site: site, at: stringStart(length: text.count))
                         .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
@@ -1113,7 +1178,7 @@ final class ParserEngine {
             record.polygonCount = nil
         case .extra:
             record.cost += 16
-            if let key = frame.key {
+            if let key = frames[frames.count - 1].key {
                 record.extra.append(JSONMember(key, jsonValue(kind, text)))
             }
         case .none, .regressionID, .value:
@@ -1198,7 +1263,9 @@ final class ParserEngine {
     }
 
     private func emit(_ section: AiCOCOSection, index: Int) throws {
-        let r = record
+        // Move the fields out rather than copy them (a copy retains every string).
+        var r = RecordScratch()
+        swap(&r, &record)
         switch section {
         case .annotations:
             try delegate.engineAnnotationEnd(

@@ -8,7 +8,7 @@ struct RecordLimitExceeded: Error {
 /// and hands each one to `deliver`.
 struct RecordBuilder: AiCOCOVisitor {
     let maxCoordinates: Int
-    let deliver: (AiCOCORecord, _ coordinateCount: Int) throws -> Void
+    let deliver: (consuming AiCOCORecord, _ coordinateCount: Int) throws -> Void
     /// When set, problems are passed here and the parse goes on; otherwise they are thrown.
     let collectProblem: ((AiCOCOError) -> Void)?
 
@@ -21,7 +21,7 @@ struct RecordBuilder: AiCOCOVisitor {
     private var lastCoordinateCount = 0
 
     init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil,
-         deliver: @escaping (AiCOCORecord, Int) throws -> Void) {
+         deliver: @escaping (consuming AiCOCORecord, Int) throws -> Void) {
         self.maxCoordinates = maxCoordinates
         self.collectProblem = collectProblem
         self.deliver = deliver
@@ -75,7 +75,7 @@ struct RecordBuilder: AiCOCOVisitor {
             extra: fields.extra)
         polygons = Polygons()
         boxes = []
-        try deliver(.annotation(annotation), coordinateCount)
+        try deliver(.annotation(consume annotation), coordinateCount)
     }
 
     mutating func visitProblem(_ error: AiCOCOError) throws {

@@ -2,11 +2,11 @@
 public struct RecordReaderOptions: Sendable, Equatable {
     public var parser = ParserOptions()
     /// Most records waiting for the consumer. The parser never runs further ahead.
-    public var capacity = 256
+    public var capacity = 1024
     /// Most coordinate numbers held by waiting records (a single larger record still passes).
     public var coordinateBudget = 1 << 20
 
-    public init(parser: ParserOptions = ParserOptions(), capacity: Int = 256, coordinateBudget: Int = 1 << 20) {
+    public init(parser: ParserOptions = ParserOptions(), capacity: Int = 1024, coordinateBudget: Int = 1 << 20) {
         self.parser = parser
         self.capacity = max(1, capacity)
         self.coordinateBudget = coordinateBudget
@@ -90,9 +90,12 @@ public final class AiCOCORecordReader: @unchecked Sendable {
         do {
             try parser.parse(reader: reader) { channel.setBytesRead($0) }
         } catch {
+            // The records read before the error still reach the consumer, then the error.
+            try? channel.publish()
             if let stop = parser.consumerError { throw stop }
             throw error
         }
+        try channel.publish()
         channel.finish(error: nil)
     }
 
@@ -175,6 +178,7 @@ final class RecordChannel: @unchecked Sendable {
     private var failure: Error?
     private var consumerWaiting = false
     private var producerWaiting = false
+    private var producerNeeds = (records: 0, coordinates: 0, room: 0)
     private var asyncWaiter: CheckedContinuation<AiCOCORecord?, Error>?
     private var _bytesRead = 0
     private var _totalBytes: Int?
@@ -191,42 +195,76 @@ final class RecordChannel: @unchecked Sendable {
         ringCoordinates = Array(repeating: 0, count: capacity)
     }
 
-    func push(_ record: AiCOCORecord, coordinates: Int) throws {
+    // The producer hands records over in batches, so that the consumer is woken once per
+    // batch, not once per record. Only the producer thread touches the batch.
+    private var batch: [(record: AiCOCORecord?, coordinates: Int)] = []
+    private var batchCoordinates = 0
+    private var batchLimit: Int { max(1, capacity / 8) }
+
+    /// Adds a record; it reaches the consumer with its batch.
+    func push(_ record: consuming AiCOCORecord, coordinates: Int) throws {
+        batch.append((record, coordinates))
+        batchCoordinates += coordinates
+        if batch.count >= batchLimit || batchCoordinates >= max(1, coordinateBudget / 8) {
+            try publish()
+        }
+    }
+
+    /// Hands the batch to the consumer, waiting while that would put more than `capacity`
+    /// records between parser and consumer (the batch being filled counts too).
+    func publish() throws {
+        guard !batch.isEmpty else { return }
         var waiter: CheckedContinuation<AiCOCORecord?, Error>?
+        var first: AiCOCORecord?
+        let room = capacity - batchLimit + 1
         try monitor.withLock {
-            while !cancelled
-                && (count >= capacity || (count > 0 && coordinatesQueued + coordinates > coordinateBudget)) {
+            while !cancelled && count > 0
+                && (count + batch.count > room || coordinatesQueued + batchCoordinates > coordinateBudget) {
                 producerWaiting = true
+                producerNeeds = (batch.count, batchCoordinates, room)
                 monitor.wait(Self.notFull)
                 producerWaiting = false
             }
             if cancelled { throw ReaderCancelled() }
+            var index = 0
             if let pending = asyncWaiter {
                 asyncWaiter = nil
                 waiter = pending
+                first = batch[0].record.take()
+                index = 1
                 pushed += 1
                 popped += 1
-                return
             }
-            ring[(head + count) % capacity] = record
-            ringCoordinates[(head + count) % capacity] = coordinates
-            count += 1
-            pushed += 1
-            coordinatesQueued += coordinates
+            // Records are moved, never copied (a copy retains every string and array inside).
+            while index < batch.count {
+                let slot = (head + count) % capacity
+                ring[slot] = batch[index].record.take()
+                ringCoordinates[slot] = batch[index].coordinates
+                count += 1
+                pushed += 1
+                coordinatesQueued += batch[index].coordinates
+                index += 1
+            }
             if consumerWaiting { monitor.signal(Self.notEmpty) }
         }
-        waiter?.resume(returning: record)
+        batch.removeAll(keepingCapacity: true)
+        batchCoordinates = 0
+        if let waiter, let first { waiter.resume(returning: first) }
     }
 
     /// Takes the first record; call with the lock held and `count > 0`.
     private func dequeue() -> AiCOCORecord {
-        let record = ring[head]!
-        ring[head] = nil
+        let record = ring[head].take()!
         coordinatesQueued -= ringCoordinates[head]
         head = (head + 1) % capacity
         count -= 1
         popped += 1
-        if producerWaiting { monitor.signal(Self.notFull) }
+        // Wake the producer only once its whole batch fits.
+        if producerWaiting
+            && (count == 0 || (count + producerNeeds.records <= producerNeeds.room
+                               && coordinatesQueued + producerNeeds.coordinates <= coordinateBudget)) {
+            monitor.signal(Self.notFull)
+        }
         return record
     }
 

@@ -1,0 +1,131 @@
+import AiCOCO
+import Benchmark
+import Foundation
+
+/// MB/s of one run, as a custom metric (bigger is better).
+let megabytesPerSecond = BenchmarkMetric.custom("MB/s", polarity: .prefersLarger, useScalingFactor: false)
+/// Million coordinate pairs per second.
+let pairsPerSecond = BenchmarkMetric.custom("M pairs/s", polarity: .prefersLarger, useScalingFactor: false)
+
+func ratioMetric(_ name: String) -> BenchmarkMetric {
+    .custom("\(name) vs C no-op (%)", polarity: .prefersLarger, useScalingFactor: false)
+}
+
+let standardMetrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, .peakMemoryResident, megabytesPerSecond,
+                                          pairsPerSecond]
+
+func configuration(_ iterations: Int = 5) -> Benchmark.Configuration {
+    .init(metrics: standardMetrics, timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60),
+          maxIterations: iterations)
+}
+
+/// Runs `body` once, recording MB/s and pairs/s.
+func measure(_ benchmark: Benchmark, bytes: Int, pairs: Int, _ body: () throws -> Int) rethrows {
+    let start = ContinuousClock.now
+    blackHole(try body())
+    let seconds = (ContinuousClock.now - start).seconds
+    benchmark.measurement(megabytesPerSecond, Int(Double(bytes) / seconds / 1e6))
+    benchmark.measurement(pairsPerSecond, Int(Double(pairs) / seconds / 1e6))
+}
+
+func measureAsync(_ benchmark: Benchmark, bytes: Int, pairs: Int, _ body: () async throws -> Int) async rethrows {
+    let start = ContinuousClock.now
+    blackHole(try await body())
+    let seconds = (ContinuousClock.now - start).seconds
+    benchmark.measurement(megabytesPerSecond, Int(Double(bytes) / seconds / 1e6))
+    benchmark.measurement(pairsPerSecond, Int(Double(pairs) / seconds / 1e6))
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let inputs = Inputs.shared
+    let segmentation = inputs.segmentation
+    let pairs = inputs.segmentationSummary.points
+    let size = segmentation.count
+
+    // Baselines, same input, same run.
+    Benchmark("Baseline: C yajl, no-op callbacks", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations { measure(benchmark, bytes: size, pairs: pairs) { Workload.cNoop(segmentation) } }
+    }
+    Benchmark("Baseline: C yajl, integer parsing", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            measure(benchmark, bytes: size, pairs: pairs) { Workload.cIntegers(segmentation) }
+        }
+    }
+    Benchmark("Baseline: Foundation JSONDecoder + Codable (20 MB)", configuration: configuration(3)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: inputs.small.count, pairs: 0) { try Workload.foundationDecoder(inputs.small) }
+        }
+    }
+
+    // Ours.
+    Benchmark("Typed records, pull", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.recordsPull(segmentation) }
+        }
+    }
+    Benchmark("Typed records, async", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try await measureAsync(benchmark, bytes: size, pairs: pairs) { try await Workload.recordsAsync(segmentation) }
+        }
+    }
+    Benchmark("Typed records, 20 MB (vs JSONDecoder)", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: inputs.small.count, pairs: 0) { try Workload.recordsPull(inputs.small) }
+        }
+    }
+    Benchmark("Event API (coordinate chunks)", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.events(segmentation) }
+        }
+    }
+    Benchmark("Validate (schema, rules, references)", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.validate(segmentation) }
+        }
+    }
+    Benchmark("Typed records, pretty-printed", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: inputs.pretty.count, pairs: 0) { try Workload.recordsPull(inputs.pretty) }
+        }
+    }
+    Benchmark("Baseline: C yajl no-op, pretty-printed", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            measure(benchmark, bytes: inputs.pretty.count, pairs: 0) { Workload.cNoop(inputs.pretty) }
+        }
+    }
+    Benchmark("Typed records, detection-heavy", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: inputs.detection.count, pairs: 0) { try Workload.recordsPull(inputs.detection) }
+        }
+    }
+    Benchmark("Baseline: C yajl no-op, detection-heavy", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            measure(benchmark, bytes: inputs.detection.count, pairs: 0) { Workload.cNoop(inputs.detection) }
+        }
+    }
+
+    // The targets, as ratios of runs interleaved with the C ceiling in this same run.
+    Benchmark("Ratios to the C no-op ceiling (interleaved)",
+              configuration: .init(metrics: [ratioMetric("typed records"), ratioMetric("event API"),
+                                             ratioMetric("validate")],
+                                   warmupIterations: 1, maxDuration: .seconds(120), maxIterations: 5)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            func time(_ body: () throws -> Int) rethrows -> Double {
+                let start = ContinuousClock.now
+                blackHole(try body())
+                return (ContinuousClock.now - start).seconds
+            }
+            let ceiling = time { Workload.cNoop(segmentation) }
+            let records = try time { try Workload.recordsPull(segmentation) }
+            let events = try time { try Workload.events(segmentation) }
+            let validation = try time { try Workload.validate(segmentation) }
+            benchmark.measurement(ratioMetric("typed records"), Int(100 * ceiling / records))
+            benchmark.measurement(ratioMetric("event API"), Int(100 * ceiling / events))
+            benchmark.measurement(ratioMetric("validate"), Int(100 * ceiling / validation))
+        }
+    }
+}
