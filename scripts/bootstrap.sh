@@ -9,7 +9,10 @@ if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists yajl; }; the
     apt-get update -qq
     apt-get install -y -qq libyajl-dev pkg-config >/dev/null
 fi
-if command -v python3 >/dev/null 2>&1 && ! python3 -c "import jsonschema" 2>/dev/null; then
-    echo "bootstrap: installing jsonschema (Python) for the schema cross-check" >&2
-    python3 -m pip install -q jsonschema >&2 || echo "bootstrap: jsonschema not installed; its cross-check will fail" >&2
-fi
+# Python packages the cross-checks use: jsonschema (schema verdicts) and pycocotools (COCO output).
+for module in jsonschema pycocotools; do
+    if command -v python3 >/dev/null 2>&1 && ! python3 -c "import $module" 2>/dev/null; then
+        echo "bootstrap: installing $module (Python) for the cross-checks" >&2
+        python3 -m pip install -q "$module" >&2 || echo "bootstrap: $module not installed; its cross-check will fail" >&2
+    fi
+done

@@ -15,7 +15,7 @@ struct AiCOCOCommand: ParsableCommand {
         errors and progress to standard error. Exit codes: 0 success, 1 invalid input,
         2 the input could not be read or the call is wrong.
         """,
-        subcommands: [Stats.self, Validate.self, Generate.self]
+        subcommands: [Stats.self, Validate.self, Generate.self, Records.self, Assemble.self, Convert.self, Filter.self]
     )
 }
 
@@ -163,4 +163,20 @@ func parseByteCount(_ text: String) -> Int? {
         return nil
     }
     return Int(lower)
+}
+
+/// Standard output for data, with SIGPIPE ignored so that a reader going away (`| head`)
+/// shows up as `OutputClosed` instead of killing the process.
+func dataOutput() -> FileOutput {
+    signal(SIGPIPE, SIG_IGN)
+    return FileOutput(descriptor: 1, capacity: 1 << 18)
+}
+
+/// Size of the input when it is a regular file (for progress), else nil.
+func regularFileSize(_ options: InputOptions) -> Int? {
+    var info = stat()
+    let status: Int32
+    if let path = options.file, path != "-" { status = stat(path, &info) } else { status = fstat(0, &info) }
+    guard status == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int(info.st_size)
 }

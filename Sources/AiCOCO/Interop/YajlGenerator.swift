@@ -1,0 +1,126 @@
+// The one place where yajl's generator (yajl_gen) is touched. Everything outside speaks to
+// `YajlGenerator` with typed Swift; the bytes yajl produces are drained to a sink after each
+// record, so the generator's buffer never holds more than one record.
+import CYajl
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A JSON generator was used out of order (e.g. a value where a key is expected).
+public struct JSONWriterMisuse: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { "JSON writer misuse: \(message)" }
+}
+
+/// Two spaces, allocated once and never freed: yajl keeps the pointer.
+nonisolated(unsafe) private let indentTwoSpaces: UnsafeMutablePointer<CChar> = strdup("  ")!
+
+/// A yajl generator handle, drained into a sink.
+final class YajlGenerator {
+    private let handle: yajl_gen
+    /// Scratch buffer for number text (no allocation per number).
+    private var scratch: [UInt8] = []
+    let pretty: Bool
+
+    init(pretty: Bool) {
+        handle = yajl_gen_alloc(nil)!
+        self.pretty = pretty
+        scratch.reserveCapacity(64)
+        if pretty {
+            _ = aicoco_yajl_gen_config_flag(handle, yajl_gen_beautify, 1)
+            _ = aicoco_yajl_gen_config_string(handle, yajl_gen_indent_string, UnsafePointer(indentTwoSpaces))
+        }
+    }
+
+    deinit { yajl_gen_free(handle) }
+
+    @inline(__always)
+    private func check(_ status: yajl_gen_status, _ what: String) throws {
+        guard status == yajl_gen_status_ok else {
+            let reason: String
+            switch status {
+            case yajl_gen_keys_must_be_strings: reason = "a key was expected"
+            case yajl_max_depth_exceeded: reason = "nesting too deep"
+            case yajl_gen_in_error_state: reason = "the generator is in an error state"
+            case yajl_gen_generation_complete: reason = "the top-level value is already complete"
+            case yajl_gen_invalid_number: reason = "not a finite number"
+            case yajl_gen_invalid_string: reason = "invalid UTF-8"
+            default: reason = "status \(status.rawValue)"
+            }
+            throw JSONWriterMisuse(message: "\(what): \(reason)")
+        }
+    }
+
+    func mapOpen() throws { try check(yajl_gen_map_open(handle), "begin object") }
+    func mapClose() throws { try check(yajl_gen_map_close(handle), "end object") }
+    func arrayOpen() throws { try check(yajl_gen_array_open(handle), "begin array") }
+    func arrayClose() throws { try check(yajl_gen_array_close(handle), "end array") }
+    func null() throws { try check(yajl_gen_null(handle), "null") }
+    func bool(_ value: Bool) throws { try check(yajl_gen_bool(handle, value ? 1 : 0), "bool") }
+
+    func string(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { bytes in
+            try check(yajl_gen_string(handle, bytes.baseAddress ?? emptyBytes, bytes.count), "string")
+        }
+    }
+
+    func string(bytes: UnsafeBufferPointer<UInt8>) throws {
+        try check(yajl_gen_string(handle, bytes.baseAddress ?? emptyBytes, bytes.count), "string")
+    }
+
+    /// A number literal, written as is (the caller guarantees it is valid JSON number text).
+    func numberLiteral(_ literal: String) throws {
+        var literal = literal
+        try literal.withUTF8 { bytes in
+            try bytes.withMemoryRebound(to: CChar.self) { chars in
+                try check(yajl_gen_number(handle, chars.baseAddress, chars.count), "number")
+            }
+        }
+    }
+
+    /// A `Double` as JSON: integral values as integers (`130`), others shortest round-trip.
+    func number(_ value: Double) throws {
+        guard value.isFinite else { throw JSONWriterMisuse(message: "number: \(value) is not finite") }
+        scratch.removeAll(keepingCapacity: true)
+        appendJSONNumber(value, to: &scratch)
+        try scratch.withUnsafeBufferPointer { bytes in
+            try bytes.withMemoryRebound(to: CChar.self) { chars in
+                try check(yajl_gen_number(handle, chars.baseAddress, chars.count), "number")
+            }
+        }
+    }
+
+    func integer(_ value: Int) throws {
+        try check(yajl_gen_integer(handle, Int64(value)), "integer")
+    }
+
+    /// Bytes generated and not yet drained.
+    var pendingBytes: Int {
+        var buffer: UnsafePointer<UInt8>?
+        var length = 0
+        yajl_gen_get_buf(handle, &buffer, &length)
+        return length
+    }
+
+    /// Hands what was generated to `sink` and empties yajl's buffer.
+    func drain(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var buffer: UnsafePointer<UInt8>?
+        var length = 0
+        yajl_gen_get_buf(handle, &buffer, &length)
+        guard length > 0, let buffer else { return }
+        defer { yajl_gen_clear(handle) }
+        try sink(UnsafeRawBufferPointer(start: buffer, count: length))
+    }
+
+    /// Lets the generator start a new top-level value (JSON lines).
+    func reset() {
+        yajl_gen_clear(handle)
+        yajl_gen_reset(handle, nil)
+    }
+}
+
+nonisolated(unsafe) private let emptyBytes = UnsafePointer<UInt8>(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))

@@ -1,0 +1,237 @@
+/// Rebuilds one AiCOCO document from JSON lines `{"section":NAME,"record":{...}}` (what
+/// `aicoco records` writes), in constant memory whatever the order of the lines.
+///
+/// First pass: each line is scanned by yajl (no tree is built) and its record's text is
+/// appended to a temporary file of its section. Second pass: the sections are read back as one
+/// document through the AiCOCO parser, with validation (schema, rules, references), and written
+/// by `AiCOCOWriter`. Errors are placed on the input line the record came from.
+public struct AiCOCOAssembler {
+    public var parserOptions: ParserOptions
+    /// Longest accepted line, in bytes.
+    public var maxLineBytes: Int
+
+    public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 256 << 20) {
+        self.parserOptions = parserOptions
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Per section: the records' text, comma-separated, and per record where it came from.
+    private final class Spill {
+        let text: TemporaryFile
+        /// Per record, 4 × Int64: offset in `text`, input line, column of the record, input offset.
+        let places: TemporaryFile
+        var count = 0
+
+        init() throws {
+            text = try TemporaryFile()
+            places = try TemporaryFile()
+        }
+
+        func add(_ bytes: UnsafeRawBufferPointer, line: Int, column: Int, offset: Int) throws {
+            if count > 0 { try text.write([UInt8(ascii: ",")]) }
+            var place: (Int64, Int64, Int64, Int64) = (Int64(text.size), Int64(line), Int64(column), Int64(offset))
+            try withUnsafeBytes(of: &place) { try places.write($0) }
+            try text.write(bytes)
+            count += 1
+        }
+
+        /// The input place of byte `local` of `text`.
+        func place(of local: Int) throws -> SourceLocation? {
+            try places.flush()
+            var low = 0, high = count - 1, found: (Int64, Int64, Int64, Int64)?
+            while low <= high {
+                let middle = (low + high) / 2
+                var entry: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+                let read = try withUnsafeMutableBytes(of: &entry) { try places.read(at: middle * 32, into: $0) }
+                guard read == 32 else { return nil }
+                if Int(entry.0) <= local {
+                    found = entry
+                    low = middle + 1
+                } else {
+                    high = middle - 1
+                }
+            }
+            guard let found else { return nil }
+            let delta = local - Int(found.0)
+            return SourceLocation(offset: Int(found.3) + delta, line: Int(found.1), column: Int(found.2) + delta)
+        }
+    }
+
+    /// Reads the lines of `input` and writes the document to `writer` (finished on success only).
+    /// `progress` gets the bytes read in the first pass, then in the second.
+    public func assemble(_ input: AiCOCOInput, to writer: AiCOCOWriter,
+                         progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws {
+        var spills: [AiCOCOSection: Spill] = [:]
+        let scanner = YajlLineScanner()
+        var lineNumber = 0
+        var lastLocation = SourceLocation(offset: 0, line: 1, column: 1)
+
+        func handle(_ line: UnsafeBufferPointer<UInt8>, startOffset: Int) throws {
+            lineNumber += 1
+            var count = line.count
+            if count > 0 && line[count - 1] == 0x0D { count -= 1 }
+            let body = UnsafeBufferPointer(rebasing: line[0..<count])
+            lastLocation = SourceLocation(offset: startOffset + count, line: lineNumber, column: count + 1)
+            if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            let envelope: EnvelopeLine
+            do {
+                envelope = try scanner.scan(body)
+            } catch let problem as EnvelopeProblem {
+                throw AiCOCOError(kind: problem.syntax ? .syntax : .schema, message: problem.message,
+                                  path: "line \(lineNumber)",
+                                  location: SourceLocation(offset: startOffset + problem.offset, line: lineNumber,
+                                                           column: problem.offset + 1))
+            }
+            guard let section = AiCOCOSection(rawValue: envelope.section) else {
+                throw AiCOCOError(kind: .schema,
+                                  message: "unknown section \(jsonQuoted(envelope.section)) (expected one of \(AiCOCOSection.allCases.map(\.rawValue).joined(separator: ", ")))",
+                                  path: "line \(lineNumber)",
+                                  location: SourceLocation(offset: startOffset, line: lineNumber, column: 1))
+            }
+            let spill: Spill
+            if let existing = spills[section] {
+                spill = existing
+            } else {
+                spill = try Spill()
+                spills[section] = spill
+            }
+            let range = envelope.recordRange
+            if section == .meta && spill.count > 0 {
+                throw AiCOCOError(kind: .schema, message: "a second meta record (a document has one)",
+                                  path: "$.meta",
+                                  location: SourceLocation(offset: startOffset + range.lowerBound, line: lineNumber,
+                                                           column: range.lowerBound + 1))
+            }
+            try spill.add(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range])), line: lineNumber,
+                          column: range.lowerBound + 1, offset: startOffset + range.lowerBound)
+        }
+
+        // Pass 1: split lines, scan them, spill the records.
+        let (reader, _) = try input.openReader()
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
+        defer { chunk.deallocate() }
+        var pending: [UInt8] = []
+        var pendingStart = 0
+        var total = 0
+        while true {
+            let count = try reader.read(into: chunk)
+            if count == 0 { break }
+            let bytes = UnsafeBufferPointer(start: chunk.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+            var start = 0
+            while start < count {
+                guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
+                    pending.append(contentsOf: bytes[start...])
+                    if pending.count > maxLineBytes {
+                        throw AiCOCOError(kind: .limit, message: "line \(lineNumber + 1) is longer than \(maxLineBytes) bytes",
+                                          path: "line \(lineNumber + 1)",
+                                          location: SourceLocation(offset: pendingStart, line: lineNumber + 1, column: 1))
+                    }
+                    break
+                }
+                if pending.isEmpty {
+                    try handle(UnsafeBufferPointer(rebasing: bytes[start..<newline]), startOffset: total + start)
+                } else {
+                    pending.append(contentsOf: bytes[start..<newline])
+                    try pending.withUnsafeBufferPointer { try handle($0, startOffset: pendingStart) }
+                    pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
+                }
+                start = newline + 1
+                pendingStart = total + start
+            }
+            total += count
+            progress?(1, total)
+        }
+        if !pending.isEmpty {
+            try pending.withUnsafeBufferPointer { try handle($0, startOffset: pendingStart) }
+        }
+        guard let meta = spills[.meta] else {
+            throw AiCOCOError(kind: .schema, message: "no meta record among the lines (a document needs one)",
+                              path: "$.meta", location: lastLocation)
+        }
+        _ = meta
+
+        // Pass 2: the sections as one document, through the parser, to the writer.
+        var parts: [ConcatenatedReader.Part] = []
+        var starts: [(section: AiCOCOSection, start: Int, spill: Spill)] = []
+        var position = 0
+        func glue(_ text: String) {
+            parts.append(.bytes(Array(text.utf8)))
+            position += text.utf8.count
+        }
+        glue("{")
+        for (number, section) in AiCOCOSection.allCases.enumerated() {
+            glue((number == 0 ? "" : ",") + jsonQuoted(section.rawValue) + ":" + (section == .meta ? "" : "["))
+            if let spill = spills[section] {
+                try spill.text.flush()
+                starts.append((section, position, spill))
+                parts.append(.file(spill.text, spill.text.size))
+                position += spill.text.size
+            }
+            if section != .meta { glue("]") }
+        }
+        glue("}")
+
+        let visitor = SectionedRecordVisitor(
+            maxCoordinates: parserOptions.limits.maxCoordinatesPerRecord,
+            sectionStart: { try writer.beginSection($0) },
+            record: { try writer.write($0) },
+            sectionEnd: { _, _ in try writer.endSection() })
+        do {
+            _ = try runParse(reader: ConcatenatedReader(parts), visitor: visitor, options: parserOptions) {
+                progress?(2, $0)
+            }
+        } catch var error as AiCOCOError where error.kind != .io {
+            let offset = error.location.offset
+            if let entry = starts.last(where: { $0.start <= offset && offset < $0.start + $0.spill.text.size }),
+               let place = try entry.spill.place(of: offset - entry.start) {
+                error.location = place
+            } else {
+                error.location = lastLocation
+            }
+            throw error
+        }
+        try writer.finish()
+    }
+}
+
+/// Serves byte arrays and temporary files one after the other, as one input.
+final class ConcatenatedReader: ChunkReader {
+    enum Part {
+        case bytes([UInt8])
+        case file(TemporaryFile, Int)
+    }
+
+    private let parts: [Part]
+    private var index = 0
+    private var position = 0
+
+    init(_ parts: [Part]) { self.parts = parts }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while index < parts.count {
+            switch parts[index] {
+            case .bytes(let bytes):
+                let count = min(buffer.count, bytes.count - position)
+                if count > 0 {
+                    bytes.withUnsafeBytes { source in
+                        buffer.baseAddress!.copyMemory(from: source.baseAddress! + position, byteCount: count)
+                    }
+                    position += count
+                    return count
+                }
+            case .file(let file, let size):
+                let wanted = min(buffer.count, size - position)
+                if wanted > 0 {
+                    let count = try file.read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]))
+                    if count > 0 {
+                        position += count
+                        return count
+                    }
+                }
+            }
+            index += 1
+            position = 0
+        }
+        return 0
+    }
+}

@@ -1,0 +1,242 @@
+/// Converts an AiCOCO document to standard COCO detection/segmentation JSON (as read by
+/// pycocotools' `COCO(...)`), in constant memory, in two passes over the input:
+///
+/// 1. images, categories and objects (small) are read, with full validation of the document;
+/// 2. annotations are streamed: one COCO annotation per category of the annotation's object.
+///
+/// Ids become integers 1, 2, ... in file order; the AiCOCO ids are kept in `aicoco_id`.
+/// `bbox` is `[x, y, width, height]`: the union of the AiCOCO boxes, or the polygons' extent
+/// when `bbox` is null. `area` is the polygons' area (shoelace), or the box's when there is
+/// no polygon.
+public struct COCOConverter {
+    public var parserOptions: ParserOptions
+    /// Image size for images that do not carry `width`/`height` (or `dicom.Columns`/`Rows`).
+    public var imageSize: (width: Int, height: Int)?
+    public var pretty: Bool
+
+    public init(parserOptions: ParserOptions = ParserOptions(), imageSize: (width: Int, height: Int)? = nil,
+                pretty: Bool = false) {
+        self.parserOptions = parserOptions
+        self.imageSize = imageSize
+        self.pretty = pretty
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var images = 0, categories = 0, annotations = 0
+        /// AiCOCO annotations left out: their object has no category, or they have neither bbox nor polygon.
+        public var skippedNoCategory = 0, skippedNoGeometry = 0
+    }
+
+    /// What pass 1 gathers.
+    struct Catalog {
+        var images: [(id: String, fileName: String, width: Int?, height: Int?)] = []
+        var imageNumbers: [String: Int] = [:]
+        var categories: [AiCategory] = []
+        var categoryNumbers: [String: Int] = [:]
+        var objects: [String: (categories: [Int], confidence: Double?)] = [:]
+        var objectCategoryIDs: [String: [String]] = [:]
+        var meta: AiMeta?
+    }
+
+    struct CatalogVisitor: AiCOCOVisitor {
+        var catalog = Catalog()
+
+        mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+            switch record {
+            case .image(let image):
+                catalog.imageNumbers[image.id] = catalog.images.count + 1
+                let size = Self.size(of: image.extra)
+                catalog.images.append((image.id, image.fileName, size.width, size.height))
+            case .category(let category):
+                catalog.categoryNumbers[category.id] = catalog.categories.count + 1
+                catalog.categories.append(category)
+            case .object(let object):
+                catalog.objectCategoryIDs[object.id] = object.categoryIDs ?? []
+                catalog.objects[object.id] = ([], object.confidence)
+            case .meta(let meta):
+                catalog.meta = meta
+            default:
+                break
+            }
+        }
+
+        static func integer(_ value: JSONValue?) -> Int? {
+            guard case .number(let number)? = value, let double = number.doubleValue,
+                  double >= 0, double < 1e9, double == double.rounded() else { return nil }
+            return Int(double)
+        }
+
+        /// `width`/`height`, else `dicom.Columns`/`dicom.Rows`.
+        static func size(of extra: [JSONMember]) -> (width: Int?, height: Int?) {
+            var width = integer(extra[key: "width"]), height = integer(extra[key: "height"])
+            if width == nil || height == nil, case .object(let dicom)? = extra[key: "dicom"] {
+                width = width ?? integer(dicom[key: "Columns"])
+                height = height ?? integer(dicom[key: "Rows"])
+            }
+            return (width, height)
+        }
+    }
+
+    /// Converts the document `pass()` returns (called twice: each call must give the input from its start).
+    public func convert(passes pass: () throws -> AiCOCOInput, to json: JSONWriter,
+                        progress: ((_ pass: Int, _ bytes: Int, _ total: Int?) -> Void)? = nil,
+                        cancelHook: ((AiCOCORecordReader) -> Void)? = nil) throws -> Summary {
+        // Pass 1.
+        var options = parserOptions
+        options.validate = true
+        var catalog = try runParse(pass(), visitor: CatalogVisitor(), options: options) {
+            progress?(1, $0, nil)
+        }.catalog
+        for (id, categoryIDs) in catalog.objectCategoryIDs {
+            catalog.objects[id]?.categories = categoryIDs.compactMap { catalog.categoryNumbers[$0] }
+        }
+        catalog.objectCategoryIDs = [:]
+        for image in catalog.images where image.width == nil || image.height == nil {
+            if imageSize == nil {
+                throw MissingImageSize(imageID: image.id)
+            }
+        }
+
+        var summary = Summary()
+        try json.beginObject()
+        try json.key("info")
+        try json.beginObject()
+        try json.field("description", "Converted from AiCOCO by aicoco convert --to coco")
+        if let meta = catalog.meta {
+            try json.key("aicoco_meta")
+            try json.record(.meta(meta))
+        }
+        try json.endObject()
+        try json.key("licenses"); try json.beginArray(); try json.endArray()
+
+        try json.key("images")
+        try json.beginArray()
+        for (number, image) in catalog.images.enumerated() {
+            try json.beginObject()
+            try json.key("id"); try json.number(number + 1)
+            try json.field("file_name", image.fileName)
+            try json.key("width"); try json.number(image.width ?? imageSize!.width)
+            try json.key("height"); try json.number(image.height ?? imageSize!.height)
+            try json.field("aicoco_id", image.id)
+            try json.endObject()
+            summary.images += 1
+        }
+        try json.endArray()
+
+        try json.key("categories")
+        try json.beginArray()
+        let names = Dictionary(catalog.categories.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for (number, category) in catalog.categories.enumerated() {
+            try json.beginObject()
+            try json.key("id"); try json.number(number + 1)
+            try json.field("name", category.name)
+            try json.field("supercategory", category.supercategoryID.flatMap { names[$0] } ?? "")
+            try json.field("aicoco_id", category.id)
+            try json.endObject()
+            summary.categories += 1
+        }
+        try json.endArray()
+
+        // Pass 2: annotations.
+        try json.key("annotations")
+        try json.beginArray()
+        var readerOptions = RecordReaderOptions(parser: parserOptions)
+        readerOptions.parser.validate = false
+        let reader = AiCOCORecordReader(try pass(), options: readerOptions)
+        cancelHook?(reader)
+        defer { reader.cancel() }
+        var seen = 0
+        var number = 0
+        while let record = try reader.next() {
+            seen += 1
+            if seen & 255 == 0 { progress?(2, reader.bytesRead, reader.totalBytes) }
+            guard case .annotation(let annotation) = record else { continue }
+            let categories = catalog.objects[annotation.objectID]?.categories ?? []
+            guard !categories.isEmpty else {
+                summary.skippedNoCategory += 1
+                continue
+            }
+            guard let geometry = Self.geometry(of: annotation) else {
+                summary.skippedNoGeometry += 1
+                continue
+            }
+            let imageNumber = catalog.imageNumbers[annotation.imageID] ?? 0
+            let confidence = catalog.objects[annotation.objectID]?.confidence
+            for category in categories {
+                number += 1
+                try json.beginObject()
+                try json.key("id"); try json.number(number)
+                try json.key("image_id"); try json.number(imageNumber)
+                try json.key("category_id"); try json.number(category)
+                try json.key("segmentation")
+                if let polygons = annotation.segmentation {
+                    try json.polygons(polygons)
+                } else {
+                    try json.beginArray(); try json.endArray()
+                }
+                try json.key("area"); try json.number(geometry.area)
+                try json.key("bbox")
+                try json.beginArray()
+                try json.number(geometry.x); try json.number(geometry.y)
+                try json.number(geometry.width); try json.number(geometry.height)
+                try json.endArray()
+                try json.key("iscrowd"); try json.number(annotation.iscrowd)
+                if let confidence { try json.key("score"); try json.number(confidence) }
+                try json.field("aicoco_id", annotation.id)
+                try json.field("aicoco_object_id", annotation.objectID)
+                try json.endObject()
+                try json.flushIfNeeded()
+                summary.annotations += 1
+            }
+        }
+        progress?(2, reader.bytesRead, reader.totalBytes)
+        try json.endArray()
+        try json.endObject()
+        return summary
+    }
+
+    /// Box `[x, y, w, h]` and area of an annotation, or nil when it has neither box nor polygon.
+    static func geometry(of annotation: AiAnnotation) -> (x: Double, y: Double, width: Double, height: Double, area: Double)? {
+        var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
+        var polygonArea = 0.0
+        var hasPolygon = false
+        if let polygons = annotation.segmentation {
+            polygons.coordinates.withUnsafeBufferPointer { all in
+                var start = 0
+                for end in polygons.ends {
+                    let pairs = (end - start) / 2
+                    if pairs > 0 { hasPolygon = true }
+                    var twice = 0.0
+                    for pair in 0..<pairs {
+                        let x = all[start + 2 * pair], y = all[start + 2 * pair + 1]
+                        let next = (pair + 1) % pairs
+                        let nx = all[start + 2 * next], ny = all[start + 2 * next + 1]
+                        twice += x * ny - nx * y
+                        minX = min(minX, x); maxX = max(maxX, x)
+                        minY = min(minY, y); maxY = max(maxY, y)
+                    }
+                    polygonArea += abs(twice) / 2
+                    start = end
+                }
+            }
+        }
+        if let boxes = annotation.bbox, !boxes.isEmpty {
+            minX = .infinity; minY = .infinity; maxX = -.infinity; maxY = -.infinity
+            for box in boxes {
+                minX = min(minX, box.x1, box.x2); maxX = max(maxX, box.x1, box.x2)
+                minY = min(minY, box.y1, box.y2); maxY = max(maxY, box.y1, box.y2)
+            }
+        }
+        guard minX.isFinite, minY.isFinite, maxX.isFinite, maxY.isFinite else { return nil }
+        let width = maxX - minX, height = maxY - minY
+        return (minX, minY, width, height, hasPolygon ? polygonArea : width * height)
+    }
+}
+
+/// An image has no size of its own and none was given.
+public struct MissingImageSize: Error, Sendable, CustomStringConvertible {
+    public let imageID: String
+    public var description: String {
+        "image \(jsonQuoted(imageID)) has no width/height (nor dicom Columns/Rows): give the size with --image-size WxH"
+    }
+}

@@ -1,0 +1,334 @@
+/// Where written JSON goes: called with bytes to write, in order.
+public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
+
+/// A streaming JSON writer on yajl's generator: values go out as they are written, through a
+/// buffer of about `flushThreshold` bytes, so any size of document takes constant memory.
+/// Compact by default; `pretty` indents by two spaces.
+///
+/// ```swift
+/// let out = FileOutput(descriptor: 1)
+/// let json = JSONWriter(sink: { try out.write($0) })
+/// try json.beginObject(); try json.key("n"); try json.number(130); try json.endObject()
+/// try json.flush(); try out.flush()
+/// ```
+public final class JSONWriter {
+    let generator: YajlGenerator
+    private let sink: JSONSink
+    public var flushThreshold = 1 << 16
+
+    public init(pretty: Bool = false, sink: @escaping JSONSink) {
+        generator = YajlGenerator(pretty: pretty)
+        self.sink = sink
+    }
+
+    /// Writes to `output` (whose own buffer still needs `output.flush()` at the end).
+    public convenience init(pretty: Bool = false, output: FileOutput) {
+        self.init(pretty: pretty, sink: { try output.write($0) })
+    }
+
+    public var pretty: Bool { generator.pretty }
+
+    public func beginObject() throws { try generator.mapOpen() }
+    public func endObject() throws { try generator.mapClose(); try flushIfNeeded() }
+    public func beginArray() throws { try generator.arrayOpen() }
+    public func endArray() throws { try generator.arrayClose(); try flushIfNeeded() }
+    public func key(_ key: String) throws { try generator.string(key) }
+    public func string(_ text: String) throws { try generator.string(text) }
+    public func null() throws { try generator.null() }
+    public func bool(_ value: Bool) throws { try generator.bool(value) }
+    /// Integral values as integers (`130`, not `130.0`), others in the shortest exact form.
+    public func number(_ value: Double) throws { try generator.number(value) }
+    public func number(_ value: Int) throws { try generator.integer(value) }
+    /// A number as its literal text, kept exactly.
+    public func number(_ value: JSONNumber) throws { try generator.numberLiteral(value.literal) }
+
+    /// Numbers from a buffer, each formatted in a reused scratch buffer (no allocation per number).
+    public func numbers(_ values: UnsafeBufferPointer<Double>) throws {
+        for value in values { try generator.number(value) }
+    }
+
+    /// `"key": value` for a string or `null`.
+    public func field(_ key: String, _ text: String?) throws {
+        try generator.string(key)
+        if let text { try generator.string(text) } else { try generator.null() }
+    }
+
+    /// Any JSON value, numbers exactly as their literal.
+    public func value(_ value: JSONValue) throws {
+        switch value {
+        case .null: try generator.null()
+        case .bool(let flag): try generator.bool(flag)
+        case .number(let number): try generator.numberLiteral(number.literal)
+        case .string(let text): try generator.string(text)
+        case .array(let items):
+            try generator.arrayOpen()
+            for item in items { try self.value(item) }
+            try generator.arrayClose()
+        case .object(let members):
+            try generator.mapOpen()
+            for member in members {
+                try generator.string(member.key)
+                try self.value(member.value)
+            }
+            try generator.mapClose()
+        }
+    }
+
+    /// Hands the buffered bytes to the sink once there are more than `flushThreshold`.
+    public func flushIfNeeded() throws {
+        if generator.pendingBytes >= flushThreshold { try flush() }
+    }
+
+    /// Hands every buffered byte to the sink.
+    public func flush() throws { try generator.drain(sink) }
+
+    /// Ends the current top-level value with a newline and lets a new one begin (JSON lines).
+    public func endLine() throws {
+        try generator.drain(sink)
+        generator.reset()
+        try newline.withUnsafeBytes { try sink($0) }
+    }
+
+    private let newline: [UInt8] = [0x0A]
+}
+
+extension JSONWriter {
+    /// Writes one AiCOCO record as a JSON object: the format's fields first (in the format's
+    /// order, optional ones only when present), then the extra fields in file order.
+    public func record(_ record: AiCOCORecord) throws {
+        try generator.mapOpen()
+        switch record {
+        case .image(let image):
+            try field("id", image.id)
+            try field("file_name", image.fileName)
+            try key("index"); try number(image.index)
+            try key("category_ids"); try ids(image.categoryIDs)
+            try key("regressions"); try regressionItems(image.regressions)
+            try members(image.extra)
+        case .annotation(let annotation):
+            try field("id", annotation.id)
+            try field("image_id", annotation.imageID)
+            try field("object_id", annotation.objectID)
+            try key("iscrowd"); try number(annotation.iscrowd)
+            try key("bbox")
+            if let boxes = annotation.bbox {
+                try generator.arrayOpen()
+                for box in boxes {
+                    try generator.arrayOpen()
+                    try generator.number(box.x1); try generator.number(box.y1)
+                    try generator.number(box.x2); try generator.number(box.y2)
+                    try generator.arrayClose()
+                }
+                try generator.arrayClose()
+            } else {
+                try generator.null()
+            }
+            try key("segmentation")
+            if let polygons = annotation.segmentation {
+                try self.polygons(polygons)
+            } else {
+                try generator.null()
+            }
+            try members(annotation.extra)
+        case .category(let category):
+            try field("id", category.id)
+            try field("name", category.name)
+            try field("supercategory_id", category.supercategoryID)
+            if let color = category.color { try field("color", color) }
+            try members(category.extra)
+        case .regression(let regression):
+            try field("id", regression.id)
+            try field("name", regression.name)
+            try field("superregression_id", regression.superregressionID)
+            if let unit = regression.unit { try field("unit", unit) }
+            if let threshold = regression.threshold { try field("threshold", threshold) }
+            try members(regression.extra)
+        case .object(let object):
+            try field("id", object.id)
+            try key("category_ids"); try ids(object.categoryIDs)
+            try key("regressions"); try regressionItems(object.regressions)
+            if let confidence = object.confidence { try key("confidence"); try number(confidence) }
+            try members(object.extra)
+        case .meta(let meta):
+            try key("category_ids"); try ids(meta.categoryIDs)
+            try key("regressions"); try regressionItems(meta.regressions)
+            if let taskType = meta.taskType { try field("task_type", taskType.rawValue) }
+            try members(meta.extra)
+        }
+        try generator.mapClose()
+    }
+
+    /// `[[x1, y1, ...], ...]`, without one allocation per number.
+    public func polygons(_ polygons: Polygons) throws {
+        try generator.arrayOpen()
+        try polygons.coordinates.withUnsafeBufferPointer { all in
+            var start = 0
+            for end in polygons.ends {
+                try generator.arrayOpen()
+                for index in start..<end { try generator.number(all[index]) }
+                try generator.arrayClose()
+                start = end
+            }
+        }
+        try generator.arrayClose()
+    }
+
+    private func ids(_ ids: [String]?) throws {
+        guard let ids else { return try generator.null() }
+        try generator.arrayOpen()
+        for id in ids { try generator.string(id) }
+        try generator.arrayClose()
+    }
+
+    private func regressionItems(_ items: [AiRegressionItem]?) throws {
+        guard let items else { return try generator.null() }
+        try generator.arrayOpen()
+        for item in items {
+            try generator.mapOpen()
+            try field("regression_id", item.regressionID)
+            try key("value"); try number(item.value)
+            try generator.mapClose()
+        }
+        try generator.arrayClose()
+    }
+
+    private func members(_ members: [JSONMember]) throws {
+        for member in members {
+            try generator.string(member.key)
+            try value(member.value)
+        }
+    }
+}
+
+/// Writes an AiCOCO document section by section, in any order, in constant memory:
+///
+/// ```swift
+/// let writer = AiCOCOWriter(output: FileOutput(descriptor: 1))
+/// try writer.beginSection(.images); try writer.write(.image(image)); try writer.endSection()
+/// ...
+/// try writer.finish()   // closes the document and flushes; until then it is never complete
+/// ```
+/// `meta` is a section holding exactly one record. Sections never begun are not written
+/// (`finish(addingMissingSections: true)` writes them as `[]`).
+public final class AiCOCOWriter {
+    public let json: JSONWriter
+    private let output: FileOutput?
+    private var started = false
+    private var current: AiCOCOSection?
+    private var metaWritten = false
+    public private(set) var writtenSections: [AiCOCOSection] = []
+    /// Records written so far, per section.
+    public private(set) var counts: [AiCOCOSection: Int] = [:]
+
+    public init(pretty: Bool = false, sink: @escaping JSONSink) {
+        json = JSONWriter(pretty: pretty, sink: sink)
+        output = nil
+    }
+
+    public init(pretty: Bool = false, output: FileOutput) {
+        json = JSONWriter(pretty: pretty, output: output)
+        self.output = output
+    }
+
+    public func beginSection(_ section: AiCOCOSection) throws {
+        guard current == nil else { throw JSONWriterMisuse(message: "section \(current!.rawValue) is still open") }
+        guard !writtenSections.contains(section) else {
+            throw JSONWriterMisuse(message: "section \(section.rawValue) written twice")
+        }
+        if !started {
+            try json.beginObject()
+            started = true
+        }
+        try json.key(section.rawValue)
+        if section != .meta { try json.beginArray() }
+        current = section
+        writtenSections.append(section)
+        counts[section] = 0
+    }
+
+    public func write(_ record: AiCOCORecord) throws {
+        guard let current, record.section == current else {
+            throw JSONWriterMisuse(message: "a record of \(record.section.rawValue) outside its section")
+        }
+        if current == .meta {
+            guard !metaWritten else { throw JSONWriterMisuse(message: "meta holds one record") }
+            metaWritten = true
+        }
+        try json.record(record)
+        counts[current, default: 0] += 1
+        try json.flushIfNeeded()
+    }
+
+    public func endSection() throws {
+        guard let section = current else { throw JSONWriterMisuse(message: "no section is open") }
+        if section == .meta {
+            guard metaWritten else { throw JSONWriterMisuse(message: "meta needs its record") }
+        } else {
+            try json.endArray()
+        }
+        current = nil
+    }
+
+    /// Writes a whole section at once.
+    public func write<S: Sequence>(section: AiCOCOSection, _ records: S) throws where S.Element == AiCOCORecord {
+        try beginSection(section)
+        for record in records { try write(record) }
+        try endSection()
+    }
+
+    /// Closes the document and flushes everything (the `FileOutput` too).
+    public func finish(addingMissingSections: Bool = false) throws {
+        guard current == nil else { throw JSONWriterMisuse(message: "section \(current!.rawValue) is still open") }
+        if !started {
+            try json.beginObject()
+            started = true
+        }
+        if addingMissingSections {
+            for section in AiCOCOSection.allCases where section != .meta && !writtenSections.contains(section) {
+                try beginSection(section)
+                try endSection()
+            }
+        }
+        try json.endObject()
+        if json.pretty == false { try json.flush(); try json.endLine() } else { try json.flush() }
+        try output?.flush()
+    }
+}
+
+/// Writes AiCOCO records as JSON lines: one compact JSON object per line, either the record
+/// itself or, with `envelope`, `{"section":"images","record":{...}}`.
+public final class AiCOCORecordLineWriter {
+    public let json: JSONWriter
+    public let envelope: Bool
+    private let output: FileOutput?
+
+    public init(envelope: Bool, sink: @escaping JSONSink) {
+        json = JSONWriter(sink: sink)
+        self.envelope = envelope
+        output = nil
+    }
+
+    public init(envelope: Bool, output: FileOutput) {
+        json = JSONWriter(output: output)
+        self.envelope = envelope
+        self.output = output
+    }
+
+    public func write(_ record: AiCOCORecord) throws {
+        if envelope {
+            try json.beginObject()
+            try json.field("section", record.section.rawValue)
+            try json.key("record")
+            try json.record(record)
+            try json.endObject()
+        } else {
+            try json.record(record)
+        }
+        try json.endLine()
+    }
+
+    public func flush() throws {
+        try json.flush()
+        try output?.flush()
+    }
+}

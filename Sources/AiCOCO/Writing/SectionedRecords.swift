@@ -1,0 +1,66 @@
+/// A visitor that hands over whole typed records together with the section boundaries
+/// (which the record reader does not report), so that a document can be rewritten in the
+/// order of its sections, empty sections included. Annotations are assembled from their
+/// coordinate chunks; only one record is held at a time.
+public struct SectionedRecordVisitor: AiCOCOVisitor {
+    private var builder: RecordBuilder
+    private let sectionStart: (AiCOCOSection) throws -> Void
+    private let sectionEnd: (AiCOCOSection, Int) throws -> Void
+
+    public init(maxCoordinates: Int = ParserLimits().maxCoordinatesPerRecord,
+                sectionStart: @escaping (AiCOCOSection) throws -> Void = { _ in },
+                record onRecord: @escaping (AiCOCORecord) throws -> Void,
+                sectionEnd: @escaping (AiCOCOSection, Int) throws -> Void = { _, _ in }) {
+        builder = RecordBuilder(maxCoordinates: maxCoordinates) { record, _ in try onRecord(record) }
+        self.sectionStart = sectionStart
+        self.sectionEnd = sectionEnd
+    }
+
+    public mutating func visitSectionStart(_ section: AiCOCOSection) throws { try sectionStart(section) }
+    public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+        try sectionEnd(section, count)
+    }
+    public mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        // The parser reports no section boundaries around `meta` (an object, not an array):
+        // it is handed over here as a section of one record.
+        if record.section == .meta {
+            try sectionStart(.meta)
+            try builder.visit(record, index: index)
+            try sectionEnd(.meta, 1)
+        } else {
+            try builder.visit(record, index: index)
+        }
+    }
+    public mutating func visitAnnotationStart(index: Int) throws { try builder.visitAnnotationStart(index: index) }
+    public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { try builder.visitCoordinates(chunk) }
+    public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        try builder.visitAnnotationEnd(fields, index: index)
+    }
+}
+
+/// Parses `input` through `visitor` on the calling thread; rethrows the visitor's own error
+/// (e.g. `OutputClosed`) rather than the parser's wrapping of it.
+public func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
+                                            progress: ((Int) -> Void)? = nil) throws -> Visitor {
+    var parser = AiCOCOParser(visitor: visitor, options: options)
+    do {
+        try parser.parse(input, progress: progress)
+    } catch {
+        if let stop = parser.consumerError, !(stop is AiCOCOError), !(stop is RecordLimitExceeded) { throw stop }
+        throw error
+    }
+    return parser.visitor
+}
+
+/// Like `runParse`, from a chunk reader.
+func runParse<Visitor: AiCOCOVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
+                                     progress: ((Int) -> Void)? = nil) throws -> Visitor {
+    var parser = AiCOCOParser(visitor: visitor, options: options)
+    do {
+        try parser.parse(reader: reader, progress: progress)
+    } catch {
+        if let stop = parser.consumerError, !(stop is AiCOCOError), !(stop is RecordLimitExceeded) { throw stop }
+        throw error
+    }
+    return parser.visitor
+}

@@ -1,0 +1,95 @@
+import AiCOCO
+import ArgumentParser
+
+struct Filter: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a smaller, valid AiCOCO document: only some categories, objects, images or image indexes.",
+        discussion: """
+        Objects are kept by --category (name) or --object (id); images by --image (id) or
+        --index (a range of image index: 10...20, 10..<20, 10..., ...20 or 7). Each option
+        is repeatable (any match keeps); object and image criteria combine (both must hold).
+        An annotation stays when its object and its image stay; with image criteria an object
+        stays only if one of its annotations does. Referenced categories (and their
+        supercategories) stay; regressions and meta are kept whole. Sections keep the input's
+        order. Two or three passes in constant memory; standard input is copied to a
+        temporary file first. The document is validated on the first pass: on a problem,
+        nothing is written.
+
+        Examples:
+          aicoco filter --category Liver Fixtures/segmentation-series.json | aicoco stats
+          aicoco filter --index 10...20 --category Liver --category Spleen big.json > slices.json
+          aicoco filter --object aWKiiWcgLTUVcM9WoiByk --pretty Fixtures/extras.json
+        """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(name: .customLong("category"), help: ArgumentHelp("Keep objects of the category with this name.", valueName: "name"))
+    var categories: [String] = []
+
+    @Option(name: .customLong("object"), help: ArgumentHelp("Keep the object with this id.", valueName: "id"))
+    var objects: [String] = []
+
+    @Option(name: .customLong("image"), help: ArgumentHelp("Keep the image with this id.", valueName: "id"))
+    var images: [String] = []
+
+    @Option(name: .customLong("index"), help: ArgumentHelp("Keep images whose index is in this range (10...20, 10..<20, 10..., ...20, 7).", valueName: "range"))
+    var indexes: [String] = []
+
+    @Flag(help: "Indent by 2 spaces.")
+    var pretty = false
+
+    static func parseRange(_ text: String) -> ClosedRange<Double>? {
+        let trimmed = text.trimmingSpaces()
+        func number(_ part: Substring) -> Double? { part.isEmpty ? nil : Double(part) }
+        if let range = trimmed.firstRange(of: "..<") {
+            let lower = trimmed[..<range.lowerBound], upper = trimmed[range.upperBound...]
+            guard let high = number(upper) else { return nil }
+            let low = lower.isEmpty ? -Double.infinity : number(lower)
+            guard let low, low < high else { return nil }
+            return low...high.nextDown
+        }
+        if let range = trimmed.firstRange(of: "...") {
+            let lower = trimmed[..<range.lowerBound], upper = trimmed[range.upperBound...]
+            let low = lower.isEmpty ? -Double.infinity : number(lower)
+            let high = upper.isEmpty ? Double.infinity : number(upper)
+            guard let low, let high, low <= high, !(lower.isEmpty && upper.isEmpty) else { return nil }
+            return low...high
+        }
+        guard let value = Double(trimmed) else { return nil }
+        return value...value
+    }
+
+    func run() throws {
+        var criteria = AiCOCOFilterCriteria(categoryNames: Set(categories), objectIDs: Set(objects), imageIDs: Set(images))
+        for text in indexes {
+            guard let range = Self.parseRange(text) else {
+                throw ValidationError("--index: not a range: \(text) (e.g. 10...20, 10..<20, 10..., ...20, 7)")
+            }
+            criteria.indexRanges.append(range)
+        }
+        let output = dataOutput()
+        let writer = AiCOCOWriter(pretty: pretty, output: output)
+        let progress = input.makeProgress()
+        let total = regularFileSize(input)
+        let filter = AiCOCOFilter(criteria: criteria, parserOptions: ParserOptions(limits: input.limits))
+        var last = 0
+        do {
+            let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
+            let summary = try filter.filter(passes: { try source.pass() }, to: writer) { _, bytes in
+                last = bytes
+                progress?.update(bytes: bytes, total: total ?? source.size)
+            }
+            progress?.finish(bytes: last, total: total ?? source.size)
+            if progress != nil {
+                let counts = AiCOCOSection.allCases.filter { $0 != .meta }.map {
+                    "\($0.rawValue) \(summary.kept[$0] ?? 0)/\(summary.read[$0] ?? 0)"
+                }
+                printError("aicoco filter: kept " + counts.joined(separator: ", ") + " in \(summary.passes) passes")
+            }
+        } catch {
+            progress?.finish(bytes: last, total: nil)
+            throw report(error, file: input.displayName)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import AiCOCO
+import ArgumentParser
+
+struct Records: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the records of an AiCOCO file as JSON lines (NDJSON), one per line, in constant memory.",
+        discussion: """
+        With one --section, each line is a record of that section exactly as in the file
+        (same keys and values, extra fields included). Otherwise every record of the chosen
+        sections (all by default), each line naming its section:
+          {"section":"images","record":{...}}
+        which `aicoco assemble` turns back into one document. The document is validated as it
+        is read; on a problem, the lines already written stay and the exit code is 1.
+
+        Examples:
+          aicoco records --section annotations Fixtures/detection.json | jq -c '{id, n: (.segmentation // [] | length)}'
+          aicoco records --section images --section objects series.json | jq -r .section | sort | uniq -c
+          aicoco records big.json | head -n 1
+          aicoco records series.json | aicoco assemble > copy.json
+        """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(name: .customLong("section"), help: ArgumentHelp(
+        "Only records of this section (images, annotations, categories, regressions, objects, meta); repeatable.",
+        valueName: "name"))
+    var sections: [String] = []
+
+    func run() throws {
+        var wanted = Set<AiCOCOSection>()
+        for name in sections {
+            guard let section = AiCOCOSection(rawValue: name) else {
+                throw ValidationError("--section: unknown section \(name) (expected one of \(AiCOCOSection.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            wanted.insert(section)
+        }
+        let output = dataOutput()
+        let lines = AiCOCORecordLineWriter(envelope: wanted.count != 1, output: output)
+        let progress = input.makeProgress()
+        let reader = AiCOCORecordReader(
+            input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits, validate: true)))
+        do {
+            var seen = 0
+            while let record = try reader.next() {
+                seen += 1
+                if let progress, seen & 255 == 0 { progress.update(bytes: reader.bytesRead, total: reader.totalBytes) }
+                // Stop at the first problem: what is written is what came before it.
+                if reader.problemCount > 0 { break }
+                if !wanted.isEmpty && !wanted.contains(record.section) { continue }
+                try lines.write(record)
+            }
+            try lines.flush()
+        } catch {
+            reader.cancel()
+            progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes)
+            if !(error is OutputClosed) { try? lines.flush() }
+            throw report(error, file: input.displayName)
+        }
+        progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes)
+        if reader.problemCount > 0 {
+            reader.cancel()
+            printError(describe(reader.problems[0], file: input.displayName))
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+    }
+}
