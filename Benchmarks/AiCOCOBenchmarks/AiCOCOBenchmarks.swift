@@ -36,6 +36,13 @@ func measureAsync(_ benchmark: Benchmark, bytes: Int, pairs: Int, _ body: () asy
     benchmark.measurement(pairsPerSecond, Int(Double(pairs) / seconds / 1e6))
 }
 
+func readAllRecords(_ bytes: [UInt8]) throws -> [AiCOCORecord] {
+    let reader = AiCOCORecordReader(.bytes(bytes))
+    var records: [AiCOCORecord] = []
+    while let record = try reader.next() { records.append(record) }
+    return records
+}
+
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
@@ -108,10 +115,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Records to JSON lines (aicoco records)", configuration: configuration()) { benchmark in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.jsonLines(segmentation) }
+        }
+    }
+    Benchmark("Writer: records back to an AiCOCO document (20 MB)",
+              configuration: configuration(),
+              setup: { try readAllRecords(inputs.small) }) { benchmark, records in
+        for _ in benchmark.scaledIterations {
+            try measure(benchmark, bytes: inputs.small.count, pairs: 0) { try Workload.writeDocument(records) }
+        }
+    }
+
     // The targets, as ratios of runs interleaved with the C ceiling in this same run.
     Benchmark("Ratios to the C no-op ceiling (interleaved)",
               configuration: .init(metrics: [ratioMetric("typed records"), ratioMetric("event API"),
-                                             ratioMetric("validate")],
+                                             ratioMetric("validate"), ratioMetric("JSON lines")],
                                    warmupIterations: 1, maxDuration: .seconds(120), maxIterations: 5)) { benchmark in
         for _ in benchmark.scaledIterations {
             func time(_ body: () throws -> Int) rethrows -> Double {
@@ -123,9 +143,11 @@ let benchmarks: @Sendable () -> Void = {
             let records = try time { try Workload.recordsPull(segmentation) }
             let events = try time { try Workload.events(segmentation) }
             let validation = try time { try Workload.validate(segmentation) }
+            let lines = try time { try Workload.jsonLines(segmentation) }
             benchmark.measurement(ratioMetric("typed records"), Int(100 * ceiling / records))
             benchmark.measurement(ratioMetric("event API"), Int(100 * ceiling / events))
             benchmark.measurement(ratioMetric("validate"), Int(100 * ceiling / validation))
+            benchmark.measurement(ratioMetric("JSON lines"), Int(100 * ceiling / lines))
         }
     }
 }

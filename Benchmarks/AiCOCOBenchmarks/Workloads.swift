@@ -68,6 +68,34 @@ enum Workload {
         try parser.finish()
     }
 
+    /// What `aicoco records` does: typed records out as JSON lines (to a sink that counts bytes).
+    static func jsonLines(_ bytes: [UInt8]) throws -> Int {
+        var written = 0
+        let lines = AiCOCORecordLineWriter(envelope: true, sink: { written += $0.count })
+        let reader = AiCOCORecordReader(.bytes(bytes))
+        while let record = try reader.next() { try lines.write(record) }
+        try lines.flush()
+        return written
+    }
+
+    /// The document writer alone: records already in memory written back as one AiCOCO document.
+    static func writeDocument(_ records: [AiCOCORecord]) throws -> Int {
+        var written = 0
+        let writer = AiCOCOWriter(sink: { written += $0.count })
+        var current: AiCOCOSection?
+        for record in records {
+            if record.section != current {
+                if current != nil { try writer.endSection() }
+                try writer.beginSection(record.section)
+                current = record.section
+            }
+            try writer.write(record)
+        }
+        if current != nil { try writer.endSection() }
+        try writer.finish(addingMissingSections: true)
+        return written
+    }
+
     /// What a Swift user writes first: Codable structs and Foundation's JSONDecoder.
     static func foundationDecoder(_ bytes: [UInt8]) throws -> Int {
         let document = try JSONDecoder().decode(CodableAiCOCO.self, from: Data(bytes))

@@ -56,7 +56,7 @@ final class MemoryReader: ChunkReader {
 }
 
 /// Size of the chunks read from files and pipes.
-let readChunkSize = 1 << 20
+let readChunkSize = 256 << 10
 
 extension AiCOCOInput {
     /// Opens the input for reading in chunks.

@@ -4,9 +4,9 @@ public struct RecordReaderOptions: Sendable, Equatable {
     /// Most records waiting for the consumer. The parser never runs further ahead.
     public var capacity = 1024
     /// Most coordinate numbers held by waiting records (a single larger record still passes).
-    public var coordinateBudget = 1 << 20
+    public var coordinateBudget = 1 << 16
 
-    public init(parser: ParserOptions = ParserOptions(), capacity: Int = 1024, coordinateBudget: Int = 1 << 20) {
+    public init(parser: ParserOptions = ParserOptions(), capacity: Int = 1024, coordinateBudget: Int = 1 << 16) {
         self.parser = parser
         self.capacity = max(1, capacity)
         self.coordinateBudget = coordinateBudget
