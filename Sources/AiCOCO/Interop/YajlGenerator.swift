@@ -22,20 +22,23 @@ nonisolated(unsafe) private let indentTwoSpaces: UnsafeMutablePointer<CChar> = s
 final class YajlGenerator {
     private let handle: yajl_gen
     /// Scratch buffer for number text (no allocation per number).
-    private var scratch: [UInt8] = []
+    private var scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+    private var scratchCapacity = 4096
     let pretty: Bool
 
     init(pretty: Bool) {
         handle = yajl_gen_alloc(nil)!
         self.pretty = pretty
-        scratch.reserveCapacity(64)
         if pretty {
             _ = aicoco_yajl_gen_config_flag(handle, yajl_gen_beautify, 1)
             _ = aicoco_yajl_gen_config_string(handle, yajl_gen_indent_string, UnsafePointer(indentTwoSpaces))
         }
     }
 
-    deinit { yajl_gen_free(handle) }
+    deinit {
+        yajl_gen_free(handle)
+        scratch.deallocate()
+    }
 
     @inline(__always)
     private func check(_ status: yajl_gen_status, _ what: String) throws {
@@ -84,13 +87,31 @@ final class YajlGenerator {
 
     /// A `Double` as JSON: integral values as integers (`130`), others shortest round-trip.
     func number(_ value: Double) throws {
-        guard value.isFinite else { throw JSONWriterMisuse(message: "number: \(value) is not finite") }
-        scratch.removeAll(keepingCapacity: true)
-        appendJSONNumber(value, to: &scratch)
-        try scratch.withUnsafeBufferPointer { bytes in
-            try bytes.withMemoryRebound(to: CChar.self) { chars in
-                try check(yajl_gen_number(handle, chars.baseAddress, chars.count), "number")
+        try withUnsafePointer(to: value) { try numberList(UnsafeBufferPointer(start: $0, count: 1)) }
+    }
+
+    /// The numbers of a coordinate list, `x1,y1,x2,...`, handed to yajl as ONE atom inside the
+    /// array the caller opened: yajl copies atoms verbatim, so the output is the same JSON as one
+    /// call per number (in pretty mode the list stays on one line), at a fraction of the cost.
+    func numberList(_ values: UnsafeBufferPointer<Double>) throws {
+        guard !values.isEmpty else { return }
+        let needed = values.count * 26
+        if needed > scratchCapacity {
+            scratch.deallocate()
+            scratchCapacity = max(needed, scratchCapacity * 2)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        var length = 0
+        for value in values {
+            guard value.isFinite else { throw JSONWriterMisuse(message: "number: \(value) is not finite") }
+            if length > 0 {
+                scratch[length] = UInt8(ascii: ",")
+                length += 1
             }
+            length += writeJSONNumber(value, to: scratch + length)
+        }
+        try scratch.withMemoryRebound(to: CChar.self, capacity: length) { chars in
+            try check(yajl_gen_number(handle, chars, length), "number")
         }
     }
 

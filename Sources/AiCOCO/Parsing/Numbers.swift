@@ -70,31 +70,55 @@ func formatJSONNumber(_ value: Double) -> String {
     return value.description
 }
 
-/// Appends the JSON text of `value` to `out` without allocating for integral values.
+/// "00" to "99": two digits per division when writing integers.
+private let digitPairs: StaticString = """
+0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+"""
+
+/// Writes the JSON text of a finite `value` at `out` (room for 25 bytes), as `formatJSONNumber`
+/// does, without allocating for integral values; returns its length.
 @inline(__always)
-func appendJSONNumber(_ value: Double, to out: inout [UInt8]) {
-    if value == value.rounded(.towardZero) && abs(value) < 9_007_199_254_740_992 {
-        var integer = Int64(value)
-        if integer == 0 {
-            if value.sign == .minus { out.append(UInt8(ascii: "-")) }
-            out.append(UInt8(ascii: "0"))
-            return
-        }
-        if integer < 0 {
-            out.append(UInt8(ascii: "-"))
-            integer = -integer
-        }
-        var digits: (UInt64, UInt64) = (0, 0)
+func writeJSONNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    if abs(value) < 9_007_199_254_740_992, Double(Int64(value)) == value {
+        let integer = Int64(value)
         var length = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while integer > 0 {
-                raw[15 - length] = UInt8(truncatingIfNeeded: integer % 10) &+ 48
-                integer /= 10
-                length += 1
-            }
-            out.append(contentsOf: raw[(16 - length)...])
+        if integer < 0 || (integer == 0 && value.sign == .minus) {
+            out[0] = UInt8(ascii: "-")
+            length = 1
         }
-        return
+        var magnitude = integer.magnitude
+        if magnitude < 10 {
+            out[length] = UInt8(truncatingIfNeeded: magnitude) &+ 48
+            return length + 1
+        }
+        var digits = 2
+        var bound: UInt64 = 100
+        while magnitude >= bound && digits < 19 {
+            digits += 1
+            bound &*= 10
+        }
+        let pairs = digitPairs.utf8Start
+        var position = length + digits
+        while magnitude >= 100 {
+            let pair = Int(magnitude % 100) * 2
+            magnitude /= 100
+            position -= 2
+            out[position] = pairs[pair]
+            out[position + 1] = pairs[pair + 1]
+        }
+        if magnitude >= 10 {
+            let pair = Int(magnitude) * 2
+            out[position - 2] = pairs[pair]
+            out[position - 1] = pairs[pair + 1]
+        } else {
+            out[position - 1] = UInt8(truncatingIfNeeded: magnitude) &+ 48
+        }
+        return length + digits
     }
-    out.append(contentsOf: value.description.utf8)
+    var text = value.description
+    return text.withUTF8 { bytes in
+        out.update(from: bytes.baseAddress!, count: bytes.count)
+        return bytes.count
+    }
 }

@@ -44,7 +44,7 @@ public final class JSONWriter {
 
     /// Numbers from a buffer, each formatted in a reused scratch buffer (no allocation per number).
     public func numbers(_ values: UnsafeBufferPointer<Double>) throws {
-        for value in values { try generator.number(value) }
+        try generator.numberList(values)
     }
 
     /// `"key": value` for a string or `null`.
@@ -115,8 +115,9 @@ extension JSONWriter {
                 try generator.arrayOpen()
                 for box in boxes {
                     try generator.arrayOpen()
-                    try generator.number(box.x1); try generator.number(box.y1)
-                    try generator.number(box.x2); try generator.number(box.y2)
+                    try withUnsafeBytes(of: (box.x1, box.y1, box.x2, box.y2)) { raw in
+                        try generator.numberList(raw.bindMemory(to: Double.self))
+                    }
                     try generator.arrayClose()
                 }
                 try generator.arrayClose()
@@ -165,7 +166,7 @@ extension JSONWriter {
             var start = 0
             for end in polygons.ends {
                 try generator.arrayOpen()
-                for index in start..<end { try generator.number(all[index]) }
+                try generator.numberList(UnsafeBufferPointer(rebasing: all[start..<end]))
                 try generator.arrayClose()
                 start = end
             }
