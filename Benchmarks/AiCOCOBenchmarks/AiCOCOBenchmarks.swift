@@ -53,71 +53,35 @@ let benchmarks: @Sendable () -> Void = {
     let pairs = inputs.segmentationSummary.points
     let size = segmentation.count
 
-    // Baselines, same input, same run.
-    Benchmark("Baseline: C yajl, no-op callbacks", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations { measure(benchmark, bytes: size, pairs: pairs) { Workload.cNoop(segmentation) } }
-    }
-    Benchmark("Baseline: C yajl, integer parsing", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            measure(benchmark, bytes: size, pairs: pairs) { Workload.cIntegers(segmentation) }
-        }
-    }
-    Benchmark("Baseline: Foundation JSONDecoder + Codable (20 MB)", configuration: configuration(3)) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: inputs.small.count, pairs: 0) { try Workload.foundationDecoder(inputs.small) }
+    /// A benchmark that reads `input` (of `pairs` coordinate pairs) once per iteration.
+    func throughput(_ name: String, _ input: [UInt8], pairs: Int = 0, iterations: Int = 5,
+                    _ workload: @escaping ([UInt8]) throws -> Int) {
+        Benchmark(name, configuration: configuration(iterations)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                try measure(benchmark, bytes: input.count, pairs: pairs) { try workload(input) }
+            }
         }
     }
 
+    // Baselines, same inputs, same run.
+    throughput("Baseline: C yajl, no-op callbacks", segmentation, pairs: pairs, Workload.cNoop)
+    throughput("Baseline: C yajl, integer parsing", segmentation, pairs: pairs, Workload.cIntegers)
+    throughput("Baseline: Foundation JSONDecoder + Codable (20 MB)", inputs.small, iterations: 3,
+               Workload.foundationDecoder)
+    throughput("Baseline: C yajl no-op, pretty-printed", inputs.pretty, Workload.cNoop)
+    throughput("Baseline: C yajl no-op, detection-heavy", inputs.detection, Workload.cNoop)
+
     // Ours.
-    Benchmark("Typed records, pull", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.recordsPull(segmentation) }
-        }
-    }
+    throughput("Typed records, pull", segmentation, pairs: pairs, Workload.recordsPull)
+    throughput("Typed records, 20 MB (vs JSONDecoder)", inputs.small, Workload.recordsPull)
+    throughput("Typed records, pretty-printed", inputs.pretty, Workload.recordsPull)
+    throughput("Typed records, detection-heavy", inputs.detection, Workload.recordsPull)
+    throughput("Event API (coordinate chunks)", segmentation, pairs: pairs, Workload.events)
+    throughput("Validate (schema, rules, references)", segmentation, pairs: pairs, Workload.validate)
+    throughput("Records to JSON lines (aicoco records)", segmentation, pairs: pairs, Workload.jsonLines)
     Benchmark("Typed records, async", configuration: configuration()) { benchmark in
         for _ in benchmark.scaledIterations {
             try await measureAsync(benchmark, bytes: size, pairs: pairs) { try await Workload.recordsAsync(segmentation) }
-        }
-    }
-    Benchmark("Typed records, 20 MB (vs JSONDecoder)", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: inputs.small.count, pairs: 0) { try Workload.recordsPull(inputs.small) }
-        }
-    }
-    Benchmark("Event API (coordinate chunks)", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.events(segmentation) }
-        }
-    }
-    Benchmark("Validate (schema, rules, references)", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.validate(segmentation) }
-        }
-    }
-    Benchmark("Typed records, pretty-printed", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: inputs.pretty.count, pairs: 0) { try Workload.recordsPull(inputs.pretty) }
-        }
-    }
-    Benchmark("Baseline: C yajl no-op, pretty-printed", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            measure(benchmark, bytes: inputs.pretty.count, pairs: 0) { Workload.cNoop(inputs.pretty) }
-        }
-    }
-    Benchmark("Typed records, detection-heavy", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: inputs.detection.count, pairs: 0) { try Workload.recordsPull(inputs.detection) }
-        }
-    }
-    Benchmark("Baseline: C yajl no-op, detection-heavy", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            measure(benchmark, bytes: inputs.detection.count, pairs: 0) { Workload.cNoop(inputs.detection) }
-        }
-    }
-
-    Benchmark("Records to JSON lines (aicoco records)", configuration: configuration()) { benchmark in
-        for _ in benchmark.scaledIterations {
-            try measure(benchmark, bytes: size, pairs: pairs) { try Workload.jsonLines(segmentation) }
         }
     }
     Benchmark("Writer: records back to an AiCOCO document (20 MB)",
