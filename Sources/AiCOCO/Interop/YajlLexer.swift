@@ -15,17 +15,35 @@ enum YajlOutcome {
 /// A yajl parse handle whose callbacks go straight to one `ParserEngine`.
 /// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage.
 final class YajlLexer {
-    private let handle: yajl_handle
+    private var handle: yajl_handle
+    private let context: UnsafeMutableRawPointer
+    /// This lexer's own callback table (yajl keeps a pointer to it): its entries are switched
+    /// off while `restart` replays a prefix, so that the engine does not see those tokens.
+    private let table: UnsafeMutablePointer<yajl_callbacks>
 
     /// Binds a new yajl handle to `engine`. The engine must outlive the lexer (it owns it).
     init(engine: ParserEngine) {
-        let context = Unmanaged.passUnretained(engine).toOpaque()
-        // yajl keeps the pointer to the callback table: it must live as long as the process.
-        handle = yajl_alloc(yajlCallbackTable, nil, context)!
+        context = Unmanaged.passUnretained(engine).toOpaque()
+        table = .allocate(capacity: 1)
+        table.initialize(to: yajlCallbacks)
+        handle = yajl_alloc(table, nil, context)!
     }
 
     deinit {
         yajl_free(handle)
+        table.deinitialize(count: 1)
+        table.deallocate()
+    }
+
+    /// Replaces the handle with a new one brought to the state that `prefix` leaves it in,
+    /// without calling the engine: how the engine hands the lexing back to yajl after it has
+    /// read a run of numbers itself (a handle stopped by a callback cannot go on).
+    func restart(prefix: UnsafeBufferPointer<UInt8>) {
+        yajl_free(handle)
+        table.pointee = yajlSilentCallbacks
+        handle = yajl_alloc(table, nil, context)!
+        _ = yajl_parse(handle, prefix.baseAddress, prefix.count)
+        table.pointee = yajlCallbacks
     }
 
     /// Offset, within the chunk being fed, just past the token yajl handed out last.
@@ -74,12 +92,13 @@ private func withEngine(_ context: UnsafeMutableRawPointer?, _ body: (ParserEngi
 }
 
 
-/// The callback table, allocated once and never freed (yajl keeps a pointer to it).
-nonisolated(unsafe) private let yajlCallbackTable: UnsafeMutablePointer<yajl_callbacks> = {
-    let table = UnsafeMutablePointer<yajl_callbacks>.allocate(capacity: 1)
-    table.initialize(to: yajlCallbacks)
-    return table
-}()
+/// Callbacks that accept every token and do nothing (for `restart`).
+private let yajlSilentCallbacks = yajl_callbacks(
+    yajl_null: { _ in 1 }, yajl_boolean: { _, _ in 1 }, yajl_integer: nil, yajl_double: nil,
+    yajl_number: { _, _, _ in 1 }, yajl_string: { _, _, _ in 1 }, yajl_start_map: { _ in 1 },
+    yajl_map_key: { _, _, _ in 1 }, yajl_end_map: { _ in 1 }, yajl_start_array: { _ in 1 },
+    yajl_end_array: { _ in 1 }
+)
 
 private let yajlCallbacks = yajl_callbacks(
     yajl_null: { context in withEngine(context) { $0.onNull() } },

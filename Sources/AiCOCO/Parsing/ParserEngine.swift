@@ -99,6 +99,22 @@ final class ParserEngine {
         get { hot.pointee.frames }
         _modify { yield &hot.pointee.frames }
     }
+    /// A polygon whose numbers the engine reads itself, between its `[` and its `]`.
+    struct FastScan {
+        var active = false
+        /// After `[` or `,`: a number must come next.
+        var expectingValue = true
+        /// The clean point (where yajl can take over again) follows a number, not the `[`.
+        var afterValue = false
+        /// Absolute offset of the clean point: just after the `[` or after the last number.
+        var cleanOffset = 0
+        /// The bytes from the clean point to the end of the previous piece(s), when the
+        /// polygon goes on in the next piece.
+        var carry: [UInt8] = []
+        /// A number was cut by the end of the previous piece; it starts at this offset.
+        var numberStart: Int?
+    }
+
     /// The engine's mutable state, kept behind a pointer: stored properties of a class pay a
     /// dynamic exclusivity check on every access (a fifth of the time on small records), and
     /// this state is touched for every token. The accessors below forward to it.
@@ -108,6 +124,11 @@ final class ParserEngine {
         var coordinateFill = 0
         var coordinateIndex = 0
         var bytesFed = 0
+        /// Absolute offset of the first byte of the buffer yajl is parsing.
+        var feedBase = 0
+        /// A callback asked to read the polygon just opened without yajl.
+        var takeoverRequested = false
+        var fast = FastScan()
         var tracker: LineTracker = LineTracker()
         var frames: [Frame] = []
         var documentStarted: Bool = false
@@ -126,6 +147,21 @@ final class ParserEngine {
     }
 
     private let hot: UnsafeMutablePointer<HotState>
+
+    private var fast: FastScan {
+        get { hot.pointee.fast }
+        _modify { yield &hot.pointee.fast }
+    }
+
+    private var feedBase: Int {
+        get { hot.pointee.feedBase }
+        set { hot.pointee.feedBase = newValue }
+    }
+
+    private var takeoverRequested: Bool {
+        get { hot.pointee.takeoverRequested }
+        set { hot.pointee.takeoverRequested = newValue }
+    }
 
     /// Kind of the innermost frame (`nil` before the document starts).
     private var topKind: FrameKind? {
@@ -250,14 +286,24 @@ final class ParserEngine {
         guard !piece.isEmpty else { return }
         tracker.begin(chunk: piece)
         sawEvent = false
-        let outcome = lexer.parse(piece)
-        switch outcome {
-        case .ok:
-            break
-        case .stoppedByEngine:
-            throw failure!
-        case .syntaxError(let message, let consumed):
-            throw syntaxFailure(message, consumedInPiece: consumed, piece: piece)
+        var position = 0
+        while position < piece.count {
+            if fast.active {
+                position = try scanCoordinates(piece, from: position)
+                continue
+            }
+            feedBase = bytesFed + position
+            switch lexer.parse(UnsafeBufferPointer(rebasing: piece[position...])) {
+            case .ok:
+                position = piece.count
+            case .stoppedByEngine:
+                guard failure == nil, takeoverRequested else { throw failure! }
+                takeoverRequested = false
+                position += lexer.bytesConsumed
+                fast = FastScan(active: true, cleanOffset: bytesFed + position)
+            case .syntaxError(let message, let consumed):
+                throw syntaxFailure(message, consumed: position + consumed, start: position, piece: piece)
+            }
         }
         if sawEvent {
             quietBytes = 0
@@ -269,21 +315,202 @@ final class ParserEngine {
                 throw failure!
             }
         }
+        if fast.active {
+            // The polygon goes on in the next piece: keep what follows the clean point.
+            let keep = max(0, fast.cleanOffset - bytesFed)
+            fast.carry.append(contentsOf: UnsafeBufferPointer(rebasing: piece[keep...]))
+        }
         tracker.end()
         remember(piece)
         bytesFed += piece.count
+        if fast.active && fast.carry.count > 4096 {
+            // Long runs of whitespace (or a hostile number): yajl reads those without buffering.
+            try handBack(resumeIn: nil)
+        }
+    }
+
+    // MARK: Polygons read without yajl
+
+    /// yajl lexes a number, then calls back, at about three times the cost of reading the
+    /// number from the bytes here. So once a polygon's `[` is read, the engine reads its numbers
+    /// itself, with the same grammar, and gives the lexing back to yajl at its `]` (or at
+    /// anything else: yajl then reports it as it would have). A stopped yajl handle cannot go
+    /// on, so a new one is brought to the same state by replaying the path as a short prefix.
+    /// Returns where yajl resumes in `piece` (its end if the polygon goes on).
+    private func scanCoordinates(_ piece: UnsafeBufferPointer<UInt8>, from start: Int) throws -> Int {
+        sawEvent = true
+        let pieceBase = bytesFed
+        let count = piece.count
+        var index = start
+        if let numberStart = fast.numberStart {
+            // A number cut by the end of the previous piece: its first part is in the carry.
+            var end = index
+            while end < count, isNumberByte(piece[end]) { end += 1 }
+            if end == count { return count }
+            var text = Array(fast.carry[(numberStart - fast.cleanOffset)...])
+            text.append(contentsOf: UnsafeBufferPointer(rebasing: piece[index..<end]))
+            fast.numberStart = nil
+            let value: Double? = text.withUnsafeBufferPointer { text in
+                isJSONNumber(text) ? parseJSONNumber(text) : nil
+            }
+            guard let value else { return try handBack(resumeIn: piece) }
+            guard storeCoordinate(value) else { throw failure! }
+            fast.carry.removeAll(keepingCapacity: true)
+            fast.cleanOffset = pieceBase + end
+            fast.afterValue = true
+            fast.expectingValue = false
+            index = end
+        }
+        while index < count {
+            let byte = piece[index]
+            switch byte {
+            case 0x20, 0x0A, 0x0D, 0x09:
+                index += 1
+            case UInt8(ascii: ","):
+                if fast.expectingValue { return try handBack(resumeIn: piece) }
+                fast.expectingValue = true
+                index += 1
+            case UInt8(ascii: "]"):
+                if fast.expectingValue && fast.afterValue { return try handBack(resumeIn: piece) }
+                // yajl reads the `]` itself, in the state just after the last number.
+                restartLexer(afterValue: fast.afterValue)
+                fast = FastScan()
+                return index
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if !fast.expectingValue { return try handBack(resumeIn: piece) }
+                var end = index + 1
+                while end < count, isNumberByte(piece[end]) { end += 1 }
+                if end == count {
+                    fast.numberStart = pieceBase + index
+                    return count
+                }
+                let text = UnsafeBufferPointer(rebasing: piece[index..<end])
+                guard text.count <= 64, isJSONNumber(text), let value = parseJSONNumber(text) else {
+                    return try handBack(resumeIn: piece)
+                }
+                guard storeCoordinate(value) else { throw failure! }
+                // The clean point moves past this number: what was kept before it is done with.
+                if !fast.carry.isEmpty { fast.carry.removeAll(keepingCapacity: true) }
+                fast.cleanOffset = pieceBase + end
+                fast.afterValue = true
+                fast.expectingValue = false
+                index = end
+            default:
+                return try handBack(resumeIn: piece)
+            }
+        }
+        return count
+    }
+
+    @inline(__always)
+    private func isNumberByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: "+") || byte | 0x20 == UInt8(ascii: "e")
+    }
+
+    /// Whether `text` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    private func isJSONNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = text.count
+        func digits() -> Int {
+            let start = index
+            while index < count, text[index] >= 0x30, text[index] <= 0x39 { index += 1 }
+            return index - start
+        }
+        if index < count, text[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < count else { return false }
+        if text[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            return false
+        }
+        if index < count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            if digits() == 0 { return false }
+        }
+        if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < count, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
+            if digits() == 0 { return false }
+        }
+        return index == count
+    }
+
+    /// Stores one number of the polygon, as `onNumber` does; false when the parse must stop.
+    @inline(__always)
+    private func storeCoordinate(_ value: Double) -> Bool {
+        let fill = coordinateFill
+        coordinates[fill] = value
+        coordinateFill = fill + 1
+        coordinateIndex += 1
+        if fill + 1 == coordinateCapacity { return deliverCoordinates(endsPolygon: false) }
+        return true
+    }
+
+    /// A new yajl handle in the state the current path leaves it in: inside the polygon, just
+    /// after its `[` or after a number.
+    private func restartLexer(afterValue: Bool) {
+        var prefix: [UInt8] = []
+        for frame in frames {
+            switch frame.kind {
+            case .document, .record, .regressionItem:
+                prefix.append(contentsOf: #"{"a":"#.utf8)
+            case .extra where frame.field == .extra:
+                prefix.append(contentsOf: #"{"a":"#.utf8)
+            default:
+                prefix.append(UInt8(ascii: "["))
+            }
+        }
+        // The space ends the number, so that yajl does not wait for more digits.
+        if afterValue { prefix.append(contentsOf: "0 ".utf8) }
+        prefix.withUnsafeBufferPointer { lexer.restart(prefix: $0) }
+    }
+
+    /// Something other than numbers, commas and whitespace: yajl reads on from the clean point,
+    /// and reports what it finds as it would have. Returns where yajl resumes in `piece` (nil
+    /// when called between pieces).
+    @discardableResult
+    private func handBack(resumeIn piece: UnsafeBufferPointer<UInt8>?) throws -> Int {
+        restartLexer(afterValue: fast.afterValue)
+        let clean = fast.cleanOffset
+        let carry = fast.carry
+        fast = FastScan()
+        let pieceBase = bytesFed
+        if clean < pieceBase || piece == nil {
+            // The clean point is in an earlier piece: yajl first reads the bytes kept from it.
+            guard !carry.isEmpty else { return 0 }
+            feedBase = clean
+            let outcome = carry.withUnsafeBufferPointer { lexer.parse($0) }
+            switch outcome {
+            case .ok:
+                break
+            case .stoppedByEngine:
+                throw failure!
+            case .syntaxError(let message, let consumed):
+                let error = carry.withUnsafeBufferPointer { carried in
+                    syntaxFailure(message, consumed: consumed, start: 0, piece: carried, base: clean, before: [])
+                }
+                throw error
+            }
+            return 0
+        }
+        return clean - pieceBase
     }
 
     /// The place of a syntax error. yajl's lexer stops just past a byte it rejects, or on it
     /// when it "backs up"; its parser moves back to the start of a token it did not expect
     /// (for a string: two bytes into it).
-    private func syntaxFailure(_ message: String, consumedInPiece consumed: Int,
-                               piece: UnsafeBufferPointer<UInt8>) -> AiCOCOError {
+    /// `consumed` counts from `piece[0]`; yajl was given `piece[start...]`. `base` is the
+    /// absolute offset of `piece[0]`, `before` the bytes just before it, if known.
+    private func syntaxFailure(_ message: String, consumed: Int, start: Int, piece: UnsafeBufferPointer<UInt8>,
+                               base pieceBase: Int? = nil, before: [UInt8]? = nil) -> AiCOCOError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
         // bytes kept from before this piece as well.
+        let history = before ?? self.history
         let window = history + Array(piece)
-        let base = bytesFed - history.count
+        let base = (pieceBase ?? bytesFed) - history.count
         let end = history.count + min(consumed, piece.count)
+        let fedFrom = history.count + start
         let offset: Int = window.withUnsafeBufferPointer { window in
             if message.hasPrefix("lexical error") {
                 let backedUp = !(message.contains("invalid char in json text") || message.contains("UTF8"))
@@ -295,8 +522,8 @@ final class ParserEngine {
                 if end >= 2, window[end - 2] == UInt8(ascii: "\""), startsString(at: end - 2, in: window) {
                     return end - 2
                 }
-                if consumed == 0 && !history.isEmpty {
-                    return tokenStart(endingAt: tokenEnd(from: history.count, in: window), in: window)
+                if end == fedFrom && fedFrom > 0 && !startsOwnToken(at: fedFrom, in: window) {
+                    return tokenStart(endingAt: tokenEnd(from: fedFrom, in: window), in: window)
                 }
                 return end
             }
@@ -311,6 +538,18 @@ final class ParserEngine {
         fail(.syntax, Self.explain(yajlMessage: message, found: found),
              at: tracker.location(of: base + offset), path: currentPath())
         return failure!
+    }
+
+    /// Whether a one-byte token (`]`, `}`, `,` ...) stands at `index` on its own, rather than
+    /// `index` being inside a token that began earlier (yajl points at the start of the piece
+    /// in both cases).
+    private func startsOwnToken(at index: Int, in window: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard index < window.count, "[]{},:".utf8.contains(window[index]) else { return false }
+        let before = window[index - 1]
+        let isWordByte = (before >= 0x30 && before <= 0x39) || (before | 0x20 >= 0x61 && before | 0x20 <= 0x7A)
+            || before == UInt8(ascii: ".") || before == UInt8(ascii: "-") || before == UInt8(ascii: "+")
+            || before == UInt8(ascii: "\\") || before >= 0x80
+        return !isWordByte
     }
 
     /// The end of the token that goes on at `start` (it began before `start`): past a closing
@@ -433,6 +672,10 @@ final class ParserEngine {
 
     func finish() throws {
         if let failure { throw failure }
+        if fast.active {
+            // The input ends inside a polygon: yajl reads what is left and reports the end.
+            try handBack(resumeIn: nil)
+        }
         completing = true
         switch lexer.complete() {
         case .ok:
@@ -507,7 +750,7 @@ final class ParserEngine {
 
     /// Absolute offset just past the token yajl is handing out.
     private func tokenEnd() -> Int {
-        completing ? bytesFed : bytesFed + lexer.bytesConsumed
+        completing ? bytesFed : feedBase + lexer.bytesConsumed
     }
 
     private func containerStart() -> SourceLocation {
@@ -743,7 +986,13 @@ final class ParserEngine {
             chunkStartIndex = 0
             coordinateFill = 0
             polygonIndex = frames[frames.count - 1].count
-            return push(Frame(kind: .coordEntry, start: start))
+            guard push(Frame(kind: .coordEntry, start: start)) else { return false }
+            if coordinateKind == .segmentation && !completing && options.readsPolygonsWithoutYajl {
+                // Stop yajl here: the engine reads the polygon's numbers itself (`scanCoordinates`).
+                takeoverRequested = true
+                return false
+            }
+            return true
         case .coordEntry:
             return wrongCoordinate("an array", at: containerStart(), container: true)
         case .idList:
