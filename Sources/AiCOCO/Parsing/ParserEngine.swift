@@ -450,6 +450,11 @@ final class ParserEngine {
     /// A new yajl handle in the state the current path leaves it in: inside the polygon, just
     /// after its `[` or after a number.
     private func restartLexer(afterValue: Bool) {
+        let depth = frames.count
+        if prefixDepth == depth && prefixAfterValue == afterValue {
+            prefixBytes.withUnsafeBufferPointer { lexer.restart(prefix: $0) }
+            return
+        }
         var prefix: [UInt8] = []
         for frame in frames {
             switch frame.kind {
@@ -464,7 +469,15 @@ final class ParserEngine {
         // The space ends the number, so that yajl does not wait for more digits.
         if afterValue { prefix.append(contentsOf: "0 ".utf8) }
         prefix.withUnsafeBufferPointer { lexer.restart(prefix: $0) }
+        // Polygons all sit at the same depth: the same prefix serves again.
+        prefixBytes = prefix
+        prefixDepth = depth
+        prefixAfterValue = afterValue
     }
+
+    private var prefixBytes: [UInt8] = []
+    private var prefixDepth = -1
+    private var prefixAfterValue = false
 
     /// Something other than numbers, commas and whitespace: yajl reads on from the clean point,
     /// and reports what it finds as it would have. Returns where yajl resumes in `piece` (nil
