@@ -84,7 +84,8 @@ final class ParserEngine {
     }
 
     let options: ParserOptions
-    private unowned let delegate: EngineDelegate
+    /// Unowned without checks: the parser that owns this engine owns the delegate too.
+    private unowned(unsafe) let delegate: EngineDelegate
     private var lexer: YajlLexer!
     private var tracker: LineTracker {
         get { hot.pointee.tracker }
