@@ -549,6 +549,15 @@ final class ParserEngine {
         push(Frame(kind: .skip, count: 1))
     }
 
+    /// A container opened inside a skipped value counts towards `maxDepth` too (yajl keeps a
+    /// byte per level: without this, a run of `[` inside a bad value grows without bound).
+    private func skipDepthAllowed() -> Bool {
+        let depth = frames.count - 1 + frames[frames.count - 1].count
+        guard depth > options.limits.maxDepth else { return true }
+        return problem(.limit, "nesting deeper than \(options.limits.maxDepth) (limit maxDepth)",
+                       at: containerStart(), path: currentPath())
+    }
+
     /// Reports a value of the wrong type at the current place, and passes over it.
     private func wrongType(_ expected: String, found: String, at location: SourceLocation, container: Bool) -> Bool {
         let path = currentPath()
@@ -577,7 +586,7 @@ final class ParserEngine {
         switch kind {
         case .skip:
             frames[frames.count - 1].count += 1
-            return true
+            return skipDepthAllowed()
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
@@ -628,7 +637,7 @@ final class ParserEngine {
         switch kind {
         case .skip:
             frames[frames.count - 1].count += 1
-            return true
+            return skipDepthAllowed()
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
