@@ -61,7 +61,8 @@ for input in random.bin random-brace.bin cut.json deep-bare.json deep-section.js
         /usr/bin/time -f "%e %M" -o "$work/time" "$aicoco" $subcommand "$work/$input" > "$work/out" 2> "$work/err"
         status=$?
         set -e
-        read -r seconds rss < "$work/time"
+        # GNU time puts "Command exited with non-zero status N" first: the numbers are last.
+        read -r seconds rss < <(tail -n 1 "$work/time")
         verdict=ok
         if [ "$status" -ne 1 ]; then verdict="FAIL: exit $status"; fi
         if awk "BEGIN { exit !($seconds > $limit) }"; then verdict="FAIL: over $limit s"; fi
