@@ -33,5 +33,5 @@ fi
 cd fuzz-artifacts
 exec "../$binary" ../fuzz-corpus \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
-    -artifact_prefix=./ -print_final_stats=1 \
+    -artifact_prefix=./ -print_final_stats=1 -dict=../Fuzz/aicoco.dict \
     "${parallel[@]}" "$@"
