@@ -67,6 +67,15 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Longest string, in bytes.")
     var maxStringBytes = ParserLimits().maxStringBytes
 
+    @Option(help: "Longest number literal, in bytes.")
+    var maxNumberBytes = ParserLimits().maxNumberBytes
+
+    @Option(help: "Longest stretch of input without a complete token, in bytes (at least --max-string-bytes + 1024).")
+    var maxTokenBytes = ParserLimits().maxTokenBytes
+
+    @Option(help: "Largest record without its coordinates (strings, ids, extra fields), in bytes.")
+    var maxRecordBytes = ParserLimits().maxRecordBytes
+
     var input: AiCOCOInput { AiCOCOInput(argument: file) }
     var displayName: String { file ?? "-" }
 
@@ -75,7 +84,9 @@ struct InputOptions: ParsableArguments {
         limits.maxCoordinatesPerRecord = maxRecordCoordinates
         limits.maxDepth = maxDepth
         limits.maxStringBytes = maxStringBytes
-        limits.maxTokenBytes = max(limits.maxTokenBytes, maxStringBytes + 1024)
+        limits.maxNumberBytes = maxNumberBytes
+        limits.maxRecordBytes = maxRecordBytes
+        limits.maxTokenBytes = max(maxTokenBytes, maxStringBytes + 1024)
         return limits
     }
 

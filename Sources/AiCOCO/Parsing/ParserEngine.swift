@@ -303,7 +303,7 @@ final class ParserEngine {
                 position += lexer.bytesConsumed
                 fast = FastScan(active: true, cleanOffset: bytesFed + position)
             case .syntaxError(let message, let consumed):
-                throw syntaxFailure(message, consumed: position + consumed, start: position, piece: piece)
+                throw syntaxFailure(message, consumed: position + consumed, piece: piece)
             }
         }
         if sawEvent {
@@ -321,6 +321,7 @@ final class ParserEngine {
             let keep = max(0, fast.cleanOffset - bytesFed)
             fast.carry.append(contentsOf: UnsafeBufferPointer(rebasing: piece[keep...]))
         }
+        noteLastQuote(in: piece)
         tracker.end()
         remember(piece)
         bytesFed += piece.count
@@ -502,7 +503,7 @@ final class ParserEngine {
                 throw failure!
             case .syntaxError(let message, let consumed):
                 let error = carry.withUnsafeBufferPointer { carried in
-                    syntaxFailure(message, consumed: consumed, start: 0, piece: carried, base: clean, before: [])
+                    syntaxFailure(message, consumed: consumed, piece: carried, base: clean, before: [])
                 }
                 throw error
             }
@@ -514,9 +515,9 @@ final class ParserEngine {
     /// The place of a syntax error. yajl's lexer stops just past a byte it rejects, or on it
     /// when it "backs up"; its parser moves back to the start of a token it did not expect
     /// (for a string: two bytes into it).
-    /// `consumed` counts from `piece[0]`; yajl was given `piece[start...]`. `base` is the
-    /// absolute offset of `piece[0]`, `before` the bytes just before it, if known.
-    private func syntaxFailure(_ message: String, consumed: Int, start: Int, piece: UnsafeBufferPointer<UInt8>,
+    /// `consumed` counts from `piece[0]`. `base` is the absolute offset of `piece[0]`, `before`
+    /// the bytes just before it, if known.
+    private func syntaxFailure(_ message: String, consumed: Int, piece: UnsafeBufferPointer<UInt8>,
                                base pieceBase: Int? = nil, before: [UInt8]? = nil) -> AiCOCOError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
         // bytes kept from before this piece as well.
@@ -524,22 +525,17 @@ final class ParserEngine {
         let window = history + Array(piece)
         let base = (pieceBase ?? bytesFed) - history.count
         let end = history.count + min(consumed, piece.count)
-        let fedFrom = history.count + start
         let offset: Int = window.withUnsafeBufferPointer { window in
             if message.hasPrefix("lexical error") {
                 let backedUp = !(message.contains("invalid char in json text") || message.contains("UTF8"))
                 return backedUp ? end : max(0, end - 1)
             }
             if message.contains("after key and value, inside map") {
-                // The one place where yajl moves back by the token's length (for a string: the
-                // length between its quotes), or to the piece's start when the token began before it.
-                if end >= 2, window[end - 2] == UInt8(ascii: "\""), startsString(at: end - 2, in: window) {
-                    return end - 2
-                }
-                if end == fedFrom && fedFrom > 0 && !startsOwnToken(at: fedFrom, in: window) {
-                    return tokenStart(endingAt: tokenEnd(from: fedFrom, in: window), in: window)
-                }
-                return end
+                // yajl moves back by the token's length, or to the piece's start when the token
+                // began before it: whatever the split, the token is the first after the value.
+                var index = max(0, lastValueEnd - base)
+                while index < window.count, isJSONWhitespace(window[index]) { index += 1 }
+                return index
             }
             return tokenStart(endingAt: end, in: window)
         }
@@ -554,38 +550,44 @@ final class ParserEngine {
         return failure!
     }
 
-    /// Whether a one-byte token (`]`, `}`, `,` ...) stands at `index` on its own, rather than
-    /// `index` being inside a token that began earlier (yajl points at the start of the piece
-    /// in both cases).
-    private func startsOwnToken(at index: Int, in window: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard index < window.count, "[]{},:".utf8.contains(window[index]) else { return false }
-        let before = window[index - 1]
-        let isWordByte = (before >= 0x30 && before <= 0x39) || (before | 0x20 >= 0x61 && before | 0x20 <= 0x7A)
-            || before == UInt8(ascii: ".") || before == UInt8(ascii: "-") || before == UInt8(ascii: "+")
-            || before == UInt8(ascii: "\\") || before >= 0x80
-        return !isWordByte
+    /// Absolute offset just past the last value that is not a coordinate (what an object holds),
+    /// to place the token after it.
+    private var lastValueEnd = 0
+
+    /// Absolute offset of the last unescaped quote before the current piece: the opening quote
+    /// of a string that goes on into the piece (a string holds no other unescaped quote).
+    private var quoteBeforePiece: Int?
+
+    private func noteLastQuote(in piece: UnsafeBufferPointer<UInt8>) {
+        var index = piece.count - 1
+        while index >= 0 {
+            if piece[index] == 0x22, !isEscaped(bytesFed + index) {
+                quoteBeforePiece = bytesFed + index
+                return
+            }
+            index -= 1
+        }
     }
 
-    /// The end of the token that goes on at `start` (it began before `start`): past a closing
-    /// quote for a string, else past the last number or literal character.
-    private func tokenEnd(from start: Int, in window: UnsafeBufferPointer<UInt8>) -> Int {
-        var index = start
-        var inString = false
-        var probe = start - 1
-        while probe >= 0, window[probe] != UInt8(ascii: "\""), !isJSONWhitespace(window[probe]) { probe -= 1 }
-        if probe >= 0, window[probe] == UInt8(ascii: "\"") { inString = true }
-        while index < window.count {
-            let byte = window[index]
-            if inString {
-                if byte == UInt8(ascii: "\\") { index += 2; continue }
-                if byte == UInt8(ascii: "\"") { return index + 1 }
-            } else if !(byte >= 0x30 && byte <= 0x39 || byte >= 0x61 && byte <= 0x7A || byte == UInt8(ascii: "-")
-                        || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte >= 0x41 && byte <= 0x5A) {
-                return index
+    /// Whether the byte at absolute `offset` (in the current piece) follows an odd run of
+    /// backslashes, looking back into earlier pieces as well.
+    private func isEscaped(_ offset: Int) -> Bool {
+        var backslashes = 0
+        var index = offset - 1
+        while index >= 0 {
+            let byte: UInt8
+            if let inPiece = tracker.byte(at: index) {
+                byte = inPiece
+            } else {
+                let inHistory = index - (bytesFed - history.count)
+                guard inHistory >= 0, inHistory < history.count else { break }
+                byte = history[inHistory]
             }
-            index += 1
+            guard byte == UInt8(ascii: "\\") else { break }
+            backslashes += 1
+            index -= 1
         }
-        return window.count
+        return backslashes % 2 == 1
     }
 
     /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
@@ -597,6 +599,8 @@ final class ParserEngine {
 
     private func remember(_ piece: UnsafeBufferPointer<UInt8>) {
         let keep = min(piece.count, historyLimit)
+        // The history must end at the current piece without a gap.
+        if keep < piece.count { history.removeAll(keepingCapacity: true) }
         history.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(piece.count - keep)...]))
         if history.count > 2 * historyLimit {
             history.removeFirst(history.count - historyLimit)
@@ -625,24 +629,6 @@ final class ParserEngine {
         ]
         for (pattern, text) in table where message.contains(pattern) { return text }
         return message.replacingOccurrences("parse error: ", with: "").replacingOccurrences("lexical error: ", with: "")
-    }
-
-    /// Whether a well-formed string token starts at `start` (after whitespace, a separator or a quote).
-    private func startsString(at start: Int, in piece: UnsafeBufferPointer<UInt8>) -> Bool {
-        if start > 0 {
-            let before = piece[start - 1]
-            guard isJSONWhitespace(before) || before == UInt8(ascii: ",") || before == UInt8(ascii: ":")
-                || before == UInt8(ascii: "[") || before == UInt8(ascii: "{") || before == UInt8(ascii: "\"")
-            else { return false }
-        }
-        var index = start + 1
-        while index < piece.count {
-            let byte = piece[index]
-            if byte == UInt8(ascii: "\"") { return true }
-            if byte < 0x20 { return false }
-            index += byte == UInt8(ascii: "\\") ? 2 : 1
-        }
-        return false
     }
 
     private func isJSONWhitespace(_ byte: UInt8) -> Bool {
@@ -780,18 +766,13 @@ final class ParserEngine {
         let end = tokenEnd()
         var index = end - 2
         while index >= tracker.chunkBase {
-            if tracker.byte(at: index) == UInt8(ascii: "\"") {
-                var backslashes = 0
-                var before = index - 1
-                while before >= tracker.chunkBase, tracker.byte(at: before) == UInt8(ascii: "\\") {
-                    backslashes += 1
-                    before -= 1
-                }
-                if backslashes % 2 == 0 { return tracker.location(of: index) }
+            if tracker.byte(at: index) == UInt8(ascii: "\""), !isEscaped(index) {
+                return tracker.location(of: index)
             }
             index -= 1
         }
-        return tracker.location(of: max(0, end - length - 2))
+        // The string began in an earlier piece.
+        return tracker.location(of: quoteBeforePiece ?? max(0, end - length - 2))
     }
 
     /// The JSON path of the value being read.
@@ -877,6 +858,15 @@ final class ParserEngine {
         push(Frame(kind: .skip, count: 1))
     }
 
+    /// A container opened inside a skipped value counts towards `maxDepth` too (yajl keeps a
+    /// byte per level: without this, a run of `[` inside a bad value grows without bound).
+    private func skipDepthAllowed() -> Bool {
+        let depth = frames.count - 1 + frames[frames.count - 1].count
+        guard depth > options.limits.maxDepth else { return true }
+        return problem(.limit, "nesting deeper than \(options.limits.maxDepth) (limit maxDepth)",
+                       at: containerStart(), path: currentPath())
+    }
+
     /// Reports a value of the wrong type at the current place, and passes over it.
     private func wrongType(_ expected: String, found: String, at location: SourceLocation, container: Bool) -> Bool {
         let path = currentPath()
@@ -905,7 +895,7 @@ final class ParserEngine {
         switch kind {
         case .skip:
             frames[frames.count - 1].count += 1
-            return true
+            return skipDepthAllowed()
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
@@ -956,7 +946,7 @@ final class ParserEngine {
         switch kind {
         case .skip:
             frames[frames.count - 1].count += 1
-            return true
+            return skipDepthAllowed()
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
@@ -1027,6 +1017,7 @@ final class ParserEngine {
 
     func onEndObject() -> Bool {
         sawEvent = true
+        lastValueEnd = tokenEnd()
         guard let kind = topKind else { return true }
         switch kind {
         case .skip:
@@ -1046,6 +1037,7 @@ final class ParserEngine {
 
     func onEndArray() -> Bool {
         sawEvent = true
+        lastValueEnd = tokenEnd()
         guard let kind = topKind else { return true }
         switch kind {
         case .coordEntry:
@@ -1222,6 +1214,7 @@ final class ParserEngine {
     }
 
     private func onScalar(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        lastValueEnd = tokenEnd()
         if kind == .string, text.count > options.limits.maxStringBytes {
             return problem(.limit, "string of \(text.count) bytes is longer than \(options.limits.maxStringBytes) (limit maxStringBytes)",
                            at: scalarStart(kind, length: text.count), path: currentPath())

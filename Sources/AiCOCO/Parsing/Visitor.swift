@@ -122,8 +122,8 @@ public struct ParserOptions: Sendable, Equatable {
     public var validate = false
 
     /// Polygons' numbers are read by the engine itself rather than by yajl's lexer (same grammar,
-    /// same errors, about three times faster). Off only to compare the two in tests.
-    var readsPolygonsWithoutYajl = true
+    /// same errors, about three times faster). Off only to compare the two in tests and fuzzing.
+    @_spi(Testing) public var readsPolygonsWithoutYajl = true
 
     public init(limits: ParserLimits = ParserLimits(), validate: Bool = false) {
         self.limits = limits

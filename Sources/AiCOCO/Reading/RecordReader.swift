@@ -5,11 +5,15 @@ public struct RecordReaderOptions: Sendable, Equatable {
     public var capacity = 1024
     /// Most coordinate numbers held by waiting records (a single larger record still passes).
     public var coordinateBudget = 1 << 16
+    /// Most problems kept in `problems` when validating (all are counted in `problemCount`).
+    public var maxProblemsKept = 10_000
 
-    public init(parser: ParserOptions = ParserOptions(), capacity: Int = 1024, coordinateBudget: Int = 1 << 16) {
+    public init(parser: ParserOptions = ParserOptions(), capacity: Int = 1024, coordinateBudget: Int = 1 << 16,
+                maxProblemsKept: Int = 10_000) {
         self.parser = parser
         self.capacity = max(1, capacity)
         self.coordinateBudget = coordinateBudget
+        self.maxProblemsKept = max(0, maxProblemsKept)
     }
 }
 
@@ -32,7 +36,8 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     /// Starts reading `input` on a new thread.
     public init(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions()) {
         self.options = options
-        channel = RecordChannel(capacity: options.capacity, coordinateBudget: options.coordinateBudget)
+        channel = RecordChannel(capacity: options.capacity, coordinateBudget: options.coordinateBudget,
+                                maxProblemsKept: options.maxProblemsKept)
         let channel = self.channel
         spawnThread {
             do {
@@ -49,7 +54,8 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     public init<Chunks: AsyncSequence & Sendable>(chunks: Chunks, options: RecordReaderOptions = RecordReaderOptions())
     where Chunks.Element == [UInt8] {
         self.options = options
-        channel = RecordChannel(capacity: options.capacity, coordinateBudget: options.coordinateBudget)
+        channel = RecordChannel(capacity: options.capacity, coordinateBudget: options.coordinateBudget,
+                                maxProblemsKept: options.maxProblemsKept)
         let channel = self.channel
         let queue = ChunkQueue(capacity: 4)
         let pump = Task {
@@ -128,7 +134,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     /// Size of the input when known (a regular file or bytes in memory).
     public var totalBytes: Int? { channel.totalBytes }
 
-    /// Problems found so far when validating (at most 10,000 are kept; see `problemCount`).
+    /// Problems found so far when validating (at most `options.maxProblemsKept`; see `problemCount`).
     public var problems: [AiCOCOError] { channel.problems }
 
     /// Records put into the buffer and taken out so far.
@@ -188,9 +194,12 @@ final class RecordChannel: @unchecked Sendable {
     private var popped = 0
     var onCancel: (@Sendable () -> Void)?
 
-    init(capacity: Int, coordinateBudget: Int) {
+    private let maxProblemsKept: Int
+
+    init(capacity: Int, coordinateBudget: Int, maxProblemsKept: Int = 10_000) {
         self.capacity = capacity
         self.coordinateBudget = coordinateBudget
+        self.maxProblemsKept = maxProblemsKept
         ring = Array(repeating: nil, count: capacity)
         ringCoordinates = Array(repeating: 0, count: capacity)
     }
@@ -339,7 +348,7 @@ final class RecordChannel: @unchecked Sendable {
     func addProblem(_ error: AiCOCOError) {
         monitor.withLock {
             _problemCount += 1
-            if _problems.count < 10_000 { _problems.append(error) }
+            if _problems.count < maxProblemsKept { _problems.append(error) }
         }
     }
 

@@ -1,0 +1,312 @@
+// libFuzzer target: `LLVMFuzzerTestOneInput` drives the parser, the validator and the record
+// reader over one input and traps (a finding) when an invariant does not hold:
+//
+// - no crash, no hang (libFuzzer's -timeout), bounded memory (-rss_limit_mb);
+// - every problem's offset is within the input, and its line and column are those of the
+//   offset, recomputed here from the bytes;
+// - feeding the input in chunks (sizes picked by the input's first bytes) gives exactly the
+//   events and problems of feeding it whole;
+// - the threaded record reader, validating, gives the same problems, and the records the
+//   visitor saw;
+// - reading polygons without yajl's lexer gives exactly what yajl alone gives;
+// - the writer round trip: valid records written back and read again are the same records.
+@_spi(Testing) import AiCOCO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a parse reported, in order: enough to compare two parses of the same bytes exactly.
+enum Event: Equatable {
+    case sectionStart(AiCOCOSection)
+    case sectionEnd(AiCOCOSection, Int)
+    case record(AiCOCORecord, Int)
+    case annotationStart(Int)
+    case coordinates(CoordinateKind, Int, Int, Int, [UInt64], Bool)
+    case annotationEnd(AnnotationFields, Int)
+    case annotationDropped(Int)
+    case problem(AiCOCOError)
+}
+
+struct Recorder: AiCOCOVisitor {
+    var events: [Event] = []
+    mutating func visitSectionStart(_ section: AiCOCOSection) throws { events.append(.sectionStart(section)) }
+    mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+        events.append(.sectionEnd(section, count))
+    }
+    mutating func visit(_ record: AiCOCORecord, index: Int) throws { events.append(.record(record, index)) }
+    mutating func visitAnnotationStart(index: Int) throws { events.append(.annotationStart(index)) }
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        events.append(.coordinates(chunk.kind, chunk.annotationIndex, chunk.polygonIndex, chunk.offset,
+                                   chunk.values.map(\.bitPattern), chunk.endsPolygon))
+    }
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        events.append(.annotationEnd(fields, index))
+    }
+    mutating func visitAnnotationDropped(index: Int) throws { events.append(.annotationDropped(index)) }
+    mutating func visitProblem(_ error: AiCOCOError) throws { events.append(.problem(error)) }
+
+    var problems: [AiCOCOError] {
+        events.compactMap { if case .problem(let error) = $0 { error } else { nil } }
+    }
+}
+
+/// The events of one validating parse, and the error that ended it (if any).
+struct Outcome: Equatable {
+    var events: [Event]
+    var error: AiCOCOError?
+}
+
+func fail(_ message: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Never {
+    var text = "AiCOCOFuzz invariant broken: \(message)\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    abort()
+}
+
+/// Parses `bytes` fed in chunks of `sizes` (cycled; empty = one chunk).
+func parse(_ bytes: UnsafeBufferPointer<UInt8>, sizes: [Int], options: ParserOptions) -> Outcome {
+    var parser = AiCOCOParser(visitor: Recorder(), options: options)
+    do {
+        var position = 0
+        var turn = 0
+        while position < bytes.count {
+            let size = sizes.isEmpty ? bytes.count : sizes[turn % sizes.count]
+            let end = min(bytes.count, position + size)
+            try parser.feed(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[position..<end])))
+            position = end
+            turn += 1
+        }
+        try parser.finish()
+        return Outcome(events: parser.visitor.events, error: nil)
+    } catch let error as AiCOCOError {
+        return Outcome(events: parser.visitor.events, error: error)
+    } catch {
+        fail("a parse threw a non-AiCOCOError: \(error)", bytes)
+    }
+}
+
+/// Line (1-based) and column (1-based, bytes) of `offset`, counted from the bytes.
+func place(of offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
+    var line = 1
+    var lineStart = 0
+    for index in 0..<offset where bytes[index] == 0x0A {
+        line += 1
+        lineStart = index + 1
+    }
+    return (line, offset - lineStart + 1)
+}
+
+func checkPlace(_ error: AiCOCOError, _ bytes: UnsafeBufferPointer<UInt8>) {
+    let location = error.location
+    guard location.offset >= 0, location.offset <= bytes.count else {
+        fail("offset \(location.offset) outside the input of \(bytes.count) bytes: \(error)", bytes)
+    }
+    let (line, column) = place(of: location.offset, in: bytes)
+    guard location.line == line, location.column == column else {
+        fail("\(error) is at \(line):\(column) by the bytes", bytes)
+    }
+    guard error.path.hasPrefix("$") else { fail("path \(error.path) does not start with $", bytes) }
+}
+
+/// Chunk sizes from the input's first bytes (the input is parsed whole: the first bytes both
+/// pick the split and belong to the document, so every seed stays a meaningful document).
+func chunkSizes(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(bytes.count)
+    for byte in bytes.prefix(8) { state = (state ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    var sizes: [Int] = []
+    for _ in 0..<8 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        let pick = Int(truncatingIfNeeded: state >> 33)
+        // Mostly tiny chunks (a token split everywhere), sometimes larger ones.
+        sizes.append(pick % 4 == 0 ? 1 + pick % 97 : 1 + pick % 7)
+    }
+    return sizes
+}
+
+/// Limits small enough for short inputs to reach them (every limit but maxTokenBytes, which
+/// depends on how the input is chunked by design).
+func smallLimits() -> ParserLimits {
+    var limits = ParserLimits()
+    limits.maxDepth = 8
+    limits.maxStringBytes = 48
+    limits.maxNumberBytes = 24
+    limits.maxRecordBytes = 400
+    limits.maxCoordinatesPerRecord = 40
+    return limits
+}
+
+/// The records the reader should give for the events of a validating parse: the annotation
+/// fields, with the coordinates assembled.
+func expectedRecords(_ events: [Event]) -> [AiCOCORecord] {
+    var records: [AiCOCORecord] = []
+    var polygons: [[Double]] = []
+    var current: [Double] = []
+    var boxes: [BoundingBox] = []
+    var box: [Double] = []
+    for event in events {
+        switch event {
+        case .record(let record, _):
+            records.append(record)
+        case .annotationStart:
+            polygons = []; current = []; boxes = []; box = []
+        case .coordinates(let kind, _, _, _, let values, let ends):
+            let numbers = values.map(Double.init(bitPattern:))
+            if kind == .segmentation {
+                current += numbers
+                if ends { polygons.append(current); current = [] }
+            } else {
+                box += numbers
+                if ends {
+                    if box.count == 4 { boxes.append(BoundingBox(x1: box[0], y1: box[1], x2: box[2], y2: box[3])) }
+                    box = []
+                }
+            }
+        case .annotationEnd(let fields, _):
+            records.append(.annotation(AiAnnotation(
+                id: fields.id, imageID: fields.imageID, objectID: fields.objectID, iscrowd: fields.iscrowd,
+                bbox: fields.bboxCount == nil ? nil : boxes,
+                segmentation: fields.polygonCount == nil ? nil : Polygons(polygons), extra: fields.extra)))
+        default:
+            break
+        }
+    }
+    return records
+}
+
+/// Threads of the process now (entries of /proc/self/task).
+func threadCount() -> Int {
+    guard let directory = opendir("/proc/self/task") else { return 0 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+    }
+    return count
+}
+
+/// The record reader (its own thread), validating: the problems and records it gives.
+/// Its thread must be gone soon after the reader is: waits for that, so that the leak check
+/// libFuzzer runs after each input does not see the thread's last references.
+func readAll(_ bytes: UnsafeBufferPointer<UInt8>, options: ParserOptions) -> ([AiCOCORecord], [AiCOCOError], AiCOCOError?) {
+    let threads = threadCount()
+    defer {
+        var waited = 0
+        while threadCount() > threads {
+            guard waited < 5_000 else { fail("the record reader's thread is still running 5 s after the reader ended", bytes) }
+            usleep(1000)
+            waited += 1
+        }
+    }
+    let reader = AiCOCORecordReader(.bytes(Array(bytes)), options: RecordReaderOptions(parser: options))
+    var records: [AiCOCORecord] = []
+    do {
+        while let record = try reader.next() { records.append(record) }
+        return (records, reader.problems, nil)
+    } catch let error as AiCOCOError {
+        return (records, reader.problems, error)
+    } catch {
+        fail("the record reader threw a non-AiCOCOError: \(error)", bytes)
+    }
+}
+
+/// Writes `records` back as one AiCOCO document (sections in the order they came) and reads
+/// it again: the same records must come back.
+func writerRoundTrip(_ records: [AiCOCORecord], _ bytes: UnsafeBufferPointer<UInt8>) {
+    var output: [UInt8] = []
+    let writer = AiCOCOWriter(pretty: bytes.count % 2 == 0, sink: { output.append(contentsOf: $0) })
+    do {
+        var current: AiCOCOSection?
+        for record in records {
+            if record.section != current {
+                if current != nil { try writer.endSection() }
+                try writer.beginSection(record.section)
+                current = record.section
+            }
+            try writer.write(record)
+        }
+        if current != nil { try writer.endSection() }
+        try writer.finish(addingMissingSections: true)
+    } catch {
+        fail("the writer refused valid records: \(error)", bytes)
+    }
+    let again = output.withUnsafeBufferPointer { readAll($0, options: ParserOptions(validate: true)) }
+    guard again.2 == nil, again.1.isEmpty else {
+        fail("the written document does not read back cleanly: \(String(describing: again.2)) \(again.1.prefix(3))", bytes)
+    }
+    guard again.0 == records else {
+        fail("the written document reads back as \(again.0.count) records, not the same \(records.count)", bytes)
+    }
+}
+
+func fuzzOne(_ bytes: UnsafeBufferPointer<UInt8>) {
+    let small = bytes.first.map { $0 & 1 == 1 } ?? false
+    let options = ParserOptions(limits: small ? smallLimits() : ParserLimits(), validate: true)
+    let whole = parse(bytes, sizes: [], options: options)
+    for case .problem(let error) in whole.events { checkPlace(error, bytes) }
+    if let error = whole.error { checkPlace(error, bytes) }
+
+    // Any split gives the same parse; 1-byte chunks split every token.
+    for sizes in [chunkSizes(bytes), [1]] {
+        let chunked = parse(bytes, sizes: sizes, options: options)
+        guard chunked == whole else {
+            fail("chunks \(sizes) give \(String(describing: chunked.error)) after \(chunked.events.count) events, whole: \(String(describing: whole.error)) after \(whole.events.count) events; first difference at event \(zip(chunked.events, whole.events).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(chunked.events.count, whole.events.count))", bytes)
+        }
+    }
+
+    // Polygons read by the engine itself: exactly what yajl alone gives.
+    var yajlOnly = options
+    yajlOnly.readsPolygonsWithoutYajl = false
+    let reference = parse(bytes, sizes: [], options: yajlOnly)
+    guard reference == whole else {
+        fail("the polygon scanner gives \(String(describing: whole.error)) after \(whole.events.count) events, yajl alone \(String(describing: reference.error)) after \(reference.events.count)", bytes)
+    }
+
+    // A strict parse (no validation) stops at a problem or earlier, never later.
+    let strict = parse(bytes, sizes: [], options: ParserOptions(limits: options.limits))
+    if whole.error == nil && whole.events.allSatisfy({ if case .problem = $0 { false } else { true } }) {
+        guard strict.error == nil else { fail("valid when validating, strict parse says \(strict.error!)", bytes) }
+    } else if let error = strict.error {
+        checkPlace(error, bytes)
+    }
+
+    // The record reader, validating, sees the same problems and gives the records the visitor saw.
+    let (records, problems, error) = readAll(bytes, options: options)
+    if let error { checkPlace(error, bytes) }
+    let expected = expectedRecords(whole.events)
+    let coordinateLimitHit = error?.message.contains("maxCoordinatesPerRecord") == true
+    if !coordinateLimitHit {
+        guard problems == Recorder(events: whole.events).problems, error == whole.error else {
+            fail("record reader: \(problems.count) problems, error \(String(describing: error)); visitor: \(Recorder(events: whole.events).problems.count) problems, error \(String(describing: whole.error))", bytes)
+        }
+        guard records == expected else {
+            fail("record reader gave \(records.count) records, the visitor's events \(expected.count)", bytes)
+        }
+    } else {
+        guard records.count <= expected.count, Array(expected.prefix(records.count)) == records else {
+            fail("record reader records are not a prefix of the visitor's", bytes)
+        }
+    }
+    if error == nil && problems.isEmpty { writerRoundTrip(records, bytes) }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzOne(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+
+/// libFuzzer's driver (in the fuzzer runtime that -sanitize=fuzzer links).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// SwiftPM makes an executable's entry point `<module>_main` and points `main` at it, which
+/// shadows libFuzzer's own `main`: start libFuzzer's driver from here instead.
+@_cdecl("AiCOCOFuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in LLVMFuzzerTestOneInput(data, size) }
+}
