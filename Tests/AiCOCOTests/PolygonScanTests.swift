@@ -1,5 +1,5 @@
 import Testing
-@testable import AiCOCO
+@_spi(Testing) @testable import AiCOCO
 
 /// The engine reads polygons' numbers itself and hands back to yajl at anything else: these
 /// tests hold it to exactly what yajl alone does, for every chunk size.
