@@ -242,6 +242,7 @@ let hostileInputs: [(name: String, bytes: [UInt8], kind: AiCOCOError.Kind)] = {
         ("a line comment", Array("// output\n".utf8) + good, .syntax),
         ("a block comment", Array(#"{"images":/* none */[]}"#.utf8), .syntax),
         ("a form feed", Array("{\u{0C}}".utf8), .syntax),
+        ("a vertical tab", Array("{\n  \"images\": []\u{0B}\n  \"meta\": {}\n}".utf8), .syntax),
         ("random bytes", { var random = SeededBytes(state: 42); return random.bytes(4096) }(), .syntax),
         ("NUL bytes", [UInt8](repeating: 0, count: 100), .syntax),
         ("a top-level array", Array("[]".utf8), .schema),
