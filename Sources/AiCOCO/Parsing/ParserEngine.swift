@@ -232,9 +232,10 @@ final class ParserEngine {
                 let backedUp = !(message.contains("invalid char in json text") || message.contains("UTF8"))
                 return backedUp ? end : max(0, end - 1)
             }
-            if message.contains("after key and value, inside map") {
+            if message.contains("after key and value, inside map") || message.contains("trailing garbage") {
                 // yajl moves back by the token's length, or to the piece's start when the token
-                // began before it: whatever the split, the token is the first after the value.
+                // began before it (after the document, it may stop anywhere): whatever the split,
+                // the token is the first after the value (or the document).
                 var index = max(0, lastValueEnd - base)
                 while index < window.count, isJSONWhitespace(window[index]) { index += 1 }
                 return index
