@@ -23,6 +23,10 @@ subcommands=(
     "stats --json"
     "validate"
     "validate --format json"
+    "records"
+    "convert --to coco --image-size 512x512"
+    "filter --index 0...3"
+    "assemble"
 )
 
 swift build -c release --product aicoco >&2

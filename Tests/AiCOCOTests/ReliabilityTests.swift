@@ -195,8 +195,9 @@ struct LimitTests {
     @Test("every limit is an option of every reading subcommand", arguments: readingSubcommands)
     func limitsOnTheCommandLine(subcommand: [String]) throws {
         for (options, document, name) in Self.cliCases {
-            // The coordinate limit belongs to the record API (stats); validate streams coordinates.
-            if name == "maxCoordinatesPerRecord" && subcommand.first == "validate" { continue }
+            // The coordinate limit belongs to the record API; validate streams coordinates, and
+            // convert and filter validate the whole document (streaming) before reading records.
+            if name == "maxCoordinatesPerRecord" && ["validate", "convert", "filter"].contains(subcommand.first) { continue }
             let path = try temporaryFile(Array(document.utf8))
             defer { try? FileManager.default.removeItem(atPath: path) }
             let result = try Tool.run(subcommand + options + [path])
@@ -222,6 +223,10 @@ let readingSubcommands: [[String]] = [
     ["stats", "--json"],
     ["validate"],
     ["validate", "--format", "json"],
+    ["records"],
+    ["records", "--section", "annotations"],
+    ["convert", "--to", "coco", "--image-size", "512x512"],
+    ["filter", "--index", "0...3"],
 ]
 
 /// Bad inputs of every kind, each with what its error must say.
@@ -242,6 +247,7 @@ let hostileInputs: [(name: String, bytes: [UInt8], kind: AiCOCOError.Kind)] = {
         ("a line comment", Array("// output\n".utf8) + good, .syntax),
         ("a block comment", Array(#"{"images":/* none */[]}"#.utf8), .syntax),
         ("a form feed", Array("{\u{0C}}".utf8), .syntax),
+        ("a vertical tab", Array("{\n  \"images\": []\u{0B}\n  \"meta\": {}\n}".utf8), .syntax),
         ("random bytes", { var random = SeededBytes(state: 42); return random.bytes(4096) }(), .syntax),
         ("NUL bytes", [UInt8](repeating: 0, count: 100), .syntax),
         ("a top-level array", Array("[]".utf8), .schema),
@@ -385,6 +391,15 @@ func expectNoCompleteResult(_ result: Tool.Result, subcommand: [String], file: S
     case "validate":
         #expect(hasPlace(result.stdout), "\(context): \(result.stdout)", sourceLocation: sourceLocation)
         #expect(!result.stderr.contains(": valid"), "\(context)", sourceLocation: sourceLocation)
+    case "records":
+        // JSON lines stream out as they are read: the lines before the problem stay, each one
+        // whole (never a cut line); the exit code and the placed message tell the pipeline.
+        #expect(result.stdout.isEmpty || result.stdout.hasSuffix("\n"), "\(context): a cut line", sourceLocation: sourceLocation)
+        for line in result.stdout.split(separator: "\n") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(context): \(line.prefix(80))",
+                    sourceLocation: sourceLocation)
+        }
+        #expect(hasPlace(result.stderr), "\(context): \(result.stderr)", sourceLocation: sourceLocation)
     default:
         #expect(result.stdout.isEmpty, "\(context): \(result.stdout)", sourceLocation: sourceLocation)
         #expect(hasPlace(result.stderr), "\(context): \(result.stderr)", sourceLocation: sourceLocation)

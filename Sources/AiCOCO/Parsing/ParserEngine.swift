@@ -268,13 +268,17 @@ final class ParserEngine {
         while position < input.count {
             let length = min(pieceSize, input.count - position)
             let piece = UnsafeBufferPointer(start: base + position, count: length)
-            // yajl takes a form feed for whitespace; RFC 8259 does not. Outside strings it is
-            // then an error, and inside one yajl rejects it: any 0x0C ends valid JSON there.
-            if let found = memchr(base + position, 0x0C, length) {
+            // yajl takes a form feed and a vertical tab for whitespace; RFC 8259 does not. Outside
+            // strings they are then errors, and inside one yajl rejects them: any 0x0C or 0x0B
+            // ends valid JSON there.
+            let formFeed = memchr(base + position, 0x0C, length)
+            let verticalTab = memchr(base + position, 0x0B, formFeed.map { UnsafeRawPointer($0) - UnsafeRawPointer(base + position) } ?? length)
+            if let found = verticalTab ?? formFeed {
                 let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - (base + position)
                 try feedPiece(UnsafeBufferPointer(start: base + position, count: at))
                 tracker.begin(chunk: UnsafeBufferPointer(start: base + position + at, count: length - at))
-                fail(.syntax, "unexpected form feed (0x0C): not whitespace in JSON", at: tracker.location(of: bytesFed),
+                let name = verticalTab != nil ? "vertical tab (0x0B)" : "form feed (0x0C)"
+                fail(.syntax, "unexpected \(name): not whitespace in JSON", at: tracker.location(of: bytesFed),
                      path: currentPath())
                 throw failure!
             }
@@ -532,8 +536,8 @@ final class ParserEngine {
             }
             if message.contains("after key and value, inside map") || message.contains("trailing garbage") {
                 // yajl moves back by the token's length, or to the piece's start when the token
-                // began before it (and after the document, the token may not even lex): whatever
-                // the split, the token is the first after the value.
+                // began before it (after the document, it may stop anywhere): whatever the split,
+                // the token is the first after the value (or the document).
                 var index = max(0, lastValueEnd - base)
                 while index < window.count, isJSONWhitespace(window[index]) { index += 1 }
                 return index
