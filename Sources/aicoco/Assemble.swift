@@ -22,8 +22,8 @@ struct Assemble: ParsableCommand {
     @Flag(help: "Indent the document by 2 spaces.")
     var pretty = false
 
-    @Option(help: "Longest accepted line, in bytes (e.g. 256M).")
-    var maxLineBytes = "256M"
+    @Option(help: "Longest accepted line, in bytes (e.g. 64M); a line is held whole while it is read.")
+    var maxLineBytes = "16M"
 
     func run() throws {
         guard let maxLine = parseByteCount(maxLineBytes), maxLine > 0 else {

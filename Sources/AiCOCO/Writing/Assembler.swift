@@ -10,7 +10,7 @@ public struct AiCOCOAssembler {
     /// Longest accepted line, in bytes.
     public var maxLineBytes: Int
 
-    public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 256 << 20) {
+    public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 16 << 20) {
         self.parserOptions = parserOptions
         self.maxLineBytes = maxLineBytes
     }
@@ -122,7 +122,7 @@ public struct AiCOCOAssembler {
                 guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
                     pending.append(contentsOf: bytes[start...])
                     if pending.count > maxLineBytes {
-                        throw AiCOCOError(kind: .limit, message: "line \(lineNumber + 1) is longer than \(maxLineBytes) bytes",
+                        throw AiCOCOError(kind: .limit, message: "line \(lineNumber + 1) is longer than \(maxLineBytes) bytes (limit maxLineBytes; raise it with --max-line-bytes)",
                                           path: "line \(lineNumber + 1)",
                                           location: SourceLocation(offset: pendingStart, line: lineNumber + 1, column: 1))
                     }
