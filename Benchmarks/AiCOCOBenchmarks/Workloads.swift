@@ -82,17 +82,7 @@ enum Workload {
     static func writeDocument(_ records: [AiCOCORecord]) throws -> Int {
         var written = 0
         let writer = AiCOCOWriter(sink: { written += $0.count })
-        var current: AiCOCOSection?
-        for record in records {
-            if record.section != current {
-                if current != nil { try writer.endSection() }
-                try writer.beginSection(record.section)
-                current = record.section
-            }
-            try writer.write(record)
-        }
-        if current != nil { try writer.endSection() }
-        try writer.finish(addingMissingSections: true)
+        try writer.writeDocument(records)
         return written
     }
 

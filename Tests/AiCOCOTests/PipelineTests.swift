@@ -301,4 +301,15 @@ import Testing
         #expect(result.status == 0, "\(text)")
         #expect(text.contains("check_pipelines: OK"))
     }
+
+    @Test("writeDocument: records back to one document, read back as the same records", arguments: goodFixtures)
+    func writeDocumentRoundTrip(fixture: String) throws {
+        let records = try readRecords(.file(Paths.fixture(fixture)))
+        for pretty in [false, true] {
+            var out: [UInt8] = []
+            try AiCOCOWriter(pretty: pretty, sink: { out.append(contentsOf: $0) }).writeDocument(records)
+            #expect(validationProblems(.bytes(out)) == [], "\(fixture) pretty \(pretty)")
+            #expect(try readRecords(.bytes(out)) == records, "\(fixture) pretty \(pretty)")
+        }
+    }
 }

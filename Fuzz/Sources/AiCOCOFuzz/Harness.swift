@@ -215,17 +215,7 @@ func writerRoundTrip(_ records: [AiCOCORecord], _ bytes: UnsafeBufferPointer<UIn
     var output: [UInt8] = []
     let writer = AiCOCOWriter(pretty: bytes.count % 2 == 0, sink: { output.append(contentsOf: $0) })
     do {
-        var current: AiCOCOSection?
-        for record in records {
-            if record.section != current {
-                if current != nil { try writer.endSection() }
-                try writer.beginSection(record.section)
-                current = record.section
-            }
-            try writer.write(record)
-        }
-        if current != nil { try writer.endSection() }
-        try writer.finish(addingMissingSections: true)
+        try writer.writeDocument(records)
     } catch {
         fail("the writer refused valid records: \(error)", bytes)
     }

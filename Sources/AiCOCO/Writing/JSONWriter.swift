@@ -277,6 +277,21 @@ public final class AiCOCOWriter {
         try endSection()
     }
 
+    /// Writes records in the order given, a section opening wherever the section changes (each
+    /// section's records must come together, as they do in a file), then finishes the document,
+    /// adding empty sections for those that had no record.
+    public func writeDocument<S: Sequence>(_ records: S) throws where S.Element == AiCOCORecord {
+        for record in records {
+            if record.section != current {
+                if current != nil { try endSection() }
+                try beginSection(record.section)
+            }
+            try write(record)
+        }
+        if current != nil { try endSection() }
+        try finish(addingMissingSections: true)
+    }
+
     /// Closes the document and flushes everything (the `FileOutput` too).
     public func finish(addingMissingSections: Bool = false) throws {
         guard current == nil else { throw JSONWriterMisuse(message: "section \(current!.rawValue) is still open") }
