@@ -29,23 +29,24 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let progress = input.makeProgress()
+        let total = progress == nil ? nil : regularFileSize(input)
         var collector = ProblemCollector(limit: max(0, maxErrors))
         var parser = AiCOCOParser(visitor: collector, options: ParserOptions(limits: input.limits, validate: true))
         var bytes = 0
         do {
             try parser.parse(input.input) { read in
                 bytes = read
-                progress?.update(bytes: read, total: nil)
+                progress?.update(bytes: read, total: total)
             }
             collector = parser.visitor
         } catch let error as AiCOCOError where error.kind != .io {
             collector = parser.visitor
             collector.add(error)
         } catch {
-            progress?.finish(bytes: bytes, total: nil)
+            progress?.finish(bytes: bytes, total: total)
             throw report(error, file: input.displayName)
         }
-        progress?.finish(bytes: bytes, total: nil)
+        progress?.finish(bytes: bytes, total: total)
         switch format {
         case .text:
             for error in collector.kept { print(describe(error, file: input.displayName)) }

@@ -213,4 +213,17 @@ struct CLITests {
             #expect(file.ours == theirs, "\(file.path): ours \(file.ours), jsonschema \(verdict)")
         }
     }
+
+    @Test("--progress: bytes, %, MB/s and ETA on standard error, data unchanged; silent without it",
+          arguments: [["stats", "--json"], ["validate"], ["records"]])
+    func progressLine(subcommand: [String]) throws {
+        let path = Paths.fixture("segmentation-series.json")
+        let quiet = try Tool.run(subcommand + [path])
+        let shown = try Tool.run(subcommand + ["--progress", path])
+        #expect(quiet.status == 0 && shown.status == 0)
+        #expect(shown.stderr.contains("13.0 KiB / 13.0 KiB 100.0%"), "\(shown.stderr)")
+        #expect(shown.stderr.contains("MB/s") && shown.stderr.contains("ETA"))
+        #expect(!quiet.stderr.contains("MB/s"), "no terminal, no --progress: \(quiet.stderr)")
+        if subcommand.first != "stats" { #expect(shown.stdout == quiet.stdout) }
+    }
 }
