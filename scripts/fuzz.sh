@@ -24,7 +24,7 @@ mkdir -p fuzz-corpus fuzz-artifacts
 if [ -z "$(ls -A fuzz-corpus)" ]; then
     find Fixtures -name '*.json' ! -name expected.json -exec cp {} fuzz-corpus/ \;
     if [ -d Fixtures/fuzz ]; then cp Fixtures/fuzz/* fuzz-corpus/ 2>/dev/null || true; fi
-    suite=../shared/conformance/JSONTestSuite/test_parsing
+    suite=Fixtures/JSONTestSuite/test_parsing
     if [ -d "$suite" ]; then cp "$suite"/*.json fuzz-corpus/; fi
 fi
 

@@ -588,7 +588,7 @@ def build_broken():
 
 def main():
     import jsonschema
-    schema_path = os.environ.get("AICOCO_SCHEMA") or os.path.join(ROOT, "..", "shared", "spec", "aicoco.schema.json")
+    schema_path = os.environ.get("AICOCO_SCHEMA") or os.path.join(ROOT, "spec", "aicoco.schema.json")
     with open(schema_path) as f:
         validator = jsonschema.Draft7Validator(json.load(f))
     os.makedirs(BROKEN, exist_ok=True)

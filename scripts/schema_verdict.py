@@ -7,7 +7,7 @@ Prints one line per file:
   FILE<TAB>valid
   FILE<TAB>invalid<TAB>$.path.of[0].first_error
   FILE<TAB>not-json
-The schema is <script dir>/../../shared/spec/aicoco.schema.json unless the
+The schema is <script dir>/../spec/aicoco.schema.json unless the
 environment variable AICOCO_SCHEMA names another file. Requires `jsonschema`.
 The reported error is jsonschema's best_match (it descends into anyOf, so a
 3-number bbox is reported at the bbox entry, e.g. $.annotations[0].bbox[0]).
@@ -29,7 +29,7 @@ def schema_path():
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(here, "..", "..", "shared", "spec", "aicoco.schema.json"))
+    return os.path.normpath(os.path.join(here, "..", "spec", "aicoco.schema.json"))
 
 
 def format_path(parts):

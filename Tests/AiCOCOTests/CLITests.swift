@@ -92,7 +92,7 @@ struct CLITests {
         let ours = try Tool.run(["stats", "--json", path])
         #expect(ours.status == 0)
         let python = try Tool.run(executable: "/usr/bin/env",
-                                  ["python3", Paths.root.appendingPathComponent("scripts/reference_stats.py").path, path])
+                                  [Paths.python, Paths.root.appendingPathComponent("scripts/reference_stats.py").path, path])
         #expect(python.status == 0, "\(python.stderr)")
         let a = try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as! [String: Any]
         let b = try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as! [String: Any]
@@ -204,7 +204,7 @@ struct CLITests {
             try add(try Paths.bytes(Paths.broken.appendingPathComponent(name).path))
         }
         let script = Paths.root.appendingPathComponent("scripts/schema_verdict.py").path
-        let result = try Tool.run(executable: "/usr/bin/env", ["python3", script] + files.map(\.path))
+        let result = try Tool.run(executable: "/usr/bin/env", [Paths.python, script] + files.map(\.path))
         #expect(result.status == 0, "\(result.stderr)")
         let verdicts = result.stdout.split(separator: "\n").map { $0.split(separator: "\t") }
         #expect(verdicts.count == files.count)

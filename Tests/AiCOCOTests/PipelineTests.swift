@@ -296,10 +296,9 @@ import Testing
         #expect(String(decoding: truncated.err, as: UTF8.self).contains("syntax-truncated.json:"))
     }
 
-    @Test(.enabled(if: binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"),
-                   "the aicoco binary or python3 is missing"))
+    @Test(.enabled(if: binary != nil, "the aicoco binary is missing"))
     func pythonChecksIncludingPycocotools() throws {
-        let result = try Self.shell("python3 '\(Self.packageRoot.path)/scripts/check_pipelines.py' '\(Self.binary!)' 2>&1")
+        let result = try Self.shell("'\(Paths.python)' '\(Self.packageRoot.path)/scripts/check_pipelines.py' '\(Self.binary!)' 2>&1")
         let text = String(decoding: result.out, as: UTF8.self)
         #expect(result.status == 0, "\(text)")
         #expect(text.contains("check_pipelines: OK"))

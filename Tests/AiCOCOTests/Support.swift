@@ -1,14 +1,22 @@
 import Foundation
 @testable import AiCOCO
 
-/// Paths of the repository and of the shared material beside it.
+/// Paths inside the repository (tests never read anything outside it).
 enum Paths {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let fixtures = root.appendingPathComponent("Fixtures")
     static let broken = fixtures.appendingPathComponent("broken")
-    static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
-    static let conformance = shared.appendingPathComponent("conformance/JSONTestSuite/test_parsing")
+    static let conformance = fixtures.appendingPathComponent("JSONTestSuite/test_parsing")
+    /// Real FLaVor outputs (see Fixtures/flavor/README.md).
+    static let flavor = fixtures.appendingPathComponent("flavor")
+
+    /// The interpreter for the Python cross-checks: the project's `.venv` (made by
+    /// scripts/bootstrap.sh) when it exists, else `python3` from the PATH.
+    static let python: String = {
+        let venv = root.appendingPathComponent(".venv/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }()
 
     static let goodFixtures = ["segmentation-series.json", "detection.json", "classification.json",
                                "regression.json", "extras.json", "minimal.json"]
