@@ -7,21 +7,58 @@ import Glibc
 
 @main
 struct AiCOCOCommand: ParsableCommand {
+    static let version = "0.2.0"
+
     static let configuration = CommandConfiguration(
         commandName: "aicoco",
         abstract: "Read, check and reshape AiCOCO files (Taiwan AILabs FLaVor inference output) in constant memory.",
         discussion: """
-        FILE is a path, or - (or nothing) for standard input. Data goes to standard output,
-        errors and progress to standard error. Exit codes: 0 success, 1 invalid input,
-        2 the input could not be read or the call is wrong.
+        FILE is a path, or - (or nothing) for standard input. Data goes to standard output, errors and progress to standard error. Exit codes: 0 success, 1 invalid input, 2 the input could not be read, the output could not be written, or the call is wrong.
         """,
+        version: version,
         subcommands: [Stats.self, Validate.self, Generate.self, Records.self, Assemble.self, Convert.self, Filter.self]
     )
+
+    /// Parses and runs like ArgumentParser's own `main()`, except that a usage error exits 2
+    /// (not 64), as every other wrong call does, and that help and messages that cannot be
+    /// written make the exit status 2.
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            finish(error, type: Self.self)
+        }
+        do {
+            try command.run()
+        } catch {
+            finish(error, type: type(of: command))
+        }
+        Glibc.exit(0)
+    }
+
+    /// Prints what `error` calls for (help and the version go to standard output, the rest to
+    /// standard error, with `type`'s usage for a usage error) and exits.
+    private static func finish(_ error: Error, type: ParsableCommand.Type) -> Never {
+        var code = exitCode(for: error)
+        let message = type.fullMessage(for: error)
+        if code == .validationFailure { code = ExitCode(ExitStatus.cannotRead) }
+        if code == .success {
+            if !message.isEmpty, !writeStandardOutput(message + "\n") {
+                printError("aicoco: cannot write standard output: \(String(cString: strerror(errno)))")
+                code = ExitCode(ExitStatus.cannotRead)
+            }
+        } else if !message.isEmpty {
+            printError(message)
+        }
+        Glibc.exit(code.rawValue)
+    }
 }
 
 /// Exit codes shared by every subcommand.
 enum ExitStatus {
     static let invalidInput: Int32 = 1
+    /// Unreadable input, unwritable output, or a wrong call (usage error).
     static let cannotRead: Int32 = 2
 }
 
@@ -52,43 +89,18 @@ func printError(_ text: String) {
 
 /// Options every reading subcommand shares.
 struct InputOptions: ParsableArguments {
-    @Argument(help: "The AiCOCO file to read, or - for standard input.")
+    @Argument(help: "The AiCOCO file to read, or - for standard input.", completion: .file())
     var file: String?
 
     @Flag(help: "Show a progress line on standard error (default: only when it is a terminal).")
     var progress = false
 
-    @Option(help: "Most coordinate numbers one annotation may hold.")
-    var maxRecordCoordinates = ParserLimits().maxCoordinatesPerRecord
-
-    @Option(help: "Deepest nesting of arrays and objects.")
-    var maxDepth = ParserLimits().maxDepth
-
-    @Option(help: "Longest string, in bytes.")
-    var maxStringBytes = ParserLimits().maxStringBytes
-
-    @Option(help: "Longest number literal, in bytes.")
-    var maxNumberBytes = ParserLimits().maxNumberBytes
-
-    @Option(help: "Longest stretch of input without a complete token, in bytes (at least --max-string-bytes + 1024).")
-    var maxTokenBytes = ParserLimits().maxTokenBytes
-
-    @Option(help: "Largest record without its coordinates (strings, ids, extra fields), in bytes.")
-    var maxRecordBytes = ParserLimits().maxRecordBytes
+    @OptionGroup(title: "Limits")
+    var limitOptions: LimitOptions
 
     var input: AiCOCOInput { AiCOCOInput(argument: file) }
     var displayName: String { file ?? "-" }
-
-    var limits: ParserLimits {
-        var limits = ParserLimits()
-        limits.maxCoordinatesPerRecord = maxRecordCoordinates
-        limits.maxDepth = maxDepth
-        limits.maxStringBytes = maxStringBytes
-        limits.maxNumberBytes = maxNumberBytes
-        limits.maxRecordBytes = maxRecordBytes
-        limits.maxTokenBytes = max(maxTokenBytes, maxStringBytes + 1024)
-        return limits
-    }
+    var limits: ParserLimits { limitOptions.limits }
 
     /// A progress reporter when asked for, or when standard error is a terminal.
     func makeProgress() -> ProgressLine? {
@@ -96,84 +108,36 @@ struct InputOptions: ParsableArguments {
     }
 }
 
-/// Monotonic seconds.
-func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
+/// The parser's limits (`ParserLimits`), as options.
+struct LimitOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Most coordinate numbers one annotation may hold.", valueName: "count"))
+    var maxRecordCoordinates = Count(ParserLimits().maxCoordinatesPerRecord)
 
-/// A one-line progress report on standard error: bytes, %, MB/s, ETA.
-final class ProgressLine {
-    private let start = now()
-    private var last = 0.0
-    private var shown = false
+    @Option(help: ArgumentHelp("Deepest nesting of arrays and objects.", valueName: "count"))
+    var maxDepth = Count(ParserLimits().maxDepth)
 
-    func update(bytes: Int, total: Int?, force: Bool = false) {
-        let time = now()
-        guard force || time - last >= 0.25 else { return }
-        last = time
-        let elapsed = max(time - start, 1e-9)
-        let rate = Double(bytes) / elapsed / 1e6
-        var text = "\r\(formatBytes(bytes))"
-        if let total, total > 0 {
-            let fraction = Double(bytes) / Double(total)
-            text += " / \(formatBytes(total)) \(fixed(fraction * 100, 1))%"
-            if rate > 0 {
-                let remaining = Double(total - bytes) / 1e6 / rate
-                text += " \(fixed(rate, 1)) MB/s ETA \(fixed(remaining, 0)) s"
-            }
-        } else {
-            text += " \(fixed(rate, 1)) MB/s"
-        }
-        text += "   "
-        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
-        shown = true
+    @Option(help: ArgumentHelp("Longest string (e.g. 8M).", valueName: "size"))
+    var maxStringBytes = ByteCount(ParserLimits().maxStringBytes)
+
+    @Option(help: ArgumentHelp("Longest number literal.", valueName: "size"))
+    var maxNumberBytes = ByteCount(ParserLimits().maxNumberBytes)
+
+    @Option(help: ArgumentHelp("Longest stretch of input without a complete token (at least --max-string-bytes + 1024).", valueName: "size"))
+    var maxTokenBytes = ByteCount(ParserLimits().maxTokenBytes)
+
+    @Option(help: ArgumentHelp("Largest record without its coordinates (strings, ids, extra fields).", valueName: "size"))
+    var maxRecordBytes = ByteCount(ParserLimits().maxRecordBytes)
+
+    var limits: ParserLimits {
+        var limits = ParserLimits()
+        limits.maxCoordinatesPerRecord = maxRecordCoordinates.value
+        limits.maxDepth = maxDepth.value
+        limits.maxStringBytes = maxStringBytes.bytes
+        limits.maxNumberBytes = maxNumberBytes.bytes
+        limits.maxRecordBytes = maxRecordBytes.bytes
+        limits.maxTokenBytes = max(maxTokenBytes.bytes, maxStringBytes.bytes + 1024)
+        return limits
     }
-
-    func finish(bytes: Int, total: Int?) {
-        update(bytes: bytes, total: total, force: true)
-        if shown { printError("") }
-    }
-}
-
-func formatBytes(_ bytes: Int) -> String {
-    if bytes >= 1 << 30 { return fixed(Double(bytes) / Double(1 << 30), 2) + " GiB" }
-    if bytes >= 1 << 20 { return fixed(Double(bytes) / Double(1 << 20), 1) + " MiB" }
-    if bytes >= 1 << 10 { return fixed(Double(bytes) / Double(1 << 10), 1) + " KiB" }
-    return "\(bytes) B"
-}
-
-/// `value` with `digits` decimals.
-func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "0" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = String(Int64(rounded))
-    if digits > 0 {
-        var fraction = Int64(((abs(rounded) - Double(Int64(abs(rounded)))) * scale).rounded())
-        if fraction >= Int64(scale) { fraction = Int64(scale) - 1 }
-        var digitsText = String(fraction)
-        while digitsText.count < digits { digitsText = "0" + digitsText }
-        if rounded < 0 && Int64(rounded) == 0 { text = "-0" }
-        text += "." + digitsText
-    }
-    return text
-}
-
-/// Parses sizes like `200M`, `2G`, `1500000`, `64k`.
-func parseByteCount(_ text: String) -> Int? {
-    let lower = text.lowercased()
-    let units: [(String, Int)] = [("gib", 1 << 30), ("mib", 1 << 20), ("kib", 1 << 10),
-                                  ("gb", 1_000_000_000), ("mb", 1_000_000), ("kb", 1_000),
-                                  ("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("b", 1)]
-    for (suffix, factor) in units where lower.hasSuffix(suffix) {
-        let number = lower.dropLast(suffix.count)
-        if let value = Double(number), value >= 0 { return Int(value * Double(factor)) }
-        return nil
-    }
-    return Int(lower)
 }
 
 /// Standard output for data, with SIGPIPE ignored so that a reader going away (`| head`)
@@ -190,4 +154,37 @@ func regularFileSize(_ options: InputOptions) -> Int? {
     if let path = options.file, path != "-" { status = stat(path, &info) } else { status = fstat(0, &info) }
     guard status == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
     return Int(info.st_size)
+}
+
+/// Writes `text` whole to standard output (help, reports); false when it cannot (errno says why).
+func writeStandardOutput(_ text: String) -> Bool {
+    signal(SIGPIPE, SIG_IGN)
+    var text = text
+    return text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+}
+
+/// Prints a line of a report to standard output; throws (exit 2 through `report`) when it
+/// cannot be written, or `OutputClosed` when the reader went away.
+func printData(_ text: String) throws {
+    guard writeStandardOutput(text + "\n") else {
+        if errno == EPIPE { throw OutputClosed() }
+        throw ReportNotWritten(reason: String(cString: strerror(errno)))
+    }
+}
+
+/// Standard output could not be written.
+struct ReportNotWritten: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "cannot write standard output: \(reason)" }
 }

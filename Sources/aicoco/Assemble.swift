@@ -4,16 +4,18 @@ import ArgumentParser
 struct Assemble: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build one AiCOCO document from JSON lines {\"section\":NAME,\"record\":{...}} (what `records` writes).",
+        usage: "aicoco assemble [--pretty] [<options>] [<file>]",
         discussion: """
-        The lines may come in any order: the records are spilled to temporary files per
-        section, then read back as one document, validated (schema, rules, every reference)
-        and written in the format's section order, in constant memory. Errors point at the
-        input line. Nothing complete is written unless the whole input is valid.
+        The lines may come in any order: the records are spilled to temporary files per section (in $TMPDIR, default /tmp), then read back as one document, validated (schema, rules, every reference) and written in the format's section order, in constant memory. Errors point at the input line. Nothing complete is written unless the whole input is valid.
 
         Examples:
-          aicoco records Fixtures/extras.json | aicoco assemble --pretty
-          aicoco records big.json | grep -v '"section":"regressions"' | aicoco assemble > smaller.json
-          cat images.ndjson annotations.ndjson meta.ndjson | aicoco assemble - | aicoco validate
+          aicoco records Fixtures/extras.json \\
+            | aicoco assemble --pretty
+          aicoco records big.json \\
+            | grep -v '"section":"regressions"' \\
+            | aicoco assemble > smaller.json
+          cat images.ndjson meta.ndjson \\
+            | aicoco assemble - | aicoco validate
         """
     )
 
@@ -22,13 +24,11 @@ struct Assemble: ParsableCommand {
     @Flag(help: "Indent the document by 2 spaces.")
     var pretty = false
 
-    @Option(help: "Longest accepted line, in bytes (e.g. 64M); a line is held whole while it is read.")
-    var maxLineBytes = "16M"
+    @Option(help: ArgumentHelp("Longest accepted line (e.g. 64M); a line is held whole while it is read.", valueName: "size"))
+    var maxLineBytes = ByteCount(16 << 20)
 
     func run() throws {
-        guard let maxLine = parseByteCount(maxLineBytes), maxLine > 0 else {
-            throw ValidationError("--max-line-bytes: not a size: \(maxLineBytes)")
-        }
+        let maxLine = max(1, maxLineBytes.bytes)
         let output = dataOutput()
         let writer = AiCOCOWriter(pretty: pretty, output: output)
         let progress = input.makeProgress()

@@ -4,18 +4,18 @@ import ArgumentParser
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert an AiCOCO file to standard COCO detection/segmentation JSON (pycocotools' COCO).",
+        usage: "aicoco convert --to coco [<options>] [<file>]",
         discussion: """
-        Integer ids (1, 2, ... in file order) with the AiCOCO ids kept in "aicoco_id";
-        one COCO annotation per category of the annotation's object; bbox [x, y, w, h]
-        (from the polygons when the AiCOCO bbox is null); area from the polygons; the
-        object's confidence as "score"; meta under info.aicoco_meta. Image width/height
-        come from the image's width/height (or dicom Columns/Rows) fields, else --image-size.
-        Two passes in constant memory; standard input is first copied to a temporary file.
+        Integer ids (1, 2, ... in file order) with the AiCOCO ids kept in "aicoco_id"; one COCO annotation per category of the annotation's object; bbox [x, y, w, h] (from the polygons when the AiCOCO bbox is null); area from the polygons; the object's confidence as "score"; meta under info.aicoco_meta. The size of each image comes from its width and height fields (or dicom Columns and Rows), else from --image-size.
+
+        Two passes in constant memory; standard input is first copied to a temporary file (in $TMPDIR, default /tmp).
 
         Examples:
-          aicoco convert --to coco --image-size 512x512 Fixtures/segmentation-series.json > coco.json
-          aicoco convert --to coco --image-size 512x512 big.json | python3 -c 'import sys; from pycocotools.coco import COCO; ...'
-          aicoco generate --bytes 50M | aicoco convert --to coco --image-size 512x512 --progress - | jq '.annotations | length'
+          aicoco convert --to coco --image-size 512x512 \\
+            Fixtures/segmentation-series.json > coco.json
+          aicoco generate --bytes 50M \\
+            | aicoco convert --to coco --image-size 512x512 - \\
+            | jq '.annotations | length'
         """
     )
 
@@ -25,24 +25,17 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Output format (coco).")
+    @Option(help: ArgumentHelp("Output format.", valueName: "format"))
     var to: Target
 
     @Option(help: ArgumentHelp("Width and height of images that do not say, e.g. 512x512.", valueName: "WxH"))
-    var imageSize: String?
+    var imageSize: ImageSize?
 
     @Flag(help: "Indent by 2 spaces.")
     var pretty = false
 
     func run() throws {
-        var size: (Int, Int)?
-        if let imageSize {
-            let parts = imageSize.lowercased().split(separator: "x")
-            guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]), width > 0, height > 0 else {
-                throw ValidationError("--image-size: expected WxH, e.g. 512x512, not \(imageSize)")
-            }
-            size = (width, height)
-        }
+        let size = imageSize.map { (width: $0.width, height: $0.height) }
         let output = dataOutput()
         let json = JSONWriter(pretty: pretty, output: output)
         let progress = input.makeProgress()

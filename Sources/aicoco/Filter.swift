@@ -4,21 +4,19 @@ import ArgumentParser
 struct Filter: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a smaller, valid AiCOCO document: only some categories, objects, images or image indexes.",
+        usage: "aicoco filter [<criteria>] [<options>] [<file>]",
         discussion: """
-        Objects are kept by --category (name) or --object (id); images by --image (id) or
-        --index (a range of image index: 10...20, 10..<20, 10..., ...20 or 7). Each option
-        is repeatable (any match keeps); object and image criteria combine (both must hold).
-        An annotation stays when its object and its image stay; with image criteria an object
-        stays only if one of its annotations does. Referenced categories (and their
-        supercategories) stay; regressions and meta are kept whole. Sections keep the input's
-        order. Two or three passes in constant memory; standard input is copied to a
-        temporary file first. The document is validated on the first pass: on a problem,
-        nothing is written.
+        Objects are kept by --category (a category name; a supercategory's name selects its children too) or --object (id); images by --image (id) or --index (a range of image index: 10...20, 10..<20, 10..., ...20 or 7). Each option is repeatable (any match keeps); object and image criteria combine (both must hold). An annotation stays when its object and its image stay; with image criteria an object stays only if one of its annotations does. Referenced categories (and their supercategories) stay; regressions and meta are kept whole. Sections keep the input's order.
+
+        Two or three passes in constant memory; standard input is copied to a temporary file first (in $TMPDIR, default /tmp). The document is validated on the first pass: on a problem, nothing is written.
 
         Examples:
-          aicoco filter --category Liver Fixtures/segmentation-series.json | aicoco stats
-          aicoco filter --index 10...20 --category Liver --category Spleen big.json > slices.json
-          aicoco filter --object aWKiiWcgLTUVcM9WoiByk --pretty Fixtures/extras.json
+          aicoco filter --category Liver \\
+            Fixtures/segmentation-series.json | aicoco stats
+          aicoco filter --index 10...20 --category Liver \\
+            --category Spleen big.json > slices.json
+          aicoco filter --object aWKiiWcgLTUVcM9WoiByk \\
+            --pretty Fixtures/extras.json
         """
     )
 
@@ -34,40 +32,14 @@ struct Filter: ParsableCommand {
     var images: [String] = []
 
     @Option(name: .customLong("index"), help: ArgumentHelp("Keep images whose index is in this range (10...20, 10..<20, 10..., ...20, 7).", valueName: "range"))
-    var indexes: [String] = []
+    var indexes: [IndexRange] = []
 
     @Flag(help: "Indent by 2 spaces.")
     var pretty = false
 
-    static func parseRange(_ text: String) -> ClosedRange<Double>? {
-        let trimmed = text.trimmingSpaces()
-        func number(_ part: Substring) -> Double? { part.isEmpty ? nil : Double(part) }
-        if let range = trimmed.firstRange(of: "..<") {
-            let lower = trimmed[..<range.lowerBound], upper = trimmed[range.upperBound...]
-            guard let high = number(upper) else { return nil }
-            let low = lower.isEmpty ? -Double.infinity : number(lower)
-            guard let low, low < high else { return nil }
-            return low...high.nextDown
-        }
-        if let range = trimmed.firstRange(of: "...") {
-            let lower = trimmed[..<range.lowerBound], upper = trimmed[range.upperBound...]
-            let low = lower.isEmpty ? -Double.infinity : number(lower)
-            let high = upper.isEmpty ? Double.infinity : number(upper)
-            guard let low, let high, low <= high, !(lower.isEmpty && upper.isEmpty) else { return nil }
-            return low...high
-        }
-        guard let value = Double(trimmed) else { return nil }
-        return value...value
-    }
-
     func run() throws {
         var criteria = AiCOCOFilterCriteria(categoryNames: Set(categories), objectIDs: Set(objects), imageIDs: Set(images))
-        for text in indexes {
-            guard let range = Self.parseRange(text) else {
-                throw ValidationError("--index: not a range: \(text) (e.g. 10...20, 10..<20, 10..., ...20, 7)")
-            }
-            criteria.indexRanges.append(range)
-        }
+        criteria.indexRanges = indexes.map(\.range)
         let output = dataOutput()
         let writer = AiCOCOWriter(pretty: pretty, output: output)
         let progress = input.makeProgress()

@@ -13,13 +13,15 @@ struct Generate: ParsableCommand {
 
         Examples:
           aicoco generate --bytes 200M > series.json
-          aicoco generate --bytes 2G --seed 7 --order meta,annotations,objects,categories,regressions,images > big.json
+          aicoco generate --bytes 2G --seed 7 --order \\
+            meta,annotations,objects,categories,regressions,images \\
+            > big.json
           aicoco generate --bytes 50k --pretty | aicoco stats
         """
     )
 
-    @Option(help: "Approximate size of the output, e.g. 200M, 2G, 50k or a number of bytes.")
-    var bytes: String
+    @Option(help: ArgumentHelp("Approximate size of the output, e.g. 200M, 2G, 50k or a number of bytes.", valueName: "size"))
+    var bytes: ByteCount
 
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 1
@@ -27,29 +29,15 @@ struct Generate: ParsableCommand {
     @Flag(help: "Indent by 2 spaces, one value per line (like Python's json.dump(indent=2)).")
     var pretty = false
 
-    @Option(help: "Section order, comma-separated, e.g. meta,annotations,objects,categories,regressions,images.")
-    var order: String?
+    @Option(help: ArgumentHelp("Section order: the six section names, comma-separated (see the examples).", valueName: "sections"))
+    var order: SectionOrder?
 
     @Flag(help: "Print a summary of what was generated (JSON) on standard error.")
     var summary = false
 
     func run() throws {
-        guard let target = parseByteCount(bytes) else {
-            throw ValidationError("--bytes: not a size: \(bytes)")
-        }
-        var sections = AiCOCOSection.allCases
-        if let order {
-            sections = []
-            for name in order.split(separator: ",") {
-                guard let section = AiCOCOSection(rawValue: String(name).trimmingSpaces()) else {
-                    throw ValidationError("--order: unknown section \(name)")
-                }
-                sections.append(section)
-            }
-            guard Set(sections).count == 6, sections.count == 6 else {
-                throw ValidationError("--order must name each of the six sections once")
-            }
-        }
+        let target = bytes.bytes
+        let sections = order?.sections ?? AiCOCOSection.allCases
         signal(SIGPIPE, SIG_IGN)
         let output = FileOutput(descriptor: 1)
         var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: target, seed: seed, pretty: pretty,
@@ -63,14 +51,5 @@ struct Generate: ParsableCommand {
         } catch {
             throw report(error, file: "-")
         }
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var text = Substring(self)
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return String(text)
     }
 }

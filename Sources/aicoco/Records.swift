@@ -4,17 +4,18 @@ import ArgumentParser
 struct Records: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the records of an AiCOCO file as JSON lines (NDJSON), one per line, in constant memory.",
+        usage: "aicoco records [--section <name> ...] [<options>] [<file>]",
         discussion: """
-        With one --section, each line is a record of that section exactly as in the file
-        (same keys and values, extra fields included). Otherwise every record of the chosen
-        sections (all by default), each line naming its section:
-          {"section":"images","record":{...}}
-        which `aicoco assemble` turns back into one document. The document is validated as it
-        is read; on a problem, the lines already written stay and the exit code is 1.
+        With one --section, each line is a record of that section exactly as in the file (same keys and values, extra fields included). Otherwise every record of the chosen sections (all by default), each line naming its section, {"section":"images","record":{...}}, which `aicoco assemble` turns back into one document.
+
+        The document is validated as it is read. On a problem, the lines of the records that end before it stay, and the exit code is 1.
 
         Examples:
-          aicoco records --section annotations Fixtures/detection.json | jq -c '{id, n: (.segmentation // [] | length)}'
-          aicoco records --section images --section objects series.json | jq -r .section | sort | uniq -c
+          aicoco records --section annotations \\
+            Fixtures/detection.json | jq -c .bbox
+          aicoco records --section images \\
+            --section objects series.json \\
+            | jq -r .section | sort | uniq -c
           aicoco records big.json | head -n 1
           aicoco records series.json | aicoco assemble > copy.json
         """
@@ -22,19 +23,11 @@ struct Records: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: .customLong("section"), help: ArgumentHelp(
-        "Only records of this section (images, annotations, categories, regressions, objects, meta); repeatable.",
-        valueName: "name"))
-    var sections: [String] = []
+    @Option(name: .customLong("section"), help: ArgumentHelp("Only records of this section; repeatable.", valueName: "section"))
+    var sections: [AiCOCOSection] = []
 
     func run() throws {
-        var wanted = Set<AiCOCOSection>()
-        for name in sections {
-            guard let section = AiCOCOSection(rawValue: name) else {
-                throw ValidationError("--section: unknown section \(name) (expected one of \(AiCOCOSection.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            wanted.insert(section)
-        }
+        let wanted = Set(sections)
         let output = dataOutput()
         let lines = AiCOCORecordLineWriter(envelope: wanted.count != 1, output: output)
         let progress = input.makeProgress()

@@ -4,13 +4,14 @@ import ArgumentParser
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Count what an AiCOCO file holds: records per section, polygons, points, bboxes, speed.",
+        usage: "aicoco stats [--json] [<options>] [<file>]",
         discussion: """
         Reads the file once through the typed record API, in constant memory.
 
         Examples:
           aicoco stats Fixtures/segmentation-series.json
           aicoco stats --json big.json | jq .points
-          aicoco generate --bytes 200M | aicoco stats --progress -
+          aicoco generate --bytes 200M | aicoco stats -
         """
     )
 
@@ -41,10 +42,14 @@ struct Stats: ParsableCommand {
         let bytes = reader.bytesRead
         progress?.finish(bytes: bytes, total: reader.totalBytes)
         let rate = elapsed > 0 ? Double(bytes) / elapsed / 1e6 : 0
-        if json {
-            print(counts.json(bytes: bytes, elapsed: elapsed, rate: rate))
-        } else {
-            print(counts.text(file: input.displayName, bytes: bytes, elapsed: elapsed, rate: rate))
+        do {
+            if json {
+                try printData(counts.json(bytes: bytes, elapsed: elapsed, rate: rate))
+            } else {
+                try printData(counts.text(file: input.displayName, bytes: bytes, elapsed: elapsed, rate: rate))
+            }
+        } catch {
+            throw report(error, file: input.displayName)
         }
     }
 }

@@ -4,9 +4,9 @@ import ArgumentParser
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check an AiCOCO file: JSON syntax, the schema, the format's rules and every reference, in one pass.",
+        usage: "aicoco validate [--format text|json] [<options>] [<file>]",
         discussion: """
-        Exit 0 when valid, 1 when invalid, 2 when the file cannot be read.
-        Text output: FILE:LINE:COLUMN: message (JSON path), one line per problem.
+        Exit 0 when valid, 1 when invalid, 2 when the file cannot be read. Text output: FILE:LINE:COLUMN: message (JSON path), one line per problem.
 
         Examples:
           aicoco validate Fixtures/detection.json
@@ -21,16 +21,16 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Most problems to print (all are counted).")
-    var maxErrors = 100
+    @Option(help: ArgumentHelp("Most problems to print (all are counted).", valueName: "count"))
+    var maxErrors = Count(100)
 
-    @Option(help: "text or json.")
+    @Option(help: "The report's format.")
     var format: Format = .text
 
     func run() throws {
         let progress = input.makeProgress()
         let total = progress == nil ? nil : regularFileSize(input)
-        var collector = ProblemCollector(limit: max(0, maxErrors))
+        var collector = ProblemCollector(limit: maxErrors.value)
         var parser = AiCOCOParser(visitor: collector, options: ParserOptions(limits: input.limits, validate: true))
         var bytes = 0
         do {
@@ -47,11 +47,20 @@ struct Validate: ParsableCommand {
             throw report(error, file: input.displayName)
         }
         progress?.finish(bytes: bytes, total: total)
+        do {
+            try printReport(collector, bytes: parser.bytesFed)
+        } catch {
+            throw report(error, file: input.displayName)
+        }
+        if collector.total > 0 { throw ExitCode(ExitStatus.invalidInput) }
+    }
+
+    func printReport(_ collector: ProblemCollector, bytes: Int) throws {
         switch format {
         case .text:
-            for error in collector.kept { print(describe(error, file: input.displayName)) }
+            for error in collector.kept { try printData(describe(error, file: input.displayName)) }
             if collector.total > collector.kept.count {
-                print("... and \(collector.total - collector.kept.count) more")
+                try printData("... and \(collector.total - collector.kept.count) more")
             }
             printError(collector.total == 0 ? "\(input.displayName): valid"
                 : "\(input.displayName): \(collector.total) problem\(collector.total == 1 ? "" : "s")")
@@ -59,9 +68,8 @@ struct Validate: ParsableCommand {
             let errors = collector.kept.map { error in
                 "{\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
             }
-            print("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(input.displayName)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(parser.bytesFed)}")
+            try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(input.displayName)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes)}")
         }
-        if collector.total > 0 { throw ExitCode(ExitStatus.invalidInput) }
     }
 }
 

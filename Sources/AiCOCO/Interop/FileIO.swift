@@ -129,7 +129,9 @@ public final class FileOutput {
 }
 
 /// The reader of our output went away (a closed pipe, as with `| head`).
-public struct OutputClosed: Error, Sendable {}
+public struct OutputClosed: Error, Sendable {
+    public init() {}
+}
 
 extension AiCOCOError {
     static func io(_ message: String) -> AiCOCOError {
