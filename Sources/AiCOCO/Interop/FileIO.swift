@@ -42,12 +42,9 @@ final class FileInput {
 
     /// Reads up to `buffer.count` bytes; 0 at the end of the input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            if errno == EINTR { continue }
-            throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))")
-        }
+        let count = retryingOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+        if count >= 0 { return count }
+        throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))")
     }
 
     /// Moves back to the start (for a second pass over a regular file).
@@ -117,9 +114,8 @@ public final class FileOutput {
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = retryingOnInterrupt { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
-                if errno == EINTR { continue }
                 if errno == EPIPE { throw OutputClosed() }
                 throw AiCOCOError.io("cannot write: \(String(cString: strerror(errno)))")
             }

@@ -1,5 +1,5 @@
 // The one place where yajl's parser is touched. Everything here is C interop; everything
-// outside speaks to `YajlLexer` and the `ParserEngine` callbacks with typed Swift.
+// outside speaks to `YajlLexer` and the `ParserState` callbacks with typed Swift.
 import CYajl
 
 /// What one call into yajl ended with.
@@ -12,7 +12,7 @@ enum YajlOutcome {
     case syntaxError(message: String, consumed: Int)
 }
 
-/// A yajl parse handle whose callbacks go straight to one `ParserEngine`.
+/// A yajl parse handle whose callbacks go straight to one `ParserState`'s methods.
 /// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage.
 final class YajlLexer {
     private var handle: yajl_handle
@@ -21,9 +21,9 @@ final class YajlLexer {
     /// off while `restart` replays a prefix, so that the engine does not see those tokens.
     private let table: UnsafeMutablePointer<yajl_callbacks>
 
-    /// Binds a new yajl handle to `engine`. The engine must outlive the lexer (it owns it).
-    init(engine: ParserEngine) {
-        context = Unmanaged.passUnretained(engine).toOpaque()
+    /// Binds a new yajl handle to `state`, which must outlive the lexer (its engine owns both).
+    init(state: UnsafeMutablePointer<ParserState>) {
+        context = UnsafeMutableRawPointer(state)
         table = .allocate(capacity: 1)
         table.initialize(to: yajlCallbacks)
         handle = yajl_alloc(table, nil, context)!
@@ -84,13 +84,12 @@ final class YajlLexer {
     }
 }
 
-/// Calls `body` with the engine behind `context`, without retaining it: the engine owns the
-/// lexer and so outlives every callback (a retain and release per token cost 40% of the time).
+/// Calls `body` with the parser state behind `context` (no retain: the engine that owns the
+/// state owns the lexer too).
 @inline(__always)
-private func withEngine(_ context: UnsafeMutableRawPointer?, _ body: (ParserEngine) -> Bool) -> Int32 {
-    Unmanaged<ParserEngine>.fromOpaque(context!)._withUnsafeGuaranteedRef { body($0) } ? 1 : 0
+private func withState(_ context: UnsafeMutableRawPointer?, _ body: (UnsafeMutablePointer<ParserState>) -> Bool) -> Int32 {
+    body(context!.assumingMemoryBound(to: ParserState.self)) ? 1 : 0
 }
-
 
 /// Callbacks that accept every token and do nothing (for `restart`).
 private let yajlSilentCallbacks = yajl_callbacks(
@@ -101,25 +100,25 @@ private let yajlSilentCallbacks = yajl_callbacks(
 )
 
 private let yajlCallbacks = yajl_callbacks(
-    yajl_null: { context in withEngine(context) { $0.onNull() } },
-    yajl_boolean: { context, value in withEngine(context) { $0.onBool(value != 0) } },
+    yajl_null: { context in withState(context) { $0.pointee.onNull() } },
+    yajl_boolean: { context, value in withState(context) { $0.pointee.onBool(value != 0) } },
     yajl_integer: nil,
     yajl_double: nil,
     yajl_number: { context, text, length in
-        withEngine(context) { engine in
+        withState(context) { state in
             text!.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                engine.onNumber(UnsafeBufferPointer(start: bytes, count: length))
+                state.pointee.onNumber(UnsafeBufferPointer(start: bytes, count: length))
             }
         }
     },
     yajl_string: { context, text, length in
-        withEngine(context) { $0.onString(UnsafeBufferPointer(start: text, count: length)) }
+        withState(context) { $0.pointee.onString(UnsafeBufferPointer(start: text, count: length)) }
     },
-    yajl_start_map: { context in withEngine(context) { $0.onStartObject() } },
+    yajl_start_map: { context in withState(context) { $0.pointee.onStartObject() } },
     yajl_map_key: { context, text, length in
-        withEngine(context) { $0.onKey(UnsafeBufferPointer(start: text, count: length)) }
+        withState(context) { $0.pointee.onKey(UnsafeBufferPointer(start: text, count: length)) }
     },
-    yajl_end_map: { context in withEngine(context) { $0.onEndObject() } },
-    yajl_start_array: { context in withEngine(context) { $0.onStartArray() } },
-    yajl_end_array: { context in withEngine(context) { $0.onEndArray() } }
+    yajl_end_map: { context in withState(context) { $0.pointee.onEndObject() } },
+    yajl_start_array: { context in withState(context) { $0.pointee.onStartArray() } },
+    yajl_end_array: { context in withState(context) { $0.pointee.onEndArray() } }
 )

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The keys the format names, across all sections.
 enum Field: UInt8 {
     case none
@@ -103,7 +97,7 @@ enum Field: UInt8 {
 
     @inline(__always)
     static func matches(_ key: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-        key.count == literal.utf8CodeUnitCount && memcmp(key.baseAddress!, literal.utf8Start, key.count) == 0
+        bytesEqual(key, literal)
     }
 
     private static let allKeyBytes: [[UInt8]] = (0...Field.value.rawValue).map {

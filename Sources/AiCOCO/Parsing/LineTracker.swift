@@ -1,12 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Turns absolute byte offsets into lines and columns while the input streams past.
 ///
-/// Newlines are counted with `memchr` once per byte of input, lazily: a query for an offset
+/// Newlines are counted with `memchr` (`firstIndex(of:in:from:to:)`) once per byte of input, lazily: a query for an offset
 /// in the current chunk counts from the last counted point; the rest of the chunk is counted
 /// when the chunk ends. Queries for places before the current chunk are answered for the
 /// one case that occurs: a token that started in an earlier chunk (tokens hold no newline).
@@ -38,12 +32,11 @@ struct LineTracker {
     }
 
     private mutating func count(upTo absolute: Int) {
-        guard absolute > countedTo, let base = chunk.baseAddress else { return }
+        guard absolute > countedTo, chunk.baseAddress != nil else { return }
         var position = countedTo - chunkBase
         let end = min(absolute - chunkBase, chunk.count)
         while position < end {
-            guard let found = memchr(base + position, 0x0A, end - position) else { break }
-            let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+            guard let at = firstIndex(of: 0x0A, in: chunk, from: position, to: end) else { break }
             line += 1
             lineStart = chunkBase + at + 1
             position = at + 1
@@ -57,14 +50,13 @@ struct LineTracker {
             count(upTo: offset)
             return SourceLocation(offset: offset, line: line, column: offset - lineStart + 1)
         }
-        if offset >= chunkBase, let base = chunk.baseAddress {
+        if offset >= chunkBase, chunk.baseAddress != nil {
             var currentLine = baseLine
             var currentStart = baseLineStart
             var position = 0
             let end = offset - chunkBase
             while position < end {
-                guard let found = memchr(base + position, 0x0A, end - position) else { break }
-                let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                guard let at = firstIndex(of: 0x0A, in: chunk, from: position, to: end) else { break }
                 currentLine += 1
                 currentStart = chunkBase + at + 1
                 position = at + 1

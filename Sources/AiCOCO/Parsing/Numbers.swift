@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Parses the text of a JSON number (already checked by the lexer) into a `Double`.
 /// Integers of up to 15 digits take a loop over the digits; anything else goes to `strtod`,
 /// which rounds correctly. Returns `nil` when the value does not fit a finite `Double`.
@@ -52,12 +46,7 @@ func parseJSONNumber(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
 
 @inline(never)
 func parseJSONNumberSlow(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
-        for i in 0..<text.count { buffer[i] = CChar(bitPattern: text[i]) }
-        buffer[text.count] = 0
-        let value = strtod(buffer.baseAddress!, nil)
-        return value.isFinite ? value : nil
-    }
+    correctlyRoundedDouble(text)
 }
 
 /// Formats a `Double` as a JSON number: integral values within ±2^53 as integers

@@ -1,0 +1,172 @@
+/// The engine behind every reader: it feeds the input to yajl (or, inside polygons, to the
+/// coordinate scanner) piece by piece, and turns what stops a piece into an error with its place.
+/// yajl calls back into the `ParserState` it owns (see `Dispatch.swift`), which checks the
+/// format, builds the record being read and hands records and coordinate chunks to the delegate.
+///
+/// The state is reached only through `state.pointee`, one access at a time: a call into yajl
+/// happens here, outside the state's own methods, because yajl calls back into the state.
+final class ParserEngine {
+    private let state: UnsafeMutablePointer<ParserState>
+    private let lexer: YajlLexer
+
+    /// Input is handed to yajl in pieces of at most this size, so that a token that never ends
+    /// is noticed (`maxTokenBytes`) after at most this much extra input.
+    private let pieceSize = 256 << 10
+
+    init(options: ParserOptions, delegate: EngineDelegate) {
+        state = .allocate(capacity: 1)
+        state.initialize(to: ParserState(options: options, delegate: delegate))
+        lexer = YajlLexer(state: state)
+        state.pointee.lexer = lexer
+    }
+
+    deinit {
+        state.pointee.release()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    var bytesFed: Int { state.pointee.bytesFed }
+
+    /// The error a delegate threw, if that is what stopped the parse (rethrown as is by readers).
+    var delegateError: Error? { state.pointee.delegateError }
+
+    func feed(_ input: UnsafeBufferPointer<UInt8>) throws {
+        if let failure = state.pointee.failure { throw failure }
+        guard let base = input.baseAddress else { return }
+        var position = 0
+        while position < input.count {
+            let length = min(pieceSize, input.count - position)
+            let piece = UnsafeBufferPointer(start: base + position, count: length)
+            // yajl takes a form feed and a vertical tab for whitespace; RFC 8259 does not. Outside
+            // strings they are then errors, and inside one yajl rejects them: any 0x0C or 0x0B
+            // ends valid JSON there.
+            if let at = firstFormFeedOrVerticalTab(piece) {
+                try feedPiece(UnsafeBufferPointer(start: base + position, count: at))
+                let s = state
+                s.pointee.tracker.begin(chunk: UnsafeBufferPointer(start: base + position + at, count: length - at))
+                let name = piece[at] == 0x0B ? "vertical tab (0x0B)" : "form feed (0x0C)"
+                let location = s.pointee.tracker.location(of: s.pointee.bytesFed)
+                s.pointee.fail(.syntax, "unexpected \(name): not whitespace in JSON", at: location,
+                               path: s.pointee.currentPath())
+                throw s.pointee.failure!
+            }
+            try feedPiece(piece)
+            position += length
+        }
+    }
+
+    private func feedPiece(_ piece: UnsafeBufferPointer<UInt8>) throws {
+        guard !piece.isEmpty else { return }
+        let s = state
+        s.pointee.tracker.begin(chunk: piece)
+        s.pointee.sawEvent = false
+        var position = 0
+        while position < piece.count {
+            if s.pointee.fast.active {
+                switch s.pointee.scanCoordinates(piece, from: position) {
+                case .resume(let index): position = index
+                case .handBack: position = try handBack(resumeIn: piece)
+                case .stop: throw s.pointee.failure!
+                }
+                continue
+            }
+            s.pointee.feedBase = s.pointee.bytesFed + position
+            switch lexer.parse(UnsafeBufferPointer(rebasing: piece[position...])) {
+            case .ok:
+                position = piece.count
+            case .stoppedByEngine:
+                guard s.pointee.failure == nil, s.pointee.takeoverRequested else { throw s.pointee.failure! }
+                s.pointee.takeoverRequested = false
+                position += lexer.bytesConsumed
+                s.pointee.fast = FastScan(active: true, cleanOffset: s.pointee.bytesFed + position)
+            case .syntaxError(let message, let consumed):
+                throw s.pointee.syntaxFailure(message, consumed: position + consumed, piece: piece)
+            }
+        }
+        if s.pointee.sawEvent {
+            s.pointee.quietBytes = 0
+        } else {
+            s.pointee.quietBytes += piece.count
+            let limit = s.pointee.options.limits.maxTokenBytes
+            if s.pointee.quietBytes > limit {
+                let location = s.pointee.tracker.location(of: s.pointee.bytesFed + piece.count)
+                s.pointee.fail(.limit, "no complete JSON token in \(s.pointee.quietBytes) bytes (limit maxTokenBytes = \(limit)); a string or number this long is refused, raise the limit to read it",
+                               at: location, path: s.pointee.currentPath())
+                throw s.pointee.failure!
+            }
+        }
+        if s.pointee.fast.active {
+            // The polygon goes on in the next piece: keep what follows the clean point.
+            let keep = max(0, s.pointee.fast.cleanOffset - s.pointee.bytesFed)
+            s.pointee.fast.carry.append(contentsOf: UnsafeBufferPointer(rebasing: piece[keep...]))
+        }
+        s.pointee.noteLastQuote(in: piece)
+        s.pointee.tracker.end()
+        s.pointee.remember(piece)
+        s.pointee.bytesFed += piece.count
+        if s.pointee.fast.active && s.pointee.fast.carry.count > 4096 {
+            // Long runs of whitespace (or a hostile number): yajl reads those without buffering.
+            try handBack(resumeIn: nil)
+        }
+    }
+
+    /// yajl reads on from the scanner's clean point, and reports what it finds as it would have.
+    /// Returns where yajl resumes in `piece` (nil when called between pieces).
+    @discardableResult
+    private func handBack(resumeIn piece: UnsafeBufferPointer<UInt8>?) throws -> Int {
+        let s = state
+        s.pointee.restartLexer(afterValue: s.pointee.fast.afterValue)
+        let clean = s.pointee.fast.cleanOffset
+        let carry = s.pointee.fast.carry
+        s.pointee.fast = FastScan()
+        let pieceBase = s.pointee.bytesFed
+        if clean < pieceBase || piece == nil {
+            // The clean point is in an earlier piece: yajl first reads the bytes kept from it.
+            guard !carry.isEmpty else { return 0 }
+            s.pointee.feedBase = clean
+            let outcome = carry.withUnsafeBufferPointer { lexer.parse($0) }
+            switch outcome {
+            case .ok:
+                break
+            case .stoppedByEngine:
+                throw s.pointee.failure!
+            case .syntaxError(let message, let consumed):
+                let error = carry.withUnsafeBufferPointer { carried in
+                    s.pointee.syntaxFailure(message, consumed: consumed, piece: carried, base: clean, before: [])
+                }
+                throw error
+            }
+            return 0
+        }
+        return clean - pieceBase
+    }
+
+    func finish() throws {
+        let s = state
+        if let failure = s.pointee.failure { throw failure }
+        if s.pointee.fast.active {
+            // The input ends inside a polygon: yajl reads what is left and reports the end.
+            try handBack(resumeIn: nil)
+        }
+        s.pointee.completing = true
+        switch lexer.complete() {
+        case .ok:
+            break
+        case .stoppedByEngine:
+            throw s.pointee.failure!
+        case .syntaxError(let message, _):
+            let end = s.pointee.tracker.location(of: s.pointee.bytesFed)
+            let text = s.pointee.documentStarted
+                ? "unexpected end of input (\(message.replacingOccurrences("parse error: ", with: "")))"
+                : "empty input: no JSON value"
+            s.pointee.fail(.syntax, text, at: end, path: s.pointee.currentPath())
+            throw s.pointee.failure!
+        }
+        if let checker = s.pointee.checker {
+            for error in checker.unresolved() {
+                try s.pointee.report(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+/// Everything the engine knows while it reads a document: the frame stack, the record being
+/// read, the place in the input and the coordinates of the polygon being read. yajl's callbacks
+/// (`Dispatch.swift`) and the coordinate scanner change it through its mutating methods; the
+/// `ParserEngine` that owns it keeps it behind a pointer, so that a callback reaches it without
+/// a class's dynamic exclusivity checks (a fifth of the time on small records).
+///
+/// The methods are spread over one file per job: `Dispatch.swift` (yajl's callbacks),
+/// `Frames.swift` (the frame stack and JSON paths), `RecordAssembly.swift` (the fields of a
+/// record), `ExtraValues.swift` (fields the format does not name), `CoordinateScanner.swift`
+/// (polygons read without yajl), `Places.swift` (problems and where they are) and
+/// `SyntaxErrors.swift` (placing yajl's syntax errors).
+struct ParserState {
+    let options: ParserOptions
+    /// Unowned without checks: the parser that owns the engine owns the delegate too.
+    unowned(unsafe) let delegate: EngineDelegate
+    /// Set by the engine right after the state is made (the lexer needs the state's address).
+    var lexer: YajlLexer!
+    let checker: ReferenceChecker?
+
+    var tracker = LineTracker()
+    var bytesFed = 0
+    /// Absolute offset of the first byte of the buffer yajl is parsing.
+    var feedBase = 0
+    /// A callback happened since the last check (for `maxTokenBytes`).
+    var sawEvent = false
+    var quietBytes = 0
+    /// A callback asked to read the polygon just opened without yajl.
+    var takeoverRequested = false
+    var fast = FastScan()
+
+    var frames: [Frame] = []
+    /// Kind of the innermost frame (`nil` before the document starts).
+    var topKind: FrameKind?
+    var documentStarted = false
+    var documentEnded = false
+    var sectionsSeen: UInt32 = 0
+    var record = RecordScratch()
+    var item = ItemScratch()
+    var extraStack: [ExtraContainer] = []
+    /// yajl is completing the parse (the input has ended).
+    var completing = false
+    /// The error that stopped the parse; every later call throws it again.
+    var failure: AiCOCOError?
+    /// The error a delegate threw, if that is what stopped the parse (rethrown as is by readers).
+    var delegateError: Error?
+
+    // Coordinates of the polygon being read, delivered in chunks.
+    let coordinateCapacity = 4096
+    let coordinates: UnsafeMutablePointer<Double>
+    var coordinateFill = 0
+    var coordinateIndex = 0
+    var chunkStartIndex = 0
+    var polygonIndex = 0
+    var coordinateKind: CoordinateKind = .segmentation
+
+    /// The prefix that brings a new yajl handle inside a polygon (see `restartLexer`).
+    var prefixBytes: [UInt8] = []
+    var prefixDepth = -1
+    var prefixAfterValue = false
+
+    /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
+    var history: [UInt8] = []
+    let historyLimit = 4096
+    /// Absolute offset just past the last value that is not a coordinate (what an object holds),
+    /// to place the token after it.
+    var lastValueEnd = 0
+    /// Absolute offset of the last unescaped quote before the current piece: the opening quote
+    /// of a string that goes on into the piece (a string holds no other unescaped quote).
+    var quoteBeforePiece: Int?
+
+    init(options: ParserOptions, delegate: EngineDelegate) {
+        self.options = options
+        self.delegate = delegate
+        coordinates = .allocate(capacity: coordinateCapacity)
+        checker = options.validate ? ReferenceChecker() : nil
+        frames.reserveCapacity(16)
+    }
+
+    /// Frees the coordinate buffer (the owner calls this once, before freeing the state).
+    func release() {
+        coordinates.deallocate()
+    }
+}
+
+/// What is known of the record being read.
+struct RecordScratch {
+    var seen: UInt32 = 0
+    var valid = true
+    var start = SourceLocation(offset: 0, line: 1, column: 1)
+    var cost = 0
+    var id = ""
+    var fileName = ""
+    var name = ""
+    var imageID = ""
+    var objectID = ""
+    var superID: String?
+    var color: String?
+    var unit: String?
+    var threshold: String?
+    var index = 0.0
+    var confidence: Double?
+    var iscrowd = 0
+    var taskType: AiTaskType?
+    var categoryIDs: [String]?
+    var regressions: [AiRegressionItem]?
+    var bboxCount: Int?
+    var polygonCount: Int?
+    var extra: [JSONMember] = []
+}
+
+/// What is known of the regression item being read.
+struct ItemScratch {
+    var seen: UInt32 = 0
+    var valid = true
+    var regressionID = ""
+    var value = 0.0
+}

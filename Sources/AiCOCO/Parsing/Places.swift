@@ -1,0 +1,137 @@
+/// Problems and where they are: stopping the parse, handing problems to the delegate, and the
+/// place (offset, line, column) of the token yajl is handing out. Places are computed only
+/// when a problem is reported.
+extension ParserState {
+    mutating func fail(_ kind: AiCOCOError.Kind, _ message: String, at location: SourceLocation, path: String) {
+        if failure == nil {
+            failure = AiCOCOError(kind: kind, message: message, path: path, location: location)
+        }
+    }
+
+    /// Hands a problem to the delegate; if it throws, the parse stops with that error.
+    mutating func report(_ error: AiCOCOError) throws {
+        do {
+            try delegate.engineProblem(error)
+        } catch let stop as AiCOCOError {
+            failure = stop
+            throw stop
+        }
+    }
+
+    /// Reports a problem from inside a callback. Returns false when the parse must stop.
+    mutating func problem(_ kind: AiCOCOError.Kind, _ message: String, at location: SourceLocation,
+                          path: String) -> Bool {
+        record.valid = false
+        if kind == .limit || kind == .syntax {
+            fail(kind, message, at: location, path: path)
+            return false
+        }
+        do {
+            try report(AiCOCOError(kind: kind, message: message, path: path, location: location))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Stops the parse because the delegate threw from a record or chunk.
+    mutating func delegateFailed(_ error: Error) -> Bool {
+        if let error = error as? AiCOCOError {
+            fail(error.kind, error.message, at: error.location, path: error.path)
+        } else if let limit = error as? RecordLimitExceeded {
+            let location = tracker.location(of: tokenEnd())
+            fail(.limit, limit.message, at: location, path: currentPath())
+            return false
+        } else {
+            let location = tracker.location(of: tokenEnd())
+            fail(.io, "stopped by the consumer: \(error)", at: location, path: currentPath())
+        }
+        delegateError = error
+        return false
+    }
+
+    /// Absolute offset just past the token yajl is handing out.
+    func tokenEnd() -> Int {
+        completing ? bytesFed : feedBase + lexer.bytesConsumed
+    }
+
+    mutating func containerStart() -> SourceLocation {
+        tracker.location(of: max(0, tokenEnd() - 1))
+    }
+
+    mutating func numberStart(length: Int) -> SourceLocation {
+        tracker.location(of: max(0, tokenEnd() - length))
+    }
+
+    /// Where the string (or key) just handed out starts: its opening quote.
+    mutating func stringStart(length: Int) -> SourceLocation {
+        let end = tokenEnd()
+        var index = end - 2
+        while index >= tracker.chunkBase {
+            if tracker.byte(at: index) == UInt8(ascii: "\""), !isEscaped(index) {
+                return tracker.location(of: index)
+            }
+            index -= 1
+        }
+        // The string began in an earlier piece.
+        return tracker.location(of: quoteBeforePiece ?? max(0, end - length - 2))
+    }
+
+    mutating func scalarStart(_ kind: ScalarKind, length: Int) -> SourceLocation {
+        switch kind {
+        case .null, .trueValue: numberStart(length: 4)
+        case .falseValue: numberStart(length: 5)
+        case .number: numberStart(length: length)
+        case .string: stringStart(length: length)
+        }
+    }
+
+    /// Whether the byte at absolute `offset` (in the current piece) follows an odd run of
+    /// backslashes, looking back into earlier pieces as well.
+    func isEscaped(_ offset: Int) -> Bool {
+        var backslashes = 0
+        var index = offset - 1
+        while index >= 0 {
+            let byte: UInt8
+            if let inPiece = tracker.byte(at: index) {
+                byte = inPiece
+            } else {
+                let inHistory = index - (bytesFed - history.count)
+                guard inHistory >= 0, inHistory < history.count else { break }
+                byte = history[inHistory]
+            }
+            guard byte == UInt8(ascii: "\\") else { break }
+            backslashes += 1
+            index -= 1
+        }
+        return backslashes % 2 == 1
+    }
+
+    /// Notes the last unescaped quote of `piece` (the piece being finished).
+    mutating func noteLastQuote(in piece: UnsafeBufferPointer<UInt8>) {
+        var index = piece.count - 1
+        while index >= 0 {
+            if piece[index] == 0x22, !isEscaped(bytesFed + index) {
+                quoteBeforePiece = bytesFed + index
+                return
+            }
+            index -= 1
+        }
+    }
+
+    /// Keeps the last bytes of `piece` (the piece being finished) in `history`.
+    mutating func remember(_ piece: UnsafeBufferPointer<UInt8>) {
+        let keep = min(piece.count, historyLimit)
+        // The history must end at the current piece without a gap.
+        if keep < piece.count { history.removeAll(keepingCapacity: true) }
+        history.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(piece.count - keep)...]))
+        if history.count > 2 * historyLimit {
+            history.removeFirst(history.count - historyLimit)
+        }
+    }
+}
+
+/// The text of `bytes` (UTF-8, already validated by yajl).
+func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    String(decoding: bytes, as: UTF8.self)
+}

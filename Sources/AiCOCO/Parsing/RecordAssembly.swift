@@ -1,0 +1,257 @@
+/// Record assembly: the fields of the record being read, checked and kept in `record` until
+/// its object closes, then handed to the delegate as a typed record (or, for annotations, as
+/// their fields after their coordinates).
+extension ParserState {
+    mutating func recordTooBig() -> Bool {
+        if record.cost > options.limits.maxRecordBytes {
+            let depth = frames.firstIndex(where: { $0.kind == .record }).map { $0 + 1 } ?? frames.count
+            _ = problem(.limit, "record larger than \(options.limits.maxRecordBytes) bytes without its coordinates (limit maxRecordBytes)",
+                        at: record.start, path: path(throughFrame: depth, includeCurrent: false))
+            return true
+        }
+        return false
+    }
+
+
+    mutating func beginRecord(_ section: AiCOCOSection) -> Bool {
+        record = RecordScratch()
+        record.start = containerStart()
+        if section == .annotations {
+            do {
+                try delegate.engineAnnotationStart(index: frames[frames.count - 1].count)
+            } catch {
+                return delegateFailed(error)
+            }
+        }
+        return push(Frame(kind: .record, section: section, start: record.start))
+    }
+
+    mutating func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) -> Double? {
+        if let value = parseJSONNumber(text) { return value }
+        _ = problem(.semantic, "number \(string(text)) does not fit a 64-bit float", at: location, path: currentPath())
+        return nil
+    }
+
+    mutating func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let field = frames[frames.count - 1].field
+        let section = frames[frames.count - 1].section
+        // A value of the wrong type is reported as such, not again as a missing key.
+        record.cost += text.count
+        switch field {
+        case .id, .fileName, .imageID, .objectID, .name, .color, .unit:
+            guard kind == .string else { return wrongField(field, kind, text) }
+            let value = string(text)
+            switch field {
+            case .id:
+                record.id = value
+                if let checker {
+                    let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
+                    checker.define(section, id: value, site: site, at: stringStart(length: text.count))
+                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                }
+            case .fileName: record.fileName = value
+            case .imageID, .objectID:
+                if field == .imageID { record.imageID = value } else { record.objectID = value }
+                if let checker {
+                    let site = ReferenceSite(section: section, record: recordIndex(), field: field)
+                    checker.reference(to: field == .imageID ? .images : .objects, id: value, site: site,
+                                      at: stringStart(length: text.count))
+                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                }
+            case .name: record.name = value
+            case .color: record.color = value
+            default: record.unit = value
+            }
+        case .supercategoryID, .superregressionID:
+            if kind == .null {
+                record.superID = nil
+            } else if kind == .string {
+                let value = string(text)
+                record.superID = value
+                if let checker {
+                    let site = ReferenceSite(section: section, record: recordIndex(), field: field)
+                    checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: value,
+                                      site: site, at: stringStart(length: text.count))
+                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                }
+            } else {
+                return wrongField(field, kind, text)
+            }
+        case .threshold:
+            if kind == .string {
+                record.threshold = string(text)
+            } else {
+                record.extra.append(JSONMember("threshold", jsonValue(kind, text)))
+            }
+        case .taskType:
+            guard kind == .string else { return wrongField(field, kind, text) }
+            guard let type = AiTaskType(rawValue: string(text)) else {
+                return wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: jsonQuoted(string(text)),
+                                 at: scalarStart(kind, length: text.count), container: false)
+            }
+            record.taskType = type
+        case .index, .confidence:
+            guard kind == .number else { return wrongField(field, kind, text) }
+            guard let value = numberValue(text, at: scalarStart(kind, length: text.count)) else { break }
+            if field == .index { record.index = value } else { record.confidence = value }
+        case .iscrowd:
+            guard kind == .number else { return wrongField(field, kind, text) }
+            let location = scalarStart(kind, length: text.count)
+            guard let value = numberValue(text, at: location) else { break }
+            guard value == 0 || value == 1 else {
+                return wrongType("0 or 1", found: string(text), at: location, container: false)
+            }
+            if options.validate, text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
+                guard problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(string(text))",
+                              at: location, path: currentPath()) else { return false }
+            }
+            record.iscrowd = Int(value)
+        case .categoryIDs:
+            guard kind == .null else { return wrongField(field, kind, text) }
+            record.categoryIDs = nil
+        case .regressions:
+            guard kind == .null else { return wrongField(field, kind, text) }
+            record.regressions = nil
+        case .bbox:
+            guard kind == .null else { return wrongField(field, kind, text) }
+            record.bboxCount = nil
+        case .segmentation:
+            guard kind == .null else { return wrongField(field, kind, text) }
+            record.polygonCount = nil
+        case .extra:
+            record.cost += 16
+            if let key = frames[frames.count - 1].key {
+                record.extra.append(JSONMember(key, jsonValue(kind, text)))
+            }
+        case .none, .regressionID, .value:
+            break
+        }
+        valueDone()
+        return !recordTooBig()
+    }
+
+    mutating func regressionItemField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let frame = frames[frames.count - 1]
+        let location = scalarStart(kind, length: text.count)
+        switch frame.field {
+        case .regressionID:
+            guard kind == .string else {
+                item.valid = false
+                return wrongType("a string", found: kind.described, at: location, container: false)
+            }
+            item.regressionID = string(text)
+            record.cost += text.count + 16
+            if let checker {
+                let site = ReferenceSite(section: frames[frames.count - 3].section, record: recordIndex(),
+                                         field: .regressions, listIndex: frames[frames.count - 2].count,
+                                         leaf: .regressionID)
+                checker.reference(to: .regressions, id: item.regressionID, site: site, at: location)
+                    .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+            }
+        case .value:
+            guard kind == .number else {
+                item.valid = false
+                return wrongType("a number", found: kind.described, at: location, container: false)
+            }
+            if let value = numberValue(text, at: location) { item.value = value } else { item.valid = false }
+        default:
+            break
+        }
+        valueDone()
+        return true
+    }
+
+    mutating func endRegressionItem() -> Bool {
+        let depth = frames.count
+        let start = frames[depth - 1].start
+        for field in [Field.regressionID, .value] where item.seen & field.bit == 0 {
+            item.valid = false
+            guard problem(.schema, "missing required key \"\(field.jsonKey)\" in a regression item", at: start,
+                          path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+        }
+        pop()
+        if item.valid {
+            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value))
+        }
+        valueDone()
+        return true
+    }
+
+    mutating func endRecord() -> Bool {
+        let depth = frames.count
+        let frame = frames[depth - 1]
+        let section = frame.section
+        let missing = Field.requiredMasks[section.ordinal] & ~record.seen
+        if missing != 0 {
+            let names = Field.required(in: section).filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
+            let message = names.count == 1 ? "missing required key \(names[0])"
+                : "missing required keys \(names.joined(separator: ", "))"
+            guard problem(.schema, message, at: record.start, path: path(throughFrame: depth, includeCurrent: false))
+            else { return false }
+        }
+        pop()
+        let index = section == .meta ? 0 : frames[frames.count - 1].count
+        do {
+            if !record.valid {
+                if section == .annotations { try delegate.engineAnnotationDropped(index: index) }
+            } else {
+                try emit(section, index: index)
+            }
+        } catch {
+            return delegateFailed(error)
+        }
+        valueDone()
+        return true
+    }
+
+    mutating func emit(_ section: AiCOCOSection, index: Int) throws {
+        // Move the fields out rather than copy them (a copy retains every string).
+        var r = RecordScratch()
+        swap(&r, &record)
+        switch section {
+        case .annotations:
+            try delegate.engineAnnotationEnd(
+                AnnotationFields(id: r.id, imageID: r.imageID, objectID: r.objectID, iscrowd: r.iscrowd,
+                                 bboxCount: r.bboxCount, polygonCount: r.polygonCount, extra: r.extra),
+                index: index)
+        case .images:
+            try delegate.engineRecord(
+                .image(AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
+                               regressions: r.regressions, extra: r.extra)), index: index)
+        case .categories:
+            try delegate.engineRecord(
+                .category(AiCategory(id: r.id, name: r.name, supercategoryID: r.superID, color: r.color,
+                                     extra: r.extra)), index: index)
+        case .regressions:
+            try delegate.engineRecord(
+                .regression(AiRegression(id: r.id, name: r.name, superregressionID: r.superID, unit: r.unit,
+                                         threshold: r.threshold, extra: r.extra)), index: index)
+        case .objects:
+            try delegate.engineRecord(
+                .object(AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
+                                 confidence: r.confidence, extra: r.extra)), index: index)
+        case .meta:
+            try delegate.engineRecord(
+                .meta(AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
+                             extra: r.extra)), index: 0)
+        }
+    }
+
+    mutating func endDocument() -> Bool {
+        let start = frames[0].start
+        let missing = AiCOCOSection.allCases.filter { sectionsSeen & (1 << UInt32($0.ordinal)) == 0 }
+        pop()
+        documentEnded = true
+        if !missing.isEmpty {
+            let names = missing.map { "\"\($0.rawValue)\"" }
+            return problem(.schema, (names.count == 1 ? "missing required top-level key " : "missing required top-level keys ")
+                + names.joined(separator: ", "), at: start, path: "$")
+        }
+        return true
+    }
+
+    mutating func wrongField(_ field: Field, _ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let location = scalarStart(kind, length: text.count)
+        return wrongType(expectedType(of: field), found: kind.described, at: location, container: false)
+    }
+}
