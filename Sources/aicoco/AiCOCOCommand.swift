@@ -113,7 +113,7 @@ struct LimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Most coordinate numbers one annotation may hold.", valueName: "count"))
     var maxRecordCoordinates = Count(ParserLimits().maxCoordinatesPerRecord)
 
-    @Option(help: ArgumentHelp("Deepest nesting of arrays and objects.", valueName: "count"))
+    @Option(help: ArgumentHelp("Deepest nesting of arrays and objects (at most 10000).", valueName: "count"))
     var maxDepth = Count(ParserLimits().maxDepth)
 
     @Option(help: ArgumentHelp("Longest string (e.g. 8M).", valueName: "size"))

@@ -408,10 +408,12 @@ func expectNoCompleteResult(_ result: Tool.Result, subcommand: [String], file: S
 
 @Suite("Fuzzer findings and invariants")
 struct FuzzRegressionTests {
-    /// Every fixture, broken fixture and fuzzer finding (Fixtures/fuzz/).
+    /// Every fixture, broken fixture, fuzzer finding (Fixtures/fuzz/) and hostile-input finding
+    /// (Fixtures/hostile/).
     static let inputs: [String] = {
         var paths: [String] = []
-        for directory in [Paths.fixtures, Paths.broken, Paths.fixtures.appendingPathComponent("fuzz")] {
+        for directory in [Paths.fixtures, Paths.broken, Paths.fixtures.appendingPathComponent("fuzz"),
+                          Paths.fixtures.appendingPathComponent("hostile")] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             for name in names.sorted() where name != "expected.json" && name != "README.md" && !name.hasPrefix(".") {
                 var isDirectory: ObjCBool = false

@@ -25,6 +25,8 @@ final class YajlGenerator {
     private var scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
     private var scratchCapacity = 4096
     let pretty: Bool
+    /// Containers open now (yajl's own count, which it does not expose).
+    private(set) var depth = 0
 
     init(pretty: Bool) {
         handle = yajl_gen_alloc(nil)!
@@ -57,10 +59,10 @@ final class YajlGenerator {
         }
     }
 
-    func mapOpen() throws { try check(yajl_gen_map_open(handle), "begin object") }
-    func mapClose() throws { try check(yajl_gen_map_close(handle), "end object") }
-    func arrayOpen() throws { try check(yajl_gen_array_open(handle), "begin array") }
-    func arrayClose() throws { try check(yajl_gen_array_close(handle), "end array") }
+    func mapOpen() throws { try check(yajl_gen_map_open(handle), "begin object"); depth += 1 }
+    func mapClose() throws { try check(yajl_gen_map_close(handle), "end object"); depth -= 1 }
+    func arrayOpen() throws { try check(yajl_gen_array_open(handle), "begin array"); depth += 1 }
+    func arrayClose() throws { try check(yajl_gen_array_close(handle), "end array"); depth -= 1 }
     func null() throws { try check(yajl_gen_null(handle), "null") }
     func bool(_ value: Bool) throws { try check(yajl_gen_bool(handle, value ? 1 : 0), "bool") }
 
@@ -115,6 +117,17 @@ final class YajlGenerator {
         }
     }
 
+    /// A whole value already rendered as JSON text (a `JSONValueText`), written as is where a
+    /// value is expected: yajl copies atoms verbatim, separator and indentation before it included.
+    func rendered(_ text: [UInt8]) throws {
+        guard !text.isEmpty else { throw JSONWriterMisuse(message: "an empty value") }
+        try text.withUnsafeBufferPointer { bytes in
+            try bytes.withMemoryRebound(to: CChar.self) { chars in
+                try check(yajl_gen_number(handle, chars.baseAddress, chars.count), "value")
+            }
+        }
+    }
+
     func integer(_ value: Int) throws {
         try check(yajl_gen_integer(handle, Int64(value)), "integer")
     }
@@ -141,6 +154,7 @@ final class YajlGenerator {
     func reset() {
         yajl_gen_clear(handle)
         yajl_gen_reset(handle, nil)
+        depth = 0
     }
 }
 

@@ -1,8 +1,16 @@
 /// Limits that keep hostile or broken input from owning the machine. Each one, when
 /// reached, stops the parse with an `AiCOCOError` of kind `.limit` that names it.
 public struct ParserLimits: Sendable, Equatable {
-    /// Deepest nesting of arrays and objects.
-    public var maxDepth: Int = 512
+    /// Deepest nesting of arrays and objects, at most `maxDepthCeiling`: a larger value is taken
+    /// as the ceiling. (The values of extra fields are held as trees, which Swift frees
+    /// recursively: 10,000 levels are far from overflowing a thread's stack, a million are not.)
+    public var maxDepth: Int {
+        get { depthLimit }
+        set { depthLimit = min(newValue, Self.maxDepthCeiling) }
+    }
+    private var depthLimit = 512
+    /// The deepest `maxDepth` can be.
+    public static let maxDepthCeiling = 10_000
     /// Longest string or key, in bytes.
     public var maxStringBytes: Int = 8 << 20
     /// Longest number literal, in bytes.

@@ -14,10 +14,12 @@ public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
 public final class JSONWriter {
     let generator: YajlGenerator
     private let sink: JSONSink
+    private var valueText: JSONValueText
     public var flushThreshold = 1 << 16
 
     public init(pretty: Bool = false, sink: @escaping JSONSink) {
         generator = YajlGenerator(pretty: pretty)
+        valueText = JSONValueText(indent: pretty ? Array("  ".utf8) : nil)
         self.sink = sink
     }
 
@@ -53,24 +55,17 @@ public final class JSONWriter {
         if let text { try generator.string(text) } else { try generator.null() }
     }
 
-    /// Any JSON value, numbers exactly as their literal.
+    /// Any JSON value, numbers exactly as their literal, nested as deep as it is (arrays and
+    /// objects are rendered here, as yajl would, since yajl's generator stops at 128 levels).
     public func value(_ value: JSONValue) throws {
         switch value {
         case .null: try generator.null()
         case .bool(let flag): try generator.bool(flag)
         case .number(let number): try generator.numberLiteral(number.literal)
         case .string(let text): try generator.string(text)
-        case .array(let items):
-            try generator.arrayOpen()
-            for item in items { try self.value(item) }
-            try generator.arrayClose()
-        case .object(let members):
-            try generator.mapOpen()
-            for member in members {
-                try generator.string(member.key)
-                try self.value(member.value)
-            }
-            try generator.mapClose()
+        case .array, .object:
+            valueText.render(value, depth: generator.depth)
+            try generator.rendered(valueText.bytes)
         }
     }
 
@@ -81,6 +76,9 @@ public final class JSONWriter {
 
     /// Hands every buffered byte to the sink.
     public func flush() throws { try generator.drain(sink) }
+
+    /// Drops what was generated and not yet handed to the sink, and starts a new top-level value.
+    public func discard() { generator.reset() }
 
     /// Ends the current top-level value with a newline and lets a new one begin (JSON lines).
     public func endLine() throws {
@@ -330,15 +328,22 @@ public final class AiCOCORecordLineWriter {
         self.output = output
     }
 
+    /// Writes the record and its newline; a record that cannot be written leaves nothing of
+    /// itself behind (no partial line), whatever failed.
     public func write(_ record: AiCOCORecord) throws {
-        if envelope {
-            try json.beginObject()
-            try json.field("section", record.section.rawValue)
-            try json.key("record")
-            try json.record(record)
-            try json.endObject()
-        } else {
-            try json.record(record)
+        do {
+            if envelope {
+                try json.beginObject()
+                try json.field("section", record.section.rawValue)
+                try json.key("record")
+                try json.record(record)
+                try json.generator.mapClose()
+            } else {
+                try json.record(record)
+            }
+        } catch {
+            json.discard()
+            throw error
         }
         try json.endLine()
     }
