@@ -1,0 +1,166 @@
+/// Turns AiCOCO polygons back into pixels, exactly as OpenCV's `cv2.fillPoly` fills the same
+/// integer points (boundary included; a 1-point contour fills its pixel, a 2-point contour the
+/// 8-connected line between its ends). The contours of one annotation are filled one by one,
+/// so they combine as a union (FLaVor writes outer contours, `RETR_EXTERNAL`).
+///
+/// Images are row-major, `width * height` pixels, `(x, y)` at `y * width + x`. Coordinates are
+/// rounded to the nearest integer (FLaVor writes integers); what falls outside is clipped.
+/// ```swift
+/// var rasterizer = PolygonRasterizer(width: 512, height: 512)
+/// var slice = [UInt8](repeating: 0, count: 512 * 512)
+/// rasterizer.fill(annotation.segmentation!, value: 3, into: &slice)
+/// let pixels = rasterizer.area(of: annotation.segmentation!)
+/// ```
+/// A rasterizer keeps scratch storage between calls: reuse one rather than making one per polygon.
+public struct PolygonRasterizer {
+    public let width: Int
+    public let height: Int
+    private var scanner = ContourScanner()
+    /// One byte per pixel for `area(of:)`, allocated on first use and left all zero between calls.
+    private var scratch: [UInt8] = []
+
+    public init(width: Int, height: Int) {
+        precondition(width > 0 && height > 0, "an image has at least one pixel")
+        self.width = width
+        self.height = height
+    }
+
+    // MARK: Filling a caller's buffer
+
+    /// Fills one contour, `x1, y1, x2, y2, ...`, with `value`.
+    public mutating func fill(contour: UnsafeBufferPointer<Double>, value: UInt8, into pixels: UnsafeMutableBufferPointer<UInt8>) {
+        fillContour(contour, value: value, into: pixels)
+    }
+
+    /// Fills one contour, `x1, y1, x2, y2, ...`, with `value`.
+    public mutating func fill(contour: UnsafeBufferPointer<Double>, value: UInt16, into pixels: UnsafeMutableBufferPointer<UInt16>) {
+        fillContour(contour, value: value, into: pixels)
+    }
+
+    /// Fills one contour, `x1, y1, x2, y2, ...`, with `value`.
+    public mutating func fill(contour: UnsafeBufferPointer<Double>, value: UInt32, into pixels: UnsafeMutableBufferPointer<UInt32>) {
+        fillContour(contour, value: value, into: pixels)
+    }
+
+    /// Fills every contour of an annotation's `segmentation` with `value` (their union).
+    public mutating func fill(_ polygons: Polygons, value: UInt8, into pixels: UnsafeMutableBufferPointer<UInt8>) {
+        fillPolygons(polygons, value: value, into: pixels)
+    }
+
+    /// Fills every contour of an annotation's `segmentation` with `value` (their union).
+    public mutating func fill(_ polygons: Polygons, value: UInt16, into pixels: UnsafeMutableBufferPointer<UInt16>) {
+        fillPolygons(polygons, value: value, into: pixels)
+    }
+
+    /// Fills every contour of an annotation's `segmentation` with `value` (their union).
+    public mutating func fill(_ polygons: Polygons, value: UInt32, into pixels: UnsafeMutableBufferPointer<UInt32>) {
+        fillPolygons(polygons, value: value, into: pixels)
+    }
+
+    /// Fills every contour of `polygons` with `value` into an array of `width * height` pixels.
+    public mutating func fill(_ polygons: Polygons, value: UInt8, into pixels: inout [UInt8]) {
+        pixels.withUnsafeMutableBufferPointer { fillPolygons(polygons, value: value, into: $0) }
+    }
+
+    /// Fills every contour of `polygons` with `value` into an array of `width * height` pixels.
+    public mutating func fill(_ polygons: Polygons, value: UInt16, into pixels: inout [UInt16]) {
+        pixels.withUnsafeMutableBufferPointer { fillPolygons(polygons, value: value, into: $0) }
+    }
+
+    // MARK: Areas
+
+    /// Number of pixels the union of `polygons` covers inside the image: what `fill` would set.
+    public mutating func area(of polygons: Polygons) -> Int {
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: width * height) }
+        let (width, height) = (self.width, self.height)
+        return scratch.withUnsafeMutableBufferPointer { mask in
+            var sink = MaskSink(pixels: mask, width: width)
+            polygons.coordinates.withUnsafeBufferPointer { all in
+                var start = 0
+                for end in polygons.ends {
+                    scanner.fill(UnsafeBufferPointer(rebasing: all[start..<end]), width: width, height: height, into: &sink)
+                    start = end
+                }
+            }
+            return sink.countAndClear()
+        }
+    }
+
+    /// Number of pixels one contour, `x1, y1, x2, y2, ...`, covers inside the image.
+    public mutating func area(ofContour contour: UnsafeBufferPointer<Double>) -> Int {
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: width * height) }
+        let (width, height) = (self.width, self.height)
+        return scratch.withUnsafeMutableBufferPointer { mask in
+            var sink = MaskSink(pixels: mask, width: width)
+            scanner.fill(contour, width: width, height: height, into: &sink)
+            return sink.countAndClear()
+        }
+    }
+
+    // MARK: Internals
+
+    private mutating func fillContour<Pixel>(_ contour: UnsafeBufferPointer<Double>, value: Pixel,
+                                             into pixels: UnsafeMutableBufferPointer<Pixel>) {
+        precondition(pixels.count >= width * height, "the buffer holds fewer than width * height pixels")
+        var sink = ValueSink(pixels: pixels, width: width, value: value)
+        scanner.fill(contour, width: width, height: height, into: &sink)
+    }
+
+    private mutating func fillPolygons<Pixel>(_ polygons: Polygons, value: Pixel, into pixels: UnsafeMutableBufferPointer<Pixel>) {
+        precondition(pixels.count >= width * height, "the buffer holds fewer than width * height pixels")
+        var sink = ValueSink(pixels: pixels, width: width, value: value)
+        let (width, height) = (self.width, self.height)
+        polygons.coordinates.withUnsafeBufferPointer { all in
+            var start = 0
+            for end in polygons.ends {
+                scanner.fill(UnsafeBufferPointer(rebasing: all[start..<end]), width: width, height: height, into: &sink)
+                start = end
+            }
+        }
+    }
+}
+
+/// Writes one value into each pixel of a run.
+private struct ValueSink<Pixel>: PixelRunSink {
+    let pixels: UnsafeMutableBufferPointer<Pixel>
+    let width: Int
+    let value: Pixel
+
+    func run(y: Int, from x0: Int, through x1: Int) {
+        let row = y * width
+        for x in x0...x1 { pixels[row + x] = value }
+    }
+}
+
+/// Marks pixels in a zeroed mask and remembers the rectangle touched, to count and clear it.
+private struct MaskSink: PixelRunSink {
+    let pixels: UnsafeMutableBufferPointer<UInt8>
+    let width: Int
+    var minX = Int.max, maxX = Int.min, minY = Int.max, maxY = Int.min
+
+    init(pixels: UnsafeMutableBufferPointer<UInt8>, width: Int) {
+        self.pixels = pixels
+        self.width = width
+    }
+
+    mutating func run(y: Int, from x0: Int, through x1: Int) {
+        let row = y * width
+        for x in x0...x1 { pixels[row + x] = 1 }
+        minX = min(minX, x0); maxX = max(maxX, x1)
+        minY = min(minY, y); maxY = max(maxY, y)
+    }
+
+    /// Counts the marked pixels and zeroes them again.
+    func countAndClear() -> Int {
+        guard minY <= maxY else { return 0 }
+        var count = 0
+        for y in minY...maxY {
+            let row = y * width
+            for x in minX...maxX {
+                count += Int(pixels[row + x])
+                pixels[row + x] = 0
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""OpenCV reference for aicoco's rasterization (used by the tests; needs opencv-python-headless,
+numpy and nibabel from scripts/requirements.txt).
+
+  raster_reference.py contours IN.json OUT.bin
+      IN.json is {"width": W, "height": H, "contours": [[x1, y1, x2, y2, ...], ...]}. Each contour
+      is filled alone with cv2.fillPoly; OUT.bin gets, per contour, its pixel count (int32 LE)
+      then the flat indices y * W + x of its pixels (int32 LE, ascending).
+
+  raster_reference.py volume AICOCO.json LABELS.nii[.gz] --image-size WxH [--labels category|object]
+                      [--table TABLE.json] [--measure MEASURE.json] [--spacing X,Y,Z]
+      Rebuilds the label volume from the AiCOCO file with cv2.fillPoly (each annotation's contours
+      filled one by one, annotations in file order, later ones over earlier ones), loads
+      LABELS with nibabel and compares voxel for voxel, checks the header, and checks that the
+      areas and volumes in MEASURE (aicoco measure --format json) equal the reference's pixel
+      counts. Prints a summary; exits 1 on any difference.
+"""
+import json
+import sys
+
+import cv2
+import numpy as np
+
+
+def fill(mask, coordinates, value):
+    points = np.rint(np.asarray(coordinates[: len(coordinates) // 2 * 2], dtype=np.float64))
+    if len(points) == 0:
+        return
+    cv2.fillPoly(mask, [points.reshape(-1, 1, 2).astype(np.int32)], value)
+
+
+def contours(source, target):
+    spec = json.load(open(source))
+    width, height = spec["width"], spec["height"]
+    with open(target, "wb") as out:
+        for contour in spec["contours"]:
+            mask = np.zeros((height, width), dtype=np.uint8)
+            fill(mask, contour, 1)
+            indices = np.flatnonzero(mask).astype("<i4")
+            out.write(np.array([len(indices)], dtype="<i4").tobytes())
+            out.write(indices.tobytes())
+
+
+def option(args, name, default=None):
+    return args[args.index(name) + 1] if name in args else default
+
+
+def volume(args):
+    import nibabel
+
+    source, nifti = args[0], args[1]
+    width, height = (int(v) for v in option(args, "--image-size").lower().split("x"))
+    mode = option(args, "--labels", "category")
+    document = json.load(open(source))
+    images = document["images"]
+    order = sorted(range(len(images)), key=lambda i: (images[i]["index"], i))
+    slice_of = {images[i]["id"]: z for z, i in enumerate(order)}
+    categories = [c["id"] for c in document["categories"]]
+    objects = document["objects"]
+    if mode == "category":
+        value_of_category = {cid: n + 1 for n, cid in enumerate(categories)}
+        value_of = {o["id"]: value_of_category[o["category_ids"][0]] for o in objects if o.get("category_ids")}
+    else:
+        value_of = {o["id"]: n + 1 for n, o in enumerate(objects)}
+    labels = max(value_of.values(), default=0)
+    dtype = np.uint8 if labels < 256 else np.uint16 if labels < 65536 else np.uint32
+    reference = np.zeros((len(images), height, width), dtype=dtype)
+    # What each object covers on each slice, alone (for measure).
+    own = {}
+    for annotation in document["annotations"]:
+        value = value_of.get(annotation["object_id"])
+        z = slice_of[annotation["image_id"]]
+        mask = np.zeros((height, width), dtype=np.uint8)
+        for contour in annotation["segmentation"] or []:
+            fill(mask, contour, 1)
+        key = (annotation["object_id"], z)
+        own[key] = own[key] | mask if key in own else mask
+        if value is not None:
+            reference[z][mask == 1] = value
+    problems = []
+    image = nibabel.load(nifti)
+    header = image.header
+    if image.shape != (width, height, len(images)):
+        problems.append(f"shape {image.shape}, expected {(width, height, len(images))}")
+    if header["intent_code"] != 1002:
+        problems.append(f"intent_code {header['intent_code']}, expected 1002 (label)")
+    if header.get_data_dtype() != np.dtype(dtype):
+        problems.append(f"dtype {header.get_data_dtype()}, expected {np.dtype(dtype)}")
+    spacing = option(args, "--spacing")
+    if spacing:
+        expected = [float(v) for v in spacing.split(",")]
+        if not np.allclose(header.get_zooms()[:3], expected):
+            problems.append(f"zooms {header.get_zooms()}, expected {expected}")
+    if not problems:
+        data = np.asarray(image.dataobj)
+        ours = np.transpose(data, (2, 1, 0))
+        differ = np.count_nonzero(ours != reference)
+        if differ:
+            z = int(np.argwhere(ours != reference)[0][0])
+            problems.append(f"{differ} voxels differ from cv2.fillPoly (first on slice {z})")
+    table_path = option(args, "--table")
+    if table_path:
+        table = json.load(open(table_path))
+        listed = {int(k): v for k, v in table["values"].items()}
+        if mode == "object":
+            expected = {n + 1: o["id"] for n, o in enumerate(objects)}
+            got = {k: v["object_id"] for k, v in listed.items()}
+        else:
+            expected = {n + 1: cid for n, cid in enumerate(categories)}
+            got = {k: v["category_id"] for k, v in listed.items()}
+        if got != expected:
+            problems.append(f"label table {got} differs from {expected}")
+    measure_path = option(args, "--measure")
+    checked = 0
+    if measure_path:
+        measure = json.load(open(measure_path))
+        index_of = {z: images[i]["index"] for z, i in enumerate(order)}
+        for entry in measure["objects"]:
+            expected = {}
+            for (object_id, z), mask in own.items():
+                if object_id == entry["object_id"]:
+                    count = int(mask.sum())
+                    if count:
+                        expected[index_of[z]] = expected.get(index_of[z], 0) + count
+            got = {s["index"]: s["pixels"] for s in entry["slices"]}
+            if got != expected:
+                problems.append(f"object {entry['object_id']}: areas {got} differ from {expected}")
+            if entry["voxels"] != sum(expected.values()):
+                problems.append(f"object {entry['object_id']}: {entry['voxels']} voxels, expected {sum(expected.values())}")
+            checked += 1
+        if checked != len({k[0] for k, m in own.items() if m.any()}):
+            problems.append(f"measure lists {checked} objects with pixels")
+    for problem in problems:
+        print("raster_reference:", problem, file=sys.stderr)
+    print(json.dumps({"voxels": int(reference.size), "labelled": int(np.count_nonzero(reference)),
+                      "objects_checked": checked, "ok": not problems}))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "contours":
+        contours(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "volume":
+        sys.exit(volume(sys.argv[2:]))
+    else:
+        sys.exit(__doc__)
