@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-aicoco",
     products: [
         .library(name: "AiCOCO", targets: ["AiCOCO"]),
+        .library(name: "AiCOCOGen", targets: ["AiCOCOGen"]),
         .executable(name: "aicoco", targets: ["aicoco"]),
     ],
     dependencies: [
@@ -20,16 +21,21 @@ let package = Package(
             name: "AiCOCO",
             dependencies: ["CYajl"]
         ),
+        .target(
+            name: "AiCOCOGen",
+            dependencies: ["AiCOCO"]
+        ),
         .executableTarget(
             name: "aicoco",
             dependencies: [
                 "AiCOCO",
+                "AiCOCOGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "AiCOCOTests",
-            dependencies: ["AiCOCO"]
+            dependencies: ["AiCOCO", "AiCOCOGen"]
         ),
     ]
 )

@@ -26,6 +26,7 @@ let package = Package(
             name: "AiCOCOBenchmarks",
             dependencies: [
                 .product(name: "AiCOCO", package: rootPackage),
+                .product(name: "AiCOCOGen", package: rootPackage),
                 "CYajlBaseline",
                 .product(name: "Benchmark", package: "benchmark"),
             ],

@@ -1,4 +1,5 @@
 import AiCOCO
+import AiCOCOGen
 
 /// The inputs every benchmark reads, generated once at start-up (nothing big is committed).
 final class Inputs: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AiCOCO
+import AiCOCOGen
 
 /// Tests of issue 4: the streaming writer, records/assemble, COCO conversion and filtering,
 /// through the library and, when the `aicoco` binary has been built, through the CLI.

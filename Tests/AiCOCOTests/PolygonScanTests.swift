@@ -1,5 +1,6 @@
 import Testing
 @_spi(Testing) @testable import AiCOCO
+import AiCOCOGen
 
 /// The engine reads polygons' numbers itself and hands back to yajl at anything else: these
 /// tests hold it to exactly what yajl alone does, for every chunk size.
@@ -69,8 +70,8 @@ struct PolygonScanTests {
 
     @Test("generated documents: identical records with and without the scanner")
     func generated() throws {
-        for pretty in [false, true] {
-            let (bytes, _) = generate(bytes: 300_000, seed: 31, pretty: pretty)
+        for (pretty, shape) in [(false, GeneratorOptions.Shape.noisy), (true, .noisy), (false, .long), (true, .long)] {
+            let (bytes, _) = generate(bytes: 300_000, seed: 31, pretty: pretty, shape: shape)
             let reference = Self.transcript(bytes, chunk: 65_536, fast: false)
             #expect(Self.transcript(bytes, chunk: 65_536, fast: true) == reference)
             #expect(Self.transcript(bytes, chunk: 1_000, fast: true) == reference)

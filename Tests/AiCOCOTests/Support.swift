@@ -1,5 +1,6 @@
 import Foundation
 @testable import AiCOCO
+import AiCOCOGen
 
 /// Paths inside the repository (tests never read anything outside it).
 enum Paths {
@@ -90,9 +91,11 @@ func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimit
 
 /// Generates a document in memory.
 func generate(bytes: Int, seed: UInt64 = 1, pretty: Bool = false,
-              order: [AiCOCOSection] = AiCOCOSection.allCases) -> (bytes: [UInt8], summary: GeneratedSummary) {
+              order: [AiCOCOSection] = GeneratorOptions.imageSections,
+              shape: GeneratorOptions.Shape = .noisy) -> (bytes: [UInt8], summary: GeneratedSummary) {
     var output: [UInt8] = []
-    var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty, order: order))
+    var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty, order: order,
+                                                              shape: shape))
     let summary = generator.generate { output.append(contentsOf: $0) }
     return (output, summary)
 }

@@ -1,111 +1,40 @@
-// AiCOCOGenerator.swift
+// LongShape.swift
 //
-// Deterministic, seeded, streaming generator of realistic AiCOCO documents
-// (the JSON returned by Taiwan AILabs' FLaVor inference service) shaped like a
-// whole-series CT segmentation result. Standard library only, constant memory.
+// The `long` shape: few, large annotations (wobbly contours of up to 5,000 points, 1-6 per
+// annotation, bboxes), a CT series of at most 1,500 slices that grows through more structures and
+// denser contours. It is not what FLaVor writes (see RealShape.swift); it stresses long coordinate
+// runs. Standard library only, constant memory.
 
-// MARK: - Public API
+import AiCOCO
 
-/// Options for ``AiCOCOGenerator``.
-public struct GeneratorOptions: Sendable {
-    /// Approximate output size in bytes; the result lands within about 10 % of it.
-    /// Targets below the smallest valid document (about 1 KB) yield that smallest document.
-    public var targetBytes: Int
-    /// Seed of every pseudo-random choice. Equal options give byte-identical output.
-    public var seed: UInt64
-    /// `false` (default): compact JSON without any whitespace.
-    /// `true`: indented by 2 spaces like Python `json.dump(obj, f, indent=2)`, one number per line.
-    public var pretty: Bool
-    /// Order of the top-level keys; must be a permutation of all six sections.
-    /// The order changes only the serialization, never the content.
-    public var order: [AiCOCOSection]
-
-    public init(targetBytes: Int, seed: UInt64 = 1, pretty: Bool = false,
-                order: [AiCOCOSection] = AiCOCOSection.allCases) {
-        self.targetBytes = targetBytes
-        self.seed = seed
-        self.pretty = pretty
-        self.order = order
+/// Streams the long shape to `sink`; `layout` caches the calibration between calls.
+func generateLongShape(_ options: GeneratorOptions, layout: inout LongShapeLayout?,
+                       to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> GeneratedSummary {
+    let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: _bufCapacity)
+    defer { bytes.deallocate() }
+    let pts = UnsafeMutablePointer<UInt16>.allocate(capacity: _ptsCapacity)
+    defer { pts.deallocate() }
+    if layout == nil {
+        layout = LongShapeLayout(value: _calibrate(options, bytes, pts))
     }
+    var e = _Engine(L: layout!.value, w: _Writer(base: bytes, pretty: options.pretty), pts: pts)
+    try e.document(options.order, sink)
+    try e.w.flush(sink)
+    e.sum.bytes = e.w.count
+    e.sum.images = e.L.slices
+    e.sum.categories = e.L.nStruct + (e.L.hasParent ? 1 : 0)
+    e.sum.regressions = e.L.nReg
+    e.sum.objects = e.L.objects.count
+    return e.sum
 }
 
-/// Counts describing a generated document.
-public struct GeneratedSummary: Sendable, Equatable {
-    /// Number of records in the respective top-level arrays.
-    public var images: Int, annotations: Int, categories: Int, regressions: Int, objects: Int
-    /// Segmentation polygons over all annotations.
-    public var polygons: Int
-    /// Coordinate pairs over all segmentation polygons.
-    public var points: Int
-    /// `[x1, y1, x2, y2]` entries over all annotation `bbox` lists.
-    public var bboxes: Int
-    /// Total bytes handed to the sink.
-    public var bytes: Int
-
-    public init(images: Int = 0, annotations: Int = 0, categories: Int = 0, regressions: Int = 0,
-                objects: Int = 0, polygons: Int = 0, points: Int = 0, bboxes: Int = 0, bytes: Int = 0) {
-        self.images = images
-        self.annotations = annotations
-        self.categories = categories
-        self.regressions = regressions
-        self.objects = objects
-        self.polygons = polygons
-        self.points = points
-        self.bboxes = bboxes
-        self.bytes = bytes
-    }
-}
-
-/// Streams a realistic, schema-valid, reference-consistent AiCOCO document:
-/// a CT series of S slices (`images`), 4-24 anatomical structures (`categories`, optionally
-/// under a parent "Abdomen"), 1-2 `regressions`, 1-6 instance `objects` per structure and one
-/// annotation per (slice, object) over each object's contiguous slice range, each holding 1-6
-/// wobbly closed contours (up to 5000 points each) with integer coordinates inside a 512x512 image.
-///
-/// The slice count grows with `targetBytes` only up to 1500 (reached around 2 MB); beyond it
-/// the document grows through more structures, more instances and more, denser contours.
-///
-/// Everything derives from the seed; ids are nanoid-style (21 chars) hashes of
-/// (seed, kind, index), so nothing that grows with the document is ever stored.
-public struct AiCOCOGenerator: Sendable {
-    /// The options this generator was created with.
-    public let options: GeneratorOptions
-    private var layout: _Layout?
-
-    /// Creates a generator. `options.order` must be a permutation of `AiCOCOSection.allCases`.
-    public init(options: GeneratorOptions) {
-        precondition(options.order.count == AiCOCOSection.allCases.count
-                     && Set(options.order).count == AiCOCOSection.allCases.count,
-                     "GeneratorOptions.order must be a permutation of all six AiCOCO sections")
-        self.options = options
-    }
-
-    /// Streams the document to `sink` in chunks of at most ~64 KiB; constant memory whatever
-    /// `targetBytes`. The chunk memory is only valid during the call. Returns the counts.
-    public mutating func generate(to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> GeneratedSummary {
-        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: _bufCapacity)
-        defer { bytes.deallocate() }
-        let pts = UnsafeMutablePointer<UInt16>.allocate(capacity: _ptsCapacity)
-        defer { pts.deallocate() }
-        if layout == nil {
-            layout = _calibrate(options, bytes, pts)
-        }
-        var e = _Engine(L: layout!, w: _Writer(base: bytes, pretty: options.pretty), pts: pts)
-        try e.document(options.order, sink)
-        try e.w.flush(sink)
-        e.sum.bytes = e.w.count
-        e.sum.images = e.L.slices
-        e.sum.categories = e.L.nStruct + (e.L.hasParent ? 1 : 0)
-        e.sum.regressions = e.L.nReg
-        e.sum.objects = e.L.objects.count
-        return e.sum
-    }
+/// The calibrated layout of a long-shape document (opaque).
+struct LongShapeLayout: Sendable {
+    fileprivate let value: _Layout
 }
 
 // MARK: - Constants
 
-private let _flushAt = 61_440          // flush when the buffer holds >= 60 KiB
-private let _bufCapacity = 65_536 + 16_384
 private let _maxPairs = 5_000
 private let _maxPolys = 6
 private let _maxSlices = 1500
@@ -119,55 +48,6 @@ private let _kRegression: UInt64 = 3
 private let _kObject: UInt64 = 4
 private let _kImage: UInt64 = 5
 private let _kAnnotation: UInt64 = 6
-
-// MARK: - Hashing / PRNG
-
-@inline(__always)
-private func _fmix(_ x: UInt64) -> UInt64 {
-    var z = x
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-}
-
-@inline(__always)
-private func _hash(_ seed: UInt64, _ kind: UInt64, _ index: UInt64) -> UInt64 {
-    let a = _fmix(seed &+ 0x9E37_79B9_7F4A_7C15)
-    let b = _fmix(a ^ (kind &* 0xD6E8_FEB8_6659_FD93))
-    return _fmix(b ^ (index &+ 0x632B_E59B_D9B4_E019))
-}
-
-/// SplitMix64.
-private struct _Rng {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    @inline(__always) mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return _fmix(state)
-    }
-    /// Uniform in [0, 1).
-    @inline(__always) mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    @inline(__always) mutating func range(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unit() }
-    /// Uniform in 0..<n.
-    @inline(__always) mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
-/// sin and cos without Foundation (range reduction + Taylor series; ~1e-15 accuracy).
-private func _sinCos(_ x: Double) -> (sin: Double, cos: Double) {
-    let twoPi = 2 * Double.pi
-    var r = x - (x / twoPi).rounded(.down) * twoPi
-    if r > .pi { r -= twoPi }
-    var cosSign = 1.0
-    if r > .pi / 2 { r = .pi - r; cosSign = -1 } else if r < -.pi / 2 { r = -.pi - r; cosSign = -1 }
-    let r2 = r * r
-    var s = r, c = 1.0, ts = r, tc = 1.0
-    for i in 1...12 {
-        let a = Double(2 * i)
-        tc = -tc * r2 / ((a - 1) * a); c += tc
-        ts = -ts * r2 / (a * (a + 1)); s += ts
-    }
-    return (s, c * cosSign)
-}
 
 // MARK: - Anatomy table
 
@@ -354,135 +234,6 @@ private struct _Layout: Sendable {
 }
 
 // MARK: - Byte writer
-
-@inline(__always)
-private func _putCoord(_ b: UnsafeMutablePointer<UInt8>, _ p: Int, _ v: Int) -> Int {
-    if v >= 100 {
-        let h = v / 100, r = v - h * 100, t = r / 10
-        b[p] = UInt8(truncatingIfNeeded: 48 + h)
-        b[p + 1] = UInt8(truncatingIfNeeded: 48 + t)
-        b[p + 2] = UInt8(truncatingIfNeeded: 48 + r - t * 10)
-        return p + 3
-    } else if v >= 10 {
-        let t = v / 10
-        b[p] = UInt8(truncatingIfNeeded: 48 + t)
-        b[p + 1] = UInt8(truncatingIfNeeded: 48 + v - t * 10)
-        return p + 2
-    } else {
-        b[p] = UInt8(truncatingIfNeeded: 48 + v)
-        return p + 1
-    }
-}
-
-private struct _Writer {
-    let base: UnsafeMutablePointer<UInt8>
-    let pretty: Bool
-    var pos = 0
-    var flushed = 0
-
-    init(base: UnsafeMutablePointer<UInt8>, pretty: Bool) {
-        self.base = base
-        self.pretty = pretty
-    }
-
-    var count: Int { flushed + pos }
-
-    @inline(__always)
-    mutating func check(_ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        if pos >= _flushAt { try flush(sink) }
-    }
-
-    mutating func flush(_ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        if pos > 0 {
-            let n = pos
-            pos = 0
-            flushed += n
-            try sink(UnsafeRawBufferPointer(start: base, count: n))
-        }
-    }
-
-    @inline(__always) mutating func b(_ c: UInt8) { base[pos] = c; pos += 1 }
-
-    @inline(__always) mutating func s(_ str: StaticString) {
-        let n = str.utf8CodeUnitCount
-        (base + pos).update(from: str.utf8Start, count: n)
-        pos += n
-    }
-
-    /// Newline plus 2*level spaces (pretty only).
-    @inline(__always) mutating func nl(_ level: Int) {
-        if pretty {
-            let pat: StaticString = "\n                                "
-            let n = 1 + 2 * level
-            (base + pos).update(from: pat.utf8Start, count: n)
-            pos += n
-        }
-    }
-
-    /// Item separator inside an array/object at nesting `level`.
-    @inline(__always) mutating func sep(_ first: Bool, _ level: Int) {
-        if !first { b(44) }
-        nl(level)
-    }
-
-    /// `k` must include quotes and colon, e.g. `"\"id\":"`.
-    @inline(__always) mutating func key(_ k: StaticString) {
-        s(k)
-        if pretty { b(32) }
-    }
-
-    mutating func null() { s("null") }
-
-    mutating func int(_ v: Int, minDigits: Int = 1) {
-        var digits = 1, t = v
-        while t >= 10 { t /= 10; digits += 1 }
-        digits = max(digits, minDigits)
-        var x = v, p = pos + digits - 1
-        while p >= pos {
-            base[p] = UInt8(truncatingIfNeeded: 48 + x % 10)
-            x /= 10
-            p -= 1
-        }
-        pos += digits
-    }
-
-    /// A non-negative number given in hundredths; written as an integer when `asInt`, else
-    /// with the shortest exact decimal (no trailing zeros, like Python's float repr).
-    mutating func dec(_ hundredths: Int, asInt: Bool) {
-        if asInt { int(hundredths / 100); return }
-        let ip = hundredths / 100, f = hundredths % 100
-        int(ip)
-        if f != 0 {
-            b(46)
-            b(UInt8(truncatingIfNeeded: 48 + f / 10))
-            if f % 10 != 0 { b(UInt8(truncatingIfNeeded: 48 + f % 10)) }
-        }
-    }
-
-    /// A quoted nanoid(21) derived from (seed, kind, index).
-    @inline(__always) mutating func id(_ seed: UInt64, _ kind: UInt64, _ index: Int) {
-        let alphabet: StaticString = "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        let a = alphabet.utf8Start
-        var x = _hash(seed, kind, UInt64(truncatingIfNeeded: index))
-        var y = _fmix(x ^ 0x5851_F42D_4C95_7F2D)
-        let p = base + pos
-        p[0] = 34
-        for i in 1...10 { p[i] = a[Int(x & 63)]; x >>= 6 }
-        for i in 11...20 { p[i] = a[Int(y & 63)]; y >>= 6 }
-        p[21] = a[Int((x & 15) | ((y & 3) << 4))]
-        p[22] = 34
-        pos += 23
-    }
-
-    mutating func hexColor(_ c: UInt32) {
-        let hex: StaticString = "0123456789ABCDEF"
-        let h = hex.utf8Start
-        b(34); b(35)
-        var shift: UInt32 = 20
-        for _ in 0..<6 { b(h[Int((c >> shift) & 15)]); shift &-= 4 }
-        b(34)
-    }
-}
 
 // MARK: - Contours
 
@@ -890,7 +641,7 @@ private struct _Engine {
 private func _calibrate(_ options: GeneratorOptions, _ bytes: UnsafeMutablePointer<UInt8>,
                         _ pts: UnsafeMutablePointer<UInt16>) -> _Layout {
     let target = max(0, options.targetBytes)
-    let order = AiCOCOSection.allCases      // size does not depend on the order
+    let order = GeneratorOptions.imageSections      // size does not depend on the order
     func measure(_ L: _Layout, skipSlices: Bool = false) -> Int {
         var e = _Engine(L: L, w: _Writer(base: bytes, pretty: options.pretty), pts: pts)
         e.estimate = true

@@ -1,0 +1,466 @@
+// RealShape.swift
+//
+// The shapes of real FLaVor output (see Fixtures/flavor/README.md): a document is a run of
+// "series" blocks, each drawn from the seed alone, so any section can be written in any order
+// without storing anything that grows with the document.
+//
+// - noisy: 40 slices, 46 objects of 5 structures (Liver, Spleen, 2 Kidneys, 12 Lesions,
+//   30 Vessels) spanning 7-22 slices; per annotation one contour (92 %), two (4 %) or a long
+//   border with 5-120 specks (4 %); most contours are 1 or 2 points, as cv2.findContours
+//   with CHAIN_APPROX_SIMPLE gives for single pixels and lines.
+// - smooth: 40 slices, 36 objects of 14 structures, one contour of ~40 points per annotation.
+// - detection: one image of 30-50 boxes; objects with a confidence and two regressions.
+//
+// Annotations come object by object (each object's slices in order), then the next block, as
+// FLaVor writes them; objects after the annotations that use them in the default order.
+
+import AiCOCO
+
+private let kImage: UInt64 = 21, kAnnotation: UInt64 = 22, kObject: UInt64 = 23
+private let kCategory: UInt64 = 24, kRegression: UInt64 = 25, kBlock: UInt64 = 26
+private let kGeometry: UInt64 = 27
+
+/// A category of a shape: its name, the index of its parent in the same table (or -1), a color.
+private struct Structure {
+    let name: StaticString
+    let parent: Int
+    let color: UInt32?
+}
+
+private let noisyStructures: [Structure] = [
+    Structure(name: "Liver", parent: 5, color: 0xA0522D), Structure(name: "Spleen", parent: 5, color: 0x8B0000),
+    Structure(name: "Kidney", parent: 5, color: 0xFFA500), Structure(name: "Lesion", parent: -1, color: 0xFFFF00),
+    Structure(name: "Vessel", parent: -1, color: 0xFF0000), Structure(name: "Abdomen", parent: -1, color: nil),
+]
+/// Category of each object of a noisy block: Liver, Spleen, 2 Kidneys, 12 Lesions, 30 Vessels.
+private let noisyObjects: [Int] = [0, 1, 2, 2] + Array(repeating: 3, count: 12) + Array(repeating: 4, count: 30)
+
+private let smoothStructures: [Structure] = [
+    Structure(name: "Liver", parent: 14, color: 0x30A0F0), Structure(name: "Spleen", parent: 14, color: 0x30B201),
+    Structure(name: "Kidney_L", parent: 14, color: 0x30C312), Structure(name: "Kidney_R", parent: 14, color: 0x30D423),
+    Structure(name: "Pancreas", parent: 14, color: 0x30E534), Structure(name: "Stomach", parent: 14, color: 0x30F645),
+    Structure(name: "Aorta", parent: 15, color: 0x310756), Structure(name: "IVC", parent: 15, color: 0x311867),
+    Structure(name: "Gallbladder", parent: 14, color: 0x312978), Structure(name: "Adrenal", parent: 14, color: 0x313A89),
+    Structure(name: "Bladder", parent: 16, color: 0x314B9A), Structure(name: "Lesion", parent: -1, color: 0x315CAB),
+    Structure(name: "Vertebra", parent: 17, color: 0x316DBC), Structure(name: "Rib", parent: 17, color: 0x317ECD),
+    Structure(name: "Abdomen", parent: -1, color: nil), Structure(name: "Vessel", parent: -1, color: nil),
+    Structure(name: "Pelvis", parent: -1, color: nil), Structure(name: "Bone", parent: -1, color: nil),
+]
+private let smoothObjects: [Int] = Array(0...9) + [9, 10] + Array(repeating: 11, count: 6)
+    + Array(repeating: 12, count: 8) + Array(repeating: 13, count: 10)
+
+private let detectionStructures: [Structure] = [
+    Structure(name: "Fracture", parent: -1, color: nil), Structure(name: "Nodule", parent: -1, color: nil),
+    Structure(name: "Mass", parent: -1, color: nil),
+]
+
+/// The fixed facts of one shape.
+private struct ShapeTable {
+    let structures: [Structure]
+    /// Category of each object of a full block (segmentation shapes).
+    let objects: [Int]
+    /// Slices of a full block.
+    let slices: Int
+    let detection: Bool
+
+    init(_ shape: GeneratorOptions.Shape) {
+        switch shape {
+        case .smooth: self.init(structures: smoothStructures, objects: smoothObjects, slices: 40, detection: false)
+        case .detection: self.init(structures: detectionStructures, objects: [], slices: 1, detection: true)
+        default: self.init(structures: noisyStructures, objects: noisyObjects, slices: 40, detection: false)
+        }
+    }
+
+    private init(structures: [Structure], objects: [Int], slices: Int, detection: Bool) {
+        self.structures = structures
+        self.objects = objects
+        self.slices = slices
+        self.detection = detection
+    }
+}
+
+/// One object of a block: its category, its slices (`start..<start+count`, block-relative) and
+/// its place in the image.
+private struct BlockObject {
+    var category: Int
+    var start: Int
+    var count: Int
+    var cx: Int
+    var cy: Int
+    var radius: Double
+}
+
+/// Streams a document of a real shape to `sink`.
+func generateRealShape(_ options: GeneratorOptions,
+                       to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> GeneratedSummary {
+    let table = ShapeTable(options.shape)
+    let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: _bufCapacity)
+    defer { bytes.deallocate() }
+    // Calibration: whole series are drawn one by one and measured (without writing them out)
+    // while they fit; past 16 MB of them, their count is extrapolated from their mean size. The
+    // last series is cut after the slice that brings the document closest to the target.
+    var probe = RealShapeWriter(options: options, table: table, base: bytes, blocks: 0, lastSlices: table.slices)
+    let fixed = probe.document { _ in }.bytes
+    var blocks = 0, measured = 0
+    while measured < 16_000_000 {
+        let size = probe.measure(block: blocks, slices: table.slices)
+        if fixed + measured + size > options.targetBytes { break }
+        measured += size
+        blocks += 1
+    }
+    var lastSlices = table.slices
+    if measured >= 16_000_000 {
+        blocks += Int(Double(options.targetBytes - fixed - measured) / (Double(measured) / Double(blocks)))
+    } else if !table.detection {
+        var previous = fixed + measured
+        for slices in 1...table.slices {
+            let size = fixed + measured + probe.measure(block: blocks, slices: slices)
+            if size >= options.targetBytes {
+                lastSlices = size - options.targetBytes <= options.targetBytes - previous || slices == 1 ? slices : slices - 1
+                break
+            }
+            previous = size
+        }
+        if lastSlices > 0 { blocks += 1 }
+    } else if fixed + measured < options.targetBytes / 2 || blocks == 0 {
+        blocks += 1
+    }
+    blocks = max(1, blocks)
+    if blocks > 1 && lastSlices == 0 { lastSlices = table.slices }
+    var writer = RealShapeWriter(options: options, table: table, base: bytes, blocks: blocks, lastSlices: max(1, lastSlices))
+    return try writer.document(sink)
+}
+
+/// Writes the sections of a real-shaped document of `blocks` blocks.
+private struct RealShapeWriter {
+    typealias Sink = (UnsafeRawBufferPointer) throws -> Void
+    let options: GeneratorOptions
+    let table: ShapeTable
+    let blocks: Int
+    /// Slices of the last block (the others have `table.slices`).
+    let lastSlices: Int
+    /// Slices of the block being written.
+    var blockSlices: Int
+    var w: _Writer
+    var sum = GeneratedSummary()
+    var objectBuffer: [BlockObject] = []
+    /// The blocks the sections hold (one alone while measuring).
+    var blockRange: Range<Int>
+    /// The slices of the block being measured.
+    var measuring: Int?
+
+    init(options: GeneratorOptions, table: ShapeTable, base: UnsafeMutablePointer<UInt8>, blocks: Int, lastSlices: Int) {
+        self.options = options
+        self.table = table
+        self.blocks = blocks
+        self.lastSlices = lastSlices
+        self.blockSlices = table.slices
+        self.blockRange = 0..<blocks
+        self.w = _Writer(base: base, pretty: options.pretty)
+    }
+
+    var seed: UInt64 { options.seed }
+
+    /// Slices of block `b`.
+    func slices(of b: Int) -> Int {
+        b == blocks - 1 ? lastSlices : (measuring ?? table.slices)
+    }
+
+    /// The bytes block `b` of `count` slices adds to the images, annotations and objects
+    /// (nothing is written out).
+    mutating func measure(block b: Int, slices count: Int) -> Int {
+        measuring = count
+        defer { measuring = nil }
+        let before = w.count
+        blockRange = b..<(b + 1)
+        images { _ in }
+        annotations { _ in }
+        objects { _ in }
+        let size = w.count - before
+        w.pos = 0
+        w.flushed = 0
+        return size
+    }
+
+    mutating func document(_ sink: Sink) rethrows -> GeneratedSummary {
+        w.b(123)
+        for (i, section) in options.order.enumerated() {
+            w.sep(i == 0, 1)
+            switch section {
+            case .images: w.key("\"images\":"); try images(sink)
+            case .annotations: w.key("\"annotations\":"); try annotations(sink)
+            case .categories: w.key("\"categories\":"); categories()
+            case .regressions: w.key("\"regressions\":"); regressions()
+            case .objects: w.key("\"objects\":"); try objects(sink)
+            case .meta: w.key("\"meta\":"); meta()
+            }
+            try w.check(sink)
+        }
+        w.nl(0)
+        w.b(125)
+        try w.flush(sink)
+        sum.bytes = w.count
+        sum.images = max(0, blocks - 1) * table.slices + (blocks > 0 ? lastSlices : 0)
+        sum.categories = table.structures.count
+        sum.regressions = table.detection ? 2 : 0
+        return sum
+    }
+
+    var objectsPerBlock: Int { table.objects.count }
+
+    /// The objects of block `b`, drawn from the seed alone, as in a full series (a shorter
+    /// series keeps the slices below `blockSlices`, and the objects on them).
+    mutating func layOut(block b: Int) {
+        blockSlices = slices(of: b)
+        objectBuffer.removeAll(keepingCapacity: true)
+        var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+        for j in 0..<objectsPerBlock {
+            let category = table.objects[j]
+            let count = min(table.slices, 7 + rng.below(16))
+            let start = rng.below(table.slices - count + 1)
+            let big = category <= 2
+            objectBuffer.append(BlockObject(category: category, start: start, count: count,
+                                            cx: 140 + rng.below(232), cy: 140 + rng.below(232),
+                                            radius: big ? rng.range(40, 110) : rng.range(6, 40)))
+        }
+    }
+
+    // MARK: images
+
+    mutating func images(_ sink: Sink) rethrows {
+        w.b(91)
+        let end = blockRange.isEmpty ? 0 : (blockRange.upperBound - 1) * table.slices + slices(of: blockRange.upperBound - 1)
+        for index in (blockRange.lowerBound * table.slices)..<max(end, blockRange.lowerBound * table.slices) {
+            w.sep(index == 0, 2); w.b(123)
+            w.nl(3); w.key("\"file_name\":"); w.s("\"series/IM"); w.int(index, minDigits: 5); w.s(".dcm\""); w.b(44)
+            w.nl(3); w.key("\"id\":"); w.id(seed, kImage, index); w.b(44)
+            w.nl(3); w.key("\"index\":"); w.int(index); w.b(44)
+            w.nl(3); w.key("\"category_ids\":"); w.null(); w.b(44)
+            w.nl(3); w.key("\"regressions\":"); w.null()
+            w.nl(2); w.b(125)
+            try w.check(sink)
+        }
+        w.nl(1); w.b(93)
+    }
+
+    // MARK: annotations
+
+    mutating func annotations(_ sink: Sink) rethrows {
+        w.b(91)
+        var counter = 0
+        for b in blockRange {
+            if table.detection {
+                var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+                for _ in 0..<(30 + rng.below(21)) {
+                    annotationHeader(counter, image: b, object: counter)
+                    let x = rng.below(440), y = rng.below(440)
+                    w.nl(3); w.key("\"bbox\":"); w.b(91); w.nl(4); w.b(91)
+                    for (k, v) in [x, y, x + 8 + rng.below(64), y + 8 + rng.below(64)].enumerated() {
+                        w.sep(k == 0, 5); w.int(v)
+                    }
+                    w.nl(4); w.b(93); w.nl(3); w.b(93); w.b(44)
+                    w.nl(3); w.key("\"segmentation\":"); w.null()
+                    w.nl(2); w.b(125)
+                    sum.bboxes += 1
+                    counter += 1
+                    try w.check(sink)
+                }
+                continue
+            }
+            layOut(block: b)
+            for j in objectBuffer.indices where objectBuffer[j].start < blockSlices {
+                let object = objectBuffer[j]
+                for s in object.start..<min(object.start + object.count, blockSlices) {
+                    annotationHeader(counter, image: b * table.slices + s, object: b * objectsPerBlock + j)
+                    w.nl(3); w.key("\"bbox\":"); w.null(); w.b(44)
+                    w.nl(3); w.key("\"segmentation\":"); w.b(91)
+                    var rng = _Rng(_hash(seed, kGeometry, UInt64((b * objectsPerBlock + j) * 64 + s)))
+                    try segmentation(object, slice: s, &rng, sink)
+                    w.nl(3); w.b(93)
+                    w.nl(2); w.b(125)
+                    counter += 1
+                    try w.check(sink)
+                }
+            }
+        }
+        sum.annotations = counter
+        w.nl(1); w.b(93)
+    }
+
+    mutating func annotationHeader(_ index: Int, image: Int, object: Int) {
+        w.sep(index == 0, 2); w.b(123)
+        w.nl(3); w.key("\"id\":"); w.id(seed, kAnnotation, index); w.b(44)
+        w.nl(3); w.key("\"image_id\":"); w.id(seed, kImage, image); w.b(44)
+        w.nl(3); w.key("\"iscrowd\":"); w.b(48); w.b(44)
+        w.nl(3); w.key("\"object_id\":"); w.id(seed, kObject, object); w.b(44)
+    }
+
+    /// The contours of one annotation: a border and, for the noisy shape, specks beside it.
+    mutating func segmentation(_ object: BlockObject, slice: Int, _ rng: inout _Rng, _ sink: Sink) rethrows {
+        // Cross-section of an ellipsoid: largest in the middle slice of the object.
+        let t = (Double(slice - object.start) + 0.5) / Double(object.count) * 2 - 1
+        let r = max(1, object.radius * (0.35 + 0.65 * max(0, 1 - t * t).squareRoot()))
+        if options.shape == .smooth {
+            let n = min(352, max(5, Int(46 * logNormalFactor(&rng, sigma: 0.55))))
+            try contour(first: true, n: n, cx: object.cx, cy: object.cy, radius: r, &rng, sink)
+            return
+        }
+        let u = rng.unit()
+        if u < 0.916 {
+            try contour(first: true, n: noisyBorderLength(&rng), cx: object.cx, cy: object.cy, radius: r, &rng, sink)
+        } else if u < 0.957 {
+            try contour(first: true, n: noisyBorderLength(&rng), cx: object.cx, cy: object.cy, radius: r, &rng, sink)
+            try speck(object, radius: r, &rng, sink)
+        } else {
+            // A long speckled border and its specks (FLaVor lists the specks first, here too).
+            let specks = 4 + rng.below(117)
+            for k in 0..<specks { try speck(object, radius: r, &rng, sink, first: k == 0) }
+            try contour(first: false, n: 290 + rng.below(870), cx: object.cx, cy: object.cy, radius: max(r, 60), &rng, sink)
+        }
+    }
+
+    /// Points of a noisy one-contour annotation: median 21, mean 30, 1 to about 220.
+    func noisyBorderLength(_ rng: inout _Rng) -> Int {
+        let buckets: [(weight: Int, low: Int, high: Int)] = [
+            (8, 1, 2), (122, 3, 9), (178, 10, 19), (101, 20, 29), (85, 30, 39), (44, 40, 49), (25, 50, 59),
+            (22, 60, 69), (15, 70, 79), (14, 80, 89), (9, 90, 99), (22, 100, 160), (2, 160, 220),
+        ]
+        var pick = rng.below(647)
+        for bucket in buckets {
+            if pick < bucket.weight { return bucket.low + rng.below(bucket.high - bucket.low + 1) }
+            pick -= bucket.weight
+        }
+        return 21
+    }
+
+    /// exp(sigma * N(0,1)), N from the sum of 4 uniforms.
+    func logNormalFactor(_ rng: inout _Rng, sigma: Double) -> Double {
+        let z = (rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2) * 1.7320508
+        var e = 1.0, term = 1.0
+        for k in 1...12 { term *= sigma * z / Double(k); e += term }
+        return e
+    }
+
+    /// A speck: 1 point (80 %), 2 points (14 %) or a small blob of 3-9 points.
+    mutating func speck(_ object: BlockObject, radius: Double, _ rng: inout _Rng, _ sink: Sink, first: Bool = false) rethrows {
+        let u = rng.unit()
+        let n = u < 0.8 ? 1 : (u < 0.94 ? 2 : 3 + rng.below(7))
+        let angle = rng.range(0, 6.283185307179586)
+        let (s, c) = _sinCos(angle)
+        let cx = object.cx + Int(c * radius * rng.range(0.8, 1.2)), cy = object.cy + Int(s * radius * rng.range(0.8, 1.2))
+        try contour(first: first, n: n, cx: cx, cy: cy, radius: Double(n) / 3, &rng, sink)
+    }
+
+    /// One contour of `n` points around (cx, cy), integer coordinates inside a 512x512 image.
+    mutating func contour(first: Bool, n: Int, cx: Int, cy: Int, radius: Double, _ rng: inout _Rng, _ sink: Sink) rethrows {
+        w.sep(first, 4); w.b(91)
+        let clampedX = min(511, max(0, cx)), clampedY = min(511, max(0, cy))
+        let step = 6.283185307179586 / Double(n)
+        // Points of a digital ellipse no bigger than n allows: a staircase has ~n/4 points a quadrant.
+        let r = min(radius, max(0.5, Double(n) * 0.3))
+        for k in 0..<n {
+            let (s, c) = _sinCos(step * Double(k))
+            let jitter = n > 4 ? Double(rng.below(3)) - 1 : 0
+            let x = min(511, max(0, clampedX + Int((c * (r + jitter)).rounded())))
+            let y = min(511, max(0, clampedY + Int((s * (r + jitter)).rounded())))
+            w.sep(k == 0, 5); w.int(n == 2 && k == 1 && x == clampedX && y == clampedY ? min(511, x + 1) : x)
+            w.b(44); w.nl(5); w.int(y)
+            if k & 255 == 255 { try w.check(sink) }
+        }
+        w.nl(4); w.b(93)
+        sum.polygons += 1
+        sum.points += n
+        try w.check(sink)
+    }
+
+    // MARK: categories, regressions, objects, meta
+
+    mutating func categories() {
+        w.b(91)
+        for (i, structure) in table.structures.enumerated() {
+            w.sep(i == 0, 2); w.b(123)
+            w.nl(3); w.key("\"id\":"); w.id(seed, kCategory, i); w.b(44)
+            w.nl(3); w.key("\"name\":"); w.b(34); w.s(structure.name); w.b(34); w.b(44)
+            w.nl(3); w.key("\"supercategory_id\":")
+            if structure.parent >= 0 { w.id(seed, kCategory, structure.parent) } else { w.null() }
+            if let color = structure.color { w.b(44); w.nl(3); w.key("\"color\":"); w.hexColor(color) }
+            w.nl(2); w.b(125)
+        }
+        w.nl(1); w.b(93)
+    }
+
+    mutating func regressions() {
+        w.b(91)
+        if table.detection {
+            for (i, (name, unit)) in [("Diameter", "mm"), ("Density", "HU")].enumerated() {
+                w.sep(i == 0, 2); w.b(123)
+                w.nl(3); w.key("\"id\":"); w.id(seed, kRegression, i); w.b(44)
+                w.nl(3); w.key("\"name\":"); text(name); w.b(44)
+                w.nl(3); w.key("\"superregression_id\":"); w.null(); w.b(44)
+                w.nl(3); w.key("\"unit\":"); text(unit)
+                w.nl(2); w.b(125)
+            }
+            w.nl(1)
+        }
+        w.b(93)
+    }
+
+    mutating func objects(_ sink: Sink) rethrows {
+        w.b(91)
+        var index = 0
+        for b in blockRange {
+            if table.detection {
+                var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+                let count = 30 + rng.below(21)
+                var values = _Rng(_hash(seed, kObject, UInt64(b)))
+                for _ in 0..<count {
+                    objectHeader(index == 0, index, category: values.below(table.structures.count))
+                    w.b(91)
+                    for k in 0..<2 {
+                        w.sep(k == 0, 4); w.b(123)
+                        w.nl(5); w.key("\"regression_id\":"); w.id(seed, kRegression, k); w.b(44)
+                        w.nl(5); w.key("\"value\":"); text("\(values.range(1, 100))", quoted: false)
+                        w.nl(4); w.b(125)
+                    }
+                    w.nl(3); w.b(93); w.b(44)
+                    w.nl(3); w.key("\"confidence\":"); text("\(values.range(0.3, 1))", quoted: false)
+                    w.nl(2); w.b(125)
+                    index += 1
+                    try w.check(sink)
+                }
+                continue
+            }
+            layOut(block: b)
+            for (j, object) in objectBuffer.enumerated() where object.start < blockSlices {
+                objectHeader(index == 0, b * objectsPerBlock + j, category: object.category)
+                w.null()
+                w.nl(2); w.b(125)
+                index += 1
+                try w.check(sink)
+            }
+        }
+        sum.objects = index
+        w.nl(1); w.b(93)
+    }
+
+    mutating func objectHeader(_ first: Bool, _ index: Int, category: Int) {
+        w.sep(first, 2); w.b(123)
+        w.nl(3); w.key("\"id\":"); w.id(seed, kObject, index); w.b(44)
+        w.nl(3); w.key("\"category_ids\":"); w.b(91); w.nl(4); w.id(seed, kCategory, category); w.nl(3); w.b(93); w.b(44)
+        w.nl(3); w.key("\"regressions\":")
+    }
+
+    mutating func meta() {
+        w.b(123)
+        w.nl(2); w.key("\"category_ids\":"); w.null(); w.b(44)
+        w.nl(2); w.key("\"regressions\":"); w.null()
+        w.nl(1); w.b(125)
+    }
+
+    /// Text without characters to escape, quoted unless told otherwise.
+    mutating func text(_ value: String, quoted: Bool = true) {
+        if quoted { w.b(34) }
+        for byte in value.utf8 { w.b(byte) }
+        if quoted { w.b(34) }
+    }
+}
