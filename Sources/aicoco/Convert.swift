@@ -54,7 +54,8 @@ struct Convert: ParsableCommand {
             if progress != nil || summary.skippedNoCategory + summary.skippedNoGeometry > 0 {
                 printError("aicoco convert: \(summary.images) images, \(summary.categories) categories, \(summary.annotations) COCO annotations"
                     + (summary.skippedNoCategory > 0 ? "; skipped \(summary.skippedNoCategory) annotations whose object has no category" : "")
-                    + (summary.skippedNoGeometry > 0 ? "; skipped \(summary.skippedNoGeometry) annotations with neither bbox nor polygon" : ""))
+                    + (summary.skippedNoGeometry > 0 ? "; skipped \(summary.skippedNoGeometry) annotations with neither bbox nor polygon" : "")
+                    + (summary.pixelContours > 0 ? "; \(summary.pixelContours) contours of 1 or 2 points or without area written as the pixels they stand for" : ""))
             }
         } catch {
             progress?.finish(bytes: last, total: nil)

@@ -198,7 +198,9 @@ import AiCOCOGen
     @Test func cocoBoxFromPolygonWhenBBoxIsNull() throws {
         let annotation = AiAnnotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0, bbox: nil,
                                       segmentation: Polygons([[0, 0, 4, 0, 4, 3, 0, 3]]))
-        let geometry = try #require(COCOConverter.geometry(of: annotation))
+        var geometry = COCOGeometry()
+        let built = geometry.build(annotation)
+        #expect(built)
         #expect(geometry.x == 0 && geometry.y == 0 && geometry.width == 4 && geometry.height == 3)
         #expect(geometry.area == 12)
     }

@@ -5,9 +5,10 @@
 /// 2. annotations are streamed: one COCO annotation per category of the annotation's object.
 ///
 /// Ids become integers 1, 2, ... in file order; the AiCOCO ids are kept in `aicoco_id`.
-/// `bbox` is `[x, y, width, height]`: the union of the AiCOCO boxes, or the polygons' extent
-/// when `bbox` is null. `area` is the polygons' area (shoelace), or the box's when there is
-/// no polygon.
+/// Polygons are those pycocotools accepts (see `COCOGeometry`: contours of 1 or 2 points, or
+/// without area, become the pixels they stand for; boxes alone become rectangle polygons).
+/// `bbox` is `[x, y, width, height]`, at least 1 x 1: the union of the AiCOCO boxes, or the
+/// polygons' extent when `bbox` is null. `area` is the polygons' area (shoelace).
 public struct COCOConverter {
     public var parserOptions: ParserOptions
     /// Image size for images that do not carry `width`/`height` (or `dicom.Columns`/`Rows`).
@@ -25,6 +26,8 @@ public struct COCOConverter {
         public var images = 0, categories = 0, annotations = 0
         /// AiCOCO annotations left out: their object has no category, or they have neither bbox nor polygon.
         public var skippedNoCategory = 0, skippedNoGeometry = 0
+        /// Contours of 1 or 2 points, or without area, written as the pixels they stand for.
+        public var pixelContours = 0
     }
 
     /// What pass 1 gathers.
@@ -147,6 +150,7 @@ public struct COCOConverter {
         defer { reader.cancel() }
         var seen = 0
         var number = 0
+        var geometry = COCOGeometry()
         while let record = try reader.next() {
             seen += 1
             if seen & 255 == 0 { progress?(2, reader.bytesRead, reader.totalBytes) }
@@ -156,7 +160,7 @@ public struct COCOConverter {
                 summary.skippedNoCategory += 1
                 continue
             }
-            guard let geometry = Self.geometry(of: annotation) else {
+            guard geometry.build(annotation) else {
                 summary.skippedNoGeometry += 1
                 continue
             }
@@ -169,11 +173,17 @@ public struct COCOConverter {
                 try json.key("image_id"); try json.number(imageNumber)
                 try json.key("category_id"); try json.number(category)
                 try json.key("segmentation")
-                if let polygons = annotation.segmentation {
-                    try json.polygons(polygons)
-                } else {
-                    try json.beginArray(); try json.endArray()
+                try json.beginArray()
+                try geometry.coordinates.withUnsafeBufferPointer { all in
+                    var start = 0
+                    for end in geometry.ends {
+                        try json.beginArray()
+                        try json.numbers(UnsafeBufferPointer(rebasing: all[start..<end]))
+                        try json.endArray()
+                        start = end
+                    }
                 }
+                try json.endArray()
                 try json.key("area"); try json.number(geometry.area)
                 try json.key("bbox")
                 try json.beginArray()
@@ -190,46 +200,10 @@ public struct COCOConverter {
             }
         }
         progress?(2, reader.bytesRead, reader.totalBytes)
+        summary.pixelContours = geometry.pixelContours
         try json.endArray()
         try json.endObject()
         return summary
-    }
-
-    /// Box `[x, y, w, h]` and area of an annotation, or nil when it has neither box nor polygon.
-    static func geometry(of annotation: AiAnnotation) -> (x: Double, y: Double, width: Double, height: Double, area: Double)? {
-        var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
-        var polygonArea = 0.0
-        var hasPolygon = false
-        if let polygons = annotation.segmentation {
-            polygons.coordinates.withUnsafeBufferPointer { all in
-                var start = 0
-                for end in polygons.ends {
-                    let pairs = (end - start) / 2
-                    if pairs > 0 { hasPolygon = true }
-                    var twice = 0.0
-                    for pair in 0..<pairs {
-                        let x = all[start + 2 * pair], y = all[start + 2 * pair + 1]
-                        let next = (pair + 1) % pairs
-                        let nx = all[start + 2 * next], ny = all[start + 2 * next + 1]
-                        twice += x * ny - nx * y
-                        minX = min(minX, x); maxX = max(maxX, x)
-                        minY = min(minY, y); maxY = max(maxY, y)
-                    }
-                    polygonArea += abs(twice) / 2
-                    start = end
-                }
-            }
-        }
-        if let boxes = annotation.bbox, !boxes.isEmpty {
-            minX = .infinity; minY = .infinity; maxX = -.infinity; maxY = -.infinity
-            for box in boxes {
-                minX = min(minX, box.x1, box.x2); maxX = max(maxX, box.x1, box.x2)
-                minY = min(minY, box.y1, box.y2); maxY = max(maxY, box.y1, box.y2)
-            }
-        }
-        guard minX.isFinite, minY.isFinite, maxX.isFinite, maxY.isFinite else { return nil }
-        let width = maxX - minX, height = maxY - minY
-        return (minX, minY, width, height, hasPolygon ? polygonArea : width * height)
     }
 }
 
