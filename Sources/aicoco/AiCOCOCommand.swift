@@ -98,6 +98,9 @@ struct InputOptions: ParsableArguments {
     @OptionGroup(title: "Limits")
     var limitOptions: LimitOptions
 
+    /// `--memory-limit` in bytes.
+    var memoryLimit: Int { limitOptions.memoryLimit.bytes }
+
     var input: AiCOCOInput { AiCOCOInput(argument: file) }
     var displayName: String { file ?? "-" }
     var limits: ParserLimits { limitOptions.limits }
@@ -127,6 +130,9 @@ struct LimitOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Largest record without its coordinates (strings, ids, extra fields).", valueName: "size"))
     var maxRecordBytes = ByteCount(ParserLimits().maxRecordBytes)
+
+    @Option(help: ArgumentHelp("Memory for the tables that grow with the number of records (ids, references, catalogs); past it they spill to temporary files in TMPDIR, with the same results.", valueName: "size"))
+    var memoryLimit = ByteCount(ParserOptions.defaultMemoryLimit)
 
     var limits: ParserLimits {
         var limits = ParserLimits()

@@ -33,7 +33,7 @@ struct Assemble: ParsableCommand {
         let writer = AiCOCOWriter(pretty: pretty, output: output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let assembler = AiCOCOAssembler(parserOptions: ParserOptions(limits: input.limits, validate: true),
+        let assembler = AiCOCOAssembler(parserOptions: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit),
                                         maxLineBytes: maxLine)
         var last = 0
         do {

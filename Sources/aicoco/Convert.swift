@@ -40,7 +40,7 @@ struct Convert: ParsableCommand {
         let json = JSONWriter(pretty: pretty, output: output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let converter = COCOConverter(parserOptions: ParserOptions(limits: input.limits), imageSize: size, pretty: pretty)
+        let converter = COCOConverter(parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty)
         var last = 0
         do {
             let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }

@@ -44,7 +44,7 @@ struct Filter: ParsableCommand {
         let writer = AiCOCOWriter(pretty: pretty, output: output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let filter = AiCOCOFilter(criteria: criteria, parserOptions: ParserOptions(limits: input.limits))
+        let filter = AiCOCOFilter(criteria: criteria, parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit))
         var last = 0
         do {
             let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }

@@ -32,7 +32,7 @@ struct Records: ParsableCommand {
         let lines = AiCOCORecordLineWriter(envelope: wanted.count != 1, output: output)
         let progress = input.makeProgress()
         let reader = AiCOCORecordReader(
-            input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits, validate: true)))
+            input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)))
         do {
             var seen = 0
             while let record = try reader.next() {

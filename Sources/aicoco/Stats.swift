@@ -23,7 +23,7 @@ struct Stats: ParsableCommand {
     func run() throws {
         let progress = input.makeProgress()
         let start = now()
-        let reader = AiCOCORecordReader(input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits)))
+        let reader = AiCOCORecordReader(input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)))
         var counts = SectionCounts()
         do {
             var seen = 0

@@ -31,7 +31,7 @@ struct Validate: ParsableCommand {
         let progress = input.makeProgress()
         let total = progress == nil ? nil : regularFileSize(input)
         var collector = ProblemCollector(limit: maxErrors.value)
-        var parser = AiCOCOParser(visitor: collector, options: ParserOptions(limits: input.limits, validate: true))
+        var parser = AiCOCOParser(visitor: collector, options: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit))
         var bytes = 0
         do {
             try parser.parse(input.input) { read in

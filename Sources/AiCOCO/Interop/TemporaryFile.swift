@@ -1,36 +1,78 @@
-// Anonymous temporary files (created, then unlinked at once) for spilling and second passes.
+// Anonymous temporary files (no name on disk at any time they could be left behind) for
+// spilling and second passes.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A temporary file with no name left on disk: it goes away with the process.
-/// Write with `write`, then read it back from the start with `input` (or `pread`).
+/// A temporary file with no name left on disk: it goes away with the process, whether it
+/// ends normally, on an error, or on a signal (SIGINT, SIGTERM, even SIGKILL).
+/// Write with `write` (buffered, appends) or `write(_:at:)`, read with `read(at:into:)` or `input`.
 public final class TemporaryFile {
     public let descriptor: Int32
-    private let output: FileOutput
-    /// Bytes written so far.
+    /// The directory the file lives in (`$TMPDIR`, else `/tmp`), named in every error.
+    public let directory: String
+    private var output: FileOutput?
+    private let bufferCapacity: Int
+    /// Bytes written so far (the file's size).
     public private(set) var size = 0
 
-    /// Creates the file in `$TMPDIR` (default `/tmp`).
-    public init() throws {
-        var directory = "/tmp"
-        if let tmp = getenv("TMPDIR"), tmp[0] != 0 { directory = String(cString: tmp) }
-        var template = Array((directory + "/aicoco-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw AiCOCOError.io("cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
-        }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        descriptor = fd
-        output = FileOutput(descriptor: fd, capacity: 1 << 20)
+    /// `$TMPDIR` when set and not empty, else `/tmp`.
+    public static var directory: String {
+        if let tmp = getenv("TMPDIR"), tmp[0] != 0 { return String(cString: tmp) }
+        return "/tmp"
+    }
+
+    /// Creates the file in `directory` (default: `TemporaryFile.directory`), with a write
+    /// buffer of `bufferCapacity` bytes allocated on the first buffered write.
+    public init(directory: String = TemporaryFile.directory, bufferCapacity: Int = 1 << 16) throws {
+        self.directory = directory
+        self.bufferCapacity = bufferCapacity
+        descriptor = try Self.create(in: directory)
     }
 
     deinit { close(descriptor) }
 
+    private static func create(in directory: String) throws -> Int32 {
+        #if os(Linux)
+        // O_TMPFILE: the file never has a name.
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, a macro Swift does not import.
+        let anonymous = open(directory, 0o20000000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
+        if anonymous >= 0 { return anonymous }
+        if errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL {
+            throw failure("cannot create a temporary file in", directory, errno)
+        }
+        #endif
+        // Fallback: mkstemp then unlink, with the signals that end the process blocked in
+        // between, so that the name cannot outlive the process.
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        var template = Array((directory + "/aicoco-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw failure("cannot create a temporary file in", directory, errno) }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return fd
+    }
+
+    /// An I/O error naming the directory and how to choose another one.
+    static func failure(_ what: String, _ directory: String, _ code: Int32) -> AiCOCOError {
+        .io("\(what) \(directory) (the temporary directory): \(String(cString: strerror(code))); "
+            + "set TMPDIR to a writable directory with free space")
+    }
+
+    /// Appends `bytes` through the write buffer.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try output.write(bytes)
+        if output == nil { output = FileOutput(descriptor: descriptor, capacity: bufferCapacity) }
+        do {
+            try output!.write(bytes)
+        } catch let error as AiCOCOError {
+            throw rewrap(error)
+        }
         size += bytes.count
     }
 
@@ -38,26 +80,73 @@ public final class TemporaryFile {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Writes `bytes` at `offset` directly (unbuffered); the size grows to cover them.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Self.failure("cannot write a temporary file in", directory, errno)
+            }
+            done += count
+        }
+        size = max(size, offset + bytes.count)
+    }
+
+    /// Empties the file (its disk space is given back).
+    func truncate() throws {
+        try flush()
+        guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw Self.failure("cannot truncate a temporary file in", directory, errno)
+        }
+        size = 0
+    }
+
     /// Writes out what is buffered (call before reading).
-    public func flush() throws { try output.flush() }
+    public func flush() throws {
+        do {
+            try output?.flush()
+        } catch let error as AiCOCOError {
+            throw rewrap(error)
+        }
+    }
+
+    private func rewrap(_ error: AiCOCOError) -> AiCOCOError {
+        guard error.kind == .io else { return error }
+        let reason = error.message.hasPrefix("cannot write: ") ? String(error.message.dropFirst(14)) : error.message
+        return .io("cannot write a temporary file in \(directory) (the temporary directory): \(reason); "
+                   + "set TMPDIR to a writable directory with free space")
+    }
+
+    /// Writes out what is buffered and frees the write buffer (until the next buffered write).
+    func finishWriting() throws {
+        try flush()
+        output = nil
+    }
 
     /// The file from its start, as an input (flushes first). One reader at a time.
     public func input() throws -> AiCOCOInput {
         try flush()
         guard lseek(descriptor, 0, SEEK_SET) == 0 else {
-            throw AiCOCOError.io("cannot seek in a temporary file: \(String(cString: strerror(errno)))")
+            throw Self.failure("cannot seek in a temporary file in", directory, errno)
         }
         return .fileDescriptor(descriptor)
     }
 
-    /// Reads up to `count` bytes at `offset` into `buffer`.
+    /// Reads up to `buffer.count` bytes at `offset` into `buffer` (fewer only at the end).
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
-            if count >= 0 { return count }
-            if errno == EINTR { continue }
-            throw AiCOCOError.io("cannot read a temporary file: \(String(cString: strerror(errno)))")
+        var done = 0
+        while done < buffer.count {
+            let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Self.failure("cannot read a temporary file in", directory, errno)
+            }
+            done += count
         }
+        return done
     }
 
     /// Copies all of `input` into a new temporary file (to read standard input twice).

@@ -350,8 +350,7 @@ extension ParserState {
             if let checker {
                 let site = ReferenceSite(section: frames[frames.count - 2].section, record: recordIndex(),
                                          field: .categoryIDs, listIndex: frames[frames.count - 1].count)
-                checker.reference(to: .categories, id: id, site: site, at: stringStart(length: text.count))
-                    .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                if let failure = checker.reference(to: .categories, id: id, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
             }
             record.categoryIDs?.append(id)
             valueDone()

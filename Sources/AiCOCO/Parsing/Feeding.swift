@@ -164,8 +164,11 @@ final class ParserEngine {
             throw s.pointee.failure!
         }
         if let checker = s.pointee.checker {
-            for error in checker.unresolved() {
-                try s.pointee.report(error)
+            do {
+                try checker.finish { try s.pointee.report($0) }
+            } catch let error as AiCOCOError where error.kind == .io {
+                s.pointee.fail(error.kind, error.message, at: error.location, path: error.path)
+                throw error
             }
         }
     }

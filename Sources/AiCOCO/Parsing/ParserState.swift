@@ -72,7 +72,7 @@ struct ParserState {
         self.options = options
         self.delegate = delegate
         coordinates = .allocate(capacity: coordinateCapacity)
-        checker = options.validate ? ReferenceChecker() : nil
+        checker = options.validate ? ReferenceChecker(memoryLimit: options.memoryLimit) : nil
         frames.reserveCapacity(16)
     }
 

@@ -46,17 +46,15 @@ extension ParserState {
                 record.id = value
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
-                    checker.define(section, id: value, site: site, at: stringStart(length: text.count))
-                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                    if let failure = checker.define(section, id: value, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
                 }
             case .fileName: record.fileName = value
             case .imageID, .objectID:
                 if field == .imageID { record.imageID = value } else { record.objectID = value }
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: field)
-                    checker.reference(to: field == .imageID ? .images : .objects, id: value, site: site,
-                                      at: stringStart(length: text.count))
-                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                    if let failure = checker.reference(to: field == .imageID ? .images : .objects, id: value, site: site,
+                                      at: stringStart(length: text.count)) { return delegateFailed(failure) }
                 }
             case .name: record.name = value
             case .color: record.color = value
@@ -70,9 +68,8 @@ extension ParserState {
                 record.superID = value
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: field)
-                    checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: value,
-                                      site: site, at: stringStart(length: text.count))
-                        .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                    if let failure = checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: value,
+                                      site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
                 }
             } else {
                 return wrongField(field, kind, text)
@@ -145,8 +142,7 @@ extension ParserState {
                 let site = ReferenceSite(section: frames[frames.count - 3].section, record: recordIndex(),
                                          field: .regressions, listIndex: frames[frames.count - 2].count,
                                          leaf: .regressionID)
-                checker.reference(to: .regressions, id: item.regressionID, site: site, at: location)
-                    .map { _ = problem($0.kind, $0.message, at: $0.location, path: $0.path) }
+                if let failure = checker.reference(to: .regressions, id: item.regressionID, site: site, at: location) { return delegateFailed(failure) }
             }
         case .value:
             guard kind == .number else {

@@ -128,14 +128,22 @@ public struct ParserOptions: Sendable, Equatable {
     /// Also check what the schema leaves out and the references between sections
     /// (ids unique, every referenced id defined). Problems go to `visitProblem`.
     public var validate = false
+    /// Memory, in bytes, that the tables growing with the number of records (ids and
+    /// references, for `validate`) may hold before they spill to temporary files under
+    /// `TMPDIR`. Results are the same whatever the limit.
+    public var memoryLimit = ParserOptions.defaultMemoryLimit
+    /// 4 MiB: every subcommand stays under 32 MiB of resident memory on any input.
+    public static let defaultMemoryLimit = 4 << 20
 
     /// Polygons' numbers are read by the engine itself rather than by yajl's lexer (same grammar,
     /// same errors, about three times faster). Off only to compare the two in tests and fuzzing.
     @_spi(Testing) public var readsPolygonsWithoutYajl = true
 
-    public init(limits: ParserLimits = ParserLimits(), validate: Bool = false) {
+    public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
+                memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         self.limits = limits
         self.validate = validate
+        self.memoryLimit = memoryLimit
     }
 }
 

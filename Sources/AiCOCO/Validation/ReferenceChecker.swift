@@ -18,115 +18,51 @@ struct ReferenceSite: Sendable {
         return text
     }
 
-    var describedSource: String {
-        switch section {
-        case .images: "image"
-        case .annotations: "annotation"
-        case .categories: "category"
-        case .regressions: "regression"
-        case .objects: "object"
-        case .meta: "meta"
-        }
-    }
+    var describedSource: String { ReferenceChecker.noun(section) }
 }
 
-/// A set of ids kept as their bytes in one arena, found through an open-addressing table:
-/// about the size of the ids plus 12 bytes each, never a `String` per id.
-struct CompactIDSet {
-    private var arena: [UInt8] = []
-    /// 0 = empty; otherwise `(offset + 1) << 24 | length`.
-    private var slots: [UInt64] = Array(repeating: 0, count: 64)
-    private var hashes: [UInt32] = Array(repeating: 0, count: 64)
-    private(set) var count = 0
-
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return hash ^ (hash >> 29)
-    }
-
-    /// Adds `id`; returns false if it was already there.
-    mutating func insert(_ id: String) -> Bool {
-        var id = id
-        return id.withUTF8 { insert(bytes: $0) }
-    }
-
-    func contains(_ id: String) -> Bool {
-        var id = id
-        return id.withUTF8 { find($0).found }
-    }
-
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> (found: Bool, slot: Int) {
-        let hash = Self.hash(bytes)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        let tag = UInt32(truncatingIfNeeded: hash >> 32)
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { return (false, slot) }
-            if hashes[slot] == tag {
-                let length = Int(entry & 0xFF_FFFF)
-                let offset = Int(entry >> 24) - 1
-                if length == bytes.count, arena.withUnsafeBufferPointer({
-                    UnsafeBufferPointer(rebasing: $0[offset..<offset + length]).elementsEqual(bytes)
-                }) {
-                    return (true, slot)
-                }
-            }
-            slot = (slot + 1) & mask
-        }
-    }
-
-    private mutating func insert(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let (found, slot) = find(bytes)
-        if found { return false }
-        let offset = arena.count
-        arena.append(contentsOf: bytes)
-        slots[slot] = UInt64(offset + 1) << 24 | UInt64(min(bytes.count, 0xFF_FFFF))
-        hashes[slot] = UInt32(truncatingIfNeeded: Self.hash(bytes) >> 32)
-        count += 1
-        if count * 2 > slots.count { grow() }
-        return true
-    }
-
-    private mutating func grow() {
-        let oldSlots = slots
-        slots = Array(repeating: 0, count: oldSlots.count * 2)
-        hashes = Array(repeating: 0, count: oldSlots.count * 2)
-        let mask = slots.count - 1
-        arena.withUnsafeBufferPointer { arena in
-            for entry in oldSlots where entry != 0 {
-                let length = Int(entry & 0xFF_FFFF)
-                let offset = Int(entry >> 24) - 1
-                let bytes = UnsafeBufferPointer(rebasing: arena[offset..<offset + length])
-                let hash = Self.hash(bytes)
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = entry
-                hashes[slot] = UInt32(truncatingIfNeeded: hash >> 32)
-            }
-        }
-    }
-}
-
-/// Checks ids and references in one pass, whatever the order of the sections: ids unique in
-/// each section; references to a section already read are checked at once, the others are
-/// kept (one entry per distinct id, with its first place) and checked at the end.
+/// Checks ids and references in one pass, whatever the order of the sections and the number
+/// of records, within a memory budget: ids must be unique in each section, and every
+/// referenced id must be defined.
+///
+/// Definitions and references go to tables that spill sorted runs to disk past the budget
+/// (see `ExternalSorter`); the verdict comes at the end of the document from a sort-merge
+/// join, so it is the same whatever the budget. While the tables are in memory they also
+/// resolve what they can at once (a reference to an id already defined is dropped; the
+/// references to one not yet defined are counted together). Every problem is reported at the
+/// end, in file order:
+/// - each later occurrence of an id is a duplicate;
+/// - references made before their target section was complete are reported once per
+///   missing id, at the first of them, with their count;
+/// - each reference made after its target section was complete is reported on its own.
 final class ReferenceChecker {
-    private var defined = Array(repeating: CompactIDSet(), count: AiCOCOSection.allCases.count)
+    private let budget: MemoryBudget
+    /// Per section: ids defined (key → first place), indexed.
+    private let defined: [ExternalSorter]
+    /// Per target section: references made before it was complete (key → count, first place).
+    private let pending: [ExternalSorter]
+    /// Per target section: references made after it was complete (one record each).
+    private let late: [ExternalSorter]
+    /// Problems found, keyed by byte offset then order of discovery.
+    private let problems: ExternalSorter
+    private var problemCount = 0
     private var completed: UInt32 = 0
+    private var key: [UInt8] = []
+    private var payload: [UInt8] = []
 
-    struct Pending {
-        var site: ReferenceSite
-        var location: SourceLocation
-        var count: Int
+    init(memoryLimit: Int = MemoryBudget.defaultLimit) {
+        let budget = MemoryBudget(limit: memoryLimit)
+        self.budget = budget
+        let sections = AiCOCOSection.allCases.count
+        defined = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
+        pending = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
+        late = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: false) }
+        problems = ExternalSorter(budget: budget, indexed: false)
+        key.reserveCapacity(64)
+        payload.reserveCapacity(64)
     }
 
-    private var pending = Array(repeating: [String: Pending](), count: AiCOCOSection.allCases.count)
-
-    private static func noun(_ section: AiCOCOSection) -> String {
+    static func noun(_ section: AiCOCOSection) -> String {
         switch section {
         case .images: "image"
         case .annotations: "annotation"
@@ -137,51 +73,216 @@ final class ReferenceChecker {
         }
     }
 
-    /// Records the id of a record; returns the error if the section already has it.
+    /// Highest memory the tables held, in bytes.
+    var peakMemory: Int { budget.peak }
+
+    /// Records the id of a record. Returns an error only when a temporary file fails.
     func define(_ section: AiCOCOSection, id: String, site: ReferenceSite, at location: SourceLocation) -> AiCOCOError? {
-        if defined[section.ordinal].insert(id) { return nil }
-        return AiCOCOError(kind: .reference,
-                           message: "duplicate id \(jsonQuoted(id)): another \(Self.noun(section)) has the same id",
-                           path: site.path, location: location)
+        encodeKey(id)
+        let table = defined[section.ordinal]
+        do {
+            let found = key.withUnsafeBytes { table.find($0) }
+            if found != nil {
+                try addProblem(.duplicate, target: section, site: site, location: location, count: 1)
+                return nil
+            }
+            payload.removeAll(keepingCapacity: true)
+            Self.appendPlace(site, location, to: &payload)
+            try key.withUnsafeBytes { key in try payload.withUnsafeBytes { try table.append(key: key, payload: $0) } }
+            return nil
+        } catch {
+            return Self.ioError(error)
+        }
     }
 
-    /// A reference from `site` to an id of `target`; returns the error if it is known to dangle.
+    /// A reference from `site` to an id of `target`. Returns an error only when a temporary file fails.
     func reference(to target: AiCOCOSection, id: String, site: ReferenceSite,
                    at location: SourceLocation) -> AiCOCOError? {
-        if defined[target.ordinal].contains(id) { return nil }
-        if completed & (1 << UInt32(target.ordinal)) != 0 {
-            return dangling(target, id: id, site: site, location: location, count: 1)
+        encodeKey(id)
+        do {
+            if key.withUnsafeBytes({ defined[target.ordinal].find($0) }) != nil { return nil }
+            payload.removeAll(keepingCapacity: true)
+            if completed & (1 << UInt32(target.ordinal)) != 0 {
+                Self.appendPlace(site, location, to: &payload)
+                try key.withUnsafeBytes { key in try payload.withUnsafeBytes { try late[target.ordinal].append(key: key, payload: $0) } }
+                return nil
+            }
+            let table = pending[target.ordinal]
+            if let ordinal = key.withUnsafeBytes({ table.find($0) }) {
+                let count = table.payload(of: ordinal)
+                RawBytes.store64(RawBytes.load64(count.baseAddress!) + 1, count.baseAddress!)
+                return nil
+            }
+            payload.append(contentsOf: repeatElement(0, count: 8))
+            payload.withUnsafeMutableBytes { RawBytes.store64(1, $0.baseAddress!) }
+            Self.appendPlace(site, location, to: &payload)
+            try key.withUnsafeBytes { key in try payload.withUnsafeBytes { try table.append(key: key, payload: $0) } }
+            return nil
+        } catch {
+            return Self.ioError(error)
         }
-        pending[target.ordinal][id, default: Pending(site: site, location: location, count: 0)].count += 1
-        return nil
     }
 
     func sectionCompleted(_ section: AiCOCOSection) {
         completed |= 1 << UInt32(section.ordinal)
-        // References seen before this section are resolved now, so that the pending table
-        // never holds more than the ids still unknown.
-        var stillPending: [String: Pending] = [:]
-        for (id, entry) in pending[section.ordinal] where !defined[section.ordinal].contains(id) {
-            stillPending[id] = entry
-        }
-        pending[section.ordinal] = stillPending
     }
 
-    /// The references never resolved, in file order.
-    func unresolved() -> [AiCOCOError] {
-        var errors: [AiCOCOError] = []
-        for section in AiCOCOSection.allCases {
-            for (id, entry) in pending[section.ordinal] where !defined[section.ordinal].contains(id) {
-                errors.append(dangling(section, id: id, site: entry.site, location: entry.location, count: entry.count))
+    /// Joins the tables and hands every problem to `report`, in file order.
+    func finish(_ report: (AiCOCOError) throws -> Void) throws {
+        do {
+            for section in AiCOCOSection.allCases where section != .meta {
+                try join(section)
+            }
+            let stream = try problems.sorted()
+            while !stream.atEnd {
+                try report(problem(stream.payload))
+                try stream.advance()
+            }
+            problems.reset()
+        } catch let error as AiCOCOError {
+            throw error
+        } catch {
+            throw Self.ioError(error)
+        }
+    }
+
+    // MARK: The join
+
+    private func join(_ target: AiCOCOSection) throws {
+        let index = target.ordinal
+        if pending[index].isEmpty && late[index].isEmpty && defined[index].isEmpty { return }
+        let definitions = try defined[index].sorted()
+        let before = try pending[index].sorted()
+        let after = try late[index].sorted()
+        var current: [UInt8] = []
+        while true {
+            var smallest: UnsafeRawBufferPointer?
+            for stream in [definitions, before, after] where !stream.atEnd {
+                if smallest == nil || RawBytes.compare(stream.key, smallest!) < 0 { smallest = stream.key }
+            }
+            guard let smallest else { break }
+            current.removeAll(keepingCapacity: true)
+            current.append(contentsOf: smallest)
+            try current.withUnsafeBytes { key in
+                // Every occurrence of the id but the first is a duplicate.
+                var first: (site: ReferenceSite, location: SourceLocation)?
+                while !definitions.atEnd && RawBytes.compare(definitions.key, key) == 0 {
+                    var position = 0
+                    let place = Self.readPlace(definitions.payload, &position)
+                    if let earlier = first, earlier.location.offset < place.location.offset {
+                        try addProblem(.duplicate, target: target, site: place.site, location: place.location, count: 1, key: key)
+                    } else {
+                        if let later = first {
+                            try addProblem(.duplicate, target: target, site: later.site, location: later.location, count: 1, key: key)
+                        }
+                        first = place
+                    }
+                    try definitions.advance()
+                }
+                let isDefined = first != nil
+                var earliest: (site: ReferenceSite, location: SourceLocation)?
+                var count = 0
+                while !before.atEnd && RawBytes.compare(before.key, key) == 0 {
+                    var position = 8
+                    let place = Self.readPlace(before.payload, &position)
+                    count += RawBytes.load64(before.payload.baseAddress!)
+                    if earliest == nil || place.location.offset < earliest!.location.offset { earliest = place }
+                    try before.advance()
+                }
+                if !isDefined, let earliest {
+                    try addProblem(.dangling, target: target, site: earliest.site, location: earliest.location, count: count, key: key)
+                }
+                while !after.atEnd && RawBytes.compare(after.key, key) == 0 {
+                    if !isDefined {
+                        var position = 0
+                        let place = Self.readPlace(after.payload, &position)
+                        try addProblem(.dangling, target: target, site: place.site, location: place.location, count: 1, key: key)
+                    }
+                    try after.advance()
+                }
             }
         }
-        return errors.sorted { $0.location.offset < $1.location.offset }
+        defined[index].reset()
+        pending[index].reset()
+        late[index].reset()
     }
 
-    private func dangling(_ target: AiCOCOSection, id: String, site: ReferenceSite, location: SourceLocation,
-                          count: Int) -> AiCOCOError {
-        var message = "\(site.describedSource) refers to \(Self.noun(target)) \(jsonQuoted(id)), which is not in \(target.rawValue)"
-        if count > 1 { message += " (\(count) references to this id; this is the first)" }
-        return AiCOCOError(kind: .reference, message: message, path: site.path, location: location)
+    // MARK: Problems
+
+    private enum ProblemKind: UInt8 {
+        case duplicate, dangling
+    }
+
+    /// Keeps a problem for the end: key = offset and order of discovery (big-endian, so that
+    /// bytes sort as numbers); payload = kind, target, count, place, then the id's key.
+    private func addProblem(_ kind: ProblemKind, target: AiCOCOSection, site: ReferenceSite, location: SourceLocation,
+                            count: Int, key idKey: UnsafeRawBufferPointer? = nil) throws {
+        var sortKey: [UInt8] = []
+        sortKey.reserveCapacity(16)
+        for value in [UInt64(location.offset), UInt64(problemCount)] {
+            for shift in stride(from: 56, through: 0, by: -8) { sortKey.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
+        problemCount += 1
+        var bytes: [UInt8] = [kind.rawValue, UInt8(target.ordinal)]
+        RawBytes.appendVarint(count, to: &bytes)
+        Self.appendPlace(site, location, to: &bytes)
+        if let idKey { bytes.append(contentsOf: idKey) } else { bytes.append(contentsOf: key) }
+        try sortKey.withUnsafeBytes { sortKey in try bytes.withUnsafeBytes { try problems.append(key: sortKey, payload: $0) } }
+    }
+
+    private func problem(_ payload: UnsafeRawBufferPointer) -> AiCOCOError {
+        let kind = ProblemKind(rawValue: payload[0])!
+        let target = AiCOCOSection.allCases[Int(payload[1])]
+        var position = 2
+        let count = RawBytes.readVarint(payload, &position)
+        let place = Self.readPlace(payload, &position)
+        let id = IDKey.decode(UnsafeRawBufferPointer(rebasing: payload[position...]))
+        let message: String
+        switch kind {
+        case .duplicate:
+            message = "duplicate id \(jsonQuoted(id)): another \(Self.noun(target)) has the same id"
+        case .dangling:
+            var text = "\(place.site.describedSource) refers to \(Self.noun(target)) \(jsonQuoted(id)), which is not in \(target.rawValue)"
+            if count > 1 { text += " (\(count) references to this id; this is the first)" }
+            message = text
+        }
+        return AiCOCOError(kind: .reference, message: message, path: place.site.path, location: place.location)
+    }
+
+    // MARK: Encoding
+
+    private func encodeKey(_ id: String) {
+        var id = id
+        id.withUTF8 { IDKey.encode($0, into: &key) }
+    }
+
+    private static func appendPlace(_ site: ReferenceSite, _ location: SourceLocation, to bytes: inout [UInt8]) {
+        RawBytes.appendVarint(location.offset, to: &bytes)
+        RawBytes.appendVarint(location.line, to: &bytes)
+        RawBytes.appendVarint(location.column, to: &bytes)
+        RawBytes.appendVarint(site.record, to: &bytes)
+        RawBytes.appendVarint(site.listIndex + 1, to: &bytes)
+        bytes.append(UInt8(site.section.ordinal))
+        bytes.append(site.field.rawValue)
+        bytes.append(site.leaf.rawValue)
+    }
+
+    private static func readPlace(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> (site: ReferenceSite, location: SourceLocation) {
+        let offset = RawBytes.readVarint(bytes, &position)
+        let line = RawBytes.readVarint(bytes, &position)
+        let column = RawBytes.readVarint(bytes, &position)
+        let record = RawBytes.readVarint(bytes, &position)
+        let listIndex = RawBytes.readVarint(bytes, &position) - 1
+        let section = AiCOCOSection.allCases[Int(bytes[position])]
+        let field = Field(rawValue: bytes[position + 1]) ?? .none
+        let leaf = Field(rawValue: bytes[position + 2]) ?? .none
+        position += 3
+        return (ReferenceSite(section: section, record: record, field: field, listIndex: listIndex, leaf: leaf),
+                SourceLocation(offset: offset, line: line, column: column))
+    }
+
+    private static func ioError(_ error: Error) -> AiCOCOError {
+        if let error = error as? AiCOCOError { return error }
+        return .io("reference tables: \(error)")
     }
 }

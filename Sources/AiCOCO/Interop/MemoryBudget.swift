@@ -1,0 +1,143 @@
+// One memory limit for every table that grows with the input, and the raw byte helpers
+// the spilling tables share.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Something holding memory that it can write out to disk on request.
+protocol Spillable: AnyObject {
+    /// Bytes of memory it holds now that `spill` would free (0 while it is being read).
+    var spillableBytes: Int { get }
+    /// Writes its in-memory part out and frees it.
+    func spill() throws
+}
+
+/// Shares one memory limit among tables: when a table needs more room than is left, the
+/// largest tables are spilled to disk until it fits. A single request larger than the whole
+/// limit is granted after everything else has been spilled.
+final class MemoryBudget {
+    static let defaultLimit = ParserOptions.defaultMemoryLimit
+    /// The smallest limit accepted (smaller ones are raised to it).
+    static let minimumLimit = 16 << 10
+
+    let limit: Int
+    private(set) var used = 0
+    private(set) var peak = 0
+    /// How many times a table was spilled.
+    private(set) var spills = 0
+    private var members: [Member] = []
+
+    private struct Member {
+        unowned let table: any Spillable
+    }
+
+    init(limit: Int) {
+        self.limit = max(limit, Self.minimumLimit)
+    }
+
+    func register(_ table: any Spillable) {
+        members.append(Member(table: table))
+    }
+
+    /// Makes room for `bytes` more, spilling the largest tables first.
+    func reserve(_ bytes: Int) throws {
+        while used + bytes > limit {
+            var largest: (any Spillable)?
+            var largestSize = 0
+            for member in members where member.table.spillableBytes > largestSize {
+                largest = member.table
+                largestSize = member.table.spillableBytes
+            }
+            guard let largest else { break }
+            try largest.spill()
+            spills += 1
+        }
+        used += bytes
+        peak = max(peak, used)
+    }
+
+    /// Counts `bytes` as used without spilling anything (small buffers of a merge under way).
+    func force(_ bytes: Int) {
+        used += bytes
+        peak = max(peak, used)
+    }
+
+    func release(_ bytes: Int) {
+        used -= bytes
+    }
+}
+
+/// Little helpers over raw bytes: unaligned loads and stores, LEB128 varints, key comparison.
+enum RawBytes {
+    @inline(__always)
+    static func load32(_ pointer: UnsafeRawPointer) -> Int {
+        Int(UInt32(littleEndian: pointer.loadUnaligned(as: UInt32.self)))
+    }
+
+    @inline(__always)
+    static func store32(_ value: Int, _ pointer: UnsafeMutableRawPointer) {
+        pointer.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
+    }
+
+    @inline(__always)
+    static func load64(_ pointer: UnsafeRawPointer) -> Int {
+        Int(truncatingIfNeeded: UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self)))
+    }
+
+    @inline(__always)
+    static func store64(_ value: Int, _ pointer: UnsafeMutableRawPointer) {
+        pointer.storeBytes(of: UInt64(truncatingIfNeeded: value).littleEndian, as: UInt64.self)
+    }
+
+    /// Lexicographic order of byte strings (a prefix comes first).
+    @inline(__always)
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0 {
+            let order = memcmp(a.baseAddress!, b.baseAddress!, common)
+            if order != 0 { return Int(order) }
+        }
+        return a.count - b.count
+    }
+
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var index = 0
+        while index + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0x100_0000_01b3
+            hash ^= hash >> 31
+            index += 8
+        }
+        while index < bytes.count {
+            hash = (hash ^ UInt64(bytes[index])) &* 0x100_0000_01b3
+            index += 1
+        }
+        return hash ^ (hash >> 29)
+    }
+
+    /// Appends `value` as an unsigned LEB128 varint.
+    static func appendVarint(_ value: Int, to bytes: inout [UInt8]) {
+        var rest = UInt64(bitPattern: Int64(value))
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// Reads a varint at `position`, moving it past.
+    static func readVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            value |= UInt64(byte & 0x7f) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        return Int(Int64(bitPattern: value))
+    }
+}

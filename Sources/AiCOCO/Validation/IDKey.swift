@@ -1,0 +1,56 @@
+/// Ids as compact keys for the spilling tables: a nanoid (21 characters over A-Za-z0-9_-,
+/// 126 bits) in 16 bytes whose first byte has its high bit set; any other id as a 0 byte
+/// followed by its UTF-8 bytes. Equal ids give equal keys and keys decode back to the id.
+enum IDKey {
+    static let nanoidLength = 21
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
+    /// 6-bit value of each byte of the alphabet, 255 for others.
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 255, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return table
+    }()
+
+    /// Writes the key of `id` into `key` (cleared first).
+    static func encode(_ id: UnsafeBufferPointer<UInt8>, into key: inout [UInt8]) {
+        key.removeAll(keepingCapacity: true)
+        if id.count == nanoidLength, id.allSatisfy({ values[Int($0)] != 255 }) {
+            appendNanoid(id, into: &key)
+        } else {
+            key.append(0)
+            key.append(contentsOf: id)
+        }
+    }
+
+    /// 21 six-bit values as 126 bits, big-endian, in 16 bytes after a marker bit.
+    private static func appendNanoid(_ id: UnsafeBufferPointer<UInt8>, into key: inout [UInt8]) {
+        var bits: (UInt64, UInt64) = (0, 0)  // 128 bits: .0 high, .1 low
+        for index in 0..<nanoidLength {
+            let value = UInt64(values[Int(id[index])])
+            bits.0 = bits.0 << 6 | bits.1 >> 58
+            bits.1 = bits.1 << 6 | value
+        }
+        bits.0 |= 1 << 63
+        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: bits.0 >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: bits.1 >> UInt64(shift))) }
+    }
+
+    /// The id a key was made from.
+    static func decode(_ key: UnsafeRawBufferPointer) -> String {
+        guard let first = key.first else { return "" }
+        if first == 0 {
+            return String(decoding: UnsafeRawBufferPointer(rebasing: key[1...]), as: UTF8.self)
+        }
+        var high: UInt64 = 0, low: UInt64 = 0
+        for index in 0..<8 { high = high << 8 | UInt64(key[index]) }
+        for index in 8..<16 { low = low << 8 | UInt64(key[index]) }
+        high &= ~(1 << 63)
+        var text = [UInt8](repeating: 0, count: nanoidLength)
+        for index in stride(from: nanoidLength - 1, through: 0, by: -1) {
+            text[index] = alphabet[Int(low & 63)]
+            low = low >> 6 | (high & 63) << 58
+            high >>= 6
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
