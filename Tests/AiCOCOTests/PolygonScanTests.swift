@@ -19,8 +19,8 @@ struct PolygonScanTests {
         mutating func visitProblem(_ error: AiCOCOError) throws { events.append("problem \(error)") }
     }
 
-    static func transcript(_ text: [UInt8], chunk: Int, fast: Bool) -> [String] {
-        var options = ParserOptions(validate: true)
+    static func transcript(_ text: [UInt8], chunk: Int, fast: Bool, limits: ParserLimits = ParserLimits()) -> [String] {
+        var options = ParserOptions(limits: limits, validate: true)
         options.readsPolygonsWithoutYajl = fast
         var parser = AiCOCOParser(visitor: Transcript(), options: options)
         var position = 0
@@ -75,6 +75,51 @@ struct PolygonScanTests {
             let reference = Self.transcript(bytes, chunk: 65_536, fast: false)
             #expect(Self.transcript(bytes, chunk: 65_536, fast: true) == reference)
             #expect(Self.transcript(bytes, chunk: 1_000, fast: true) == reference)
+        }
+    }
+
+    /// Numbers past `maxNumberBytes` (24 here): whole, cut across pieces, malformed after the
+    /// limit, or cut by the end of the input.
+    static let longNumbers: [String] = {
+        let digits = String(repeating: "7", count: 30)
+        return [
+            "[\(digits)]", "[1,\(digits),2]", "[-\(digits).5]", "[1.\(digits)]", "[\(digits)e5]",
+            "[\(digits).x]", "[\(digits)e]", "[\(digits)e+]", "[-\(digits).]", "[\(digits)x]",
+            "[\(digits),\"a\"]", "[1,\(digits)", "[\(digits).", "[\(digits)e-", "[12345678901234567890123]",
+            "[123456789012345678901234]", "[1234567890123456789012345]", "[0.00000000000000000000001]",
+        ]
+    }()
+
+    @Test("numbers past maxNumberBytes: the same limit and syntax errors as yajl alone", arguments: longNumbers)
+    func longNumbersSameAsYajl(polygon: String) {
+        var limits = ParserLimits()
+        limits.maxNumberBytes = 24
+        let text = Self.document(polygon)
+        let reference = Self.transcript(text, chunk: text.count, fast: false, limits: limits)
+        #expect(!reference.isEmpty)
+        for chunk in [1, 2, 3, 5, 7, 16, 4096, text.count] {
+            let fast = Self.transcript(text, chunk: chunk, fast: true, limits: limits)
+            #expect(fast == reference, "\(polygon.prefix(40)) in chunks of \(chunk)")
+        }
+    }
+
+    @Test("a 2,000-character and a 16.7 MB number in a polygon are limit errors with a short message")
+    func hugeNumbers() throws {
+        for number in [String(repeating: "1", count: 1_000) + "." + String(repeating: "5", count: 999),
+                       String(repeating: "9", count: 16_700_000)] {
+            let text = Self.document("[1,\(number),2]")
+            do {
+                _ = try parseAiCOCO(.bytes(text), visitor: Transcript())
+                Issue.record("no error")
+            } catch let error as AiCOCOError {
+                #expect(error.kind == .limit)
+                #expect(error.message.contains("maxNumberBytes"))
+                #expect(error.path == "$.annotations[0].segmentation[0][1]")
+                let marker = Array("[[1,".utf8)
+                let at = (0...(text.count - marker.count)).first { Array(text[$0..<$0 + marker.count]) == marker }!
+                #expect(error.location.offset == at + marker.count)
+                #expect(error.description.utf8.count < 1024)
+            }
         }
     }
 }

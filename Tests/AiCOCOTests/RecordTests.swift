@@ -193,34 +193,32 @@ struct StreamingTests {
         #expect(records == expected)
     }
 
-    @Test("the parser never runs further ahead than the buffer's capacity")
+    @Test("the parser runs inside next(), one slice at a time, only when no record is waiting")
     func boundedBuffer() throws {
         let (bytes, summary) = generate(bytes: 1_000_000, seed: 1)
-        let reader = AiCOCORecordReader(.bytes(bytes), options: RecordReaderOptions(capacity: 4))
+        let reader = AiCOCORecordReader(.bytes(bytes), options: RecordReaderOptions(sliceBytes: 4096))
         var taken = 0
-        for _ in 0..<10 {
-            _ = try reader.next()
+        while true {
+            let before = reader.bufferTraffic
+            let readBefore = reader.bytesRead
+            guard try reader.next() != nil else { break }
             taken += 1
+            let after = reader.bufferTraffic
+            #expect(after.popped == taken)
+            if before.pushed > before.popped {
+                // A record was waiting: no input was read for this one.
+                #expect(reader.bytesRead == readBefore)
+            }
+            if taken == 10 {
+                // No thread runs ahead while the consumer does something else.
+                let read = reader.bytesRead
+                Thread.sleep(forTimeInterval: 0.05)
+                #expect(reader.bytesRead == read)
+                #expect(read < bytes.count || summary.annotations < 20)
+            }
         }
-        // Give the parser thread every chance to run ahead.
-        Thread.sleep(forTimeInterval: 0.2)
-        let traffic = reader.bufferTraffic
-        #expect(traffic.popped == taken)
-        #expect(traffic.pushed <= taken + 4)
-        #expect(reader.bytesRead < bytes.count || summary.annotations < 20)
-        reader.cancel()
-    }
-
-    @Test("a coordinate budget holds back records with many points")
-    func coordinateBudget() throws {
-        let (bytes, _) = generate(bytes: 1_000_000, seed: 1, order: [.annotations, .images, .categories, .regressions, .objects, .meta])
-        let reader = AiCOCORecordReader(.bytes(bytes), options: RecordReaderOptions(capacity: 1000, coordinateBudget: 10))
-        _ = try reader.next()
-        Thread.sleep(forTimeInterval: 0.2)
-        let traffic = reader.bufferTraffic
-        // Each annotation has more than 10 numbers: at most one waits in the buffer.
-        #expect(traffic.pushed - traffic.popped <= 1)
-        reader.cancel()
+        #expect(reader.bytesRead == bytes.count)
+        #expect(reader.bufferTraffic.pushed == taken)
     }
 
     @Test("many documents parsed concurrently give the same records")

@@ -500,7 +500,7 @@ struct ConcurrencyTests {
         var documents: [[UInt8]] = (1...4).map { generate(bytes: 80_000, seed: UInt64($0), order: AiCOCOSection.allCases.reversed()).bytes }
         documents += hostileInputs.prefix(8).map(\.bytes)
         documents.append(deepNesting(100_000, prefix: #"{"images":"#, suffix: "}"))
-        let options = RecordReaderOptions(parser: ParserOptions(validate: true), capacity: 4)
+        let options = RecordReaderOptions(parser: ParserOptions(validate: true), sliceBytes: 997)
         // Expected: the same reading done one at a time, synchronously.
         struct Outcome: Equatable { var records: [AiCOCORecord]; var problems: [AiCOCOError]; var error: AiCOCOError? }
         func sync(_ bytes: [UInt8]) -> Outcome {
@@ -534,13 +534,13 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("readers abandoned half-way, concurrently, stop their threads and free their input")
+    @Test("readers abandoned half-way, concurrently, stop and free their input")
     func concurrentCancellation() async throws {
         let document = generate(bytes: 400_000, seed: 8).bytes
         await withTaskGroup(of: Int.self) { group in
             for take in 0..<16 {
                 group.addTask {
-                    let reader = AiCOCORecordReader(.bytes(document), options: RecordReaderOptions(capacity: 2))
+                    let reader = AiCOCORecordReader(.bytes(document), options: RecordReaderOptions(sliceBytes: 512))
                     var seen = 0
                     do {
                         for try await _ in reader.records {

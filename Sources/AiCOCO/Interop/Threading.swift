@@ -1,11 +1,11 @@
-// Threads, a lock and condition variables from pthreads: the only such code of the library.
+// A lock and condition variables from pthreads: the only such code of the library.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A mutex with condition variables, for producer/consumer hand-offs between threads.
+/// A mutex with condition variables, for hand-offs between threads.
 final class Monitor: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let conditions: UnsafeMutablePointer<pthread_cond_t>
@@ -43,22 +43,4 @@ final class Monitor: @unchecked Sendable {
     func broadcast(_ index: Int) {
         pthread_cond_broadcast(conditions + index)
     }
-}
-
-private final class ThreadBody {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
-}
-
-/// Runs `body` on a new detached thread.
-func spawnThread(_ body: @escaping @Sendable () -> Void) {
-    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    var thread = pthread_t()
-    let status = pthread_create(&thread, nil, { argument in
-        let box = Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue()
-        box.body()
-        return nil
-    }, box)
-    precondition(status == 0, "pthread_create failed (\(status))")
-    pthread_detach(thread)
 }

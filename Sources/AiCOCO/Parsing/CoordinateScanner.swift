@@ -12,8 +12,21 @@ struct FastScan {
     /// The bytes from the clean point to the end of the previous piece(s), when the
     /// polygon goes on in the next piece.
     var carry: [UInt8] = []
-    /// A number was cut by the end of the previous piece; it starts at this offset.
-    var numberStart: Int?
+    /// A number cut by the end of the previous piece.
+    var number: CutNumber?
+}
+
+/// A number that goes on past the end of a piece. Its bytes stay in the carry while it is no
+/// longer than `maxNumberBytes`; past that it can only be a limit error (or a malformed number),
+/// and only its grammar state and length are kept, whatever its size.
+struct CutNumber {
+    /// Absolute offset of its first byte.
+    var start: Int
+    var state: NumberState
+    /// Bytes read so far.
+    var length: Int
+    /// Its bytes are no longer kept.
+    var dropped = false
 }
 
 
@@ -40,98 +53,159 @@ extension ParserState {
         let pieceBase = bytesFed
         let count = piece.count
         var index = start
-        if let numberStart = fast.numberStart {
-            // A number cut by the end of the previous piece: its first part is in the carry.
-            var end = index
-            while end < count, isNumberByte(piece[end]) { end += 1 }
-            if end == count { return .resume(at: count) }
-            var text = Array(fast.carry[(numberStart - fast.cleanOffset)...])
-            text.append(contentsOf: UnsafeBufferPointer(rebasing: piece[index..<end]))
-            fast.numberStart = nil
-            let value: Double? = text.withUnsafeBufferPointer { text in
-                isJSONNumber(text) ? parseJSONNumber(text) : nil
+        if fast.number != nil {
+            switch continueNumber(piece, from: index) {
+            case .resume(let end): index = end
+            case let other: return other
             }
-            guard let value else { return .handBack }
-            guard storeCoordinate(value) else { return .stop }
-            fast.carry.removeAll(keepingCapacity: true)
-            fast.cleanOffset = pieceBase + end
-            fast.afterValue = true
-            fast.expectingValue = false
-            index = end
         }
-        while index < count {
+        // Local copies of the scan state, stored back before leaving.
+        var expectingValue = fast.expectingValue
+        var afterValue = fast.afterValue
+        var clean = fast.cleanOffset
+        var carryEmpty = fast.carry.isEmpty
+        var step = ScanStep.resume(at: count)
+        scan: while index < count {
             let byte = piece[index]
             switch byte {
             case 0x20, 0x0A, 0x0D, 0x09:
                 index += 1
             case UInt8(ascii: ","):
-                if fast.expectingValue { return .handBack }
-                fast.expectingValue = true
+                if expectingValue {
+                    step = .handBack
+                    break scan
+                }
+                expectingValue = true
                 index += 1
             case UInt8(ascii: "]"):
-                if fast.expectingValue && fast.afterValue { return .handBack }
+                if expectingValue && afterValue {
+                    step = .handBack
+                    break scan
+                }
                 // yajl reads the `]` itself, in the state just after the last number.
-                restartLexer(afterValue: fast.afterValue)
+                restartLexer(afterValue: afterValue)
                 fast = FastScan()
                 return .resume(at: index)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if !fast.expectingValue { return .handBack }
-                var end = index + 1
-                while end < count, isNumberByte(piece[end]) { end += 1 }
+                if !expectingValue {
+                    step = .handBack
+                    break scan
+                }
+                let number = scanNumber(piece, from: index)
+                let end = number.end
                 if end == count {
-                    fast.numberStart = pieceBase + index
-                    return .resume(at: count)
+                    // The number goes on in the next piece.
+                    fast.number = CutNumber(start: pieceBase + index, state: number.state, length: end - index)
+                    break scan
                 }
-                let text = UnsafeBufferPointer(rebasing: piece[index..<end])
-                guard text.count <= 64, isJSONNumber(text), let value = parseJSONNumber(text) else {
-                    return .handBack
+                guard number.state.isComplete else {
+                    // Malformed: yajl reports it as it would have.
+                    step = .handBack
+                    break scan
                 }
-                guard storeCoordinate(value) else { return .stop }
+                let length = end - index
+                if length > options.limits.maxNumberBytes {
+                    numberTooLong(length, at: pieceBase + index)
+                    step = .stop
+                    break scan
+                }
+                guard let value = number.value ?? parseJSONNumber(UnsafeBufferPointer(rebasing: piece[index..<end])) else {
+                    // Out of range: yajl's path reports it.
+                    step = .handBack
+                    break scan
+                }
+                guard storeCoordinate(value) else {
+                    step = .stop
+                    break scan
+                }
                 // The clean point moves past this number: what was kept before it is done with.
-                if !fast.carry.isEmpty { fast.carry.removeAll(keepingCapacity: true) }
-                fast.cleanOffset = pieceBase + end
-                fast.afterValue = true
-                fast.expectingValue = false
+                if !carryEmpty {
+                    fast.carry.removeAll(keepingCapacity: true)
+                    carryEmpty = true
+                }
+                clean = pieceBase + end
+                afterValue = true
+                expectingValue = false
                 index = end
             default:
-                return .handBack
+                step = .handBack
+                break scan
             }
         }
-        return .resume(at: count)
+        fast.expectingValue = expectingValue
+        fast.afterValue = afterValue
+        fast.cleanOffset = clean
+        return step
     }
 
-    @inline(__always)
-    func isNumberByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-            || byte == UInt8(ascii: "+") || byte | 0x20 == UInt8(ascii: "e")
+    /// Reads on a number cut by the end of the previous piece. Returns where reading goes on
+    /// once it is stored, or what the engine must do.
+    private mutating func continueNumber(_ piece: UnsafeBufferPointer<UInt8>, from start: Int) -> ScanStep {
+        var number = fast.number!
+        var index = start
+        while index < piece.count, let next = number.state.next(piece[index]) {
+            number.state = next
+            index += 1
+        }
+        let pieceBase = bytesFed
+        number.length += index - start
+        let limit = options.limits.maxNumberBytes
+        if index == piece.count {
+            if number.length > limit && !number.dropped {
+                // Past the limit: nothing but an error can come of it, keep no bytes.
+                number.dropped = true
+                fast.carry = []
+            }
+            fast.number = number
+            return .resume(at: index)
+        }
+        fast.number = nil
+        guard number.state.isComplete else {
+            if !number.dropped { return .handBack }
+            malformedNumber(number.state, at: pieceBase + index)
+            return .stop
+        }
+        if number.length > limit {
+            numberTooLong(number.length, at: number.start)
+            return .stop
+        }
+        var text = Array(fast.carry[(number.start - fast.cleanOffset)...])
+        text.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start..<index]))
+        guard let value = text.withUnsafeBufferPointer({ parseJSONNumber($0) }) else { return .handBack }
+        guard storeCoordinate(value) else { return .stop }
+        fast.carry.removeAll(keepingCapacity: true)
+        fast.cleanOffset = pieceBase + index
+        fast.afterValue = true
+        fast.expectingValue = false
+        return .resume(at: index)
     }
 
-    /// Whether `text` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    func isJSONNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        let count = text.count
-        func digits() -> Int {
-            let start = index
-            while index < count, text[index] >= 0x30, text[index] <= 0x39 { index += 1 }
-            return index - start
+    /// The input ends inside a number whose bytes were dropped: the error yajl gives there.
+    mutating func endInsideDroppedNumber() {
+        let number = fast.number!
+        if number.state.isComplete {
+            numberTooLong(number.length, at: number.start)
+        } else {
+            let location = tracker.location(of: bytesFed)
+            fail(.syntax, "unexpected end of input (\(number.state.yajlError))", at: location, path: currentPath())
         }
-        if index < count, text[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < count else { return false }
-        if text[index] == UInt8(ascii: "0") {
-            index += 1
-        } else if digits() == 0 {
-            return false
-        }
-        if index < count, text[index] == UInt8(ascii: ".") {
-            index += 1
-            if digits() == 0 { return false }
-        }
-        if index < count, text[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            if index < count, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
-            if digits() == 0 { return false }
-        }
-        return index == count
+    }
+
+    /// The limit error for a number of `length` bytes starting at absolute offset `start`
+    /// (what `onNumber` gives on yajl's path).
+    mutating func numberTooLong(_ length: Int, at start: Int) {
+        let location = tracker.location(of: start)
+        fail(.limit, numberTooLongMessage(length), at: location, path: currentPath())
+    }
+
+    func numberTooLongMessage(_ length: Int) -> String {
+        "number of \(length) bytes is longer than \(options.limits.maxNumberBytes) (limit maxNumberBytes)"
+    }
+
+    /// yajl's error for a number that breaks the grammar at absolute offset `offset`.
+    mutating func malformedNumber(_ state: NumberState, at offset: Int) {
+        let location = tracker.location(of: offset)
+        fail(.syntax, explainYajl(state.yajlError, found: ""), at: location, path: currentPath())
     }
 
     /// Stores one number of the polygon, as `onNumber` does; false when the parse must stop.
@@ -224,6 +298,6 @@ extension ParserState {
         let location = numberStart(length: text.count)
         let path = currentPath()
         coordinateIndex += 1
-        return problem(.semantic, "number \(string(text)) does not fit a 64-bit float", at: location, path: path)
+        return problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: path)
     }
 }

@@ -220,7 +220,7 @@ extension ParserState {
             }
             let name = string(key)
             frames[frames.count - 1].key = name
-            return problem(.schema, "unknown top-level key \(jsonQuoted(name)) (allowed: images, annotations, categories, regressions, objects, meta)",
+            return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: images, annotations, categories, regressions, objects, meta)",
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
@@ -231,7 +231,7 @@ extension ParserState {
                 frames[frames.count - 1].key = name
                 record.cost += key.count
                 if record.extra.contains(where: { $0.key == name }) {
-                    return problem(.semantic, "duplicate key \(jsonQuoted(name))", at: stringStart(length: key.count),
+                    return problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
                                    path: currentPath())
                 }
                 return true
@@ -251,7 +251,7 @@ extension ParserState {
                 frames[frames.count - 1].key = name
                 item.valid = false
                 let depth = frames.count
-                return problem(.schema, "a regression item has only regression_id and value, found key \(jsonQuoted(name))",
+                return problem(.schema, "a regression item has only regression_id and value, found key \(quotedKey(name))",
                                at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))
             }
             frames[frames.count - 1].key = nil
@@ -268,7 +268,7 @@ extension ParserState {
             frames[frames.count - 1].key = name
             if case .object(let members, _) = extraStack[extraStack.count - 1] {
                 if members.contains(where: { $0.key == name }) {
-                    guard problem(.semantic, "duplicate key \(jsonQuoted(name))", at: stringStart(length: key.count),
+                    guard problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
                                   path: currentPath()) else { return false }
                 }
                 extraStack[extraStack.count - 1] = .object(members, key: name)
@@ -283,6 +283,10 @@ extension ParserState {
     mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         sawEvent = true
         if topKind == .coordEntry {
+            if text.count > options.limits.maxNumberBytes {
+                let location = numberStart(length: text.count)
+                return problem(.limit, numberTooLongMessage(text.count), at: location, path: currentPath())
+            }
             guard let value = parseJSONNumber(text) else {
                 return numberOutOfRange(text)
             }

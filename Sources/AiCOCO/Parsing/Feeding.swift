@@ -96,7 +96,7 @@ final class ParserEngine {
                 throw s.pointee.failure!
             }
         }
-        if s.pointee.fast.active {
+        if s.pointee.fast.active && s.pointee.fast.number?.dropped != true {
             // The polygon goes on in the next piece: keep what follows the clean point.
             let keep = max(0, s.pointee.fast.cleanOffset - s.pointee.bytesFed)
             s.pointee.fast.carry.append(contentsOf: UnsafeBufferPointer(rebasing: piece[keep...]))
@@ -105,7 +105,7 @@ final class ParserEngine {
         s.pointee.tracker.end()
         s.pointee.remember(piece)
         s.pointee.bytesFed += piece.count
-        if s.pointee.fast.active && s.pointee.fast.carry.count > 4096 {
+        if s.pointee.fast.active && s.pointee.fast.number == nil && s.pointee.fast.carry.count > 4096 {
             // Long runs of whitespace (or a hostile number): yajl reads those without buffering.
             try handBack(resumeIn: nil)
         }
@@ -145,6 +145,10 @@ final class ParserEngine {
     func finish() throws {
         let s = state
         if let failure = s.pointee.failure { throw failure }
+        if s.pointee.fast.number?.dropped == true {
+            s.pointee.endInsideDroppedNumber()
+            throw s.pointee.failure!
+        }
         if s.pointee.fast.active {
             // The input ends inside a polygon: yajl reads what is left and reports the end.
             try handBack(resumeIn: nil)

@@ -135,3 +135,24 @@ extension ParserState {
 func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     String(decoding: bytes, as: UTF8.self)
 }
+
+/// At most the first 40 bytes of a token, for messages (then "..."): a message never repeats
+/// a huge token.
+func quotedToken(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    guard bytes.count > 40 else { return string(bytes) }
+    var end = 40
+    // Cut at a character boundary.
+    while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+    return string(UnsafeBufferPointer(rebasing: bytes[0..<end])) + "..."
+}
+
+/// `jsonQuoted` of at most the first 40 bytes of `text` (then "...").
+func quotedKey(_ text: String) -> String {
+    guard text.utf8.count > 40 else { return jsonQuoted(text) }
+    var prefix = ""
+    for character in text {
+        if prefix.utf8.count + character.utf8.count > 40 { break }
+        prefix.append(character)
+    }
+    return jsonQuoted(prefix) + "..."
+}

@@ -28,7 +28,7 @@ extension ParserState {
 
     mutating func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) -> Double? {
         if let value = parseJSONNumber(text) { return value }
-        _ = problem(.semantic, "number \(string(text)) does not fit a 64-bit float", at: location, path: currentPath())
+        _ = problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: currentPath())
         return nil
     }
 
@@ -83,7 +83,7 @@ extension ParserState {
         case .taskType:
             guard kind == .string else { return wrongField(field, kind, text) }
             guard let type = AiTaskType(rawValue: string(text)) else {
-                return wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: jsonQuoted(string(text)),
+                return wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: quotedKey(string(text)),
                                  at: scalarStart(kind, length: text.count), container: false)
             }
             record.taskType = type
@@ -96,10 +96,10 @@ extension ParserState {
             let location = scalarStart(kind, length: text.count)
             guard let value = numberValue(text, at: location) else { break }
             guard value == 0 || value == 1 else {
-                return wrongType("0 or 1", found: string(text), at: location, container: false)
+                return wrongType("0 or 1", found: quotedToken(text), at: location, container: false)
             }
             if options.validate, text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
-                guard problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(string(text))",
+                guard problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(quotedToken(text))",
                               at: location, path: currentPath()) else { return false }
             }
             record.iscrowd = Int(value)

@@ -113,3 +113,8 @@ public func parseAiCOCO<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: V
     try parser.parse(input)
     return parser.visitor
 }
+
+extension AiCOCOParser {
+    /// The error the visitor threw, if the visitor is what stopped the parse.
+    var consumerError: Error? { engineDelegateError }
+}
