@@ -4,7 +4,7 @@ import ArgumentParser
 struct Assemble: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build one AiCOCO document from JSON lines {\"section\":NAME,\"record\":{...}} (what `records` writes).",
-        usage: "aicoco assemble [--pretty] [<options>] [<file>]",
+        usage: "aicoco assemble [--pretty] [-o <file>] [<options>] [<file>]",
         discussion: """
         The lines may come in any order: the records are spilled to temporary files per section (in $TMPDIR, default /tmp), then read back as one document, validated (schema, rules, every reference) and written in the format's section order, in constant memory. Errors point at the input line. Nothing complete is written unless the whole input is valid.
 
@@ -21,6 +21,8 @@ struct Assemble: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var destination: OutputOptions
+
     @Flag(help: "Indent the document by 2 spaces.")
     var pretty = false
 
@@ -29,8 +31,10 @@ struct Assemble: ParsableCommand {
 
     func run() throws {
         let maxLine = max(1, maxLineBytes.bytes)
-        let output = dataOutput()
-        let writer = AiCOCOWriter(pretty: pretty, output: output)
+        let output: Destination
+        do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
+        defer { output.discard() }
+        let writer = AiCOCOWriter(pretty: pretty, output: output.output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         let assembler = AiCOCOAssembler(parserOptions: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit),
@@ -41,6 +45,7 @@ struct Assemble: ParsableCommand {
                 last = bytes
                 progress?.update(bytes: bytes, total: pass == 1 ? total : nil)
             }
+            try output.commit()
         } catch {
             progress?.finish(bytes: last, total: nil)
             throw report(error, file: input.displayName)

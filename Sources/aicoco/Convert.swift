@@ -4,7 +4,7 @@ import ArgumentParser
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert an AiCOCO file to standard COCO detection/segmentation JSON (pycocotools' COCO).",
-        usage: "aicoco convert --to coco [<options>] [<file>]",
+        usage: "aicoco convert --to coco [-o <file>] [<options>] [<file>]",
         discussion: """
         Integer ids (1, 2, ... in file order) with the AiCOCO ids kept in "aicoco_id"; one COCO annotation per category of the annotation's object; bbox [x, y, w, h] (from the polygons when the AiCOCO bbox is null); area from the polygons; the object's confidence as "score"; meta under info.aicoco_meta. The size of each image comes from its width and height fields (or dicom Columns and Rows), else from --image-size.
 
@@ -25,6 +25,8 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var destination: OutputOptions
+
     @Option(help: ArgumentHelp("Output format.", valueName: "format"))
     var to: Target
 
@@ -36,8 +38,10 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let size = imageSize.map { (width: $0.width, height: $0.height) }
-        let output = dataOutput()
-        let json = JSONWriter(pretty: pretty, output: output)
+        let output: Destination
+        do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
+        defer { output.discard() }
+        let json = JSONWriter(pretty: pretty, output: output.output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         let converter = COCOConverter(parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty)
@@ -49,7 +53,8 @@ struct Convert: ParsableCommand {
                 progress?.update(bytes: bytes, total: total ?? source.size)
             }
             try json.endLine()
-            try output.flush()
+            try json.flush()
+            try output.commit()
             progress?.finish(bytes: last, total: total ?? source.size)
             if progress != nil || summary.skippedNoCategory + summary.skippedNoGeometry > 0 {
                 printError("aicoco convert: \(summary.images) images, \(summary.categories) categories, \(summary.annotations) COCO annotations"

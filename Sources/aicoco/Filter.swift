@@ -4,7 +4,7 @@ import ArgumentParser
 struct Filter: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a smaller, valid AiCOCO document: only some categories, objects, images or image indexes.",
-        usage: "aicoco filter [<criteria>] [<options>] [<file>]",
+        usage: "aicoco filter [<criteria>] [-o <file>] [<options>] [<file>]",
         discussion: """
         Objects are kept by --category (a category name; a supercategory's name selects its children too) or --object (id); images by --image (id) or --index (a range of image index: 10...20, 10..<20, 10..., ...20 or 7). Each option is repeatable (any match keeps); object and image criteria combine (both must hold). An annotation stays when its object and its image stay; with image criteria an object stays only if one of its annotations does. Referenced categories (and their supercategories) stay; regressions and meta are kept whole. Sections keep the input's order.
 
@@ -21,6 +21,8 @@ struct Filter: ParsableCommand {
     )
 
     @OptionGroup var input: InputOptions
+
+    @OptionGroup var destination: OutputOptions
 
     @Option(name: .customLong("category"), help: ArgumentHelp("Keep objects of the category with this name.", valueName: "name"))
     var categories: [String] = []
@@ -40,8 +42,10 @@ struct Filter: ParsableCommand {
     func run() throws {
         var criteria = AiCOCOFilterCriteria(categoryNames: Set(categories), objectIDs: Set(objects), imageIDs: Set(images))
         criteria.indexRanges = indexes.map(\.range)
-        let output = dataOutput()
-        let writer = AiCOCOWriter(pretty: pretty, output: output)
+        let output: Destination
+        do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
+        defer { output.discard() }
+        let writer = AiCOCOWriter(pretty: pretty, output: output.output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         let filter = AiCOCOFilter(criteria: criteria, parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit))
@@ -52,6 +56,7 @@ struct Filter: ParsableCommand {
                 last = bytes
                 progress?.update(bytes: bytes, total: total ?? source.size)
             }
+            try output.commit()
             progress?.finish(bytes: last, total: total ?? source.size)
             if progress != nil {
                 let counts = AiCOCOSection.allCases.filter { $0 != .meta }.map {

@@ -45,16 +45,19 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print a summary of what was generated (JSON) on standard error.")
     var summary = false
 
+    @OptionGroup var destination: OutputOptions
+
     func run() throws {
         let target = bytes.bytes
         let sections = order?.sections ?? GeneratorOptions.imageSections
-        signal(SIGPIPE, SIG_IGN)
-        let output = FileOutput(descriptor: 1)
+        let output: Destination
+        do { output = try destination.open() } catch { throw report(error, file: "-") }
+        defer { output.discard() }
         var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: target, seed: seed, pretty: pretty,
                                                                   order: sections, shape: shape))
         do {
-            let result = try generator.generate { try output.write($0) }
-            try output.flush()
+            let result = try generator.generate { try output.output.write($0) }
+            try output.commit()
             if summary {
                 printError("{\"images\":\(result.images),\"annotations\":\(result.annotations),\"categories\":\(result.categories),\"regressions\":\(result.regressions),\"objects\":\(result.objects),\"polygons\":\(result.polygons),\"points\":\(result.points),\"bboxes\":\(result.bboxes),\"bytes\":\(result.bytes)}")
             }

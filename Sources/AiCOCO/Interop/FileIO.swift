@@ -62,10 +62,11 @@ public final class FileOutput {
     private var buffer: [UInt8] = []
     private let capacity: Int
 
-    /// Writes to an open descriptor (e.g. standard output); it is not closed.
-    public init(descriptor: Int32, capacity: Int = 1 << 16) {
+    /// Writes to an open descriptor (e.g. standard output), closed at the end only when
+    /// `closesDescriptor` says so.
+    public init(descriptor: Int32, capacity: Int = 1 << 16, closesDescriptor: Bool = false) {
         self.descriptor = descriptor
-        ownsDescriptor = false
+        ownsDescriptor = closesDescriptor
         self.capacity = capacity
         buffer.reserveCapacity(capacity)
     }
