@@ -44,6 +44,9 @@ struct PolygonScanTests {
         "[" + String(repeating: "7,", count: 5000) + "7]", "[" + String(repeating: " ", count: 9000) + "1]",
         "[1," + String(repeating: "\n  ", count: 3000) + "2]", "[" + String(repeating: "9", count: 80) + "]",
         "[1,2,3,4,5,6],[7,8,9,10,11,12]", "[1,2,3,4,5,6],7", "[1,2,3,4,5,6],[\"a\"]",
+        // The outer list, read by the scanner too.
+        "", " ", "\n[1,2]\n,\n[3,4]\n", "[[1]]", "[1,2],[]", "[1,2],null", "[1,2],{}", "[1,2] [3,4]", "[1,2],",
+        ",[1]", "[1],,[2]", "[1,2]" + String(repeating: " ", count: 5000) + ",[3]", "[1,2],[3" , "[1,2],",
     ]
 
     static func document(_ segmentation: String) -> [UInt8] {

@@ -20,13 +20,16 @@ final class YajlLexer {
     /// This lexer's own callback table (yajl keeps a pointer to it): its entries are switched
     /// off while `restart` replays a prefix, so that the engine does not see those tokens.
     private let table: UnsafeMutablePointer<yajl_callbacks>
+    /// yajl's memory comes from here: the blocks of a freed handle serve the next one, so a
+    /// restart costs no malloc (yajl_alloc with the default functions costs five).
+    private let blocks = YajlBlockCache()
 
     /// Binds a new yajl handle to `state`, which must outlive the lexer (its engine owns both).
     init(state: UnsafeMutablePointer<ParserState>) {
         context = UnsafeMutableRawPointer(state)
         table = .allocate(capacity: 1)
         table.initialize(to: yajlCallbacks)
-        handle = yajl_alloc(table, nil, context)!
+        handle = yajl_alloc(table, &blocks.functions, context)!
     }
 
     deinit {
@@ -41,7 +44,7 @@ final class YajlLexer {
     func restart(prefix: UnsafeBufferPointer<UInt8>) {
         yajl_free(handle)
         table.pointee = yajlSilentCallbacks
-        handle = yajl_alloc(table, nil, context)!
+        handle = yajl_alloc(table, &blocks.functions, context)!
         _ = yajl_parse(handle, prefix.baseAddress, prefix.count)
         table.pointee = yajlCallbacks
     }
@@ -122,3 +125,71 @@ private let yajlCallbacks = yajl_callbacks(
     yajl_start_array: { context in withState(context) { $0.pointee.onStartArray() } },
     yajl_end_array: { context in withState(context) { $0.pointee.onEndArray() } }
 )
+
+/// An allocator for yajl that keeps freed blocks for reuse: one free list per power-of-two
+/// size. It holds at most what one handle used at its peak.
+final class YajlBlockCache {
+    var functions: yajl_alloc_funcs
+    /// Heads of the free lists; a free block's first word links to the next.
+    private let lists: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    static let classes = 40
+    /// Bytes before each block's payload: its size class.
+    static let header = 16
+
+    init() {
+        lists = .allocate(capacity: Self.classes)
+        lists.initialize(repeating: nil, count: Self.classes)
+        functions = yajl_alloc_funcs(malloc: nil, realloc: nil, free: nil, ctx: nil)
+        functions.ctx = UnsafeMutableRawPointer(lists)
+        functions.malloc = { context, size in
+            YajlBlockCache.allocate(size, freeLists(context))
+        }
+        functions.realloc = { context, pointer, size in
+            guard let pointer else { return YajlBlockCache.allocate(size, freeLists(context)) }
+            let sizeClass = pointer.load(fromByteOffset: -YajlBlockCache.header, as: Int.self)
+            if size <= 1 << sizeClass { return pointer }
+            let moved = YajlBlockCache.allocate(size, freeLists(context))
+            moved.copyMemory(from: pointer, byteCount: 1 << sizeClass)
+            YajlBlockCache.release(pointer, freeLists(context))
+            return moved
+        }
+        functions.free = { context, pointer in
+            guard let pointer else { return }
+            YajlBlockCache.release(pointer, freeLists(context))
+        }
+    }
+
+    deinit {
+        for index in 0..<Self.classes {
+            var block = lists[index]
+            while let payload = block {
+                block = payload.load(as: UnsafeMutableRawPointer?.self)
+                (payload - Self.header).deallocate()
+            }
+        }
+        lists.deallocate()
+    }
+
+    private static func allocate(_ size: Int, _ lists: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> UnsafeMutableRawPointer {
+        var sizeClass = 4
+        while 1 << sizeClass < size { sizeClass += 1 }
+        if let payload = lists[sizeClass] {
+            lists[sizeClass] = payload.load(as: UnsafeMutableRawPointer?.self)
+            return payload
+        }
+        let block = UnsafeMutableRawPointer.allocate(byteCount: header + (1 << sizeClass), alignment: 16)
+        block.storeBytes(of: sizeClass, as: Int.self)
+        return block + header
+    }
+
+    private static func release(_ payload: UnsafeMutableRawPointer, _ lists: UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
+        let sizeClass = payload.load(fromByteOffset: -header, as: Int.self)
+        payload.storeBytes(of: lists[sizeClass], as: UnsafeMutableRawPointer?.self)
+        lists[sizeClass] = payload
+    }
+}
+
+@inline(__always)
+private func freeLists(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<UnsafeMutableRawPointer?> {
+    context!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+}

@@ -1,8 +1,10 @@
 // Polygons read without yajl, and the coordinates of polygons and boxes handed to the delegate.
 
-/// A polygon whose numbers the engine reads itself, between its `[` and its `]`.
+/// A `segmentation` or `bbox` value the engine reads itself, from its `[` to its `]`.
 struct FastScan {
     var active = false
+    /// Inside a polygon (or box); else between the polygons of the outer list.
+    var inPolygon = false
     /// After `[` or `,`: a number must come next.
     var expectingValue = true
     /// The clean point (where yajl can take over again) follows a number, not the `[`.
@@ -60,6 +62,7 @@ extension ParserState {
             }
         }
         // Local copies of the scan state, stored back before leaving.
+        var inPolygon = fast.inPolygon
         var expectingValue = fast.expectingValue
         var afterValue = fast.afterValue
         var clean = fast.cleanOffset
@@ -77,17 +80,61 @@ extension ParserState {
                 }
                 expectingValue = true
                 index += 1
+            case UInt8(ascii: "["):
+                if inPolygon || !expectingValue {
+                    step = .handBack
+                    break scan
+                }
+                scannedTokenEnd = pieceBase + index + 1
+                let opened = openCoordinateEntry(start: tracker.location(of: pieceBase + index))
+                scannedTokenEnd = -1
+                guard opened else {
+                    step = .stop
+                    break scan
+                }
+                inPolygon = true
+                afterValue = false
+                index += 1
+                clean = pieceBase + index
+                if !carryEmpty {
+                    fast.carry.removeAll(keepingCapacity: true)
+                    carryEmpty = true
+                }
             case UInt8(ascii: "]"):
                 if expectingValue && afterValue {
                     step = .handBack
                     break scan
                 }
-                // yajl reads the `]` itself, in the state just after the last number.
-                restartLexer(afterValue: afterValue)
+                let end = pieceBase + index + 1
+                scannedTokenEnd = end
+                lastValueEnd = end
+                if inPolygon {
+                    let closed = endCoordinateEntry()
+                    scannedTokenEnd = -1
+                    guard closed else {
+                        step = .stop
+                        break scan
+                    }
+                    inPolygon = false
+                    expectingValue = false
+                    afterValue = true
+                    index += 1
+                    clean = end
+                    if !carryEmpty {
+                        fast.carry.removeAll(keepingCapacity: true)
+                        carryEmpty = true
+                    }
+                    continue
+                }
+                // The end of the list: yajl reads on after it, in the state after a value.
+                pop()
+                valueDone()
+                scannedTokenEnd = -1
+                restartLexer(afterValue: true)
                 fast = FastScan()
-                return .resume(at: index)
+                return .resume(at: index + 1)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if !expectingValue {
+                if !expectingValue || !inPolygon {
                     step = .handBack
                     break scan
                 }
@@ -132,6 +179,7 @@ extension ParserState {
                 break scan
             }
         }
+        fast.inPolygon = inPolygon
         fast.expectingValue = expectingValue
         fast.afterValue = afterValue
         fast.cleanOffset = clean
@@ -206,6 +254,23 @@ extension ParserState {
     mutating func malformedNumber(_ state: NumberState, at offset: Int) {
         let location = tracker.location(of: offset)
         fail(.syntax, explainYajl(state.yajlError, found: ""), at: location, path: currentPath())
+    }
+
+    /// Asks the engine to stop yajl and read the coordinates just opened itself (not while
+    /// yajl completes the parse). Returns whether it asked.
+    mutating func requestTakeover() -> Bool {
+        guard !completing && options.readsPolygonsWithoutYajl else { return false }
+        takeoverRequested = true
+        return true
+    }
+
+    /// A polygon (or box) opens at `start`.
+    mutating func openCoordinateEntry(start: SourceLocation) -> Bool {
+        coordinateIndex = 0
+        chunkStartIndex = 0
+        coordinateFill = 0
+        polygonIndex = frames[frames.count - 1].count
+        return push(Frame(kind: .coordEntry, start: start))
     }
 
     /// Stores one number of the polygon, as `onNumber` does; false when the parse must stop.

@@ -103,14 +103,16 @@ extension ParserState {
             case .regressions:
                 record.regressions = []
                 return push(Frame(kind: .regressionList, field: .regressions))
-            case .bbox:
-                record.bboxCount = 0
-                coordinateKind = .bbox
-                return push(Frame(kind: .coordList, field: .bbox))
-            case .segmentation:
-                record.polygonCount = 0
-                coordinateKind = .segmentation
-                return push(Frame(kind: .coordList, field: .segmentation))
+            case .bbox, .segmentation:
+                if frame.field == .bbox {
+                    record.bboxCount = 0
+                    coordinateKind = .bbox
+                } else {
+                    record.polygonCount = 0
+                    coordinateKind = .segmentation
+                }
+                guard push(Frame(kind: .coordList, field: frame.field)) else { return false }
+                return !requestTakeover()
             case .extra:
                 extraStack.append(.array([]))
                 return push(Frame(kind: .extra, field: .none))
@@ -118,18 +120,8 @@ extension ParserState {
                 return wrongType(expectedType(of: frame.field), found: "an array", at: containerStart(), container: true)
             }
         case .coordList:
-            let start = containerStart()
-            coordinateIndex = 0
-            chunkStartIndex = 0
-            coordinateFill = 0
-            polygonIndex = frames[frames.count - 1].count
-            guard push(Frame(kind: .coordEntry, start: start)) else { return false }
-            if coordinateKind == .segmentation && !completing && options.readsPolygonsWithoutYajl {
-                // Stop yajl here: the engine reads the polygon's numbers itself (`scanCoordinates`).
-                takeoverRequested = true
-                return false
-            }
-            return true
+            guard openCoordinateEntry(start: containerStart()) else { return false }
+            return !requestTakeover()
         case .coordEntry:
             return wrongCoordinate("an array", at: containerStart(), container: true)
         case .idList:

@@ -79,7 +79,8 @@ final class ParserEngine {
                 guard s.pointee.failure == nil, s.pointee.takeoverRequested else { throw s.pointee.failure! }
                 s.pointee.takeoverRequested = false
                 position += lexer.bytesConsumed
-                s.pointee.fast = FastScan(active: true, cleanOffset: s.pointee.bytesFed + position)
+                s.pointee.fast = FastScan(active: true, inPolygon: s.pointee.topKind == .coordEntry,
+                                          cleanOffset: s.pointee.bytesFed + position)
             case .syntaxError(let message, let consumed):
                 throw s.pointee.syntaxFailure(message, consumed: position + consumed, piece: piece)
             }

@@ -24,8 +24,10 @@ struct ParserState {
     /// A callback happened since the last check (for `maxTokenBytes`).
     var sawEvent = false
     var quietBytes = 0
-    /// A callback asked to read the polygon just opened without yajl.
+    /// A callback asked to read the coordinates just opened without yajl.
     var takeoverRequested = false
+    /// While the coordinate scanner acts for yajl: the absolute offset just past its token.
+    var scannedTokenEnd = -1
     var fast = FastScan()
 
     var frames: [Frame] = []

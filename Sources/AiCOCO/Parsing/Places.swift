@@ -52,7 +52,8 @@ extension ParserState {
 
     /// Absolute offset just past the token yajl is handing out.
     func tokenEnd() -> Int {
-        completing ? bytesFed : feedBase + lexer.bytesConsumed
+        if scannedTokenEnd >= 0 { return scannedTokenEnd }
+        return completing ? bytesFed : feedBase + lexer.bytesConsumed
     }
 
     mutating func containerStart() -> SourceLocation {
