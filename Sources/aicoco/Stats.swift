@@ -6,7 +6,7 @@ struct Stats: ParsableCommand {
         abstract: "Count what an AiCOCO file holds: records per section, polygons, points, bboxes, speed.",
         usage: "aicoco stats [--json] [<options>] [<file>]",
         discussion: """
-        Reads the file once through the typed record API, in constant memory.
+        Reads the file once through the event API (no record is built), in constant memory.
 
         Examples:
           aicoco stats Fixtures/segmentation-series.json
@@ -22,25 +22,22 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         let progress = input.makeProgress()
+        let total = progress == nil ? nil : regularFileSize(input)
         let start = now()
-        let reader = AiCOCORecordReader(input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)))
-        var counts = SectionCounts()
+        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit),
+                                  options: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit))
+        var counts: SectionCounts
         do {
-            var seen = 0
-            while let record = try reader.next() {
-                counts.add(record)
-                seen += 1
-                if let progress, seen & 255 == 0 {
-                    progress.update(bytes: reader.bytesRead, total: reader.totalBytes)
-                }
-            }
+            try parser.parse(input.input) { progress?.update(bytes: $0, total: total) }
+            counts = parser.visitor
+            try counts.finish()
         } catch {
-            progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes)
+            progress?.finish(bytes: parser.bytesFed, total: total)
             throw report(error, file: input.displayName)
         }
         let elapsed = now() - start
-        let bytes = reader.bytesRead
-        progress?.finish(bytes: bytes, total: reader.totalBytes)
+        let bytes = parser.bytesFed
+        progress?.finish(bytes: bytes, total: total)
         let rate = elapsed > 0 ? Double(bytes) / elapsed / 1e6 : 0
         do {
             if json {
@@ -54,8 +51,9 @@ struct Stats: ParsableCommand {
     }
 }
 
-/// What `stats` counts, from records only.
-struct SectionCounts {
+/// What `stats` counts, from the parser's events: records whole except annotations, whose
+/// fields and coordinate chunks are counted as they stream by.
+struct SectionCounts: AiCOCOVisitor {
     var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
     var polygons = 0, points = 0, bboxes = 0, nullSegmentations = 0
     var metaCategoryIDs = 0, metaRegressions = 0
@@ -63,25 +61,24 @@ struct SectionCounts {
     /// Objects per category id, then named at the end (categories may come after objects).
     var objectsPerCategoryID: [String: Int] = [:]
     var categoryNames: [String: String] = [:]
-    /// Annotations per image id, and each image's index (images may come after annotations).
-    var annotationsPerImageID: [String: Int] = [:]
-    var imageIndex: [String: Double] = [:]
+    /// Annotations per image joined with the images' indexes (images may come after
+    /// annotations), within the memory limit.
+    let tally: AnnotatedImageTally
+    var imageSpan: AnnotatedImageTally.Span?
+    /// Coordinate numbers of the polygon being read.
+    private var polygonValues = 0
 
-    mutating func add(_ record: AiCOCORecord) {
+    init(memoryLimit: Int) {
+        tally = AnnotatedImageTally(memoryLimit: memoryLimit)
+    }
+
+    mutating func visit(_ record: AiCOCORecord, index: Int) throws {
         switch record {
         case .image(let image):
             images += 1
-            imageIndex[image.id] = image.index
-        case .annotation(let annotation):
-            annotations += 1
-            if let segmentation = annotation.segmentation {
-                polygons += segmentation.count
-                points += segmentation.pointCount
-            } else {
-                nullSegmentations += 1
-            }
-            bboxes += annotation.bbox?.count ?? 0
-            annotationsPerImageID[annotation.imageID, default: 0] += 1
+            try tally.addImage(id: image.id, index: image.index)
+        case .annotation:
+            break
         case .category(let category):
             categories += 1
             categoryNames[category.id] = category.name
@@ -97,27 +94,36 @@ struct SectionCounts {
         }
     }
 
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        guard chunk.kind == .segmentation else { return }
+        polygonValues += chunk.values.count
+        if chunk.endsPolygon {
+            points += polygonValues / 2
+            polygonValues = 0
+        }
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        annotations += 1
+        if let count = fields.polygonCount { polygons += count } else { nullSegmentations += 1 }
+        bboxes += fields.bboxCount ?? 0
+        try tally.addAnnotation(imageID: fields.imageID)
+    }
+
+    mutating func visitAnnotationDropped(index: Int) throws {
+        polygonValues = 0
+    }
+
+    /// Joins the annotation counts with the images.
+    mutating func finish() throws {
+        imageSpan = try tally.finish()
+    }
+
     /// Objects per category name, most first.
     var objectsPerCategory: [(name: String, count: Int)] {
         var byName: [String: Int] = [:]
         for (id, count) in objectsPerCategoryID { byName[categoryNames[id] ?? id, default: 0] += count }
         return byName.map { ($0.key, $0.value) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
-    }
-
-    /// Over the images that have annotations: lowest and highest image index, and
-    /// fewest and most annotations on one image.
-    var imageSpan: (minIndex: Double, maxIndex: Double, images: Int, fewest: Int, most: Int)? {
-        var span: (Double, Double, Int, Int, Int)?
-        for (id, count) in annotationsPerImageID {
-            guard let index = imageIndex[id] else { continue }
-            if let current = span {
-                span = (min(current.0, index), max(current.1, index), current.2 + 1, min(current.3, count),
-                        max(current.4, count))
-            } else {
-                span = (index, index, 1, count, count)
-            }
-        }
-        return span
     }
 
     func json(bytes: Int, elapsed: Double, rate: Double) -> String {

@@ -264,6 +264,22 @@ final class ExternalSorter: Spillable {
         })
     }
 
+    /// True when some records were written to disk.
+    var hasRuns: Bool { !runs.isEmpty }
+
+    /// After `sorted()` with no runs: the payload of a record with this key, by binary search.
+    func lookupSorted(_ key: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer? {
+        var low = 0, high = count - 1
+        while low <= high {
+            let middle = (low + high) / 2
+            let record = self.record(middle)
+            let order = RawBytes.compare(Self.key(record), key)
+            if order == 0 { return Self.payload(record) }
+            if order < 0 { low = middle + 1 } else { high = middle - 1 }
+        }
+        return nil
+    }
+
     /// Frees the memory and the files.
     func reset() {
         reading = false

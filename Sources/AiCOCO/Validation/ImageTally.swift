@@ -1,0 +1,89 @@
+/// Annotations per image joined with each image's `index`, for `aicoco stats`, within a memory
+/// budget (the counts and the images spill to temporary files past it), whatever the order of
+/// the sections. The same as two dictionaries by image id (the last image of an id wins).
+public final class AnnotatedImageTally {
+    /// Over the images that have annotations: lowest and highest index, how many, and fewest
+    /// and most annotations on one.
+    public struct Span: Sendable, Equatable {
+        public var minIndex: Double, maxIndex: Double
+        public var images: Int, fewest: Int, most: Int
+    }
+
+    private let budget: MemoryBudget
+    /// Image id → annotation count (8 bytes, updated in place).
+    private let counts: ExternalSorter
+    /// Image id → order of the image (8 bytes) and its index (8 bytes).
+    private let images: ExternalSorter
+    private var key: [UInt8] = []
+    private var sequence = 0
+
+    public init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
+        budget = MemoryBudget(limit: memoryLimit)
+        counts = ExternalSorter(budget: budget, indexed: true)
+        images = ExternalSorter(budget: budget, indexed: false)
+    }
+
+    public func addImage(id: String, index: Double) throws {
+        encode(id)
+        var payload: (UInt64, UInt64) = (UInt64(sequence).littleEndian, index.bitPattern.littleEndian)
+        sequence += 1
+        try key.withUnsafeBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
+    }
+
+    public func addAnnotation(imageID: String) throws {
+        encode(imageID)
+        if let ordinal = key.withUnsafeBytes({ counts.find($0) }) {
+            let count = counts.payload(of: ordinal).baseAddress!
+            RawBytes.store64(RawBytes.load64(count) + 1, count)
+            return
+        }
+        var one = UInt64(1).littleEndian
+        try key.withUnsafeBytes { key in try withUnsafeBytes(of: &one) { try counts.append(key: key, payload: $0) } }
+    }
+
+    /// The span over the images that have annotations, or nil when none has.
+    public func finish() throws -> Span? {
+        let annotated = try counts.sorted()
+        let known = try images.sorted()
+        defer {
+            counts.reset()
+            images.reset()
+        }
+        var span: Span?
+        var current: [UInt8] = []
+        while !annotated.atEnd {
+            current.removeAll(keepingCapacity: true)
+            current.append(contentsOf: annotated.key)
+            var count = 0
+            while !annotated.atEnd && current.withUnsafeBytes({ RawBytes.compare(annotated.key, $0) }) == 0 {
+                count += RawBytes.load64(annotated.payload.baseAddress!)
+                try annotated.advance()
+            }
+            while !known.atEnd && current.withUnsafeBytes({ RawBytes.compare(known.key, $0) }) < 0 { try known.advance() }
+            var latest: (sequence: Int, index: Double)?
+            while !known.atEnd && current.withUnsafeBytes({ RawBytes.compare(known.key, $0) }) == 0 {
+                let order = RawBytes.load64(known.payload.baseAddress!)
+                let index = Double(bitPattern: UInt64(truncatingIfNeeded: RawBytes.load64(known.payload.baseAddress! + 8)))
+                if latest == nil || order > latest!.sequence { latest = (order, index) }
+                try known.advance()
+            }
+            guard let index = latest?.index else { continue }
+            if var value = span {
+                value.minIndex = min(value.minIndex, index)
+                value.maxIndex = max(value.maxIndex, index)
+                value.images += 1
+                value.fewest = min(value.fewest, count)
+                value.most = max(value.most, count)
+                span = value
+            } else {
+                span = Span(minIndex: index, maxIndex: index, images: 1, fewest: count, most: count)
+            }
+        }
+        return span
+    }
+
+    private func encode(_ id: String) {
+        var id = id
+        id.withUTF8 { IDKey.encode($0, into: &key) }
+    }
+}
