@@ -30,32 +30,127 @@ public struct COCOConverter {
         public var pixelContours = 0
     }
 
-    /// What pass 1 gathers.
-    struct Catalog {
-        var images: [(id: String, fileName: String, width: Int?, height: Int?)] = []
-        var imageNumbers: [String: Int] = [:]
+    /// What pass 1 gathers. Images and objects grow with the input: they go to budgeted
+    /// tables (`IDMap`) and a temporary file, within `parserOptions.memoryLimit`.
+    final class Catalog {
+        /// The images in file order (id, file name, width, height), read back to write them.
+        var images: TemporaryFile?
+        var imageCount = 0
+        var firstImageWithoutSize: String?
+        /// Image id → its number (1, 2, ...).
+        let imageNumbers: IDMap
         var categories: [AiCategory] = []
         var categoryNumbers: [String: Int] = [:]
-        var objects: [String: (categories: [Int], confidence: Double?)] = [:]
-        var objectCategoryIDs: [String: [String]] = [:]
+        /// Object id → confidence and category ids.
+        let objects: IDMap
         var meta: AiMeta?
+        private var bytes: [UInt8] = []
+
+        init(memoryLimit: Int) {
+            let budget = MemoryBudget(limit: memoryLimit)
+            imageNumbers = IDMap(budget: budget)
+            objects = IDMap(budget: budget)
+        }
+
+        func add(_ image: AiImage) throws {
+            imageCount += 1
+            let size = CatalogVisitor.size(of: image.extra)
+            if (size.width == nil || size.height == nil) && firstImageWithoutSize == nil { firstImageWithoutSize = image.id }
+            bytes.removeAll(keepingCapacity: true)
+            Self.appendString(image.id, to: &bytes)
+            Self.appendString(image.fileName, to: &bytes)
+            RawBytes.appendVarint((size.width ?? -1) + 1, to: &bytes)
+            RawBytes.appendVarint((size.height ?? -1) + 1, to: &bytes)
+            if images == nil { images = try TemporaryFile() }
+            var length = UInt32(bytes.count).littleEndian
+            try withUnsafeBytes(of: &length) { try images!.write($0) }
+            try images!.write(bytes)
+            bytes.removeAll(keepingCapacity: true)
+            RawBytes.appendVarint(imageCount, to: &bytes)
+            try imageNumbers.set(image.id, bytes)
+        }
+
+        func add(_ object: AiObject) throws {
+            bytes.removeAll(keepingCapacity: true)
+            if let confidence = object.confidence {
+                bytes.append(1)
+                withUnsafeBytes(of: confidence.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            } else {
+                bytes.append(0)
+            }
+            for id in object.categoryIDs ?? [] { Self.appendString(id, to: &bytes) }
+            try objects.set(object.id, bytes)
+        }
+
+        /// Reads back the images in file order.
+        func forEachImage(_ body: (_ id: String, _ fileName: String, _ width: Int?, _ height: Int?) throws -> Void) throws {
+            guard let images else { return }
+            try images.flush()
+            var offset = 0
+            var record: [UInt8] = []
+            while offset < images.size {
+                var length: UInt32 = 0
+                _ = try withUnsafeMutableBytes(of: &length) { try images.read(at: offset, into: $0) }
+                let count = Int(UInt32(littleEndian: length))
+                if record.count < count { record = [UInt8](repeating: 0, count: count) }
+                _ = try record.withUnsafeMutableBytes { try images.read(at: offset + 4, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
+                offset += 4 + count
+                try record.withUnsafeBytes { raw in
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                    var position = 0
+                    let id = Self.readString(bytes, &position), fileName = Self.readString(bytes, &position)
+                    let width = RawBytes.readVarint(bytes, &position) - 1, height = RawBytes.readVarint(bytes, &position) - 1
+                    try body(id, fileName, width < 0 ? nil : width, height < 0 ? nil : height)
+                }
+            }
+        }
+
+        /// The category numbers and confidence of an object.
+        func object(_ id: String) throws -> (categories: [Int], confidence: Double?)? {
+            guard let bytes = try objects.value(for: id), !bytes.isEmpty else { return nil }
+            var position = 1
+            var confidence: Double?
+            if bytes[0] == 1 {
+                confidence = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
+                position = 9
+            }
+            var categories: [Int] = []
+            while position < bytes.count {
+                if let number = categoryNumbers[Self.readString(bytes, &position)] { categories.append(number) }
+            }
+            return (categories, confidence)
+        }
+
+        func imageNumber(_ id: String) throws -> Int? {
+            guard let bytes = try imageNumbers.value(for: id) else { return nil }
+            var position = 0
+            return RawBytes.readVarint(bytes, &position)
+        }
+
+        static func appendString(_ text: String, to bytes: inout [UInt8]) {
+            RawBytes.appendVarint(text.utf8.count, to: &bytes)
+            bytes.append(contentsOf: text.utf8)
+        }
+
+        static func readString(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> String {
+            let count = RawBytes.readVarint(bytes, &position)
+            defer { position += count }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]), as: UTF8.self)
+        }
     }
 
     struct CatalogVisitor: AiCOCOVisitor {
-        var catalog = Catalog()
+        let catalog: Catalog
 
         mutating func visit(_ record: AiCOCORecord, index: Int) throws {
             switch record {
             case .image(let image):
-                catalog.imageNumbers[image.id] = catalog.images.count + 1
-                let size = Self.size(of: image.extra)
-                catalog.images.append((image.id, image.fileName, size.width, size.height))
+                try catalog.add(image)
             case .category(let category):
                 catalog.categoryNumbers[category.id] = catalog.categories.count + 1
                 catalog.categories.append(category)
             case .object(let object):
-                catalog.objectCategoryIDs[object.id] = object.categoryIDs ?? []
-                catalog.objects[object.id] = ([], object.confidence)
+                try catalog.add(object)
             case .meta(let meta):
                 catalog.meta = meta
             default:
@@ -87,17 +182,14 @@ public struct COCOConverter {
         // Pass 1.
         var options = parserOptions
         options.validate = true
-        var catalog = try runParse(pass(), visitor: CatalogVisitor(), options: options) {
+        let catalog = try runParse(pass(), visitor: CatalogVisitor(catalog: Catalog(memoryLimit: parserOptions.memoryLimit)),
+                                   options: options) {
             progress?(1, $0, nil)
         }.catalog
-        for (id, categoryIDs) in catalog.objectCategoryIDs {
-            catalog.objects[id]?.categories = categoryIDs.compactMap { catalog.categoryNumbers[$0] }
-        }
-        catalog.objectCategoryIDs = [:]
-        for image in catalog.images where image.width == nil || image.height == nil {
-            if imageSize == nil {
-                throw MissingImageSize(imageID: image.id)
-            }
+        try catalog.imageNumbers.freeze()
+        try catalog.objects.freeze()
+        if let id = catalog.firstImageWithoutSize, imageSize == nil {
+            throw MissingImageSize(imageID: id)
         }
 
         var summary = Summary()
@@ -114,9 +206,12 @@ public struct COCOConverter {
 
         try json.key("images")
         try json.beginArray()
-        for (number, image) in catalog.images.enumerated() {
+        var imageNumber = 0
+        try catalog.forEachImage { id, fileName, width, height in
+            imageNumber += 1
+            let image = (id: id, fileName: fileName, width: width, height: height)
             try json.beginObject()
-            try json.key("id"); try json.number(number + 1)
+            try json.key("id"); try json.number(imageNumber)
             try json.field("file_name", image.fileName)
             try json.key("width"); try json.number(image.width ?? imageSize!.width)
             try json.key("height"); try json.number(image.height ?? imageSize!.height)
@@ -155,7 +250,8 @@ public struct COCOConverter {
             seen += 1
             if seen & 255 == 0 { progress?(2, reader.bytesRead, reader.totalBytes) }
             guard case .annotation(let annotation) = record else { continue }
-            let categories = catalog.objects[annotation.objectID]?.categories ?? []
+            let object = try catalog.object(annotation.objectID)
+            let categories = object?.categories ?? []
             guard !categories.isEmpty else {
                 summary.skippedNoCategory += 1
                 continue
@@ -164,8 +260,8 @@ public struct COCOConverter {
                 summary.skippedNoGeometry += 1
                 continue
             }
-            let imageNumber = catalog.imageNumbers[annotation.imageID] ?? 0
-            let confidence = catalog.objects[annotation.objectID]?.confidence
+            let imageNumber = try catalog.imageNumber(annotation.imageID) ?? 0
+            let confidence = object?.confidence
             for category in categories {
                 number += 1
                 try json.beginObject()
