@@ -36,6 +36,12 @@ final class IDMap {
         block.deallocate()
     }
 
+    /// True once frozen.
+    var isFrozen: Bool { frozen }
+
+    /// Whether `id` has a value (after `freeze`).
+    func contains(_ id: String) throws -> Bool { try value(for: id) != nil }
+
     /// Adds `value` for `id` unless the id already has one.
     func set(_ id: String, _ value: [UInt8]) throws {
         precondition(!frozen)
@@ -50,6 +56,7 @@ final class IDMap {
 
     /// Ends the building: from now on, only lookups.
     func freeze() throws {
+        if frozen { return }
         frozen = true
         let stream = try table.sorted()
         if !table.hasRuns {
@@ -152,5 +159,39 @@ final class IDMap {
     private func encode(_ id: String) {
         var id = id
         id.withUTF8 { IDKey.encode($0, into: &key) }
+    }
+}
+
+/// Byte records appended to a temporary file and read back in order (for lists that grow
+/// with the input and are needed again once, in file order).
+final class ByteLog {
+    private var file: TemporaryFile?
+    private(set) var count = 0
+
+    func append(_ bytes: [UInt8]) throws {
+        if file == nil { file = try TemporaryFile() }
+        var length = UInt32(bytes.count).littleEndian
+        try withUnsafeBytes(of: &length) { try file!.write($0) }
+        try file!.write(bytes)
+        count += 1
+    }
+
+    func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let file else { return }
+        try file.finishWriting()
+        var offset = 0
+        var record: [UInt8] = []
+        while offset < file.size {
+            var length: UInt32 = 0
+            _ = try withUnsafeMutableBytes(of: &length) { try file.read(at: offset, into: $0) }
+            let count = Int(UInt32(littleEndian: length))
+            if record.count < count { record = [UInt8](repeating: 0, count: count) }
+            let read = try record.withUnsafeMutableBytes { try file.read(at: offset + 4, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
+            guard read == count else {
+                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+            }
+            offset += 4 + count
+            try record.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
     }
 }

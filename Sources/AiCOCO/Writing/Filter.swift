@@ -43,59 +43,102 @@ public struct AiCOCOFilter {
         public var passes = 0
     }
 
+    /// What pass 1 gathers. What grows with the input (images, objects) goes to budgeted
+    /// tables (`IDMap`) and a temporary file, within `parserOptions.memoryLimit`.
+    final class Index {
+        let budget: MemoryBudget
+        /// Ids of the images kept (frozen once the images are read).
+        let keptImages: IDMap
+        /// Category ids of the kept images.
+        var imageCategoryIDs: Set<String> = []
+        var categories: [String: (name: String, superID: String?)] = [:]
+        /// Objects in file order: id, then category ids.
+        let objects = ByteLog()
+        var metaCategories: [String] = []
+        /// Objects with an annotation on a kept image.
+        let objectsOnKeptImages: IDMap
+
+        init(memoryLimit: Int) {
+            budget = MemoryBudget(limit: memoryLimit)
+            keptImages = IDMap(budget: budget)
+            objectsOnKeptImages = IDMap(budget: budget)
+        }
+
+        func add(_ object: AiObject) throws {
+            var bytes: [UInt8] = []
+            for id in [object.id] + (object.categoryIDs ?? []) {
+                RawBytes.appendVarint(id.utf8.count, to: &bytes)
+                bytes.append(contentsOf: id.utf8)
+            }
+            try objects.append(bytes)
+        }
+
+        /// Each object's id and category ids, in file order.
+        func forEachObject(_ body: (String, [String]) throws -> Void) throws {
+            try objects.forEach { bytes in
+                var position = 0
+                var ids: [String] = []
+                while position < bytes.count {
+                    let count = RawBytes.readVarint(bytes, &position)
+                    ids.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]), as: UTF8.self))
+                    position += count
+                }
+                try body(ids[0], Array(ids.dropFirst()))
+            }
+        }
+    }
+
     /// Pass 1: ids, names and links (no coordinates).
     struct IndexVisitor: AiCOCOVisitor {
         let criteria: AiCOCOFilterCriteria
-        var imageKept: [String: Bool] = [:]
-        var imageCategories: [String: [String]] = [:]
-        var categories: [String: (name: String, superID: String?)] = [:]
-        var objectCategories: [String: [String]] = [:]
-        var metaCategories: [String] = []
+        let index: Index
         var imagesDone = false
         var sawAnnotationsBeforeImages = false
-        /// Objects with an annotation on a kept image (only while the images are known).
-        var objectsOnKeptImages: Set<String> = []
 
         mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
-            if section == .images { imagesDone = true }
+            if section == .images {
+                imagesDone = true
+                try index.keptImages.freeze()
+            }
         }
 
         mutating func visitSectionStart(_ section: AiCOCOSection) throws {
             if section == .annotations && !imagesDone { sawAnnotationsBeforeImages = true }
         }
 
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        mutating func visit(_ record: AiCOCORecord, index position: Int) throws {
             switch record {
             case .image(let image):
                 var keep = !criteria.selectsImages
                 if criteria.imageIDs.contains(image.id) { keep = true }
                 if criteria.indexRanges.contains(where: { $0.contains(image.index) }) { keep = true }
-                imageKept[image.id] = keep
-                if keep, let ids = image.categoryIDs, !ids.isEmpty { imageCategories[image.id] = ids }
+                if keep {
+                    try index.keptImages.set(image.id, [])
+                    if let ids = image.categoryIDs { index.imageCategoryIDs.formUnion(ids) }
+                }
             case .category(let category):
-                categories[category.id] = (category.name, category.supercategoryID)
+                index.categories[category.id] = (category.name, category.supercategoryID)
             case .object(let object):
-                objectCategories[object.id] = object.categoryIDs ?? []
+                try index.add(object)
             case .meta(let meta):
-                metaCategories = meta.categoryIDs ?? []
+                index.metaCategories = meta.categoryIDs ?? []
             default:
                 break
             }
         }
 
-        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-            if criteria.selectsImages && imagesDone && imageKept[fields.imageID] == true {
-                objectsOnKeptImages.insert(fields.objectID)
+        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index position: Int) throws {
+            if try criteria.selectsImages && imagesDone && index.keptImages.contains(fields.imageID) {
+                try index.objectsOnKeptImages.set(fields.objectID, [])
             }
         }
     }
 
     /// Pass 1b: objects with an annotation on a kept image.
     struct AnnotationVisitor: AiCOCOVisitor {
-        let imageKept: [String: Bool]
-        var objects: Set<String> = []
-        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-            if imageKept[fields.imageID] == true { objects.insert(fields.objectID) }
+        let index: Index
+        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index position: Int) throws {
+            if try index.keptImages.contains(fields.imageID) { try index.objectsOnKeptImages.set(fields.objectID, []) }
         }
     }
 
@@ -107,42 +150,43 @@ public struct AiCOCOFilter {
         var options = parserOptions
         options.validate = true
         summary.passes = 1
-        var index = try runParse(pass(), visitor: IndexVisitor(criteria: criteria), options: options) {
+        let index = Index(memoryLimit: parserOptions.memoryLimit)
+        let first = try runParse(pass(), visitor: IndexVisitor(criteria: criteria, index: index), options: options) {
             progress?(1, $0)
         }
-        var objectsOnKeptImages = index.objectsOnKeptImages
-        if criteria.selectsImages && index.sawAnnotationsBeforeImages {
+        try index.keptImages.freeze()
+        if criteria.selectsImages && first.sawAnnotationsBeforeImages {
             summary.passes += 1
             var quick = parserOptions
             quick.validate = false
-            objectsOnKeptImages = try runParse(pass(), visitor: AnnotationVisitor(imageKept: index.imageKept),
-                                               options: quick) { progress?(summary.passes, $0) }.objects
+            _ = try runParse(pass(), visitor: AnnotationVisitor(index: index), options: quick) { progress?(summary.passes, $0) }
         }
-        index.objectsOnKeptImages = []
+        try index.objectsOnKeptImages.freeze()
 
-        // Objects kept.
-        var keptObjects: Set<String> = []
-        for (id, categoryIDs) in index.objectCategories {
+        // Objects kept, and the categories they reference, with their supercategories.
+        let keptObjects = IDMap(budget: index.budget)
+        var queue: [String] = index.metaCategories
+        try index.forEachObject { id, categoryIDs in
             var keep = !criteria.selectsObjects
             if criteria.objectIDs.contains(id) { keep = true }
             if !criteria.categoryNames.isEmpty,
                categoryIDs.contains(where: { index.categories[$0].map { criteria.categoryNames.contains($0.name) } ?? false }) {
                 keep = true
             }
-            if keep && criteria.selectsImages && !objectsOnKeptImages.contains(id) { keep = false }
-            if keep { keptObjects.insert(id) }
+            if try keep && criteria.selectsImages && !index.objectsOnKeptImages.contains(id) { keep = false }
+            if keep {
+                try keptObjects.set(id, [])
+                queue.append(contentsOf: categoryIDs)
+            }
         }
-        // Categories referenced, with their supercategories.
+        try keptObjects.freeze()
+        queue.append(contentsOf: index.imageCategoryIDs)
         var keptCategories: Set<String> = []
-        var queue: [String] = index.metaCategories
-        for id in keptObjects { queue.append(contentsOf: index.objectCategories[id] ?? []) }
-        for ids in index.imageCategories.values { queue.append(contentsOf: ids) }
         while let id = queue.popLast() {
             guard keptCategories.insert(id).inserted else { continue }
             if let superID = index.categories[id]?.superID { queue.append(superID) }
         }
-        let imageKept = index.imageKept
-        index = IndexVisitor(criteria: criteria)
+        let keptImages = index.keptImages
 
         // Last pass: write what stays.
         summary.passes += 1
@@ -156,11 +200,11 @@ public struct AiCOCOFilter {
                 read[record.section, default: 0] += 1
                 let keep: Bool
                 switch record {
-                case .image(let image): keep = imageKept[image.id] == true
+                case .image(let image): keep = try keptImages.contains(image.id)
                 case .annotation(let annotation):
-                    keep = keptObjects.contains(annotation.objectID) && imageKept[annotation.imageID] == true
+                    keep = try keptObjects.contains(annotation.objectID) && keptImages.contains(annotation.imageID)
                 case .category(let category): keep = keptCategories.contains(category.id)
-                case .object(let object): keep = keptObjects.contains(object.id)
+                case .object(let object): keep = try keptObjects.contains(object.id)
                 case .regression, .meta: keep = true
                 }
                 if keep { try writer.write(record) }
