@@ -138,6 +138,41 @@ extension ParserState {
                     step = .handBack
                     break scan
                 }
+                // Most coordinates are short integers followed by `,` or `]`: read those at once.
+                var digitEnd = index
+                var integer = 0
+                let bytes = piece.baseAddress!
+                if byte != UInt8(ascii: "-") && byte != 0x30 {
+                    while digitEnd < count && digitEnd - index < 15 {
+                        let digit = bytes[digitEnd] &- 0x30
+                        if digit > 9 { break }
+                        integer = integer &* 10 &+ Int(digit)
+                        digitEnd += 1
+                    }
+                    if digitEnd < count {
+                        let next = bytes[digitEnd]
+                        if next == UInt8(ascii: ",") || next == UInt8(ascii: "]") || next == 0x20 || next == 0x0A {
+                            if digitEnd - index > options.limits.maxNumberBytes {
+                                numberTooLong(digitEnd - index, at: pieceBase + index)
+                                step = .stop
+                                break scan
+                            }
+                            guard storeCoordinate(Double(integer)) else {
+                                step = .stop
+                                break scan
+                            }
+                            if !carryEmpty {
+                                fast.carry.removeAll(keepingCapacity: true)
+                                carryEmpty = true
+                            }
+                            clean = pieceBase + digitEnd
+                            afterValue = true
+                            expectingValue = false
+                            index = digitEnd
+                            continue
+                        }
+                    }
+                }
                 let number = scanNumber(piece, from: index)
                 let end = number.end
                 if end == count {
