@@ -279,3 +279,26 @@ func firstError(_ input: AiCOCOInput, limits: ParserLimits) -> AiCOCOError? {
         return error as? AiCOCOError
     }
 }
+
+@Suite("Ids without allocation")
+struct AiIDTests {
+    @Test("every kind of id reads back as the same text, and equal texts give equal ids")
+    func roundTrip() {
+        let texts = ["", "a", "image-1", "123456789012345", "1234567890123456", "zO_cR_sgFeq0QSAAavSb0",
+                     "-----------------____", "AAAAAAAAAAAAAAAAAAAAA", "zzzzzzzzzzzzzzzzzzzz9", "zO_cR_sgFeq0QSAAavSb!",
+                     "zO_cR_sgFeq0QSAAavSb0x", "é", "ééééééééé", "ids with spaces and more than 21 bytes"]
+        for text in texts {
+            let id = AiID(text)
+            #expect(id.string == text)
+            let fromBytes = Array(text.utf8).withUnsafeBufferPointer { AiID(bytes: $0) }
+            #expect(fromBytes == id)
+            #expect(fromBytes.hashValue == id.hashValue)
+        }
+        #expect(Set(texts.map(AiID.init)).count == texts.count)
+        var annotation = AiAnnotation(id: "zO_cR_sgFeq0QSAAavSb0", imageID: "i", objectID: "o", iscrowd: 0,
+                                      bbox: nil, segmentation: nil)
+        annotation.objectID = "Mj8CCOVZ2t1TDeAwvOmpd"
+        #expect(annotation.objectID == "Mj8CCOVZ2t1TDeAwvOmpd")
+        #expect(annotation.id == "zO_cR_sgFeq0QSAAavSb0")
+    }
+}

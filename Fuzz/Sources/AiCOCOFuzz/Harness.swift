@@ -163,7 +163,7 @@ func expectedRecords(_ events: [Event]) -> [AiCOCORecord] {
             }
         case .annotationEnd(let fields, _):
             records.append(.annotation(AiAnnotation(
-                id: fields.id, imageID: fields.imageID, objectID: fields.objectID, iscrowd: fields.iscrowd,
+                idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
                 bbox: fields.bboxCount == nil ? nil : boxes,
                 segmentation: fields.polygonCount == nil ? nil : Polygons(polygons), extra: fields.extra)))
         default:

@@ -86,8 +86,9 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
         ends.append(coordinates.count)
     }
 
-    mutating func reserveCapacity(coordinates count: Int) {
+    mutating func reserveCapacity(coordinates count: Int, polygons: Int) {
         coordinates.reserveCapacity(count)
+        ends.reserveCapacity(polygons)
     }
 
     public var startIndex: Int { 0 }
@@ -112,9 +113,22 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
 
 /// One entry of `annotations`.
 public struct AiAnnotation: Sendable, Equatable {
-    public var id: String
-    public var imageID: String
-    public var objectID: String
+    /// The ids, held without allocation (see `AiID`); `id`, `imageID` and `objectID` give them as text.
+    public var idKey: AiID
+    public var imageKey: AiID
+    public var objectKey: AiID
+    public var id: String {
+        get { idKey.string }
+        set { idKey = AiID(newValue) }
+    }
+    public var imageID: String {
+        get { imageKey.string }
+        set { imageKey = AiID(newValue) }
+    }
+    public var objectID: String {
+        get { objectKey.string }
+        set { objectKey = AiID(newValue) }
+    }
     /// `iscrowd`: 1 for an RLE mask, 0 otherwise.
     public var iscrowd: Int
     /// `bbox`, or `nil` where the file says `null`.
@@ -126,9 +140,15 @@ public struct AiAnnotation: Sendable, Equatable {
 
     public init(id: String, imageID: String, objectID: String, iscrowd: Int,
                 bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
-        self.id = id
-        self.imageID = imageID
-        self.objectID = objectID
+        self.init(idKey: AiID(id), imageKey: AiID(imageID), objectKey: AiID(objectID), iscrowd: iscrowd,
+                  bbox: bbox, segmentation: segmentation, extra: extra)
+    }
+
+    public init(idKey: AiID, imageKey: AiID, objectKey: AiID, iscrowd: Int,
+                bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
+        self.idKey = idKey
+        self.imageKey = imageKey
+        self.objectKey = objectKey
         self.iscrowd = iscrowd
         self.bbox = bbox
         self.segmentation = segmentation

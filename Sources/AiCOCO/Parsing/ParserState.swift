@@ -95,6 +95,10 @@ struct RecordScratch {
     var name = ""
     var imageID = ""
     var objectID = ""
+    /// An annotation's ids.
+    var idKey = AiID(bytes: UnsafeBufferPointer(start: nil, count: 0))
+    var imageKey = AiID(bytes: UnsafeBufferPointer(start: nil, count: 0))
+    var objectKey = AiID(bytes: UnsafeBufferPointer(start: nil, count: 0))
     var superID: String?
     var color: String?
     var unit: String?

@@ -40,6 +40,16 @@ extension ParserState {
         switch field {
         case .id, .fileName, .imageID, .objectID, .name, .color, .unit:
             guard kind == .string else { return wrongField(field, kind, text) }
+            if section == .annotations && (field == .id || field == .imageID || field == .objectID) {
+                // An annotation's ids are kept as `AiID`s: no `String`, unless the checker needs one.
+                let key = AiID(bytes: text)
+                switch field {
+                case .id: record.idKey = key
+                case .imageID: record.imageKey = key
+                default: record.objectKey = key
+                }
+                if checker == nil { break }
+            }
             let value = string(text)
             switch field {
             case .id:
@@ -207,7 +217,7 @@ extension ParserState {
         switch section {
         case .annotations:
             try delegate.engineAnnotationEnd(
-                AnnotationFields(id: r.id, imageID: r.imageID, objectID: r.objectID, iscrowd: r.iscrowd,
+                AnnotationFields(idKey: r.idKey, imageKey: r.imageKey, objectKey: r.objectKey, iscrowd: r.iscrowd,
                                  bboxCount: r.bboxCount, polygonCount: r.polygonCount, extra: r.extra),
                 index: index)
         case .images:

@@ -50,9 +50,13 @@ public struct CoordinateChunk {
 /// The fields of an annotation other than its coordinates, delivered once the
 /// annotation's object has closed (keys may come in any order).
 public struct AnnotationFields: Sendable, Equatable {
-    public var id: String
-    public var imageID: String
-    public var objectID: String
+    /// The ids, held without allocation (see `AiID`); `id`, `imageID` and `objectID` give them as text.
+    public var idKey: AiID
+    public var imageKey: AiID
+    public var objectKey: AiID
+    public var id: String { idKey.string }
+    public var imageID: String { imageKey.string }
+    public var objectID: String { objectKey.string }
     public var iscrowd: Int
     /// Number of bbox entries, or `nil` for `"bbox": null`.
     public var bboxCount: Int?

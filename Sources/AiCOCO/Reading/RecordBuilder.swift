@@ -19,6 +19,7 @@ struct RecordBuilder: AiCOCOVisitor {
     private var coordinateCount = 0
     /// Size of the previous annotation, to reserve storage once instead of growing.
     private var lastCoordinateCount = 0
+    private var lastPolygonCount = 0
 
     init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil,
          deliver: @escaping (consuming AiCOCORecord, Int) throws -> Void) {
@@ -33,7 +34,7 @@ struct RecordBuilder: AiCOCOVisitor {
 
     mutating func visitAnnotationStart(index: Int) throws {
         polygons = Polygons()
-        polygons.reserveCapacity(coordinates: lastCoordinateCount)
+        polygons.reserveCapacity(coordinates: lastCoordinateCount, polygons: lastPolygonCount)
         boxes = []
         boxFill = 0
         coordinateCount = 0
@@ -68,8 +69,9 @@ struct RecordBuilder: AiCOCOVisitor {
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         lastCoordinateCount = polygons.coordinates.count
+        lastPolygonCount = polygons.count
         let annotation = AiAnnotation(
-            id: fields.id, imageID: fields.imageID, objectID: fields.objectID, iscrowd: fields.iscrowd,
+            idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
             bbox: fields.bboxCount == nil ? nil : boxes,
             segmentation: fields.polygonCount == nil ? nil : polygons,
             extra: fields.extra)
