@@ -17,9 +17,14 @@ let package = Package(
             pkgConfig: "yajl",
             providers: [.apt(["libyajl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "AiCOCO",
-            dependencies: ["CYajl"]
+            dependencies: ["CYajl", "CZlib"]
         ),
         .target(
             name: "AiCOCOGen",

@@ -12,8 +12,9 @@ numpy and nibabel from scripts/requirements.txt).
       Rebuilds the label volume from the AiCOCO file with cv2.fillPoly (each annotation's contours
       filled one by one, annotations in file order, later ones over earlier ones), loads
       LABELS with nibabel and compares voxel for voxel, checks the header, and checks that the
-      areas and volumes in MEASURE (aicoco measure --format json) equal the reference's pixel
-      counts. Prints a summary; exits 1 on any difference.
+      areas and volumes in MEASURE (aicoco measure --format json) equal the pixel counts of the
+      annotations painted that way (each object with its own number), and the voxel counts of
+      LABELS itself. Prints a summary; exits 1 on any difference.
 """
 import json
 import sys
@@ -65,16 +66,17 @@ def volume(args):
     labels = max(value_of.values(), default=0)
     dtype = np.uint8 if labels < 256 else np.uint16 if labels < 65536 else np.uint32
     reference = np.zeros((len(images), height, width), dtype=dtype)
-    # What each object covers on each slice, alone (for measure).
-    own = {}
+    # Every annotation painted with its object's number, whatever its categories (for measure).
+    object_number = {o["id"]: n + 1 for n, o in enumerate(objects)}
+    painted = np.zeros((len(images), height, width), dtype=np.uint32)
     for annotation in document["annotations"]:
         value = value_of.get(annotation["object_id"])
         z = slice_of[annotation["image_id"]]
         mask = np.zeros((height, width), dtype=np.uint8)
         for contour in annotation["segmentation"] or []:
             fill(mask, contour, 1)
-        key = (annotation["object_id"], z)
-        own[key] = own[key] | mask if key in own else mask
+        number = object_number.setdefault(annotation["object_id"], len(object_number) + 1)
+        painted[z][mask == 1] = number
         if value is not None:
             reference[z][mask == 1] = value
     problems = []
@@ -115,21 +117,49 @@ def volume(args):
     if measure_path:
         measure = json.load(open(measure_path))
         index_of = {z: images[i]["index"] for z, i in enumerate(order)}
-        for entry in measure["objects"]:
-            expected = {}
-            for (object_id, z), mask in own.items():
-                if object_id == entry["object_id"]:
-                    count = int(mask.sum())
-                    if count:
-                        expected[index_of[z]] = expected.get(index_of[z], 0) + count
-            got = {s["index"]: s["pixels"] for s in entry["slices"]}
-            if got != expected:
-                problems.append(f"object {entry['object_id']}: areas {got} differ from {expected}")
-            if entry["voxels"] != sum(expected.values()):
-                problems.append(f"object {entry['object_id']}: {entry['voxels']} voxels, expected {sum(expected.values())}")
-            checked += 1
-        if checked != len({k[0] for k, m in own.items() if m.any()}):
-            problems.append(f"measure lists {checked} objects with pixels")
+        labels_of = {o["id"]: o.get("category_ids") or [] for o in objects}
+        data = np.transpose(np.asarray(image.dataobj), (2, 1, 0)) if not problems else None
+
+        number_counts = {}
+        for z in range(len(images)):
+            numbers, counts = np.unique(painted[z], return_counts=True)
+            for number, count in zip(numbers, counts):
+                if number:
+                    number_counts[(int(number), z)] = int(count)
+
+        def expected_areas(object_ids):
+            areas = {}
+            numbers = {object_number[o] for o in object_ids if o in object_number}
+            for (number, z), count in number_counts.items():
+                if number in numbers:
+                    areas[index_of[z]] = areas.get(index_of[z], 0) + count
+            return areas
+
+        for scope, key in (("objects", "object_id"), ("categories", "category_id")):
+            for entry in measure[scope]:
+                if scope == "objects":
+                    members = {entry["object_id"]}
+                else:
+                    members = {o for o, c in labels_of.items() if entry["category_id"] in c}
+                expected = expected_areas(members)
+                got = {s["index"]: s["pixels"] for s in entry["slices"]}
+                if got != expected:
+                    problems.append(f"{scope} {entry[key]}: areas {got} differ from cv2's {expected}")
+                if entry["voxels"] != sum(expected.values()):
+                    problems.append(f"{scope} {entry[key]}: {entry['voxels']} voxels, cv2 gives {sum(expected.values())}")
+                # The label volume itself: this structure's voxel count per slice.
+                if data is not None and (scope == "objects") == (mode == "object"):
+                    value = (value_of.get(entry["object_id"]) if scope == "objects"
+                             else {cid: n + 1 for n, cid in enumerate(categories)}.get(entry["category_id"]))
+                    if value is not None:
+                        counted = {index_of[z]: int(n) for z, n in enumerate((data == value).sum(axis=(1, 2))) if n}
+                        if counted != got:
+                            problems.append(f"{scope} {entry[key]}: areas {got} differ from the volume's voxel counts {counted}")
+                checked += 1
+        measured = {e["object_id"] for e in measure["objects"]}
+        with_pixels = {o for o, n in object_number.items() if any(k[0] == n for k in number_counts)}
+        if not with_pixels <= measured:
+            problems.append("measure leaves out objects that have pixels")
     for problem in problems:
         print("raster_reference:", problem, file=sys.stderr)
     print(json.dumps({"voxels": int(reference.size), "labelled": int(np.count_nonzero(reference)),

@@ -3,16 +3,20 @@ import ArgumentParser
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert an AiCOCO file to standard COCO detection/segmentation JSON (pycocotools' COCO).",
-        usage: "aicoco convert --to coco [-o <file>] [<options>] [<file>]",
+        abstract: "Convert an AiCOCO file to standard COCO detection/segmentation JSON (pycocotools' COCO), or its segmentation to a NIfTI-1 label volume.",
+        usage: "aicoco convert --to coco|nifti [-o <file>] [<options>] [<file>]",
         discussion: """
         Integer ids (1, 2, ... in file order) with the AiCOCO ids kept in "aicoco_id"; one COCO annotation per category of the annotation's object; bbox [x, y, w, h] (from the polygons when the AiCOCO bbox is null); area from the polygons; the object's confidence as "score"; meta under info.aicoco_meta. The size of each image comes from its width and height fields (or dicom Columns and Rows), else from --image-size.
+
+        --to nifti: one slice per image (sorted by index), one voxel value per category (or per object with --labels object), each annotation's contours filled exactly as cv2.fillPoly fills them, later annotations over earlier ones. The value table goes beside the volume as JSON (labels.nii.gz -> labels.labels.json). Slices are written in place as their annotations come, so memory stays at a few slices; .nii.gz is compressed with zlib from a temporary file.
 
         Two passes in constant memory; standard input is first copied to a temporary file (in $TMPDIR, default /tmp).
 
         Examples:
           aicoco convert --to coco --image-size 512x512 \\
             Fixtures/segmentation-series.json > coco.json
+          aicoco convert --to nifti --image-size 512x512 --spacing 0.7,0.7,5 \\
+            -o labels.nii.gz Fixtures/flavor/flavor-seg3d-smooth.json
           aicoco generate --bytes 50M \\
             | aicoco convert --to coco --image-size 512x512 - \\
             | jq '.annotations | length'
@@ -21,6 +25,7 @@ struct Convert: ParsableCommand {
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
         case coco
+        case nifti
     }
 
     @OptionGroup var input: InputOptions
@@ -36,7 +41,11 @@ struct Convert: ParsableCommand {
     @Flag(help: "Indent by 2 spaces.")
     var pretty = false
 
+    @OptionGroup(title: "NIfTI (--to nifti)")
+    var nifti: NiftiOptions
+
     func run() throws {
+        if to == .nifti { return try convertToNifti() }
         let size = imageSize.map { (width: $0.width, height: $0.height) }
         let output: Destination
         do { output = try destination.open() } catch { throw report(error, file: input.displayName) }

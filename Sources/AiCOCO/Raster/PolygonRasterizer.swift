@@ -67,6 +67,11 @@ public struct PolygonRasterizer {
         pixels.withUnsafeMutableBufferPointer { fillPolygons(polygons, value: value, into: $0) }
     }
 
+    /// Fills every contour of `polygons` with `value` into an array of `width * height` pixels.
+    public mutating func fill(_ polygons: Polygons, value: UInt32, into pixels: inout [UInt32]) {
+        pixels.withUnsafeMutableBufferPointer { fillPolygons(polygons, value: value, into: $0) }
+    }
+
     // MARK: Areas
 
     /// Number of pixels the union of `polygons` covers inside the image: what `fill` would set.

@@ -1,0 +1,72 @@
+// A file written and read at offsets (pwrite/pread), for volumes written slice by slice in any order.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file read and written at offsets. Unwritten parts of a file grown with `setSize` read as zeros
+/// (and take no disk space where the file system supports holes).
+final class RandomAccessFile {
+    let descriptor: Int32
+    let name: String
+
+    /// Creates (or truncates) `path` for reading and writing.
+    init(creating path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AiCOCOError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        descriptor = fd
+        name = path
+    }
+
+    /// A temporary file in `$TMPDIR` (default `/tmp`), removed from the directory at once.
+    init(temporaryIn directory: String? = nil) throws {
+        var folder = directory ?? "/tmp"
+        if directory == nil, let tmp = getenv("TMPDIR"), tmp[0] != 0 { folder = String(cString: tmp) }
+        var template = Array((folder + "/aicoco-volume-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw AiCOCOError.io("cannot create a temporary file in \(folder): \(String(cString: strerror(errno)))")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        descriptor = fd
+        name = "a temporary file in \(folder)"
+    }
+
+    deinit { close(descriptor) }
+
+    /// Grows or shrinks the file to `size` bytes.
+    func setSize(_ size: Int) throws {
+        guard retryingOnInterrupt({ ftruncate(descriptor, off_t(size)) }) == 0 else {
+            throw AiCOCOError.io("cannot size \(name) to \(size) bytes: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let count = retryingOnInterrupt {
+                pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
+            guard count > 0 else { throw AiCOCOError.io("cannot write \(name): \(String(cString: strerror(errno)))") }
+            done += count
+        }
+    }
+
+    /// Fills `buffer` from `offset`; what lies past the end of the file reads as zeros.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < buffer.count {
+            let count = retryingOnInterrupt {
+                pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            }
+            guard count >= 0 else { throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))") }
+            if count == 0 {
+                (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
+                return
+            }
+            done += count
+        }
+    }
+}

@@ -1,0 +1,10 @@
+#ifndef AICOCO_CZLIB_SHIM_H
+#define AICOCO_CZLIB_SHIM_H
+#include <zlib.h>
+
+/* deflateInit2 is a macro, which Swift cannot call: a gzip stream (header and trailer written
+   by zlib) at the given level. */
+static inline int aicoco_deflate_init_gzip(z_streamp stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+#endif
