@@ -43,6 +43,8 @@ public struct LabelVolumeConverter {
     public var spacing: (x: Double, y: Double, z: Double)
     public var parserOptions: ParserOptions
     public var compressionLevel: Int32
+    /// Memory for slices being painted (see `LabelVolumeWriter`).
+    public var cacheBytes = 24 << 20
 
     public init(labels: Labels = .category, imageSize: (width: Int, height: Int)? = nil,
                 spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), parserOptions: ParserOptions = ParserOptions(),
@@ -70,7 +72,7 @@ public struct LabelVolumeConverter {
         let header = NiftiHeader(width: size.width, height: size.height, depth: catalog.images.count,
                                  voxelType: summary.voxelType, spacing: spacing, maximumLabel: table.count,
                                  description: "aicoco \(labels.rawValue) labels")
-        let writer = try LabelVolumeWriter(path: path, header: header)
+        let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
         let slices = catalog.sliceNumbers()
         let reader = AiCOCORecordReader(try pass(), options: RecordReaderOptions(parser: parserOptions))
         var seen = 0

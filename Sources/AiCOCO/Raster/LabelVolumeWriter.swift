@@ -1,7 +1,8 @@
 /// Writes a NIfTI-1 label volume slice by slice, in whatever order the slices' annotations come:
-/// each slice is painted in a small cache and written in place at its offset; a slice painted
-/// again later is read back, painted over and written again. Memory: `cachedSlices` slices,
-/// whatever the size of the volume. A `.nii.gz` volume is written to a temporary file first,
+/// each slice is painted in a cache of recent slices and written in place at its offset when it
+/// leaves the cache; a slice painted again after that is read back, painted over and written
+/// again. Memory: the cache (`cacheBytes`), whatever the size of the volume. FLaVor writes
+/// annotations object by object, so the cache must hold the slices an object spans. A `.nii.gz` volume is written to a temporary file first,
 /// then compressed into place by `finish()`.
 public final class LabelVolumeWriter {
     public let header: NiftiHeader
@@ -30,16 +31,16 @@ public final class LabelVolumeWriter {
     }
 
     /// Creates the file at `path` (`.nii`, or `.nii.gz` for a compressed one).
-    public init(path: String, header: NiftiHeader, cachedSlices: Int = 4) throws {
+    public init(path: String, header: NiftiHeader, cacheBytes: Int = 24 << 20) throws {
         precondition(header.width > 0 && header.height > 0 && header.depth >= 0, "a volume has a size")
         self.header = header
         self.path = path
-        self.cachedSlices = max(1, cachedSlices)
+        sliceBytes = header.width * header.height * header.voxelType.size
+        cachedSlices = max(2, cacheBytes / max(1, sliceBytes))
         compressed = path.hasSuffix(".gz")
         output = try RandomAccessFile(creating: path)
         volume = compressed ? try RandomAccessFile() : output
         rasterizer = PolygonRasterizer(width: header.width, height: header.height)
-        sliceBytes = header.width * header.height * header.voxelType.size
         written = [Bool](repeating: false, count: header.depth)
         try header.bytes.withUnsafeBytes { try volume.write($0, at: 0) }
         try volume.setSize(NiftiHeader.voxelOffset + header.volumeBytes)

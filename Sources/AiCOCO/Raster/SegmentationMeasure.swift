@@ -18,11 +18,12 @@ public struct SegmentationMeasure {
     /// Size of images that do not give theirs (`width`/`height` or `dicom` `Columns`/`Rows`).
     public var imageSize: (width: Int, height: Int)?
     public var parserOptions: ParserOptions
-    /// Slices painted at the same time.
+    /// Slices painted at the same time (two bytes a pixel each; FLaVor writes annotations object
+    /// by object, so the slices an object spans are open together).
     public var openSlices: Int
 
     public init(imageSize: (width: Int, height: Int)? = nil, parserOptions: ParserOptions = ParserOptions(),
-                openSlices: Int = 8) {
+                openSlices: Int = 48) {
         self.imageSize = imageSize
         self.parserOptions = parserOptions
         self.openSlices = max(1, openSlices)
@@ -82,15 +83,16 @@ struct MeasureState {
     var only: Set<Int>?
     private var open: [OpenSlice] = []
     private var clock = 0
-    private var counts: [Int] = []
 
-    /// A slice being painted: object ordinal + 1 per pixel, 0 for none.
+    /// A slice being painted: per pixel, 1 + the position in `objects` of the object painted
+    /// last there, 0 for none.
     struct OpenSlice {
         var image: Int
         var width: Int, height: Int
-        var pixels: [UInt32]
+        var pixels: [UInt16]
         var rasterizer: PolygonRasterizer
-        var objects: Set<Int>
+        /// Object ordinals painted on this slice.
+        var objects: [Int]
         var lastUse: Int
     }
 
@@ -116,14 +118,21 @@ struct MeasureState {
         let object = Self.ordinal(of: annotation.objectID, in: &objectOrdinals, ids: &objectIDs)
         if object == objectCount { areas.append([:]) }
         let slot = try openSlot(for: image, annotation: annotation.id)
+        var local = open[slot].objects.firstIndex(of: object)
+        if local == nil {
+            guard open[slot].objects.count < Int(UInt16.max) else {
+                throw SegmentationError("image \(jsonQuoted(annotation.imageID)) has more than 65,535 objects")
+            }
+            open[slot].objects.append(object)
+            local = open[slot].objects.count - 1
+        }
         // Taken out and put back, so that neither is copied.
-        var pixels: [UInt32] = []
+        var pixels: [UInt16] = []
         swap(&pixels, &open[slot].pixels)
         var rasterizer = open[slot].rasterizer
-        rasterizer.fill(polygons, value: UInt32(object + 1), into: &pixels)
+        rasterizer.fill(polygons, value: UInt16(local! + 1), into: &pixels)
         swap(&pixels, &open[slot].pixels)
         open[slot].rasterizer = rasterizer
-        open[slot].objects.insert(object)
     }
 
     private mutating func openSlot(for image: Int, annotation: String) throws -> Int {
@@ -138,7 +147,7 @@ struct MeasureState {
         }
         let size = try self.size(forImage: imageIDs[image], annotation: annotation)
         open.append(OpenSlice(image: image, width: size.width, height: size.height,
-                              pixels: [UInt32](repeating: 0, count: size.width * size.height),
+                              pixels: [UInt16](repeating: 0, count: size.width * size.height),
                               rasterizer: PolygonRasterizer(width: size.width, height: size.height),
                               objects: [], lastUse: clock))
         return open.count - 1
@@ -156,14 +165,12 @@ struct MeasureState {
     /// Counts the pixels of each object on the slice and forgets the slice.
     private mutating func close(_ slot: Int) {
         let slice = open.remove(at: slot)
-        if counts.count < objectIDs.count + 1 { counts = [Int](repeating: 0, count: objectIDs.count + 1) }
+        var counts = [Int](repeating: 0, count: slice.objects.count + 1)
         slice.pixels.withUnsafeBufferPointer { pixels in
-            for value in pixels where value != 0 { counts[Int(value)] += 1 }
+            for value in pixels { counts[Int(value)] += 1 }
         }
-        for object in slice.objects {
-            let count = counts[object + 1]
-            counts[object + 1] = 0
-            areas[object][slice.image] = count > 0 ? count : nil
+        for (local, object) in slice.objects.enumerated() {
+            areas[object][slice.image] = counts[local + 1] > 0 ? counts[local + 1] : nil
         }
         closed.insert(slice.image)
     }
