@@ -4,6 +4,7 @@ import ArgumentParser
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a segmentation: for each object and each category, the slices it spans, its area per slice and its volume.",
+        usage: "aicoco measure [--spacing X,Y,Z] [--format csv|json] [<options>] [<file>]",
         discussion: """
         Areas are counted on the label volume the annotations paint, the one convert --to nifti writes: each annotation's contours filled exactly as cv2.fillPoly fills them, annotations in file order, a later one over an earlier one (so a lesion drawn inside the liver's outer contour takes its pixels from the liver). A category's area adds up its objects'. Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
 
@@ -12,8 +13,11 @@ struct Measure: ParsableCommand {
         CSV columns: scope (object or category), id, name (for an object, its categories' names), index (the slice's image index; empty on the structure's total row), image_id, pixels, area_mm2, voxels, volume_ml.
 
         Examples:
-          aicoco measure --image-size 512x512 --spacing 0.7,0.7,5 Fixtures/flavor/flavor-seg3d-smooth.json
-          aicoco measure --format json --image-size 512x512 series.json | jq '.categories[] | {name, volume_ml}'
+          aicoco measure --image-size 512x512 \\
+            --spacing 0.7,0.7,5 \\
+            Fixtures/flavor/flavor-seg3d-smooth.json
+          aicoco measure --format json --image-size 512x512 \\
+            series.json | jq '.categories[] | {name, volume_ml}'
         """
     )
 
