@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine that has the Swift toolchain, for building and testing:
-# - yajl (libyajl-dev, found through pkg-config), installed with apt-get when missing;
+# - yajl (libyajl-dev) and zlib (zlib1g-dev), found through pkg-config, installed with apt-get
+#   when missing;
 # - the project's Python virtual environment .venv (python3 -m venv; python3-venv with apt-get
 #   when venv is missing) with the packages of scripts/requirements.txt, which the cross-checks
 #   in the tests use.
@@ -23,6 +24,12 @@ apt_install() {
 if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists yajl; }; then
     echo "bootstrap: installing libyajl-dev and pkg-config" >&2
     apt_install libyajl-dev pkg-config
+fi
+
+# zlib (zlib1g-dev, found through pkg-config) for convert --to nifti's .nii.gz.
+if ! pkg-config --exists zlib; then
+    echo "bootstrap: installing zlib1g-dev" >&2
+    apt_install zlib1g-dev
 fi
 
 command -v python3 >/dev/null 2>&1 || { echo "bootstrap: installing python3" >&2; apt_install python3; }
