@@ -19,6 +19,30 @@ final class RandomAccessFile {
         name = path
     }
 
+    /// A new file beside `path` (same directory, a hidden unique name), to be renamed onto `path`
+    /// with `replace(_:)` once complete; `discard()` removes it.
+    init(besides path: String) throws {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array((directory + "." + base + ".aicoco-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw AiCOCOError.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
+        descriptor = fd
+        name = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        _ = fchmod(fd, 0o644)
+    }
+
+    /// Renames this file (made with `init(besides:)`) onto `path`.
+    func replace(_ path: String) throws {
+        guard rename(name, path) == 0 else {
+            throw AiCOCOError.io("cannot rename \(name) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes this file's name.
+    func discard() { _ = unlink(name) }
+
     /// A temporary file in `$TMPDIR` (default `/tmp`), removed from the directory at once.
     init(temporaryIn directory: String? = nil) throws {
         var folder = directory ?? "/tmp"

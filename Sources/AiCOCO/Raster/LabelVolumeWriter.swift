@@ -2,8 +2,10 @@
 /// each slice is painted in a cache of recent slices and written in place at its offset when it
 /// leaves the cache; a slice painted again after that is read back, painted over and written
 /// again. Memory: the cache (`cacheBytes`), whatever the size of the volume. FLaVor writes
-/// annotations object by object, so the cache must hold the slices an object spans. A `.nii.gz` volume is written to a temporary file first,
-/// then compressed into place by `finish()`.
+/// annotations object by object, so the cache should hold the slices an object spans.
+/// A `.nii.gz` volume is written to a temporary file first, then compressed by `finish()`.
+/// The output is written beside `path` under a hidden name and renamed onto `path` by `finish()`:
+/// `path` is whole or untouched.
 public final class LabelVolumeWriter {
     public let header: NiftiHeader
     public let path: String
@@ -22,6 +24,7 @@ public final class LabelVolumeWriter {
     /// Slices written to the file at least once (others still read as zeros).
     private var written: [Bool]
     private var finished = false
+    private var complete = false
 
     private struct CachedSlice {
         var z: Int
@@ -38,7 +41,7 @@ public final class LabelVolumeWriter {
         sliceBytes = header.width * header.height * header.voxelType.size
         cachedSlices = max(2, cacheBytes / max(1, sliceBytes))
         compressed = path.hasSuffix(".gz")
-        output = try RandomAccessFile(creating: path)
+        output = try RandomAccessFile(besides: path)
         volume = compressed ? try RandomAccessFile() : output
         rasterizer = PolygonRasterizer(width: header.width, height: header.height)
         written = [Bool](repeating: false, count: header.depth)
@@ -48,6 +51,7 @@ public final class LabelVolumeWriter {
 
     deinit {
         for slice in cache { slice.bytes.deallocate() }
+        if !complete { output.discard() }
     }
 
     /// Fills every contour of `polygons` with `value` on slice `z` (over what is there).
@@ -72,7 +76,12 @@ public final class LabelVolumeWriter {
         guard !finished else { return }
         finished = true
         for index in cache.indices { try writeBack(index) }
-        guard compressed else { return }
+        if compressed { try compress(level: level) }
+        try output.replace(path)
+        complete = true
+    }
+
+    private func compress(level: Int32) throws {
         let gzip = try GzipWriter(writingTo: output, level: level)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { chunk.deallocate() }
