@@ -136,8 +136,8 @@ public struct ParserOptions: Sendable, Equatable {
     /// references, for `validate`) may hold before they spill to temporary files under
     /// `TMPDIR`. Results are the same whatever the limit.
     public var memoryLimit = ParserOptions.defaultMemoryLimit
-    /// 4 MiB: every subcommand stays under 32 MiB of resident memory on any input.
-    public static let defaultMemoryLimit = 4 << 20
+    /// 2 MiB: every subcommand stays well under 32 MiB of resident memory on any input.
+    public static let defaultMemoryLimit = 2 << 20
 
     /// Polygons' numbers are read by the engine itself rather than by yajl's lexer (same grammar,
     /// same errors, about three times faster). Off only to compare the two in tests and fuzzing.
