@@ -321,6 +321,7 @@ private struct _Engine {
             case .regressions: w.key("\"regressions\":"); try regressions(sink)
             case .objects: w.key("\"objects\":"); try objects(sink)
             case .meta: w.key("\"meta\":"); meta()
+            case .tables, .records, .rows: preconditionFailure("not a section of an image output")
             }
             try w.check(sink)
         }

@@ -193,6 +193,7 @@ private struct RealShapeWriter {
             case .regressions: w.key("\"regressions\":"); regressions()
             case .objects: w.key("\"objects\":"); try objects(sink)
             case .meta: w.key("\"meta\":"); meta()
+            case .tables, .records, .rows: preconditionFailure("not a section of an image output")
             }
             try w.check(sink)
         }

@@ -12,4 +12,8 @@ static inline int aicoco_yajl_gen_config_flag(yajl_gen g, yajl_gen_option option
 static inline int aicoco_yajl_gen_config_string(yajl_gen g, yajl_gen_option option, const char *value) {
     return yajl_gen_config(g, option, value);
 }
+/* yajl_config is variadic too. */
+static inline int aicoco_yajl_config_flag(yajl_handle h, yajl_option option, int value) {
+    return yajl_config(h, option, value);
+}
 #endif

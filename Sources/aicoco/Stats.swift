@@ -58,6 +58,10 @@ struct SectionCounts: AiCOCOVisitor {
     var polygons = 0, points = 0, bboxes = 0, nullSegmentations = 0
     var metaCategoryIDs = 0, metaRegressions = 0
     var taskType: String?
+    /// Tabular and hybrid outputs.
+    var tables = 0, tabularRecords = 0
+    var windowSize: Int?
+    var artifactRows: Int?
     /// Objects per category id, then named at the end (categories may come after objects).
     var objectsPerCategoryID: [String: Int] = [:]
     var categoryNames: [String: String] = [:]
@@ -91,6 +95,13 @@ struct SectionCounts: AiCOCOVisitor {
             metaCategoryIDs = meta.categoryIDs?.count ?? 0
             metaRegressions = meta.regressions?.count ?? 0
             taskType = meta.taskType?.rawValue
+            windowSize = meta.windowSize
+        case .table:
+            tables += 1
+        case .recordsReference(let reference):
+            artifactRows = reference.rows
+        case .tabularRecord:
+            tabularRecords += 1
         }
     }
 
@@ -133,6 +144,11 @@ struct SectionCounts: AiCOCOVisitor {
             "\"points\":\(points)", "\"bboxes\":\(bboxes)", "\"bytes\":\(bytes)",
             "\"elapsed_seconds\":\(fixed(elapsed, 3))", "\"mb_per_second\":\(fixed(rate, 1))",
         ]
+        if tables > 0 || artifactRows != nil {
+            fields.append("\"tables\":\(tables)")
+            fields.append("\"tabular_records\":\(tabularRecords)")
+            if let windowSize { fields.append("\"window_size\":\(windowSize)") }
+        }
         let perCategory = objectsPerCategory.map { "\(JSONText.quoted($0.name)):\($0.count)" }
         fields.append("\"objects_per_category\":{\(perCategory.joined(separator: ","))}")
         if let span = imageSpan {
@@ -156,6 +172,10 @@ struct SectionCounts: AiCOCOVisitor {
             "meta:         \(metaCategoryIDs) category ids, \(metaRegressions) regressions"
                 + (taskType.map { ", task \($0)" } ?? ""),
         ]
+        if tables > 0 || artifactRows != nil {
+            lines.append("tables:       \(tables)")
+            lines.append("tabular records: \(tabularRecords)" + (windowSize.map { ", window size \($0)" } ?? ""))
+        }
         let perCategory = objectsPerCategory
         if !perCategory.isEmpty {
             lines.append("objects per category: " + perCategory.map { "\($0.name) \($0.count)" }.joined(separator: ", "))

@@ -129,7 +129,7 @@ func oracleRecords(_ bytes: [UInt8]) throws -> [AiCOCOSection: [AiCOCORecord]] {
     }
     for section in AiCOCOSection.allCases {
         guard let value = document[section.rawValue] else { continue }
-        let objects: [[String: Any]] = section == .meta ? [value as! [String: Any]] : value as! [[String: Any]]
+        let objects: [[String: Any]] = section.isSingleObject ? [value as! [String: Any]] : value as! [[String: Any]]
         result[section] = objects.map { object in
             switch section {
             case .images:
@@ -166,9 +166,30 @@ func oracleRecords(_ bytes: [UInt8]) throws -> [AiCOCOSection: [AiCOCORecord]] {
                                         confidence: (object["confidence"] as? NSNumber)?.doubleValue,
                                         extra: extras(object, known: ["id", "category_ids", "regressions", "confidence"])))
             case .meta:
+                let known: Set<String> = ["category_ids", "regressions", "task_type", "window_size", "table_ids"]
+                if let windowSize = object["window_size"] as? Int {
+                    return .meta(AiMeta(windowSize: windowSize, extra: extras(object, known: known)))
+                }
+                var keys: AiMeta.Keys = [.categoryIDs, .regressions]
+                if object["table_ids"] != nil { keys.insert(.tableIDs) }
                 return .meta(AiMeta(categoryIDs: strings(object["category_ids"]), regressions: items(object["regressions"]),
                                     taskType: (object["task_type"] as? String).flatMap(AiTaskType.init(rawValue:)),
-                                    extra: extras(object, known: ["category_ids", "regressions", "task_type"])))
+                                    tableIDs: strings(object["table_ids"]), keys: keys,
+                                    extra: extras(object, known: known)))
+            case .tables:
+                return .table(AiTable(id: object["id"] as! String, fileName: object["file_name"] as! String,
+                                      extra: extras(object, known: ["id", "file_name"])))
+            case .records:
+                return .recordsReference(AiRecordsReference(
+                    format: object["format"] as! String, href: object["href"] as! String,
+                    rows: object["rows"] as! Int, bytes: object["bytes"] as! Int,
+                    extra: extras(object, known: ["format", "href", "rows", "bytes"])))
+            case .rows:
+                return .tabularRecord(AiTabularRecord(
+                    id: object["id"] as! String, tableID: object["table_id"] as! String,
+                    rowIndexes: object["row_indexes"] as! [Int], categoryIDs: strings(object["category_ids"]),
+                    regressions: items(object["regressions"]),
+                    extra: extras(object, known: ["id", "table_id", "row_indexes", "category_ids", "regressions"])))
             }
         }
     }
@@ -215,5 +236,8 @@ func normalizedExtras(_ record: AiCOCORecord) -> AiCOCORecord {
     case .regression(var value): value.extra = fix(value.extra); return .regression(value)
     case .object(var value): value.extra = fix(value.extra); return .object(value)
     case .meta(var value): value.extra = fix(value.extra); return .meta(value)
+    case .table(var value): value.extra = fix(value.extra); return .table(value)
+    case .recordsReference(var value): value.extra = fix(value.extra); return .recordsReference(value)
+    case .tabularRecord(var value): value.extra = fix(value.extra); return .tabularRecord(value)
     }
 }

@@ -36,16 +36,21 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
     /// JSON path of the offending value, e.g. `$.annotations[1042].segmentation[0][7]`.
     public var path: String
     public var location: SourceLocation
+    /// The file the place is in when it is not the input itself: the records artifact of a
+    /// tabular output (its path as it was opened). `nil` for the input.
+    public var file: String?
 
-    public init(kind: Kind, message: String, path: String, location: SourceLocation) {
+    public init(kind: Kind, message: String, path: String, location: SourceLocation, file: String? = nil) {
         self.kind = kind
         self.message = message
         self.path = path
         self.location = location
+        self.file = file
     }
 
     public var description: String {
-        "\(location.line):\(location.column): \(kind.rawValue) error: \(message) (\(path), byte \(location.offset))"
+        (file.map { "\($0):" } ?? "")
+            + "\(location.line):\(location.column): \(kind.rawValue) error: \(message) (\(path), byte \(location.offset))"
     }
 }
 

@@ -1,6 +1,16 @@
-/// The six top-level sections of an AiCOCO document, in the order the format lists them.
+/// The top-level sections of AiCOCO documents of every kind (`AiCOCOKind.sections` lists
+/// those of each kind), and `rows`, the records of a tabular output's JSON-lines artifact.
 public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
     case images, annotations, categories, regressions, objects, meta
+    /// The input tables of tabular and hybrid outputs.
+    case tables
+    /// A tabular output's reference to its records artifact (one object, like `meta`).
+    case records
+    /// The records of the artifact, one per line (not a key of the document).
+    case rows
+
+    /// Sections holding one object rather than an array of records.
+    public var isSingleObject: Bool { self == .meta || self == .records }
 }
 
 /// A `{"regression_id": ..., "value": ...}` item, as found in images, objects and meta.
@@ -222,18 +232,49 @@ public enum AiTaskType: String, Sendable, Equatable, CaseIterable {
     case binary, multiclass, multilabel
 }
 
-/// The `meta` object: whole-series labels.
+/// The `meta` object: whole-series labels (image and hybrid outputs), the window size
+/// (tabular outputs).
 public struct AiMeta: Sendable, Equatable {
     public var categoryIDs: [String]?
     public var regressions: [AiRegressionItem]?
     public var taskType: AiTaskType?
+    /// `window_size`: rows per record of a tabular output.
+    public var windowSize: Int?
+    /// `table_ids` of a hybrid output, or `nil` where it is `null` or absent.
+    public var tableIDs: [String]?
+    /// Which of the keys that may be `null` the object has.
+    public var keys: Keys
     public var extra: [JSONMember]
 
+    /// Keys of `meta` whose value may be `null`, so that absent and `null` differ.
+    public struct Keys: OptionSet, Sendable, Equatable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let categoryIDs = Keys(rawValue: 1)
+        public static let regressions = Keys(rawValue: 2)
+        public static let tableIDs = Keys(rawValue: 4)
+    }
+
+    /// The meta of an image or hybrid output (`table_ids` is written when given or in `keys`).
     public init(categoryIDs: [String]?, regressions: [AiRegressionItem]?, taskType: AiTaskType? = nil,
-                extra: [JSONMember] = []) {
+                tableIDs: [String]? = nil, keys: Keys? = nil, extra: [JSONMember] = []) {
         self.categoryIDs = categoryIDs
         self.regressions = regressions
         self.taskType = taskType
+        self.windowSize = nil
+        self.tableIDs = tableIDs
+        self.keys = keys ?? (tableIDs == nil ? [.categoryIDs, .regressions] : [.categoryIDs, .regressions, .tableIDs])
+        self.extra = extra
+    }
+
+    /// The meta of a tabular output.
+    public init(windowSize: Int, extra: [JSONMember] = []) {
+        self.categoryIDs = nil
+        self.regressions = nil
+        self.taskType = nil
+        self.windowSize = windowSize
+        self.tableIDs = nil
+        self.keys = []
         self.extra = extra
     }
 }
@@ -246,6 +287,10 @@ public enum AiCOCORecord: Sendable, Equatable {
     case regression(AiRegression)
     case object(AiObject)
     case meta(AiMeta)
+    case table(AiTable)
+    case recordsReference(AiRecordsReference)
+    /// A line of a tabular output's records artifact.
+    case tabularRecord(AiTabularRecord)
 
     /// The section this record belongs to.
     public var section: AiCOCOSection {
@@ -256,6 +301,9 @@ public enum AiCOCORecord: Sendable, Equatable {
         case .regression: .regressions
         case .object: .objects
         case .meta: .meta
+        case .table: .tables
+        case .recordsReference: .records
+        case .tabularRecord: .rows
         }
     }
 }

@@ -6,6 +6,8 @@ enum Field: UInt8 {
     case name, supercategoryID, superregressionID, color, unit, threshold
     case confidence, taskType
     case regressionID, value
+    // Tabular and hybrid outputs.
+    case tableID, rowIndexes, windowSize, tableIDs, format, href, rows, bytes
     /// A key the format does not name: kept as a JSON value.
     case extra
 
@@ -35,6 +37,14 @@ enum Field: UInt8 {
         case .taskType: "task_type"
         case .regressionID: "regression_id"
         case .value: "value"
+        case .tableID: "table_id"
+        case .rowIndexes: "row_indexes"
+        case .windowSize: "window_size"
+        case .tableIDs: "table_ids"
+        case .format: "format"
+        case .href: "href"
+        case .rows: "rows"
+        case .bytes: "bytes"
         }
     }
 
@@ -47,6 +57,9 @@ enum Field: UInt8 {
         case .regressions: [.id, .name, .superregressionID]
         case .objects: [.id, .categoryIDs, .regressions]
         case .meta: [.categoryIDs, .regressions]
+        case .tables: [.id, .fileName]
+        case .records: [.format, .href, .rows, .bytes]
+        case .rows: [.id, .tableID, .rowIndexes, .categoryIDs, .regressions]
         }
     }
 
@@ -59,14 +72,19 @@ enum Field: UInt8 {
         let field: Field
         switch key.count {
         case 2: field = matches(key, "id") ? .id : .extra
-        case 4: field = matches(key, "bbox") ? .bbox : matches(key, "name") ? .name : matches(key, "unit") ? .unit : .extra
-        case 5: field = matches(key, "index") ? .index : matches(key, "color") ? .color : matches(key, "value") ? .value : .extra
+        case 4: field = matches(key, "bbox") ? .bbox : matches(key, "name") ? .name : matches(key, "unit") ? .unit
+            : matches(key, "href") ? .href : matches(key, "rows") ? .rows : .extra
+        case 5: field = matches(key, "index") ? .index : matches(key, "color") ? .color : matches(key, "value") ? .value
+            : matches(key, "bytes") ? .bytes : .extra
+        case 6: field = matches(key, "format") ? .format : .extra
         case 7: field = matches(key, "iscrowd") ? .iscrowd : .extra
-        case 8: field = matches(key, "image_id") ? .imageID : .extra
+        case 8: field = matches(key, "image_id") ? .imageID : matches(key, "table_id") ? .tableID : .extra
         case 9: field = matches(key, "file_name") ? .fileName : matches(key, "object_id") ? .objectID
-            : matches(key, "threshold") ? .threshold : matches(key, "task_type") ? .taskType : .extra
+            : matches(key, "threshold") ? .threshold : matches(key, "task_type") ? .taskType
+            : matches(key, "table_ids") ? .tableIDs : .extra
         case 10: field = matches(key, "confidence") ? .confidence : .extra
-        case 11: field = matches(key, "regressions") ? .regressions : .extra
+        case 11: field = matches(key, "regressions") ? .regressions : matches(key, "row_indexes") ? .rowIndexes
+            : matches(key, "window_size") ? .windowSize : .extra
         case 12: field = matches(key, "category_ids") ? .categoryIDs : matches(key, "segmentation") ? .segmentation : .extra
         case 13: field = matches(key, "regression_id") ? .regressionID : .extra
         case 16: field = matches(key, "supercategory_id") ? .supercategoryID : .extra
@@ -84,7 +102,10 @@ enum Field: UInt8 {
         case .categories: [.id, .name, .supercategoryID, .color].contains(self)
         case .regressions: [.id, .name, .superregressionID, .unit, .threshold].contains(self)
         case .objects: [.id, .categoryIDs, .regressions, .confidence].contains(self)
-        case .meta: [.categoryIDs, .regressions, .taskType].contains(self)
+        case .meta: [.categoryIDs, .regressions, .taskType, .windowSize, .tableIDs].contains(self)
+        case .tables: [.id, .fileName].contains(self)
+        case .records: [.format, .href, .rows, .bytes].contains(self)
+        case .rows: [.id, .tableID, .rowIndexes, .categoryIDs, .regressions].contains(self)
         }
     }
 
@@ -100,7 +121,7 @@ enum Field: UInt8 {
         bytesEqual(key, literal)
     }
 
-    private static let allKeyBytes: [[UInt8]] = (0...Field.value.rawValue).map {
+    private static let allKeyBytes: [[UInt8]] = (0...Field.bytes.rawValue).map {
         Array(Field(rawValue: $0)!.jsonKey.utf8)
     }
 
@@ -110,9 +131,12 @@ enum Field: UInt8 {
 extension AiCOCOSection {
     /// Which section `key` names at the top level, if any.
     static func lookup(_ key: UnsafeBufferPointer<UInt8>) -> AiCOCOSection? {
-        for section in allCases where sectionKeyBytes[section.ordinal].elementsEqual(key) { return section }
+        for section in documentKeys where sectionKeyBytes[section.ordinal].elementsEqual(key) { return section }
         return nil
     }
+
+    /// The sections that are top-level keys of a document (all but `rows`).
+    static let documentKeys: [AiCOCOSection] = allCases.filter { $0 != .rows }
 
     private static let sectionKeyBytes: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
 
@@ -125,6 +149,9 @@ extension AiCOCOSection {
         case .regressions: 3
         case .objects: 4
         case .meta: 5
+        case .tables: 6
+        case .records: 7
+        case .rows: 8
         }
     }
 }

@@ -10,8 +10,9 @@ struct ReferenceSite: Sendable {
     var leaf = Field.none
 
     var path: String {
-        var text = "$." + section.rawValue
-        if section != .meta { text += "[\(record)]" }
+        // Records of the artifact: `$[i]`, the i-th line of the JSON-lines file.
+        var text = section == .rows ? "$" : "$." + section.rawValue
+        if !section.isSingleObject { text += "[\(record)]" }
         text += "." + field.jsonKey
         if listIndex >= 0 { text += "[\(listIndex)]" }
         if leaf != .none { text += "." + leaf.jsonKey }
@@ -70,6 +71,9 @@ final class ReferenceChecker {
         case .regressions: "regression"
         case .objects: "object"
         case .meta: "meta"
+        case .tables: "table"
+        case .records: "records"
+        case .rows: "record"
         }
     }
 

@@ -205,7 +205,7 @@ public struct AiCOCOFilter {
                     keep = try keptObjects.contains(annotation.objectID) && keptImages.contains(annotation.imageID)
                 case .category(let category): keep = keptCategories.contains(category.id)
                 case .object(let object): keep = try keptObjects.contains(object.id)
-                case .regression, .meta: keep = true
+                case .regression, .meta, .table, .recordsReference, .tabularRecord: keep = true
                 }
                 if keep { try writer.write(record) }
             },

@@ -149,10 +149,38 @@ extension JSONWriter {
             if let confidence = object.confidence { try key("confidence"); try number(confidence) }
             try members(object.extra)
         case .meta(let meta):
-            try key("category_ids"); try ids(meta.categoryIDs)
-            try key("regressions"); try regressionItems(meta.regressions)
+            if meta.keys.contains(.categoryIDs) || meta.categoryIDs != nil {
+                try key("category_ids"); try ids(meta.categoryIDs)
+            }
+            if meta.keys.contains(.regressions) || meta.regressions != nil {
+                try key("regressions"); try regressionItems(meta.regressions)
+            }
             if let taskType = meta.taskType { try field("task_type", taskType.rawValue) }
+            if let windowSize = meta.windowSize { try key("window_size"); try number(windowSize) }
+            if meta.keys.contains(.tableIDs) || meta.tableIDs != nil {
+                try key("table_ids"); try ids(meta.tableIDs)
+            }
             try members(meta.extra)
+        case .table(let table):
+            try field("id", table.id)
+            try field("file_name", table.fileName)
+            try members(table.extra)
+        case .recordsReference(let reference):
+            try field("format", reference.format)
+            try field("href", reference.href)
+            try key("rows"); try number(reference.rows)
+            try key("bytes"); try number(reference.bytes)
+            try members(reference.extra)
+        case .tabularRecord(let record):
+            try field("id", record.id)
+            try field("table_id", record.tableID)
+            try key("row_indexes")
+            try generator.arrayOpen()
+            for index in record.rowIndexes { try generator.integer(index) }
+            try generator.arrayClose()
+            try key("category_ids"); try ids(record.categoryIDs)
+            try key("regressions"); try regressionItems(record.regressions)
+            try members(record.extra)
         }
         try generator.mapClose()
     }
