@@ -102,7 +102,7 @@ struct SectionOrder: ExpressibleByArgument, Sendable, Equatable {
             guard let section = AiCOCOSection(rawValue: String(name).trimmingSpaces()) else { return nil }
             sections.append(section)
         }
-        guard sections.count == AiCOCOSection.allCases.count, Set(sections).count == sections.count else { return nil }
+        guard sections.count == AiCOCOKind.image.sections.count, Set(sections) == Set(AiCOCOKind.image.sections) else { return nil }
         self.sections = sections
     }
 }

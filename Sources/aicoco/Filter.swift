@@ -59,7 +59,7 @@ struct Filter: ParsableCommand {
             try output.commit()
             progress?.finish(bytes: last, total: total ?? source.size)
             if progress != nil {
-                let counts = AiCOCOSection.allCases.filter { $0 != .meta }.map {
+                let counts = AiCOCOSection.allCases.filter { !$0.isSingleObject && summary.read[$0] != nil }.map {
                     "\($0.rawValue) \(summary.kept[$0] ?? 0)/\(summary.read[$0] ?? 0)"
                 }
                 printError("aicoco filter: kept " + counts.joined(separator: ", ") + " in \(summary.passes) passes")

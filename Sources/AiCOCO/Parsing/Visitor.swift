@@ -143,6 +143,10 @@ public struct ParserOptions: Sendable, Equatable {
     /// same errors, about three times faster). Off only to compare the two in tests and fuzzing.
     @_spi(Testing) public var readsPolygonsWithoutYajl = true
 
+    /// Where a tabular output's records artifact is read from, after the document (its records
+    /// are then delivered as section `rows`, its problems placed in it).
+    public var recordsArtifact = RecordsArtifactSource.besideDocument
+
     public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
                 memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         self.limits = limits

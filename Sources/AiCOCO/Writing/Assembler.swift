@@ -5,14 +5,30 @@
 /// appended to a temporary file of its section. Second pass: the sections are read back as one
 /// document through the AiCOCO parser, with validation (schema, rules, references), and written
 /// by `AiCOCOWriter`. Errors are placed on the input line the record came from.
+///
+/// The kind of document follows from the sections of the lines: tabular with a `records`
+/// line, hybrid with `tables`, image otherwise; sections are written in the order FLaVor writes
+/// them. Tabular records (section `rows`) go to the artifact file `artifact`, one per line, which
+/// the second pass then checks against the document's `records` reference.
 public struct AiCOCOAssembler {
     public var parserOptions: ParserOptions
     /// Longest accepted line, in bytes.
     public var maxLineBytes: Int
+    /// Where the records of section `rows` are written (a tabular output's artifact).
+    public var artifact: String?
 
-    public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 16 << 20) {
+    public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 16 << 20,
+                artifact: String? = nil) {
         self.parserOptions = parserOptions
         self.maxLineBytes = maxLineBytes
+        self.artifact = artifact
+    }
+
+    /// The input has tabular records but no `artifact` to write them to.
+    public struct ArtifactNeeded: Error, CustomStringConvertible {
+        public var description: String {
+            "the input holds tabular records (section rows): give the artifact file to write them to (--artifact FILE)"
+        }
     }
 
     /// Per section: the records' text, comma-separated, and per record where it came from.
@@ -62,6 +78,7 @@ public struct AiCOCOAssembler {
     public func assemble(_ input: AiCOCOInput, to writer: AiCOCOWriter,
                          progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws {
         var spills: [AiCOCOSection: Spill] = [:]
+        var artifactOutput: FileOutput?
         let scanner = YajlLineScanner()
         var lineNumber = 0
         var lastLocation = SourceLocation(offset: 0, line: 1, column: 1)
@@ -88,6 +105,16 @@ public struct AiCOCOAssembler {
                                   path: "line \(lineNumber)",
                                   location: SourceLocation(offset: startOffset, line: lineNumber, column: 1))
             }
+            let range = envelope.recordRange
+            if section == .rows {
+                if artifactOutput == nil {
+                    guard let artifact else { throw ArtifactNeeded() }
+                    artifactOutput = try FileOutput(path: artifact)
+                }
+                try artifactOutput!.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range])))
+                try [UInt8(0x0A)].withUnsafeBytes { try artifactOutput!.write($0) }
+                return
+            }
             let spill: Spill
             if let existing = spills[section] {
                 spill = existing
@@ -95,10 +122,9 @@ public struct AiCOCOAssembler {
                 spill = try Spill()
                 spills[section] = spill
             }
-            let range = envelope.recordRange
-            if section == .meta && spill.count > 0 {
-                throw AiCOCOError(kind: .schema, message: "a second meta record (a document has one)",
-                                  path: "$.meta",
+            if section.isSingleObject && spill.count > 0 {
+                throw AiCOCOError(kind: .schema, message: "a second \(section.rawValue) record (a document has one)",
+                                  path: "$.\(section.rawValue)",
                                   location: SourceLocation(offset: startOffset + range.lowerBound, line: lineNumber,
                                                            column: range.lowerBound + 1))
             }
@@ -159,15 +185,19 @@ public struct AiCOCOAssembler {
             position += text.utf8.count
         }
         glue("{")
-        for (number, section) in AiCOCOSection.allCases.enumerated() {
-            glue((number == 0 ? "" : ",") + jsonQuoted(section.rawValue) + ":" + (section == .meta ? "" : "["))
+        let kind: AiCOCOKind = spills[.records] != nil ? .tabular : spills[.tables] != nil ? .hybrid : .image
+        var first = true
+        for section in kind.sections {
+            if section.isSingleObject && spills[section] == nil { continue }
+            glue((first ? "" : ",") + jsonQuoted(section.rawValue) + ":" + (section.isSingleObject ? "" : "["))
+            first = false
             if let spill = spills[section] {
                 try spill.text.flush()
                 starts.append((section, position, spill))
                 parts.append(.file(spill.text, spill.text.size))
                 position += spill.text.size
             }
-            if section != .meta { glue("]") }
+            if !section.isSingleObject { glue("]") }
         }
         glue("}")
 
@@ -177,10 +207,17 @@ public struct AiCOCOAssembler {
             record: { try writer.write($0) },
             sectionEnd: { _, _ in try writer.endSection() })
         do {
-            _ = try runParse(reader: ConcatenatedReader(parts), visitor: visitor, options: parserOptions) {
+            var options = parserOptions
+            if let artifactOutput, let artifact {
+                try artifactOutput.flush()
+                options.recordsArtifact = .file(artifact)
+            } else {
+                options.recordsArtifact = .skip
+            }
+            _ = try runParse(reader: ConcatenatedReader(parts), visitor: visitor, options: options) {
                 progress?(2, $0)
             }
-        } catch var error as AiCOCOError where error.kind != .io {
+        } catch var error as AiCOCOError where error.kind != .io && error.file == nil {
             let offset = error.location.offset
             if let entry = starts.last(where: { $0.start <= offset && offset < $0.start + $0.spill.text.size }),
                let place = try entry.spill.place(of: offset - entry.start) {

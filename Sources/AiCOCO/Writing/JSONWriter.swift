@@ -242,7 +242,8 @@ public final class AiCOCOWriter {
     private let output: FileOutput?
     private var started = false
     private var current: AiCOCOSection?
-    private var metaWritten = false
+    /// The single-object section open (`meta`, `records`) has its record.
+    private var objectWritten = false
     public private(set) var writtenSections: [AiCOCOSection] = []
     /// Records written so far, per section.
     public private(set) var counts: [AiCOCOSection: Int] = [:]
@@ -267,7 +268,7 @@ public final class AiCOCOWriter {
             started = true
         }
         try json.key(section.rawValue)
-        if section != .meta { try json.beginArray() }
+        if !section.isSingleObject { try json.beginArray() }
         current = section
         writtenSections.append(section)
         counts[section] = 0
@@ -277,9 +278,9 @@ public final class AiCOCOWriter {
         guard let current, record.section == current else {
             throw JSONWriterMisuse(message: "a record of \(record.section.rawValue) outside its section")
         }
-        if current == .meta {
-            guard !metaWritten else { throw JSONWriterMisuse(message: "meta holds one record") }
-            metaWritten = true
+        if current.isSingleObject {
+            guard !objectWritten else { throw JSONWriterMisuse(message: "\(current.rawValue) holds one record") }
+            objectWritten = true
         }
         try json.record(record)
         counts[current, default: 0] += 1
@@ -288,8 +289,9 @@ public final class AiCOCOWriter {
 
     public func endSection() throws {
         guard let section = current else { throw JSONWriterMisuse(message: "no section is open") }
-        if section == .meta {
-            guard metaWritten else { throw JSONWriterMisuse(message: "meta needs its record") }
+        if section.isSingleObject {
+            guard objectWritten else { throw JSONWriterMisuse(message: "\(section.rawValue) needs its record") }
+            objectWritten = false
         } else {
             try json.endArray()
         }
@@ -318,6 +320,12 @@ public final class AiCOCOWriter {
         try finish(addingMissingSections: true)
     }
 
+    /// The kind of output the sections written so far make: tabular with `records`, hybrid
+    /// with `tables`, image otherwise.
+    public var writtenKind: AiCOCOKind {
+        writtenSections.contains(.records) ? .tabular : writtenSections.contains(.tables) ? .hybrid : .image
+    }
+
     /// Closes the document and flushes everything (the `FileOutput` too).
     public func finish(addingMissingSections: Bool = false) throws {
         guard current == nil else { throw JSONWriterMisuse(message: "section \(current!.rawValue) is still open") }
@@ -326,7 +334,7 @@ public final class AiCOCOWriter {
             started = true
         }
         if addingMissingSections {
-            for section in AiCOCOSection.allCases where section != .meta && !writtenSections.contains(section) {
+            for section in writtenKind.sections where !section.isSingleObject && !writtenSections.contains(section) {
                 try beginSection(section)
                 try endSection()
             }

@@ -1,7 +1,8 @@
 /// A visitor that hands over whole typed records together with the section boundaries
 /// (which the record reader does not report), so that a document can be rewritten in the
 /// order of its sections, empty sections included. Annotations are assembled from their
-/// coordinate chunks; only one record is held at a time.
+/// coordinate chunks; only one record is held at a time. The records of a tabular output's
+/// artifact (section `rows`) are not part of the document and are not handed over.
 public struct SectionedRecordVisitor: AiCOCOVisitor {
     private var builder: RecordBuilder
     private let sectionStart: (AiCOCOSection) throws -> Void
@@ -16,17 +17,20 @@ public struct SectionedRecordVisitor: AiCOCOVisitor {
         self.sectionEnd = sectionEnd
     }
 
-    public mutating func visitSectionStart(_ section: AiCOCOSection) throws { try sectionStart(section) }
+    public mutating func visitSectionStart(_ section: AiCOCOSection) throws {
+        if section != .rows { try sectionStart(section) }
+    }
     public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
-        try sectionEnd(section, count)
+        if section != .rows { try sectionEnd(section, count) }
     }
     public mutating func visit(_ record: AiCOCORecord, index: Int) throws {
-        // The parser reports no section boundaries around `meta` (an object, not an array):
-        // it is handed over here as a section of one record.
-        if record.section == .meta {
-            try sectionStart(.meta)
+        // The parser reports no section boundaries around `meta` and `records` (objects, not
+        // arrays): each is handed over here as a section of one record.
+        if record.section == .rows { return }
+        if record.section.isSingleObject {
+            try sectionStart(record.section)
             try builder.visit(record, index: index)
-            try sectionEnd(.meta, 1)
+            try sectionEnd(record.section, 1)
         } else {
             try builder.visit(record, index: index)
         }
