@@ -80,7 +80,7 @@ public struct TabularGenerator: Sendable {
                     line.raw("\",\"value\":")
                     let base = number == 0 ? 55.0 : 95.0
                     let spread = Double((hash >> UInt64(20 * number)) & 0xFFFFF) / Double(0xFFFFF)
-                    line.raw(formatJSONNumber(base + 80 * spread))
+                    line.raw(JSONText.number(base + 80 * spread))
                     line.byte(0x7D)
                 }
                 line.raw("]}\n")
@@ -125,7 +125,7 @@ public struct TabularGenerator: Sendable {
             }
         }
         line.raw("],\"records\":{\"format\":\"jsonl\",\"href\":")
-        line.raw(jsonQuoted(reference.href))
+        line.raw(JSONText.quoted(reference.href))
         line.raw(",\"rows\":"); line.integer(reference.rows)
         line.raw(",\"bytes\":"); line.integer(reference.bytes)
         line.raw("},\"meta\":{\"window_size\":"); line.integer(options.windowSize)

@@ -79,7 +79,7 @@ func report(_ error: Error, file: String) -> ExitCode {
 }
 
 func describe(_ error: AiCOCOError, file: String) -> String {
-    "\(file):\(error.location.line):\(error.location.column): \(error.kind.rawValue) error: \(error.message) (\(error.path))"
+    "\(error.file ?? file):\(error.location.line):\(error.location.column): \(error.kind.rawValue) error: \(error.message) (\(error.path))"
 }
 
 func printError(_ text: String) {
@@ -109,6 +109,16 @@ struct InputOptions: ParsableArguments {
     func makeProgress() -> ProgressLine? {
         (progress || isatty(2) != 0) ? ProgressLine() : nil
     }
+}
+
+/// Where a tabular output's records artifact is (`validate`, `stats`, `records`).
+struct RecordsArtifactOptions: ParsableArguments {
+    @Option(name: .customLong("records"), help: ArgumentHelp(
+        "The JSON-lines records artifact of a tabular output (default: the file its records.href names, beside FILE).",
+        valueName: "file"), completion: .file())
+    var recordsFile: String?
+
+    var source: RecordsArtifactSource { recordsFile.map { .file($0) } ?? .besideDocument }
 }
 
 /// The parser's limits (`ParserLimits`), as options.

@@ -26,6 +26,9 @@ struct Assemble: ParsableCommand {
     @Flag(help: "Indent the document by 2 spaces.")
     var pretty = false
 
+    @Option(help: ArgumentHelp("Where to write the records of section rows (a tabular output's JSON-lines artifact); needed when the input has them.", valueName: "file"), completion: .file())
+    var artifact: String?
+
     @Option(help: ArgumentHelp("Longest accepted line (e.g. 64M); a line is held whole while it is read.", valueName: "size"))
     var maxLineBytes = ByteCount(16 << 20)
 
@@ -38,7 +41,7 @@ struct Assemble: ParsableCommand {
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         let assembler = AiCOCOAssembler(parserOptions: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit),
-                                        maxLineBytes: maxLine)
+                                        maxLineBytes: maxLine, artifact: artifact)
         var last = 0
         do {
             try assembler.assemble(input.input, to: writer) { pass, bytes in
@@ -46,6 +49,10 @@ struct Assemble: ParsableCommand {
                 progress?.update(bytes: bytes, total: pass == 1 ? total : nil)
             }
             try output.commit()
+        } catch let error as AiCOCOAssembler.ArtifactNeeded {
+            progress?.finish(bytes: last, total: nil)
+            printError("aicoco assemble: \(error)")
+            throw ExitCode(ExitStatus.cannotRead)
         } catch {
             progress?.finish(bytes: last, total: nil)
             throw report(error, file: input.displayName)

@@ -24,11 +24,29 @@ struct Generate: ParsableCommand {
             > big.json
           aicoco generate --bytes 50k --pretty | aicoco stats
           aicoco generate --bytes 100M --shape detection > boxes.json
+          aicoco generate --records 10M \\
+            --artifact records_big.jsonl > tabular.json
+
+        With --records, a tabular output (tables, categories or regressions, meta.window_size): its \
+        records go to the JSON-lines file --artifact names, the document to standard output, with a \
+        records.href that names the artifact's file name (validate looks for it beside the document).
         """
     )
 
     @Option(help: ArgumentHelp("Approximate size of the output, e.g. 200M, 2G, 50k or a number of bytes.", valueName: "size"))
-    var bytes: ByteCount
+    var bytes: ByteCount?
+
+    @Option(help: ArgumentHelp("A tabular output with this many records (e.g. 60, 500k, 10M) instead of an image output.", valueName: "count"))
+    var records: RecordCount?
+
+    @Option(help: ArgumentHelp("Where the records of a tabular output go (default records.jsonl).", valueName: "file"), completion: .file())
+    var artifact: String?
+
+    @Option(help: ArgumentHelp("The task of a tabular output: classification or regression.", valueName: "task"))
+    var task: TabularGeneratorOptions.Task = .classification
+
+    @Option(help: ArgumentHelp("Rows per record of a tabular output.", valueName: "count"))
+    var windowSize = Count(3)
 
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 1
@@ -47,8 +65,18 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var destination: OutputOptions
 
+    func validate() throws {
+        if bytes == nil && records == nil { throw ValidationError("give --bytes SIZE (an image output) or --records COUNT (a tabular output)") }
+        if bytes != nil && records != nil { throw ValidationError("--bytes and --records exclude each other") }
+        if records == nil && artifact != nil { throw ValidationError("--artifact goes with --records") }
+        if windowSize.value < 1 { throw ValidationError("--window-size must be at least 1") }
+    }
+
     func run() throws {
-        let target = bytes.bytes
+        if let records {
+            return try generateTabular(records: records.value)
+        }
+        let target = bytes!.bytes
         let sections = order?.sections ?? GeneratorOptions.imageSections
         let output: Destination
         do { output = try destination.open() } catch { throw report(error, file: "-") }
@@ -68,3 +96,50 @@ struct Generate: ParsableCommand {
 }
 
 extension GeneratorOptions.Shape: ExpressibleByArgument {}
+
+extension Generate {
+    func generateTabular(records: Int) throws {
+        let path = artifact ?? "records.jsonl"
+        let name = String(path.split(separator: "/", omittingEmptySubsequences: false).last ?? "records.jsonl")
+        let options = TabularGeneratorOptions(records: records, seed: seed, task: task, windowSize: windowSize.value,
+                                              artifactName: name)
+        let output: Destination
+        do { output = try destination.open() } catch { throw report(error, file: "-") }
+        defer { output.discard() }
+        do {
+            let artifactOutput = try FileOutput(path: path, capacity: 1 << 20)
+            let reference = try TabularGenerator(options: options).generate(
+                artifact: { try artifactOutput.write($0) }, document: { try output.output.write($0) })
+            try artifactOutput.flush()
+            try output.commit()
+            if summary {
+                printError("{\"records\":\(reference.rows),\"artifact_bytes\":\(reference.bytes),\"artifact\":\(JSONText.quoted(path))}")
+            }
+        } catch {
+            throw report(error, file: path)
+        }
+    }
+}
+
+/// A count with an optional decimal suffix: `500`, `500k`, `10M`, `1G`.
+struct RecordCount: ExpressibleByArgument, Sendable, Equatable {
+    var value: Int
+
+    init?(argument: String) {
+        var text = Substring(argument)
+        var factor = 1
+        switch text.last {
+        case "k", "K": factor = 1_000
+        case "M": factor = 1_000_000
+        case "G": factor = 1_000_000_000
+        default: break
+        }
+        if factor > 1 { text.removeLast() }
+        guard let number = Int(text), number >= 0 else { return nil }
+        let (value, overflow) = number.multipliedReportingOverflow(by: factor)
+        guard !overflow else { return nil }
+        self.value = value
+    }
+}
+
+extension TabularGeneratorOptions.Task: ExpressibleByArgument {}

@@ -23,6 +23,8 @@ struct Records: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var artifact: RecordsArtifactOptions
+
     @Option(name: .customLong("section"), help: ArgumentHelp("Only records of this section; repeatable.", valueName: "section"))
     var sections: [AiCOCOSection] = []
 
@@ -31,8 +33,9 @@ struct Records: ParsableCommand {
         let output = dataOutput()
         let lines = AiCOCORecordLineWriter(envelope: wanted.count != 1, output: output)
         let progress = input.makeProgress()
-        let reader = AiCOCORecordReader(
-            input.input, options: RecordReaderOptions(parser: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)))
+        var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
+        options.recordsArtifact = artifact.source
+        let reader = AiCOCORecordReader(input.input, options: RecordReaderOptions(parser: options))
         do {
             var seen = 0
             while let record = try reader.next() {

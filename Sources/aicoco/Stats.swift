@@ -17,6 +17,8 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var artifact: RecordsArtifactOptions
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -24,8 +26,9 @@ struct Stats: ParsableCommand {
         let progress = input.makeProgress()
         let total = progress == nil ? nil : regularFileSize(input)
         let start = now()
-        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit),
-                                  options: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit))
+        var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
+        options.recordsArtifact = artifact.source
+        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
         var counts: SectionCounts
         do {
             try parser.parse(input.input) { progress?.update(bytes: $0, total: total) }

@@ -21,6 +21,8 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var artifact: RecordsArtifactOptions
+
     @Option(help: ArgumentHelp("Most problems to print (all are counted).", valueName: "count"))
     var maxErrors = Count(100)
 
@@ -31,7 +33,9 @@ struct Validate: ParsableCommand {
         let progress = input.makeProgress()
         let total = progress == nil ? nil : regularFileSize(input)
         var collector = ProblemCollector(limit: maxErrors.value)
-        var parser = AiCOCOParser(visitor: collector, options: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit))
+        var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
+        options.recordsArtifact = artifact.source
+        var parser = AiCOCOParser(visitor: collector, options: options)
         var bytes = 0
         do {
             try parser.parse(input.input) { read in
@@ -66,7 +70,7 @@ struct Validate: ParsableCommand {
                 : "\(input.displayName): \(collector.total) problem\(collector.total == 1 ? "" : "s")")
         case .json:
             let errors = collector.kept.map { error in
-                "{\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
+                (error.file.map { "{\"file\":\(JSONText.quoted($0))," } ?? "{") + "\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
             }
             try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(input.displayName)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes)}")
         }

@@ -194,7 +194,7 @@ struct ConventionTests {
                 "no file completion in the bash script")
         let zsh = try runTool(["--generate-completion-script", "zsh"]).stdout
         #expect(zsh.contains("_files"))
-        #expect(zsh.contains("('images' 'annotations' 'categories' 'regressions' 'objects' 'meta')"))
+        #expect(zsh.contains("('images' 'annotations' 'categories' 'regressions' 'objects' 'meta' 'tables' 'records' 'rows')"))
         let fish = try runTool(["--generate-completion-script", "fish"]).stdout
         #expect(fish.contains("__fish_complete_path") || fish.contains("-F") || fish.contains("-r -F"))
     }

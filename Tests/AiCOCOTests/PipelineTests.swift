@@ -83,7 +83,7 @@ import AiCOCOGen
         for pretty in [false, true] {
             var out: [UInt8] = []
             let writer = AiCOCOWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
-            for section in AiCOCOSection.allCases.reversed() {
+            for section in AiCOCOKind.image.sections.reversed() {
                 try writer.write(section: section, records.filter { $0.section == section })
             }
             try writer.finish()

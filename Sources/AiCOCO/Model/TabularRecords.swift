@@ -84,3 +84,16 @@ public struct AiTabularRecord: Sendable, Equatable {
         self.extra = extra
     }
 }
+
+/// An operation on images and annotations (`convert`, `filter`) was given a tabular output,
+/// which has neither: there is nothing to do. Hybrid outputs are handled through their image part.
+public struct NothingToDoForTabular: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was asked, e.g. "convert to COCO".
+    public var operation: String
+
+    public init(operation: String) { self.operation = operation }
+
+    public var description: String {
+        "a tabular output (tables, with its records in a JSON-lines artifact) has no images or annotations: nothing to \(operation)"
+    }
+}

@@ -9,7 +9,7 @@ extension ParserState {
            frame.field != .none, frame.field != .extra {
             message = "\"\(frame.field.jsonKey)\": " + message
         } else if let frame = frames.last, frame.kind == .idList {
-            message = "\"category_ids\" entry: " + message
+            message = "\"\(frame.field.jsonKey)\" entry: " + message
         }
         guard problem(.schema, message, at: location, path: path) else { return false }
         if container { return skipContainer() }
@@ -32,8 +32,8 @@ extension ParserState {
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
-            if frame.section == .meta {
-                return beginRecord(.meta)
+            if frame.section.isSingleObject {
+                return beginRecord(frame.section)
             }
             return wrongType("an array", found: "an object", at: containerStart(), container: true)
         case .section:
@@ -83,7 +83,7 @@ extension ParserState {
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
-            if frame.section == .meta {
+            if frame.section.isSingleObject {
                 return wrongType("an object", found: "an array", at: containerStart(), container: true)
             }
             do {
@@ -100,6 +100,9 @@ extension ParserState {
             case .categoryIDs:
                 record.categoryIDs = []
                 return push(Frame(kind: .idList, field: .categoryIDs))
+            case .tableIDs:
+                record.tableIDs = []
+                return push(Frame(kind: .idList, field: .tableIDs))
             case .regressions:
                 record.regressions = []
                 return push(Frame(kind: .regressionList, field: .regressions))
@@ -208,11 +211,12 @@ extension ParserState {
                                    at: stringStart(length: key.count), path: currentPath())
                 }
                 sectionsSeen |= 1 << UInt32(section.ordinal)
+                keyPlaces[section.ordinal] = stringStart(length: key.count)
                 return true
             }
             let name = string(key)
             frames[frames.count - 1].key = name
-            return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: images, annotations, categories, regressions, objects, meta)",
+            return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(AiCOCOSection.documentKeys.map(\.rawValue).joined(separator: ", ")))",
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
@@ -329,7 +333,7 @@ extension ParserState {
                 return true
             }
             let section = frames[frames.count - 1].section
-            return wrongType(section == .meta ? "an object" : "an array", found: kind.described,
+            return wrongType(section.isSingleObject ? "an object" : "an array", found: kind.described,
                              at: scalarStart(kind, length: text.count), container: false)
         case .section:
             return wrongType("an object", found: kind.described, at: scalarStart(kind, length: text.count),
@@ -343,12 +347,14 @@ extension ParserState {
             }
             let id = string(text)
             record.cost += text.count + 16
+            let field = frames[frames.count - 1].field
             if let checker {
                 let site = ReferenceSite(section: frames[frames.count - 2].section, record: recordIndex(),
-                                         field: .categoryIDs, listIndex: frames[frames.count - 1].count)
-                if let failure = checker.reference(to: .categories, id: id, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
+                                         field: field, listIndex: frames[frames.count - 1].count)
+                if let failure = checker.reference(to: field == .tableIDs ? .tables : .categories, id: id, site: site,
+                                                   at: stringStart(length: text.count)) { return delegateFailed(failure) }
             }
-            record.categoryIDs?.append(id)
+            if field == .tableIDs { record.tableIDs?.append(id) } else { record.categoryIDs?.append(id) }
             valueDone()
             return !recordTooBig()
         case .regressionList:
@@ -379,6 +385,11 @@ extension ParserState {
         case .bbox: "an array of [x1, y1, x2, y2] arrays or null"
         case .segmentation: "an array of polygons (arrays of numbers) or null"
         case .threshold, .extra, .none: "a value"
+        case .tableID, .format, .href: "a string"
+        case .rowIndexes: "an array of non-negative integers"
+        case .rows, .bytes: "a non-negative integer"
+        case .windowSize: "a positive integer"
+        case .tableIDs: "an array of strings or null"
         }
     }
 }

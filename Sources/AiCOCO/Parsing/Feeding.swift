@@ -28,6 +28,17 @@ final class ParserEngine {
 
     var bytesFed: Int { state.pointee.bytesFed }
 
+    /// What the records artifact of a tabular output needs, once the document has ended well:
+    /// its reference, `meta.window_size`, and the checker that knows the document's ids.
+    var tabularArtifact: (reference: AiRecordsReference, windowSize: Int?, checker: ReferenceChecker?)? {
+        let s = state.pointee
+        guard s.documentKind == .tabular, let reference = s.recordsReference else { return nil }
+        return (reference, s.windowSize, s.checker)
+    }
+
+    /// The delegate, for the artifact's records and problems.
+    var delegate: EngineDelegate { state.pointee.delegate }
+
     /// The error a delegate threw, if that is what stopped the parse (rethrown as is by readers).
     var delegateError: Error? { state.pointee.delegateError }
 

@@ -38,6 +38,13 @@ struct ParserState {
     var sectionsSeen: UInt32 = 0
     var record = RecordScratch()
     var item = ItemScratch()
+    /// Where each top-level key is (by section ordinal), for the kind check at the end.
+    var keyPlaces = [SourceLocation?](repeating: nil, count: AiCOCOSection.allCases.count)
+    /// The `meta` object's start and the fields it had, for the kind check at the end.
+    var metaSeen: (start: SourceLocation, fields: UInt32, readAsTabular: Bool)?
+    /// The `records` reference of a tabular output (when valid), and `meta.window_size`.
+    var recordsReference: AiRecordsReference?
+    var windowSize: Int?
     var extraStack: [ExtraContainer] = []
     /// yajl is completing the parse (the input has ended).
     var completing = false
@@ -111,6 +118,12 @@ struct RecordScratch {
     var regressions: [AiRegressionItem]?
     var bboxCount: Int?
     var polygonCount: Int?
+    var tableIDs: [String]?
+    var windowSize: Int?
+    var format = ""
+    var href = ""
+    var rows = 0
+    var bytes = 0
     var extra: [JSONMember] = []
 }
 

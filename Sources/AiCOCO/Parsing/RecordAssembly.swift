@@ -130,7 +130,32 @@ extension ParserState {
             if let key = frames[frames.count - 1].key {
                 record.extra.append(JSONMember(key, jsonValue(kind, text)))
             }
-        case .none, .regressionID, .value:
+        case .tableIDs:
+            guard kind == .null else { return wrongField(field, kind, text) }
+            record.tableIDs = nil
+        case .format, .href:
+            guard kind == .string else { return wrongField(field, kind, text) }
+            let value = string(text)
+            if field == .href {
+                record.href = value
+            } else if value == "jsonl" {
+                record.format = value
+            } else {
+                return wrongType("\"jsonl\" (the only records format)", found: jsonQuoted(value),
+                                 at: scalarStart(kind, length: text.count), container: false)
+            }
+        case .windowSize, .rows, .bytes:
+            guard kind == .number, let value = TabularLineParser.nonNegativeInteger(text),
+                  field != .windowSize || value > 0 else {
+                return wrongType(expectedType(of: field), found: kind == .number ? string(text) : kind.described,
+                                 at: scalarStart(kind, length: text.count), container: false)
+            }
+            switch field {
+            case .windowSize: record.windowSize = value
+            case .rows: record.rows = value
+            default: record.bytes = value
+            }
+        case .none, .regressionID, .value, .tableID, .rowIndexes:
             break
         }
         valueDone()
@@ -187,16 +212,26 @@ extension ParserState {
         let depth = frames.count
         let frame = frames[depth - 1]
         let section = frame.section
-        let missing = Field.requiredMasks[section.ordinal] & ~record.seen
+        var required = Field.required(in: section)
+        if section == .meta {
+            // A tabular output's meta has `window_size` instead of the labels; which kind the
+            // document is shows in its keys so far (checked again at its end).
+            let tabular = sectionsSeen & (1 << UInt32(AiCOCOSection.records.ordinal)) != 0
+                || (sectionsSeen & (1 << UInt32(AiCOCOSection.tables.ordinal)) != 0
+                    && sectionsSeen & (1 << UInt32(AiCOCOSection.images.ordinal)) == 0)
+            if record.seen & Field.windowSize.bit != 0 || tabular { required = [.windowSize] }
+            metaSeen = (record.start, record.seen, required == [.windowSize])
+        }
+        let missing = required.reduce(0) { $0 | $1.bit } & ~record.seen
         if missing != 0 {
-            let names = Field.required(in: section).filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
+            let names = required.filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
             let message = names.count == 1 ? "missing required key \(names[0])"
                 : "missing required keys \(names.joined(separator: ", "))"
             guard problem(.schema, message, at: record.start, path: path(throughFrame: depth, includeCurrent: false))
             else { return false }
         }
         pop()
-        let index = section == .meta ? 0 : frames[frames.count - 1].count
+        let index = section.isSingleObject ? 0 : frames[frames.count - 1].count
         do {
             if !record.valid {
                 if section == .annotations { try delegate.engineAnnotationDropped(index: index) }
@@ -237,23 +272,32 @@ extension ParserState {
                 .object(AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
                                  confidence: r.confidence, extra: r.extra)), index: index)
         case .meta:
-            try delegate.engineRecord(
-                .meta(AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
-                             extra: r.extra)), index: 0)
+            var meta = AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
+                              tableIDs: r.tableIDs, extra: r.extra)
+            meta.windowSize = r.windowSize
+            meta.keys = []
+            if r.seen & Field.categoryIDs.bit != 0 { meta.keys.insert(.categoryIDs) }
+            if r.seen & Field.regressions.bit != 0 { meta.keys.insert(.regressions) }
+            if r.seen & Field.tableIDs.bit != 0 { meta.keys.insert(.tableIDs) }
+            windowSize = r.windowSize
+            try delegate.engineRecord(.meta(meta), index: 0)
+        case .tables:
+            try delegate.engineRecord(.table(AiTable(id: r.id, fileName: r.fileName, extra: r.extra)), index: index)
+        case .records:
+            let reference = AiRecordsReference(format: r.format, href: r.href, rows: r.rows, bytes: r.bytes,
+                                               extra: r.extra)
+            recordsReference = reference
+            try delegate.engineRecord(.recordsReference(reference), index: 0)
+        case .rows:
+            break
         }
     }
 
     mutating func endDocument() -> Bool {
         let start = frames[0].start
-        let missing = AiCOCOSection.allCases.filter { sectionsSeen & (1 << UInt32($0.ordinal)) == 0 }
         pop()
         documentEnded = true
-        if !missing.isEmpty {
-            let names = missing.map { "\"\($0.rawValue)\"" }
-            return problem(.schema, (names.count == 1 ? "missing required top-level key " : "missing required top-level keys ")
-                + names.joined(separator: ", "), at: start, path: "$")
-        }
-        return true
+        return checkKind(documentStart: start)
     }
 
     mutating func wrongField(_ field: Field, _ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -86,8 +86,10 @@ final class TabularLineParser: JSONEventSink {
     }
 
     /// Reads one line: its bytes including the newline (none on a last line without one),
-    /// its number (from 1) and the offset of its first byte. Throws what stops the reading.
-    func read(line bytes: UnsafeBufferPointer<UInt8>, number: Int, offset: Int, isLast: Bool) throws {
+    /// its number (from 1) and the offset of its first byte. Returns false for an empty line
+    /// (reported; it holds no record). Throws what stops the reading.
+    @discardableResult
+    func read(line bytes: UnsafeBufferPointer<UInt8>, number: Int, offset: Int, isLast: Bool) throws -> Bool {
         if let failure { throw failure }
         line = bytes
         lineNumber = number
@@ -103,7 +105,7 @@ final class TabularLineParser: JSONEventSink {
         }
         if bytes[0..<content].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             try problem(.schema, "an empty line: the artifact has one JSON object per line", at: 0)
-            return
+            return false
         }
         switch stream.parse(bytes) {
         case .ok: break
@@ -123,8 +125,9 @@ final class TabularLineParser: JSONEventSink {
         }
         if !frames.isEmpty {
             throw stop(.syntax, "the record does not end on its line (JSON lines: one object per line)",
-                       at: content, path: currentPath())
+                       at: content, path: "$[\(number - 1)]")
         }
+        return true
     }
 
     // MARK: Places and problems

@@ -168,8 +168,10 @@ public struct ParserOptions: Sendable, Equatable {
 public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     private let adapter: VisitorAdapter<Visitor>
     private let engine: ParserEngine
+    public let options: ParserOptions
 
     public init(visitor: Visitor, options: ParserOptions = ParserOptions()) {
+        self.options = options
         adapter = VisitorAdapter(visitor)
         engine = ParserEngine(options: options, delegate: adapter)
     }
@@ -201,5 +203,31 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     /// Ends the input: reports a document cut short, and references that were never resolved.
     public mutating func finish() throws {
         try engine.finish()
+    }
+
+    /// After `finish()`, for a tabular output: reads its records artifact from where
+    /// `options.recordsArtifact` says (`document` is where the document came from, to look beside
+    /// it). Its records reach the visitor as section `rows` (`AiTabularRecord`s); its problems are
+    /// placed in it (`AiCOCOError.file`). Does nothing for other kinds of output.
+    public mutating func readRecordsArtifact(documentAt document: AiCOCOInput?) throws {
+        guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return }
+        guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
+            throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (records.href), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
+                              path: "$.records.href", location: SourceLocation(offset: 0, line: 1, column: 1))
+        }
+        let delegate = engine.delegate
+        let reader = RecordsArtifactReader(
+            path: path, reference: artifact.reference, windowSize: artifact.windowSize, options: options,
+            checker: artifact.checker, report: { try delegate.engineProblem($0) },
+            deliver: { try delegate.engineRecord(.tabularRecord($0), index: $1) })
+        try delegate.engineSectionStart(.rows)
+        let count: Int
+        do {
+            count = try reader.read()
+        } catch let error as AiCOCOError where error.kind == .io && error.file == nil {
+            throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by records.href)",
+                              path: "$.records.href", location: error.location, file: path)
+        }
+        try delegate.engineSectionEnd(.rows, count: count)
     }
 }

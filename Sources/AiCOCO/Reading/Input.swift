@@ -85,13 +85,17 @@ extension AiCOCOParser {
             try feed(bytes)
             progress?(bytes.count)
             try finish()
+            try readRecordsArtifact(documentAt: input)
             return
         }
         let (reader, _) = try input.openReader()
-        try parse(reader: reader, progress: progress)
+        try parse(reader: reader, documentAt: input, progress: progress)
     }
 
-    mutating func parse(reader: ChunkReader, progress: ((Int) -> Void)? = nil) throws {
+    /// Reads the whole document from `reader`, then a tabular output's artifact (looked for beside
+    /// `document`).
+    mutating func parse(reader: ChunkReader, documentAt document: AiCOCOInput? = nil,
+                        progress: ((Int) -> Void)? = nil) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var total = 0
@@ -103,6 +107,7 @@ extension AiCOCOParser {
             progress?(total)
         }
         try finish()
+        try readRecordsArtifact(documentAt: document)
     }
 }
 

@@ -52,6 +52,8 @@ struct RecordsArtifactReader {
         defer { chunk.deallocate() }
         var pending: [UInt8] = []
         var lines = 0
+        /// Lines that hold something (empty ones are reported, and are no record).
+        var rows = 0
         var total = 0
         var lineStart = 0
         let maxLine = options.limits.maxRecordBytes
@@ -78,14 +80,14 @@ struct RecordsArtifactReader {
                 lines += 1
                 if pending.isEmpty {
                     if end - position > maxLine + 1 { throw tooLong(end - position) }
-                    try parser.read(line: UnsafeBufferPointer(rebasing: bytes[position..<end]), number: lines,
-                                    offset: lineStart, isLast: false)
+                    if try parser.read(line: UnsafeBufferPointer(rebasing: bytes[position..<end]), number: lines,
+                                       offset: lineStart, isLast: false) { rows += 1 }
                 } else {
                     if pending.count + end - position > maxLine + 1 { throw tooLong(pending.count + end - position) }
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
-                    try pending.withUnsafeBufferPointer {
+                    if try pending.withUnsafeBufferPointer({
                         try parser.read(line: $0, number: lines, offset: lineStart, isLast: false)
-                    }
+                    }) { rows += 1 }
                     pending.removeAll(keepingCapacity: pending.capacity <= readChunkSize)
                 }
                 lineStart = total + end
@@ -96,16 +98,16 @@ struct RecordsArtifactReader {
         }
         if !pending.isEmpty {
             lines += 1
-            try pending.withUnsafeBufferPointer {
+            if try pending.withUnsafeBufferPointer({
                 try parser.read(line: $0, number: lines, offset: lineStart, isLast: true)
-            }
+            }) { rows += 1 }
         }
         if checker != nil {
             let end = SourceLocation(offset: total, line: pending.isEmpty ? lines + 1 : lines,
                                      column: pending.isEmpty ? 1 : pending.count + 1)
-            if lines != reference.rows {
+            if rows != reference.rows {
                 try report(AiCOCOError(kind: .semantic,
-                                       message: "the artifact has \(lines) record\(lines == 1 ? "" : "s"), but records.rows in the document says \(reference.rows)",
+                                       message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but records.rows in the document says \(reference.rows)",
                                        path: "$", location: end, file: path))
             }
             if total != reference.bytes {

@@ -44,6 +44,7 @@ public struct COCOConverter {
         /// Object id → confidence and category ids.
         let objects: IDMap
         var meta: AiMeta?
+        var isTabular = false
         private var bytes: [UInt8] = []
 
         init(memoryLimit: Int) {
@@ -153,6 +154,8 @@ public struct COCOConverter {
                 try catalog.add(object)
             case .meta(let meta):
                 catalog.meta = meta
+            case .recordsReference:
+                catalog.isTabular = true
             default:
                 break
             }
@@ -182,10 +185,12 @@ public struct COCOConverter {
         // Pass 1.
         var options = parserOptions
         options.validate = true
+        options.recordsArtifact = .skip
         let catalog = try runParse(pass(), visitor: CatalogVisitor(catalog: Catalog(memoryLimit: parserOptions.memoryLimit)),
                                    options: options) {
             progress?(1, $0, nil)
         }.catalog
+        if catalog.isTabular { throw NothingToDoForTabular(operation: "convert to COCO") }
         try catalog.imageNumbers.freeze()
         try catalog.objects.freeze()
         if let id = catalog.firstImageWithoutSize, imageSize == nil {
@@ -240,6 +245,7 @@ public struct COCOConverter {
         try json.beginArray()
         var readerOptions = RecordReaderOptions(parser: parserOptions)
         readerOptions.parser.validate = false
+        readerOptions.parser.recordsArtifact = .skip
         let reader = AiCOCORecordReader(try pass(), options: readerOptions)
         cancelHook?(reader)
         defer { reader.cancel() }

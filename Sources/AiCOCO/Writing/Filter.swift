@@ -94,6 +94,7 @@ public struct AiCOCOFilter {
         let index: Index
         var imagesDone = false
         var sawAnnotationsBeforeImages = false
+        var isTabular = false
 
         mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
             if section == .images {
@@ -122,6 +123,8 @@ public struct AiCOCOFilter {
                 try index.add(object)
             case .meta(let meta):
                 index.metaCategories = meta.categoryIDs ?? []
+            case .recordsReference:
+                isTabular = true
             default:
                 break
             }
@@ -149,11 +152,13 @@ public struct AiCOCOFilter {
         var summary = Summary()
         var options = parserOptions
         options.validate = true
+        options.recordsArtifact = .skip
         summary.passes = 1
         let index = Index(memoryLimit: parserOptions.memoryLimit)
         let first = try runParse(pass(), visitor: IndexVisitor(criteria: criteria, index: index), options: options) {
             progress?(1, $0)
         }
+        if first.isTabular { throw NothingToDoForTabular(operation: "filter") }
         try index.keptImages.freeze()
         if criteria.selectsImages && first.sawAnnotationsBeforeImages {
             summary.passes += 1
@@ -192,6 +197,7 @@ public struct AiCOCOFilter {
         summary.passes += 1
         var quick = parserOptions
         quick.validate = false
+        quick.recordsArtifact = .skip
         var read: [AiCOCOSection: Int] = [:]
         let visitor = SectionedRecordVisitor(
             maxCoordinates: parserOptions.limits.maxCoordinatesPerRecord,

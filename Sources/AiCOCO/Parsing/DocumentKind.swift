@@ -1,0 +1,63 @@
+/// Which of the three kinds of output (image, tabular, hybrid) a document is, from its
+/// top-level keys: a document that fits none is one schema error naming the closest kind and
+/// what differs from it.
+extension ParserState {
+    /// The kind of the document read (once it has ended): the closest to its keys.
+    func closestKind() -> (kind: AiCOCOKind, missing: [AiCOCOSection], extra: [AiCOCOSection]) {
+        let seen = AiCOCOSection.documentKeys.filter { sectionsSeen & (1 << UInt32($0.ordinal)) != 0 }
+        var best: (kind: AiCOCOKind, missing: [AiCOCOSection], extra: [AiCOCOSection])?
+        for kind in AiCOCOKind.allCases {
+            let missing = kind.sections.filter { !seen.contains($0) }
+            let extra = seen.filter { !kind.sections.contains($0) }
+            if best == nil || missing.count + extra.count < best!.missing.count + best!.extra.count {
+                best = (kind, missing, extra)
+            }
+        }
+        return best!
+    }
+
+    /// The document's kind, once it has ended with the keys of one.
+    var documentKind: AiCOCOKind? {
+        guard documentEnded else { return nil }
+        let closest = closestKind()
+        return closest.missing.isEmpty && closest.extra.isEmpty ? closest.kind : nil
+    }
+
+    mutating func checkKind(documentStart: SourceLocation) -> Bool {
+        let (kind, missing, extra) = closestKind()
+        if !missing.isEmpty || !extra.isEmpty {
+            let quoted = { (sections: [AiCOCOSection]) in sections.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
+            var parts: [String] = []
+            if !missing.isEmpty {
+                parts.append((missing.count == 1 ? "missing required top-level key " : "missing required top-level keys ")
+                             + quoted(missing))
+            }
+            if !extra.isEmpty {
+                parts.append("top-level key\(extra.count == 1 ? "" : "s") \(quoted(extra)) \(extra.count == 1 ? "does" : "do") not belong there")
+            }
+            let message = parts.joined(separator: "; ") + " (closest kind: \(kind.rawValue) output, with "
+                + kind.sections.map(\.rawValue).joined(separator: ", ") + ")"
+            // Placed on the first key that does not belong, else on the document's `{`.
+            if let first = extra.compactMap({ section in keyPlaces[section.ordinal].map { (section, $0) } })
+                .min(by: { $0.1.offset < $1.1.offset }) {
+                return problem(.schema, message, at: first.1, path: "$." + first.0.rawValue)
+            }
+            return problem(.schema, message, at: documentStart, path: "$")
+        }
+        guard let meta = metaSeen else { return true }
+        let hasWindow = meta.fields & Field.windowSize.bit != 0
+        if kind == .tabular && !hasWindow && !meta.readAsTabular {
+            return problem(.schema, "missing required key \"window_size\" (the meta of a tabular output)",
+                           at: meta.start, path: "$.meta")
+        }
+        if kind != .tabular && hasWindow {
+            return problem(.schema, "\"window_size\" belongs to tabular outputs; the meta of an \(kind.rawValue) output has \"category_ids\" and \"regressions\"",
+                           at: meta.start, path: "$.meta")
+        }
+        if kind != .hybrid && meta.fields & Field.tableIDs.bit != 0 {
+            return problem(.schema, "\"table_ids\" belongs to hybrid outputs (images and tables)",
+                           at: meta.start, path: "$.meta")
+        }
+        return true
+    }
+}
