@@ -1,3 +1,5 @@
+import AiCOCO
+
 /// Options of `TabularGenerator`.
 public struct TabularGeneratorOptions: Sendable, Equatable {
     /// What the model predicts per window of rows: categories or regression values.

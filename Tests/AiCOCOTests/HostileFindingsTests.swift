@@ -65,6 +65,9 @@ struct WriterDepthTests {
                 case .regression(let value): extra = value.extra
                 case .object(let value): extra = value.extra
                 case .meta(let value): extra = value.extra
+                case .table(let value): extra = value.extra
+                case .recordsReference(let value): extra = value.extra
+                case .tabularRecord(let value): extra = value.extra
                 }
                 values += extra.map(\.value)
                 if !extra.isEmpty { values.append(.object(extra)) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AiCOCO
+import AiCOCOGen
 
 /// Issue 12: tabular and hybrid outputs (the real FLaVor samples in Fixtures/flavor) and their
 /// records artifacts, through the library and the command line.
