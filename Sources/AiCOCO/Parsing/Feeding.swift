@@ -154,7 +154,9 @@ final class ParserEngine {
         return clean - pieceBase
     }
 
-    func finish() throws {
+    /// Ends the input. `checkingReferences` false leaves the reference problems for
+    /// `finishReferences` (after a tabular output's artifact, whose records refer to the document).
+    func finish(checkingReferences: Bool = true) throws {
         let s = state
         if let failure = s.pointee.failure { throw failure }
         if s.pointee.fast.number?.dropped == true {
@@ -179,9 +181,20 @@ final class ParserEngine {
             s.pointee.fail(.syntax, text, at: end, path: s.pointee.currentPath())
             throw s.pointee.failure!
         }
+        if checkingReferences { try finishReferences(artifact: nil) }
+    }
+
+    /// Reports the reference problems (the checker joins its tables at the end). Those in the
+    /// records of a tabular output's artifact (paths `$[i]...`) are placed in `artifact`.
+    func finishReferences(artifact: String?) throws {
+        let s = state
         if let checker = s.pointee.checker {
             do {
-                try checker.finish { try s.pointee.report($0) }
+                try checker.finish { error in
+                    var error = error
+                    if let artifact, error.path.hasPrefix("$[") { error.file = artifact }
+                    try s.pointee.report(error)
+                }
             } catch let error as AiCOCOError where error.kind == .io {
                 s.pointee.fail(error.kind, error.message, at: error.location, path: error.path)
                 throw error

@@ -212,8 +212,13 @@ final class TabularLineParser: JSONEventSink {
         return true
     }
 
+    /// The checker answers with an error only when its temporary files fail: that stops the reading.
     private func referenceProblem(_ error: AiCOCOError?) -> Bool {
         guard let error else { return true }
+        if error.kind == .io {
+            failure = error
+            return false
+        }
         return callbackProblem(error.kind, error.message, at: error.location.offset - lineOffset, path: error.path)
     }
 

@@ -205,12 +205,20 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
         try engine.finish()
     }
 
-    /// After `finish()`, for a tabular output: reads its records artifact from where
-    /// `options.recordsArtifact` says (`document` is where the document came from, to look beside
-    /// it). Its records reach the visitor as section `rows` (`AiTabularRecord`s); its problems are
-    /// placed in it (`AiCOCOError.file`). Does nothing for other kinds of output.
-    public mutating func readRecordsArtifact(documentAt document: AiCOCOInput?) throws {
-        guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return }
+    /// Ends the input like `finish()`, then, for a tabular output, reads its records artifact
+    /// from where `options.recordsArtifact` says (`document` is where the document came from, to
+    /// look beside it): its records reach the visitor as section `rows` (`AiTabularRecord`s), its
+    /// problems are placed in it (`AiCOCOError.file`). References are checked last, the
+    /// artifact's with the document's. `parse(_:)` does this; with `feed`, call it instead of `finish()`.
+    public mutating func finish(readingRecordsArtifactOf document: AiCOCOInput?) throws {
+        try engine.finish(checkingReferences: false)
+        let artifact = try readRecordsArtifact(documentAt: document)
+        try engine.finishReferences(artifact: artifact)
+    }
+
+    /// Reads the artifact (after the document has ended); returns its path, or nil when none was read.
+    private mutating func readRecordsArtifact(documentAt document: AiCOCOInput?) throws -> String? {
+        guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return nil }
         guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
             throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (records.href), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
                               path: "$.records.href", location: SourceLocation(offset: 0, line: 1, column: 1))
@@ -229,5 +237,6 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
                               path: "$.records.href", location: error.location, file: path)
         }
         try delegate.engineSectionEnd(.rows, count: count)
+        return path
     }
 }

@@ -84,8 +84,7 @@ extension AiCOCOParser {
         if case .bytes(let bytes) = input {
             try feed(bytes)
             progress?(bytes.count)
-            try finish()
-            try readRecordsArtifact(documentAt: input)
+            try finish(readingRecordsArtifactOf: input)
             return
         }
         let (reader, _) = try input.openReader()
@@ -106,8 +105,7 @@ extension AiCOCOParser {
             total += count
             progress?(total)
         }
-        try finish()
-        try readRecordsArtifact(documentAt: document)
+        try finish(readingRecordsArtifactOf: document)
     }
 }
 
