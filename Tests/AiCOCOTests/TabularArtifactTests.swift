@@ -32,17 +32,15 @@ import Testing
         let (checker, reference, windowSize) = try checker(for: document)
         var records: [AiTabularRecord] = []
         var problems: [AiCOCOError] = []
-        let reader = RecordsArtifactReader(
-            path: artifact, reference: reference, windowSize: windowSize, options: ParserOptions(validate: validate),
-            checker: validate ? checker : nil, report: { problems.append($0) }, deliver: { record, index in
+        let stream = try RecordsArtifactStream(
+            path: artifact, reader: bytes.map { MemoryReader($0) }, reference: reference, windowSize: windowSize,
+            options: ParserOptions(validate: validate), checker: validate ? checker : nil,
+            report: { problems.append($0) }, deliver: { record, index in
                 #expect(index == records.count + problems.count || !problems.isEmpty)
                 records.append(record)
             })
-        if let bytes {
-            _ = try reader.read(from: MemoryReader(bytes))
-        } else {
-            _ = try reader.read()
-        }
+        while try stream.step() {}
+        if validate { try checker.finish { problems.append($0) } }
         return (records, problems)
     }
 

@@ -211,32 +211,43 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     /// problems are placed in it (`AiCOCOError.file`). References are checked last, the
     /// artifact's with the document's. `parse(_:)` does this; with `feed`, call it instead of `finish()`.
     public mutating func finish(readingRecordsArtifactOf document: AiCOCOInput?) throws {
-        try engine.finish(checkingReferences: false)
-        let artifact = try readRecordsArtifact(documentAt: document)
-        try engine.finishReferences(artifact: artifact)
+        try finishDocument()
+        let artifact = try openRecordsArtifact(documentAt: document)
+        while try artifact?.step() == true {}
+        try finishArtifact(artifact)
     }
 
-    /// Reads the artifact (after the document has ended); returns its path, or nil when none was read.
-    private mutating func readRecordsArtifact(documentAt document: AiCOCOInput?) throws -> String? {
+    /// The document's end, without the reference problems (`finishArtifact` reports them).
+    mutating func finishDocument() throws {
+        try engine.finish(checkingReferences: false)
+    }
+
+    /// After `finishDocument()`: the artifact of a tabular output, opened, its section begun;
+    /// nil when there is none to read.
+    mutating func openRecordsArtifact(documentAt document: AiCOCOInput?) throws -> RecordsArtifactStream? {
         guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return nil }
         guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
             throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (records.href), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
                               path: "$.records.href", location: SourceLocation(offset: 0, line: 1, column: 1))
         }
         let delegate = engine.delegate
-        let reader = RecordsArtifactReader(
-            path: path, reference: artifact.reference, windowSize: artifact.windowSize, options: options,
-            checker: artifact.checker, report: { try delegate.engineProblem($0) },
-            deliver: { try delegate.engineRecord(.tabularRecord($0), index: $1) })
-        try delegate.engineSectionStart(.rows)
-        let count: Int
+        let stream: RecordsArtifactStream
         do {
-            count = try reader.read()
-        } catch let error as AiCOCOError where error.kind == .io && error.file == nil {
+            stream = try RecordsArtifactStream(
+                path: path, reference: artifact.reference, windowSize: artifact.windowSize, options: options,
+                checker: artifact.checker, report: { try delegate.engineProblem($0) },
+                deliver: { try delegate.engineRecord(.tabularRecord($0), index: $1) })
+        } catch let error as AiCOCOError where error.kind == .io {
             throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by records.href)",
                               path: "$.records.href", location: error.location, file: path)
         }
-        try delegate.engineSectionEnd(.rows, count: count)
-        return path
+        try delegate.engineSectionStart(.rows)
+        return stream
+    }
+
+    /// Ends the artifact's section (when there was one) and reports the reference problems.
+    mutating func finishArtifact(_ artifact: RecordsArtifactStream?) throws {
+        if let artifact { try engine.delegate.engineSectionEnd(.rows, count: artifact.delivered) }
+        try engine.finishReferences(artifact: artifact?.path)
     }
 }

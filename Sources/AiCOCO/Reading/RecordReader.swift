@@ -40,12 +40,16 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     private var ended = false
     private let cancelled = Atomic<Bool>(false)
     public private(set) var totalBytes: Int?
+    /// Where the document comes from (a tabular output's artifact is looked for beside it).
+    private let documentInput: AiCOCOInput?
 
     private enum Source {
         case unopened(AiCOCOInput)
         case reader(ChunkReader)
         case bytes([UInt8], position: Int)
         case chunks(ChunkFetcher)
+        /// The document has ended; a tabular output's records artifact is being read.
+        case artifact(RecordsArtifactStream)
         case done
     }
 
@@ -54,6 +58,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
         self.options = options
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
         parser = Self.makeParser(queue: queue, options: options)
+        documentInput = input
         if case .bytes(let bytes) = input {
             source = .bytes(bytes, position: 0)
             totalBytes = bytes.count
@@ -68,6 +73,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
         self.options = options
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
         parser = Self.makeParser(queue: queue, options: options)
+        documentInput = nil
         source = .chunks(ChunkFetcher(chunks))
     }
 
@@ -151,6 +157,13 @@ public final class AiCOCORecordReader: @unchecked Sendable {
                 return
             case .chunks:
                 guard chunk != nil, !chunk!.isEmpty else { return }
+            case .artifact(let artifact):
+                if try !artifact.step() {
+                    source = .done
+                    try parser.finishArtifact(artifact)
+                    ended = true
+                }
+                return
             case .done:
                 return
             }
@@ -164,7 +177,12 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     private func end() throws {
         source = .done
         chunk = nil
-        try parser.finish()
+        try parser.finishDocument()
+        if let artifact = try parser.openRecordsArtifact(documentAt: documentInput) {
+            source = .artifact(artifact)
+            return
+        }
+        try parser.finishArtifact(nil)
         ended = true
     }
 

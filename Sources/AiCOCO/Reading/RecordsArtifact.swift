@@ -24,98 +24,112 @@ public enum RecordsArtifactSource: Sendable, Equatable {
     }
 }
 
-/// Streams a records artifact through a `TabularLineParser`, line by line, in constant memory:
-/// a line that fits in a read chunk is parsed where it lies, a longer one is gathered in a
-/// buffer of at most `maxRecordBytes`. Then checks the artifact's rows and bytes against the
-/// document's `records` reference.
-struct RecordsArtifactReader {
+/// Streams a records artifact through a `TabularLineParser`, one read chunk per `step()`, in
+/// constant memory: a line that fits in a chunk is parsed where it lies, a longer one is gathered
+/// in a buffer of at most `maxRecordBytes`. At the end, checks the artifact's rows and bytes
+/// against the document's `records` reference.
+final class RecordsArtifactStream {
     let path: String
-    let reference: AiRecordsReference
-    let windowSize: Int?
-    let options: ParserOptions
-    let checker: ReferenceChecker?
-    /// Problems; a throw stops the reading.
-    let report: (AiCOCOError) throws -> Void
-    let deliver: (AiTabularRecord, Int) throws -> Void
+    private let reference: AiRecordsReference
+    private let validating: Bool
+    private let report: (AiCOCOError) throws -> Void
+    private let parser: TabularLineParser
+    private let reader: ChunkReader
+    private let chunk: UnsafeMutableBufferPointer<UInt8>
+    private let maxLine: Int
+    private var pending: [UInt8] = []
+    private var lines = 0
+    /// Lines that hold something (empty ones are reported, and are no record).
+    private var rows = 0
+    private(set) var bytesRead = 0
+    private var lineStart = 0
+    private var done = false
 
-    /// Reads the artifact; returns the number of records delivered.
-    @discardableResult
-    func read(progress: ((Int) -> Void)? = nil) throws -> Int {
-        let file = try FileInput(path: path)
-        return try read(from: file, progress: progress)
+    /// Opens the artifact at `path` (or reads `reader`). `report` gets problems (a throw stops the
+    /// reading), `deliver` the records with their line index.
+    init(path: String, reader: ChunkReader? = nil, reference: AiRecordsReference, windowSize: Int?,
+         options: ParserOptions, checker: ReferenceChecker?,
+         report: @escaping (AiCOCOError) throws -> Void, deliver: @escaping (AiTabularRecord, Int) throws -> Void) throws {
+        self.path = path
+        self.reference = reference
+        validating = checker != nil
+        self.report = report
+        self.reader = try reader ?? FileInput(path: path)
+        parser = TabularLineParser(file: path, limits: options.limits, windowSize: windowSize, checker: checker,
+                                   report: report, deliver: deliver)
+        maxLine = options.limits.maxRecordBytes
+        chunk = .allocate(capacity: readChunkSize)
     }
 
-    func read(from reader: ChunkReader, progress: ((Int) -> Void)? = nil) throws -> Int {
-        let parser = TabularLineParser(file: path, limits: options.limits, windowSize: windowSize,
-                                       checker: checker, report: report, deliver: deliver)
-        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: readChunkSize)
-        defer { chunk.deallocate() }
-        var pending: [UInt8] = []
-        var lines = 0
-        /// Lines that hold something (empty ones are reported, and are no record).
-        var rows = 0
-        var total = 0
-        var lineStart = 0
-        let maxLine = options.limits.maxRecordBytes
+    deinit { chunk.deallocate() }
 
-        func tooLong(_ length: Int) -> AiCOCOError {
-            AiCOCOError(kind: .limit, message: "a line of more than \(maxLine) bytes (limit maxRecordBytes)",
-                        path: "$[\(lines)]", location: SourceLocation(offset: lineStart + maxLine, line: lines + 1,
-                                                                    column: maxLine + 1), file: path)
+    /// Records delivered so far.
+    var delivered: Int { parser.delivered }
+
+    private func tooLong() -> AiCOCOError {
+        AiCOCOError(kind: .limit, message: "a line of more than \(maxLine) bytes (limit maxRecordBytes)",
+                    path: "$[\(lines)]", location: SourceLocation(offset: lineStart + maxLine, line: lines + 1,
+                                                                column: maxLine + 1), file: path)
+    }
+
+    /// Reads and parses one chunk; false once the artifact has ended (and been checked).
+    func step() throws -> Bool {
+        guard !done else { return false }
+        let count = try reader.read(into: UnsafeMutableRawBufferPointer(chunk))
+        if count == 0 {
+            try end()
+            return false
         }
-
-        while true {
-            let count = try reader.read(into: UnsafeMutableRawBufferPointer(chunk))
-            if count == 0 { break }
-            let bytes = UnsafeBufferPointer(rebasing: chunk[0..<count])
-            var position = 0
-            while position < count {
-                let rest = UnsafeBufferPointer(rebasing: bytes[position...])
-                guard let found = rest.firstIndex(of: 0x0A) else {
-                    if pending.count + rest.count > maxLine { throw tooLong(pending.count + rest.count) }
-                    pending.append(contentsOf: rest)
-                    break
-                }
-                let end = position + found + 1
-                lines += 1
-                if pending.isEmpty {
-                    if end - position > maxLine + 1 { throw tooLong(end - position) }
-                    if try parser.read(line: UnsafeBufferPointer(rebasing: bytes[position..<end]), number: lines,
-                                       offset: lineStart, isLast: false) { rows += 1 }
-                } else {
-                    if pending.count + end - position > maxLine + 1 { throw tooLong(pending.count + end - position) }
-                    pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
-                    if try pending.withUnsafeBufferPointer({
-                        try parser.read(line: $0, number: lines, offset: lineStart, isLast: false)
-                    }) { rows += 1 }
-                    pending.removeAll(keepingCapacity: pending.capacity <= readChunkSize)
-                }
-                lineStart = total + end
-                position = end
+        let bytes = UnsafeBufferPointer(rebasing: chunk[0..<count])
+        var position = 0
+        while position < count {
+            let rest = UnsafeBufferPointer(rebasing: bytes[position...])
+            guard let found = rest.firstIndex(of: 0x0A) else {
+                if pending.count + rest.count > maxLine { throw tooLong() }
+                pending.append(contentsOf: rest)
+                break
             }
-            total += count
-            progress?(total)
+            let end = position + found + 1
+            lines += 1
+            if pending.isEmpty {
+                if end - position > maxLine + 1 { throw tooLong() }
+                if try parser.read(line: UnsafeBufferPointer(rebasing: bytes[position..<end]), number: lines,
+                                   offset: lineStart, isLast: false) { rows += 1 }
+            } else {
+                if pending.count + end - position > maxLine + 1 { throw tooLong() }
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
+                if try pending.withUnsafeBufferPointer({
+                    try parser.read(line: $0, number: lines, offset: lineStart, isLast: false)
+                }) { rows += 1 }
+                pending.removeAll(keepingCapacity: pending.capacity <= readChunkSize)
+            }
+            lineStart = bytesRead + end
+            position = end
         }
+        bytesRead += count
+        return true
+    }
+
+    private func end() throws {
+        done = true
         if !pending.isEmpty {
             lines += 1
             if try pending.withUnsafeBufferPointer({
                 try parser.read(line: $0, number: lines, offset: lineStart, isLast: true)
             }) { rows += 1 }
         }
-        if checker != nil {
-            let end = SourceLocation(offset: total, line: pending.isEmpty ? lines + 1 : lines,
-                                     column: pending.isEmpty ? 1 : pending.count + 1)
-            if rows != reference.rows {
-                try report(AiCOCOError(kind: .semantic,
-                                       message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but records.rows in the document says \(reference.rows)",
-                                       path: "$", location: end, file: path))
-            }
-            if total != reference.bytes {
-                try report(AiCOCOError(kind: .semantic,
-                                       message: "the artifact has \(total) bytes, but records.bytes in the document says \(reference.bytes)",
-                                       path: "$", location: end, file: path))
-            }
+        guard validating else { return }
+        let end = SourceLocation(offset: bytesRead, line: pending.isEmpty ? lines + 1 : lines,
+                                 column: pending.isEmpty ? 1 : pending.count + 1)
+        if rows != reference.rows {
+            try report(AiCOCOError(kind: .semantic,
+                                   message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but records.rows in the document says \(reference.rows)",
+                                   path: "$", location: end, file: path))
         }
-        return parser.delivered
+        if bytesRead != reference.bytes {
+            try report(AiCOCOError(kind: .semantic,
+                                   message: "the artifact has \(bytesRead) bytes, but records.bytes in the document says \(reference.bytes)",
+                                   path: "$", location: end, file: path))
+        }
     }
 }
