@@ -267,3 +267,96 @@ struct PartialLineTests {
         }
     }
 }
+
+@Suite("Hostile findings: long tokens in small chunks (issue 14, item 3)")
+struct LongTokenTests {
+    /// Limits raised for tokens of a few MB.
+    static var limits: ParserLimits {
+        var limits = ParserLimits()
+        limits.maxStringBytes = 8 << 20
+        limits.maxTokenBytes = 12 << 20
+        limits.maxNumberBytes = 4 << 20
+        return limits
+    }
+
+    /// A document whose meta has `"note"` = `text` (already JSON-escaped) and `"big"` = `number`.
+    static func document(note text: String, number: String = "1") -> [UInt8] {
+        Array(#"{"images":[],"annotations":[],"categories":[],"regressions":[],"objects":[],"meta":{"category_ids":null,"regressions":null,"note":""#.utf8)
+            + Array(text.utf8) + Array(#"","big":"#.utf8) + Array(number.utf8) + Array("}}\n".utf8)
+    }
+
+    /// Every problem of a validating parse fed in chunks of `chunk` bytes (0: whole).
+    static func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits = limits) -> [AiCOCOError] {
+        var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+        do {
+            var position = 0
+            let size = chunk == 0 ? bytes.count : chunk
+            while position < bytes.count {
+                let end = min(bytes.count, position + size)
+                try parser.feed(bytes[position..<end])
+                position = end
+            }
+            try parser.finish()
+            return parser.visitor.problems
+        } catch let error as AiCOCOError {
+            return parser.visitor.problems + [error]
+        } catch {
+            return parser.visitor.problems
+        }
+    }
+
+    @Test("MBs of escapes of every kind, fed in chunks of 7 bytes to 1 MiB, decode to the same text")
+    func escapesDecoded() throws {
+        // Every escape JSON has, a surrogate pair, raw UTF-8 and plain ASCII, repeated to ~1.5 MB.
+        let unit = #"\u00e9\"\\\/\b\f\n\r\t\ud83d\ude00é€ plain text \u0041"#
+        let decodedUnit = "é\"\\/\u{8}\u{C}\n\r\t😀é€ plain text A"
+        let repeats = 25_000
+        let bytes = Self.document(note: String(repeating: unit, count: repeats),
+                                  number: "-" + String(repeating: "9", count: 300_000) + ".5e-7")
+        #expect(bytes.count > 1_500_000)
+        let expectedNote = String(repeating: decodedUnit, count: repeats)
+        for chunks in [[7], [4096], [65_537], [1 << 20], [bytes.count], [3, 70_000, 5, 1 << 20]] {
+            let records = try readRecordsChunked(bytes, chunkSizes: chunks, options: ParserOptions(limits: Self.limits))
+            guard case .meta(let meta)? = records.last else {
+                Issue.record("chunks \(chunks): no meta record")
+                continue
+            }
+            #expect(meta.extra[key: "note"] == .string(expectedNote), "chunks \(chunks)")
+            #expect(meta.extra[key: "big"] == .number(JSONNumber(literal: "-" + String(repeating: "9", count: 300_000) + ".5e-7")),
+                    "chunks \(chunks)")
+        }
+    }
+
+    @Test("an error far inside a long string is the same error, at the same place, whatever the chunks",
+          arguments: [#"\x"#, "\u{1}", "\u{FF}", "\n"])
+    func errorInsideLongString(bad: String) throws {
+        let text = String(repeating: #"\u00e9abc"#, count: 200_000) + bad + String(repeating: "z", count: 100_000)
+        var bytes = Self.document(note: text)
+        if bad == "\u{FF}" {
+            // A lone 0xFF byte (not UTF-8): put it in as a byte.
+            let marker = Array("\u{FF}".utf8)
+            let at = try #require((0..<(bytes.count - 1)).first { bytes[$0] == marker[0] && bytes[$0 + 1] == marker[1] })
+            bytes.replaceSubrange(at..<(at + 2), with: [0xFF])
+        }
+        let whole = Self.problems(bytes, chunk: 0)
+        let last = try #require(whole.last, "\(bad)")
+        expectPlaced(last, in: bytes, bad)
+        #expect(last.location.offset > 1_000_000, "\(bad): \(last)")
+        for chunk in [7, 4096, 65_536 + 1] {
+            #expect(Self.problems(bytes, chunk: chunk) == whole, "\(bad), chunks of \(chunk)")
+        }
+    }
+
+    @Test("a string that never ends, fed in small chunks, is refused soon after maxTokenBytes, placed")
+    func neverEnding() throws {
+        var limits = Self.limits
+        limits.maxTokenBytes = 1 << 20
+        let bytes = Array(#"{"images":[{"id":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 3 << 20)
+        for chunk in [0, 7, 4096, 65_536] {
+            let error = try #require(Self.problems(bytes, chunk: chunk, limits: limits).last)
+            #expect(error.kind == .limit && error.message.contains("maxTokenBytes"), "\(chunk): \(error)")
+            #expect(error.location.offset > 1 << 20 && error.location.offset < (1 << 20) + (300 << 10), "\(chunk): \(error)")
+            expectPlaced(error, in: bytes, "chunks of \(chunk)")
+        }
+    }
+}

@@ -13,6 +13,16 @@ final class ParserEngine {
     /// is noticed (`maxTokenBytes`) after at most this much extra input.
     private let pieceSize = 256 << 10
 
+    /// yajl lexes a token split across pieces again from its start at each new piece, so a
+    /// string of n bytes fed in pieces of p bytes costs n²/2p. Once no token has ended for
+    /// `holdThreshold` bytes (`quietBytes`), input is held back until as much again has come,
+    /// then handed to yajl in one piece: the pieces double with the pending token, so it is
+    /// lexed about twice in all, at any size the limits allow (for at most as much memory again).
+    private let holdThreshold = 4 << 10
+    private var held: [UInt8] = []
+    /// Bytes to hold before feeding them (0: not holding).
+    private var holdTarget = 0
+
     init(options: ParserOptions, delegate: EngineDelegate) {
         state = .allocate(capacity: 1)
         state.initialize(to: ParserState(options: options, delegate: delegate))
@@ -47,24 +57,54 @@ final class ParserEngine {
         guard let base = input.baseAddress else { return }
         var position = 0
         while position < input.count {
-            let length = min(pieceSize, input.count - position)
-            let piece = UnsafeBufferPointer(start: base + position, count: length)
-            // yajl takes a form feed and a vertical tab for whitespace; RFC 8259 does not. Outside
-            // strings they are then errors, and inside one yajl rejects them: any 0x0C or 0x0B
-            // ends valid JSON there.
-            if let at = firstFormFeedOrVerticalTab(piece) {
-                try feedPiece(UnsafeBufferPointer(start: base + position, count: at))
-                let s = state
-                s.pointee.tracker.begin(chunk: UnsafeBufferPointer(start: base + position + at, count: length - at))
-                let name = piece[at] == 0x0B ? "vertical tab (0x0B)" : "form feed (0x0C)"
-                let location = s.pointee.tracker.location(of: s.pointee.bytesFed)
-                s.pointee.fail(.syntax, "unexpected \(name): not whitespace in JSON", at: location,
-                               path: s.pointee.currentPath())
-                throw s.pointee.failure!
+            if holdTarget > 0 {
+                let count = min(holdTarget - held.count, input.count - position)
+                held.append(contentsOf: UnsafeBufferPointer(start: base + position, count: count))
+                position += count
+                if held.count >= holdTarget { try feedHeld() }
+                continue
             }
-            try feedPiece(piece)
+            let length = min(pieceSize, input.count - position)
+            try feedChecked(UnsafeBufferPointer(start: base + position, count: length))
             position += length
+            holdIfPending()
         }
+    }
+
+    /// Starts holding input back if no token has ended for a while (see `holdThreshold`); the
+    /// held bytes never take the pending stretch past `maxTokenBytes` + 1, where it fails.
+    private func holdIfPending() {
+        let s = state
+        guard s.pointee.quietBytes >= holdThreshold, s.pointee.failure == nil, !s.pointee.fast.active else { return }
+        let room = s.pointee.options.limits.maxTokenBytes + 1 - s.pointee.quietBytes
+        holdTarget = max(1, min(s.pointee.quietBytes, room))
+    }
+
+    /// Feeds the held bytes as one piece (and holds again if the token still goes on).
+    private func feedHeld(holdAgain: Bool = true) throws {
+        holdTarget = 0
+        guard !held.isEmpty else { return }
+        defer { held = [] }
+        try held.withUnsafeBufferPointer { try feedChecked($0) }
+        if holdAgain { holdIfPending() }
+    }
+
+    /// One piece, checked for the bytes yajl takes for whitespace and JSON does not.
+    private func feedChecked(_ piece: UnsafeBufferPointer<UInt8>) throws {
+        // yajl takes a form feed and a vertical tab for whitespace; RFC 8259 does not. Outside
+        // strings they are then errors, and inside one yajl rejects them: any 0x0C or 0x0B
+        // ends valid JSON there.
+        if let at = firstFormFeedOrVerticalTab(piece) {
+            try feedPiece(UnsafeBufferPointer(rebasing: piece[..<at]))
+            let s = state
+            s.pointee.tracker.begin(chunk: UnsafeBufferPointer(rebasing: piece[at...]))
+            let name = piece[at] == 0x0B ? "vertical tab (0x0B)" : "form feed (0x0C)"
+            let location = s.pointee.tracker.location(of: s.pointee.bytesFed)
+            s.pointee.fail(.syntax, "unexpected \(name): not whitespace in JSON", at: location,
+                           path: s.pointee.currentPath())
+            throw s.pointee.failure!
+        }
+        try feedPiece(piece)
     }
 
     private func feedPiece(_ piece: UnsafeBufferPointer<UInt8>) throws {
@@ -159,6 +199,7 @@ final class ParserEngine {
     func finish(checkingReferences: Bool = true) throws {
         let s = state
         if let failure = s.pointee.failure { throw failure }
+        try feedHeld(holdAgain: false)
         if s.pointee.fast.number?.dropped == true {
             s.pointee.endInsideDroppedNumber()
             throw s.pointee.failure!
