@@ -360,3 +360,41 @@ struct LongTokenTests {
         }
     }
 }
+
+@Suite("Hostile findings: numbers and temporary files on the command line (issue 14, items 2 and 4)")
+struct NumberAndTemporaryFileTests {
+    @Test("a 2,000-character decimal in a polygon or a bbox: every subcommand, a placed limit error on lines under 1 KB",
+          arguments: readingSubcommands)
+    func longCoordinate(subcommand: [String]) throws {
+        for name in ["number-2000-digits-in-polygon.json", "number-2000-digits-in-bbox.json"] {
+            let path = Hostile.path(name)
+            let result = try Tool.run(subcommand + [path])
+            #expect(result.status == 1, "\(subcommand) \(name): \(result.stderr)")
+            expectNoCompleteResult(result, subcommand: subcommand, file: path, context: "\(subcommand) \(name)")
+            let text = result.stdout + result.stderr
+            #expect(text.contains("maxNumberBytes"), "\(subcommand) \(name): \(text.prefix(300))")
+            // `records` writes the records before the bad one: only the messages are bounded.
+            let messages = subcommand.first == "records" ? result.stderr : text
+            for line in messages.split(separator: "\n") {
+                #expect(line.utf8.count < 1024, "\(subcommand) \(name): a line of \(line.utf8.count) bytes")
+            }
+        }
+    }
+
+    @Test("a temporary file that cannot be written: the error names its directory and TMPDIR")
+    func temporaryFileFull() throws {
+        // A file-size limit (with SIGXFSZ ignored) makes writes fail as a full disk would;
+        // standard output is a pipe, which the limit does not touch.
+        let directory = NSTemporaryDirectory() + "aicoco-full-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lines = try Tool.run(["records", "-"], input: generate(bytes: 3 << 20, seed: 4).bytes)
+        #expect(lines.status == 0)
+        let input = try temporaryFile(Array(lines.stdout.utf8), suffix: ".jsonl")
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let result = try Hostile.shell("trap '' XFSZ; ulimit -f 512; TMPDIR='\(directory)' exec '\(Tool.path)' assemble '\(input)'")
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(directory) && result.stderr.contains("TMPDIR"), "\(result.stderr)")
+        #expect(!result.stdout.hasSuffix("}\n"), "a complete document despite the error")
+    }
+}
