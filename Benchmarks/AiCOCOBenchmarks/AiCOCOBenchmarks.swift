@@ -11,8 +11,11 @@ func ratioMetric(_ name: String) -> BenchmarkMetric {
     .custom("\(name) vs C no-op (%)", polarity: .prefersLarger, useScalingFactor: false)
 }
 
+/// Annotations in the input of one run: `mallocCountTotal` divided by this is the mallocs per annotation.
+let annotationsMetric = BenchmarkMetric.custom("annotations", polarity: .prefersLarger, useScalingFactor: false)
+
 let standardMetrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, .peakMemoryResident, megabytesPerSecond,
-                                          pairsPerSecond]
+                                          pairsPerSecond, annotationsMetric]
 
 func configuration(_ iterations: Int = 5) -> Benchmark.Configuration {
     .init(metrics: standardMetrics, timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60),
@@ -20,12 +23,13 @@ func configuration(_ iterations: Int = 5) -> Benchmark.Configuration {
 }
 
 /// Runs `body` once, recording MB/s and pairs/s.
-func measure(_ benchmark: Benchmark, bytes: Int, pairs: Int, _ body: () throws -> Int) rethrows {
+func measure(_ benchmark: Benchmark, bytes: Int, pairs: Int, annotations: Int = 0, _ body: () throws -> Int) rethrows {
     let start = ContinuousClock.now
     blackHole(try body())
     let seconds = (ContinuousClock.now - start).seconds
     benchmark.measurement(megabytesPerSecond, Int(Double(bytes) / seconds / 1e6))
     benchmark.measurement(pairsPerSecond, Int(Double(pairs) / seconds / 1e6))
+    benchmark.measurement(annotationsMetric, annotations)
 }
 
 func measureAsync(_ benchmark: Benchmark, bytes: Int, pairs: Int, _ body: () async throws -> Int) async rethrows {
@@ -54,16 +58,20 @@ let benchmarks: @Sendable () -> Void = {
     let size = segmentation.count
 
     /// A benchmark that reads `input` (of `pairs` coordinate pairs) once per iteration.
-    func throughput(_ name: String, _ input: [UInt8], pairs: Int = 0, iterations: Int = 5,
+    func throughput(_ name: String, _ input: [UInt8], pairs: Int = 0, annotations: Int = 0, iterations: Int = 5,
                     _ workload: @escaping ([UInt8]) throws -> Int) {
         Benchmark(name, configuration: configuration(iterations)) { benchmark in
             for _ in benchmark.scaledIterations {
-                try measure(benchmark, bytes: input.count, pairs: pairs) { try workload(input) }
+                try measure(benchmark, bytes: input.count, pairs: pairs, annotations: annotations) { try workload(input) }
             }
         }
     }
+    let annotations = inputs.segmentationSummary.annotations
+    let long = inputs.long
+    let longPairs = inputs.longSummary.points
+    let longAnnotations = inputs.longSummary.annotations
 
-    // Baselines, same inputs, same run.
+    // The real (noisy) shape first. Baselines, same inputs, same run.
     throughput("Baseline: C yajl, no-op callbacks", segmentation, pairs: pairs, Workload.cNoop)
     throughput("Baseline: C yajl, integer parsing", segmentation, pairs: pairs, Workload.cIntegers)
     throughput("Baseline: Foundation JSONDecoder + Codable (20 MB)", inputs.small, iterations: 3,
@@ -72,13 +80,21 @@ let benchmarks: @Sendable () -> Void = {
     throughput("Baseline: C yajl no-op, detection-heavy", inputs.detection, Workload.cNoop)
 
     // Ours.
-    throughput("Typed records, pull", segmentation, pairs: pairs, Workload.recordsPull)
+    throughput("Typed records, pull", segmentation, pairs: pairs, annotations: annotations, Workload.recordsPull)
     throughput("Typed records, 20 MB (vs JSONDecoder)", inputs.small, Workload.recordsPull)
     throughput("Typed records, pretty-printed", inputs.pretty, Workload.recordsPull)
     throughput("Typed records, detection-heavy", inputs.detection, Workload.recordsPull)
-    throughput("Event API (coordinate chunks)", segmentation, pairs: pairs, Workload.events)
+    throughput("Event API (coordinate chunks)", segmentation, pairs: pairs, annotations: annotations, Workload.events)
     throughput("Validate (schema, rules, references)", segmentation, pairs: pairs, Workload.validate)
     throughput("Records to JSON lines (aicoco records)", segmentation, pairs: pairs, Workload.jsonLines)
+
+    // The long-contour shape second.
+    throughput("Long contours: baseline C yajl, no-op callbacks", long, pairs: longPairs, Workload.cNoop)
+    throughput("Long contours: typed records, pull", long, pairs: longPairs, annotations: longAnnotations,
+               Workload.recordsPull)
+    throughput("Long contours: event API", long, pairs: longPairs, annotations: longAnnotations, Workload.events)
+    throughput("Long contours: validate", long, pairs: longPairs, Workload.validate)
+    throughput("Long contours: records to JSON lines", long, pairs: longPairs, Workload.jsonLines)
     Benchmark("Typed records, async", configuration: configuration()) { benchmark in
         for _ in benchmark.scaledIterations {
             try await measureAsync(benchmark, bytes: size, pairs: pairs) { try await Workload.recordsAsync(segmentation) }

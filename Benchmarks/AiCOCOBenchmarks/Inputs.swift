@@ -3,9 +3,13 @@ import AiCOCOGen
 
 /// The inputs every benchmark reads, generated once at start-up (nothing big is committed).
 final class Inputs: @unchecked Sendable {
-    /// About 200 MB of whole-series segmentation output (contours of tens to thousands of points).
+    /// About 200 MB of whole-series segmentation output in the real (noisy) shape: ~1,500 small
+    /// annotations per MB, many 1- and 2-point contours.
     let segmentation: [UInt8]
     let segmentationSummary: GeneratedSummary
+    /// About 200 MB of the synthetic long-contour shape (few large annotations).
+    let long: [UInt8]
+    let longSummary: GeneratedSummary
     /// The same kind of document pretty-printed (indent 2, one number per line).
     let pretty: [UInt8]
     /// About 100 MB of detection output: many small annotations with a bbox and no polygon.
@@ -18,15 +22,18 @@ final class Inputs: @unchecked Sendable {
     private init() {
         let megabytes = Int(environmentValue("AICOCO_BENCH_MB") ?? "") ?? 200
         (segmentation, segmentationSummary) = Self.generate(bytes: megabytes << 20, pretty: false, seed: 1)
+        (long, longSummary) = Self.generate(bytes: megabytes << 20, pretty: false, seed: 1, shape: .long)
         pretty = Self.generate(bytes: megabytes << 20, pretty: true, seed: 2).bytes
         detection = Self.detectionDocument(bytes: (megabytes / 2) << 20)
         small = Self.generate(bytes: 20 << 20, pretty: false, seed: 3).bytes
     }
 
-    static func generate(bytes: Int, pretty: Bool, seed: UInt64) -> (bytes: [UInt8], summary: GeneratedSummary) {
+    static func generate(bytes: Int, pretty: Bool, seed: UInt64,
+                         shape: GeneratorOptions.Shape = .noisy) -> (bytes: [UInt8], summary: GeneratedSummary) {
         var output: [UInt8] = []
         output.reserveCapacity(bytes + bytes / 8)
-        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty))
+        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty,
+                                                                  shape: shape))
         let summary = generator.generate { output.append(contentsOf: $0) }
         return (output, summary)
     }
