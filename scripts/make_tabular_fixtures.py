@@ -224,6 +224,25 @@ def main():
     document_case("kind-tabular-missing-records", tabular, in_document(
         "kind-tabular-missing-records", "schema", lambda d: 0, "$", "records"))
 
+    tabular_case("artifact-two-records-on-a-line", CLASSIFICATION,
+                 raw_lines=lambda lines: [lines[0] + lines[1]] + lines[2:], error=in_artifact(
+                     "artifact-two-records-on-a-line", "syntax", lambda a: a.index("}{") + 1, "$[0]", "line"))
+
+    def zero_window(document, _): document["meta"]["window_size"] = 0
+    tabular_case("tabular-window-size-zero", CLASSIFICATION, edit_document=zero_window, error=in_document(
+        "tabular-window-size-zero", "schema", lambda d: find(d, '"window_size":0') + 14, "$.meta.window_size",
+        "positive integer"))
+
+    hybrid_window = load("flavor-hybrid-regression.json")
+    hybrid_window["meta"]["window_size"] = 3
+    document_case("hybrid-window-size", hybrid_window, in_document(
+        "hybrid-window-size", "schema", lambda d: find(d, '"meta":{') + 7, "$.meta", "window_size"))
+
+    image_tables = load("flavor-classification.json")
+    image_tables["meta"]["table_ids"] = None
+    document_case("image-table-ids", image_tables, in_document(
+        "image-table-ids", "schema", lambda d: find(d, '"meta":{') + 7, "$.meta", "table_ids"))
+
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
         f.write("\n")

@@ -51,7 +51,7 @@ extension ParserState {
                            at: meta.start, path: "$.meta")
         }
         if kind != .tabular && hasWindow {
-            return problem(.schema, "\"window_size\" belongs to tabular outputs; the meta of an \(kind.rawValue) output has \"category_ids\" and \"regressions\"",
+            return problem(.schema, "\"window_size\" belongs to tabular outputs; the meta of \(kind == .image ? "an image" : "a hybrid") output has \"category_ids\" and \"regressions\"",
                            at: meta.start, path: "$.meta")
         }
         if kind != .hybrid && meta.fields & Field.tableIDs.bit != 0 {
