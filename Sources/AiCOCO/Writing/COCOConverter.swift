@@ -31,7 +31,8 @@ public struct COCOConverter {
     }
 
     /// What pass 1 gathers. Images and objects grow with the input: they go to budgeted
-    /// tables (`IDMap`) and a temporary file, within `parserOptions.memoryLimit`.
+    /// tables (`IDMap`) and a temporary file, within half of `parserOptions.memoryLimit` (the
+    /// reference checks of pass 1 have the other half).
     final class Catalog {
         /// The images in file order (id, file name, width, height), read back to write them.
         var images: TemporaryFile?
@@ -183,10 +184,12 @@ public struct COCOConverter {
                         progress: ((_ pass: Int, _ bytes: Int, _ total: Int?) -> Void)? = nil,
                         cancelHook: ((AiCOCORecordReader) -> Void)? = nil) throws -> Summary {
         // Pass 1.
+        // The memory limit is shared: half for the reference checks, half for the catalog.
         var options = parserOptions
         options.validate = true
         options.recordsArtifact = .skip
-        let catalog = try runParse(pass(), visitor: CatalogVisitor(catalog: Catalog(memoryLimit: parserOptions.memoryLimit)),
+        options.memoryLimit = parserOptions.memoryLimit / 2
+        let catalog = try runParse(pass(), visitor: CatalogVisitor(catalog: Catalog(memoryLimit: parserOptions.memoryLimit / 2)),
                                    options: options) {
             progress?(1, $0, nil)
         }.catalog

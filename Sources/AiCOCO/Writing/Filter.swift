@@ -44,7 +44,8 @@ public struct AiCOCOFilter {
     }
 
     /// What pass 1 gathers. What grows with the input (images, objects) goes to budgeted
-    /// tables (`IDMap`) and a temporary file, within `parserOptions.memoryLimit`.
+    /// tables (`IDMap`) and a temporary file, within half of `parserOptions.memoryLimit` (the
+    /// reference checks of pass 1 have the other half).
     final class Index {
         let budget: MemoryBudget
         /// Ids of the images kept (frozen once the images are read).
@@ -150,11 +151,13 @@ public struct AiCOCOFilter {
     public func filter(passes pass: () throws -> AiCOCOInput, to writer: AiCOCOWriter,
                        progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws -> Summary {
         var summary = Summary()
+        // The memory limit is shared: half for the reference checks, half for the index.
         var options = parserOptions
         options.validate = true
         options.recordsArtifact = .skip
+        options.memoryLimit = parserOptions.memoryLimit / 2
         summary.passes = 1
-        let index = Index(memoryLimit: parserOptions.memoryLimit)
+        let index = Index(memoryLimit: parserOptions.memoryLimit / 2)
         let first = try runParse(pass(), visitor: IndexVisitor(criteria: criteria, index: index), options: options) {
             progress?(1, $0)
         }
