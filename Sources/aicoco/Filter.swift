@@ -58,12 +58,19 @@ struct Filter: ParsableCommand {
             }
             try output.commit()
             progress?.finish(bytes: last, total: total ?? source.size)
+            if !summary.unknownCategoryNames.isEmpty {
+                printError("aicoco filter: no category is named " + summary.unknownCategoryNames.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
             if progress != nil {
                 let counts = AiCOCOSection.allCases.filter { !$0.isSingleObject && summary.read[$0] != nil }.map {
                     "\($0.rawValue) \(summary.kept[$0] ?? 0)/\(summary.read[$0] ?? 0)"
                 }
                 printError("aicoco filter: kept " + counts.joined(separator: ", ") + " in \(summary.passes) passes")
             }
+        } catch let error as AiCOCOFilter.NothingMatched {
+            progress?.finish(bytes: last, total: nil)
+            printError("\(input.displayName): \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
         } catch {
             progress?.finish(bytes: last, total: nil)
             throw report(error, file: input.displayName)

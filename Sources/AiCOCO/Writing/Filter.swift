@@ -41,6 +41,52 @@ public struct AiCOCOFilter {
         /// Records read per section.
         public var read: [AiCOCOSection: Int] = [:]
         public var passes = 0
+        /// `--category` names that no category has.
+        public var unknownCategoryNames: [String] = []
+    }
+
+    /// The ids of the categories named in `names`, and of their descendants (a supercategory
+    /// selects its children).
+    static func categoriesSelected(byNames names: Set<String>,
+                                   in categories: [String: (name: String, superID: String?)]) -> Set<String> {
+        guard !names.isEmpty else { return [] }
+        var selected: Set<String> = []
+        for (id, category) in categories {
+            var current: (name: String, superID: String?)? = category
+            var steps = 0
+            // Up the supercategory chain (bounded: the chain may loop in a bad document).
+            while let node = current, steps <= categories.count {
+                if names.contains(node.name) {
+                    selected.insert(id)
+                    break
+                }
+                current = node.superID.flatMap { categories[$0] }
+                steps += 1
+            }
+        }
+        return selected
+    }
+
+    /// The criteria select nothing: nothing is written.
+    public struct NothingMatched: Error, Sendable, CustomStringConvertible {
+        public let criteria: AiCOCOFilterCriteria
+        public let unknownCategoryNames: [String]
+        public let knownCategoryNames: [String]
+        public let images: Int, objects: Int
+
+        public var description: String {
+            var text = "nothing matches"
+            var parts: [String] = []
+            if !unknownCategoryNames.isEmpty {
+                parts.append("no category is named " + unknownCategoryNames.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
+            if !criteria.objectIDs.isEmpty { parts.append("\(objects) objects in the file") }
+            if criteria.selectsImages { parts.append("\(images) images in the file") }
+            if !parts.isEmpty { text += " (" + parts.joined(separator: "; ") + ")" }
+            text += knownCategoryNames.isEmpty ? "; the file has no categories"
+                : "; categories: " + knownCategoryNames.joined(separator: ", ")
+            return text
+        }
     }
 
     /// What pass 1 gathers. What grows with the input (images, objects) goes to budgeted
@@ -56,6 +102,8 @@ public struct AiCOCOFilter {
         /// Objects in file order: id, then category ids.
         let objects = ByteLog()
         var metaCategories: [String] = []
+        /// Images read, images kept, objects read (for `NothingMatched`).
+        var imageCount = 0, keptImageCount = 0, objectCount = 0
         /// Objects with an annotation on a kept image.
         let objectsOnKeptImages: IDMap
 
@@ -114,13 +162,16 @@ public struct AiCOCOFilter {
                 var keep = !criteria.selectsImages
                 if criteria.imageIDs.contains(image.id) { keep = true }
                 if criteria.indexRanges.contains(where: { $0.contains(image.index) }) { keep = true }
+                index.imageCount += 1
                 if keep {
+                    index.keptImageCount += 1
                     try index.keptImages.set(image.id, [])
                     if let ids = image.categoryIDs { index.imageCategoryIDs.formUnion(ids) }
                 }
             case .category(let category):
                 index.categories[category.id] = (category.name, category.supercategoryID)
             case .object(let object):
+                index.objectCount += 1
                 try index.add(object)
             case .meta(let meta):
                 index.metaCategories = meta.categoryIDs ?? []
@@ -171,24 +222,34 @@ public struct AiCOCOFilter {
         }
         try index.objectsOnKeptImages.freeze()
 
+        // Categories selected by name: the named ones and, for a supercategory, its children.
+        let selectedCategories = Self.categoriesSelected(byNames: criteria.categoryNames, in: index.categories)
         // Objects kept, and the categories they reference, with their supercategories.
         let keptObjects = IDMap(budget: index.budget)
+        var keptObjectCount = 0
         var queue: [String] = index.metaCategories
         try index.forEachObject { id, categoryIDs in
             var keep = !criteria.selectsObjects
             if criteria.objectIDs.contains(id) { keep = true }
-            if !criteria.categoryNames.isEmpty,
-               categoryIDs.contains(where: { index.categories[$0].map { criteria.categoryNames.contains($0.name) } ?? false }) {
+            if !selectedCategories.isEmpty, categoryIDs.contains(where: { selectedCategories.contains($0) }) {
                 keep = true
             }
             if try keep && criteria.selectsImages && !index.objectsOnKeptImages.contains(id) { keep = false }
             if keep {
                 try keptObjects.set(id, [])
+                keptObjectCount += 1
                 queue.append(contentsOf: categoryIDs)
             }
         }
         try keptObjects.freeze()
         queue.append(contentsOf: index.imageCategoryIDs)
+        let knownNames = Set(index.categories.values.map(\.name))
+        summary.unknownCategoryNames = criteria.categoryNames.subtracting(knownNames).sorted()
+        if (criteria.selectsObjects && keptObjectCount == 0) || (criteria.selectsImages && index.keptImageCount == 0) {
+            throw NothingMatched(criteria: criteria, unknownCategoryNames: summary.unknownCategoryNames,
+                                 knownCategoryNames: knownNames.sorted(), images: index.imageCount,
+                                 objects: index.objectCount)
+        }
         var keptCategories: Set<String> = []
         while let id = queue.popLast() {
             guard keptCategories.insert(id).inserted else { continue }
