@@ -165,9 +165,14 @@ func dataOutput() -> FileOutput {
 
 /// Size of the input when it is a regular file (for progress), else nil.
 func regularFileSize(_ options: InputOptions) -> Int? {
+    regularFileSize(path: options.file)
+}
+
+/// Size of `path` (standard input for nil or `-`) when it is a regular file, else nil.
+func regularFileSize(path: String?) -> Int? {
     var info = stat()
     let status: Int32
-    if let path = options.file, path != "-" { status = stat(path, &info) } else { status = fstat(0, &info) }
+    if let path, path != "-" { status = stat(path, &info) } else { status = fstat(0, &info) }
     guard status == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
     return Int(info.st_size)
 }

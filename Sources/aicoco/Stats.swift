@@ -65,6 +65,11 @@ struct SectionCounts: AiCOCOVisitor {
     var tables = 0, tabularRecords = 0
     var windowSize: Int?
     var artifactRows: Int?
+    /// The meta section's predictions (a classification's category ids, a regression's values),
+    /// named at the end from the categories and regressions.
+    var metaCategoryIDList: [String] = []
+    var metaRegressionItems: [AiRegressionItem] = []
+    var regressionNames: [String: (name: String, unit: String?)] = [:]
     /// Objects per category id, then named at the end (categories may come after objects).
     var objectsPerCategoryID: [String: Int] = [:]
     var categoryNames: [String: String] = [:]
@@ -89,8 +94,9 @@ struct SectionCounts: AiCOCOVisitor {
         case .category(let category):
             categories += 1
             categoryNames[category.id] = category.name
-        case .regression:
+        case .regression(let regression):
             regressions += 1
+            regressionNames[regression.id] = (regression.name, regression.unit)
         case .object(let object):
             objects += 1
             for id in object.categoryIDs ?? [] { objectsPerCategoryID[id, default: 0] += 1 }
@@ -99,6 +105,8 @@ struct SectionCounts: AiCOCOVisitor {
             metaRegressions = meta.regressions?.count ?? 0
             taskType = meta.taskType?.rawValue
             windowSize = meta.windowSize
+            metaCategoryIDList = meta.categoryIDs ?? []
+            metaRegressionItems = meta.regressions ?? []
         case .table:
             tables += 1
         case .recordsReference(let reference):
@@ -154,6 +162,13 @@ struct SectionCounts: AiCOCOVisitor {
         }
         let perCategory = objectsPerCategory.map { "\(JSONText.quoted($0.name)):\($0.count)" }
         fields.append("\"objects_per_category\":{\(perCategory.joined(separator: ","))}")
+        let predicted = metaCategoryIDList.map { JSONText.quoted(categoryNames[$0] ?? $0) }
+        let values = metaRegressionItems.map { item in
+            let regression = regressionNames[item.regressionID]
+            return "{\"name\":\(JSONText.quoted(regression?.name ?? item.regressionID)),\"value\":\(JSONText.number(item.value))"
+                + (regression?.unit.map { ",\"unit\":\(JSONText.quoted($0))" } ?? "") + "}"
+        }
+        fields.append("\"meta\":{\"category_ids\":\(metaCategoryIDs),\"regressions\":\(metaRegressions),\"task_type\":\(taskType.map(JSONText.quoted) ?? "null"),\"predicted_categories\":[\(predicted.joined(separator: ","))],\"regression_values\":[\(values.joined(separator: ","))]}")
         if let span = imageSpan {
             fields.append("\"annotated_images\":{\"count\":\(span.images),\"min_index\":\(JSONText.number(span.minIndex)),\"max_index\":\(JSONText.number(span.maxIndex)),\"min_annotations\":\(span.fewest),\"max_annotations\":\(span.most)}")
         }

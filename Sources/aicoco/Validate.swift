@@ -1,15 +1,22 @@
 import AiCOCO
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check an AiCOCO file: JSON syntax, the schema, the format's rules and every reference, in one pass.",
-        usage: "aicoco validate [--format text|json] [<options>] [<file>]",
+        abstract: "Check AiCOCO files: JSON syntax, the schema, the format's rules and every reference, in one pass each.",
+        usage: "aicoco validate [--format text|json] [<options>] [<file> ...]",
         discussion: """
-        Exit 0 when valid, 1 when invalid, 2 when the file cannot be read. Text output: FILE:LINE:COLUMN: message (JSON path), one line per problem.
+        Each file is checked in turn and its report written to standard output, in order: in text, one line per problem (FILE:LINE:COLUMN: KIND error: message (JSON path)), then a verdict line (FILE: valid, or FILE: N problems); in JSON, one object per file and line. No file, or -, reads standard input.
+
+        Exit 0 when every file is valid, 1 when one is invalid, 2 when one cannot be read (the others are still checked).
 
         Examples:
           aicoco validate Fixtures/detection.json
+          aicoco validate Fixtures/*.json Fixtures/broken/*.json
           aicoco validate --format json big.json | jq '.errors[0]'
           aicoco validate --max-errors 10 - < output.json
         """
@@ -19,26 +26,43 @@ struct Validate: ParsableCommand {
         case text, json
     }
 
-    @OptionGroup var input: InputOptions
+    @Argument(help: "The AiCOCO files to check, or - for standard input.", completion: .file())
+    var files: [String] = []
 
     @OptionGroup var artifact: RecordsArtifactOptions
 
-    @Option(help: ArgumentHelp("Most problems to print (all are counted).", valueName: "count"))
+    @Flag(help: "Show a progress line on standard error (default: only when it is a terminal).")
+    var progress = false
+
+    @OptionGroup(title: "Limits")
+    var limitOptions: LimitOptions
+
+    @Option(help: ArgumentHelp("Most problems to print per file (all are counted).", valueName: "count"))
     var maxErrors = Count(100)
 
     @Option(help: "The report's format.")
     var format: Format = .text
 
     func run() throws {
-        let progress = input.makeProgress()
-        let total = progress == nil ? nil : regularFileSize(input)
+        var status: Int32 = 0
+        for file in files.isEmpty ? ["-"] : files {
+            let code = try check(file)
+            if code == ExitStatus.cannotRead || status == 0 { status = max(status, code) }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Checks one file and writes its report; the exit code it calls for.
+    func check(_ file: String) throws -> Int32 {
+        let progress = (progress || isatty(2) != 0) ? ProgressLine() : nil
+        let total = progress == nil ? nil : regularFileSize(path: file)
         var collector = ProblemCollector(limit: maxErrors.value)
-        var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
+        var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
         options.recordsArtifact = artifact.source
         var parser = AiCOCOParser(visitor: collector, options: options)
         var bytes = 0
         do {
-            try parser.parse(input.input) { read in
+            try parser.parse(AiCOCOInput(argument: file)) { read in
                 bytes = read
                 progress?.update(bytes: read, total: total)
             }
@@ -48,31 +72,42 @@ struct Validate: ParsableCommand {
             collector.add(error)
         } catch {
             progress?.finish(bytes: bytes, total: total)
-            throw report(error, file: input.displayName)
+            let code = report(error, file: file)
+            let message = (error as? AiCOCOError)?.message ?? "\(error)"
+            do {
+                switch format {
+                case .text: try printData("\(file): cannot be read")
+                case .json:
+                    try printData("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":false,\"message\":\(JSONText.quoted(message))}")
+                }
+            } catch {
+                throw report(error, file: file)
+            }
+            return code.rawValue
         }
         progress?.finish(bytes: bytes, total: total)
         do {
-            try printReport(collector, bytes: parser.bytesFed)
+            try printReport(collector, file: file, bytes: parser.bytesFed)
         } catch {
-            throw report(error, file: input.displayName)
+            throw report(error, file: file)
         }
-        if collector.total > 0 { throw ExitCode(ExitStatus.invalidInput) }
+        return collector.total > 0 ? ExitStatus.invalidInput : 0
     }
 
-    func printReport(_ collector: ProblemCollector, bytes: Int) throws {
+    func printReport(_ collector: ProblemCollector, file: String, bytes: Int) throws {
         switch format {
         case .text:
-            for error in collector.kept { try printData(describe(error, file: input.displayName)) }
+            for error in collector.kept { try printData(describe(error, file: file)) }
             if collector.total > collector.kept.count {
                 try printData("... and \(collector.total - collector.kept.count) more")
             }
-            printError(collector.total == 0 ? "\(input.displayName): valid"
-                : "\(input.displayName): \(collector.total) problem\(collector.total == 1 ? "" : "s")")
+            try printData(collector.total == 0 ? "\(file): valid"
+                : "\(file): \(collector.total) problem\(collector.total == 1 ? "" : "s")")
         case .json:
             let errors = collector.kept.map { error in
                 (error.file.map { "{\"file\":\(JSONText.quoted($0))," } ?? "{") + "\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
             }
-            try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(input.displayName)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes)}")
+            try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes)}")
         }
     }
 }
