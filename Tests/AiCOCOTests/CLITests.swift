@@ -133,7 +133,7 @@ struct CLITests {
     func validate() throws {
         let good = try Tool.run(["validate", Paths.fixture("extras.json")])
         #expect(good.status == 0)
-        #expect(good.stdout.isEmpty)
+        #expect(good.stdout == "\(Paths.fixture("extras.json")): valid\n")
         let path = Paths.broken.appendingPathComponent("reference-dangling-image-id.json").path
         let text = try Tool.run(["validate", path])
         #expect(text.status == 1)

@@ -242,8 +242,10 @@ import AiCOCOGen
         let both = try Self.filtered(AiCOCOFilterCriteria(categoryNames: ["Liver"], indexRanges: [2...4]))
         #expect(both.problems == 0)
         #expect(Self.counts(both.records)[.annotations] == 3 && Self.counts(both.records)[.objects] == 1)
-        let none = try Self.filtered(AiCOCOFilterCriteria(objectIDs: ["nothing"]))
-        #expect(none.problems == 0 && Self.counts(none.records)[.annotations] == nil)
+        // Nothing selected: an error, nothing written (the command line exits 1).
+        #expect(throws: AiCOCOFilter.NothingMatched.self) {
+            _ = try Self.filtered(AiCOCOFilterCriteria(objectIDs: ["nothing"]))
+        }
     }
 
     @Test func filterOfExtrasByObject() throws {
@@ -283,8 +285,16 @@ import AiCOCOGen
             let path = "\(root)/Fixtures/\(fixture)"
             let roundTrip = try Self.shell("'\(aicoco)' records '\(path)' | '\(aicoco)' assemble | '\(aicoco)' validate -")
             #expect(roundTrip.status == 0, "\(fixture): \(String(decoding: roundTrip.err, as: UTF8.self))")
-            let filtered = try Self.shell("cat '\(path)' | '\(aicoco)' filter --index 0...2 - | '\(aicoco)' validate -")
-            #expect(filtered.status == 0, "\(fixture): \(String(decoding: filtered.err, as: UTF8.self))")
+            // Images with an index in 0...2: when there is none, filter says that nothing matches (exit 1).
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+            let matching = ((document["images"] as? [[String: Any]]) ?? []).filter {
+                (0...2).contains(($0["index"] as? NSNumber)?.doubleValue ?? -1)
+            }
+            let filtered = try Self.shell("set -o pipefail; cat '\(path)' | '\(aicoco)' filter --index 0...2 - | '\(aicoco)' validate -")
+            #expect(filtered.status == (matching.isEmpty ? 1 : 0), "\(fixture): \(String(decoding: filtered.err, as: UTF8.self))")
+            if matching.isEmpty {
+                #expect(String(decoding: filtered.err, as: UTF8.self).contains("nothing matches"), "\(fixture)")
+            }
         }
         // Invalid input: exit 1, a positioned error, and nothing that looks like a complete document.
         for command in ["filter", "convert --to coco --image-size 512x512", "assemble"] {
