@@ -92,7 +92,7 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "The AiCOCO file to read, or - for standard input.", completion: .file())
     var file: String?
 
-    @Flag(help: "Show a progress line on standard error (default: only when it is a terminal).")
+    @Flag(help: "Show a progress line on standard error even when it is not a terminal (on a terminal it shows after a second of work, unless standard output is that terminal).")
     var progress = false
 
     @OptionGroup(title: "Limits")
@@ -107,7 +107,7 @@ struct InputOptions: ParsableArguments {
 
     /// A progress reporter when asked for, or when standard error is a terminal.
     func makeProgress() -> ProgressLine? {
-        (progress || isatty(2) != 0) ? ProgressLine() : nil
+        ProgressLine.make(forced: progress)
     }
 }
 

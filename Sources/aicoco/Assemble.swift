@@ -50,11 +50,11 @@ struct Assemble: ParsableCommand {
             }
             try output.commit()
         } catch let error as AiCOCOAssembler.ArtifactNeeded {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             printError("aicoco assemble: \(error)")
             throw ExitCode(ExitStatus.cannotRead)
         } catch {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             throw report(error, file: input.displayName)
         }
         progress?.finish(bytes: last, total: nil)

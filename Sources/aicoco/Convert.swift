@@ -73,7 +73,7 @@ struct Convert: ParsableCommand {
                     + (summary.pixelContours > 0 ? "; \(summary.pixelContours) contours of 1 or 2 points or without area written as the pixels they stand for" : ""))
             }
         } catch {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             throw report(error, file: input.displayName)
         }
     }

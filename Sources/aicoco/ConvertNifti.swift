@@ -58,7 +58,7 @@ extension Convert {
             if summary.sliceReloads > 0 { note += "; \(summary.sliceReloads) slices read back (their annotations were apart)" }
             if progress != nil || summary.skippedNoLabel + summary.skippedUnknownImage > 0 { printError(note) }
         } catch {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             throw report(error, file: input.displayName)
         }
     }

@@ -68,11 +68,11 @@ struct Filter: ParsableCommand {
                 printError("aicoco filter: kept " + counts.joined(separator: ", ") + " in \(summary.passes) passes")
             }
         } catch let error as AiCOCOFilter.NothingMatched {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             printError("\(input.displayName): \(error)")
             throw ExitCode(ExitStatus.invalidInput)
         } catch {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             throw report(error, file: input.displayName)
         }
     }

@@ -57,7 +57,7 @@ struct Measure: ParsableCommand {
             }
             try output.flush()
         } catch {
-            progress?.finish(bytes: last, total: nil)
+            progress?.finish(bytes: last, total: nil, succeeded: false)
             throw report(error, file: input.displayName)
         }
         if !result.unknownImageIDs.isEmpty {

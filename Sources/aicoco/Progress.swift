@@ -10,13 +10,44 @@ func now() -> Double {
 }
 
 /// A one-line progress report on standard error: bytes, %, MB/s, ETA.
+///
+/// On a terminal it behaves like a well-mannered tool: nothing during the first second (short
+/// runs and errors at opening print nothing), one line redrawn in place, erased when done, and
+/// never when standard output is that same terminal (the data would be glued to it). When
+/// standard error is not a terminal, it shows only with `--progress`, and its last line stays.
 final class ProgressLine {
     private let start = now()
     private var last = 0.0
     private var shown = false
+    private let onTerminal: Bool
+
+    /// Seconds of work before anything is shown on a terminal.
+    static let delay = 1.0
+
+    /// A progress line when one should show: standard error is a terminal that is not also
+    /// standard output, or `forced` (`--progress`) with standard error elsewhere.
+    static func make(forced: Bool) -> ProgressLine? {
+        if isatty(2) != 0 {
+            return sameTerminal(1, 2) ? nil : ProgressLine(onTerminal: true)
+        }
+        return forced ? ProgressLine(onTerminal: false) : nil
+    }
+
+    private init(onTerminal: Bool) {
+        self.onTerminal = onTerminal
+    }
+
+    /// Whether both descriptors are the same terminal.
+    private static func sameTerminal(_ a: Int32, _ b: Int32) -> Bool {
+        guard isatty(a) != 0, isatty(b) != 0 else { return false }
+        var first = stat(), second = stat()
+        guard fstat(a, &first) == 0, fstat(b, &second) == 0 else { return true }
+        return first.st_rdev == second.st_rdev
+    }
 
     func update(bytes: Int, total: Int?, force: Bool = false) {
         let time = now()
+        if onTerminal && time - start < Self.delay { return }
         guard force || time - last >= 0.25 else { return }
         last = time
         let elapsed = max(time - start, 1e-9)
@@ -32,15 +63,27 @@ final class ProgressLine {
         } else {
             text += " \(fixed(rate, 1)) MB/s"
         }
-        text += "   "
+        text += onTerminal ? "\u{1B}[K" : "   "
         text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
         shown = true
     }
 
-    func finish(bytes: Int, total: Int?) {
-        update(bytes: bytes, total: total, force: true)
+    /// The work is over (`succeeded` false on an error): on a terminal the line is erased; else
+    /// a last line is written on success, and only what was already shown ends on an error.
+    func finish(bytes: Int, total: Int?, succeeded: Bool = true) {
+        if onTerminal {
+            if shown { printErrorRaw("\r\u{1B}[K") }
+            return
+        }
+        if succeeded { update(bytes: bytes, total: total, force: true) }
         if shown { printError("") }
     }
+}
+
+/// Writes `text` to standard error as it is (no newline).
+func printErrorRaw(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
 
 func formatBytes(_ bytes: Int) -> String {

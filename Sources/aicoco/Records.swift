@@ -49,7 +49,7 @@ struct Records: ParsableCommand {
             try lines.flush()
         } catch {
             reader.cancel()
-            progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes)
+            progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes, succeeded: false)
             if !(error is OutputClosed) { try? lines.flush() }
             throw report(error, file: input.displayName)
         }

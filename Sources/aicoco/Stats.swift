@@ -35,7 +35,7 @@ struct Stats: ParsableCommand {
             counts = parser.visitor
             try counts.finish()
         } catch {
-            progress?.finish(bytes: parser.bytesFed, total: total)
+            progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
             throw report(error, file: input.displayName)
         }
         let elapsed = now() - start

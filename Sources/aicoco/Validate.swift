@@ -31,7 +31,7 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var artifact: RecordsArtifactOptions
 
-    @Flag(help: "Show a progress line on standard error (default: only when it is a terminal).")
+    @Flag(help: "Show a progress line on standard error even when it is not a terminal (on a terminal it shows after a second of work, unless standard output is that terminal).")
     var progress = false
 
     @OptionGroup(title: "Limits")
@@ -54,7 +54,7 @@ struct Validate: ParsableCommand {
 
     /// Checks one file and writes its report; the exit code it calls for.
     func check(_ file: String) throws -> Int32 {
-        let progress = (progress || isatty(2) != 0) ? ProgressLine() : nil
+        let progress = ProgressLine.make(forced: progress)
         let total = progress == nil ? nil : regularFileSize(path: file)
         var collector = ProblemCollector(limit: maxErrors.value)
         var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
@@ -71,7 +71,7 @@ struct Validate: ParsableCommand {
             collector = parser.visitor
             collector.add(error)
         } catch {
-            progress?.finish(bytes: bytes, total: total)
+            progress?.finish(bytes: bytes, total: total, succeeded: false)
             let code = report(error, file: file)
             let message = (error as? AiCOCOError)?.message ?? "\(error)"
             do {

@@ -245,7 +245,10 @@ public struct AiCOCOFilter {
         queue.append(contentsOf: index.imageCategoryIDs)
         let knownNames = Set(index.categories.values.map(\.name))
         summary.unknownCategoryNames = criteria.categoryNames.subtracting(knownNames).sorted()
-        if (criteria.selectsObjects && keptObjectCount == 0) || (criteria.selectsImages && index.keptImageCount == 0) {
+        // Nothing matches: no object kept and no category named (a classification output has
+        // categories and no objects), or no image kept.
+        if (criteria.selectsObjects && keptObjectCount == 0 && selectedCategories.isEmpty)
+            || (criteria.selectsImages && index.keptImageCount == 0) {
             throw NothingMatched(criteria: criteria, unknownCategoryNames: summary.unknownCategoryNames,
                                  knownCategoryNames: knownNames.sorted(), images: index.imageCount,
                                  objects: index.objectCount)
