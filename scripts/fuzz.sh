@@ -4,9 +4,8 @@
 #   scripts/fuzz.sh SECONDS [JOBS] [extra libFuzzer flags...]
 #
 # Builds Fuzz/ (a package of its own: the main package never sees -sanitize=fuzzer) in release
-# with -sanitize=fuzzer,address, seeds fuzz-corpus/ from Fixtures/ and JSONTestSuite the first
-# time, runs for SECONDS and leaves any crash, leak, timeout or out-of-memory input in
-# fuzz-artifacts/. A finding is turned into a fixture under Fixtures/fuzz/ (see README) once fixed.
+# with -sanitize=fuzzer,address, reads fuzz-corpus/ and fuzz-seeds/ (from Fixtures/, see below),
+# runs for SECONDS and leaves any crash, leak, timeout or out-of-memory input in fuzz-artifacts/. A finding is turned into a fixture under Fixtures/fuzz/ (see README) once fixed.
 # To replay one input: Fuzz/.build/release/AiCOCOFuzz fuzz-artifacts/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,18 +19,23 @@ if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
 swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -g >&2
 binary=Fuzz/.build/release/AiCOCOFuzz
 
+# fuzz-corpus/ keeps what libFuzzer finds from run to run; fuzz-seeds/ is remade each run from
+# Fixtures/ (never from ../shared): the real FLaVor samples that fit -max_len (Fixtures/flavor),
+# the fixtures, the fuzzer's and the hostile-input findings, and JSONTestSuite. The harness's
+# structure-aware mutation (Fuzz/Sources/AiCOCOFuzz/Mutator.swift) grows these into deep and
+# long cases.
 mkdir -p fuzz-corpus fuzz-artifacts
-if [ -z "$(ls -A fuzz-corpus)" ]; then
-    find Fixtures -name '*.json' ! -name expected.json -exec cp {} fuzz-corpus/ \;
-    if [ -d Fixtures/fuzz ]; then cp Fixtures/fuzz/* fuzz-corpus/ 2>/dev/null || true; fi
-    suite=Fixtures/JSONTestSuite/test_parsing
-    if [ -d "$suite" ]; then cp "$suite"/*.json fuzz-corpus/; fi
-fi
+rm -rf fuzz-seeds
+mkdir -p fuzz-seeds
+find Fixtures -type f \( -name '*.json' -o -name '*.jsonl' \) ! -name expected.json -size -65k \
+    ! -path 'Fixtures/JSONTestSuite/*' -exec cp {} fuzz-seeds/ \;
+suite=Fixtures/JSONTestSuite/test_parsing
+if [ -d "$suite" ]; then cp "$suite"/*.json fuzz-seeds/; fi
 
 # -rss_limit_mb: the harness holds an input a few times over; the library must stay far below.
 # -timeout: a single input taking 10 s is a hang.
 cd fuzz-artifacts
-exec "../$binary" ../fuzz-corpus \
+exec "../$binary" ../fuzz-corpus ../fuzz-seeds \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
     -artifact_prefix=./ -print_final_stats=1 -dict=../Fuzz/aicoco.dict \
     "${parallel[@]}" "$@"
