@@ -16,7 +16,7 @@ struct AiCOCOCommand: ParsableCommand {
         FILE is a path, or - (or nothing) for standard input. Data goes to standard output, errors and progress to standard error. Exit codes: 0 success, 1 invalid input, 2 the input could not be read, the output could not be written, or the call is wrong.
         """,
         version: version,
-        subcommands: [Stats.self, Validate.self, Generate.self, Records.self, Assemble.self, Convert.self, Filter.self, Measure.self]
+        subcommands: [Stats.self, Validate.self, Generate.self, Records.self, Assemble.self, Convert.self, Filter.self, Measure.self, Render.self]
     )
 
     /// Parses and runs like ArgumentParser's own `main()`, except that a usage error exits 2

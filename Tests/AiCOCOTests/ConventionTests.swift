@@ -34,7 +34,7 @@ func runTool(_ arguments: [String], stdoutPath: String? = nil, environment: [Str
 
 @Suite("Command-line conventions")
 struct ConventionTests {
-    static let subcommands = ["stats", "validate", "records", "assemble", "convert", "filter", "generate", "measure"]
+    static let subcommands = ["stats", "validate", "records", "assemble", "convert", "filter", "generate", "measure", "render"]
 
     @Test("usage errors exit 2 and show the subcommand's usage", arguments: [
         (["stats", "--max-depth", "deep"], "aicoco stats"),

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import AiCOCO
+
+@Suite("render")
+struct RenderTests {
+    /// The `<g>` elements of the drawing: annotation id -> (fill, the numbers of each path).
+    static func groups(_ svg: String) -> [(id: String, fill: String, paths: [[Double]])] {
+        var groups: [(id: String, fill: String, paths: [[Double]])] = []
+        for part in svg.components(separatedBy: "<g id=\"").dropFirst() {
+            let id = String(part.prefix { $0 != "\"" })
+            guard id != "legend" else { continue }
+            let fill = part.components(separatedBy: "fill=\"")[1].prefix { $0 != "\"" }
+            let body = part.components(separatedBy: "</g>")[0]
+            let paths = body.components(separatedBy: "<path d=\"").dropFirst().map { path in
+                path.prefix { $0 != "\"" }.split(whereSeparator: { " MLZ".contains($0) }).compactMap { Double($0) }
+            }
+            groups.append((id, String(fill), paths))
+        }
+        return groups
+    }
+
+    @Test("the SVG of a real slice: every contour of the slice, in its category's color, and a legend")
+    func realSlice() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicoco-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sample = Paths.flavor.appendingPathComponent("flavor-seg3d-smooth.json").path
+        let out = directory.appendingPathComponent("slice.svg").path
+        let result = try Tool.run(["render", "--index", "20", "--image-size", "512x512", "-o", out, sample])
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(svg.contains("width=\"512\" height=\"512\" viewBox=\"0 0 512 512\""))
+
+        let records = try readRecords(.file(sample))
+        let image = records.compactMap { if case .image(let image) = $0, image.index == 20 { image } else { nil } }.first!
+        let categories = records.compactMap { if case .category(let category) = $0 { category } else { nil } }
+        var categoryOfObject: [String: AiCategory] = [:]
+        for case .object(let object) in records {
+            categoryOfObject[object.id] = categories.first { $0.id == object.categoryIDs?.first }
+        }
+        let annotations = records.compactMap { if case .annotation(let a) = $0, a.imageID == image.id { a } else { nil } }
+        #expect(annotations.count >= 10)
+        let drawn = Self.groups(svg)
+        #expect(drawn.map(\.id) == annotations.map(\.id), "one group per annotation, in file order")
+        for (group, annotation) in zip(drawn, annotations) {
+            let category = try #require(categoryOfObject[annotation.objectID])
+            #expect(group.fill == category.color!.lowercased(), "\(annotation.id)")
+            let contours = annotation.segmentation!.map { Array($0) }
+            #expect(group.paths == contours.map { $0.map { $0 + 0.5 } }, "\(annotation.id): the path goes through the pixel centres")
+        }
+        // The legend names each category on the slice once, with its color.
+        let legend = svg.components(separatedBy: "<g id=\"legend\"")[1]
+        let names = Set(annotations.compactMap { categoryOfObject[$0.objectID]?.name })
+        for name in names {
+            #expect(legend.components(separatedBy: ">\(name)</text>").count == 2, "\(name) in the legend")
+            let color = categories.first { $0.name == name }!.color!.lowercased()
+            #expect(legend.contains("fill=\"\(color)\"/><text"))
+        }
+    }
+
+    @Test("a palette where categories have no color; names are escaped; a wrong index is a usage error")
+    func paletteAndErrors() throws {
+        let sample = Paths.flavor.appendingPathComponent("flavor-seg2d.json").path
+        let result = try Tool.run(["render", "--index", "0", "--image-size", "512x512", "-o", "-", sample])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fills = Set(Self.groups(result.stdout).map(\.fill))
+        #expect(!fills.isEmpty && fills.isSubset(of: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]), "\(fills)")
+        let wrong = try Tool.run(["render", "--index", "99", "--image-size", "512x512", "-o", "-", sample])
+        #expect(wrong.status == 2 && wrong.stderr.contains("no image has index 99"))
+        let noSize = try Tool.run(["render", "--index", "0", "-o", "-", sample])
+        #expect(noSize.status == 2 && noSize.stderr.contains("--image-size"))
+    }
+}
