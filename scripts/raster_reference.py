@@ -7,6 +7,10 @@ numpy and nibabel from scripts/requirements.txt).
       is filled alone with cv2.fillPoly; OUT.bin gets, per contour, its pixel count (int32 LE)
       then the flat indices y * W + x of its pixels (int32 LE, ascending).
 
+  raster_reference.py slices AICOCO.json LABELS.nii[.gz] --image-size WxH [--labels category|object]
+      The same voxel-for-voxel comparison for volumes too big to hold: LABELS is read slice by
+      slice (gzip streamed) and each slice compared with its annotations filled by cv2.fillPoly.
+
   raster_reference.py volume AICOCO.json LABELS.nii[.gz] --image-size WxH [--labels category|object]
                       [--table TABLE.json] [--measure MEASURE.json] [--spacing X,Y,Z]
       Rebuilds the label volume from the AiCOCO file with cv2.fillPoly (each annotation's contours
@@ -167,9 +171,60 @@ def volume(args):
     return 1 if problems else 0
 
 
+def slices(args):
+    import gzip
+
+    source, nifti = args[0], args[1]
+    width, height = (int(v) for v in option(args, "--image-size").lower().split("x"))
+    mode = option(args, "--labels", "category")
+    document = json.load(open(source))
+    images = document["images"]
+    order = sorted(range(len(images)), key=lambda i: (images[i]["index"], i))
+    slice_of = {images[i]["id"]: z for z, i in enumerate(order)}
+    categories = [c["id"] for c in document["categories"]]
+    objects = document["objects"]
+    if mode == "category":
+        value_of_category = {cid: n + 1 for n, cid in enumerate(categories)}
+        value_of = {o["id"]: value_of_category[o["category_ids"][0]] for o in objects if o.get("category_ids")}
+    else:
+        value_of = {o["id"]: n + 1 for n, o in enumerate(objects)}
+    labels = max(value_of.values(), default=0)
+    dtype = np.dtype("<u1") if labels < 256 else np.dtype("<u2") if labels < 65536 else np.dtype("<u4")
+    by_slice = {}
+    for annotation in document["annotations"]:
+        by_slice.setdefault(slice_of[annotation["image_id"]], []).append(annotation)
+    del document
+    opener = gzip.open if nifti.endswith(".gz") else open
+    differ = 0
+    labelled = 0
+    with opener(nifti, "rb") as volume:
+        header = volume.read(352)
+        dims = np.frombuffer(header[40:56], dtype="<i2")
+        if list(dims[:4]) != [3, width, height, len(images)]:
+            print(f"raster_reference: dims {list(dims[:4])}", file=sys.stderr)
+            return 1
+        for z in range(len(images)):
+            ours = np.frombuffer(volume.read(width * height * dtype.itemsize), dtype=dtype).reshape(height, width)
+            reference = np.zeros((height, width), dtype=dtype)
+            for annotation in by_slice.get(z, []):
+                value = value_of.get(annotation["object_id"])
+                if value is None:
+                    continue
+                mask = np.zeros((height, width), dtype=np.uint8)
+                for contour in annotation["segmentation"] or []:
+                    fill(mask, contour, 1)
+                reference[mask == 1] = value
+            differ += int(np.count_nonzero(ours != reference))
+            labelled += int(np.count_nonzero(reference))
+    print(json.dumps({"slices": len(images), "labelled": labelled, "differ": differ, "ok": differ == 0}))
+    return 1 if differ else 0
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "contours":
         contours(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "slices":
+        sys.exit(slices(sys.argv[2:]))
     elif sys.argv[1] == "volume":
         sys.exit(volume(sys.argv[2:]))
     else:
