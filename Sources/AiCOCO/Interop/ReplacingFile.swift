@@ -31,10 +31,16 @@ public final class ReplacingFile {
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
             throw AiCOCOError.io("cannot write \(path): it is a directory")
         }
+        // The signals stay blocked from before the file has a name until the handler that removes
+        // it is in place (install unblocks them): a signal in between would leave the name behind.
+        var previous = sigset_t()
+        SignalCleanup.block(saving: &previous)
         var template = Array((directory + "/." + name + ".aicoco-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+            throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path): \(reason)")
         }
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         self.path = path
@@ -78,16 +84,19 @@ private enum SignalCleanup {
     nonisolated(unsafe) static var armed: sig_atomic_t = 0
     static let signals = [SIGINT, SIGTERM, SIGHUP]
 
+    /// Blocks the signals the handler catches; the mask before is left in `previous`.
+    static func block(saving previous: inout sigset_t) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_BLOCK, &set, &previous)
+    }
+
     static func install(removing path: String) {
         let bytes = Array(path.utf8CString.prefix(capacity))
         for (index, byte) in bytes.enumerated() { buffer[index] = byte }
         buffer[capacity - 1] = 0
         armed = 1
-        // A parent may have left them blocked (the mask is inherited): they must reach the handler.
-        var set = sigset_t()
-        sigemptyset(&set)
-        for number in signals { sigaddset(&set, number) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for number in signals {
             signal(number) { received in
                 if SignalCleanup.armed != 0 { unlink(SignalCleanup.buffer) }
@@ -95,6 +104,12 @@ private enum SignalCleanup {
                 raise(received)
             }
         }
+        // Blocked since before the file was created, or by a parent (the mask is inherited): from
+        // now on they reach the handler, a pending one at once.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func uninstall() {
