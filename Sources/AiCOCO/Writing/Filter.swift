@@ -227,7 +227,8 @@ public struct AiCOCOFilter {
         // Objects kept, and the categories they reference, with their supercategories.
         let keptObjects = IDMap(budget: index.budget)
         var keptObjectCount = 0
-        var queue: [String] = index.metaCategories
+        // Category ids referenced by what stays: a set (one entry per category, not per object).
+        var referenced = Set(index.metaCategories)
         try index.forEachObject { id, categoryIDs in
             var keep = !criteria.selectsObjects
             if criteria.objectIDs.contains(id) { keep = true }
@@ -238,11 +239,11 @@ public struct AiCOCOFilter {
             if keep {
                 try keptObjects.set(id, [])
                 keptObjectCount += 1
-                queue.append(contentsOf: categoryIDs)
+                referenced.formUnion(categoryIDs)
             }
         }
         try keptObjects.freeze()
-        queue.append(contentsOf: index.imageCategoryIDs)
+        referenced.formUnion(index.imageCategoryIDs)
         let knownNames = Set(index.categories.values.map(\.name))
         summary.unknownCategoryNames = criteria.categoryNames.subtracting(knownNames).sorted()
         // Nothing matches: no object kept and no category named (a classification output has
@@ -254,6 +255,8 @@ public struct AiCOCOFilter {
                                  objects: index.objectCount)
         }
         var keptCategories: Set<String> = []
+        var queue = Array(referenced)
+        referenced = []
         while let id = queue.popLast() {
             guard keptCategories.insert(id).inserted else { continue }
             if let superID = index.categories[id]?.superID { queue.append(superID) }
