@@ -88,10 +88,12 @@ final class YajlLexer {
 }
 
 /// Calls `body` with the parser state behind `context` (no retain: the engine that owns the
-/// state owns the lexer too).
+/// state owns the lexer too), once the state has noted the token handed out.
 @inline(__always)
 private func withState(_ context: UnsafeMutableRawPointer?, _ body: (UnsafeMutablePointer<ParserState>) -> Bool) -> Int32 {
-    body(context!.assumingMemoryBound(to: ParserState.self)) ? 1 : 0
+    let state = context!.assumingMemoryBound(to: ParserState.self)
+    state.pointee.noteToken()
+    return body(state) ? 1 : 0
 }
 
 /// Callbacks that accept every token and do nothing (for `restart`).

@@ -116,7 +116,10 @@ final class ParserEngine {
         while position < piece.count {
             if s.pointee.fast.active {
                 switch s.pointee.scanCoordinates(piece, from: position) {
-                case .resume(let index): position = index
+                case .resume(let index):
+                    position = index
+                    // After the list's `]`, yajl reads on from here.
+                    if !s.pointee.fast.active { s.pointee.nextTokenFrom = s.pointee.bytesFed + index }
                 case .handBack: position = try handBack(resumeIn: piece)
                 case .stop: throw s.pointee.failure!
                 }
@@ -153,7 +156,7 @@ final class ParserEngine {
             let keep = max(0, s.pointee.fast.cleanOffset - s.pointee.bytesFed)
             s.pointee.fast.carry.append(contentsOf: UnsafeBufferPointer(rebasing: piece[keep...]))
         }
-        s.pointee.noteLastQuote(in: piece)
+        if !s.pointee.fast.active { s.pointee.passSeparators(piece, base: s.pointee.bytesFed) }
         s.pointee.tracker.end()
         s.pointee.remember(piece)
         s.pointee.bytesFed += piece.count
@@ -173,6 +176,7 @@ final class ParserEngine {
         let carry = s.pointee.fast.carry
         s.pointee.fast = FastScan()
         let pieceBase = s.pointee.bytesFed
+        s.pointee.nextTokenFrom = clean
         if clean < pieceBase || piece == nil {
             // The clean point is in an earlier piece: yajl first reads the bytes kept from it.
             guard !carry.isEmpty else { return 0 }
@@ -180,7 +184,7 @@ final class ParserEngine {
             let outcome = carry.withUnsafeBufferPointer { lexer.parse($0) }
             switch outcome {
             case .ok:
-                break
+                carry.withUnsafeBufferPointer { s.pointee.passSeparators($0, base: clean) }
             case .stoppedByEngine:
                 throw s.pointee.failure!
             case .syntaxError(let message, let consumed):
@@ -213,6 +217,13 @@ final class ParserEngine {
         case .ok:
             break
         case .stoppedByEngine:
+            throw s.pointee.failure!
+        case .syntaxError(let message, _) where message.contains("trailing garbage"):
+            // A number after the document, ended by the input's end: placed on its first byte.
+            let start = s.pointee.nextTokenFrom
+            let byte = start < s.pointee.bytesFed ? s.pointee.nextTokenByte : nil
+            s.pointee.fail(.syntax, explainYajl(message, found: found(byte)),
+                           at: s.pointee.tracker.location(of: min(start, s.pointee.bytesFed)), path: s.pointee.currentPath())
             throw s.pointee.failure!
         case .syntaxError(let message, _):
             let end = s.pointee.tracker.location(of: s.pointee.bytesFed)

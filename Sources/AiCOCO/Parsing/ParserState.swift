@@ -7,7 +7,7 @@
 /// The methods are spread over one file per job: `Dispatch.swift` (yajl's callbacks),
 /// `Frames.swift` (the frame stack and JSON paths), `RecordAssembly.swift` (the fields of a
 /// record), `ExtraValues.swift` (fields the format does not name), `CoordinateScanner.swift`
-/// (polygons read without yajl), `Places.swift` (problems and where they are) and
+/// (polygons read without yajl), `Places.swift` (problems and where they are), `TokenStarts.swift` (where tokens start) and
 /// `SyntaxErrors.swift` (placing yajl's syntax errors).
 struct ParserState {
     let options: ParserOptions
@@ -73,9 +73,11 @@ struct ParserState {
     /// Absolute offset just past the last value that is not a coordinate (what an object holds),
     /// to place the token after it.
     var lastValueEnd = 0
-    /// Absolute offset of the last unescaped quote before the current piece: the opening quote
-    /// of a string that goes on into the piece (a string holds no other unescaped quote).
-    var quoteBeforePiece: Int?
+    /// Where the next token is looked for, and the search start of the token being handed out
+    /// (see `TokenStarts.swift`); the first byte at `nextTokenFrom` once it is before the piece.
+    var nextTokenFrom = 0
+    var tokenFrom = 0
+    var nextTokenByte: UInt8 = 0
 
     init(options: ParserOptions, delegate: EngineDelegate) {
         self.options = options

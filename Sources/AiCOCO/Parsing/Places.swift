@@ -64,18 +64,10 @@ extension ParserState {
         tracker.location(of: max(0, tokenEnd() - length))
     }
 
-    /// Where the string (or key) just handed out starts: its opening quote.
-    mutating func stringStart(length: Int) -> SourceLocation {
-        let end = tokenEnd()
-        var index = end - 2
-        while index >= tracker.chunkBase {
-            if tracker.byte(at: index) == UInt8(ascii: "\""), !isEscaped(index) {
-                return tracker.location(of: index)
-            }
-            index -= 1
-        }
-        // The string began in an earlier piece.
-        return tracker.location(of: quoteBeforePiece ?? max(0, end - length - 2))
+    /// Where the string (or key) just handed out starts: its opening quote (`length`, its
+    /// decoded length, says nothing of it once escapes are decoded).
+    mutating func stringStart(length _: Int) -> SourceLocation {
+        tracker.location(of: stringStartOffset())
     }
 
     mutating func scalarStart(_ kind: ScalarKind, length: Int) -> SourceLocation {
@@ -84,39 +76,6 @@ extension ParserState {
         case .falseValue: numberStart(length: 5)
         case .number: numberStart(length: length)
         case .string: stringStart(length: length)
-        }
-    }
-
-    /// Whether the byte at absolute `offset` (in the current piece) follows an odd run of
-    /// backslashes, looking back into earlier pieces as well.
-    func isEscaped(_ offset: Int) -> Bool {
-        var backslashes = 0
-        var index = offset - 1
-        while index >= 0 {
-            let byte: UInt8
-            if let inPiece = tracker.byte(at: index) {
-                byte = inPiece
-            } else {
-                let inHistory = index - (bytesFed - history.count)
-                guard inHistory >= 0, inHistory < history.count else { break }
-                byte = history[inHistory]
-            }
-            guard byte == UInt8(ascii: "\\") else { break }
-            backslashes += 1
-            index -= 1
-        }
-        return backslashes % 2 == 1
-    }
-
-    /// Notes the last unescaped quote of `piece` (the piece being finished).
-    mutating func noteLastQuote(in piece: UnsafeBufferPointer<UInt8>) {
-        var index = piece.count - 1
-        while index >= 0 {
-            if piece[index] == 0x22, !isEscaped(bytesFed + index) {
-                quoteBeforePiece = bytesFed + index
-                return
-            }
-            index -= 1
         }
     }
 

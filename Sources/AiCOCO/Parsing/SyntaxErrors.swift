@@ -14,31 +14,44 @@ extension ParserState {
         let base = (pieceBase ?? bytesFed) - history.count
         let end = history.count + min(consumed, piece.count)
         let lastValueEnd = self.lastValueEnd
-        let offset: Int = window.withUnsafeBufferPointer { window in
+        let (offset, byte): (Int, UInt8?) = window.withUnsafeBufferPointer { window in
+            let at = { (index: Int) in (index, index < window.count ? window[index] : nil) }
             if message.hasPrefix("lexical error") {
                 let backedUp = !(message.contains("invalid char in json text") || message.contains("UTF8"))
-                return backedUp ? end : max(0, end - 1)
+                return at(backedUp ? end : max(0, end - 1))
             }
             if message.contains("after key and value, inside map") || message.contains("trailing garbage") {
                 // yajl moves back by the token's length, or to the piece's start when the token
                 // began before it (after the document, it may stop anywhere): whatever the split,
-                // the token is the first after the value (or the document).
-                var index = max(0, lastValueEnd - base)
+                // the token is the first after the value (or the document), only whitespace between.
+                var index = lastValueEnd - base
+                if index < 0 {
+                    // The value ended before the window: the token is the one pending since.
+                    let pending = pendingTokenStart(in: window, base: base)
+                    if pending.index < 0 { return pending }
+                    index = 0
+                }
                 while index < window.count, isJSONWhitespace(window[index]) { index += 1 }
-                return index
+                return at(index)
             }
-            return tokenStart(endingAt: end, in: window)
-        }
-        var found = ""
-        if offset < window.count {
-            let byte = window[offset]
-            found = byte >= 0x21 && byte < 0x7F ? " '\(Character(Unicode.Scalar(byte)))'"
-                : " (byte 0x\(String(byte, radix: 16, uppercase: true)))"
+            // A string, number or literal yajl did not expect: the token after the last one
+            // handed out (only whitespace and valid commas or colons between), wherever it began.
+            if end > 0, end <= window.count, window[end - 1] == UInt8(ascii: "\"") || isWordByte(window[end - 1]) {
+                return pendingTokenStart(in: window, base: base)
+            }
+            return at(max(0, min(end, window.count) - 1))
         }
         let location = tracker.location(of: base + offset)
-        fail(.syntax, explainYajl(message, found: found), at: location, path: currentPath())
+        fail(.syntax, explainYajl(message, found: found(byte)), at: location, path: currentPath())
         return failure!
     }
+}
+
+/// The byte at fault, for `explainYajl`: " 'x'", " (byte 0x..)", or nothing.
+func found(_ byte: UInt8?) -> String {
+    guard let byte else { return "" }
+    return byte >= 0x21 && byte < 0x7F ? " '\(Character(Unicode.Scalar(byte)))'"
+        : " (byte 0x\(String(byte, radix: 16, uppercase: true)))"
 }
 
 /// yajl's message in plainer words.
@@ -69,39 +82,10 @@ func isJSONWhitespace(_ byte: UInt8) -> Bool {
     byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
 }
 
-/// The start of the token that ends just before `end` in `piece`.
-private func tokenStart(endingAt end: Int, in piece: UnsafeBufferPointer<UInt8>) -> Int {
-    guard end > 0, end <= piece.count else { return min(end, piece.count) }
-    let last = piece[end - 1]
-    if last == UInt8(ascii: "\"") {
-        return stringStart(closingQuoteAt: end - 1, in: piece) ?? end - 1
-    }
-    let isWord: (UInt8) -> Bool = { byte in
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
-            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
-    }
-    guard isWord(last) else { return end - 1 }
-    var start = end - 1
-    while start > 0, isWord(piece[start - 1]) { start -= 1 }
-    return start
-}
-
-/// Index of the quote that opens the string whose closing quote is at `close`.
-private func stringStart(closingQuoteAt close: Int, in piece: UnsafeBufferPointer<UInt8>) -> Int? {
-    var index = close - 1
-    while index >= 0 {
-        if piece[index] == UInt8(ascii: "\"") {
-            var backslashes = 0
-            var before = index - 1
-            while before >= 0, piece[before] == UInt8(ascii: "\\") {
-                backslashes += 1
-                before -= 1
-            }
-            if backslashes % 2 == 0 { return index }
-        }
-        index -= 1
-    }
-    return nil
+/// A byte of a number or a literal (true, false, null).
+private func isWordByte(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
+        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
 }
 
 extension String {

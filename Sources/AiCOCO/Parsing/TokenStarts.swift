@@ -1,0 +1,53 @@
+/// Where tokens start, whatever their length and however the input is split into pieces.
+///
+/// yajl hands a token out only once it has ended, and a token may have begun many pieces
+/// earlier (yajl buffers it), so its start cannot be found by looking back from its end into
+/// the bytes kept. It is found forward instead: only whitespace, commas and colons lie between
+/// the end of the last token handed out and the next token. `nextTokenFrom` starts at that end
+/// (set before each callback) and is moved over those bytes when a piece ends, so once it lies
+/// before the current piece it is the first byte of the token pending there.
+extension ParserState {
+    /// Notes the token yajl is handing out (before its callback runs): its search start is kept
+    /// in `tokenFrom`, and the next token is looked for from its end.
+    @inline(__always)
+    mutating func noteToken() {
+        tokenFrom = nextTokenFrom
+        nextTokenFrom = tokenEnd()
+    }
+
+    /// Moves `nextTokenFrom` over the whitespace, commas and colons of `bytes` (whose first byte
+    /// is at absolute offset `base`), once yajl has read them all: it then stops on the first
+    /// byte of a token yajl is still reading, or goes on into the next piece.
+    mutating func passSeparators(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
+        var index = nextTokenFrom - base
+        // Before `bytes`: already on the pending token's first byte.
+        guard index >= 0 else { return }
+        while index < bytes.count, isSeparator(bytes[index]) { index += 1 }
+        nextTokenFrom = base + index
+        if index < bytes.count { nextTokenByte = bytes[index] }
+    }
+
+    /// Absolute offset of the opening quote of the string (or key) being handed out.
+    func stringStartOffset() -> Int {
+        var start = tokenFrom
+        // In the current piece: the quote follows a few separators. Before it: `tokenFrom` is on it.
+        while let byte = tracker.byte(at: start), byte != UInt8(ascii: "\"") { start += 1 }
+        return start
+    }
+
+    /// The first byte of the token after the last one handed out, as an index into `window`
+    /// (whose first byte is at absolute offset `base`; negative when the token began before it),
+    /// and that byte.
+    func pendingTokenStart(in window: UnsafeBufferPointer<UInt8>, base: Int) -> (index: Int, byte: UInt8?) {
+        var index = nextTokenFrom - base
+        guard index >= 0 else { return (index, nextTokenByte) }
+        while index < window.count, isSeparator(window[index]) { index += 1 }
+        return (index, index < window.count ? window[index] : nil)
+    }
+}
+
+/// Whitespace, a comma or a colon: what may lie between two tokens of valid JSON.
+@inline(__always)
+func isSeparator(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == UInt8(ascii: ",") || byte == UInt8(ascii: ":")
+}
