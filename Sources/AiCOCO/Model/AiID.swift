@@ -30,28 +30,24 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
             return
         }
         if count == 21 {
-            var packed = (UInt64(0), UInt64(0))
-            var valid = true
-            for index in 0..<21 {
+            // Branch-free: ids are random, so a branch per character would mispredict.
+            var first: UInt64 = 0, second: UInt64 = 0, invalid: UInt64 = 0
+            for index in 0..<10 {
                 let value = AiID.sextet(bytes[index])
-                if value > 63 {
-                    valid = false
-                    break
-                }
-                let bit = 6 * index
-                if bit < 60 {
-                    packed.0 |= value << UInt64(bit)
-                } else if bit < 120 {
-                    packed.1 |= value << UInt64(bit - 60)
-                } else {
-                    // The last character: 4 bits in `low`'s top, 2 in `high` under the tag.
-                    packed.0 |= (value & 0xF) << 60
-                    packed.1 |= (value >> 4) << 60
-                }
+                invalid |= value
+                first |= value << UInt64(6 * index)
             }
-            if valid {
-                low = packed.0
-                high = packed.1 | (0xC0 << 56)
+            for index in 10..<20 {
+                let value = AiID.sextet(bytes[index])
+                invalid |= value
+                second |= value << UInt64(6 * (index - 10))
+            }
+            let last = AiID.sextet(bytes[20])
+            invalid |= last
+            if invalid < 64 {
+                // The last character: 4 bits in `low`'s top, 2 in `high` under the tag.
+                low = first | (last & 0xF) << 60
+                high = second | (last >> 4) << 60 | (0xC0 << 56)
                 return
             }
         }
@@ -94,16 +90,16 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
 
-    /// The nanoid value of `byte`, or more than 63.
+    /// The nanoid value of `byte`, or 64 or more (branch-free).
     @inline(__always)
     private static func sextet(_ byte: UInt8) -> UInt64 {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): UInt64(byte - UInt8(ascii: "A"))
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): UInt64(byte - UInt8(ascii: "a")) + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt64(byte - UInt8(ascii: "0")) + 52
-        case UInt8(ascii: "_"): 62
-        case UInt8(ascii: "-"): 63
-        default: 64
-        }
+        let byte = UInt64(byte)
+        var value: UInt64 = 64
+        value = byte &- 0x41 < 26 ? byte &- 0x41 : value   // A-Z
+        value = byte &- 0x61 < 26 ? byte &- 0x61 &+ 26 : value   // a-z
+        value = byte &- 0x30 < 10 ? byte &- 0x30 &+ 52 : value   // 0-9
+        value = byte == 0x5F ? 62 : value   // _
+        value = byte == 0x2D ? 63 : value   // -
+        return value
     }
 }

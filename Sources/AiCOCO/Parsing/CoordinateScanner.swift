@@ -3,6 +3,11 @@
 /// A `segmentation` or `bbox` value the engine reads itself, from its `[` to its `]`.
 struct FastScan {
     var active = false
+    /// Reading records (`scanRecords`), not coordinates.
+    var records = false
+    /// Records: the innermost container is an object, and where the scanner stands in it.
+    var objectTop = false
+    var position = ScanPosition.afterOpen
     /// Inside a polygon (or box); else between the polygons of the outer list.
     var inPolygon = false
     /// After `[` or `,`: a number must come next.
@@ -126,12 +131,12 @@ extension ParserState {
                     }
                     continue
                 }
-                // The end of the list: yajl reads on after it, in the state after a value.
+                // The end of the list: the record scanner reads on after it, in the record.
                 pop()
                 valueDone()
                 scannedTokenEnd = -1
-                restartLexer(afterValue: true)
-                fast = FastScan()
+                fast = FastScan(active: true, records: true, objectTop: frames[frames.count - 1].isObject,
+                                position: .afterValue, cleanOffset: end)
                 return .resume(at: index + 1)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if !expectingValue || !inPolygon {
@@ -289,115 +294,5 @@ extension ParserState {
     mutating func malformedNumber(_ state: NumberState, at offset: Int) {
         let location = tracker.location(of: offset)
         fail(.syntax, explainYajl(state.yajlError, found: ""), at: location, path: currentPath())
-    }
-
-    /// Asks the engine to stop yajl and read the coordinates just opened itself (not while
-    /// yajl completes the parse). Returns whether it asked.
-    mutating func requestTakeover() -> Bool {
-        guard !completing && options.readsPolygonsWithoutYajl else { return false }
-        takeoverRequested = true
-        return true
-    }
-
-    /// A polygon (or box) opens at `start`.
-    mutating func openCoordinateEntry(start: SourceLocation) -> Bool {
-        coordinateIndex = 0
-        chunkStartIndex = 0
-        coordinateFill = 0
-        polygonIndex = frames[frames.count - 1].count
-        return push(Frame(kind: .coordEntry, start: start))
-    }
-
-    /// Stores one number of the polygon, as `onNumber` does; false when the parse must stop.
-    @inline(__always)
-    mutating func storeCoordinate(_ value: Double) -> Bool {
-        let fill = coordinateFill
-        coordinates[fill] = value
-        coordinateFill = fill + 1
-        coordinateIndex += 1
-        if fill + 1 == coordinateCapacity { return deliverCoordinates(endsPolygon: false) }
-        return true
-    }
-
-    /// A new yajl handle in the state the current path leaves it in: inside the polygon, just
-    /// after its `[` or after a number.
-    mutating func restartLexer(afterValue: Bool) {
-        let depth = frames.count
-        if prefixDepth == depth && prefixAfterValue == afterValue {
-            prefixBytes.withUnsafeBufferPointer { lexer.restart(prefix: $0) }
-            return
-        }
-        var prefix: [UInt8] = []
-        for frame in frames {
-            switch frame.kind {
-            case .document, .record, .regressionItem:
-                prefix.append(contentsOf: #"{"a":"#.utf8)
-            case .extra where frame.field == .extra:
-                prefix.append(contentsOf: #"{"a":"#.utf8)
-            default:
-                prefix.append(UInt8(ascii: "["))
-            }
-        }
-        // The space ends the number, so that yajl does not wait for more digits.
-        if afterValue { prefix.append(contentsOf: "0 ".utf8) }
-        prefix.withUnsafeBufferPointer { lexer.restart(prefix: $0) }
-        // Polygons all sit at the same depth: the same prefix serves again.
-        prefixBytes = prefix
-        prefixDepth = depth
-        prefixAfterValue = afterValue
-    }
-
-    mutating func deliverCoordinates(endsPolygon: Bool) -> Bool {
-        let chunk = CoordinateChunk(
-            kind: coordinateKind, annotationIndex: recordIndex(), polygonIndex: polygonIndex,
-            offset: chunkStartIndex, values: UnsafeBufferPointer(start: coordinates, count: coordinateFill),
-            endsPolygon: endsPolygon)
-        chunkStartIndex = coordinateIndex
-        coordinateFill = 0
-        if frames.count >= 3, frames[frames.count - 3].section == .annotations {
-            do {
-                try delegate.engineCoordinates(chunk)
-            } catch {
-                return delegateFailed(error)
-            }
-        }
-        return true
-    }
-
-    mutating func endCoordinateEntry() -> Bool {
-        let depth = frames.count
-        let start = frames[depth - 1].start
-        let count = coordinateIndex
-        guard deliverCoordinates(endsPolygon: true) else { return false }
-        pop()
-        if coordinateKind == .bbox {
-            record.bboxCount? += 1
-            if count != 4 {
-                guard problem(.schema, "a bbox entry has exactly 4 numbers [x1, y1, x2, y2], found \(count)",
-                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
-            }
-        } else {
-            record.polygonCount? += 1
-            if options.validate, count % 2 != 0 {
-                guard problem(.semantic, "a polygon is a list of x,y pairs, found an odd count of \(count) numbers",
-                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
-            }
-        }
-        valueDone()
-        return true
-    }
-
-    mutating func wrongCoordinate(_ found: String, at location: SourceLocation, container: Bool) -> Bool {
-        let path = currentPath()
-        coordinateIndex += 1
-        guard problem(.schema, "expected a number, found \(found)", at: location, path: path) else { return false }
-        return container ? skipContainer() : true
-    }
-
-    mutating func numberOutOfRange(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let location = numberStart(length: text.count)
-        let path = currentPath()
-        coordinateIndex += 1
-        return problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: path)
     }
 }

@@ -1,23 +1,6 @@
 /// yajl's callbacks: each token goes to the handler for the innermost frame's kind, which
 /// checks it against the format and hands it to record assembly, extra values or coordinates.
 extension ParserState {
-    /// Reports a value of the wrong type at the current place, and passes over it.
-    mutating func wrongType(_ expected: String, found: String, at location: SourceLocation, container: Bool) -> Bool {
-        let path = currentPath()
-        var message = "expected \(expected), found \(found)"
-        if let frame = frames.last, frame.kind == .record || frame.kind == .regressionItem,
-           frame.field != .none, frame.field != .extra {
-            message = "\"\(frame.field.jsonKey)\": " + message
-        } else if let frame = frames.last, frame.kind == .idList {
-            message = "\"\(frame.field.jsonKey)\" entry: " + message
-        }
-        guard problem(.schema, message, at: location, path: path) else { return false }
-        if container { return skipContainer() }
-        valueDone()
-        return true
-    }
-
-
     mutating func onStartObject() -> Bool {
         sawEvent = true
         guard let kind = topKind else {
@@ -115,7 +98,7 @@ extension ParserState {
                     coordinateKind = .segmentation
                 }
                 guard push(Frame(kind: .coordList, field: frame.field)) else { return false }
-                return !requestTakeover()
+                return !requestTakeover(.coordinates)
             case .extra:
                 extraStack.append(.array([]))
                 return push(Frame(kind: .extra, field: .none))
@@ -124,7 +107,7 @@ extension ParserState {
             }
         case .coordList:
             guard openCoordinateEntry(start: containerStart()) else { return false }
-            return !requestTakeover()
+            return !requestTakeover(.coordinates)
         case .coordEntry:
             return wrongCoordinate("an array", at: containerStart(), container: true)
         case .idList:
@@ -373,38 +356,5 @@ extension ParserState {
             return !recordTooBig()
         }
     }
-
-    func expectedType(of field: Field) -> String {
-        switch field {
-        case .id, .fileName, .imageID, .objectID, .name, .color, .unit, .taskType, .regressionID: "a string"
-        case .supercategoryID, .superregressionID: "a string or null"
-        case .index, .confidence, .value: "a number"
-        case .iscrowd: "0 or 1"
-        case .categoryIDs: "an array of strings or null"
-        case .regressions: "an array of regression items or null"
-        case .bbox: "an array of [x1, y1, x2, y2] arrays or null"
-        case .segmentation: "an array of polygons (arrays of numbers) or null"
-        case .threshold, .extra, .none: "a value"
-        case .tableID, .format, .href: "a string"
-        case .rowIndexes: "an array of non-negative integers"
-        case .rows, .bytes: "a non-negative integer"
-        case .windowSize: "a positive integer"
-        case .tableIDs: "an array of strings or null"
-        }
-    }
 }
 
-/// The kind of a scalar JSON value.
-enum ScalarKind {
-    case null, trueValue, falseValue, number, string
-
-    var described: String {
-        switch self {
-        case .null: "null"
-        case .trueValue: "true"
-        case .falseValue: "false"
-        case .number: "a number"
-        case .string: "a string"
-        }
-    }
-}

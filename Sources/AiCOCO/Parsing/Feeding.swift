@@ -115,10 +115,12 @@ final class ParserEngine {
         var position = 0
         while position < piece.count {
             if s.pointee.fast.active {
-                switch s.pointee.scanCoordinates(piece, from: position) {
+                let step = s.pointee.fast.records ? s.pointee.scanRecords(piece, from: position)
+                    : s.pointee.scanCoordinates(piece, from: position)
+                switch step {
                 case .resume(let index):
                     position = index
-                    // After the list's `]`, yajl reads on from here.
+                    // If the scanners have stopped, yajl reads on from here.
                     if !s.pointee.fast.active { s.pointee.nextTokenFrom = s.pointee.bytesFed + index }
                 case .handBack: position = try handBack(resumeIn: piece)
                 case .stop: throw s.pointee.failure!
@@ -130,11 +132,10 @@ final class ParserEngine {
             case .ok:
                 position = piece.count
             case .stoppedByEngine:
-                guard s.pointee.failure == nil, s.pointee.takeoverRequested else { throw s.pointee.failure! }
-                s.pointee.takeoverRequested = false
+                guard s.pointee.failure == nil, let takeover = s.pointee.takeover else { throw s.pointee.failure! }
+                s.pointee.takeover = nil
                 position += lexer.bytesConsumed
-                s.pointee.fast = FastScan(active: true, inPolygon: s.pointee.topKind == .coordEntry,
-                                          cleanOffset: s.pointee.bytesFed + position)
+                s.pointee.beginFastScan(takeover, at: s.pointee.bytesFed + position)
             case .syntaxError(let message, let consumed):
                 throw s.pointee.syntaxFailure(message, consumed: position + consumed, piece: piece)
             }
@@ -171,7 +172,11 @@ final class ParserEngine {
     @discardableResult
     private func handBack(resumeIn piece: UnsafeBufferPointer<UInt8>?) throws -> Int {
         let s = state
-        s.pointee.restartLexer(afterValue: s.pointee.fast.afterValue)
+        if s.pointee.fast.records {
+            s.pointee.restartLexer(position: s.pointee.fast.position, objectTop: s.pointee.fast.objectTop)
+        } else {
+            s.pointee.restartLexer(position: s.pointee.fast.afterValue ? .afterValue : .afterOpen, objectTop: false)
+        }
         let clean = s.pointee.fast.cleanOffset
         let carry = s.pointee.fast.carry
         s.pointee.fast = FastScan()

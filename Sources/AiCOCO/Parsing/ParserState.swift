@@ -24,8 +24,8 @@ struct ParserState {
     /// A callback happened since the last check (for `maxTokenBytes`).
     var sawEvent = false
     var quietBytes = 0
-    /// A callback asked to read the coordinates just opened without yajl.
-    var takeoverRequested = false
+    /// A callback asked to read on without yajl (see `requestTakeover`).
+    var takeover: Takeover?
     /// While the coordinate scanner acts for yajl: the absolute offset just past its token.
     var scannedTokenEnd = -1
     var fast = FastScan()
@@ -62,10 +62,8 @@ struct ParserState {
     var polygonIndex = 0
     var coordinateKind: CoordinateKind = .segmentation
 
-    /// The prefix that brings a new yajl handle inside a polygon (see `restartLexer`).
+    /// The prefix that brings a new yajl handle to the scanner's state (see `restartLexer`).
     var prefixBytes: [UInt8] = []
-    var prefixDepth = -1
-    var prefixAfterValue = false
 
     /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
     var history: [UInt8] = []

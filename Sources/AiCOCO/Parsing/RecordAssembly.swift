@@ -23,7 +23,8 @@ extension ParserState {
                 return delegateFailed(error)
             }
         }
-        return push(Frame(kind: .record, section: section, start: record.start))
+        guard push(Frame(kind: .record, section: section, start: record.start)) else { return false }
+        return !requestTakeover(.records)
     }
 
     mutating func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) -> Double? {

@@ -1,0 +1,78 @@
+// The coordinates of polygons and boxes: frames opened and closed, numbers stored and handed
+// to the delegate in chunks (from yajl's callbacks or the scanner), and the checks on each entry.
+
+extension ParserState {
+    /// A polygon (or box) opens at `start`.
+    mutating func openCoordinateEntry(start: SourceLocation) -> Bool {
+        coordinateIndex = 0
+        chunkStartIndex = 0
+        coordinateFill = 0
+        polygonIndex = frames[frames.count - 1].count
+        return push(Frame(kind: .coordEntry, start: start))
+    }
+
+    /// Stores one number of the polygon, as `onNumber` does; false when the parse must stop.
+    @inline(__always)
+    mutating func storeCoordinate(_ value: Double) -> Bool {
+        let fill = coordinateFill
+        coordinates[fill] = value
+        coordinateFill = fill + 1
+        coordinateIndex += 1
+        if fill + 1 == coordinateCapacity { return deliverCoordinates(endsPolygon: false) }
+        return true
+    }
+
+    mutating func deliverCoordinates(endsPolygon: Bool) -> Bool {
+        let chunk = CoordinateChunk(
+            kind: coordinateKind, annotationIndex: recordIndex(), polygonIndex: polygonIndex,
+            offset: chunkStartIndex, values: UnsafeBufferPointer(start: coordinates, count: coordinateFill),
+            endsPolygon: endsPolygon)
+        chunkStartIndex = coordinateIndex
+        coordinateFill = 0
+        if frames.count >= 3, frames[frames.count - 3].section == .annotations {
+            do {
+                try delegate.engineCoordinates(chunk)
+            } catch {
+                return delegateFailed(error)
+            }
+        }
+        return true
+    }
+
+    mutating func endCoordinateEntry() -> Bool {
+        let depth = frames.count
+        let start = frames[depth - 1].start
+        let count = coordinateIndex
+        guard deliverCoordinates(endsPolygon: true) else { return false }
+        pop()
+        if coordinateKind == .bbox {
+            record.bboxCount? += 1
+            if count != 4 {
+                guard problem(.schema, "a bbox entry has exactly 4 numbers [x1, y1, x2, y2], found \(count)",
+                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+            }
+        } else {
+            record.polygonCount? += 1
+            if options.validate, count % 2 != 0 {
+                guard problem(.semantic, "a polygon is a list of x,y pairs, found an odd count of \(count) numbers",
+                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+            }
+        }
+        valueDone()
+        return true
+    }
+
+    mutating func wrongCoordinate(_ found: String, at location: SourceLocation, container: Bool) -> Bool {
+        let path = currentPath()
+        coordinateIndex += 1
+        guard problem(.schema, "expected a number, found \(found)", at: location, path: path) else { return false }
+        return container ? skipContainer() : true
+    }
+
+    mutating func numberOutOfRange(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let location = numberStart(length: text.count)
+        let path = currentPath()
+        coordinateIndex += 1
+        return problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: path)
+    }
+}
