@@ -20,8 +20,9 @@ final class ExternalSorter: Spillable {
     private var chunks: [UnsafeMutableRawPointer] = []
     private var chunkUsed = 0
     private var chunkEnd = 0
-    /// Per record in memory: chunk index << 32 | offset in the chunk.
-    private var handles: UnsafeMutablePointer<UInt64>?
+    /// Per record in memory: its key's first 8 bytes as a big-endian number (zero-padded: it
+    /// orders as the key does, up to ties) and its place, chunk index << 32 | offset in the chunk.
+    private var handles: UnsafeMutablePointer<Handle>?
     private var handleCapacity = 0
     /// Open addressing: record ordinal + 1, or 0.
     private var slots: UnsafeMutablePointer<UInt32>?
@@ -34,6 +35,11 @@ final class ExternalSorter: Spillable {
     private(set) var count = 0
     /// Bumped each time the in-memory part is spilled.
     private var generation = 0
+
+    private struct Handle {
+        var prefix: UInt64
+        var place: UInt64
+    }
 
     private struct Run {
         var level: Int
@@ -62,8 +68,17 @@ final class ExternalSorter: Spillable {
 
     @inline(__always)
     private func record(_ ordinal: Int) -> UnsafeMutableRawPointer {
-        let handle = handles![ordinal]
+        let handle = handles![ordinal].place
         return chunks[Int(handle >> 32)] + Int(handle & 0xffff_ffff)
+    }
+
+    /// The first 8 bytes of `key` as a big-endian number, zero-padded.
+    @inline(__always)
+    static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
+        var value: UInt64 = 0
+        for index in 0..<8 { value = value << 8 | UInt64(index < key.count ? key[index] : 0) }
+        return value
     }
 
     @inline(__always)
@@ -84,6 +99,12 @@ final class ExternalSorter: Spillable {
     /// Adds a record; returns its ordinal among the records in memory.
     @discardableResult
     func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws -> Int {
+        try append(key: key, payload: payload, hash: indexed ? RawBytes.hash(key) : 0)
+    }
+
+    /// `append` with the key's `RawBytes.hash` already computed (indexed tables use it).
+    @discardableResult
+    func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, hash: UInt64) throws -> Int {
         let size = 8 + key.count + payload.count
         try makeRoom(size)
         let chunk = chunks.count - 1
@@ -94,18 +115,24 @@ final class ExternalSorter: Spillable {
         if payload.count > 0 {
             (target + 8 + key.count).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
         }
-        handles![count] = UInt64(chunk) << 32 | UInt64(chunkUsed)
+        handles![count] = Handle(prefix: Self.prefix(key), place: UInt64(chunk) << 32 | UInt64(chunkUsed))
         chunkUsed += size
         count += 1
-        if indexed { insertSlot(count - 1, hash: RawBytes.hash(key)) }
+        if indexed { insertSlot(count - 1, hash: hash) }
         return count - 1
     }
 
     /// The ordinal of the record in memory with this key, if any (indexed tables only).
     func find(_ key: UnsafeRawBufferPointer) -> Int? {
+        guard indexed, count > 0 else { return nil }
+        return find(key, hash: RawBytes.hash(key))
+    }
+
+    /// `find` with the key's `RawBytes.hash` already computed.
+    func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         guard indexed, count > 0, let slots else { return nil }
         let mask = slotCount - 1
-        var slot = Int(truncatingIfNeeded: RawBytes.hash(key)) & mask
+        var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
@@ -130,7 +157,7 @@ final class ExternalSorter: Spillable {
             let chunkBytes = needChunk ? max(chunkSize, size) : 0
             let newHandles = count == handleCapacity ? max(64, handleCapacity * 2) : handleCapacity
             let newSlots = indexed && (count + 1) * 2 > slotCount ? max(128, slotCount * 2) : slotCount
-            let extra = chunkBytes + (newHandles - handleCapacity) * 8 + (newSlots - slotCount) * 4
+            let extra = chunkBytes + (newHandles - handleCapacity) * MemoryLayout<Handle>.stride + (newSlots - slotCount) * 4
             if extra == 0 { return }
             let before = generation
             try budget.reserve(extra)
@@ -146,7 +173,7 @@ final class ExternalSorter: Spillable {
                 chunkEnd = chunkBytes
             }
             if newHandles != handleCapacity {
-                let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: newHandles)
+                let grown = UnsafeMutablePointer<Handle>.allocate(capacity: newHandles)
                 if let handles {
                     grown.update(from: handles, count: count)
                     handles.deallocate()
@@ -185,13 +212,17 @@ final class ExternalSorter: Spillable {
     /// no longer valid afterwards.
     private func sortInMemory() {
         guard count > 1 else { return }
+        // Most keys differ in their first 8 bytes: those compare as two integers.
         let chunks = self.chunks
         var sorting = UnsafeMutableBufferPointer(start: handles, count: count)
-        sorting.sort { a, b in
-            let left = chunks[Int(a >> 32)] + Int(a & 0xffff_ffff)
-            let right = chunks[Int(b >> 32)] + Int(b & 0xffff_ffff)
-            let order = RawBytes.compare(Self.key(left), Self.key(right))
-            return order != 0 ? order < 0 : a < b
+        chunks.withUnsafeBufferPointer { chunks in
+            sorting.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let left = chunks[Int(a.place >> 32)] + Int(a.place & 0xffff_ffff)
+                let right = chunks[Int(b.place >> 32)] + Int(b.place & 0xffff_ffff)
+                let order = RawBytes.compare(Self.key(left), Self.key(right))
+                return order != 0 ? order < 0 : a.place < b.place
+            }
         }
     }
 

@@ -127,6 +127,20 @@ enum RawBytes {
         bytes.append(UInt8(rest))
     }
 
+    /// Writes `value` as an unsigned LEB128 varint at `bytes + position` (room for 10 bytes),
+    /// moving `position` past it.
+    @inline(__always)
+    static func writeVarint(_ value: Int, to bytes: UnsafeMutableRawPointer, _ position: inout Int) {
+        var rest = UInt64(bitPattern: Int64(value))
+        while rest >= 0x80 {
+            bytes.storeBytes(of: UInt8(truncatingIfNeeded: rest) | 0x80, toByteOffset: position, as: UInt8.self)
+            position += 1
+            rest >>= 7
+        }
+        bytes.storeBytes(of: UInt8(rest), toByteOffset: position, as: UInt8.self)
+        position += 1
+    }
+
     /// Reads a varint at `position`, moving it past.
     static func readVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
         var value: UInt64 = 0

@@ -42,14 +42,20 @@ extension ParserState {
         case .id, .fileName, .imageID, .objectID, .name, .color, .unit:
             guard kind == .string else { return wrongField(field, kind, text) }
             if section == .annotations && (field == .id || field == .imageID || field == .objectID) {
-                // An annotation's ids are kept as `AiID`s: no `String`, unless the checker needs one.
+                // An annotation's ids are kept as `AiID`s and checked as bytes: no `String`.
                 let key = AiID(bytes: text)
                 switch field {
                 case .id: record.idKey = key
                 case .imageID: record.imageKey = key
                 default: record.objectKey = key
                 }
-                if checker == nil { break }
+                guard let checker else { break }
+                let site = ReferenceSite(section: section, record: recordIndex(), field: field)
+                let location = stringStart(length: text.count)
+                let failure = field == .id ? checker.define(section, id: text, site: site, at: location)
+                    : checker.reference(to: field == .imageID ? .images : .objects, id: text, site: site, at: location)
+                if let failure { return delegateFailed(failure) }
+                break
             }
             let value = string(text)
             switch field {
@@ -57,14 +63,14 @@ extension ParserState {
                 record.id = value
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
-                    if let failure = checker.define(section, id: value, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
+                    if let failure = checker.define(section, id: text, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
                 }
             case .fileName: record.fileName = value
             case .imageID, .objectID:
                 if field == .imageID { record.imageID = value } else { record.objectID = value }
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: field)
-                    if let failure = checker.reference(to: field == .imageID ? .images : .objects, id: value, site: site,
+                    if let failure = checker.reference(to: field == .imageID ? .images : .objects, id: text, site: site,
                                       at: stringStart(length: text.count)) { return delegateFailed(failure) }
                 }
             case .name: record.name = value
@@ -79,7 +85,7 @@ extension ParserState {
                 record.superID = value
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: field)
-                    if let failure = checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: value,
+                    if let failure = checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: text,
                                       site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
                 }
             } else {

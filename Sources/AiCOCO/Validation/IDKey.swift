@@ -11,6 +11,44 @@ enum IDKey {
         return table
     }()
 
+    /// The 6-bit value of each byte (255 for bytes outside the alphabet), in one flat table
+    /// that callers keep (a pointer read per byte, no lazy-global check per access).
+    nonisolated(unsafe) static let sextets: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 255, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return UnsafePointer(table)
+    }()
+
+    /// Bytes `encode(_:into:sextets:)` may write for an id of `count` bytes.
+    static func maxKeyCount(idCount count: Int) -> Int { max(16, count + 1) }
+
+    /// Writes the key of `id` at `key` (room for `maxKeyCount(idCount:)` bytes); returns its
+    /// length. `sextets` is `IDKey.sextets`. The same key as `encode(_:into:)`.
+    @inline(__always)
+    static func encode(_ id: UnsafeBufferPointer<UInt8>, into key: UnsafeMutableRawPointer,
+                       sextets: UnsafePointer<UInt8>) -> Int {
+        if id.count == nanoidLength {
+            var high: UInt64 = 0, low: UInt64 = 0, check: UInt8 = 0
+            let bytes = id.baseAddress!
+            for index in 0..<nanoidLength {
+                let value = sextets[Int(bytes[index])]
+                check |= value
+                high = high << 6 | low >> 58
+                low = low << 6 | UInt64(value)
+            }
+            if check & 0x80 == 0 {
+                high |= 1 << 63
+                key.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+                key.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+                return 16
+            }
+        }
+        key.storeBytes(of: 0, as: UInt8.self)
+        if id.count > 0 { (key + 1).copyMemory(from: id.baseAddress!, byteCount: id.count) }
+        return id.count + 1
+    }
+
     /// Writes the key of `id` into `key` (cleared first).
     static func encode(_ id: UnsafeBufferPointer<UInt8>, into key: inout [UInt8]) {
         key.removeAll(keepingCapacity: true)

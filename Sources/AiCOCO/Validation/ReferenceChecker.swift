@@ -48,8 +48,13 @@ final class ReferenceChecker {
     private let problems: ExternalSorter
     private var problemCount = 0
     private var completed: UInt32 = 0
-    private var key: [UInt8] = []
-    private var payload: [UInt8] = []
+    /// The current id's key (`keyCount` bytes of `keyCapacity`).
+    private var key: UnsafeMutableRawPointer
+    private var keyCapacity = 64
+    private var keyCount = 0
+    private let sextets = IDKey.sextets
+    /// A payload being written: a count and a place, at most 8 + 5 * 10 + 3 bytes.
+    private let payload = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
     init(memoryLimit: Int = MemoryBudget.defaultLimit) {
         let budget = MemoryBudget(limit: memoryLimit)
@@ -59,8 +64,12 @@ final class ReferenceChecker {
         pending = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
         late = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: false) }
         problems = ExternalSorter(budget: budget, indexed: false)
-        key.reserveCapacity(64)
-        payload.reserveCapacity(64)
+        key = UnsafeMutableRawPointer.allocate(byteCount: keyCapacity, alignment: 8)
+    }
+
+    deinit {
+        key.deallocate()
+        payload.deallocate()
     }
 
     static func noun(_ section: AiCOCOSection) -> String {
@@ -82,17 +91,24 @@ final class ReferenceChecker {
 
     /// Records the id of a record. Returns an error only when a temporary file fails.
     func define(_ section: AiCOCOSection, id: String, site: ReferenceSite, at location: SourceLocation) -> AiCOCOError? {
+        var id = id
+        return id.withUTF8 { define(section, id: $0, site: site, at: location) }
+    }
+
+    /// Records the id (UTF-8 bytes) of a record. Returns an error only when a temporary file fails.
+    func define(_ section: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
+                at location: SourceLocation) -> AiCOCOError? {
         encodeKey(id)
+        let key = UnsafeRawBufferPointer(start: self.key, count: keyCount)
+        let hash = RawBytes.hash(key)
         let table = defined[section.ordinal]
         do {
-            let found = key.withUnsafeBytes { table.find($0) }
-            if found != nil {
+            if table.find(key, hash: hash) != nil {
                 try addProblem(.duplicate, target: section, site: site, location: location, count: 1)
                 return nil
             }
-            payload.removeAll(keepingCapacity: true)
-            Self.appendPlace(site, location, to: &payload)
-            try key.withUnsafeBytes { key in try payload.withUnsafeBytes { try table.append(key: key, payload: $0) } }
+            let length = Self.writePlace(site, location, to: payload)
+            try table.append(key: key, payload: UnsafeRawBufferPointer(start: payload, count: length), hash: hash)
             return nil
         } catch {
             return Self.ioError(error)
@@ -102,25 +118,33 @@ final class ReferenceChecker {
     /// A reference from `site` to an id of `target`. Returns an error only when a temporary file fails.
     func reference(to target: AiCOCOSection, id: String, site: ReferenceSite,
                    at location: SourceLocation) -> AiCOCOError? {
+        var id = id
+        return id.withUTF8 { reference(to: target, id: $0, site: site, at: location) }
+    }
+
+    /// A reference from `site` to an id (UTF-8 bytes) of `target`. Returns an error only when a
+    /// temporary file fails.
+    func reference(to target: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
+                   at location: SourceLocation) -> AiCOCOError? {
         encodeKey(id)
+        let key = UnsafeRawBufferPointer(start: self.key, count: keyCount)
+        let hash = RawBytes.hash(key)
         do {
-            if key.withUnsafeBytes({ defined[target.ordinal].find($0) }) != nil { return nil }
-            payload.removeAll(keepingCapacity: true)
+            if defined[target.ordinal].find(key, hash: hash) != nil { return nil }
             if completed & (1 << UInt32(target.ordinal)) != 0 {
-                Self.appendPlace(site, location, to: &payload)
-                try key.withUnsafeBytes { key in try payload.withUnsafeBytes { try late[target.ordinal].append(key: key, payload: $0) } }
+                let length = Self.writePlace(site, location, to: payload)
+                try late[target.ordinal].append(key: key, payload: UnsafeRawBufferPointer(start: payload, count: length))
                 return nil
             }
             let table = pending[target.ordinal]
-            if let ordinal = key.withUnsafeBytes({ table.find($0) }) {
+            if let ordinal = table.find(key, hash: hash) {
                 let count = table.payload(of: ordinal)
                 RawBytes.store64(RawBytes.load64(count.baseAddress!) + 1, count.baseAddress!)
                 return nil
             }
-            payload.append(contentsOf: repeatElement(0, count: 8))
-            payload.withUnsafeMutableBytes { RawBytes.store64(1, $0.baseAddress!) }
-            Self.appendPlace(site, location, to: &payload)
-            try key.withUnsafeBytes { key in try payload.withUnsafeBytes { try table.append(key: key, payload: $0) } }
+            RawBytes.store64(1, payload)
+            let length = 8 + Self.writePlace(site, location, to: payload + 8)
+            try table.append(key: key, payload: UnsafeRawBufferPointer(start: payload, count: length), hash: hash)
             return nil
         } catch {
             return Self.ioError(error)
@@ -230,7 +254,7 @@ final class ReferenceChecker {
         var bytes: [UInt8] = [kind.rawValue, UInt8(target.ordinal)]
         RawBytes.appendVarint(count, to: &bytes)
         Self.appendPlace(site, location, to: &bytes)
-        if let idKey { bytes.append(contentsOf: idKey) } else { bytes.append(contentsOf: key) }
+        bytes.append(contentsOf: idKey ?? UnsafeRawBufferPointer(start: key, count: keyCount))
         try sortKey.withUnsafeBytes { sortKey in try bytes.withUnsafeBytes { try problems.append(key: sortKey, payload: $0) } }
     }
 
@@ -255,9 +279,30 @@ final class ReferenceChecker {
 
     // MARK: Encoding
 
-    private func encodeKey(_ id: String) {
-        var id = id
-        id.withUTF8 { IDKey.encode($0, into: &key) }
+    private func encodeKey(_ id: UnsafeBufferPointer<UInt8>) {
+        let needed = IDKey.maxKeyCount(idCount: id.count)
+        if needed > keyCapacity {
+            key.deallocate()
+            keyCapacity = max(needed, 2 * keyCapacity)
+            key = UnsafeMutableRawPointer.allocate(byteCount: keyCapacity, alignment: 8)
+        }
+        keyCount = IDKey.encode(id, into: key, sextets: sextets)
+    }
+
+    /// Writes a place as `appendPlace` does, at `bytes` (room for 53 bytes); returns its length.
+    @inline(__always)
+    private static func writePlace(_ site: ReferenceSite, _ location: SourceLocation,
+                                   to bytes: UnsafeMutableRawPointer) -> Int {
+        var length = 0
+        RawBytes.writeVarint(location.offset, to: bytes, &length)
+        RawBytes.writeVarint(location.line, to: bytes, &length)
+        RawBytes.writeVarint(location.column, to: bytes, &length)
+        RawBytes.writeVarint(site.record, to: bytes, &length)
+        RawBytes.writeVarint(site.listIndex + 1, to: bytes, &length)
+        bytes.storeBytes(of: UInt8(site.section.ordinal), toByteOffset: length, as: UInt8.self)
+        bytes.storeBytes(of: site.field.rawValue, toByteOffset: length + 1, as: UInt8.self)
+        bytes.storeBytes(of: site.leaf.rawValue, toByteOffset: length + 2, as: UInt8.self)
+        return length + 3
     }
 
     private static func appendPlace(_ site: ReferenceSite, _ location: SourceLocation, to bytes: inout [UInt8]) {
