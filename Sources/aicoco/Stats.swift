@@ -1,5 +1,10 @@
 import AiCOCO
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +49,9 @@ struct Stats: ParsableCommand {
         let rate = elapsed > 0 ? Double(bytes) / elapsed / 1e6 : 0
         do {
             if json {
-                try printData(counts.json(bytes: bytes, elapsed: elapsed, rate: rate))
+                try counts.writeJSON(bytes: bytes, elapsed: elapsed, rate: rate)
             } else {
-                try printData(counts.text(file: input.displayName, bytes: bytes, elapsed: elapsed, rate: rate))
+                try counts.writeText(file: input.displayName, bytes: bytes, elapsed: elapsed, rate: rate)
             }
         } catch {
             throw report(error, file: input.displayName)
@@ -67,21 +72,23 @@ struct SectionCounts: AiCOCOVisitor {
     var artifactRows: Int?
     /// The meta section's predictions (a classification's category ids, a regression's values),
     /// named at the end from the categories and regressions.
+    /// (Held whole, as the meta record is: bounded by `--max-record-bytes`.)
     var metaCategoryIDList: [String] = []
     var metaRegressionItems: [AiRegressionItem] = []
-    var regressionNames: [String: (name: String, unit: String?)] = [:]
-    /// Objects per category id, then named at the end (categories may come after objects).
-    var objectsPerCategoryID: [String: Int] = [:]
-    var categoryNames: [String: String] = [:]
     /// Annotations per image joined with the images' indexes (images may come after
     /// annotations), within the memory limit.
     let tally: AnnotatedImageTally
     var imageSpan: AnnotatedImageTally.Span?
+    /// Objects per category and the names of categories and regressions (they may come after
+    /// the objects and the meta), within the same memory limit.
+    let categoryTally: CategoryTally
+    var metaNames = CategoryTally.Names()
     /// Coordinate numbers of the polygon being read.
     private var polygonValues = 0
 
     init(memoryLimit: Int) {
         tally = AnnotatedImageTally(memoryLimit: memoryLimit)
+        categoryTally = CategoryTally(sharingBudgetOf: tally)
     }
 
     mutating func visit(_ record: AiCOCORecord, index: Int) throws {
@@ -93,13 +100,13 @@ struct SectionCounts: AiCOCOVisitor {
             break
         case .category(let category):
             categories += 1
-            categoryNames[category.id] = category.name
+            try categoryTally.addCategory(id: category.id, name: category.name)
         case .regression(let regression):
             regressions += 1
-            regressionNames[regression.id] = (regression.name, regression.unit)
+            try categoryTally.addRegression(id: regression.id, name: regression.name, unit: regression.unit)
         case .object(let object):
             objects += 1
-            for id in object.categoryIDs ?? [] { objectsPerCategoryID[id, default: 0] += 1 }
+            try categoryTally.addObject(categoryIDs: object.categoryIDs ?? [])
         case .meta(let meta):
             metaCategoryIDs = meta.categoryIDs?.count ?? 0
             metaRegressions = meta.regressions?.count ?? 0
@@ -136,19 +143,33 @@ struct SectionCounts: AiCOCOVisitor {
         polygonValues = 0
     }
 
-    /// Joins the annotation counts with the images.
+    /// Joins the annotation counts with the images, and the categories and regressions with
+    /// the objects and the meta.
     mutating func finish() throws {
         imageSpan = try tally.finish()
+        metaNames = try categoryTally.finish(metaCategoryIDs: metaCategoryIDList,
+                                             metaRegressionIDs: metaRegressionItems.map(\.regressionID))
     }
 
-    /// Objects per category name, most first.
-    var objectsPerCategory: [(name: String, count: Int)] {
-        var byName: [String: Int] = [:]
-        for (id, count) in objectsPerCategoryID { byName[categoryNames[id] ?? id, default: 0] += count }
-        return byName.map { ($0.key, $0.value) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+    /// Writes `text` then, for each category (most objects first, then by name), `item(name,
+    /// count)` joined by `separator`, then `end`, to standard output in pieces (there may be
+    /// millions of categories). Once.
+    func writeObjectsPerCategory(_ text: String, item: (String, Int) -> String, separator: String, end: String) throws {
+        var buffer = text
+        var first = true
+        try categoryTally.forEachObjectCount { name, count in
+            if !first { buffer += separator }
+            first = false
+            buffer += item(name, count)
+            if buffer.utf8.count >= 1 << 16 {
+                try writeData(buffer)
+                buffer = ""
+            }
+        }
+        try writeData(buffer + end)
     }
 
-    func json(bytes: Int, elapsed: Double, rate: Double) -> String {
+    func writeJSON(bytes: Int, elapsed: Double, rate: Double) throws {
         var fields = [
             "\"images\":\(images)", "\"annotations\":\(annotations)", "\"categories\":\(categories)",
             "\"regressions\":\(regressions)", "\"objects\":\(objects)", "\"polygons\":\(polygons)",
@@ -160,11 +181,10 @@ struct SectionCounts: AiCOCOVisitor {
             fields.append("\"tabular_records\":\(tabularRecords)")
             if let windowSize { fields.append("\"window_size\":\(windowSize)") }
         }
-        let perCategory = objectsPerCategory.map { "\(JSONText.quoted($0.name)):\($0.count)" }
-        fields.append("\"objects_per_category\":{\(perCategory.joined(separator: ","))}")
-        let predicted = metaCategoryIDList.map { JSONText.quoted(categoryNames[$0] ?? $0) }
-        let values = metaRegressionItems.map { item in
-            let regression = regressionNames[item.regressionID]
+        let head = "{" + fields.joined(separator: ",") + ",\"objects_per_category\":{"
+        fields = []
+        let predicted = metaNames.categories.map { JSONText.quoted($0) }
+        let values = zip(metaRegressionItems, metaNames.regressions).map { item, regression in
             return "{\"name\":\(JSONText.quoted(regression?.name ?? item.regressionID)),\"value\":\(JSONText.number(item.value))"
                 + (regression?.unit.map { ",\"unit\":\(JSONText.quoted($0))" } ?? "") + "}"
         }
@@ -172,10 +192,11 @@ struct SectionCounts: AiCOCOVisitor {
         if let span = imageSpan {
             fields.append("\"annotated_images\":{\"count\":\(span.images),\"min_index\":\(JSONText.number(span.minIndex)),\"max_index\":\(JSONText.number(span.maxIndex)),\"min_annotations\":\(span.fewest),\"max_annotations\":\(span.most)}")
         }
-        return "{" + fields.joined(separator: ",") + "}"
+        try writeObjectsPerCategory(head, item: { "\(JSONText.quoted($0)):\($1)" }, separator: ",",
+                                    end: "}," + fields.joined(separator: ",") + "}\n")
     }
 
-    func text(file: String, bytes: Int, elapsed: Double, rate: Double) -> String {
+    func writeText(file: String, bytes: Int, elapsed: Double, rate: Double) throws {
         var lines = [
             "file:         \(file)",
             "bytes:        \(bytes) (\(formatBytes(bytes)))",
@@ -194,14 +215,32 @@ struct SectionCounts: AiCOCOVisitor {
             lines.append("tables:       \(tables)")
             lines.append("tabular records: \(tabularRecords)" + (windowSize.map { ", window size \($0)" } ?? ""))
         }
-        let perCategory = objectsPerCategory
-        if !perCategory.isEmpty {
-            lines.append("objects per category: " + perCategory.map { "\($0.name) \($0.count)" }.joined(separator: ", "))
-        }
+        var rest: [String] = []
         if let span = imageSpan {
-            lines.append("annotated images: \(span.images), index \(JSONText.number(span.minIndex))...\(JSONText.number(span.maxIndex)), \(span.fewest) to \(span.most) annotations each")
+            rest.append("annotated images: \(span.images), index \(JSONText.number(span.minIndex))...\(JSONText.number(span.maxIndex)), \(span.fewest) to \(span.most) annotations each")
         }
-        lines.append("elapsed:      \(fixed(elapsed, 3)) s, \(fixed(rate, 1)) MB/s")
-        return lines.joined(separator: "\n")
+        rest.append("elapsed:      \(fixed(elapsed, 3)) s, \(fixed(rate, 1)) MB/s")
+        // "objects per category: A 3, B 2" on its own line, only when some object has a category.
+        var head = lines.joined(separator: "\n") + "\n"
+        var any = false
+        try writeObjectsPerCategory("", item: { name, count in
+            var piece = "\(name) \(count)"
+            if !any {
+                piece = head + "objects per category: " + piece
+                head = ""
+                any = true
+            }
+            return piece
+        }, separator: ", ", end: "")
+        try writeData((any ? "\n" : head) + rest.joined(separator: "\n") + "\n")
+    }
+}
+
+/// Writes `text` to standard output as it is (`printData` without the newline).
+private func writeData(_ text: String) throws {
+    guard !text.isEmpty else { return }
+    guard writeStandardOutput(text) else {
+        if errno == EPIPE { throw OutputClosed() }
+        throw ReportNotWritten(reason: String(cString: strerror(errno)))
     }
 }

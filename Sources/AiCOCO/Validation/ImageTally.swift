@@ -9,7 +9,7 @@ public final class AnnotatedImageTally {
         public var images: Int, fewest: Int, most: Int
     }
 
-    private let budget: MemoryBudget
+    let budget: MemoryBudget
     /// Image id → annotation count (8 bytes, updated in place).
     private let counts: ExternalSorter
     /// Image id → order of the image (8 bytes) and its index (8 bytes).
