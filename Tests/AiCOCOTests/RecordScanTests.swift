@@ -100,4 +100,19 @@ struct RecordScanTests {
         }
         #expect(cases > 10_000)
     }
+
+    /// Integers of every length the scanner reads eight bytes at a time, next to the ends of pieces.
+    @Test("integers of 1 to 9 digits, leading zeros and other bytes after them: the same as yajl alone")
+    func integers() {
+        var polygons = ["[0,1,22,333,4444,55555,666666,7777777,88888888,999999999]", "[10,0]", "[00,1]",
+                        "[1234567x]", "[1234567/]", "[1234567:]", "[123,\u{FF}]", "[7,1234567 ,89]", "[5,\n6]"]
+        polygons.append("[" + (0..<400).map { String($0 * 7919 % 10_000_000) }.joined(separator: ",") + "]")
+        for polygon in polygons {
+            let text = PolygonScanTests.document(polygon)
+            let reference = Self.transcript(text, chunk: text.count, fast: false)
+            for chunk in [1, 5, 8, 9, 13, 64, text.count] {
+                #expect(Self.transcript(text, chunk: chunk, fast: true) == reference, "\(polygon.prefix(40)) in chunks of \(chunk)")
+            }
+        }
+    }
 }

@@ -12,39 +12,65 @@ enum YajlOutcome {
     case syntaxError(message: String, consumed: Int)
 }
 
-/// A yajl parse handle whose callbacks go straight to one `ParserState`'s methods.
+/// What yajl's callbacks reach: one method per token, after `noteToken`. Returning false
+/// stops the parse.
+protocol YajlHandler {
+    /// Called before each token's method, while yajl's position is just past the token.
+    mutating func noteToken()
+    mutating func onNull() -> Bool
+    mutating func onBool(_ value: Bool) -> Bool
+    /// A number's literal text.
+    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    /// A string, unescaped.
+    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    mutating func onStartObject() -> Bool
+    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    mutating func onEndObject() -> Bool
+    mutating func onStartArray() -> Bool
+    mutating func onEndArray() -> Bool
+}
+
+/// A yajl parse handle whose callbacks go to a `Handler` in place (behind a pointer).
 /// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage.
-final class YajlLexer {
+///
+/// C callbacks cannot be formed in a generic context, so yajl calls one fixed table of
+/// functions (`yajlCallbacks`), which reach the handler through an existential
+/// (`YajlCallbackTarget`) that this lexer's `HandlerBox` specializes.
+final class YajlLexer<Handler: YajlHandler> {
     private var handle: yajl_handle
-    private let context: UnsafeMutableRawPointer
+    /// Where the callbacks' context points: the existential of `box`.
+    private let context: UnsafeMutablePointer<any YajlCallbackTarget>
     /// This lexer's own callback table (yajl keeps a pointer to it): its entries are switched
-    /// off while `restart` replays a prefix, so that the engine does not see those tokens.
+    /// off while `restart` replays a prefix, so that the handler does not see those tokens.
     private let table: UnsafeMutablePointer<yajl_callbacks>
     /// yajl's memory comes from here: the blocks of a freed handle serve the next one, so a
     /// restart costs no malloc (yajl_alloc with the default functions costs five).
     private let blocks = YajlBlockCache()
 
-    /// Binds a new yajl handle to `state`, which must outlive the lexer (its engine owns both).
-    init(state: UnsafeMutablePointer<ParserState>) {
-        context = UnsafeMutableRawPointer(state)
+    /// Binds a new yajl handle to `handler`, which must outlive the lexer (its owner owns both).
+    init(handler: UnsafeMutablePointer<Handler>) {
+        context = .allocate(capacity: 1)
+        context.initialize(to: HandlerBox(handler))
         table = .allocate(capacity: 1)
         table.initialize(to: yajlCallbacks)
-        handle = yajl_alloc(table, &blocks.functions, context)!
+        handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
     }
 
     deinit {
         yajl_free(handle)
         table.deinitialize(count: 1)
         table.deallocate()
+        context.deinitialize(count: 1)
+        context.deallocate()
     }
 
     /// Replaces the handle with a new one brought to the state that `prefix` leaves it in,
-    /// without calling the engine: how the engine hands the lexing back to yajl after it has
-    /// read a run of numbers itself (a handle stopped by a callback cannot go on).
+    /// without calling the handler: how the engine hands the lexing back to yajl after it has
+    /// read some tokens itself (a handle stopped by a callback cannot go on).
     func restart(prefix: UnsafeBufferPointer<UInt8>) {
         yajl_free(handle)
         table.pointee = yajlSilentCallbacks
-        handle = yajl_alloc(table, &blocks.functions, context)!
+        handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
         _ = yajl_parse(handle, prefix.baseAddress, prefix.count)
         table.pointee = yajlCallbacks
     }
@@ -75,25 +101,58 @@ final class YajlLexer {
                 message = String(cString: text)
                 yajl_free_error(handle, text)
             }
-            return .syntaxError(message: Self.tidy(message), consumed: bytesConsumed)
+            return .syntaxError(message: tidyYajlMessage(message), consumed: bytesConsumed)
         }
     }
 
-    /// yajl says e.g. "parse error: after array element, I expect ',' or ']'\n".
-    private static func tidy(_ message: String) -> String {
-        var text = Substring(message)
-        while let last = text.last, last == "\n" || last == " " || last == "." { text.removeLast() }
-        return String(text)
+    /// The handler behind the one non-generic callback table.
+    private final class HandlerBox: YajlCallbackTarget {
+        let handler: UnsafeMutablePointer<Handler>
+        init(_ handler: UnsafeMutablePointer<Handler>) { self.handler = handler }
+        func onNull() -> Bool { noted.pointee.onNull() }
+        func onBool(_ value: Bool) -> Bool { noted.pointee.onBool(value) }
+        func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onNumber(text) }
+        func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onString(text) }
+        func onStartObject() -> Bool { noted.pointee.onStartObject() }
+        func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onKey(text) }
+        func onEndObject() -> Bool { noted.pointee.onEndObject() }
+        func onStartArray() -> Bool { noted.pointee.onStartArray() }
+        func onEndArray() -> Bool { noted.pointee.onEndArray() }
+
+        /// The handler, once it has noted the token being handed out.
+        private var noted: UnsafeMutablePointer<Handler> {
+            @inline(__always) get {
+                handler.pointee.noteToken()
+                return handler
+            }
+        }
     }
 }
 
-/// Calls `body` with the parser state behind `context` (no retain: the engine that owns the
-/// state owns the lexer too), once the state has noted the token handed out.
+/// yajl says e.g. "parse error: after array element, I expect ',' or ']'\n".
+private func tidyYajlMessage(_ message: String) -> String {
+    var text = Substring(message)
+    while let last = text.last, last == "\n" || last == " " || last == "." { text.removeLast() }
+    return String(text)
+}
+
+/// The non-generic face of a lexer's handler, which the C callbacks call.
+private protocol YajlCallbackTarget: AnyObject {
+    func onNull() -> Bool
+    func onBool(_ value: Bool) -> Bool
+    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    func onStartObject() -> Bool
+    func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    func onEndObject() -> Bool
+    func onStartArray() -> Bool
+    func onEndArray() -> Bool
+}
+
+/// Calls `body` with the handler behind `context` (no retain: the lexer owns it).
 @inline(__always)
-private func withState(_ context: UnsafeMutableRawPointer?, _ body: (UnsafeMutablePointer<ParserState>) -> Bool) -> Int32 {
-    let state = context!.assumingMemoryBound(to: ParserState.self)
-    state.pointee.noteToken()
-    return body(state) ? 1 : 0
+private func withTarget(_ context: UnsafeMutableRawPointer?, _ body: (any YajlCallbackTarget) -> Bool) -> Int32 {
+    body(context!.assumingMemoryBound(to: (any YajlCallbackTarget).self).pointee) ? 1 : 0
 }
 
 /// Callbacks that accept every token and do nothing (for `restart`).
@@ -105,27 +164,27 @@ private let yajlSilentCallbacks = yajl_callbacks(
 )
 
 private let yajlCallbacks = yajl_callbacks(
-    yajl_null: { context in withState(context) { $0.pointee.onNull() } },
-    yajl_boolean: { context, value in withState(context) { $0.pointee.onBool(value != 0) } },
+    yajl_null: { context in withTarget(context) { $0.onNull() } },
+    yajl_boolean: { context, value in withTarget(context) { $0.onBool(value != 0) } },
     yajl_integer: nil,
     yajl_double: nil,
     yajl_number: { context, text, length in
-        withState(context) { state in
+        withTarget(context) { target in
             text!.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                state.pointee.onNumber(UnsafeBufferPointer(start: bytes, count: length))
+                target.onNumber(UnsafeBufferPointer(start: bytes, count: length))
             }
         }
     },
     yajl_string: { context, text, length in
-        withState(context) { $0.pointee.onString(UnsafeBufferPointer(start: text, count: length)) }
+        withTarget(context) { $0.onString(UnsafeBufferPointer(start: text, count: length)) }
     },
-    yajl_start_map: { context in withState(context) { $0.pointee.onStartObject() } },
+    yajl_start_map: { context in withTarget(context) { $0.onStartObject() } },
     yajl_map_key: { context, text, length in
-        withState(context) { $0.pointee.onKey(UnsafeBufferPointer(start: text, count: length)) }
+        withTarget(context) { $0.onKey(UnsafeBufferPointer(start: text, count: length)) }
     },
-    yajl_end_map: { context in withState(context) { $0.pointee.onEndObject() } },
-    yajl_start_array: { context in withState(context) { $0.pointee.onStartArray() } },
-    yajl_end_array: { context in withState(context) { $0.pointee.onEndArray() } }
+    yajl_end_map: { context in withTarget(context) { $0.onEndObject() } },
+    yajl_start_array: { context in withTarget(context) { $0.onStartArray() } },
+    yajl_end_array: { context in withTarget(context) { $0.onEndArray() } }
 )
 
 /// An allocator for yajl that keeps freed blocks for reuse: one free list per power-of-two

@@ -143,40 +143,77 @@ extension ParserState {
                     step = .handBack
                     break scan
                 }
-                // Most coordinates are short integers followed by `,` or `]`: read those at once.
-                var digitEnd = index
-                var integer = 0
+                // Most coordinates are short unsigned integers, each followed by `,` and the next
+                // one up to the polygon's `]`: such a run is read in a tight loop.
                 let bytes = piece.baseAddress!
-                if byte != UInt8(ascii: "-") && byte != 0x30 {
-                    while digitEnd < count && digitEnd - index < 15 {
-                        let digit = bytes[digitEnd] &- 0x30
-                        if digit > 9 { break }
-                        integer = integer &* 10 &+ Int(digit)
-                        digitEnd += 1
-                    }
-                    if digitEnd < count {
-                        let next = bytes[digitEnd]
-                        if next == UInt8(ascii: ",") || next == UInt8(ascii: "]") || next == 0x20 || next == 0x0A {
-                            if digitEnd - index > options.limits.maxNumberBytes {
-                                numberTooLong(digitEnd - index, at: pieceBase + index)
-                                step = .stop
-                                break scan
-                            }
-                            guard storeCoordinate(Double(integer)) else {
-                                step = .stop
-                                break scan
-                            }
-                            if !carryEmpty {
-                                fast.carry.removeAll(keepingCapacity: true)
-                                carryEmpty = true
-                            }
-                            clean = pieceBase + digitEnd
-                            afterValue = true
-                            expectingValue = false
-                            index = digitEnd
-                            continue
+                let quickDigits = min(15, options.limits.maxNumberBytes)
+                var fill = coordinateFill
+                var stored = 0
+                var at = index
+                var afterComma = false
+                var stopped = false
+                run: while true {
+                    var end = at
+                    var integer = 0
+                    if at + 8 <= count {
+                        // Eight bytes at once: the digits' length and value without a branch per digit.
+                        let word = UnsafeRawPointer(bytes + at).loadUnaligned(as: UInt64.self)
+                        let length = digitCount(word)
+                        guard length > 0, length < 8, length <= quickDigits, length == 1 || bytes[at] != 0x30 else { break }
+                        integer = Int(truncatingIfNeeded: digitsValue(word, count: length))
+                        end = at + length
+                    } else {
+                        while end < count {
+                            let digit = bytes[end] &- 0x30
+                            if digit > 9 { break }
+                            integer = integer &* 10 &+ Int(digit)
+                            end += 1
                         }
+                        let length = end - at
+                        // Anything else (a sign, a fraction, a leading zero, the piece's end): read below.
+                        guard length > 0, length <= quickDigits, end < count, length == 1 || bytes[at] != 0x30 else { break }
                     }
+                    let next = bytes[end]
+                    guard next == UInt8(ascii: ",") || next == UInt8(ascii: "]") || next == 0x20 || next == 0x0A
+                    else { break }
+                    coordinates[fill] = Double(integer)
+                    fill += 1
+                    stored += 1
+                    if fill == coordinateCapacity {
+                        coordinateFill = fill
+                        coordinateIndex += stored
+                        stored = 0
+                        guard deliverCoordinates(endsPolygon: false) else {
+                            stopped = true
+                            break
+                        }
+                        fill = 0
+                    }
+                    if next != UInt8(ascii: ",") {
+                        at = end
+                        afterComma = false
+                        break
+                    }
+                    at = end + 1
+                    afterComma = true
+                }
+                if stopped {
+                    step = .stop
+                    break scan
+                }
+                if at != index {
+                    coordinateFill = fill
+                    coordinateIndex += stored
+                    if !carryEmpty {
+                        fast.carry.removeAll(keepingCapacity: true)
+                        carryEmpty = true
+                    }
+                    // Just after a comma, the clean point is the comma (after the last number).
+                    clean = pieceBase + (afterComma ? at - 1 : at)
+                    afterValue = true
+                    expectingValue = afterComma
+                    index = at
+                    continue
                 }
                 let number = scanNumber(piece, from: index)
                 let end = number.end
@@ -295,4 +332,26 @@ extension ParserState {
         let location = tracker.location(of: offset)
         fail(.syntax, explainYajl(state.yajlError, found: ""), at: location, path: currentPath())
     }
+}
+
+/// How many of the eight bytes of `word` (little-endian: its first byte lowest) are ASCII digits
+/// before the first other byte (8 when all are).
+@inline(__always)
+func digitCount(_ word: UInt64) -> Int {
+    let values = word ^ 0x3030_3030_3030_3030
+    // A byte's high bit is set when it is not a digit (0...9 plus 0x76 stays under 0x80; a carry
+    // out of a non-digit only reaches the bytes after it).
+    let notDigits = ((values &+ 0x7676_7676_7676_7676) | values) & 0x8080_8080_8080_8080
+    return notDigits.trailingZeroBitCount >> 3
+}
+
+/// The value of the first `count` (1...7) bytes of `word`, which are ASCII digits.
+@inline(__always)
+func digitsValue(_ word: UInt64, count: Int) -> UInt64 {
+    // The digits moved to the top bytes, zeros (leading zero digits) below them.
+    let digits = (word ^ 0x3030_3030_3030_3030) << UInt64(64 - 8 * count)
+    // Pairs, then fours, then all eight, each step one multiplication.
+    let pairs = ((digits &* 2561) >> 8) & 0x00FF_00FF_00FF_00FF
+    let fours = ((pairs &* 6_553_601) >> 16) & 0x0000_FFFF_0000_FFFF
+    return (fours &* 42_949_672_960_001) >> 32
 }

@@ -1,6 +1,6 @@
 /// yajl's callbacks: each token goes to the handler for the innermost frame's kind, which
 /// checks it against the format and hands it to record assembly, extra values or coordinates.
-extension ParserState {
+extension ParserState: YajlHandler {
     mutating func onStartObject() -> Bool {
         sawEvent = true
         guard let kind = topKind else {

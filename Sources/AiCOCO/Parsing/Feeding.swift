@@ -7,7 +7,7 @@
 /// happens here, outside the state's own methods, because yajl calls back into the state.
 final class ParserEngine {
     private let state: UnsafeMutablePointer<ParserState>
-    private let lexer: YajlLexer
+    private let lexer: YajlLexer<ParserState>
 
     /// Input is handed to yajl in pieces of at most this size, so that a token that never ends
     /// is noticed (`maxTokenBytes`) after at most this much extra input.
@@ -26,7 +26,7 @@ final class ParserEngine {
     init(options: ParserOptions, delegate: EngineDelegate) {
         state = .allocate(capacity: 1)
         state.initialize(to: ParserState(options: options, delegate: delegate))
-        lexer = YajlLexer(state: state)
+        lexer = YajlLexer(handler: state)
         state.pointee.lexer = lexer
     }
 

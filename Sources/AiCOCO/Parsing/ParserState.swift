@@ -14,7 +14,7 @@ struct ParserState {
     /// Unowned without checks: the parser that owns the engine owns the delegate too.
     unowned(unsafe) let delegate: EngineDelegate
     /// Set by the engine right after the state is made (the lexer needs the state's address).
-    var lexer: YajlLexer!
+    var lexer: YajlLexer<ParserState>!
     let checker: ReferenceChecker?
 
     var tracker = LineTracker()
