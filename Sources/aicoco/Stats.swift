@@ -136,7 +136,7 @@ struct SectionCounts: AiCOCOVisitor {
         annotations += 1
         if let count = fields.polygonCount { polygons += count } else { nullSegmentations += 1 }
         bboxes += fields.bboxCount ?? 0
-        try tally.addAnnotation(imageID: fields.imageID)
+        try tally.addAnnotation(imageKey: fields.imageKey)
     }
 
     mutating func visitAnnotationDropped(index: Int) throws {

@@ -86,6 +86,23 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A byte key for tables: equal ids give equal keys, different ids different keys. An id
+    /// held inline or as a nanoid is its 16 bytes; any other is a 0 byte and its UTF-8 (17 or more).
+    func withKeyBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if high >> 62 == 0b10 {
+            var text = other ?? ""
+            return try text.withUTF8 { utf8 in
+                try withUnsafeTemporaryAllocation(byteCount: utf8.count + 1, alignment: 1) { key in
+                    key[0] = 0
+                    UnsafeMutableRawBufferPointer(rebasing: key[1...]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                    return try body(UnsafeRawBufferPointer(key))
+                }
+            }
+        }
+        var words = (low, high)
+        return try withUnsafeBytes(of: &words) { try body($0) }
+    }
+
     public var description: String { string }
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)

@@ -253,15 +253,21 @@ extension ParserState {
     }
 
     mutating func emit(_ section: AiCOCOSection, index: Int) throws {
+        if section == .annotations {
+            // No string to move out: the next record's start clears the scratch.
+            try delegate.engineAnnotationEnd(
+                AnnotationFields(idKey: record.idKey, imageKey: record.imageKey, objectKey: record.objectKey,
+                                 iscrowd: record.iscrowd, bboxCount: record.bboxCount,
+                                 polygonCount: record.polygonCount, extra: record.extra),
+                index: index)
+            return
+        }
         // Move the fields out rather than copy them (a copy retains every string).
         var r = RecordScratch()
         swap(&r, &record)
         switch section {
         case .annotations:
-            try delegate.engineAnnotationEnd(
-                AnnotationFields(idKey: r.idKey, imageKey: r.imageKey, objectKey: r.objectKey, iscrowd: r.iscrowd,
-                                 bboxCount: r.bboxCount, polygonCount: r.polygonCount, extra: r.extra),
-                index: index)
+            break
         case .images:
             try delegate.engineRecord(
                 .image(AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,

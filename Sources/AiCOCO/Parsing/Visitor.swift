@@ -108,22 +108,34 @@ protocol EngineDelegate: AnyObject {
 }
 
 final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
-    var visitor: Visitor
+    /// The visitor, behind a pointer: a class's stored `var` costs a dynamic exclusivity check
+    /// at each call, and this one is called per polygon.
+    private let storage: UnsafeMutablePointer<Visitor>
 
-    init(_ visitor: Visitor) { self.visitor = visitor }
+    var visitor: Visitor { storage.pointee }
 
-    func engineSectionStart(_ section: AiCOCOSection) throws { try visitor.visitSectionStart(section) }
+    init(_ visitor: Visitor) {
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: visitor)
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    func engineSectionStart(_ section: AiCOCOSection) throws { try storage.pointee.visitSectionStart(section) }
     func engineSectionEnd(_ section: AiCOCOSection, count: Int) throws {
-        try visitor.visitSectionEnd(section, count: count)
+        try storage.pointee.visitSectionEnd(section, count: count)
     }
-    func engineRecord(_ record: AiCOCORecord, index: Int) throws { try visitor.visit(record, index: index) }
-    func engineAnnotationStart(index: Int) throws { try visitor.visitAnnotationStart(index: index) }
-    func engineCoordinates(_ chunk: CoordinateChunk) throws { try visitor.visitCoordinates(chunk) }
+    func engineRecord(_ record: AiCOCORecord, index: Int) throws { try storage.pointee.visit(record, index: index) }
+    func engineAnnotationStart(index: Int) throws { try storage.pointee.visitAnnotationStart(index: index) }
+    func engineCoordinates(_ chunk: CoordinateChunk) throws { try storage.pointee.visitCoordinates(chunk) }
     func engineAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        try visitor.visitAnnotationEnd(fields, index: index)
+        try storage.pointee.visitAnnotationEnd(fields, index: index)
     }
-    func engineAnnotationDropped(index: Int) throws { try visitor.visitAnnotationDropped(index: index) }
-    func engineProblem(_ error: AiCOCOError) throws { try visitor.visitProblem(error) }
+    func engineAnnotationDropped(index: Int) throws { try storage.pointee.visitAnnotationDropped(index: index) }
+    func engineProblem(_ error: AiCOCOError) throws { try storage.pointee.visitProblem(error) }
 }
 
 /// Options of a parse.

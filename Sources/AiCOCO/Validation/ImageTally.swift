@@ -14,7 +14,6 @@ public final class AnnotatedImageTally {
     private let counts: ExternalSorter
     /// Image id → order of the image (8 bytes) and its index (8 bytes).
     private let images: ExternalSorter
-    private var key: [UInt8] = []
     private var sequence = 0
 
     public init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
@@ -24,21 +23,26 @@ public final class AnnotatedImageTally {
     }
 
     public func addImage(id: String, index: Double) throws {
-        encode(id)
         var payload: (UInt64, UInt64) = (UInt64(sequence).littleEndian, index.bitPattern.littleEndian)
         sequence += 1
-        try key.withUnsafeBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
+        try AiID(id).withKeyBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
     }
 
     public func addAnnotation(imageID: String) throws {
-        encode(imageID)
-        if let ordinal = key.withUnsafeBytes({ counts.find($0) }) {
-            let count = counts.payload(of: ordinal).baseAddress!
-            RawBytes.store64(RawBytes.load64(count) + 1, count)
-            return
+        try addAnnotation(imageKey: AiID(imageID))
+    }
+
+    /// One more annotation on the image `imageKey` (no `String`: the key is the id's own bytes).
+    public func addAnnotation(imageKey: AiID) throws {
+        try imageKey.withKeyBytes { key in
+            if let ordinal = counts.find(key) {
+                let count = counts.payload(of: ordinal).baseAddress!
+                RawBytes.store64(RawBytes.load64(count) + 1, count)
+                return
+            }
+            var one = UInt64(1).littleEndian
+            try withUnsafeBytes(of: &one) { try counts.append(key: key, payload: $0) }
         }
-        var one = UInt64(1).littleEndian
-        try key.withUnsafeBytes { key in try withUnsafeBytes(of: &one) { try counts.append(key: key, payload: $0) } }
     }
 
     /// The span over the images that have annotations, or nil when none has.
@@ -80,10 +84,5 @@ public final class AnnotatedImageTally {
             }
         }
         return span
-    }
-
-    private func encode(_ id: String) {
-        var id = id
-        id.withUTF8 { IDKey.encode($0, into: &key) }
     }
 }
