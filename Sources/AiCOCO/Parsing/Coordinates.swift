@@ -23,18 +23,20 @@ extension ParserState {
     }
 
     mutating func deliverCoordinates(endsPolygon: Bool) -> Bool {
-        let chunk = CoordinateChunk(
-            kind: coordinateKind, annotationIndex: recordIndex(), polygonIndex: polygonIndex,
-            offset: chunkStartIndex, values: UnsafeBufferPointer(start: coordinates, count: coordinateFill),
-            endsPolygon: endsPolygon)
+        let fill = coordinateFill
+        let start = chunkStartIndex
         chunkStartIndex = coordinateIndex
         coordinateFill = 0
-        if frames.count >= 3, frames[frames.count - 3].section == .annotations {
-            do {
-                try delegate.engineCoordinates(chunk)
-            } catch {
-                return delegateFailed(error)
-            }
+        // Annotations only: the record frame is two below the entry's.
+        let depth = frames.count
+        guard depth >= 3, frames[depth - 3].section == .annotations else { return true }
+        let chunk = CoordinateChunk(
+            kind: coordinateKind, annotationIndex: Self.recordIndex(in: frames), polygonIndex: polygonIndex,
+            offset: start, values: UnsafeBufferPointer(start: coordinates, count: fill), endsPolygon: endsPolygon)
+        do {
+            try delegate.engineCoordinates(chunk)
+        } catch {
+            return delegateFailed(error)
         }
         return true
     }

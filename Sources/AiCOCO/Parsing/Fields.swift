@@ -94,19 +94,25 @@ enum Field: UInt8 {
         return field != .extra && field.belongs(to: section) ? field : .extra
     }
 
-    /// Whether the format names this field in records of `section`.
+    /// Whether the format names this field in records of `section` (a mask test: this runs per key).
     func belongs(to section: AiCOCOSection) -> Bool {
+        let fields: UInt32
         switch section {
-        case .images: [.id, .fileName, .index, .categoryIDs, .regressions].contains(self)
-        case .annotations: [.id, .imageID, .objectID, .iscrowd, .bbox, .segmentation].contains(self)
-        case .categories: [.id, .name, .supercategoryID, .color].contains(self)
-        case .regressions: [.id, .name, .superregressionID, .unit, .threshold].contains(self)
-        case .objects: [.id, .categoryIDs, .regressions, .confidence].contains(self)
-        case .meta: [.categoryIDs, .regressions, .taskType, .windowSize, .tableIDs].contains(self)
-        case .tables: [.id, .fileName].contains(self)
-        case .records: [.format, .href, .rows, .bytes].contains(self)
-        case .rows: [.id, .tableID, .rowIndexes, .categoryIDs, .regressions].contains(self)
+        case .images: fields = Field.id.bit | Field.fileName.bit | Field.index.bit | Field.categoryIDs.bit | Field.regressions.bit
+        case .annotations: fields = Field.id.bit | Field.imageID.bit | Field.objectID.bit | Field.iscrowd.bit
+            | Field.bbox.bit | Field.segmentation.bit
+        case .categories: fields = Field.id.bit | Field.name.bit | Field.supercategoryID.bit | Field.color.bit
+        case .regressions: fields = Field.id.bit | Field.name.bit | Field.superregressionID.bit | Field.unit.bit
+            | Field.threshold.bit
+        case .objects: fields = Field.id.bit | Field.categoryIDs.bit | Field.regressions.bit | Field.confidence.bit
+        case .meta: fields = Field.categoryIDs.bit | Field.regressions.bit | Field.taskType.bit | Field.windowSize.bit
+            | Field.tableIDs.bit
+        case .tables: fields = Field.id.bit | Field.fileName.bit
+        case .records: fields = Field.format.bit | Field.href.bit | Field.rows.bit | Field.bytes.bit
+        case .rows: fields = Field.id.bit | Field.tableID.bit | Field.rowIndexes.bit | Field.categoryIDs.bit
+            | Field.regressions.bit
         }
+        return fields & bit != 0
     }
 
     /// Keys of a regression item.

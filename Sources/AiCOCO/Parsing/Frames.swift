@@ -93,8 +93,15 @@ extension ParserState {
     }
 
     /// Index of the record being read in its section.
-    func recordIndex() -> Int {
-        for frame in frames.reversed() where frame.kind == .section { return frame.count }
+    func recordIndex() -> Int { Self.recordIndex(in: frames) }
+
+    /// The same from the frames alone (a method of the whole state may copy it on the hot path).
+    static func recordIndex(in frames: [Frame]) -> Int {
+        var depth = frames.count - 1
+        while depth >= 0 {
+            if frames[depth].kind == .section { return frames[depth].count }
+            depth -= 1
+        }
         return 0
     }
 

@@ -49,6 +49,12 @@ extension ParserState {
                 index += 1
             case UInt8(ascii: "\""):
                 var end = index + 1
+                // Eight plain bytes at a time, then byte by byte from the first other one.
+                while end + 8 <= count {
+                    let plain = plainPrefix(UnsafeRawPointer(bytes + end).loadUnaligned(as: UInt64.self))
+                    end += plain
+                    if plain < 8 { break }
+                }
                 while end < count {
                     let next = bytes[end]
                     if next == UInt8(ascii: "\"") { break }
@@ -252,4 +258,20 @@ private func matchesLiteral(_ bytes: UnsafePointer<UInt8>, _ first: UInt8) -> Bo
     case UInt8(ascii: "t"): return word == 0x6575_7274  // "true"
     default: return word == 0x736C_6166 && bytes[4] == UInt8(ascii: "e")  // "fals" "e"
     }
+}
+
+/// How many of the eight bytes of `word` (its first byte lowest) are printable ASCII other
+/// than `"` and `\\` before the first byte that is not (8 when all are).
+@inline(__always)
+func plainPrefix(_ word: UInt64) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let low = word & ~highs
+    // Each test leaves a byte's high bit set when it matches; seven-bit sums do not carry.
+    let control = ~(low &+ 0x60 &* ones) & highs
+    let delete = (low &+ ones) & highs
+    let quote = ~((low ^ 0x22 &* ones) &+ 0x7F &* ones) & highs
+    let backslash = ~((low ^ 0x5C &* ones) &+ 0x7F &* ones) & highs
+    let other = (word & highs) | control | delete | quote | backslash
+    return other.trailingZeroBitCount >> 3
 }
