@@ -3,7 +3,8 @@
 // reach come up within minutes from the real samples in the corpus (scripts/fuzz.sh seeds it
 // from Fixtures/): a value wrapped in arrays up to and past the limits (yajl's generator stops
 // at 128 levels, the reader at 8 or 512), an extra field holding a deep or long value, strings
-// of escapes and numbers around every length limit, a record duplicated or moved.
+// of escapes and numbers around every length limit, long runs of whitespace, a record
+// duplicated or moved.
 // Otherwise, and whenever the input is not JSON enough to edit, libFuzzer's own mutations run
 // (with the dictionary).
 
@@ -202,7 +203,7 @@ func mutateStructure(_ input: [UInt8], maxSize: Int, random: inout SplitMix) -> 
     let budget = maxSize - input.count
     guard budget > 8 else { return nil }
     var output = input
-    switch random.below(6) {
+    switch random.below(7) {
     case 0:
         // Wrap a value in arrays.
         guard !layout.values.isEmpty else { return nil }
@@ -238,6 +239,17 @@ func mutateStructure(_ input: [UInt8], maxSize: Int, random: inout SplitMix) -> 
         var insert: [UInt8] = []
         for _ in 0..<copies { insert += [UInt8(ascii: ",")] + input[element] }
         output.insert(contentsOf: insert, at: element.upperBound)
+    case 5:
+        // A long run of whitespace before or after a value (past the 4 KiB kept of earlier
+        // pieces, the coordinate scanner's carry, the engine's hold threshold).
+        guard !layout.values.isEmpty else { return nil }
+        let value = random.pick(layout.values)
+        let unit: [UInt8] = random.pick([Array(" ".utf8), Array("\n".utf8), Array("\r\n".utf8), Array("\t ".utf8)])
+        let length = min(random.pick(lengths), budget)
+        var run: [UInt8] = []
+        while run.count + unit.count <= length { run += unit }
+        guard !run.isEmpty else { return nil }
+        output.insert(contentsOf: run, at: random.below(2) == 0 ? value.lowerBound : value.upperBound)
     default:
         // A value replaced by another from elsewhere in the document (records and sections moved).
         guard layout.values.count >= 2 else { return nil }
