@@ -40,7 +40,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AiCOCOTests",
-            dependencies: ["AiCOCO", "AiCOCOGen"]
+            dependencies: ["AiCOCO", "AiCOCOGen", "CYajl"]
         ),
     ]
 )

@@ -55,6 +55,40 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
         other = String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Calls `body` with the id's UTF-8 bytes (decoded into a temporary buffer: no `String`).
+    func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let kind = high >> 62
+        if kind == 0b10 {
+            var text = other ?? ""
+            return try text.withUTF8(body)
+        }
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            if kind == 0 {
+                let count = Int(high >> 56)
+                for index in 0..<count {
+                    buffer[index] = UInt8(truncatingIfNeeded: index < 8 ? low >> (8 * UInt64(index))
+                                                                       : high >> (8 * UInt64(index - 8)))
+                }
+                return try body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+            }
+            AiID.alphabet.withUnsafeBufferPointer { alphabet in
+                for index in 0..<21 {
+                    let bit = 6 * index
+                    let value: UInt64
+                    if bit < 60 {
+                        value = (low >> UInt64(bit)) & 63
+                    } else if bit < 120 {
+                        value = (high >> UInt64(bit - 60)) & 63
+                    } else {
+                        value = (low >> 60) | (((high >> 60) & 3) << 4)
+                    }
+                    buffer[index] = alphabet[Int(value)]
+                }
+            }
+            return try body(UnsafeBufferPointer(rebasing: buffer[0..<21]))
+        }
+    }
+
     /// The id as text.
     public var string: String {
         let kind = high >> 62

@@ -1,8 +1,9 @@
 /// Where written JSON goes: called with bytes to write, in order.
 public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
 
-/// A streaming JSON writer on yajl's generator: values go out as they are written, through a
-/// buffer of about `flushThreshold` bytes, so any size of document takes constant memory.
+/// A streaming JSON writer, byte for byte what yajl's generator writes: values go out as they
+/// are written, through a buffer of about `flushThreshold` bytes, so any size of document takes
+/// constant memory.
 /// Compact by default; `pretty` indents by two spaces.
 ///
 /// ```swift
@@ -12,13 +13,13 @@ public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
 /// try json.flush(); try out.flush()
 /// ```
 public final class JSONWriter {
-    let generator: YajlGenerator
+    let generator: JSONGenerator
     private let sink: JSONSink
     private var valueText: JSONValueText
     public var flushThreshold = 1 << 16
 
     public init(pretty: Bool = false, sink: @escaping JSONSink) {
-        generator = YajlGenerator(pretty: pretty)
+        generator = JSONGenerator(pretty: pretty)
         valueText = JSONValueText(indent: pretty ? Array("  ".utf8) : nil)
         self.sink = sink
     }
@@ -97,18 +98,18 @@ extension JSONWriter {
         try generator.mapOpen()
         switch record {
         case .image(let image):
-            try field("id", image.id)
-            try field("file_name", image.fileName)
-            try key("index"); try number(image.index)
-            try key("category_ids"); try ids(image.categoryIDs)
-            try key("regressions"); try regressionItems(image.regressions)
+            try member("id", image.id)
+            try member("file_name", image.fileName)
+            try name("index"); try number(image.index)
+            try name("category_ids"); try ids(image.categoryIDs)
+            try name("regressions"); try regressionItems(image.regressions)
             try members(image.extra)
         case .annotation(let annotation):
-            try field("id", annotation.id)
-            try field("image_id", annotation.imageID)
-            try field("object_id", annotation.objectID)
-            try key("iscrowd"); try number(annotation.iscrowd)
-            try key("bbox")
+            try name("id"); try annotation.idKey.withUTF8 { try generator.string(bytes: $0) }
+            try name("image_id"); try annotation.imageKey.withUTF8 { try generator.string(bytes: $0) }
+            try name("object_id"); try annotation.objectKey.withUTF8 { try generator.string(bytes: $0) }
+            try name("iscrowd"); try number(annotation.iscrowd)
+            try name("bbox")
             if let boxes = annotation.bbox {
                 try generator.arrayOpen()
                 for box in boxes {
@@ -122,7 +123,7 @@ extension JSONWriter {
             } else {
                 try generator.null()
             }
-            try key("segmentation")
+            try name("segmentation")
             if let polygons = annotation.segmentation {
                 try self.polygons(polygons)
             } else {
@@ -130,56 +131,56 @@ extension JSONWriter {
             }
             try members(annotation.extra)
         case .category(let category):
-            try field("id", category.id)
-            try field("name", category.name)
-            try field("supercategory_id", category.supercategoryID)
-            if let color = category.color { try field("color", color) }
+            try member("id", category.id)
+            try member("name", category.name)
+            try member("supercategory_id", category.supercategoryID)
+            if let color = category.color { try member("color", color) }
             try members(category.extra)
         case .regression(let regression):
-            try field("id", regression.id)
-            try field("name", regression.name)
-            try field("superregression_id", regression.superregressionID)
-            if let unit = regression.unit { try field("unit", unit) }
-            if let threshold = regression.threshold { try field("threshold", threshold) }
+            try member("id", regression.id)
+            try member("name", regression.name)
+            try member("superregression_id", regression.superregressionID)
+            if let unit = regression.unit { try member("unit", unit) }
+            if let threshold = regression.threshold { try member("threshold", threshold) }
             try members(regression.extra)
         case .object(let object):
-            try field("id", object.id)
-            try key("category_ids"); try ids(object.categoryIDs)
-            try key("regressions"); try regressionItems(object.regressions)
-            if let confidence = object.confidence { try key("confidence"); try number(confidence) }
+            try member("id", object.id)
+            try name("category_ids"); try ids(object.categoryIDs)
+            try name("regressions"); try regressionItems(object.regressions)
+            if let confidence = object.confidence { try name("confidence"); try number(confidence) }
             try members(object.extra)
         case .meta(let meta):
             if meta.keys.contains(.categoryIDs) || meta.categoryIDs != nil {
-                try key("category_ids"); try ids(meta.categoryIDs)
+                try name("category_ids"); try ids(meta.categoryIDs)
             }
             if meta.keys.contains(.regressions) || meta.regressions != nil {
-                try key("regressions"); try regressionItems(meta.regressions)
+                try name("regressions"); try regressionItems(meta.regressions)
             }
-            if let taskType = meta.taskType { try field("task_type", taskType.rawValue) }
-            if let windowSize = meta.windowSize { try key("window_size"); try number(windowSize) }
+            if let taskType = meta.taskType { try member("task_type", taskType.rawValue) }
+            if let windowSize = meta.windowSize { try name("window_size"); try number(windowSize) }
             if meta.keys.contains(.tableIDs) || meta.tableIDs != nil {
-                try key("table_ids"); try ids(meta.tableIDs)
+                try name("table_ids"); try ids(meta.tableIDs)
             }
             try members(meta.extra)
         case .table(let table):
-            try field("id", table.id)
-            try field("file_name", table.fileName)
+            try member("id", table.id)
+            try member("file_name", table.fileName)
             try members(table.extra)
         case .recordsReference(let reference):
-            try field("format", reference.format)
-            try field("href", reference.href)
-            try key("rows"); try number(reference.rows)
-            try key("bytes"); try number(reference.bytes)
+            try member("format", reference.format)
+            try member("href", reference.href)
+            try name("rows"); try number(reference.rows)
+            try name("bytes"); try number(reference.bytes)
             try members(reference.extra)
         case .tabularRecord(let record):
-            try field("id", record.id)
-            try field("table_id", record.tableID)
-            try key("row_indexes")
+            try member("id", record.id)
+            try member("table_id", record.tableID)
+            try name("row_indexes")
             try generator.arrayOpen()
             for index in record.rowIndexes { try generator.integer(index) }
             try generator.arrayClose()
-            try key("category_ids"); try ids(record.categoryIDs)
-            try key("regressions"); try regressionItems(record.regressions)
+            try name("category_ids"); try ids(record.categoryIDs)
+            try name("regressions"); try regressionItems(record.regressions)
             try members(record.extra)
         }
         try generator.mapClose()
@@ -200,6 +201,34 @@ extension JSONWriter {
         try generator.arrayClose()
     }
 
+    /// A key known at compile time.
+    fileprivate func name(_ key: StaticString) throws {
+        try generator.string(bytes: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+    }
+
+    /// A section's name as a string value.
+    fileprivate func sectionName(_ section: AiCOCOSection) throws {
+        let text: StaticString
+        switch section {
+        case .images: text = "images"
+        case .annotations: text = "annotations"
+        case .categories: text = "categories"
+        case .regressions: text = "regressions"
+        case .objects: text = "objects"
+        case .meta: text = "meta"
+        case .tables: text = "tables"
+        case .records: text = "records"
+        case .rows: text = "rows"
+        }
+        try name(text)
+    }
+
+    /// `"key": value` for a string or `null`, the key known at compile time.
+    fileprivate func member(_ key: StaticString, _ text: String?) throws {
+        try name(key)
+        if let text { try generator.string(text) } else { try generator.null() }
+    }
+
     private func ids(_ ids: [String]?) throws {
         guard let ids else { return try generator.null() }
         try generator.arrayOpen()
@@ -212,8 +241,8 @@ extension JSONWriter {
         try generator.arrayOpen()
         for item in items {
             try generator.mapOpen()
-            try field("regression_id", item.regressionID)
-            try key("value"); try number(item.value)
+            try member("regression_id", item.regressionID)
+            try name("value"); try number(item.value)
             try generator.mapClose()
         }
         try generator.arrayClose()
@@ -370,8 +399,9 @@ public final class AiCOCORecordLineWriter {
         do {
             if envelope {
                 try json.beginObject()
-                try json.field("section", record.section.rawValue)
-                try json.key("record")
+                try json.name("section")
+                try json.sectionName(record.section)
+                try json.name("record")
                 try json.record(record)
                 try json.generator.mapClose()
             } else {

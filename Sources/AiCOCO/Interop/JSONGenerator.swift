@@ -1,0 +1,321 @@
+// JSON text generated straight into a byte buffer, byte for byte what yajl's generator
+// (yajl_gen, 2.1) writes for the same calls, compact or beautified, with its separators,
+// indentation and string escapes, but without a C call per value.
+
+/// A JSON writer was used out of order (e.g. a value where a key is expected).
+public struct JSONWriterMisuse: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { "JSON writer misuse: \(message)" }
+}
+
+/// yajl's generator as a byte buffer: the same state machine (`yajl_gen_state`), separators,
+/// indentation and escapes, drained to a sink after each record so that it never holds more
+/// than one record.
+final class JSONGenerator {
+    /// yajl's `YAJL_MAX_DEPTH`: containers nest at most this deep (minus one).
+    static let maxDepth = 128
+
+    private enum State: UInt8 {
+        case start, mapStart, mapKey, mapValue, arrayStart, inArray, complete
+    }
+
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity = 1 << 16
+    private var count = 0
+    private let states = UnsafeMutablePointer<State>.allocate(capacity: JSONGenerator.maxDepth)
+    let pretty: Bool
+    /// Containers open now.
+    private(set) var depth = 0
+    /// Two spaces per level, as the project has always indented.
+    private static let indent: [UInt8] = [0x20, 0x20]
+
+    init(pretty: Bool) {
+        self.pretty = pretty
+        buffer = .allocate(capacity: capacity)
+        states.initialize(repeating: .start, count: Self.maxDepth)
+    }
+
+    deinit {
+        buffer.deallocate()
+        states.deallocate()
+    }
+
+    // MARK: Bytes
+
+    @inline(__always)
+    private func reserve(_ more: Int) {
+        if count + more > capacity { grow(count + more) }
+    }
+
+    private func grow(_ needed: Int) {
+        var size = capacity * 2
+        while size < needed { size *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        grown.update(from: buffer, count: count)
+        buffer.deallocate()
+        buffer = grown
+        capacity = size
+    }
+
+    @inline(__always)
+    private func put(_ byte: UInt8) {
+        reserve(1)
+        buffer[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    private func put(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        reserve(bytes.count)
+        UnsafeMutableRawPointer(buffer + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    private func put(_ text: StaticString) {
+        put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    // MARK: yajl's state machine
+
+    /// `ENSURE_VALID_STATE` (and `ENSURE_NOT_KEY` for anything but a string), then the
+    /// separator and indentation before a value (`INSERT_SEP`, `INSERT_WHITESPACE`).
+    @inline(__always)
+    private func beforeValue(_ what: StaticString, isString: Bool = false) throws {
+        let state = states[depth]
+        if state == .complete { throw JSONWriterMisuse(message: "\(what): the top-level value is already complete") }
+        if !isString && (state == .mapKey || state == .mapStart) {
+            throw JSONWriterMisuse(message: "\(what): a key was expected")
+        }
+        switch state {
+        case .mapKey, .inArray:
+            put(UInt8(ascii: ","))
+            if pretty { put(0x0A) }
+        case .mapValue:
+            put(UInt8(ascii: ":"))
+            if pretty { put(0x20) }
+        default:
+            break
+        }
+        if pretty && state != .mapValue { indentation() }
+    }
+
+    private func indentation() {
+        Self.indent.withUnsafeBytes { indent in
+            for _ in 0..<depth { put(indent) }
+        }
+    }
+
+    /// `APPENDED_ATOM`, then `FINAL_NEWLINE`.
+    @inline(__always)
+    private func afterValue() {
+        appended()
+        if pretty && states[depth] == .complete { put(0x0A) }
+    }
+
+    @inline(__always)
+    private func appended() {
+        switch states[depth] {
+        case .start: states[depth] = .complete
+        case .mapStart, .mapKey: states[depth] = .mapValue
+        case .arrayStart: states[depth] = .inArray
+        case .mapValue: states[depth] = .mapKey
+        default: break
+        }
+    }
+
+    private func open(_ what: StaticString, _ state: State, _ bracket: UInt8) throws {
+        try beforeValue(what)
+        guard depth + 1 < Self.maxDepth else { throw JSONWriterMisuse(message: "\(what): nesting too deep") }
+        depth += 1
+        states[depth] = state
+        put(bracket)
+        if pretty { put(0x0A) }
+    }
+
+    private func close(_ what: StaticString, _ bracket: UInt8) throws {
+        let state = states[depth]
+        if state == .complete { throw JSONWriterMisuse(message: "\(what): the top-level value is already complete") }
+        guard depth > 0 else { throw JSONWriterMisuse(message: "\(what): no container is open") }
+        depth -= 1
+        if pretty { put(0x0A) }
+        appended()
+        if pretty && states[depth] != .mapValue { indentation() }
+        put(bracket)
+        if pretty && states[depth] == .complete { put(0x0A) }
+    }
+
+    func mapOpen() throws { try open("begin object", .mapStart, UInt8(ascii: "{")) }
+    func mapClose() throws { try close("end object", UInt8(ascii: "}")) }
+    func arrayOpen() throws { try open("begin array", .arrayStart, UInt8(ascii: "[")) }
+    func arrayClose() throws { try close("end array", UInt8(ascii: "]")) }
+
+    func null() throws {
+        try beforeValue("null")
+        put("null")
+        afterValue()
+    }
+
+    func bool(_ value: Bool) throws {
+        try beforeValue("bool")
+        put(value ? "true" : "false")
+        afterValue()
+    }
+
+    func string(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try string(bytes: $0) }
+    }
+
+    /// A string (or key) from its UTF-8 bytes, escaped as yajl does: `\"`, `\\`, `\b`, `\f`,
+    /// `\n`, `\r`, `\t`, other control bytes as `\u00XX` (upper-case hex); nothing else.
+    func string(bytes: UnsafeBufferPointer<UInt8>) throws {
+        try beforeValue("string", isString: true)
+        reserve(bytes.count + 2)
+        buffer[count] = UInt8(ascii: "\"")
+        count += 1
+        var start = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+            put(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
+            escape(byte)
+            start = index + 1
+        }
+        put(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<bytes.count]))
+        put(UInt8(ascii: "\""))
+        afterValue()
+    }
+
+    private func escape(_ byte: UInt8) {
+        let letter: UInt8
+        switch byte {
+        case 0x0D: letter = UInt8(ascii: "r")
+        case 0x0A: letter = UInt8(ascii: "n")
+        case 0x5C: letter = UInt8(ascii: "\\")
+        case 0x22: letter = UInt8(ascii: "\"")
+        case 0x0C: letter = UInt8(ascii: "f")
+        case 0x08: letter = UInt8(ascii: "b")
+        case 0x09: letter = UInt8(ascii: "t")
+        default:
+            let hex: StaticString = "0123456789ABCDEF"
+            reserve(6)
+            buffer[count] = UInt8(ascii: "\\")
+            buffer[count + 1] = UInt8(ascii: "u")
+            buffer[count + 2] = UInt8(ascii: "0")
+            buffer[count + 3] = UInt8(ascii: "0")
+            buffer[count + 4] = hex.utf8Start[Int(byte >> 4)]
+            buffer[count + 5] = hex.utf8Start[Int(byte & 0x0F)]
+            count += 6
+            return
+        }
+        reserve(2)
+        buffer[count] = UInt8(ascii: "\\")
+        buffer[count + 1] = letter
+        count += 2
+    }
+
+    /// Text written as it is where a value goes (a number literal, a rendered value): the caller
+    /// guarantees it is valid JSON.
+    func atom(_ text: UnsafeRawBufferPointer, _ what: StaticString) throws {
+        try beforeValue(what)
+        put(text)
+        afterValue()
+    }
+
+    /// A number literal, written as is (the caller guarantees it is valid JSON number text).
+    func numberLiteral(_ literal: String) throws {
+        var literal = literal
+        try literal.withUTF8 { try atom(UnsafeRawBufferPointer($0), "number") }
+    }
+
+    /// A `Double` as JSON: integral values as integers (`130`), others shortest round-trip.
+    func number(_ value: Double) throws {
+        try withUnsafePointer(to: value) { try numberList(UnsafeBufferPointer(start: $0, count: 1)) }
+    }
+
+    /// The numbers of a coordinate list, `x1,y1,x2,...`, as one atom inside the array the caller
+    /// opened: the same JSON as one call per number (in pretty mode the list stays on one line).
+    func numberList(_ values: UnsafeBufferPointer<Double>) throws {
+        guard !values.isEmpty else { return }
+        let mark = count
+        try beforeValue("number")
+        reserve(values.count * 26)
+        var length = count
+        let digits = Self.smallDigits
+        for value in values {
+            guard value.isFinite else {
+                count = mark
+                throw JSONWriterMisuse(message: "number: \(value) is not finite")
+            }
+            length += Self.writeNumber(value, to: buffer + length, digits: digits)
+            buffer[length] = UInt8(ascii: ",")
+            length += 1
+        }
+        count = length - 1
+        afterValue()
+    }
+
+    /// The digits of 0..<1000, 4 bytes each (the count in the last byte of each entry).
+    nonisolated(unsafe) private static let smallDigits: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 4000)
+        for number in 0..<1000 {
+            let digits = Array(String(number).utf8)
+            for index in 0..<3 { table[4 * number + index] = index < digits.count ? digits[index] : 0 }
+            table[4 * number + 3] = UInt8(digits.count)
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// `writeJSONNumber`, with the integers of -999...999 (most coordinates) from a table.
+    /// `out` has room for 26 bytes.
+    @inline(__always)
+    private static func writeNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>,
+                                    digits: UnsafePointer<UInt8>) -> Int {
+        guard value > -1000, value < 1000 else { return writeJSONNumber(value, to: out) }
+        let integer = Int(value)
+        guard Double(integer) == value, integer != 0 || value.sign == .plus else { return writeJSONNumber(value, to: out) }
+        let sign = integer < 0 ? 1 : 0
+        out[0] = UInt8(ascii: "-")
+        let entry = digits + 4 * Int(integer.magnitude)
+        UnsafeMutableRawPointer(out + sign).copyMemory(from: entry, byteCount: 4)
+        return sign + Int(entry[3])
+    }
+
+    /// A whole value already rendered as JSON text (a `JSONValueText`), written as is where a
+    /// value is expected, separator and indentation before it included.
+    func rendered(_ text: [UInt8]) throws {
+        guard !text.isEmpty else { throw JSONWriterMisuse(message: "an empty value") }
+        try text.withUnsafeBytes { try atom($0, "value") }
+    }
+
+    func integer(_ value: Int) throws {
+        try beforeValue("integer")
+        if value.magnitude < 1 << 53 {
+            reserve(24)
+            count += writeJSONNumber(Double(value), to: buffer + count)
+        } else {
+            var text = String(value)
+            text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+        }
+        afterValue()
+    }
+
+    /// Bytes generated and not yet drained.
+    var pendingBytes: Int { count }
+
+    /// Hands what was generated to `sink` and empties the buffer (even if the sink throws).
+    func drain(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard count > 0 else { return }
+        defer { count = 0 }
+        try sink(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+
+    /// Lets the generator start a new top-level value (JSON lines); drops what was not drained.
+    func reset() {
+        count = 0
+        depth = 0
+        states.update(repeating: .start, count: Self.maxDepth)
+    }
+}
