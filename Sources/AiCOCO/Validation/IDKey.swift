@@ -51,26 +51,11 @@ enum IDKey {
 
     /// Writes the key of `id` into `key` (cleared first).
     static func encode(_ id: UnsafeBufferPointer<UInt8>, into key: inout [UInt8]) {
+        let room = maxKeyCount(idCount: id.count)
         key.removeAll(keepingCapacity: true)
-        if id.count == nanoidLength, id.allSatisfy({ values[Int($0)] != 255 }) {
-            appendNanoid(id, into: &key)
-        } else {
-            key.append(0)
-            key.append(contentsOf: id)
-        }
-    }
-
-    /// 21 six-bit values as 126 bits, big-endian, in 16 bytes after a marker bit.
-    private static func appendNanoid(_ id: UnsafeBufferPointer<UInt8>, into key: inout [UInt8]) {
-        var bits: (UInt64, UInt64) = (0, 0)  // 128 bits: .0 high, .1 low
-        for index in 0..<nanoidLength {
-            let value = UInt64(values[Int(id[index])])
-            bits.0 = bits.0 << 6 | bits.1 >> 58
-            bits.1 = bits.1 << 6 | value
-        }
-        bits.0 |= 1 << 63
-        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: bits.0 >> UInt64(shift))) }
-        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: bits.1 >> UInt64(shift))) }
+        key.append(contentsOf: repeatElement(0, count: room))
+        let count = key.withUnsafeMutableBytes { encode(id, into: $0.baseAddress!, sextets: sextets) }
+        key.removeLast(room - count)
     }
 
     /// The id a key was made from.

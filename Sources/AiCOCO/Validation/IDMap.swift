@@ -103,8 +103,14 @@ final class IDMap {
 
     /// The value of `id`, if any, valid until the next call.
     func value(for id: String) throws -> UnsafeRawBufferPointer? {
+        var id = id
+        return try id.withUTF8 { try value(for: $0) }
+    }
+
+    /// The value of the id whose UTF-8 bytes are `id`, if any, valid until the next call.
+    func value(for id: UnsafeBufferPointer<UInt8>) throws -> UnsafeRawBufferPointer? {
         precondition(frozen)
-        encode(id)
+        IDKey.encode(id, into: &key)
         if inMemory {
             return key.withUnsafeBytes { table.lookupSorted($0) }.map { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[8...]) }
         }

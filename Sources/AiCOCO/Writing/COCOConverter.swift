@@ -108,8 +108,8 @@ public struct COCOConverter {
         }
 
         /// The category numbers and confidence of an object.
-        func object(_ id: String) throws -> (categories: [Int], confidence: Double?)? {
-            guard let bytes = try objects.value(for: id), !bytes.isEmpty else { return nil }
+        func object(_ id: AiID) throws -> (categories: [Int], confidence: Double?)? {
+            guard let bytes = try id.withUTF8({ try objects.value(for: $0) }), !bytes.isEmpty else { return nil }
             var position = 1
             var confidence: Double?
             if bytes[0] == 1 {
@@ -123,8 +123,8 @@ public struct COCOConverter {
             return (categories, confidence)
         }
 
-        func imageNumber(_ id: String) throws -> Int? {
-            guard let bytes = try imageNumbers.value(for: id) else { return nil }
+        func imageNumber(_ id: AiID) throws -> Int? {
+            guard let bytes = try id.withUTF8({ try imageNumbers.value(for: $0) }) else { return nil }
             var position = 0
             return RawBytes.readVarint(bytes, &position)
         }
@@ -255,11 +255,16 @@ public struct COCOConverter {
         var seen = 0
         var number = 0
         var geometry = COCOGeometry()
+        // Annotations come object by object: the last object's catalog entry is kept.
+        var lastObject: (id: AiID, entry: (categories: [Int], confidence: Double?)?)?
         while let record = try reader.next() {
             seen += 1
             if seen & 255 == 0 { progress?(2, reader.bytesRead, reader.totalBytes) }
             guard case .annotation(let annotation) = record else { continue }
-            let object = try catalog.object(annotation.objectID)
+            if lastObject?.id != annotation.objectKey {
+                lastObject = (annotation.objectKey, try catalog.object(annotation.objectKey))
+            }
+            let object = lastObject!.entry
             let categories = object?.categories ?? []
             guard !categories.isEmpty else {
                 summary.skippedNoCategory += 1
@@ -269,7 +274,7 @@ public struct COCOConverter {
                 summary.skippedNoGeometry += 1
                 continue
             }
-            let imageNumber = try catalog.imageNumber(annotation.imageID) ?? 0
+            let imageNumber = try catalog.imageNumber(annotation.imageKey) ?? 0
             let confidence = object?.confidence
             for category in categories {
                 number += 1
@@ -297,8 +302,8 @@ public struct COCOConverter {
                 try json.endArray()
                 try json.key("iscrowd"); try json.number(annotation.iscrowd)
                 if let confidence { try json.key("score"); try json.number(confidence) }
-                try json.field("aicoco_id", annotation.id)
-                try json.field("aicoco_object_id", annotation.objectID)
+                try json.key("aicoco_id"); try annotation.idKey.withUTF8 { try json.generator.string(bytes: $0) }
+                try json.key("aicoco_object_id"); try annotation.objectKey.withUTF8 { try json.generator.string(bytes: $0) }
                 try json.endObject()
                 try json.flushIfNeeded()
                 summary.annotations += 1
