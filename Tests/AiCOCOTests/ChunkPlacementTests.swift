@@ -123,4 +123,14 @@ struct ChunkPlacementTests {
             #expect(error.location.offset == start, "\(name): \(error.kind) at \(error.location.offset), not \(start): \(error.message)")
         }
     }
+
+    @Test("a token cut by the end of input after the document: placed on its first byte, whatever the split")
+    func cutAfterDocument() throws {
+        for (text, start) in [("{} 12", 3), ("{}\n\n -1.5e7", 5), ("{} tru", 3), ("{}\t-", 3), ("{} 0.", 3)] {
+            let bytes = Array(text.utf8)
+            let problems = expectSameWhateverTheSplit(bytes, limits: ParserLimits(), text)
+            let error = try #require(problems.last, "\(text)")
+            #expect(error.kind == .syntax && error.location.offset == start, "\(text): \(error)")
+        }
+    }
 }
