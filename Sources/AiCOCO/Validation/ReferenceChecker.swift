@@ -185,9 +185,10 @@ final class ReferenceChecker {
         var current: [UInt8] = []
         while true {
             var smallest: UnsafeRawBufferPointer?
-            for stream in [definitions, before, after] where !stream.atEnd {
-                if smallest == nil || RawBytes.compare(stream.key, smallest!) < 0 { smallest = stream.key }
-            }
+            if !definitions.atEnd { smallest = definitions.key }
+            // (No array of the three streams: that would be an allocation per id.)
+            if !before.atEnd, smallest == nil || RawBytes.compare(before.key, smallest!) < 0 { smallest = before.key }
+            if !after.atEnd, smallest == nil || RawBytes.compare(after.key, smallest!) < 0 { smallest = after.key }
             guard let smallest else { break }
             current.removeAll(keepingCapacity: true)
             current.append(contentsOf: smallest)
