@@ -16,7 +16,14 @@ shift $(( $# >= 2 ? 2 : 1 ))
 parallel=()
 if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
 
-swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -g >&2
+build() { swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -g >&2; }
+# SwiftPM does not notice that a source file of the main package (reached through the symlink
+# Fuzz/swift-aicoco) was removed or renamed ("missing inputs"): then build once more from scratch.
+if ! build; then
+    echo "fuzz.sh: the build failed; removing Fuzz/.build and building from scratch" >&2
+    rm -rf Fuzz/.build
+    build
+fi
 binary=Fuzz/.build/release/AiCOCOFuzz
 
 # fuzz-corpus/ keeps what libFuzzer finds from run to run; fuzz-seeds/ is remade each run from
