@@ -312,6 +312,23 @@ final class JSONGenerator {
         try sink(UnsafeRawBufferPointer(start: buffer, count: count))
     }
 
+    /// Ends a complete top-level value with a newline and lets a new one begin, keeping the
+    /// bytes (JSON lines, several to a drain).
+    func endLine() {
+        put(0x0A)
+        if depth != 0 { states.update(repeating: .start, count: Self.maxDepth) }
+        depth = 0
+        states[0] = .start
+    }
+
+    /// Drops what was generated after `mark` (a `pendingBytes` taken at the start of a line)
+    /// and lets a new top-level value begin there.
+    func rollback(to mark: Int) {
+        count = min(count, mark)
+        states.update(repeating: .start, count: Self.maxDepth)
+        depth = 0
+    }
+
     /// Lets the generator start a new top-level value (JSON lines); drops what was not drained.
     func reset() {
         count = 0

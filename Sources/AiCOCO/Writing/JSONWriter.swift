@@ -394,8 +394,32 @@ public final class AiCOCORecordLineWriter {
     }
 
     /// Writes the record and its newline; a record that cannot be written leaves nothing of
-    /// itself behind (no partial line), whatever failed.
+    /// itself behind (no partial line), whatever failed. With a sink, each line is handed to it
+    /// at once; with a `FileOutput` (which needs `flush()` anyway), lines gather in the
+    /// writer's buffer first.
     public func write(_ record: AiCOCORecord) throws {
+        if output != nil {
+            let mark = json.generator.pendingBytes
+            do {
+                try body(record)
+            } catch {
+                json.generator.rollback(to: mark)
+                throw error
+            }
+            json.generator.endLine()
+            try json.flushIfNeeded()
+            return
+        }
+        do {
+            try body(record)
+        } catch {
+            json.discard()
+            throw error
+        }
+        try json.endLine()
+    }
+
+    private func body(_ record: AiCOCORecord) throws {
         do {
             if envelope {
                 try json.beginObject()
@@ -407,11 +431,7 @@ public final class AiCOCORecordLineWriter {
             } else {
                 try json.record(record)
             }
-        } catch {
-            json.discard()
-            throw error
         }
-        try json.endLine()
     }
 
     public func flush() throws {
