@@ -88,19 +88,6 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
         ends.append(coordinates.count)
     }
 
-    mutating func appendCoordinates(_ values: UnsafeBufferPointer<Double>) {
-        coordinates.append(contentsOf: values)
-    }
-
-    mutating func closePolygon() {
-        ends.append(coordinates.count)
-    }
-
-    mutating func reserveCapacity(coordinates count: Int, polygons: Int) {
-        coordinates.reserveCapacity(count)
-        ends.reserveCapacity(polygons)
-    }
-
     public var startIndex: Int { 0 }
     public var endIndex: Int { ends.count }
 

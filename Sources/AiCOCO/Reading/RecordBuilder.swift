@@ -12,14 +12,15 @@ struct RecordBuilder: AiCOCOVisitor {
     /// When set, problems are passed here and the parse goes on; otherwise they are thrown.
     let collectProblem: ((AiCOCOError) -> Void)?
 
-    private var polygons = Polygons()
+    /// The annotation being read, in buffers reused from one annotation to the next: each
+    /// record gets arrays of its exact size, one allocation each (coordinates, polygon ends,
+    /// boxes), whatever the sizes of the annotations before it.
+    private var coordinates: [Double] = []
+    private var ends: [Int] = []
     private var boxes: [BoundingBox] = []
     private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
     private var boxFill = 0
     private var coordinateCount = 0
-    /// Size of the previous annotation, to reserve storage once instead of growing.
-    private var lastCoordinateCount = 0
-    private var lastPolygonCount = 0
 
     init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil,
          deliver: @escaping (consuming AiCOCORecord, Int) throws -> Void) {
@@ -33,9 +34,9 @@ struct RecordBuilder: AiCOCOVisitor {
     }
 
     mutating func visitAnnotationStart(index: Int) throws {
-        polygons = Polygons()
-        polygons.reserveCapacity(coordinates: lastCoordinateCount, polygons: lastPolygonCount)
-        boxes = []
+        coordinates.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        boxes.removeAll(keepingCapacity: true)
         boxFill = 0
         coordinateCount = 0
     }
@@ -47,8 +48,8 @@ struct RecordBuilder: AiCOCOVisitor {
         }
         switch chunk.kind {
         case .segmentation:
-            polygons.appendCoordinates(chunk.values)
-            if chunk.endsPolygon { polygons.closePolygon() }
+            coordinates.append(contentsOf: chunk.values)
+            if chunk.endsPolygon { ends.append(coordinates.count) }
         case .bbox:
             for value in chunk.values {
                 switch boxFill {
@@ -68,15 +69,11 @@ struct RecordBuilder: AiCOCOVisitor {
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        lastCoordinateCount = polygons.coordinates.count
-        lastPolygonCount = polygons.count
         let annotation = AiAnnotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
-            bbox: fields.bboxCount == nil ? nil : boxes,
-            segmentation: fields.polygonCount == nil ? nil : polygons,
+            bbox: fields.bboxCount == nil ? nil : exactCopy(boxes),
+            segmentation: fields.polygonCount == nil ? nil : Polygons(coordinates: exactCopy(coordinates), ends: exactCopy(ends)),
             extra: fields.extra)
-        polygons = Polygons()
-        boxes = []
         try deliver(.annotation(consume annotation), coordinateCount)
     }
 
@@ -84,4 +81,10 @@ struct RecordBuilder: AiCOCOVisitor {
         guard let collectProblem else { throw error }
         collectProblem(error)
     }
+}
+
+/// A new array of exactly `array`'s elements (`Array(array)` would share, and so keep, the
+/// reused buffer and its capacity).
+private func exactCopy<Element>(_ array: [Element]) -> [Element] {
+    array.withUnsafeBufferPointer { Array($0) }
 }
