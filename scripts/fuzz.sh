@@ -27,7 +27,7 @@ fi
 binary=Fuzz/.build/release/AiCOCOFuzz
 
 # fuzz-corpus/ keeps what libFuzzer finds from run to run; fuzz-seeds/ is remade each run from
-# Fixtures/ (never from ../shared): the real FLaVor samples that fit -max_len (Fixtures/flavor),
+# Fixtures/ (never from outside the repository): the real FLaVor samples that fit -max_len (Fixtures/flavor),
 # the fixtures, the fuzzer's and the hostile-input findings, and JSONTestSuite. The harness's
 # structure-aware mutation (Fuzz/Sources/AiCOCOFuzz/Mutator.swift) grows these into deep and
 # long cases.
