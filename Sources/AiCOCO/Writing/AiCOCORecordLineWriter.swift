@@ -1,0 +1,65 @@
+/// Writes AiCOCO records as JSON lines: one compact JSON object per line, either the record
+/// itself or, with `envelope`, `{"section":"images","record":{...}}`.
+public final class AiCOCORecordLineWriter {
+    public let json: JSONWriter
+    public let envelope: Bool
+    private let output: FileOutput?
+
+    public init(envelope: Bool, sink: @escaping JSONSink) {
+        json = JSONWriter(sink: sink)
+        self.envelope = envelope
+        output = nil
+    }
+
+    public init(envelope: Bool, output: FileOutput) {
+        json = JSONWriter(output: output)
+        self.envelope = envelope
+        self.output = output
+    }
+
+    /// Writes the record and its newline; a record that cannot be written leaves nothing of
+    /// itself behind (no partial line), whatever failed. With a sink, each line is handed to it
+    /// at once; with a `FileOutput` (which needs `flush()` anyway), lines gather in the
+    /// writer's buffer first.
+    public func write(_ record: AiCOCORecord) throws {
+        if output != nil {
+            let mark = json.generator.pendingBytes
+            do {
+                try body(record)
+            } catch {
+                json.generator.rollback(to: mark)
+                throw error
+            }
+            json.generator.endLine()
+            try json.flushIfNeeded()
+            return
+        }
+        do {
+            try body(record)
+        } catch {
+            json.discard()
+            throw error
+        }
+        try json.endLine()
+    }
+
+    private func body(_ record: AiCOCORecord) throws {
+        do {
+            if envelope {
+                try json.beginObject()
+                try json.name("section")
+                try json.sectionName(record.section)
+                try json.name("record")
+                try json.record(record)
+                try json.generator.mapClose()
+            } else {
+                try json.record(record)
+            }
+        }
+    }
+
+    public func flush() throws {
+        try json.flush()
+        try output?.flush()
+    }
+}
