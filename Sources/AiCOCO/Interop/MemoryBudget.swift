@@ -12,6 +12,13 @@ protocol Spillable: AnyObject {
     var spillableBytes: Int { get }
     /// Writes its in-memory part out and frees it.
     func spill() throws
+    /// Spilled before any other table holding memory (a table that only collects, for a
+    /// check at the end, while others answer lookups as the input streams past).
+    var spillsFirst: Bool { get }
+}
+
+extension Spillable {
+    var spillsFirst: Bool { false }
 }
 
 /// Shares one memory limit among tables: when a table needs more room than is left, the
@@ -38,7 +45,12 @@ final class MemoryBudget {
     }
 
     func register(_ table: any Spillable) {
-        members.append(Member(table: table))
+        // Those spilled first come first: the search below stops at them.
+        if table.spillsFirst {
+            members.insert(Member(table: table), at: 0)
+        } else {
+            members.append(Member(table: table))
+        }
     }
 
     /// Makes room for `bytes` more, spilling the largest tables first.
@@ -49,6 +61,7 @@ final class MemoryBudget {
             for member in members where member.table.spillableBytes > largestSize {
                 largest = member.table
                 largestSize = member.table.spillableBytes
+                if member.table.spillsFirst { break }
             }
             guard let largest else { break }
             try largest.spill()

@@ -15,7 +15,21 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
 
     /// The id whose UTF-8 text is `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>) {
+        if let words = AiID.packedWords(bytes) {
+            high = words.high
+            low = words.low
+            return
+        }
+        high = 0b10 << 62
+        other = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The `packedWords` of the id whose UTF-8 text is `bytes`, without making the id (no
+    /// allocation whatever the id); nil when it is held as a `String`.
+    @inline(__always)
+    static func packedWords(_ bytes: UnsafeBufferPointer<UInt8>) -> (high: UInt64, low: UInt64)? {
         let count = bytes.count
+        var low: UInt64 = 0, high: UInt64 = 0
         if count <= 15 {
             var index = 0
             while index < min(count, 8) {
@@ -27,32 +41,30 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
                 index += 1
             }
             high |= UInt64(count) << 56
-            return
+            return (high, low)
         }
-        if count == 21 {
-            // Branch-free: ids are random, so a branch per character would mispredict.
-            var first: UInt64 = 0, second: UInt64 = 0, invalid: UInt64 = 0
-            for index in 0..<10 {
-                let value = AiID.sextet(bytes[index])
-                invalid |= value
-                first |= value << UInt64(6 * index)
-            }
-            for index in 10..<20 {
-                let value = AiID.sextet(bytes[index])
-                invalid |= value
-                second |= value << UInt64(6 * (index - 10))
-            }
-            let last = AiID.sextet(bytes[20])
-            invalid |= last
-            if invalid < 64 {
-                // The last character: 4 bits in `low`'s top, 2 in `high` under the tag.
-                low = first | (last & 0xF) << 60
-                high = second | (last >> 4) << 60 | (0xC0 << 56)
-                return
-            }
+        guard count == 21 else { return nil }
+        // Branch-free (ids are random, so a branch per character would mispredict): a table
+        // gives each byte's value, 255 outside the alphabet.
+        let sextets = AiID.sextets
+        var first: UInt64 = 0, second: UInt64 = 0, invalid: UInt64 = 0
+        for index in 0..<10 {
+            let value = UInt64(sextets[Int(bytes[index])])
+            invalid |= value
+            first |= value << UInt64(6 * index)
         }
-        high = 0b10 << 62
-        other = String(decoding: bytes, as: UTF8.self)
+        for index in 10..<20 {
+            let value = UInt64(sextets[Int(bytes[index])])
+            invalid |= value
+            second |= value << UInt64(6 * (index - 10))
+        }
+        let last = UInt64(sextets[Int(bytes[20])])
+        invalid |= last
+        guard invalid < 64 else { return nil }
+        // The last character: 4 bits in `low`'s top, 2 in `high` under the tag.
+        low = first | (last & 0xF) << 60
+        high = second | (last >> 4) << 60 | (0xC0 << 56)
+        return (high, low)
     }
 
     /// Calls `body` with the id's UTF-8 bytes (decoded into a temporary buffer: no `String`).
@@ -137,20 +149,28 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
         return try withUnsafeBytes(of: &words) { try body($0) }
     }
 
+    /// The id's two words when it is held without a `String` (inline or a nanoid): equal
+    /// words, equal ids. Nil for any other id.
+    var packedWords: (high: UInt64, low: UInt64)? {
+        high >> 62 == 0b10 ? nil : (high, low)
+    }
+
+    /// The id whose `packedWords` are these.
+    init(packedHigh high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     public var description: String { string }
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
 
-    /// The nanoid value of `byte`, or 64 or more (branch-free).
-    @inline(__always)
-    private static func sextet(_ byte: UInt8) -> UInt64 {
-        let byte = UInt64(byte)
-        var value: UInt64 = 64
-        value = byte &- 0x41 < 26 ? byte &- 0x41 : value   // A-Z
-        value = byte &- 0x61 < 26 ? byte &- 0x61 &+ 26 : value   // a-z
-        value = byte &- 0x30 < 10 ? byte &- 0x30 &+ 52 : value   // 0-9
-        value = byte == 0x5F ? 62 : value   // _
-        value = byte == 0x2D ? 63 : value   // -
-        return value
-    }
+    /// The nanoid value of each byte, 255 for bytes outside the alphabet (a flat table read
+    /// once per call: no lazy-global check per byte).
+    private nonisolated(unsafe) static let sextets: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 255, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return UnsafePointer(table)
+    }()
 }

@@ -51,9 +51,10 @@ extension ParserState {
                 }
                 guard let checker else { break }
                 let site = ReferenceSite(section: section, record: recordIndex(), field: field)
-                let location = stringStart(length: text.count)
-                let failure = field == .id ? checker.define(section, id: text, site: site, at: location)
-                    : checker.reference(to: field == .imageID ? .images : .objects, id: text, site: site, at: location)
+                let failure = field == .id
+                    ? checker.defineAnnotation(id: text, packed: key, site: site, at: stringStart(length: text.count))
+                    : checker.reference(to: field == .imageID ? .images : .objects, packed: key, id: text, site: site,
+                                        at: { stringStart(length: text.count) })
                 if let failure { return delegateFailed(failure) }
                 break
             }

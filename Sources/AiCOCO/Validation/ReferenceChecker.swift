@@ -47,12 +47,13 @@ final class ReferenceChecker {
     /// Problems found, keyed by byte offset then order of discovery.
     private let problems: ExternalSorter
     private var problemCount = 0
+    /// The annotations' ids held as `AiID`s (nothing refers to annotations: checked only for duplicates).
+    private let annotationIDs: PackedIDRuns
     private var completed: UInt32 = 0
     /// The current id's key (`keyCount` bytes of `keyCapacity`).
     private var key: UnsafeMutableRawPointer
     private var keyCapacity = 64
     private var keyCount = 0
-    private let sextets = IDKey.sextets
     /// A payload being written: a count and a place, at most 8 + 5 * 10 + 3 bytes.
     private let payload = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
@@ -64,6 +65,7 @@ final class ReferenceChecker {
         pending = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
         late = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: false) }
         problems = ExternalSorter(budget: budget, indexed: false)
+        annotationIDs = PackedIDRuns(budget: budget)
         key = UnsafeMutableRawPointer.allocate(byteCount: keyCapacity, alignment: 8)
     }
 
@@ -99,6 +101,11 @@ final class ReferenceChecker {
     func define(_ section: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
                 at location: SourceLocation) -> AiCOCOError? {
         encodeKey(id)
+        return defineKey(section, site: site, at: location)
+    }
+
+    /// Records the current key as an id of `section`.
+    private func defineKey(_ section: AiCOCOSection, site: ReferenceSite, at location: SourceLocation) -> AiCOCOError? {
         let key = UnsafeRawBufferPointer(start: self.key, count: keyCount)
         let hash = RawBytes.hash(key)
         let table = defined[section.ordinal]
@@ -109,6 +116,24 @@ final class ReferenceChecker {
             }
             let length = Self.writePlace(site, location, to: payload)
             try table.append(key: key, payload: UnsafeRawBufferPointer(start: payload, count: length), hash: hash)
+            return nil
+        } catch {
+            return Self.ioError(error)
+        }
+    }
+
+    /// Records the id of an annotation, also held as `packed`. Returns an error only when a
+    /// temporary file fails.
+    func defineAnnotation(id: UnsafeBufferPointer<UInt8>, packed: AiID, site: ReferenceSite,
+                          at location: SourceLocation) -> AiCOCOError? {
+        guard let words = packed.packedWords else {
+            encodeKey(id)
+            return defineKey(.annotations, site: site, at: location)
+        }
+        do {
+            try annotationIDs.add(high: words.high, low: words.low,
+                                  place: PackedIDRuns.Place(offset: location.offset, line: location.line,
+                                                            column: location.column, record: site.record))
             return nil
         } catch {
             return Self.ioError(error)
@@ -127,12 +152,31 @@ final class ReferenceChecker {
     func reference(to target: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
                    at location: SourceLocation) -> AiCOCOError? {
         encodeKey(id)
+        return referenceKey(to: target, site: site, at: location)
+    }
+
+    /// A reference from `site` to an id of `target` also held as `packed` (the id's UTF-8 bytes
+    /// are `id`); `location` is computed only when the reference must be kept. Returns an error
+    /// only when a temporary file fails.
+    func reference(to target: AiCOCOSection, packed: AiID, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
+                   at location: () -> SourceLocation) -> AiCOCOError? {
+        if let words = packed.packedWords {
+            storeWords(words)
+        } else {
+            encodeKey(id)
+        }
+        return referenceKey(to: target, site: site, at: location())
+    }
+
+    /// A reference to the current key.
+    private func referenceKey(to target: AiCOCOSection, site: ReferenceSite,
+                              at location: @autoclosure () -> SourceLocation) -> AiCOCOError? {
         let key = UnsafeRawBufferPointer(start: self.key, count: keyCount)
         let hash = RawBytes.hash(key)
         do {
             if defined[target.ordinal].find(key, hash: hash) != nil { return nil }
             if completed & (1 << UInt32(target.ordinal)) != 0 {
-                let length = Self.writePlace(site, location, to: payload)
+                let length = Self.writePlace(site, location(), to: payload)
                 try late[target.ordinal].append(key: key, payload: UnsafeRawBufferPointer(start: payload, count: length))
                 return nil
             }
@@ -143,7 +187,7 @@ final class ReferenceChecker {
                 return nil
             }
             RawBytes.store64(1, payload)
-            let length = 8 + Self.writePlace(site, location, to: payload + 8)
+            let length = 8 + Self.writePlace(site, location(), to: payload + 8)
             try table.append(key: key, payload: UnsafeRawBufferPointer(start: payload, count: length), hash: hash)
             return nil
         } catch {
@@ -160,6 +204,13 @@ final class ReferenceChecker {
         do {
             for section in AiCOCOSection.allCases where section != .meta {
                 try join(section)
+            }
+            try annotationIDs.forEachDuplicate { place, high, low in
+                storeWords((high, low))
+                try addProblem(.duplicate, target: .annotations,
+                               site: ReferenceSite(section: .annotations, record: place.record, field: .id),
+                               location: SourceLocation(offset: place.offset, line: place.line, column: place.column),
+                               count: 1)
             }
             let stream = try problems.sorted()
             while !stream.atEnd {
@@ -265,7 +316,7 @@ final class ReferenceChecker {
         var position = 2
         let count = RawBytes.readVarint(payload, &position)
         let place = Self.readPlace(payload, &position)
-        let id = IDKey.decode(UnsafeRawBufferPointer(rebasing: payload[position...]))
+        let id = Self.decodeKey(UnsafeRawBufferPointer(rebasing: payload[position...]))
         let message: String
         switch kind {
         case .duplicate:
@@ -280,14 +331,38 @@ final class ReferenceChecker {
 
     // MARK: Encoding
 
+    /// Keys: an id `AiID` holds without a `String` is its `packedWords` (16 bytes, low word
+    /// first); any other id is a 0 byte and its UTF-8 bytes (17 bytes or more).
     private func encodeKey(_ id: UnsafeBufferPointer<UInt8>) {
-        let needed = IDKey.maxKeyCount(idCount: id.count)
+        if let words = AiID.packedWords(id) {
+            storeWords(words)
+            return
+        }
+        let needed = id.count + 1
         if needed > keyCapacity {
             key.deallocate()
             keyCapacity = max(needed, 2 * keyCapacity)
             key = UnsafeMutableRawPointer.allocate(byteCount: keyCapacity, alignment: 8)
         }
-        keyCount = IDKey.encode(id, into: key, sextets: sextets)
+        key.storeBytes(of: 0, as: UInt8.self)
+        (key + 1).copyMemory(from: id.baseAddress!, byteCount: id.count)
+        keyCount = needed
+    }
+
+    @inline(__always)
+    private func storeWords(_ words: (high: UInt64, low: UInt64)) {
+        key.storeBytes(of: words.low.littleEndian, toByteOffset: 0, as: UInt64.self)
+        key.storeBytes(of: words.high.littleEndian, toByteOffset: 8, as: UInt64.self)
+        keyCount = 16
+    }
+
+    /// The id a key was made from.
+    private static func decodeKey(_ key: UnsafeRawBufferPointer) -> String {
+        if key.count == 16 {
+            return AiID(packedHigh: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                        low: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self))).string
+        }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: key[1...]), as: UTF8.self)
     }
 
     /// Writes a place as `appendPlace` does, at `bytes` (room for 53 bytes); returns its length.
