@@ -16,7 +16,11 @@ struct JSONGeneratorTests {
     enum Call {
         case mapOpen, mapClose, arrayOpen, arrayClose, null, bool(Bool), integer(Int)
         case string([UInt8]), numbers([Double]), rendered([UInt8]), reset
+        /// A key known at compile time (`JSONGenerator.key`), a plain string to yajl.
+        case key(StaticString)
     }
+
+    static let keys: [StaticString] = ["id", "image_id", "segmentation", "a", "category_ids", "regression_id"]
 
     /// A seeded generator (SplitMix64), so that a failure can be replayed.
     struct Random {
@@ -36,19 +40,26 @@ struct JSONGeneratorTests {
     static func randomString(_ random: inout Random) -> [UInt8] {
         let pieces: [[UInt8]] = [[0x22], [0x5C], [0x2F], [0x7F], [0x00], [0x08], [0x09], [0x0A], [0x0C], [0x0D],
                                  [0x1F], [0x01], [0x1B], Array("é".utf8), Array("漢".utf8), Array("😀".utf8),
-                                 Array("abc".utf8), Array("RIx_a3_Q_QJzquwd7spOb".utf8), [0x20]]
+                                 Array("abc".utf8), Array("RIx_a3_Q_QJzquwd7spOb".utf8), [0x20],
+                                 Array("series/IM00001.dcm".utf8), Array("0123456789abcdef".utf8), [0x5D], [0x21], [0x23]]
         var bytes: [UInt8] = []
-        for _ in 0..<random.below(8) { bytes += pieces[random.below(pieces.count)] }
+        // Up to 12 pieces: escapes fall at every place of the eight-byte words the scan reads.
+        for _ in 0..<random.below(13) { bytes += pieces[random.below(pieces.count)] }
         return bytes
     }
 
     static func randomNumber(_ random: inout Random) -> Double {
-        switch random.below(5) {
-        case 0: Double(random.below(1000))
-        case 1: -Double(random.below(100_000))
-        case 2: Double(random.below(1_000_000)) / 64
-        case 3: Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF)
-        default: -0.0
+        // Integers of -999...999 take a table; their edges and near-integers must not.
+        let edges: [Double] = [999, -999, 1000, -1000, 999.5, -999.5, 0.5, -0.5, 1023, 1024, 0.1, 1e-300,
+                               5e-324, 0x1p52, 0x1p52 + 1, 0x1p53, 1e21, 1e22, 123.000001, 2.5, -3.5]
+        switch random.below(7) {
+        case 0: return Double(random.below(1000))
+        case 1: return -Double(random.below(100_000))
+        case 2: return Double(random.below(1_000_000)) / 64
+        case 3: return Double(bitPattern: random.next() & 0x7FEF_FFFF_FFFF_FFFF)
+        case 4: return -Double(random.below(1000))
+        case 5: return edges[random.below(edges.count)]
+        default: return -0.0
         }
     }
 
@@ -59,7 +70,7 @@ struct JSONGeneratorTests {
         case 0, 1:
             calls.append(.mapOpen)
             for _ in 0..<random.below(4) {
-                calls.append(.string(randomString(&random)))
+                calls.append(random.below(3) == 0 ? .key(keys[random.below(keys.count)]) : .string(randomString(&random)))
                 value(&random, depth: depth + 1, into: &calls)
             }
             calls.append(.mapClose)
@@ -70,8 +81,12 @@ struct JSONGeneratorTests {
         case 4: calls.append(.null)
         case 5: calls.append(.bool(random.below(2) == 0))
         case 6:
-            let values = [0, 1, -1, 42, Int.max, Int.min, 1 << 53, -(1 << 53) - 1, 9_007_199_254_740_993]
-            calls.append(.integer(random.below(2) == 0 ? values[random.below(values.count)] : random.below(1 << 40) - (1 << 39)))
+            let values = [0, 1, -1, 42, Int.max, Int.min, 1 << 53, -(1 << 53) - 1, 9_007_199_254_740_993, 999, 1000, -999, 100, 10, 9]
+            switch random.below(3) {
+            case 0: calls.append(.integer(values[random.below(values.count)]))
+            case 1: calls.append(.integer(random.below(2000) - 1000))
+            default: calls.append(.integer(random.below(1 << 40) - (1 << 39)))
+            }
         case 7: calls.append(.string(randomString(&random)))
         case 8: calls.append(.numbers((0..<(1 + random.below(6))).map { _ in randomNumber(&random) }))
         default: calls.append(.rendered(Array("[1,{\"a\":null}]".utf8)))
@@ -94,6 +109,7 @@ struct JSONGeneratorTests {
                 case .bool(let value): try generator.bool(value)
                 case .integer(let value): try generator.integer(value)
                 case .string(let bytes): try bytes.withUnsafeBufferPointer { try generator.string(bytes: $0) }
+                case .key(let key): try generator.key(key)
                 case .numbers(let values): try values.withUnsafeBufferPointer { try generator.numberList($0) }
                 case .rendered(let text): try generator.rendered(text)
                 case .reset:
@@ -125,6 +141,8 @@ struct JSONGeneratorTests {
                 case .bool(let value): try generator.bool(value)
                 case .integer(let value): try generator.integer(value)
                 case .string(let bytes): try generator.string(bytes: bytes)
+                case .key(let key):
+                    try generator.string(bytes: Array(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)))
                 case .numbers(let values):
                     var text: [UInt8] = []
                     let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)

@@ -175,16 +175,49 @@ final class JSONGenerator {
         reserve(bytes.count + 2)
         buffer[count] = UInt8(ascii: "\"")
         count += 1
+        let raw = UnsafeRawBufferPointer(bytes)
         var start = 0
-        for index in 0..<bytes.count {
+        var index = 0
+        while index < bytes.count {
+            // Eight bytes at a time while none needs an escape (most strings: ids, names).
+            while index + 8 <= bytes.count && !Self.needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            if index == bytes.count { break }
             let byte = bytes[index]
-            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-            put(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
-            escape(byte)
-            start = index + 1
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                put(UnsafeRawBufferPointer(rebasing: raw[start..<index]))
+                escape(byte)
+                start = index + 1
+            }
+            index += 1
         }
-        put(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<bytes.count]))
+        put(UnsafeRawBufferPointer(rebasing: raw[start..<bytes.count]))
         put(UInt8(ascii: "\""))
+        afterValue()
+    }
+
+    /// Whether any of the eight bytes is a control byte, `"` or `\\` (exact, no false positive
+    /// matters: a word flagged is then read byte by byte).
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (0x22 &* ones), backslash = word ^ (0x5C &* ones)
+        let control = (word &- 0x20 &* ones) & ~word
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        return (control | zeroQuote | zeroBackslash) & highs != 0
+    }
+
+    /// A key known at compile time to need no escape (ASCII letters, digits, `_`).
+    func key(_ text: StaticString) throws {
+        try beforeValue("string", isString: true)
+        let length = text.utf8CodeUnitCount
+        reserve(length + 2)
+        buffer[count] = UInt8(ascii: "\"")
+        (buffer + count + 1).update(from: text.utf8Start, count: length)
+        buffer[count + 1 + length] = UInt8(ascii: "\"")
+        count += length + 2
         afterValue()
     }
 
@@ -242,18 +275,32 @@ final class JSONGenerator {
         let mark = count
         try beforeValue("number")
         reserve(values.count * 26)
-        var length = count
+        var out = buffer + count
         let digits = Self.smallDigits
         for value in values {
-            guard value.isFinite else {
-                count = mark
-                throw JSONWriterMisuse(message: "number: \(value) is not finite")
+            // The integers of -999...999 (most coordinates) from a table: adding 2^52 to a
+            // magnitude under 1000 leaves its nearest integer in the low bits, and subtracting
+            // it again gives the magnitude back exactly when it is that integer.
+            let magnitude = value.magnitude
+            let biased = magnitude + 0x1p52
+            let negative = value.sign == .minus
+            if magnitude < 1000 && biased - 0x1p52 == magnitude && (magnitude != 0 || !negative) {
+                let entry = digits + 4 * Int(truncatingIfNeeded: biased.bitPattern & 0x3FF)
+                let sign = negative ? 1 : 0
+                out[0] = UInt8(ascii: "-")
+                UnsafeMutableRawPointer(out + sign).copyMemory(from: entry, byteCount: 4)
+                out += sign + Int(entry[3])
+            } else {
+                guard value.isFinite else {
+                    count = mark
+                    throw JSONWriterMisuse(message: "number: \(value) is not finite")
+                }
+                out += Self.writeOtherNumber(value, to: out)
             }
-            length += Self.writeNumber(value, to: buffer + length, digits: digits)
-            buffer[length] = UInt8(ascii: ",")
-            length += 1
+            out[0] = UInt8(ascii: ",")
+            out += 1
         }
-        count = length - 1
+        count = out - buffer - 1
         afterValue()
     }
 
@@ -268,19 +315,10 @@ final class JSONGenerator {
         return UnsafePointer(table)
     }()
 
-    /// `writeJSONNumber`, with the integers of -999...999 (most coordinates) from a table.
-    /// `out` has room for 26 bytes.
-    @inline(__always)
-    private static func writeNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>,
-                                    digits: UnsafePointer<UInt8>) -> Int {
-        guard value > -1000, value < 1000 else { return writeJSONNumber(value, to: out) }
-        let integer = Int(value)
-        guard Double(integer) == value, integer != 0 || value.sign == .plus else { return writeJSONNumber(value, to: out) }
-        let sign = integer < 0 ? 1 : 0
-        out[0] = UInt8(ascii: "-")
-        let entry = digits + 4 * Int(integer.magnitude)
-        UnsafeMutableRawPointer(out + sign).copyMemory(from: entry, byteCount: 4)
-        return sign + Int(entry[3])
+    /// `writeJSONNumber`, kept out of the loop above so that the common case stays small.
+    @inline(never)
+    private static func writeOtherNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        writeJSONNumber(value, to: out)
     }
 
     /// A whole value already rendered as JSON text (a `JSONValueText`), written as is where a
@@ -292,7 +330,12 @@ final class JSONGenerator {
 
     func integer(_ value: Int) throws {
         try beforeValue("integer")
-        if value.magnitude < 1 << 53 {
+        if value >= 0 && value < 1000 {
+            reserve(4)
+            let entry = Self.smallDigits + 4 * value
+            UnsafeMutableRawPointer(buffer + count).copyMemory(from: entry, byteCount: 4)
+            count += Int(entry[3])
+        } else if value.magnitude < 1 << 53 {
             reserve(24)
             count += writeJSONNumber(Double(value), to: buffer + count)
         } else {

@@ -75,61 +75,35 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
             return try text.withUTF8(body)
         }
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
-            if kind == 0 {
-                let count = Int(high >> 56)
-                for index in 0..<count {
-                    buffer[index] = UInt8(truncatingIfNeeded: index < 8 ? low >> (8 * UInt64(index))
-                                                                       : high >> (8 * UInt64(index - 8)))
-                }
-                return try body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
-            }
-            AiID.alphabet.withUnsafeBufferPointer { alphabet in
-                for index in 0..<21 {
-                    let bit = 6 * index
-                    let value: UInt64
-                    if bit < 60 {
-                        value = (low >> UInt64(bit)) & 63
-                    } else if bit < 120 {
-                        value = (high >> UInt64(bit - 60)) & 63
-                    } else {
-                        value = (low >> 60) | (((high >> 60) & 3) << 4)
-                    }
-                    buffer[index] = alphabet[Int(value)]
-                }
-            }
-            return try body(UnsafeBufferPointer(rebasing: buffer[0..<21]))
+            let count = decode(into: buffer.baseAddress!)
+            return try body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
         }
+    }
+
+    /// Writes the text of an inline id or a nanoid (at most 21 bytes) at `out`; returns its length.
+    @inline(__always)
+    private func decode(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        if high >> 62 == 0 {
+            let count = Int(high >> 56)
+            for index in 0..<count {
+                out[index] = UInt8(truncatingIfNeeded: index < 8 ? low >> (8 * UInt64(index))
+                                                                : high >> (8 * UInt64(index - 8)))
+            }
+            return count
+        }
+        let alphabet = AiID.alphabet.utf8Start
+        for index in 0..<10 {
+            out[index] = alphabet[Int(truncatingIfNeeded: (low >> UInt64(6 * index)) & 63)]
+            out[10 + index] = alphabet[Int(truncatingIfNeeded: (high >> UInt64(6 * index)) & 63)]
+        }
+        out[20] = alphabet[Int(truncatingIfNeeded: (low >> 60) | (((high >> 60) & 3) << 4))]
+        return 21
     }
 
     /// The id as text.
     public var string: String {
-        let kind = high >> 62
-        if kind == 0 {
-            let tag = high >> 56
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
-                for index in 0..<Int(tag) {
-                    buffer[index] = UInt8(truncatingIfNeeded: index < 8 ? low >> (8 * UInt64(index))
-                                                                       : high >> (8 * UInt64(index - 8)))
-                }
-                return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<Int(tag)]), as: UTF8.self)
-            }
-        }
-        if kind == 0b10 { return other ?? "" }
-        return String(unsafeUninitializedCapacity: 21) { buffer in
-            for index in 0..<21 {
-                let bit = 6 * index
-                let value: UInt64
-                if bit < 60 {
-                    value = (low >> UInt64(bit)) & 63
-                } else if bit < 120 {
-                    value = (high >> UInt64(bit - 60)) & 63
-                } else {
-                    value = (low >> 60) | (((high >> 60) & 3) << 4)
-                }
-                buffer[index] = AiID.alphabet[Int(value)]
-            }
-            return 21
-        }
+        if high >> 62 == 0b10 { return other ?? "" }
+        return String(unsafeUninitializedCapacity: 21) { decode(into: $0.baseAddress!) }
     }
 
     /// A byte key for tables: equal ids give equal keys, different ids different keys. An id
@@ -163,7 +137,7 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { string }
 
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
+    private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
     /// The nanoid value of each byte, 255 for bytes outside the alphabet (a flat table read
     /// once per call: no lazy-global check per byte).

@@ -13,8 +13,8 @@ struct RecordBuilder: AiCOCOVisitor {
     let collectProblem: ((AiCOCOError) -> Void)?
 
     /// The annotation being read, in buffers reused from one annotation to the next: each
-    /// record gets arrays of its exact size, one allocation each (coordinates, polygon ends,
-    /// boxes), whatever the sizes of the annotations before it.
+    /// record gets storage of its exact size, one allocation for its polygons (coordinates and
+    /// ends together) and one for its boxes, whatever the sizes of the annotations before it.
     private var coordinates: [Double] = []
     private var ends: [Int] = []
     private var boxes: [BoundingBox] = []
@@ -72,7 +72,7 @@ struct RecordBuilder: AiCOCOVisitor {
         let annotation = AiAnnotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
             bbox: fields.bboxCount == nil ? nil : exactCopy(boxes),
-            segmentation: fields.polygonCount == nil ? nil : Polygons(coordinates: exactCopy(coordinates), ends: exactCopy(ends)),
+            segmentation: fields.polygonCount == nil ? nil : Polygons(copying: coordinates, ends: ends),
             extra: fields.extra)
         try deliver(.annotation(consume annotation), coordinateCount)
     }

@@ -12,9 +12,9 @@ extension JSONWriter {
             try name("regressions"); try regressionItems(image.regressions)
             try members(image.extra)
         case .annotation(let annotation):
-            try name("id"); try annotation.idKey.withUTF8 { try generator.string(bytes: $0) }
-            try name("image_id"); try annotation.imageKey.withUTF8 { try generator.string(bytes: $0) }
-            try name("object_id"); try annotation.objectKey.withUTF8 { try generator.string(bytes: $0) }
+            try name("id"); try id(annotation.idKey)
+            try name("image_id"); try id(annotation.imageKey)
+            try name("object_id"); try id(annotation.objectKey)
             try name("iscrowd"); try number(annotation.iscrowd)
             try name("bbox")
             if let boxes = annotation.bbox {
@@ -108,9 +108,14 @@ extension JSONWriter {
         try generator.arrayClose()
     }
 
-    /// A key known at compile time.
+    /// A key known at compile time (plain ASCII: written without an escape scan).
     func name(_ key: StaticString) throws {
-        try generator.string(bytes: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        try generator.key(key)
+    }
+
+    /// An id as a string value, from its bytes (no `String`).
+    private func id(_ id: AiID) throws {
+        try id.withUTF8 { try generator.string(bytes: $0) }
     }
 
     /// A section's name as a string value.
