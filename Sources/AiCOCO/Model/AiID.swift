@@ -144,7 +144,7 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
     private nonisolated(unsafe) static let sextets: UnsafePointer<UInt8> = {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         table.initialize(repeating: 255, count: 256)
-        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        for index in 0..<alphabet.utf8CodeUnitCount { table[Int(alphabet.utf8Start[index])] = UInt8(index) }
         return UnsafePointer(table)
     }()
 }
