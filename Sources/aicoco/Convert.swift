@@ -10,7 +10,7 @@ struct Convert: ParsableCommand {
 
         --to nifti: one slice per image (sorted by index), one voxel value per category (or per object with --labels object), each annotation's contours filled exactly as cv2.fillPoly fills them, later annotations over earlier ones. The value table goes beside the volume as JSON (labels.nii.gz -> labels.labels.json). Slices are written in place as their annotations come, so memory stays at a few slices; .nii.gz is compressed with zlib from a temporary file.
 
-        Two passes in constant memory; standard input is first copied to a temporary file (in $TMPDIR, default /tmp).
+        One pass in constant memory: the converted annotations wait in a temporary file (in $TMPDIR, default /tmp) until the whole input is read and valid; an invalid input writes nothing.
 
         Examples:
           aicoco convert --to coco --image-size 512x512 \\
@@ -57,15 +57,14 @@ struct Convert: ParsableCommand {
         let converter = COCOConverter(parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty)
         var last = 0
         do {
-            let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
-            let summary = try converter.convert(passes: { try source.pass() }, to: json) { _, bytes, _ in
+            let summary = try converter.convert(input.input, to: json) { bytes in
                 last = bytes
-                progress?.update(bytes: bytes, total: total ?? source.size)
+                progress?.update(bytes: bytes, total: total)
             }
             try json.endLine()
             try json.flush()
             try output.commit()
-            progress?.finish(bytes: last, total: total ?? source.size)
+            progress?.finish(bytes: last, total: total)
             if progress != nil || summary.skippedNoCategory + summary.skippedNoGeometry > 0 {
                 printError("aicoco convert: \(summary.images) images, \(summary.categories) categories, \(summary.annotations) COCO annotations"
                     + (summary.skippedNoCategory > 0 ? "; skipped \(summary.skippedNoCategory) annotations whose object has no category" : "")

@@ -174,7 +174,7 @@ import AiCOCOGen
         var out: [UInt8] = []
         let json = JSONWriter(sink: { out.append(contentsOf: $0) })
         let path = Self.fixtures.appendingPathComponent("segmentation-series.json").path
-        let summary = try COCOConverter(imageSize: (512, 512)).convert(passes: { .file(path) }, to: json)
+        let summary = try COCOConverter(imageSize: (512, 512)).convert(.file(path), to: json)
         try json.flush()
         let coco = try JSONSerialization.jsonObject(with: Data(out)) as! [String: Any]
         let images = coco["images"] as! [[String: Any]]
@@ -192,7 +192,7 @@ import AiCOCOGen
         #expect(images.allSatisfy { ($0["width"] as! Int) == 512 })
         // Without a size, the conversion refuses before writing anything.
         #expect(throws: MissingImageSize.self) {
-            _ = try COCOConverter().convert(passes: { .file(path) }, to: JSONWriter(sink: { _ in }))
+            _ = try COCOConverter().convert(.file(path), to: JSONWriter(sink: { _ in }))
         }
     }
 

@@ -159,7 +159,7 @@ import AiCOCOGen
     @Test func convertAndFilterSayTabularOutputsHaveNothingToDo() throws {
         let sample = Self.path("flavor-tabular-regression.json")
         #expect(throws: NothingToDoForTabular.self) {
-            _ = try COCOConverter(imageSize: (4, 4)).convert(passes: { .file(sample) }, to: JSONWriter(sink: { _ in }))
+            _ = try COCOConverter(imageSize: (4, 4)).convert(.file(sample), to: JSONWriter(sink: { _ in }))
         }
         #expect(throws: NothingToDoForTabular.self) {
             _ = try AiCOCOFilter(criteria: AiCOCOFilterCriteria()).filter(passes: { .file(sample) },

@@ -328,6 +328,11 @@ final class JSONGenerator {
         try text.withUnsafeBytes { try atom($0, "value") }
     }
 
+    /// Bytes that another generator, in the state this one is in, wrote from here on (the
+    /// spilled members of an object): written as they are, the state left as it is. The
+    /// caller guarantees that they leave the other generator in this state too.
+    func continuation(_ bytes: UnsafeRawBufferPointer) { put(bytes) }
+
     func integer(_ value: Int) throws {
         try beforeValue("integer")
         if value >= 0 && value < 1000 {

@@ -1,8 +1,10 @@
 /// Converts an AiCOCO document to standard COCO detection/segmentation JSON (as read by
-/// pycocotools' `COCO(...)`), in constant memory, in two passes over the input:
-///
-/// 1. images, categories and objects (small) are read, with full validation of the document;
-/// 2. annotations are streamed: one COCO annotation per category of the annotation's object.
+/// pycocotools' `COCO(...)`), in constant memory, in one validating pass over the input:
+/// images, categories and objects are kept in budgeted tables, each annotation is converted
+/// as it comes and spilled to a temporary file (its object, which gives its categories and
+/// score, usually comes later). Once the whole document is read and valid, the COCO document is
+/// written: one COCO annotation per category of the annotation's object. An invalid input
+/// writes nothing.
 ///
 /// Ids become integers 1, 2, ... in file order; the AiCOCO ids are kept in `aicoco_id`.
 /// Polygons are those pycocotools accepts (see `COCOGeometry`: contours of 1 or 2 points, or
@@ -30,175 +32,99 @@ public struct COCOConverter {
         public var pixelContours = 0
     }
 
-    /// What pass 1 gathers. Images and objects grow with the input: they go to budgeted
-    /// tables (`IDMap`) and a temporary file, within half of `parserOptions.memoryLimit` (the
-    /// reference checks of pass 1 have the other half).
-    final class Catalog {
-        /// The images in file order (id, file name, width, height), read back to write them.
-        var images: TemporaryFile?
-        var imageCount = 0
-        var firstImageWithoutSize: String?
-        /// Image id → its number (1, 2, ...).
-        let imageNumbers: IDMap
-        var categories: [AiCategory] = []
-        var categoryNumbers: [String: Int] = [:]
-        /// Object id → confidence and category ids.
-        let objects: IDMap
-        var meta: AiMeta?
-        var isTabular = false
-        private var bytes: [UInt8] = []
+    /// The visitor of the pass: keeps the catalog's records, gathers each annotation's
+    /// coordinates (at most `limits.maxCoordinatesPerRecord`) and spills it.
+    struct Pass: AiCOCOVisitor {
+        let catalog: Catalog
+        let spill: AnnotationSpill
+        let maxCoordinates: Int
+        /// No size was given for images without one.
+        let needsImageSizes: Bool
+        /// False once an image without size is seen and no size was given: the conversion will
+        /// refuse, so only the validation goes on.
+        private var converts = true
+        private var coordinates: [Double] = []
+        private var ends: [Int] = []
+        private var boxes: [BoundingBox] = []
+        private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
+        private var boxFill = 0
+        private var coordinateCount = 0
 
-        init(memoryLimit: Int) {
-            let budget = MemoryBudget(limit: memoryLimit)
-            imageNumbers = IDMap(budget: budget)
-            objects = IDMap(budget: budget)
+        init(catalog: Catalog, spill: AnnotationSpill, maxCoordinates: Int, needsImageSizes: Bool) {
+            self.catalog = catalog
+            self.spill = spill
+            self.maxCoordinates = maxCoordinates
+            self.needsImageSizes = needsImageSizes
         }
 
-        func add(_ image: AiImage) throws {
-            imageCount += 1
-            let size = CatalogVisitor.size(of: image.extra)
-            if (size.width == nil || size.height == nil) && firstImageWithoutSize == nil { firstImageWithoutSize = image.id }
-            bytes.removeAll(keepingCapacity: true)
-            Self.appendString(image.id, to: &bytes)
-            Self.appendString(image.fileName, to: &bytes)
-            RawBytes.appendVarint((size.width ?? -1) + 1, to: &bytes)
-            RawBytes.appendVarint((size.height ?? -1) + 1, to: &bytes)
-            if images == nil { images = try TemporaryFile() }
-            var length = UInt32(bytes.count).littleEndian
-            try withUnsafeBytes(of: &length) { try images!.write($0) }
-            try images!.write(bytes)
-            bytes.removeAll(keepingCapacity: true)
-            RawBytes.appendVarint(imageCount, to: &bytes)
-            try imageNumbers.set(image.id, bytes)
+        mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+            try catalog.add(record)
+            if needsImageSizes && catalog.firstImageWithoutSize != nil { converts = false }
         }
 
-        func add(_ object: AiObject) throws {
-            bytes.removeAll(keepingCapacity: true)
-            if let confidence = object.confidence {
-                bytes.append(1)
-                withUnsafeBytes(of: confidence.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            } else {
-                bytes.append(0)
+        mutating func visitAnnotationStart(index: Int) throws {
+            coordinates.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            boxes.removeAll(keepingCapacity: true)
+            boxFill = 0
+            coordinateCount = 0
+        }
+
+        mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+            coordinateCount += chunk.values.count
+            if coordinateCount > maxCoordinates {
+                throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates)")
             }
-            for id in object.categoryIDs ?? [] { Self.appendString(id, to: &bytes) }
-            try objects.set(object.id, bytes)
-        }
-
-        /// Reads back the images in file order.
-        func forEachImage(_ body: (_ id: String, _ fileName: String, _ width: Int?, _ height: Int?) throws -> Void) throws {
-            guard let images else { return }
-            try images.flush()
-            var offset = 0
-            var record: [UInt8] = []
-            while offset < images.size {
-                var length: UInt32 = 0
-                _ = try withUnsafeMutableBytes(of: &length) { try images.read(at: offset, into: $0) }
-                let count = Int(UInt32(littleEndian: length))
-                if record.count < count { record = [UInt8](repeating: 0, count: count) }
-                _ = try record.withUnsafeMutableBytes { try images.read(at: offset + 4, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
-                offset += 4 + count
-                try record.withUnsafeBytes { raw in
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-                    var position = 0
-                    let id = Self.readString(bytes, &position), fileName = Self.readString(bytes, &position)
-                    let width = RawBytes.readVarint(bytes, &position) - 1, height = RawBytes.readVarint(bytes, &position) - 1
-                    try body(id, fileName, width < 0 ? nil : width, height < 0 ? nil : height)
+            switch chunk.kind {
+            case .segmentation:
+                coordinates.append(contentsOf: chunk.values)
+                if chunk.endsPolygon { ends.append(coordinates.count) }
+            case .bbox:
+                for value in chunk.values {
+                    switch boxFill {
+                    case 0: box.0 = value
+                    case 1: box.1 = value
+                    case 2: box.2 = value
+                    case 3: box.3 = value
+                    default: break
+                    }
+                    boxFill += 1
+                }
+                if chunk.endsPolygon {
+                    if boxFill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
+                    boxFill = 0
                 }
             }
         }
 
-        /// The category numbers and confidence of an object.
-        func object(_ id: AiID) throws -> (categories: [Int], confidence: Double?)? {
-            guard let bytes = try id.withUTF8({ try objects.value(for: $0) }), !bytes.isEmpty else { return nil }
-            var position = 1
-            var confidence: Double?
-            if bytes[0] == 1 {
-                confidence = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
-                position = 9
+        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+            guard converts else { return }
+            try coordinates.withUnsafeBufferPointer { polygons in
+                try spill.add(fields, polygons: polygons, ends: fields.polygonCount == nil ? nil : ends,
+                              boxes: fields.bboxCount == nil ? nil : boxes)
             }
-            var categories: [Int] = []
-            while position < bytes.count {
-                if let number = categoryNumbers[Self.readString(bytes, &position)] { categories.append(number) }
-            }
-            return (categories, confidence)
-        }
-
-        func imageNumber(_ id: AiID) throws -> Int? {
-            guard let bytes = try id.withUTF8({ try imageNumbers.value(for: $0) }) else { return nil }
-            var position = 0
-            return RawBytes.readVarint(bytes, &position)
-        }
-
-        static func appendString(_ text: String, to bytes: inout [UInt8]) {
-            RawBytes.appendVarint(text.utf8.count, to: &bytes)
-            bytes.append(contentsOf: text.utf8)
-        }
-
-        static func readString(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> String {
-            let count = RawBytes.readVarint(bytes, &position)
-            defer { position += count }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]), as: UTF8.self)
         }
     }
 
-    struct CatalogVisitor: AiCOCOVisitor {
-        let catalog: Catalog
-
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws {
-            switch record {
-            case .image(let image):
-                try catalog.add(image)
-            case .category(let category):
-                catalog.categoryNumbers[category.id] = catalog.categories.count + 1
-                catalog.categories.append(category)
-            case .object(let object):
-                try catalog.add(object)
-            case .meta(let meta):
-                catalog.meta = meta
-            case .recordsReference:
-                catalog.isTabular = true
-            default:
-                break
-            }
-        }
-
-        static func integer(_ value: JSONValue?) -> Int? {
-            guard case .number(let number)? = value, let double = number.doubleValue,
-                  double >= 0, double < 1e9, double == double.rounded() else { return nil }
-            return Int(double)
-        }
-
-        /// `width`/`height`, else `dicom.Columns`/`dicom.Rows`.
-        static func size(of extra: [JSONMember]) -> (width: Int?, height: Int?) {
-            var width = integer(extra[key: "width"]), height = integer(extra[key: "height"])
-            if width == nil || height == nil, case .object(let dicom)? = extra[key: "dicom"] {
-                width = width ?? integer(dicom[key: "Columns"])
-                height = height ?? integer(dicom[key: "Rows"])
-            }
-            return (width, height)
-        }
-    }
-
-    /// Converts the document `pass()` returns (called twice: each call must give the input from its start).
-    public func convert(passes pass: () throws -> AiCOCOInput, to json: JSONWriter,
-                        progress: ((_ pass: Int, _ bytes: Int, _ total: Int?) -> Void)? = nil,
-                        cancelHook: ((AiCOCORecordReader) -> Void)? = nil) throws -> Summary {
-        // Pass 1.
+    /// Converts `input`, read once; nothing is written to `json` unless the whole input is valid.
+    /// `progress` gets the bytes read so far.
+    public func convert(_ input: AiCOCOInput, to json: JSONWriter, progress: ((_ bytes: Int) -> Void)? = nil) throws -> Summary {
         // The memory limit is shared: half for the reference checks, half for the catalog.
         var options = parserOptions
         options.validate = true
         options.recordsArtifact = .skip
         options.memoryLimit = parserOptions.memoryLimit / 2
-        let catalog = try runParse(pass(), visitor: CatalogVisitor(catalog: Catalog(memoryLimit: parserOptions.memoryLimit / 2)),
-                                   options: options) {
-            progress?(1, $0, nil)
-        }.catalog
+        let catalog = Catalog(memoryLimit: parserOptions.memoryLimit / 2)
+        let spill = AnnotationSpill(pretty: json.pretty)
+        _ = try runParse(input, visitor: Pass(catalog: catalog, spill: spill, maxCoordinates: options.limits.maxCoordinatesPerRecord,
+                                              needsImageSizes: imageSize == nil),
+                         options: options, progress: progress)
         if catalog.isTabular { throw NothingToDoForTabular(operation: "convert to COCO") }
-        try catalog.imageNumbers.freeze()
-        try catalog.objects.freeze()
         if let id = catalog.firstImageWithoutSize, imageSize == nil {
             throw MissingImageSize(imageID: id)
         }
+        try catalog.freeze()
+        let annotations = try spill.finish()
 
         var summary = Summary()
         try json.beginObject()
@@ -217,13 +143,12 @@ public struct COCOConverter {
         var imageNumber = 0
         try catalog.forEachImage { id, fileName, width, height in
             imageNumber += 1
-            let image = (id: id, fileName: fileName, width: width, height: height)
             try json.beginObject()
             try json.key("id"); try json.number(imageNumber)
-            try json.field("file_name", image.fileName)
-            try json.key("width"); try json.number(image.width ?? imageSize!.width)
-            try json.key("height"); try json.number(image.height ?? imageSize!.height)
-            try json.field("aicoco_id", image.id)
+            try json.field("file_name", fileName)
+            try json.key("width"); try json.number(width ?? imageSize!.width)
+            try json.key("height"); try json.number(height ?? imageSize!.height)
+            try json.field("aicoco_id", id)
             try json.endObject()
             summary.images += 1
         }
@@ -243,77 +168,68 @@ public struct COCOConverter {
         }
         try json.endArray()
 
-        // Pass 2: annotations.
         try json.key("annotations")
         try json.beginArray()
-        var readerOptions = RecordReaderOptions(parser: parserOptions)
-        readerOptions.parser.validate = false
-        readerOptions.parser.recordsArtifact = .skip
-        let reader = AiCOCORecordReader(try pass(), options: readerOptions)
-        cancelHook?(reader)
-        defer { reader.cancel() }
-        var seen = 0
-        var number = 0
-        var geometry = COCOGeometry()
-        // Annotations come object by object: the last object's catalog entry is kept.
-        var lastObject: (id: AiID, entry: (categories: [Int], confidence: Double?)?)?
-        while let record = try reader.next() {
-            seen += 1
-            if seen & 255 == 0 { progress?(2, reader.bytesRead, reader.totalBytes) }
-            guard case .annotation(let annotation) = record else { continue }
-            if lastObject?.id != annotation.objectKey {
-                lastObject = (annotation.objectKey, try catalog.object(annotation.objectKey))
-            }
-            let object = lastObject!.entry
-            let categories = object?.categories ?? []
-            guard !categories.isEmpty else {
-                summary.skippedNoCategory += 1
-                continue
-            }
-            guard geometry.build(annotation) else {
-                summary.skippedNoGeometry += 1
-                continue
-            }
-            let imageNumber = try catalog.imageNumber(annotation.imageKey) ?? 0
-            let confidence = object?.confidence
-            for category in categories {
-                number += 1
-                try json.beginObject()
-                try json.key("id"); try json.number(number)
-                try json.key("image_id"); try json.number(imageNumber)
-                try json.key("category_id"); try json.number(category)
-                try json.key("segmentation")
-                try json.beginArray()
-                try geometry.coordinates.withUnsafeBufferPointer { all in
-                    var start = 0
-                    for end in geometry.ends {
-                        try json.beginArray()
-                        try json.numbers(UnsafeBufferPointer(rebasing: all[start..<end]))
-                        try json.endArray()
-                        start = end
-                    }
-                }
-                try json.endArray()
-                try json.key("area"); try json.number(geometry.area)
-                try json.key("bbox")
-                try json.beginArray()
-                try json.number(geometry.x); try json.number(geometry.y)
-                try json.number(geometry.width); try json.number(geometry.height)
-                try json.endArray()
-                try json.key("iscrowd"); try json.number(annotation.iscrowd)
-                if let confidence { try json.key("score"); try json.number(confidence) }
-                try json.key("aicoco_id"); try annotation.idKey.withUTF8 { try json.generator.string(bytes: $0) }
-                try json.key("aicoco_object_id"); try annotation.objectKey.withUTF8 { try json.generator.string(bytes: $0) }
-                try json.endObject()
-                try json.flushIfNeeded()
-                summary.annotations += 1
-            }
-        }
-        progress?(2, reader.bytesRead, reader.totalBytes)
-        summary.pixelContours = geometry.pixelContours
+        if let annotations { try writeAnnotations(annotations, catalog: catalog, to: json, summary: &summary) }
         try json.endArray()
         try json.endObject()
         return summary
+    }
+
+    /// Writes the spilled annotations, each once per category of its object, with `id`,
+    /// `image_id`, `category_id` and `score` filled in.
+    private func writeAnnotations(_ spill: SpillReader, catalog: Catalog, to json: JSONWriter, summary: inout Summary) throws {
+        let generator = json.generator
+        var number = 0
+        var categories: [Int] = []
+        var confidence: Double?
+        var lastImage: [UInt8] = [], lastImageNumber = 0
+        while !spill.atEnd {
+            switch try spill.byte() {
+            case 1:
+                let count = try spill.varint()
+                let object = try spill.bytes(count).withMemoryRebound(to: UInt8.self) { try catalog.object($0) }
+                categories = object?.categories ?? []
+                confidence = object?.confidence
+            case 2:
+                let imageCount = try spill.varint(), middleCount = try spill.varint(), tailCount = try spill.varint()
+                let image = try spill.bytes(imageCount)
+                guard !categories.isEmpty else {
+                    summary.skippedNoCategory += 1
+                    spill.position += middleCount + tailCount
+                    continue
+                }
+                if !lastImage.elementsEqual(image) {
+                    lastImage.removeAll(keepingCapacity: true)
+                    lastImage.append(contentsOf: image)
+                    lastImageNumber = try image.withMemoryRebound(to: UInt8.self) { try catalog.imageNumber($0) } ?? 0
+                }
+                let fragment = spill.position
+                for category in categories {
+                    spill.position = fragment
+                    number += 1
+                    try json.beginObject()
+                    try json.key("id"); try json.number(number)
+                    try json.key("image_id"); try json.number(lastImageNumber)
+                    try json.key("category_id"); try json.number(category)
+                    try spill.copy(middleCount) { generator.continuation($0); try json.flushIfNeeded() }
+                    if let confidence { try json.key("score"); try json.number(confidence) }
+                    try spill.copy(tailCount) { generator.continuation($0); try json.flushIfNeeded() }
+                    try json.endObject()
+                    summary.annotations += 1
+                }
+            case 3:
+                let withoutGeometry = try spill.varint(), pixelContours = try spill.varint()
+                if categories.isEmpty {
+                    summary.skippedNoCategory += withoutGeometry
+                } else {
+                    summary.skippedNoGeometry += withoutGeometry
+                    summary.pixelContours += pixelContours
+                }
+            default:
+                throw AiCOCOError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
+            }
+        }
     }
 }
 

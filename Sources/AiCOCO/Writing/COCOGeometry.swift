@@ -22,18 +22,26 @@ struct COCOGeometry {
 
     /// Builds the geometry of `annotation`; false when it has neither box nor polygon.
     mutating func build(_ annotation: AiAnnotation) -> Bool {
+        let polygons = annotation.segmentation
+        return (polygons?.coordinates ?? []).withUnsafeBufferPointer { coordinates in
+            build(coordinates: coordinates, ends: polygons?.ends, boxes: annotation.bbox)
+        }
+    }
+
+    /// Builds the geometry of an annotation given by its parts: the polygons flat with where each
+    /// ends (`ends` nil for `"segmentation": null`), the boxes (nil for `"bbox": null`).
+    mutating func build<Ends: Collection<Int>>(coordinates polygons: UnsafeBufferPointer<Double>, ends polygonEnds: Ends?,
+                                               boxes: [BoundingBox]?) -> Bool {
         coordinates.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         area = 0
-        if let polygons = annotation.segmentation {
-            polygons.coordinates.withUnsafeBufferPointer { all in
-                var start = 0
-                for end in polygons.ends {
-                    addContour(UnsafeBufferPointer(rebasing: all[start..<end]))
-                    start = end
-                }
+        if let polygonEnds {
+            var start = 0
+            for end in polygonEnds {
+                addContour(UnsafeBufferPointer(rebasing: polygons[start..<end]))
+                start = end
             }
-        } else if let boxes = annotation.bbox {
+        } else if let boxes {
             for box in boxes {
                 let left = min(box.x1, box.x2), top = min(box.y1, box.y2)
                 let right = max(max(box.x1, box.x2), left + 1), bottom = max(max(box.y1, box.y2), top + 1)
@@ -42,7 +50,7 @@ struct COCOGeometry {
             }
         }
         var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
-        if let boxes = annotation.bbox, !boxes.isEmpty {
+        if let boxes, !boxes.isEmpty {
             for box in boxes {
                 minX = min(minX, box.x1, box.x2); maxX = max(maxX, box.x1, box.x2)
                 minY = min(minY, box.y1, box.y2); maxY = max(maxY, box.y1, box.y2)
@@ -55,7 +63,7 @@ struct COCOGeometry {
                 index += 2
             }
         }
-        guard minX.isFinite, minY.isFinite, maxX.isFinite, maxY.isFinite, !ends.isEmpty || annotation.bbox?.isEmpty == false
+        guard minX.isFinite, minY.isFinite, maxX.isFinite, maxY.isFinite, !ends.isEmpty || boxes?.isEmpty == false
         else { return false }
         x = minX
         y = minY

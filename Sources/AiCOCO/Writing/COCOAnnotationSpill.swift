@@ -1,0 +1,189 @@
+extension COCOConverter {
+    /// The COCO annotations, written as their AiCOCO annotations are read, to a temporary file:
+    /// each one's JSON text except what depends on its object (`id`, `category_id`, `score`),
+    /// which comes after the annotations in real files. They go in runs, one per object id
+    /// (annotations come object by object), so that the object is looked up once a run.
+    ///
+    /// The file holds, in input order, records that start with a tag byte (numbers are varints):
+    /// - 1, a run: its object id (length, UTF-8 bytes);
+    /// - 2, an annotation of the run: the lengths of its image id, of its members from
+    ///   `segmentation` to `iscrowd` (the middle) and of `aicoco_id`, `aicoco_object_id` (the
+    ///   tail), then those bytes;
+    /// - 3, the run's end: its annotations without geometry (not written), and its contours
+    ///   written as pixels (to count only for objects that have categories).
+    final class AnnotationSpill {
+        private(set) var file: TemporaryFile?
+        /// Writes the text of an annotation in the state of the output's annotation objects, so
+        /// that the bytes fit there as they are (compact or pretty).
+        private let fragment: JSONGenerator
+        private var geometry = COCOGeometry()
+        private var object: AiID?
+        private var runWithoutGeometry = 0, runPixelContours = 0
+        private var header: [UInt8] = []
+
+        init(pretty: Bool) {
+            fragment = JSONGenerator(pretty: pretty)
+        }
+
+        /// Adds the annotation `fields` with its polygons (flat, with where each ends, `ends` nil
+        /// for `"segmentation": null`) and boxes (nil for `"bbox": null`).
+        func add(_ fields: AnnotationFields, polygons: UnsafeBufferPointer<Double>, ends: [Int]?,
+                 boxes: [BoundingBox]?) throws {
+            if object != fields.objectKey {
+                try endRun()
+                object = fields.objectKey
+                header.removeAll(keepingCapacity: true)
+                header.append(1)
+                fields.objectKey.withUTF8 { id in
+                    RawBytes.appendVarint(id.count, to: &header)
+                    header.append(contentsOf: id)
+                }
+                try write(header)
+            }
+            let pixelsBefore = geometry.pixelContours
+            let built = geometry.build(coordinates: polygons, ends: ends, boxes: boxes)
+            runPixelContours += geometry.pixelContours - pixelsBefore
+            guard built else {
+                runWithoutGeometry += 1
+                return
+            }
+            fragment.reset()
+            // The output's state after an annotation's "category_id": {"annotations":[{..., "category_id": 0
+            try fragment.mapOpen()
+            try name("annotations")
+            try fragment.arrayOpen()
+            try fragment.mapOpen()
+            try name("category_id")
+            try fragment.integer(0)
+            let start = fragment.pendingBytes
+            try name("segmentation")
+            try fragment.arrayOpen()
+            try geometry.coordinates.withUnsafeBufferPointer { all in
+                var start = 0
+                for end in geometry.ends {
+                    try fragment.arrayOpen()
+                    try fragment.numberList(UnsafeBufferPointer(rebasing: all[start..<end]))
+                    try fragment.arrayClose()
+                    start = end
+                }
+            }
+            try fragment.arrayClose()
+            try name("area"); try fragment.number(geometry.area)
+            try name("bbox")
+            try fragment.arrayOpen()
+            try fragment.number(geometry.x); try fragment.number(geometry.y)
+            try fragment.number(geometry.width); try fragment.number(geometry.height)
+            try fragment.arrayClose()
+            try name("iscrowd"); try fragment.integer(fields.iscrowd)
+            let middleEnd = fragment.pendingBytes
+            try name("aicoco_id"); try fields.idKey.withUTF8 { try fragment.string(bytes: $0) }
+            try name("aicoco_object_id"); try fields.objectKey.withUTF8 { try fragment.string(bytes: $0) }
+            let end = fragment.pendingBytes
+
+            header.removeAll(keepingCapacity: true)
+            header.append(2)
+            fields.imageKey.withUTF8 { id in
+                RawBytes.appendVarint(id.count, to: &header)
+                RawBytes.appendVarint(middleEnd - start, to: &header)
+                RawBytes.appendVarint(end - middleEnd, to: &header)
+                header.append(contentsOf: id)
+            }
+            try write(header)
+            try fragment.drain { all in try write(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+        }
+
+        /// Writes the current run's end record.
+        private func endRun() throws {
+            guard object != nil else { return }
+            header.removeAll(keepingCapacity: true)
+            header.append(3)
+            RawBytes.appendVarint(runWithoutGeometry, to: &header)
+            RawBytes.appendVarint(runPixelContours, to: &header)
+            try write(header)
+            object = nil
+            runWithoutGeometry = 0
+            runPixelContours = 0
+        }
+
+        /// Ends the last run; the spilled records, to read from their start (nil when there are none).
+        func finish() throws -> SpillReader? {
+            try endRun()
+            guard let file else { return nil }
+            try file.flush()
+            return SpillReader(file)
+        }
+
+        private func write(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { try write($0) }
+        }
+
+        private func write(_ bytes: UnsafeRawBufferPointer) throws {
+            if file == nil { file = try TemporaryFile(bufferCapacity: 1 << 18) }
+            try file!.write(bytes)
+        }
+
+        private func name(_ key: StaticString) throws {
+            try fragment.string(bytes: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        }
+    }
+
+    /// Reads a spill file from its start through a window of its bytes; can go back (to write an
+    /// annotation once per category of its object).
+    final class SpillReader {
+        private let file: TemporaryFile
+        private var buffer: UnsafeMutableRawBufferPointer
+        /// The file offset of `buffer[0]`, and how many bytes from there the buffer holds.
+        private var windowStart = 0, windowCount = 0
+        /// The file offset of the next byte to read.
+        var position = 0
+
+        init(_ file: TemporaryFile) {
+            self.file = file
+            buffer = .allocate(byteCount: 1 << 18, alignment: 8)
+        }
+
+        deinit { buffer.deallocate() }
+
+        var atEnd: Bool { position >= file.size }
+
+        /// The next `count` bytes, valid until the next call.
+        func bytes(_ count: Int) throws -> UnsafeRawBufferPointer {
+            if position < windowStart || position + count > windowStart + windowCount {
+                if count > buffer.count {
+                    buffer.deallocate()
+                    buffer = .allocate(byteCount: count, alignment: 8)
+                }
+                windowStart = position
+                windowCount = try file.read(at: position, into: buffer)
+                guard windowCount >= count else {
+                    throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                }
+            }
+            defer { position += count }
+            let offset = position - windowStart
+            return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[offset..<offset + count])
+        }
+
+        func byte() throws -> UInt8 { try bytes(1)[0] }
+
+        func varint() throws -> Int {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                let byte = try byte()
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return Int(truncatingIfNeeded: value) }
+                shift += 7
+            }
+        }
+
+        /// Hands the next `count` bytes to `body` in pieces of at most the window's size.
+        func copy(_ count: Int, to body: (UnsafeRawBufferPointer) throws -> Void) throws {
+            var rest = count
+            while rest > 0 {
+                let piece = min(rest, buffer.count)
+                try body(bytes(piece))
+                rest -= piece
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+@testable import AiCOCO
+import AiCOCOGen
+
+/// `convert --to coco` reads its input once and spills the converted annotations until their
+/// objects are known. These tests hold it to a model of the conversion written the plain way
+/// (every record in memory, then the COCO document written annotation by annotation, as the
+/// two-pass converter did), byte for byte, compact and pretty, in every section order, with the
+/// catalog's tables in memory and spilled.
+@Suite("COCO conversion in one pass")
+struct COCOSinglePassTests {
+    /// The COCO document of `bytes` written the plain way, with its summary.
+    static func model(_ bytes: [UInt8], imageSize: (width: Int, height: Int), pretty: Bool) throws
+        -> (bytes: [UInt8], summary: COCOConverter.Summary) {
+        let reader = AiCOCORecordReader(.bytes(bytes))
+        var images: [AiImage] = [], categories: [AiCategory] = [], objects: [String: AiObject] = [:]
+        var annotations: [AiAnnotation] = []
+        var meta: AiMeta?
+        while let record = try reader.next() {
+            switch record {
+            case .image(let image): images.append(image)
+            case .category(let category): categories.append(category)
+            case .object(let object): if objects[object.id] == nil { objects[object.id] = object }
+            case .annotation(let annotation): annotations.append(annotation)
+            case .meta(let record): meta = record
+            default: break
+            }
+        }
+        var out: [UInt8] = []
+        let json = JSONWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
+        var summary = COCOConverter.Summary()
+        try json.beginObject()
+        try json.key("info")
+        try json.beginObject()
+        try json.field("description", "Converted from AiCOCO by aicoco convert --to coco")
+        if let meta { try json.key("aicoco_meta"); try json.record(.meta(meta)) }
+        try json.endObject()
+        try json.key("licenses"); try json.beginArray(); try json.endArray()
+        try json.key("images")
+        try json.beginArray()
+        var imageNumbers: [String: Int] = [:]
+        for (index, image) in images.enumerated() {
+            if imageNumbers[image.id] == nil { imageNumbers[image.id] = index + 1 }
+            let size = COCOConverter.Catalog.size(of: image.extra)
+            try json.beginObject()
+            try json.key("id"); try json.number(index + 1)
+            try json.field("file_name", image.fileName)
+            try json.key("width"); try json.number(size.width ?? imageSize.width)
+            try json.key("height"); try json.number(size.height ?? imageSize.height)
+            try json.field("aicoco_id", image.id)
+            try json.endObject()
+            summary.images += 1
+        }
+        try json.endArray()
+        try json.key("categories")
+        try json.beginArray()
+        var categoryNumbers: [String: Int] = [:]
+        for (index, category) in categories.enumerated() { categoryNumbers[category.id] = index + 1 }
+        let names = Dictionary(categories.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for (index, category) in categories.enumerated() {
+            try json.beginObject()
+            try json.key("id"); try json.number(index + 1)
+            try json.field("name", category.name)
+            try json.field("supercategory", category.supercategoryID.flatMap { names[$0] } ?? "")
+            try json.field("aicoco_id", category.id)
+            try json.endObject()
+            summary.categories += 1
+        }
+        try json.endArray()
+        try json.key("annotations")
+        try json.beginArray()
+        var geometry = COCOGeometry()
+        var number = 0
+        for annotation in annotations {
+            let object = objects[annotation.objectID]
+            let numbers = (object?.categoryIDs ?? []).compactMap { categoryNumbers[$0] }
+            guard !numbers.isEmpty else { summary.skippedNoCategory += 1; continue }
+            guard geometry.build(annotation) else { summary.skippedNoGeometry += 1; continue }
+            for category in numbers {
+                number += 1
+                try json.beginObject()
+                try json.key("id"); try json.number(number)
+                try json.key("image_id"); try json.number(imageNumbers[annotation.imageID] ?? 0)
+                try json.key("category_id"); try json.number(category)
+                try json.key("segmentation")
+                try json.beginArray()
+                var start = 0
+                for end in geometry.ends {
+                    try json.beginArray()
+                    try geometry.coordinates[start..<end].withUnsafeBufferPointer { try json.numbers($0) }
+                    try json.endArray()
+                    start = end
+                }
+                try json.endArray()
+                try json.key("area"); try json.number(geometry.area)
+                try json.key("bbox")
+                try json.beginArray()
+                for value in [geometry.x, geometry.y, geometry.width, geometry.height] { try json.number(value) }
+                try json.endArray()
+                try json.key("iscrowd"); try json.number(annotation.iscrowd)
+                if let confidence = object?.confidence { try json.key("score"); try json.number(confidence) }
+                try json.field("aicoco_id", annotation.id)
+                try json.field("aicoco_object_id", annotation.objectID)
+                try json.endObject()
+                summary.annotations += 1
+            }
+        }
+        summary.pixelContours = geometry.pixelContours
+        try json.endArray()
+        try json.endObject()
+        try json.flush()
+        return (out, summary)
+    }
+
+    static func converted(_ bytes: [UInt8], imageSize: (width: Int, height: Int), pretty: Bool, memoryLimit: Int)
+        throws -> (bytes: [UInt8], summary: COCOConverter.Summary) {
+        var out: [UInt8] = []
+        let json = JSONWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
+        let converter = COCOConverter(parserOptions: ParserOptions(memoryLimit: memoryLimit), imageSize: imageSize, pretty: pretty)
+        let summary = try converter.convert(.bytes(bytes), to: json)
+        try json.flush()
+        return (out, summary)
+    }
+
+    static func expectSameAsModel(_ bytes: [UInt8], imageSize: (width: Int, height: Int) = (512, 512),
+                                  _ comment: String) throws {
+        for pretty in [false, true] {
+            let expected = try model(bytes, imageSize: imageSize, pretty: pretty)
+            for memoryLimit in [ParserOptions.defaultMemoryLimit, 16 << 10] {
+                let got = try converted(bytes, imageSize: imageSize, pretty: pretty, memoryLimit: memoryLimit)
+                // Where they differ (comparing the arrays inside #expect would diff them, slowly).
+                let same = got.bytes == expected.bytes
+                let at = (0..<min(got.bytes.count, expected.bytes.count)).first { got.bytes[$0] != expected.bytes[$0] } ?? min(got.bytes.count, expected.bytes.count)
+                #expect(same, "\(comment), pretty \(pretty), memory \(memoryLimit): \(got.bytes.count) vs \(expected.bytes.count) bytes, first difference at \(at): \(String(decoding: got.bytes[max(0, at - 40)..<min(got.bytes.count, at + 40)], as: UTF8.self).debugDescription) vs \(String(decoding: expected.bytes[max(0, at - 40)..<min(expected.bytes.count, at + 40)], as: UTF8.self).debugDescription)")
+                #expect(got.summary == expected.summary, "\(comment), pretty \(pretty), memory \(memoryLimit)")
+            }
+        }
+    }
+
+    static func generated(bytes: Int, order: [AiCOCOSection], shape: GeneratorOptions.Shape = .noisy, seed: UInt64 = 7) -> [UInt8] {
+        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, order: order, shape: shape))
+        var out: [UInt8] = []
+        _ = generator.generate { out.append(contentsOf: $0) }
+        return out
+    }
+
+    @Test("generated real-shaped files, in the format's order and others: the same bytes as the model")
+    func generatedOrders() throws {
+        let orders: [[AiCOCOSection]] = [
+            GeneratorOptions.imageSections,
+            GeneratorOptions.imageSections.reversed(),
+            [.objects, .categories, .annotations, .meta, .regressions, .images],
+            [.annotations, .images, .objects, .categories, .regressions, .meta],
+        ]
+        for order in orders {
+            let bytes = Self.generated(bytes: 200_000, order: order)
+            try Self.expectSameAsModel(bytes, "order \(order.map(\.rawValue))")
+        }
+        try Self.expectSameAsModel(Self.generated(bytes: 300_000, order: GeneratorOptions.imageSections, shape: .detection), "detection")
+        try Self.expectSameAsModel(Self.generated(bytes: 300_000, order: GeneratorOptions.imageSections, shape: .long), "long")
+    }
+
+    /// Objects of 0, 1 and 2 categories (one unknown), with and without confidence, whose
+    /// annotations come in interleaved runs; annotations without geometry, with boxes only, an
+    /// id too long for the image cache, and one annotation whose text is larger than the spill
+    /// reader's window, written twice (two categories).
+    static func handMade(objectsFirst: Bool) -> [UInt8] {
+        let longImage = String(repeating: "i", count: 40)
+        let images = #"{"id":"img1","file_name":"a.dcm","index":0,"category_ids":null,"regressions":null},"#
+            + #"{"id":"\#(longImage)","file_name":"b.dcm","index":1,"category_ids":null,"regressions":null,"width":64,"height":32}"#
+        let big = (0..<120_000).map { String(($0 % 2 == 0 ? $0 / 2 % 500 : ($0 / 2) % 7 * 37)) }.joined(separator: ",")
+        let annotations = [
+            #"{"id":"a1","image_id":"img1","object_id":"two","iscrowd":0,"bbox":null,"segmentation":[[1,1,5,1,5,5,1,5],[9,9]]}"#,
+            #"{"id":"a2","image_id":"\#(longImage)","object_id":"two","iscrowd":0,"bbox":null,"segmentation":[[\#(big)]]}"#,
+            #"{"id":"a3","image_id":"img1","object_id":"none","iscrowd":0,"bbox":null,"segmentation":[[1,1,2,2]]}"#,
+            #"{"id":"a4","image_id":"img1","object_id":"one","iscrowd":1,"bbox":[[2,3,8,9]],"segmentation":null}"#,
+            #"{"id":"a5","image_id":"img1","object_id":"one","iscrowd":0,"bbox":null,"segmentation":null}"#,
+            #"{"id":"a6","image_id":"\#(longImage)","object_id":"two","iscrowd":0,"bbox":[[0,0,3,3]],"segmentation":[]}"#,
+            #"{"id":"a7","image_id":"img1","object_id":"none","iscrowd":0,"bbox":null,"segmentation":null}"#,
+            #"{"id":"a8","image_id":"img1","object_id":"one","iscrowd":0,"bbox":null,"segmentation":[[4,4,4,6,4,9]]}"#,
+        ].joined(separator: ",")
+        let categories = #"{"id":"c1","name":"Liver","supercategory_id":null},{"id":"c2","name":"Tumor","supercategory_id":"c1"}"#
+        let objects = #"{"id":"two","category_ids":["c2","c1"],"regressions":null,"confidence":0.875},"#
+            + #"{"id":"one","category_ids":["c1"],"regressions":null},"#
+            + #"{"id":"none","category_ids":[],"regressions":null,"confidence":1}"#
+        let sections = objectsFirst
+            ? #""objects":[\#(objects)],"categories":[\#(categories)],"annotations":[\#(annotations)],"images":[\#(images)],"#
+            : #""images":[\#(images)],"annotations":[\#(annotations)],"categories":[\#(categories)],"objects":[\#(objects)],"#
+        return Array(("{" + sections + #""regressions":[],"meta":{"category_ids":null,"regressions":null}}"#).utf8)
+    }
+
+    @Test("objects of 0 to 2 categories, interleaved runs, no geometry, a fragment larger than the read window")
+    func handMadeCases() throws {
+        for objectsFirst in [false, true] {
+            let bytes = Self.handMade(objectsFirst: objectsFirst)
+            try Self.expectSameAsModel(bytes, "hand-made, objects first \(objectsFirst)")
+            let summary = try Self.converted(bytes, imageSize: (16, 16), pretty: false, memoryLimit: 16 << 10).summary
+            #expect(summary.annotations == 8 && summary.skippedNoCategory == 2 && summary.skippedNoGeometry == 1
+                    && summary.pixelContours == 2, "\(summary)")
+        }
+    }
+
+    @Test("an invalid input writes nothing, whatever was converted before the problem")
+    func invalidWritesNothing() throws {
+        var bytes = Self.handMade(objectsFirst: false)
+        // An annotation whose object does not exist: reported at the end of the document.
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: #""object_id":"one","iscrowd":1"#,
+                                                                                with: #""object_id":"gone","iscrowd":1"#)
+        bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        let json = JSONWriter(sink: { out.append(contentsOf: $0) })
+        #expect(throws: AiCOCOError.self) { _ = try COCOConverter(imageSize: (8, 8)).convert(.bytes(bytes), to: json) }
+        try json.flush()
+        #expect(out.isEmpty)
+    }
+}
