@@ -31,6 +31,8 @@ final class ExternalSorter: Spillable {
     /// Set by `sorted()`: the records are being read and must stay where they are.
     private var reading = false
     var spillableBytes: Int { reading ? 0 : memoryInUse }
+    /// A table that is only added to (no index: no lookups) is spilled sooner.
+    var spillWeight: Int { indexed ? 1 : 4 }
     /// Records in memory.
     private(set) var count = 0
     /// Bumped each time the in-memory part is spilled.

@@ -12,13 +12,14 @@ protocol Spillable: AnyObject {
     var spillableBytes: Int { get }
     /// Writes its in-memory part out and frees it.
     func spill() throws
-    /// Spilled before any other table holding memory (a table that only collects, for a
-    /// check at the end, while others answer lookups as the input streams past).
-    var spillsFirst: Bool { get }
+    /// How much sooner to spill it than a table of the same size: more for a table that only
+    /// collects, for a check at the end, than for one that answers lookups as the input
+    /// streams past (spilling that one makes every later lookup miss and be kept for the end).
+    var spillWeight: Int { get }
 }
 
 extension Spillable {
-    var spillsFirst: Bool { false }
+    var spillWeight: Int { 1 }
 }
 
 /// Shares one memory limit among tables: when a table needs more room than is left, the
@@ -45,23 +46,18 @@ final class MemoryBudget {
     }
 
     func register(_ table: any Spillable) {
-        // Those spilled first come first: the search below stops at them.
-        if table.spillsFirst {
-            members.insert(Member(table: table), at: 0)
-        } else {
-            members.append(Member(table: table))
-        }
+        members.append(Member(table: table))
     }
 
-    /// Makes room for `bytes` more, spilling the largest tables first.
+    /// Makes room for `bytes` more, spilling the largest tables first (by their size times
+    /// their `spillWeight`).
     func reserve(_ bytes: Int) throws {
         while used + bytes > limit {
             var largest: (any Spillable)?
             var largestSize = 0
-            for member in members where member.table.spillableBytes > largestSize {
+            for member in members where member.table.spillableBytes * member.table.spillWeight > largestSize {
                 largest = member.table
-                largestSize = member.table.spillableBytes
-                if member.table.spillsFirst { break }
+                largestSize = member.table.spillableBytes * member.table.spillWeight
             }
             guard let largest else { break }
             try largest.spill()

@@ -47,9 +47,14 @@ final class ReferenceChecker {
     /// Problems found, keyed by byte offset then order of discovery.
     private let problems: ExternalSorter
     private var problemCount = 0
-    /// The annotations' ids held as `AiID`s (nothing refers to annotations: checked only for duplicates).
-    private let annotationIDs: PackedIDRuns
-    private var completed: UInt32 = 0
+    /// The same three tables for the ids `AiID` packs into two words (`PackedReferences.swift`),
+    /// with the places of their entries in `places`. Nothing refers to annotations: their
+    /// ids are only kept for the duplicate check at the end (no index).
+    let packedDefined: [PackedTable]
+    let packedPending: [PackedTable]
+    let packedLate: [PackedTable]
+    let places: PlaceLog
+    private(set) var completed: UInt32 = 0
     /// The current id's key (`keyCount` bytes of `keyCapacity`).
     private var key: UnsafeMutableRawPointer
     private var keyCapacity = 64
@@ -65,7 +70,12 @@ final class ReferenceChecker {
         pending = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
         late = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: false) }
         problems = ExternalSorter(budget: budget, indexed: false)
-        annotationIDs = PackedIDRuns(budget: budget)
+        packedDefined = AiCOCOSection.allCases.map {
+            PackedTable(budget: budget, indexed: $0 != .annotations, spillWeight: $0 == .annotations ? 8 : 1)
+        }
+        packedPending = (0..<sections).map { _ in PackedTable(budget: budget, indexed: true, spillWeight: 2) }
+        packedLate = (0..<sections).map { _ in PackedTable(budget: budget, indexed: false, spillWeight: 4) }
+        places = PlaceLog(budget: budget)
         key = UnsafeMutableRawPointer.allocate(byteCount: keyCapacity, alignment: 8)
     }
 
@@ -100,6 +110,7 @@ final class ReferenceChecker {
     /// Records the id (UTF-8 bytes) of a record. Returns an error only when a temporary file fails.
     func define(_ section: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
                 at location: SourceLocation) -> AiCOCOError? {
+        if let words = AiID.packedWords(id) { return definePacked(section, words, site: site, at: location) }
         encodeKey(id)
         return defineKey(section, site: site, at: location)
     }
@@ -130,14 +141,7 @@ final class ReferenceChecker {
             encodeKey(id)
             return defineKey(.annotations, site: site, at: location)
         }
-        do {
-            try annotationIDs.add(high: words.high, low: words.low,
-                                  place: PackedIDRuns.Place(offset: location.offset, line: location.line,
-                                                            column: location.column, record: site.record))
-            return nil
-        } catch {
-            return Self.ioError(error)
-        }
+        return definePacked(.annotations, words, site: site, at: location)
     }
 
     /// A reference from `site` to an id of `target`. Returns an error only when a temporary file fails.
@@ -151,6 +155,7 @@ final class ReferenceChecker {
     /// temporary file fails.
     func reference(to target: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
                    at location: SourceLocation) -> AiCOCOError? {
+        if let words = AiID.packedWords(id) { return referencePacked(to: target, words, site: site, at: location) }
         encodeKey(id)
         return referenceKey(to: target, site: site, at: location)
     }
@@ -160,11 +165,8 @@ final class ReferenceChecker {
     /// only when a temporary file fails.
     func reference(to target: AiCOCOSection, packed: AiID, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
                    at location: () -> SourceLocation) -> AiCOCOError? {
-        if let words = packed.packedWords {
-            storeWords(words)
-        } else {
-            encodeKey(id)
-        }
+        if let words = packed.packedWords { return referencePacked(to: target, words, site: site, at: location()) }
+        encodeKey(id)
         return referenceKey(to: target, site: site, at: location())
     }
 
@@ -204,14 +206,9 @@ final class ReferenceChecker {
         do {
             for section in AiCOCOSection.allCases where section != .meta {
                 try join(section)
+                try joinPacked(section)
             }
-            try annotationIDs.forEachDuplicate { place, high, low in
-                storeWords((high, low))
-                try addProblem(.duplicate, target: .annotations,
-                               site: ReferenceSite(section: .annotations, record: place.record, field: .id),
-                               location: SourceLocation(offset: place.offset, line: place.line, column: place.column),
-                               count: 1)
-            }
+            places.reset()
             let stream = try problems.sorted()
             while !stream.atEnd {
                 try report(problem(stream.payload))
@@ -289,13 +286,13 @@ final class ReferenceChecker {
 
     // MARK: Problems
 
-    private enum ProblemKind: UInt8 {
+    enum ProblemKind: UInt8 {
         case duplicate, dangling
     }
 
     /// Keeps a problem for the end: key = offset and order of discovery (big-endian, so that
     /// bytes sort as numbers); payload = kind, target, count, place, then the id's key.
-    private func addProblem(_ kind: ProblemKind, target: AiCOCOSection, site: ReferenceSite, location: SourceLocation,
+    func addProblem(_ kind: ProblemKind, target: AiCOCOSection, site: ReferenceSite, location: SourceLocation,
                             count: Int, key idKey: UnsafeRawBufferPointer? = nil) throws {
         var sortKey: [UInt8] = []
         sortKey.reserveCapacity(16)
@@ -331,13 +328,10 @@ final class ReferenceChecker {
 
     // MARK: Encoding
 
-    /// Keys: an id `AiID` holds without a `String` is its `packedWords` (16 bytes, low word
-    /// first); any other id is a 0 byte and its UTF-8 bytes (17 bytes or more).
+    /// Keys of ids `AiID` holds as a `String` (the others go to the packed tables): a 0 byte
+    /// and the UTF-8 bytes (17 bytes or more). An id of the packed tables is written as its
+    /// `packedWords` (16 bytes, low word first) for the messages.
     private func encodeKey(_ id: UnsafeBufferPointer<UInt8>) {
-        if let words = AiID.packedWords(id) {
-            storeWords(words)
-            return
-        }
         let needed = id.count + 1
         if needed > keyCapacity {
             key.deallocate()
@@ -350,7 +344,7 @@ final class ReferenceChecker {
     }
 
     @inline(__always)
-    private func storeWords(_ words: (high: UInt64, low: UInt64)) {
+    func storeWords(_ words: (high: UInt64, low: UInt64)) {
         key.storeBytes(of: words.low.littleEndian, toByteOffset: 0, as: UInt64.self)
         key.storeBytes(of: words.high.littleEndian, toByteOffset: 8, as: UInt64.self)
         keyCount = 16
@@ -406,7 +400,7 @@ final class ReferenceChecker {
                 SourceLocation(offset: offset, line: line, column: column))
     }
 
-    private static func ioError(_ error: Error) -> AiCOCOError {
+    static func ioError(_ error: Error) -> AiCOCOError {
         if let error = error as? AiCOCOError { return error }
         return .io("reference tables: \(error)")
     }

@@ -1,0 +1,450 @@
+// Ids held as two words, in fixed-width entries sorted in memory and spilled as runs past the
+// memory budget: the reference checker's tables for the ids `AiID` packs.
+
+/// Entries of an id's two words (`AiID.packedWords`), an ordinal (where its place is in a
+/// `PlaceLog`) and a count. In memory they sit in one array with, when `indexed`, an
+/// open-addressing index to find an id and update its count in place. Past the budget, the
+/// array is sorted and written as a run of fixed-width records; runs are merged `fanIn` at a
+/// time so that few stay open. `sorted()` gives every entry ever added, by id then ordinal.
+/// Ids are compared as integers: no hashing of bytes, no varints.
+final class PackedTable: Spillable {
+    static let fanIn = 16
+
+    struct Entry: Comparable {
+        var high: UInt64
+        var low: UInt64
+        var ordinal: UInt64
+        var count: UInt64
+
+        static func < (a: Entry, b: Entry) -> Bool {
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            return a.ordinal < b.ordinal
+        }
+
+        @inline(__always)
+        func sameID(_ other: Entry) -> Bool { high == other.high && low == other.low }
+
+        /// Whether this id comes before `other`'s (ordinals aside).
+        @inline(__always)
+        func idPrecedes(_ other: Entry) -> Bool { high != other.high ? high < other.high : low < other.low }
+    }
+
+    private struct Run {
+        var level: Int
+        var start: Int
+        var count: Int
+    }
+
+    private let budget: MemoryBudget
+    private let indexed: Bool
+    let spillWeight: Int
+    private var entries: UnsafeMutablePointer<Entry>?
+    private var capacity = 0
+    private(set) var count = 0
+    private let maxCapacity: Int
+    /// Open addressing: entry index + 1, or 0.
+    private var slots: UnsafeMutablePointer<UInt32>?
+    private var slotCount = 0
+    private var generation = 0
+    private var reading = false
+    private var runs: [Run] = []
+    /// One file per merge level: a level's runs are merged together, then its file emptied.
+    private var files: [TemporaryFile] = []
+    private var added = 0
+
+    /// `indexed` tables answer `find`; `spillWeight` says how much sooner than others the
+    /// budget spills this one (see `Spillable`).
+    init(budget: MemoryBudget, indexed: Bool, spillWeight: Int) {
+        self.budget = budget
+        self.indexed = indexed
+        self.spillWeight = spillWeight
+        maxCapacity = max(64, budget.limit / (indexed ? 2 : 4) / MemoryLayout<Entry>.stride)
+        budget.register(self)
+    }
+
+    deinit { freeMemory() }
+
+    /// True when nothing was added since the last `reset`.
+    var isEmpty: Bool { added == 0 }
+    var spillableBytes: Int { reading ? 0 : capacity * MemoryLayout<Entry>.stride + slotCount * 4 }
+
+    @inline(__always)
+    private static func hash(_ high: UInt64, _ low: UInt64) -> Int {
+        let mixed = (low ^ high &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: mixed ^ mixed >> 29)
+    }
+
+    /// The index of the entry in memory for this id, if any (indexed tables only).
+    @inline(__always)
+    func find(high: UInt64, low: UInt64) -> Int? {
+        guard let slots, let entries else { return nil }
+        let mask = slotCount - 1
+        var slot = Self.hash(high, low) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            if entries[entry - 1].high == high && entries[entry - 1].low == low { return entry - 1 }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Adds `amount` to the count of the entry at `index` (as `find` gave it).
+    func addCount(_ amount: UInt64, at index: Int) {
+        entries![index].count += amount
+    }
+
+    func add(high: UInt64, low: UInt64, ordinal: Int, count entryCount: UInt64 = 0) throws {
+        if count == capacity || (indexed && (count + 1) * 2 > slotCount) { try makeRoom() }
+        entries![count] = Entry(high: high, low: low, ordinal: UInt64(ordinal), count: entryCount)
+        if indexed { insertSlot(count) }
+        count += 1
+        added += 1
+    }
+
+    private func insertSlot(_ index: Int) {
+        let mask = slotCount - 1
+        var slot = Self.hash(entries![index].high, entries![index].low) & mask
+        while slots![slot] != 0 { slot = (slot + 1) & mask }
+        slots![slot] = UInt32(index + 1)
+    }
+
+    private func makeRoom() throws {
+        while count == capacity || (indexed && (count + 1) * 2 > slotCount) {
+            if count == capacity && capacity >= maxCapacity {
+                try spill()
+                continue
+            }
+            let grown = count == capacity ? min(max(256, 2 * capacity), maxCapacity) : capacity
+            let grownSlots = indexed && (count + 1) * 2 > slotCount ? max(512, 2 * slotCount) : slotCount
+            let extra = (grown - capacity) * MemoryLayout<Entry>.stride + (grownSlots - slotCount) * 4
+            let before = generation
+            try budget.reserve(extra)
+            if generation != before {
+                // This table was spilled to make room: start over from an empty one.
+                budget.release(extra)
+                continue
+            }
+            if grown != capacity {
+                let new = UnsafeMutablePointer<Entry>.allocate(capacity: grown)
+                if let entries {
+                    new.update(from: entries, count: count)
+                    entries.deallocate()
+                }
+                entries = new
+                capacity = grown
+            }
+            if grownSlots != slotCount {
+                slots?.deallocate()
+                slots = UnsafeMutablePointer<UInt32>.allocate(capacity: grownSlots)
+                slots!.initialize(repeating: 0, count: grownSlots)
+                slotCount = grownSlots
+                for index in 0..<count { insertSlot(index) }
+            }
+        }
+    }
+
+    private func freeMemory() {
+        entries?.deallocate()
+        entries = nil
+        slots?.deallocate()
+        slots = nil
+        budget.release(capacity * MemoryLayout<Entry>.stride + slotCount * 4)
+        capacity = 0
+        slotCount = 0
+        count = 0
+    }
+
+    // MARK: Runs
+
+    private func file(level: Int) throws -> TemporaryFile {
+        while files.count <= level { files.append(try TemporaryFile()) }
+        return files[level]
+    }
+
+    /// Writes the entries in memory as one sorted run and frees their memory.
+    func spill() throws {
+        precondition(!reading, "a table being read cannot spill")
+        guard count > 0 else {
+            freeMemory()
+            return
+        }
+        var sorting = UnsafeMutableBufferPointer(start: entries, count: count)
+        sorting.sort()
+        let output = try file(level: 0)
+        let start = output.size
+        try output.write(UnsafeRawBufferPointer(start: entries, count: count * MemoryLayout<Entry>.stride), at: start)
+        runs.append(Run(level: 0, start: start, count: count))
+        generation += 1
+        freeMemory()
+        var level = 0
+        while runs.lazy.filter({ $0.level == level }).count >= Self.fanIn {
+            try mergeLevel(level)
+            level += 1
+        }
+    }
+
+    /// Merges every run of `level` into one run of the next level, then empties its file.
+    private func mergeLevel(_ level: Int) throws {
+        let merging = runs.filter { $0.level == level }
+        let output = try file(level: level + 1)
+        let start = output.size
+        let bufferCount = Self.bufferEntries(budget)
+        let buffer = UnsafeMutablePointer<Entry>.allocate(capacity: bufferCount)
+        budget.force(bufferCount * MemoryLayout<Entry>.stride)
+        defer {
+            buffer.deallocate()
+            budget.release(bufferCount * MemoryLayout<Entry>.stride)
+        }
+        var filled = 0, written = 0
+        func flush() throws {
+            try output.write(UnsafeRawBufferPointer(start: buffer, count: filled * MemoryLayout<Entry>.stride),
+                             at: start + written * MemoryLayout<Entry>.stride)
+            written += filled
+            filled = 0
+        }
+        let stream = try Stream(cursors: merging.map {
+            try Cursor(file: files[$0.level], start: $0.start, count: $0.count, budget: budget)
+        })
+        while !stream.atEnd {
+            buffer[filled] = stream.current
+            filled += 1
+            if filled == bufferCount { try flush() }
+            try stream.advance()
+        }
+        try flush()
+        runs.removeAll { $0.level == level }
+        runs.append(Run(level: level + 1, start: start, count: written))
+        try files[level].truncate()
+    }
+
+    /// Entries per read or write buffer of a merge (up to `fanIn` + 1 of them at once).
+    fileprivate static func bufferEntries(_ budget: MemoryBudget) -> Int {
+        max(64, min(64 << 10, budget.limit / (4 * (fanIn + 1))) / MemoryLayout<Entry>.stride)
+    }
+
+    /// Every entry ever added, by id then ordinal. The table must not be changed afterwards
+    /// (except by `reset`).
+    func sorted() throws -> Stream {
+        defer { reading = true }
+        if runs.isEmpty {
+            var sorting = UnsafeMutableBufferPointer(start: entries, count: count)
+            sorting.sort()
+            return try Stream(cursors: [Cursor(memory: entries, count: count)])
+        }
+        try spill()
+        while runs.count > Self.fanIn {
+            try mergeLevel(runs.map(\.level).min()!)
+        }
+        return try Stream(cursors: runs.map {
+            try Cursor(file: files[$0.level], start: $0.start, count: $0.count, budget: budget)
+        })
+    }
+
+    /// Frees the memory and the files.
+    func reset() {
+        reading = false
+        freeMemory()
+        runs = []
+        files = []
+        added = 0
+    }
+
+    static func cutShort(_ file: TemporaryFile) -> AiCOCOError {
+        .io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+    }
+
+    /// The entries of several cursors as one sequence in order: a binary heap of each
+    /// cursor's current entry (entries of one table differ by their ordinals: no ties).
+    final class Stream {
+        private struct Node {
+            var entry: Entry
+            var cursor: Int
+        }
+
+        private let cursors: [Cursor]
+        private let heap: UnsafeMutablePointer<Node>
+        private var size = 0
+
+        fileprivate init(cursors: [Cursor]) throws {
+            self.cursors = cursors
+            heap = UnsafeMutablePointer<Node>.allocate(capacity: max(1, cursors.count))
+            for (index, cursor) in cursors.enumerated() where !cursor.atEnd {
+                heap[size] = Node(entry: cursor.current, cursor: index)
+                size += 1
+            }
+            for index in stride(from: size / 2 - 1, through: 0, by: -1) { siftDown(index) }
+        }
+
+        deinit { heap.deallocate() }
+
+        var atEnd: Bool { size == 0 }
+        /// The current entry (not at the end).
+        var current: Entry { heap[0].entry }
+
+        func advance() throws {
+            let cursor = cursors[heap[0].cursor]
+            try cursor.advance()
+            if cursor.atEnd {
+                size -= 1
+                heap[0] = heap[size]
+            } else {
+                heap[0].entry = cursor.current
+            }
+            if size > 1 { siftDown(0) }
+        }
+
+        private func siftDown(_ start: Int) {
+            var parent = start
+            let node = heap[parent]
+            while true {
+                let left = 2 * parent + 1
+                guard left < size else { break }
+                var smallest = left
+                if left + 1 < size && heap[left + 1].entry < heap[left].entry { smallest = left + 1 }
+                guard heap[smallest].entry < node.entry else { break }
+                heap[parent] = heap[smallest]
+                parent = smallest
+            }
+            heap[parent] = node
+        }
+    }
+
+    /// Entries in order from memory, or from one run of a file through a buffer.
+    fileprivate final class Cursor {
+        private let file: TemporaryFile?
+        private var position = 0
+        private var left = 0
+        private let buffer: UnsafeMutablePointer<Entry>?
+        private let capacity: Int
+        private let budget: MemoryBudget?
+        private var filled = 0
+        private var index = 0
+        private(set) var atEnd = false
+        private(set) var current = Entry(high: 0, low: 0, ordinal: 0, count: 0)
+
+        init(memory: UnsafeMutablePointer<Entry>?, count: Int) {
+            file = nil
+            buffer = memory
+            capacity = count
+            budget = nil
+            filled = count
+            atEnd = count == 0
+            if count > 0 { current = memory![0] }
+        }
+
+        init(file: TemporaryFile, start: Int, count: Int, budget: MemoryBudget) throws {
+            self.file = file
+            position = start
+            left = count
+            self.budget = budget
+            capacity = PackedTable.bufferEntries(budget)
+            buffer = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
+            budget.force(capacity * MemoryLayout<Entry>.stride)
+            try refill()
+        }
+
+        deinit {
+            guard let budget else { return }
+            buffer?.deallocate()
+            budget.release(capacity * MemoryLayout<Entry>.stride)
+        }
+
+        private func refill() throws {
+            let wanted = min(capacity, left)
+            guard let file, wanted > 0 else {
+                atEnd = true
+                return
+            }
+            let bytes = wanted * MemoryLayout<Entry>.stride
+            let read = try file.read(at: position, into: UnsafeMutableRawBufferPointer(start: buffer, count: bytes))
+            guard read == bytes else { throw PackedTable.cutShort(file) }
+            position += bytes
+            left -= wanted
+            filled = wanted
+            index = 0
+            current = buffer![0]
+        }
+
+        @inline(__always)
+        func advance() throws {
+            index += 1
+            if index < filled {
+                current = buffer![index]
+            } else {
+                try refill()
+            }
+        }
+    }
+}
+
+/// The places of ids and references, by ordinal, for the problems found at the end: kept in
+/// a buffer, written to a temporary file past it, read back one at a time.
+final class PlaceLog {
+    struct Place {
+        var offset: Int
+        var line: Int
+        var column: Int
+        var record: Int
+        var listIndex: Int
+        var section: UInt8
+        var field: UInt8
+        var leaf: UInt8
+    }
+
+    private let budget: MemoryBudget
+    private var places: UnsafeMutablePointer<Place>?
+    private let capacity: Int
+    private var buffered = 0
+    private var written = 0
+    private var file: TemporaryFile?
+
+    init(budget: MemoryBudget) {
+        self.budget = budget
+        capacity = max(16, min(64 << 10, budget.limit / 16) / MemoryLayout<Place>.stride)
+    }
+
+    deinit { reset() }
+
+    /// Places logged so far: the ordinal of the next one.
+    var count: Int { written + buffered }
+
+    /// Logs a place; returns its ordinal.
+    func append(_ place: Place) throws -> Int {
+        if buffered == capacity {
+            if file == nil { file = try TemporaryFile() }
+            try file!.write(UnsafeRawBufferPointer(start: places, count: buffered * MemoryLayout<Place>.stride),
+                            at: written * MemoryLayout<Place>.stride)
+            written += buffered
+            buffered = 0
+        }
+        if places == nil {
+            places = UnsafeMutablePointer<Place>.allocate(capacity: capacity)
+            budget.force(capacity * MemoryLayout<Place>.stride)
+        }
+        places![buffered] = place
+        buffered += 1
+        return written + buffered - 1
+    }
+
+    func place(_ ordinal: Int) throws -> Place {
+        if ordinal >= written { return places![ordinal - written] }
+        var place = Place(offset: 0, line: 0, column: 0, record: 0, listIndex: 0, section: 0, field: 0, leaf: 0)
+        let read = try withUnsafeMutableBytes(of: &place) {
+            try file!.read(at: ordinal * MemoryLayout<Place>.stride, into: $0)
+        }
+        guard read == MemoryLayout<Place>.size else { throw PackedTable.cutShort(file!) }
+        return place
+    }
+
+    func reset() {
+        if let places {
+            places.deallocate()
+            budget.release(capacity * MemoryLayout<Place>.stride)
+        }
+        places = nil
+        buffered = 0
+        written = 0
+        file = nil
+    }
+}
