@@ -29,28 +29,35 @@ struct Records: ParsableCommand {
     var sections: [AiCOCOSection] = []
 
     func run() throws {
-        let wanted = Set(sections)
         let output = dataOutput()
-        let lines = AiCOCORecordLineWriter(envelope: wanted.count != 1, output: output)
         let progress = input.makeProgress()
         var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
-        let reader = AiCOCORecordReader(input.input, options: RecordReaderOptions(parser: options))
+        let wanted = Set(sections)
+        // Lines rendered as the input is parsed, in the batches the record reader delivers.
+        let reader = AiCOCORecordLines(input.input, options: RecordReaderOptions(parser: options),
+                                       envelope: wanted.count != 1, sections: wanted)
         do {
             var seen = 0
-            while let record = try reader.next() {
-                seen += 1
-                if let progress, seen & 255 == 0 { progress.update(bytes: reader.bytesRead, total: reader.totalBytes) }
+            var stopped = false
+            while !stopped, try reader.next({ lines, records in
+                let before = seen
+                seen += records
+                if let progress, before >> 8 != seen >> 8 {
+                    progress.update(bytes: reader.bytesRead, total: reader.totalBytes)
+                }
                 // Stop at the first problem: what is written is what came before it.
-                if reader.problemCount > 0 { break }
-                if !wanted.isEmpty && !wanted.contains(record.section) { continue }
-                try lines.write(record)
-            }
-            try lines.flush()
+                if reader.problemCount > 0 {
+                    stopped = true
+                    return
+                }
+                try output.write(lines)
+            }) {}
+            try output.flush()
         } catch {
             reader.cancel()
             progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes, succeeded: false)
-            if !(error is OutputClosed) { try? lines.flush() }
+            if !(error is OutputClosed) { try? output.flush() }
             throw report(error, file: input.displayName)
         }
         progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes)

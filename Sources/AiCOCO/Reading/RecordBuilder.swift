@@ -11,6 +11,8 @@ struct RecordBuilder: AiCOCOVisitor {
     let deliver: (consuming AiCOCORecord, _ coordinateCount: Int) throws -> Void
     /// When set, problems are passed here and the parse goes on; otherwise they are thrown.
     let collectProblem: ((AiCOCOError) -> Void)?
+    /// When set, records are rendered as JSON lines there instead of delivered (no typed annotation).
+    let renderer: RecordLineRenderer?
 
     /// The annotation being read, in buffers reused from one annotation to the next: each
     /// record gets storage of its exact size, one allocation for its polygons (coordinates and
@@ -22,14 +24,16 @@ struct RecordBuilder: AiCOCOVisitor {
     private var boxFill = 0
     private var coordinateCount = 0
 
-    init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil,
+    init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil, renderer: RecordLineRenderer? = nil,
          deliver: @escaping (consuming AiCOCORecord, Int) throws -> Void) {
         self.maxCoordinates = maxCoordinates
         self.collectProblem = collectProblem
+        self.renderer = renderer
         self.deliver = deliver
     }
 
     mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        if let renderer { return renderer.record(record) }
         try deliver(record, 0)
     }
 
@@ -39,6 +43,7 @@ struct RecordBuilder: AiCOCOVisitor {
         boxes.removeAll(keepingCapacity: true)
         boxFill = 0
         coordinateCount = 0
+        renderer?.annotationStart()
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
@@ -48,6 +53,7 @@ struct RecordBuilder: AiCOCOVisitor {
         }
         switch chunk.kind {
         case .segmentation:
+            if let renderer { return renderer.segmentation(chunk) }
             coordinates.append(contentsOf: chunk.values)
             if chunk.endsPolygon { ends.append(coordinates.count) }
         case .bbox:
@@ -69,6 +75,7 @@ struct RecordBuilder: AiCOCOVisitor {
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        if let renderer { return renderer.annotationEnd(fields, boxes: boxes) }
         let annotation = AiAnnotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
             bbox: fields.bboxCount == nil ? nil : exactCopy(boxes),

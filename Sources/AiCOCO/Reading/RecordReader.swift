@@ -42,6 +42,8 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     public private(set) var totalBytes: Int?
     /// Where the document comes from (a tabular output's artifact is looked for beside it).
     private let documentInput: AiCOCOInput?
+    /// Where records go as JSON lines instead of the queue (`AiCOCORecordLines`).
+    private let renderer: RecordLineRenderer?
 
     private enum Source {
         case unopened(AiCOCOInput)
@@ -54,10 +56,16 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     }
 
     /// Reads `input` (opened at the first `next()`).
-    public init(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions()) {
+    public convenience init(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions()) {
+        self.init(input, options: options, renderer: nil)
+    }
+
+    /// Reads `input`, its records rendered by `renderer` when there is one (`nextLines`).
+    init(_ input: AiCOCOInput, options: RecordReaderOptions, renderer: RecordLineRenderer?) {
         self.options = options
+        self.renderer = renderer
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
-        parser = Self.makeParser(queue: queue, options: options)
+        parser = Self.makeParser(queue: queue, options: options, renderer: renderer)
         documentInput = input
         if case .bytes(let bytes) = input {
             source = .bytes(bytes, position: 0)
@@ -72,18 +80,41 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     where Chunks.Element == [UInt8] {
         self.options = options
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
-        parser = Self.makeParser(queue: queue, options: options)
+        renderer = nil
+        parser = Self.makeParser(queue: queue, options: options, renderer: nil)
         documentInput = nil
         source = .chunks(ChunkFetcher(chunks))
     }
 
-    private static func makeParser(queue: RecordQueue, options: RecordReaderOptions) -> AiCOCOParser<RecordBuilder> {
+    static func makeParser(queue: RecordQueue, options: RecordReaderOptions,
+                           renderer: RecordLineRenderer?) -> AiCOCOParser<RecordBuilder> {
         let collect: ((AiCOCOError) -> Void)? = options.parser.validate ? { queue.addProblem($0) } : nil
         let builder = RecordBuilder(maxCoordinates: options.parser.limits.maxCoordinatesPerRecord,
-                                    collectProblem: collect) { record, _ in
+                                    collectProblem: collect, renderer: renderer) { record, _ in
             queue.append(record)
         }
         return AiCOCOParser(visitor: builder, options: options.parser)
+    }
+
+    /// With a renderer: reads until records have ended, then hands their lines and number to
+    /// `body` (see `AiCOCORecordLines.next`).
+    func nextLines(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws -> Bool {
+        guard let renderer else { return false }
+        while true {
+            if cancelled.load(ordering: .relaxed) { return false }
+            if renderer.delivered > 0 {
+                try renderer.take(body)
+                return true
+            }
+            if let failure = renderer.failure { throw failure }
+            if let failure { throw failure }
+            if ended { return false }
+            if case .chunks(let fetcher) = source, chunk == nil || chunk!.isEmpty {
+                try advance(with: fetcher.blockingNext())
+                continue
+            }
+            try advance(with: nil)
+        }
     }
 
     /// The next record, reading more of the input if none is waiting; `nil` at the end of the

@@ -17,19 +17,7 @@ extension JSONWriter {
             try name("object_id"); try id(annotation.objectKey)
             try name("iscrowd"); try number(annotation.iscrowd)
             try name("bbox")
-            if let boxes = annotation.bbox {
-                try generator.arrayOpen()
-                for box in boxes {
-                    try generator.arrayOpen()
-                    try withUnsafeBytes(of: (box.x1, box.y1, box.x2, box.y2)) { raw in
-                        try generator.numberList(raw.bindMemory(to: Double.self))
-                    }
-                    try generator.arrayClose()
-                }
-                try generator.arrayClose()
-            } else {
-                try generator.null()
-            }
+            if let boxes = annotation.bbox { try self.boxes(boxes) } else { try generator.null() }
             try name("segmentation")
             if let polygons = annotation.segmentation {
                 try self.polygons(polygons)
@@ -93,6 +81,19 @@ extension JSONWriter {
         try generator.mapClose()
     }
 
+    /// `[[x1, y1, x2, y2], ...]`.
+    func boxes(_ boxes: [BoundingBox]) throws {
+        try generator.arrayOpen()
+        for box in boxes {
+            try generator.arrayOpen()
+            try withUnsafeBytes(of: (box.x1, box.y1, box.x2, box.y2)) { raw in
+                try generator.numberList(raw.bindMemory(to: Double.self))
+            }
+            try generator.arrayClose()
+        }
+        try generator.arrayClose()
+    }
+
     /// `[[x1, y1, ...], ...]`, without one allocation per number.
     public func polygons(_ polygons: Polygons) throws {
         try generator.arrayOpen()
@@ -114,7 +115,7 @@ extension JSONWriter {
     }
 
     /// An id as a string value, from its bytes (no `String`).
-    private func id(_ id: AiID) throws {
+    func id(_ id: AiID) throws {
         try id.withUTF8 { try generator.string(bytes: $0) }
     }
 
@@ -160,7 +161,7 @@ extension JSONWriter {
         try generator.arrayClose()
     }
 
-    private func members(_ members: [JSONMember]) throws {
+    func members(_ members: [JSONMember]) throws {
         for member in members {
             try generator.string(member.key)
             try value(member.value)

@@ -1,0 +1,117 @@
+/// Records rendered as JSON lines while they are parsed, byte for byte what
+/// `AiCOCORecordLineWriter` writes for the typed records: annotations straight from their fields
+/// and coordinate chunks (no typed record, no copy of their coordinates), every other record
+/// through `JSONWriter.record`. The lines gather until `take` hands them on.
+final class RecordLineRenderer {
+    let envelope: Bool
+    /// The sections whose records are rendered; all when empty.
+    let sections: Set<AiCOCOSection>
+    /// Records delivered since the last `take`, rendered or not (another section).
+    private(set) var delivered = 0
+    /// Why a record could not be rendered; nothing is rendered after it.
+    private(set) var failure: Error?
+    private let json = JSONWriter(sink: { _ in })
+    /// The current annotation's `segmentation`, rendered as its chunks come.
+    private let polygons = JSONGenerator(pretty: false)
+    private var polygonOpen = false
+    /// Why the current annotation's coordinates could not be rendered (a number not finite).
+    private var segmentationFailure: Error?
+    private let annotations: Bool
+
+    init(envelope: Bool, sections: Set<AiCOCOSection>) {
+        self.envelope = envelope
+        self.sections = sections
+        annotations = sections.isEmpty || sections.contains(.annotations)
+    }
+
+    /// Hands the lines rendered so far (each ending in a newline) and the number of records
+    /// delivered since the last call, then starts afresh.
+    func take(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        let count = delivered
+        delivered = 0
+        if json.generator.pendingBytes == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0), count) }
+        try json.generator.drain { try body($0, count) }
+    }
+
+    func record(_ record: AiCOCORecord) {
+        guard failure == nil else { return }
+        delivered += 1
+        guard sections.isEmpty || sections.contains(record.section) else { return }
+        line(record.section) {
+            try json.record(record)
+        }
+    }
+
+    func annotationStart() {
+        guard annotations else { return }
+        polygons.reset()
+        polygonOpen = false
+        segmentationFailure = nil
+        try? polygons.arrayOpen()
+    }
+
+    func segmentation(_ chunk: CoordinateChunk) {
+        guard annotations, segmentationFailure == nil else { return }
+        do {
+            if !polygonOpen {
+                try polygons.arrayOpen()
+                polygonOpen = true
+            }
+            try polygons.numberList(chunk.values)
+            if chunk.endsPolygon {
+                try polygons.arrayClose()
+                polygonOpen = false
+            }
+        } catch {
+            segmentationFailure = error
+        }
+    }
+
+    /// The annotation's line, as `JSONWriter.record` writes an `AiAnnotation`.
+    func annotationEnd(_ fields: AnnotationFields, boxes: [BoundingBox]) {
+        guard failure == nil else { return }
+        delivered += 1
+        guard annotations else { return }
+        if let segmentationFailure {
+            failure = segmentationFailure
+            return
+        }
+        line(.annotations) {
+            try json.generator.mapOpen()
+            try json.name("id"); try json.id(fields.idKey)
+            try json.name("image_id"); try json.id(fields.imageKey)
+            try json.name("object_id"); try json.id(fields.objectKey)
+            try json.name("iscrowd"); try json.number(fields.iscrowd)
+            try json.name("bbox")
+            if fields.bboxCount != nil { try json.boxes(boxes) } else { try json.generator.null() }
+            try json.name("segmentation")
+            if fields.polygonCount != nil {
+                try polygons.arrayClose()
+                try polygons.drain { try json.generator.atom($0, "value") }
+            } else {
+                try json.generator.null()
+            }
+            try json.members(fields.extra)
+            try json.generator.mapClose()
+        }
+    }
+
+    /// One line, in its envelope when asked; a record that fails leaves nothing of itself.
+    private func line(_ section: AiCOCOSection, _ body: () throws -> Void) {
+        let mark = json.generator.pendingBytes
+        do {
+            if envelope {
+                try json.beginObject()
+                try json.name("section")
+                try json.sectionName(section)
+                try json.name("record")
+            }
+            try body()
+            if envelope { try json.generator.mapClose() }
+            json.generator.endLine()
+        } catch {
+            json.generator.rollback(to: mark)
+            failure = error
+        }
+    }
+}
