@@ -1,28 +1,40 @@
 extension COCOConverter {
-    /// The COCO annotations, written as their AiCOCO annotations are read, to a temporary file:
+    /// The COCO annotations, written as their AiCOCO annotations are read, to temporary files:
     /// each one's JSON text except what depends on its object (`id`, `category_id`, `score`),
     /// which comes after the annotations in real files. They go in runs, one per object id
     /// (annotations come object by object), so that the object is looked up once a run.
     ///
-    /// The file holds, in input order, records that start with a tag byte (numbers are varints):
+    /// `text` holds the annotations' text, one after the other. `index` holds, in input order,
+    /// records that start with a tag byte (numbers are varints):
     /// - 1, a run: its object id (length, UTF-8 bytes);
     /// - 2, an annotation of the run: the lengths of its image id, of its members from
     ///   `segmentation` to `iscrowd` (the middle) and of `aicoco_id`, `aicoco_object_id` (the
-    ///   tail), then those bytes;
+    ///   tail), then the image id; its text is the next middle + tail bytes of `text`;
     /// - 3, the run's end: its annotations without geometry (not written), and its contours
     ///   written as pixels (to count only for objects that have categories).
     final class AnnotationSpill {
-        private(set) var file: TemporaryFile?
-        /// Writes the text of an annotation in the state of the output's annotation objects, so
-        /// that the bytes fit there as they are (compact or pretty).
+        private var text: TemporaryFile?
+        private var index: TemporaryFile?
+        /// Writes the text of the annotations in the state of the output's annotation objects
+        /// after their `category_id`, so that the bytes fit there as they are (compact or pretty).
+        /// It gathers about `textPiece` bytes of them before they go to `text` (in one write).
         private let fragment: JSONGenerator
+        private static let textPiece = 1 << 18
         private var geometry = COCOGeometry()
         private var object: AiID?
         private var runWithoutGeometry = 0, runPixelContours = 0
         private var header: [UInt8] = []
 
-        init(pretty: Bool) {
+        init(pretty: Bool) throws {
             fragment = JSONGenerator(pretty: pretty)
+            // The output's state after an annotation's "category_id": {"annotations":[{..., "category_id": 0
+            try fragment.mapOpen()
+            try name("annotations")
+            try fragment.arrayOpen()
+            try fragment.mapOpen()
+            try name("category_id")
+            try fragment.integer(0)
+            try fragment.drain { _ in }
         }
 
         /// Adds the annotation `fields` with its polygons (flat, with where each ends, `ends` nil
@@ -38,7 +50,7 @@ extension COCOConverter {
                     RawBytes.appendVarint(id.count, to: &header)
                     header.append(contentsOf: id)
                 }
-                try write(header)
+                try writeIndex(header)
             }
             let pixelsBefore = geometry.pixelContours
             let built = geometry.build(coordinates: polygons, ends: ends, boxes: boxes)
@@ -47,14 +59,7 @@ extension COCOConverter {
                 runWithoutGeometry += 1
                 return
             }
-            fragment.reset()
-            // The output's state after an annotation's "category_id": {"annotations":[{..., "category_id": 0
-            try fragment.mapOpen()
-            try name("annotations")
-            try fragment.arrayOpen()
-            try fragment.mapOpen()
-            try name("category_id")
-            try fragment.integer(0)
+            // Each annotation leaves the generator in the state it found it (after a member).
             let start = fragment.pendingBytes
             try name("segmentation")
             try fragment.arrayOpen()
@@ -88,8 +93,8 @@ extension COCOConverter {
                 RawBytes.appendVarint(end - middleEnd, to: &header)
                 header.append(contentsOf: id)
             }
-            try write(header)
-            try fragment.drain { all in try write(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+            try writeIndex(header)
+            if end >= Self.textPiece { try drainText() }
         }
 
         /// Writes the current run's end record.
@@ -99,27 +104,36 @@ extension COCOConverter {
             header.append(3)
             RawBytes.appendVarint(runWithoutGeometry, to: &header)
             RawBytes.appendVarint(runPixelContours, to: &header)
-            try write(header)
+            try writeIndex(header)
             object = nil
             runWithoutGeometry = 0
             runPixelContours = 0
         }
 
-        /// Ends the last run; the spilled records, to read from their start (nil when there are none).
-        func finish() throws -> SpillReader? {
+        /// Ends the last run; the index and the text, to read from their start (nil when
+        /// there is no annotation).
+        func finish() throws -> (index: SpillReader, text: SpillReader)? {
             try endRun()
-            guard let file else { return nil }
-            try file.flush()
-            return SpillReader(file)
+            try drainText()
+            guard let index else { return nil }
+            try index.flush()
+            let text = try self.text ?? TemporaryFile()
+            try text.flush()
+            return (SpillReader(index), SpillReader(text))
         }
 
-        private func write(_ bytes: [UInt8]) throws {
-            try bytes.withUnsafeBytes { try write($0) }
+        /// Bytes in the temporary files.
+        var size: Int { (index?.size ?? 0) + (text?.size ?? 0) + fragment.pendingBytes }
+
+        private func writeIndex(_ bytes: [UInt8]) throws {
+            if index == nil { index = try TemporaryFile() }
+            try bytes.withUnsafeBytes { try index!.write($0) }
         }
 
-        private func write(_ bytes: UnsafeRawBufferPointer) throws {
-            if file == nil { file = try TemporaryFile(bufferCapacity: 1 << 18) }
-            try file!.write(bytes)
+        private func drainText() throws {
+            guard fragment.pendingBytes > 0 else { return }
+            if text == nil { text = try TemporaryFile(bufferCapacity: 1 << 12) }
+            try fragment.drain { try text!.write($0) }
         }
 
         private func name(_ key: StaticString) throws {

@@ -115,7 +115,7 @@ public struct COCOConverter {
         options.recordsArtifact = .skip
         options.memoryLimit = parserOptions.memoryLimit / 2
         let catalog = Catalog(memoryLimit: parserOptions.memoryLimit / 2)
-        let spill = AnnotationSpill(pretty: json.pretty)
+        let spill = try AnnotationSpill(pretty: json.pretty)
         _ = try runParse(input, visitor: Pass(catalog: catalog, spill: spill, maxCoordinates: options.limits.maxCoordinatesPerRecord,
                                               needsImageSizes: imageSize == nil),
                          options: options, progress: progress)
@@ -170,7 +170,9 @@ public struct COCOConverter {
 
         try json.key("annotations")
         try json.beginArray()
-        if let annotations { try writeAnnotations(annotations, catalog: catalog, to: json, summary: &summary) }
+        if let annotations {
+            try writeAnnotations(index: annotations.index, text: annotations.text, catalog: catalog, to: json, summary: &summary)
+        }
         try json.endArray()
         try json.endObject()
         return summary
@@ -178,7 +180,8 @@ public struct COCOConverter {
 
     /// Writes the spilled annotations, each once per category of its object, with `id`,
     /// `image_id`, `category_id` and `score` filled in.
-    private func writeAnnotations(_ spill: SpillReader, catalog: Catalog, to json: JSONWriter, summary: inout Summary) throws {
+    private func writeAnnotations(index spill: SpillReader, text: SpillReader, catalog: Catalog, to json: JSONWriter,
+                                  summary: inout Summary) throws {
         let generator = json.generator
         var number = 0
         var categories: [Int] = []
@@ -196,7 +199,7 @@ public struct COCOConverter {
                 let image = try spill.bytes(imageCount)
                 guard !categories.isEmpty else {
                     summary.skippedNoCategory += 1
-                    spill.position += middleCount + tailCount
+                    text.position += middleCount + tailCount
                     continue
                 }
                 if !lastImage.elementsEqual(image) {
@@ -204,17 +207,17 @@ public struct COCOConverter {
                     lastImage.append(contentsOf: image)
                     lastImageNumber = try image.withMemoryRebound(to: UInt8.self) { try catalog.imageNumber($0) } ?? 0
                 }
-                let fragment = spill.position
+                let fragment = text.position
                 for category in categories {
-                    spill.position = fragment
+                    text.position = fragment
                     number += 1
                     try json.beginObject()
                     try json.key("id"); try json.number(number)
                     try json.key("image_id"); try json.number(lastImageNumber)
                     try json.key("category_id"); try json.number(category)
-                    try spill.copy(middleCount) { generator.continuation($0); try json.flushIfNeeded() }
+                    try text.copy(middleCount) { generator.continuation($0); try json.flushIfNeeded() }
                     if let confidence { try json.key("score"); try json.number(confidence) }
-                    try spill.copy(tailCount) { generator.continuation($0); try json.flushIfNeeded() }
+                    try text.copy(tailCount) { generator.continuation($0); try json.flushIfNeeded() }
                     try json.endObject()
                     summary.annotations += 1
                 }
