@@ -87,6 +87,8 @@ let benchmarks: @Sendable () -> Void = {
     throughput("Event API (coordinate chunks)", segmentation, pairs: pairs, annotations: annotations, Workload.events)
     throughput("Validate (schema, rules, references)", segmentation, pairs: pairs, Workload.validate)
     throughput("Records to JSON lines (aicoco records)", segmentation, pairs: pairs, Workload.jsonLines)
+    throughput("Typed records to JSON lines (AiCOCORecordLineWriter)", segmentation, pairs: pairs,
+               Workload.typedJSONLines)
 
     // The long-contour shape second.
     throughput("Long contours: baseline C yajl, no-op callbacks", long, pairs: longPairs, Workload.cNoop)

@@ -68,8 +68,18 @@ enum Workload {
         try parser.finish()
     }
 
-    /// What `aicoco records` does: typed records out as JSON lines (to a sink that counts bytes).
+    /// What `aicoco records` does: records out as JSON lines, rendered as they are parsed
+    /// (`AiCOCORecordLines`, validating), to a sink that counts bytes.
     static func jsonLines(_ bytes: [UInt8]) throws -> Int {
+        var written = 0
+        let options = RecordReaderOptions(parser: ParserOptions(validate: true))
+        let lines = AiCOCORecordLines(.bytes(bytes), options: options, envelope: true)
+        while try lines.next({ text, _ in written += text.count }) {}
+        return written
+    }
+
+    /// Typed records written one by one by `AiCOCORecordLineWriter` (without validation).
+    static func typedJSONLines(_ bytes: [UInt8]) throws -> Int {
         var written = 0
         let lines = AiCOCORecordLineWriter(envelope: true, sink: { written += $0.count })
         let reader = AiCOCORecordReader(.bytes(bytes))
