@@ -169,8 +169,7 @@ final class PackedTable: Spillable {
             freeMemory()
             return
         }
-        var sorting = UnsafeMutableBufferPointer(start: entries, count: count)
-        sorting.sort()
+        Self.sort(entries, count)
         let output = try file(level: 0)
         let start = output.size
         try output.write(UnsafeRawBufferPointer(start: entries, count: count * MemoryLayout<Entry>.stride), at: start)
@@ -220,7 +219,62 @@ final class PackedTable: Spillable {
 
     /// Entries per read or write buffer of a merge (up to `fanIn` + 1 of them at once).
     fileprivate static func bufferEntries(_ budget: MemoryBudget) -> Int {
-        max(64, min(64 << 10, budget.limit / (4 * (fanIn + 1))) / MemoryLayout<Entry>.stride)
+        max(64, min(64 << 10, budget.limit / (8 * (fanIn + 1))) / MemoryLayout<Entry>.stride)
+    }
+
+    /// Sorts `count` entries in place (no scratch memory; entries never tie, their ordinals
+    /// differ): quicksort on the median of three, insertion sort for short ranges, the
+    /// smaller side first so that the stack stays logarithmic.
+    private static func sort(_ entries: UnsafeMutablePointer<Entry>?, _ count: Int) {
+        guard let entries, count > 1 else { return }
+        @inline(__always) func exchange(_ a: Int, _ b: Int) {
+            let entry = entries[a]
+            entries[a] = entries[b]
+            entries[b] = entry
+        }
+        var low = 0, high = count - 1
+        var stack: [(Int, Int)] = []
+        while true {
+            if high - low < 16 {
+                if low < high {
+                    for index in (low + 1)...high {
+                        let entry = entries[index]
+                        var position = index
+                        while position > low && entry < entries[position - 1] {
+                            entries[position] = entries[position - 1]
+                            position -= 1
+                        }
+                        entries[position] = entry
+                    }
+                }
+                guard let next = stack.popLast() else { return }
+                (low, high) = next
+                continue
+            }
+            let middle = low + (high - low) / 2
+            if entries[middle] < entries[low] { exchange(middle, low) }
+            if entries[high] < entries[low] { exchange(high, low) }
+            if entries[high] < entries[middle] { exchange(high, middle) }
+            let pivot = entries[middle]
+            var left = low, right = high
+            while left <= right {
+                while entries[left] < pivot { left += 1 }
+                while pivot < entries[right] { right -= 1 }
+                if left <= right {
+                    exchange(left, right)
+                    left += 1
+                    right -= 1
+                }
+            }
+            // [low, right] and [left, high] remain.
+            if right - low < high - left {
+                stack.append((left, high))
+                high = right
+            } else {
+                stack.append((low, right))
+                low = left
+            }
+        }
     }
 
     /// Every entry ever added, by id then ordinal. The table must not be changed afterwards
@@ -228,8 +282,7 @@ final class PackedTable: Spillable {
     func sorted() throws -> Stream {
         defer { reading = true }
         if runs.isEmpty {
-            var sorting = UnsafeMutableBufferPointer(start: entries, count: count)
-            sorting.sort()
+            Self.sort(entries, count)
             return try Stream(cursors: [Cursor(memory: entries, count: count)])
         }
         try spill()
