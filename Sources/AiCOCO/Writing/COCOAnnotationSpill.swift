@@ -17,9 +17,10 @@ extension COCOConverter {
         private var index: TemporaryFile?
         /// Writes the text of the annotations in the state of the output's annotation objects
         /// after their `category_id`, so that the bytes fit there as they are (compact or pretty).
-        /// It gathers about `textPiece` bytes of them before they go to `text` (in one write).
+        /// It gathers about `textPiece` bytes of them before they go to `text` (in one write;
+        /// under its buffer's 256 KiB so that the buffer need not grow for it).
         private let fragment: JSONGenerator
-        private static let textPiece = 1 << 18
+        private static let textPiece = 3 << 16
         private var geometry = COCOGeometry()
         private var object: AiID?
         private var runWithoutGeometry = 0, runPixelContours = 0
@@ -119,7 +120,7 @@ extension COCOConverter {
             try index.flush()
             let text = try self.text ?? TemporaryFile()
             try text.flush()
-            return (SpillReader(index), SpillReader(text))
+            return (SpillReader(index, window: 1 << 16), SpillReader(text, window: 1 << 18))
         }
 
         /// Bytes in the temporary files.
@@ -137,7 +138,7 @@ extension COCOConverter {
         }
 
         private func name(_ key: StaticString) throws {
-            try fragment.string(bytes: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            try fragment.key(key)
         }
     }
 
@@ -151,9 +152,9 @@ extension COCOConverter {
         /// The file offset of the next byte to read.
         var position = 0
 
-        init(_ file: TemporaryFile) {
+        init(_ file: TemporaryFile, window: Int) {
             self.file = file
-            buffer = .allocate(byteCount: 1 << 18, alignment: 8)
+            buffer = .allocate(byteCount: window, alignment: 8)
         }
 
         deinit { buffer.deallocate() }

@@ -19,6 +19,9 @@ struct COCOGeometry {
     private(set) var x = 0.0, y = 0.0, width = 0.0, height = 0.0, area = 0.0
     /// Contours replaced by the pixels they stand for, over every annotation so far.
     private(set) var pixelContours = 0
+    /// The smallest and largest x and y of `coordinates`.
+    private var extentLow = (x: Double.infinity, y: Double.infinity)
+    private var extentHigh = (x: -Double.infinity, y: -Double.infinity)
 
     /// Builds the geometry of `annotation`; false when it has neither box nor polygon.
     mutating func build(_ annotation: AiAnnotation) -> Bool {
@@ -35,6 +38,8 @@ struct COCOGeometry {
         coordinates.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         area = 0
+        extentLow = (.infinity, .infinity)
+        extentHigh = (-.infinity, -.infinity)
         if let polygonEnds {
             var start = 0
             for end in polygonEnds {
@@ -55,13 +60,9 @@ struct COCOGeometry {
                 minX = min(minX, box.x1, box.x2); maxX = max(maxX, box.x1, box.x2)
                 minY = min(minY, box.y1, box.y2); maxY = max(maxY, box.y1, box.y2)
             }
-        } else {
-            var index = 0
-            while index + 1 < coordinates.count {
-                minX = min(minX, coordinates[index]); maxX = max(maxX, coordinates[index])
-                minY = min(minY, coordinates[index + 1]); maxY = max(maxY, coordinates[index + 1])
-                index += 2
-            }
+        } else if !coordinates.isEmpty {
+            (minX, minY) = extentLow
+            (maxX, maxY) = extentHigh
         }
         guard minX.isFinite, minY.isFinite, maxX.isFinite, maxY.isFinite, !ends.isEmpty || boxes?.isEmpty == false
         else { return false }
@@ -90,12 +91,27 @@ struct COCOGeometry {
     private mutating func addContour(_ values: UnsafeBufferPointer<Double>) {
         let pairs = values.count / 2
         guard pairs > 0 else { return }
-        let twice = Self.twiceSignedArea(values)
-        if pairs >= 3 && abs(twice) >= 2 {
-            coordinates.append(contentsOf: values)
-            ends.append(coordinates.count)
-            area += abs(twice) / 2
-            return
+        if pairs >= 3 {
+            // The area (as `twiceSignedArea`) and the extent in one loop.
+            var twice = 0.0
+            var previousX = values[2 * pairs - 2], previousY = values[2 * pairs - 1]
+            var low = (x: previousX, y: previousY), high = low
+            for pair in 0..<pairs {
+                let x = values[2 * pair], y = values[2 * pair + 1]
+                twice += previousX * y - x * previousY
+                previousX = x
+                previousY = y
+                low = (min(low.x, x), min(low.y, y))
+                high = (max(high.x, x), max(high.y, y))
+            }
+            if abs(twice) >= 2 {
+                coordinates.append(contentsOf: values)
+                ends.append(coordinates.count)
+                area += abs(twice) / 2
+                extentLow = (min(extentLow.x, low.x), min(extentLow.y, low.y))
+                extentHigh = (max(extentHigh.x, high.x), max(extentHigh.y, high.y))
+                return
+            }
         }
         pixelContours += 1
         if pairs == 1 {
@@ -130,6 +146,8 @@ struct COCOGeometry {
     private mutating func push(_ x: Double, _ y: Double) {
         coordinates.append(x)
         coordinates.append(y)
+        extentLow = (min(extentLow.x, x), min(extentLow.y, y))
+        extentHigh = (max(extentHigh.x, x), max(extentHigh.y, y))
     }
 
     /// Ends the polygon pushed since the previous one, and adds its area.
