@@ -214,6 +214,29 @@ struct JSONGeneratorTests {
         #expect(ours == theirs)
     }
 
+    @Test("ids written from their packed form: the same bytes as their text through string(bytes:)")
+    func ids() throws {
+        let texts = ["RIx_a3_Q_QJzquwd7spOb", "--------------------_", "AAAAAAAAAAAAAAAAAAAAA", "zzzzzzzzzzzzzzzzzzzz9",
+                     "", "a", "short id", "quote\"back\\slash", "tab\tnew\nline", "exactly15bytes!", "sixteen bytes!!!",
+                     "RIx_a3_Q_QJzquwd7spO!", "RIx_a3_Q_QJzquwd7spObX", "é漢😀", "\u{01}\u{1F}"]
+        var random = Random(state: 5)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
+        let nanoids = (0..<200).map { _ in String(decoding: (0..<21).map { _ in alphabet[random.below(64)] }, as: UTF8.self) }
+        for text in texts + nanoids {
+            var ours: [UInt8] = []
+            let writer = JSONWriter(sink: { ours += $0 })
+            try writer.beginArray(); try writer.id(AiID(text)); try writer.id(AiID(text)); try writer.endArray()
+            try writer.flush()
+            let reference = JSONGenerator(pretty: false)
+            try reference.arrayOpen()
+            for _ in 0..<2 { try Array(text.utf8).withUnsafeBufferPointer { try reference.string(bytes: $0) } }
+            try reference.arrayClose()
+            var theirs: [UInt8] = []
+            try reference.drain { theirs += $0 }
+            #expect(ours == theirs, "\(text)")
+        }
+    }
+
     @Test("a non-finite number is refused and leaves nothing behind")
     func nonFinite() throws {
         let generator = JSONGenerator(pretty: false)

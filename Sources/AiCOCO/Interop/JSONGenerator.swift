@@ -209,6 +209,18 @@ final class JSONGenerator {
         return (control | zeroQuote | zeroBackslash) & highs != 0
     }
 
+    /// A string of at most `capacity` bytes that need no escape, which `body` writes straight
+    /// into the buffer (returning how many it wrote).
+    func plainString(capacity: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) throws {
+        try beforeValue("string", isString: true)
+        reserve(capacity + 2)
+        buffer[count] = UInt8(ascii: "\"")
+        let length = body(buffer + count + 1)
+        buffer[count + 1 + length] = UInt8(ascii: "\"")
+        count += length + 2
+        afterValue()
+    }
+
     /// A key known at compile time to need no escape (ASCII letters, digits, `_`).
     func key(_ text: StaticString) throws {
         try beforeValue("string", isString: true)

@@ -80,9 +80,12 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A nanoid: its text (21 bytes of `[A-Za-z0-9_-]`) never needs an escape in JSON.
+    var isNanoid: Bool { high >> 62 == 0b11 }
+
     /// Writes the text of an inline id or a nanoid (at most 21 bytes) at `out`; returns its length.
     @inline(__always)
-    private func decode(into out: UnsafeMutablePointer<UInt8>) -> Int {
+    func decode(into out: UnsafeMutablePointer<UInt8>) -> Int {
         if high >> 62 == 0 {
             let count = Int(high >> 56)
             for index in 0..<count {

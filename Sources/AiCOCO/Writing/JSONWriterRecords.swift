@@ -116,6 +116,7 @@ extension JSONWriter {
 
     /// An id as a string value, from its bytes (no `String`).
     func id(_ id: AiID) throws {
+        if id.isNanoid { return try generator.plainString(capacity: 21) { id.decode(into: $0) } }
         try id.withUTF8 { try generator.string(bytes: $0) }
     }
 
