@@ -82,8 +82,8 @@ extension COCOConverter {
             try fragment.arrayClose()
             try name("iscrowd"); try fragment.integer(fields.iscrowd)
             let middleEnd = fragment.pendingBytes
-            try name("aicoco_id"); try fields.idKey.withUTF8 { try fragment.string(bytes: $0) }
-            try name("aicoco_object_id"); try fields.objectKey.withUTF8 { try fragment.string(bytes: $0) }
+            try name("aicoco_id"); try id(fields.idKey)
+            try name("aicoco_object_id"); try id(fields.objectKey)
             let end = fragment.pendingBytes
 
             header.removeAll(keepingCapacity: true)
@@ -139,6 +139,12 @@ extension COCOConverter {
 
         private func name(_ key: StaticString) throws {
             try fragment.key(key)
+        }
+
+        /// An id as a string value (a nanoid decoded in place: its alphabet needs no escape).
+        private func id(_ id: AiID) throws {
+            if id.isNanoid { return try fragment.plainString(capacity: 21) { id.decode(into: $0) } }
+            try id.withUTF8 { try fragment.string(bytes: $0) }
         }
     }
 
