@@ -8,7 +8,7 @@ struct Records: ParsableCommand {
         discussion: """
         With one --section, each line is a record of that section exactly as in the file (same keys and values, extra fields included). Otherwise every record of the chosen sections (all by default), each line naming its section, {"section":"images","record":{...}}, which `aicoco assemble` turns back into one document.
 
-        The document is validated as it is read. On a problem, the lines of the records that end before it stay, and the exit code is 1.
+        The document is validated as it is read. On a syntax error, the lines of the records that end before it stay; on a schema or rule problem, those that end before the 64 KiB piece of input holding it. The exit code is 1.
 
         Examples:
           aicoco records --section annotations \\

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import AiCOCO
 
-/// `aicoco records` on invalid input: exactly the records that end before the problem's byte,
-/// in file order, the same on every run.
+/// `aicoco records` on invalid input: on a syntax error exactly the records that end before its
+/// byte, on a dangling reference found at the end every record; in file order, the same on every run.
 @Suite("records on invalid input")
 struct RecordsCLITests {
     @Test("a syntax error half-way: the records before it, the same over 20 runs")
