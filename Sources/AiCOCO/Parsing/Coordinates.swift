@@ -78,3 +78,35 @@ extension ParserState {
         return problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: path)
     }
 }
+
+/// The boxes of a `bbox`, gathered from its coordinate chunks: an entry of four numbers makes a
+/// `BoundingBox`; an entry of another length (a schema problem, reported by the parser) makes none.
+struct BoxGatherer {
+    private(set) var boxes: [BoundingBox] = []
+    private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
+    private var fill = 0
+
+    /// Forgets the boxes of the last annotation (keeping the storage).
+    mutating func removeAll() {
+        boxes.removeAll(keepingCapacity: true)
+        fill = 0
+    }
+
+    /// Adds the numbers of a `bbox` chunk.
+    mutating func add(_ chunk: CoordinateChunk) {
+        for value in chunk.values {
+            switch fill {
+            case 0: box.0 = value
+            case 1: box.1 = value
+            case 2: box.2 = value
+            case 3: box.3 = value
+            default: break
+            }
+            fill += 1
+        }
+        if chunk.endsPolygon {
+            if fill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
+            fill = 0
+        }
+    }
+}

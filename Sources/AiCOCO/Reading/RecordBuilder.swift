@@ -19,9 +19,7 @@ struct RecordBuilder: AiCOCOVisitor {
     /// ends together) and one for its boxes, whatever the sizes of the annotations before it.
     private var coordinates: [Double] = []
     private var ends: [Int] = []
-    private var boxes: [BoundingBox] = []
-    private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
-    private var boxFill = 0
+    private var boxes = BoxGatherer()
     private var coordinateCount = 0
 
     init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil, renderer: RecordLineRenderer? = nil,
@@ -40,8 +38,7 @@ struct RecordBuilder: AiCOCOVisitor {
     mutating func visitAnnotationStart(index: Int) throws {
         coordinates.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
-        boxes.removeAll(keepingCapacity: true)
-        boxFill = 0
+        boxes.removeAll()
         coordinateCount = 0
         renderer?.annotationStart()
     }
@@ -57,28 +54,15 @@ struct RecordBuilder: AiCOCOVisitor {
             coordinates.append(contentsOf: chunk.values)
             if chunk.endsPolygon { ends.append(coordinates.count) }
         case .bbox:
-            for value in chunk.values {
-                switch boxFill {
-                case 0: box.0 = value
-                case 1: box.1 = value
-                case 2: box.2 = value
-                case 3: box.3 = value
-                default: break
-                }
-                boxFill += 1
-            }
-            if chunk.endsPolygon {
-                if boxFill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
-                boxFill = 0
-            }
+            boxes.add(chunk)
         }
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        if let renderer { return renderer.annotationEnd(fields, boxes: boxes) }
+        if let renderer { return renderer.annotationEnd(fields, boxes: boxes.boxes) }
         let annotation = AiAnnotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
-            bbox: fields.bboxCount == nil ? nil : exactCopy(boxes),
+            bbox: fields.bboxCount == nil ? nil : exactCopy(boxes.boxes),
             segmentation: fields.polygonCount == nil ? nil : Polygons(copying: coordinates, ends: ends),
             extra: fields.extra)
         try deliver(.annotation(consume annotation), coordinateCount)

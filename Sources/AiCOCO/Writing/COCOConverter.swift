@@ -45,9 +45,7 @@ public struct COCOConverter {
         private var converts = true
         private var coordinates: [Double] = []
         private var ends: [Int] = []
-        private var boxes: [BoundingBox] = []
-        private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
-        private var boxFill = 0
+        private var boxes = BoxGatherer()
         private var coordinateCount = 0
 
         init(catalog: Catalog, spill: AnnotationSpill, maxCoordinates: Int, needsImageSizes: Bool) {
@@ -65,8 +63,7 @@ public struct COCOConverter {
         mutating func visitAnnotationStart(index: Int) throws {
             coordinates.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
-            boxes.removeAll(keepingCapacity: true)
-            boxFill = 0
+            boxes.removeAll()
             coordinateCount = 0
         }
 
@@ -80,20 +77,7 @@ public struct COCOConverter {
                 coordinates.append(contentsOf: chunk.values)
                 if chunk.endsPolygon { ends.append(coordinates.count) }
             case .bbox:
-                for value in chunk.values {
-                    switch boxFill {
-                    case 0: box.0 = value
-                    case 1: box.1 = value
-                    case 2: box.2 = value
-                    case 3: box.3 = value
-                    default: break
-                    }
-                    boxFill += 1
-                }
-                if chunk.endsPolygon {
-                    if boxFill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
-                    boxFill = 0
-                }
+                boxes.add(chunk)
             }
         }
 
@@ -101,7 +85,7 @@ public struct COCOConverter {
             guard converts else { return }
             try coordinates.withUnsafeBufferPointer { polygons in
                 try spill.add(fields, polygons: polygons, ends: fields.polygonCount == nil ? nil : ends,
-                              boxes: fields.bboxCount == nil ? nil : boxes)
+                              boxes: fields.bboxCount == nil ? nil : boxes.boxes)
             }
         }
     }
