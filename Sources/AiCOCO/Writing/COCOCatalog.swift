@@ -83,22 +83,15 @@ extension COCOConverter {
         func forEachImage(_ body: (_ id: String, _ fileName: String, _ width: Int?, _ height: Int?) throws -> Void) throws {
             guard let images else { return }
             try images.flush()
-            var offset = 0
-            var record: [UInt8] = []
-            while offset < images.size {
-                var length: UInt32 = 0
-                _ = try withUnsafeMutableBytes(of: &length) { try images.read(at: offset, into: $0) }
-                let count = Int(UInt32(littleEndian: length))
-                if record.count < count { record = [UInt8](repeating: 0, count: count) }
-                _ = try record.withUnsafeMutableBytes { try images.read(at: offset + 4, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
-                offset += 4 + count
-                try record.withUnsafeBytes { raw in
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-                    var position = 0
-                    let id = Self.readString(bytes, &position), fileName = Self.readString(bytes, &position)
-                    let width = RawBytes.readVarint(bytes, &position) - 1, height = RawBytes.readVarint(bytes, &position) - 1
-                    try body(id, fileName, width < 0 ? nil : width, height < 0 ? nil : height)
-                }
+            // Through a 64 KiB window: two reads per image were most of convert's reads on noisy.
+            let reader = SpillReader(images, window: 1 << 16)
+            while !reader.atEnd {
+                let count = Int(UInt32(littleEndian: try reader.bytes(4).loadUnaligned(as: UInt32.self)))
+                let bytes = try reader.bytes(count)
+                var position = 0
+                let id = Self.readString(bytes, &position), fileName = Self.readString(bytes, &position)
+                let width = RawBytes.readVarint(bytes, &position) - 1, height = RawBytes.readVarint(bytes, &position) - 1
+                try body(id, fileName, width < 0 ? nil : width, height < 0 ? nil : height)
             }
         }
 
