@@ -82,13 +82,17 @@ struct MemoryLimitTests {
         sorter.reset()
     }
 
-    @Test("an id map past its budget finds every id, and only those")
-    func idMapSpills() throws {
-        let map = IDMap(budget: MemoryBudget(limit: 16 << 10))
+    @Test("an id map past its budget finds every id, and only those (merged file read by block, or whole once the budget is raised)",
+          arguments: [false, true])
+    func idMapSpills(raised: Bool) throws {
+        let budget = MemoryBudget(limit: 16 << 10)
+        let map = IDMap(budget: budget)
         let ids = (0..<5_000).map { "id-\($0 * 7919 % 100_003)" }
         for (index, id) in ids.enumerated() { try map.set(id, Array("\(index)".utf8)) }
         try map.set(ids[3], Array("later".utf8))  // the first value wins
+        if raised { budget.raise(to: 1 << 20) }
         try map.freeze()
+        #expect(map.wholeFile == raised)
         for (index, id) in ids.enumerated().shuffled() {
             #expect(try map.value(for: id).map { String(decoding: $0, as: UTF8.self) } == "\(index)")
         }

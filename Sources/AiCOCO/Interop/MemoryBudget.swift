@@ -30,7 +30,7 @@ final class MemoryBudget {
     /// The smallest limit accepted (smaller ones are raised to it).
     static let minimumLimit = 16 << 10
 
-    let limit: Int
+    private(set) var limit: Int
     private(set) var used = 0
     private(set) var peak = 0
     /// How many times a table was spilled.
@@ -75,6 +75,11 @@ final class MemoryBudget {
 
     func release(_ bytes: Int) {
         used -= bytes
+    }
+
+    /// Raises the limit (once memory counted elsewhere was given back); never lowers it.
+    func raise(to newLimit: Int) {
+        limit = max(limit, newLimit)
     }
 }
 

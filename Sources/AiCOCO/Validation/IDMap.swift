@@ -24,6 +24,8 @@ final class IDMap {
     private var fileSize = 0
     private var block = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var cachedBlock = -1
+    /// The whole merged file is in `block` (it fit in what the budget had left at `freeze`).
+    private(set) var wholeFile = false
     private static let blockSize = 4096
 
     init(budget: MemoryBudget) {
@@ -99,6 +101,16 @@ final class IDMap {
         fileSize = output.size
         file = output
         table.reset()
+        // Lookups come in no useful order: when the merged file fits in what is left of the
+        // budget, it is read once instead of one block per lookup that misses the cached one.
+        if fileSize > 0 && budget.used + fileSize <= budget.limit {
+            block = UnsafeMutableRawBufferPointer.allocate(byteCount: fileSize, alignment: 8)
+            budget.force(fileSize)
+            guard try output.read(at: 0, into: block) == fileSize else {
+                throw AiCOCOError.io("a temporary file in \(output.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+            }
+            wholeFile = true
+        }
     }
 
     /// The value of `id`, if any, valid until the next call.
@@ -128,7 +140,11 @@ final class IDMap {
             }
         }
         guard found >= 0 else { return nil }
-        if cachedBlock != found {
+        var blockStart = 0, blockEnd = block.count
+        if wholeFile {
+            blockStart = indexOffsets[found]
+            blockEnd = found + 1 < indexOffsets.count ? indexOffsets[found + 1] : fileSize
+        } else if cachedBlock != found {
             let start = indexOffsets[found]
             let end = found + 1 < indexOffsets.count ? indexOffsets[found + 1] : fileSize
             if block.count != end - start {
@@ -142,9 +158,10 @@ final class IDMap {
                 throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
             }
             cachedBlock = found
+            blockEnd = block.count
         }
         do {
-            let bytes = UnsafeRawBufferPointer(block)
+            let bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[blockStart..<blockEnd])
             var position = 0
             while position + 8 <= bytes.count {
                 let keyCount = RawBytes.load32(bytes.baseAddress! + position)

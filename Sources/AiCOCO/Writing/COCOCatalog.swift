@@ -18,8 +18,10 @@ extension COCOConverter {
         var isTabular = false
         private var bytes: [UInt8] = []
 
+        private let budget: MemoryBudget
+
         init(memoryLimit: Int) {
-            let budget = MemoryBudget(limit: memoryLimit)
+            budget = MemoryBudget(limit: memoryLimit)
             imageNumbers = IDMap(budget: budget)
             objects = IDMap(budget: budget)
         }
@@ -74,9 +76,13 @@ extension COCOConverter {
         }
 
         /// Ends the gathering: from now on, only lookups.
-        func freeze() throws {
-            try imageNumbers.freeze()
+        /// Ends the building; `memoryLimit` is what the catalog may use from now on (the
+        /// reference checks are over: their share is free). Objects first: their lookups hit
+        /// no block twice in a row, while an image's annotations mostly come together.
+        func freeze(memoryLimit: Int) throws {
+            budget.raise(to: memoryLimit)
             try objects.freeze()
+            try imageNumbers.freeze()
         }
 
         /// Reads back the images in file order.

@@ -107,7 +107,7 @@ public struct COCOConverter {
         if let id = catalog.firstImageWithoutSize, imageSize == nil {
             throw MissingImageSize(imageID: id)
         }
-        try catalog.freeze()
+        try catalog.freeze(memoryLimit: parserOptions.memoryLimit)
         let annotations = try spill.finish()
 
         var summary = Summary()
