@@ -201,6 +201,28 @@ struct COCOSinglePassTests {
         }
     }
 
+    @Test("empty ids are ids: the annotation's image is found, in both section orders")
+    func emptyIDs() throws {
+        let image = #"{"id":"","file_name":"a.dcm","index":0,"category_ids":null,"regressions":null}"#
+        let annotations = #"[{"id":"a1","image_id":"","object_id":"","iscrowd":0,"bbox":null,"segmentation":[[1,1,5,1,5,5]]},"#
+            + #"{"id":"a2","image_id":"","object_id":"","iscrowd":0,"bbox":null,"segmentation":[[2,2,6,2,6,6]]}]"#
+        let objects = #"[{"id":"","category_ids":["c1"],"regressions":null}]"#
+        let categories = #"[{"id":"c1","name":"Liver","supercategory_id":null}]"#
+        for objectsFirst in [false, true] {
+            let text = objectsFirst
+                ? #"{"images":[\#(image)],"objects":\#(objects),"categories":\#(categories),"regressions":[],"annotations":\#(annotations),"meta":{"category_ids":null,"regressions":null}}"#
+                : #"{"images":[\#(image)],"annotations":\#(annotations),"categories":\#(categories),"regressions":[],"objects":\#(objects),"meta":{"category_ids":null,"regressions":null}}"#
+            let bytes = Array(text.utf8)
+            try Self.expectSameAsModel(bytes, imageSize: (8, 8), "empty ids, objects first \(objectsFirst)")
+            let got = try Self.converted(bytes, imageSize: (8, 8), pretty: false, memoryLimit: ParserOptions.defaultMemoryLimit)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(got.bytes)) as? [String: Any])
+            let converted = try #require(document["annotations"] as? [[String: Any]])
+            #expect(converted.count == 2)
+            #expect(converted.map { $0["image_id"] as? Int } == [1, 1], "\(converted)")
+            #expect(converted.map { $0["category_id"] as? Int } == [1, 1], "\(converted)")
+        }
+    }
+
     @Test("an invalid input writes nothing, whatever was converted before the problem")
     func invalidWritesNothing() throws {
         var bytes = Self.handMade(objectsFirst: false)

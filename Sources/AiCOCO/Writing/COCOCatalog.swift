@@ -129,7 +129,7 @@ extension COCOConverter {
             let number = RawBytes.readVarint(bytes, &position)
             if let slot {
                 slot.storeBytes(of: UInt8(id.count + 1), as: UInt8.self)
-                (slot + 1).copyMemory(from: id.baseAddress!, byteCount: id.count)
+                if let base = id.baseAddress { (slot + 1).copyMemory(from: base, byteCount: id.count) }
                 slot.storeBytes(of: number, toByteOffset: Self.slotBytes - 8, as: Int.self)
             }
             return number

@@ -186,7 +186,8 @@ public struct COCOConverter {
                     text.position += middleCount + tailCount
                     continue
                 }
-                if !lastImage.elementsEqual(image) {
+                // (`lastImageNumber` 0: none looked up yet; an empty id is a valid id.)
+                if lastImageNumber == 0 || !lastImage.elementsEqual(image) {
                     lastImage.removeAll(keepingCapacity: true)
                     lastImage.append(contentsOf: image)
                     lastImageNumber = try image.withMemoryRebound(to: UInt8.self) { try catalog.imageNumber($0) } ?? 0
