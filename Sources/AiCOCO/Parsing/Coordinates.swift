@@ -79,34 +79,55 @@ extension ParserState {
     }
 }
 
-/// The boxes of a `bbox`, gathered from its coordinate chunks: an entry of four numbers makes a
-/// `BoundingBox`; an entry of another length (a schema problem, reported by the parser) makes none.
-struct BoxGatherer {
+/// An annotation's geometry gathered from its coordinate chunks, in buffers reused from one
+/// annotation to the next: the coordinates and polygon ends of `segmentation`, and the boxes of
+/// `bbox` (an entry of four numbers makes a `BoundingBox`; an entry of another length, a schema
+/// problem the parser reports, makes none).
+struct GeometryGatherer {
+    private(set) var coordinates: [Double] = []
+    private(set) var ends: [Int] = []
     private(set) var boxes: [BoundingBox] = []
+    /// The numbers of every chunk since `removeAll`, segmentation and bbox.
+    private(set) var count = 0
     private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
     private var fill = 0
 
-    /// Forgets the boxes of the last annotation (keeping the storage).
+    /// Forgets the last annotation (keeping the storage).
     mutating func removeAll() {
+        coordinates.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
         boxes.removeAll(keepingCapacity: true)
+        count = 0
         fill = 0
     }
 
-    /// Adds the numbers of a `bbox` chunk.
+    /// Counts the chunk's numbers; returns the new total.
+    mutating func counting(_ chunk: CoordinateChunk) -> Int {
+        count += chunk.values.count
+        return count
+    }
+
+    /// Keeps the numbers of a chunk (counted already).
     mutating func add(_ chunk: CoordinateChunk) {
-        for value in chunk.values {
-            switch fill {
-            case 0: box.0 = value
-            case 1: box.1 = value
-            case 2: box.2 = value
-            case 3: box.3 = value
-            default: break
+        switch chunk.kind {
+        case .segmentation:
+            coordinates.append(contentsOf: chunk.values)
+            if chunk.endsPolygon { ends.append(coordinates.count) }
+        case .bbox:
+            for value in chunk.values {
+                switch fill {
+                case 0: box.0 = value
+                case 1: box.1 = value
+                case 2: box.2 = value
+                case 3: box.3 = value
+                default: break
+                }
+                fill += 1
             }
-            fill += 1
-        }
-        if chunk.endsPolygon {
-            if fill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
-            fill = 0
+            if chunk.endsPolygon {
+                if fill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
+                fill = 0
+            }
         }
     }
 }

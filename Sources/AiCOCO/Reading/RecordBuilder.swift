@@ -17,10 +17,7 @@ struct RecordBuilder: AiCOCOVisitor {
     /// The annotation being read, in buffers reused from one annotation to the next: each
     /// record gets storage of its exact size, one allocation for its polygons (coordinates and
     /// ends together) and one for its boxes, whatever the sizes of the annotations before it.
-    private var coordinates: [Double] = []
-    private var ends: [Int] = []
-    private var boxes = BoxGatherer()
-    private var coordinateCount = 0
+    private var geometry = GeometryGatherer()
 
     init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil, renderer: RecordLineRenderer? = nil,
          deliver: @escaping (consuming AiCOCORecord, Int) throws -> Void) {
@@ -36,36 +33,26 @@ struct RecordBuilder: AiCOCOVisitor {
     }
 
     mutating func visitAnnotationStart(index: Int) throws {
-        coordinates.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        boxes.removeAll()
-        coordinateCount = 0
+        geometry.removeAll()
         renderer?.annotationStart()
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        coordinateCount += chunk.values.count
-        if coordinateCount > maxCoordinates {
+        if geometry.counting(chunk) > maxCoordinates {
             throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates) or read it with the visitor API (AiCOCOParser), which streams coordinates in chunks")
         }
-        switch chunk.kind {
-        case .segmentation:
-            if let renderer { return renderer.segmentation(chunk) }
-            coordinates.append(contentsOf: chunk.values)
-            if chunk.endsPolygon { ends.append(coordinates.count) }
-        case .bbox:
-            boxes.add(chunk)
-        }
+        if chunk.kind == .segmentation, let renderer { return renderer.segmentation(chunk) }
+        geometry.add(chunk)
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        if let renderer { return renderer.annotationEnd(fields, boxes: boxes.boxes) }
+        if let renderer { return renderer.annotationEnd(fields, boxes: geometry.boxes) }
         let annotation = AiAnnotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
-            bbox: fields.bboxCount == nil ? nil : exactCopy(boxes.boxes),
-            segmentation: fields.polygonCount == nil ? nil : Polygons(copying: coordinates, ends: ends),
+            bbox: fields.bboxCount == nil ? nil : exactCopy(geometry.boxes),
+            segmentation: fields.polygonCount == nil ? nil : Polygons(copying: geometry.coordinates, ends: geometry.ends),
             extra: fields.extra)
-        try deliver(.annotation(consume annotation), coordinateCount)
+        try deliver(.annotation(consume annotation), geometry.count)
     }
 
     mutating func visitProblem(_ error: AiCOCOError) throws {

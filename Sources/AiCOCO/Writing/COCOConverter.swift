@@ -43,10 +43,7 @@ public struct COCOConverter {
         /// False once an image without size is seen and no size was given: the conversion will
         /// refuse, so only the validation goes on.
         private var converts = true
-        private var coordinates: [Double] = []
-        private var ends: [Int] = []
-        private var boxes = BoxGatherer()
-        private var coordinateCount = 0
+        private var geometry = GeometryGatherer()
 
         init(catalog: Catalog, spill: AnnotationSpill, maxCoordinates: Int, needsImageSizes: Bool) {
             self.catalog = catalog
@@ -61,31 +58,21 @@ public struct COCOConverter {
         }
 
         mutating func visitAnnotationStart(index: Int) throws {
-            coordinates.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-            boxes.removeAll()
-            coordinateCount = 0
+            geometry.removeAll()
         }
 
         mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-            coordinateCount += chunk.values.count
-            if coordinateCount > maxCoordinates {
+            if geometry.counting(chunk) > maxCoordinates {
                 throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates)")
             }
-            switch chunk.kind {
-            case .segmentation:
-                coordinates.append(contentsOf: chunk.values)
-                if chunk.endsPolygon { ends.append(coordinates.count) }
-            case .bbox:
-                boxes.add(chunk)
-            }
+            geometry.add(chunk)
         }
 
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
             guard converts else { return }
-            try coordinates.withUnsafeBufferPointer { polygons in
-                try spill.add(fields, polygons: polygons, ends: fields.polygonCount == nil ? nil : ends,
-                              boxes: fields.bboxCount == nil ? nil : boxes.boxes)
+            try geometry.coordinates.withUnsafeBufferPointer { polygons in
+                try spill.add(fields, polygons: polygons, ends: fields.polygonCount == nil ? nil : geometry.ends,
+                              boxes: fields.bboxCount == nil ? nil : geometry.boxes)
             }
         }
     }
