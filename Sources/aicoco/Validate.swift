@@ -8,7 +8,7 @@ import Glibc
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check AiCOCO files: JSON syntax, the schema, the format's rules and every reference, in one pass each.",
-        usage: "aicoco validate [--format text|json] [<options>] [<file> ...]",
+        usage: "aicoco validate [--format text|json] [--strict] [<options>] [<file> ...]",
         discussion: """
         Each file is checked in turn and its report written to standard output, in order: in text, one line per problem (FILE:LINE:COLUMN: KIND error: message (JSON path)), then a verdict line (FILE: valid, or FILE: N problems); in JSON, one object per file and line. No file, or -, reads standard input.
 
@@ -19,6 +19,7 @@ struct Validate: ParsableCommand {
           aicoco validate Fixtures/*.json Fixtures/broken/*.json
           aicoco validate --format json big.json | jq '.errors[0]'
           aicoco validate --max-errors 10 - < output.json
+          aicoco validate --strict output.json
         """
     )
 
@@ -43,6 +44,9 @@ struct Validate: ParsableCommand {
     @Option(help: "The report's format.")
     var format: Format = .text
 
+    @Flag(help: "Also apply the rules of FLaVor's own output models (pydantic, FLaVor 2.2.3) beyond the schema: integers in index, bbox and segmentation, no extra keys in records, table_ids in a hybrid output's meta. Problems of kind strict. Slower than the default.")
+    var strict = false
+
     func run() throws {
         var status: Int32 = 0
         for file in files.isEmpty ? ["-"] : files {
@@ -59,6 +63,7 @@ struct Validate: ParsableCommand {
         var collector = ProblemCollector(limit: maxErrors.value)
         var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
         options.recordsArtifact = artifact.source
+        options.strict = strict
         var parser = AiCOCOParser(visitor: collector, options: options)
         var bytes = 0
         do {

@@ -25,6 +25,8 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
         case reference
         /// A rule of the format the schema leaves out (polygon in x,y pairs, finite numbers, ...).
         case semantic
+        /// A rule of FLaVor's own output models beyond the schema (`validate --strict` only).
+        case strict
         /// A configured limit was reached (nesting depth, string length, record size...).
         case limit
         /// The input could not be read.

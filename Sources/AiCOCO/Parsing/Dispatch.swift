@@ -213,6 +213,9 @@ extension ParserState: YajlHandler {
                     return problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
                                    path: currentPath())
                 }
+                if options.strict && section == .records {
+                    return strictRecordsKey(name, at: stringStart(length: key.count))
+                }
                 return true
             }
             frames[frames.count - 1].key = nil
@@ -268,6 +271,11 @@ extension ParserState: YajlHandler {
             }
             guard let value = parseJSONNumber(text) else {
                 return numberOutOfRange(text)
+            }
+            if options.strict {
+                let depth = frames.count
+                guard strictInteger(text, value, rule: frames[depth - 2].field == .bbox ? "AiAnnotation.bbox" : "AiAnnotation.segmentation",
+                                    at: numberStart(length: text.count)) else { return false }
             }
             return storeCoordinate(value)
         }

@@ -58,6 +58,9 @@ extension ParserState {
             return problem(.schema, "\"table_ids\" belongs to hybrid outputs (images and tables)",
                            at: meta.start, path: "$.meta")
         }
+        if kind == .hybrid && options.strict {
+            return strictHybridMeta(fields: meta.fields, at: meta.start)
+        }
         return true
     }
 }

@@ -108,6 +108,10 @@ extension ParserState {
         case .index, .confidence:
             guard kind == .number else { return wrongField(field, kind, text) }
             guard let value = numberValue(text, at: scalarStart(kind, length: text.count)) else { break }
+            if field == .index && options.strict {
+                guard strictInteger(text, value, rule: "AiImage.index", at: scalarStart(kind, length: text.count))
+                else { return false }
+            }
             if field == .index { record.index = value } else { record.confidence = value }
         case .iscrowd:
             guard kind == .number else { return wrongField(field, kind, text) }

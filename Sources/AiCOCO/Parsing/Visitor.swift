@@ -155,6 +155,14 @@ public struct ParserOptions: Sendable, Equatable {
     /// same errors, about three times faster). Off only to compare the two in tests and fuzzing.
     @_spi(Testing) public var readsPolygonsWithoutYajl = true
 
+    /// Also check the rules of FLaVor's own output models beyond the schema (kind `strict`:
+    /// integers in `index`, `bbox` and `segmentation`, no extra keys in `records`, `table_ids`
+    /// in a hybrid output's `meta`). With it, yajl reads every number (the checks need each
+    /// number's text), which is slower than the default.
+    public var strict = false {
+        didSet { if strict { readsPolygonsWithoutYajl = false } }
+    }
+
     /// Where a tabular output's records artifact is read from, after the document (its records
     /// are then delivered as section `rows`, its problems placed in it).
     public var recordsArtifact = RecordsArtifactSource.besideDocument
