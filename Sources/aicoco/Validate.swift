@@ -44,7 +44,7 @@ struct Validate: ParsableCommand {
     @Option(help: "The report's format.")
     var format: Format = .text
 
-    @Flag(help: "Also apply the rules of FLaVor's own output models (pydantic, FLaVor 2.2.3) beyond the schema: integers in index, bbox and segmentation, no extra keys in records, table_ids in a hybrid output's meta. Problems of kind strict. Slower than the default.")
+    @Flag(help: "Also apply the rules of FLaVor's own output models (pydantic, FLaVor 2.2.3) beyond the schema: integers in index, bbox and segmentation, no extra keys in records, table_ids in a hybrid output's meta. Problems of kind strict.")
     var strict = false
 
     func run() throws {

@@ -238,6 +238,12 @@ extension ParserState {
                     step = .handBack
                     break scan
                 }
+                // Only a fraction or an exponent can break FLaVor's int rule (`--strict`).
+                if number.state.hasFractionOrExponent && options.strict
+                    && !strictCoordinate(UnsafeBufferPointer(rebasing: piece[index..<end]), value, at: pieceBase + index) {
+                    step = .stop
+                    break scan
+                }
                 guard storeCoordinate(value) else {
                     step = .stop
                     break scan
@@ -297,6 +303,8 @@ extension ParserState {
         var text = Array(fast.carry[(number.start - fast.cleanOffset)...])
         text.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start..<index]))
         guard let value = text.withUnsafeBufferPointer({ parseJSONNumber($0) }) else { return .handBack }
+        if number.state.hasFractionOrExponent && options.strict
+            && !text.withUnsafeBufferPointer({ strictCoordinate($0, value, at: number.start) }) { return .stop }
         guard storeCoordinate(value) else { return .stop }
         fast.carry.removeAll(keepingCapacity: true)
         fast.cleanOffset = pieceBase + index

@@ -273,9 +273,7 @@ extension ParserState: YajlHandler {
                 return numberOutOfRange(text)
             }
             if options.strict {
-                let depth = frames.count
-                guard strictInteger(text, value, rule: frames[depth - 2].field == .bbox ? "AiAnnotation.bbox" : "AiAnnotation.segmentation",
-                                    at: numberStart(length: text.count)) else { return false }
+                guard strictInteger(text, value, rule: coordinateRule, at: numberStart(length: text.count)) else { return false }
             }
             return storeCoordinate(value)
         }

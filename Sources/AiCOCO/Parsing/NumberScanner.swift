@@ -11,6 +11,9 @@ enum NumberState: UInt8 {
         self == .zero || self == .integer || self == .fraction || self == .exponentDigits
     }
 
+    /// A complete number with a fraction or an exponent (not an integer token).
+    var hasFractionOrExponent: Bool { self == .fraction || self == .exponentDigits }
+
     /// The state after `byte`, or `nil` when `byte` is not part of the number: it then ends
     /// before `byte` if `isComplete`, else `byte` is an error (`yajlError`).
     @inline(__always)

@@ -3,7 +3,9 @@
 /// default checks leave out. Each broken rule is one problem of kind `strict`, naming the model
 /// field. The default checks already cover (or are stricter than) the models' other rules:
 /// required keys, `iscrowd` 0 or 1, extra keys in regression items and at the top level, and the
-/// records artifact's lines (FLaVor's `AiRecord`).
+/// records artifact's lines (FLaVor's `AiRecord`). Integer tokens always pass, so the coordinate
+/// scanner's fast path for them is left as it is; the checks run where a number with a fraction
+/// or an exponent is read (`CoordinateScanner.swift`, `Dispatch.swift`) and on `index`.
 extension ParserState {
     /// An `int` of FLaVor's models (pydantic's lax mode): `index`, the numbers of `bbox` and
     /// `segmentation`. Checked only under `options.strict`, on a number that fits a `Double`.
@@ -14,6 +16,17 @@ extension ParserState {
             : "not a whole number"
         return problem(.strict, "\(rule) is an int in FLaVor's output models, found \(quotedToken(text)) (\(why))",
                        at: location, path: currentPath())
+    }
+
+    /// A coordinate the scanner read (`offset`: its first byte) with a fraction or an exponent.
+    mutating func strictCoordinate(_ text: UnsafeBufferPointer<UInt8>, _ value: Double, at offset: Int) -> Bool {
+        guard !takenAsInt(text, value) else { return true }
+        return strictInteger(text, value, rule: coordinateRule, at: tracker.location(of: offset))
+    }
+
+    /// The field of the coordinate being read (the coordinate list is the frame below the entry's).
+    var coordinateRule: String {
+        frames[frames.count - 2].field == .bbox ? "AiAnnotation.bbox" : "AiAnnotation.segmentation"
     }
 
     /// A key of `records` other than `format`, `href`, `rows` and `bytes`.

@@ -157,11 +157,8 @@ public struct ParserOptions: Sendable, Equatable {
 
     /// Also check the rules of FLaVor's own output models beyond the schema (kind `strict`:
     /// integers in `index`, `bbox` and `segmentation`, no extra keys in `records`, `table_ids`
-    /// in a hybrid output's `meta`). With it, yajl reads every number (the checks need each
-    /// number's text), which is slower than the default.
-    public var strict = false {
-        didSet { if strict { readsPolygonsWithoutYajl = false } }
-    }
+    /// in a hybrid output's `meta`).
+    public var strict = false
 
     /// Where a tabular output's records artifact is read from, after the document (its records
     /// are then delivered as section `rows`, its problems placed in it).
