@@ -22,6 +22,8 @@ public final class LabelVolumeWriter {
     private let cachedSlices: Int
     /// The cached slices, in slots; `slotOfSlice[z]` is `z`'s slot or -1.
     private var cache: [CachedSlice] = []
+    /// The slots' memory, one block of `cachedSlices * sliceBytes` (pages taken as slots are used).
+    private let slotMemory: UnsafeMutableRawBufferPointer
     private var slotOfSlice: [Int32]
     /// Slots from most to least recently used: a list threaded through `newer` and `older`.
     private var newer: [Int] = [], older: [Int] = []
@@ -33,9 +35,11 @@ public final class LabelVolumeWriter {
 
     private struct CachedSlice {
         var z: Int
-        var bytes: UnsafeMutableRawBufferPointer
         var dirty: Bool
     }
+
+    /// Most slices (times channels) a volume may have: 5 bytes of bookkeeping each, 20 MiB at most.
+    public static let maxSlices = 1 << 22
 
     /// What painting a slice found under the new value.
     public struct Overlap: Sendable {
@@ -55,6 +59,9 @@ public final class LabelVolumeWriter {
         guard sliceBytes <= cacheBytes / 2 else {
             throw LabelVolumeError(.usage, "a slice of \(header.width)x\(header.height) voxels of \(header.voxelType.size) byte(s) is \(describeBytes(sliceBytes)); two must fit the slice memory of \(describeBytes(cacheBytes)) (raise --memory-limit to \(describeBytes(2 * sliceBytes)) if this size is right)")
         }
+        guard header.depth * header.channels <= Self.maxSlices else {
+            throw LabelVolumeError(.usage, "a volume of \(header.depth) slices x \(header.channels) channels is past the \(Self.maxSlices) slices this writer keeps track of")
+        }
         let total = header.voxelOffset + header.volumeBytes
         compressed = path.hasSuffix(".gz")
         let slash = path.lastIndex(of: "/")
@@ -67,8 +74,11 @@ public final class LabelVolumeWriter {
             }
         }
         cachedSlices = max(2, min(cacheBytes / max(1, sliceBytes), header.depth * header.channels))
+        // The temporary file first: when it cannot be made, nothing is left beside `path`.
+        let temporary = compressed ? try RandomAccessFile() : nil
         output = try RandomAccessFile(besides: path)
-        volume = compressed ? try RandomAccessFile() : output
+        volume = temporary ?? output
+        slotMemory = .allocate(byteCount: cachedSlices * sliceBytes, alignment: 16)
         rasterizer = PolygonRasterizer(width: header.width, height: header.height)
         written = [Bool](repeating: false, count: header.depth * header.channels)
         slotOfSlice = [Int32](repeating: -1, count: header.depth * header.channels)
@@ -77,7 +87,7 @@ public final class LabelVolumeWriter {
     }
 
     deinit {
-        for slice in cache { slice.bytes.deallocate() }
+        slotMemory.deallocate()
         if !complete { output.discard() }
     }
 
@@ -88,7 +98,7 @@ public final class LabelVolumeWriter {
                      rule: PolygonRasterizer.OverlapRule = .last) throws -> Overlap {
         precondition(z >= 0 && z < header.depth && channel >= 0 && channel < header.channels, "slice \(z) is outside the volume")
         let slot = try cacheSlot(for: channel * header.depth + z)
-        let bytes = cache[slot].bytes
+        let bytes = slotBytes(slot)
         let found: (voxels: Int, under: Int)
         switch header.voxelType {
         case .uint8:
@@ -137,7 +147,7 @@ public final class LabelVolumeWriter {
         }
         let slot: Int
         if cache.count < cachedSlices {
-            cache.append(CachedSlice(z: z, bytes: .allocate(byteCount: sliceBytes, alignment: 16), dirty: false))
+            cache.append(CachedSlice(z: z, dirty: false))
             newer.append(-1)
             older.append(-1)
             slot = cache.count - 1
@@ -152,9 +162,9 @@ public final class LabelVolumeWriter {
         slotOfSlice[z] = Int32(slot)
         if written[z] {
             sliceReloads += 1
-            try volume.read(into: cache[slot].bytes, at: offset(of: z))
+            try volume.read(into: slotBytes(slot), at: offset(of: z))
         } else {
-            cache[slot].bytes.initializeMemory(as: UInt8.self, repeating: 0)
+            slotBytes(slot).initializeMemory(as: UInt8.self, repeating: 0)
         }
         return slot
     }
@@ -179,9 +189,13 @@ public final class LabelVolumeWriter {
 
     private func writeBack(_ slot: Int) throws {
         guard cache[slot].dirty else { return }
-        try volume.write(UnsafeRawBufferPointer(cache[slot].bytes), at: offset(of: cache[slot].z))
+        try volume.write(UnsafeRawBufferPointer(slotBytes(slot)), at: offset(of: cache[slot].z))
         written[cache[slot].z] = true
         cache[slot].dirty = false
+    }
+
+    private func slotBytes(_ slot: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: slotMemory[slot * sliceBytes..<(slot + 1) * sliceBytes])
     }
 
     private func offset(of z: Int) -> Int { header.voxelOffset + z * sliceBytes }
