@@ -18,6 +18,9 @@ struct NiftiOptions: ParsableArguments {
     @Flag(help: "A 4D volume, one channel of 0 and 1 per value (ascending): overlapping structures each keep all their voxels.")
     var multiLabel = false
 
+    @Option(help: ArgumentHelp("Instead of -o: one volume of 0 and 1 per value in this (existing) directory, VALUE-NAME.nii.gz, and the table as labels.json: overlapping structures each keep all their voxels.", valueName: "dir"), completion: .directory)
+    var split: String?
+
     @Option(help: ArgumentHelp("A NIfTI of the image series (.nii or .nii.gz): the volume takes its size, voxel size, orientation and origin (qform and sform), so that the labels overlay it. Its slice count must be the number of images.", valueName: "scan.nii"), completion: .file())
     var reference: String?
 
@@ -76,8 +79,11 @@ extension Convert {
 
     /// `convert --to nifti`: the label volume, and its value table beside it as JSON.
     func convertToNifti() throws {
-        guard let path = destination.output, path.hasSuffix(".nii") || path.hasSuffix(".nii.gz") else {
-            throw ValidationError("--to nifti writes a file: give -o PATH ending in .nii or .nii.gz")
+        if nifti.split != nil && (destination.output != nil || nifti.multiLabel) {
+            throw ValidationError("--split DIR writes its volumes in DIR: give it without -o and --multi-label")
+        }
+        guard let path = nifti.split ?? destination.output, nifti.split != nil || path.hasSuffix(".nii") || path.hasSuffix(".nii.gz") else {
+            throw ValidationError("--to nifti writes a file: give -o PATH ending in .nii or .nii.gz (or --split DIR)")
         }
         guard (1...9).contains(nifti.compressionLevel.value) else {
             throw ValidationError("--compression-level: 1 to 9, not \(nifti.compressionLevel.value)")
@@ -96,7 +102,7 @@ extension Convert {
             converter.numbering = try nifti.values.numbering()
             converter.includeHidden = nifti.includeHidden
             converter.overlap = nifti.overlap
-            converter.layout = nifti.multiLabel ? .channels : .labels
+            converter.layout = nifti.split != nil ? .split : nifti.multiLabel ? .channels : .labels
             converter.sliceOrder = nifti.sliceOrder
             converter.reference = try nifti.reference.map { try NiftiReference(path: $0) }
             converter.cacheBytes = max(Self.sliceMemory, input.memoryLimit)
@@ -106,7 +112,7 @@ extension Convert {
                 progress?.update(bytes: bytes, total: total ?? source.size)
             }
             progress?.finish(bytes: last, total: total ?? source.size)
-            let table = Self.labelTablePath(for: path)
+            let table = nifti.split.map { $0.hasSuffix("/") ? $0 + "labels.json" : $0 + "/labels.json" } ?? Self.labelTablePath(for: path)
             try LabelTable(summary: summary, converter: converter).write(to: table)
             printNote(summary, path: path, table: table, always: progress != nil)
         } catch let error as LabelVolumeError {
@@ -122,7 +128,7 @@ extension Convert {
     /// What was written, and what was left out, on standard error (always when something was).
     func printNote(_ summary: LabelVolumeConverter.Summary, path: String, table: String, always: Bool) {
         let plan = summary.plan
-        var note = "aicoco convert: \(path): \(summary.width)x\(summary.height)x\(summary.slices)"
+        var note = "aicoco convert: \(path): " + (summary.files.isEmpty ? "" : "\(summary.files.count) volumes of ") + "\(summary.width)x\(summary.height)x\(summary.slices)"
             + (summary.channels > 1 ? "x\(summary.channels)" : "") + " \(summary.voxelType)\(summary.nifti2 ? " (NIfTI-2: a size past 32767)" : ""), \(summary.labels.count) \(nifti.labels.rawValue) labels (table in \(table)), \(summary.filled) annotations filled"
         var warn = false
         if summary.skippedNoLabel > 0 {

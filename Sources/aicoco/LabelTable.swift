@@ -18,9 +18,11 @@ struct LabelTable {
                 try json.key("class_0_value"); try json.number(plan?.firstClassValue ?? 0)
             }
         }
-        try json.key("layout"); try json.string(converter.layout == .channels ? "channels (4D: one channel of 0 and 1 per value)" : "labels (3D)")
+        let layouts: [LabelVolumeConverter.Layout: String] = [.labels: "labels (3D)", .channels: "channels (4D: one channel of 0 and 1 per value)",
+                                                             .split: "split (one 3D volume of 0 and 1 per value)"]
+        try json.key("layout"); try json.string(layouts[converter.layout] ?? converter.layout.rawValue)
         try json.key("voxel_type"); try json.string("\(summary.voxelType)")
-        try json.key("overlap"); try json.string(converter.layout == .channels ? "kept (one channel per value)" : converter.overlap.rawValue)
+        try json.key("overlap"); try json.string(converter.layout == .labels ? converter.overlap.rawValue : "kept (each value on its own)")
         try json.key("size"); try json.beginArray()
         for dim in [summary.width, summary.height, summary.slices] + (summary.channels > 1 ? [summary.channels] : []) { try json.number(dim) }
         try json.endArray()
@@ -44,6 +46,9 @@ struct LabelTable {
             try json.key("value"); try json.number(label.value)
             if converter.layout == .channels, let channel = channels.firstIndex(of: label.value) {
                 try json.key("channel"); try json.number(channel)
+            }
+            if let file = summary.files[label.value] {
+                try json.key("file"); try json.string(String(file.split(separator: "/").last ?? Substring(file)))
             }
             if let objectID = label.objectID {
                 try json.key("object_id"); try json.string(objectID)

@@ -94,8 +94,15 @@ struct NiftiGeometryTests {
         z = z_of[a["image_id"]]
         own[v][z] |= m == 1
         first[z][(m == 1) & (first[z] == 0)] = v
-    data = np.asarray(nib.load(sys.argv[2]).dataobj)
     problems = []
+    if mode == "split":
+        import os
+        for e in table["labels"]:
+            volume = nib.load(os.path.join(sys.argv[2], e["file"]))
+            if np.transpose(np.asarray(volume.dataobj), (2, 1, 0)).astype(bool).tolist() != own[e["value"]].tolist(): problems.append(e["name"])
+        print(json.dumps({"problems": problems, "files": len(table["labels"])}))
+        sys.exit(0)
+    data = np.asarray(nib.load(sys.argv[2]).dataobj)
     if mode == "channels":
         for e in table["labels"]:
             channel = np.transpose(data[..., e["channel"]], (2, 1, 0)).astype(bool)
@@ -108,7 +115,12 @@ struct NiftiGeometryTests {
     print(json.dumps({"problems": problems, "overlapping": overlapping, "shape": list(data.shape)}))
     """
 
-    @Test("--multi-label: every structure keeps all its own voxels (4D); --overlap first keeps the earlier; error exits 1",
+    static func pythonCheck(_ arguments: [String]) throws -> String {
+        let run = try NiftiConvertTests.python(overlapCheck, arguments)
+        return run.stdout + run.stderr
+    }
+
+    @Test("--multi-label (4D) and --split DIR: every structure keeps all its own voxels; --overlap first keeps the earlier; error exits 1",
           .enabled(if: RasterPython.available, "\(missing)"))
     func overlaps() throws {
         let directory = try LabelVolumeTests.temporaryDirectory()
@@ -123,6 +135,15 @@ struct NiftiGeometryTests {
         #expect(result["problems"] as? [String] == [], "\(check.stdout)")
         #expect((result["overlapping"] as? Int ?? 0) > 10_000)  // Kidney_L under Stomach, and more
         #expect(result["shape"] as? [Int] == [512, 512, 40, 14])
+
+        let split = directory.appendingPathComponent("split").path
+        try FileManager.default.createDirectory(atPath: split, withIntermediateDirectories: false)
+        let splitRun = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--split", split, smooth])
+        #expect(splitRun.status == 0, "\(splitRun.stderr)")
+        let splitCheck = try NiftiGeometryTests.pythonCheck([smooth, split, split + "/labels.json", "split"])
+        #expect(splitCheck.contains("\"problems\": []") && splitCheck.contains("\"files\": 14"), "\(splitCheck)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: split).filter { $0.hasSuffix(".nii.gz") }.count == 14)
+        #expect(FileManager.default.fileExists(atPath: split + "/1-Liver.nii.gz"))
 
         let first = directory.appendingPathComponent("first.nii").path
         let kept = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--overlap", "first", "-o", first, smooth])

@@ -31,6 +31,9 @@ public struct LabelVolumeConverter {
         case labels
         /// A 4D volume, one channel of 0 and 1 per value (in ascending order): overlaps kept.
         case channels
+        /// One 3D volume of 0 and 1 per value, `VALUE-NAME.nii.gz` in the directory given as the
+        /// path: overlaps kept.
+        case split
     }
 
     /// One voxel value and what it stands for.
@@ -61,6 +64,8 @@ public struct LabelVolumeConverter {
         public var sliceReloads = 0
         /// Voxels where a value met another, by the value painted over them.
         public var overlaps: [Int: Int] = [:]
+        /// `.split`: each value's file.
+        public var files: [Int: String] = [:]
     }
 
     public var labels: Labels
@@ -116,7 +121,7 @@ public struct LabelVolumeConverter {
         (summary.width, summary.height, summary.slices) = (size.width, size.height, catalog.images.count)
         summary.plan = plan
         summary.channels = layout == .channels ? max(1, plan.values.count) : 1
-        summary.voxelType = layout == .channels ? .uint8 : .holding(plan.maximum)
+        summary.voxelType = layout == .labels ? .holding(plan.maximum) : .uint8
         summary.geometry = reference?.geometry ?? NiftiGeometry(spacing: spacing)
         var total = summary.voxelType.size
         for factor in [size.width, size.height, max(1, summary.slices), summary.channels] {
@@ -126,9 +131,12 @@ public struct LabelVolumeConverter {
         }
         let header = NiftiHeader(width: size.width, height: size.height, depth: summary.slices, channels: summary.channels,
                                  voxelType: summary.voxelType, geometry: summary.geometry,
-                                 maximumLabel: layout == .channels ? 1 : plan.maximum,
+                                 maximumLabel: layout == .labels ? plan.maximum : 1,
                                  description: "aicoco \(labels.rawValue) labels")
         summary.nifti2 = header.isNifti2
+        if layout == .split {
+            return try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
+        }
         let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
         let reader = AiCOCORecordReader(try pass(), options: RecordReaderOptions(parser: parserOptions))
         while let record = try reader.next() {
