@@ -215,8 +215,13 @@ def slices(args):
     differ = 0
     labelled = 0
     with opener(nifti, "rb") as volume:
-        header = volume.read(352)
-        dims = np.frombuffer(header[40:56], dtype="<i2")
+        header = volume.read(4)
+        if int(np.frombuffer(header, dtype="<i4")[0]) == 540:  # NIfTI-2 (a size past 32767)
+            header += volume.read(540)
+            dims = np.frombuffer(header[16:80], dtype="<i8")
+        else:
+            header += volume.read(348)
+            dims = np.frombuffer(header[40:56], dtype="<i2")
         if list(dims[:4]) != [3, width, height, len(images)]:
             print(f"raster_reference: dims {list(dims[:4])}", file=sys.stderr)
             return 1
