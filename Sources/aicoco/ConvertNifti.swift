@@ -88,6 +88,9 @@ extension Convert {
         guard (1...9).contains(nifti.compressionLevel.value) else {
             throw ValidationError("--compression-level: 1 to 9, not \(nifti.compressionLevel.value)")
         }
+        if nifti.labels == .object && nifti.values != .index {
+            throw ValidationError("--values numbers categories; --labels object numbers the objects 1, 2, ...")
+        }
         if nifti.reference != nil && nifti.spacing != nil {
             throw ValidationError("--spacing and --reference: the reference gives the voxel size; give one")
         }

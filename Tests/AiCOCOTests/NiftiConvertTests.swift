@@ -104,6 +104,9 @@ struct NiftiConvertTests {
         print(sorted(int(v) for v in np.unique(np.asarray(nib.load(sys.argv[1]).dataobj))))
         """, [directory.appendingPathComponent("m.nii").path])
         #expect(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[0, 6, 9]", "\(check.stderr)")
+        let objectValues = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--labels", "object", "--values", "sequential",
+                                         "-o", directory.appendingPathComponent("o.nii").path, noisy])
+        #expect(objectValues.status == 2 && objectValues.stderr.contains("--labels object"), "\(objectValues.stderr)")
         for bad in ["{\"Liver\": 0}", "{\"Liver\": 1.5}", "[1]", "{\"Liver\": 1, \"Liver\": 2}"] {
             let path = try Self.write(bad, to: directory, as: "bad.json")
             let run = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--values", path,
