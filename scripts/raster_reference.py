@@ -8,10 +8,12 @@ numpy and nibabel from scripts/requirements.txt).
       then the flat indices y * W + x of its pixels (int32 LE, ascending).
 
   raster_reference.py slices AICOCO.json LABELS.nii[.gz] --image-size WxH [--labels category|object]
+                      [--values index|sequential]
       The same voxel-for-voxel comparison for volumes too big to hold: LABELS is read slice by
       slice (gzip streamed) and each slice compared with its annotations filled by cv2.fillPoly.
 
   raster_reference.py volume AICOCO.json LABELS.nii[.gz] --image-size WxH [--labels category|object]
+                      [--values index|sequential]
                       [--table TABLE.json] [--measure MEASURE.json] [--spacing X,Y,Z]
       Rebuilds the label volume from the AiCOCO file with cv2.fillPoly (each annotation's contours
       filled one by one, annotations in file order, later ones over earlier ones), loads
@@ -46,6 +48,30 @@ def contours(source, target):
             out.write(indices.tobytes())
 
 
+def label_values(document, mode, numbering):
+    """aicoco's numbering: a category's value is its class index (its position; from 1 when
+    category 0 is itself a structure), or 1, 2, ... with `sequential`; supercategories and
+    display: false categories take none; an object takes its first category's value that has one
+    (object labels: 1, 2, ... over the objects with such a category or with none)."""
+    categories = document["categories"]
+    supers = {c.get("supercategory_id") for c in categories}
+    shown = [c.get("display") is not False and c["id"] not in supers for c in categories]
+    value_of_category = {}
+    offset = 1 if shown and shown[0] else 0
+    for n, c in enumerate(categories):
+        if shown[n]:
+            value_of_category[c["id"]] = n + offset if numbering == "index" else len(value_of_category) + 1
+    value_of = {}
+    for o in document["objects"]:
+        valued = [value_of_category[c] for c in o.get("category_ids") or [] if c in value_of_category]
+        if mode == "category":
+            if valued:
+                value_of[o["id"]] = valued[0]
+        elif valued or not o.get("category_ids"):
+            value_of[o["id"]] = len(value_of) + 1
+    return value_of_category, value_of
+
+
 def option(args, name, default=None):
     return args[args.index(name) + 1] if name in args else default
 
@@ -62,11 +88,7 @@ def volume(args):
     slice_of = {images[i]["id"]: z for z, i in enumerate(order)}
     categories = [c["id"] for c in document["categories"]]
     objects = document["objects"]
-    if mode == "category":
-        value_of_category = {cid: n + 1 for n, cid in enumerate(categories)}
-        value_of = {o["id"]: value_of_category[o["category_ids"][0]] for o in objects if o.get("category_ids")}
-    else:
-        value_of = {o["id"]: n + 1 for n, o in enumerate(objects)}
+    value_of_category, value_of = label_values(document, mode, option(args, "--values", "index"))
     labels = max(value_of.values(), default=0)
     dtype = np.uint8 if labels < 256 else np.uint16 if labels < 65536 else np.uint32
     reference = np.zeros((len(images), height, width), dtype=dtype)
@@ -107,13 +129,12 @@ def volume(args):
     table_path = option(args, "--table")
     if table_path:
         table = json.load(open(table_path))
-        listed = {int(k): v for k, v in table["values"].items()}
         if mode == "object":
-            expected = {n + 1: o["id"] for n, o in enumerate(objects)}
-            got = {k: v["object_id"] for k, v in listed.items()}
+            expected = {v: o for o, v in value_of.items()}
+            got = {e["value"]: e["object_id"] for e in table["labels"]}
         else:
-            expected = {n + 1: cid for n, cid in enumerate(categories)}
-            got = {k: v["category_id"] for k, v in listed.items()}
+            expected = {v: c for c, v in value_of_category.items()}
+            got = {e["value"]: e["category_id"] for e in table["labels"]}
         if got != expected:
             problems.append(f"label table {got} differs from {expected}")
     measure_path = option(args, "--measure")
@@ -154,7 +175,7 @@ def volume(args):
                 # The label volume itself: this structure's voxel count per slice.
                 if data is not None and (scope == "objects") == (mode == "object"):
                     value = (value_of.get(entry["object_id"]) if scope == "objects"
-                             else {cid: n + 1 for n, cid in enumerate(categories)}.get(entry["category_id"]))
+                             else value_of_category.get(entry["category_id"]))
                     if value is not None:
                         counted = {index_of[z]: int(n) for z, n in enumerate((data == value).sum(axis=(1, 2))) if n}
                         if counted != got:
@@ -183,11 +204,7 @@ def slices(args):
     slice_of = {images[i]["id"]: z for z, i in enumerate(order)}
     categories = [c["id"] for c in document["categories"]]
     objects = document["objects"]
-    if mode == "category":
-        value_of_category = {cid: n + 1 for n, cid in enumerate(categories)}
-        value_of = {o["id"]: value_of_category[o["category_ids"][0]] for o in objects if o.get("category_ids")}
-    else:
-        value_of = {o["id"]: n + 1 for n, o in enumerate(objects)}
+    value_of_category, value_of = label_values(document, mode, option(args, "--values", "index"))
     labels = max(value_of.values(), default=0)
     dtype = np.dtype("<u1") if labels < 256 else np.dtype("<u2") if labels < 65536 else np.dtype("<u4")
     by_slice = {}
@@ -198,8 +215,13 @@ def slices(args):
     differ = 0
     labelled = 0
     with opener(nifti, "rb") as volume:
-        header = volume.read(352)
-        dims = np.frombuffer(header[40:56], dtype="<i2")
+        header = volume.read(4)
+        if int(np.frombuffer(header, dtype="<i4")[0]) == 540:  # NIfTI-2 (a size past 32767)
+            header += volume.read(540)
+            dims = np.frombuffer(header[16:80], dtype="<i8")
+        else:
+            header += volume.read(348)
+            dims = np.frombuffer(header[40:56], dtype="<i2")
         if list(dims[:4]) != [3, width, height, len(images)]:
             print(f"raster_reference: dims {list(dims[:4])}", file=sys.stderr)
             return 1

@@ -59,7 +59,7 @@ struct ContourScanner {
                 }
                 let dx = (c1.x - c0.x) / (c1.y - c0.y)
                 let (top, topClipped, bottom) = previous.y < point.y ? (previous, c0, point) : (point, c1, previous)
-                edges.append(Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x + (top.y - topClipped.y) * dx, dx: dx))
+                edges.append(Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x &+ (top.y &- topClipped.y) &* dx, dx: dx))
             }
             previous = point
         }
@@ -79,13 +79,23 @@ struct ContourScanner {
         var yMin = Int.max, yMax = Int.min
         var xMin = Int64.max, xMax: Int64 = -1
         for edge in edges {
-            let xEnd = edge.x + Int64(edge.y1 - edge.y0) * edge.dx
+            let xEnd = edge.x &+ Int64(edge.y1 - edge.y0) &* edge.dx
             yMin = min(yMin, edge.y0)
             yMax = max(yMax, edge.y1)
             xMin = min(xMin, edge.x, xEnd)
             xMax = max(xMax, edge.x, xEnd)
         }
         if yMax < 0 || yMin >= height || xMax < 0 || xMin >= Int64(width) << Self.shift { return }
+        // Rows above the image are not walked: an edge that starts there joins at row 0 with its
+        // x at row 0 (so time follows the rows inside the image, not the coordinates' reach).
+        if yMin < 0 {
+            edges.removeAll { $0.y1 <= 0 }
+            for index in edges.indices where edges[index].y0 < 0 {
+                edges[index].x = edges[index].x &+ Int64(-edges[index].y0) &* edges[index].dx
+                edges[index].y0 = 0
+            }
+            yMin = 0
+        }
         edges.sort { $0.y0 != $1.y0 ? $0.y0 < $1.y0 : ($0.x != $1.x ? $0.x < $1.x : $0.dx < $1.dx) }
         active.removeAll(keepingCapacity: true)
         var next = 0
@@ -113,7 +123,7 @@ struct ContourScanner {
                 }
                 pair += 2
             }
-            for position in active.indices { edges[active[position]].x += edges[active[position]].dx }
+            for position in active.indices { edges[active[position]].x &+= edges[active[position]].dx }
             y += 1
         }
     }

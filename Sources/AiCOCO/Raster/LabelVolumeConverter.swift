@@ -1,49 +1,90 @@
-/// Turns an AiCOCO segmentation back into a NIfTI-1 label volume: one slice per image (sorted by
-/// `index`), one voxel value per category (or per object), each annotation's contours filled as
-/// `cv2.fillPoly` fills them, annotations in file order (a later one over an earlier one).
-/// Two passes: the first gathers images, categories and objects (which FLaVor writes after the
-/// annotations), the second fills the slices in place. Memory: a few slices and the catalog.
+/// Turns an AiCOCO segmentation back into a NIfTI label volume: one slice per image (sorted by
+/// `index`), one voxel value per category (its class index, see `LabelNumbering`) or per
+/// object, each annotation's contours filled as `cv2.fillPoly` fills them, annotations in file
+/// order; where structures overlap, `overlap` decides, or a multi-label volume (`layout`
+/// `.channels`) keeps each in its own channel.
+/// Two passes: the first validates the document (as `validate` does) and gathers images,
+/// categories and objects (which FLaVor writes after the annotations), the second fills the
+/// slices in place. Memory: the slice cache (`cacheBytes`) and the catalog.
 public struct LabelVolumeConverter {
     /// What a voxel value stands for.
     public enum Labels: String, Sendable, CaseIterable {
-        /// 1, 2, ... for the categories in file order; an object takes its first category's value.
+        /// A category's value (see `LabelNumbering`); an object takes its first category's value.
         case category
         /// 1, 2, ... for the objects in file order.
         case object
     }
 
+    /// How images become slices.
+    public enum SliceOrder: String, Sendable, CaseIterable {
+        /// By `index`; two images with the same index are an error.
+        case index
+        /// By `index`, images with the same index in file order.
+        case indexThenFile = "index-then-file"
+        /// In file order, whatever their index.
+        case file
+    }
+
+    /// The shape of the volume.
+    public enum Layout: String, Sendable, CaseIterable {
+        /// One 3D volume of values.
+        case labels
+        /// A 4D volume, one channel of 0 and 1 per value (in ascending order): overlaps kept.
+        case channels
+        /// One 3D volume of 0 and 1 per value, `VALUE-NAME.nii.gz` in the directory given as the
+        /// path: overlaps kept.
+        case split
+    }
+
     /// One voxel value and what it stands for.
     public struct Label: Sendable, Equatable {
         public var value: Int
-        /// The category (category labels) or the object's first category (object labels).
+        /// The category (category labels) or the object's first category that takes a value.
         public var categoryID: String?
         public var categoryName: String?
         public var color: String?
+        /// The category's position in `categories`.
+        public var classIndex: Int?
         /// The object (object labels only) and all its categories.
         public var objectID: String?
         public var objectCategoryIDs: [String]?
     }
 
     public struct Summary: Sendable {
-        public var width = 0, height = 0, slices = 0
+        public var width = 0, height = 0, slices = 0, channels = 1
         public var voxelType = NiftiHeader.VoxelType.uint8
-        public var labels: [Label] = []
+        public var plan: LabelPlan?
+        public var labels: [Label] { plan?.table ?? [] }
+        public var geometry = NiftiGeometry(spacing: (1, 1, 1))
+        public var nifti2 = false
         public var annotations = 0, filled = 0
-        /// Annotations left out: their object is unknown or has no category (category labels),
-        /// or their image is unknown.
+        /// Annotations left out: their object takes no value, or their image is unknown.
         public var skippedNoLabel = 0, skippedUnknownImage = 0
         /// Slices read back because their annotations were not together in the file.
         public var sliceReloads = 0
+        /// Voxels where a value met another, by the value painted over them.
+        public var overlaps: [Int: Int] = [:]
+        /// `.split`: each value's file.
+        public var files: [Int: String] = [:]
     }
 
     public var labels: Labels
+    public var numbering: LabelNumbering = .index
+    /// Supercategories and `display: false` categories take values too.
+    public var includeHidden = false
+    public var overlap: PolygonRasterizer.OverlapRule = .last
+    public var layout: Layout = .labels
+    public var sliceOrder: SliceOrder = .index
     /// Size of images that do not say.
     public var imageSize: (width: Int, height: Int)?
-    /// Voxel size in millimetres, written to the header.
+    /// Voxel size in millimetres, written to the header (without a reference).
     public var spacing: (x: Double, y: Double, z: Double)
+    /// A NIfTI of the image series: its size and geometry are the volume's.
+    public var reference: NiftiReference?
+    /// Validated as a whole on the first pass (`validate` is turned on).
     public var parserOptions: ParserOptions
     public var compressionLevel: Int32
-    /// Memory for slices being painted (see `LabelVolumeWriter`).
+    /// Memory for slices being painted (see `LabelVolumeWriter`); two slices must fit.
     public var cacheBytes = 24 << 20
 
     public init(labels: Labels = .category, imageSize: (width: Int, height: Int)? = nil,
@@ -58,40 +99,70 @@ public struct LabelVolumeConverter {
 
     /// Converts the document `pass()` gives (called twice, each time from its start) into the
     /// volume at `path` (`.nii`, or `.nii.gz`). `progress` gets the pass (1 or 2) and bytes read.
+    /// Throws `LabelVolumeError`, `AiCOCOError` (an invalid document) or `SegmentationError`
+    /// before anything is written at `path`.
     public func convert(passes pass: () throws -> AiCOCOInput, to path: String,
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
-        let catalog = try SegmentationCatalog(reading: try pass(), options: parserOptions) { progress?(1, $0) }
-        let size = try catalog.commonImageSize(fallback: imageSize)
+        var options = parserOptions
+        options.validate = true
+        var parser = AiCOCOParser(visitor: Gatherer(), options: options)
+        try parser.parse(try pass()) { progress?(1, $0) }
+        let gathered = parser.visitor
+        let catalog = gathered.catalog
+        if gathered.annotations > 0 && gathered.withPolygons == 0 {
+            throw LabelVolumeError(.input, "no segmentation: its \(gathered.annotations) annotation\(gathered.annotations == 1 ? " is a box" : "s are boxes") only (a detection output); a label volume needs polygons")
+        }
+        let size = try volumeSize(catalog)
+        let slices = try sliceNumbers(catalog)
+        let plan = try LabelPlan(catalog: catalog, labels: labels, numbering: numbering, includeHidden: includeHidden)
+        let channelOfValue = Dictionary(uniqueKeysWithValues: plan.values.enumerated().map { ($1, $0) })
+
         var summary = Summary()
-        summary.width = size.width
-        summary.height = size.height
-        summary.slices = catalog.images.count
-        let (table, valueOfObject) = labelTable(catalog)
-        summary.labels = table
-        summary.voxelType = .holding(table.count)
-        let header = NiftiHeader(width: size.width, height: size.height, depth: catalog.images.count,
-                                 voxelType: summary.voxelType, spacing: spacing, maximumLabel: table.count,
+        (summary.width, summary.height, summary.slices) = (size.width, size.height, catalog.images.count)
+        summary.plan = plan
+        summary.channels = layout == .channels ? max(1, plan.values.count) : 1
+        summary.voxelType = layout == .labels ? .holding(plan.maximum) : .uint8
+        summary.geometry = reference?.geometry ?? NiftiGeometry(spacing: spacing)
+        var total = summary.voxelType.size
+        for factor in [size.width, size.height, max(1, summary.slices), summary.channels] {
+            let (product, overflow) = total.multipliedReportingOverflow(by: factor)
+            guard !overflow else { throw LabelVolumeError(.usage, "a volume of \(size.width)x\(size.height)x\(summary.slices)x\(summary.channels) voxels is too large to write") }
+            total = product
+        }
+        let header = NiftiHeader(width: size.width, height: size.height, depth: summary.slices, channels: summary.channels,
+                                 voxelType: summary.voxelType, geometry: summary.geometry,
+                                 maximumLabel: layout == .labels ? plan.maximum : 1,
                                  description: "aicoco \(labels.rawValue) labels")
+        summary.nifti2 = header.isNifti2
+        if layout == .split {
+            return try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
+        }
         let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
-        let slices = catalog.sliceNumbers()
         let reader = AiCOCORecordReader(try pass(), options: RecordReaderOptions(parser: parserOptions))
-        var seen = 0
         while let record = try reader.next() {
             guard case .annotation(let annotation) = record else { continue }
             summary.annotations += 1
-            seen += 1
-            if seen & 1023 == 0 { progress?(2, reader.bytesRead) }
+            if summary.annotations & 1023 == 0 { progress?(2, reader.bytesRead) }
             guard let position = catalog.imagePosition(annotation.imageID) else {
                 summary.skippedUnknownImage += 1
                 continue
             }
-            guard let value = valueOfObject[annotation.objectID] else {
+            guard let value = plan.valueOfObject[annotation.objectID] else {
                 summary.skippedNoLabel += 1
                 continue
             }
             guard let polygons = annotation.segmentation, !polygons.isEmpty else { continue }
-            try writer.fill(polygons, slice: slices[position], value: value)
             summary.filled += 1
+            if layout == .channels {
+                try writer.fill(polygons, slice: slices[position], channel: channelOfValue[value]!, value: 1)
+                continue
+            }
+            let found = try writer.fill(polygons, slice: slices[position], value: value, rule: overlap)
+            guard found.voxels > 0 else { continue }
+            summary.overlaps[value, default: 0] += found.voxels
+            if overlap == .error {
+                throw LabelVolumeError(.input, "annotation \(jsonQuoted(annotation.id)) (object \(jsonQuoted(annotation.objectID)), value \(value)) overlaps value \(found.under) on \(found.voxels) voxel\(found.voxels == 1 ? "" : "s") of image \(jsonQuoted(annotation.imageID)): --overlap last or first says which stays, --multi-label keeps both")
+            }
         }
         progress?(2, reader.bytesRead)
         try writer.finish(compressionLevel: compressionLevel)
@@ -99,28 +170,47 @@ public struct LabelVolumeConverter {
         return summary
     }
 
-    /// The values, and each object's value.
-    func labelTable(_ catalog: SegmentationCatalog) -> ([Label], [String: Int]) {
-        var table: [Label] = []
-        var valueOfObject: [String: Int] = [:]
-        switch labels {
-        case .category:
-            for (position, category) in catalog.categories.enumerated() {
-                table.append(Label(value: position + 1, categoryID: category.id, categoryName: category.name, color: category.color))
-            }
-            for object in catalog.objects {
-                if let first = object.categoryIDs.first, let position = catalog.categoryPosition(first) {
-                    valueOfObject[object.id] = position + 1
-                }
-            }
-        case .object:
-            for (position, object) in catalog.objects.enumerated() {
-                let category = object.categoryIDs.first.flatMap { catalog.categoryPosition($0) }.map { catalog.categories[$0] }
-                table.append(Label(value: position + 1, categoryID: category?.id, categoryName: category?.name,
-                                   color: category?.color, objectID: object.id, objectCategoryIDs: object.categoryIDs))
-                valueOfObject[object.id] = position + 1
+    /// The reference's size (checked against the images and their count), else the images' own.
+    func volumeSize(_ catalog: SegmentationCatalog) throws -> (width: Int, height: Int) {
+        guard let reference else { return try catalog.commonImageSize(fallback: imageSize) }
+        guard reference.depth == catalog.images.count else {
+            throw LabelVolumeError(.usage, "--reference \(reference.path) has \(reference.depth) slices and the file \(catalog.images.count) images: it is not a scan of this series")
+        }
+        for image in catalog.images {
+            guard let width = image.width, let height = image.height else { continue }
+            guard (width, height) == (reference.width, reference.height) else {
+                throw LabelVolumeError(.usage, "--reference \(reference.path) is \(reference.width)x\(reference.height) and image \(jsonQuoted(image.id)) \(width)x\(height)")
             }
         }
-        return (table, valueOfObject)
+        if let imageSize, imageSize != (reference.width, reference.height) {
+            throw LabelVolumeError(.usage, "--image-size \(imageSize.width)x\(imageSize.height) and --reference \(reference.width)x\(reference.height) differ")
+        }
+        return (reference.width, reference.height)
+    }
+
+    /// For each image (in file order), its slice number, by `sliceOrder`.
+    func sliceNumbers(_ catalog: SegmentationCatalog) throws -> [Int] {
+        let images = catalog.images
+        guard sliceOrder != .file else { return Array(images.indices) }
+        let order = images.indices.sorted { images[$0].index != images[$1].index ? images[$0].index < images[$1].index : $0 < $1 }
+        if sliceOrder == .index {
+            for (a, b) in zip(order, order.dropFirst()) where images[a].index == images[b].index {
+                throw LabelVolumeError(.input, "images \(jsonQuoted(images[a].id)) and \(jsonQuoted(images[b].id)) have the same index \(images[a].index): which slice comes first? --slice-order index-then-file (ties in file order) or file")
+            }
+        }
+        var slices = [Int](repeating: 0, count: images.count)
+        for (slice, position) in order.enumerated() { slices[position] = slice }
+        return slices
+    }
+
+    /// The first pass: the catalog, and whether any annotation has polygons.
+    private struct Gatherer: AiCOCOVisitor {
+        var catalog = SegmentationCatalog()
+        var annotations = 0, withPolygons = 0
+        mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+            annotations += 1
+            if let count = fields.polygonCount, count > 0 { withPolygons += 1 }
+        }
     }
 }

@@ -1,7 +1,8 @@
-/// Writes a NIfTI-1 label volume slice by slice, in whatever order the slices' annotations come:
-/// each slice is painted in a cache of recent slices and written in place at its offset when it
-/// leaves the cache; a slice painted again after that is read back, painted over and written
-/// again. Memory: the cache (`cacheBytes`), whatever the size of the volume. FLaVor writes
+/// Writes a NIfTI label volume slice by slice, in whatever order the slices' annotations come:
+/// each slice is painted in a cache of recent slices (least recently used leaves first, in
+/// constant time) and written in place at its offset when it leaves the cache; a slice painted
+/// again after that is read back, painted over and written again. Memory: the cache
+/// (`cacheBytes`, at least two slices), whatever the size of the volume. FLaVor writes
 /// annotations object by object, so the cache should hold the slices an object spans.
 /// A `.nii.gz` volume is written to a temporary file first, then compressed by `finish()`.
 /// The output is written beside `path` under a hidden name and renamed onto `path` by `finish()`:
@@ -18,9 +19,15 @@ public final class LabelVolumeWriter {
     private let volume: RandomAccessFile
     private var rasterizer: PolygonRasterizer
     private let sliceBytes: Int
-    private var cache: [CachedSlice] = []
     private let cachedSlices: Int
-    private var clock = 0
+    /// The cached slices, in slots; `slotOfSlice[z]` is `z`'s slot or -1.
+    private var cache: [CachedSlice] = []
+    /// The slots' memory, one block of `cachedSlices * sliceBytes` (pages taken as slots are used).
+    private let slotMemory: UnsafeMutableRawBufferPointer
+    private var slotOfSlice: [Int32]
+    /// Slots from most to least recently used: a list threaded through `newer` and `older`.
+    private var newer: [Int] = [], older: [Int] = []
+    private var newest = -1, oldest = -1
     /// Slices written to the file at least once (others still read as zeros).
     private var written: [Bool]
     private var finished = false
@@ -28,46 +35,81 @@ public final class LabelVolumeWriter {
 
     private struct CachedSlice {
         var z: Int
-        var bytes: UnsafeMutableRawBufferPointer
         var dirty: Bool
-        var lastUse: Int
     }
 
-    /// Creates the file at `path` (`.nii`, or `.nii.gz` for a compressed one).
+    /// Most slices (times channels) a volume may have: 5 bytes of bookkeeping each, 20 MiB at most.
+    public static let maxSlices = 1 << 22
+
+    /// What painting a slice found under the new value.
+    public struct Overlap: Sendable {
+        /// Voxels that held another label (taken by the new value unless the rule keeps the old one).
+        public var voxels = 0
+        /// One of the values found there.
+        public var under = 0
+    }
+
+    /// Creates the file at `path` (`.nii`, or `.nii.gz` for a compressed one). Throws
+    /// `LabelVolumeError` when two slices do not fit `cacheBytes` or the disk lacks room.
     public init(path: String, header: NiftiHeader, cacheBytes: Int = 24 << 20) throws {
-        precondition(header.width > 0 && header.height > 0 && header.depth >= 0, "a volume has a size")
+        precondition(header.width > 0 && header.height > 0 && header.depth >= 0 && header.channels >= 1, "a volume has a size")
         self.header = header
         self.path = path
-        sliceBytes = header.width * header.height * header.voxelType.size
-        cachedSlices = max(2, cacheBytes / max(1, sliceBytes))
+        sliceBytes = header.sliceBytes
+        guard sliceBytes <= cacheBytes / 2 else {
+            throw LabelVolumeError(.usage, "a slice of \(header.width)x\(header.height) voxels of \(header.voxelType.size) byte(s) is \(describeBytes(sliceBytes)); two must fit the slice memory of \(describeBytes(cacheBytes)) (raise --memory-limit to \(describeBytes(2 * sliceBytes)) if this size is right)")
+        }
+        guard header.depth * header.channels <= Self.maxSlices else {
+            throw LabelVolumeError(.usage, "a volume of \(header.depth) slices x \(header.channels) channels is past the \(Self.maxSlices) slices this writer keeps track of")
+        }
+        let total = header.voxelOffset + header.volumeBytes
         compressed = path.hasSuffix(".gz")
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? "."
+        var needed = [(directory, total)]
+        if compressed { needed.append((temporaryDirectory(), total)) }
+        for (folder, bytes) in needed {
+            if let free = availableDiskBytes(in: folder), bytes > free {
+                throw LabelVolumeError(.usage, "the volume needs \(describeBytes(bytes)) and \(folder) has \(describeBytes(free)) free")
+            }
+        }
+        cachedSlices = max(2, min(cacheBytes / max(1, sliceBytes), header.depth * header.channels))
+        // The temporary file first: when it cannot be made, nothing is left beside `path`.
+        let temporary = compressed ? try RandomAccessFile() : nil
         output = try RandomAccessFile(besides: path)
-        volume = compressed ? try RandomAccessFile() : output
+        volume = temporary ?? output
+        slotMemory = .allocate(byteCount: cachedSlices * sliceBytes, alignment: 16)
         rasterizer = PolygonRasterizer(width: header.width, height: header.height)
-        written = [Bool](repeating: false, count: header.depth)
+        written = [Bool](repeating: false, count: header.depth * header.channels)
+        slotOfSlice = [Int32](repeating: -1, count: header.depth * header.channels)
         try header.bytes.withUnsafeBytes { try volume.write($0, at: 0) }
-        try volume.setSize(NiftiHeader.voxelOffset + header.volumeBytes)
+        try volume.setSize(total)
     }
 
     deinit {
-        for slice in cache { slice.bytes.deallocate() }
+        slotMemory.deallocate()
         if !complete { output.discard() }
     }
 
-    /// Fills every contour of `polygons` with `value` on slice `z` (over what is there).
-    public func fill(_ polygons: Polygons, slice z: Int, value: Int) throws {
-        precondition(z >= 0 && z < header.depth, "slice \(z) is outside the volume")
-        let slot = try cacheSlot(for: z)
-        let bytes = cache[slot].bytes
+    /// Fills every contour of `polygons` with `value` on slice `z` (of channel `channel`), by
+    /// `rule` where another label is there already.
+    @discardableResult
+    public func fill(_ polygons: Polygons, slice z: Int, channel: Int = 0, value: Int,
+                     rule: PolygonRasterizer.OverlapRule = .last) throws -> Overlap {
+        precondition(z >= 0 && z < header.depth && channel >= 0 && channel < header.channels, "slice \(z) is outside the volume")
+        let slot = try cacheSlot(for: channel * header.depth + z)
+        let bytes = slotBytes(slot)
+        let found: (voxels: Int, under: Int)
         switch header.voxelType {
         case .uint8:
-            rasterizer.fill(polygons, value: UInt8(truncatingIfNeeded: value), into: bytes.bindMemory(to: UInt8.self))
+            found = rasterizer.paint(polygons, value: UInt8(truncatingIfNeeded: value), rule: rule, into: bytes.bindMemory(to: UInt8.self))
         case .uint16:
-            rasterizer.fill(polygons, value: UInt16(truncatingIfNeeded: value), into: bytes.bindMemory(to: UInt16.self))
+            found = rasterizer.paint(polygons, value: UInt16(truncatingIfNeeded: value), rule: rule, into: bytes.bindMemory(to: UInt16.self))
         case .uint32:
-            rasterizer.fill(polygons, value: UInt32(truncatingIfNeeded: value), into: bytes.bindMemory(to: UInt32.self))
+            found = rasterizer.paint(polygons, value: UInt32(truncatingIfNeeded: value), rule: rule, into: bytes.bindMemory(to: UInt32.self))
         }
         cache[slot].dirty = true
+        return Overlap(voxels: found.voxels, under: found.under)
     }
 
     /// Writes out what is cached and, for `.nii.gz`, compresses the volume into `path`
@@ -85,7 +127,7 @@ public final class LabelVolumeWriter {
         let gzip = try GzipWriter(writingTo: output, level: level)
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { chunk.deallocate() }
-        let total = NiftiHeader.voxelOffset + header.volumeBytes
+        let total = header.voxelOffset + header.volumeBytes
         var offset = 0
         while offset < total {
             let count = min(chunk.count, total - offset)
@@ -98,36 +140,73 @@ public final class LabelVolumeWriter {
     }
 
     private func cacheSlot(for z: Int) throws -> Int {
-        clock += 1
-        if let slot = cache.firstIndex(where: { $0.z == z }) {
-            cache[slot].lastUse = clock
-            return slot
+        let known = Int(slotOfSlice[z])
+        if known >= 0 {
+            touch(known)
+            return known
         }
         let slot: Int
         if cache.count < cachedSlices {
-            cache.append(CachedSlice(z: z, bytes: .allocate(byteCount: sliceBytes, alignment: 16), dirty: false, lastUse: clock))
+            cache.append(CachedSlice(z: z, dirty: false))
+            newer.append(-1)
+            older.append(-1)
             slot = cache.count - 1
+            link(slot)
         } else {
-            slot = cache.indices.min { cache[$0].lastUse < cache[$1].lastUse }!
+            slot = oldest
             try writeBack(slot)
+            slotOfSlice[cache[slot].z] = -1
             cache[slot].z = z
-            cache[slot].lastUse = clock
+            touch(slot)
         }
+        slotOfSlice[z] = Int32(slot)
         if written[z] {
             sliceReloads += 1
-            try volume.read(into: cache[slot].bytes, at: offset(of: z))
+            try volume.read(into: slotBytes(slot), at: offset(of: z))
         } else {
-            cache[slot].bytes.initializeMemory(as: UInt8.self, repeating: 0)
+            slotBytes(slot).initializeMemory(as: UInt8.self, repeating: 0)
         }
         return slot
     }
 
+    /// Puts `slot` at the newest end of the list.
+    private func link(_ slot: Int) {
+        newer[slot] = -1
+        older[slot] = newest
+        if newest >= 0 { newer[newest] = slot }
+        newest = slot
+        if oldest < 0 { oldest = slot }
+    }
+
+    /// Moves `slot` (in the list) to its newest end.
+    private func touch(_ slot: Int) {
+        guard slot != newest else { return }
+        let (a, b) = (newer[slot], older[slot])
+        if b >= 0 { newer[b] = a } else { oldest = a }
+        if a >= 0 { older[a] = b }
+        link(slot)
+    }
+
     private func writeBack(_ slot: Int) throws {
         guard cache[slot].dirty else { return }
-        try volume.write(UnsafeRawBufferPointer(cache[slot].bytes), at: offset(of: cache[slot].z))
+        try volume.write(UnsafeRawBufferPointer(slotBytes(slot)), at: offset(of: cache[slot].z))
         written[cache[slot].z] = true
         cache[slot].dirty = false
     }
 
-    private func offset(of z: Int) -> Int { NiftiHeader.voxelOffset + z * sliceBytes }
+    private func slotBytes(_ slot: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: slotMemory[slot * sliceBytes..<(slot + 1) * sliceBytes])
+    }
+
+    private func offset(of z: Int) -> Int { header.voxelOffset + z * sliceBytes }
+}
+
+/// `12 MiB`, `9.3 GiB`: a size for messages.
+func describeBytes(_ bytes: Int) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    if unit == 0 { return "\(bytes) bytes" }
+    let rounded = (value * 10).rounded() / 10
+    return "\(rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) \(units[unit])"
 }

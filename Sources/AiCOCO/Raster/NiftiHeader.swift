@@ -1,5 +1,54 @@
-/// The 348-byte NIfTI-1 header of a single-file (`.nii`) label volume, plus the 4 bytes that say
-/// no extension follows: the voxels start at byte 352, x fastest, then y, then z, little-endian.
+/// Where a volume's voxels lie in space: the NIfTI qform and sform, spacing and units. Taken
+/// as it is from a reference scan (`NiftiReference`), or made from a voxel size alone.
+public struct NiftiGeometry: Sendable, Equatable {
+    /// `pixdim[1...3]`: voxel size along x, y, z.
+    public var spacing: [Double]
+    /// `pixdim[0]`: the qform's handedness, 1 or -1.
+    public var qfac: Double = 1
+    public var qformCode = 1, sformCode = 1
+    /// `quatern_b`, `quatern_c`, `quatern_d`.
+    public var quaternion: [Double] = [0, 0, 0]
+    /// `qoffset_x`, `qoffset_y`, `qoffset_z`.
+    public var qoffset: [Double] = [0, 0, 0]
+    /// `srow_x`, `srow_y`, `srow_z`: the sform's three rows of four.
+    public var sform: [[Double]]
+    /// `xyzt_units` (2: millimetres).
+    public var units = 2
+
+    /// The identity scaled by `spacing`, origin 0 (qform and sform both say so).
+    public init(spacing: (x: Double, y: Double, z: Double)) {
+        self.spacing = [spacing.x, spacing.y, spacing.z]
+        sform = [[spacing.x, 0, 0, 0], [0, spacing.y, 0, 0], [0, 0, spacing.z, 0]]
+    }
+
+    public init(spacing: [Double], qfac: Double, qformCode: Int, sformCode: Int, quaternion: [Double],
+                qoffset: [Double], sform: [[Double]], units: Int) {
+        self.spacing = spacing
+        self.qfac = qfac
+        self.qformCode = qformCode
+        self.sformCode = sformCode
+        self.quaternion = quaternion
+        self.qoffset = qoffset
+        self.sform = sform
+        self.units = units
+    }
+
+    /// The voxel-to-world affine a reader takes (nibabel: the sform when its code is set, else the qform).
+    public var affine: [[Double]] {
+        if sformCode > 0 { return sform + [[0, 0, 0, 1]] }
+        let (b, c, d) = (quaternion[0], quaternion[1], quaternion[2])
+        let a = (max(0, 1 - (b * b + c * c + d * d))).squareRoot()
+        let r = [[a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
+                 [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
+                 [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b]]
+        let scale = [spacing[0], spacing[1], spacing[2] * (qfac < 0 ? -1 : 1)]
+        return (0..<3).map { i in (0..<3).map { r[i][$0] * scale[$0] } + [qoffset[i]] } + [[0, 0, 0, 1]]
+    }
+}
+
+/// The header of a single-file label volume: NIfTI-1 (348 bytes) while every size fits its
+/// 16-bit dimensions, NIfTI-2 (540 bytes, 64-bit dimensions) past 32767; then the 4 bytes that
+/// say no extension follows. Voxels follow little-endian, x fastest, then y, z, then channel.
 public struct NiftiHeader: Sendable, Equatable {
     /// Voxel types a label volume uses (NIfTI `datatype` codes).
     public enum VoxelType: Int16, Sendable, CaseIterable {
@@ -23,69 +72,114 @@ public struct NiftiHeader: Sendable, Equatable {
     }
 
     public var width: Int, height: Int, depth: Int
+    /// The 4th dimension: one channel per label of a multi-label volume, else 1.
+    public var channels = 1
     public var voxelType: VoxelType
-    /// Voxel size in millimetres (x, y, z).
-    public var spacing: (x: Double, y: Double, z: Double)
+    public var geometry: NiftiGeometry
     /// Largest label (the `cal_max` display hint).
     public var maximumLabel: Int
     public var description: String
 
-    /// Byte offset of the first voxel.
-    public static let voxelOffset = 352
+    /// The largest size NIfTI-1's 16-bit dimensions hold.
+    public static let nifti1Limit = Int(Int16.max)
 
-    public init(width: Int, height: Int, depth: Int, voxelType: VoxelType,
-                spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), maximumLabel: Int = 0, description: String = "") {
+    public init(width: Int, height: Int, depth: Int, channels: Int = 1, voxelType: VoxelType,
+                geometry: NiftiGeometry, maximumLabel: Int = 0, description: String = "") {
         self.width = width
         self.height = height
         self.depth = depth
+        self.channels = channels
         self.voxelType = voxelType
-        self.spacing = spacing
+        self.geometry = geometry
         self.maximumLabel = maximumLabel
         self.description = description
     }
 
-    public static func == (a: NiftiHeader, b: NiftiHeader) -> Bool {
-        a.width == b.width && a.height == b.height && a.depth == b.depth && a.voxelType == b.voxelType
-            && a.spacing == b.spacing && a.maximumLabel == b.maximumLabel && a.description == b.description
+    public init(width: Int, height: Int, depth: Int, voxelType: VoxelType,
+                spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), maximumLabel: Int = 0, description: String = "") {
+        self.init(width: width, height: height, depth: depth, voxelType: voxelType,
+                  geometry: NiftiGeometry(spacing: spacing), maximumLabel: maximumLabel, description: description)
     }
 
+    /// NIfTI-2 when a dimension is past NIfTI-1's 32767.
+    public var isNifti2: Bool { max(width, height, depth, channels) > Self.nifti1Limit }
+
+    /// Byte offset of the first voxel: 352 (NIfTI-1) or 544 (NIfTI-2).
+    public var voxelOffset: Int { isNifti2 ? 544 : 352 }
+
+    /// Bytes of one slice.
+    public var sliceBytes: Int { width * height * voxelType.size }
+
     /// Bytes of the voxels after the header.
-    public var volumeBytes: Int { width * height * depth * voxelType.size }
+    public var volumeBytes: Int { sliceBytes * depth * channels }
 
     /// The header and the empty extension flag: `voxelOffset` bytes.
     public var bytes: [UInt8] {
-        var out = [UInt8](repeating: 0, count: Self.voxelOffset)
-        func int32(_ value: Int32, at offset: Int) {
-            withUnsafeBytes(of: value.littleEndian) { for (i, byte) in $0.enumerated() { out[offset + i] = byte } }
-        }
-        func int16(_ value: Int16, at offset: Int) {
-            withUnsafeBytes(of: value.littleEndian) { for (i, byte) in $0.enumerated() { out[offset + i] = byte } }
-        }
-        func float32(_ value: Double, at offset: Int) {
-            int32(Int32(bitPattern: Float(value).bitPattern), at: offset)
-        }
-        int32(348, at: 0)                                   // sizeof_hdr
-        out[38] = UInt8(ascii: "r")                         // regular
-        let dims = [3, width, height, depth, 1, 1, 1, 1]
-        for (i, dim) in dims.enumerated() { int16(Int16(clamping: dim), at: 40 + 2 * i) }
-        int16(1002, at: 68)                                 // intent_code: NIFTI_INTENT_LABEL
-        int16(voxelType.rawValue, at: 70)                   // datatype
-        int16(Int16(voxelType.size * 8), at: 72)            // bitpix
-        let pixdim = [1, spacing.x, spacing.y, spacing.z, 0, 0, 0, 0]   // pixdim[0]: qfac
-        for (i, value) in pixdim.enumerated() { float32(value, at: 76 + 4 * i) }
-        float32(Double(Self.voxelOffset), at: 108)          // vox_offset
-        float32(1, at: 112)                                 // scl_slope (labels are stored as they are)
-        out[123] = 2                                        // xyzt_units: millimetres
-        float32(Double(maximumLabel), at: 124)              // cal_max
+        var out = HeaderBytes(count: voxelOffset)
+        let g = geometry
+        let dims = [channels > 1 ? 4 : 3, width, height, depth, channels, 1, 1, 1]
+        let pixdim = [g.qfac, g.spacing[0], g.spacing[1], g.spacing[2], 0, 0, 0, 0]
         let text = Array(description.utf8.prefix(79))
-        for (i, byte) in text.enumerated() { out[148 + i] = byte }  // descrip
-        int16(1, at: 252)                                   // qform_code: scanner (identity rotation)
-        int16(1, at: 254)                                   // sform_code: the same affine, spelled out
-        float32(spacing.x, at: 280)                         // srow_x
-        float32(spacing.y, at: 296 + 4)                     // srow_y
-        float32(spacing.z, at: 312 + 8)                     // srow_z
-        for (i, byte) in "labels".utf8.enumerated() { out[328 + i] = byte }  // intent_name
-        for (i, byte) in "n+1\0".utf8.enumerated() { out[344 + i] = byte }   // magic
-        return out
+        if isNifti2 {
+            out.int32(540, at: 0)                               // sizeof_hdr
+            out.text(Array("n+2\0\r\n\u{1A}\n".utf8), at: 4)    // magic
+            out.int16(Int(voxelType.rawValue), at: 12)          // datatype
+            out.int16(voxelType.size * 8, at: 14)               // bitpix
+            for (i, dim) in dims.enumerated() { out.int64(dim, at: 16 + 8 * i) }
+            for (i, value) in pixdim.enumerated() { out.float64(value, at: 104 + 8 * i) }
+            out.int64(voxelOffset, at: 168)                     // vox_offset
+            out.float64(1, at: 176)                             // scl_slope
+            out.float64(Double(maximumLabel), at: 192)          // cal_max
+            out.text(text, at: 240)                             // descrip
+            out.int32(g.qformCode, at: 344)
+            out.int32(g.sformCode, at: 348)
+            for i in 0..<3 { out.float64(g.quaternion[i], at: 352 + 8 * i) }
+            for i in 0..<3 { out.float64(g.qoffset[i], at: 376 + 8 * i) }
+            for row in 0..<3 { for i in 0..<4 { out.float64(g.sform[row][i], at: 400 + 32 * row + 8 * i) } }
+            out.int32(g.units, at: 500)                         // xyzt_units
+            out.int32(1002, at: 504)                            // intent_code: NIFTI_INTENT_LABEL
+            out.text(Array("labels".utf8), at: 508)             // intent_name
+        } else {
+            out.int32(348, at: 0)                               // sizeof_hdr
+            out.bytes[38] = UInt8(ascii: "r")                   // regular
+            for (i, dim) in dims.enumerated() { out.int16(dim, at: 40 + 2 * i) }
+            out.int16(1002, at: 68)                             // intent_code: NIFTI_INTENT_LABEL
+            out.int16(Int(voxelType.rawValue), at: 70)          // datatype
+            out.int16(voxelType.size * 8, at: 72)               // bitpix
+            for (i, value) in pixdim.enumerated() { out.float32(value, at: 76 + 4 * i) }
+            out.float32(Double(voxelOffset), at: 108)           // vox_offset
+            out.float32(1, at: 112)                             // scl_slope (labels are stored as they are)
+            out.bytes[123] = UInt8(truncatingIfNeeded: g.units) // xyzt_units
+            out.float32(Double(maximumLabel), at: 124)          // cal_max
+            out.text(text, at: 148)                             // descrip
+            out.int16(g.qformCode, at: 252)
+            out.int16(g.sformCode, at: 254)
+            for i in 0..<3 { out.float32(g.quaternion[i], at: 256 + 4 * i) }
+            for i in 0..<3 { out.float32(g.qoffset[i], at: 268 + 4 * i) }
+            for row in 0..<3 { for i in 0..<4 { out.float32(g.sform[row][i], at: 280 + 16 * row + 4 * i) } }
+            out.text(Array("labels".utf8), at: 328)             // intent_name
+            out.text(Array("n+1\0".utf8), at: 344)              // magic
+        }
+        return out.bytes
+    }
+}
+
+/// Little-endian fields written into a zeroed header.
+private struct HeaderBytes {
+    var bytes: [UInt8]
+
+    init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
+
+    mutating func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { for (i, byte) in $0.enumerated() { bytes[offset + i] = byte } }
+    }
+
+    mutating func int16(_ value: Int, at offset: Int) { put(Int16(clamping: value), at: offset) }
+    mutating func int32(_ value: Int, at offset: Int) { put(Int32(clamping: value), at: offset) }
+    mutating func int64(_ value: Int, at offset: Int) { put(Int64(value), at: offset) }
+    mutating func float32(_ value: Double, at offset: Int) { put(Float(value).bitPattern, at: offset) }
+    mutating func float64(_ value: Double, at offset: Int) { put(value.bitPattern, at: offset) }
+    mutating func text(_ text: [UInt8], at offset: Int) {
+        for (i, byte) in text.enumerated() { bytes[offset + i] = byte }
     }
 }

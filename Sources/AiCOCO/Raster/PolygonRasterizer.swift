@@ -72,6 +72,33 @@ public struct PolygonRasterizer {
         pixels.withUnsafeMutableBufferPointer { fillPolygons(polygons, value: value, into: $0) }
     }
 
+    /// What happens where a pixel already holds another label.
+    public enum OverlapRule: String, Sendable, CaseIterable {
+        /// The new value goes over it.
+        case last
+        /// The old value stays.
+        case first
+        /// The old value stays; the caller reports the overlap as an error.
+        case error
+    }
+
+    /// Fills every contour of `polygons` with `value`, by `rule` where a pixel holds another
+    /// non-zero value; returns how many such pixels there were and one of their values.
+    public mutating func paint<Pixel: FixedWidthInteger>(_ polygons: Polygons, value: Pixel, rule: OverlapRule,
+                                                         into pixels: UnsafeMutableBufferPointer<Pixel>) -> (voxels: Int, under: Int) {
+        precondition(pixels.count >= width * height, "the buffer holds fewer than width * height pixels")
+        var sink = OverlapSink(pixels: pixels, width: width, value: value, keepsOld: rule != .last)
+        let (width, height) = (self.width, self.height)
+        polygons.coordinates.withUnsafeBufferPointer { all in
+            var start = 0
+            for end in polygons.ends {
+                scanner.fill(UnsafeBufferPointer(rebasing: all[start..<end]), width: width, height: height, into: &sink)
+                start = end
+            }
+        }
+        return (sink.overlapped, Int(sink.under))
+    }
+
     // MARK: Areas
 
     /// Number of pixels the union of `polygons` covers inside the image: what `fill` would set.
@@ -134,6 +161,30 @@ private struct ValueSink<Pixel>: PixelRunSink {
     func run(y: Int, from x0: Int, through x1: Int) {
         let row = y * width
         for x in x0...x1 { pixels[row + x] = value }
+    }
+}
+
+/// Writes one value into each pixel of a run, counting the pixels that held another label
+/// (and keeping those when `keepsOld`).
+private struct OverlapSink<Pixel: FixedWidthInteger>: PixelRunSink {
+    let pixels: UnsafeMutableBufferPointer<Pixel>
+    let width: Int
+    let value: Pixel
+    let keepsOld: Bool
+    var overlapped = 0
+    var under: Pixel = 0
+
+    mutating func run(y: Int, from x0: Int, through x1: Int) {
+        let row = y * width
+        for x in x0...x1 {
+            let old = pixels[row + x]
+            if old != 0 && old != value {
+                overlapped += 1
+                under = old
+                if keepsOld { continue }
+            }
+            pixels[row + x] = value
+        }
     }
 }
 
