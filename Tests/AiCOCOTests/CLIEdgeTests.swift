@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// The command line's rough edges a new user meets: ranges a shell does not mangle, `help` of
+/// a name that is no subcommand, several files for `stats`, a missing records artifact named as
+/// such, predicted names and values in `stats`' text.
+@Suite("Command-line edges")
+struct CLIEdgeTests {
+    /// The images `filter --index RANGE` keeps from the bundled series (indexes 0...7), by index.
+    func keptIndexes(_ range: String) throws -> [Int] {
+        let result = try Tool.run(["filter", "--index", range, Paths.fixture("segmentation-series.json")])
+        #expect(result.status == 0, "\(range): \(result.stderr)")
+        let lines = try Tool.run(["records", "--section", "images", "-"], input: Array(result.stdout.utf8))
+        return try lines.stdout.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return (object["index"] as! NSNumber).intValue
+        }
+    }
+
+    @Test("--index takes 10...19 and the slice 10:20, neither needs quoting; 10..<20 still reads")
+    func ranges() throws {
+        #expect(try keptIndexes("2...4") == [2, 3, 4])
+        #expect(try keptIndexes("2:5") == [2, 3, 4])
+        #expect(try keptIndexes("2..<5") == [2, 3, 4])
+        #expect(try keptIndexes("5:") == [5, 6, 7])
+        #expect(try keptIndexes(":2") == [0, 1])
+        for bad in ["3:3", "5:2", ":", "a:3", "1:2:3"] {
+            let result = try Tool.run(["filter", "--index", bad, Paths.fixture("segmentation-series.json")])
+            #expect(result.status == 2, "\(bad)")
+            #expect(result.stderr.contains("--index"), "\(bad): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
+    @Test("help of a name that is no subcommand exits 2 and lists the subcommands")
+    func helpUnknown() throws {
+        let result = try Tool.run(["help", "nosuch"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("no subcommand is named \"nosuch\""))
+        #expect(result.stderr.contains("validate"))
+        let known = try Tool.run(["help", "stats"])
+        #expect(known.status == 0)
+        #expect(known.stdout.contains("USAGE: aicoco stats"))
+    }
+
+    @Test("stats FILE...: each file in turn, in argument order; a bad one does not stop the others")
+    func statsManyFiles() throws {
+        let files = [Paths.fixture("minimal.json"), Paths.fixture("broken/syntax-truncated.json"),
+                     "/nonexistent/aicoco.json", Paths.fixture("detection.json")]
+        let json = try Tool.run(["stats", "--json"] + files)
+        #expect(json.status == 2, "an unreadable file makes the exit 2")
+        let objects = try json.stdout.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        #expect(objects.map { $0["file"] as? String } == [files[0], files[3]])
+        #expect(objects.map { ($0["annotations"] as! NSNumber).intValue } == [0, 4])
+        #expect(json.stderr.contains("syntax-truncated.json:"))
+        #expect(json.stderr.contains("cannot open /nonexistent/aicoco.json"))
+
+        let invalidOnly = try Tool.run(["stats", files[0], files[1]])
+        #expect(invalidOnly.status == 1)
+        let text = try Tool.run(["stats", files[0], files[3]])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("file:         \(files[0])\n"))
+        #expect(text.stdout.contains("\n\nfile:         \(files[3])\n"), "reports are separated by a blank line")
+        // One file: the JSON is what it always was, without a "file" key.
+        let single = try Tool.run(["stats", "--json", files[3]])
+        #expect(single.status == 0)
+        #expect(single.stdout.hasPrefix("{\"images\":3,"))
+    }
+
+    @Test("stats' text shows a classification's predicted names and a regression's values")
+    func statsTextMeta() throws {
+        let classification = try Tool.run(["stats", Paths.flavor.appendingPathComponent("flavor-classification.json").path])
+        #expect(classification.status == 0)
+        #expect(classification.stdout.contains("\npredicted:    Atelectasis, Effusion\n"))
+        let regression = try Tool.run(["stats", Paths.flavor.appendingPathComponent("flavor-regression.json").path])
+        #expect(regression.status == 0)
+        #expect(regression.stdout.contains("\nregression values: SBP 132.5 mmHg, DBP 81 mmHg\n"))
+    }
+
+    @Test("a tabular output whose artifact is missing: the artifact named, where it was looked for")
+    func missingArtifact() throws {
+        let directory = NSTemporaryDirectory() + "aicoco-edge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let document = directory + "/tabular.json"
+        try FileManager.default.copyItem(atPath: Paths.flavor.appendingPathComponent("flavor-tabular-regression.json").path,
+                                         toPath: document)
+        let expected = directory + "/records_bXoh5OOKg_t9ut3J6EVbC.jsonl"
+        let text = try Tool.run(["validate", document])
+        #expect(text.status == 2)
+        #expect(text.stdout == "\(document): its records artifact \(expected) cannot be read\n")
+        #expect(text.stderr.contains("cannot open \(expected): No such file or directory"))
+        let json = try Tool.run(["validate", "--format", "json", document])
+        #expect(json.status == 2)
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(report["readable"] as? Bool == true)
+        #expect(report["artifact_readable"] as? Bool == false)
+        #expect(report["artifact"] as? String == expected)
+        // An unreadable document is still "cannot be read".
+        let missing = try Tool.run(["validate", directory + "/none.json"])
+        #expect(missing.stdout == "\(directory)/none.json: cannot be read\n")
+    }
+}
