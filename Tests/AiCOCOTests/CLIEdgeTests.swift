@@ -104,3 +104,58 @@ struct CLIEdgeTests {
         #expect(missing.stdout == "\(directory)/none.json: cannot be read\n")
     }
 }
+
+/// Two images with one `index` are a problem of `validate` (they would be stacked into one
+/// slice), found in the same pass within the memory limit, in memory or spilled.
+@Suite("Duplicate image indexes")
+struct DuplicateIndexTests {
+    /// `count` images with indexes 0..<count, but those of `repeats` (position → index taken).
+    func document(images count: Int, repeats: [Int: Int]) -> [UInt8] {
+        var text = "{\"images\":["
+        for position in 0..<count {
+            if position > 0 { text += "," }
+            let index = repeats[position] ?? position
+            text += "{\"id\":\"image-\(position)\",\"file_name\":\"\(position).dcm\",\"index\":\(index),\"category_ids\":null,\"regressions\":null}"
+        }
+        text += "],\"annotations\":[],\"categories\":[],\"regressions\":[],\"objects\":[],\"meta\":{\"category_ids\":null,\"regressions\":null}}"
+        return Array(text.utf8)
+    }
+
+    @Test("each later image with a taken index is placed, whatever the memory limit", arguments: ["64M", "64K"])
+    func duplicates(memoryLimit: String) throws {
+        let count = 30_000
+        // -0 and 0 are one index; 5.0 and 5 too.
+        let path = try temporaryFile(document(images: count, repeats: [count - 1: 0, 20_000: 12_345, 25_000: 29_000]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Tool.run(["validate", "--format", "json", "--memory-limit", memoryLimit, path])
+        #expect(result.status == 1)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let errors = report["errors"] as! [[String: Any]]
+        #expect(errors.map { $0["path"] as! String } == ["$.images[20000].index", "$.images[29000].index", "$.images[29999].index"])
+        #expect(errors.allSatisfy { $0["kind"] as? String == "semantic" })
+        #expect((errors[0]["message"] as! String).hasPrefix("another image has the index 12345:"))
+        let bytes = try Paths.bytes(path)
+        for error in errors {
+            let offset = (error["offset"] as! NSNumber).intValue
+            #expect(bytes[offset...].starts(with: Array("\((error["message"] as! String).split(separator: " ")[5].dropLast())".utf8)))
+        }
+        let unique = try temporaryFile(document(images: count, repeats: [:]))
+        defer { try? FileManager.default.removeItem(atPath: unique) }
+        #expect(try Tool.run(["validate", "--memory-limit", memoryLimit, unique]).status == 0)
+    }
+
+    @Test("-0 and 0, 5 and 5.0 are the same index")
+    func sameNumber() throws {
+        var text = String(decoding: document(images: 8, repeats: [:]), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"index\":7,", with: "\"index\":-0,")
+            .replacingOccurrences(of: "\"index\":6,", with: "\"index\":5.0,")
+        let path = try temporaryFile(Array(text.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Tool.run(["validate", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("another image has the index 5: "))
+        #expect(result.stdout.contains("another image has the index 0: "))
+        #expect(result.stdout.contains("($.images[6].index)"))
+        #expect(result.stdout.contains("($.images[7].index)"))
+    }
+}
