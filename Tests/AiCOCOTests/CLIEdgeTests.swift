@@ -159,3 +159,68 @@ struct DuplicateIndexTests {
         #expect(result.stdout.contains("($.images[7].index)"))
     }
 }
+
+/// `records` on invalid input writes the records that end before the problem, every one of
+/// them (not only those before the 64 KiB piece of input that holds it), then exits 1.
+@Suite("Records before a problem")
+struct RecordsBeforeProblemTests {
+    /// A generated document of about 3 MB with annotation `broken` changed by `change`.
+    func brokenDocument(annotation broken: Int, _ change: (inout [UInt8], Int) -> Void) throws -> (path: String, images: Int) {
+        let generated = try Tool.run(["generate", "--bytes", "3M", "--seed", "11"])
+        #expect(generated.status == 0)
+        var bytes = Array(generated.stdout.utf8)
+        let images = try Tool.run(["records", "--section", "images", "-"], input: bytes).stdout.split(separator: "\n").count
+        // The annotations section's records start with {"id":"...","image_id"
+        let marker = Array("\",\"image_id\":".utf8)
+        var found = -1, position = 0
+        while found < broken, position < bytes.count {
+            if bytes[position...].starts(with: marker) { found += 1 }
+            position += 1
+        }
+        #expect(found == broken, "the generated file holds fewer annotations")
+        change(&bytes, position)
+        return (try temporaryFile(bytes), images)
+    }
+
+    func replace(_ old: String, with new: String) -> (inout [UInt8], Int) -> Void {
+        { bytes, from in
+            let needle = Array(old.utf8)
+            var index = from
+            while !bytes[index...].starts(with: needle) { index += 1 }
+            bytes.replaceSubrange(index..<index + needle.count, with: Array(new.utf8))
+        }
+    }
+
+    /// Drops the first number of the annotation's first polygon: an odd count.
+    func dropFirstNumber(_ bytes: inout [UInt8], from: Int) {
+        let needle = Array("\"segmentation\":[[".utf8)
+        var index = from
+        while !bytes[index...].starts(with: needle) { index += 1 }
+        index += needle.count
+        let comma = bytes[index...].firstIndex(of: UInt8(ascii: ","))!
+        bytes.removeSubrange(index...comma)
+    }
+
+    @Test("a wrong type, a missing key, an odd polygon: every record before it, in order", arguments: [0, 1, 2])
+    func recordsBefore(change: Int) throws {
+        let broken = 2_500
+        let changes = [replace("\"iscrowd\":0", with: "\"iscrowd\":\"x\""), replace("\"iscrowd\":0,", with: ""), dropFirstNumber]
+        let (path, images) = try brokenDocument(annotation: broken, changes[change])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let all = try Tool.run(["records", path])
+        #expect(all.status == 1)
+        #expect(all.stderr.contains("$.annotations[\(broken)]"), "\(all.stderr)")
+        let lines = all.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "", "ends on a whole line")
+        #expect(lines.count - 1 == images + broken)
+        let annotations = try Tool.run(["records", "--section", "annotations", path])
+        #expect(annotations.status == 1)
+        let kept = annotations.stdout.split(separator: "\n")
+        #expect(kept.count == broken)
+        // The same lines as the valid records of a file cut just before the broken one.
+        let whole = try Tool.run(["records", "--section", "annotations", "-"],
+                                 input: Array(try Tool.run(["generate", "--bytes", "3M", "--seed", "11"]).stdout.utf8))
+        let same = Array(whole.stdout.split(separator: "\n").prefix(broken)) == kept
+        #expect(same, "the lines kept are the first lines of the valid file")
+    }
+}
