@@ -32,6 +32,12 @@ if ! pkg-config --exists zlib; then
     apt_install zlib1g-dev
 fi
 
+# jq for the examples of README.md and docs/, which the tests run.
+if ! command -v jq >/dev/null 2>&1; then
+    echo "bootstrap: installing jq" >&2
+    apt_install jq
+fi
+
 command -v python3 >/dev/null 2>&1 || { echo "bootstrap: installing python3" >&2; apt_install python3; }
 
 venv=.venv

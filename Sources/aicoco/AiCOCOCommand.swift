@@ -23,6 +23,7 @@ struct AiCOCOCommand: ParsableCommand {
     /// (not 64), as every other wrong call does, and that help and messages that cannot be
     /// written make the exit status 2.
     static func main() {
+        refuseHelpOfUnknownSubcommand()
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -35,6 +36,17 @@ struct AiCOCOCommand: ParsableCommand {
             finish(error, type: type(of: command))
         }
         Glibc.exit(0)
+    }
+
+    /// `aicoco help NAME` for a NAME that is no subcommand: ArgumentParser shows the overview and
+    /// exits 0; this says what is wrong and exits 2, as any other wrong call does.
+    private static func refuseHelpOfUnknownSubcommand() {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard arguments.first == "help", let name = arguments.dropFirst().first, !name.hasPrefix("-") else { return }
+        let names = configuration.subcommands.map { $0._commandName }
+        guard !names.contains(name) else { return }
+        printError("aicoco: no subcommand is named \"\(name)\"; the subcommands are \(names.joined(separator: ", ")) (aicoco --help)")
+        Glibc.exit(ExitStatus.cannotRead)
     }
 
     /// Prints what `error` calls for (help and the version go to standard output, the rest to

@@ -63,14 +63,27 @@ struct ImageSize: ExpressibleByArgument, Sendable, Equatable {
     }
 }
 
-/// A range of image `index` values: `10...20`, `10..<20`, `10...`, `...20`, `7`.
+/// A range of image `index` values: `10...20` (both ends in), `10:20` (Python's slice: 20 out),
+/// `10...`, `10:`, `...20`, `:20`, `7`. `10..<20` is read too, but a shell takes its `<` for a
+/// redirection unless it is quoted.
 struct IndexRange: ExpressibleByArgument, Sendable, Equatable {
     var range: ClosedRange<Double>
 
     init?(argument: String) {
         let text = argument.trimmingSpaces()
         func number(_ part: Substring) -> Double? { part.isEmpty ? nil : Double(part).flatMap { $0.isFinite ? $0 : nil } }
-        if let dots = text.firstRange(of: "..<") {
+        if let colon = text.firstIndex(of: ":") {
+            let lower = text[..<colon], upper = text[text.index(after: colon)...]
+            guard !(lower.isEmpty && upper.isEmpty) else { return nil }
+            let low = lower.isEmpty ? -Double.infinity : number(lower)
+            if upper.isEmpty {
+                guard let low else { return nil }
+                range = low...Double.infinity
+            } else {
+                guard let high = number(upper), let low, low < high else { return nil }
+                range = low...high.nextDown
+            }
+        } else if let dots = text.firstRange(of: "..<") {
             let lower = text[..<dots.lowerBound], upper = text[dots.upperBound...]
             guard let high = number(upper) else { return nil }
             let low = lower.isEmpty ? -Double.infinity : number(lower)

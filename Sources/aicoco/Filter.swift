@@ -6,7 +6,7 @@ struct Filter: ParsableCommand {
         abstract: "Write a smaller, valid AiCOCO document: only some categories, objects, images or image indexes.",
         usage: "aicoco filter [<criteria>] [-o <file>] [<options>] [<file>]",
         discussion: """
-        Objects are kept by --category (a category name; a supercategory's name selects its children too) or --object (id); images by --image (id) or --index (a range of image index: 10...20, 10..<20, 10..., ...20 or 7). Each option is repeatable (any match keeps); object and image criteria combine (both must hold). An annotation stays when its object and its image stay; with image criteria an object stays only if one of its annotations does. Referenced categories (and their supercategories) stay; regressions and meta are kept whole. Sections keep the input's order.
+        Objects are kept by --category (a category name; a supercategory's name selects its children too) or --object (id); images by --image (id) or --index (a range of image index: 10...20 keeps 10 to 20, 10:20 keeps 10 to 19 as a Python slice does; 10..., 10:, ...20, :20 or 7; the form 10..<20 is read too, quoted). Each option is repeatable (any match keeps); object and image criteria combine (both must hold). An annotation stays when its object and its image stay; with image criteria an object stays only if one of its annotations does. Referenced categories (and their supercategories) stay; regressions and meta are kept whole. Sections keep the input's order.
 
         Two or three passes in constant memory; standard input is copied to a temporary file first (in $TMPDIR, default /tmp). The document is validated on the first pass: on a problem, nothing is written.
 
@@ -33,7 +33,7 @@ struct Filter: ParsableCommand {
     @Option(name: .customLong("image"), help: ArgumentHelp("Keep the image with this id.", valueName: "id"))
     var images: [String] = []
 
-    @Option(name: .customLong("index"), help: ArgumentHelp("Keep images whose index is in this range (10...20, 10..<20, 10..., ...20, 7).", valueName: "range"))
+    @Option(name: .customLong("index"), help: ArgumentHelp("Keep images whose index is in this range (10...20 both ends in, 10:20 as a Python slice, 10..., ...20, 7).", valueName: "range"))
     var indexes: [IndexRange] = []
 
     @Flag(help: "Indent by 2 spaces.")

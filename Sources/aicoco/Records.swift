@@ -8,11 +8,11 @@ struct Records: ParsableCommand {
         discussion: """
         With one --section, each line is a record of that section exactly as in the file (same keys and values, extra fields included). Otherwise every record of the chosen sections (all by default), each line naming its section, {"section":"images","record":{...}}, which `aicoco assemble` turns back into one document.
 
-        The document is validated as it is read. On a syntax error, the lines of the records that end before it stay; on a schema or rule problem, those that end before the 64 KiB piece of input holding it. The exit code is 1.
+        The document is validated as it is read. On invalid input the lines of the records that end before the first problem are written (on a reference that can only be resolved at the end of the document, every record), then the problem, and the exit code is 1.
 
         Examples:
           aicoco records --section annotations \\
-            Fixtures/detection.json | jq -c .bbox
+            output.json | jq -c .bbox
           aicoco records --section images \\
             --section objects series.json \\
             | jq -r .section | sort | uniq -c
@@ -46,9 +46,10 @@ struct Records: ParsableCommand {
                 if let progress, before >> 8 != seen >> 8 {
                     progress.update(bytes: reader.bytesRead, total: reader.totalBytes)
                 }
-                // Stop at the first problem: what is written is what came before it.
+                // Stop at the first problem: what is written is the records that end before it.
                 if reader.problemCount > 0 {
                     stopped = true
+                    try output.write(UnsafeRawBufferPointer(rebasing: lines.prefix(reader.bytesBeforeFirstProblem)))
                     return
                 }
                 try output.write(lines)

@@ -15,8 +15,8 @@ struct Validate: ParsableCommand {
         Exit 0 when every file is valid, 1 when one is invalid, 2 when one cannot be read (the others are still checked).
 
         Examples:
-          aicoco validate Fixtures/detection.json
-          aicoco validate Fixtures/*.json Fixtures/broken/*.json
+          aicoco validate output.json
+          aicoco validate outputs/*.json
           aicoco validate --format json big.json | jq '.errors[0]'
           aicoco validate --max-errors 10 - < output.json
           aicoco validate --strict output.json
@@ -79,11 +79,17 @@ struct Validate: ParsableCommand {
             progress?.finish(bytes: bytes, total: total, succeeded: false)
             let code = report(error, file: file)
             let message = (error as? AiCOCOError)?.message ?? "\(error)"
+            // An I/O error placed in another file is the records artifact's: the document itself
+            // was read, its artifact was not.
+            let artifact = (error as? AiCOCOError).flatMap { $0.kind == .io ? $0.file : nil }
             do {
-                switch format {
-                case .text: try printData("\(file): cannot be read")
-                case .json:
+                switch (format, artifact) {
+                case (.text, nil): try printData("\(file): cannot be read")
+                case (.text, let artifact?): try printData("\(file): its records artifact \(artifact) cannot be read")
+                case (.json, nil):
                     try printData("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":false,\"message\":\(JSONText.quoted(message))}")
+                case (.json, let artifact?):
+                    try printData("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":true,\"artifact\":\(JSONText.quoted(artifact)),\"artifact_readable\":false,\"message\":\(JSONText.quoted(message))}")
                 }
             } catch {
                 throw report(error, file: file)

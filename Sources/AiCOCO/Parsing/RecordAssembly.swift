@@ -113,6 +113,14 @@ extension ParserState {
                 else { return false }
             }
             if field == .index { record.index = value } else { record.confidence = value }
+            if field == .index, section == .images, let checker {
+                let site = ReferenceSite(section: section, record: recordIndex(), field: .index)
+                do {
+                    try checker.imageIndexes.add(value, site: site, at: scalarStart(kind, length: text.count), checker: checker)
+                } catch {
+                    return delegateFailed(ReferenceChecker.ioError(error))
+                }
+            }
         case .iscrowd:
             guard kind == .number else { return wrongField(field, kind, text) }
             let location = scalarStart(kind, length: text.count)

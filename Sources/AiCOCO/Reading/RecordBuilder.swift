@@ -57,6 +57,7 @@ struct RecordBuilder: AiCOCOVisitor {
 
     mutating func visitProblem(_ error: AiCOCOError) throws {
         guard let collectProblem else { throw error }
+        renderer?.problemReported()
         collectProblem(error)
     }
 }

@@ -41,4 +41,9 @@ public final class AiCOCORecordLines {
 
     /// How many problems were found so far.
     public var problemCount: Int { reader.problemCount }
+
+    /// Inside `next`'s `body`: how many of the bytes handed on are the lines of records that
+    /// ended before the first problem was found (all of them while there is none). A writer
+    /// that stops at the first problem writes these and no more.
+    public var bytesBeforeFirstProblem: Int { reader.renderer?.batchBytesBeforeProblem ?? 0 }
 }

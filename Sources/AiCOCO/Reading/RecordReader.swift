@@ -43,7 +43,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     /// Where the document comes from (a tabular output's artifact is looked for beside it).
     private let documentInput: AiCOCOInput?
     /// Where records go as JSON lines instead of the queue (`AiCOCORecordLines`).
-    private let renderer: RecordLineRenderer?
+    let renderer: RecordLineRenderer?
 
     private enum Source {
         case unopened(AiCOCOInput)

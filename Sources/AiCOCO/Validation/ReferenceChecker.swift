@@ -47,6 +47,8 @@ final class ReferenceChecker {
     /// Problems found, keyed by byte offset then order of discovery.
     private let problems: ExternalSorter
     private var problemCount = 0
+    /// Images' indexes, for the duplicate check.
+    let imageIndexes: ImageIndexes
     /// The same three tables for the ids `AiID` packs into two words (`PackedReferences.swift`),
     /// with the places of their entries in `places`. Nothing refers to annotations: their
     /// ids are only kept for the duplicate check at the end (no index).
@@ -70,6 +72,7 @@ final class ReferenceChecker {
         pending = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
         late = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: false) }
         problems = ExternalSorter(budget: budget, indexed: false)
+        imageIndexes = ImageIndexes(budget: budget)
         packedDefined = AiCOCOSection.allCases.map {
             PackedTable(budget: budget, indexed: $0 != .annotations, spillWeight: $0 == .annotations ? 8 : 1)
         }
@@ -208,6 +211,7 @@ final class ReferenceChecker {
                 try join(section)
                 try joinPacked(section)
             }
+            try imageIndexes.finish(checker: self)
             places.reset()
             let stream = try problems.sorted()
             while !stream.atEnd {
@@ -287,7 +291,7 @@ final class ReferenceChecker {
     // MARK: Problems
 
     enum ProblemKind: UInt8 {
-        case duplicate, dangling
+        case duplicate, dangling, duplicateIndex
     }
 
     /// Keeps a problem for the end: key = offset and order of discovery (big-endian, so that
@@ -316,6 +320,10 @@ final class ReferenceChecker {
         let id = Self.decodeKey(UnsafeRawBufferPointer(rebasing: payload[position...]))
         let message: String
         switch kind {
+        case .duplicateIndex:
+            let index = ImageIndexes.value(UnsafeRawBufferPointer(rebasing: payload[position...]))
+            return AiCOCOError(kind: .semantic, message: "another image has the index \(formatJSONNumber(index)): an index orders an image among the others (a slice in its series), so no two may be equal",
+                               path: place.site.path, location: place.location)
         case .duplicate:
             message = "duplicate id \(jsonQuoted(id)): another \(Self.noun(target)) has the same id"
         case .dangling:
@@ -375,7 +383,7 @@ final class ReferenceChecker {
         return length + 3
     }
 
-    private static func appendPlace(_ site: ReferenceSite, _ location: SourceLocation, to bytes: inout [UInt8]) {
+    static func appendPlace(_ site: ReferenceSite, _ location: SourceLocation, to bytes: inout [UInt8]) {
         RawBytes.appendVarint(location.offset, to: &bytes)
         RawBytes.appendVarint(location.line, to: &bytes)
         RawBytes.appendVarint(location.column, to: &bytes)
@@ -386,7 +394,7 @@ final class ReferenceChecker {
         bytes.append(site.leaf.rawValue)
     }
 
-    private static func readPlace(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> (site: ReferenceSite, location: SourceLocation) {
+    static func readPlace(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> (site: ReferenceSite, location: SourceLocation) {
         let offset = RawBytes.readVarint(bytes, &position)
         let line = RawBytes.readVarint(bytes, &position)
         let column = RawBytes.readVarint(bytes, &position)

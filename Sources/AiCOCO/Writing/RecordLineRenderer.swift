@@ -17,6 +17,13 @@ final class RecordLineRenderer {
     /// Why the current annotation's coordinates could not be rendered (a number not finite).
     private var segmentationFailure: Error?
     private let annotations: Bool
+    /// Whether a problem of the document has been found (validation on).
+    private var problemFound = false
+    /// The bytes of the lines gathered since the last `take` by records delivered before the
+    /// first problem was found: the records that end before the problem's byte.
+    private var bytesBeforeProblem = 0
+    /// `bytesBeforeProblem` of the batch `take` is handing on.
+    private(set) var batchBytesBeforeProblem = 0
 
     init(envelope: Bool, sections: Set<AiCOCOSection>) {
         self.envelope = envelope
@@ -29,13 +36,27 @@ final class RecordLineRenderer {
     func take(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         let count = delivered
         delivered = 0
+        batchBytesBeforeProblem = problemFound ? bytesBeforeProblem : json.generator.pendingBytes
+        bytesBeforeProblem = 0
         if json.generator.pendingBytes == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0), count) }
         try json.generator.drain { try body($0, count) }
     }
 
+    /// A problem of the document was found: the lines of records delivered from now on are
+    /// after it.
+    func problemReported() {
+        problemFound = true
+    }
+
+    /// Notes the lines so far as before any problem, while none was found.
+    private func delivering() {
+        delivered += 1
+        if !problemFound { bytesBeforeProblem = json.generator.pendingBytes }
+    }
+
     func record(_ record: AiCOCORecord) {
         guard failure == nil else { return }
-        delivered += 1
+        defer { delivering() }
         guard sections.isEmpty || sections.contains(record.section) else { return }
         line(record.section) {
             try json.record(record)
@@ -70,7 +91,7 @@ final class RecordLineRenderer {
     /// The annotation's line, as `JSONWriter.record` writes an `AiAnnotation`.
     func annotationEnd(_ fields: AnnotationFields, boxes: [BoundingBox]) {
         guard failure == nil else { return }
-        delivered += 1
+        defer { delivering() }
         guard annotations else { return }
         if let segmentationFailure {
             failure = segmentationFailure
