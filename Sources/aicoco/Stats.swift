@@ -16,7 +16,8 @@ struct Stats: ParsableCommand {
         Examples:
           aicoco stats output.json
           aicoco stats --json big.json | jq .points
-          aicoco stats --json series/*.json | jq -r '[.file, .annotations] | @tsv'
+          aicoco stats --json series/*.json \\
+            | jq -r '[.file, .annotations] | @tsv'
           aicoco generate --bytes 200M | aicoco stats -
         """
     )

@@ -113,7 +113,7 @@ extension ParserState {
                 else { return false }
             }
             if field == .index { record.index = value } else { record.confidence = value }
-            if field == .index, section == .images, let checker {
+            if field == .index, section == .images, !options.allowsRepeatedImageIndexes, let checker {
                 let site = ReferenceSite(section: section, record: recordIndex(), field: .index)
                 do {
                     try checker.imageIndexes.add(value, site: site, at: scalarStart(kind, length: text.count), checker: checker)

@@ -144,6 +144,9 @@ public struct ParserOptions: Sendable, Equatable {
     /// Also check what the schema leaves out and the references between sections
     /// (ids unique, every referenced id defined). Problems go to `visitProblem`.
     public var validate = false
+    /// With `validate`: two images may share an `index` (a consumer that orders them some
+    /// other way); by default that is a problem, since an index orders the slices of a series.
+    public var allowsRepeatedImageIndexes = false
     /// Memory, in bytes, that the tables growing with the number of records (ids and
     /// references, for `validate`) may hold before they spill to temporary files under
     /// `TMPDIR`. Results are the same whatever the limit.

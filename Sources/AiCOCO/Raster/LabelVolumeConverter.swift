@@ -105,6 +105,8 @@ public struct LabelVolumeConverter {
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         var options = parserOptions
         options.validate = true
+        // Images sharing an index are `sliceNumbers`' to order or refuse (naming --slice-order).
+        options.allowsRepeatedImageIndexes = true
         var parser = AiCOCOParser(visitor: Gatherer(), options: options)
         try parser.parse(try pass()) { progress?(1, $0) }
         let gathered = parser.visitor
