@@ -70,7 +70,9 @@ extension Convert {
     }
 
     static func writeLabelTable(_ summary: LabelVolumeConverter.Summary, labels: LabelVolumeConverter.Labels, to path: String) throws {
-        let file = try FileOutput(path: path)
+        // Whole or not at all, like the volume (a temporary file beside it, renamed).
+        let replacing = try ReplacingFile(path: path)
+        let file = replacing.output
         let json = JSONWriter(pretty: true, output: file)
         try json.beginObject()
         try json.key("labels"); try json.string(labels.rawValue)
@@ -95,6 +97,6 @@ extension Convert {
         try json.endObject()
         try json.endObject()
         try json.endLine()
-        try file.flush()
+        try replacing.commit()
     }
 }
