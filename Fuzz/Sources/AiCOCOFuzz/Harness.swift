@@ -272,6 +272,7 @@ func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: Par
     var options = validating
     options.recordsArtifact = .skip
     var lines: [UInt8] = []
+    var linesComplete = false
     let writers: [(String, () throws -> Void)] = [
         ("convert --to coco", {
             _ = try COCOConverter(parserOptions: options, imageSize: (64, 64)).convert(.bytes(document), to: JSONWriter(sink: { _ in }))
@@ -280,6 +281,7 @@ func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: Par
             let reader = AiCOCORecordLines(.bytes(document), options: RecordReaderOptions(parser: options), envelope: true)
             while try reader.next({ text, _ in lines.append(contentsOf: text) }) {}
             if let problem = reader.problems.first { throw problem }
+            linesComplete = true
         }),
         ("filter", {
             let criteria = AiCOCOFilterCriteria(indexRanges: [-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude])
@@ -301,7 +303,7 @@ func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: Par
         }
     }
     // assemble reads the lines `records` wrote back into a document: as valid as the input.
-    guard valid, !lines.isEmpty else { return }
+    guard valid, linesComplete, !lines.isEmpty else { return }
     let outcome = verdict {
         var assembleOptions = options
         assembleOptions.validate = true
