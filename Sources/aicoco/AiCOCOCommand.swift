@@ -23,6 +23,9 @@ struct AiCOCOCommand: ParsableCommand {
     /// (not 64), as every other wrong call does, and that help and messages that cannot be
     /// written make the exit status 2.
     static func main() {
+        // Before anything sets a handler: which terminating signals the process inherited as
+        // ignored (nohup), so that they stay ignored.
+        TerminationCleanup.noteInheritedDispositions()
         refuseHelpOfUnknownSubcommand()
         var command: ParsableCommand
         do {

@@ -107,10 +107,12 @@ extension Generate {
         do { output = try destination.open() } catch { throw report(error, file: "-") }
         defer { output.discard() }
         do {
-            let artifactOutput = try FileOutput(path: path, capacity: 1 << 20)
+            // Whole or not at all, like the document: an interrupted run leaves both as they were.
+            let artifactFile = try ReplacingFile(path: path, capacity: 1 << 20)
+            defer { artifactFile.discard() }
             let reference = try TabularGenerator(options: options).generate(
-                artifact: { try artifactOutput.write($0) }, document: { try output.output.write($0) })
-            try artifactOutput.flush()
+                artifact: { try artifactFile.output.write($0) }, document: { try output.output.write($0) })
+            try artifactFile.commit()
             try output.commit()
             if summary {
                 printError("{\"records\":\(reference.rows),\"artifact_bytes\":\(reference.bytes),\"artifact\":\(JSONText.quoted(path))}")

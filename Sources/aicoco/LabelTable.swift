@@ -6,8 +6,10 @@ struct LabelTable {
     let summary: LabelVolumeConverter.Summary
     let converter: LabelVolumeConverter
 
+    /// Writes the table whole or not at all, like the volume (a temporary file beside it, renamed).
     func write(to path: String) throws {
-        let file = try FileOutput(path: path)
+        let replacing = try ReplacingFile(path: path)
+        let file = replacing.output
         let json = JSONWriter(pretty: true, output: file)
         let plan = summary.plan
         try json.beginObject()
@@ -73,6 +75,6 @@ struct LabelTable {
         try json.endArray()
         try json.endObject()
         try json.endLine()
-        try file.flush()
+        try replacing.commit()
     }
 }

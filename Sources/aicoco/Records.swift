@@ -30,6 +30,8 @@ struct Records: ParsableCommand {
 
     func run() throws {
         let output = dataOutput()
+        // A signal ends the output after a whole line (or before anything more is written).
+        output.wholeLines = true
         let progress = input.makeProgress()
         var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source

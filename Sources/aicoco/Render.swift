@@ -50,10 +50,12 @@ struct Render: ParsableCommand {
             }
             let svg = SliceDrawing(catalog: catalog, image: image, width: width, height: height,
                                    annotations: annotations, title: "\(input.displayName), index \(JSONText.number(index))").svg()
-            let file = output == "-" ? dataOutput() : try FileOutput(path: output)
+            // A file is written whole or not at all (a temporary file beside it, renamed).
+            let replacing = output == "-" ? nil : try ReplacingFile(path: output)
+            let file = replacing?.output ?? dataOutput()
             var text = svg
             try text.withUTF8 { try file.write(UnsafeRawBufferPointer($0)) }
-            try file.flush()
+            if let replacing { try replacing.commit() } else { try file.flush() }
             if matches.count > 1 {
                 printError("aicoco render: \(matches.count) images have index \(JSONText.number(index)); drew the first, \(image.id)")
             }

@@ -347,15 +347,19 @@ struct LongTokenTests {
         }
     }
 
-    @Test("a string that never ends, fed in small chunks, is refused soon after maxTokenBytes, placed")
+    @Test("a string that never ends, fed in small chunks, is refused soon after maxTokenBytes, placed on its first byte")
     func neverEnding() throws {
         var limits = Self.limits
         limits.maxTokenBytes = 1 << 20
-        let bytes = Array(#"{"images":[{"id":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 3 << 20)
+        let prefix = Array(#"{"images":[{"id":""#.utf8)
+        let bytes = prefix + [UInt8](repeating: UInt8(ascii: "a"), count: 3 << 20)
         for chunk in [0, 7, 4096, 65_536] {
             let error = try #require(Self.problems(bytes, chunk: chunk, limits: limits).last)
             #expect(error.kind == .limit && error.message.contains("maxTokenBytes"), "\(chunk): \(error)")
-            #expect(error.location.offset > 1 << 20 && error.location.offset < (1 << 20) + (300 << 10), "\(chunk): \(error)")
+            // Issue 25: on the string's opening quote, not where reading stopped.
+            #expect(error.location.offset == prefix.count - 1, "\(chunk): \(error)")
+            let reported = error.message.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            #expect(reported > 1 << 20 && reported < (1 << 20) + (300 << 10), "refused soon after the limit: \(error)")
             expectPlaced(error, in: bytes, "chunks of \(chunk)")
         }
     }

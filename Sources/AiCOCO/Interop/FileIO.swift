@@ -61,6 +61,13 @@ public final class FileOutput {
     private let ownsDescriptor: Bool
     private var buffer: [UInt8] = []
     private let capacity: Int
+    /// When set, what reaches the descriptor ends on a newline whenever a signal can end the
+    /// process: a full buffer goes out up to its last newline (the rest is kept) with the signals
+    /// that end a process held back while it is written; a line longer than the buffer keeps
+    /// them held back until its newline is written. For outputs of lines (`aicoco records`).
+    public var wholeLines = false
+    /// The signal mask before the signals were held back, while they are.
+    private var heldMask: sigset_t?
 
     /// Writes to an open descriptor (e.g. standard output), closed at the end only when
     /// `closesDescriptor` says so.
@@ -89,6 +96,11 @@ public final class FileOutput {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if wholeLines {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= capacity { try writeLines(all: false) }
+            return
+        }
         if buffer.count + bytes.count > capacity { try flush() }
         if bytes.count >= capacity {
             try writeAll(bytes)
@@ -108,8 +120,38 @@ public final class FileOutput {
 
     public func flush() throws {
         guard !buffer.isEmpty else { return }
+        if wholeLines { return try writeLines(all: true) }
         defer { buffer.removeAll(keepingCapacity: true) }
         try buffer.withUnsafeBytes { try writeAll($0) }
+    }
+
+    /// Writes the buffer up to its last newline (all of it when `all`, or when it has none),
+    /// with the terminating signals held back until what is written ends on a newline.
+    private func writeLines(all: Bool) throws {
+        var end = buffer.count
+        if !all, let newline = buffer.lastIndex(of: 0x0A) { end = newline + 1 }
+        if heldMask == nil {
+            var set = sigset_t(), previous = sigset_t()
+            sigemptyset(&set)
+            for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&set, number) }
+            pthread_sigmask(SIG_BLOCK, &set, &previous)
+            heldMask = previous
+        }
+        do {
+            try buffer.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+        } catch {
+            releaseSignals()
+            throw error
+        }
+        if buffer[end - 1] == 0x0A { releaseSignals() }
+        buffer.removeFirst(end)
+    }
+
+    /// Lets held-back signals through (a pending one acts now, after a whole line).
+    private func releaseSignals() {
+        guard var previous = heldMask else { return }
+        heldMask = nil
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {

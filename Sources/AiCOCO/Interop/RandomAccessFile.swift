@@ -10,6 +10,8 @@ import Darwin
 final class RandomAccessFile {
     let descriptor: Int32
     let name: String
+    /// The `TerminationCleanup` slot of a file made with `init(besides:)` until it is renamed or removed.
+    private var cleanupSlot: Int?
 
     /// Creates (or truncates) `path` for reading and writing.
     init(creating path: String) throws {
@@ -20,34 +22,51 @@ final class RandomAccessFile {
     }
 
     /// A new file beside `path` (same directory, a hidden unique name), to be renamed onto `path`
-    /// with `replace(_:)` once complete; `discard()` removes it.
-    init(besides path: String) throws {
+    /// with `replace(_:)` once complete; `discard()` removes it, and so does a terminating signal
+    /// (`TerminationCleanup`).
+    init(besides requested: String) throws {
+        let path = try ReplacingFile.target(of: requested).path
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array((directory + "." + base + ".aicoco-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw AiCOCOError.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
-        descriptor = fd
-        name = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        _ = fchmod(fd, 0o644)
+        let created = try TerminationCleanup.creating {
+            var template = Array((directory + "." + base + ".aicoco-XXXXXX").utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else { throw AiCOCOError.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
+            return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
+        descriptor = created.descriptor
+        name = created.path
+        cleanupSlot = created.slot
+        _ = fchmod(descriptor, 0o644)
     }
 
-    /// Renames this file (made with `init(besides:)`) onto `path`.
-    func replace(_ path: String) throws {
+    /// Renames this file (made with `init(besides:)`) onto `path` (what a symbolic link there names).
+    func replace(_ requested: String) throws {
+        let path = (try? ReplacingFile.target(of: requested).path) ?? requested
         guard rename(name, path) == 0 else {
             throw AiCOCOError.io("cannot rename \(name) to \(path): \(String(cString: strerror(errno)))")
         }
+        if let cleanupSlot { TerminationCleanup.unregister(cleanupSlot) }
+        cleanupSlot = nil
     }
 
     /// Removes this file's name.
-    func discard() { _ = unlink(name) }
+    func discard() {
+        _ = unlink(name)
+        if let cleanupSlot { TerminationCleanup.unregister(cleanupSlot) }
+        cleanupSlot = nil
+    }
 
     /// A temporary file in `$TMPDIR` (default `/tmp`), removed from the directory at once.
     init(temporaryIn directory: String? = nil) throws {
         var folder = directory ?? "/tmp"
         if directory == nil, let tmp = getenv("TMPDIR"), tmp[0] != 0 { folder = String(cString: tmp) }
         var template = Array((folder + "/aicoco-volume-XXXXXX").utf8CString)
+        // No signal between mkstemp and unlink: the name cannot outlive the process.
+        var previous = sigset_t()
+        TerminationCleanup.block(saving: &previous)
+        defer { TerminationCleanup.restore(&previous) }
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw AiCOCOError.io("cannot create a temporary file in \(folder): \(String(cString: strerror(errno)))")
@@ -57,7 +76,10 @@ final class RandomAccessFile {
         name = "a temporary file in \(folder)"
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        if cleanupSlot != nil { discard() }
+    }
 
     /// Grows or shrinks the file to `size` bytes.
     func setSize(_ size: Int) throws {

@@ -7,64 +7,98 @@ import Darwin
 
 /// Writes `path` through a temporary file in the same directory, renamed over `path` by
 /// `commit()`. Until then an existing file at `path` is untouched: the temporary file is removed
-/// by `discard()`, when the object goes away, and on SIGINT, SIGTERM or SIGHUP (a handler removes
-/// it, then the process ends by the signal, as it would have). One at a time per process.
+/// by `discard()`, when the object goes away, and on SIGINT, SIGTERM or SIGHUP (see
+/// `TerminationCleanup`). A symbolic link at `path` is followed (the file it names is replaced,
+/// the link stays); a FIFO, a device or a socket is refused, since a rename would replace it by a
+/// regular file. A replaced file keeps its permission bits.
 public final class ReplacingFile {
     /// Where to write the content.
     public let output: FileOutput
     public let path: String
+    /// The file the rename replaces (`path`, or what a symbolic link there names).
+    private let target: String
     private let temporaryPath: String
+    private let slot: Int
+    /// Permission bits for the file: those of the file replaced, else 0666 less the umask.
+    private let mode: mode_t
     private var finished = false
 
     public init(path: String, capacity: Int = 1 << 18) throws {
+        let (target, existingMode) = try Self.target(of: path)
         let directory: String
         let name: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-            name = String(path[path.index(after: slash)...])
+        if let slash = target.lastIndex(of: "/") {
+            directory = slash == target.startIndex ? "/" : String(target[..<slash])
+            name = String(target[target.index(after: slash)...])
         } else {
             directory = "."
-            name = path
+            name = target
         }
         guard !name.isEmpty else { throw AiCOCOError.io("cannot write \(path): not a file name") }
-        var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            throw AiCOCOError.io("cannot write \(path): it is a directory")
+        if let existingMode {
+            mode = existingMode
+        } else {
+            let mask = umask(0)
+            umask(mask)
+            mode = 0o666 & ~mask
         }
-        // The signals stay blocked from before the file has a name until the handler that removes
-        // it is in place (install unblocks them): a signal in between would leave the name behind.
-        var previous = sigset_t()
-        SignalCleanup.block(saving: &previous)
-        var template = Array((directory + "/." + name + ".aicoco-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            pthread_sigmask(SIG_SETMASK, &previous, nil)
-            throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path): \(reason)")
+        let created = try TerminationCleanup.creating {
+            var template = Array((directory + "/." + name + ".aicoco-XXXXXX").utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else {
+                throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path): \(String(cString: strerror(errno)))")
+            }
+            return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        temporaryPath = created.path
+        slot = created.slot
         self.path = path
-        output = FileOutput(descriptor: fd, capacity: capacity, closesDescriptor: true)
-        SignalCleanup.install(removing: temporaryPath)
+        self.target = target
+        output = FileOutput(descriptor: created.descriptor, capacity: capacity, closesDescriptor: true)
     }
 
     deinit { discard() }
 
-    /// Writes out what is buffered and puts the file in place (with the permissions a new file
-    /// gets: 0666 less the umask).
+    /// The file an output at `path` replaces (what a symbolic link there names) and, when it
+    /// exists, its permission bits; throws for a directory, a FIFO, a device or a socket.
+    static func target(of path: String) throws -> (path: String, mode: mode_t?) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return (path, nil) }
+        var target = path
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            guard stat(path, &info) == 0, let resolved = realpath(path, nil) else { return (path, nil) }
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw AiCOCOError.io("cannot write \(path): it is a directory") }
+        guard kind == S_IFREG else {
+            let what = kind == S_IFIFO ? "a FIFO (named pipe)" : kind == S_IFCHR || kind == S_IFBLK ? "a device"
+                : kind == S_IFSOCK ? "a socket" : "not a regular file"
+            throw AiCOCOError.io("cannot write \(path): it is \(what); an output file is written whole through a "
+                                 + "temporary file renamed over it, which would replace it: write to standard output "
+                                 + "and redirect it instead (> \(path))")
+        }
+        return (target, info.st_mode & 0o7777)
+    }
+
+    /// Writes out what is buffered and puts the file in place.
     public func commit() throws {
         guard !finished else { return }
-        try output.flush()
-        let mask = umask(0)
-        umask(mask)
-        _ = fchmod(output.descriptor, 0o666 & ~mask)
-        guard rename(temporaryPath, path) == 0 else {
+        do {
+            try output.flush()
+        } catch {
+            discard()
+            throw error
+        }
+        _ = fchmod(output.descriptor, mode)
+        guard rename(temporaryPath, target) == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
             throw AiCOCOError.io("cannot write \(path): \(reason)")
         }
         finished = true
-        SignalCleanup.uninstall()
+        TerminationCleanup.unregister(slot)
     }
 
     /// Removes the temporary file; `path` stays as it was.
@@ -72,48 +106,6 @@ public final class ReplacingFile {
         guard !finished else { return }
         finished = true
         unlink(temporaryPath)
-        SignalCleanup.uninstall()
-    }
-}
-
-/// The signal handler's view of the temporary file: a path in memory that is never freed, so
-/// that the handler only calls async-signal-safe functions (unlink, signal, raise).
-private enum SignalCleanup {
-    static let capacity = Int(PATH_MAX) + 1
-    nonisolated(unsafe) static let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
-    nonisolated(unsafe) static var armed: sig_atomic_t = 0
-    static let signals = [SIGINT, SIGTERM, SIGHUP]
-
-    /// Blocks the signals the handler catches; the mask before is left in `previous`.
-    static func block(saving previous: inout sigset_t) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for number in signals { sigaddset(&set, number) }
-        pthread_sigmask(SIG_BLOCK, &set, &previous)
-    }
-
-    static func install(removing path: String) {
-        let bytes = Array(path.utf8CString.prefix(capacity))
-        for (index, byte) in bytes.enumerated() { buffer[index] = byte }
-        buffer[capacity - 1] = 0
-        armed = 1
-        for number in signals {
-            signal(number) { received in
-                if SignalCleanup.armed != 0 { unlink(SignalCleanup.buffer) }
-                signal(received, SIG_DFL)
-                raise(received)
-            }
-        }
-        // Blocked since before the file was created, or by a parent (the mask is inherited): from
-        // now on they reach the handler, a pending one at once.
-        var set = sigset_t()
-        sigemptyset(&set)
-        for number in signals { sigaddset(&set, number) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
-    static func uninstall() {
-        armed = 0
-        for number in signals { signal(number, SIG_DFL) }
+        TerminationCleanup.unregister(slot)
     }
 }

@@ -149,25 +149,36 @@ public final class TemporaryFile {
         return done
     }
 
-    /// Copies all of `input` into a new temporary file (to read standard input twice).
-    public static func spill(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
-        let file = try TemporaryFile()
+    /// Copies all of `input` into a new temporary file (to read standard input twice). With
+    /// `document`, the first byte that is not whitespace must open a JSON object (or a gzip
+    /// stream): anything else is a placed syntax error at once, before any copying.
+    public static func spill(_ input: AiCOCOInput, document: Bool = false,
+                             progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
         let (reader, _) = try input.openReader()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
         defer { buffer.deallocate() }
+        var checker = document ? DocumentStartCheck() : nil
+        var file: TemporaryFile?
+        var size = 0
         while true {
             let count = try reader.read(into: buffer)
             if count == 0 { break }
-            try file.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            progress?(file.size)
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            try checker?.check(bytes, name: input.displayName)
+            if file == nil { file = try TemporaryFile() }
+            try file!.write(bytes)
+            size += count
+            progress?(size)
         }
-        try file.flush()
-        return file
+        let spilled = try file ?? TemporaryFile()
+        try spilled.flush()
+        return spilled
     }
 }
 
-/// An input that can be read more than once: a regular file as it is, anything else
-/// (a pipe, standard input) spilled to a temporary file first.
+/// An input that can be read more than once: a regular file as it is, anything else (standard
+/// input, a pipe, a FIFO, a device) copied to a temporary file first, once its first bytes
+/// look like a document (`TemporaryFile.spill(_:document:)`).
 public final class RereadableInput {
     private let original: AiCOCOInput
     private let spilled: TemporaryFile?
@@ -175,8 +186,17 @@ public final class RereadableInput {
     public init(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
         original = input
         switch input {
-        case .file, .bytes:
+        case .bytes:
             spilled = nil
+        case .file(let path):
+            // A FIFO, a pipe (/dev/fd/N of a process substitution) or a device cannot be opened
+            // and read again: copied once, like standard input.
+            var info = stat()
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
+                spilled = try TemporaryFile.spill(input, document: true, progress: progress)
+            } else {
+                spilled = nil
+            }
         case .standardInput, .fileDescriptor:
             let fd: Int32
             if case .fileDescriptor(let descriptor) = input { fd = descriptor } else { fd = 0 }
@@ -184,7 +204,7 @@ public final class RereadableInput {
             if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, lseek(fd, 0, SEEK_CUR) == 0 {
                 spilled = nil
             } else {
-                spilled = try TemporaryFile.spill(input, progress: progress)
+                spilled = try TemporaryFile.spill(input, document: true, progress: progress)
             }
         }
     }
@@ -209,5 +229,35 @@ public final class RereadableInput {
     public var size: Int? {
         if let spilled { return spilled.size }
         return nil
+    }
+}
+
+/// The first byte of a document that is not whitespace, checked as the bytes stream in.
+struct DocumentStartCheck {
+    private var done = false
+    private var offset = 0
+    private var line = 1
+    private var lineStart = 0
+
+    mutating func check(_ bytes: UnsafeRawBufferPointer, name: String) throws {
+        guard !done else { return }
+        for byte in bytes {
+            switch byte {
+            case 0x20, 0x09, 0x0D:
+                break
+            case 0x0A:
+                line += 1
+                lineStart = offset + 1
+            case UInt8(ascii: "{"), 0x1F:  // An object, or a gzip stream's first byte.
+                done = true
+                return
+            default:
+                let shown = byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x" + String(byte, radix: 16, uppercase: true)
+                throw AiCOCOError(kind: .syntax, message: "expected an AiCOCO document (a JSON object, '{'), found \(shown)",
+                                  path: "$", location: SourceLocation(offset: offset, line: line, column: offset - lineStart + 1),
+                                  file: name == "-" ? nil : name)
+            }
+            offset += 1
+        }
     }
 }

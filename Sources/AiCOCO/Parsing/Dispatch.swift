@@ -179,6 +179,7 @@ extension ParserState: YajlHandler {
 
     mutating func onKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         sawEvent = true
+        if _slowPath(strictText.firstBad != Int.max), strictText.firstBad < tokenEnd(), strictTextFailed() { return false }
         guard let kind = topKind else { return true }
         switch kind {
         case .skip:
@@ -282,6 +283,7 @@ extension ParserState: YajlHandler {
 
     mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         sawEvent = true
+        if _slowPath(strictText.firstBad != Int.max), strictText.firstBad < tokenEnd(), strictTextFailed() { return false }
         return onScalar(.string, text)
     }
 

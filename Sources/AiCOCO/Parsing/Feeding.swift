@@ -91,6 +91,7 @@ final class ParserEngine {
 
     /// One piece, checked for the bytes yajl takes for whitespace and JSON does not.
     private func feedChecked(_ piece: UnsafeBufferPointer<UInt8>) throws {
+        state.pointee.strictText.scan(piece, base: state.pointee.bytesFed)
         // yajl takes a form feed and a vertical tab for whitespace; RFC 8259 does not. Outside
         // strings they are then errors, and inside one yajl rejects them: any 0x0C or 0x0B
         // ends valid JSON there.
@@ -146,7 +147,10 @@ final class ParserEngine {
             s.pointee.quietBytes += piece.count
             let limit = s.pointee.options.limits.maxTokenBytes
             if s.pointee.quietBytes > limit {
-                let location = s.pointee.tracker.location(of: s.pointee.bytesFed + piece.count)
+                // Placed on the pending token's first byte, however far it goes on.
+                let start = s.pointee.pendingTokenStart(in: piece, base: s.pointee.bytesFed).index
+                let first = start < 0 ? s.pointee.nextTokenFrom : s.pointee.bytesFed + min(start, piece.count)
+                let location = s.pointee.tracker.location(of: first)
                 s.pointee.fail(.limit, "no complete JSON token in \(s.pointee.quietBytes) bytes (limit maxTokenBytes = \(limit)); a string or number this long is refused, raise the limit to read it",
                                at: location, path: s.pointee.currentPath())
                 throw s.pointee.failure!
@@ -218,6 +222,7 @@ final class ParserEngine {
             try handBack(resumeIn: nil)
         }
         s.pointee.completing = true
+        if s.pointee.strictTextFailed() { throw s.pointee.failure! }
         switch lexer.complete() {
         case .ok:
             break

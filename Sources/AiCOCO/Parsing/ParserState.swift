@@ -18,6 +18,8 @@ struct ParserState {
     let checker: ReferenceChecker?
 
     var tracker = LineTracker()
+    /// Strict UTF-8 and `\u` escapes (yajl's checks are looser), reported by `strictTextFailed`.
+    var strictText = StrictTextScanner()
     var bytesFed = 0
     /// Absolute offset of the first byte of the buffer yajl is parsing.
     var feedBase = 0

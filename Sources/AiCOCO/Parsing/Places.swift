@@ -50,6 +50,14 @@ extension ParserState {
         return false
     }
 
+    /// Stops the parse with the bad UTF-8 or escape `strictText` found, if any: a syntax error
+    /// placed on its first byte. True when it did.
+    mutating func strictTextFailed() -> Bool {
+        guard strictText.firstBad != Int.max else { return false }
+        fail(.syntax, strictText.message, at: tracker.location(of: strictText.firstBad), path: currentPath())
+        return true
+    }
+
     /// Absolute offset just past the token yajl is handing out.
     func tokenEnd() -> Int {
         if scannedTokenEnd >= 0 { return scannedTokenEnd }

@@ -157,6 +157,13 @@ extension ParserState {
             guard kind == .string else { return wrongField(field, kind, text) }
             let value = string(text)
             if field == .href {
+                // The artifact is opened by the last component of href: a NUL would cut the
+                // name the system sees, a backslash or "." / ".." would name another file.
+                let name = value.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+                if value.utf8.contains(0) || name.isEmpty || name == "." || name == ".." || name.contains("\\") {
+                    return wrongType("a path ending in an artifact file name (no NUL, no backslash, not empty, . or ..)",
+                                     found: jsonQuoted(value), at: scalarStart(kind, length: text.count), container: false)
+                }
                 record.href = value
             } else if value == "jsonl" {
                 record.format = value

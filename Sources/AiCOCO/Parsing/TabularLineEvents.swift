@@ -114,6 +114,7 @@ extension TabularLineParser {
     }
 
     func onKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        if _slowPath(strictText.firstBad != Int.max), strictTextFailed() { return false }
         guard let top = frames.last else { return true }
         let start = scalarStart(key.count, string: true)
         switch top.kind {
@@ -168,7 +169,10 @@ extension TabularLineParser {
     func onNull() -> Bool { scalar(.null, UnsafeBufferPointer(start: nil, count: 0)) }
     func onBool(_ value: Bool) -> Bool { scalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0)) }
     func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(.number, text) }
-    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(.string, text) }
+    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if _slowPath(strictText.firstBad != Int.max), strictTextFailed() { return false }
+        return scalar(.string, text)
+    }
 
     func scalar(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard beginValue(container: false) else { return false }

@@ -72,6 +72,8 @@ final class TabularLineParser: JSONEventSink {
     var delivered = 0
     /// The error that stopped the reading (syntax, limit, or the one `report` threw).
     var failure: Error?
+    /// Strict UTF-8 and `\u` escapes in the current line (see `StrictTextScanner`).
+    var strictText = StrictTextScanner()
 
     init(file: String, limits: ParserLimits, windowSize: Int?, checker: ReferenceChecker?,
          report: @escaping (AiCOCOError) throws -> Void, deliver: @escaping (AiTabularRecord, Int) throws -> Void) {
@@ -107,6 +109,8 @@ final class TabularLineParser: JSONEventSink {
             try problem(.schema, "an empty line: the artifact has one JSON object per line", at: 0)
             return false
         }
+        strictText = StrictTextScanner()
+        strictText.scan(bytes, base: 0)
         switch stream.parse(bytes) {
         case .ok: break
         case .stoppedByEngine: throw failure!
@@ -137,6 +141,13 @@ final class TabularLineParser: JSONEventSink {
     }
 
     var tokenEnd: Int { completing ? line.count : stream.bytesConsumed }
+
+    /// Stops at a bad UTF-8 sequence or escape in the string being handed out, if there is one.
+    func strictTextFailed() -> Bool {
+        guard strictText.firstBad < tokenEnd else { return false }
+        _ = stop(.syntax, strictText.message, at: strictText.firstBad, path: currentPath())
+        return true
+    }
 
     var containerStart: Int { max(0, tokenEnd - 1) }
 

@@ -72,6 +72,17 @@ final class RecordsArtifactStream {
                                                                 column: maxLine + 1), file: path)
     }
 
+    /// Whether `byte` may begin a JSON value (an object, or what yajl reads before it objects).
+    private static func canStartValue(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Reads and parses one chunk; false once the artifact has ended (and been checked).
     func step() throws -> Bool {
         guard !done else { return false }
@@ -86,6 +97,20 @@ final class RecordsArtifactStream {
             let rest = UnsafeBufferPointer(rebasing: bytes[position...])
             guard let found = rest.firstIndex(of: 0x0A) else {
                 if pending.count + rest.count > maxLine { throw tooLong() }
+                if pending.isEmpty {
+                    // A line that goes on past the chunk but whose first byte cannot start a
+                    // value (NUL, /dev/zero): its error now, not after gathering it.
+                    if let first = rest.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }),
+                       !Self.canStartValue(rest[first]) {
+                        _ = try parser.read(line: UnsafeBufferPointer(rebasing: rest[...first]), number: lines + 1,
+                                            offset: lineStart, isLast: false)
+                    }
+                }
+                if pending.count + rest.count > readChunkSize && pending.capacity <= maxLine {
+                    // Room for the longest line at once (pages are only touched as it fills),
+                    // rather than doublings that copy and overshoot the limit.
+                    pending.reserveCapacity(maxLine + 1)
+                }
                 pending.append(contentsOf: rest)
                 break
             }

@@ -146,6 +146,12 @@ public struct AiCOCOAssembler {
             var start = 0
             while start < count {
                 guard let newline = bytes[start...].firstIndex(of: 0x0A) else {
+                    // A line that goes on past the chunk but cannot start a JSON value (NUL,
+                    // /dev/zero): its error now, not after gathering maxLineBytes of it.
+                    if pending.isEmpty, let first = bytes[start...].firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }),
+                       !"{[\"-0123456789tfn".utf8.contains(bytes[first]) {
+                        try handle(UnsafeBufferPointer(rebasing: bytes[start...first]), startOffset: total + start)
+                    }
                     pending.append(contentsOf: bytes[start...])
                     if pending.count > maxLineBytes {
                         throw AiCOCOError(kind: .limit, message: "line \(lineNumber + 1) is longer than \(maxLineBytes) bytes (limit maxLineBytes; raise it with --max-line-bytes)",

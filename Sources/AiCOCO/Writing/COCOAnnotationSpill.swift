@@ -60,6 +60,10 @@ extension COCOConverter {
                 runWithoutGeometry += 1
                 return
             }
+            if geometry.overflowed {
+                // Placed by the reader on the annotation (it is still being read).
+                throw RecordLimitExceeded(message: "the annotation's coordinates are too large for its COCO area or bbox (they overflow a double, beyond 1.8e308); scale them down")
+            }
             // Each annotation leaves the generator in the state it found it (after a member).
             let start = fragment.pendingBytes
             try name("segmentation")

@@ -17,6 +17,9 @@ struct COCOGeometry {
     private(set) var coordinates: [Double] = []
     private(set) var ends: [Int] = []
     private(set) var x = 0.0, y = 0.0, width = 0.0, height = 0.0, area = 0.0
+    /// The last `build` gave an area, a width or a height too large for a `Double` (coordinates
+    /// valid in JSON, near ±1.8e308): there is no COCO geometry to write.
+    private(set) var overflowed = false
     /// Contours replaced by the pixels they stand for, over every annotation so far.
     private(set) var pixelContours = 0
     /// The smallest and largest x and y of `coordinates`.
@@ -70,6 +73,7 @@ struct COCOGeometry {
         y = minY
         width = max(maxX - minX, 1)
         height = max(maxY - minY, 1)
+        overflowed = !(area.isFinite && width.isFinite && height.isFinite)
         return true
     }
 
