@@ -13,7 +13,7 @@ import Darwin
 /// async-signal-safe functions (unlink, sigaction, raise) on memory that is never freed.
 public enum TerminationCleanup {
     static let signals = [SIGINT, SIGTERM, SIGHUP]
-    static let slots = 8
+    static let slots = 1024
     static let capacity = Int(PATH_MAX) + 1
     nonisolated(unsafe) static let names = UnsafeMutablePointer<CChar>.allocate(capacity: slots * capacity)
     /// Non-zero for a slot whose name is to be removed.
