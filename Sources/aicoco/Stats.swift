@@ -38,6 +38,7 @@ struct Stats: ParsableCommand {
         do {
             try parser.parse(input.input) { progress?.update(bytes: $0, total: total) }
             counts = parser.visitor
+            counts.form = parser.documentForm
             try counts.finish()
         } catch {
             progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
@@ -70,6 +71,8 @@ struct SectionCounts: AiCOCOVisitor {
     var tables = 0, tabularRecords = 0
     var windowSize: Int?
     var artifactRows: Int?
+    /// The document's kind and form of records (and so the FLaVor releases that write it).
+    var form: AiCOCODocumentForm?
     /// The meta section's predictions (a classification's category ids, a regression's values),
     /// named at the end from the categories and regressions.
     /// (Held whole, as the meta record is: bounded by `--max-record-bytes`.)
@@ -176,6 +179,7 @@ struct SectionCounts: AiCOCOVisitor {
             "\"points\":\(points)", "\"bboxes\":\(bboxes)", "\"bytes\":\(bytes)",
             "\"elapsed_seconds\":\(fixed(elapsed, 3))", "\"mb_per_second\":\(fixed(rate, 1))",
         ]
+        if let form { fields.append("\"document\":" + form.jsonText) }
         if tables > 0 || artifactRows != nil {
             fields.append("\"tables\":\(tables)")
             fields.append("\"tabular_records\":\(tabularRecords)")
@@ -200,6 +204,7 @@ struct SectionCounts: AiCOCOVisitor {
         var lines = [
             "file:         \(file)",
             "bytes:        \(bytes) (\(formatBytes(bytes)))",
+            "kind:         " + (form.map { "\($0.described) (FLaVor \($0.flavorReleases))" } ?? "unknown"),
             "images:       \(images)",
             "annotations:  \(annotations)",
             "categories:   \(categories)",
@@ -242,5 +247,12 @@ private func writeData(_ text: String) throws {
     guard writeStandardOutput(text) else {
         if errno == EPIPE { throw OutputClosed() }
         throw ReportNotWritten(reason: String(cString: strerror(errno)))
+    }
+}
+
+extension AiCOCODocumentForm {
+    /// `{"kind":"tabular","records":"inline","flavor_releases":"2.1.0 to 2.2.1"}`.
+    var jsonText: String {
+        "{\"kind\":\"\(kind.rawValue)\",\"records\":\(records.map { "\"\($0.rawValue)\"" } ?? "null"),\"flavor_releases\":\"\(flavorReleases)\"}"
     }
 }

@@ -66,6 +66,7 @@ extension ParserState: YajlHandler {
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
+            if frame.section == .records && recordsForm == .href { return beginInlineRecords() }
             if frame.section.isSingleObject {
                 return wrongType("an object", found: "an array", at: containerStart(), container: true)
             }
@@ -86,6 +87,9 @@ extension ParserState: YajlHandler {
             case .tableIDs:
                 record.tableIDs = []
                 return push(Frame(kind: .idList, field: .tableIDs))
+            case .rowIndexes:
+                record.rowIndexes = []
+                return push(Frame(kind: .idList, field: .rowIndexes, start: containerStart()))
             case .regressions:
                 record.regressions = []
                 return push(Frame(kind: .regressionList, field: .regressions))
@@ -167,6 +171,7 @@ extension ParserState: YajlHandler {
             valueDone()
             return true
         case .idList, .regressionList, .coordList:
+            if kind == .idList && frames[frames.count - 1].field == .rowIndexes { return endRowIndexes() }
             pop()
             valueDone()
             return true
@@ -190,20 +195,28 @@ extension ParserState: YajlHandler {
                 frames[frames.count - 1].key = nil
                 if sectionsSeen & (1 << UInt32(section.ordinal)) != 0 {
                     frames[frames.count - 1].key = section.rawValue
+                    if section == .records && recordsForm == .recordsFile {
+                        return problem(.semantic, "\"records\" and \"records_file\" both given (a tabular output has one of them)",
+                                       at: stringStart(length: key.count), path: currentPath())
+                    }
                     return problem(.semantic, "duplicate key \"\(section.rawValue)\" at the top level",
                                    at: stringStart(length: key.count), path: currentPath())
                 }
                 sectionsSeen |= 1 << UInt32(section.ordinal)
                 keyPlaces[section.ordinal] = stringStart(length: key.count)
+                if section == .records { recordsForm = .href }
                 return true
             }
+            if Self.isRecordsFileKey(key) { return recordsFileKey(key) }
             let name = string(key)
             frames[frames.count - 1].key = name
             return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(AiCOCOSection.documentKeys.map(\.rawValue).joined(separator: ", ")))",
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
-            let field = Field.lookup(key, in: section)
+            var field = Field.lookup(key, in: section)
+            // `records.href` or `records_file.path`, by the document's form.
+            if section == .records, field == (recordsForm == .recordsFile ? Field.href : .path) { field = .extra }
             frames[frames.count - 1].field = field
             if field == .extra {
                 let name = string(key)
@@ -325,9 +338,11 @@ extension ParserState: YajlHandler {
             return recordField(kind, text)
         case .idList:
             guard kind == .string else {
+                if frames[frames.count - 1].field == .rowIndexes { return rowIndex(kind, text) }
                 return wrongType("a string", found: kind.described, at: scalarStart(kind, length: text.count),
                                  container: false)
             }
+            if frames[frames.count - 1].field == .rowIndexes { return rowIndex(kind, text) }
             let id = string(text)
             record.cost += text.count + 16
             let field = frames[frames.count - 1].field

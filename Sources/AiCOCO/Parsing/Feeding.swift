@@ -46,6 +46,13 @@ final class ParserEngine {
         return (reference, s.windowSize, s.checker)
     }
 
+    /// The document's kind and form of records, once it has ended with the keys of a kind.
+    var documentForm: AiCOCODocumentForm? {
+        let s = state.pointee
+        guard let kind = s.documentKind else { return nil }
+        return AiCOCODocumentForm(kind: kind, records: kind == .tabular ? s.recordsForm : nil)
+    }
+
     /// The delegate, for the artifact's records and problems.
     var delegate: EngineDelegate { state.pointee.delegate }
 

@@ -45,6 +45,12 @@ struct ParserState {
     /// The `records` reference of a tabular output (when valid), and `meta.window_size`.
     var recordsReference: AiRecordsReference?
     var windowSize: Int?
+    /// How the document gives its tabular records, from its key (`records_file`) or the
+    /// value's type (`records` holding an array: inline).
+    var recordsForm: AiRecordsForm?
+    /// Inline records read before `meta.window_size`: per count of row indexes (a few at most
+    /// are kept), how many records had it and the first one's `row_indexes` place and path.
+    var rowCountsUnchecked: [(rows: Int, records: Int, start: SourceLocation, path: String)] = []
     var extraStack: [ExtraContainer] = []
     /// yajl is completing the parse (the input has ended).
     var completing = false
@@ -120,6 +126,9 @@ struct RecordScratch {
     var polygonCount: Int?
     var tableIDs: [String]?
     var windowSize: Int?
+    /// A tabular record's (inline records).
+    var tableID = ""
+    var rowIndexes: [Int] = []
     var format = ""
     var href = ""
     var rows = 0

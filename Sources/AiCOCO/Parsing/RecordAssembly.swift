@@ -62,6 +62,7 @@ extension ParserState {
             switch field {
             case .id:
                 record.id = value
+                if section == .rows { break }
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
                     if let failure = checker.define(section, id: text, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
@@ -141,10 +142,12 @@ extension ParserState {
         case .tableIDs:
             guard kind == .null else { return wrongField(field, kind, text) }
             record.tableIDs = nil
-        case .format, .href:
+        case .tableID:
+            guard tableIDField(kind, text) else { return false }
+        case .format, .href, .path:
             guard kind == .string else { return wrongField(field, kind, text) }
             let value = string(text)
-            if field == .href {
+            if field == .href || field == .path {
                 record.href = value
             } else if value == "jsonl" {
                 record.format = value
@@ -163,7 +166,9 @@ extension ParserState {
             case .rows: record.rows = value
             default: record.bytes = value
             }
-        case .none, .regressionID, .value, .tableID, .rowIndexes:
+        case .rowIndexes:
+            return wrongField(field, kind, text)
+        case .none, .regressionID, .value:
             break
         }
         valueDone()
@@ -221,6 +226,7 @@ extension ParserState {
         let frame = frames[depth - 1]
         let section = frame.section
         var required = Field.required(in: section)
+        if section == .records && recordsForm == .recordsFile { required = [.format, .path, .rows, .bytes] }
         if section == .meta {
             // A tabular output's meta has `window_size` instead of the labels; which kind the
             // document is shows in its keys so far (checked again at its end).
@@ -299,11 +305,14 @@ extension ParserState {
             try delegate.engineRecord(.table(AiTable(id: r.id, fileName: r.fileName, extra: r.extra)), index: index)
         case .records:
             let reference = AiRecordsReference(format: r.format, href: r.href, rows: r.rows, bytes: r.bytes,
-                                               extra: r.extra)
+                                               extra: r.extra, form: recordsForm == .recordsFile ? .recordsFile : .href)
             recordsReference = reference
             try delegate.engineRecord(.recordsReference(reference), index: 0)
         case .rows:
-            break
+            try delegate.engineRecord(
+                .tabularRecord(AiTabularRecord(id: r.id, tableID: r.tableID, rowIndexes: r.rowIndexes,
+                                               categoryIDs: r.categoryIDs, regressions: r.regressions,
+                                               extra: r.extra)), index: index)
         }
     }
 
@@ -311,6 +320,7 @@ extension ParserState {
         let start = frames[0].start
         pop()
         documentEnded = true
+        guard checkRowCounts() else { return false }
         return checkKind(documentStart: start)
     }
 

@@ -188,6 +188,10 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
         engine = ParserEngine(options: options, delegate: adapter)
     }
 
+    /// What the document is (its kind and, for a tabular output, the form of its records, which
+    /// tells the FLaVor releases that write it), once it has ended with the keys of a kind.
+    public var documentForm: AiCOCODocumentForm? { engine.documentForm }
+
     /// The visitor, with whatever it has gathered so far.
     public var visitor: Visitor { adapter.visitor }
 
@@ -239,8 +243,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     mutating func openRecordsArtifact(documentAt document: AiCOCOInput?) throws -> RecordsArtifactStream? {
         guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return nil }
         guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
-            throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (records.href), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
-                              path: "$.records.href", location: SourceLocation(offset: 0, line: 1, column: 1))
+            throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (\(artifact.reference.locationKey)), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
+                              path: "$." + artifact.reference.locationKey, location: SourceLocation(offset: 0, line: 1, column: 1))
         }
         let delegate = engine.delegate
         let stream: RecordsArtifactStream
@@ -250,8 +254,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
                 checker: artifact.checker, report: { try delegate.engineProblem($0) },
                 deliver: { try delegate.engineRecord(.tabularRecord($0), index: $1) })
         } catch let error as AiCOCOError where error.kind == .io {
-            throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by records.href)",
-                              path: "$.records.href", location: error.location, file: path)
+            throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by \(artifact.reference.locationKey))",
+                              path: "$." + artifact.reference.locationKey, location: error.location, file: path)
         }
         try delegate.engineSectionStart(.rows)
         return stream

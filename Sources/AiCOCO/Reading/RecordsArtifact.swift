@@ -123,12 +123,12 @@ final class RecordsArtifactStream {
                                  column: pending.isEmpty ? 1 : pending.count + 1)
         if rows != reference.rows {
             try report(AiCOCOError(kind: .semantic,
-                                   message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but records.rows in the document says \(reference.rows)",
+                                   message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but \(reference.form == .recordsFile ? "records_file" : "records").rows in the document says \(reference.rows)",
                                    path: "$", location: end, file: path))
         }
         if bytesRead != reference.bytes {
             try report(AiCOCOError(kind: .semantic,
-                                   message: "the artifact has \(bytesRead) bytes, but records.bytes in the document says \(reference.bytes)",
+                                   message: "the artifact has \(bytesRead) bytes, but \(reference.form == .recordsFile ? "records_file" : "records").bytes in the document says \(reference.bytes)",
                                    path: "$", location: end, file: path))
         }
     }

@@ -63,7 +63,7 @@ extension JSONWriter {
             try members(table.extra)
         case .recordsReference(let reference):
             try member("format", reference.format)
-            try member("href", reference.href)
+            if reference.form == .recordsFile { try member("path", reference.href) } else { try member("href", reference.href) }
             try name("rows"); try number(reference.rows)
             try name("bytes"); try number(reference.bytes)
             try members(reference.extra)
