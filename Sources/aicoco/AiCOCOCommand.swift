@@ -144,6 +144,9 @@ struct LimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Memory for the tables that grow with the number of records (ids, references, catalogs); past it they spill to temporary files in TMPDIR, with the same results.", valueName: "size"))
     var memoryLimit = ByteCount(ParserOptions.defaultMemoryLimit)
 
+    @Flag(name: .customLong("allow-nan"), help: "Read NaN, Infinity and -Infinity as numbers, as Python's json.loads does (Python's json.dumps writes them for non-finite floats, e.g. in FLaVor's records artifacts), and write them back as they came.")
+    var allowNan = false
+
     var limits: ParserLimits {
         var limits = ParserLimits()
         limits.maxCoordinatesPerRecord = maxRecordCoordinates.value

@@ -33,12 +33,14 @@ struct Stats: ParsableCommand {
         let start = now()
         var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
+        options.allowNonFinite = input.limitOptions.allowNan
         var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
         var counts: SectionCounts
         do {
             try parser.parse(input.input) { progress?.update(bytes: $0, total: total) }
             counts = parser.visitor
             counts.form = parser.documentForm
+            counts.nonFinite = parser.nonFiniteCounts
             try counts.finish()
         } catch {
             progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
@@ -73,6 +75,8 @@ struct SectionCounts: AiCOCOVisitor {
     var artifactRows: Int?
     /// The document's kind and form of records (and so the FLaVor releases that write it).
     var form: AiCOCODocumentForm?
+    /// `NaN`, `Infinity`, `-Infinity` read (`--allow-nan`).
+    var nonFinite = NonFiniteCounts()
     /// The meta section's predictions (a classification's category ids, a regression's values),
     /// named at the end from the categories and regressions.
     /// (Held whole, as the meta record is: bounded by `--max-record-bytes`.)
@@ -180,6 +184,9 @@ struct SectionCounts: AiCOCOVisitor {
             "\"elapsed_seconds\":\(fixed(elapsed, 3))", "\"mb_per_second\":\(fixed(rate, 1))",
         ]
         if let form { fields.append("\"document\":" + form.jsonText) }
+        if nonFinite.total > 0 {
+            fields.append("\"non_finite\":{\"NaN\":\(nonFinite.nan),\"Infinity\":\(nonFinite.infinity),\"-Infinity\":\(nonFinite.negativeInfinity)}")
+        }
         if tables > 0 || artifactRows != nil {
             fields.append("\"tables\":\(tables)")
             fields.append("\"tabular_records\":\(tabularRecords)")
@@ -219,6 +226,9 @@ struct SectionCounts: AiCOCOVisitor {
         if tables > 0 || artifactRows != nil {
             lines.append("tables:       \(tables)")
             lines.append("tabular records: \(tabularRecords)" + (windowSize.map { ", window size \($0)" } ?? ""))
+        }
+        if nonFinite.total > 0 {
+            lines.append("non-finite:   \(nonFinite.total) (NaN \(nonFinite.nan), Infinity \(nonFinite.infinity), -Infinity \(nonFinite.negativeInfinity))")
         }
         var rest: [String] = []
         if let span = imageSpan {

@@ -59,6 +59,7 @@ struct Validate: ParsableCommand {
         var collector = ProblemCollector(limit: maxErrors.value)
         var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
         options.recordsArtifact = artifact.source
+        options.allowNonFinite = limitOptions.allowNan
         var parser = AiCOCOParser(visitor: collector, options: options)
         var bytes = 0
         do {

@@ -24,6 +24,9 @@ final class JSONGenerator {
     private var count = 0
     private let states = UnsafeMutablePointer<State>.allocate(capacity: JSONGenerator.maxDepth)
     let pretty: Bool
+    /// Non-finite numbers are written as Python writes them (`NaN`, `Infinity`, `-Infinity`)
+    /// rather than refused: for documents read with `allowNonFinite`.
+    var allowsNonFinite = false
     /// Containers open now.
     private(set) var depth = 0
     /// Two spaces per level, as the project has always indented.
@@ -303,11 +306,17 @@ final class JSONGenerator {
                 UnsafeMutableRawPointer(out + sign).copyMemory(from: entry, byteCount: 4)
                 out += sign + Int(entry[3])
             } else {
-                guard value.isFinite else {
-                    count = mark
-                    throw JSONWriterMisuse(message: "number: \(value) is not finite")
+                if !value.isFinite, let token = NonFiniteToken(value) {
+                    guard allowsNonFinite else {
+                        count = mark
+                        throw JSONWriterMisuse(message: "number: \(value) is not finite")
+                    }
+                    let text = token.text
+                    out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+                    out += text.utf8CodeUnitCount
+                } else {
+                    out += Self.writeOtherNumber(value, to: out)
                 }
-                out += Self.writeOtherNumber(value, to: out)
             }
             out[0] = UInt8(ascii: ",")
             out += 1

@@ -273,6 +273,16 @@ extension ParserState: YajlHandler {
 
     @inline(__always)
     mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if nonFinite.pending > 0, let token = nonFinite.take(at: tokenEnd() - text.count) {
+            // The stand-in of a `NaN`, `Infinity` or `-Infinity` (see `NonFiniteRewriter`).
+            let literal = token.text
+            return number(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        return number(text)
+    }
+
+    @inline(__always)
+    mutating func number(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         sawEvent = true
         if topKind == .coordEntry {
             if text.count > options.limits.maxNumberBytes {

@@ -46,7 +46,12 @@ func parseJSONNumber(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
 
 @inline(never)
 func parseJSONNumberSlow(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-    correctlyRoundedDouble(text)
+    // `NaN`, `Infinity`, `-Infinity` come here only when `allowNonFinite` read them.
+    if text.count >= 3, text[0] == UInt8(ascii: "N") || text[0] == UInt8(ascii: "I") || text[1] == UInt8(ascii: "I"),
+       let token = NonFiniteToken(text) {
+        return token.value
+    }
+    return correctlyRoundedDouble(text)
 }
 
 /// Formats a `Double` as a JSON number: integral values within ±2^53 as integers

@@ -45,6 +45,8 @@ struct ParserState {
     /// The `records` reference of a tabular output (when valid), and `meta.window_size`.
     var recordsReference: AiRecordsReference?
     var windowSize: Int?
+    /// `NaN`, `Infinity`, `-Infinity` rewritten before yajl (`allowNonFinite` only).
+    var nonFinite = NonFiniteRewriter()
     /// How the document gives its tabular records, from its key (`records_file`) or the
     /// value's type (`records` holding an array: inline).
     var recordsForm: AiRecordsForm?
@@ -84,6 +86,9 @@ struct ParserState {
     var nextTokenByte: UInt8 = 0
 
     init(options: ParserOptions, delegate: EngineDelegate) {
+        var options = options
+        // Every number goes through yajl's callbacks, where rewritten tokens are recognised.
+        if options.allowNonFinite { options.readsPolygonsWithoutYajl = false }
         self.options = options
         self.delegate = delegate
         coordinates = .allocate(capacity: coordinateCapacity)

@@ -167,7 +167,13 @@ extension TabularLineParser {
 
     func onNull() -> Bool { scalar(.null, UnsafeBufferPointer(start: nil, count: 0)) }
     func onBool(_ value: Bool) -> Bool { scalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0)) }
-    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(.number, text) }
+    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if nonFinite.pending > 0, let token = nonFinite.take(at: tokenEnd - text.count) {
+            let literal = token.text
+            return scalar(.number, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        return scalar(.number, text)
+    }
     func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(.string, text) }
 
     func scalar(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {

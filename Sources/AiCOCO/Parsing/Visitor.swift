@@ -159,6 +159,12 @@ public struct ParserOptions: Sendable, Equatable {
     /// are then delivered as section `rows`, its problems placed in it).
     public var recordsArtifact = RecordsArtifactSource.besideDocument
 
+    /// Reads `NaN`, `Infinity` and `-Infinity` (outside strings) as numbers, as Python's
+    /// `json.loads` does, in the document and its artifact: Python's `json.dumps` writes them
+    /// for non-finite floats. Off, each is a syntax error that says so. On, the whole document
+    /// goes through yajl (polygons too), a little slower.
+    public var allowNonFinite = false
+
     public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
                 memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         self.limits = limits
@@ -191,6 +197,10 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     /// What the document is (its kind and, for a tabular output, the form of its records, which
     /// tells the FLaVor releases that write it), once it has ended with the keys of a kind.
     public var documentForm: AiCOCODocumentForm? { engine.documentForm }
+
+    /// `NaN`, `Infinity` and `-Infinity` read (with `allowNonFinite`), in the document and its
+    /// artifact (once read).
+    public var nonFiniteCounts: NonFiniteCounts { engine.nonFiniteCounts + engine.artifactNonFiniteCounts }
 
     /// The visitor, with whatever it has gathered so far.
     public var visitor: Visitor { adapter.visitor }
@@ -263,7 +273,10 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// Ends the artifact's section (when there was one) and reports the reference problems.
     mutating func finishArtifact(_ artifact: RecordsArtifactStream?) throws {
-        if let artifact { try engine.delegate.engineSectionEnd(.rows, count: artifact.delivered) }
+        if let artifact {
+            engine.artifactNonFiniteCounts = artifact.nonFiniteCounts
+            try engine.delegate.engineSectionEnd(.rows, count: artifact.delivered)
+        }
         try engine.finishReferences(artifact: artifact?.path)
     }
 }

@@ -55,13 +55,17 @@ final class RecordsArtifactStream {
         validating = checker != nil
         self.report = report
         self.reader = try reader ?? FileInput(path: path)
-        parser = TabularLineParser(file: path, limits: options.limits, windowSize: windowSize, checker: checker,
+        parser = TabularLineParser(file: path, limits: options.limits, allowNonFinite: options.allowNonFinite,
+                                   windowSize: windowSize, checker: checker,
                                    report: report, deliver: deliver)
         maxLine = options.limits.maxRecordBytes
         chunk = .allocate(capacity: readChunkSize)
     }
 
     deinit { chunk.deallocate() }
+
+    /// `NaN`, `Infinity` and `-Infinity` read so far (`allowNonFinite`).
+    var nonFiniteCounts: NonFiniteCounts { parser.nonFinite.counts }
 
     /// Records delivered so far.
     var delivered: Int { parser.delivered }

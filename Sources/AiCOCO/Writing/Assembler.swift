@@ -112,6 +112,7 @@ public struct AiCOCOAssembler {
         var recordsFile = false
         let scanner = YajlLineScanner()
         var lineNumber = 0
+        var rewritten: [UInt8] = []
         var lastLocation = SourceLocation(offset: 0, line: 1, column: 1)
 
         func handle(_ line: UnsafeBufferPointer<UInt8>, startOffset: Int) throws {
@@ -123,7 +124,16 @@ public struct AiCOCOAssembler {
             if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             let envelope: EnvelopeLine
             do {
-                envelope = try scanner.scan(body)
+                if parserOptions.allowNonFinite {
+                    // yajl scans a copy with `NaN`... rewritten (same length, so the same ranges).
+                    rewritten.removeAll(keepingCapacity: true)
+                    rewritten.append(contentsOf: body)
+                    var rewriter = NonFiniteRewriter()
+                    _ = rewritten.withUnsafeMutableBufferPointer { rewriter.rewrite($0, base: 0, final: true) }
+                    envelope = try rewritten.withUnsafeBufferPointer { try scanner.scan($0) }
+                } else {
+                    envelope = try scanner.scan(body)
+                }
             } catch let problem as EnvelopeProblem {
                 throw AiCOCOError(kind: problem.syntax ? .syntax : .schema, message: problem.message,
                                   path: "line \(lineNumber)",

@@ -18,7 +18,9 @@ final class RecordLineRenderer {
     private var segmentationFailure: Error?
     private let annotations: Bool
 
-    init(envelope: Bool, sections: Set<AiCOCOSection>) {
+    init(envelope: Bool, sections: Set<AiCOCOSection>, allowsNonFinite: Bool = false) {
+        json.allowsNonFinite = allowsNonFinite
+        polygons.allowsNonFinite = allowsNonFinite
         self.envelope = envelope
         self.sections = sections
         annotations = sections.isEmpty || sections.contains(.annotations)
