@@ -88,7 +88,7 @@ extension ParserState: YajlHandler {
                 record.tableIDs = []
                 return push(Frame(kind: .idList, field: .tableIDs))
             case .rowIndexes:
-                record.rowIndexes = []
+                rowIndexes.removeAll(keepingCapacity: true)
                 return push(Frame(kind: .idList, field: .rowIndexes, start: containerStart()))
             case .regressions:
                 record.regressions = []
@@ -214,9 +214,7 @@ extension ParserState: YajlHandler {
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
-            var field = Field.lookup(key, in: section)
-            // `records.href` or `records_file.path`, by the document's form.
-            if section == .records, field == (recordsForm == .recordsFile ? Field.href : .path) { field = .extra }
+            let field = Field.lookup(key, in: section)
             frames[frames.count - 1].field = field
             if field == .extra {
                 let name = string(key)

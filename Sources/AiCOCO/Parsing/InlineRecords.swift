@@ -45,7 +45,7 @@ extension ParserState {
                              at: scalarStart(kind, length: text.count), container: false)
         }
         record.cost += text.count + 8
-        record.rowIndexes.append(value)
+        rowIndexes.append(value)
         valueDone()
         return !recordTooBig()
     }
@@ -86,7 +86,7 @@ extension ParserState {
     /// `table_id` of an inline record: a string naming a table.
     mutating func tableIDField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard kind == .string else { return wrongField(.tableID, kind, text) }
-        record.tableID = string(text)
+        rowTableID = string(text)
         if let checker {
             let site = ReferenceSite(section: .rows, record: recordIndex(), field: .tableID)
             if let failure = checker.reference(to: .tables, id: text, site: site, at: stringStart(length: text.count)) {

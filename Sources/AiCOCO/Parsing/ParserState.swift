@@ -53,6 +53,10 @@ struct ParserState {
     /// Inline records read before `meta.window_size`: per count of row indexes (a few at most
     /// are kept), how many records had it and the first one's `row_indexes` place and path.
     var rowCountsUnchecked: [(rows: Int, records: Int, start: SourceLocation, path: String)] = []
+    /// The `table_id` and `row_indexes` of the inline record being read (kept out of
+    /// `RecordScratch`, which every record makes anew).
+    var rowTableID = ""
+    var rowIndexes: [Int] = []
     var extraStack: [ExtraContainer] = []
     /// yajl is completing the parse (the input has ended).
     var completing = false
@@ -131,9 +135,6 @@ struct RecordScratch {
     var polygonCount: Int?
     var tableIDs: [String]?
     var windowSize: Int?
-    /// A tabular record's (inline records).
-    var tableID = ""
-    var rowIndexes: [Int] = []
     var format = ""
     var href = ""
     var rows = 0

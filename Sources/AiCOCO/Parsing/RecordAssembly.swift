@@ -15,6 +15,10 @@ extension ParserState {
 
     mutating func beginRecord(_ section: AiCOCOSection) -> Bool {
         record = RecordScratch()
+        if section == .rows {
+            rowTableID = ""
+            rowIndexes = []
+        }
         record.start = containerStart()
         if section == .annotations {
             do {
@@ -145,6 +149,11 @@ extension ParserState {
         case .tableID:
             guard tableIDField(kind, text) else { return false }
         case .format, .href, .path:
+            if field != .format && (field == .path) != (recordsForm == .recordsFile) {
+                // `path` in `records` or `href` in `records_file`: a field the form does not name.
+                record.extra.append(JSONMember(field.jsonKey, jsonValue(kind, text)))
+                break
+            }
             guard kind == .string else { return wrongField(field, kind, text) }
             let value = string(text)
             if field == .href || field == .path {
@@ -310,7 +319,7 @@ extension ParserState {
             try delegate.engineRecord(.recordsReference(reference), index: 0)
         case .rows:
             try delegate.engineRecord(
-                .tabularRecord(AiTabularRecord(id: r.id, tableID: r.tableID, rowIndexes: r.rowIndexes,
+                .tabularRecord(AiTabularRecord(id: r.id, tableID: rowTableID, rowIndexes: rowIndexes,
                                                categoryIDs: r.categoryIDs, regressions: r.regressions,
                                                extra: r.extra)), index: index)
         }
