@@ -57,6 +57,9 @@ struct ParserState {
     /// `RecordScratch`, which every record makes anew).
     var rowTableID = ""
     var rowIndexes: [Int] = []
+    /// `index` and `confidence` as written, when a `Double` is not written so (`numberText`).
+    var indexText: JSONNumber?
+    var confidenceText: JSONNumber?
     var extraStack: [ExtraContainer] = []
     /// yajl is completing the parse (the input has ended).
     var completing = false
@@ -148,4 +151,5 @@ struct ItemScratch {
     var valid = true
     var regressionID = ""
     var value = 0.0
+    var text: JSONNumber?
 }

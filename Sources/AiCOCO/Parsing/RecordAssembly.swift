@@ -113,7 +113,13 @@ extension ParserState {
         case .index, .confidence:
             guard kind == .number else { return wrongField(field, kind, text) }
             guard let value = numberValue(text, at: scalarStart(kind, length: text.count)) else { break }
-            if field == .index { record.index = value } else { record.confidence = value }
+            if field == .index {
+                record.index = value
+                indexText = numberText(text, value)
+            } else {
+                record.confidence = value
+                confidenceText = numberText(text, value)
+            }
         case .iscrowd:
             guard kind == .number else { return wrongField(field, kind, text) }
             let location = scalarStart(kind, length: text.count)
@@ -206,7 +212,12 @@ extension ParserState {
                 item.valid = false
                 return wrongType("a number", found: kind.described, at: location, container: false)
             }
-            if let value = numberValue(text, at: location) { item.value = value } else { item.valid = false }
+            if let value = numberValue(text, at: location) {
+                item.value = value
+                item.text = numberText(text, value)
+            } else {
+                item.valid = false
+            }
         default:
             break
         }
@@ -224,7 +235,8 @@ extension ParserState {
         }
         pop()
         if item.valid {
-            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value))
+            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value,
+                                                        valueText: item.text))
         }
         valueDone()
         return true
@@ -285,9 +297,11 @@ extension ParserState {
         case .annotations:
             break
         case .images:
-            try delegate.engineRecord(
-                .image(AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
-                               regressions: r.regressions, extra: r.extra)), index: index)
+            var image = AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
+                                regressions: r.regressions, extra: r.extra)
+            image.indexText = indexText
+            indexText = nil
+            try delegate.engineRecord(.image(image), index: index)
         case .categories:
             try delegate.engineRecord(
                 .category(AiCategory(id: r.id, name: r.name, supercategoryID: r.superID, color: r.color,
@@ -297,9 +311,11 @@ extension ParserState {
                 .regression(AiRegression(id: r.id, name: r.name, superregressionID: r.superID, unit: r.unit,
                                          threshold: r.threshold, extra: r.extra)), index: index)
         case .objects:
-            try delegate.engineRecord(
-                .object(AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
-                                 confidence: r.confidence, extra: r.extra)), index: index)
+            var object = AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
+                                  confidence: r.confidence, extra: r.extra)
+            if r.confidence != nil { object.confidenceText = confidenceText }
+            confidenceText = nil
+            try delegate.engineRecord(.object(object), index: index)
         case .meta:
             var meta = AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
                               tableIDs: r.tableIDs, extra: r.extra)

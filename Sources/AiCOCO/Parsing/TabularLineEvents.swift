@@ -20,7 +20,7 @@ extension TabularLineParser {
             }
             return wrongType(expected(top.field), found: "an object", at: containerStart, container: true)
         case .regressionList:
-            itemSeen = 0; itemValid = true; itemID = ""; itemValue = 0
+            itemSeen = 0; itemValid = true; itemID = ""; itemValue = 0; itemText = nil
             return push(Frame(kind: .regressionItem, start: containerStart))
         case .regressionItem:
             if top.key != nil { return push(Frame(kind: .skip, count: 1, start: containerStart)) }
@@ -243,6 +243,7 @@ extension TabularLineParser {
                     return callbackProblem(.semantic, "number \(String(decoding: text, as: UTF8.self)) does not fit a 64-bit float", at: start)
                 }
                 itemValue = value
+                itemText = numberText(text, value)
             default:
                 break
             }
@@ -363,7 +364,7 @@ extension TabularLineParser {
                                   at: top.start, path: currentPath(includeCurrent: false)) else { return false }
         }
         frames.removeLast()
-        if itemValid { regressions?.append(AiRegressionItem(regressionID: itemID, value: itemValue)) }
+        if itemValid { regressions?.append(AiRegressionItem(regressionID: itemID, value: itemValue, valueText: itemText)) }
         valueDone()
         return true
     }

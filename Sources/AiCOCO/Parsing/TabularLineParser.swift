@@ -71,6 +71,7 @@ final class TabularLineParser: JSONEventSink {
     var itemValid = true
     var itemID = ""
     var itemValue = 0.0
+    var itemText: JSONNumber?
 
     /// Records delivered (valid ones) and lines read.
     var delivered = 0
