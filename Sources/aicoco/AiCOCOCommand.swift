@@ -105,6 +105,13 @@ struct InputOptions: ParsableArguments {
     var displayName: String { file ?? "-" }
     var limits: ParserLimits { limitOptions.limits }
 
+    /// Parser options of the limits and `--allow-nan`.
+    func parserOptions(memoryLimit: Int = ParserOptions.defaultMemoryLimit) -> ParserOptions {
+        var options = ParserOptions(limits: limits, memoryLimit: memoryLimit)
+        options.allowNonFinite = limitOptions.allowNan
+        return options
+    }
+
     /// A progress reporter when asked for, or when standard error is a terminal.
     func makeProgress() -> ProgressLine? {
         ProgressLine.make(forced: progress)

@@ -38,7 +38,7 @@ extension Convert {
         }
         let spacing = nifti.spacing.map { (x: $0.x, y: $0.y, z: $0.z) } ?? (1, 1, 1)
         let converter = LabelVolumeConverter(labels: nifti.labels, imageSize: imageSize.map { (width: $0.width, height: $0.height) },
-                                             spacing: spacing, parserOptions: ParserOptions(limits: input.limits),
+                                             spacing: spacing, parserOptions: input.parserOptions(),
                                              compressionLevel: Int32(nifti.compressionLevel.value))
         let progress = input.makeProgress()
         let total = regularFileSize(input)

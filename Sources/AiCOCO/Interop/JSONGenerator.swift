@@ -309,7 +309,7 @@ final class JSONGenerator {
                 if !value.isFinite, let token = NonFiniteToken(value) {
                     guard allowsNonFinite else {
                         count = mark
-                        throw JSONWriterMisuse(message: "number: \(value) is not finite")
+                        throw JSONWriterMisuse(message: "number \(token.text) is not finite: JSON has no NaN or Infinity (only records, assemble and filter write them back, with --allow-nan)")
                     }
                     let text = token.text
                     out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
