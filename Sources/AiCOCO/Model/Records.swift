@@ -37,13 +37,7 @@ public struct AiRegressionItem: Sendable, Equatable, Hashable {
     }
 }
 
-/// The text to keep for a number read as `value`: nil when writing `value` gives the same text.
-func numberText(_ text: UnsafeBufferPointer<UInt8>, _ value: Double) -> JSONNumber? {
-    // Plain integers of up to 15 digits (most numbers) are written back as they are.
-    if text.count <= 15, text.allSatisfy({ $0 &- 0x30 < 10 }) { return nil }
-    let literal = String(decoding: text, as: UTF8.self)
-    return value.isFinite && formatJSONNumber(value) == literal ? nil : JSONNumber(literal: literal)
-}
+
 
 /// One entry of `images`.
 public struct AiImage: Sendable, Equatable {

@@ -116,3 +116,16 @@ func writeJSONNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> In
         return bytes.count
     }
 }
+
+/// The text to keep for a number read as `value`: nil when the writers write `value` as that
+/// same text (no allocation then), else the text.
+func numberText(_ text: UnsafeBufferPointer<UInt8>, _ value: Double) -> JSONNumber? {
+    if value.isFinite && text.count <= 32 {
+        let same = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            let length = writeJSONNumber(value, to: buffer.baseAddress!)
+            return length == text.count && (0..<length).allSatisfy { buffer[$0] == text[$0] }
+        }
+        if same { return nil }
+    }
+    return JSONNumber(literal: String(decoding: text, as: UTF8.self))
+}
