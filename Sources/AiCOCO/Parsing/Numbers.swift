@@ -120,6 +120,8 @@ func writeJSONNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> In
 /// The text to keep for a number read as `value`: nil when the writers write `value` as that
 /// same text (no allocation then), else the text.
 func numberText(_ text: UnsafeBufferPointer<UInt8>, _ value: Double) -> JSONNumber? {
+    // Plain integers of up to 15 digits (most numbers) are written back as they are.
+    if text.count <= 15, text.allSatisfy({ $0 &- 0x30 < 10 }) { return nil }
     if value.isFinite && text.count <= 32 {
         let same = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
             let length = writeJSONNumber(value, to: buffer.baseAddress!)
