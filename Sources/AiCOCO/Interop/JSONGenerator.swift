@@ -306,17 +306,17 @@ final class JSONGenerator {
                 UnsafeMutableRawPointer(out + sign).copyMemory(from: entry, byteCount: 4)
                 out += sign + Int(entry[3])
             } else {
-                if !value.isFinite, let token = NonFiniteToken(value) {
+                guard value.isFinite else {
                     guard allowsNonFinite else {
                         count = mark
-                        throw JSONWriterMisuse(message: "number \(token.text) is not finite: JSON has no NaN or Infinity (only records, assemble and filter write them back, with --allow-nan)")
+                        throw JSONWriterMisuse(message: "number \(value) is not finite: JSON has no NaN or Infinity (only records, assemble and filter write them back, with --allow-nan)")
                     }
-                    let text = token.text
-                    out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
-                    out += text.utf8CodeUnitCount
-                } else {
-                    out += Self.writeOtherNumber(value, to: out)
+                    out += Self.writeNonFinite(value, to: out)
+                    out[0] = UInt8(ascii: ",")
+                    out += 1
+                    continue
                 }
+                out += Self.writeOtherNumber(value, to: out)
             }
             out[0] = UInt8(ascii: ",")
             out += 1
@@ -335,6 +335,14 @@ final class JSONGenerator {
         }
         return UnsafePointer(table)
     }()
+
+    /// `NaN`, `Infinity` or `-Infinity`, as Python writes them (`allowsNonFinite`).
+    @inline(never)
+    private static func writeNonFinite(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let text = NonFiniteToken(value)!.text
+        out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return text.utf8CodeUnitCount
+    }
 
     /// `writeJSONNumber`, kept out of the loop above so that the common case stays small.
     @inline(never)
