@@ -120,6 +120,13 @@ struct InputOptions: ParsableArguments {
     var displayName: String { file ?? "-" }
     var limits: ParserLimits { limitOptions.limits }
 
+    /// Parser options of the limits and `--allow-nan`.
+    func parserOptions(memoryLimit: Int = ParserOptions.defaultMemoryLimit) -> ParserOptions {
+        var options = ParserOptions(limits: limits, memoryLimit: memoryLimit)
+        options.allowNonFinite = limitOptions.allowNan
+        return options
+    }
+
     /// A progress reporter when asked for, or when standard error is a terminal.
     func makeProgress() -> ProgressLine? {
         ProgressLine.make(forced: progress)
@@ -158,6 +165,9 @@ struct LimitOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Memory for the tables that grow with the number of records (ids, references, catalogs); past it they spill to temporary files in TMPDIR, with the same results.", valueName: "size"))
     var memoryLimit = ByteCount(ParserOptions.defaultMemoryLimit)
+
+    @Flag(name: .customLong("allow-nan"), help: "Read NaN, Infinity and -Infinity as numbers, as Python's json.loads does (Python's json.dumps writes them for non-finite floats, e.g. in FLaVor's records artifacts), and write them back as they came.")
+    var allowNan = false
 
     var limits: ParserLimits {
         var limits = ParserLimits()

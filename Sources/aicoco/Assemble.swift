@@ -38,9 +38,12 @@ struct Assemble: ParsableCommand {
         do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
         defer { output.discard() }
         let writer = AiCOCOWriter(pretty: pretty, output: output.output)
+        writer.json.allowsNonFinite = input.limitOptions.allowNan
+        var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
+        options.allowNonFinite = input.limitOptions.allowNan
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let assembler = AiCOCOAssembler(parserOptions: ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit),
+        let assembler = AiCOCOAssembler(parserOptions: options,
                                         maxLineBytes: maxLine, artifact: artifact)
         var last = 0
         do {

@@ -54,7 +54,7 @@ struct Convert: ParsableCommand {
         let json = JSONWriter(pretty: pretty, output: output.output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let converter = COCOConverter(parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty)
+        let converter = COCOConverter(parserOptions: input.parserOptions(memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty)
         var last = 0
         do {
             let summary = try converter.convert(input.input, to: json) { bytes in

@@ -100,7 +100,7 @@ extension Convert {
         do {
             let spacing = nifti.spacing.map { (x: $0.x, y: $0.y, z: $0.z) } ?? (1, 1, 1)
             var converter = LabelVolumeConverter(labels: nifti.labels, imageSize: imageSize.map { (width: $0.width, height: $0.height) },
-                                                 spacing: spacing, parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit),
+                                                 spacing: spacing, parserOptions: input.parserOptions(),
                                                  compressionLevel: Int32(nifti.compressionLevel.value))
             converter.numbering = try nifti.values.numbering()
             converter.includeHidden = nifti.includeHidden

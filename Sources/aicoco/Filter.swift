@@ -46,9 +46,12 @@ struct Filter: ParsableCommand {
         do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
         defer { output.discard() }
         let writer = AiCOCOWriter(pretty: pretty, output: output.output)
+        writer.json.allowsNonFinite = input.limitOptions.allowNan
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let filter = AiCOCOFilter(criteria: criteria, parserOptions: ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit))
+        var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
+        options.allowNonFinite = input.limitOptions.allowNan
+        let filter = AiCOCOFilter(criteria: criteria, parserOptions: options)
         var last = 0
         do {
             let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }

@@ -40,7 +40,7 @@ struct Measure: ParsableCommand {
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         let measure = SegmentationMeasure(imageSize: imageSize.map { (width: $0.width, height: $0.height) },
-                                          parserOptions: ParserOptions(limits: input.limits))
+                                          parserOptions: input.parserOptions())
         var last = 0
         let result: SegmentationMeasurement
         do {

@@ -35,6 +35,7 @@ struct Records: ParsableCommand {
         let progress = input.makeProgress()
         var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
+        options.allowNonFinite = input.limitOptions.allowNan
         let wanted = Set(sections)
         // Lines rendered as the input is parsed, in the batches the record reader delivers.
         let reader = AiCOCORecordLines(input.input, options: RecordReaderOptions(parser: options),

@@ -31,7 +31,7 @@ struct Render: ParsableCommand {
     func run() throws {
         do {
             let source = try RereadableInput(input.input)
-            let options = ParserOptions(limits: input.limits)
+            let options = input.parserOptions()
             let catalog = try SegmentationCatalog(reading: try source.pass(), options: options)
             let matches = catalog.images.filter { $0.index == index }
             guard let image = matches.first else {

@@ -53,11 +53,14 @@ struct Stats: ParsableCommand {
         let start = now()
         var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
+        options.allowNonFinite = input.limitOptions.allowNan
         var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
         var counts: SectionCounts
         do {
             try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
             counts = parser.visitor
+            counts.form = parser.documentForm
+            counts.nonFinite = parser.nonFiniteCounts
             try counts.finish()
         } catch {
             progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
@@ -94,6 +97,10 @@ struct SectionCounts: AiCOCOVisitor {
     var tables = 0, tabularRecords = 0
     var windowSize: Int?
     var artifactRows: Int?
+    /// The document's kind and form of records (and so the FLaVor releases that write it).
+    var form: AiCOCODocumentForm?
+    /// `NaN`, `Infinity`, `-Infinity` read (`--allow-nan`).
+    var nonFinite = NonFiniteCounts()
     /// The meta section's predictions (a classification's category ids, a regression's values),
     /// named at the end from the categories and regressions.
     /// (Held whole, as the meta record is: bounded by `--max-record-bytes`.)
@@ -202,6 +209,10 @@ struct SectionCounts: AiCOCOVisitor {
             "\"points\":\(points)", "\"bboxes\":\(bboxes)", "\"bytes\":\(bytes)",
             "\"elapsed_seconds\":\(fixed(elapsed, 3))", "\"mb_per_second\":\(fixed(rate, 1))",
         ]
+        if let form { fields.append("\"document\":" + form.jsonText) }
+        if nonFinite.total > 0 {
+            fields.append("\"non_finite\":{\"NaN\":\(nonFinite.nan),\"Infinity\":\(nonFinite.infinity),\"-Infinity\":\(nonFinite.negativeInfinity)}")
+        }
         if tables > 0 || artifactRows != nil {
             fields.append("\"tables\":\(tables)")
             fields.append("\"tabular_records\":\(tabularRecords)")
@@ -226,6 +237,7 @@ struct SectionCounts: AiCOCOVisitor {
         var lines = [
             "file:         \(file)",
             "bytes:        \(bytes) (\(formatBytes(bytes)))",
+            "kind:         " + (form.map { "\($0.described) (FLaVor \($0.flavorReleases))" } ?? "unknown"),
             "images:       \(images)",
             "annotations:  \(annotations)",
             "categories:   \(categories)",
@@ -249,6 +261,9 @@ struct SectionCounts: AiCOCOVisitor {
         if tables > 0 || artifactRows != nil {
             lines.append("tables:       \(tables)")
             lines.append("tabular records: \(tabularRecords)" + (windowSize.map { ", window size \($0)" } ?? ""))
+        }
+        if nonFinite.total > 0 {
+            lines.append("non-finite:   \(nonFinite.total) (NaN \(nonFinite.nan), Infinity \(nonFinite.infinity), -Infinity \(nonFinite.negativeInfinity))")
         }
         var rest: [String] = []
         if let span = imageSpan {
@@ -277,5 +292,12 @@ private func writeData(_ text: String) throws {
     guard writeStandardOutput(text) else {
         if errno == EPIPE { throw OutputClosed() }
         throw ReportNotWritten(reason: String(cString: strerror(errno)))
+    }
+}
+
+extension AiCOCODocumentForm {
+    /// `{"kind":"tabular","records":"inline","flavor_releases":"2.1.0 to 2.2.1"}`.
+    var jsonText: String {
+        "{\"kind\":\"\(kind.rawValue)\",\"records\":\(records.map { "\"\($0.rawValue)\"" } ?? "null"),\"flavor_releases\":\"\(flavorReleases)\"}"
     }
 }

@@ -64,6 +64,7 @@ struct Validate: ParsableCommand {
         var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
         options.recordsArtifact = artifact.source
         options.strict = strict
+        options.allowNonFinite = limitOptions.allowNan
         var parser = AiCOCOParser(visitor: collector, options: options)
         var bytes = 0
         do {
@@ -98,14 +99,14 @@ struct Validate: ParsableCommand {
         }
         progress?.finish(bytes: bytes, total: total)
         do {
-            try printReport(collector, file: file, bytes: parser.bytesFed)
+            try printReport(collector, file: file, bytes: parser.bytesFed, form: parser.documentForm)
         } catch {
             throw report(error, file: file)
         }
         return collector.total > 0 ? ExitStatus.invalidInput : 0
     }
 
-    func printReport(_ collector: ProblemCollector, file: String, bytes: Int) throws {
+    func printReport(_ collector: ProblemCollector, file: String, bytes: Int, form: AiCOCODocumentForm?) throws {
         switch format {
         case .text:
             for error in collector.kept { try printData(describe(error, file: file)) }
@@ -118,7 +119,7 @@ struct Validate: ParsableCommand {
             let errors = collector.kept.map { error in
                 (error.file.map { "{\"file\":\(JSONText.quoted($0))," } ?? "{") + "\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
             }
-            try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes)}")
+            try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes),\"document\":\(form?.jsonText ?? "null")}")
         }
     }
 }

@@ -24,6 +24,9 @@ final class JSONGenerator {
     private var count = 0
     private let states = UnsafeMutablePointer<State>.allocate(capacity: JSONGenerator.maxDepth)
     let pretty: Bool
+    /// Non-finite numbers are written as Python writes them (`NaN`, `Infinity`, `-Infinity`)
+    /// rather than refused: for documents read with `allowNonFinite`.
+    var allowsNonFinite = false
     /// Containers open now.
     private(set) var depth = 0
     /// Two spaces per level, as the project has always indented.
@@ -304,8 +307,14 @@ final class JSONGenerator {
                 out += sign + Int(entry[3])
             } else {
                 guard value.isFinite else {
-                    count = mark
-                    throw JSONWriterMisuse(message: "number: \(value) is not finite")
+                    guard allowsNonFinite else {
+                        count = mark
+                        throw JSONWriterMisuse(message: "number \(value) is not finite: JSON has no NaN or Infinity (only records, assemble and filter write them back, with --allow-nan)")
+                    }
+                    out += Self.writeNonFinite(value, to: out)
+                    out[0] = UInt8(ascii: ",")
+                    out += 1
+                    continue
                 }
                 out += Self.writeOtherNumber(value, to: out)
             }
@@ -326,6 +335,14 @@ final class JSONGenerator {
         }
         return UnsafePointer(table)
     }()
+
+    /// `NaN`, `Infinity` or `-Infinity`, as Python writes them (`allowsNonFinite`).
+    @inline(never)
+    private static func writeNonFinite(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let text = NonFiniteToken(value)!.text
+        out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return text.utf8CodeUnitCount
+    }
 
     /// `writeJSONNumber`, kept out of the loop above so that the common case stays small.
     @inline(never)

@@ -60,7 +60,11 @@ final class YajlLineScanner {
                 yajl_free_error(handle, text)
             }
             while let last = message.last, last == "\n" || last == " " || last == "." { message.removeLast() }
-            throw EnvelopeProblem(message: message, offset: atEnd ? line.count : min(consumed, line.count), syntax: true)
+            let offset = atEnd ? line.count : min(consumed, line.count)
+            if let found = nonFiniteToken(in: line, near: offset) {
+                throw EnvelopeProblem(message: nonFiniteMessage(found.token), offset: found.start, syntax: true)
+            }
+            throw EnvelopeProblem(message: message, offset: offset, syntax: true)
         }
         guard let section else {
             throw EnvelopeProblem(message: "the line has no \"section\" (expected {\"section\":NAME,\"record\":{...}})",

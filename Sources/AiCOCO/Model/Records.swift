@@ -17,12 +17,27 @@ public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
 public struct AiRegressionItem: Sendable, Equatable, Hashable {
     public var regressionID: String
     public var value: Double
+    /// `value` as the file wrote it, when that is not how a `Double` is written back (`81.0`,
+    /// `1e-3`): writers write it as it came. Not part of equality.
+    public var valueText: JSONNumber?
 
-    public init(regressionID: String, value: Double) {
+    public init(regressionID: String, value: Double, valueText: JSONNumber? = nil) {
         self.regressionID = regressionID
         self.value = value
+        self.valueText = valueText
+    }
+
+    public static func == (a: AiRegressionItem, b: AiRegressionItem) -> Bool {
+        a.regressionID == b.regressionID && a.value == b.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(regressionID)
+        hasher.combine(value)
     }
 }
+
+
 
 /// One entry of `images`.
 public struct AiImage: Sendable, Equatable {
@@ -36,6 +51,13 @@ public struct AiImage: Sendable, Equatable {
     public var regressions: [AiRegressionItem]?
     /// Every other field, in file order.
     public var extra: [JSONMember]
+    /// `index` as the file wrote it, when a `Double` is not written so (`1.0`); not part of equality.
+    public var indexText: JSONNumber?
+
+    public static func == (a: AiImage, b: AiImage) -> Bool {
+        a.id == b.id && a.fileName == b.fileName && a.index == b.index && a.categoryIDs == b.categoryIDs
+            && a.regressions == b.regressions && a.extra == b.extra
+    }
 
     public init(id: String, fileName: String, index: Double, categoryIDs: [String]?,
                 regressions: [AiRegressionItem]?, extra: [JSONMember] = []) {
@@ -234,6 +256,14 @@ public struct AiObject: Sendable, Equatable {
     /// Optional `confidence`.
     public var confidence: Double?
     public var extra: [JSONMember]
+    /// `confidence` as the file wrote it, when a `Double` is not written so (`0.50`); not part
+    /// of equality.
+    public var confidenceText: JSONNumber?
+
+    public static func == (a: AiObject, b: AiObject) -> Bool {
+        a.id == b.id && a.categoryIDs == b.categoryIDs && a.regressions == b.regressions
+            && a.confidence == b.confidence && a.extra == b.extra
+    }
 
     public init(id: String, categoryIDs: [String]?, regressions: [AiRegressionItem]?,
                 confidence: Double? = nil, extra: [JSONMember] = []) {

@@ -45,18 +45,75 @@ public struct AiRecordsReference: Sendable, Equatable {
     /// Size of the artifact in bytes.
     public var bytes: Int
     public var extra: [JSONMember]
+    /// How the document wrote it: `records.href` (FLaVor 2.2.3) or `records_file.path` (2.2.2,
+    /// whose path `href` then holds).
+    public var form: AiRecordsForm
 
-    public init(format: String = "jsonl", href: String, rows: Int, bytes: Int, extra: [JSONMember] = []) {
+    public init(format: String = "jsonl", href: String, rows: Int, bytes: Int, extra: [JSONMember] = [],
+                form: AiRecordsForm = .href) {
         self.format = format
         self.href = href
         self.rows = rows
         self.bytes = bytes
         self.extra = extra
+        self.form = form
     }
+
+    /// The key path of `href` as the document writes it: `records.href` or `records_file.path`.
+    public var locationKey: String { form == .recordsFile ? "records_file.path" : "records.href" }
 
     /// The artifact's file name: the last path component of `href`.
     public var fileName: String {
         String(href.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
+    }
+}
+
+/// Where a tabular output's records are, in the forms FLaVor's releases wrote.
+public enum AiRecordsForm: String, Sendable, Equatable, CaseIterable {
+    /// `"records": [{...}, ...]`, the records themselves (FLaVor 2.1.0 to 2.2.1).
+    case inline
+    /// `"records_file": {"format", "path", "rows", "bytes"}`, a JSON-lines artifact at a server
+    /// path (FLaVor 2.2.2).
+    case recordsFile = "records_file"
+    /// `"records": {"format", "href", "rows", "bytes"}`, a JSON-lines artifact (FLaVor 2.2.3).
+    case href
+
+    /// The FLaVor releases that write this form.
+    public var flavorReleases: String {
+        switch self {
+        case .inline: "2.1.0 to 2.2.1"
+        case .recordsFile: "2.2.2"
+        case .href: "2.2.3"
+        }
+    }
+}
+
+/// What a document is: its kind and, for a tabular output, the form of its records; with the
+/// FLaVor releases whose outputs have that form.
+public struct AiCOCODocumentForm: Sendable, Equatable {
+    public var kind: AiCOCOKind
+    /// Tabular outputs only.
+    public var records: AiRecordsForm?
+
+    public init(kind: AiCOCOKind, records: AiRecordsForm? = nil) {
+        self.kind = kind
+        self.records = records
+    }
+
+    /// The FLaVor releases that write documents of this form (image and hybrid outputs have
+    /// kept one form from 2.1.0 on).
+    public var flavorReleases: String { records?.flavorReleases ?? "2.1.0 to 2.2.3" }
+
+    /// E.g. `tabular output, records inline`.
+    public var described: String {
+        let records: String
+        switch self.records {
+        case .inline?: records = ", records inline"
+        case .recordsFile?: records = ", records in records_file.path"
+        case .href?: records = ", records in records.href"
+        case nil: records = ""
+        }
+        return "\(kind.rawValue) output\(records)"
     }
 }
 

@@ -66,6 +66,7 @@ extension ParserState: YajlHandler {
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return skipContainer() }
+            if frame.section == .records && recordsForm == .href { return beginInlineRecords() }
             if frame.section.isSingleObject {
                 return wrongType("an object", found: "an array", at: containerStart(), container: true)
             }
@@ -86,6 +87,9 @@ extension ParserState: YajlHandler {
             case .tableIDs:
                 record.tableIDs = []
                 return push(Frame(kind: .idList, field: .tableIDs))
+            case .rowIndexes:
+                rowIndexes.removeAll(keepingCapacity: true)
+                return push(Frame(kind: .idList, field: .rowIndexes, start: containerStart()))
             case .regressions:
                 record.regressions = []
                 return push(Frame(kind: .regressionList, field: .regressions))
@@ -167,6 +171,7 @@ extension ParserState: YajlHandler {
             valueDone()
             return true
         case .idList, .regressionList, .coordList:
+            if kind == .idList && frames[frames.count - 1].field == .rowIndexes { return endRowIndexes() }
             pop()
             valueDone()
             return true
@@ -191,13 +196,19 @@ extension ParserState: YajlHandler {
                 frames[frames.count - 1].key = nil
                 if sectionsSeen & (1 << UInt32(section.ordinal)) != 0 {
                     frames[frames.count - 1].key = section.rawValue
+                    if section == .records && recordsForm == .recordsFile {
+                        return problem(.semantic, "\"records\" and \"records_file\" both given (a tabular output has one of them)",
+                                       at: stringStart(length: key.count), path: currentPath())
+                    }
                     return problem(.semantic, "duplicate key \"\(section.rawValue)\" at the top level",
                                    at: stringStart(length: key.count), path: currentPath())
                 }
                 sectionsSeen |= 1 << UInt32(section.ordinal)
                 keyPlaces[section.ordinal] = stringStart(length: key.count)
+                if section == .records { recordsForm = .href }
                 return true
             }
+            if Self.isRecordsFileKey(key) { return recordsFileKey(key) }
             let name = string(key)
             frames[frames.count - 1].key = name
             return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(AiCOCOSection.documentKeys.map(\.rawValue).joined(separator: ", ")))",
@@ -264,6 +275,16 @@ extension ParserState: YajlHandler {
 
     @inline(__always)
     mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if nonFinite.pending > 0, let token = nonFinite.take(at: tokenEnd() - text.count) {
+            // The stand-in of a `NaN`, `Infinity` or `-Infinity` (see `NonFiniteRewriter`).
+            let literal = token.text
+            return number(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        return number(text)
+    }
+
+    @inline(__always)
+    mutating func number(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         sawEvent = true
         if topKind == .coordEntry {
             if text.count > options.limits.maxNumberBytes {
@@ -333,9 +354,11 @@ extension ParserState: YajlHandler {
             return recordField(kind, text)
         case .idList:
             guard kind == .string else {
+                if frames[frames.count - 1].field == .rowIndexes { return rowIndex(kind, text) }
                 return wrongType("a string", found: kind.described, at: scalarStart(kind, length: text.count),
                                  container: false)
             }
+            if frames[frames.count - 1].field == .rowIndexes { return rowIndex(kind, text) }
             let id = string(text)
             record.cost += text.count + 16
             let field = frames[frames.count - 1].field

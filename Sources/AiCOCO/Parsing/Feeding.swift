@@ -46,13 +46,66 @@ final class ParserEngine {
         return (reference, s.windowSize, s.checker)
     }
 
+    /// The document's kind and form of records, once it has ended with the keys of a kind.
+    var documentForm: AiCOCODocumentForm? {
+        let s = state.pointee
+        guard let kind = s.documentKind else { return nil }
+        return AiCOCODocumentForm(kind: kind, records: kind == .tabular ? s.recordsForm : nil)
+    }
+
     /// The delegate, for the artifact's records and problems.
     var delegate: EngineDelegate { state.pointee.delegate }
 
     /// The error a delegate threw, if that is what stopped the parse (rethrown as is by readers).
     var delegateError: Error? { state.pointee.delegateError }
 
+    /// `allowNonFinite`: the bytes kept back from the last input (see `NonFiniteRewriter`), the
+    /// buffer they are rewritten in, and the bytes handed on so far.
+    private var nonFiniteCarry: [UInt8] = []
+    private var rewritten: [UInt8] = []
+    private var rewrittenBytes = 0
+
+    /// The end of the last input when it may be the start of `NaN`, `Infinity` or `-Infinity`
+    /// after a value's delimiter: fed with the next input, so that an error there sees the
+    /// whole token and names it whatever the chunk sizes.
+    private var tokenTail: [UInt8] = []
+
     func feed(_ input: UnsafeBufferPointer<UInt8>) throws {
+        if state.pointee.options.allowNonFinite { return try feedRewriting(input, final: false) }
+        if tokenTail.isEmpty {
+            let keep = possibleNonFiniteTail(input)
+            if keep > 0 { tokenTail.append(contentsOf: input[(input.count - keep)...]) }
+            return try feedRaw(UnsafeBufferPointer(rebasing: input[..<(input.count - keep)]))
+        }
+        var joined = tokenTail
+        tokenTail = []
+        joined.append(contentsOf: input)
+        try joined.withUnsafeBufferPointer { try feed($0) }
+    }
+
+    /// Rewrites the non-finite tokens of `input` (after the bytes kept back), then feeds it.
+    private func feedRewriting(_ input: UnsafeBufferPointer<UInt8>, final: Bool) throws {
+        rewritten.removeAll(keepingCapacity: true)
+        rewritten.append(contentsOf: nonFiniteCarry)
+        rewritten.append(contentsOf: input)
+        nonFiniteCarry.removeAll(keepingCapacity: true)
+        let base = rewrittenBytes
+        let kept = rewritten.withUnsafeMutableBufferPointer {
+            state.pointee.nonFinite.rewrite($0, base: base, final: final)
+        }
+        let count = rewritten.count - kept
+        nonFiniteCarry.append(contentsOf: rewritten[count...])
+        rewrittenBytes += count
+        try rewritten.withUnsafeBufferPointer { try feedRaw(UnsafeBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Those of the records artifact, once read.
+    var artifactNonFiniteCounts = NonFiniteCounts()
+
+    /// `NaN`, `Infinity` and `-Infinity` read so far (`allowNonFinite`).
+    var nonFiniteCounts: NonFiniteCounts { state.pointee.nonFinite.counts }
+
+    private func feedRaw(_ input: UnsafeBufferPointer<UInt8>) throws {
         if let failure = state.pointee.failure { throw failure }
         guard let base = input.baseAddress else { return }
         var position = 0
@@ -212,6 +265,14 @@ final class ParserEngine {
     func finish(checkingReferences: Bool = true) throws {
         let s = state
         if let failure = s.pointee.failure { throw failure }
+        if s.pointee.options.allowNonFinite && !nonFiniteCarry.isEmpty {
+            try feedRewriting(UnsafeBufferPointer(start: nil, count: 0), final: true)
+        }
+        if !tokenTail.isEmpty {
+            let tail = tokenTail
+            tokenTail = []
+            try tail.withUnsafeBufferPointer { try feedRaw($0) }
+        }
         try feedHeld(holdAgain: false)
         if s.pointee.fast.number?.dropped == true {
             s.pointee.endInsideDroppedNumber()

@@ -8,6 +8,8 @@ enum Field: UInt8 {
     case regressionID, value
     // Tabular and hybrid outputs.
     case tableID, rowIndexes, windowSize, tableIDs, format, href, rows, bytes
+    /// `records_file.path` (FLaVor 2.2.2's form of `records.href`).
+    case path
     /// A key the format does not name: kept as a JSON value.
     case extra
 
@@ -45,6 +47,7 @@ enum Field: UInt8 {
         case .href: "href"
         case .rows: "rows"
         case .bytes: "bytes"
+        case .path: "path"
         }
     }
 
@@ -73,7 +76,7 @@ enum Field: UInt8 {
         switch key.count {
         case 2: field = matches(key, "id") ? .id : .extra
         case 4: field = matches(key, "bbox") ? .bbox : matches(key, "name") ? .name : matches(key, "unit") ? .unit
-            : matches(key, "href") ? .href : matches(key, "rows") ? .rows : .extra
+            : matches(key, "href") ? .href : matches(key, "rows") ? .rows : matches(key, "path") ? .path : .extra
         case 5: field = matches(key, "index") ? .index : matches(key, "color") ? .color : matches(key, "value") ? .value
             : matches(key, "bytes") ? .bytes : .extra
         case 6: field = matches(key, "format") ? .format : .extra
@@ -108,7 +111,7 @@ enum Field: UInt8 {
         case .meta: fields = Field.categoryIDs.bit | Field.regressions.bit | Field.taskType.bit | Field.windowSize.bit
             | Field.tableIDs.bit
         case .tables: fields = Field.id.bit | Field.fileName.bit
-        case .records: fields = Field.format.bit | Field.href.bit | Field.rows.bit | Field.bytes.bit
+        case .records: fields = Field.format.bit | Field.href.bit | Field.rows.bit | Field.bytes.bit | Field.path.bit
         case .rows: fields = Field.id.bit | Field.tableID.bit | Field.rowIndexes.bit | Field.categoryIDs.bit
             | Field.regressions.bit
         }
@@ -127,7 +130,7 @@ enum Field: UInt8 {
         bytesEqual(key, literal)
     }
 
-    private static let allKeyBytes: [[UInt8]] = (0...Field.bytes.rawValue).map {
+    private static let allKeyBytes: [[UInt8]] = (0...Field.path.rawValue).map {
         Array(Field(rawValue: $0)!.jsonKey.utf8)
     }
 

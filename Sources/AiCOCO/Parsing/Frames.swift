@@ -122,7 +122,8 @@ extension ParserState {
                 } else if frame.field == .none {
                     // between keys
                 } else {
-                    appendPathKey(frame.section.rawValue, to: &text)
+                    appendPathKey(frame.section == .records && recordsForm == .recordsFile ? "records_file"
+                                  : frame.section.rawValue, to: &text)
                 }
             case .record, .regressionItem:
                 if let key = frame.key {

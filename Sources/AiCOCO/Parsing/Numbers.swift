@@ -46,7 +46,12 @@ func parseJSONNumber(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
 
 @inline(never)
 func parseJSONNumberSlow(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-    correctlyRoundedDouble(text)
+    // `NaN`, `Infinity`, `-Infinity` come here only when `allowNonFinite` read them.
+    if text.count >= 3, text[0] == UInt8(ascii: "N") || text[0] == UInt8(ascii: "I") || text[1] == UInt8(ascii: "I"),
+       let token = NonFiniteToken(text) {
+        return token.value
+    }
+    return correctlyRoundedDouble(text)
 }
 
 /// Formats a `Double` as a JSON number: integral values within ±2^53 as integers
@@ -110,4 +115,19 @@ func writeJSONNumber(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> In
         out.update(from: bytes.baseAddress!, count: bytes.count)
         return bytes.count
     }
+}
+
+/// The text to keep for a number read as `value`: nil when the writers write `value` as that
+/// same text (no allocation then), else the text.
+func numberText(_ text: UnsafeBufferPointer<UInt8>, _ value: Double) -> JSONNumber? {
+    // Plain integers of up to 15 digits (most numbers) are written back as they are.
+    if text.count <= 15, text.allSatisfy({ $0 &- 0x30 < 10 }) { return nil }
+    if value.isFinite && text.count <= 32 {
+        let same = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            let length = writeJSONNumber(value, to: buffer.baseAddress!)
+            return length == text.count && (0..<length).allSatisfy { buffer[$0] == text[$0] }
+        }
+        if same { return nil }
+    }
+    return JSONNumber(literal: String(decoding: text, as: UTF8.self))
 }

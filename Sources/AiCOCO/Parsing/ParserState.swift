@@ -47,6 +47,21 @@ struct ParserState {
     /// The `records` reference of a tabular output (when valid), and `meta.window_size`.
     var recordsReference: AiRecordsReference?
     var windowSize: Int?
+    /// `NaN`, `Infinity`, `-Infinity` rewritten before yajl (`allowNonFinite` only).
+    var nonFinite = NonFiniteRewriter()
+    /// How the document gives its tabular records, from its key (`records_file`) or the
+    /// value's type (`records` holding an array: inline).
+    var recordsForm: AiRecordsForm?
+    /// Inline records read before `meta.window_size`: per count of row indexes (a few at most
+    /// are kept), how many records had it and the first one's `row_indexes` place and path.
+    var rowCountsUnchecked: [(rows: Int, records: Int, start: SourceLocation, path: String)] = []
+    /// The `table_id` and `row_indexes` of the inline record being read (kept out of
+    /// `RecordScratch`, which every record makes anew).
+    var rowTableID = ""
+    var rowIndexes: [Int] = []
+    /// `index` and `confidence` as written, when a `Double` is not written so (`numberText`).
+    var indexText: JSONNumber?
+    var confidenceText: JSONNumber?
     var extraStack: [ExtraContainer] = []
     /// yajl is completing the parse (the input has ended).
     var completing = false
@@ -80,6 +95,9 @@ struct ParserState {
     var nextTokenByte: UInt8 = 0
 
     init(options: ParserOptions, delegate: EngineDelegate) {
+        var options = options
+        // Every number goes through yajl's callbacks, where rewritten tokens are recognised.
+        if options.allowNonFinite { options.readsPolygonsWithoutYajl = false }
         self.options = options
         self.delegate = delegate
         coordinates = .allocate(capacity: coordinateCapacity)
@@ -135,4 +153,5 @@ struct ItemScratch {
     var valid = true
     var regressionID = ""
     var value = 0.0
+    var text: JSONNumber?
 }

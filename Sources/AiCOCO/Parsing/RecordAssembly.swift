@@ -15,6 +15,10 @@ extension ParserState {
 
     mutating func beginRecord(_ section: AiCOCOSection) -> Bool {
         record = RecordScratch()
+        if section == .rows {
+            rowTableID = ""
+            rowIndexes = []
+        }
         record.start = containerStart()
         if section == .annotations {
             do {
@@ -62,6 +66,7 @@ extension ParserState {
             switch field {
             case .id:
                 record.id = value
+                if section == .rows { break }
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
                     if let failure = checker.define(section, id: text, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
@@ -112,7 +117,6 @@ extension ParserState {
                 guard strictInteger(text, value, rule: "AiImage.index", at: scalarStart(kind, length: text.count))
                 else { return false }
             }
-            if field == .index { record.index = value } else { record.confidence = value }
             if field == .index, section == .images, !options.allowsRepeatedImageIndexes, let checker {
                 let site = ReferenceSite(section: section, record: recordIndex(), field: .index)
                 do {
@@ -120,6 +124,13 @@ extension ParserState {
                 } catch {
                     return delegateFailed(ReferenceChecker.ioError(error))
                 }
+            }
+            if field == .index {
+                record.index = value
+                indexText = numberText(text, value)
+            } else {
+                record.confidence = value
+                confidenceText = numberText(text, value)
             }
         case .iscrowd:
             guard kind == .number else { return wrongField(field, kind, text) }
@@ -153,12 +164,19 @@ extension ParserState {
         case .tableIDs:
             guard kind == .null else { return wrongField(field, kind, text) }
             record.tableIDs = nil
-        case .format, .href:
+        case .tableID:
+            guard tableIDField(kind, text) else { return false }
+        case .format, .href, .path:
+            if field != .format && (field == .path) != (recordsForm == .recordsFile) {
+                // `path` in `records` or `href` in `records_file`: a field the form does not name.
+                record.extra.append(JSONMember(field.jsonKey, jsonValue(kind, text)))
+                break
+            }
             guard kind == .string else { return wrongField(field, kind, text) }
             let value = string(text)
-            if field == .href {
-                // The artifact is opened by the last component of href: a NUL would cut the
-                // name the system sees, a backslash or "." / ".." would name another file.
+            if field == .href || field == .path {
+                // The artifact is opened by the last component of href (or path): a NUL would
+                // cut the name the system sees, a backslash or "." / ".." would name another file.
                 let name = value.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
                 if value.utf8.contains(0) || name.isEmpty || name == "." || name == ".." || name.contains("\\") {
                     return wrongType("a path ending in an artifact file name (no NUL, no backslash, not empty, . or ..)",
@@ -182,7 +200,9 @@ extension ParserState {
             case .rows: record.rows = value
             default: record.bytes = value
             }
-        case .none, .regressionID, .value, .tableID, .rowIndexes:
+        case .rowIndexes:
+            return wrongField(field, kind, text)
+        case .none, .regressionID, .value:
             break
         }
         valueDone()
@@ -211,7 +231,12 @@ extension ParserState {
                 item.valid = false
                 return wrongType("a number", found: kind.described, at: location, container: false)
             }
-            if let value = numberValue(text, at: location) { item.value = value } else { item.valid = false }
+            if let value = numberValue(text, at: location) {
+                item.value = value
+                item.text = numberText(text, value)
+            } else {
+                item.valid = false
+            }
         default:
             break
         }
@@ -229,7 +254,8 @@ extension ParserState {
         }
         pop()
         if item.valid {
-            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value))
+            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value,
+                                                        valueText: item.text))
         }
         valueDone()
         return true
@@ -240,6 +266,7 @@ extension ParserState {
         let frame = frames[depth - 1]
         let section = frame.section
         var required = Field.required(in: section)
+        if section == .records && recordsForm == .recordsFile { required = [.format, .path, .rows, .bytes] }
         if section == .meta {
             // A tabular output's meta has `window_size` instead of the labels; which kind the
             // document is shows in its keys so far (checked again at its end).
@@ -289,9 +316,11 @@ extension ParserState {
         case .annotations:
             break
         case .images:
-            try delegate.engineRecord(
-                .image(AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
-                               regressions: r.regressions, extra: r.extra)), index: index)
+            var image = AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
+                                regressions: r.regressions, extra: r.extra)
+            image.indexText = indexText
+            indexText = nil
+            try delegate.engineRecord(.image(image), index: index)
         case .categories:
             try delegate.engineRecord(
                 .category(AiCategory(id: r.id, name: r.name, supercategoryID: r.superID, color: r.color,
@@ -301,9 +330,11 @@ extension ParserState {
                 .regression(AiRegression(id: r.id, name: r.name, superregressionID: r.superID, unit: r.unit,
                                          threshold: r.threshold, extra: r.extra)), index: index)
         case .objects:
-            try delegate.engineRecord(
-                .object(AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
-                                 confidence: r.confidence, extra: r.extra)), index: index)
+            var object = AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
+                                  confidence: r.confidence, extra: r.extra)
+            if r.confidence != nil { object.confidenceText = confidenceText }
+            confidenceText = nil
+            try delegate.engineRecord(.object(object), index: index)
         case .meta:
             var meta = AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
                               tableIDs: r.tableIDs, extra: r.extra)
@@ -318,11 +349,14 @@ extension ParserState {
             try delegate.engineRecord(.table(AiTable(id: r.id, fileName: r.fileName, extra: r.extra)), index: index)
         case .records:
             let reference = AiRecordsReference(format: r.format, href: r.href, rows: r.rows, bytes: r.bytes,
-                                               extra: r.extra)
+                                               extra: r.extra, form: recordsForm == .recordsFile ? .recordsFile : .href)
             recordsReference = reference
             try delegate.engineRecord(.recordsReference(reference), index: 0)
         case .rows:
-            break
+            try delegate.engineRecord(
+                .tabularRecord(AiTabularRecord(id: r.id, tableID: rowTableID, rowIndexes: rowIndexes,
+                                               categoryIDs: r.categoryIDs, regressions: r.regressions,
+                                               extra: r.extra)), index: index)
         }
     }
 
@@ -330,6 +364,7 @@ extension ParserState {
         let start = frames[0].start
         pop()
         documentEnded = true
+        guard checkRowCounts() else { return false }
         return checkKind(documentStart: start)
     }
 

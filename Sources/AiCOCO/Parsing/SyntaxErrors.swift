@@ -41,6 +41,11 @@ extension ParserState {
             }
             return at(max(0, min(end, window.count) - 1))
         }
+        // `NaN`, `Infinity`, `-Infinity`: Python's, and said so.
+        if let token = window.withUnsafeBufferPointer({ nonFiniteToken(in: $0, near: offset) }) {
+            fail(.syntax, nonFiniteMessage(token.token), at: tracker.location(of: base + token.start), path: currentPath())
+            return failure!
+        }
         let location = tracker.location(of: base + offset)
         fail(.syntax, explainYajl(message, found: found(byte)), at: location, path: currentPath())
         return failure!

@@ -20,7 +20,7 @@ extension TabularLineParser {
             }
             return wrongType(expected(top.field), found: "an object", at: containerStart, container: true)
         case .regressionList:
-            itemSeen = 0; itemValid = true; itemID = ""; itemValue = 0
+            itemSeen = 0; itemValid = true; itemID = ""; itemValue = 0; itemText = nil
             return push(Frame(kind: .regressionItem, start: containerStart))
         case .regressionItem:
             if top.key != nil { return push(Frame(kind: .skip, count: 1, start: containerStart)) }
@@ -168,7 +168,13 @@ extension TabularLineParser {
 
     func onNull() -> Bool { scalar(.null, UnsafeBufferPointer(start: nil, count: 0)) }
     func onBool(_ value: Bool) -> Bool { scalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0)) }
-    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(.number, text) }
+    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if nonFinite.pending > 0, let token = nonFinite.take(at: tokenEnd - text.count) {
+            let literal = token.text
+            return scalar(.number, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        return scalar(.number, text)
+    }
     func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         if _slowPath(strictText.firstBad != Int.max), strictTextFailed() { return false }
         return scalar(.string, text)
@@ -241,6 +247,7 @@ extension TabularLineParser {
                     return callbackProblem(.semantic, "number \(String(decoding: text, as: UTF8.self)) does not fit a 64-bit float", at: start)
                 }
                 itemValue = value
+                itemText = numberText(text, value)
             default:
                 break
             }
@@ -361,7 +368,7 @@ extension TabularLineParser {
                                   at: top.start, path: currentPath(includeCurrent: false)) else { return false }
         }
         frames.removeLast()
-        if itemValid { regressions?.append(AiRegressionItem(regressionID: itemID, value: itemValue)) }
+        if itemValid { regressions?.append(AiRegressionItem(regressionID: itemID, value: itemValue, valueText: itemText)) }
         valueDone()
         return true
     }

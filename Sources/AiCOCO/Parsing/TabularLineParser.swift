@@ -39,6 +39,10 @@ final class TabularLineParser: JSONEventSink {
 
     let file: String
     let limits: ParserLimits
+    let allowNonFinite: Bool
+    /// The line with its `NaN`, `Infinity` and `-Infinity` rewritten (`allowNonFinite`).
+    var nonFinite = NonFiniteRewriter()
+    private var rewritten: [UInt8] = []
     let windowSize: Int?
     let checker: ReferenceChecker?
     let report: (AiCOCOError) throws -> Void
@@ -67,6 +71,7 @@ final class TabularLineParser: JSONEventSink {
     var itemValid = true
     var itemID = ""
     var itemValue = 0.0
+    var itemText: JSONNumber?
 
     /// Records delivered (valid ones) and lines read.
     var delivered = 0
@@ -75,10 +80,11 @@ final class TabularLineParser: JSONEventSink {
     /// Strict UTF-8 and `\u` escapes in the current line (see `StrictTextScanner`).
     var strictText = StrictTextScanner()
 
-    init(file: String, limits: ParserLimits, windowSize: Int?, checker: ReferenceChecker?,
+    init(file: String, limits: ParserLimits, allowNonFinite: Bool = false, windowSize: Int?, checker: ReferenceChecker?,
          report: @escaping (AiCOCOError) throws -> Void, deliver: @escaping (AiTabularRecord, Int) throws -> Void) {
         self.file = file
         self.limits = limits
+        self.allowNonFinite = allowNonFinite
         self.windowSize = windowSize
         self.checker = checker
         self.report = report
@@ -93,6 +99,17 @@ final class TabularLineParser: JSONEventSink {
     @discardableResult
     func read(line bytes: UnsafeBufferPointer<UInt8>, number: Int, offset: Int, isLast: Bool) throws -> Bool {
         if let failure { throw failure }
+        if allowNonFinite {
+            rewritten.removeAll(keepingCapacity: true)
+            rewritten.append(contentsOf: bytes)
+            nonFinite.startText()
+            _ = rewritten.withUnsafeMutableBufferPointer { nonFinite.rewrite($0, base: 0, final: true) }
+            return try rewritten.withUnsafeBufferPointer { try readRewritten(line: $0, number: number, offset: offset, isLast: isLast) }
+        }
+        return try readRewritten(line: bytes, number: number, offset: offset, isLast: isLast)
+    }
+
+    private func readRewritten(line bytes: UnsafeBufferPointer<UInt8>, number: Int, offset: Int, isLast: Bool) throws -> Bool {
         line = bytes
         lineNumber = number
         lineOffset = offset
@@ -115,6 +132,9 @@ final class TabularLineParser: JSONEventSink {
         case .ok: break
         case .stoppedByEngine: throw failure!
         case .syntaxError(let message, let consumed):
+            if let found = nonFiniteToken(in: bytes, near: min(consumed, content)) {
+                throw stop(.syntax, nonFiniteMessage(found.token), at: found.start, path: currentPath())
+            }
             throw stop(.syntax, message, at: min(consumed, content), path: currentPath())
         }
         if isLast {

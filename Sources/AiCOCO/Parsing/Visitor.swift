@@ -167,6 +167,12 @@ public struct ParserOptions: Sendable, Equatable {
     /// are then delivered as section `rows`, its problems placed in it).
     public var recordsArtifact = RecordsArtifactSource.besideDocument
 
+    /// Reads `NaN`, `Infinity` and `-Infinity` (outside strings) as numbers, as Python's
+    /// `json.loads` does, in the document and its artifact: Python's `json.dumps` writes them
+    /// for non-finite floats. Off, each is a syntax error that says so. On, the whole document
+    /// goes through yajl (polygons too), a little slower.
+    public var allowNonFinite = false
+
     public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
                 memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         self.limits = limits
@@ -195,6 +201,14 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
         adapter = VisitorAdapter(visitor)
         engine = ParserEngine(options: options, delegate: adapter)
     }
+
+    /// What the document is (its kind and, for a tabular output, the form of its records, which
+    /// tells the FLaVor releases that write it), once it has ended with the keys of a kind.
+    public var documentForm: AiCOCODocumentForm? { engine.documentForm }
+
+    /// `NaN`, `Infinity` and `-Infinity` read (with `allowNonFinite`), in the document and its
+    /// artifact (once read).
+    public var nonFiniteCounts: NonFiniteCounts { engine.nonFiniteCounts + engine.artifactNonFiniteCounts }
 
     /// The visitor, with whatever it has gathered so far.
     public var visitor: Visitor { adapter.visitor }
@@ -247,8 +261,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     mutating func openRecordsArtifact(documentAt document: AiCOCOInput?) throws -> RecordsArtifactStream? {
         guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return nil }
         guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
-            throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (records.href), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
-                              path: "$.records.href", location: SourceLocation(offset: 0, line: 1, column: 1))
+            throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (\(artifact.reference.locationKey)), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
+                              path: "$." + artifact.reference.locationKey, location: SourceLocation(offset: 0, line: 1, column: 1))
         }
         let delegate = engine.delegate
         let stream: RecordsArtifactStream
@@ -258,8 +272,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
                 checker: artifact.checker, report: { try delegate.engineProblem($0) },
                 deliver: { try delegate.engineRecord(.tabularRecord($0), index: $1) })
         } catch let error as AiCOCOError where error.kind == .io {
-            throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by records.href)",
-                              path: "$.records.href", location: error.location, file: path)
+            throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by \(artifact.reference.locationKey))",
+                              path: "$." + artifact.reference.locationKey, location: error.location, file: path)
         }
         try delegate.engineSectionStart(.rows)
         return stream
@@ -267,7 +281,10 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// Ends the artifact's section (when there was one) and reports the reference problems.
     mutating func finishArtifact(_ artifact: RecordsArtifactStream?) throws {
-        if let artifact { try engine.delegate.engineSectionEnd(.rows, count: artifact.delivered) }
+        if let artifact {
+            engine.artifactNonFiniteCounts = artifact.nonFiniteCounts
+            try engine.delegate.engineSectionEnd(.rows, count: artifact.delivered)
+        }
         try engine.finishReferences(artifact: artifact?.path)
     }
 }

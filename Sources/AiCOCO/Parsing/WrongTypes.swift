@@ -28,7 +28,7 @@ extension ParserState {
         case .bbox: "an array of [x1, y1, x2, y2] arrays or null"
         case .segmentation: "an array of polygons (arrays of numbers) or null"
         case .threshold, .extra, .none: "a value"
-        case .tableID, .format, .href: "a string"
+        case .tableID, .format, .href, .path: "a string"
         case .rowIndexes: "an array of non-negative integers"
         case .rows, .bytes: "a non-negative integer"
         case .windowSize: "a positive integer"

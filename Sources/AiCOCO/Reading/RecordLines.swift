@@ -15,7 +15,8 @@ public final class AiCOCORecordLines {
     public init(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions(), envelope: Bool,
                 sections: Set<AiCOCOSection> = []) {
         reader = AiCOCORecordReader(input, options: options,
-                                    renderer: RecordLineRenderer(envelope: envelope, sections: sections))
+                                    renderer: RecordLineRenderer(envelope: envelope, sections: sections,
+                                                                allowsNonFinite: options.parser.allowNonFinite))
     }
 
     /// Reads on until at least one record has ended, then calls `body` with the lines of those

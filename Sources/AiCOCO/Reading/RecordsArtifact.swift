@@ -55,13 +55,17 @@ final class RecordsArtifactStream {
         validating = checker != nil
         self.report = report
         self.reader = try reader ?? FileInput(path: path)
-        parser = TabularLineParser(file: path, limits: options.limits, windowSize: windowSize, checker: checker,
+        parser = TabularLineParser(file: path, limits: options.limits, allowNonFinite: options.allowNonFinite,
+                                   windowSize: windowSize, checker: checker,
                                    report: report, deliver: deliver)
         maxLine = options.limits.maxRecordBytes
         chunk = .allocate(capacity: readChunkSize)
     }
 
     deinit { chunk.deallocate() }
+
+    /// `NaN`, `Infinity` and `-Infinity` read so far (`allowNonFinite`).
+    var nonFiniteCounts: NonFiniteCounts { parser.nonFinite.counts }
 
     /// Records delivered so far.
     var delivered: Int { parser.delivered }
@@ -148,12 +152,12 @@ final class RecordsArtifactStream {
                                  column: pending.isEmpty ? 1 : pending.count + 1)
         if rows != reference.rows {
             try report(AiCOCOError(kind: .semantic,
-                                   message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but records.rows in the document says \(reference.rows)",
+                                   message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but \(reference.form == .recordsFile ? "records_file" : "records").rows in the document says \(reference.rows)",
                                    path: "$", location: end, file: path))
         }
         if bytesRead != reference.bytes {
             try report(AiCOCOError(kind: .semantic,
-                                   message: "the artifact has \(bytesRead) bytes, but records.bytes in the document says \(reference.bytes)",
+                                   message: "the artifact has \(bytesRead) bytes, but \(reference.form == .recordsFile ? "records_file" : "records").bytes in the document says \(reference.bytes)",
                                    path: "$", location: end, file: path))
         }
     }

@@ -101,6 +101,9 @@ final class ReferenceChecker {
         }
     }
 
+    /// The records of section `rows` are the document's inline `records`, not an artifact's lines.
+    var rowsInline = false
+
     /// Highest memory the tables held, in bytes.
     var peakMemory: Int { budget.peak }
 
@@ -331,7 +334,9 @@ final class ReferenceChecker {
             if count > 1 { text += " (\(count) references to this id; this is the first)" }
             message = text
         }
-        return AiCOCOError(kind: .reference, message: message, path: place.site.path, location: place.location)
+        // Inline records (FLaVor 2.1.0 to 2.2.1) are in the document, at `$.records[i]`.
+        let path = rowsInline && place.site.section == .rows ? "$.records" + place.site.path.dropFirst() : place.site.path
+        return AiCOCOError(kind: .reference, message: message, path: path, location: place.location)
     }
 
     // MARK: Encoding

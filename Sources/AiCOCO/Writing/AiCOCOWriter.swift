@@ -38,7 +38,9 @@ public final class AiCOCOWriter {
             try json.beginObject()
             started = true
         }
-        try json.key(section.rawValue)
+        // `records` is written with its record: its key tells its form (`records_file` in 2.2.2).
+        // Records of section `rows` written in the document are its inline `records` (2.1.0 to 2.2.1).
+        if section != .records { try json.key(section == .rows ? "records" : section.rawValue) }
         if !section.isSingleObject { try json.beginArray() }
         current = section
         writtenSections.append(section)
@@ -52,6 +54,9 @@ public final class AiCOCOWriter {
         if current.isSingleObject {
             guard !objectWritten else { throw JSONWriterMisuse(message: "\(current.rawValue) holds one record") }
             objectWritten = true
+        }
+        if case .recordsReference(let reference) = record {
+            try json.key(reference.form == .recordsFile ? "records_file" : "records")
         }
         try json.record(record)
         counts[current, default: 0] += 1
@@ -94,7 +99,8 @@ public final class AiCOCOWriter {
     /// The kind of output the sections written so far make: tabular with `records`, hybrid
     /// with `tables`, image otherwise.
     public var writtenKind: AiCOCOKind {
-        writtenSections.contains(.records) ? .tabular : writtenSections.contains(.tables) ? .hybrid : .image
+        writtenSections.contains(.records) || writtenSections.contains(.rows) ? .tabular
+            : writtenSections.contains(.tables) ? .hybrid : .image
     }
 
     /// Closes the document and flushes everything (the `FileOutput` too).

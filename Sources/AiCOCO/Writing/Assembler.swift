@@ -6,10 +6,13 @@
 /// document through the AiCOCO parser, with validation (schema, rules, references), and written
 /// by `AiCOCOWriter`. Errors are placed on the input line the record came from.
 ///
-/// The kind of document follows from the sections of the lines: tabular with a `records`
-/// line, hybrid with `tables`, image otherwise; sections are written in the order FLaVor writes
-/// them. Tabular records (section `rows`) go to the artifact file `artifact`, one per line, which
-/// the second pass then checks against the document's `records` reference.
+/// The kind of document follows from the sections of the lines: tabular with a `records` or a
+/// `rows` line, hybrid with `tables`, image otherwise; sections are written in the order FLaVor
+/// writes them. Each document comes back in its FLaVor generation: with a `records` line, the
+/// tabular records (section `rows`) go to the artifact file `artifact`, one per line, which the
+/// second pass then checks against the reference (`records.href`, or `records_file.path` when
+/// the line has `path`); without one, they are the document's inline `records` array
+/// (FLaVor 2.1.0 to 2.2.1).
 public struct AiCOCOAssembler {
     public var parserOptions: ParserOptions
     /// Longest accepted line, in bytes.
@@ -41,6 +44,32 @@ public struct AiCOCOAssembler {
         init() throws {
             text = try TemporaryFile()
             places = try TemporaryFile()
+        }
+
+        /// Writes the records to `output`, one per line.
+        func copyLines(to output: FileOutput) throws {
+            try text.flush()
+            try places.flush()
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 8)
+            defer { buffer.deallocate() }
+            for index in 0..<count {
+                var entry: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0), next = entry
+                _ = try withUnsafeMutableBytes(of: &entry) { try places.read(at: index * 32, into: $0) }
+                var end = text.size
+                if index + 1 < count {
+                    _ = try withUnsafeMutableBytes(of: &next) { try places.read(at: (index + 1) * 32, into: $0) }
+                    end = Int(next.0) - 1
+                }
+                var position = Int(entry.0)
+                while position < end {
+                    let read = try text.read(at: position, into: UnsafeMutableRawBufferPointer(
+                        rebasing: buffer[0..<min(buffer.count, end - position)]))
+                    guard read > 0 else { break }
+                    try output.write(UnsafeRawBufferPointer(rebasing: buffer[0..<read]))
+                    position += read
+                }
+                try output.write([UInt8(0x0A)])
+            }
         }
 
         func add(_ bytes: UnsafeRawBufferPointer, line: Int, column: Int, offset: Int) throws {
@@ -79,8 +108,11 @@ public struct AiCOCOAssembler {
                          progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws {
         var spills: [AiCOCOSection: Spill] = [:]
         var artifactOutput: FileOutput?
+        /// The `records` line has `path`: the document's key is `records_file` (FLaVor 2.2.2).
+        var recordsFile = false
         let scanner = YajlLineScanner()
         var lineNumber = 0
+        var rewritten: [UInt8] = []
         var lastLocation = SourceLocation(offset: 0, line: 1, column: 1)
 
         func handle(_ line: UnsafeBufferPointer<UInt8>, startOffset: Int) throws {
@@ -92,7 +124,16 @@ public struct AiCOCOAssembler {
             if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             let envelope: EnvelopeLine
             do {
-                envelope = try scanner.scan(body)
+                if parserOptions.allowNonFinite {
+                    // yajl scans a copy with `NaN`... rewritten (same length, so the same ranges).
+                    rewritten.removeAll(keepingCapacity: true)
+                    rewritten.append(contentsOf: body)
+                    var rewriter = NonFiniteRewriter()
+                    _ = rewritten.withUnsafeMutableBufferPointer { rewriter.rewrite($0, base: 0, final: true) }
+                    envelope = try rewritten.withUnsafeBufferPointer { try scanner.scan($0) }
+                } else {
+                    envelope = try scanner.scan(body)
+                }
             } catch let problem as EnvelopeProblem {
                 throw AiCOCOError(kind: problem.syntax ? .syntax : .schema, message: problem.message,
                                   path: "line \(lineNumber)",
@@ -106,14 +147,8 @@ public struct AiCOCOAssembler {
                                   location: SourceLocation(offset: startOffset, line: lineNumber, column: 1))
             }
             let range = envelope.recordRange
-            if section == .rows {
-                if artifactOutput == nil {
-                    guard let artifact else { throw ArtifactNeeded() }
-                    artifactOutput = try FileOutput(path: artifact)
-                }
-                try artifactOutput!.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range])))
-                try [UInt8(0x0A)].withUnsafeBytes { try artifactOutput!.write($0) }
-                return
+            if section == .records {
+                recordsFile = topLevelKeys(UnsafeBufferPointer(rebasing: body[range])).contains("path")
             }
             let spill: Spill
             if let existing = spills[section] {
@@ -181,6 +216,13 @@ public struct AiCOCOAssembler {
                               path: "$.meta", location: lastLocation)
         }
         _ = meta
+        // Tabular records go to the artifact when the document refers to one, else inline.
+        if let rows = spills[.rows], spills[.records] != nil {
+            guard let artifact else { throw ArtifactNeeded() }
+            artifactOutput = try FileOutput(path: artifact)
+            try rows.copyLines(to: artifactOutput!)
+            spills[.rows] = nil
+        }
 
         // Pass 2: the sections as one document, through the parser, to the writer.
         var parts: [ConcatenatedReader.Part] = []
@@ -191,11 +233,14 @@ public struct AiCOCOAssembler {
             position += text.utf8.count
         }
         glue("{")
-        let kind: AiCOCOKind = spills[.records] != nil ? .tabular : spills[.tables] != nil ? .hybrid : .image
+        let kind: AiCOCOKind = spills[.records] != nil || spills[.rows] != nil ? .tabular
+            : spills[.tables] != nil ? .hybrid : .image
         var first = true
-        for section in kind.sections {
+        for documentSection in kind.sections {
+            let section = documentSection == .records && spills[.rows] != nil ? AiCOCOSection.rows : documentSection
             if section.isSingleObject && spills[section] == nil { continue }
-            glue((first ? "" : ",") + jsonQuoted(section.rawValue) + ":" + (section.isSingleObject ? "" : "["))
+            let key = section == .rows ? "records" : section == .records && recordsFile ? "records_file" : section.rawValue
+            glue((first ? "" : ",") + jsonQuoted(key) + ":" + (section.isSingleObject ? "" : "["))
             first = false
             if let spill = spills[section] {
                 try spill.text.flush()
@@ -277,4 +322,40 @@ final class ConcatenatedReader: ChunkReader {
         }
         return 0
     }
+}
+
+/// The keys of a JSON object's text at its top level (for a record known to be well-formed
+/// JSON: a line yajl has scanned).
+func topLevelKeys(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+    var keys: [String] = []
+    var depth = 0, index = 0
+    var expectsKey = false
+    while index < bytes.count {
+        let byte = bytes[index]
+        switch byte {
+        case UInt8(ascii: "{"):
+            depth += 1
+            expectsKey = depth == 1
+        case UInt8(ascii: "["):
+            depth += 1
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            depth -= 1
+        case UInt8(ascii: ","):
+            expectsKey = depth == 1
+        case UInt8(ascii: "\""):
+            var end = index + 1
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\"") {
+                end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            if expectsKey {
+                keys.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<min(end, bytes.count)]), as: UTF8.self))
+                expectsKey = false
+            }
+            index = end
+        default:
+            break
+        }
+        index += 1
+    }
+    return keys
 }

@@ -31,6 +31,13 @@ public final class JSONWriter {
 
     public var pretty: Bool { generator.pretty }
 
+    /// Writes non-finite numbers as Python does (`NaN`, `Infinity`, `-Infinity`) instead of
+    /// refusing them: for what was read with `ParserOptions.allowNonFinite`. Off by default.
+    public var allowsNonFinite: Bool {
+        get { generator.allowsNonFinite }
+        set { generator.allowsNonFinite = newValue }
+    }
+
     public func beginObject() throws { try generator.mapOpen() }
     public func endObject() throws { try generator.mapClose(); try flushIfNeeded() }
     public func beginArray() throws { try generator.arrayOpen() }

@@ -7,7 +7,7 @@ extension JSONWriter {
         case .image(let image):
             try member("id", image.id)
             try member("file_name", image.fileName)
-            try name("index"); try number(image.index)
+            try name("index"); try number(image.index, as: image.indexText)
             try name("category_ids"); try ids(image.categoryIDs)
             try name("regressions"); try regressionItems(image.regressions)
             try members(image.extra)
@@ -42,7 +42,7 @@ extension JSONWriter {
             try member("id", object.id)
             try name("category_ids"); try ids(object.categoryIDs)
             try name("regressions"); try regressionItems(object.regressions)
-            if let confidence = object.confidence { try name("confidence"); try number(confidence) }
+            if let confidence = object.confidence { try name("confidence"); try number(confidence, as: object.confidenceText) }
             try members(object.extra)
         case .meta(let meta):
             if meta.keys.contains(.categoryIDs) || meta.categoryIDs != nil {
@@ -63,7 +63,7 @@ extension JSONWriter {
             try members(table.extra)
         case .recordsReference(let reference):
             try member("format", reference.format)
-            try member("href", reference.href)
+            if reference.form == .recordsFile { try member("path", reference.href) } else { try member("href", reference.href) }
             try name("rows"); try number(reference.rows)
             try name("bytes"); try number(reference.bytes)
             try members(reference.extra)
@@ -79,6 +79,14 @@ extension JSONWriter {
             try members(record.extra)
         }
         try generator.mapClose()
+    }
+
+    /// `value`, as `text` when that is its text (numbers are written as they were read).
+    func number(_ value: Double, as text: JSONNumber?) throws {
+        if let text, let read = text.doubleValue, read == value || (read.isNaN && value.isNaN) {
+            return try generator.numberLiteral(text.literal)
+        }
+        try number(value)
     }
 
     /// `[[x1, y1, x2, y2], ...]`.
@@ -156,7 +164,7 @@ extension JSONWriter {
         for item in items {
             try generator.mapOpen()
             try member("regression_id", item.regressionID)
-            try name("value"); try number(item.value)
+            try name("value"); try number(item.value, as: item.valueText)
             try generator.mapClose()
         }
         try generator.arrayClose()

@@ -25,7 +25,9 @@ final class RecordLineRenderer {
     /// `bytesBeforeProblem` of the batch `take` is handing on.
     private(set) var batchBytesBeforeProblem = 0
 
-    init(envelope: Bool, sections: Set<AiCOCOSection>) {
+    init(envelope: Bool, sections: Set<AiCOCOSection>, allowsNonFinite: Bool = false) {
+        json.allowsNonFinite = allowsNonFinite
+        polygons.allowsNonFinite = allowsNonFinite
         self.envelope = envelope
         self.sections = sections
         annotations = sections.isEmpty || sections.contains(.annotations)

@@ -2,11 +2,14 @@
 /// (which the record reader does not report), so that a document can be rewritten in the
 /// order of its sections, empty sections included. Annotations are assembled from their
 /// coordinate chunks; only one record is held at a time. The records of a tabular output's
-/// artifact (section `rows`) are not part of the document and are not handed over.
+/// artifact (section `rows` after a `records` reference) are not part of the document and are
+/// not handed over; inline records (section `rows` without a reference, FLaVor 2.1.0 to 2.2.1) are.
 public struct SectionedRecordVisitor: AiCOCOVisitor {
     private var builder: RecordBuilder
     private let sectionStart: (AiCOCOSection) throws -> Void
     private let sectionEnd: (AiCOCOSection, Int) throws -> Void
+    /// A `records` reference was read: records of section `rows` are its artifact's.
+    private var rowsInArtifact = false
 
     public init(maxCoordinates: Int = ParserLimits().maxCoordinatesPerRecord,
                 sectionStart: @escaping (AiCOCOSection) throws -> Void = { _ in },
@@ -18,15 +21,16 @@ public struct SectionedRecordVisitor: AiCOCOVisitor {
     }
 
     public mutating func visitSectionStart(_ section: AiCOCOSection) throws {
-        if section != .rows { try sectionStart(section) }
+        if section != .rows || !rowsInArtifact { try sectionStart(section) }
     }
     public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
-        if section != .rows { try sectionEnd(section, count) }
+        if section != .rows || !rowsInArtifact { try sectionEnd(section, count) }
     }
     public mutating func visit(_ record: AiCOCORecord, index: Int) throws {
         // The parser reports no section boundaries around `meta` and `records` (objects, not
         // arrays): each is handed over here as a section of one record.
-        if record.section == .rows { return }
+        if record.section == .records { rowsInArtifact = true }
+        if record.section == .rows && rowsInArtifact { return }
         if record.section.isSingleObject {
             try sectionStart(record.section)
             try builder.visit(record, index: index)

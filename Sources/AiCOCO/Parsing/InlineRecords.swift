@@ -1,0 +1,98 @@
+/// The forms of a tabular output's records before FLaVor 2.2.3: inline (`"records": [...]`,
+/// 2.1.0 to 2.2.1) and `records_file` (2.2.2). Inline records are read as records of section
+/// `rows` inside the document, with the checks an artifact's lines get: schema, `table_id` and
+/// the other references, and as many `row_indexes` as `meta.window_size` (which FLaVor writes
+/// after them: counts seen before it are kept and checked at its end).
+extension ParserState {
+    /// The top-level key `records_file` (FLaVor 2.2.2's `records`).
+    static func isRecordsFileKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        key.count == 12 && bytesEqual(key, "records_file")
+    }
+
+    /// `records_file` read as the `records` section; false when the document already has one.
+    mutating func recordsFileKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let bit: UInt32 = 1 << UInt32(AiCOCOSection.records.ordinal)
+        frames[frames.count - 1].section = .records
+        frames[frames.count - 1].field = .id
+        frames[frames.count - 1].key = nil
+        if sectionsSeen & bit != 0 {
+            frames[frames.count - 1].key = "records_file"
+            return problem(.semantic, "\"records_file\" and \"records\" both given (a tabular output has one of them)",
+                           at: stringStart(length: key.count), path: currentPath())
+        }
+        sectionsSeen |= bit
+        recordsForm = .recordsFile
+        keyPlaces[AiCOCOSection.records.ordinal] = stringStart(length: key.count)
+        return true
+    }
+
+    /// `records` holds an array: the records themselves, as section `rows`.
+    mutating func beginInlineRecords() -> Bool {
+        recordsForm = .inline
+        checker?.rowsInline = true
+        do {
+            try delegate.engineSectionStart(.rows)
+        } catch {
+            return delegateFailed(error)
+        }
+        return push(Frame(kind: .section, section: .rows, start: containerStart()))
+    }
+
+    /// A scalar inside `row_indexes`: a non-negative integer.
+    mutating func rowIndex(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard kind == .number, let value = TabularLineParser.nonNegativeInteger(text) else {
+            return wrongType("a non-negative integer", found: kind == .number ? string(text) : kind.described,
+                             at: scalarStart(kind, length: text.count), container: false)
+        }
+        record.cost += text.count + 8
+        rowIndexes.append(value)
+        valueDone()
+        return !recordTooBig()
+    }
+
+    /// `row_indexes` has ended: its count against `meta.window_size`, now or at the document's end.
+    mutating func endRowIndexes() -> Bool {
+        let frame = frames[frames.count - 1]
+        let path = path(throughFrame: frames.count, includeCurrent: false)
+        pop()
+        valueDone()
+        guard checker != nil else { return true }
+        if let windowSize {
+            guard frame.count != windowSize else { return true }
+            return problem(.semantic, "\(frame.count) row indexes, but meta.window_size is \(windowSize)",
+                           at: frame.start, path: path)
+        }
+        if let known = rowCountsUnchecked.firstIndex(where: { $0.rows == frame.count }) {
+            rowCountsUnchecked[known].records += 1
+        } else if rowCountsUnchecked.count < 16 {
+            rowCountsUnchecked.append((frame.count, 1, frame.start, path))
+        }
+        return true
+    }
+
+    /// At the document's end: the counts of row indexes read before `meta.window_size`.
+    mutating func checkRowCounts() -> Bool {
+        let counts = rowCountsUnchecked
+        rowCountsUnchecked = []
+        guard let windowSize else { return true }
+        for entry in counts where entry.rows != windowSize {
+            let others = entry.records > 1 ? " (and in \(entry.records - 1) more record\(entry.records == 2 ? "" : "s"))" : ""
+            guard problem(.semantic, "\(entry.rows) row indexes, but meta.window_size is \(windowSize)\(others)",
+                          at: entry.start, path: entry.path) else { return false }
+        }
+        return true
+    }
+
+    /// `table_id` of an inline record: a string naming a table.
+    mutating func tableIDField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard kind == .string else { return wrongField(.tableID, kind, text) }
+        rowTableID = string(text)
+        if let checker {
+            let site = ReferenceSite(section: .rows, record: recordIndex(), field: .tableID)
+            if let failure = checker.reference(to: .tables, id: text, site: site, at: stringStart(length: text.count)) {
+                return delegateFailed(failure)
+            }
+        }
+        return true
+    }
+}
