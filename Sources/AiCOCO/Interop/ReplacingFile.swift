@@ -16,7 +16,8 @@ public final class ReplacingFile {
     private let temporaryPath: String
     private var finished = false
 
-    public init(path: String, capacity: Int = 1 << 18) throws {
+    /// `compressed`: the content is written gzip-compressed.
+    public init(path: String, capacity: Int = 1 << 18, compressed: Bool = false) throws {
         let directory: String
         let name: String
         if let slash = path.lastIndex(of: "/") {
@@ -46,6 +47,7 @@ public final class ReplacingFile {
         self.path = path
         output = FileOutput(descriptor: fd, capacity: capacity, closesDescriptor: true)
         SignalCleanup.install(removing: temporaryPath)
+        if compressed { try output.compressing() }
     }
 
     deinit { discard() }
@@ -54,7 +56,7 @@ public final class ReplacingFile {
     /// gets: 0666 less the umask).
     public func commit() throws {
         guard !finished else { return }
-        try output.flush()
+        try output.finishCompressing()
         let mask = umask(0)
         umask(mask)
         _ = fchmod(output.descriptor, 0o666 & ~mask)

@@ -149,10 +149,11 @@ public final class TemporaryFile {
         return done
     }
 
-    /// Copies all of `input` into a new temporary file (to read standard input twice).
+    /// Copies all of `input` into a new temporary file (to read standard input twice), as it is
+    /// (compressed input stays compressed, and is inflated at each pass).
     public static func spill(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
         let file = try TemporaryFile()
-        let (reader, _) = try input.openReader()
+        let (reader, _) = try input.openReader(decompressing: false)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {

@@ -1,0 +1,275 @@
+// gzip input through zlib: inflated on a thread of its own, handed to the reader buffer by buffer.
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The first two bytes of every gzip member.
+let gzipMagic: (UInt8, UInt8) = (0x1F, 0x8B)
+
+/// Reads a gzip input (one member or several, concatenated) as the text it holds, in constant
+/// memory: a thread inflates into a few buffers ahead of the reader, which copies them out.
+/// A stream cut short or corrupt is an `AiCOCOError` of kind `.compression` that names the
+/// compressed offset; its location is the end of the decompressed text delivered before it
+/// (line 0 until a parser places it, see `AiCOCOParser.placed(_:)`).
+final class GzipReader: ChunkReader {
+    private let handOff: InflateHandOff
+    /// The buffer in hand (index into the hand-off) and how much of it was read.
+    private var held: Int?
+    private var heldCount = 0
+    private var heldPosition = 0
+
+    /// Inflates `source`, whose first bytes `prefix` were already read from it.
+    init(source: ChunkReader, prefix: [UInt8]) throws {
+        handOff = InflateHandOff(source: source, prefix: prefix)
+        let handOff = self.handOff
+        try startDetachedThread { handOff.inflateAll() }
+    }
+
+    deinit { handOff.cancel() }
+
+    /// Compressed bytes read from the source so far (for progress).
+    var compressedBytesRead: Int { handOff.monitor.withLock { handOff.compressedRead } }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if held == nil {
+            guard let (index, count) = try handOff.take() else { return 0 }
+            held = index
+            heldCount = count
+            heldPosition = 0
+        }
+        let index = held!
+        let count = min(buffer.count, heldCount - heldPosition)
+        buffer.baseAddress!.copyMemory(from: handOff.buffers[index].baseAddress! + heldPosition, byteCount: count)
+        heldPosition += count
+        if heldPosition == heldCount {
+            held = nil
+            handOff.release()
+        }
+        return count
+    }
+}
+
+/// The buffers between the inflating thread and the reader (a ring: the reader takes them in the
+/// order they were filled), and how the inflating ended. Shared state is touched with the lock held;
+/// a buffer's bytes belong to the inflater until published and to the reader until released.
+private final class InflateHandOff: @unchecked Sendable {
+    static let bufferCount = 4
+    static let bufferSize = 256 << 10
+    static let inputSize = 128 << 10
+
+    let monitor = Monitor(conditions: 2)
+    private static let published = 0, released = 1
+    let buffers: [UnsafeMutableRawBufferPointer]
+    private var counts = [Int](repeating: 0, count: bufferCount)
+    private var first = 0
+    private var full = 0
+    private var ended = false
+    private var failure: AiCOCOError?
+    private var cancelled = false
+    var compressedRead = 0
+
+    private let source: ChunkReader
+    private let prefix: [UInt8]
+
+    init(source: ChunkReader, prefix: [UInt8]) {
+        self.source = source
+        self.prefix = prefix
+        buffers = (0..<Self.bufferCount).map { _ in
+            UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+        }
+    }
+
+    deinit { for buffer in buffers { buffer.deallocate() } }
+
+    // MARK: The reader's side
+
+    /// Waits for the next filled buffer: its index and byte count, nil at the end; throws how the
+    /// inflating failed once every buffer filled before is read.
+    func take() throws -> (Int, Int)? {
+        try monitor.withLock {
+            while full == 0 && !ended { monitor.wait(Self.published) }
+            if full > 0 { return (first, counts[first]) }
+            if let failure { throw failure }
+            return nil
+        }
+    }
+
+    /// The buffer `take()` gave is read: the inflater may fill it again.
+    func release() {
+        monitor.withLock {
+            first = (first + 1) % Self.bufferCount
+            full -= 1
+            monitor.signal(Self.released)
+        }
+    }
+
+    /// The reader went away: the inflater stops at its next buffer.
+    func cancel() {
+        monitor.withLock {
+            cancelled = true
+            monitor.signal(Self.released)
+        }
+    }
+
+    // MARK: The inflater's side
+
+    /// Waits for a free buffer; nil when the reader went away.
+    private func nextFree() -> Int? {
+        monitor.withLock {
+            while full == Self.bufferCount && !cancelled { monitor.wait(Self.released) }
+            return cancelled ? nil : (first + full) % Self.bufferCount
+        }
+    }
+
+    private func publish(_ index: Int, count: Int, compressed: Int) {
+        monitor.withLock {
+            counts[index] = count
+            full += 1
+            compressedRead = compressed
+            monitor.signal(Self.published)
+        }
+    }
+
+    private func end(_ failure: AiCOCOError?) {
+        monitor.withLock {
+            self.failure = failure
+            ended = true
+            monitor.signal(Self.published)
+        }
+    }
+
+    /// The inflating thread's work: every member of the source, until its end, a failure, or
+    /// the reader's going away.
+    func inflateAll() {
+        var stream = z_stream()
+        let status = aicoco_inflate_init_gzip(&stream)
+        guard status == Z_OK else {
+            return end(.io("zlib could not start reading a gzip stream (error \(status))"))
+        }
+        defer { inflateEnd(&stream) }
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.inputSize, alignment: 16)
+        defer { input.deallocate() }
+        prefix.withUnsafeBytes { input.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_in = uInt(prefix.count)
+        var compressed = prefix.count
+        var decompressed = 0
+        var atEnd = false
+        var inMember = false
+        guard var index = nextFree() else { return end(nil) }
+        var produced = 0
+
+        func failure(_ message: String) -> AiCOCOError {
+            AiCOCOError(kind: .compression, message: message, path: "$",
+                        location: SourceLocation(offset: decompressed + produced, line: 0, column: 0))
+        }
+
+        while true {
+            if stream.avail_in == 0 && !atEnd {
+                let count: Int
+                do { count = try source.read(into: input) } catch let error as AiCOCOError {
+                    return end(error)
+                } catch {
+                    return end(.io("cannot read the compressed input: \(error)"))
+                }
+                if count == 0 {
+                    atEnd = true
+                } else {
+                    compressed += count
+                    stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = uInt(count)
+                }
+            }
+            if atEnd && !inMember { break }
+            if stream.avail_in > 0 { inMember = true }
+            let room = Self.bufferSize - produced
+            stream.next_out = (buffers[index].baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
+            stream.avail_out = uInt(room)
+            let status = inflate(&stream, Z_NO_FLUSH)
+            let made = room - Int(stream.avail_out)
+            produced += made
+            let offset = compressed - Int(stream.avail_in)
+            switch status {
+            case Z_STREAM_END:
+                inflateReset(&stream)
+                inMember = false
+            case Z_OK, Z_BUF_ERROR:
+                if atEnd && stream.avail_in == 0 && made == 0 {
+                    let error = failure("the compressed stream ends early: the gzip input is cut short at compressed byte \(offset) (its end), inside a member")
+                    if produced > 0 { publish(index, count: produced, compressed: offset) }
+                    return end(error)
+                }
+            default:
+                let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
+                let error = failure("corrupt compressed data at compressed byte \(offset) (zlib: \(reason))")
+                if produced > 0 { publish(index, count: produced, compressed: offset) }
+                return end(error)
+            }
+            if produced == Self.bufferSize {
+                publish(index, count: produced, compressed: offset)
+                decompressed += produced
+                produced = 0
+                guard let next = nextFree() else { return end(nil) }
+                index = next
+            }
+        }
+        if produced > 0 { publish(index, count: produced, compressed: compressed) }
+        end(nil)
+    }
+}
+
+extension FileInput {
+    /// This input as a reader of the text it holds: inflated (`GzipReader`) when it starts with
+    /// gzip's magic bytes, else read as it is. A regular file is peeked at without moving its offset.
+    func decompressing() throws -> ChunkReader {
+        var peeked: [UInt8] = [0, 0]
+        var count = 0
+        if regularFileSize != nil {
+            let at = lseek(descriptor, 0, SEEK_CUR)
+            if at >= 0 {
+                count = peeked.withUnsafeMutableBytes { max(0, pread(descriptor, $0.baseAddress, 2, at)) }
+                return Self.isGzip(peeked, count: count) ? try GzipReader(source: self, prefix: []) : self
+            }
+        }
+        while count < 2 {
+            let read = try peeked.withUnsafeMutableBytes {
+                try self.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...]))
+            }
+            if read == 0 { break }
+            count += read
+        }
+        let prefix = Array(peeked[0..<count])
+        if Self.isGzip(peeked, count: count) {
+            return try GzipReader(source: self, prefix: prefix)
+        }
+        return count == 0 ? self : PrefixedReader(prefix, then: self)
+    }
+
+    /// gzip's magic bytes, or the first of them alone (a gzip file cut after one byte: no JSON
+    /// text starts with 0x1F).
+    private static func isGzip(_ peeked: [UInt8], count: Int) -> Bool {
+        count == 2 ? peeked[0] == gzipMagic.0 && peeked[1] == gzipMagic.1 : count == 1 && peeked[0] == gzipMagic.0
+    }
+}
+
+/// A few bytes already read, then the rest of the input.
+final class PrefixedReader: ChunkReader {
+    private var prefix: [UInt8]
+    private let rest: ChunkReader
+
+    init(_ prefix: [UInt8], then rest: ChunkReader) {
+        self.prefix = prefix
+        self.rest = rest
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard !prefix.isEmpty else { return try rest.read(into: buffer) }
+        let count = min(buffer.count, prefix.count)
+        prefix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: count) }
+        prefix.removeFirst(count)
+        return count
+    }
+}
