@@ -9,6 +9,16 @@ import Darwin
 /// The first two bytes of every gzip member.
 let gzipMagic: (UInt8, UInt8) = (0x1F, 0x8B)
 
+/// Whether an input that starts with `bytes` (its first two, or all of a shorter one) is gzip:
+/// the magic bytes, or the first of them alone (a gzip file cut after one byte: no JSON text
+/// starts with 0x1F).
+func startsLikeGzip(_ bytes: some Collection<UInt8>) -> Bool {
+    var bytes = bytes.prefix(2).makeIterator()
+    guard bytes.next() == gzipMagic.0 else { return false }
+    let second = bytes.next()
+    return second == nil || second == gzipMagic.1
+}
+
 /// Reads a gzip input (one member or several, concatenated) as the text it holds, in constant
 /// memory: a thread inflates into a few buffers ahead of the reader, which copies them out.
 /// A stream cut short or corrupt is an `AiCOCOError` of kind `.compression` that names the
@@ -32,6 +42,22 @@ final class GzipReader: ChunkReader {
 
     /// Compressed bytes read from the source so far (for progress).
     var compressedBytesRead: Int { handOff.monitor.withLock { handOff.compressedRead } }
+
+    /// Hands the next inflated buffer (or what is left of the one in hand) to `body`, without a
+    /// copy; false at the end.
+    func readInPlace(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        if held == nil {
+            guard let (index, count) = try handOff.take() else { return false }
+            held = index
+            heldCount = count
+            heldPosition = 0
+        }
+        let index = held!, start = heldPosition
+        held = nil
+        defer { handOff.release() }
+        try body(UnsafeRawBufferPointer(rebasing: handOff.buffers[index][start..<heldCount]))
+        return true
+    }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if held == nil {
@@ -248,10 +274,8 @@ extension FileInput {
         return count == 0 ? self : PrefixedReader(prefix, then: self)
     }
 
-    /// gzip's magic bytes, or the first of them alone (a gzip file cut after one byte: no JSON
-    /// text starts with 0x1F).
     private static func isGzip(_ peeked: [UInt8], count: Int) -> Bool {
-        count == 2 ? peeked[0] == gzipMagic.0 && peeked[1] == gzipMagic.1 : count == 1 && peeked[0] == gzipMagic.0
+        startsLikeGzip(peeked.prefix(count))
     }
 }
 

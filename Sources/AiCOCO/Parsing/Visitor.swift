@@ -214,7 +214,7 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     var engineDelegateError: Error? { engine.delegateError }
 
     /// Problems' places are in decompressed text: the first one placed says so.
-    mutating func noteDecompressedPlaces() { adapter.decompressedNotePending = true }
+    func noteDecompressedPlaces() { adapter.decompressedNotePending = true }
 
     /// `error` thrown while reading decompressed input: a failure of the compressed stream placed
     /// where the text fed so far ends, the first error placed in the text noted as such.

@@ -71,7 +71,7 @@ extension AiCOCOInput {
         case .standardInput:
             file = FileInput(descriptor: 0, name: "standard input")
         case .bytes(let bytes):
-            if decompressing, bytes.count >= 2, bytes[0] == gzipMagic.0, bytes[1] == gzipMagic.1 {
+            if decompressing, startsLikeGzip(bytes) {
                 return (try GzipReader(source: MemoryReader(bytes), prefix: []), bytes.count)
             }
             return (MemoryReader(bytes), bytes.count)
@@ -84,7 +84,7 @@ extension AiCOCOParser {
     /// Reads the whole input through the parser, chunk by chunk, and finishes it.
     /// `progress` is called after each chunk with the bytes read so far.
     public mutating func parse(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
-        if case .bytes(let bytes) = input, !(bytes.count >= 2 && bytes[0] == gzipMagic.0 && bytes[1] == gzipMagic.1) {
+        if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
             try feed(bytes)
             progress?(bytes.count)
             try finish(readingRecordsArtifactOf: input)
@@ -101,7 +101,10 @@ extension AiCOCOParser {
         if let gzip = reader as? GzipReader {
             noteDecompressedPlaces()
             do {
-                try parseChunks(reader: reader, documentAt: document) { _ in progress?(gzip.compressedBytesRead) }
+                while try gzip.readInPlace({ try feed($0) }) {
+                    progress?(gzip.compressedBytesRead)
+                }
+                try finish(readingRecordsArtifactOf: document)
             } catch let error as AiCOCOError {
                 throw placedInDecompressedText(error)
             }
