@@ -207,6 +207,37 @@ struct GzipInputTests {
         }
     }
 
+    @Test("any byte of the compressed data or trailer changed is a compression error, even when the text it garbles fails first")
+    func corruptAnywhere() throws {
+        let packed = try Self.gzip(try Paths.bytes(Paths.fixture("detection.json")))
+        var kinds: [String: Int] = [:]
+        for offset in 10..<packed.count {
+            var data = packed
+            data[offset] ^= 0xFF
+            do {
+                _ = try readRecords(.bytes(data))
+                Issue.record("byte \(offset) changed: read without an error")
+            } catch let error as AiCOCOError {
+                #expect(error.kind == .compression, "byte \(offset) changed: \(error)")
+                let reason = error.message.contains("corrupt compressed data") ? "corrupt" : "other"
+                kinds[reason, default: 0] += 1
+            }
+        }
+        #expect(kinds["corrupt", default: 0] > packed.count / 2, "\(kinds)")
+        // Through the command line, a JSON error in garbled text is reported as the corruption.
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("garbled.json.gz")
+        var garbled = packed
+        garbled[packed.count / 2] ^= 0xFF
+        try Self.write(garbled, to: file)
+        for command in [["stats"], ["validate"], ["records"]] {
+            let result = try runTool(command + [file.path])
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect((result.stdout + result.stderr).contains("compression error:"), "\(command): \(result.stdout)\(result.stderr)")
+        }
+    }
+
     @Test("JSON errors in gzip input are placed in the decompressed text, and say so once")
     func placesInDecompressedText() throws {
         let bytes = try Paths.bytes(Paths.broken.appendingPathComponent("syntax-missing-comma.json").path)

@@ -43,6 +43,28 @@ final class GzipReader: ChunkReader {
     /// Compressed bytes read from the source so far (for progress).
     var compressedBytesRead: Int { handOff.monitor.withLock { handOff.compressedRead } }
 
+    /// After the text read so far turned out wrong: inflates (and drops) up to `limit` more bytes
+    /// to see whether the compressed stream is corrupt, which would explain it; that failure, or nil.
+    func failureAhead(limit: Int = 64 << 20) -> AiCOCOError? {
+        if held != nil {
+            held = nil
+            handOff.release()
+        }
+        var skipped = 0
+        while skipped < limit {
+            do {
+                guard let (_, count) = try handOff.take() else { return nil }
+                skipped += count
+                handOff.release()
+            } catch let error as AiCOCOError {
+                return error.kind == .compression ? error : nil
+            } catch {
+                return nil
+            }
+        }
+        return nil
+    }
+
     /// Hands the next inflated buffer (or what is left of the one in hand) to `body`, without a
     /// copy; false at the end.
     func readInPlace(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {

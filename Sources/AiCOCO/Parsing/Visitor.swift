@@ -218,10 +218,16 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// `error` thrown while reading decompressed input: a failure of the compressed stream placed
     /// where the text fed so far ends, the first error placed in the text noted as such.
-    func placedInDecompressedText(_ error: AiCOCOError) -> AiCOCOError {
+    /// A JSON error in the text of a corrupt stream is that corruption (looked for a little ahead
+    /// in `reader`), placed where the text went wrong.
+    func placedInDecompressedText(_ error: AiCOCOError, from reader: ChunkReader? = nil) -> AiCOCOError {
         var error = error
         if error.kind == .compression && error.location.line == 0 {
             (error.location, error.path) = engine.endOfInput()
+        } else if error.kind != .compression && error.kind != .io && error.file == nil,
+                  let gzip = reader as? GzipReader, let corrupt = gzip.failureAhead() {
+            error.message = corrupt.message + ", found after the text went wrong here: " + error.message
+            error.kind = .compression
         }
         return adapter.notingDecompressed(error)
     }

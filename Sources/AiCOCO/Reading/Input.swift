@@ -106,7 +106,7 @@ extension AiCOCOParser {
                 }
                 try finish(readingRecordsArtifactOf: document)
             } catch let error as AiCOCOError {
-                throw placedInDecompressedText(error)
+                throw placedInDecompressedText(error, from: gzip)
             }
         } else {
             try parseChunks(reader: reader, documentAt: document, progress: progress)

@@ -201,7 +201,9 @@ public final class AiCOCORecordReader: @unchecked Sendable {
             }
             try chunk!.feedSlice(options.sliceBytes, to: &parser)
         } catch let error as AiCOCOError {
-            failure = parser.placedInDecompressedText(error)
+            var reader: ChunkReader?
+            if case .reader(let opened) = source { reader = opened }
+            failure = parser.placedInDecompressedText(error, from: reader)
             source = .done
         } catch {
             failure = error
