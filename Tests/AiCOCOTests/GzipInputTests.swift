@@ -238,6 +238,39 @@ struct GzipInputTests {
         }
     }
 
+    /// The problems a validating parse finds in `bytes` (gzip), inflated on a thread of its own
+    /// (`threaded`) or by the reader itself, as a small input is.
+    static func problems(_ bytes: [UInt8], threaded: Bool) throws -> [AiCOCOError] {
+        var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+        do {
+            try parser.parse(reader: GzipReader(source: MemoryReader(bytes), prefix: [], size: threaded ? nil : bytes.count))
+            return parser.visitor.problems
+        } catch let error as AiCOCOError {
+            return parser.visitor.problems + [error]
+        }
+    }
+
+    @Test("the inflating thread and the inline inflater give the same text, cuts and corruptions")
+    func threadedAsInline() throws {
+        let (document, _) = generate(bytes: 3 << 20, shape: .noisy)
+        let packed = try Self.gzip(document)
+        #expect(packed.count > 600 << 10)
+        var broken = Array(document)
+        broken[document.count / 2] = UInt8(ascii: "#")
+        let variants = [packed, try Self.gzip(broken), Array(packed.prefix(packed.count / 3)),
+                        Array(packed.dropLast(2)), try Self.gzip(Array(document.prefix(1 << 20))) + Self.gzip(Array(document.dropFirst(1 << 20)))]
+        var corrupt = packed
+        corrupt[packed.count / 2] ^= 0xFF
+        for (number, bytes) in (variants + [corrupt]).enumerated() {
+            let threaded = try Self.problems(bytes, threaded: true)
+            let inline = try Self.problems(bytes, threaded: false)
+            #expect(threaded == inline, "variant \(number)")
+            #expect(threaded.count == [0, 1, 1, 1, 0, 1][number], "variant \(number): \(threaded)")
+        }
+        #expect(try Self.problems(corrupt, threaded: true).last?.kind == .compression)
+        #expect(try Self.problems(packed, threaded: true) == validationProblems(.bytes(Array(document))))
+    }
+
     @Test("JSON errors in gzip input are placed in the decompressed text, and say so once")
     func placesInDecompressedText() throws {
         let bytes = try Paths.bytes(Paths.broken.appendingPathComponent("syntax-missing-comma.json").path)

@@ -20,42 +20,80 @@ func startsLikeGzip(_ bytes: some Collection<UInt8>) -> Bool {
 }
 
 /// Reads a gzip input (one member or several, concatenated) as the text it holds, in constant
-/// memory: a thread inflates into a few buffers ahead of the reader, which copies them out.
-/// A stream cut short or corrupt is an `AiCOCOError` of kind `.compression` that names the
-/// compressed offset; its location is the end of the decompressed text delivered before it
-/// (line 0 until a parser places it, see `AiCOCOParser.placed(_:)`).
+/// memory: a thread inflates into a few buffers ahead of the reader (a small input is inflated
+/// by the reader itself). A stream cut short or corrupt is an `AiCOCOError` of kind
+/// `.compression` that names the compressed offset; its location is the end of the decompressed
+/// text delivered before it (line 0 until a parser places it: `placedInDecompressedText`).
 final class GzipReader: ChunkReader {
-    private let handOff: InflateHandOff
+    private let handOff: InflateHandOff?
+    /// For a small input, no thread: the reader inflates into its one buffer itself.
+    private let inline: (inflater: GzipInflater, buffer: UnsafeMutableRawBufferPointer)?
+    private var inlineEnd: AiCOCOError?? = nil
     /// The buffer in hand (index into the hand-off) and how much of it was read.
     private var held: Int?
     private var heldCount = 0
     private var heldPosition = 0
 
-    /// Inflates `source`, whose first bytes `prefix` were already read from it.
-    init(source: ChunkReader, prefix: [UInt8]) throws {
-        handOff = InflateHandOff(source: source, prefix: prefix)
-        let handOff = self.handOff
-        try startDetachedThread { handOff.inflateAll() }
+    /// Compressed inputs of at most this size (when known) are inflated without a thread.
+    static let inlineSize = 1 << 20
+
+    /// Inflates `source`, whose first bytes `prefix` were already read from it, and whose size,
+    /// when known, is `size`.
+    init(source: ChunkReader, prefix: [UInt8], size: Int? = nil) throws {
+        let inflater = GzipInflater(source: source, prefix: prefix)
+        if let size, size <= Self.inlineSize {
+            handOff = nil
+            inline = (inflater, .allocate(byteCount: InflateHandOff.bufferSize, alignment: 16))
+        } else {
+            let handOff = InflateHandOff(inflater: inflater)
+            self.handOff = handOff
+            inline = nil
+            try startDetachedThread { handOff.inflateAll() }
+        }
     }
 
-    deinit { handOff.cancel() }
+    deinit {
+        handOff?.cancel()
+        inline?.buffer.deallocate()
+    }
 
     /// Compressed bytes read from the source so far (for progress).
-    var compressedBytesRead: Int { handOff.monitor.withLock { handOff.compressedRead } }
+    var compressedBytesRead: Int {
+        guard let handOff else { return inline!.inflater.compressed }
+        return handOff.monitor.withLock { handOff.compressedRead }
+    }
+
+    private func filled(_ index: Int) -> UnsafeMutableRawBufferPointer { handOff?.buffers[index] ?? inline!.buffer }
+
+    /// The next filled buffer (index, count), nil at the end; throws the failure that ended the input.
+    private func take() throws -> (Int, Int)? {
+        guard let inline else { return try handOff!.take() }
+        while true {
+            if let end = inlineEnd {
+                if let end { throw end }
+                return nil
+            }
+            let outcome = inline.inflater.fill(inline.buffer)
+            if outcome.ended { inlineEnd = .some(outcome.failure) }
+            if outcome.count > 0 { return (0, outcome.count) }
+        }
+    }
+
+    private func release() { handOff?.release() }
 
     /// After the text read so far turned out wrong: inflates (and drops) up to `limit` more bytes
     /// to see whether the compressed stream is corrupt, which would explain it; that failure, or nil.
     func failureAhead(limit: Int = 64 << 20) -> AiCOCOError? {
         if held != nil {
             held = nil
-            handOff.release()
+            release()
         }
         var skipped = 0
         while skipped < limit {
             do {
-                guard let (_, count) = try handOff.take() else { return nil }
+                guard let (_, count) = try take() else { return nil }
                 skipped += count
-                handOff.release()
+                release()
             } catch let error as AiCOCOError {
                 return error.kind == .compression ? error : nil
             } catch {
@@ -69,32 +107,32 @@ final class GzipReader: ChunkReader {
     /// copy; false at the end.
     func readInPlace(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         if held == nil {
-            guard let (index, count) = try handOff.take() else { return false }
+            guard let (index, count) = try take() else { return false }
             held = index
             heldCount = count
             heldPosition = 0
         }
         let index = held!, start = heldPosition
         held = nil
-        defer { handOff.release() }
-        try body(UnsafeRawBufferPointer(rebasing: handOff.buffers[index][start..<heldCount]))
+        defer { release() }
+        try body(UnsafeRawBufferPointer(rebasing: filled(index)[start..<heldCount]))
         return true
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if held == nil {
-            guard let (index, count) = try handOff.take() else { return 0 }
+            guard let (index, count) = try take() else { return 0 }
             held = index
             heldCount = count
             heldPosition = 0
         }
         let index = held!
         let count = min(buffer.count, heldCount - heldPosition)
-        buffer.baseAddress!.copyMemory(from: handOff.buffers[index].baseAddress! + heldPosition, byteCount: count)
+        buffer.baseAddress!.copyMemory(from: filled(index).baseAddress! + heldPosition, byteCount: count)
         heldPosition += count
         if heldPosition == heldCount {
             held = nil
-            handOff.release()
+            release()
         }
         return count
     }
@@ -119,12 +157,10 @@ private final class InflateHandOff: @unchecked Sendable {
     private var cancelled = false
     var compressedRead = 0
 
-    private let source: ChunkReader
-    private let prefix: [UInt8]
+    private let inflater: GzipInflater
 
-    init(source: ChunkReader, prefix: [UInt8]) {
-        self.source = source
-        self.prefix = prefix
+    init(inflater: GzipInflater) {
+        self.inflater = inflater
         buffers = (0..<Self.bufferCount).map { _ in
             UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
         }
@@ -192,79 +228,11 @@ private final class InflateHandOff: @unchecked Sendable {
     /// The inflating thread's work: every member of the source, until its end, a failure, or
     /// the reader's going away.
     func inflateAll() {
-        var stream = z_stream()
-        let status = aicoco_inflate_init_gzip(&stream)
-        guard status == Z_OK else {
-            return end(.io("zlib could not start reading a gzip stream (error \(status))"))
+        while let index = nextFree() {
+            let outcome = inflater.fill(buffers[index])
+            if outcome.count > 0 { publish(index, count: outcome.count, compressed: inflater.compressed) }
+            if outcome.ended { return end(outcome.failure) }
         }
-        defer { inflateEnd(&stream) }
-        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.inputSize, alignment: 16)
-        defer { input.deallocate() }
-        prefix.withUnsafeBytes { input.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
-        stream.avail_in = uInt(prefix.count)
-        var compressed = prefix.count
-        var decompressed = 0
-        var atEnd = false
-        var inMember = false
-        guard var index = nextFree() else { return end(nil) }
-        var produced = 0
-
-        func failure(_ message: String) -> AiCOCOError {
-            AiCOCOError(kind: .compression, message: message, path: "$",
-                        location: SourceLocation(offset: decompressed + produced, line: 0, column: 0))
-        }
-
-        while true {
-            if stream.avail_in == 0 && !atEnd {
-                let count: Int
-                do { count = try source.read(into: input) } catch let error as AiCOCOError {
-                    return end(error)
-                } catch {
-                    return end(.io("cannot read the compressed input: \(error)"))
-                }
-                if count == 0 {
-                    atEnd = true
-                } else {
-                    compressed += count
-                    stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.avail_in = uInt(count)
-                }
-            }
-            if atEnd && !inMember { break }
-            if stream.avail_in > 0 { inMember = true }
-            let room = Self.bufferSize - produced
-            stream.next_out = (buffers[index].baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = uInt(room)
-            let status = inflate(&stream, Z_NO_FLUSH)
-            let made = room - Int(stream.avail_out)
-            produced += made
-            let offset = compressed - Int(stream.avail_in)
-            switch status {
-            case Z_STREAM_END:
-                inflateReset(&stream)
-                inMember = false
-            case Z_OK, Z_BUF_ERROR:
-                if atEnd && stream.avail_in == 0 && made == 0 {
-                    let error = failure("the compressed stream ends early: the gzip input is cut short at compressed byte \(offset) (its end), inside a member")
-                    if produced > 0 { publish(index, count: produced, compressed: offset) }
-                    return end(error)
-                }
-            default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
-                let error = failure("corrupt compressed data at compressed byte \(offset) (zlib: \(reason))")
-                if produced > 0 { publish(index, count: produced, compressed: offset) }
-                return end(error)
-            }
-            if produced == Self.bufferSize {
-                publish(index, count: produced, compressed: offset)
-                decompressed += produced
-                produced = 0
-                guard let next = nextFree() else { return end(nil) }
-                index = next
-            }
-        }
-        if produced > 0 { publish(index, count: produced, compressed: compressed) }
         end(nil)
     }
 }
@@ -275,11 +243,11 @@ extension FileInput {
     func decompressing() throws -> ChunkReader {
         var peeked: [UInt8] = [0, 0]
         var count = 0
-        if regularFileSize != nil {
+        if let size = regularFileSize {
             let at = lseek(descriptor, 0, SEEK_CUR)
             if at >= 0 {
                 count = peeked.withUnsafeMutableBytes { max(0, pread(descriptor, $0.baseAddress, 2, at)) }
-                return Self.isGzip(peeked, count: count) ? try GzipReader(source: self, prefix: []) : self
+                return Self.isGzip(peeked, count: count) ? try GzipReader(source: self, prefix: [], size: size) : self
             }
         }
         while count < 2 {

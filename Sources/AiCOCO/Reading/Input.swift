@@ -72,7 +72,7 @@ extension AiCOCOInput {
             file = FileInput(descriptor: 0, name: "standard input")
         case .bytes(let bytes):
             if decompressing, startsLikeGzip(bytes) {
-                return (try GzipReader(source: MemoryReader(bytes), prefix: []), bytes.count)
+                return (try GzipReader(source: MemoryReader(bytes), prefix: [], size: bytes.count), bytes.count)
             }
             return (MemoryReader(bytes), bytes.count)
         }
