@@ -8,7 +8,7 @@ import Glibc
 /// `-o/--output FILE` of the subcommands that write a document.
 struct OutputOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "Write the document to this file instead of standard output: whole or not at all (through a temporary file beside it, renamed on success; an existing file stays as it was on any failure or interruption).",
+        "Write the document to this file instead of standard output: whole or not at all (through a temporary file beside it, renamed on success; an existing file stays as it was on any failure or interruption). A name ending in .gz is written gzip-compressed.",
         valueName: "file"), completion: .file())
     var output: String?
 
@@ -16,7 +16,7 @@ struct OutputOptions: ParsableArguments {
     func open() throws -> Destination {
         if let output, output != "-" {
             signal(SIGPIPE, SIG_IGN)
-            let file = try ReplacingFile(path: output)
+            let file = try ReplacingFile(path: output, compressed: output.hasSuffix(".gz"))
             return Destination(output: file.output, file: file)
         }
         return Destination(output: dataOutput(), file: nil)

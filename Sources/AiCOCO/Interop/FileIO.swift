@@ -154,7 +154,27 @@ public final class FileOutput {
         pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 
+    /// From now on, what is written is gzip-compressed (`finishCompressing()` ends the stream).
+    func compressing(level: Int32 = 6) throws {
+        try flush()
+        compressor = try GzipWriter(level: level) { [unowned self] in try self.writeDescriptor($0) }
+    }
+
+    /// Flushes, and ends the gzip stream begun by `compressing()` (if any).
+    func finishCompressing() throws {
+        try flush()
+        try compressor?.finish()
+        compressor = nil
+    }
+
+    private var compressor: GzipWriter?
+
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        if let compressor { return try compressor.write(bytes) }
+        try writeDescriptor(bytes)
+    }
+
+    private func writeDescriptor(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let written = retryingOnInterrupt { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }

@@ -1,4 +1,4 @@
-// gzip through zlib (deflate with a gzip header and trailer), written to a file descriptor.
+// gzip through zlib (deflate with a gzip header and trailer), written to a file or a sink.
 import CZlib
 #if canImport(Glibc)
 import Glibc
@@ -9,14 +9,22 @@ import Darwin
 /// Compresses what it is given into a gzip file. Holds one output buffer; call `finish()` once.
 final class GzipWriter {
     private var stream = z_stream()
-    private let output: RandomAccessFile
-    private var outputOffset = 0
+    private let sink: (UnsafeRawBufferPointer) throws -> Void
     private let buffer: UnsafeMutableRawBufferPointer
     private var finished = false
 
     /// `level` 1 (fastest) to 9 (smallest); zlib's default is 6.
-    init(writingTo output: RandomAccessFile, level: Int32 = 6) throws {
-        self.output = output
+    convenience init(writingTo output: RandomAccessFile, level: Int32 = 6) throws {
+        var offset = 0
+        try self.init(level: level) { bytes in
+            try output.write(bytes, at: offset)
+            offset += bytes.count
+        }
+    }
+
+    /// Hands the compressed bytes to `sink` as they come.
+    init(level: Int32 = 6, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        self.sink = sink
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
         let status = aicoco_deflate_init_gzip(&stream, level)
         guard status == Z_OK else {
@@ -56,10 +64,7 @@ final class GzipWriter {
             throw AiCOCOError.io("zlib failed while compressing (error \(status))")
         }
         let produced = buffer.count - Int(stream.avail_out)
-        if produced > 0 {
-            try output.write(UnsafeRawBufferPointer(rebasing: buffer[0..<produced]), at: outputOffset)
-            outputOffset += produced
-        }
+        if produced > 0 { try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<produced])) }
         return status
     }
 }

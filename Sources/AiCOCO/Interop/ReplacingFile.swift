@@ -23,7 +23,8 @@ public final class ReplacingFile {
     private let mode: mode_t
     private var finished = false
 
-    public init(path: String, capacity: Int = 1 << 18) throws {
+    /// `compressed`: the content is written gzip-compressed.
+    public init(path: String, capacity: Int = 1 << 18, compressed: Bool = false) throws {
         let (target, existingMode) = try Self.target(of: path)
         let directory: String
         let name: String
@@ -55,6 +56,9 @@ public final class ReplacingFile {
         self.path = path
         self.target = target
         output = FileOutput(descriptor: created.descriptor, capacity: capacity, closesDescriptor: true)
+        if compressed {
+            do { try output.compressing() } catch { discard(); throw error }
+        }
     }
 
     deinit { discard() }
@@ -86,7 +90,7 @@ public final class ReplacingFile {
     public func commit() throws {
         guard !finished else { return }
         do {
-            try output.flush()
+            try output.finishCompressing()
         } catch {
             discard()
             throw error

@@ -149,12 +149,13 @@ public final class TemporaryFile {
         return done
     }
 
-    /// Copies all of `input` into a new temporary file (to read standard input twice). With
-    /// `document`, the first byte that is not whitespace must open a JSON object (or a gzip
-    /// stream): anything else is a placed syntax error at once, before any copying.
+    /// Copies all of `input` into a new temporary file (to read standard input twice), as it is
+    /// (compressed input stays compressed, and is inflated at each pass). With `document`, the
+    /// first byte that is not whitespace must open a JSON object (or a gzip stream): anything
+    /// else is a placed syntax error at once, before any copying.
     public static func spill(_ input: AiCOCOInput, document: Bool = false,
                              progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
-        let (reader, _) = try input.openReader()
+        let (reader, _) = try input.openReader(decompressing: false)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var checker = document ? DocumentStartCheck() : nil

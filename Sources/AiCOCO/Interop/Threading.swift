@@ -44,3 +44,22 @@ final class Monitor: @unchecked Sendable {
         pthread_cond_broadcast(conditions + index)
     }
 }
+
+/// Runs `body` on a new detached thread (pthreads); throws when no thread can be started.
+func startDetachedThread(_ body: @escaping @Sendable () -> Void) throws {
+    final class Body: @unchecked Sendable {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+    let context = Unmanaged.passRetained(Body(body)).toOpaque()
+    var thread = pthread_t()
+    let status = pthread_create(&thread, nil, { context in
+        Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+        return nil
+    }, context)
+    guard status == 0 else {
+        Unmanaged<Body>.fromOpaque(context).release()
+        throw AiCOCOError.io("cannot start a thread: \(String(cString: strerror(status)))")
+    }
+    pthread_detach(thread)
+}

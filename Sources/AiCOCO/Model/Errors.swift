@@ -31,6 +31,8 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
         case limit
         /// The input could not be read.
         case io
+        /// A compressed (gzip) input is cut short or corrupt.
+        case compression
     }
 
     public var kind: Kind
@@ -54,6 +56,11 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
         (file.map { "\($0):" } ?? "")
             + "\(location.line):\(location.column): \(kind.rawValue) error: \(message) (\(path), byte \(location.offset))"
     }
+}
+
+extension AiCOCOError {
+    /// Said once, by the first error placed in a decompressed input.
+    public static let decompressedNote = " [gzip input: lines, columns and offsets are in the decompressed text]"
 }
 
 /// Writes a JSON path member access: `.name` for plain names, `["odd name"]` otherwise.

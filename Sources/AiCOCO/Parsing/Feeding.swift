@@ -38,6 +38,11 @@ final class ParserEngine {
 
     var bytesFed: Int { state.pointee.bytesFed }
 
+    /// Where the input fed so far ends, and the JSON path there (for a failure of the input itself).
+    func endOfInput() -> (SourceLocation, String) {
+        (state.pointee.tracker.location(of: state.pointee.bytesFed), state.pointee.currentPath())
+    }
+
     /// What the records artifact of a tabular output needs, once the document has ended well:
     /// its reference, `meta.window_size`, and the checker that knows the document's ids.
     var tabularArtifact: (reference: AiRecordsReference, windowSize: Int?, checker: ReferenceChecker?)? {

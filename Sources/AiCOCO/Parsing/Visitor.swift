@@ -135,7 +135,23 @@ final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
         try storage.pointee.visitAnnotationEnd(fields, index: index)
     }
     func engineAnnotationDropped(index: Int) throws { try storage.pointee.visitAnnotationDropped(index: index) }
-    func engineProblem(_ error: AiCOCOError) throws { try storage.pointee.visitProblem(error) }
+    func engineProblem(_ error: AiCOCOError) throws {
+        guard decompressedNotePending else { return try storage.pointee.visitProblem(error) }
+        try storage.pointee.visitProblem(notingDecompressed(error))
+    }
+
+    /// The input is decompressed and no problem has said yet that its places are in the text.
+    var decompressedNotePending = false
+
+    /// `error` with the note that its place is in the decompressed text, when it is the first
+    /// placed in the input since `decompressedNotePending` was set.
+    func notingDecompressed(_ error: AiCOCOError) -> AiCOCOError {
+        guard decompressedNotePending, error.file == nil, error.kind != .io else { return error }
+        decompressedNotePending = false
+        var error = error
+        error.message += AiCOCOError.decompressedNote
+        return error
+    }
 }
 
 /// Options of a parse.
@@ -218,6 +234,25 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// The error the visitor threw from a record or chunk, when that is what stopped the parse.
     var engineDelegateError: Error? { engine.delegateError }
+
+    /// Problems' places are in decompressed text: the first one placed says so.
+    func noteDecompressedPlaces() { adapter.decompressedNotePending = true }
+
+    /// `error` thrown while reading decompressed input: a failure of the compressed stream placed
+    /// where the text fed so far ends, the first error placed in the text noted as such.
+    /// A JSON error in the text of a corrupt stream is that corruption (looked for a little ahead
+    /// in `reader`), placed where the text went wrong.
+    func placedInDecompressedText(_ error: AiCOCOError, from reader: ChunkReader? = nil) -> AiCOCOError {
+        var error = error
+        if error.kind == .compression && error.location.line == 0 {
+            (error.location, error.path) = engine.endOfInput()
+        } else if error.kind != .compression && error.kind != .io && error.file == nil,
+                  let gzip = reader as? GzipReader, let corrupt = gzip.failureAhead() {
+            error.message = corrupt.message + ", found after the text went wrong here: " + error.message
+            error.kind = .compression
+        }
+        return adapter.notingDecompressed(error)
+    }
 
     /// Reads the next chunk of the document.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {

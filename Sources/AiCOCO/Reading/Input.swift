@@ -59,21 +59,24 @@ final class MemoryReader: ChunkReader {
 let readChunkSize = 256 << 10
 
 extension AiCOCOInput {
-    /// Opens the input for reading in chunks.
-    func openReader() throws -> (reader: ChunkReader, size: Int?) {
+    /// Opens the input for reading in chunks: the text it holds, inflated when it is gzip
+    /// (unless `decompressing` is false). `size` is the size of the file as stored.
+    func openReader(decompressing: Bool = true) throws -> (reader: ChunkReader, size: Int?) {
+        let file: FileInput
         switch self {
         case .file(let path):
-            let file = try FileInput(path: path)
-            return (file, file.regularFileSize)
+            file = try FileInput(path: path)
         case .fileDescriptor(let fd):
-            let file = FileInput(descriptor: fd, name: "fd \(fd)")
-            return (file, file.regularFileSize)
+            file = FileInput(descriptor: fd, name: "fd \(fd)")
         case .standardInput:
-            let file = FileInput(descriptor: 0, name: "standard input")
-            return (file, file.regularFileSize)
+            file = FileInput(descriptor: 0, name: "standard input")
         case .bytes(let bytes):
+            if decompressing, startsLikeGzip(bytes) {
+                return (try GzipReader(source: MemoryReader(bytes), prefix: [], size: bytes.count), bytes.count)
+            }
             return (MemoryReader(bytes), bytes.count)
         }
+        return (decompressing ? try file.decompressing() : file, file.regularFileSize)
     }
 }
 
@@ -81,7 +84,7 @@ extension AiCOCOParser {
     /// Reads the whole input through the parser, chunk by chunk, and finishes it.
     /// `progress` is called after each chunk with the bytes read so far.
     public mutating func parse(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
-        if case .bytes(let bytes) = input {
+        if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
             try feed(bytes)
             progress?(bytes.count)
             try finish(readingRecordsArtifactOf: input)
@@ -95,6 +98,23 @@ extension AiCOCOParser {
     /// `document`).
     mutating func parse(reader: ChunkReader, documentAt document: AiCOCOInput? = nil,
                         progress: ((Int) -> Void)? = nil) throws {
+        if let gzip = reader as? GzipReader {
+            noteDecompressedPlaces()
+            do {
+                while try gzip.readInPlace({ try feed($0) }) {
+                    progress?(gzip.compressedBytesRead)
+                }
+                try finish(readingRecordsArtifactOf: document)
+            } catch let error as AiCOCOError {
+                throw placedInDecompressedText(error, from: gzip)
+            }
+        } else {
+            try parseChunks(reader: reader, documentAt: document, progress: progress)
+        }
+    }
+
+    private mutating func parseChunks(reader: ChunkReader, documentAt document: AiCOCOInput?,
+                                      progress: ((Int) -> Void)?) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var total = 0

@@ -67,7 +67,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
         parser = Self.makeParser(queue: queue, options: options, renderer: renderer)
         documentInput = input
-        if case .bytes(let bytes) = input {
+        if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
             source = .bytes(bytes, position: 0)
             totalBytes = bytes.count
         } else {
@@ -170,6 +170,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
             switch source {
             case .unopened(let input):
                 let (reader, size) = try input.openReader()
+                if reader is GzipReader { parser.noteDecompressedPlaces() }
                 totalBytes = size
                 source = .reader(reader)
                 chunk = ReadChunk(capacity: readChunkSize)
@@ -199,6 +200,11 @@ public final class AiCOCORecordReader: @unchecked Sendable {
                 return
             }
             try chunk!.feedSlice(options.sliceBytes, to: &parser)
+        } catch let error as AiCOCOError {
+            var reader: ChunkReader?
+            if case .reader(let opened) = source { reader = opened }
+            failure = parser.placedInDecompressedText(error, from: reader)
+            source = .done
         } catch {
             failure = error
             source = .done

@@ -54,7 +54,7 @@ final class RecordsArtifactStream {
         self.reference = reference
         validating = checker != nil
         self.report = report
-        self.reader = try reader ?? FileInput(path: path)
+        self.reader = try reader ?? FileInput(path: path).decompressing()
         parser = TabularLineParser(file: path, limits: options.limits, allowNonFinite: options.allowNonFinite,
                                    windowSize: windowSize, checker: checker,
                                    report: report, deliver: deliver)
@@ -90,7 +90,16 @@ final class RecordsArtifactStream {
     /// Reads and parses one chunk; false once the artifact has ended (and been checked).
     func step() throws -> Bool {
         guard !done else { return false }
-        let count = try reader.read(into: UnsafeMutableRawBufferPointer(chunk))
+        let count: Int
+        do {
+            count = try reader.read(into: UnsafeMutableRawBufferPointer(chunk))
+        } catch var error as AiCOCOError where error.kind == .compression {
+            // A gzip'd artifact cut short or corrupt: placed at the end of its decompressed text.
+            error.location = SourceLocation(offset: bytesRead, line: lines + 1, column: bytesRead - lineStart + 1)
+            error.path = "$[\(lines)]"
+            error.file = path
+            throw error
+        }
         if count == 0 {
             try end()
             return false
