@@ -174,8 +174,16 @@ struct Measure: ParsableCommand {
                 let tail = entry.scope == .object || entry.scope == .category ? ",,\n"
                     : ",\(csvField(list[entry.second].id)),\(csvField(list[entry.second].name))\n"
                 while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
-                    text += head + "\(JSONText.number(slice.index)),\(csvField(slice.imageID)),\(slice.pixels),"
-                    text += (area(slice.pixels).map { JSONText.number($0) } ?? "") + ",," + tail
+                    text += head
+                    text += slice.index == slice.index.rounded() && abs(slice.index) < 1e15 ? String(Int(slice.index)) : JSONText.number(slice.index)
+                    text += ","
+                    text += csvField(slice.imageID)
+                    text += ","
+                    text += String(slice.pixels)
+                    text += ","
+                    if let area = area(slice.pixels) { text += JSONText.number(area) }
+                    text += ",,"
+                    text += tail
                     if text.utf8.count > 1 << 16 { try flush() }
                 }
                 text += head + ",,,,\(entry.totals.voxels)," + (volume(entry.totals.voxels).map { JSONText.number($0) } ?? "") + tail
@@ -188,7 +196,7 @@ struct Measure: ParsableCommand {
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    guard text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return text }
     var quoted = "\""
     for character in text {
         if character == "\"" { quoted += "\"" }

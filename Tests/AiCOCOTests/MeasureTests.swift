@@ -80,6 +80,12 @@ struct MeasureTests {
         let large = try SegmentationMeasure(imageSize: (512, 512), parserOptions: ParserOptions(memoryLimit: 64 << 20)).measure(.file(shuffled))
         #expect(small.objects == large.objects && small.categories == large.categories && small.objectOverlaps == large.objectOverlaps)
         #expect(small.passes == 1 && small.objects.allSatisfy { $0.totals.voxels > 0 })
+        // The run sweep (for images whose canvas does not fit) counts the same as the canvas.
+        var sweep = SegmentationMeasure(imageSize: (512, 512))
+        sweep.paintsCanvas = false
+        let swept = try sweep.measure(.file(shuffled))
+        #expect(swept.objects == large.objects && swept.categories == large.categories)
+        #expect(swept.objectOverlaps == large.objectOverlaps && swept.categoryOverlaps == large.categoryOverlaps)
         var a: [SegmentationMeasurement.Slice] = [], b: [SegmentationMeasurement.Slice] = []
         let smallRows = try small.slices(), largeRows = try large.slices()
         while let row = try smallRows.next() { a.append(row) }

@@ -7,6 +7,10 @@ struct MeasureJoin {
     /// Most runs one slice may hold.
     let runLimit: Int
     let rows: ExternalSorter
+    /// Bytes the slice's canvas or runs may take; whether slices that fit are painted on a canvas.
+    let sliceBufferBytes: Int
+    let useCanvas: Bool
+    private var canvas: SliceCanvas?
     private let result = SegmentationMeasurement()
     /// Per object number (order of first annotation): its position in `result.objects`.
     private var objectPositions: [Int] = []
@@ -18,10 +22,12 @@ struct MeasureJoin {
     private var ends: [Int] = []
     private var payload: [UInt8] = []
 
-    init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, runLimit: Int, rows: ExternalSorter) {
+    init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, rows: ExternalSorter) {
         self.pass = pass
         self.imageSize = imageSize
-        self.runLimit = max(1, runLimit)
+        self.sliceBufferBytes = sliceBufferBytes
+        self.useCanvas = useCanvas
+        self.runLimit = max(1, sliceBufferBytes / MemoryLayout<PixelRun>.stride)
         self.rows = rows
     }
 
@@ -72,12 +78,26 @@ struct MeasureJoin {
                 continue
             }
             let size = try self.size(of: catalog.images[position])
-            runs.removeAll()
-            while !stream.atEnd && Self.image(stream) == image {
-                try scan(stream.payload, width: size.width, height: size.height, imageID: id)
-                try stream.advance()
+            if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
+                // The canvas: painted annotation by annotation.
+                if canvas?.width != size.width || canvas?.height != size.height {
+                    canvas = nil
+                    canvas = SliceCanvas(width: size.width, height: size.height)
+                }
+                while !stream.atEnd && Self.image(stream) == image {
+                    paint(stream.payload, width: size.width, height: size.height)
+                    try stream.advance()
+                }
+                canvas!.finish(into: &sweep)
+            } else {
+                // The runs, sorted and swept.
+                runs.removeAll()
+                while !stream.atEnd && Self.image(stream) == image {
+                    try scan(stream.payload, width: size.width, height: size.height, imageID: id)
+                    try stream.advance()
+                }
+                sweep.sweep(runs.runs)
             }
-            sweep.sweep(runs.runs)
             try emit(&sweep, image: position, index: catalog.images[position].index)
         }
         spill.reset()
@@ -97,16 +117,27 @@ struct MeasureJoin {
         throw SegmentationError("the size of image \(jsonQuoted(image.id)) is not known (the image gives no width/height, nor dicom Columns/Rows): give the size with --image-size WxH")
     }
 
-    /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a
-    /// list of contours, into `runs`, tagged with its object.
-    private mutating func scan(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, imageID: String) throws {
+    /// Decodes one annotation's contours and paints them on the canvas, together as
+    /// `cv2.fillPoly` fills a list of contours.
+    private mutating func paint(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int) {
         var position = 0
-        runs.tag = Int32(RawBytes.readVarint(bytes, &position))
+        let object = Int32(RawBytes.readVarint(bytes, &position))
+        _ = decode(bytes, &position, height: height)
+        var scanner = ContourScanner()
+        swap(&scanner, &self.scanner)
+        let (coordinates, ends) = (self.coordinates, self.ends)
+        canvas!.paint(object: object) { sink in
+            coordinates.withUnsafeBufferPointer { scanner.fillTogether($0, ends: ends, width: width, height: height, into: &sink) }
+        }
+        swap(&scanner, &self.scanner)
+    }
+
+    /// Decodes the contours at `position` into `coordinates` and `ends`; the rows of the
+    /// image they span (a bound of the runs they give).
+    private mutating func decode(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, height: Int) -> Int {
         let contours = RawBytes.readVarint(bytes, &position)
         coordinates.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
-        // Rows of the image the contours span: a bound checked before scanning, so that
-        // contours too tall for the slice buffer cost no time.
         var rows = 0
         for _ in 0..<contours {
             let points = RawBytes.readVarint(bytes, &position)
@@ -125,6 +156,15 @@ struct MeasureJoin {
             ends.append(coordinates.count)
             rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
         }
+        return rows
+    }
+
+    /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a
+    /// list of contours, into `runs`, tagged with its object.
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, imageID: String) throws {
+        var position = 0
+        runs.tag = Int32(RawBytes.readVarint(bytes, &position))
+        let rows = decode(bytes, &position, height: height)
         if runs.runs.count + rows > runLimit { throw tooLarge(imageID) }
         coordinates.withUnsafeBufferPointer { scanner.fillTogether($0, ends: ends, width: width, height: height, into: &runs) }
         if runs.runs.count > runLimit { throw tooLarge(imageID) }

@@ -1,15 +1,16 @@
 /// Measures a segmentation: every object and every category on its own mask (the union of its
-/// own contours, each filled as `cv2.fillPoly` fills it), whatever else overlaps it: its area in
-/// pixels on each slice and its volume in voxels; and every pair of objects (and of categories)
-/// that share pixels, with how many.
+/// annotations' masks, each annotation's contours filled together as `cv2.fillPoly` fills a list
+/// of contours), whatever else overlaps it: its area in pixels on each slice and its volume in
+/// voxels; and every pair of objects (and of categories) that share pixels, with how many.
 ///
 /// One validating pass over the input, in any order of sections and annotations: each
 /// annotation's contours go, rounded and delta-encoded, into a table keyed by image that
 /// spills to disk past `parserOptions.memoryLimit`. The table is then read back slice by slice
-/// (the slice join): a slice's contours are scanned into runs of pixels, which are swept row by
-/// row (see `SliceSweep`). Memory: the memory limit for the tables, plus the runs of one slice
-/// (`sliceBufferBytes`, 16 bytes a run; a slice needing more is an error), plus the images,
-/// categories and objects; nothing grows with the image's size.
+/// (the slice join): a slice's annotations are painted on a canvas of object sets (see
+/// `SliceCanvas`) when it fits `sliceBufferBytes`, else scanned into runs of pixels swept row by
+/// row (see `SliceSweep`; a slice needing more runs than the buffer holds is an error).
+/// Contours are clipped to the image as they are scanned. Memory: the memory limit for the
+/// tables, plus the slice buffer, plus the images, categories and objects.
 ///
 /// ```swift
 /// let result = try SegmentationMeasure(imageSize: (512, 512)).measure(.file("series.json"))
@@ -20,8 +21,12 @@ public struct SegmentationMeasure {
     public var imageSize: (width: Int, height: Int)?
     /// The input is always validated (`validate` is set); `memoryLimit` bounds the tables.
     public var parserOptions: ParserOptions
-    /// Most bytes of pixel runs one slice may take (16 bytes a run).
+    /// Most bytes one slice's raster may take: its canvas (4 bytes a pixel), or for a larger
+    /// image its pixel runs (16 bytes a run).
     public var sliceBufferBytes: Int
+    /// Whether a slice whose canvas fits `sliceBufferBytes` is painted on it (the fast form);
+    /// when false, every slice's runs are sorted and swept (the same counts).
+    public var paintsCanvas = true
 
     /// The slice buffer when none is given: the memory limit, at least 32 MiB.
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
@@ -40,26 +45,22 @@ public struct SegmentationMeasure {
     public func measure(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
         var options = parserOptions
         options.validate = true
-        let reader = AiCOCORecordReader(input, options: RecordReaderOptions(parser: options))
         let budget = MemoryBudget(limit: parserOptions.memoryLimit)
-        var pass = MeasurePass(spill: ExternalSorter(budget: budget, indexed: false))
-        var seen = 0
-        while let record = try reader.next() {
-            try pass.add(record)
-            seen += 1
-            if seen & 1023 == 0 { progress?(reader.bytesRead) }
-        }
-        progress?(reader.bytesRead)
-        if reader.problemCount > 0 { throw reader.problems[0] }
+        var parser = AiCOCOParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
+        try parser.parse(input, progress: progress)
+        let pass = parser.visitor
+        if let problem = pass.firstProblem { throw problem }
+        if let failure = pass.failure { throw failure }
         if pass.annotations > 0 && pass.segmented == 0 { throw NoSegmentation(annotations: pass.annotations) }
-        var join = MeasureJoin(pass: pass, imageSize: imageSize, runLimit: sliceBufferBytes / MemoryLayout<PixelRun>.stride,
+        var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
                                rows: ExternalSorter(budget: budget, indexed: false))
         return try join.run(spill: pass.spill)
     }
 }
 
-/// The reading pass: the catalog, and each annotation's contours into the spilling table.
-struct MeasurePass {
+/// The reading pass, a visitor of the validating parser: the catalog, and each annotation's
+/// contours, as they stream past, into the spilling table.
+struct MeasurePass: AiCOCOVisitor {
     let spill: ExternalSorter
     var catalog = SegmentationCatalog()
     var imageOrdinals: [AiID: UInt32] = [:]
@@ -67,46 +68,73 @@ struct MeasurePass {
     var objectOrdinals: [AiID: UInt32] = [:]
     var objectIDs: [AiID] = []
     var annotations = 0, segmented = 0
+    /// The first problem validation found (the parse goes on, counting them).
+    var firstProblem: AiCOCOError?
+    var problems = 0
+    /// An error of the spilling table (the disk), kept to be thrown after the parse.
+    var failure: Error?
+    /// The annotation being read: its contours, encoded; the polygon's points so far.
+    private var body: [UInt8] = []
+    private var contours = 0
+    private var polygon: [Int64] = []
     private var payload: [UInt8] = []
 
     init(spill: ExternalSorter) { self.spill = spill }
 
-    mutating func add(_ record: AiCOCORecord) throws {
-        guard case .annotation(let annotation) = record else {
-            catalog.add(record)
-            return
+    mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+
+    mutating func visitProblem(_ error: AiCOCOError) throws {
+        problems += 1
+        if firstProblem == nil { firstProblem = error }
+    }
+
+    mutating func visitAnnotationStart(index: Int) throws {
+        body.removeAll(keepingCapacity: true)
+        polygon.removeAll(keepingCapacity: true)
+        contours = 0
+    }
+
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        guard chunk.kind == .segmentation else { return }
+        for value in chunk.values { polygon.append(Self.integer(value)) }
+        guard chunk.endsPolygon else { return }
+        // Per contour: its point count, then its points as zigzag varint deltas.
+        let points = polygon.count / 2
+        RawBytes.appendVarint(points, to: &body)
+        var previousX: Int64 = 0, previousY: Int64 = 0
+        for point in 0..<points {
+            let x = polygon[2 * point], y = polygon[2 * point + 1]
+            let dx = x - previousX, dy = y - previousY
+            RawBytes.appendVarint(Int((dx << 1) ^ (dx >> 63)), to: &body)
+            RawBytes.appendVarint(Int((dy << 1) ^ (dy >> 63)), to: &body)
+            (previousX, previousY) = (x, y)
         }
+        polygon.removeAll(keepingCapacity: true)
+        contours += 1
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         annotations += 1
-        guard let polygons = annotation.segmentation else { return }
+        guard fields.polygonCount != nil, problems == 0, failure == nil else { return }
         segmented += 1
-        let image = Self.ordinal(annotation.imageKey, &imageOrdinals, &imageIDs)
-        let object = Self.ordinal(annotation.objectKey, &objectOrdinals, &objectIDs)
-        // Payload: object, contour count, then per contour its point count and its points as
-        // zigzag varint deltas, rounded as the scanner rounds them.
+        let image = Self.ordinal(fields.imageKey, &imageOrdinals, &imageIDs)
+        let object = Self.ordinal(fields.objectKey, &objectOrdinals, &objectIDs)
+        // Payload: object, contour count, the contours.
         payload.removeAll(keepingCapacity: true)
         RawBytes.appendVarint(Int(object), to: &payload)
-        RawBytes.appendVarint(polygons.ends.count, to: &payload)
-        polygons.coordinates.withUnsafeBufferPointer { all in
-            var start = 0
-            for end in polygons.ends {
-                let points = (end - start) / 2
-                RawBytes.appendVarint(points, to: &payload)
-                var previousX: Int64 = 0, previousY: Int64 = 0
-                for point in 0..<points {
-                    let x = Self.integer(all[start + 2 * point]), y = Self.integer(all[start + 2 * point + 1])
-                    let dx = x - previousX, dy = y - previousY
-                    RawBytes.appendVarint(Int((dx << 1) ^ (dx >> 63)), to: &payload)
-                    RawBytes.appendVarint(Int((dy << 1) ^ (dy >> 63)), to: &payload)
-                    (previousX, previousY) = (x, y)
-                }
-                start = end
-            }
-        }
+        RawBytes.appendVarint(contours, to: &payload)
+        payload.append(contentsOf: body)
         var key = image.bigEndian
-        try withUnsafeBytes(of: &key) { key in
-            try payload.withUnsafeBytes { _ = try spill.append(key: key, payload: $0) }
+        do {
+            try withUnsafeBytes(of: &key) { key in
+                try payload.withUnsafeBytes { _ = try spill.append(key: key, payload: $0) }
+            }
+        } catch {
+            failure = error
         }
     }
+
+    mutating func visitAnnotationDropped(index: Int) throws { annotations += 1 }
 
     /// A coordinate as `ContourScanner` takes it: rounded to the nearest integer (ties to even),
     /// clamped to its limit.
