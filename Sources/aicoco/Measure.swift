@@ -3,14 +3,14 @@ import ArgumentParser
 
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a segmentation: for each object and each category, the slices it spans, its area per slice and its volume.",
+        abstract: "Measure a segmentation: each object and each category on its own mask (slices, area per slice, volume), and the pairs that overlap.",
         usage: "aicoco measure [--spacing X,Y,Z] [--format csv|json] [<options>] [<file>]",
         discussion: """
-        Areas are counted on the label volume the annotations paint, the one convert --to nifti writes: each annotation's contours filled exactly as cv2.fillPoly fills them, annotations in file order, a later one over an earlier one (so a lesion drawn inside the liver's outer contour takes its pixels from the liver). A category's area adds up its objects'. Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
+        Each structure is measured on its own mask, whatever else overlaps it: an annotation's mask is cv2.fillPoly of all its contours together (one call, as FLaVor and cv2 fill a list of contours), an object's mask on a slice the union of its annotations', a category's the union of its objects'. Pairs of objects, and of categories, whose masks share pixels are listed with the shared pixels per slice and in total (standard error says how many). Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
 
-        One pass in bounded memory (a few slices, and the areas found), whatever the order of the sections, when the annotations of a slice come together as FLaVor writes them; slices whose annotations are apart are measured again by further passes. Standard input is first copied to a temporary file.
+        One validating pass, in any order of sections and annotations: invalid input (as validate rejects it) exits 1 and writes nothing; a file whose annotations are boxes only exits 1. Contours are spilled by image to temporary files past --memory-limit and read back slice by slice; each slice is painted on a canvas of 4 bytes a pixel, or, when that does not fit the slice buffer (the memory limit, at least 32 MiB), its pixel runs are swept row by row (16 bytes a run; a slice needing more is an error, exit 2). Contours are clipped to the image.
 
-        CSV columns: scope (object or category), id, name (for an object, its categories' names), index (the slice's image index; empty on the structure's total row), image_id, pixels, area_mm2, voxels, volume_ml.
+        CSV columns: scope (object, category, object_overlap or category_overlap), id, name (for an object, its categories' names), index (the slice's image index; empty on the total row), image_id, pixels, area_mm2, voxels, volume_ml, with_id and with_name (an overlap's second structure). JSON: objects, categories, object_overlaps, category_overlaps.
 
         Examples:
           aicoco measure --image-size 512x512 \\
