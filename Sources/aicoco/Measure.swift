@@ -3,14 +3,14 @@ import ArgumentParser
 
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a segmentation: for each object and each category, the slices it spans, its area per slice and its volume.",
+        abstract: "Measure a segmentation: each object and each category on its own mask (slices, area per slice, volume), and the pairs that overlap.",
         usage: "aicoco measure [--spacing X,Y,Z] [--format csv|json] [<options>] [<file>]",
         discussion: """
-        Areas are counted on the label volume the annotations paint, the one convert --to nifti writes: each annotation's contours filled exactly as cv2.fillPoly fills them, annotations in file order, a later one over an earlier one (so a lesion drawn inside the liver's outer contour takes its pixels from the liver). A category's area adds up its objects'. Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
+        Each structure is measured on its own mask, whatever else overlaps it: an annotation's mask is cv2.fillPoly of all its contours together (one call, as FLaVor and cv2 fill a list of contours), an object's mask on a slice the union of its annotations', a category's the union of its objects'. Pairs of objects, and of categories, whose masks share pixels are listed with the shared pixels per slice and in total (standard error says how many). Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
 
-        One pass in bounded memory (a few slices, and the areas found), whatever the order of the sections, when the annotations of a slice come together as FLaVor writes them; slices whose annotations are apart are measured again by further passes. Standard input is first copied to a temporary file.
+        One validating pass, in any order of sections and annotations: invalid input (as validate rejects it) exits 1 and writes nothing; a file whose annotations are boxes only exits 1. Contours are spilled by image to temporary files past --memory-limit and read back slice by slice; each slice is painted on a canvas of 4 bytes a pixel, or, when that does not fit the slice buffer (the memory limit, at least 32 MiB), its pixel runs are swept row by row (16 bytes a run; a slice needing more is an error, exit 2). Contours are clipped to the image.
 
-        CSV columns: scope (object or category), id, name (for an object, its categories' names), index (the slice's image index; empty on the structure's total row), image_id, pixels, area_mm2, voxels, volume_ml.
+        CSV columns: scope (object, category, object_overlap or category_overlap), id, name (for an object, its categories' names), index (the slice's image index; empty on the total row), image_id, pixels, area_mm2, voxels, volume_ml, with_id and with_name (an overlap's second structure). JSON: objects, categories, object_overlaps, category_overlaps.
 
         Examples:
           aicoco measure --image-size 512x512 \\
@@ -40,22 +40,25 @@ struct Measure: ParsableCommand {
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         let measure = SegmentationMeasure(imageSize: imageSize.map { (width: $0.width, height: $0.height) },
-                                          parserOptions: input.parserOptions())
+                                          parserOptions: input.parserOptions(memoryLimit: input.memoryLimit))
         var last = 0
         let result: SegmentationMeasurement
         do {
-            let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
-            result = try measure.measure(passes: { try source.pass() }) { _, bytes in
+            result = try measure.measure(input.input) { bytes in
                 last = bytes
-                progress?.update(bytes: bytes, total: total ?? source.size)
+                progress?.update(bytes: bytes, total: total)
             }
-            progress?.finish(bytes: last, total: total ?? source.size)
+            progress?.finish(bytes: last, total: total)
             let output = dataOutput()
             switch format {
             case .csv: try writeCSV(result, to: output)
             case .json: try writeJSON(result, to: output)
             }
             try output.flush()
+        } catch let error as NoSegmentation {
+            progress?.finish(bytes: last, total: nil, succeeded: false)
+            printError("aicoco measure: \(input.displayName): \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
         } catch {
             progress?.finish(bytes: last, total: nil, succeeded: false)
             throw report(error, file: input.displayName)
@@ -63,8 +66,9 @@ struct Measure: ParsableCommand {
         if !result.unknownImageIDs.isEmpty {
             printError("aicoco measure: left out the pixels of \(result.unknownImageIDs.count) images the file does not define (first: \(result.unknownImageIDs[0]))")
         }
-        if result.slicesMeasuredAgain > 0 {
-            printError("aicoco measure: the annotations of \(result.slicesMeasuredAgain) slices were apart in the file: \(result.passes) passes")
+        for (scope, overlaps) in [("objects", result.objectOverlaps), ("categories", result.categoryOverlaps)] where !overlaps.isEmpty {
+            let voxels = overlaps.reduce(0) { $0 + $1.totals.voxels }
+            printError("aicoco measure: \(overlaps.count) \(overlaps.count == 1 ? "pair" : "pairs") of \(scope) overlap (\(voxels) voxels shared; each is measured on its own mask): see the \(scope == "objects" ? "object" : "category")_overlap\(format == .csv ? " rows" : "s")")
         }
     }
 
@@ -76,8 +80,27 @@ struct Measure: ParsableCommand {
     /// `voxels` in mL, to 1e-6 mL (a cubic millimetre is 1e-3 mL).
     private func volume(_ voxels: Int) -> Double? { millilitres.map { (Double(voxels) * $0 * 1e6).rounded() / 1e6 } }
 
+    /// One entry of a list: its scope, positions and identity fields.
+    private struct Entry {
+        var scope: SegmentationMeasurement.Scope
+        var first: Int, second: Int
+        var totals: SegmentationMeasurement.Totals
+    }
+
+    private func entries(_ result: SegmentationMeasurement) -> [(key: String, entries: [Entry])] {
+        [("objects", result.objects.indices.map { Entry(scope: .object, first: $0, second: 0, totals: result.objects[$0].totals) }),
+         ("categories", result.categories.indices.map { Entry(scope: .category, first: $0, second: 0, totals: result.categories[$0].totals) }),
+         ("object_overlaps", result.objectOverlaps.map { Entry(scope: .objectOverlap, first: $0.first, second: $0.second, totals: $0.totals) }),
+         ("category_overlaps", result.categoryOverlaps.map { Entry(scope: .categoryOverlap, first: $0.first, second: $0.second, totals: $0.totals) })]
+    }
+
+    private func structures(_ result: SegmentationMeasurement, _ scope: SegmentationMeasurement.Scope) -> [SegmentationMeasurement.Structure] {
+        scope == .object || scope == .objectOverlap ? result.objects : result.categories
+    }
+
     private func writeJSON(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let json = JSONWriter(pretty: true, output: output)
+        let rows = try result.slices()
         try json.beginObject()
         try json.key("spacing")
         if let spacing {
@@ -85,29 +108,39 @@ struct Measure: ParsableCommand {
         } else {
             try json.null()
         }
-        for (key, structures) in [("objects", result.objects), ("categories", result.categories)] {
+        for (key, entries) in entries(result) {
             try json.key(key)
             try json.beginArray()
-            for structure in structures {
+            for entry in entries {
+                let list = structures(result, entry.scope)
+                let structure = list[entry.first]
                 try json.beginObject()
-                if key == "objects" {
+                switch entry.scope {
+                case .object:
                     try json.key("object_id"); try json.string(structure.id)
                     try json.key("category_ids"); try json.beginArray()
                     for id in structure.categoryIDs { try json.string(id) }
                     try json.endArray()
-                } else {
+                    try json.key("name"); try json.string(structure.name)
+                case .category:
                     try json.key("category_id"); try json.string(structure.id)
                     try json.key("objects"); try json.number(structure.objects)
+                    try json.key("name"); try json.string(structure.name)
+                case .objectOverlap, .categoryOverlap:
+                    try json.key(entry.scope == .objectOverlap ? "object_ids" : "category_ids")
+                    try json.beginArray(); try json.string(structure.id); try json.string(list[entry.second].id); try json.endArray()
+                    try json.key("names")
+                    try json.beginArray(); try json.string(structure.name); try json.string(list[entry.second].name); try json.endArray()
                 }
-                try json.key("name"); try json.string(structure.name)
-                try json.key("slice_count"); try json.number(structure.slices.count)
-                try json.key("first_index"); if let range = structure.indexRange { try json.number(range.lowerBound) } else { try json.null() }
-                try json.key("last_index"); if let range = structure.indexRange { try json.number(range.upperBound) } else { try json.null() }
-                try json.key("voxels"); try json.number(structure.voxels)
-                if let volume = volume(structure.voxels) { try json.key("volume_ml"); try json.number(volume) }
+                let totals = entry.totals
+                try json.key("slice_count"); try json.number(totals.sliceCount)
+                try json.key("first_index"); if let range = totals.indexRange { try json.number(range.lowerBound) } else { try json.null() }
+                try json.key("last_index"); if let range = totals.indexRange { try json.number(range.upperBound) } else { try json.null() }
+                try json.key("voxels"); try json.number(totals.voxels)
+                if let volume = volume(totals.voxels) { try json.key("volume_ml"); try json.number(volume) }
                 try json.key("slices")
                 try json.beginArray()
-                for slice in structure.slices {
+                while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
                     try json.beginObject()
                     try json.key("index"); try json.number(slice.index)
                     try json.key("image_id"); try json.string(slice.imageID)
@@ -125,19 +158,35 @@ struct Measure: ParsableCommand {
     }
 
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
-        var text = "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml\n"
+        let rows = try result.slices()
+        var text = "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n"
         func flush() throws {
             try text.withUTF8 { try output.write(UnsafeRawBufferPointer($0)) }
             text.removeAll(keepingCapacity: true)
         }
-        for (scope, structures) in [("object", result.objects), ("category", result.categories)] {
-            for structure in structures {
-                let head = "\(scope),\(csvField(structure.id)),\(csvField(structure.name)),"
-                for slice in structure.slices {
-                    text += head + "\(JSONText.number(slice.index)),\(csvField(slice.imageID)),\(slice.pixels),"
-                    text += (area(slice.pixels).map { JSONText.number($0) } ?? "") + ",,\n"
+        let scopes: [SegmentationMeasurement.Scope: String] = [.object: "object", .category: "category",
+                                                               .objectOverlap: "object_overlap", .categoryOverlap: "category_overlap"]
+        for (_, entries) in entries(result) {
+            for entry in entries {
+                let list = structures(result, entry.scope)
+                let structure = list[entry.first]
+                let head = "\(scopes[entry.scope]!),\(csvField(structure.id)),\(csvField(structure.name)),"
+                let tail = entry.scope == .object || entry.scope == .category ? ",,\n"
+                    : ",\(csvField(list[entry.second].id)),\(csvField(list[entry.second].name))\n"
+                while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
+                    text += head
+                    text += slice.index == slice.index.rounded() && abs(slice.index) < 1e15 ? String(Int(slice.index)) : JSONText.number(slice.index)
+                    text += ","
+                    text += csvField(slice.imageID)
+                    text += ","
+                    text += String(slice.pixels)
+                    text += ","
+                    if let area = area(slice.pixels) { text += JSONText.number(area) }
+                    text += ",,"
+                    text += tail
+                    if text.utf8.count > 1 << 16 { try flush() }
                 }
-                text += head + ",,,,\(structure.voxels)," + (volume(structure.voxels).map { JSONText.number($0) } ?? "") + "\n"
+                text += head + ",,,,\(entry.totals.voxels)," + (volume(entry.totals.voxels).map { JSONText.number($0) } ?? "") + tail
                 if text.utf8.count > 1 << 16 { try flush() }
             }
         }
@@ -147,7 +196,7 @@ struct Measure: ParsableCommand {
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    guard text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return text }
     var quoted = "\""
     for character in text {
         if character == "\"" { quoted += "\"" }

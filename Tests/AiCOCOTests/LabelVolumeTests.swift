@@ -31,15 +31,11 @@ struct LabelVolumeTests {
         return path
     }
 
-    @Test("convert --to nifti equals cv2.fillPoly voxel for voxel; measure's areas equal its voxel counts",
+    @Test("convert --to nifti equals cv2.fillPoly voxel for voxel",
           .enabled(if: RasterPython.available, "\(missing)"), arguments: samples)
     func volumeMatchesOpenCV(name: String) throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let measure = directory.appendingPathComponent("measure.json").path
-        let measured = try Tool.run(["measure", "--format", "json", "--image-size", "512x512", Self.sample(name)])
-        #expect(measured.status == 0, "\(measured.stderr)")
-        try Data(measured.stdout.utf8).write(to: URL(fileURLWithPath: measure))
         for (labels, file) in [("category", "labels.nii.gz"), ("object", "labels.nii")] {
             let volume = directory.appendingPathComponent(file).path
             let converted = try Tool.run(["convert", "--to", "nifti", "--labels", labels, "--image-size", "512x512",
@@ -47,14 +43,14 @@ struct LabelVolumeTests {
             #expect(converted.status == 0, "\(converted.stderr)")
             let table = directory.appendingPathComponent("labels.labels.json").path
             let check = try RasterPython.run(["volume", Self.sample(name), volume, "--image-size", "512x512",
-                                              "--labels", labels, "--table", table, "--measure", measure,
+                                              "--labels", labels, "--table", table,
                                               "--spacing", "0.7,0.7,2.5"])
             #expect(check.status == 0, "\(labels): \(check.stderr)")
             #expect(check.stdout.contains("\"ok\": true"), "\(check.stdout)")
         }
     }
 
-    @Test("annotations shuffled and sections reordered: the same volume and the same measures",
+    @Test("annotations shuffled and sections reordered: the same volume",
           .enabled(if: RasterPython.available, "\(missing)"))
     func shuffledInput() throws {
         let directory = try Self.temporaryDirectory()
@@ -63,15 +59,11 @@ struct LabelVolumeTests {
         let volume = directory.appendingPathComponent("shuffled.nii.gz").path
         let converted = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "-o", volume, shuffled])
         #expect(converted.status == 0, "\(converted.stderr)")
-        let measure = directory.appendingPathComponent("measure.json").path
-        let measured = try Tool.run(["measure", "--format", "json", "--image-size", "512x512", shuffled])
-        #expect(measured.status == 0, "\(measured.stderr)")
-        try Data(measured.stdout.utf8).write(to: URL(fileURLWithPath: measure))
-        let check = try RasterPython.run(["volume", shuffled, volume, "--image-size", "512x512", "--measure", measure])
+        let check = try RasterPython.run(["volume", shuffled, volume, "--image-size", "512x512"])
         #expect(check.status == 0, "\(check.stderr)")
 
-        // Through the library with room for 2 slices only: slices are read back (convert) and
-        // measured again by more passes (measure), and the results do not change.
+        // Through the library with room for 2 slices only: slices are read back, and the
+        // volume does not change.
         var small = LabelVolumeConverter(imageSize: (512, 512))
         small.cacheBytes = 2 * 512 * 512
         let smallVolume = directory.appendingPathComponent("small.nii").path
@@ -82,16 +74,9 @@ struct LabelVolumeTests {
         #expect(plain.sliceReloads == 0)
         let smallCheck = try RasterPython.run(["volume", shuffled, smallVolume, "--image-size", "512x512"])
         #expect(smallCheck.status == 0, "\(smallCheck.stderr)")
-
-        let few = try SegmentationMeasure(imageSize: (512, 512), openSlices: 2).measure(passes: { .file(shuffled) })
-        let many = try SegmentationMeasure(imageSize: (512, 512)).measure(passes: { .file(shuffled) })
-        #expect(few.passes > 2 && many.passes == 1)
-        #expect(few.objects == many.objects && few.categories == many.categories)
-        let objects = try readRecords(.file(shuffled)).filter { $0.section == .objects }.count
-        #expect(few.objects.count == objects && few.objects.allSatisfy { $0.voxels > 0 })
     }
 
-    @Test("one structure's volume by hand: a square and a line drawn over it")
+    @Test("a volume by hand: a square and a line drawn over it")
     func volumeByHand() throws {
         // Object A (category Organ) is a 10x10 square on slices 0 and 1 (index 5 and 7), object B
         // (category Lesion) a 2-point contour (a line of 4 pixels) over the square on slice index 7.
@@ -107,29 +92,10 @@ struct LabelVolumeTests {
          "objects":[{"id":"A","category_ids":["organ"],"regressions":null},{"id":"B","category_ids":["lesion"],"regressions":null}],
          "meta":{"category_ids":null,"regressions":null}}
         """
-        let result = try SegmentationMeasure().measure(passes: { .bytes(Array(document.utf8)) })
-        let organ = try #require(result.objects.first { $0.id == "A" })
-        // 10 x 10 = 100 pixels on index 5; on index 7 the lesion's 4 pixels are taken: 96.
-        #expect(organ.slices.map(\.pixels) == [100, 96])
-        #expect(organ.slices.map(\.index) == [5, 7])
-        #expect(organ.voxels == 196)
-        let lesion = try #require(result.categories.first { $0.id == "lesion" })
-        #expect(lesion.voxels == 4 && lesion.objects == 1)
-
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("hand.json").path
         try Data(document.utf8).write(to: URL(fileURLWithPath: path))
-        // With 0.5 x 0.5 x 2 mm voxels: 196 voxels x 0.5 mm^3 = 98 mm^3 = 0.098 mL; 96 pixels = 24 mm^2.
-        let csv = try Tool.run(["measure", "--spacing", "0.5,0.5,2", path])
-        #expect(csv.status == 0, "\(csv.stderr)")
-        let lines = csv.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml")
-        #expect(lines.contains("object,A,Organ,5,i5,100,25,,"))
-        #expect(lines.contains("object,A,Organ,7,i7,96,24,,"))
-        #expect(lines.contains("object,A,Organ,,,,,196,0.098"))
-        #expect(lines.contains("category,lesion,Lesion,,,,,4,0.002"))  // 4 x 0.5 mm^3
-
         // The volume: slice 0 is index 5, slice 1 index 7; the voxels say the same.
         let volume = directory.appendingPathComponent("hand.nii").path
         let converted = try Tool.run(["convert", "--to", "nifti", "-o", volume, path])

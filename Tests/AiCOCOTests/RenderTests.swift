@@ -71,4 +71,46 @@ struct RenderTests {
         let noSize = try Tool.run(["render", "--index", "0", "-o", "-", sample])
         #expect(noSize.status == 2 && noSize.stderr.contains("--image-size"))
     }
+
+    @Test("boxes only (detection): the slice's boxes drawn as outlines, and a note")
+    func boxes() throws {
+        let sample = Paths.flavor.appendingPathComponent("flavor-detection.json").path
+        let result = try Tool.run(["render", "--index", "0", "--image-size", "512x512", "-o", "-", sample])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("no segmentation") && result.stderr.contains("40 boxes"))
+        // One outlined rectangle per annotation, corners from its bbox: [227,132,311,159] first.
+        let rects = result.stdout.components(separatedBy: "<rect x=\"").count - 1
+        #expect(rects == 1 + 40 + 1 + 3)  // the canvas, the boxes, the legend's box and its 3 swatches
+        #expect(result.stdout.contains("fill=\"none\"") && result.stdout.contains("<rect x=\"227\" y=\"132\" width=\"84\" height=\"27\"/>"))
+        #expect(result.stdout.hasSuffix("</svg>\n"))
+    }
+
+    @Test("invalid input as validate rejects it: exit 1, the existing file untouched, no temporary file left")
+    func invalidInput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicoco-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let document = """
+        {"images":[{"id":"i","file_name":"a","index":0,"category_ids":null,"regressions":null,"width":8,"height":8}],
+         "annotations":[{"id":"a","image_id":"i","object_id":"A","iscrowd":0,"bbox":null,"segmentation":[[1,1,5,1,5,5]]},
+                        {"id":"a","image_id":"i","object_id":"Z","iscrowd":0,"bbox":null,"segmentation":[[1,1,5,1,5,5]]}],
+         "categories":[],"regressions":[],"objects":[{"id":"A","category_ids":null,"regressions":null}],
+         "meta":{"category_ids":null,"regressions":null}}
+        """
+        let path = directory.appendingPathComponent("bad.json").path
+        try Data(document.utf8).write(to: URL(fileURLWithPath: path))
+        let out = directory.appendingPathComponent("slice.svg").path
+        try Data("before".utf8).write(to: URL(fileURLWithPath: out))
+        let result = try Tool.run(["render", "--index", "0", "-o", out, path])
+        #expect(result.status == 1 && result.stderr.contains(path + ":") && result.stderr.contains("error:"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "before")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["bad.json", "slice.svg"])
+        // Valid again: the file is replaced whole, nothing else left beside it.
+        let fixed = document.replacingOccurrences(of: "{\"id\":\"a\",\"image_id\":\"i\",\"object_id\":\"Z\"", with: "{\"id\":\"b\",\"image_id\":\"i\",\"object_id\":\"A\"")
+        try Data(fixed.utf8).write(to: URL(fileURLWithPath: path))
+        let good = try Tool.run(["render", "--index", "0", "-o", out, path])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).hasSuffix("</svg>\n"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["bad.json", "slice.svg"])
+    }
 }

@@ -36,6 +36,30 @@ struct ContourScanner {
     mutating func fill<Sink: PixelRunSink>(_ coordinates: UnsafeBufferPointer<Double>, width: Int, height: Int,
                                            into sink: inout Sink) {
         guard width > 0, height > 0 else { return }
+        edges.removeAll(keepingCapacity: true)
+        addContour(coordinates, width: width, height: height, into: &sink)
+        fillBetweenEdges(width: width, height: height, into: &sink)
+    }
+
+    /// Fills the contours `coordinates[0..<ends[0]]`, `coordinates[ends[0]..<ends[1]]`, ...
+    /// together, as one call of `cv2.fillPoly` with a list of contours does: their boundaries
+    /// drawn, then each row filled between pairs of the crossings of all their edges (so a
+    /// contour inside another leaves a hole, where filling them one by one would not).
+    mutating func fillTogether<Sink: PixelRunSink, Ends: Collection<Int>>(_ coordinates: UnsafeBufferPointer<Double>, ends: Ends,
+                                                                       width: Int, height: Int, into sink: inout Sink) {
+        guard width > 0, height > 0 else { return }
+        edges.removeAll(keepingCapacity: true)
+        var start = 0
+        for end in ends {
+            addContour(UnsafeBufferPointer(rebasing: coordinates[start..<end]), width: width, height: height, into: &sink)
+            start = end
+        }
+        fillBetweenEdges(width: width, height: height, into: &sink)
+    }
+
+    /// Draws the contour's boundary and adds its edges to `edges`.
+    private mutating func addContour<Sink: PixelRunSink>(_ coordinates: UnsafeBufferPointer<Double>, width: Int, height: Int,
+                                                         into sink: inout Sink) {
         points.removeAll(keepingCapacity: true)
         var index = 0
         while index + 1 < coordinates.count {
@@ -43,7 +67,6 @@ struct ContourScanner {
             index += 2
         }
         guard !points.isEmpty else { return }
-        edges.removeAll(keepingCapacity: true)
         var previous = points[points.count - 1]
         for point in points {
             drawLine(from: previous, to: point, width: width, height: height, into: &sink)
@@ -63,7 +86,6 @@ struct ContourScanner {
             }
             previous = point
         }
-        fillBetweenEdges(width: width, height: height, into: &sink)
     }
 
     private static func integer(_ value: Double) -> Int64 {
@@ -101,6 +123,19 @@ struct ContourScanner {
         var next = 0
         let lastRow = min(yMax, height)
         var y = yMin
+        if y < 0 {
+            // Rows above the image are skipped at once (time follows the rows inside the image,
+            // not the coordinates' magnitude): the edges that cross row 0 join there, their x
+            // moved on by as many rows as the row-by-row loop would have.
+            y = 0
+            while next < edges.count && edges[next].y0 < 0 {
+                if edges[next].y1 > 0 {
+                    edges[next].x += Int64(-edges[next].y0) * edges[next].dx
+                    active.append(next)
+                }
+                next += 1
+            }
+        }
         while y < lastRow {
             // Edges whose lower end is this row leave; edges whose upper end is this row join.
             active.removeAll { edges[$0].y1 == y }

@@ -1,277 +1,154 @@
-/// Measures a segmentation: for each object and each category, its area in pixels on each
-/// slice and its volume in voxels, counted on the label volume the annotations paint (each
-/// annotation's contours filled as `cv2.fillPoly` fills them, annotations in file order, a later
-/// one over an earlier one: what `LabelVolumeConverter` writes). So a structure drawn over
-/// another (a lesion inside the liver's outer contour) takes its pixels from it, as in the label
-/// volume FLaVor started from. A category's area adds up its objects'.
+/// Measures a segmentation: every object and every category on its own mask (the union of its
+/// annotations' masks, each annotation's contours filled together as `cv2.fillPoly` fills a list
+/// of contours), whatever else overlaps it: its area in pixels on each slice and its volume in
+/// voxels; and every pair of objects (and of categories) that share pixels, with how many.
 ///
-/// One pass when the annotations of a slice come together (as FLaVor writes them), in any section
-/// order; memory: `openSlices` slices being painted, plus the images, objects and the (object,
-/// slice) areas. When a slice's annotations are apart, the slices concerned are measured again
-/// by further passes, `openSlices` at a time.
+/// One validating pass over the input, in any order of sections and annotations: each
+/// annotation's contours go, rounded and delta-encoded, into a table keyed by image that
+/// spills to disk past `parserOptions.memoryLimit`. The table is then read back slice by slice
+/// (the slice join): a slice's annotations are painted on a canvas of object sets (see
+/// `SliceCanvas`) when it fits `sliceBufferBytes`, else scanned into runs of pixels swept row by
+/// row (see `SliceSweep`; a slice needing more runs than the buffer holds is an error).
+/// Contours are clipped to the image as they are scanned. Memory: the memory limit for the
+/// tables, plus the slice buffer, plus the images, categories and objects.
 ///
 /// ```swift
-/// let result = try SegmentationMeasure(imageSize: (512, 512)).measure(passes: { .file("series.json") })
-/// for object in result.objects { print(object.id, object.voxels) }
+/// let result = try SegmentationMeasure(imageSize: (512, 512)).measure(.file("series.json"))
+/// for object in result.objects { print(object.id, object.totals.voxels) }
 /// ```
 public struct SegmentationMeasure {
     /// Size of images that do not give theirs (`width`/`height` or `dicom` `Columns`/`Rows`).
     public var imageSize: (width: Int, height: Int)?
+    /// The input is always validated (`validate` is set); `memoryLimit` bounds the tables.
     public var parserOptions: ParserOptions
-    /// Slices painted at the same time (two bytes a pixel each; FLaVor writes annotations object
-    /// by object, so the slices an object spans are open together).
-    public var openSlices: Int
+    /// Most bytes one slice's raster may take: its canvas (4 bytes a pixel), or for a larger
+    /// image its pixel runs (16 bytes a run).
+    public var sliceBufferBytes: Int
+    /// Whether a slice whose canvas fits `sliceBufferBytes` is painted on it (the fast form);
+    /// when false, every slice's runs are sorted and swept (the same counts).
+    public var paintsCanvas = true
+
+    /// The slice buffer when none is given: the memory limit, at least 32 MiB.
+    public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
 
     public init(imageSize: (width: Int, height: Int)? = nil, parserOptions: ParserOptions = ParserOptions(),
-                openSlices: Int = 48) {
+                sliceBufferBytes: Int? = nil) {
         self.imageSize = imageSize
         self.parserOptions = parserOptions
-        self.openSlices = max(1, openSlices)
+        self.sliceBufferBytes = max(1 << 10, sliceBufferBytes ?? Self.defaultSliceBuffer(memoryLimit: parserOptions.memoryLimit))
     }
 
-    /// Measures the document `pass()` gives (called once, or more when a slice's annotations are
-    /// apart; each call must give the input from its start). `progress` gets the pass and bytes read.
-    public func measure(passes pass: () throws -> AiCOCOInput, progress: ((Int, Int) -> Void)? = nil) throws
-        -> SegmentationMeasurement {
-        var state = MeasureState(imageSize: imageSize, openSlices: openSlices)
-        try read(try pass(), into: &state, passNumber: 1, progress: progress)
-        try state.closeAll()
-        var passNumber = 1
-        var pending = state.reopened.sorted()
-        while !pending.isEmpty {
-            let batch = Set(pending.prefix(openSlices))
-            pending.removeFirst(batch.count)
-            passNumber += 1
-            state.restart(only: batch)
-            try read(try pass(), into: &state, passNumber: passNumber, progress: progress)
-            try state.closeAll()
-        }
-        var result = state.result()
-        result.passes = passNumber
-        return result
-    }
-
-    private func read(_ input: AiCOCOInput, into state: inout MeasureState, passNumber: Int,
-                      progress: ((Int, Int) -> Void)?) throws {
-        let reader = AiCOCORecordReader(input, options: RecordReaderOptions(parser: parserOptions))
-        var seen = 0
-        while let record = try reader.next() {
-            try state.add(record, firstPass: passNumber == 1)
-            seen += 1
-            if seen & 255 == 0 { progress?(passNumber, reader.bytesRead) }
-        }
-        progress?(passNumber, reader.bytesRead)
+    /// Reads `input` once and measures it. Throws the first problem validation finds (an
+    /// `AiCOCOError`), `NoSegmentation` when every annotation is a box only, and
+    /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice buffer.
+    /// `progress` gets the bytes read.
+    public func measure(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
+        var options = parserOptions
+        options.validate = true
+        let budget = MemoryBudget(limit: parserOptions.memoryLimit)
+        var parser = AiCOCOParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
+        try parser.parse(input, progress: progress)
+        let pass = parser.visitor
+        if let problem = pass.firstProblem { throw problem }
+        if let failure = pass.failure { throw failure }
+        if pass.annotations > 0 && pass.segmented == 0 { throw NoSegmentation(annotations: pass.annotations) }
+        var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
+                               rows: ExternalSorter(budget: budget, indexed: false))
+        return try join.run(spill: pass.spill)
     }
 }
 
-/// The painting and counting behind `SegmentationMeasure`.
-struct MeasureState {
-    let imageSize: (width: Int, height: Int)?
-    let openSlices: Int
+/// The reading pass, a visitor of the validating parser: the catalog, and each annotation's
+/// contours, as they stream past, into the spilling table.
+struct MeasurePass: AiCOCOVisitor {
+    let spill: ExternalSorter
     var catalog = SegmentationCatalog()
-    var imageOrdinals: [String: Int] = [:]
-    var imageIDs: [String] = []
-    var objectOrdinals: [String: Int] = [:]
-    var objectIDs: [String] = []
-    /// Per object ordinal: pixels per image ordinal.
-    var areas: [[Int: Int]] = []
-    var annotations = 0
-    /// Slices measured and closed; slices whose annotations came after they were closed.
-    var closed = Set<Int>()
-    var reopened = Set<Int>()
-    /// When measuring again: the only slices painted.
-    var only: Set<Int>?
-    private var open: [OpenSlice] = []
-    private var clock = 0
+    var imageOrdinals: [AiID: UInt32] = [:]
+    var imageIDs: [AiID] = []
+    var objectOrdinals: [AiID: UInt32] = [:]
+    var objectIDs: [AiID] = []
+    var annotations = 0, segmented = 0
+    /// The first problem validation found (the parse goes on, counting them).
+    var firstProblem: AiCOCOError?
+    var problems = 0
+    /// An error of the spilling table (the disk), kept to be thrown after the parse.
+    var failure: Error?
+    /// The annotation being read: its contours, encoded; the polygon's points so far.
+    private var body: [UInt8] = []
+    private var contours = 0
+    private var polygon: [Int64] = []
+    private var payload: [UInt8] = []
 
-    /// A slice being painted: per pixel, 1 + the position in `objects` of the object painted
-    /// last there, 0 for none.
-    struct OpenSlice {
-        var image: Int
-        var width: Int, height: Int
-        var pixels: [UInt16]
-        var rasterizer: PolygonRasterizer
-        /// Object ordinals painted on this slice.
-        var objects: [Int]
-        var lastUse: Int
+    init(spill: ExternalSorter) { self.spill = spill }
+
+    mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+
+    mutating func visitProblem(_ error: AiCOCOError) throws {
+        problems += 1
+        if firstProblem == nil { firstProblem = error }
     }
 
-    init(imageSize: (width: Int, height: Int)?, openSlices: Int) {
-        self.imageSize = imageSize
-        self.openSlices = openSlices
+    mutating func visitAnnotationStart(index: Int) throws {
+        body.removeAll(keepingCapacity: true)
+        polygon.removeAll(keepingCapacity: true)
+        contours = 0
     }
 
-    mutating func add(_ record: AiCOCORecord, firstPass: Bool) throws {
-        guard case .annotation(let annotation) = record else {
-            if firstPass { catalog.add(record) }
-            return
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        guard chunk.kind == .segmentation else { return }
+        for value in chunk.values { polygon.append(Self.integer(value)) }
+        guard chunk.endsPolygon else { return }
+        // Per contour: its point count, then its points as zigzag varint deltas.
+        let points = polygon.count / 2
+        RawBytes.appendVarint(points, to: &body)
+        var previousX: Int64 = 0, previousY: Int64 = 0
+        for point in 0..<points {
+            let x = polygon[2 * point], y = polygon[2 * point + 1]
+            let dx = x - previousX, dy = y - previousY
+            RawBytes.appendVarint(Int((dx << 1) ^ (dx >> 63)), to: &body)
+            RawBytes.appendVarint(Int((dy << 1) ^ (dy >> 63)), to: &body)
+            (previousX, previousY) = (x, y)
         }
-        if firstPass { annotations += 1 }
-        guard let polygons = annotation.segmentation, !polygons.isEmpty else { return }
-        let image = Self.ordinal(of: annotation.imageID, in: &imageOrdinals, ids: &imageIDs)
-        if let only, !only.contains(image) { return }
-        if only == nil && closed.contains(image) {
-            reopened.insert(image)
-            return
-        }
-        let objectCount = objectIDs.count
-        let object = Self.ordinal(of: annotation.objectID, in: &objectOrdinals, ids: &objectIDs)
-        if object == objectCount { areas.append([:]) }
-        let slot = try openSlot(for: image, annotation: annotation.id)
-        var local = open[slot].objects.firstIndex(of: object)
-        if local == nil {
-            guard open[slot].objects.count < Int(UInt16.max) else {
-                throw SegmentationError("image \(jsonQuoted(annotation.imageID)) has more than 65,535 objects")
+        polygon.removeAll(keepingCapacity: true)
+        contours += 1
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        annotations += 1
+        guard fields.polygonCount != nil, problems == 0, failure == nil else { return }
+        segmented += 1
+        let image = Self.ordinal(fields.imageKey, &imageOrdinals, &imageIDs)
+        let object = Self.ordinal(fields.objectKey, &objectOrdinals, &objectIDs)
+        // Payload: object, contour count, the contours.
+        payload.removeAll(keepingCapacity: true)
+        RawBytes.appendVarint(Int(object), to: &payload)
+        RawBytes.appendVarint(contours, to: &payload)
+        payload.append(contentsOf: body)
+        var key = image.bigEndian
+        do {
+            try withUnsafeBytes(of: &key) { key in
+                try payload.withUnsafeBytes { _ = try spill.append(key: key, payload: $0) }
             }
-            open[slot].objects.append(object)
-            local = open[slot].objects.count - 1
-        }
-        // Taken out and put back, so that neither is copied.
-        var pixels: [UInt16] = []
-        swap(&pixels, &open[slot].pixels)
-        var rasterizer = open[slot].rasterizer
-        rasterizer.fill(polygons, value: UInt16(local! + 1), into: &pixels)
-        swap(&pixels, &open[slot].pixels)
-        open[slot].rasterizer = rasterizer
-    }
-
-    private mutating func openSlot(for image: Int, annotation: String) throws -> Int {
-        clock += 1
-        if let slot = open.firstIndex(where: { $0.image == image }) {
-            open[slot].lastUse = clock
-            return slot
-        }
-        if open.count >= openSlices {
-            let oldest = open.indices.min { open[$0].lastUse < open[$1].lastUse }!
-            close(oldest)
-        }
-        let size = try self.size(forImage: imageIDs[image], annotation: annotation)
-        open.append(OpenSlice(image: image, width: size.width, height: size.height,
-                              pixels: [UInt16](repeating: 0, count: size.width * size.height),
-                              rasterizer: PolygonRasterizer(width: size.width, height: size.height),
-                              objects: [], lastUse: clock))
-        return open.count - 1
-    }
-
-    private func size(forImage id: String, annotation: String) throws -> (width: Int, height: Int) {
-        if let position = catalog.imagePosition(id), let width = catalog.images[position].width,
-           let height = catalog.images[position].height {
-            return (width, height)
-        }
-        if let imageSize { return imageSize }
-        throw SegmentationError("annotation \(jsonQuoted(annotation)): the size of image \(jsonQuoted(id)) is not known (the image gives no width/height, or comes after its annotations): give the size with --image-size WxH")
-    }
-
-    /// Counts the pixels of each object on the slice and forgets the slice.
-    private mutating func close(_ slot: Int) {
-        let slice = open.remove(at: slot)
-        var counts = [Int](repeating: 0, count: slice.objects.count + 1)
-        slice.pixels.withUnsafeBufferPointer { pixels in
-            for value in pixels { counts[Int(value)] += 1 }
-        }
-        for (local, object) in slice.objects.enumerated() {
-            areas[object][slice.image] = counts[local + 1] > 0 ? counts[local + 1] : nil
-        }
-        closed.insert(slice.image)
-    }
-
-    mutating func closeAll() throws {
-        while !open.isEmpty { close(open.count - 1) }
-    }
-
-    /// Prepares a pass that measures `slices` again from nothing.
-    mutating func restart(only slices: Set<Int>) {
-        only = slices
-        for object in areas.indices {
-            for image in slices { areas[object][image] = nil }
+        } catch {
+            failure = error
         }
     }
 
-    private static func ordinal(of id: String, in ordinals: inout [String: Int], ids: inout [String]) -> Int {
+    mutating func visitAnnotationDropped(index: Int) throws { annotations += 1 }
+
+    /// A coordinate as `ContourScanner` takes it: rounded to the nearest integer (ties to even),
+    /// clamped to its limit.
+    static func integer(_ value: Double) -> Int64 {
+        let limit = ContourScanner.coordinateLimit
+        guard value.isFinite else { return value > 0 ? Int64(limit) : -Int64(limit) }
+        return Int64(min(max(value.rounded(.toNearestOrEven), -limit), limit))
+    }
+
+    private static func ordinal(_ id: AiID, _ ordinals: inout [AiID: UInt32], _ ids: inout [AiID]) -> UInt32 {
         if let ordinal = ordinals[id] { return ordinal }
-        ordinals[id] = ids.count
+        let ordinal = UInt32(ids.count)
+        ordinals[id] = ordinal
         ids.append(id)
-        return ids.count - 1
+        return ordinal
     }
-
-    func result() -> SegmentationMeasurement {
-        var result = SegmentationMeasurement()
-        result.annotations = annotations
-        result.slicesMeasuredAgain = reopened.count
-        // Image ordinal -> (index, id), for images the file defines.
-        let placed: [(index: Double, id: String)?] = imageIDs.map { id in
-            catalog.imagePosition(id).map { (catalog.images[$0].index, id) }
-        }
-        func slices(_ pixelsByImage: [Int: Int]) -> [SegmentationMeasurement.Slice] {
-            pixelsByImage.compactMap { image, pixels in
-                placed[image].map { SegmentationMeasurement.Slice(index: $0.index, imageID: $0.id, pixels: pixels) }
-            }.sorted { $0.index != $1.index ? $0.index < $1.index : $0.imageID < $1.imageID }
-        }
-        for image in imageIDs.indices where placed[image] == nil { result.unknownImageIDs.append(imageIDs[image]) }
-        // Objects: those the file lists, in its order, then those only annotations name.
-        var order = catalog.objects.map(\.id)
-        let listed = Set(order)
-        order += objectIDs.filter { !listed.contains($0) }
-        var categoryAreas = [[Int: Int]](repeating: [:], count: catalog.categories.count)
-        var categoryObjects = [Int](repeating: 0, count: catalog.categories.count)
-        for id in order {
-            let categoryIDs = catalog.objectPosition(id).map { catalog.objects[$0].categoryIDs } ?? []
-            let pixelsByImage = objectOrdinals[id].map { areas[$0] } ?? [:]
-            let names = categoryIDs.map { id in catalog.categoryPosition(id).map { catalog.categories[$0].name } ?? id }
-            result.objects.append(SegmentationMeasurement.Structure(id: id, name: names.joined(separator: ";"),
-                                                                    categoryIDs: categoryIDs, objects: 1,
-                                                                    slices: slices(pixelsByImage)))
-            for categoryID in Set(categoryIDs) {
-                guard let position = catalog.categoryPosition(categoryID) else { continue }
-                categoryObjects[position] += 1
-                for (image, pixels) in pixelsByImage { categoryAreas[position][image, default: 0] += pixels }
-            }
-        }
-        for (position, category) in catalog.categories.enumerated() {
-            result.categories.append(SegmentationMeasurement.Structure(id: category.id, name: category.name,
-                                                                       categoryIDs: [category.id],
-                                                                       objects: categoryObjects[position],
-                                                                       slices: slices(categoryAreas[position])))
-        }
-        return result
-    }
-}
-
-/// What `SegmentationMeasure` found.
-public struct SegmentationMeasurement: Sendable {
-    /// A structure's area on one slice.
-    public struct Slice: Sendable, Equatable {
-        /// The image's `index` in its series.
-        public var index: Double
-        public var imageID: String
-        public var pixels: Int
-    }
-
-    /// An object or a category, with its area per slice (slices with pixels only, by `index`).
-    public struct Structure: Sendable, Equatable {
-        public var id: String
-        /// The category's name, or the names of the object's categories joined by `;`.
-        public var name: String
-        public var categoryIDs: [String]
-        /// Objects counted: 1 for an object, the category's objects for a category.
-        public var objects: Int
-        public var slices: [Slice]
-
-        /// Pixels over all slices.
-        public var voxels: Int { slices.reduce(0) { $0 + $1.pixels } }
-        /// Lowest and highest `index` with pixels.
-        public var indexRange: ClosedRange<Double>? {
-            guard let first = slices.first, let last = slices.last else { return nil }
-            return first.index...last.index
-        }
-    }
-
-    public var objects: [Structure] = []
-    public var categories: [Structure] = []
-    public var annotations = 0
-    /// Images annotations refer to but the file does not define (their pixels are left out).
-    public var unknownImageIDs: [String] = []
-    /// Passes over the input, and slices measured again because their annotations were apart.
-    public var passes = 1
-    public var slicesMeasuredAgain = 0
 }

@@ -1,0 +1,145 @@
+/// What `SegmentationMeasure` found: every structure (object, category) and every overlapping
+/// pair with its totals, in memory; their areas slice by slice, read once through `slices()`
+/// in the order of the lists (objects, categories, object overlaps, category overlaps; each
+/// structure's slices by `index`), from a table that spills to disk past the memory limit.
+public final class SegmentationMeasurement {
+    /// Which list a row of `slices()` belongs to.
+    public enum Scope: UInt8, Sendable, CaseIterable {
+        case object, category, objectOverlap, categoryOverlap
+    }
+
+    /// An object or a category.
+    public struct Structure: Sendable, Equatable {
+        public var id: String
+        /// The category's name, or the names of the object's categories joined by `;`.
+        public var name: String
+        public var categoryIDs: [String]
+        /// Objects counted: 1 for an object, the category's objects for a category.
+        public var objects: Int
+        public var totals = Totals()
+    }
+
+    /// Two structures of the same list that share pixels (positions in `objects` or `categories`,
+    /// `first < second`), and how many.
+    public struct Overlap: Sendable, Equatable {
+        public var first: Int
+        public var second: Int
+        public var totals = Totals()
+    }
+
+    /// Pixels over all slices, the slices with pixels, and the lowest and highest `index` among them.
+    public struct Totals: Sendable, Equatable {
+        public var voxels = 0
+        public var sliceCount = 0
+        public var indexRange: ClosedRange<Double>?
+
+        mutating func add(pixels: Int, index: Double) {
+            voxels += pixels
+            sliceCount += 1
+            indexRange = indexRange.map { min($0.lowerBound, index)...max($0.upperBound, index) } ?? index...index
+        }
+    }
+
+    /// One structure's (or pair's) pixels on one slice.
+    public struct Slice: Sendable, Equatable {
+        public var scope: Scope
+        /// Position in `objects` or `categories` (for a pair, its first).
+        public var first: Int
+        /// For a pair, the second's position; else 0.
+        public var second: Int
+        /// The image's `index` in its series.
+        public var index: Double
+        public var imageID: String
+        public var pixels: Int
+    }
+
+    public internal(set) var objects: [Structure] = []
+    public internal(set) var categories: [Structure] = []
+    public internal(set) var objectOverlaps: [Overlap] = []
+    public internal(set) var categoryOverlaps: [Overlap] = []
+    /// Annotations read, and those with a `segmentation`.
+    public internal(set) var annotations = 0
+    public internal(set) var segmentedAnnotations = 0
+    /// Images annotations refer to but the file does not define (their pixels are left out;
+    /// only when not validating).
+    public internal(set) var unknownImageIDs: [String] = []
+    /// Passes over the input: always 1.
+    public let passes = 1
+
+    var rows: ExternalSorter?
+    var imageIDs: [String] = []
+    var imageIndices: [Double] = []
+
+    init() {}
+
+    /// The rows, each structure's slices by `index` (ties in file order of the images). Once.
+    public func slices() throws -> SliceRows {
+        guard let rows else { return SliceRows(stream: nil, measurement: self) }
+        self.rows = nil
+        return SliceRows(stream: try rows.sorted(), measurement: self, table: rows)
+    }
+
+    /// A row's key: scope, first, second, index (ordered as numbers), image position.
+    static func key(scope: Scope, first: Int, second: Int, index: Double, image: Int) -> [UInt8] {
+        var key = [scope.rawValue]
+        func append(_ value: UInt64, bytes: Int) {
+            for shift in stride(from: (bytes - 1) * 8, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
+        append(UInt64(first), bytes: 4)
+        append(UInt64(second), bytes: 4)
+        let bits = index.bitPattern
+        append(bits >> 63 == 1 ? ~bits : bits | 1 << 63, bytes: 8)
+        append(UInt64(image), bytes: 4)
+        return key
+    }
+
+    /// Reads the slice rows back in order.
+    public final class SliceRows {
+        private let stream: SortedStream?
+        private let measurement: SegmentationMeasurement
+        /// Kept alive while its records are read.
+        private let table: ExternalSorter?
+
+        init(stream: SortedStream?, measurement: SegmentationMeasurement, table: ExternalSorter? = nil) {
+            self.stream = stream
+            self.measurement = measurement
+            self.table = table
+        }
+
+        /// The next row without taking it.
+        public func peek() -> Slice? {
+            guard let stream, !stream.atEnd else { return nil }
+            let key = stream.key
+            func number(_ offset: Int, _ bytes: Int) -> UInt64 {
+                (0..<bytes).reduce(0) { $0 << 8 | UInt64(key[offset + $1]) }
+            }
+            let bits = number(9, 8)
+            let image = Int(number(17, 4))
+            return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: Int(number(1, 4)), second: Int(number(5, 4)),
+                         index: Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits),
+                         imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!))
+        }
+
+        /// The next row.
+        public func next() throws -> Slice? {
+            guard let row = peek() else { return nil }
+            try stream!.advance()
+            return row
+        }
+
+        /// The rows of one structure or pair, taken in turn.
+        public func next(scope: Scope, first: Int, second: Int = 0) throws -> Slice? {
+            guard let row = peek(), row.scope == scope, row.first == first, row.second == second else { return nil }
+            try stream!.advance()
+            return row
+        }
+    }
+}
+
+/// `measure` found no segmentation to measure (the file's annotations are boxes only).
+public struct NoSegmentation: Error, Sendable, CustomStringConvertible {
+    public let annotations: Int
+    public var description: String {
+        "the file has no segmentation: its \(annotations) annotations are boxes only (a detection output), there is nothing to measure"
+    }
+}
