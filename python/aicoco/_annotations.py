@@ -1,0 +1,295 @@
+"""Annotations in batches of numpy arrays, handed over from the parser's buffers without a copy."""
+import ctypes
+import json
+import math
+import weakref
+
+import numpy as np
+
+from . import _native
+from ._errors import raise_error
+from ._inputs import Source
+
+_lib = _native.lib
+
+
+def _adopt(pointer, count, ctype, dtype):
+    """A numpy array over `count` items at `pointer` (malloc'd by the library): no copy; the
+    memory is freed when the array and every view of it are gone."""
+    address = ctypes.cast(pointer, ctypes.c_void_p).value
+    if not address:
+        return np.empty(0, dtype)
+    if count == 0:
+        _lib.aicoco_free(address)
+        return np.empty(0, dtype)
+    buffer = (ctype * count).from_address(address)
+    weakref.finalize(buffer, _lib.aicoco_free, address)
+    return np.frombuffer(buffer, dtype=dtype)
+
+
+def _strings(data, offsets):
+    """The ids as a numpy array of str: one vectorised decode when every id has the same length
+    (FLaVor's 21-character nanoids), else one decode per id."""
+    count = len(offsets) - 1
+    if count == 0:
+        return np.empty(0, object)
+    raw = data.tobytes()
+    lengths = np.diff(offsets)
+    width = int(lengths[0])
+    if width > 0 and lengths.min() == width == lengths.max() and raw.isascii() and b"\0" not in raw:
+        return np.frombuffer(raw, dtype=f"S{width}").astype(f"U{width}")
+    bounds = offsets.tolist()
+    return np.array([raw[bounds[i]:bounds[i + 1]].decode() for i in range(count)], object)
+
+
+class Catalog:
+    """Images (id -> index), categories (id -> name) and objects (id -> category ids) read so far."""
+
+    def __init__(self):
+        self.images = {}
+        self.categories = {}
+        self.objects = {}
+
+    def add_lines(self, text):
+        for line in text.splitlines():
+            kind, key, value = json.loads(line)
+            if kind == "i":
+                self.images[key] = value
+            elif kind == "c":
+                self.categories[key] = value
+            else:
+                self.objects[key] = value
+
+    @property
+    def complete_looking(self):
+        return bool(self.images) and bool(self.categories) and bool(self.objects)
+
+
+class AnnotationBatch:
+    """Annotations `start` to `start + len(batch)` of the file, as flat numpy arrays:
+
+    - `coordinates` (float64): every polygon's numbers, x, y, x, y...;
+    - `polygon_offsets` (int64, polygons + 1): polygon p is `coordinates[polygon_offsets[p]:polygon_offsets[p + 1]]`;
+    - `annotation_offsets` (int64, len + 1): annotation i has polygons `annotation_offsets[i]` to `annotation_offsets[i + 1]`;
+    - `bboxes` (float64, boxes x 4: x1, y1, x2, y2) and `bbox_offsets` (int64, len + 1, in boxes);
+    - `iscrowd` (int32), `segmentation_null` (bool);
+    - `ids`, `image_ids`, `object_ids`: arrays of str, made when first asked for;
+    - `slice_index` (float64, NaN when unknown) and `category` (the object's first category's
+      name, None when unknown): resolved by id through the images, objects and categories.
+    """
+
+    def __init__(self, raw, start, catalog):
+        n = raw.count
+        self.start = start
+        self.count = n
+        self.coordinates = _adopt(raw.coordinates, raw.values, ctypes.c_double, np.float64)
+        self.polygon_offsets = _adopt(raw.polygon_offsets, raw.polygons + 1, ctypes.c_int64, np.int64)
+        self.annotation_offsets = _adopt(raw.annotation_offsets, n + 1, ctypes.c_int64, np.int64)
+        self.bboxes = _adopt(raw.bboxes, raw.bbox_values, ctypes.c_double, np.float64).reshape(-1, 4)
+        self.bbox_offsets = _adopt(raw.bbox_offsets, n + 1, ctypes.c_int64, np.int64) // 4
+        self.iscrowd = _adopt(raw.iscrowd, n, ctypes.c_int32, np.int32)
+        self.segmentation_null = _adopt(raw.segmentation_null, n, ctypes.c_uint8, np.uint8).view(bool)
+        self._id_data = [
+            (_adopt(raw.ids, int(raw.id_offsets[n]), ctypes.c_uint8, np.uint8),
+             _adopt(raw.id_offsets, n + 1, ctypes.c_int64, np.int64)),
+            (_adopt(raw.image_ids, int(raw.image_id_offsets[n]), ctypes.c_uint8, np.uint8),
+             _adopt(raw.image_id_offsets, n + 1, ctypes.c_int64, np.int64)),
+            (_adopt(raw.object_ids, int(raw.object_id_offsets[n]), ctypes.c_uint8, np.uint8),
+             _adopt(raw.object_id_offsets, n + 1, ctypes.c_int64, np.int64)),
+        ]
+        self._ids = [None, None, None]
+        self.bytes_read = raw.bytes_read
+        self.total_bytes = None if raw.total_bytes < 0 else raw.total_bytes
+        self._catalog = catalog
+
+    def __len__(self):
+        return self.count
+
+    def _column(self, which):
+        if self._ids[which] is None:
+            self._ids[which] = _strings(*self._id_data[which])
+        return self._ids[which]
+
+    @property
+    def ids(self):
+        return self._column(0)
+
+    @property
+    def image_ids(self):
+        return self._column(1)
+
+    @property
+    def object_ids(self):
+        return self._column(2)
+
+    def polygons(self, i):
+        """The polygons of annotation i (0 <= i < len), each a flat view into `coordinates`."""
+        first, last = self.annotation_offsets[i], self.annotation_offsets[i + 1]
+        ends = self.polygon_offsets
+        return [self.coordinates[ends[p]:ends[p + 1]] for p in range(first, last)]
+
+    def coordinates_of(self, i):
+        """Every number of annotation i's polygons, one flat view into `coordinates`."""
+        ends = self.polygon_offsets
+        return self.coordinates[ends[self.annotation_offsets[i]]:ends[self.annotation_offsets[i + 1]]]
+
+    @property
+    def slice_index(self):
+        images = self._catalog.images
+        return np.array([images.get(key, math.nan) for key in self.image_ids.tolist()], np.float64)
+
+    @property
+    def category(self):
+        objects, names = self._catalog.objects, self._catalog.categories
+        result = []
+        for key in self.object_ids.tolist():
+            ids = objects.get(key)
+            result.append(names.get(ids[0]) if ids else None)
+        return np.array(result, object)
+
+    def to_pandas(self):
+        """A pandas DataFrame, one row per annotation: id, image_id, object_id, category,
+        slice_index, iscrowd, polygons, points, segmentation_null, bbox (the first box or None)."""
+        import pandas as pd
+
+        polygons = np.diff(self.annotation_offsets)
+        numbers = np.diff(self.polygon_offsets[self.annotation_offsets])
+        boxes = np.diff(self.bbox_offsets)
+        first_box = [tuple(self.bboxes[start]) if count else None
+                     for start, count in zip(self.bbox_offsets[:-1].tolist(), boxes.tolist())]
+        return pd.DataFrame({
+            "id": self.ids, "image_id": self.image_ids, "object_id": self.object_ids,
+            "category": self.category, "slice_index": self.slice_index, "iscrowd": self.iscrowd,
+            "polygons": polygons, "points": numbers // 2, "segmentation_null": self.segmentation_null,
+            "bboxes": boxes, "bbox": first_box,
+        }, index=pd.RangeIndex(self.start, self.start + self.count))
+
+
+class AnnotationReader:
+    """Iterates the annotations of one input in AnnotationBatch objects (see `annotations`).
+    Holds a native parser thread and an open input: close it (or use `with`), and never pickle
+    it (give workers the path)."""
+
+    def __init__(self, source, batch=65536, *, validate=False, resolve=False, progress=None, memory_limit=0):
+        self._source_arg = source
+        self._batch = batch
+        self._validate = validate
+        self._memory_limit = memory_limit
+        self._progress = progress
+        self.catalog = Catalog()
+        self._resolve = resolve
+        self._reader = None
+        self._input = None
+
+    def __reduce__(self):
+        raise TypeError("an aicoco.AnnotationReader holds a native parser thread and an open input and cannot "
+                        "be pickled: send the file's path to the worker and call aicoco.annotations(path) there "
+                        "(aicoco.dask does this)")
+
+    def _open(self):
+        self._input = Source(self._source_arg)
+        error = ctypes.c_void_p()
+        self._reader = _lib.aicoco_annotations_open(*self._input.args(), self._batch, 1 if self._validate else 0,
+                                                    self._memory_limit, ctypes.byref(error))
+        if not self._reader:
+            self._input.close()
+            raise_error(_native.take_string(error.value))
+
+    def close(self):
+        if self._reader:
+            _lib.aicoco_annotations_close(self._reader)
+            self._reader = None
+        if self._input is not None:
+            input, self._input = self._input, None
+            input.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _batches(self):
+        """Raw batches of one pass: (struct, catalog text)."""
+        self._open()
+        try:
+            error = ctypes.c_void_p()
+            while True:
+                raw = _native.Batch()
+                status = _lib.aicoco_annotations_next(self._reader, ctypes.byref(raw), ctypes.byref(error))
+                if status < 0:
+                    raise_error(_native.take_string(error.value))
+                if status == 0:
+                    return
+                text = ctypes.string_at(raw.catalog, raw.catalog_length).decode() if raw.catalog_length else ""
+                _lib.aicoco_free(ctypes.cast(raw.catalog, ctypes.c_void_p).value)
+                yield raw, text
+        finally:
+            self.close()
+
+    def _discard(self, raw):
+        for name, *_ in _native.Batch._fields_:
+            value = getattr(raw, name)
+            if name != "catalog" and isinstance(value, ctypes._Pointer):
+                _lib.aicoco_free(ctypes.cast(value, ctypes.c_void_p).value)
+
+    def _gather_catalog(self):
+        """A pass that keeps only the images, categories and objects (for `resolve`)."""
+        for raw, text in self._batches():
+            self.catalog.add_lines(text)
+            self._discard(raw)
+
+    def __iter__(self):
+        start = 0
+        passes = self._batches()
+        for raw, text in passes:
+            self.catalog.add_lines(text)
+            if start == 0 and raw.count and self._resolve and not self.catalog.complete_looking:
+                # Annotations come before the images, objects or categories: read those first.
+                self._discard(raw)
+                passes.close()
+                if not self._input_rereadable():
+                    raise ValueError("aicoco.annotations(resolve=True): the images, objects and categories come "
+                                     "after the annotations, and this input cannot be read twice: give a path")
+                self._gather_catalog()
+                self._resolve = False
+                yield from self.__iter__()
+                return
+            if self._progress is not None:
+                self._progress(raw.bytes_read, None if raw.total_bytes < 0 else raw.total_bytes)
+            if raw.count == 0:
+                self._discard(raw)
+                continue
+            batch = AnnotationBatch(raw, start, self.catalog)
+            start += batch.count
+            yield batch
+
+    def _input_rereadable(self):
+        source = self._source_arg
+        if isinstance(source, (bytes, bytearray, memoryview, str)) or hasattr(source, "__fspath__"):
+            return True
+        if hasattr(source, "seek") and getattr(source, "seekable", lambda: False)():
+            source.seek(0)
+            return True
+        return False
+
+
+def annotations(source, batch=65536, *, validate=False, resolve=False, progress=None, memory_limit=0):
+    """The annotations of `source` (a path, bytes or an open binary file) in batches of numpy
+    arrays (`AnnotationBatch`), in file order, in constant memory: a batch ends after the
+    annotation that brings it to `batch` coordinate numbers or `batch` annotations. The file is
+    parsed on a native thread, one batch ahead, with the GIL free.
+
+    `slice_index` and `category` of a batch are resolved by id from the images, objects and
+    categories read so far; with `resolve=True` they are read first when they come after the
+    annotations (FLaVor's order: one extra pass; a path, bytes or a seekable file). `validate`
+    checks the schema's rules and references too (the first problem raises AiCOCOError).
+    `progress(bytes_read, total_or_None)` is called before each batch."""
+    return AnnotationReader(source, batch, validate=validate, resolve=resolve, progress=progress,
+                            memory_limit=memory_limit)
