@@ -109,10 +109,11 @@ public func aicocoAnnotationsClose(_ reader: UnsafeMutableRawPointer?) {
     channel.close()
 }
 
-/// A records reader and whether it has stopped.
+/// A records reader, whether it has stopped, and the error to report once its lines are out.
 final class RecordsReader {
     let lines: AiCOCORecordLines
     var done = false
+    var pending: Error?
     init(_ lines: AiCOCORecordLines) { self.lines = lines }
 }
 
@@ -140,12 +141,12 @@ public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ byte
 public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>,
                               _ length: UnsafeMutablePointer<Int64>, _ error: ErrorOut) -> Int32 {
     let reader = Unmanaged<RecordsReader>.fromOpaque(reader).takeUnretainedValue()
-    guard !reader.done else { return 0 }
     var buffer = MallocBuffer<UInt8>(capacity: 1 << 16)
-    var problem = false
-    do {
-        // Batches until some lines are ready (a batch may hold records of sections not asked for).
-        while buffer.count == 0 {
+    // Batches until some lines are ready (a batch may hold records of sections not asked for).
+    // As `aicoco records`: at the first problem, the lines of its batch are left out.
+    while !reader.done && buffer.count == 0 {
+        do {
+            var problem = false
             let more = try reader.lines.next { bytes, _ in
                 if reader.lines.problemCount > 0 {
                     problem = true
@@ -153,33 +154,29 @@ public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: Unsafe
                 }
                 buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
             }
+            // A reference is resolved at the end of the document: its problem comes last.
             if problem || !more {
                 reader.done = true
-                break
+                if reader.lines.problemCount > 0 { reader.pending = reader.lines.problems[0] }
             }
+        } catch let failure {
+            reader.done = true
+            reader.pending = failure
         }
-    } catch let failure {
-        reader.done = true
-        if buffer.count > 0 {
-            reader.lines.cancel()
-        }
-        setError(error, failure)
-        buffer.free()
-        return -1
     }
-    if problem {
+    if buffer.count > 0 {
+        length.pointee = Int64(buffer.count)
+        lines.pointee = buffer.pointer
+        return 1
+    }
+    buffer.free()
+    if let pending = reader.pending {
+        reader.pending = nil
         reader.lines.cancel()
-        setError(error, reader.lines.problems[0])
-        buffer.free()
+        setError(error, pending)
         return -1
     }
-    if buffer.count == 0 {
-        buffer.free()
-        return 0
-    }
-    length.pointee = Int64(buffer.count)
-    lines.pointee = buffer.pointer
-    return 1
+    return 0
 }
 
 @_cdecl("aicoco_records_close")
