@@ -5,8 +5,9 @@ import CAiCOCOABI
 import Glibc
 #endif
 
-/// The columns of the batch being filled; its storage is handed over whole.
-final class BatchBuilder {
+/// The columns of the batch being filled; its storage is handed over whole. A struct held by
+/// the visitor (no class: no run-time exclusivity check per append); `release` frees it.
+struct BatchColumns {
     let batchValues: Int
     var coordinates: MallocBuffer<Double>
     var polygonOffsets: MallocBuffer<Int64>
@@ -42,20 +43,19 @@ final class BatchBuilder {
     var isEmpty: Bool { count == 0 && catalog.count == 0 }
 
     /// Appends `text` and a newline to the catalog lines.
-    func addCatalogLine(_ text: String) {
+    mutating func addCatalogLine(_ text: String) {
         var text = text
         text.withUTF8 { catalog.append(contentsOf: $0) }
         catalog.append(0x0A)
     }
 
     /// Moves the storage into `batch` and starts an empty batch.
-    func take(into batch: inout aicoco_batch) {
+    mutating func take(into batch: inout aicoco_batch) {
         batch.count = Int64(count)
         batch.polygons = Int64(polygonOffsets.count - 1)
         batch.values = Int64(coordinates.count)
         batch.bbox_values = Int64(bboxes.count)
         batch.catalog_length = Int64(catalog.count)
-        let fresh = BatchBuilder(batchValues: batchValues)
         batch.coordinates = coordinates.pointer
         batch.polygon_offsets = polygonOffsets.pointer
         batch.annotation_offsets = annotationOffsets.pointer
@@ -70,31 +70,16 @@ final class BatchBuilder {
         batch.object_ids = objectIDs.bytes.pointer
         batch.object_id_offsets = objectIDs.ends.pointer
         batch.catalog = catalog.pointer
-        adopt(fresh)
-    }
-
-    private func adopt(_ other: BatchBuilder) {
-        coordinates = other.coordinates; polygonOffsets = other.polygonOffsets
-        annotationOffsets = other.annotationOffsets; bboxes = other.bboxes; bboxOffsets = other.bboxOffsets
-        iscrowd = other.iscrowd; segmentationNull = other.segmentationNull
-        ids = other.ids; imageIDs = other.imageIDs; objectIDs = other.objectIDs
-        catalog = other.catalog; count = 0
-        other.count = -1   // its storage now belongs to this builder: never free it twice
+        self = BatchColumns(batchValues: batchValues)
     }
 
     /// Frees the storage (not handed over).
     func release() {
-        guard count >= 0 else { return }
         coordinates.free(); polygonOffsets.free(); annotationOffsets.free(); bboxes.free()
         bboxOffsets.free(); iscrowd.free(); segmentationNull.free(); catalog.free()
-        for column in [ids, imageIDs, objectIDs] {
-            column.bytes.free()
-            column.ends.free()
-        }
-        count = -1
+        ids.bytes.free(); ids.ends.free(); imageIDs.bytes.free(); imageIDs.ends.free()
+        objectIDs.bytes.free(); objectIDs.ends.free()
     }
-
-    deinit { release() }
 }
 
 /// Frees every buffer of a batch handed over but never taken by the caller.
@@ -107,18 +92,22 @@ func freeBatch(_ batch: aicoco_batch) {
 
 /// The visitor of the parser thread: fills the builder, hands it over when full.
 struct BatchVisitor: AiCOCOVisitor {
-    let builder: BatchBuilder
+    var builder: BatchColumns
     let channel: BatchChannel
+    /// Whether to pass on the images, categories and objects.
+    let catalog: Bool
     /// Where the annotation being read began, to drop it.
     private var valuesMark = 0, polygonsMark = 0, bboxMark = 0
     private var polygonValues = 0
 
-    init(builder: BatchBuilder, channel: BatchChannel) {
+    init(builder: BatchColumns, channel: BatchChannel, catalog: Bool) {
         self.builder = builder
         self.channel = channel
+        self.catalog = catalog
     }
 
     mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        guard catalog else { return }
         switch record {
         case .image(let image):
             builder.addCatalogLine("[\"i\",\(JSONText.quoted(image.id)),\(JSONText.number(image.index))]")
@@ -156,7 +145,7 @@ struct BatchVisitor: AiCOCOVisitor {
         builder.imageIDs.append(fields.imageKey)
         builder.objectIDs.append(fields.objectKey)
         builder.count += 1
-        if builder.isFull { try channel.handOver(builder) }
+        if builder.isFull { try channel.handOver(&builder) }
     }
 
     mutating func visitAnnotationDropped(index: Int) throws {

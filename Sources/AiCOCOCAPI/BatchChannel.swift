@@ -41,7 +41,7 @@ final class BatchChannel: @unchecked Sendable {
     }
 
     /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over.
-    func handOver(_ builder: BatchBuilder) throws {
+    func handOver(_ builder: inout BatchColumns) throws {
         var batch = aicoco_batch()
         try locked {
             while ready != nil && !closed { pthread_cond_wait(&changed, &mutex) }
@@ -107,26 +107,29 @@ final class BatchChannel: @unchecked Sendable {
     }
 }
 
-/// Starts parsing `input` into batches of about `batchValues` numbers on a thread.
-func openAnnotationBatches(_ input: AiCOCOInput, batchValues: Int, options: ParserOptions,
+/// Starts parsing `input` into batches of about `batchValues` numbers on a thread (with the
+/// catalog's records when `catalog`).
+func openAnnotationBatches(_ input: AiCOCOInput, batchValues: Int, catalog: Bool, options: ParserOptions,
                            totalBytes: Int64) -> BatchChannel {
     let channel = BatchChannel(totalBytes: totalBytes)
-    let builder = BatchBuilder(batchValues: max(batchValues, 1))
     channel.start {
-        var parser = AiCOCOParser(visitor: BatchVisitor(builder: builder, channel: channel), options: options)
+        let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(batchValues, 1)), channel: channel,
+                                   catalog: catalog)
+        var parser = AiCOCOParser(visitor: visitor, options: options)
+        var failure: Error?
         do {
             try parser.parse(input) { channel.bytesRead = $0 }
             channel.bytesRead = parser.bytesFed
-            if !builder.isEmpty { try channel.handOver(builder) }
-            channel.finish(nil)
-        } catch is ReaderClosed {
-            channel.finish(nil)
         } catch {
-            // The annotations read before the error are delivered first.
-            if !builder.isEmpty { try? channel.handOver(builder) }
-            channel.finish(error)
+            failure = error
         }
-        builder.release()
+        // The annotations read before an error are delivered first.
+        var rest = parser.visitor.builder
+        if !(failure is ReaderClosed) && !rest.isEmpty {
+            do { try channel.handOver(&rest) } catch { if failure == nil { failure = error } }
+        }
+        rest.release()
+        channel.finish(failure is ReaderClosed ? nil : failure)
     }
     return channel
 }

@@ -73,8 +73,8 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
 
 @_cdecl("aicoco_annotations_open")
 public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
-                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ memoryLimit: Int64,
-                                  _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ catalog: Int32,
+                                  _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
     let input = cInput(path, fd, bytes, length)
     if case .file(let name) = input, access(name, R_OK) != 0 {
         setError(error, AiCOCOError(kind: .io, message: "cannot open \(name): \(String(cString: strerror(errno)))",
@@ -82,7 +82,7 @@ public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ 
         return nil
     }
     let total = ProgressThrottle(nil, nil, input: input).total
-    let channel = openAnnotationBatches(input, batchValues: Int(batchValues),
+    let channel = openAnnotationBatches(input, batchValues: Int(batchValues), catalog: catalog != 0,
                                         options: cOptions(memoryLimit: memoryLimit, validate: validate != 0),
                                         totalBytes: total)
     return Unmanaged.passRetained(channel).toOpaque()

@@ -136,8 +136,7 @@ struct IDColumn {
     }
 
     mutating func append(_ id: AiID) {
-        var text = id.string
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        id.withUTF8 { bytes.append(contentsOf: $0) }
         ends.append(Int64(bytes.count))
     }
 

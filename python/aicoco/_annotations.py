@@ -13,18 +13,31 @@ from ._inputs import Source
 _lib = _native.lib
 
 
-def _adopt(pointer, count, ctype, dtype):
-    """A numpy array over `count` items at `pointer` (malloc'd by the library): no copy; the
-    memory is freed when the array and every view of it are gone."""
-    address = ctypes.cast(pointer, ctypes.c_void_p).value
+class _Buffer:
+    """Memory the library malloc'd, lent to numpy through the array interface (no copy, and no
+    ctypes array type made per batch); freed when the last array over it is gone."""
+
+    __slots__ = ("__array_interface__", "address")
+
+    def __init__(self, address, count, typestr):
+        self.address = address
+        self.__array_interface__ = {"data": (address, False), "shape": (count,), "typestr": typestr, "version": 3}
+
+    def __del__(self):
+        _free(self.address)
+
+
+_free = _lib.aicoco_free
+
+
+def _adopt(address, count, dtype):
+    """A numpy array of `count` items of `dtype` at `address` (malloc'd by the library), owning it."""
     if not address:
         return np.empty(0, dtype)
     if count == 0:
-        _lib.aicoco_free(address)
+        _free(address)
         return np.empty(0, dtype)
-    buffer = (ctype * count).from_address(address)
-    weakref.finalize(buffer, _lib.aicoco_free, address)
-    return np.frombuffer(buffer, dtype=dtype)
+    return np.asarray(_Buffer(address, count, np.dtype(dtype).str))
 
 
 def _strings(data, offsets):
@@ -75,28 +88,26 @@ class AnnotationBatch:
     - `iscrowd` (int32), `segmentation_null` (bool);
     - `ids`, `image_ids`, `object_ids`: arrays of str, made when first asked for;
     - `slice_index` (float64, NaN when unknown) and `category` (the object's first category's
-      name, None when unknown): resolved by id through the images, objects and categories.
+      name, None when unknown): resolved by id through the images, objects and categories
+      (reader opened with `resolve=True`).
     """
 
     def __init__(self, raw, start, catalog):
         n = raw.count
         self.start = start
         self.count = n
-        self.coordinates = _adopt(raw.coordinates, raw.values, ctypes.c_double, np.float64)
-        self.polygon_offsets = _adopt(raw.polygon_offsets, raw.polygons + 1, ctypes.c_int64, np.int64)
-        self.annotation_offsets = _adopt(raw.annotation_offsets, n + 1, ctypes.c_int64, np.int64)
-        self.bboxes = _adopt(raw.bboxes, raw.bbox_values, ctypes.c_double, np.float64).reshape(-1, 4)
-        self.bbox_offsets = _adopt(raw.bbox_offsets, n + 1, ctypes.c_int64, np.int64) // 4
-        self.iscrowd = _adopt(raw.iscrowd, n, ctypes.c_int32, np.int32)
-        self.segmentation_null = _adopt(raw.segmentation_null, n, ctypes.c_uint8, np.uint8).view(bool)
-        self._id_data = [
-            (_adopt(raw.ids, int(raw.id_offsets[n]), ctypes.c_uint8, np.uint8),
-             _adopt(raw.id_offsets, n + 1, ctypes.c_int64, np.int64)),
-            (_adopt(raw.image_ids, int(raw.image_id_offsets[n]), ctypes.c_uint8, np.uint8),
-             _adopt(raw.image_id_offsets, n + 1, ctypes.c_int64, np.int64)),
-            (_adopt(raw.object_ids, int(raw.object_id_offsets[n]), ctypes.c_uint8, np.uint8),
-             _adopt(raw.object_id_offsets, n + 1, ctypes.c_int64, np.int64)),
-        ]
+        self.coordinates = _adopt(raw.coordinates, raw.values, np.float64)
+        self.polygon_offsets = _adopt(raw.polygon_offsets, raw.polygons + 1, np.int64)
+        self.annotation_offsets = _adopt(raw.annotation_offsets, n + 1, np.int64)
+        self.bboxes = _adopt(raw.bboxes, raw.bbox_values, np.float64).reshape(-1, 4)
+        self.bbox_offsets = _adopt(raw.bbox_offsets, n + 1, np.int64) // 4
+        self.iscrowd = _adopt(raw.iscrowd, n, np.int32)
+        self.segmentation_null = _adopt(raw.segmentation_null, n, np.uint8).view(bool)
+        self._id_data = []
+        for data, offsets in ((raw.ids, raw.id_offsets), (raw.image_ids, raw.image_id_offsets),
+                              (raw.object_ids, raw.object_id_offsets)):
+            ends = _adopt(offsets, n + 1, np.int64)
+            self._id_data.append((_adopt(data, int(ends[-1]) if n else 0, np.uint8), ends))
         self._ids = [None, None, None]
         self.bytes_read = raw.bytes_read
         self.total_bytes = None if raw.total_bytes < 0 else raw.total_bytes
@@ -133,14 +144,20 @@ class AnnotationBatch:
         ends = self.polygon_offsets
         return self.coordinates[ends[self.annotation_offsets[i]]:ends[self.annotation_offsets[i + 1]]]
 
+    def _resolved(self):
+        if self._catalog is None:
+            raise ValueError("slice_index and category need the images, objects and categories: "
+                             "open the reader with aicoco.annotations(..., resolve=True)")
+        return self._catalog
+
     @property
     def slice_index(self):
-        images = self._catalog.images
+        images = self._resolved().images
         return np.array([images.get(key, math.nan) for key in self.image_ids.tolist()], np.float64)
 
     @property
     def category(self):
-        objects, names = self._catalog.objects, self._catalog.categories
+        objects, names = self._resolved().objects, self._resolved().categories
         result = []
         for key in self.object_ids.tolist():
             ids = objects.get(key)
@@ -148,8 +165,9 @@ class AnnotationBatch:
         return np.array(result, object)
 
     def to_pandas(self):
-        """A pandas DataFrame, one row per annotation: id, image_id, object_id, category,
-        slice_index, iscrowd, polygons, points, segmentation_null, bbox (the first box or None)."""
+        """A pandas DataFrame, one row per annotation: id, image_id, object_id, category and
+        slice_index (with `resolve=True`), iscrowd, polygons, points, segmentation_null, bboxes
+        (how many), bbox (the first box or None); the index is the annotation's position in the file."""
         import pandas as pd
 
         polygons = np.diff(self.annotation_offsets)
@@ -157,12 +175,12 @@ class AnnotationBatch:
         boxes = np.diff(self.bbox_offsets)
         first_box = [tuple(self.bboxes[start]) if count else None
                      for start, count in zip(self.bbox_offsets[:-1].tolist(), boxes.tolist())]
-        return pd.DataFrame({
-            "id": self.ids, "image_id": self.image_ids, "object_id": self.object_ids,
-            "category": self.category, "slice_index": self.slice_index, "iscrowd": self.iscrowd,
-            "polygons": polygons, "points": numbers // 2, "segmentation_null": self.segmentation_null,
-            "bboxes": boxes, "bbox": first_box,
-        }, index=pd.RangeIndex(self.start, self.start + self.count))
+        columns = {"id": self.ids, "image_id": self.image_ids, "object_id": self.object_ids}
+        if self._catalog is not None:
+            columns.update(category=self.category, slice_index=self.slice_index)
+        columns.update(iscrowd=self.iscrowd, polygons=polygons, points=numbers // 2,
+                       segmentation_null=self.segmentation_null, bboxes=boxes, bbox=first_box)
+        return pd.DataFrame(columns, index=pd.RangeIndex(self.start, self.start + self.count))
 
 
 class AnnotationReader:
@@ -176,7 +194,9 @@ class AnnotationReader:
         self._validate = validate
         self._memory_limit = memory_limit
         self._progress = progress
-        self.catalog = Catalog()
+        # Images, objects and categories are kept (memory grows with their number) only to resolve.
+        self.catalog = Catalog() if resolve else None
+        self._catalog = resolve
         self._resolve = resolve
         self._reader = None
         self._input = None
@@ -190,7 +210,8 @@ class AnnotationReader:
         self._input = Source(self._source_arg)
         error = ctypes.c_void_p()
         self._reader = _lib.aicoco_annotations_open(*self._input.args(), self._batch, 1 if self._validate else 0,
-                                                    self._memory_limit, ctypes.byref(error))
+                                                    1 if self._catalog else 0, self._memory_limit,
+                                                    ctypes.byref(error))
         if not self._reader:
             self._input.close()
             raise_error(_native.take_string(error.value))
@@ -228,28 +249,29 @@ class AnnotationReader:
                 if status == 0:
                     return
                 text = ctypes.string_at(raw.catalog, raw.catalog_length).decode() if raw.catalog_length else ""
-                _lib.aicoco_free(ctypes.cast(raw.catalog, ctypes.c_void_p).value)
+                _free(raw.catalog)
                 yield raw, text
         finally:
             self.close()
 
     def _discard(self, raw):
-        for name, *_ in _native.Batch._fields_:
-            value = getattr(raw, name)
-            if name != "catalog" and isinstance(value, ctypes._Pointer):
-                _lib.aicoco_free(ctypes.cast(value, ctypes.c_void_p).value)
+        for name, kind in _native.Batch._fields_:
+            if kind is ctypes.c_void_p and name != "catalog":
+                _free(getattr(raw, name))
 
     def _gather_catalog(self):
         """A pass that keeps only the images, categories and objects (for `resolve`)."""
         for raw, text in self._batches():
             self.catalog.add_lines(text)
             self._discard(raw)
+        self.catalog.complete = True
 
     def __iter__(self):
         start = 0
         passes = self._batches()
         for raw, text in passes:
-            self.catalog.add_lines(text)
+            if text:
+                self.catalog.add_lines(text)
             if start == 0 and raw.count and self._resolve and not self.catalog.complete_looking:
                 # Annotations come before the images, objects or categories: read those first.
                 self._discard(raw)
@@ -257,6 +279,7 @@ class AnnotationReader:
                 if not self._input_rereadable():
                     raise ValueError("aicoco.annotations(resolve=True): the images, objects and categories come "
                                      "after the annotations, and this input cannot be read twice: give a path")
+                self.catalog = Catalog()
                 self._gather_catalog()
                 self._resolve = False
                 yield from self.__iter__()
@@ -286,9 +309,11 @@ def annotations(source, batch=65536, *, validate=False, resolve=False, progress=
     annotation that brings it to `batch` coordinate numbers or `batch` annotations. The file is
     parsed on a native thread, one batch ahead, with the GIL free.
 
-    `slice_index` and `category` of a batch are resolved by id from the images, objects and
-    categories read so far; with `resolve=True` they are read first when they come after the
-    annotations (FLaVor's order: one extra pass; a path, bytes or a seekable file). `validate`
+    With `resolve=True`, `slice_index` and `category` of a batch are resolved by id from the
+    images, objects and categories, kept in memory (dicts: memory grows with their number, not
+    with the annotations'); in one pass when they come before the annotations, else read by a
+    first pass (FLaVor writes them after: a path, bytes or a seekable file). Without it, memory
+    is constant whatever the file's size. `validate`
     checks the schema's rules and references too (the first problem raises AiCOCOError).
     `progress(bytes_read, total_or_None)` is called before each batch."""
     return AnnotationReader(source, batch, validate=validate, resolve=resolve, progress=progress,

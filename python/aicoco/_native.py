@@ -4,7 +4,7 @@ tests/test_header.py holds every signature and the batch struct here to that hea
 """
 import ctypes
 import os
-from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_uint8, c_void_p
+from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p
 
 LIBRARY_NAME = "libAiCOCOCAPI.so"
 ABI_VERSION = 1
@@ -13,27 +13,27 @@ PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
 
 
 class Batch(ctypes.Structure):
-    """struct aicoco_batch."""
+    """struct aicoco_batch (its pointers as plain addresses: numpy adopts them, see _annotations)."""
 
     _fields_ = [
         ("count", c_int64),
         ("polygons", c_int64),
         ("values", c_int64),
         ("bbox_values", c_int64),
-        ("coordinates", POINTER(c_double)),
-        ("polygon_offsets", POINTER(c_int64)),
-        ("annotation_offsets", POINTER(c_int64)),
-        ("bboxes", POINTER(c_double)),
-        ("bbox_offsets", POINTER(c_int64)),
-        ("iscrowd", POINTER(c_int32)),
-        ("segmentation_null", POINTER(c_uint8)),
-        ("ids", POINTER(c_uint8)),
-        ("id_offsets", POINTER(c_int64)),
-        ("image_ids", POINTER(c_uint8)),
-        ("image_id_offsets", POINTER(c_int64)),
-        ("object_ids", POINTER(c_uint8)),
-        ("object_id_offsets", POINTER(c_int64)),
-        ("catalog", POINTER(c_uint8)),
+        ("coordinates", c_void_p),
+        ("polygon_offsets", c_void_p),
+        ("annotation_offsets", c_void_p),
+        ("bboxes", c_void_p),
+        ("bbox_offsets", c_void_p),
+        ("iscrowd", c_void_p),
+        ("segmentation_null", c_void_p),
+        ("ids", c_void_p),
+        ("id_offsets", c_void_p),
+        ("image_ids", c_void_p),
+        ("image_id_offsets", c_void_p),
+        ("object_ids", c_void_p),
+        ("object_id_offsets", c_void_p),
+        ("catalog", c_void_p),
         ("catalog_length", c_int64),
         ("bytes_read", c_int64),
         ("total_bytes", c_int64),
@@ -50,7 +50,7 @@ SIGNATURES = {
     "aicoco_free": (None, [c_void_p]),
     "aicoco_stats": (c_void_p, INPUT + [c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_validate": (c_void_p, INPUT + [c_char_p, c_int64, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
-    "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int64, ERROR_OUT]),
+    "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int32, c_int64, ERROR_OUT]),
     "aicoco_annotations_next": (c_int32, [c_void_p, POINTER(Batch), ERROR_OUT]),
     "aicoco_annotations_close": (None, [c_void_p]),
     "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, ERROR_OUT]),

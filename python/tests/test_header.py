@@ -12,10 +12,11 @@ C_TYPES = {
     "void": [None],
     "int32_t": [ctypes.c_int32],
     "int64_t": [ctypes.c_int64],
-    "double *": [ctypes.POINTER(ctypes.c_double)],
-    "int64_t *": [ctypes.POINTER(ctypes.c_int64)],
-    "int32_t *": [ctypes.POINTER(ctypes.c_int32)],
-    "uint8_t *": [ctypes.POINTER(ctypes.c_uint8)],
+    # The batch's buffers: addresses that numpy adopts.
+    "double *": [ctypes.c_void_p],
+    "int64_t *": [ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p],
+    "int32_t *": [ctypes.c_void_p],
+    "uint8_t *": [ctypes.c_void_p],
     "const char *": [ctypes.c_char_p],
     "const uint8_t *": [ctypes.c_void_p],
     "char *": [ctypes.c_void_p],  # returned text: freed with aicoco_free, so not c_char_p

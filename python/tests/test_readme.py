@@ -34,4 +34,5 @@ def test_the_dask_block_runs_on_a_local_cluster():
     code = "if __name__ == '__main__':\n" + "".join("    " + line + "\n" for line in code.splitlines())
     out = run_block(code)
     assert out.returncode == 0, out.stderr
-    assert "reference-dangling-image-id.json" in out.stdout and "False" in out.stdout
+    assert "Fixtures/broken/reference-dangling-image-id.json:24:19: reference error:" in out.stdout
+    assert "flavor-seg3d-smooth.json" in out.stdout and "False" in out.stdout

@@ -76,9 +76,12 @@ char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_
 /* Opens a reader of annotation batches: the input is parsed on a thread of its own, at most one
  * batch ahead of the caller. A batch ends after the annotation that brings it to batch_values
  * coordinate numbers or batch_values annotations. validate: also check the schema's rules and
- * the references (the first problem ends the reading as an error). NULL on error. */
+ * the references (the first problem ends the reading as an error). catalog not 0: the batches
+ * carry the images, categories and objects read (batch.catalog); 0: catalog_length is 0.
+ * NULL on error. */
 void *aicoco_annotations_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
-                              int64_t batch_values, int32_t validate, int64_t memory_limit, char **error);
+                              int64_t batch_values, int32_t validate, int32_t catalog, int64_t memory_limit,
+                              char **error);
 
 /* The next batch into *batch: 1, 0 at the end of the input (batch untouched), -1 on the error
  * that stopped the parse (the batches before it were delivered). */
