@@ -24,7 +24,8 @@ class _Buffer:
         self.__array_interface__ = {"data": (address, False), "shape": (count,), "typestr": typestr, "version": 3}
 
     def __del__(self):
-        _free(self.address)
+        if _free is not None:  # None only while the interpreter shuts down
+            _free(self.address)
 
 
 _free = _lib.aicoco_free
