@@ -2,7 +2,6 @@
 import ctypes
 import json
 import math
-import weakref
 
 import numpy as np
 
@@ -191,6 +190,10 @@ class AnnotationReader:
 
     def __init__(self, source, batch=65536, *, validate=False, resolve=False, progress=None, memory_limit=0):
         self._source_arg = source
+        try:
+            self._start_position = source.tell() if hasattr(source, "seek") else 0
+        except (OSError, ValueError):  # a pipe
+            self._start_position = 0
         self._batch = batch
         self._validate = validate
         self._memory_limit = memory_limit
@@ -201,6 +204,8 @@ class AnnotationReader:
         self._resolve = resolve
         self._reader = None
         self._input = None
+        #: Passes over the input so far (2 when resolving read the catalog first).
+        self.passes = 0
 
     def __reduce__(self):
         raise TypeError("an aicoco.AnnotationReader holds a native parser thread and an open input and cannot "
@@ -240,6 +245,7 @@ class AnnotationReader:
     def _batches(self):
         """Raw batches of one pass: (struct, catalog text)."""
         self._open()
+        self.passes += 1
         try:
             error = ctypes.c_void_p()
             while True:
@@ -260,30 +266,27 @@ class AnnotationReader:
             if kind is ctypes.c_void_p and name != "catalog":
                 _free(getattr(raw, name))
 
-    def _gather_catalog(self):
-        """A pass that keeps only the images, categories and objects (for `resolve`)."""
-        for raw, text in self._batches():
-            self.catalog.add_lines(text)
-            self._discard(raw)
-        self.catalog.complete = True
-
     def __iter__(self):
-        start = 0
         passes = self._batches()
+        start = 0
         for raw, text in passes:
             if text:
                 self.catalog.add_lines(text)
             if start == 0 and raw.count and self._resolve and not self.catalog.complete_looking:
-                # Annotations come before the images, objects or categories: read those first.
-                self._discard(raw)
-                passes.close()
-                if not self._input_rereadable():
+                # Annotations come before the images, objects or categories (FLaVor's order): this
+                # pass goes on for the catalog only, a second one gives the batches.
+                if not self._can_read_again():
+                    passes.close()
                     raise ValueError("aicoco.annotations(resolve=True): the images, objects and categories come "
                                      "after the annotations, and this input cannot be read twice: give a path")
-                self.catalog = Catalog()
-                self._gather_catalog()
+                self._discard(raw)
+                for raw, text in passes:
+                    if text:
+                        self.catalog.add_lines(text)
+                    self._discard(raw)
+                self._rewind()
                 self._resolve = False
-                yield from self.__iter__()
+                yield from self
                 return
             if self._progress is not None:
                 self._progress(raw.bytes_read, None if raw.total_bytes < 0 else raw.total_bytes)
@@ -294,14 +297,15 @@ class AnnotationReader:
             start += batch.count
             yield batch
 
-    def _input_rereadable(self):
+    def _can_read_again(self):
         source = self._source_arg
         if isinstance(source, (bytes, bytearray, memoryview, str)) or hasattr(source, "__fspath__"):
             return True
-        if hasattr(source, "seek") and getattr(source, "seekable", lambda: False)():
-            source.seek(0)
-            return True
-        return False
+        return hasattr(source, "seek") and getattr(source, "seekable", lambda: False)()
+
+    def _rewind(self):
+        if hasattr(self._source_arg, "seek") and not isinstance(self._source_arg, (bytes, bytearray, memoryview)):
+            self._source_arg.seek(self._start_position)
 
 
 def annotations(source, batch=65536, *, validate=False, resolve=False, progress=None, memory_limit=0):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import aicoco
-from conftest import FIXTURES, ROOT, fixture_files, run
+from conftest import FIXTURES, ROOT, fixture_files
 
 SERIES = FIXTURES / "segmentation-series.json"
 VALID = [p for p in fixture_files() if "broken" not in p.parts and "hostile" not in p.parts
@@ -66,6 +66,31 @@ def test_slice_index_and_category_are_resolved_by_id_in_flavor_order():
     assert list(frame.index) == list(range(len(frame)))
     assert frame["slice_index"].tolist() == [images[i] for i in frame["image_id"]]
     assert frame["category"].tolist() == [names[objects[o][0]] for o in frame["object_id"]]
+
+
+def test_resolving_takes_one_pass_when_the_catalog_comes_first(cli, tmp_path):
+    import subprocess
+    first = tmp_path / "catalog-first.json"
+    with open(first, "wb") as out:
+        subprocess.run([cli, "generate", "--bytes", "300K", "--order",
+                        "images,categories,regressions,objects,annotations,meta"], stdout=out, check=True)
+    last = tmp_path / "catalog-last.json"
+    with open(last, "wb") as out:
+        subprocess.run([cli, "generate", "--bytes", "300K"], stdout=out, check=True)
+    for path, passes in ((first, 1), (last, 2)):
+        images = {r["id"]: r["index"] for r in aicoco.records(path, "images")}
+        reader = aicoco.annotations(path, batch=1000, resolve=True)
+        indexes = [index for batch in reader for index in batch.slice_index.tolist()]
+        assert reader.passes == passes
+        assert indexes == [images[r["image_id"]] for r in aicoco.records(path, "annotations")]
+        with open(path, "rb") as file:  # a seekable file is read again from where it was
+            assert [i for b in aicoco.annotations(file, batch=1000, resolve=True) for i in b.slice_index.tolist()] == indexes
+    with open(last, "rb") as file, pytest.raises(ValueError, match="cannot be read twice"):
+        unseekable = io.BufferedReader(io.BytesIO(file.read()))
+        unseekable.seekable = lambda: False
+        list(aicoco.annotations(unseekable, batch=1000, resolve=True))
+    with pytest.raises(ValueError, match="resolve=True"):
+        next(iter(aicoco.annotations(first))).slice_index
 
 
 def test_an_unreadable_file_raises_with_the_fields():
