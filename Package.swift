@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "AiCOCO", targets: ["AiCOCO"]),
         .library(name: "AiCOCOGen", targets: ["AiCOCOGen"]),
         .executable(name: "aicoco", targets: ["aicoco"]),
+        // The C ABI (include/aicoco.h) the Python package `aicoco` loads with ctypes.
+        .library(name: "AiCOCOCAPI", type: .dynamic, targets: ["AiCOCOCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +39,11 @@ let package = Package(
                 "AiCOCOGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .target(name: "CAiCOCOABI"),
+        .target(
+            name: "AiCOCOCAPI",
+            dependencies: ["AiCOCO", "CAiCOCOABI"]
         ),
         .testTarget(
             name: "AiCOCOTests",

@@ -68,7 +68,7 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with the id's UTF-8 bytes (decoded into a temporary buffer: no `String`).
-    func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    public func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let kind = high >> 62
         if kind == 0b10 {
             var text = other ?? ""

@@ -1,0 +1,135 @@
+// The hand-over of annotation batches from the parser thread to the caller, one batch ahead.
+import AiCOCO
+import CAiCOCOABI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thrown on the parser thread when the caller closed the reader.
+struct ReaderClosed: Error {}
+
+/// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
+/// the parser thread waits while a batch is ready and not taken, so at most two batches exist.
+final class BatchChannel: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+    private var ready: aicoco_batch?
+    private var finished = false
+    private var failure: Error?
+    private var closed = false
+    private var thread: pthread_t?
+    /// Written by the parser thread only (read there at hand-over).
+    var bytesRead = 0
+    let totalBytes: Int64
+
+    init(totalBytes: Int64) {
+        self.totalBytes = totalBytes
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+    }
+
+    deinit {
+        if let ready { freeBatch(ready) }
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+
+    /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over.
+    func handOver(_ builder: inout BatchColumns) throws {
+        var batch = aicoco_batch()
+        try locked {
+            while ready != nil && !closed { pthread_cond_wait(&changed, &mutex) }
+            if closed { throw ReaderClosed() }
+            builder.take(into: &batch)
+            batch.bytes_read = Int64(bytesRead)
+            batch.total_bytes = totalBytes
+            ready = batch
+            pthread_cond_broadcast(&changed)
+        }
+    }
+
+    /// Parser thread: the input is read (`error` nil) or stopped by `error`.
+    func finish(_ error: Error?) {
+        locked {
+            finished = true
+            failure = error
+            pthread_cond_broadcast(&changed)
+        }
+    }
+
+    /// Caller: the next batch, nil at the end; throws what stopped the parse.
+    func next() throws -> aicoco_batch? {
+        try locked {
+            while ready == nil && !finished { pthread_cond_wait(&changed, &mutex) }
+            if let batch = ready {
+                ready = nil
+                pthread_cond_broadcast(&changed)
+                return batch
+            }
+            if let failure { throw failure }
+            return nil
+        }
+    }
+
+    /// Starts `body` on a thread of its own.
+    func start(_ body: @escaping () -> Void) {
+        final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        var handle = pthread_t()
+        let status = pthread_create(&handle, nil, { context in
+            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+            box.body()
+            return nil
+        }, context)
+        if status == 0 {
+            thread = handle
+        } else {
+            Unmanaged<Box>.fromOpaque(context).release()
+            finish(AiCOCOError(kind: .io, message: "cannot start a thread (error \(status))", path: "$",
+                               location: SourceLocation(offset: 0, line: 0, column: 0)))
+        }
+    }
+
+    /// Caller: stops the parser thread (at its next hand-over) and waits for it.
+    func close() {
+        locked {
+            closed = true
+            pthread_cond_broadcast(&changed)
+        }
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+}
+
+/// Starts parsing `input` into batches of about `batchValues` numbers on a thread (with the
+/// catalog's records when `catalog`).
+func openAnnotationBatches(_ input: AiCOCOInput, batchValues: Int, catalog: Bool, options: ParserOptions,
+                           totalBytes: Int64) -> BatchChannel {
+    let channel = BatchChannel(totalBytes: totalBytes)
+    channel.start {
+        let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(batchValues, 1)), channel: channel,
+                                   catalog: catalog)
+        var parser = AiCOCOParser(visitor: visitor, options: options)
+        var failure: Error?
+        do {
+            try parser.parse(input) { channel.bytesRead = $0 }
+            channel.bytesRead = parser.bytesFed
+        } catch {
+            failure = error
+        }
+        // The annotations read before an error are delivered first.
+        var rest = parser.visitor.builder
+        if !(failure is ReaderClosed) && !rest.isEmpty {
+            do { try channel.handOver(&rest) } catch { if failure == nil { failure = error } }
+        }
+        rest.release()
+        channel.finish(failure is ReaderClosed ? nil : failure)
+    }
+    return channel
+}

@@ -1,0 +1,183 @@
+// The functions of include/aicoco.h (CAiCOCOABI), exported with C names.
+import AiCOCO
+import CAiCOCOABI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public typealias ErrorOut = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+
+@_cdecl("aicoco_abi_version")
+public func aicocoABIVersion() -> Int32 { Int32(AICOCO_ABI_VERSION) }
+
+@_cdecl("aicoco_free")
+public func aicocoFree(_ pointer: UnsafeMutableRawPointer?) { free(pointer) }
+
+/// Monotonic seconds.
+private func seconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+@_cdecl("aicoco_stats")
+public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,
+                        _ memoryLimit: Int64, _ progress: aicoco_progress?, _ context: UnsafeMutableRawPointer?,
+                        _ error: ErrorOut) -> UnsafeMutablePointer<CChar>? {
+    let input = cInput(path, fd, bytes, length)
+    let options = cOptions(memoryLimit: memoryLimit, validate: false)
+    var throttle = ProgressThrottle(progress, context, input: input)
+    let start = seconds()
+    var parser = AiCOCOParser(visitor: StatsCounts(memoryLimit: options.memoryLimit), options: options)
+    do {
+        try parser.parse(input) { throttle.update($0) }
+        throttle.finish(parser.bytesFed)
+        var counts = parser.visitor
+        try counts.finish()
+        return mallocString(try counts.json(bytes: parser.bytesFed, elapsed: seconds() - start))
+    } catch let failure {
+        setError(error, failure)
+        return nil
+    }
+}
+
+@_cdecl("aicoco_validate")
+public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,
+                           _ displayName: UnsafePointer<CChar>?, _ maxErrors: Int64, _ strict: Int32,
+                           _ memoryLimit: Int64, _ progress: aicoco_progress?, _ context: UnsafeMutableRawPointer?,
+                           _ error: ErrorOut) -> UnsafeMutablePointer<CChar>? {
+    let input = cInput(path, fd, bytes, length)
+    let name = displayName.map { String(cString: $0) } ?? (path.map { String(cString: $0) } ?? "-")
+    var throttle = ProgressThrottle(progress, context, input: input)
+    var options = cOptions(memoryLimit: memoryLimit, validate: true)
+    options.strict = strict != 0
+    var parser = AiCOCOParser(visitor: ProblemCollector(limit: max(Int(maxErrors), 0)), options: options)
+    var collector: ProblemCollector
+    do {
+        try parser.parse(input) { throttle.update($0) }
+        collector = parser.visitor
+    } catch let failure as AiCOCOError where failure.kind != .io {
+        collector = parser.visitor
+        collector.add(failure)
+    } catch let failure {
+        setError(error, failure)
+        return nil
+    }
+    throttle.finish(parser.bytesFed)
+    return mallocString(collector.json(file: name, bytes: parser.bytesFed))
+}
+
+@_cdecl("aicoco_annotations_open")
+public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
+                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ catalog: Int32,
+                                  _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+    let input = cInput(path, fd, bytes, length)
+    if case .file(let name) = input, access(name, R_OK) != 0 {
+        setError(error, AiCOCOError(kind: .io, message: "cannot open \(name): \(String(cString: strerror(errno)))",
+                                    path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
+        return nil
+    }
+    let total = ProgressThrottle(nil, nil, input: input).total
+    let channel = openAnnotationBatches(input, batchValues: Int(batchValues), catalog: catalog != 0,
+                                        options: cOptions(memoryLimit: memoryLimit, validate: validate != 0),
+                                        totalBytes: total)
+    return Unmanaged.passRetained(channel).toOpaque()
+}
+
+@_cdecl("aicoco_annotations_next")
+public func aicocoAnnotationsNext(_ reader: UnsafeMutableRawPointer, _ batch: UnsafeMutablePointer<aicoco_batch>,
+                                  _ error: ErrorOut) -> Int32 {
+    let channel = Unmanaged<BatchChannel>.fromOpaque(reader).takeUnretainedValue()
+    do {
+        guard let next = try channel.next() else { return 0 }
+        batch.pointee = next
+        return 1
+    } catch let failure {
+        setError(error, failure)
+        return -1
+    }
+}
+
+@_cdecl("aicoco_annotations_close")
+public func aicocoAnnotationsClose(_ reader: UnsafeMutableRawPointer?) {
+    guard let reader else { return }
+    let channel = Unmanaged<BatchChannel>.fromOpaque(reader).takeRetainedValue()
+    channel.close()
+}
+
+/// A records reader, whether it has stopped, and the error to report once its lines are out.
+final class RecordsReader {
+    let lines: AiCOCORecordLines
+    var done = false
+    var pending: Error?
+    init(_ lines: AiCOCORecordLines) { self.lines = lines }
+}
+
+@_cdecl("aicoco_records_open")
+public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
+                              _ length: Int64, _ sections: UnsafePointer<CChar>?, _ envelope: Int32,
+                              _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+    var wanted = Set<AiCOCOSection>()
+    for name in (sections.map { String(cString: $0) } ?? "").split(separator: ",") {
+        guard let section = AiCOCOSection(rawValue: String(name)) else {
+            setError(error, AiCOCOError(kind: .io, message: "no section is named \"\(name)\"; sections: "
+                                        + AiCOCOSection.allCases.map(\.rawValue).joined(separator: ", "),
+                                        path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
+            return nil
+        }
+        wanted.insert(section)
+    }
+    let options = RecordReaderOptions(parser: cOptions(memoryLimit: memoryLimit, validate: true))
+    let lines = AiCOCORecordLines(cInput(path, fd, bytes, length), options: options, envelope: envelope != 0,
+                                  sections: wanted)
+    return Unmanaged.passRetained(RecordsReader(lines)).toOpaque()
+}
+
+@_cdecl("aicoco_records_next")
+public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>,
+                              _ length: UnsafeMutablePointer<Int64>, _ error: ErrorOut) -> Int32 {
+    let reader = Unmanaged<RecordsReader>.fromOpaque(reader).takeUnretainedValue()
+    var buffer = MallocBuffer<UInt8>(capacity: 1 << 16)
+    // Batches until some lines are ready (a batch may hold records of sections not asked for).
+    // As `aicoco records`: at the first problem, the lines of its batch are left out.
+    while !reader.done && buffer.count == 0 {
+        do {
+            var problem = false
+            let more = try reader.lines.next { bytes, _ in
+                if reader.lines.problemCount > 0 {
+                    problem = true
+                    return
+                }
+                buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+            }
+            // A reference is resolved at the end of the document: its problem comes last.
+            if problem || !more {
+                reader.done = true
+                if reader.lines.problemCount > 0 { reader.pending = reader.lines.problems[0] }
+            }
+        } catch let failure {
+            reader.done = true
+            reader.pending = failure
+        }
+    }
+    if buffer.count > 0 {
+        length.pointee = Int64(buffer.count)
+        lines.pointee = buffer.pointer
+        return 1
+    }
+    buffer.free()
+    if let pending = reader.pending {
+        reader.pending = nil
+        reader.lines.cancel()
+        setError(error, pending)
+        return -1
+    }
+    return 0
+}
+
+@_cdecl("aicoco_records_close")
+public func aicocoRecordsClose(_ reader: UnsafeMutableRawPointer?) {
+    guard let reader else { return }
+    let records = Unmanaged<RecordsReader>.fromOpaque(reader).takeRetainedValue()
+    records.lines.cancel()
+}

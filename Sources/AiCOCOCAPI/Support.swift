@@ -1,0 +1,147 @@
+// Conversions at the C boundary: inputs, errors and results as malloc'd C strings.
+import AiCOCO
+import CAiCOCOABI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The input a C caller names: a path, else an open descriptor, else bytes in memory.
+func cInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64) -> AiCOCOInput {
+    if let path { return .file(String(cString: path)) }
+    if fd >= 0 { return .fileDescriptor(fd) }
+    guard let bytes, length > 0 else { return .bytes([]) }
+    return .bytes(Array(UnsafeBufferPointer(start: bytes, count: Int(length))))
+}
+
+/// `text` as a NUL-terminated copy in malloc'd memory (the caller frees it with `aicoco_free`).
+func mallocString(_ text: String) -> UnsafeMutablePointer<CChar> {
+    var text = text
+    return text.withUTF8 { utf8 in
+        let copy = malloc(utf8.count + 1)!.assumingMemoryBound(to: CChar.self)
+        if utf8.count > 0 { memcpy(copy, utf8.baseAddress!, utf8.count) }
+        copy[utf8.count] = 0
+        return copy
+    }
+}
+
+/// An error as the JSON object the Python side raises: kind, message, path, line, column,
+/// offset, file (null when the error is in the input itself).
+func errorJSON(_ error: Error) -> String {
+    let error = (error as? AiCOCOError)
+        ?? AiCOCOError(kind: .io, message: "\(error)", path: "$", location: SourceLocation(offset: 0, line: 0, column: 0))
+    return "{\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset),\"file\":\(error.file.map(JSONText.quoted) ?? "null")}"
+}
+
+/// Stores `error` for the caller through `out` (when given).
+func setError(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ error: Error) {
+    out?.pointee = mallocString(errorJSON(error))
+}
+
+/// Parser options from the C arguments (0 or less: the default).
+func cOptions(memoryLimit: Int64, validate: Bool) -> ParserOptions {
+    ParserOptions(validate: validate,
+                  memoryLimit: memoryLimit > 0 ? Int(memoryLimit) : ParserOptions.defaultMemoryLimit)
+}
+
+/// The progress callback of the C API: bytes read, the input's size (-1 when unknown) and the
+/// caller's context; called at most once per 4 MiB read, and once at the end.
+typealias CProgress = aicoco_progress
+
+/// Calls `callback` when `bytes` has moved on by 4 MiB since the last call.
+struct ProgressThrottle {
+    let callback: CProgress?
+    let context: UnsafeMutableRawPointer?
+    let total: Int64
+    private var last: Int = 0
+
+    init(_ callback: CProgress?, _ context: UnsafeMutableRawPointer?, input: AiCOCOInput) {
+        self.callback = callback
+        self.context = context
+        var size: Int64 = -1
+        switch input {
+        case .file(let path):
+            var info = stat()
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { size = Int64(info.st_size) }
+        case .bytes(let bytes): size = Int64(bytes.count)
+        default: break
+        }
+        total = size
+    }
+
+    mutating func update(_ bytes: Int) {
+        guard let callback, bytes - last >= 4 << 20 else { return }
+        last = bytes
+        callback(Int64(bytes), total, context)
+    }
+
+    func finish(_ bytes: Int) {
+        callback?(Int64(bytes), total, context)
+    }
+}
+
+/// A growable buffer in malloc'd memory whose storage can be handed to the caller.
+struct MallocBuffer<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        pointer = malloc(self.capacity * MemoryLayout<Element>.stride)!.assumingMemoryBound(to: Element.self)
+    }
+
+    private mutating func grow(to needed: Int) {
+        while capacity < needed { capacity *= 2 }
+        pointer = realloc(pointer, capacity * MemoryLayout<Element>.stride)!.assumingMemoryBound(to: Element.self)
+    }
+
+    @inline(__always)
+    mutating func append(_ value: Element) {
+        if count == capacity { grow(to: count + 1) }
+        (pointer + count).initialize(to: value)
+        count += 1
+    }
+
+    mutating func append(contentsOf values: UnsafeBufferPointer<Element>) {
+        guard let base = values.baseAddress, values.count > 0 else { return }
+        if count + values.count > capacity { grow(to: count + values.count) }
+        (pointer + count).initialize(from: base, count: values.count)
+        count += values.count
+    }
+
+    /// Drops the elements from `newCount` on.
+    mutating func truncate(to newCount: Int) { count = min(count, newCount) }
+
+    /// Hands the storage over (the caller frees it) and starts again with `capacity`.
+    mutating func take(capacity: Int) -> UnsafeMutablePointer<Element> {
+        let taken = pointer
+        self = MallocBuffer(capacity: capacity)
+        return taken
+    }
+
+    func free() { Glibc.free(pointer) }
+}
+
+/// Ids one after another as UTF-8 with their end offsets (a leading 0).
+struct IDColumn {
+    var bytes: MallocBuffer<UInt8>
+    var ends: MallocBuffer<Int64>
+
+    init(capacity: Int) {
+        bytes = MallocBuffer(capacity: capacity * 21)
+        ends = MallocBuffer(capacity: capacity + 1)
+        ends.append(0)
+    }
+
+    mutating func append(_ id: AiID) {
+        id.withUTF8 { bytes.append(contentsOf: $0) }
+        ends.append(Int64(bytes.count))
+    }
+
+    mutating func truncate(toRecords records: Int) {
+        ends.truncate(to: records + 1)
+        bytes.truncate(to: Int(ends.pointer[records]))
+    }
+}

@@ -1,0 +1,112 @@
+/* The C ABI of libAiCOCOCAPI.so (target AiCOCOCAPI): the contract between the Swift engine and
+ * the Python package `aicoco` (python/aicoco/_native.py holds its ctypes signatures to this
+ * file; python/tests/test_header.py checks them).
+ *
+ * Inputs: every reading function takes (path, fd, bytes, length): a path when `path` is not
+ * NULL, else the open descriptor `fd` when it is 0 or more (read to its end, not closed), else
+ * `length` bytes at `bytes` (copied).
+ * Errors: a function that fails stores a JSON object {"kind","message","path","line","column",
+ * "offset","file"} in *error (malloc'd; free it with aicoco_free) and returns NULL or -1.
+ * Every pointer this library returns is malloc'd and freed with aicoco_free.
+ * Functions never call back into the caller except through `progress`, from the calling thread.
+ */
+#ifndef AICOCO_H
+#define AICOCO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AICOCO_ABI_VERSION 1
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Called with the bytes read so far, the input's size (-1 when unknown) and the caller's context,
+ * at most once per 4 MiB read and once at the end. */
+typedef void (*aicoco_progress)(int64_t bytes, int64_t total, void *context);
+
+/* One batch of annotations, in file order. Each pointer is malloc'd and owned by the caller
+ * after aicoco_annotations_next; offsets arrays start with 0 and have one more entry than
+ * the things they delimit. */
+typedef struct aicoco_batch {
+    int64_t count;                 /* annotations in the batch */
+    int64_t polygons;              /* polygons (segmentation) in the batch */
+    int64_t values;                /* coordinate numbers (x, y, x, y...) in the batch */
+    int64_t bbox_values;           /* bbox numbers (x1, y1, x2, y2 per box) in the batch */
+    double *coordinates;           /* [values] */
+    int64_t *polygon_offsets;      /* [polygons + 1], into coordinates */
+    int64_t *annotation_offsets;   /* [count + 1], into polygon_offsets' polygons */
+    double *bboxes;                /* [bbox_values] */
+    int64_t *bbox_offsets;         /* [count + 1], into bboxes (numbers, 4 per box) */
+    int32_t *iscrowd;              /* [count] */
+    uint8_t *segmentation_null;    /* [count]: 1 when "segmentation" is null */
+    uint8_t *ids;                  /* UTF-8 of the ids one after another */
+    int64_t *id_offsets;           /* [count + 1], into ids */
+    uint8_t *image_ids;
+    int64_t *image_id_offsets;     /* [count + 1] */
+    uint8_t *object_ids;
+    int64_t *object_id_offsets;    /* [count + 1] */
+    uint8_t *catalog;              /* JSON lines: ["i",id,index], ["c",id,name], ["o",id,[category ids]]
+                                      for the images, categories and objects read since the last batch */
+    int64_t catalog_length;
+    int64_t bytes_read;            /* input bytes read when the batch was handed over */
+    int64_t total_bytes;           /* the input's size, -1 when unknown */
+} aicoco_batch;
+
+/* AICOCO_ABI_VERSION of the library. */
+int32_t aicoco_abi_version(void);
+
+/* Frees anything this library returned. NULL is allowed. */
+void aicoco_free(void *pointer);
+
+/* The object `aicoco stats --json` prints, as JSON text; NULL on error.
+ * memory_limit: bytes the spilling tables may hold (0: the default, 2 MiB). */
+char *aicoco_stats(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
+                   int64_t memory_limit, aicoco_progress progress, void *context, char **error);
+
+/* The object `aicoco validate --format json` prints for the input, as JSON text, with at most
+ * max_errors problems listed (all counted); an invalid input is a report, not an error. NULL
+ * (and *error) only when the input cannot be read. strict not 0: also the rules of FLaVor's
+ * output models (`validate --strict`). display_name names the input in the report (NULL: the
+ * path, or "-"). */
+char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
+                      const char *display_name, int64_t max_errors, int32_t strict, int64_t memory_limit,
+                      aicoco_progress progress, void *context, char **error);
+
+/* Opens a reader of annotation batches: the input is parsed on a thread of its own, at most one
+ * batch ahead of the caller. A batch ends after the annotation that brings it to batch_values
+ * coordinate numbers or batch_values annotations. validate: also check the schema's rules and
+ * the references (the first problem ends the reading as an error). catalog not 0: the batches
+ * carry the images, categories and objects read (batch.catalog); 0: catalog_length is 0.
+ * NULL on error. */
+void *aicoco_annotations_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
+                              int64_t batch_values, int32_t validate, int32_t catalog, int64_t memory_limit,
+                              char **error);
+
+/* The next batch into *batch: 1, 0 at the end of the input (batch untouched), -1 on the error
+ * that stopped the parse (the batches before it were delivered). */
+int32_t aicoco_annotations_next(void *reader, aicoco_batch *batch, char **error);
+
+/* Stops the reader's thread and frees the reader. */
+void aicoco_annotations_close(void *reader);
+
+/* Opens a reader of records as JSON lines (what `aicoco records` writes): sections is a comma-
+ * separated list of section names (NULL or "": all); envelope not 0 gives {"section","record"}
+ * lines. The input is validated as it is read. NULL on error. */
+void *aicoco_records_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
+                          const char *sections, int32_t envelope, int64_t memory_limit, char **error);
+
+/* The lines of the next records into *lines (malloc'd) and *length: 1, 0 at the end, -1 on the
+ * error or first problem that stopped the reading (the lines of the records before it were
+ * delivered). */
+int32_t aicoco_records_next(void *reader, uint8_t **lines, int64_t *length, char **error);
+
+/* Stops the reader and frees it. */
+void aicoco_records_close(void *reader);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

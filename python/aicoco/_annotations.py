@@ -1,0 +1,325 @@
+"""Annotations in batches of numpy arrays, handed over from the parser's buffers without a copy."""
+import ctypes
+import json
+import math
+
+import numpy as np
+
+from . import _native
+from ._errors import raise_error
+from ._inputs import Source
+
+_lib = _native.lib
+
+
+class _Buffer:
+    """Memory the library malloc'd, lent to numpy through the array interface (no copy, and no
+    ctypes array type made per batch); freed when the last array over it is gone."""
+
+    __slots__ = ("__array_interface__", "address")
+
+    def __init__(self, address, count, typestr):
+        self.address = address
+        self.__array_interface__ = {"data": (address, False), "shape": (count,), "typestr": typestr, "version": 3}
+
+    def __del__(self):
+        if _free is not None:  # None only while the interpreter shuts down
+            _free(self.address)
+
+
+_free = _lib.aicoco_free
+
+
+def _adopt(address, count, dtype):
+    """A numpy array of `count` items of `dtype` at `address` (malloc'd by the library), owning it."""
+    if not address:
+        return np.empty(0, dtype)
+    if count == 0:
+        _free(address)
+        return np.empty(0, dtype)
+    return np.asarray(_Buffer(address, count, np.dtype(dtype).str))
+
+
+def _strings(data, offsets):
+    """The ids as a numpy array of str: one vectorised decode when every id has the same length
+    (FLaVor's 21-character nanoids), else one decode per id."""
+    count = len(offsets) - 1
+    if count == 0:
+        return np.empty(0, object)
+    raw = data.tobytes()
+    lengths = np.diff(offsets)
+    width = int(lengths[0])
+    if width > 0 and lengths.min() == width == lengths.max() and raw.isascii() and b"\0" not in raw:
+        return np.frombuffer(raw, dtype=f"S{width}").astype(f"U{width}")
+    bounds = offsets.tolist()
+    return np.array([raw[bounds[i]:bounds[i + 1]].decode() for i in range(count)], object)
+
+
+class Catalog:
+    """Images (id -> index), categories (id -> name) and objects (id -> category ids) read so far."""
+
+    def __init__(self):
+        self.images = {}
+        self.categories = {}
+        self.objects = {}
+
+    def add_lines(self, text):
+        for line in text.splitlines():
+            kind, key, value = json.loads(line)
+            if kind == "i":
+                self.images[key] = value
+            elif kind == "c":
+                self.categories[key] = value
+            else:
+                self.objects[key] = value
+
+    @property
+    def complete_looking(self):
+        return bool(self.images) and bool(self.categories) and bool(self.objects)
+
+
+class AnnotationBatch:
+    """Annotations `start` to `start + len(batch)` of the file, as flat numpy arrays:
+
+    - `coordinates` (float64): every polygon's numbers, x, y, x, y...;
+    - `polygon_offsets` (int64, polygons + 1): polygon p is `coordinates[polygon_offsets[p]:polygon_offsets[p + 1]]`;
+    - `annotation_offsets` (int64, len + 1): annotation i has polygons `annotation_offsets[i]` to `annotation_offsets[i + 1]`;
+    - `bboxes` (float64, boxes x 4: x1, y1, x2, y2) and `bbox_offsets` (int64, len + 1, in boxes);
+    - `iscrowd` (int32), `segmentation_null` (bool);
+    - `ids`, `image_ids`, `object_ids`: arrays of str, made when first asked for;
+    - `slice_index` (float64, NaN when unknown) and `category` (the object's first category's
+      name, None when unknown): resolved by id through the images, objects and categories
+      (reader opened with `resolve=True`).
+    """
+
+    def __init__(self, raw, start, catalog):
+        n = raw.count
+        self.start = start
+        self.count = n
+        self.coordinates = _adopt(raw.coordinates, raw.values, np.float64)
+        self.polygon_offsets = _adopt(raw.polygon_offsets, raw.polygons + 1, np.int64)
+        self.annotation_offsets = _adopt(raw.annotation_offsets, n + 1, np.int64)
+        self.bboxes = _adopt(raw.bboxes, raw.bbox_values, np.float64).reshape(-1, 4)
+        self.bbox_offsets = _adopt(raw.bbox_offsets, n + 1, np.int64) // 4
+        self.iscrowd = _adopt(raw.iscrowd, n, np.int32)
+        self.segmentation_null = _adopt(raw.segmentation_null, n, np.uint8).view(bool)
+        self._id_data = []
+        for data, offsets in ((raw.ids, raw.id_offsets), (raw.image_ids, raw.image_id_offsets),
+                              (raw.object_ids, raw.object_id_offsets)):
+            ends = _adopt(offsets, n + 1, np.int64)
+            self._id_data.append((_adopt(data, int(ends[-1]) if n else 0, np.uint8), ends))
+        self._ids = [None, None, None]
+        self.bytes_read = raw.bytes_read
+        self.total_bytes = None if raw.total_bytes < 0 else raw.total_bytes
+        self._catalog = catalog
+
+    def __len__(self):
+        return self.count
+
+    def _column(self, which):
+        if self._ids[which] is None:
+            self._ids[which] = _strings(*self._id_data[which])
+        return self._ids[which]
+
+    @property
+    def ids(self):
+        return self._column(0)
+
+    @property
+    def image_ids(self):
+        return self._column(1)
+
+    @property
+    def object_ids(self):
+        return self._column(2)
+
+    def polygons(self, i):
+        """The polygons of annotation i (0 <= i < len), each a flat view into `coordinates`."""
+        first, last = self.annotation_offsets[i], self.annotation_offsets[i + 1]
+        ends = self.polygon_offsets
+        return [self.coordinates[ends[p]:ends[p + 1]] for p in range(first, last)]
+
+    def coordinates_of(self, i):
+        """Every number of annotation i's polygons, one flat view into `coordinates`."""
+        ends = self.polygon_offsets
+        return self.coordinates[ends[self.annotation_offsets[i]]:ends[self.annotation_offsets[i + 1]]]
+
+    def _resolved(self):
+        if self._catalog is None:
+            raise ValueError("slice_index and category need the images, objects and categories: "
+                             "open the reader with aicoco.annotations(..., resolve=True)")
+        return self._catalog
+
+    @property
+    def slice_index(self):
+        images = self._resolved().images
+        return np.array([images.get(key, math.nan) for key in self.image_ids.tolist()], np.float64)
+
+    @property
+    def category(self):
+        objects, names = self._resolved().objects, self._resolved().categories
+        result = []
+        for key in self.object_ids.tolist():
+            ids = objects.get(key)
+            result.append(names.get(ids[0]) if ids else None)
+        return np.array(result, object)
+
+    def to_pandas(self):
+        """A pandas DataFrame, one row per annotation: id, image_id, object_id, category and
+        slice_index (with `resolve=True`), iscrowd, polygons, points, segmentation_null, bboxes
+        (how many), bbox (the first box or None); the index is the annotation's position in the file."""
+        import pandas as pd
+
+        polygons = np.diff(self.annotation_offsets)
+        numbers = np.diff(self.polygon_offsets[self.annotation_offsets])
+        boxes = np.diff(self.bbox_offsets)
+        first_box = [tuple(self.bboxes[start]) if count else None
+                     for start, count in zip(self.bbox_offsets[:-1].tolist(), boxes.tolist())]
+        columns = {"id": self.ids, "image_id": self.image_ids, "object_id": self.object_ids}
+        if self._catalog is not None:
+            columns.update(category=self.category, slice_index=self.slice_index)
+        columns.update(iscrowd=self.iscrowd, polygons=polygons, points=numbers // 2,
+                       segmentation_null=self.segmentation_null, bboxes=boxes, bbox=first_box)
+        return pd.DataFrame(columns, index=pd.RangeIndex(self.start, self.start + self.count))
+
+
+class AnnotationReader:
+    """Iterates the annotations of one input in AnnotationBatch objects (see `annotations`).
+    Holds a native parser thread and an open input: close it (or use `with`), and never pickle
+    it (give workers the path)."""
+
+    def __init__(self, source, batch=65536, *, validate=False, resolve=False, progress=None, memory_limit=0):
+        self._source_arg = source
+        try:
+            self._start_position = source.tell() if hasattr(source, "seek") else 0
+        except (OSError, ValueError):  # a pipe
+            self._start_position = 0
+        self._batch = batch
+        self._validate = validate
+        self._memory_limit = memory_limit
+        self._progress = progress
+        # Images, objects and categories are kept (memory grows with their number) only to resolve.
+        self.catalog = Catalog() if resolve else None
+        self._catalog = resolve
+        self._resolve = resolve
+        self._reader = None
+        self._input = None
+        #: Passes over the input so far (2 when resolving read the catalog first).
+        self.passes = 0
+
+    def __reduce__(self):
+        raise TypeError("an aicoco.AnnotationReader holds a native parser thread and an open input and cannot "
+                        "be pickled: send the file's path to the worker and call aicoco.annotations(path) there "
+                        "(aicoco.dask does this)")
+
+    def _open(self):
+        self._input = Source(self._source_arg)
+        error = ctypes.c_void_p()
+        self._reader = _lib.aicoco_annotations_open(*self._input.args(), self._batch, 1 if self._validate else 0,
+                                                    1 if self._catalog else 0, self._memory_limit,
+                                                    ctypes.byref(error))
+        if not self._reader:
+            self._input.close()
+            raise_error(_native.take_string(error.value))
+
+    def close(self):
+        if self._reader:
+            _lib.aicoco_annotations_close(self._reader)
+            self._reader = None
+        if self._input is not None:
+            input, self._input = self._input, None
+            input.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _batches(self):
+        """Raw batches of one pass: (struct, catalog text)."""
+        self._open()
+        self.passes += 1
+        try:
+            error = ctypes.c_void_p()
+            while True:
+                raw = _native.Batch()
+                status = _lib.aicoco_annotations_next(self._reader, ctypes.byref(raw), ctypes.byref(error))
+                if status < 0:
+                    raise_error(_native.take_string(error.value))
+                if status == 0:
+                    return
+                text = ctypes.string_at(raw.catalog, raw.catalog_length).decode() if raw.catalog_length else ""
+                _free(raw.catalog)
+                yield raw, text
+        finally:
+            self.close()
+
+    def _discard(self, raw):
+        for name, kind in _native.Batch._fields_:
+            if kind is ctypes.c_void_p and name != "catalog":
+                _free(getattr(raw, name))
+
+    def __iter__(self):
+        passes = self._batches()
+        start = 0
+        for raw, text in passes:
+            if text:
+                self.catalog.add_lines(text)
+            if start == 0 and raw.count and self._resolve and not self.catalog.complete_looking:
+                # Annotations come before the images, objects or categories (FLaVor's order): this
+                # pass goes on for the catalog only, a second one gives the batches.
+                if not self._can_read_again():
+                    passes.close()
+                    raise ValueError("aicoco.annotations(resolve=True): the images, objects and categories come "
+                                     "after the annotations, and this input cannot be read twice: give a path")
+                self._discard(raw)
+                for raw, text in passes:
+                    if text:
+                        self.catalog.add_lines(text)
+                    self._discard(raw)
+                self._rewind()
+                self._resolve = False
+                yield from self
+                return
+            if self._progress is not None:
+                self._progress(raw.bytes_read, None if raw.total_bytes < 0 else raw.total_bytes)
+            if raw.count == 0:
+                self._discard(raw)
+                continue
+            batch = AnnotationBatch(raw, start, self.catalog)
+            start += batch.count
+            yield batch
+
+    def _can_read_again(self):
+        source = self._source_arg
+        if isinstance(source, (bytes, bytearray, memoryview, str)) or hasattr(source, "__fspath__"):
+            return True
+        return hasattr(source, "seek") and getattr(source, "seekable", lambda: False)()
+
+    def _rewind(self):
+        if hasattr(self._source_arg, "seek") and not isinstance(self._source_arg, (bytes, bytearray, memoryview)):
+            self._source_arg.seek(self._start_position)
+
+
+def annotations(source, batch=65536, *, validate=False, resolve=False, progress=None, memory_limit=0):
+    """The annotations of `source` (a path, bytes or an open binary file) in batches of numpy
+    arrays (`AnnotationBatch`), in file order, in constant memory: a batch ends after the
+    annotation that brings it to `batch` coordinate numbers or `batch` annotations. The file is
+    parsed on a native thread, one batch ahead, with the GIL free.
+
+    With `resolve=True`, `slice_index` and `category` of a batch are resolved by id from the
+    images, objects and categories, kept in memory (dicts: memory grows with their number, not
+    with the annotations'); in one pass when they come before the annotations, else read by a
+    first pass (FLaVor writes them after: a path, bytes or a seekable file). Without it, memory
+    is constant whatever the file's size. `validate`
+    checks the schema's rules and references too (the first problem raises AiCOCOError).
+    `progress(bytes_read, total_or_None)` is called before each batch."""
+    return AnnotationReader(source, batch, validate=validate, resolve=resolve, progress=progress,
+                            memory_limit=memory_limit)

@@ -1,0 +1,94 @@
+"""The ctypes side of the C ABI of libAiCOCOCAPI.so (Sources/CAiCOCOABI/include/aicoco.h).
+
+tests/test_header.py holds every signature and the batch struct here to that header.
+"""
+import ctypes
+import os
+from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p
+
+LIBRARY_NAME = "libAiCOCOCAPI.so"
+ABI_VERSION = 1
+
+PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
+
+
+class Batch(ctypes.Structure):
+    """struct aicoco_batch (its pointers as plain addresses: numpy adopts them, see _annotations)."""
+
+    _fields_ = [
+        ("count", c_int64),
+        ("polygons", c_int64),
+        ("values", c_int64),
+        ("bbox_values", c_int64),
+        ("coordinates", c_void_p),
+        ("polygon_offsets", c_void_p),
+        ("annotation_offsets", c_void_p),
+        ("bboxes", c_void_p),
+        ("bbox_offsets", c_void_p),
+        ("iscrowd", c_void_p),
+        ("segmentation_null", c_void_p),
+        ("ids", c_void_p),
+        ("id_offsets", c_void_p),
+        ("image_ids", c_void_p),
+        ("image_id_offsets", c_void_p),
+        ("object_ids", c_void_p),
+        ("object_id_offsets", c_void_p),
+        ("catalog", c_void_p),
+        ("catalog_length", c_int64),
+        ("bytes_read", c_int64),
+        ("total_bytes", c_int64),
+    ]
+
+
+ERROR_OUT = POINTER(c_void_p)
+# The input of every reading function: path, fd, bytes, length.
+INPUT = [c_char_p, c_int32, c_void_p, c_int64]
+
+# name: (restype, argtypes)
+SIGNATURES = {
+    "aicoco_abi_version": (c_int32, []),
+    "aicoco_free": (None, [c_void_p]),
+    "aicoco_stats": (c_void_p, INPUT + [c_int64, PROGRESS, c_void_p, ERROR_OUT]),
+    "aicoco_validate": (c_void_p, INPUT + [c_char_p, c_int64, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
+    "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int32, c_int64, ERROR_OUT]),
+    "aicoco_annotations_next": (c_int32, [c_void_p, POINTER(Batch), ERROR_OUT]),
+    "aicoco_annotations_close": (None, [c_void_p]),
+    "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, ERROR_OUT]),
+    "aicoco_records_next": (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_int64), ERROR_OUT]),
+    "aicoco_records_close": (None, [c_void_p]),
+}
+
+
+def library_path():
+    """The library to load: $AICOCO_LIBRARY, else the one inside the package."""
+    return os.environ.get("AICOCO_LIBRARY") or os.path.join(os.path.dirname(__file__), LIBRARY_NAME)
+
+
+def load(path=None):
+    """Loads the library and declares its functions (ctypes releases the GIL during each call)."""
+    path = path or library_path()
+    if not os.path.exists(path):
+        raise ImportError(f"aicoco: the native library {path} is missing (install the package with "
+                          f"`pip install ./python`, or set AICOCO_LIBRARY to a built {LIBRARY_NAME})")
+    lib = ctypes.CDLL(path)
+    for name, (restype, argtypes) in SIGNATURES.items():
+        function = getattr(lib, name)
+        function.restype = restype
+        function.argtypes = argtypes
+    version = lib.aicoco_abi_version()
+    if version != ABI_VERSION:
+        raise ImportError(f"aicoco: {path} has C ABI version {version}, this package expects {ABI_VERSION}")
+    return lib
+
+
+lib = load()
+
+
+def take_string(pointer):
+    """The text of a malloc'd C string from the library, freed."""
+    if not pointer:
+        return None
+    try:
+        return ctypes.string_at(pointer).decode("utf-8")
+    finally:
+        lib.aicoco_free(pointer)

@@ -1,0 +1,38 @@
+"""The wheel: built from this checkout, installed into a fresh virtual environment, imported
+with LD_LIBRARY_PATH unset and no Swift on the PATH; neither binary inside needs a Swift library."""
+import os
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT, FIXTURES
+
+
+def test_a_wheel_installs_and_runs_where_there_is_no_swift(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT / "python")],
+                   check=True)
+    (wheel,) = wheels.glob("aicoco-*.whl")
+    assert wheel.name.endswith("-py3-none-linux_x86_64.whl") or "linux" in wheel.name
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "aicoco/libAiCOCOCAPI.so" in names and "aicoco/bin/aicoco" in names and "aicoco/aicoco.h" in names
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", str(wheel)], check=True)
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("LD_LIBRARY_PATH", "AICOCO_LIBRARY", "PYTHONPATH", "AICOCO_CLI")}
+    environment["PATH"] = "/usr/bin:/bin"
+    out = subprocess.run([python, "-c", "import aicoco, sys; print(aicoco.stats(sys.argv[1])['annotations']); "
+                          "print(aicoco._native.library_path()); print(aicoco.cli_path())",
+                          str(FIXTURES / "segmentation-series.json")],
+                         capture_output=True, text=True, env=environment, cwd=tmp_path, check=True)
+    annotations, library, command = out.stdout.split()
+    assert annotations == "15"
+    assert library.startswith(str(venv)) and command.startswith(str(venv))
+    for binary in (library, command):
+        linked = subprocess.run(["ldd", binary], capture_output=True, text=True, env=environment, check=True).stdout
+        assert "swift" not in linked.lower(), linked
+        assert "not found" not in linked, linked
+    version = subprocess.run([command, "--version"], capture_output=True, text=True, env=environment, check=True)
+    assert version.stdout.strip()
