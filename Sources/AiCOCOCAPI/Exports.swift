@@ -33,6 +33,8 @@ public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: Uns
         try parser.parse(input) { throttle.update($0) }
         throttle.finish(parser.bytesFed)
         var counts = parser.visitor
+        counts.form = parser.documentForm
+        counts.nonFinite = parser.nonFiniteCounts
         try counts.finish()
         return mallocString(try counts.json(bytes: parser.bytesFed, elapsed: seconds() - start))
     } catch let failure {
@@ -64,7 +66,7 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
         return nil
     }
     throttle.finish(parser.bytesFed)
-    return mallocString(collector.json(file: name, bytes: parser.bytesFed))
+    return mallocString(collector.json(file: name, bytes: parser.bytesFed, form: parser.documentForm))
 }
 
 @_cdecl("aicoco_annotations_open")

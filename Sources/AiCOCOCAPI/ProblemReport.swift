@@ -15,10 +15,10 @@ struct ProblemCollector: AiCOCOVisitor {
     mutating func visitProblem(_ error: AiCOCOError) throws { add(error) }
 
     /// The object `validate --format json` prints for one file.
-    func json(file: String, bytes: Int) -> String {
+    func json(file: String, bytes: Int, form: AiCOCODocumentForm?) -> String {
         let errors = kept.map { error in
             (error.file.map { "{\"file\":\(JSONText.quoted($0))," } ?? "{") + "\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
         }
-        return "{\"valid\":\(total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(total > kept.count),\"bytes\":\(bytes)}"
+        return "{\"valid\":\(total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(total > kept.count),\"bytes\":\(bytes),\"document\":\(form?.jsonText ?? "null")}"
     }
 }

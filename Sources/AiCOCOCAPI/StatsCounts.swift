@@ -18,6 +18,9 @@ struct StatsCounts: AiCOCOVisitor {
     var imageSpan: AnnotatedImageTally.Span?
     let categoryTally: CategoryTally
     var metaNames = CategoryTally.Names()
+    /// The document's kind and form (`stats --json`'s "document"), and its NaN and infinities.
+    var form: AiCOCODocumentForm?
+    var nonFinite = NonFiniteCounts()
     private var polygonValues = 0
 
     init(memoryLimit: Int) {
@@ -97,6 +100,10 @@ struct StatsCounts: AiCOCOVisitor {
             fields.append("\"tables\":\(tables)")
             fields.append("\"tabular_records\":\(tabularRecords)")
             if let windowSize { fields.append("\"window_size\":\(windowSize)") }
+        }
+        if let form { fields.append("\"document\":" + form.jsonText) }
+        if nonFinite.total > 0 {
+            fields.append("\"non_finite\":{\"NaN\":\(nonFinite.nan),\"Infinity\":\(nonFinite.infinity),\"-Infinity\":\(nonFinite.negativeInfinity)}")
         }
         var text = "{" + fields.joined(separator: ",") + ",\"objects_per_category\":{"
         var first = true

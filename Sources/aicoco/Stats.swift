@@ -294,10 +294,3 @@ private func writeData(_ text: String) throws {
         throw ReportNotWritten(reason: String(cString: strerror(errno)))
     }
 }
-
-extension AiCOCODocumentForm {
-    /// `{"kind":"tabular","records":"inline","flavor_releases":"2.1.0 to 2.2.1"}`.
-    var jsonText: String {
-        "{\"kind\":\"\(kind.rawValue)\",\"records\":\(records.map { "\"\($0.rawValue)\"" } ?? "null"),\"flavor_releases\":\"\(flavorReleases)\"}"
-    }
-}

@@ -154,3 +154,11 @@ public struct NothingToDoForTabular: Error, Sendable, Equatable, CustomStringCon
         "a tabular output (tables, with its records in a JSON-lines artifact) has no images or annotations: nothing to \(operation)"
     }
 }
+
+extension AiCOCODocumentForm {
+    /// `{"kind":"tabular","records":"inline","flavor_releases":"2.1.0 to 2.2.1"}`.
+    /// As `stats --json` and `validate --format json` give it ("document").
+    public var jsonText: String {
+        "{\"kind\":\"\(kind.rawValue)\",\"records\":\(records.map { "\"\($0.rawValue)\"" } ?? "null"),\"flavor_releases\":\"\(flavorReleases)\"}"
+    }
+}
