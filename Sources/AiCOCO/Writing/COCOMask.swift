@@ -43,7 +43,7 @@ struct COCOMask {
 
     /// Fills `contours` (flat `x, y` pairs with where each contour ends; points are rounded as
     /// `ContourScanner` rounds them) in a `width` x `height` image. Returns the number of pixels.
-    mutating func fill(_ contours: UnsafeBufferPointer<Double>, ends: [Int], width: Int, height: Int) throws -> Int {
+    mutating func fill<Ends: Collection<Int>>(_ contours: UnsafeBufferPointer<Double>, ends: Ends, width: Int, height: Int) throws -> Int {
         imageWidth = width
         imageHeight = height
         var low = (x: Double.infinity, y: Double.infinity), high = (x: -Double.infinity, y: -Double.infinity)
