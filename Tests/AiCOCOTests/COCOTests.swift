@@ -25,12 +25,12 @@ struct COCOTests {
                      maxPixels: Int = 1 << 20) throws -> (text: String, area: Int, box: [Int]) {
         var mask = COCOMask(maxPixels: maxPixels)
         let polygons = Polygons(contours)
-        let area = try polygons.coordinates.withUnsafeBufferPointer { try mask.fill($0, ends: polygons.ends, width: width, height: height) }
+        let any = try polygons.coordinates.withUnsafeBufferPointer { try mask.fill($0, ends: polygons.ends, width: width, height: height) }
         let json = JSONGenerator(pretty: false)
-        if area > 0 { try mask.write(form, to: json) }
+        if any { try mask.write(form, to: json) }
         var text: [UInt8] = []
         try json.drain { text.append(contentsOf: $0) }
-        return (String(decoding: text, as: UTF8.self), area, [mask.box.x, mask.box.y, mask.box.width, mask.box.height])
+        return (String(decoding: text, as: UTF8.self), any ? mask.area : 0, [mask.box.x, mask.box.y, mask.box.width, mask.box.height])
     }
 
     @Test("a contour through pixel centres becomes the outline of its pixels' outer corners")
@@ -40,10 +40,11 @@ struct COCOTests {
                 == ("[[178,312,179,312,179,313,178,313]]", 1, [178, 312, 1, 1]))
         #expect(try Self.mask([[10, 10, 12, 10, 12, 12, 10, 12]], width: 512, height: 512, form: .polygon)
                 == ("[[10,10,13,10,13,13,10,13]]", 9, [10, 10, 3, 3]))
-        // A diagonal 2-point contour: a staircase of 4 pixels, one outline.
+        // A diagonal 2-point contour: a staircase of 4 pixels.
         let diagonal = try Self.mask([[0, 0, 3, 3]], width: 8, height: 8, form: .polygon)
         #expect(diagonal.area == 4 && diagonal.box == [0, 0, 4, 4])
-        #expect(diagonal.text == "[[1,0,1,1,2,1,2,2,3,2,3,3,4,3,4,4,3,4,3,3,2,3,2,2,1,2,1,1,0,1,0,0]]")
+        // Pixels that meet at a corner only: one outline each (each stays with its own pixel).
+        #expect(diagonal.text == "[[0,0,1,0,1,1,0,1],[1,1,2,1,2,2,1,2],[2,2,3,2,3,3,2,3],[3,3,4,3,4,4,3,4]]")
         // Two contours apart: two polygons.
         #expect(try Self.mask([[1, 1], [5, 5]], width: 8, height: 8, form: .polygon).text
                 == "[[1,1,2,1,2,2,1,2],[5,5,6,5,6,6,5,6]]")

@@ -21,6 +21,7 @@ struct COCOMask {
 
     /// Raster pixels at most (the contours' box within the image, plus a border of 1).
     let maxPixels: Int
+    /// The number of pixels, counted by `write`.
     private(set) var area = 0
     /// The pixels' box: `x`, `y`, `width`, `height` (0 x 0 when `area` is 0).
     private(set) var box = (x: 0, y: 0, width: 0, height: 0)
@@ -42,8 +43,9 @@ struct COCOMask {
     }
 
     /// Fills `contours` (flat `x, y` pairs with where each contour ends; points are rounded as
-    /// `ContourScanner` rounds them) in a `width` x `height` image. Returns the number of pixels.
-    mutating func fill<Ends: Collection<Int>>(_ contours: UnsafeBufferPointer<Double>, ends: Ends, width: Int, height: Int) throws -> Int {
+    /// `ContourScanner` rounds them) in a `width` x `height` image. Returns whether any pixel is
+    /// set; `box` is their box, `area` their number once written.
+    mutating func fill<Ends: Collection<Int>>(_ contours: UnsafeBufferPointer<Double>, ends: Ends, width: Int, height: Int) throws -> Bool {
         imageWidth = width
         imageHeight = height
         var low = (x: Double.infinity, y: Double.infinity), high = (x: -Double.infinity, y: -Double.infinity)
@@ -61,7 +63,7 @@ struct COCOMask {
         area = 0
         box = (0, 0, 0, 0)
         guard width > 0, height > 0, low.x <= high.x,
-              high.x >= 0, high.y >= 0, low.x < Double(width), low.y < Double(height) else { return 0 }
+              high.x >= 0, high.y >= 0, low.x < Double(width), low.y < Double(height) else { return false }
         left = Int(max(low.x, 0))
         top = Int(max(low.y, 0))
         columns = Int(min(high.x, Double(width - 1))) - left + 1
@@ -74,7 +76,7 @@ struct COCOMask {
         let (left, top, columns, rows, stride) = (left, top, columns, rows, stride)
         var low2 = (x: Int.max, y: Int.max), high2 = (x: Int.min, y: Int.min)
         // Taken out of `self` while filling (no copy: the arrays stay unique).
-        var raster = self.raster, scanner = self.scanner, count = 0
+        var raster = self.raster, scanner = self.scanner
         self.raster = []
         defer { self.raster = raster; self.scanner = scanner }
         raster.withUnsafeMutableBufferPointer { raster in
@@ -82,20 +84,21 @@ struct COCOMask {
             var sink = WindowSink(raster: raster, stride: stride, left: left, top: top, columns: columns, rows: rows)
             var start = 0
             for end in ends {
-                scanner.fill(UnsafeBufferPointer(rebasing: contours[start..<end]), width: width, height: height, into: &sink)
+                if end - start == 2 || end - start == 3 {
+                    // One point (FLaVor's single pixels, half of the noisy contours): its pixel.
+                    let x = Int(Self.rounded(contours[start])), y = Int(Self.rounded(contours[start + 1]))
+                    if x >= 0 && x < width && y >= 0 && y < height { sink.run(y: y, from: x, through: x) }
+                } else {
+                    scanner.fill(UnsafeBufferPointer(rebasing: contours[start..<end]), width: width, height: height, into: &sink)
+                }
                 start = end
             }
-            guard sink.low.y <= sink.high.y else { return }
             low2 = sink.low
             high2 = sink.high
-            for y in low2.y...high2.y {
-                let row = (y - top + 1) * stride - left + 1
-                for x in low2.x...high2.x { count &+= Int(raster[row + x]) }
-            }
         }
-        area = count
-        if area > 0 { box = (low2.x, low2.y, high2.x - low2.x + 1, high2.y - low2.y + 1) }
-        return area
+        guard low2.y <= high2.y else { return false }
+        box = (low2.x, low2.y, high2.x - low2.x + 1, high2.y - low2.y + 1)
+        return true
     }
 
     /// Rounds as `ContourScanner` does (to the nearest, ties to even; clamped).
@@ -105,7 +108,8 @@ struct COCOMask {
         return min(max(value.rounded(.toNearestOrEven), -limit), limit)
     }
 
-    /// Writes the segmentation of the pixels last filled (`area` > 0) as `form`.
+    /// Writes the segmentation of the pixels last filled (when `fill` found some) as `form`, and
+    /// counts them (`area`).
     mutating func write(_ form: Form, to json: JSONGenerator) throws {
         switch form {
         case .rle: try writeRLE(to: json)
@@ -120,7 +124,7 @@ struct COCOMask {
     private mutating func writeRLE(to json: JSONGenerator) throws {
         counts.removeAll(keepingCapacity: true)
         var previous = (0, 0), written = 0
-        var inside: UInt8 = 0, runStart = 0
+        var inside: UInt8 = 0, runStart = 0, ones = 0
         let (height, stride, left, top, box) = (imageHeight, stride, left, top, box)
         var counts = self.counts
         self.counts = []
@@ -146,6 +150,7 @@ struct COCOMask {
                     let pixel = raster[(y - top + 1) * stride + column] & 1
                     if pixel != inside {
                         let position = x * height + y
+                        if inside != 0 { ones += position - runStart }
                         add(position - runStart)
                         runStart = position
                         inside = pixel
@@ -153,6 +158,7 @@ struct COCOMask {
                 }
                 if inside != 0 {
                     let position = x * height + box.y + box.height
+                    ones += position - runStart
                     add(position - runStart)
                     runStart = position
                     inside = 0
@@ -160,6 +166,7 @@ struct COCOMask {
             }
         }
         add(imageWidth * height - runStart)
+        area = ones
         try json.mapOpen()
         try json.key("size")
         try json.arrayOpen()
@@ -177,13 +184,18 @@ struct COCOMask {
     private mutating func writePolygons(to json: JSONGenerator) throws {
         traceOutlines()
         try json.arrayOpen()
-        let holes = outline.withUnsafeBufferPointer { all in
+        // The outlines' signed areas add up to the pixel count (holes count negative).
+        var holes = false, twiceArea = 0
+        outline.withUnsafeBufferPointer { all in
             var start = 0
-            return outlineEnds.contains { end in
-                defer { start = end }
-                return Self.twiceSignedArea(UnsafeBufferPointer(rebasing: all[start..<end])) < 0
+            for end in outlineEnds {
+                let twice = Self.twiceSignedArea(UnsafeBufferPointer(rebasing: all[start..<end]))
+                holes = holes || twice < 0
+                twiceArea += twice
+                start = end
             }
         }
+        area = twiceArea / 2
         var start = 0
         if !holes {
             for end in outlineEnds {
@@ -252,13 +264,23 @@ struct COCOMask {
                         }
                         direction = next
                     } while !(x == startX && y == startY && direction == 0)
+                    // Start at the starting corner when it is one (it came last).
+                    let first = outlineEnds.last ?? 0
+                    if outline.count - first > 2 && outline[outline.count - 2] == startX - 1 + left
+                        && outline[outline.count - 1] == startY - 1 + top {
+                        outline.withUnsafeMutableBufferPointer { all in
+                            let ring = UnsafeMutableBufferPointer(rebasing: all[first...])
+                            let (cornerX, cornerY) = (ring[ring.count - 2], ring[ring.count - 1])
+                            var index = ring.count - 1
+                            while index >= 2 { ring[index] = ring[index - 2]; index -= 1 }
+                            ring[0] = cornerX
+                            ring[1] = cornerY
+                        }
+                    }
                     outlineEnds.append(outline.count)
                 }
             }
-            // Clear the marks for the next annotation's counting (bit 0 stays as it is).
-            for y in 1...rows {
-                for x in 1...columns { raster[y * stride + x] &= 1 }
-            }
+            // The marks stay: the next `fill` clears the raster it uses.
         }
     }
 

@@ -31,11 +31,11 @@ extension COCOConverter {
                 }
                 ends.append(coordinates.count)
             }
-            let area = try coordinates.withUnsafeBufferPointer { try mask.fill($0, ends: ends, width: width, height: height) }
-            guard area > 0 else { return false }
+            guard try coordinates.withUnsafeBufferPointer({ try mask.fill($0, ends: ends, width: width, height: height) })
+            else { return false }
             try fragment.key("segmentation")
             try mask.write(form, to: fragment)
-            try fragment.key("area"); try fragment.integer(area)
+            try fragment.key("area"); try fragment.integer(mask.area)
             try fragment.key("bbox")
             try fragment.arrayOpen()
             let box = mask.box
