@@ -170,7 +170,7 @@ struct COCOSinglePassTests {
                 run += 1
             }
         }
-        counts.append(run)
+        if run > 0 { counts.append(run) }
         var text = ""
         for (index, count) in counts.enumerated() {
             var rest = index > 2 ? count - counts[index - 2] : count, more = true

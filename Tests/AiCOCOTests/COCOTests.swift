@@ -56,7 +56,7 @@ struct COCOTests {
         let ring: [[Double]] = [[0, 0, 2, 0], [0, 2, 2, 2], [0, 0, 0, 2], [2, 0, 2, 2]]
         let result = try Self.mask(ring, width: 4, height: 4, form: .polygon)
         #expect(result.area == 8 && result.box == [0, 0, 3, 3])
-        #expect(result.text == "[[0,0,3,0,3,3,0,3,1,1,1,2,2,2,2,1,1,1,0,3]]")
+        #expect(result.text == "[[0,0,3,0,3,3,0,3,1,2,2,2,2,1,1,1,1,2,0,3]]")
     }
 
     @Test("contours are clipped to the image; nothing inside it is no pixel; a box past the limit throws")

@@ -165,7 +165,8 @@ struct COCOMask {
                 }
             }
         }
-        add(imageWidth * height - runStart)
+        // The last run, unless the mask ends with the image (pycocotools writes no empty run).
+        if imageWidth * height > runStart { add(imageWidth * height - runStart) }
         area = ones
         try json.mapOpen()
         try json.key("size")
