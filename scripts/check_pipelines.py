@@ -96,11 +96,13 @@ def check_coco(name, original, coco, raw):
         x, y, w, h = ann["bbox"]
         check(w >= 0 and h >= 0 and ann["area"] >= 0, f"coco {name}: negative bbox/area")
         source = by_aicoco[ann["aicoco_id"]]
-        if source["bbox"] is None:
-            xs = [v for poly in source["segmentation"] for v in poly[0::2]]
-            ys = [v for poly in source["segmentation"] for v in poly[1::2]]
-            check([x, y, w, h] == [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)],
-                  f"coco {name}: bbox from polygon")
+        if source["segmentation"]:
+            # Points are pixel centres, rounded to the nearest (ties to even, as np.rint): the bbox
+            # holds the pixels (these fixtures lie inside the image).
+            xs = [round(v) for poly in source["segmentation"] for v in poly[0::2]]
+            ys = [round(v) for poly in source["segmentation"] for v in poly[1::2]]
+            check([x, y, w, h] == [min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1],
+                  f"coco {name}: bbox from the pixels")
     try:
         from pycocotools.coco import COCO
     except ImportError:

@@ -6,7 +6,9 @@ struct Convert: ParsableCommand {
         abstract: "Convert an AiCOCO file to standard COCO detection/segmentation JSON (pycocotools' COCO), or its segmentation to a NIfTI-1 label volume.",
         usage: "aicoco convert --to coco|nifti [-o <file>] [<options>] [<file>]",
         discussion: """
-        Integer ids (1, 2, ... in file order) with the AiCOCO ids kept in "aicoco_id"; one COCO annotation per category of the annotation's object; bbox [x, y, w, h] (from the polygons when the AiCOCO bbox is null); area from the polygons; the object's confidence as "score"; meta under info.aicoco_meta. The size of each image comes from its width and height fields (or dicom Columns and Rows), else from --image-size.
+        Integer ids (1, 2, ... in file order) with the AiCOCO ids kept in "aicoco_id"; one COCO annotation per category of the annotation's object; the object's confidence as "score"; meta under info.aicoco_meta. The size of each image comes from its width and height fields (or dicom Columns and Rows), else from --image-size.
+
+        --to coco: each annotation's contours are filled as cv2.fillPoly fills them (FLaVor's points are pixel centres), clipped to the image, and written so that pycocotools' annToMask gives exactly those pixels: --segmentation polygon (default) traces them along the pixels' outer corners, --segmentation rle writes pycocotools' compressed RLE. area is the pixel count, bbox [x, y, w, h] the pixels' box, iscrowd as in the file. Boxes-only annotations become rectangle polygons.
 
         --to nifti: one slice per image (sorted by index), a category's class index as its voxel value (its position in categories: FLaVor's Background, class 0, is 0; see --values), each annotation's contours filled exactly as cv2.fillPoly fills them, later annotations over earlier ones (--overlap, --multi-label). --reference scan.nii.gz gives the size and the affine of the scan. The input is validated first; the value table goes beside the volume as JSON (labels.nii.gz -> labels.labels.json) with the affine. Slices are written in place as their annotations come, in a slice memory of 24 MiB or --memory-limit; .nii.gz is compressed with zlib from a temporary file.
 
@@ -42,6 +44,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Indent by 2 spaces.")
     var pretty = false
 
+    @Option(help: ArgumentHelp("COCO segmentation of annotations with contours: polygons along the pixels' outer corners, or pycocotools' compressed RLE (both read back to the contours' pixels).", valueName: "polygon|rle"))
+    var segmentation: COCOSegmentationForm = .polygon
+
     @OptionGroup(title: "NIfTI (--to nifti)")
     var nifti: NiftiOptions
 
@@ -54,7 +59,8 @@ struct Convert: ParsableCommand {
         let json = JSONWriter(pretty: pretty, output: output.output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let converter = COCOConverter(parserOptions: input.parserOptions(memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty)
+        let converter = COCOConverter(parserOptions: input.parserOptions(memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty,
+                                      segmentation: segmentation)
         var last = 0
         do {
             let summary = try converter.convert(input.input, to: json) { bytes in
@@ -65,11 +71,11 @@ struct Convert: ParsableCommand {
             try json.flush()
             try output.commit()
             progress?.finish(bytes: last, total: total)
-            if progress != nil || summary.skippedNoCategory + summary.skippedNoGeometry > 0 {
+            if progress != nil || summary.skippedNoCategory + summary.skippedNoGeometry + summary.skippedOutsideImage > 0 {
                 printError("aicoco convert: \(summary.images) images, \(summary.categories) categories, \(summary.annotations) COCO annotations"
                     + (summary.skippedNoCategory > 0 ? "; skipped \(summary.skippedNoCategory) annotations whose object has no category" : "")
                     + (summary.skippedNoGeometry > 0 ? "; skipped \(summary.skippedNoGeometry) annotations with neither bbox nor polygon" : "")
-                    + (summary.pixelContours > 0 ? "; \(summary.pixelContours) contours of 1 or 2 points or without area written as the pixels they stand for" : ""))
+                    + (summary.skippedOutsideImage > 0 ? "; skipped \(summary.skippedOutsideImage) annotations whose contours have no pixel inside their image" : ""))
             }
         } catch {
             progress?.finish(bytes: last, total: nil, succeeded: false)
@@ -77,3 +83,5 @@ struct Convert: ParsableCommand {
         }
     }
 }
+
+extension COCOSegmentationForm: ExpressibleByArgument {}

@@ -197,13 +197,13 @@ import AiCOCOGen
     }
 
     @Test func cocoBoxFromPolygonWhenBBoxIsNull() throws {
-        let annotation = AiAnnotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0, bbox: nil,
-                                      segmentation: Polygons([[0, 0, 4, 0, 4, 3, 0, 3]]))
-        var geometry = COCOGeometry()
-        let built = geometry.build(annotation)
-        #expect(built)
-        #expect(geometry.x == 0 && geometry.y == 0 && geometry.width == 4 && geometry.height == 3)
-        #expect(geometry.area == 12)
+        // Points are pixel centres: the contour covers pixels 0-4 by 0-3.
+        let polygons = Polygons([[0, 0, 4, 0, 4, 3, 0, 3]])
+        var mask = COCOMask(maxPixels: 1 << 16)
+        let any = try polygons.coordinates.withUnsafeBufferPointer { try mask.fill($0, ends: polygons.ends, width: 512, height: 512) }
+        #expect(any && mask.box == (0, 0, 5, 4))
+        try mask.write(.rle, to: JSONGenerator(pretty: false))
+        #expect(mask.area == 20)
     }
 
     static func filtered(_ criteria: AiCOCOFilterCriteria, fixture: String = "segmentation-series.json") throws

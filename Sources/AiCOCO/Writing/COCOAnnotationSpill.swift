@@ -7,11 +7,16 @@ extension COCOConverter {
     /// `text` holds the annotations' text, one after the other. `index` holds, in input order,
     /// records that start with a tag byte (numbers are varints):
     /// - 1, a run: its object id (length, UTF-8 bytes);
-    /// - 2, an annotation of the run: the lengths of its image id, of its members from
-    ///   `segmentation` to `iscrowd` (the middle) and of `aicoco_id`, `aicoco_object_id` (the
-    ///   tail), then the image id; its text is the next middle + tail bytes of `text`;
-    /// - 3, the run's end: its annotations without geometry (not written), and its contours
-    ///   written as pixels (to count only for objects that have categories).
+    /// - 2, an annotation of the run without contour points (boxes): the lengths of its image
+    ///   id, of its members from `segmentation` to `iscrowd` (the middle) and of `aicoco_id`,
+    ///   `aicoco_object_id` (the tail), then the image id; its text is the next middle + tail
+    ///   bytes of `text`;
+    /// - 4, an annotation of the run with contours, whose pixels need its image's size (known
+    ///   once the whole input is read): the lengths of its image id, of its contours (the raw
+    ///   part) and of its tail, then the image id; `text` holds the raw part (`iscrowd`, then the
+    ///   number of contours and each contour's point count and points, rounded to integers as
+    ///   `ContourScanner` rounds them; zigzag varints), then the tail's text;
+    /// - 3, the run's end: its annotations without geometry (not written).
     final class AnnotationSpill {
         private var text: TemporaryFile?
         private var index: TemporaryFile?
@@ -23,19 +28,26 @@ extension COCOConverter {
         private static let textPiece = 3 << 16
         private var geometry = COCOGeometry()
         private var object: AiID?
-        private var runWithoutGeometry = 0, runPixelContours = 0
+        private var runWithoutGeometry = 0
         private var header: [UInt8] = []
+        private var raw: [UInt8] = []
 
         init(pretty: Bool) throws {
-            fragment = JSONGenerator(pretty: pretty)
-            // The output's state after an annotation's "category_id": {"annotations":[{..., "category_id": 0
+            fragment = try Self.fragmentGenerator(pretty: pretty)
+        }
+
+        /// A generator in the output's state after an annotation's "category_id" (`{"annotations":
+        /// [{..., "category_id": 0`), nothing pending: what it writes fits there as it is.
+        static func fragmentGenerator(pretty: Bool) throws -> JSONGenerator {
+            let fragment = JSONGenerator(pretty: pretty)
             try fragment.mapOpen()
-            try name("annotations")
+            try fragment.key("annotations")
             try fragment.arrayOpen()
             try fragment.mapOpen()
-            try name("category_id")
+            try fragment.key("category_id")
             try fragment.integer(0)
             try fragment.drain { _ in }
+            return fragment
         }
 
         /// Adds the annotation `fields` with its polygons (flat, with where each ends, `ends` nil
@@ -53,10 +65,10 @@ extension COCOConverter {
                 }
                 try writeIndex(header)
             }
-            let pixelsBefore = geometry.pixelContours
-            let built = geometry.build(coordinates: polygons, ends: ends, boxes: boxes)
-            runPixelContours += geometry.pixelContours - pixelsBefore
-            guard built else {
+            if COCOGeometry.hasPoints(polygons, ends: ends), let ends {
+                return try addContours(fields, polygons: polygons, ends: ends)
+            }
+            guard geometry.build(boxes: boxes, segmentation: ends != nil) else {
                 runWithoutGeometry += 1
                 return
             }
@@ -102,17 +114,51 @@ extension COCOConverter {
             if end >= Self.textPiece { try drainText() }
         }
 
+        /// Adds an annotation with contour points: its contours as they are (rounded), then its tail.
+        private func addContours(_ fields: AnnotationFields, polygons: UnsafeBufferPointer<Double>, ends: [Int]) throws {
+            raw.removeAll(keepingCapacity: true)
+            RawBytes.appendVarint(Self.zigzag(fields.iscrowd), to: &raw)
+            RawBytes.appendVarint(ends.count, to: &raw)
+            var start = 0
+            for end in ends {
+                let pairs = (end - start) / 2
+                RawBytes.appendVarint(pairs, to: &raw)
+                for index in start..<start + 2 * pairs {
+                    RawBytes.appendVarint(Self.zigzag(Int(COCOMask.rounded(polygons[index]))), to: &raw)
+                }
+                start = end
+            }
+            let rawStart = fragment.pendingBytes
+            raw.withUnsafeBytes { fragment.continuation($0) }
+            let rawEnd = fragment.pendingBytes
+            try name("aicoco_id"); try id(fields.idKey)
+            try name("aicoco_object_id"); try id(fields.objectKey)
+            let end = fragment.pendingBytes
+            header.removeAll(keepingCapacity: true)
+            header.append(4)
+            fields.imageKey.withUTF8 { id in
+                RawBytes.appendVarint(id.count, to: &header)
+                RawBytes.appendVarint(rawEnd - rawStart, to: &header)
+                RawBytes.appendVarint(end - rawEnd, to: &header)
+                header.append(contentsOf: id)
+            }
+            try writeIndex(header)
+            if end >= Self.textPiece { try drainText() }
+        }
+
+        static func zigzag(_ value: Int) -> Int { (value << 1) ^ (value >> 63) }
+
+        static func unzigzag(_ value: Int) -> Int { Int(bitPattern: UInt(bitPattern: value) >> 1) ^ -(value & 1) }
+
         /// Writes the current run's end record.
         private func endRun() throws {
             guard object != nil else { return }
             header.removeAll(keepingCapacity: true)
             header.append(3)
             RawBytes.appendVarint(runWithoutGeometry, to: &header)
-            RawBytes.appendVarint(runPixelContours, to: &header)
             try writeIndex(header)
             object = nil
             runWithoutGeometry = 0
-            runPixelContours = 0
         }
 
         /// Ends the last run; the index and the text, to read from their start (nil when

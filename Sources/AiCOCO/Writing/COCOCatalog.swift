@@ -60,6 +60,8 @@ extension COCOConverter {
             try images!.write(bytes)
             bytes.removeAll(keepingCapacity: true)
             RawBytes.appendVarint(imageCount, to: &bytes)
+            RawBytes.appendVarint((size.width ?? -1) + 1, to: &bytes)
+            RawBytes.appendVarint((size.height ?? -1) + 1, to: &bytes)
             try imageNumbers.set(image.id, bytes)
         }
 
@@ -117,34 +119,50 @@ extension COCOConverter {
             return (categories, confidence)
         }
 
-        /// The number of the image whose id's UTF-8 bytes are `id`.
-        func imageNumber(_ id: UnsafeBufferPointer<UInt8>) throws -> Int? {
+        /// An image's number (1, 2, ...) and its own size, if it has one.
+        struct ImageEntry {
+            var number: Int
+            var width: Int?, height: Int?
+        }
+
+        /// The number and size of the image whose id's UTF-8 bytes are `id`.
+        func image(_ id: UnsafeBufferPointer<UInt8>) throws -> ImageEntry? {
             let slot = id.count <= Self.cachedIDBytes ? recentImages + Self.slotBytes * Self.slot(of: id) : nil
             if let slot, Int(slot.load(as: UInt8.self)) == id.count + 1,
                RawBytes.compare(UnsafeRawBufferPointer(start: slot + 1, count: id.count), UnsafeRawBufferPointer(id)) == 0 {
-                return slot.loadUnaligned(fromByteOffset: Self.slotBytes - 8, as: Int.self)
+                return Self.entry(number: slot.loadUnaligned(fromByteOffset: 24, as: Int.self),
+                                  width: slot.loadUnaligned(fromByteOffset: 32, as: Int.self),
+                                  height: slot.loadUnaligned(fromByteOffset: 40, as: Int.self))
             }
             guard let bytes = try imageNumbers.value(for: id) else { return nil }
             var position = 0
             let number = RawBytes.readVarint(bytes, &position)
+            let width = RawBytes.readVarint(bytes, &position) - 1, height = RawBytes.readVarint(bytes, &position) - 1
             if let slot {
                 slot.storeBytes(of: UInt8(id.count + 1), as: UInt8.self)
                 if let base = id.baseAddress { (slot + 1).copyMemory(from: base, byteCount: id.count) }
-                slot.storeBytes(of: number, toByteOffset: Self.slotBytes - 8, as: Int.self)
+                slot.storeBytes(of: number, toByteOffset: 24, as: Int.self)
+                slot.storeBytes(of: width, toByteOffset: 32, as: Int.self)
+                slot.storeBytes(of: height, toByteOffset: 40, as: Int.self)
             }
-            return number
+            return Self.entry(number: number, width: width, height: height)
+        }
+
+        private static func entry(number: Int, width: Int, height: Int) -> ImageEntry {
+            ImageEntry(number: number, width: width < 0 ? nil : width, height: height < 0 ? nil : height)
         }
 
         /// The images looked up lately: annotations come object by object, each object over
         /// consecutive slices, so an image comes back soon (in real files 15 annotations out of
         /// 16 hit). A direct-mapped table of ids up to `cachedIDBytes` long: in each slot the
-        /// id's length + 1 (0: empty), the id, its number in the last 8 bytes.
+        /// id's length + 1 (0: empty), the id, then its number, width and height (-1: none),
+        /// 8 bytes each, from byte 24.
         private let recentImages: UnsafeMutableRawPointer = {
             let table = UnsafeMutableRawPointer.allocate(byteCount: Catalog.slotBytes * Catalog.slots, alignment: 8)
             table.initializeMemory(as: UInt8.self, repeating: 0, count: Catalog.slotBytes * Catalog.slots)
             return table
         }()
-        private static let slots = 4096, slotBytes = 32, cachedIDBytes = 23
+        private static let slots = 4096, slotBytes = 48, cachedIDBytes = 23
 
         private static func slot(of id: UnsafeBufferPointer<UInt8>) -> Int {
             Int(truncatingIfNeeded: RawBytes.hash(UnsafeRawBufferPointer(id)) & UInt64(slots - 1))

@@ -7,29 +7,36 @@
 /// writes nothing.
 ///
 /// Ids become integers 1, 2, ... in file order; the AiCOCO ids are kept in `aicoco_id`.
-/// Polygons are those pycocotools accepts (see `COCOGeometry`: contours of 1 or 2 points, or
-/// without area, become the pixels they stand for; boxes alone become rectangle polygons).
-/// `bbox` is `[x, y, width, height]`, at least 1 x 1: the union of the AiCOCO boxes, or the
-/// polygons' extent when `bbox` is null. `area` is the polygons' area (shoelace).
+/// An annotation with contours becomes its pixels (`COCOMask`: the contours filled as
+/// `cv2.fillPoly` fills them, clipped to the image), written as `segmentation` (polygons along
+/// the pixels' outer corners, or RLE) that pycocotools reads back to exactly those pixels;
+/// `area` is their number and `bbox` `[x, y, width, height]` their box. An annotation with
+/// boxes only gets each box as a rectangle polygon (`COCOGeometry`).
 public struct COCOConverter {
     public var parserOptions: ParserOptions
     /// Image size for images that do not carry `width`/`height` (or `dicom.Columns`/`Rows`).
     public var imageSize: (width: Int, height: Int)?
     public var pretty: Bool
+    /// How an annotation's pixels are written.
+    public var segmentation: COCOSegmentationForm
+    /// The most pixels the raster of one annotation may take (its contours' box in its image,
+    /// one byte each); more is an error.
+    public var maxMaskPixels = 1 << 26
 
     public init(parserOptions: ParserOptions = ParserOptions(), imageSize: (width: Int, height: Int)? = nil,
-                pretty: Bool = false) {
+                pretty: Bool = false, segmentation: COCOSegmentationForm = .polygon) {
         self.parserOptions = parserOptions
         self.imageSize = imageSize
         self.pretty = pretty
+        self.segmentation = segmentation
     }
 
     public struct Summary: Sendable, Equatable {
         public var images = 0, categories = 0, annotations = 0
         /// AiCOCO annotations left out: their object has no category, or they have neither bbox nor polygon.
         public var skippedNoCategory = 0, skippedNoGeometry = 0
-        /// Contours of 1 or 2 points, or without area, written as the pixels they stand for.
-        public var pixelContours = 0
+        /// AiCOCO annotations left out: their contours have no pixel inside their image.
+        public var skippedOutsideImage = 0
     }
 
     /// The visitor of the pass: keeps the catalog's records, gathers each annotation's
@@ -150,14 +157,44 @@ public struct COCOConverter {
     }
 
     /// Writes the spilled annotations, each once per category of its object, with `id`,
-    /// `image_id`, `category_id` and `score` filled in.
+    /// `image_id`, `category_id` and `score` filled in; the pixels of annotations with contours
+    /// are filled and written here, once their image's size is known.
     private func writeAnnotations(index spill: SpillReader, text: SpillReader, catalog: Catalog, to json: JSONWriter,
                                   summary: inout Summary) throws {
         let generator = json.generator
         var number = 0
         var categories: [Int] = []
         var confidence: Double?
-        var lastImage: [UInt8] = [], lastImageNumber = 0
+        var lastImage: [UInt8] = [], lastImageFound: Catalog.ImageEntry?, looked = false
+        let pixels = try PixelWriter(form: segmentation, pretty: pretty, maxPixels: maxMaskPixels)
+        /// The number and size of the image whose id is `image` (the last one is kept: an
+        /// object's annotations mostly come image after image, several on one).
+        func lookUp(_ image: UnsafeRawBufferPointer) throws -> Catalog.ImageEntry? {
+            // (`looked` false: none looked up yet; an empty id is a valid id.)
+            if !looked || !lastImage.elementsEqual(image) {
+                lastImage.removeAll(keepingCapacity: true)
+                lastImage.append(contentsOf: image)
+                lastImageFound = try image.withMemoryRebound(to: UInt8.self) { try catalog.image($0) }
+                looked = true
+            }
+            return lastImageFound
+        }
+        func write(image: Int, middle: (JSONWriter) throws -> Void, tailCount: Int) throws {
+            let fragment = text.position
+            for category in categories {
+                text.position = fragment
+                number += 1
+                try json.beginObject()
+                try json.key("id"); try json.number(number)
+                try json.key("image_id"); try json.number(image)
+                try json.key("category_id"); try json.number(category)
+                try middle(json)
+                if let confidence { try json.key("score"); try json.number(confidence) }
+                try text.copy(tailCount) { generator.continuation($0); try json.flushIfNeeded() }
+                try json.endObject()
+                summary.annotations += 1
+            }
+        }
         while !spill.atEnd {
             switch try spill.byte() {
             case 1:
@@ -173,33 +210,37 @@ public struct COCOConverter {
                     text.position += middleCount + tailCount
                     continue
                 }
-                // (`lastImageNumber` 0: none looked up yet; an empty id is a valid id.)
-                if lastImageNumber == 0 || !lastImage.elementsEqual(image) {
-                    lastImage.removeAll(keepingCapacity: true)
-                    lastImage.append(contentsOf: image)
-                    lastImageNumber = try image.withMemoryRebound(to: UInt8.self) { try catalog.imageNumber($0) } ?? 0
-                }
-                let fragment = text.position
-                for category in categories {
-                    text.position = fragment
-                    number += 1
-                    try json.beginObject()
-                    try json.key("id"); try json.number(number)
-                    try json.key("image_id"); try json.number(lastImageNumber)
-                    try json.key("category_id"); try json.number(category)
+                let imageNumber = try lookUp(image)?.number ?? 0
+                let middle = text.position
+                try write(image: imageNumber, middle: { json in
+                    text.position = middle
                     try text.copy(middleCount) { generator.continuation($0); try json.flushIfNeeded() }
-                    if let confidence { try json.key("score"); try json.number(confidence) }
-                    try text.copy(tailCount) { generator.continuation($0); try json.flushIfNeeded() }
-                    try json.endObject()
-                    summary.annotations += 1
+                }, tailCount: tailCount)
+            case 4:
+                let imageCount = try spill.varint(), rawCount = try spill.varint(), tailCount = try spill.varint()
+                let image = try spill.bytes(imageCount)
+                guard !categories.isEmpty else {
+                    summary.skippedNoCategory += 1
+                    text.position += rawCount + tailCount
+                    continue
                 }
+                let entry = try lookUp(image)
+                let width = entry?.width ?? imageSize?.width ?? 0, height = entry?.height ?? imageSize?.height ?? 0
+                guard try pixels.build(raw: text.bytes(rawCount), width: width, height: height) else {
+                    summary.skippedOutsideImage += 1
+                    text.position += tailCount
+                    continue
+                }
+                try write(image: entry?.number ?? 0, middle: { json in
+                    pixels.bytes.withUnsafeBytes { generator.continuation($0) }
+                    try json.flushIfNeeded()
+                }, tailCount: tailCount)
             case 3:
-                let withoutGeometry = try spill.varint(), pixelContours = try spill.varint()
+                let withoutGeometry = try spill.varint()
                 if categories.isEmpty {
                     summary.skippedNoCategory += withoutGeometry
                 } else {
                     summary.skippedNoGeometry += withoutGeometry
-                    summary.pixelContours += pixelContours
                 }
             default:
                 throw AiCOCOError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
