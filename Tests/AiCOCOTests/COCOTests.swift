@@ -72,10 +72,11 @@ struct COCOTests {
     func rle() throws {
         // pycocotools.mask.encode of the same masks.
         #expect(try Self.mask([[0, 0], [2, 2]], width: 3, height: 3, form: .rle).text == #"{"size":[3,3],"counts":"0170"}"#)
-        // Columns 3-19 of rows 5-29 but (8, 10) and (8, 11), and pixel (29, 39), in 30 x 40.
+        // Columns 3-19 of rows 5-29 but (8, 10) and (8, 11), and pixel (29, 39), in 30 x 40; its
+        // counts hold a backslash, escaped in JSON.
         let contours: [[Double]] = [[3, 5, 7, 5, 7, 29, 3, 29], [8, 5, 8, 9], [8, 12, 8, 29], [9, 5, 19, 5, 19, 29, 9, 29], [29, 39]]
         let result = try Self.mask(contours, width: 30, height: 40, form: .rle)
-        #expect(result.text == #"{"size":[40,30],"counts":"m3i0?00000000\OC==700000000000000000000Z<XO"}"#)
+        #expect(result.text == #"{"size":[40,30],"counts":"m3i0?00000000\\OC==700000000000000000000Z<XO"}"#)
         #expect(result.area == 17 * 25 - 2 + 1 && result.box == [3, 5, 27, 35])
     }
 
