@@ -141,13 +141,15 @@ public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: Unsafe
     let reader = Unmanaged<RecordsReader>.fromOpaque(reader).takeUnretainedValue()
     var buffer = MallocBuffer<UInt8>(capacity: 1 << 16)
     // Batches until some lines are ready (a batch may hold records of sections not asked for).
-    // As `aicoco records`: at the first problem, the lines of its batch are left out.
+    // As `aicoco records`: at the first problem, the lines of the records that end before it.
     while !reader.done && buffer.count == 0 {
         do {
             var problem = false
             let more = try reader.lines.next { bytes, _ in
                 if reader.lines.problemCount > 0 {
                     problem = true
+                    let before = UnsafeRawBufferPointer(rebasing: bytes.prefix(reader.lines.bytesBeforeFirstProblem))
+                    buffer.append(contentsOf: before.bindMemory(to: UInt8.self))
                     return
                 }
                 buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
