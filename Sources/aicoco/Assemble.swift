@@ -9,7 +9,7 @@ struct Assemble: ParsableCommand {
         The lines may come in any order: the records are spilled to temporary files per section (in $TMPDIR, default /tmp), then read back as one document, validated (schema, rules, every reference) and written in the format's section order, in constant memory. Errors point at the input line. Nothing complete is written unless the whole input is valid.
 
         Examples:
-          aicoco records Fixtures/extras.json \\
+          aicoco records output.json \\
             | aicoco assemble --pretty
           aicoco records big.json \\
             | grep -v '"section":"regressions"' \\

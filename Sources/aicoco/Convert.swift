@@ -16,10 +16,10 @@ struct Convert: ParsableCommand {
 
         Examples:
           aicoco convert --to coco --image-size 512x512 \\
-            Fixtures/segmentation-series.json > coco.json
+            series.json > coco.json
           aicoco convert --to nifti --image-size 512x512 \\
             --spacing 0.7,0.7,5 -o labels.nii.gz \\
-            Fixtures/flavor/flavor-seg3d-smooth.json
+            series.json
           aicoco generate --bytes 50M \\
             | aicoco convert --to coco --image-size 512x512 - \\
             | jq '.annotations | length'

@@ -12,11 +12,11 @@ struct Filter: ParsableCommand {
 
         Examples:
           aicoco filter --category Liver \\
-            Fixtures/segmentation-series.json | aicoco stats
+            series.json | aicoco stats -
           aicoco filter --index 10...20 --category Liver \\
             --category Spleen big.json > slices.json
           aicoco filter --object aWKiiWcgLTUVcM9WoiByk \\
-            --pretty Fixtures/extras.json
+            --pretty series.json
         """
     )
 

@@ -15,7 +15,7 @@ struct Measure: ParsableCommand {
         Examples:
           aicoco measure --image-size 512x512 \\
             --spacing 0.7,0.7,5 \\
-            Fixtures/flavor/flavor-seg3d-smooth.json
+            series.json
           aicoco measure --format json --image-size 512x512 \\
             series.json | jq '.categories[] | {name, volume_ml}'
         """

@@ -14,9 +14,9 @@ struct Render: ParsableCommand {
 
         Examples:
           aicoco render --index 20 --image-size 512x512 \\
-            -o slice.svg Fixtures/flavor/flavor-seg3d-smooth.json
+            -o slice.svg series.json
           aicoco render --index 0 --image-size 512x512 -o - \\
-            Fixtures/flavor/flavor-seg2d.json > slice.svg
+            image.json > slice.svg
         """
     )
 

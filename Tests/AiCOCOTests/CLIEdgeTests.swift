@@ -224,3 +224,43 @@ struct RecordsBeforeProblemTests {
         #expect(same, "the lines kept are the first lines of the valid file")
     }
 }
+
+/// `assemble --artifact NAME` writes the reference to the artifact it wrote, so that the
+/// rebuilt pair validates as it is.
+@Suite("assemble --artifact names its artifact")
+struct AssembleArtifactNameTests {
+    @Test("records | assemble --artifact NAME: href (2.2.3) or path (2.2.2) ends in NAME, the pair validates",
+          arguments: ["flavor-tabular-regression.json", "generations/r222/tabular-2.2.2-regression.json"])
+    func rewritten(sample: String) throws {
+        let directory = NSTemporaryDirectory() + "aicoco-assemble-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lines = try Tool.run(["records", Paths.flavor.appendingPathComponent(sample).path])
+        #expect(lines.status == 0, "\(lines.stderr)")
+        let document = directory + "/copy.json", artifact = directory + "/copy-records.jsonl"
+        let assembled = try Tool.run(["assemble", "--artifact", artifact, "-o", document], input: Array(lines.stdout.utf8))
+        #expect(assembled.status == 0, "\(assembled.stderr)")
+        let text = try String(contentsOfFile: document, encoding: .utf8)
+        let key = sample.contains("2.2.2") ? "\"path\":\"" : "\"href\":\""
+        let value = text.components(separatedBy: key).dropFirst().first?.prefix { $0 != "\"" } ?? ""
+        #expect(value.hasSuffix("/copy-records.jsonl"), "\(value)")
+        let validated = try Tool.run(["validate", document])
+        #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
+        #expect(validated.stdout == "\(document): valid\n")
+    }
+}
+
+/// Help examples work as pasted from any folder: they name the user's files, never this
+/// repository's fixtures.
+@Suite("Help examples name the user's files")
+struct HelpExampleFileTests {
+    @Test("no help names Fixtures/")
+    func noFixtures() throws {
+        for subcommand in ["stats", "validate", "generate", "records", "assemble", "convert", "filter", "measure", "render"] {
+            let help = try Tool.run(["help", subcommand])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("Examples:"), "\(subcommand)")
+            #expect(!help.stdout.contains("Fixtures/"), "\(subcommand): \(help.stdout)")
+        }
+    }
+}

@@ -224,6 +224,9 @@ public struct AiCOCOAssembler {
             spills[.rows] = nil
         }
 
+        let writtenArtifactName = artifactOutput == nil ? nil
+            : artifact.map { String($0.split(separator: "/", omittingEmptySubsequences: false).last ?? "") }
+
         // Pass 2: the sections as one document, through the parser, to the writer.
         var parts: [ConcatenatedReader.Part] = []
         var starts: [(section: AiCOCOSection, start: Int, spill: Spill)] = []
@@ -255,7 +258,15 @@ public struct AiCOCOAssembler {
         let visitor = SectionedRecordVisitor(
             maxCoordinates: parserOptions.limits.maxCoordinatesPerRecord,
             sectionStart: { try writer.beginSection($0) },
-            record: { try writer.write($0) },
+            record: { record in
+                // The reference names the artifact written (`--artifact`), so that the pair
+                // validates: its href (or path) keeps its folder, with the artifact's file name.
+                if case .recordsReference(var reference) = record, let name = writtenArtifactName {
+                    reference.href = Self.href(reference.href, naming: name)
+                    return try writer.write(.recordsReference(reference))
+                }
+                try writer.write(record)
+            },
             sectionEnd: { _, _ in try writer.endSection() })
         do {
             var options = parserOptions
@@ -279,6 +290,13 @@ public struct AiCOCOAssembler {
             throw error
         }
         try writer.finish()
+    }
+
+    /// `href` with its last path component replaced by `name` (`/a/records_x.jsonl`, `copy.jsonl`
+    /// -> `/a/copy.jsonl`).
+    static func href(_ href: String, naming name: String) -> String {
+        guard let slash = href.lastIndex(of: "/") else { return name }
+        return String(href[...slash]) + name
     }
 }
 
