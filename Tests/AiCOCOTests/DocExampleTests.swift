@@ -74,6 +74,36 @@ struct DocExampleTests {
         return matches(actual.dropFirst(), expected.dropFirst())
     }
 
+    /// The `sh` blocks: set-up, install and benchmark commands, too slow or too invasive to run
+    /// here (they build, install into /usr/local, time 200 MB files). Each must be valid bash,
+    /// and every `aicoco` subcommand and option it names must exist.
+    @Test("each sh block is valid bash, and names only subcommands and options aicoco has")
+    func shellBlocks() throws {
+        var blocks = 0
+        for page in Self.pages {
+            let text = try String(contentsOf: Paths.root.appendingPathComponent(page), encoding: .utf8)
+            let parts = text.components(separatedBy: "```sh\n").dropFirst()
+            for part in parts {
+                let block = part.components(separatedBy: "```")[0]
+                blocks += 1
+                let syntax = try Tool.run(executable: "/bin/bash", ["-n", "-c", block])
+                #expect(syntax.status == 0, "\(page): \(block)\n\(syntax.stderr)")
+                for line in block.split(separator: "\n") {
+                    let words = line.split(separator: " ").map(String.init)
+                    guard let at = words.firstIndex(where: { $0 == "aicoco" || $0.hasSuffix("/aicoco") }),
+                          at + 1 < words.count, words[at + 1].allSatisfy({ $0.isLetter }) else { continue }
+                    let help = try Tool.run([words[at + 1], "--help"])
+                    #expect(help.status == 0, "\(page): aicoco \(words[at + 1]) in \(line)")
+                    for option in words[(at + 2)...] where option.hasPrefix("--") {
+                        let name = String(option.prefix { $0 != "=" })
+                        #expect(help.stdout.contains(name), "\(page): \(name) of aicoco \(words[at + 1]) in \(line)")
+                    }
+                }
+            }
+        }
+        #expect(blocks >= 4)
+    }
+
     @Test("the pages have examples, and the parser finds their commands")
     func found() throws {
         let readme = try Self.blocks(of: "README.md")
