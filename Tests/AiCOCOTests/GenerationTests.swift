@@ -55,7 +55,8 @@ import Testing
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("out.json").path
-        let artifact = directory.appendingPathComponent("rows.jsonl").path
+        // The artifact under its original name: assemble's reference names the artifact it writes.
+        let artifact = directory.appendingPathComponent(entry.artifact.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "rows.jsonl").path
         let lines = try Tool.run(["records", Self.path(name)])
         #expect(lines.status == 0, "\(lines.stderr)")
         let back = try Tool.run(["assemble", "-o", out] + (entry.artifact == nil ? [] : ["--artifact", artifact]),

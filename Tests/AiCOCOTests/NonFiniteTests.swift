@@ -71,7 +71,8 @@ import Testing
         let lines = try Tool.run(["records", "--allow-nan", Self.nanSample])
         #expect(lines.status == 0, "\(lines.stderr)")
         #expect(lines.stdout.contains(#""value":NaN}"#))
-        let artifact = directory.appendingPathComponent("records.jsonl").path
+        // The artifact under its original name: assemble's reference names the artifact it writes.
+        let artifact = directory.appendingPathComponent(URL(fileURLWithPath: Self.nanArtifact).lastPathComponent).path
         let out = directory.appendingPathComponent("out.json").path
         let back = try Tool.run(["assemble", "--allow-nan", "--artifact", artifact, "-o", out], input: Array(lines.stdout.utf8))
         #expect(back.status == 0, "\(back.stderr)")

@@ -98,7 +98,9 @@ import AiCOCOGen
         for record in records { try writer.write(record) }
         try writer.flush()
 
-        let artifact = directory.appendingPathComponent("artifact.jsonl").path
+        // The artifact under its original name: assemble's reference names the artifact it writes.
+        let name = Self.artifacts[sample].map { URL(fileURLWithPath: $0).lastPathComponent } ?? "artifact.jsonl"
+        let artifact = directory.appendingPathComponent(name).path
         var document: [UInt8] = []
         try AiCOCOAssembler(artifact: artifact).assemble(.bytes(lines), to: AiCOCOWriter(sink: { document.append(contentsOf: $0) }))
         let copy = directory.appendingPathComponent(sample).path
