@@ -71,8 +71,7 @@ final class PackedTable: Spillable {
 
     @inline(__always)
     private static func hash(_ high: UInt64, _ low: UInt64) -> Int {
-        let mixed = (low ^ high &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: mixed ^ mixed >> 29)
+        Int(truncatingIfNeeded: splitMix64(low ^ high &* splitMix64Increment))
     }
 
     /// The index of the entry in memory for this id, if any (indexed tables only).
