@@ -126,6 +126,11 @@ struct _Writer {
     }
 
     mutating func null() { s("null") }
+    /// The end of an image record: its null regressions, then the closing brace.
+    mutating func endImage() {
+        nl(3); key("\"regressions\":"); null()
+        nl(2); b(125)
+    }
 
     mutating func int(_ v: Int, minDigits: Int = 1) {
         var digits = 1, t = v

@@ -87,6 +87,9 @@ struct RealShapeWriter {
 
     var seed: UInt64 { options.seed }
 
+    /// The generator of block `b`'s choices.
+    func blockRng(_ b: Int) -> _Rng { _Rng(_hash(seed, kBlock, UInt64(b))) }
+
     /// Slices of block `b`.
     func slices(of b: Int) -> Int {
         b == blocks - 1 ? lastSlices : (measuring ?? table.slices)
@@ -140,7 +143,7 @@ struct RealShapeWriter {
     mutating func layOut(block b: Int) {
         blockSlices = slices(of: b)
         objectBuffer.removeAll(keepingCapacity: true)
-        var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+        var rng = blockRng(b)
         for j in 0..<objectsPerBlock {
             let category = table.objects[j]
             let count = min(table.slices, 7 + rng.below(16))
@@ -163,8 +166,7 @@ struct RealShapeWriter {
             w.nl(3); w.key("\"id\":"); w.id(seed, kImage, index); w.b(44)
             w.nl(3); w.key("\"index\":"); w.int(index); w.b(44)
             w.nl(3); w.key("\"category_ids\":"); w.null(); w.b(44)
-            w.nl(3); w.key("\"regressions\":"); w.null()
-            w.nl(2); w.b(125)
+            w.endImage()
             try w.check(sink)
         }
         w.nl(1); w.b(93)
@@ -177,7 +179,7 @@ struct RealShapeWriter {
         var counter = 0
         for b in blockRange {
             if table.detection {
-                var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+                var rng = blockRng(b)
                 for _ in 0..<(30 + rng.below(21)) {
                     annotationHeader(counter, image: b, object: counter)
                     let x = rng.below(440), y = rng.below(440)

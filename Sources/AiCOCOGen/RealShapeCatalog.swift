@@ -42,7 +42,7 @@ extension RealShapeWriter {
         var index = 0
         for b in blockRange {
             if table.detection {
-                var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+                var rng = blockRng(b)
                 let count = 30 + rng.below(21)
                 var values = _Rng(_hash(seed, kObject, UInt64(b)))
                 for _ in 0..<count {

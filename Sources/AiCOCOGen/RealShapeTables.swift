@@ -71,10 +71,6 @@ struct ShapeTable {
 /// One object of a block: its category, its slices (`start..<start+count`, block-relative) and
 /// its place in the image.
 struct BlockObject {
-    var category: Int
-    var start: Int
-    var count: Int
-    var cx: Int
-    var cy: Int
+    var category, start, count, cx, cy: Int
     var radius: Double
 }

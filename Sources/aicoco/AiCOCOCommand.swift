@@ -117,9 +117,10 @@ struct InputOptions: ParsableArguments {
     var displayName: String { file ?? "-" }
     var limits: ParserLimits { limitOptions.limits }
 
-    /// Parser options of the limits and `--allow-nan`.
-    func parserOptions(memoryLimit: Int = ParserOptions.defaultMemoryLimit) -> ParserOptions {
-        var options = ParserOptions(limits: limits, memoryLimit: memoryLimit)
+    /// Parser options of the limits, `--memory-limit` (unless `memoryLimit` says otherwise)
+    /// and `--allow-nan`: every subcommand that takes `--memory-limit` honours it this way.
+    func parserOptions(memoryLimit: Int? = nil) -> ParserOptions {
+        var options = ParserOptions(limits: limits, memoryLimit: memoryLimit ?? self.memoryLimit)
         options.allowNonFinite = limitOptions.allowNan
         return options
     }

@@ -36,3 +36,12 @@ func correctlyRoundedDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         return value.isFinite ? value : nil
     }
 }
+
+/// A new empty file named `prefix` and six unique characters (`mkstemp`), open for reading
+/// and writing: its descriptor and path.
+func makeUniqueFile(prefix: String) -> Result<(descriptor: Int32, path: String), Errno> {
+    var template = Array((prefix + "XXXXXX").utf8CString)
+    return valueOrErrno { template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }.map { descriptor in
+        (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    }
+}

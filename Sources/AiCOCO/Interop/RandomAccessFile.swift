@@ -30,12 +30,8 @@ final class RandomAccessFile {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let created = try TerminationCleanup.creating {
-            var template = Array((directory + "." + base + ".aicoco-XXXXXX").utf8CString)
-            switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
-            case .success(let fd): return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-            case .failure(let error): throw AiCOCOError.io("cannot create a file beside \(path)", error)
-            }
+        let created = try TerminationCleanup.creatingUnique(prefix: directory + "." + base + ".aicoco-") {
+            AiCOCOError.io("cannot create a file beside \(path)", $0)
         }
         descriptor = created.descriptor
         name = created.path
@@ -64,16 +60,16 @@ final class RandomAccessFile {
     init(temporaryIn directory: String? = nil) throws {
         var folder = directory ?? "/tmp"
         if directory == nil, let tmp = getenv("TMPDIR"), tmp[0] != 0 { folder = String(cString: tmp) }
-        var template = Array((folder + "/aicoco-volume-XXXXXX").utf8CString)
         // No signal between mkstemp and unlink: the name cannot outlive the process.
         var previous = sigset_t()
         TerminationCleanup.block(saving: &previous)
         defer { TerminationCleanup.restore(&previous) }
-        switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
-        case .success(let fd): descriptor = fd
+        switch makeUniqueFile(prefix: folder + "/aicoco-volume-") {
+        case .success(let file):
+            descriptor = file.descriptor
+            unlink(file.path)
         case .failure(let error): throw AiCOCOError.io("cannot create a temporary file in \(folder)", error)
         }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         name = "a temporary file in \(folder)"
     }
 

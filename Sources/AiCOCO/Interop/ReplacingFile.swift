@@ -43,12 +43,8 @@ public final class ReplacingFile {
             umask(mask)
             mode = 0o666 & ~mask
         }
-        let created = try TerminationCleanup.creating {
-            var template = Array((directory + "/." + name + ".aicoco-XXXXXX").utf8CString)
-            switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
-            case .success(let fd): return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-            case .failure(let error): throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path)", error)
-            }
+        let created = try TerminationCleanup.creatingUnique(prefix: directory + "/." + name + ".aicoco-") {
+            AiCOCOError.io("cannot create a temporary file in \(directory) for \(path)", $0)
         }
         temporaryPath = created.path
         slot = created.slot

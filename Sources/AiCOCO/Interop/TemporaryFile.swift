@@ -51,13 +51,13 @@ public final class TemporaryFile {
         for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&blocked, signal) }
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        var template = Array((directory + "/aicoco-XXXXXX").utf8CString)
         let fd: Int32
-        switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
-        case .success(let created): fd = created
+        switch makeUniqueFile(prefix: directory + "/aicoco-") {
+        case .success(let created):
+            fd = created.descriptor
+            unlink(created.path)
         case .failure(let error): throw failure("cannot create a temporary file in", directory, error)
         }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         return fd
     }

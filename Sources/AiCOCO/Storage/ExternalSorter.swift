@@ -151,20 +151,9 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
                 chunkUsed = 0
                 chunkEnd = chunkBytes
             }
-            if newHandles != handleCapacity {
-                let grown = UnsafeMutablePointer<Handle>.allocate(capacity: newHandles)
-                if let handles {
-                    grown.update(from: handles, count: count)
-                    handles.deallocate()
-                }
-                handles = grown
-                handleCapacity = newHandles
-            }
+            if newHandles != handleCapacity { regrow(&handles, capacity: &handleCapacity, count: count, to: newHandles) }
             if newSlots != slotCount {
-                slots?.deallocate()
-                slots = UnsafeMutablePointer<UInt32>.allocate(capacity: newSlots)
-                slots!.initialize(repeating: 0, count: newSlots)
-                slotCount = newSlots
+                clearSlots(&slots, count: &slotCount, to: newSlots)
                 for ordinal in 0..<count { insertSlot(ordinal, hash: RawBytes.hash(Self.key(record(ordinal)))) }
             }
             return

@@ -116,20 +116,9 @@ final class PackedTable: SpillingTable<PackedCursor> {
                 budget.release(extra)
                 continue
             }
-            if grown != capacity {
-                let new = UnsafeMutablePointer<Entry>.allocate(capacity: grown)
-                if let entries {
-                    new.update(from: entries, count: count)
-                    entries.deallocate()
-                }
-                entries = new
-                capacity = grown
-            }
+            if grown != capacity { regrow(&entries, capacity: &capacity, count: count, to: grown) }
             if grownSlots != slotCount {
-                slots?.deallocate()
-                slots = UnsafeMutablePointer<UInt32>.allocate(capacity: grownSlots)
-                slots!.initialize(repeating: 0, count: grownSlots)
-                slotCount = grownSlots
+                clearSlots(&slots, count: &slotCount, to: grownSlots)
                 for index in 0..<count { insertSlot(index) }
             }
         }

@@ -34,6 +34,19 @@ extension KWayMerge where Cursor == RecordCursor {
     func writeCurrent(to file: TemporaryFile) throws {
         try current.write(to: file)
     }
+
+    /// Moves past the records with the current key (copied to `key`); returns the sum of the
+    /// 64-bit counts their payloads open with.
+    func sumCounts(key: inout [UInt8]) throws -> Int {
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: self.key)
+        var count = 0
+        while !atEnd && key.withUnsafeBytes({ RawBytes.compare(self.key, $0) }) == 0 {
+            count += RawBytes.load64(payload.baseAddress!)
+            try advance()
+        }
+        return count
+    }
 }
 
 /// Byte records in key order: the sorted memory of an `ExternalSorter`, or one sorted run of

@@ -9,10 +9,9 @@
 /// the next, then that level's file is emptied, so that few runs stay open. `sorted()` gives
 /// every record ever added, in order, through one `KWayMerge`.
 class SpillingTable<Cursor: MergeCursor>: Spillable {
+    /// A run: its merge level, and where it lies in that level's file.
     private struct Run {
-        var level: Int
-        var start: Int
-        var length: Int
+        var level, start, length: Int
     }
 
     let budget: MemoryBudget
@@ -136,4 +135,23 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
         runs = []
         files = []
     }
+}
+
+/// Grows `storage`, holding `count` values in room for `capacity`, to room for `newCapacity`.
+func regrow<Value>(_ storage: inout UnsafeMutablePointer<Value>?, capacity: inout Int, count: Int, to newCapacity: Int) {
+    let grown = UnsafeMutablePointer<Value>.allocate(capacity: newCapacity)
+    if let old = storage {
+        grown.moveInitialize(from: old, count: count)
+        old.deallocate()
+    }
+    storage = grown
+    capacity = newCapacity
+}
+
+/// Replaces `slots` (`slotCount` of them) by `newCount` free slots (0) of an open-addressing index.
+func clearSlots(_ slots: inout UnsafeMutablePointer<UInt32>?, count slotCount: inout Int, to newCount: Int) {
+    slots?.deallocate()
+    slots = UnsafeMutablePointer<UInt32>.allocate(capacity: newCount)
+    slots!.initialize(repeating: 0, count: newCount)
+    slotCount = newCount
 }
