@@ -1,9 +1,6 @@
 // Annotations gathered into flat batches (numbers, offsets, ids) on a parser thread.
 import AiCOCO
 import CAiCOCOABI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The columns of the batch being filled; its storage is handed over whole. A struct held by
 /// the visitor (no class: no run-time exclusivity check per append); `release` frees it.
@@ -84,6 +81,7 @@ struct BatchColumns {
 
 /// Frees every buffer of a batch handed over but never taken by the caller.
 func freeBatch(_ batch: aicoco_batch) {
+    let free = CHeap.free
     free(batch.coordinates); free(batch.polygon_offsets); free(batch.annotation_offsets)
     free(batch.bboxes); free(batch.bbox_offsets); free(batch.iscrowd); free(batch.segmentation_null)
     free(batch.ids); free(batch.id_offsets); free(batch.image_ids); free(batch.image_id_offsets)

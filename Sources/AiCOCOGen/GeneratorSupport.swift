@@ -2,24 +2,19 @@
 //
 // Seeded hashing, a SplitMix64 generator and the byte writer that every shape of the generator uses.
 
+import AiCOCO
+
 let _flushAt = 61_440          // flush when the buffer holds >= 60 KiB
 let _bufCapacity = 65_536 + 16_384
 
 // MARK: - Hashing / PRNG
 
-@inline(__always)
-func _fmix(_ x: UInt64) -> UInt64 {
-    var z = x
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-}
 
 @inline(__always)
 func _hash(_ seed: UInt64, _ kind: UInt64, _ index: UInt64) -> UInt64 {
-    let a = _fmix(seed &+ 0x9E37_79B9_7F4A_7C15)
-    let b = _fmix(a ^ (kind &* 0xD6E8_FEB8_6659_FD93))
-    return _fmix(b ^ (index &+ 0x632B_E59B_D9B4_E019))
+    let a = splitMix64(seed &+ splitMix64Increment)
+    let b = splitMix64(a ^ (kind &* 0xD6E8_FEB8_6659_FD93))
+    return splitMix64(b ^ (index &+ 0x632B_E59B_D9B4_E019))
 }
 
 /// SplitMix64.
@@ -27,8 +22,8 @@ struct _Rng {
     var state: UInt64
     init(_ seed: UInt64) { state = seed }
     @inline(__always) mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return _fmix(state)
+        state &+= splitMix64Increment
+        return splitMix64(state)
     }
     /// Uniform in [0, 1).
     @inline(__always) mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
@@ -131,6 +126,11 @@ struct _Writer {
     }
 
     mutating func null() { s("null") }
+    /// The end of an image record: its null regressions, then the closing brace.
+    mutating func endImage() {
+        nl(3); key("\"regressions\":"); null()
+        nl(2); b(125)
+    }
 
     mutating func int(_ v: Int, minDigits: Int = 1) {
         var digits = 1, t = v
@@ -163,7 +163,7 @@ struct _Writer {
         let alphabet: StaticString = "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
         let a = alphabet.utf8Start
         var x = _hash(seed, kind, UInt64(truncatingIfNeeded: index))
-        var y = _fmix(x ^ 0x5851_F42D_4C95_7F2D)
+        var y = splitMix64(x ^ 0x5851_F42D_4C95_7F2D)
         let p = base + pos
         p[0] = 34
         for i in 1...10 { p[i] = a[Int(x & 63)]; x >>= 6 }

@@ -16,80 +16,6 @@
 
 import AiCOCO
 
-private let kImage: UInt64 = 21, kAnnotation: UInt64 = 22, kObject: UInt64 = 23
-private let kCategory: UInt64 = 24, kRegression: UInt64 = 25, kBlock: UInt64 = 26
-private let kGeometry: UInt64 = 27
-
-/// A category of a shape: its name, the index of its parent in the same table (or -1), a color.
-private struct Structure {
-    let name: StaticString
-    let parent: Int
-    let color: UInt32?
-}
-
-private let noisyStructures: [Structure] = [
-    Structure(name: "Liver", parent: 5, color: 0xA0522D), Structure(name: "Spleen", parent: 5, color: 0x8B0000),
-    Structure(name: "Kidney", parent: 5, color: 0xFFA500), Structure(name: "Lesion", parent: -1, color: 0xFFFF00),
-    Structure(name: "Vessel", parent: -1, color: 0xFF0000), Structure(name: "Abdomen", parent: -1, color: nil),
-]
-/// Category of each object of a noisy block: Liver, Spleen, 2 Kidneys, 12 Lesions, 30 Vessels.
-private let noisyObjects: [Int] = [0, 1, 2, 2] + Array(repeating: 3, count: 12) + Array(repeating: 4, count: 30)
-
-private let smoothStructures: [Structure] = [
-    Structure(name: "Liver", parent: 14, color: 0x30A0F0), Structure(name: "Spleen", parent: 14, color: 0x30B201),
-    Structure(name: "Kidney_L", parent: 14, color: 0x30C312), Structure(name: "Kidney_R", parent: 14, color: 0x30D423),
-    Structure(name: "Pancreas", parent: 14, color: 0x30E534), Structure(name: "Stomach", parent: 14, color: 0x30F645),
-    Structure(name: "Aorta", parent: 15, color: 0x310756), Structure(name: "IVC", parent: 15, color: 0x311867),
-    Structure(name: "Gallbladder", parent: 14, color: 0x312978), Structure(name: "Adrenal", parent: 14, color: 0x313A89),
-    Structure(name: "Bladder", parent: 16, color: 0x314B9A), Structure(name: "Lesion", parent: -1, color: 0x315CAB),
-    Structure(name: "Vertebra", parent: 17, color: 0x316DBC), Structure(name: "Rib", parent: 17, color: 0x317ECD),
-    Structure(name: "Abdomen", parent: -1, color: nil), Structure(name: "Vessel", parent: -1, color: nil),
-    Structure(name: "Pelvis", parent: -1, color: nil), Structure(name: "Bone", parent: -1, color: nil),
-]
-private let smoothObjects: [Int] = Array(0...9) + [9, 10] + Array(repeating: 11, count: 6)
-    + Array(repeating: 12, count: 8) + Array(repeating: 13, count: 10)
-
-private let detectionStructures: [Structure] = [
-    Structure(name: "Fracture", parent: -1, color: nil), Structure(name: "Nodule", parent: -1, color: nil),
-    Structure(name: "Mass", parent: -1, color: nil),
-]
-
-/// The fixed facts of one shape.
-private struct ShapeTable {
-    let structures: [Structure]
-    /// Category of each object of a full block (segmentation shapes).
-    let objects: [Int]
-    /// Slices of a full block.
-    let slices: Int
-    let detection: Bool
-
-    init(_ shape: GeneratorOptions.Shape) {
-        switch shape {
-        case .smooth: self.init(structures: smoothStructures, objects: smoothObjects, slices: 40, detection: false)
-        case .detection: self.init(structures: detectionStructures, objects: [], slices: 1, detection: true)
-        default: self.init(structures: noisyStructures, objects: noisyObjects, slices: 40, detection: false)
-        }
-    }
-
-    private init(structures: [Structure], objects: [Int], slices: Int, detection: Bool) {
-        self.structures = structures
-        self.objects = objects
-        self.slices = slices
-        self.detection = detection
-    }
-}
-
-/// One object of a block: its category, its slices (`start..<start+count`, block-relative) and
-/// its place in the image.
-private struct BlockObject {
-    var category: Int
-    var start: Int
-    var count: Int
-    var cx: Int
-    var cy: Int
-    var radius: Double
-}
-
 /// Streams a document of a real shape to `sink`.
 func generateRealShape(_ options: GeneratorOptions,
                        to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> GeneratedSummary {
@@ -132,7 +58,7 @@ func generateRealShape(_ options: GeneratorOptions,
 }
 
 /// Writes the sections of a real-shaped document of `blocks` blocks.
-private struct RealShapeWriter {
+struct RealShapeWriter {
     typealias Sink = (UnsafeRawBufferPointer) throws -> Void
     let options: GeneratorOptions
     let table: ShapeTable
@@ -160,6 +86,9 @@ private struct RealShapeWriter {
     }
 
     var seed: UInt64 { options.seed }
+
+    /// The generator of block `b`'s choices.
+    func blockRng(_ b: Int) -> _Rng { _Rng(_hash(seed, kBlock, UInt64(b))) }
 
     /// Slices of block `b`.
     func slices(of b: Int) -> Int {
@@ -214,7 +143,7 @@ private struct RealShapeWriter {
     mutating func layOut(block b: Int) {
         blockSlices = slices(of: b)
         objectBuffer.removeAll(keepingCapacity: true)
-        var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+        var rng = blockRng(b)
         for j in 0..<objectsPerBlock {
             let category = table.objects[j]
             let count = min(table.slices, 7 + rng.below(16))
@@ -237,8 +166,7 @@ private struct RealShapeWriter {
             w.nl(3); w.key("\"id\":"); w.id(seed, kImage, index); w.b(44)
             w.nl(3); w.key("\"index\":"); w.int(index); w.b(44)
             w.nl(3); w.key("\"category_ids\":"); w.null(); w.b(44)
-            w.nl(3); w.key("\"regressions\":"); w.null()
-            w.nl(2); w.b(125)
+            w.endImage()
             try w.check(sink)
         }
         w.nl(1); w.b(93)
@@ -251,7 +179,7 @@ private struct RealShapeWriter {
         var counter = 0
         for b in blockRange {
             if table.detection {
-                var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
+                var rng = blockRng(b)
                 for _ in 0..<(30 + rng.below(21)) {
                     annotationHeader(counter, image: b, object: counter)
                     let x = rng.below(440), y = rng.below(440)
@@ -372,96 +300,5 @@ private struct RealShapeWriter {
         sum.polygons += 1
         sum.points += n
         try w.check(sink)
-    }
-
-    // MARK: categories, regressions, objects, meta
-
-    mutating func categories() {
-        w.b(91)
-        for (i, structure) in table.structures.enumerated() {
-            w.sep(i == 0, 2); w.b(123)
-            w.nl(3); w.key("\"id\":"); w.id(seed, kCategory, i); w.b(44)
-            w.nl(3); w.key("\"name\":"); w.b(34); w.s(structure.name); w.b(34); w.b(44)
-            w.nl(3); w.key("\"supercategory_id\":")
-            if structure.parent >= 0 { w.id(seed, kCategory, structure.parent) } else { w.null() }
-            if let color = structure.color { w.b(44); w.nl(3); w.key("\"color\":"); w.hexColor(color) }
-            w.nl(2); w.b(125)
-        }
-        w.nl(1); w.b(93)
-    }
-
-    mutating func regressions() {
-        w.b(91)
-        if table.detection {
-            for (i, (name, unit)) in [("Diameter", "mm"), ("Density", "HU")].enumerated() {
-                w.sep(i == 0, 2); w.b(123)
-                w.nl(3); w.key("\"id\":"); w.id(seed, kRegression, i); w.b(44)
-                w.nl(3); w.key("\"name\":"); text(name); w.b(44)
-                w.nl(3); w.key("\"superregression_id\":"); w.null(); w.b(44)
-                w.nl(3); w.key("\"unit\":"); text(unit)
-                w.nl(2); w.b(125)
-            }
-            w.nl(1)
-        }
-        w.b(93)
-    }
-
-    mutating func objects(_ sink: Sink) rethrows {
-        w.b(91)
-        var index = 0
-        for b in blockRange {
-            if table.detection {
-                var rng = _Rng(_hash(seed, kBlock, UInt64(b)))
-                let count = 30 + rng.below(21)
-                var values = _Rng(_hash(seed, kObject, UInt64(b)))
-                for _ in 0..<count {
-                    objectHeader(index == 0, index, category: values.below(table.structures.count))
-                    w.b(91)
-                    for k in 0..<2 {
-                        w.sep(k == 0, 4); w.b(123)
-                        w.nl(5); w.key("\"regression_id\":"); w.id(seed, kRegression, k); w.b(44)
-                        w.nl(5); w.key("\"value\":"); text("\(values.range(1, 100))", quoted: false)
-                        w.nl(4); w.b(125)
-                    }
-                    w.nl(3); w.b(93); w.b(44)
-                    w.nl(3); w.key("\"confidence\":"); text("\(values.range(0.3, 1))", quoted: false)
-                    w.nl(2); w.b(125)
-                    index += 1
-                    try w.check(sink)
-                }
-                continue
-            }
-            layOut(block: b)
-            for (j, object) in objectBuffer.enumerated() where object.start < blockSlices {
-                objectHeader(index == 0, b * objectsPerBlock + j, category: object.category)
-                w.null()
-                w.nl(2); w.b(125)
-                index += 1
-                try w.check(sink)
-            }
-        }
-        sum.objects = index
-        w.nl(1); w.b(93)
-    }
-
-    mutating func objectHeader(_ first: Bool, _ index: Int, category: Int) {
-        w.sep(first, 2); w.b(123)
-        w.nl(3); w.key("\"id\":"); w.id(seed, kObject, index); w.b(44)
-        w.nl(3); w.key("\"category_ids\":"); w.b(91); w.nl(4); w.id(seed, kCategory, category); w.nl(3); w.b(93); w.b(44)
-        w.nl(3); w.key("\"regressions\":")
-    }
-
-    mutating func meta() {
-        w.b(123)
-        w.nl(2); w.key("\"category_ids\":"); w.null(); w.b(44)
-        w.nl(2); w.key("\"regressions\":"); w.null()
-        w.nl(1); w.b(125)
-    }
-
-    /// Text without characters to escape, quoted unless told otherwise.
-    mutating func text(_ value: String, quoted: Bool = true) {
-        if quoted { w.b(34) }
-        for byte in value.utf8 { w.b(byte) }
-        if quoted { w.b(34) }
     }
 }

@@ -139,10 +139,7 @@ public struct TabularGenerator: Sendable {
 
 /// splitmix64 of (seed, kind, index): every id and choice, nothing stored.
 private func mix(_ seed: UInt64, _ kind: UInt64, _ index: UInt64) -> UInt64 {
-    var z = seed &* 0x9E37_79B9_7F4A_7C15 &+ kind &* 0xBF58_476D_1CE4_E5B9 &+ index &* 0x94D0_49BB_1331_11EB
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+    splitMix64(seed &* splitMix64Increment &+ kind &* 0xBF58_476D_1CE4_E5B9 &+ index &* 0x94D0_49BB_1331_11EB)
 }
 
 /// A byte buffer with the few appends the generator needs.

@@ -1,5 +1,4 @@
-// The C library's byte and number routines, and the one retry loop for interrupted system
-// calls: the rest of the library calls these typed wrappers.
+// The C library's byte and number routines: the rest of the library calls these typed wrappers.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -38,12 +37,11 @@ func correctlyRoundedDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
     }
 }
 
-/// Runs a system call until it is not interrupted by a signal: its result, or `-1` with `errno`
-/// set for any other failure.
-@inline(__always)
-func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> Result {
-    while true {
-        let result = call()
-        if result >= 0 || errno != EINTR { return result }
+/// A new empty file named `prefix` and six unique characters (`mkstemp`), open for reading
+/// and writing: its descriptor and path.
+func makeUniqueFile(prefix: String) -> Result<(descriptor: Int32, path: String), Errno> {
+    var template = Array((prefix + "XXXXXX").utf8CString)
+    return valueOrErrno { template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }.map { descriptor in
+        (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }
 }

@@ -82,6 +82,17 @@ public enum TerminationCleanup {
         return (descriptor, path, slot)
     }
 
+    /// `creating` a new file of a unique name, `prefix` and six characters (`mkstemp`);
+    /// `failure` makes the error of a file that cannot be created.
+    static func creatingUnique(prefix: String, failure: (Errno) -> AiCOCOError) throws -> (descriptor: Int32, path: String, slot: Int) {
+        try creating {
+            switch makeUniqueFile(prefix: prefix) {
+            case .success(let file): return file
+            case .failure(let error): throw failure(error)
+            }
+        }
+    }
+
     /// Registers `path` for removal on a terminating signal; nil when every slot is taken.
     static func register(_ path: String) -> Int? {
         _ = inheritedIgnored

@@ -1,20 +1,12 @@
-// A table of byte records that stays within a memory budget by spilling sorted runs to a
-// temporary file, read back in key order by merging them (an external sort, as sort(1) does).
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+// The spilling table of byte records: keys and payloads of any length, in memory in chunks.
 
 /// Records of a key and a payload (both bytes). In memory they sit in fixed-size chunks
 /// (growth never copies them) with, when `indexed`, an open-addressing index to find one by
-/// key and update its payload in place. Past the budget, the in-memory records are sorted
-/// and written as a run; runs are merged `fanIn` at a time so that few stay open.
-/// `sorted()` gives every record ever added, in key order (equal keys: in no set order).
-final class ExternalSorter: Spillable {
+/// key and update its payload in place. Past the budget they spill as a `SpillingTable`
+/// does; `sorted()` gives every record ever added, in key order (equal keys: in no set order).
+final class ExternalSorter: SpillingTable<RecordCursor> {
     static let fanIn = 8
 
-    private let budget: MemoryBudget
     private let indexed: Bool
     private let chunkSize: Int
     private var chunks: [UnsafeMutableRawPointer] = []
@@ -28,48 +20,33 @@ final class ExternalSorter: Spillable {
     private var slots: UnsafeMutablePointer<UInt32>?
     private var slotCount = 0
     private(set) var memoryInUse = 0
-    /// Set by `sorted()`: the records are being read and must stay where they are.
-    private var reading = false
-    var spillableBytes: Int { reading ? 0 : memoryInUse }
+    override var memoryBytes: Int { memoryInUse }
+    override var memoryIsEmpty: Bool { count == 0 }
     /// A table that is only added to (no index: no lookups) is spilled sooner.
-    var spillWeight: Int { indexed ? 1 : 4 }
+    override var spillWeight: Int { indexed ? 1 : 4 }
     /// Records in memory.
     private(set) var count = 0
-    /// Bumped each time the in-memory part is spilled.
-    private var generation = 0
 
     private struct Handle {
         var prefix: UInt64
         var place: UInt64
     }
 
-    private struct Run {
-        var level: Int
-        var start: Int
-        var length: Int
-    }
-    private var runs: [Run] = []
-    /// One file per merge level: a level's runs are merged together, then its file emptied.
-    private var files: [TemporaryFile] = []
-    /// Bytes written to temporary files so far (for reports of disk use).
-    private(set) var bytesSpilled = 0
-
     init(budget: MemoryBudget, indexed: Bool) {
-        self.budget = budget
         self.indexed = indexed
         chunkSize = max(1024, min(64 << 10, budget.limit / 16))
-        budget.register(self)
+        super.init(budget: budget, fanIn: Self.fanIn)
     }
 
     deinit { freeMemory() }
 
     /// True when nothing was ever added.
-    var isEmpty: Bool { count == 0 && runs.isEmpty }
+    var isEmpty: Bool { count == 0 && !hasRuns }
 
     // MARK: Records in memory
 
     @inline(__always)
-    private func record(_ ordinal: Int) -> UnsafeMutableRawPointer {
+    func record(_ ordinal: Int) -> UnsafeMutableRawPointer {
         let handle = handles![ordinal].place
         return chunks[Int(handle >> 32)] + Int(handle & 0xffff_ffff)
     }
@@ -174,27 +151,16 @@ final class ExternalSorter: Spillable {
                 chunkUsed = 0
                 chunkEnd = chunkBytes
             }
-            if newHandles != handleCapacity {
-                let grown = UnsafeMutablePointer<Handle>.allocate(capacity: newHandles)
-                if let handles {
-                    grown.update(from: handles, count: count)
-                    handles.deallocate()
-                }
-                handles = grown
-                handleCapacity = newHandles
-            }
+            if newHandles != handleCapacity { regrow(&handles, capacity: &handleCapacity, count: count, to: newHandles) }
             if newSlots != slotCount {
-                slots?.deallocate()
-                slots = UnsafeMutablePointer<UInt32>.allocate(capacity: newSlots)
-                slots!.initialize(repeating: 0, count: newSlots)
-                slotCount = newSlots
+                clearSlots(&slots, count: &slotCount, to: newSlots)
                 for ordinal in 0..<count { insertSlot(ordinal, hash: RawBytes.hash(Self.key(record(ordinal)))) }
             }
             return
         }
     }
 
-    private func freeMemory() {
+    override func freeMemory() {
         for chunk in chunks { chunk.deallocate() }
         chunks = []
         chunkUsed = 0
@@ -212,7 +178,7 @@ final class ExternalSorter: Spillable {
 
     /// Sorts the records in memory by key (ties: in the order they were added). The index is
     /// no longer valid afterwards.
-    private func sortInMemory() {
+    override func sortMemory() {
         guard count > 1 else { return }
         // Most keys differ in their first 8 bytes: those compare as two integers.
         let chunks = self.chunks
@@ -228,77 +194,24 @@ final class ExternalSorter: Spillable {
         }
     }
 
-    // MARK: Runs on disk
+    // MARK: Runs
 
-    private func file(level: Int) throws -> TemporaryFile {
-        while files.count <= level {
-            files.append(try TemporaryFile(bufferCapacity: max(4096, min(64 << 10, budget.limit / 32))))
-        }
-        return files[level]
-    }
-
-    /// Writes the records in memory as one sorted run and frees their memory.
-    func spill() throws {
-        precondition(!reading, "a table being read cannot spill")
-        guard count > 0 else {
-            freeMemory()
-            return
-        }
-        sortInMemory()
-        let output = try file(level: 0)
-        let start = output.size
+    override func writeMemory(to file: TemporaryFile) throws {
         for ordinal in 0..<count {
             let record = self.record(ordinal)
-            try output.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)))
-        }
-        try output.finishWriting()
-        bytesSpilled += output.size - start
-        runs.append(Run(level: 0, start: start, length: output.size - start))
-        generation += 1
-        freeMemory()
-        var level = 0
-        while runs.filter({ $0.level == level }).count >= Self.fanIn {
-            try mergeLevel(level)
-            level += 1
+            try file.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)))
         }
     }
 
-    /// Merges every run of `level` into one run of the next level, then empties its file.
-    private func mergeLevel(_ level: Int) throws {
-        let merging = runs.filter { $0.level == level }
-        let output = try file(level: level + 1)
-        let start = output.size
-        let stream = try SortedStream(sources: merging.map { try RunCursor(file: files[level], start: $0.start, length: $0.length, budget: budget) })
-        while !stream.atEnd {
-            try stream.writeCurrent(to: output)
-            try stream.advance()
-        }
-        try output.finishWriting()
-        bytesSpilled += output.size - start
-        runs.removeAll { $0.level == level }
-        runs.append(Run(level: level + 1, start: start, length: output.size - start))
-        try files[level].truncate()
+    override func memoryCursor() -> RecordCursor { RecordCursor(sorter: self) }
+
+    override func runCursor(_ file: TemporaryFile, start: Int, length: Int) throws -> RecordCursor {
+        try RecordCursor(file: file, start: start, length: length, budget: budget)
     }
 
-    /// Every record ever added, in key order. The table must not be changed afterwards
-    /// (except by `reset`).
-    func sorted() throws -> SortedStream {
-        defer { reading = true }
-        if runs.isEmpty {
-            sortInMemory()
-            return try SortedStream(sources: [MemoryCursor(sorter: self)])
-        }
-        try spill()
-        while runs.count > Self.fanIn {
-            try mergeLevel(runs.map(\.level).min()!)
-        }
-        return try SortedStream(sources: runs.map {
-            try RunCursor(file: files[$0.level], start: $0.start, length: $0.length, budget: budget)
-        })
+    override func write(_ item: ByteRecord, to file: TemporaryFile) throws {
+        try item.write(to: file)
     }
-
-    /// True when some records were written to disk.
-    var hasRuns: Bool { !runs.isEmpty }
 
     /// After `sorted()` with no runs: the payload of a record with this key, by binary search.
     func lookupSorted(_ key: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer? {
@@ -311,39 +224,5 @@ final class ExternalSorter: Spillable {
             if order < 0 { low = middle + 1 } else { high = middle - 1 }
         }
         return nil
-    }
-
-    /// Frees the memory and the files.
-    func reset() {
-        reading = false
-        freeMemory()
-        runs = []
-        files = []
-    }
-
-    /// Reads the records in memory in their (sorted) order.
-    final class MemoryCursor: SortedSource {
-        private let sorter: ExternalSorter
-        private var ordinal = 0
-        private(set) var key = UnsafeRawBufferPointer(start: nil, count: 0)
-        private(set) var payload = UnsafeRawBufferPointer(start: nil, count: 0)
-        private(set) var atEnd = false
-
-        init(sorter: ExternalSorter) {
-            self.sorter = sorter
-            ordinal = -1
-            advance()
-        }
-
-        func advance() {
-            ordinal += 1
-            guard ordinal < sorter.count else {
-                atEnd = true
-                return
-            }
-            let record = sorter.record(ordinal)
-            key = ExternalSorter.key(record)
-            payload = UnsafeRawBufferPointer(ExternalSorter.payload(record))
-        }
     }
 }

@@ -1,44 +1,41 @@
-// Ids held as two words, in fixed-width entries sorted in memory and spilled as runs past the
-// memory budget: the reference checker's tables for the ids `AiID` packs.
+// The spilling table of ids held as two words, in fixed-width entries: the reference
+// checker's tables for the ids `AiID` packs.
+
+/// An entry of a `PackedTable`: an id's two words, an ordinal and a count.
+struct PackedEntry: Comparable {
+    var high: UInt64
+    var low: UInt64
+    var ordinal: UInt64
+    var count: UInt64
+
+    static func < (a: PackedEntry, b: PackedEntry) -> Bool {
+        if a.high != b.high { return a.high < b.high }
+        if a.low != b.low { return a.low < b.low }
+        return a.ordinal < b.ordinal
+    }
+
+    @inline(__always)
+    func sameID(_ other: PackedEntry) -> Bool { high == other.high && low == other.low }
+
+    /// Whether this id comes before `other`'s (ordinals aside).
+    @inline(__always)
+    func idPrecedes(_ other: PackedEntry) -> Bool { high != other.high ? high < other.high : low < other.low }
+}
 
 /// Entries of an id's two words (`AiID.packedWords`), an ordinal (where its place is in a
 /// `PlaceLog`) and a count. In memory they sit in one array with, when `indexed`, an
-/// open-addressing index to find an id and update its count in place. Past the budget, the
-/// array is sorted and written as a run of fixed-width records; runs are merged `fanIn` at a
-/// time so that few stay open. `sorted()` gives every entry ever added, by id then ordinal.
-/// Ids are compared as integers: no hashing of bytes, no varints.
-final class PackedTable: Spillable {
+/// open-addressing index to find an id and update its count in place. Past the budget they
+/// spill as a `SpillingTable` does, as runs of fixed-width records; `sorted()` gives every
+/// entry ever added, by id then ordinal. Ids are compared as integers: no hashing of bytes,
+/// no varints.
+final class PackedTable: SpillingTable<PackedCursor> {
     static let fanIn = 16
+    typealias Entry = PackedEntry
+    typealias Stream = KWayMerge<PackedCursor>
 
-    struct Entry: Comparable {
-        var high: UInt64
-        var low: UInt64
-        var ordinal: UInt64
-        var count: UInt64
-
-        static func < (a: Entry, b: Entry) -> Bool {
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            return a.ordinal < b.ordinal
-        }
-
-        @inline(__always)
-        func sameID(_ other: Entry) -> Bool { high == other.high && low == other.low }
-
-        /// Whether this id comes before `other`'s (ordinals aside).
-        @inline(__always)
-        func idPrecedes(_ other: Entry) -> Bool { high != other.high ? high < other.high : low < other.low }
-    }
-
-    private struct Run {
-        var level: Int
-        var start: Int
-        var count: Int
-    }
-
-    private let budget: MemoryBudget
     private let indexed: Bool
-    let spillWeight: Int
+    private let weight: Int
+    override var spillWeight: Int { weight }
     private var entries: UnsafeMutablePointer<Entry>?
     private var capacity = 0
     private(set) var count = 0
@@ -46,33 +43,27 @@ final class PackedTable: Spillable {
     /// Open addressing: entry index + 1, or 0.
     private var slots: UnsafeMutablePointer<UInt32>?
     private var slotCount = 0
-    private var generation = 0
-    private var reading = false
-    private var runs: [Run] = []
-    /// One file per merge level: a level's runs are merged together, then its file emptied.
-    private var files: [TemporaryFile] = []
     private var added = 0
 
     /// `indexed` tables answer `find`; `spillWeight` says how much sooner than others the
     /// budget spills this one (see `Spillable`).
     init(budget: MemoryBudget, indexed: Bool, spillWeight: Int) {
-        self.budget = budget
         self.indexed = indexed
-        self.spillWeight = spillWeight
+        weight = spillWeight
         maxCapacity = max(64, budget.limit / (indexed ? 2 : 4) / MemoryLayout<Entry>.stride)
-        budget.register(self)
+        super.init(budget: budget, fanIn: Self.fanIn)
     }
 
     deinit { freeMemory() }
 
     /// True when nothing was added since the last `reset`.
     var isEmpty: Bool { added == 0 }
-    var spillableBytes: Int { reading ? 0 : capacity * MemoryLayout<Entry>.stride + slotCount * 4 }
+    override var memoryBytes: Int { capacity * MemoryLayout<Entry>.stride + slotCount * 4 }
+    override var memoryIsEmpty: Bool { count == 0 }
 
     @inline(__always)
     private static func hash(_ high: UInt64, _ low: UInt64) -> Int {
-        let mixed = (low ^ high &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: mixed ^ mixed >> 29)
+        Int(truncatingIfNeeded: splitMix64(low ^ high &* splitMix64Increment))
     }
 
     /// The index of the entry in memory for this id, if any (indexed tables only).
@@ -125,26 +116,15 @@ final class PackedTable: Spillable {
                 budget.release(extra)
                 continue
             }
-            if grown != capacity {
-                let new = UnsafeMutablePointer<Entry>.allocate(capacity: grown)
-                if let entries {
-                    new.update(from: entries, count: count)
-                    entries.deallocate()
-                }
-                entries = new
-                capacity = grown
-            }
+            if grown != capacity { regrow(&entries, capacity: &capacity, count: count, to: grown) }
             if grownSlots != slotCount {
-                slots?.deallocate()
-                slots = UnsafeMutablePointer<UInt32>.allocate(capacity: grownSlots)
-                slots!.initialize(repeating: 0, count: grownSlots)
-                slotCount = grownSlots
+                clearSlots(&slots, count: &slotCount, to: grownSlots)
                 for index in 0..<count { insertSlot(index) }
             }
         }
     }
 
-    private func freeMemory() {
+    override func freeMemory() {
         entries?.deallocate()
         entries = nil
         slots?.deallocate()
@@ -157,67 +137,24 @@ final class PackedTable: Spillable {
 
     // MARK: Runs
 
-    private func file(level: Int) throws -> TemporaryFile {
-        while files.count <= level { files.append(try TemporaryFile()) }
-        return files[level]
+    override func sortMemory() { Self.sort(entries, count) }
+
+    override func writeMemory(to file: TemporaryFile) throws {
+        try file.write(UnsafeRawBufferPointer(start: entries, count: count * MemoryLayout<Entry>.stride))
     }
 
-    /// Writes the entries in memory as one sorted run and frees their memory.
-    func spill() throws {
-        precondition(!reading, "a table being read cannot spill")
-        guard count > 0 else {
-            freeMemory()
-            return
-        }
-        Self.sort(entries, count)
-        let output = try file(level: 0)
-        let start = output.size
-        try output.write(UnsafeRawBufferPointer(start: entries, count: count * MemoryLayout<Entry>.stride), at: start)
-        runs.append(Run(level: 0, start: start, count: count))
-        generation += 1
-        freeMemory()
-        var level = 0
-        while runs.lazy.filter({ $0.level == level }).count >= Self.fanIn {
-            try mergeLevel(level)
-            level += 1
-        }
+    override func memoryCursor() -> PackedCursor { PackedCursor(memory: entries, count: count) }
+
+    override func runCursor(_ file: TemporaryFile, start: Int, length: Int) throws -> PackedCursor {
+        try PackedCursor(file: file, start: start, count: length / MemoryLayout<Entry>.stride, budget: budget)
     }
 
-    /// Merges every run of `level` into one run of the next level, then empties its file.
-    private func mergeLevel(_ level: Int) throws {
-        let merging = runs.filter { $0.level == level }
-        let output = try file(level: level + 1)
-        let start = output.size
-        let bufferCount = Self.bufferEntries(budget)
-        let buffer = UnsafeMutablePointer<Entry>.allocate(capacity: bufferCount)
-        budget.force(bufferCount * MemoryLayout<Entry>.stride)
-        defer {
-            buffer.deallocate()
-            budget.release(bufferCount * MemoryLayout<Entry>.stride)
-        }
-        var filled = 0, written = 0
-        func flush() throws {
-            try output.write(UnsafeRawBufferPointer(start: buffer, count: filled * MemoryLayout<Entry>.stride),
-                             at: start + written * MemoryLayout<Entry>.stride)
-            written += filled
-            filled = 0
-        }
-        let stream = try Stream(cursors: merging.map {
-            try Cursor(file: files[$0.level], start: $0.start, count: $0.count, budget: budget)
-        })
-        while !stream.atEnd {
-            buffer[filled] = stream.current
-            filled += 1
-            if filled == bufferCount { try flush() }
-            try stream.advance()
-        }
-        try flush()
-        runs.removeAll { $0.level == level }
-        runs.append(Run(level: level + 1, start: start, count: written))
-        try files[level].truncate()
+    override func write(_ item: Entry, to file: TemporaryFile) throws {
+        var entry = item
+        try withUnsafeBytes(of: &entry) { try file.write($0) }
     }
 
-    /// Entries per read or write buffer of a merge (up to `fanIn` + 1 of them at once).
+    /// Entries per read buffer of a run (up to `fanIn` of them open at once).
     static func bufferEntries(_ budget: MemoryBudget) -> Int {
         max(64, min(64 << 10, budget.limit / (8 * (fanIn + 1))) / MemoryLayout<Entry>.stride)
     }
@@ -277,33 +214,9 @@ final class PackedTable: Spillable {
         }
     }
 
-    /// Every entry ever added, by id then ordinal. The table must not be changed afterwards
-    /// (except by `reset`).
-    func sorted() throws -> Stream {
-        defer { reading = true }
-        if runs.isEmpty {
-            Self.sort(entries, count)
-            return try Stream(cursors: [Cursor(memory: entries, count: count)])
-        }
-        try spill()
-        while runs.count > Self.fanIn {
-            try mergeLevel(runs.map(\.level).min()!)
-        }
-        return try Stream(cursors: runs.map {
-            try Cursor(file: files[$0.level], start: $0.start, count: $0.count, budget: budget)
-        })
-    }
-
     /// Frees the memory and the files.
-    func reset() {
-        reading = false
-        freeMemory()
-        runs = []
-        files = []
+    override func reset() {
+        super.reset()
         added = 0
-    }
-
-    static func cutShort(_ file: TemporaryFile) -> AiCOCOError {
-        .io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
     }
 }

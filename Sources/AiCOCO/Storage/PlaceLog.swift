@@ -4,14 +4,8 @@
 /// a buffer, written to a temporary file past it, read back one at a time.
 final class PlaceLog {
     struct Place {
-        var offset: Int
-        var line: Int
-        var column: Int
-        var record: Int
-        var listIndex: Int
-        var section: UInt8
-        var field: UInt8
-        var leaf: UInt8
+        var offset, line, column, record, listIndex: Int
+        var section, field, leaf: UInt8
     }
 
     private let budget: MemoryBudget
@@ -55,7 +49,7 @@ final class PlaceLog {
         let read = try withUnsafeMutableBytes(of: &place) {
             try file!.read(at: ordinal * MemoryLayout<Place>.stride, into: $0)
         }
-        guard read == MemoryLayout<Place>.size else { throw PackedTable.cutShort(file!) }
+        guard read == MemoryLayout<Place>.size else { throw file!.cutShort() }
         return place
     }
 

@@ -1,27 +1,70 @@
-// Reading sorted runs back: a buffered cursor over one run of a temporary file, and the
-// k-way merge of several cursors.
+// Reading an `ExternalSorter` back in key order: a cursor over one sorted run of a temporary
+// file (or over the sorted memory), merged by `KWayMerge`.
 
-/// Records in key order from one source.
-protocol SortedSource: AnyObject {
-    var atEnd: Bool { get }
-    /// The current record's key and payload, valid until `advance`.
-    var key: UnsafeRawBufferPointer { get }
-    var payload: UnsafeRawBufferPointer { get }
-    func advance() throws
+/// A record of an `ExternalSorter`: its key and payload bytes, valid until its cursor moves.
+struct ByteRecord {
+    var key: UnsafeRawBufferPointer
+    var payload: UnsafeRawBufferPointer
+
+    /// No key, no payload.
+    static var empty: ByteRecord {
+        ByteRecord(key: UnsafeRawBufferPointer(start: nil, count: 0), payload: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// Appends the record as a run stores it: key length, payload length (32 bits, little
+    /// endian), key, payload.
+    func write(to file: TemporaryFile) throws {
+        var header: (UInt32, UInt32) = (UInt32(key.count).littleEndian, UInt32(payload.count).littleEndian)
+        try withUnsafeBytes(of: &header) { try file.write($0) }
+        try file.write(key)
+        try file.write(payload)
+    }
 }
 
-/// One sorted run of a temporary file, read through a small buffer with `pread`.
-final class RunCursor: SortedSource {
-    private let file: TemporaryFile
-    private var position: Int
-    private let end: Int
-    private var buffer: UnsafeMutableRawBufferPointer
-    private let budget: MemoryBudget
+/// The records of an `ExternalSorter` in key order.
+typealias SortedStream = KWayMerge<RecordCursor>
+
+extension KWayMerge where Cursor == RecordCursor {
+    /// The current record's key.
+    var key: UnsafeRawBufferPointer { current.key }
+    /// The current record's payload.
+    var payload: UnsafeRawBufferPointer { current.payload }
+
+    /// Writes the current record as it is stored (header, key, payload).
+    func writeCurrent(to file: TemporaryFile) throws {
+        try current.write(to: file)
+    }
+
+    /// Moves past the records with the current key (copied to `key`); returns the sum of the
+    /// 64-bit counts their payloads open with.
+    func sumCounts(key: inout [UInt8]) throws -> Int {
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: self.key)
+        var count = 0
+        while !atEnd && key.withUnsafeBytes({ RawBytes.compare(self.key, $0) }) == 0 {
+            count += RawBytes.load64(payload.baseAddress!)
+            try advance()
+        }
+        return count
+    }
+}
+
+/// Byte records in key order: the sorted memory of an `ExternalSorter`, or one sorted run of
+/// a temporary file read through a small buffer with `pread`.
+final class RecordCursor: MergeCursor {
+    /// Reading memory: the table and the current record's ordinal.
+    private let sorter: ExternalSorter?
+    private var ordinal = -1
+    // Reading a run.
+    private let file: TemporaryFile?
+    private var position = 0
+    private var end = 0
+    private var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    private let budget: MemoryBudget?
     private var filled = 0
-    private var current = 0
+    private var start = 0
     private var currentSize = 0
-    private(set) var key = UnsafeRawBufferPointer(start: nil, count: 0)
-    private(set) var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+    private(set) var current = ByteRecord.empty
     private(set) var atEnd = false
 
     /// Read buffer per cursor: up to `fanIn` cursors of three tables may be open at once.
@@ -29,7 +72,17 @@ final class RunCursor: SortedSource {
         max(512, min(64 << 10, budget.limit / (8 * ExternalSorter.fanIn)))
     }
 
+    /// The records in memory of `sorter`, sorted.
+    init(sorter: ExternalSorter) {
+        self.sorter = sorter
+        file = nil
+        budget = nil
+        advanceInMemory()
+    }
+
+    /// The run of `length` bytes at `start` in `file`.
     init(file: TemporaryFile, start: Int, length: Int, budget: MemoryBudget) throws {
+        sorter = nil
         self.file = file
         position = start
         end = start + length
@@ -41,118 +94,65 @@ final class RunCursor: SortedSource {
     }
 
     deinit {
+        guard let budget else { return }
         budget.release(buffer.count)
         buffer.deallocate()
     }
 
-    /// Makes `count` bytes from `current` available in the buffer; false at the run's end.
-    private func fill(_ count: Int) throws -> Bool {
-        if filled - current >= count { return true }
-        let kept = filled - current
-        if count > buffer.count {
-            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
-            budget.force(count - buffer.count)
-            grown.baseAddress!.copyMemory(from: buffer.baseAddress! + current, byteCount: kept)
-            buffer.deallocate()
-            buffer = grown
-        } else if kept > 0 {
-            buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + current, byteCount: kept)
-        }
-        filled = kept
-        current = 0
-        let wanted = min(buffer.count - filled, end - position)
-        if wanted > 0 {
-            let read = try file.read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<filled + wanted]))
-            guard read == wanted else {
-                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
-            }
-            position += read
-            filled += read
-        }
-        return filled - current >= count
+    static func isOrdered(_ a: ByteRecord, before b: ByteRecord, tie: Bool) -> Bool {
+        let order = RawBytes.compare(a.key, b.key)
+        return order != 0 ? order < 0 : tie
     }
 
     func advance() throws {
-        current += currentSize
+        if sorter != nil { return advanceInMemory() }
+        start += currentSize
         currentSize = 0
         guard try fill(8) else {
             atEnd = true
             return
         }
-        let base = buffer.baseAddress! + current
+        let base = buffer.baseAddress! + start
         let keyCount = RawBytes.load32(base), payloadCount = RawBytes.load32(base + 4)
-        guard try fill(8 + keyCount + payloadCount) else {
-            throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
-        }
-        let record = buffer.baseAddress! + current
-        key = UnsafeRawBufferPointer(start: record + 8, count: keyCount)
-        payload = UnsafeRawBufferPointer(start: record + 8 + keyCount, count: payloadCount)
+        guard try fill(8 + keyCount + payloadCount) else { throw file!.cutShort() }
+        let record = buffer.baseAddress! + start
+        current = ByteRecord(key: UnsafeRawBufferPointer(start: record + 8, count: keyCount),
+                             payload: UnsafeRawBufferPointer(start: record + 8 + keyCount, count: payloadCount))
         currentSize = 8 + keyCount + payloadCount
     }
-}
 
-/// The records of several sorted sources as one sequence in key order (a binary heap;
-/// equal keys come from the lower-numbered source first).
-final class SortedStream {
-    private let sources: [any SortedSource]
-    private var heap: [Int] = []
-
-    init(sources: [any SortedSource]) throws {
-        self.sources = sources
-        for index in sources.indices where !sources[index].atEnd {
-            heap.append(index)
-            siftUp(heap.count - 1)
+    private func advanceInMemory() {
+        ordinal += 1
+        guard let sorter, ordinal < sorter.count else {
+            atEnd = true
+            return
         }
+        let record = sorter.record(ordinal)
+        current = ByteRecord(key: ExternalSorter.key(record), payload: UnsafeRawBufferPointer(ExternalSorter.payload(record)))
     }
 
-    var atEnd: Bool { heap.isEmpty }
-    var key: UnsafeRawBufferPointer { sources[heap[0]].key }
-    var payload: UnsafeRawBufferPointer { sources[heap[0]].payload }
-
-    func advance() throws {
-        let top = sources[heap[0]]
-        try top.advance()
-        if top.atEnd {
-            heap[0] = heap[heap.count - 1]
-            heap.removeLast()
+    /// Makes `count` bytes from `start` available in the buffer; false at the run's end.
+    private func fill(_ count: Int) throws -> Bool {
+        if filled - start >= count { return true }
+        let kept = filled - start
+        if count > buffer.count {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+            budget!.force(count - buffer.count)
+            grown.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: kept)
+            buffer.deallocate()
+            buffer = grown
+        } else if kept > 0 {
+            buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: kept)
         }
-        if !heap.isEmpty { siftDown(0) }
-    }
-
-    /// Writes the current record as it is stored (header, key, payload).
-    func writeCurrent(to file: TemporaryFile) throws {
-        var header: (UInt32, UInt32) = (UInt32(key.count).littleEndian, UInt32(payload.count).littleEndian)
-        try withUnsafeBytes(of: &header) { try file.write($0) }
-        try file.write(key)
-        try file.write(payload)
-    }
-
-    @inline(__always)
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        let order = RawBytes.compare(sources[a].key, sources[b].key)
-        return order != 0 ? order < 0 : a < b
-    }
-
-    private func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
+        filled = kept
+        start = 0
+        let wanted = min(buffer.count - filled, end - position)
+        if wanted > 0 {
+            let read = try file!.read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<filled + wanted]))
+            guard read == wanted else { throw file!.cutShort() }
+            position += read
+            filled += read
         }
-    }
-
-    private func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { return }
-            var smallest = left
-            if left + 1 < heap.count && less(heap[left + 1], heap[left]) { smallest = left + 1 }
-            guard less(heap[smallest], heap[parent]) else { return }
-            heap.swapAt(smallest, parent)
-            parent = smallest
-        }
+        return filled - start >= count
     }
 }

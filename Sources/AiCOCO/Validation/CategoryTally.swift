@@ -97,13 +97,7 @@ public final class CategoryTally {
         let stream = try byName.sorted()
         var current: [UInt8] = []
         while !stream.atEnd {
-            current.removeAll(keepingCapacity: true)
-            current.append(contentsOf: stream.key)
-            var count = 0
-            while !stream.atEnd && current.withUnsafeBytes({ RawBytes.compare(stream.key, $0) }) == 0 {
-                count += RawBytes.load64(stream.payload.baseAddress!)
-                try stream.advance()
-            }
+            let count = try stream.sumCounts(key: &current)
             key.removeAll(keepingCapacity: true)
             let inverted = ~UInt64(count)
             for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: inverted >> UInt64(shift))) }

@@ -56,13 +56,7 @@ public final class AnnotatedImageTally {
         var span: Span?
         var current: [UInt8] = []
         while !annotated.atEnd {
-            current.removeAll(keepingCapacity: true)
-            current.append(contentsOf: annotated.key)
-            var count = 0
-            while !annotated.atEnd && current.withUnsafeBytes({ RawBytes.compare(annotated.key, $0) }) == 0 {
-                count += RawBytes.load64(annotated.payload.baseAddress!)
-                try annotated.advance()
-            }
+            let count = try annotated.sumCounts(key: &current)
             while !known.atEnd && current.withUnsafeBytes({ RawBytes.compare(known.key, $0) }) < 0 { try known.advance() }
             var latest: (sequence: Int, index: Double)?
             while !known.atEnd && current.withUnsafeBytes({ RawBytes.compare(known.key, $0) }) == 0 {

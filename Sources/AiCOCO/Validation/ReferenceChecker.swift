@@ -45,8 +45,8 @@ final class ReferenceChecker {
     /// Per target section: references made after it was complete (one record each).
     private let late: [ExternalSorter]
     /// Problems found, keyed by byte offset then order of discovery.
-    private let problems: ExternalSorter
-    private var problemCount = 0
+    let problems: ExternalSorter
+    var problemCount = 0
     /// Images' indexes, for the duplicate check.
     let imageIndexes: ImageIndexes
     /// The same three tables for the ids `AiID` packs into two words (`PackedReferences.swift`),
@@ -58,9 +58,9 @@ final class ReferenceChecker {
     let places: PlaceLog
     private(set) var completed: UInt32 = 0
     /// The current id's key (`keyCount` bytes of `keyCapacity`).
-    private var key: UnsafeMutableRawPointer
+    var key: UnsafeMutableRawPointer
     private var keyCapacity = 64
-    private var keyCount = 0
+    var keyCount = 0
     /// A payload being written: a count and a place, at most 8 + 5 * 10 + 3 bytes.
     private let payload = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
@@ -291,54 +291,6 @@ final class ReferenceChecker {
         late[index].reset()
     }
 
-    // MARK: Problems
-
-    enum ProblemKind: UInt8 {
-        case duplicate, dangling, duplicateIndex
-    }
-
-    /// Keeps a problem for the end: key = offset and order of discovery (big-endian, so that
-    /// bytes sort as numbers); payload = kind, target, count, place, then the id's key.
-    func addProblem(_ kind: ProblemKind, target: AiCOCOSection, site: ReferenceSite, location: SourceLocation,
-                            count: Int, key idKey: UnsafeRawBufferPointer? = nil) throws {
-        var sortKey: [UInt8] = []
-        sortKey.reserveCapacity(16)
-        for value in [UInt64(location.offset), UInt64(problemCount)] {
-            for shift in stride(from: 56, through: 0, by: -8) { sortKey.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        }
-        problemCount += 1
-        var bytes: [UInt8] = [kind.rawValue, UInt8(target.ordinal)]
-        RawBytes.appendVarint(count, to: &bytes)
-        Self.appendPlace(site, location, to: &bytes)
-        bytes.append(contentsOf: idKey ?? UnsafeRawBufferPointer(start: key, count: keyCount))
-        try sortKey.withUnsafeBytes { sortKey in try bytes.withUnsafeBytes { try problems.append(key: sortKey, payload: $0) } }
-    }
-
-    private func problem(_ payload: UnsafeRawBufferPointer) -> AiCOCOError {
-        let kind = ProblemKind(rawValue: payload[0])!
-        let target = AiCOCOSection.allCases[Int(payload[1])]
-        var position = 2
-        let count = RawBytes.readVarint(payload, &position)
-        let place = Self.readPlace(payload, &position)
-        let id = Self.decodeKey(UnsafeRawBufferPointer(rebasing: payload[position...]))
-        let message: String
-        switch kind {
-        case .duplicateIndex:
-            let index = ImageIndexes.value(UnsafeRawBufferPointer(rebasing: payload[position...]))
-            return AiCOCOError(kind: .semantic, message: "another image has the index \(formatJSONNumber(index)): an index orders an image among the others (a slice in its series), so no two may be equal",
-                               path: place.site.path, location: place.location)
-        case .duplicate:
-            message = "duplicate id \(jsonQuoted(id)): another \(Self.noun(target)) has the same id"
-        case .dangling:
-            var text = "\(place.site.describedSource) refers to \(Self.noun(target)) \(jsonQuoted(id)), which is not in \(target.rawValue)"
-            if count > 1 { text += " (\(count) references to this id; this is the first)" }
-            message = text
-        }
-        // Inline records (FLaVor 2.1.0 to 2.2.1) are in the document, at `$.records[i]`.
-        let path = rowsInline && place.site.section == .rows ? "$.records" + place.site.path.dropFirst() : place.site.path
-        return AiCOCOError(kind: .reference, message: message, path: path, location: place.location)
-    }
-
     // MARK: Encoding
 
     /// Keys of ids `AiID` holds as a `String` (the others go to the packed tables): a 0 byte
@@ -364,7 +316,7 @@ final class ReferenceChecker {
     }
 
     /// The id a key was made from.
-    private static func decodeKey(_ key: UnsafeRawBufferPointer) -> String {
+    static func decodeKey(_ key: UnsafeRawBufferPointer) -> String {
         if key.count == 16 {
             return AiID(packedHigh: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
                         low: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self))).string
