@@ -91,7 +91,7 @@ final class BatchChannel: @unchecked Sendable {
             thread = handle
         } else {
             Unmanaged<Box>.fromOpaque(context).release()
-            finish(AiCOCOError(kind: .io, message: "cannot start a thread (error \(status))", path: "$",
+            finish(DocumentError(kind: .io, message: "cannot start a thread (error \(status))", path: "$",
                                location: SourceLocation(offset: 0, line: 0, column: 0)))
         }
     }

@@ -80,8 +80,8 @@ enum ExitStatus {
 /// Prints `error` to standard error as `FILE:LINE:COLUMN: kind error: message (path)`,
 /// and returns the exit code it calls for.
 func report(_ error: Error, file: String) -> ExitCode {
-    if error is OutputClosed { return .success }
-    if let error = error as? AiCOCOError {
+    if error is FileOutput.Closed { return .success }
+    if let error = error as? DocumentError {
         if error.kind == .io {
             printError("aicoco: \(error.message)")
             return ExitCode(ExitStatus.cannotRead)
@@ -93,7 +93,7 @@ func report(_ error: Error, file: String) -> ExitCode {
     return ExitCode(ExitStatus.cannotRead)
 }
 
-func describe(_ error: AiCOCOError, file: String) -> String {
+func describe(_ error: DocumentError, file: String) -> String {
     "\(error.file ?? file):\(error.location.line):\(error.location.column): \(error.kind.rawValue) error: \(error.message) (\(error.path))"
 }
 
@@ -182,7 +182,7 @@ struct LimitOptions: ParsableArguments {
 }
 
 /// Standard output for data, with SIGPIPE ignored so that a reader going away (`| head`)
-/// shows up as `OutputClosed` instead of killing the process.
+/// shows up as `FileOutput.Closed` instead of killing the process.
 func dataOutput() -> FileOutput {
     signal(SIGPIPE, SIG_IGN)
     return FileOutput(descriptor: 1, capacity: 1 << 18)
@@ -221,10 +221,10 @@ func writeStandardOutput(_ text: String) -> Bool {
 }
 
 /// Prints a line of a report to standard output; throws (exit 2 through `report`) when it
-/// cannot be written, or `OutputClosed` when the reader went away.
+/// cannot be written, or `FileOutput.Closed` when the reader went away.
 func printData(_ text: String) throws {
     guard writeStandardOutput(text + "\n") else {
-        if errno == EPIPE { throw OutputClosed() }
+        if errno == EPIPE { throw FileOutput.Closed() }
         throw ReportNotWritten(reason: String(cString: strerror(errno)))
     }
 }

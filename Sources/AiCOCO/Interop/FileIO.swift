@@ -15,7 +15,7 @@ final class FileInput {
     init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw AiCOCOError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+            throw DocumentError.io("cannot open \(path): \(String(cString: strerror(errno)))")
         }
         descriptor = fd
         ownsDescriptor = true
@@ -44,13 +44,13 @@ final class FileInput {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = retryingOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
         if count >= 0 { return count }
-        throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+        throw DocumentError.io("cannot read \(name): \(String(cString: strerror(errno)))")
     }
 
     /// Moves back to the start (for a second pass over a regular file).
     func rewind() throws {
         guard lseek(descriptor, 0, SEEK_SET) == 0 else {
-            throw AiCOCOError.io("cannot seek in \(name): \(String(cString: strerror(errno)))")
+            throw DocumentError.io("cannot seek in \(name): \(String(cString: strerror(errno)))")
         }
     }
 }
@@ -82,7 +82,7 @@ public final class FileOutput {
     public init(path: String, capacity: Int = 1 << 16) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw AiCOCOError.io("cannot create \(path): \(String(cString: strerror(errno)))")
+            throw DocumentError.io("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         descriptor = fd
         ownsDescriptor = true
@@ -179,21 +179,23 @@ public final class FileOutput {
         while offset < bytes.count {
             let written = retryingOnInterrupt { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
-                if errno == EPIPE { throw OutputClosed() }
-                throw AiCOCOError.io("cannot write: \(String(cString: strerror(errno)))")
+                if errno == EPIPE { throw FileOutput.Closed() }
+                throw DocumentError.io("cannot write: \(String(cString: strerror(errno)))")
             }
             offset += written
         }
     }
 }
 
-/// The reader of our output went away (a closed pipe, as with `| head`).
-public struct OutputClosed: Error, Sendable {
-    public init() {}
+extension FileOutput {
+    /// The reader of our output went away (a closed pipe, as with `| head`).
+    public struct Closed: Error, Sendable {
+        public init() {}
+    }
 }
 
-extension AiCOCOError {
-    static func io(_ message: String) -> AiCOCOError {
-        AiCOCOError(kind: .io, message: message, path: "$", location: SourceLocation(offset: 0, line: 1, column: 1))
+extension DocumentError {
+    static func io(_ message: String) -> DocumentError {
+        DocumentError(kind: .io, message: message, path: "$", location: SourceLocation(offset: 0, line: 1, column: 1))
     }
 }

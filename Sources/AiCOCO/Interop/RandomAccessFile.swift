@@ -16,7 +16,7 @@ final class RandomAccessFile {
     /// Creates (or truncates) `path` for reading and writing.
     init(creating path: String) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AiCOCOError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DocumentError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
         descriptor = fd
         name = path
     }
@@ -32,7 +32,7 @@ final class RandomAccessFile {
         let created = try TerminationCleanup.creating {
             var template = Array((directory + "." + base + ".aicoco-XXXXXX").utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw AiCOCOError.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw DocumentError.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
             return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         descriptor = created.descriptor
@@ -45,7 +45,7 @@ final class RandomAccessFile {
     func replace(_ requested: String) throws {
         let path = (try? ReplacingFile.target(of: requested).path) ?? requested
         guard rename(name, path) == 0 else {
-            throw AiCOCOError.io("cannot rename \(name) to \(path): \(String(cString: strerror(errno)))")
+            throw DocumentError.io("cannot rename \(name) to \(path): \(String(cString: strerror(errno)))")
         }
         if let cleanupSlot { TerminationCleanup.unregister(cleanupSlot) }
         cleanupSlot = nil
@@ -69,7 +69,7 @@ final class RandomAccessFile {
         defer { TerminationCleanup.restore(&previous) }
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw AiCOCOError.io("cannot create a temporary file in \(folder): \(String(cString: strerror(errno)))")
+            throw DocumentError.io("cannot create a temporary file in \(folder): \(String(cString: strerror(errno)))")
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         descriptor = fd
@@ -84,7 +84,7 @@ final class RandomAccessFile {
     /// Grows or shrinks the file to `size` bytes.
     func setSize(_ size: Int) throws {
         guard retryingOnInterrupt({ ftruncate(descriptor, off_t(size)) }) == 0 else {
-            throw AiCOCOError.io("cannot size \(name) to \(size) bytes: \(String(cString: strerror(errno)))")
+            throw DocumentError.io("cannot size \(name) to \(size) bytes: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -95,7 +95,7 @@ final class RandomAccessFile {
             let count = retryingOnInterrupt {
                 pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             }
-            guard count > 0 else { throw AiCOCOError.io("cannot write \(name): \(String(cString: strerror(errno)))") }
+            guard count > 0 else { throw DocumentError.io("cannot write \(name): \(String(cString: strerror(errno)))") }
             done += count
         }
     }
@@ -107,7 +107,7 @@ final class RandomAccessFile {
             let count = retryingOnInterrupt {
                 pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             }
-            guard count >= 0 else { throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))") }
+            guard count >= 0 else { throw DocumentError.io("cannot read \(name): \(String(cString: strerror(errno)))") }
             if count == 0 {
                 (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
                 return

@@ -35,7 +35,7 @@ public final class ReplacingFile {
             directory = "."
             name = target
         }
-        guard !name.isEmpty else { throw AiCOCOError.io("cannot write \(path): not a file name") }
+        guard !name.isEmpty else { throw DocumentError.io("cannot write \(path): not a file name") }
         if let existingMode {
             mode = existingMode
         } else {
@@ -47,7 +47,7 @@ public final class ReplacingFile {
             var template = Array((directory + "/." + name + ".aicoco-XXXXXX").utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             guard fd >= 0 else {
-                throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path): \(String(cString: strerror(errno)))")
+                throw DocumentError.io("cannot create a temporary file in \(directory) for \(path): \(String(cString: strerror(errno)))")
             }
             return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
@@ -75,11 +75,11 @@ public final class ReplacingFile {
             free(resolved)
         }
         let kind = info.st_mode & S_IFMT
-        if kind == S_IFDIR { throw AiCOCOError.io("cannot write \(path): it is a directory") }
+        if kind == S_IFDIR { throw DocumentError.io("cannot write \(path): it is a directory") }
         guard kind == S_IFREG else {
             let what = kind == S_IFIFO ? "a FIFO (named pipe)" : kind == S_IFCHR || kind == S_IFBLK ? "a device"
                 : kind == S_IFSOCK ? "a socket" : "not a regular file"
-            throw AiCOCOError.io("cannot write \(path): it is \(what); an output file is written whole through a "
+            throw DocumentError.io("cannot write \(path): it is \(what); an output file is written whole through a "
                                  + "temporary file renamed over it, which would replace it: write to standard output "
                                  + "and redirect it instead (> \(path))")
         }
@@ -99,7 +99,7 @@ public final class ReplacingFile {
         guard rename(temporaryPath, target) == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
-            throw AiCOCOError.io("cannot write \(path): \(reason)")
+            throw DocumentError.io("cannot write \(path): \(reason)")
         }
         finished = true
         TerminationCleanup.unregister(slot)

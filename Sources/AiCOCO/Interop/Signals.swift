@@ -77,7 +77,7 @@ public enum TerminationCleanup {
         guard let slot = register(path) else {
             unlink(path)
             close(descriptor)
-            throw AiCOCOError.io("cannot create \(path): more than \(slots) files being written at once")
+            throw DocumentError.io("cannot create \(path): more than \(slots) files being written at once")
         }
         return (descriptor, path, slot)
     }

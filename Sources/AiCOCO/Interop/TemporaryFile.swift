@@ -60,7 +60,7 @@ public final class TemporaryFile {
     }
 
     /// An I/O error naming the directory and how to choose another one.
-    static func failure(_ what: String, _ directory: String, _ code: Int32) -> AiCOCOError {
+    static func failure(_ what: String, _ directory: String, _ code: Int32) -> DocumentError {
         .io("\(what) \(directory) (the temporary directory): \(String(cString: strerror(code))); "
             + "set TMPDIR to a writable directory with free space")
     }
@@ -70,7 +70,7 @@ public final class TemporaryFile {
         if output == nil { output = FileOutput(descriptor: descriptor, capacity: bufferCapacity) }
         do {
             try output!.write(bytes)
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             throw rewrap(error)
         }
         size += bytes.count
@@ -107,12 +107,12 @@ public final class TemporaryFile {
     public func flush() throws {
         do {
             try output?.flush()
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             throw rewrap(error)
         }
     }
 
-    private func rewrap(_ error: AiCOCOError) -> AiCOCOError {
+    private func rewrap(_ error: DocumentError) -> DocumentError {
         guard error.kind == .io else { return error }
         let reason = error.message.hasPrefix("cannot write: ") ? String(error.message.dropFirst(14)) : error.message
         return .io("cannot write a temporary file in \(directory) (the temporary directory): \(reason); "
@@ -218,7 +218,7 @@ public final class RereadableInput {
             let fd: Int32
             if case .fileDescriptor(let descriptor) = original { fd = descriptor } else { fd = 0 }
             guard lseek(fd, 0, SEEK_SET) == 0 else {
-                throw AiCOCOError.io("cannot seek in the input: \(String(cString: strerror(errno)))")
+                throw DocumentError.io("cannot seek in the input: \(String(cString: strerror(errno)))")
             }
             return .fileDescriptor(fd)
         default:
@@ -254,7 +254,7 @@ struct DocumentStartCheck {
                 return
             default:
                 let shown = byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x" + String(byte, radix: 16, uppercase: true)
-                throw AiCOCOError(kind: .syntax, message: "expected an AiCOCO document (a JSON object, '{'), found \(shown)",
+                throw DocumentError(kind: .syntax, message: "expected an AiCOCO document (a JSON object, '{'), found \(shown)",
                                   path: "$", location: SourceLocation(offset: offset, line: line, column: offset - lineStart + 1),
                                   file: name == "-" ? nil : name)
             }

@@ -59,7 +59,7 @@ func startDetachedThread(_ body: @escaping @Sendable () -> Void) throws {
     }, context)
     guard status == 0 else {
         Unmanaged<Body>.fromOpaque(context).release()
-        throw AiCOCOError.io("cannot start a thread: \(String(cString: strerror(status)))")
+        throw DocumentError.io("cannot start a thread: \(String(cString: strerror(status)))")
     }
     pthread_detach(thread)
 }

@@ -14,7 +14,7 @@ public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvert
 }
 
 /// Why an input is not a usable AiCOCO document, and where.
-public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The family of the problem.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// Not JSON (RFC 8259) at all.
@@ -58,7 +58,7 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension AiCOCOError {
+extension DocumentError {
     /// Said once, by the first error placed in a decompressed input.
     public static let decompressedNote = " [gzip input: lines, columns and offsets are in the decompressed text]"
 }

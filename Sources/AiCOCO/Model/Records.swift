@@ -1,6 +1,6 @@
-/// The top-level sections of AiCOCO documents of every kind (`AiCOCOKind.sections` lists
+/// The top-level sections of AiCOCO documents of every kind (`DocumentForm.Kind.sections` lists
 /// those of each kind), and `rows`, the records of a tabular output's JSON-lines artifact.
-public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
+public enum Section: String, CaseIterable, Sendable, Hashable {
     case images, annotations, categories, regressions, objects, meta
     /// The input tables of tabular and hybrid outputs.
     case tables
@@ -14,7 +14,7 @@ public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
 }
 
 /// A `{"regression_id": ..., "value": ...}` item, as found in images, objects and meta.
-public struct AiRegressionItem: Sendable, Equatable, Hashable {
+public struct RegressionItem: Sendable, Equatable, Hashable {
     public var regressionID: String
     public var value: Double
     /// `value` as the file wrote it, when that is not how a `Double` is written back (`81.0`,
@@ -27,7 +27,7 @@ public struct AiRegressionItem: Sendable, Equatable, Hashable {
         self.valueText = valueText
     }
 
-    public static func == (a: AiRegressionItem, b: AiRegressionItem) -> Bool {
+    public static func == (a: RegressionItem, b: RegressionItem) -> Bool {
         a.regressionID == b.regressionID && a.value == b.value
     }
 
@@ -40,7 +40,7 @@ public struct AiRegressionItem: Sendable, Equatable, Hashable {
 
 
 /// One entry of `images`.
-public struct AiImage: Sendable, Equatable {
+public struct Image: Sendable, Equatable {
     public var id: String
     public var fileName: String
     /// The image's position in its series (`index`; any JSON number).
@@ -48,19 +48,19 @@ public struct AiImage: Sendable, Equatable {
     /// `category_ids`, or `nil` where the file says `null`.
     public var categoryIDs: [String]?
     /// `regressions`, or `nil` where the file says `null`.
-    public var regressions: [AiRegressionItem]?
+    public var regressions: [RegressionItem]?
     /// Every other field, in file order.
     public var extra: [JSONMember]
     /// `index` as the file wrote it, when a `Double` is not written so (`1.0`); not part of equality.
     public var indexText: JSONNumber?
 
-    public static func == (a: AiImage, b: AiImage) -> Bool {
+    public static func == (a: Image, b: Image) -> Bool {
         a.id == b.id && a.fileName == b.fileName && a.index == b.index && a.categoryIDs == b.categoryIDs
             && a.regressions == b.regressions && a.extra == b.extra
     }
 
     public init(id: String, fileName: String, index: Double, categoryIDs: [String]?,
-                regressions: [AiRegressionItem]?, extra: [JSONMember] = []) {
+                regressions: [RegressionItem]?, extra: [JSONMember] = []) {
         self.id = id
         self.fileName = fileName
         self.index = index
@@ -162,22 +162,22 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
 }
 
 /// One entry of `annotations`.
-public struct AiAnnotation: Sendable, Equatable {
-    /// The ids, held without allocation (see `AiID`); `id`, `imageID` and `objectID` give them as text.
-    public var idKey: AiID
-    public var imageKey: AiID
-    public var objectKey: AiID
+public struct Annotation: Sendable, Equatable {
+    /// The ids, held without allocation (see `RecordID`); `id`, `imageID` and `objectID` give them as text.
+    public var idKey: RecordID
+    public var imageKey: RecordID
+    public var objectKey: RecordID
     public var id: String {
         get { idKey.string }
-        set { idKey = AiID(newValue) }
+        set { idKey = RecordID(newValue) }
     }
     public var imageID: String {
         get { imageKey.string }
-        set { imageKey = AiID(newValue) }
+        set { imageKey = RecordID(newValue) }
     }
     public var objectID: String {
         get { objectKey.string }
-        set { objectKey = AiID(newValue) }
+        set { objectKey = RecordID(newValue) }
     }
     /// `iscrowd`: 1 for an RLE mask, 0 otherwise.
     public var iscrowd: Int
@@ -190,11 +190,11 @@ public struct AiAnnotation: Sendable, Equatable {
 
     public init(id: String, imageID: String, objectID: String, iscrowd: Int,
                 bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
-        self.init(idKey: AiID(id), imageKey: AiID(imageID), objectKey: AiID(objectID), iscrowd: iscrowd,
+        self.init(idKey: RecordID(id), imageKey: RecordID(imageID), objectKey: RecordID(objectID), iscrowd: iscrowd,
                   bbox: bbox, segmentation: segmentation, extra: extra)
     }
 
-    public init(idKey: AiID, imageKey: AiID, objectKey: AiID, iscrowd: Int,
+    public init(idKey: RecordID, imageKey: RecordID, objectKey: RecordID, iscrowd: Int,
                 bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
         self.idKey = idKey
         self.imageKey = imageKey
@@ -207,7 +207,7 @@ public struct AiAnnotation: Sendable, Equatable {
 }
 
 /// One entry of `categories`.
-public struct AiCategory: Sendable, Equatable {
+public struct Category: Sendable, Equatable {
     public var id: String
     public var name: String
     public var supercategoryID: String?
@@ -226,7 +226,7 @@ public struct AiCategory: Sendable, Equatable {
 }
 
 /// One entry of `regressions`.
-public struct AiRegression: Sendable, Equatable {
+public struct Regression: Sendable, Equatable {
     public var id: String
     public var name: String
     public var superregressionID: String?
@@ -249,10 +249,10 @@ public struct AiRegression: Sendable, Equatable {
 }
 
 /// One entry of `objects`: an instance label.
-public struct AiObject: Sendable, Equatable {
+public struct Object: Sendable, Equatable {
     public var id: String
     public var categoryIDs: [String]?
-    public var regressions: [AiRegressionItem]?
+    public var regressions: [RegressionItem]?
     /// Optional `confidence`.
     public var confidence: Double?
     public var extra: [JSONMember]
@@ -260,12 +260,12 @@ public struct AiObject: Sendable, Equatable {
     /// of equality.
     public var confidenceText: JSONNumber?
 
-    public static func == (a: AiObject, b: AiObject) -> Bool {
+    public static func == (a: Object, b: Object) -> Bool {
         a.id == b.id && a.categoryIDs == b.categoryIDs && a.regressions == b.regressions
             && a.confidence == b.confidence && a.extra == b.extra
     }
 
-    public init(id: String, categoryIDs: [String]?, regressions: [AiRegressionItem]?,
+    public init(id: String, categoryIDs: [String]?, regressions: [RegressionItem]?,
                 confidence: Double? = nil, extra: [JSONMember] = []) {
         self.id = id
         self.categoryIDs = categoryIDs
@@ -275,17 +275,12 @@ public struct AiObject: Sendable, Equatable {
     }
 }
 
-/// The kind of task a whole-series label answers (`meta.task_type`).
-public enum AiTaskType: String, Sendable, Equatable, CaseIterable {
-    case binary, multiclass, multilabel
-}
-
 /// The `meta` object: whole-series labels (image and hybrid outputs), the window size
 /// (tabular outputs).
-public struct AiMeta: Sendable, Equatable {
+public struct Meta: Sendable, Equatable {
     public var categoryIDs: [String]?
-    public var regressions: [AiRegressionItem]?
-    public var taskType: AiTaskType?
+    public var regressions: [RegressionItem]?
+    public var taskType: Meta.TaskType?
     /// `window_size`: rows per record of a tabular output.
     public var windowSize: Int?
     /// `table_ids` of a hybrid output, or `nil` where it is `null` or absent.
@@ -304,7 +299,7 @@ public struct AiMeta: Sendable, Equatable {
     }
 
     /// The meta of an image or hybrid output (`table_ids` is written when given or in `keys`).
-    public init(categoryIDs: [String]?, regressions: [AiRegressionItem]?, taskType: AiTaskType? = nil,
+    public init(categoryIDs: [String]?, regressions: [RegressionItem]?, taskType: Meta.TaskType? = nil,
                 tableIDs: [String]? = nil, keys: Keys? = nil, extra: [JSONMember] = []) {
         self.categoryIDs = categoryIDs
         self.regressions = regressions
@@ -327,21 +322,28 @@ public struct AiMeta: Sendable, Equatable {
     }
 }
 
+extension Meta {
+    /// The kind of task a whole-series label answers (`meta.task_type`).
+    public enum TaskType: String, Sendable, Equatable, CaseIterable {
+        case binary, multiclass, multilabel
+    }
+}
+
 /// A record of any section, as the record API delivers them.
-public enum AiCOCORecord: Sendable, Equatable {
-    case image(AiImage)
-    case annotation(AiAnnotation)
-    case category(AiCategory)
-    case regression(AiRegression)
-    case object(AiObject)
-    case meta(AiMeta)
-    case table(AiTable)
-    case recordsReference(AiRecordsReference)
+public enum Record: Sendable, Equatable {
+    case image(Image)
+    case annotation(Annotation)
+    case category(Category)
+    case regression(Regression)
+    case object(Object)
+    case meta(Meta)
+    case table(Table)
+    case recordsReference(RecordsReference)
     /// A line of a tabular output's records artifact.
-    case tabularRecord(AiTabularRecord)
+    case tabularRecord(TabularRecord)
 
     /// The section this record belongs to.
-    public var section: AiCOCOSection {
+    public var section: Section {
         switch self {
         case .image: .images
         case .annotation: .annotations

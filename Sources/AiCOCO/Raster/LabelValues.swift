@@ -33,7 +33,7 @@ public struct LabelPlan: Sendable {
     /// Index numbering: the value of class 0 (0, or 1 when category 0 is a structure).
     public var firstClassValue = 0
     /// Categories that take no value (hidden, supercategories, or left out of a name map).
-    public var valueless: [AiCategory] = []
+    public var valueless: [Category] = []
     /// Names of a name map that no category has.
     public var unknownNames: [String] = []
 
@@ -47,7 +47,7 @@ public struct LabelPlan: Sendable {
                 numbering: LabelNumbering, includeHidden: Bool) throws {
         let categories = catalog.categories
         let superIDs = Set(categories.compactMap(\.supercategoryID))
-        func shown(_ category: AiCategory) -> Bool {
+        func shown(_ category: Category) -> Bool {
             if includeHidden { return true }
             if case .bool(false)? = category.extra[key: "display"] { return false }
             return !superIDs.contains(category.id)

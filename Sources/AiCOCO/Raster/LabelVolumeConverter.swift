@@ -99,7 +99,7 @@ public struct LabelVolumeConverter {
 
     /// Converts the document `pass()` gives (called twice, each time from its start) into the
     /// volume at `path` (`.nii`, or `.nii.gz`). `progress` gets the pass (1 or 2) and bytes read.
-    /// Throws `LabelVolumeError`, `AiCOCOError` (an invalid document) or `SegmentationError`
+    /// Throws `LabelVolumeError`, `DocumentError` (an invalid document) or `SegmentationError`
     /// before anything is written at `path`.
     public func convert(passes pass: () throws -> AiCOCOInput, to path: String,
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
@@ -140,7 +140,7 @@ public struct LabelVolumeConverter {
             return try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
         }
         let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
-        let reader = AiCOCORecordReader(try pass(), options: RecordReaderOptions(parser: parserOptions))
+        let reader = RecordReader(try pass(), options: RecordReader.Options(parser: parserOptions))
         while let record = try reader.next() {
             guard case .annotation(let annotation) = record else { continue }
             summary.annotations += 1
@@ -209,7 +209,7 @@ public struct LabelVolumeConverter {
     private struct Gatherer: AiCOCOVisitor {
         var catalog = SegmentationCatalog()
         var annotations = 0, withPolygons = 0
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+        mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
             annotations += 1
             if let count = fields.polygonCount, count > 0 { withPolygons += 1 }

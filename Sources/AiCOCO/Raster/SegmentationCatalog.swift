@@ -15,7 +15,7 @@ public struct SegmentationCatalog: Sendable {
 
     /// In file order.
     public private(set) var images: [Image] = []
-    public private(set) var categories: [AiCategory] = []
+    public private(set) var categories: [Category] = []
     public private(set) var objects: [Object] = []
     private var imagePositions: [String: Int] = [:]
     private var categoryPositions: [String: Int] = [:]
@@ -32,7 +32,7 @@ public struct SegmentationCatalog: Sendable {
     }
 
     /// Adds an image, category or object record (others are ignored).
-    public mutating func add(_ record: AiCOCORecord) {
+    public mutating func add(_ record: Record) {
         switch record {
         case .image(let image):
             let size = Self.size(of: image.extra)
@@ -104,7 +104,7 @@ public struct SegmentationCatalog: Sendable {
 
     private struct Gatherer: AiCOCOVisitor {
         var catalog = SegmentationCatalog()
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+        mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
     }
 }
 

@@ -136,10 +136,12 @@ public final class SegmentationMeasurement {
     }
 }
 
-/// `measure` found no segmentation to measure (the file's annotations are boxes only).
-public struct NoSegmentation: Error, Sendable, CustomStringConvertible {
-    public let annotations: Int
-    public var description: String {
-        "the file has no segmentation: its \(annotations) annotations are boxes only (a detection output), there is nothing to measure"
+extension SegmentationMeasure {
+    /// `measure` found no segmentation to measure (the file's annotations are boxes only).
+    public struct NoSegmentation: Error, Sendable, CustomStringConvertible {
+        public let annotations: Int
+        public var description: String {
+            "the file has no segmentation: its \(annotations) annotations are boxes only (a detection output), there is nothing to measure"
+        }
     }
 }

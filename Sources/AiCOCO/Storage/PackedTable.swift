@@ -1,7 +1,7 @@
 // Ids held as two words, in fixed-width entries sorted in memory and spilled as runs past the
-// memory budget: the reference checker's tables for the ids `AiID` packs.
+// memory budget: the reference checker's tables for the ids `RecordID` packs.
 
-/// Entries of an id's two words (`AiID.packedWords`), an ordinal (where its place is in a
+/// Entries of an id's two words (`RecordID.packedWords`), an ordinal (where its place is in a
 /// `PlaceLog`) and a count. In memory they sit in one array with, when `indexed`, an
 /// open-addressing index to find an id and update its count in place. Past the budget, the
 /// array is sorted and written as a run of fixed-width records; runs are merged `fanIn` at a
@@ -303,7 +303,7 @@ final class PackedTable: Spillable {
         added = 0
     }
 
-    static func cutShort(_ file: TemporaryFile) -> AiCOCOError {
+    static func cutShort(_ file: TemporaryFile) -> DocumentError {
         .io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
     }
 }

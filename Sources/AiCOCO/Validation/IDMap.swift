@@ -107,7 +107,7 @@ final class IDMap {
             block = UnsafeMutableRawBufferPointer.allocate(byteCount: fileSize, alignment: 8)
             budget.force(fileSize)
             guard try output.read(at: 0, into: block) == fileSize else {
-                throw AiCOCOError.io("a temporary file in \(output.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw DocumentError.io("a temporary file in \(output.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
             }
             wholeFile = true
         }
@@ -155,7 +155,7 @@ final class IDMap {
             }
             let read = try file.read(at: start, into: block)
             guard read == end - start else {
-                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw DocumentError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
             }
             cachedBlock = found
             blockEnd = block.count
@@ -211,7 +211,7 @@ final class ByteLog {
             if record.count < count { record = [UInt8](repeating: 0, count: count) }
             let read = try record.withUnsafeMutableBytes { try file.read(at: offset + 4, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
             guard read == count else {
-                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw DocumentError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
             }
             offset += 4 + count
             try record.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }

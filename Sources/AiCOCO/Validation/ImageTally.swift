@@ -25,15 +25,15 @@ public final class AnnotatedImageTally {
     public func addImage(id: String, index: Double) throws {
         var payload: (UInt64, UInt64) = (UInt64(sequence).littleEndian, index.bitPattern.littleEndian)
         sequence += 1
-        try AiID(id).withKeyBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
+        try RecordID(id).withKeyBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
     }
 
     public func addAnnotation(imageID: String) throws {
-        try addAnnotation(imageKey: AiID(imageID))
+        try addAnnotation(imageKey: RecordID(imageID))
     }
 
     /// One more annotation on the image `imageKey` (no `String`: the key is the id's own bytes).
-    public func addAnnotation(imageKey: AiID) throws {
+    public func addAnnotation(imageKey: RecordID) throws {
         try imageKey.withKeyBytes { key in
             if let ordinal = counts.find(key) {
                 let count = counts.payload(of: ordinal).baseAddress!

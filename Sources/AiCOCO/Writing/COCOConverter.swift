@@ -18,13 +18,13 @@ public struct COCOConverter {
     public var imageSize: (width: Int, height: Int)?
     public var pretty: Bool
     /// How an annotation's pixels are written.
-    public var segmentation: COCOSegmentationForm
+    public var segmentation: COCOConverter.SegmentationForm
     /// The most pixels the raster of one annotation may take (its contours' box in its image,
     /// one byte each); more is an error.
     public var maxMaskPixels = 1 << 26
 
     public init(parserOptions: ParserOptions = ParserOptions(), imageSize: (width: Int, height: Int)? = nil,
-                pretty: Bool = false, segmentation: COCOSegmentationForm = .polygon) {
+                pretty: Bool = false, segmentation: COCOConverter.SegmentationForm = .polygon) {
         self.parserOptions = parserOptions
         self.imageSize = imageSize
         self.pretty = pretty
@@ -59,7 +59,7 @@ public struct COCOConverter {
             self.needsImageSizes = needsImageSizes
         }
 
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        mutating func visit(_ record: Record, index: Int) throws {
             try catalog.add(record)
             if needsImageSizes && catalog.firstImageWithoutSize != nil { converts = false }
         }
@@ -243,7 +243,7 @@ public struct COCOConverter {
                     summary.skippedNoGeometry += withoutGeometry
                 }
             default:
-                throw AiCOCOError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
+                throw DocumentError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
             }
         }
     }

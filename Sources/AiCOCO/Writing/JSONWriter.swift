@@ -1,5 +1,7 @@
-/// Where written JSON goes: called with bytes to write, in order.
-public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
+extension JSONWriter {
+    /// Where written JSON goes: called with bytes to write, in order.
+    public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
+}
 
 /// A streaming JSON writer, byte for byte what yajl's generator writes: values go out as they
 /// are written, through a buffer of about `flushThreshold` bytes, so any size of document takes
@@ -14,11 +16,11 @@ public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
 /// ```
 public final class JSONWriter {
     let generator: JSONGenerator
-    private let sink: JSONSink
+    private let sink: JSONWriter.Sink
     private var valueText: JSONValueText
     public var flushThreshold = 1 << 16
 
-    public init(pretty: Bool = false, sink: @escaping JSONSink) {
+    public init(pretty: Bool = false, sink: @escaping JSONWriter.Sink) {
         generator = JSONGenerator(pretty: pretty)
         valueText = JSONValueText(indent: pretty ? Array("  ".utf8) : nil)
         self.sink = sink

@@ -1,11 +1,11 @@
 /// Writes AiCOCO records as JSON lines: one compact JSON object per line, either the record
 /// itself or, with `envelope`, `{"section":"images","record":{...}}`.
-public final class AiCOCORecordLineWriter {
+public final class RecordLineWriter {
     public let json: JSONWriter
     public let envelope: Bool
     private let output: FileOutput?
 
-    public init(envelope: Bool, sink: @escaping JSONSink) {
+    public init(envelope: Bool, sink: @escaping JSONWriter.Sink) {
         json = JSONWriter(sink: sink)
         self.envelope = envelope
         output = nil
@@ -21,7 +21,7 @@ public final class AiCOCORecordLineWriter {
     /// itself behind (no partial line), whatever failed. With a sink, each line is handed to it
     /// at once; with a `FileOutput` (which needs `flush()` anyway), lines gather in the
     /// writer's buffer first.
-    public func write(_ record: AiCOCORecord) throws {
+    public func write(_ record: Record) throws {
         if output != nil {
             let mark = json.generator.pendingBytes
             do {
@@ -43,7 +43,7 @@ public final class AiCOCORecordLineWriter {
         try json.endLine()
     }
 
-    private func body(_ record: AiCOCORecord) throws {
+    private func body(_ record: Record) throws {
         do {
             if envelope {
                 try json.beginObject()
