@@ -11,10 +11,10 @@ import Darwin
 /// `TerminationCleanup`). A symbolic link at `path` is followed (the file it names is replaced,
 /// the link stays); a FIFO, a device or a socket is refused, since a rename would replace it by a
 /// regular file. A replaced file keeps its permission bits.
-public final class ReplacingFile {
+package final class ReplacingFile {
     /// Where to write the content.
-    public let output: FileOutput
-    public let path: String
+    package let output: FileOutput
+    package let path: String
     /// The file the rename replaces (`path`, or what a symbolic link there names).
     private let target: String
     private let temporaryPath: String
@@ -24,7 +24,7 @@ public final class ReplacingFile {
     private var finished = false
 
     /// `compressed`: the content is written gzip-compressed.
-    public init(path: String, capacity: Int = 1 << 18, compressed: Bool = false) throws {
+    package init(path: String, capacity: Int = 1 << 18, compressed: Bool = false) throws {
         let (target, existingMode) = try Self.target(of: path)
         let directory: String
         let name: String
@@ -87,7 +87,7 @@ public final class ReplacingFile {
     }
 
     /// Writes out what is buffered and puts the file in place.
-    public func commit() throws {
+    package func commit() throws {
         guard !finished else { return }
         do {
             try output.finishCompressing()
@@ -106,7 +106,7 @@ public final class ReplacingFile {
     }
 
     /// Removes the temporary file; `path` stays as it was.
-    public func discard() {
+    package func discard() {
         guard !finished else { return }
         finished = true
         unlink(temporaryPath)

@@ -80,12 +80,12 @@ func appendPathKey(_ key: String, to path: inout String) {
 }
 
 /// JSON text helpers for programs that print JSON by hand.
-public enum JSONText {
+package enum JSONText {
     /// `text` as a JSON string literal, with quotes and escapes.
-    public static func quoted(_ text: String) -> String { jsonQuoted(text) }
+    package static func quoted(_ text: String) -> String { jsonQuoted(text) }
 
     /// `value` as a JSON number (`130`, not `130.0`).
-    public static func number(_ value: Double) -> String { formatJSONNumber(value) }
+    package static func number(_ value: Double) -> String { formatJSONNumber(value) }
 }
 
 /// `text` as a JSON string literal.
