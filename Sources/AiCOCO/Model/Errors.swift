@@ -1,15 +1,20 @@
 /// A place in the input: byte offset (0-based), line (1-based) and column (1-based, in bytes).
 public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// Bytes before the place.
     public var offset: Int
+    /// Line, from 1.
     public var line: Int
+    /// Column in bytes, from 1.
     public var column: Int
 
+    /// A place.
     public init(offset: Int, line: Int, column: Int) {
         self.offset = offset
         self.line = line
         self.column = column
     }
 
+    /// `LINE:COLUMN (byte OFFSET)`.
     public var description: String { "\(line):\(column) (byte \(offset))" }
 }
 
@@ -35,15 +40,19 @@ public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible
         case compression
     }
 
+    /// The family of the problem.
     public var kind: Kind
+    /// What is wrong, in a sentence.
     public var message: String
     /// JSON path of the offending value, e.g. `$.annotations[1042].segmentation[0][7]`.
     public var path: String
+    /// Where the offending value starts.
     public var location: SourceLocation
     /// The file the place is in when it is not the input itself: the records artifact of a
     /// tabular output (its path as it was opened). `nil` for the input.
     public var file: String?
 
+    /// An error; `file` only for a place outside the input.
     public init(kind: Kind, message: String, path: String, location: SourceLocation, file: String? = nil) {
         self.kind = kind
         self.message = message
@@ -52,6 +61,7 @@ public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible
         self.file = file
     }
 
+    /// `[FILE:]LINE:COLUMN: KIND error: MESSAGE (PATH, byte OFFSET)`.
     public var description: String {
         (file.map { "\($0):" } ?? "")
             + "\(location.line):\(location.column): \(kind.rawValue) error: \(message) (\(path), byte \(location.offset))"

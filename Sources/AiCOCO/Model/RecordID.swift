@@ -7,6 +7,7 @@ public struct RecordID: Hashable, Sendable, CustomStringConvertible {
     private var high: UInt64 = 0
     private var other: String?
 
+    /// The id whose text is `text`.
     public init(_ text: String) {
         var text = text
         self = text.withUTF8 { RecordID(bytes: $0) }
@@ -138,6 +139,7 @@ public struct RecordID: Hashable, Sendable, CustomStringConvertible {
         self.low = low
     }
 
+    /// The id as text.
     public var description: String { string }
 
     private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"

@@ -22,11 +22,14 @@ extension DocumentForm {
 
 /// One entry of `tables`: an input table (a CSV file) of a tabular or hybrid output.
 public struct Table: Sendable, Equatable {
+    /// `id`.
     public var id: String
+    /// `file_name`: the table's CSV file.
     public var fileName: String
     /// Every other field, in file order.
     public var extra: [JSONMember]
 
+    /// A table.
     public init(id: String, fileName: String, extra: [JSONMember] = []) {
         self.id = id
         self.fileName = fileName
@@ -46,11 +49,13 @@ public struct RecordsReference: Sendable, Equatable {
     public var rows: Int
     /// Size of the artifact in bytes.
     public var bytes: Int
+    /// Every other field, in file order.
     public var extra: [JSONMember]
     /// How the document wrote it: `records.href` (FLaVor 2.2.3) or `records_file.path` (2.2.2,
     /// whose path `href` then holds).
     public var form: RecordsReference.Form
 
+    /// A reference; `form` says which key holds `href`.
     public init(format: String = "jsonl", href: String, rows: Int, bytes: Int, extra: [JSONMember] = [],
                 form: RecordsReference.Form = .href) {
         self.format = format
@@ -95,10 +100,12 @@ extension RecordsReference {
 /// What a document is: its kind and, for a tabular output, the form of its records; with the
 /// FLaVor releases whose outputs have that form.
 public struct DocumentForm: Sendable, Equatable {
+    /// Image, tabular or hybrid.
     public var kind: DocumentForm.Kind
     /// Tabular outputs only.
     public var records: RecordsReference.Form?
 
+    /// A form; `records` only for tabular outputs.
     public init(kind: DocumentForm.Kind, records: RecordsReference.Form? = nil) {
         self.kind = kind
         self.records = records
@@ -124,7 +131,9 @@ public struct DocumentForm: Sendable, Equatable {
 /// One line of a tabular output's records artifact: the prediction for a window of rows of
 /// one table.
 public struct TabularRecord: Sendable, Equatable {
+    /// `id`.
     public var id: String
+    /// `table_id`: the table whose rows this record is about.
     public var tableID: String
     /// The rows of the table this record is about (`window_size` of them).
     public var rowIndexes: [Int]
@@ -135,6 +144,7 @@ public struct TabularRecord: Sendable, Equatable {
     /// Every other field, in file order.
     public var extra: [JSONMember]
 
+    /// A tabular record.
     public init(id: String, tableID: String, rowIndexes: [Int], categoryIDs: [String]?,
                 regressions: [RegressionItem]?, extra: [JSONMember] = []) {
         self.id = id
@@ -152,8 +162,10 @@ public struct NothingToDoForTabular: Error, Sendable, Equatable, CustomStringCon
     /// What was asked, e.g. "convert to COCO".
     public var operation: String
 
+    /// The error for `operation`.
     public init(operation: String) { self.operation = operation }
 
+    /// The message, naming the operation.
     public var description: String {
         "a tabular output (tables, with its records in a JSON-lines artifact) has no images or annotations: nothing to \(operation)"
     }
