@@ -57,6 +57,7 @@ final class FileInput {
 
 /// Writes bytes to a file descriptor with `write(2)`, through a buffer.
 public final class FileOutput {
+    /// The file descriptor written to.
     public let descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8] = []
@@ -95,6 +96,7 @@ public final class FileOutput {
         if ownsDescriptor { close(descriptor) }
     }
 
+    /// Writes `bytes` (through the buffer; large writes go straight out). Throws `FileOutput.Closed` when the reader has gone.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if wholeLines {
             buffer.append(contentsOf: bytes)
@@ -109,15 +111,18 @@ public final class FileOutput {
         }
     }
 
+    /// Writes `bytes`.
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Writes `text` as UTF-8.
     public func write(_ text: String) throws {
         var text = text
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Writes out what the buffer holds.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         if wholeLines { return try writeLines(all: true) }
@@ -190,6 +195,7 @@ public final class FileOutput {
 extension FileOutput {
     /// The reader of our output went away (a closed pipe, as with `| head`).
     public struct Closed: Error, Sendable {
+        /// The error.
         public init() {}
     }
 }

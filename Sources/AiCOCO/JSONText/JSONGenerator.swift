@@ -5,7 +5,9 @@
 extension JSONWriter {
     /// A JSON writer was used out of order (e.g. a value where a key is expected).
     public struct Misuse: Error, Sendable, CustomStringConvertible {
+        /// What was out of order.
         public let message: String
+        /// `JSON writer misuse: MESSAGE`.
         public var description: String { "JSON writer misuse: \(message)" }
     }
 }

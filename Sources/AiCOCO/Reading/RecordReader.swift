@@ -3,6 +3,7 @@ import Synchronization
 extension RecordReader {
     /// How a record reader reads.
     public struct Options: Sendable, Equatable {
+        /// How the document is parsed (limits, validation, the records artifact).
         public var parser = ParserOptions()
         /// The parser is fed at most this many bytes at a time, and only when no record is waiting:
         /// the records waiting for the consumer all come from one slice of the input.
@@ -10,6 +11,7 @@ extension RecordReader {
         /// Most problems kept in `problems` when validating (all are counted in `problemCount`).
         public var maxProblemsKept = 10_000
 
+        /// Options; `sliceBytes` is at least 1.
         public init(parser: ParserOptions = ParserOptions(), sliceBytes: Int = 64 << 10, maxProblemsKept: Int = 10_000) {
             self.parser = parser
             self.sliceBytes = max(1, sliceBytes)
@@ -33,6 +35,7 @@ extension RecordReader {
 /// `problems` and the records concerned are left out; syntax errors and limits still throw.
 /// A reader is used by one thread (or task) at a time; `cancel()` may come from any.
 public final class RecordReader: @unchecked Sendable {
+    /// How this reader reads.
     public let options: RecordReader.Options
     private let queue: RecordQueue
     private var parser: AiCOCOParser<RecordBuilder>
@@ -41,6 +44,7 @@ public final class RecordReader: @unchecked Sendable {
     private var failure: Error?
     private var ended = false
     private let cancelled = Atomic<Bool>(false)
+    /// The input's size in bytes once it is opened, when known (a file, or bytes given whole).
     public private(set) var totalBytes: Int?
     /// Where the document comes from (a tabular output's artifact is looked for beside it).
     private let documentInput: AiCOCOInput?
@@ -247,16 +251,20 @@ public final class RecordReader: @unchecked Sendable {
 
     /// `for try await record in reader.records`.
     public struct Records: AsyncSequence, Sendable {
+        /// A record, in file order.
         public typealias Element = Record
         let reader: RecordReader
 
+        /// Pulls records from the reader.
         public struct AsyncIterator: AsyncIteratorProtocol {
             let reader: RecordReader
+            /// The next record, or `nil` at the end.
             public mutating func next() async throws -> Record? {
                 try await reader.nextAsync()
             }
         }
 
+        /// An iterator over the reader's records.
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader) }
     }
 }

@@ -14,12 +14,14 @@
 /// the line has `path`); without one, they are the document's inline `records` array
 /// (FLaVor 2.1.0 to 2.2.1).
 public struct DocumentAssembler {
+    /// How the second pass parses (validation on by default).
     public var parserOptions: ParserOptions
     /// Longest accepted line, in bytes.
     public var maxLineBytes: Int
     /// Where the records of section `rows` are written (a tabular output's artifact).
     public var artifact: String?
 
+    /// An assembler; `artifact` is needed only for tabular records.
     public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 16 << 20,
                 artifact: String? = nil) {
         self.parserOptions = parserOptions
@@ -29,6 +31,7 @@ public struct DocumentAssembler {
 
     /// The input has tabular records but no `artifact` to write them to.
     public struct ArtifactNeeded: Error, CustomStringConvertible {
+        /// The message, naming `--artifact`.
         public var description: String {
             "the input holds tabular records (section rows): give the artifact file to write them to (--artifact FILE)"
         }

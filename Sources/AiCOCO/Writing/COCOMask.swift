@@ -321,12 +321,15 @@ extension COCOConverter {
     /// How `convert --to coco` writes an annotation's pixels: polygons along the pixels' outer
     /// corners, or pycocotools' compressed RLE. Both read back to the same pixels in pycocotools.
     public enum SegmentationForm: String, Sendable, CaseIterable {
+        /// Polygons, or compressed RLE.
         case polygon, rle
     }
 
     /// An annotation's contours cover more of its image than a raster may hold.
     public struct MaskTooLarge: Error, Sendable, CustomStringConvertible {
+        /// The contours' box and the limit, in pixels.
         public let columns: Int, rows: Int, maxPixels: Int
+        /// The message, with the sizes.
         public var description: String {
             "an annotation's contours span \(columns) x \(rows) pixels of its image, more than the \(maxPixels) pixels a mask may take"
         }

@@ -9,26 +9,31 @@
 /// `meta` is a section holding exactly one record. Sections never begun are not written
 /// (`finish(addingMissingSections: true)` writes them as `[]`).
 public final class DocumentWriter {
+    /// The JSON writer underneath (e.g. to set `allowsNonFinite`).
     public let json: JSONWriter
     private let output: FileOutput?
     private var started = false
     private var current: Section?
     /// The single-object section open (`meta`, `records`) has its record.
     private var objectWritten = false
+    /// The sections begun so far, in order.
     public private(set) var writtenSections: [Section] = []
     /// Records written so far, per section.
     public private(set) var counts: [Section: Int] = [:]
 
+    /// Writes to `sink`.
     public init(pretty: Bool = false, sink: @escaping JSONWriter.Sink) {
         json = JSONWriter(pretty: pretty, sink: sink)
         output = nil
     }
 
+    /// Writes to `output`; `finish()` flushes it.
     public init(pretty: Bool = false, output: FileOutput) {
         json = JSONWriter(pretty: pretty, output: output)
         self.output = output
     }
 
+    /// Opens `section` (each at most once, one at a time). Throws `JSONWriter.Misuse` otherwise.
     public func beginSection(_ section: Section) throws {
         guard current == nil else { throw JSONWriter.Misuse(message: "section \(current!.rawValue) is still open") }
         guard !writtenSections.contains(section) else {
@@ -47,6 +52,7 @@ public final class DocumentWriter {
         counts[section] = 0
     }
 
+    /// Writes a record of the open section.
     public func write(_ record: Record) throws {
         guard let current, record.section == current else {
             throw JSONWriter.Misuse(message: "a record of \(record.section.rawValue) outside its section")
@@ -63,6 +69,7 @@ public final class DocumentWriter {
         try json.flushIfNeeded()
     }
 
+    /// Closes the open section (`meta` and `records` must have their record).
     public func endSection() throws {
         guard let section = current else { throw JSONWriter.Misuse(message: "no section is open") }
         if section.isSingleObject {

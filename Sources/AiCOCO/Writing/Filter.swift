@@ -4,11 +4,14 @@ extension DocumentFilter {
     public struct Criteria: Sendable, Equatable {
         /// Keep objects that have a category of one of these names.
         public var categoryNames: Set<String> = []
+        /// Keep these objects.
         public var objectIDs: Set<String> = []
+        /// Keep these images.
         public var imageIDs: Set<String> = []
         /// Keep images whose `index` lies in one of these ranges.
         public var indexRanges: [ClosedRange<Double>] = []
 
+        /// Criteria; none given keeps everything.
         public init(categoryNames: Set<String> = [], objectIDs: Set<String> = [], imageIDs: Set<String> = [],
                     indexRanges: [ClosedRange<Double>] = []) {
             self.categoryNames = categoryNames
@@ -29,19 +32,24 @@ extension DocumentFilter {
 /// times (three with image criteria when the annotations come before the images), keeping
 /// only ids in memory; sections are written in the input's order.
 public struct DocumentFilter {
+    /// What to keep.
     public var criteria: DocumentFilter.Criteria
+    /// How the input is parsed.
     public var parserOptions: ParserOptions
 
+    /// A filter.
     public init(criteria: DocumentFilter.Criteria, parserOptions: ParserOptions = ParserOptions()) {
         self.criteria = criteria
         self.parserOptions = parserOptions
     }
 
+    /// What a filter run kept and read.
     public struct Summary: Sendable, Equatable {
         /// Records written per section.
         public var kept: [Section: Int] = [:]
         /// Records read per section.
         public var read: [Section: Int] = [:]
+        /// Times the input was read (2 or 3).
         public var passes = 0
         /// `--category` names that no category has.
         public var unknownCategoryNames: [String] = []
@@ -71,11 +79,16 @@ public struct DocumentFilter {
 
     /// The criteria select nothing: nothing is written.
     public struct NothingMatched: Error, Sendable, CustomStringConvertible {
+        /// The criteria.
         public let criteria: DocumentFilter.Criteria
+        /// Category names that no category has.
         public let unknownCategoryNames: [String]
+        /// The names the file's categories have.
         public let knownCategoryNames: [String]
+        /// Images and objects in the file.
         public let images: Int, objects: Int
 
+        /// The message: what matched nothing, and the categories there are.
         public var description: String {
             var text = "nothing matches"
             var parts: [String] = []

@@ -1,16 +1,20 @@
 /// Writes AiCOCO records as JSON lines: one compact JSON object per line, either the record
 /// itself or, with `envelope`, `{"section":"images","record":{...}}`.
 public final class RecordLineWriter {
+    /// The JSON writer underneath.
     public let json: JSONWriter
+    /// Whether each line wraps its record as `{"section":...,"record":...}`.
     public let envelope: Bool
     private let output: FileOutput?
 
+    /// Writes to `sink`, a line at a time.
     public init(envelope: Bool, sink: @escaping JSONWriter.Sink) {
         json = JSONWriter(sink: sink)
         self.envelope = envelope
         output = nil
     }
 
+    /// Writes to `output`; call `flush()` at the end.
     public init(envelope: Bool, output: FileOutput) {
         json = JSONWriter(output: output)
         self.envelope = envelope
@@ -58,6 +62,7 @@ public final class RecordLineWriter {
         }
     }
 
+    /// Hands the buffered lines to the sink or output, and flushes the output.
     public func flush() throws {
         try json.flush()
         try output?.flush()
