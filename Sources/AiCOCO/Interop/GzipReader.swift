@@ -21,7 +21,7 @@ func startsLikeGzip(_ bytes: some Collection<UInt8>) -> Bool {
 
 /// Reads a gzip input (one member or several, concatenated) as the text it holds, in constant
 /// memory: a thread inflates into a few buffers ahead of the reader (a small input is inflated
-/// by the reader itself). A stream cut short or corrupt is an `DocumentError` of kind
+/// by the reader itself). A stream cut short or corrupt is a `DocumentError` of kind
 /// `.compression` that names the compressed offset; its location is the end of the decompressed
 /// text delivered before it (line 0 until a parser places it: `placedInDecompressedText`).
 final class GzipReader: ChunkReader {

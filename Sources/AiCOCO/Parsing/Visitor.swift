@@ -1,5 +1,5 @@
 /// Limits that keep hostile or broken input from owning the machine. Each one, when
-/// reached, stops the parse with an `DocumentError` of kind `.limit` that names it.
+/// reached, stops the parse with a `DocumentError` of kind `.limit` that names it.
 public struct ParserLimits: Sendable, Equatable {
     /// Deepest nesting of arrays and objects, at most `maxDepthCeiling`: a larger value is taken
     /// as the ceiling. (The values of extra fields are held as trees, which Swift frees

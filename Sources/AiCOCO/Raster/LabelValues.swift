@@ -15,6 +15,7 @@ public enum LabelNumbering: Sendable, Equatable {
     /// Values by category name; categories the map leaves out take none.
     case names([String: Int])
 
+    /// `index`, `sequential` or `names`, as `--numbering` takes it.
     public var name: String {
         switch self {
         case .index: "index"
@@ -43,6 +44,7 @@ public struct LabelPlan: Sendable {
     /// Distinct values, ascending (the channels of a multi-label volume).
     public var values: [Int] { Array(Set(table.map(\.value))).sorted() }
 
+    /// Numbers the structures of `catalog`. Throws `LabelVolumeError` for a name map's bad value.
     public init(catalog: SegmentationCatalog, labels: LabelVolumeConverter.Labels,
                 numbering: LabelNumbering, includeHidden: Bool) throws {
         let categories = catalog.categories

@@ -31,6 +31,7 @@ public struct SegmentationMeasure {
     /// The slice buffer when none is given: the memory limit, at least 32 MiB.
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
 
+    /// A measure; `sliceBufferBytes` defaults to `defaultSliceBuffer(memoryLimit:)` (at least 1 KiB).
     public init(imageSize: (width: Int, height: Int)? = nil, parserOptions: ParserOptions = ParserOptions(),
                 sliceBufferBytes: Int? = nil) {
         self.imageSize = imageSize
@@ -38,7 +39,7 @@ public struct SegmentationMeasure {
         self.sliceBufferBytes = max(1 << 10, sliceBufferBytes ?? Self.defaultSliceBuffer(memoryLimit: parserOptions.memoryLimit))
     }
 
-    /// Reads `input` once and measures it. Throws the first problem validation finds (an
+    /// Reads `input` once and measures it. Throws the first problem validation finds (a
     /// `DocumentError`), `SegmentationMeasure.NoSegmentation` when every annotation is a box only, and
     /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice buffer.
     /// `progress` gets the bytes read.
