@@ -174,7 +174,7 @@ public struct NothingToDoForTabular: Error, Sendable, Equatable, CustomStringCon
 extension DocumentForm {
     /// `{"kind":"tabular","records":"inline","flavor_releases":"2.1.0 to 2.2.1"}`.
     /// As `stats --json` and `validate --format json` give it ("document").
-    public var jsonText: String {
+    package var jsonText: String {
         "{\"kind\":\"\(kind.rawValue)\",\"records\":\(records.map { "\"\($0.rawValue)\"" } ?? "null"),\"flavor_releases\":\"\(flavorReleases)\"}"
     }
 }
