@@ -104,7 +104,7 @@ struct BatchVisitor: AiCOCOVisitor {
         self.catalog = catalog
     }
 
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+    mutating func visit(_ record: Record, index: Int) throws {
         guard catalog else { return }
         switch record {
         case .image(let image):

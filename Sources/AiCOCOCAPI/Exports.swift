@@ -48,7 +48,7 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
     do {
         try parser.parse(input) { throttle.update($0) }
         collector = parser.visitor
-    } catch let failure as AiCOCOError where failure.kind != .io {
+    } catch let failure as DocumentError where failure.kind != .io {
         collector = parser.visitor
         collector.add(failure)
     } catch let failure {
@@ -65,7 +65,7 @@ public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ 
                                   _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
     let input = cInput(path, fd, bytes, length)
     if case .file(let name) = input, let reason = unreadableReason(name) {
-        setError(error, AiCOCOError(kind: .io, message: "cannot open \(name): \(reason)",
+        setError(error, DocumentError(kind: .io, message: "cannot open \(name): \(reason)",
                                     path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
         return nil
     }
@@ -99,28 +99,28 @@ public func aicocoAnnotationsClose(_ reader: UnsafeMutableRawPointer?) {
 
 /// A records reader, whether it has stopped, and the error to report once its lines are out.
 final class RecordsReader {
-    let lines: AiCOCORecordLines
+    let lines: RecordLines
     var done = false
     var pending: Error?
-    init(_ lines: AiCOCORecordLines) { self.lines = lines }
+    init(_ lines: RecordLines) { self.lines = lines }
 }
 
 @_cdecl("aicoco_records_open")
 public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
                               _ length: Int64, _ sections: UnsafePointer<CChar>?, _ envelope: Int32,
                               _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
-    var wanted = Set<AiCOCOSection>()
+    var wanted = Set<Section>()
     for name in (sections.map { String(cString: $0) } ?? "").split(separator: ",") {
-        guard let section = AiCOCOSection(rawValue: String(name)) else {
-            setError(error, AiCOCOError(kind: .io, message: "no section is named \"\(name)\"; sections: "
-                                        + AiCOCOSection.allCases.map(\.rawValue).joined(separator: ", "),
+        guard let section = Section(rawValue: String(name)) else {
+            setError(error, DocumentError(kind: .io, message: "no section is named \"\(name)\"; sections: "
+                                        + Section.allCases.map(\.rawValue).joined(separator: ", "),
                                         path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
             return nil
         }
         wanted.insert(section)
     }
-    let options = RecordReaderOptions(parser: cOptions(memoryLimit: memoryLimit, validate: true))
-    let lines = AiCOCORecordLines(cInput(path, fd, bytes, length), options: options, envelope: envelope != 0,
+    let options = RecordReader.Options(parser: cOptions(memoryLimit: memoryLimit, validate: true))
+    let lines = RecordLines(cInput(path, fd, bytes, length), options: options, envelope: envelope != 0,
                                   sections: wanted)
     return Unmanaged.passRetained(RecordsReader(lines)).toOpaque()
 }

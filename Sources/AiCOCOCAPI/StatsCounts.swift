@@ -13,13 +13,13 @@ struct StatsCounts: AiCOCOVisitor {
     var windowSize: Int?
     var artifactRows: Int?
     var metaCategoryIDList: [String] = []
-    var metaRegressionItems: [AiRegressionItem] = []
+    var metaRegressionItems: [RegressionItem] = []
     let tally: AnnotatedImageTally
     var imageSpan: AnnotatedImageTally.Span?
     let categoryTally: CategoryTally
     var metaNames = CategoryTally.Names()
     /// The document's kind and form (`stats --json`'s "document"), and its NaN and infinities.
-    var form: AiCOCODocumentForm?
+    var form: DocumentForm?
     var nonFinite = NonFiniteCounts()
     private var polygonValues = 0
 
@@ -28,7 +28,7 @@ struct StatsCounts: AiCOCOVisitor {
         categoryTally = CategoryTally(sharingBudgetOf: tally)
     }
 
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+    mutating func visit(_ record: Record, index: Int) throws {
         switch record {
         case .image(let image):
             images += 1

@@ -18,8 +18,8 @@ func mallocString(_ text: String) -> UnsafeMutablePointer<CChar> {
 /// An error as the JSON object the Python side raises: kind, message, path, line, column,
 /// offset, file (null when the error is in the input itself).
 func errorJSON(_ error: Error) -> String {
-    let error = (error as? AiCOCOError)
-        ?? AiCOCOError(kind: .io, message: "\(error)", path: "$", location: SourceLocation(offset: 0, line: 0, column: 0))
+    let error = (error as? DocumentError)
+        ?? DocumentError(kind: .io, message: "\(error)", path: "$", location: SourceLocation(offset: 0, line: 0, column: 0))
     return "{\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset),\"file\":\(error.file.map(JSONText.quoted) ?? "null")}"
 }
 
@@ -123,7 +123,7 @@ struct IDColumn {
         ends.append(0)
     }
 
-    mutating func append(_ id: AiID) {
+    mutating func append(_ id: RecordID) {
         id.withUTF8 { bytes.append(contentsOf: $0) }
         ends.append(Int64(bytes.count))
     }

@@ -22,7 +22,7 @@ public struct GeneratorOptions: Sendable {
     }
 
     /// The six sections of an image AiCOCO document, in FLaVor's order.
-    public static let imageSections: [AiCOCOSection] = [.images, .annotations, .categories, .regressions, .objects, .meta]
+    public static let imageSections: [Section] = [.images, .annotations, .categories, .regressions, .objects, .meta]
 
     /// Approximate output size in bytes; the result lands within about 10 % of it.
     /// Targets below the smallest valid document yield that smallest document.
@@ -34,12 +34,12 @@ public struct GeneratorOptions: Sendable {
     public var pretty: Bool
     /// Order of the top-level keys; a permutation of ``imageSections``. Changes only the
     /// serialization, never the content.
-    public var order: [AiCOCOSection]
+    public var order: [Section]
     /// The shape; default ``Shape/noisy``, the shape of real whole-series output.
     public var shape: Shape
 
     public init(targetBytes: Int, seed: UInt64 = 1, pretty: Bool = false,
-                order: [AiCOCOSection] = GeneratorOptions.imageSections, shape: Shape = .noisy) {
+                order: [Section] = GeneratorOptions.imageSections, shape: Shape = .noisy) {
         self.targetBytes = targetBytes
         self.seed = seed
         self.pretty = pretty

@@ -25,7 +25,7 @@ struct _Engine {
 
     typealias Sink = (UnsafeRawBufferPointer) throws -> Void
 
-    mutating func document(_ order: [AiCOCOSection], _ sink: Sink) rethrows {
+    mutating func document(_ order: [Section], _ sink: Sink) rethrows {
         w.b(123)
         for (i, sec) in order.enumerated() {
             w.sep(i == 0, 1)

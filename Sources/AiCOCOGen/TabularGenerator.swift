@@ -45,7 +45,7 @@ public struct TabularGenerator: Sendable {
     /// `records` reference.
     @discardableResult
     public func generate(artifact: (UnsafeRawBufferPointer) throws -> Void,
-                         document: (UnsafeRawBufferPointer) throws -> Void) throws -> AiRecordsReference {
+                         document: (UnsafeRawBufferPointer) throws -> Void) throws -> RecordsReference {
         var line = ByteLine()
         var bytes = 0
         let classification = options.task == .classification
@@ -97,7 +97,7 @@ public struct TabularGenerator: Sendable {
         try line.bytes.withUnsafeBytes { try artifact($0) }
         line.bytes.removeAll(keepingCapacity: true)
 
-        let reference = AiRecordsReference(href: "/invocations/artifacts/" + options.artifactName,
+        let reference = RecordsReference(href: "/invocations/artifacts/" + options.artifactName,
                                            rows: options.records, bytes: bytes)
         line.raw("{\"tables\":[")
         for table in 0..<options.tables {

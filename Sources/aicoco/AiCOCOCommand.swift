@@ -78,8 +78,8 @@ enum ExitStatus {
 /// Prints `error` to standard error as `FILE:LINE:COLUMN: kind error: message (path)`,
 /// and returns the exit code it calls for.
 func report(_ error: Error, file: String) -> ExitCode {
-    if error is OutputClosed { return .success }
-    if let error = error as? AiCOCOError {
+    if error is FileOutput.Closed { return .success }
+    if let error = error as? DocumentError {
         if error.kind == .io {
             printError("aicoco: \(error.message)")
             return ExitCode(ExitStatus.cannotRead)
@@ -91,7 +91,7 @@ func report(_ error: Error, file: String) -> ExitCode {
     return ExitCode(ExitStatus.cannotRead)
 }
 
-func describe(_ error: AiCOCOError, file: String) -> String {
+func describe(_ error: DocumentError, file: String) -> String {
     "\(error.file ?? file):\(error.location.line):\(error.location.column): \(error.kind.rawValue) error: \(error.message) (\(error.path))"
 }
 
@@ -180,7 +180,7 @@ struct LimitOptions: ParsableArguments {
 }
 
 /// Standard output for data, with SIGPIPE ignored so that a reader going away (`| head`)
-/// shows up as `OutputClosed` instead of killing the process.
+/// shows up as `FileOutput.Closed` instead of killing the process.
 func dataOutput() -> FileOutput {
     StandardStreams.ignoreBrokenPipe()
     return FileOutput(descriptor: 1, capacity: 1 << 18)
@@ -192,7 +192,7 @@ func regularFileSize(_ options: InputOptions) -> Int? {
 }
 
 /// Prints a line of a report to standard output; throws (exit 2 through `report`) when it
-/// cannot be written, or `OutputClosed` when the reader went away.
+/// cannot be written, or `FileOutput.Closed` when the reader went away.
 func printData(_ text: String) throws {
     try writeReport(text + "\n")
 }
@@ -202,7 +202,7 @@ func writeReport(_ text: String) throws {
     do {
         try StandardStreams.writeOutput(text)
     } catch .brokenPipe {
-        throw OutputClosed()
+        throw FileOutput.Closed()
     } catch {
         throw ReportNotWritten(reason: "\(error)")
     }

@@ -103,19 +103,19 @@ struct IndexRange: ExpressibleByArgument, Sendable, Equatable {
     }
 }
 
-extension AiCOCOSection: ExpressibleByArgument {}
+extension Section: ExpressibleByArgument {}
 
 /// A comma-separated order of the six sections: `meta,annotations,objects,categories,regressions,images`.
 struct SectionOrder: ExpressibleByArgument, Sendable, Equatable {
-    var sections: [AiCOCOSection]
+    var sections: [Section]
 
     init?(argument: String) {
-        var sections: [AiCOCOSection] = []
+        var sections: [Section] = []
         for name in argument.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let section = AiCOCOSection(rawValue: String(name).trimmingSpaces()) else { return nil }
+            guard let section = Section(rawValue: String(name).trimmingSpaces()) else { return nil }
             sections.append(section)
         }
-        guard sections.count == AiCOCOKind.image.sections.count, Set(sections) == Set(AiCOCOKind.image.sections) else { return nil }
+        guard sections.count == DocumentForm.Kind.image.sections.count, Set(sections) == Set(DocumentForm.Kind.image.sections) else { return nil }
         self.sections = sections
     }
 }

@@ -37,13 +37,13 @@ struct Assemble: ParsableCommand {
         let output: Destination
         do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
         defer { output.discard() }
-        let writer = AiCOCOWriter(pretty: pretty, output: output.output)
+        let writer = DocumentWriter(pretty: pretty, output: output.output)
         writer.json.allowsNonFinite = input.limitOptions.allowNan
         var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
         options.allowNonFinite = input.limitOptions.allowNan
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let assembler = AiCOCOAssembler(parserOptions: options,
+        let assembler = DocumentAssembler(parserOptions: options,
                                         maxLineBytes: maxLine, artifact: artifact)
         var last = 0
         do {
@@ -52,7 +52,7 @@ struct Assemble: ParsableCommand {
                 progress?.update(bytes: bytes, total: pass == 1 ? total : nil)
             }
             try output.commit()
-        } catch let error as AiCOCOAssembler.ArtifactNeeded {
+        } catch let error as DocumentAssembler.ArtifactNeeded {
             progress?.finish(bytes: last, total: nil, succeeded: false)
             printError("aicoco assemble: \(error)")
             throw ExitCode(ExitStatus.cannotRead)

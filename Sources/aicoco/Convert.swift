@@ -45,7 +45,7 @@ struct Convert: ParsableCommand {
     var pretty = false
 
     @Option(help: ArgumentHelp("COCO segmentation of annotations with contours: polygons along the pixels' outer corners, or pycocotools' compressed RLE (both read back to the contours' pixels).", valueName: "polygon|rle"))
-    var segmentation: COCOSegmentationForm = .polygon
+    var segmentation: COCOConverter.SegmentationForm = .polygon
 
     @OptionGroup(title: "NIfTI (--to nifti)")
     var nifti: NiftiOptions
@@ -84,4 +84,4 @@ struct Convert: ParsableCommand {
     }
 }
 
-extension COCOSegmentationForm: ExpressibleByArgument {}
+extension COCOConverter.SegmentationForm: ExpressibleByArgument {}

@@ -40,18 +40,18 @@ struct Filter: ParsableCommand {
     var pretty = false
 
     func run() throws {
-        var criteria = AiCOCOFilterCriteria(categoryNames: Set(categories), objectIDs: Set(objects), imageIDs: Set(images))
+        var criteria = DocumentFilter.Criteria(categoryNames: Set(categories), objectIDs: Set(objects), imageIDs: Set(images))
         criteria.indexRanges = indexes.map(\.range)
         let output: Destination
         do { output = try destination.open() } catch { throw report(error, file: input.displayName) }
         defer { output.discard() }
-        let writer = AiCOCOWriter(pretty: pretty, output: output.output)
+        let writer = DocumentWriter(pretty: pretty, output: output.output)
         writer.json.allowsNonFinite = input.limitOptions.allowNan
         let progress = input.makeProgress()
         let total = regularFileSize(input)
         var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
         options.allowNonFinite = input.limitOptions.allowNan
-        let filter = AiCOCOFilter(criteria: criteria, parserOptions: options)
+        let filter = DocumentFilter(criteria: criteria, parserOptions: options)
         var last = 0
         do {
             let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
@@ -65,12 +65,12 @@ struct Filter: ParsableCommand {
                 printError("aicoco filter: no category is named " + summary.unknownCategoryNames.map { "\"\($0)\"" }.joined(separator: ", "))
             }
             if progress != nil {
-                let counts = AiCOCOSection.allCases.filter { !$0.isSingleObject && summary.read[$0] != nil }.map {
+                let counts = Section.allCases.filter { !$0.isSingleObject && summary.read[$0] != nil }.map {
                     "\($0.rawValue) \(summary.kept[$0] ?? 0)/\(summary.read[$0] ?? 0)"
                 }
                 printError("aicoco filter: kept " + counts.joined(separator: ", ") + " in \(summary.passes) passes")
             }
-        } catch let error as AiCOCOFilter.NothingMatched {
+        } catch let error as DocumentFilter.NothingMatched {
             progress?.finish(bytes: last, total: nil, succeeded: false)
             printError("\(input.displayName): \(error)")
             throw ExitCode(ExitStatus.invalidInput)

@@ -55,7 +55,7 @@ struct Measure: ParsableCommand {
             case .json: try writeJSON(result, to: output)
             }
             try output.flush()
-        } catch let error as NoSegmentation {
+        } catch let error as SegmentationMeasure.NoSegmentation {
             progress?.finish(bytes: last, total: nil, succeeded: false)
             printError("aicoco measure: \(input.displayName): \(error)")
             throw ExitCode(ExitStatus.invalidInput)

@@ -26,7 +26,7 @@ struct Records: ParsableCommand {
     @OptionGroup var artifact: RecordsArtifactOptions
 
     @Option(name: .customLong("section"), help: ArgumentHelp("Only records of this section; repeatable.", valueName: "section"))
-    var sections: [AiCOCOSection] = []
+    var sections: [Section] = []
 
     func run() throws {
         let output = dataOutput()
@@ -38,7 +38,7 @@ struct Records: ParsableCommand {
         options.allowNonFinite = input.limitOptions.allowNan
         let wanted = Set(sections)
         // Lines rendered as the input is parsed, in the batches the record reader delivers.
-        let reader = AiCOCORecordLines(input.input, options: RecordReaderOptions(parser: options),
+        let reader = RecordLines(input.input, options: RecordReader.Options(parser: options),
                                        envelope: wanted.count != 1, sections: wanted)
         do {
             var seen = 0
@@ -61,7 +61,7 @@ struct Records: ParsableCommand {
         } catch {
             reader.cancel()
             progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes, succeeded: false)
-            if !(error is OutputClosed) { try? output.flush() }
+            if !(error is FileOutput.Closed) { try? output.flush() }
             throw report(error, file: input.displayName)
         }
         progress?.finish(bytes: reader.bytesRead, total: reader.totalBytes)

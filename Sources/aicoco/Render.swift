@@ -59,8 +59,8 @@ struct Render: ParsableCommand {
             var drawing = SliceDrawing(catalog: catalog, image: image, width: width, height: height,
                                        title: "\(input.displayName), index \(JSONText.number(index))", output: file)
             try drawing.begin()
-            let reader = AiCOCORecordReader(try source.pass(), options: RecordReaderOptions(parser: input.parserOptions()))
-            let key = AiID(image.id)
+            let reader = RecordReader(try source.pass(), options: RecordReader.Options(parser: input.parserOptions()))
+            let key = RecordID(image.id)
             while let record = try reader.next() {
                 if case .annotation(let annotation) = record, annotation.imageKey == key { try drawing.draw(annotation) }
             }
@@ -147,7 +147,7 @@ struct SliceDrawing {
 
     /// Draws one annotation: its contours through the centres of their pixels, filled; or,
     /// without a segmentation, its boxes outlined.
-    mutating func draw(_ annotation: AiAnnotation) throws {
+    mutating func draw(_ annotation: Annotation) throws {
         let polygons = annotation.segmentation
         let boxes = polygons == nil ? annotation.bbox ?? [] : []
         guard polygons != nil || !boxes.isEmpty else { return }

@@ -72,7 +72,7 @@ struct Stats: ParsableCommand {
                 if separated { try writeData("\n") }
                 try counts.writeText(file: file, bytes: bytes, elapsed: elapsed, rate: rate)
             }
-        } catch is OutputClosed {
+        } catch is FileOutput.Closed {
             return -1
         } catch {
             return report(error, file: file).rawValue
@@ -93,14 +93,14 @@ struct SectionCounts: AiCOCOVisitor {
     var windowSize: Int?
     var artifactRows: Int?
     /// The document's kind and form of records (and so the FLaVor releases that write it).
-    var form: AiCOCODocumentForm?
+    var form: DocumentForm?
     /// `NaN`, `Infinity`, `-Infinity` read (`--allow-nan`).
     var nonFinite = NonFiniteCounts()
     /// The meta section's predictions (a classification's category ids, a regression's values),
     /// named at the end from the categories and regressions.
     /// (Held whole, as the meta record is: bounded by `--max-record-bytes`.)
     var metaCategoryIDList: [String] = []
-    var metaRegressionItems: [AiRegressionItem] = []
+    var metaRegressionItems: [RegressionItem] = []
     /// Annotations per image joined with the images' indexes (images may come after
     /// annotations), within the memory limit.
     let tally: AnnotatedImageTally
@@ -117,7 +117,7 @@ struct SectionCounts: AiCOCOVisitor {
         categoryTally = CategoryTally(sharingBudgetOf: tally)
     }
 
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+    mutating func visit(_ record: Record, index: Int) throws {
         switch record {
         case .image(let image):
             images += 1

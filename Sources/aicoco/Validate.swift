@@ -69,16 +69,16 @@ struct Validate: ParsableCommand {
                 progress?.update(bytes: read, total: total)
             }
             collector = parser.visitor
-        } catch let error as AiCOCOError where error.kind != .io {
+        } catch let error as DocumentError where error.kind != .io {
             collector = parser.visitor
             collector.add(error)
         } catch {
             progress?.finish(bytes: bytes, total: total, succeeded: false)
             let code = report(error, file: file)
-            let message = (error as? AiCOCOError)?.message ?? "\(error)"
+            let message = (error as? DocumentError)?.message ?? "\(error)"
             // An I/O error placed in another file is the records artifact's: the document itself
             // was read, its artifact was not.
-            let artifact = (error as? AiCOCOError).flatMap { $0.kind == .io ? $0.file : nil }
+            let artifact = (error as? DocumentError).flatMap { $0.kind == .io ? $0.file : nil }
             do {
                 switch (format, artifact) {
                 case (.text, nil): try printData("\(file): cannot be read")
@@ -102,7 +102,7 @@ struct Validate: ParsableCommand {
         return collector.total > 0 ? ExitStatus.invalidInput : 0
     }
 
-    func printReport(_ collector: ProblemCollector, file: String, bytes: Int, form: AiCOCODocumentForm?) throws {
+    func printReport(_ collector: ProblemCollector, file: String, bytes: Int, form: DocumentForm?) throws {
         switch format {
         case .text:
             for error in collector.kept { try printData(describe(error, file: file)) }
@@ -123,17 +123,17 @@ struct Validate: ParsableCommand {
 /// Keeps the first `limit` problems and counts them all.
 struct ProblemCollector: AiCOCOVisitor {
     let limit: Int
-    var kept: [AiCOCOError] = []
+    var kept: [DocumentError] = []
     var total = 0
 
     init(limit: Int) { self.limit = limit }
 
-    mutating func add(_ error: AiCOCOError) {
+    mutating func add(_ error: DocumentError) {
         total += 1
         if kept.count < limit { kept.append(error) }
     }
 
-    mutating func visitProblem(_ error: AiCOCOError) throws {
+    mutating func visitProblem(_ error: DocumentError) throws {
         add(error)
     }
 }

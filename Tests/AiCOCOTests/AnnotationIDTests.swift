@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import AiCOCO
 
-/// Ids `AiID` packs into two words (inline ids of up to 15 bytes, nanoids) are checked in
+/// Ids `RecordID` packs into two words (inline ids of up to 15 bytes, nanoids) are checked in
 /// fixed-width tables (`PackedTable`), the others as bytes: the same problems, whatever the
 /// memory limit, the kind of id and the number of runs.
 @Suite("Packed reference checks")
@@ -118,7 +118,7 @@ struct AnnotationIDTests {
         return (Array(text.utf8), expected)
     }
 
-    func problems(_ bytes: [UInt8], memoryLimit: Int, chunk: Int) throws -> [AiCOCOError] {
+    func problems(_ bytes: [UInt8], memoryLimit: Int, chunk: Int) throws -> [DocumentError] {
         var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
         var start = 0
         while start < bytes.count {

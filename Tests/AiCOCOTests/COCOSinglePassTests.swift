@@ -12,12 +12,12 @@ import AiCOCOGen
 struct COCOSinglePassTests {
     /// The COCO document of `bytes` written the plain way, with its summary.
     static func model(_ bytes: [UInt8], imageSize: (width: Int, height: Int), pretty: Bool,
-                      form: COCOSegmentationForm = .polygon) throws
+                      form: COCOConverter.SegmentationForm = .polygon) throws
         -> (bytes: [UInt8], summary: COCOConverter.Summary) {
-        let reader = AiCOCORecordReader(.bytes(bytes))
-        var images: [AiImage] = [], categories: [AiCategory] = [], objects: [String: AiObject] = [:]
-        var annotations: [AiAnnotation] = []
-        var meta: AiMeta?
+        let reader = RecordReader(.bytes(bytes))
+        var images: [Image] = [], categories: [Category] = [], objects: [String: Object] = [:]
+        var annotations: [Annotation] = []
+        var meta: Meta?
         while let record = try reader.next() {
             switch record {
             case .image(let image): images.append(image)
@@ -186,7 +186,7 @@ struct COCOSinglePassTests {
     }
 
     static func converted(_ bytes: [UInt8], imageSize: (width: Int, height: Int), pretty: Bool, memoryLimit: Int,
-                          form: COCOSegmentationForm = .polygon)
+                          form: COCOConverter.SegmentationForm = .polygon)
         throws -> (bytes: [UInt8], summary: COCOConverter.Summary) {
         var out: [UInt8] = []
         let json = JSONWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
@@ -199,7 +199,7 @@ struct COCOSinglePassTests {
 
     static func expectSameAsModel(_ bytes: [UInt8], imageSize: (width: Int, height: Int) = (512, 512),
                                   _ comment: String) throws {
-        for (pretty, form) in [(false, COCOSegmentationForm.polygon), (true, .polygon), (false, .rle), (true, .rle)] {
+        for (pretty, form) in [(false, COCOConverter.SegmentationForm.polygon), (true, .polygon), (false, .rle), (true, .rle)] {
             let expected = try model(bytes, imageSize: imageSize, pretty: pretty, form: form)
             for memoryLimit in [ParserOptions.defaultMemoryLimit, 16 << 10] {
                 let got = try converted(bytes, imageSize: imageSize, pretty: pretty, memoryLimit: memoryLimit, form: form)
@@ -212,7 +212,7 @@ struct COCOSinglePassTests {
         }
     }
 
-    static func generated(bytes: Int, order: [AiCOCOSection], shape: GeneratorOptions.Shape = .noisy, seed: UInt64 = 7) -> [UInt8] {
+    static func generated(bytes: Int, order: [Section], shape: GeneratorOptions.Shape = .noisy, seed: UInt64 = 7) -> [UInt8] {
         var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, order: order, shape: shape))
         var out: [UInt8] = []
         _ = generator.generate { out.append(contentsOf: $0) }
@@ -221,7 +221,7 @@ struct COCOSinglePassTests {
 
     @Test("generated real-shaped files, in the format's order and others: the same bytes as the model")
     func generatedOrders() throws {
-        let orders: [[AiCOCOSection]] = [
+        let orders: [[Section]] = [
             GeneratorOptions.imageSections,
             GeneratorOptions.imageSections.reversed(),
             [.objects, .categories, .annotations, .meta, .regressions, .images],
@@ -308,7 +308,7 @@ struct COCOSinglePassTests {
         bytes = Array(text.utf8)
         var out: [UInt8] = []
         let json = JSONWriter(sink: { out.append(contentsOf: $0) })
-        #expect(throws: AiCOCOError.self) { _ = try COCOConverter(imageSize: (8, 8)).convert(.bytes(bytes), to: json) }
+        #expect(throws: DocumentError.self) { _ = try COCOConverter(imageSize: (8, 8)).convert(.bytes(bytes), to: json) }
         try json.flush()
         #expect(out.isEmpty)
     }

@@ -4,8 +4,8 @@ import Testing
 
 @Suite("COCO output")
 struct COCOTests {
-    static func annotation(segmentation: [[Double]]?, bbox: [BoundingBox]? = nil) -> AiAnnotation {
-        AiAnnotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0, bbox: bbox,
+    static func annotation(segmentation: [[Double]]?, bbox: [BoundingBox]? = nil) -> Annotation {
+        Annotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0, bbox: bbox,
                      segmentation: segmentation.map { Polygons($0) }, extra: [])
     }
 
@@ -21,7 +21,7 @@ struct COCOTests {
 
     /// The segmentation `COCOMask` writes for `contours` in a `width` x `height` image, as JSON
     /// text, with the pixel count and box.
-    static func mask(_ contours: [[Double]], width: Int, height: Int, form: COCOSegmentationForm,
+    static func mask(_ contours: [[Double]], width: Int, height: Int, form: COCOConverter.SegmentationForm,
                      maxPixels: Int = 1 << 20) throws -> (text: String, area: Int, box: [Int]) {
         var mask = COCOMask(maxPixels: maxPixels)
         let polygons = Polygons(contours)
@@ -65,7 +65,7 @@ struct COCOTests {
                 == ("[[0,0,3,0,3,3,0,3]]", 9, [0, 0, 3, 3]))
         #expect(try Self.mask([[20, 20, 30, 20, 30, 30]], width: 10, height: 10, form: .polygon).area == 0)
         #expect(try Self.mask([[-1e9, -1e9, 1e9, 5, 5, 1e9]], width: 10, height: 10, form: .rle).area > 0)
-        #expect(throws: MaskTooLarge.self) { try Self.mask([[0, 0, 99, 0, 99, 99]], width: 100, height: 100, form: .rle, maxPixels: 1000) }
+        #expect(throws: COCOConverter.MaskTooLarge.self) { try Self.mask([[0, 0, 99, 0, 99, 99]], width: 100, height: 100, form: .rle, maxPixels: 1000) }
     }
 
     @Test("RLE: pycocotools' compressed counts, column by column, escaped for JSON")

@@ -7,7 +7,7 @@ import Testing
 
 /// Every problem of a validating parse of `bytes` fed in chunks of `sizes` (cycled), the error
 /// that stopped it last.
-func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [AiCOCOError] {
+func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [DocumentError] {
     var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
     do {
         var position = 0
@@ -20,7 +20,7 @@ func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [A
         }
         try parser.finish()
         return parser.visitor.problems
-    } catch let error as AiCOCOError {
+    } catch let error as DocumentError {
         return parser.visitor.problems + [error]
     } catch {
         return parser.visitor.problems
@@ -39,7 +39,7 @@ let harnessLimits: ParserLimits = {
 }()
 
 /// The first differing problems, shortly (a message may quote a long key).
-private func brief(_ problems: [AiCOCOError]) -> String {
+private func brief(_ problems: [DocumentError]) -> String {
     problems.map { "\($0.kind) \($0.location.line):\($0.location.column) @\($0.location.offset) \($0.path.prefix(30)) \($0.message.prefix(60))" }
         .joined(separator: "; ")
 }
@@ -51,7 +51,7 @@ let awkwardSplits: [[Int]] = [[1], [2], [3], [5], [7, 2, 6, 6, 5, 4, 73, 5], [64
 /// returns the whole input's problems.
 @discardableResult
 func expectSameWhateverTheSplit(_ bytes: [UInt8], limits: ParserLimits, _ context: String,
-                                sourceLocation: Testing.SourceLocation = #_sourceLocation) -> [AiCOCOError] {
+                                sourceLocation: Testing.SourceLocation = #_sourceLocation) -> [DocumentError] {
     let whole = chunkedProblems(bytes, sizes: [bytes.count], limits: limits)
     for problem in whole { expectPlaced(problem, in: bytes, context, sourceLocation: sourceLocation) }
     for sizes in awkwardSplits {
@@ -76,14 +76,14 @@ struct ChunkPlacementTests {
     /// Each cause by itself: a token longer than the bytes kept from earlier pieces (4 KiB),
     /// escaped or not, reached after a long run of whitespace or not; `start` is where the error
     /// must be (the token's first byte).
-    static let longTokens: [(name: String, bytes: [UInt8], start: Int, kind: AiCOCOError.Kind)] = {
+    static let longTokens: [(name: String, bytes: [UInt8], start: Int, kind: DocumentError.Kind)] = {
         let backslashes = String(repeating: #"\\"#, count: 3000)
         let quotes = String(repeating: #"\""#, count: 3000)
         let digits = String(repeating: "1234567890", count: 700)
         let spaces = String(repeating: " ", count: 5000)
         let long = String(repeating: "x", count: 6000)
         // `@` marks the token's first byte; it is removed from the text.
-        func case_(_ name: String, _ text: String, _ kind: AiCOCOError.Kind) -> (name: String, bytes: [UInt8], start: Int, kind: AiCOCOError.Kind) {
+        func case_(_ name: String, _ text: String, _ kind: DocumentError.Kind) -> (name: String, bytes: [UInt8], start: Int, kind: DocumentError.Kind) {
             let utf8 = Array(text.utf8)
             let at = utf8.firstIndex(of: UInt8(ascii: "@"))!
             var bytes = utf8

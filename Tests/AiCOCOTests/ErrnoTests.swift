@@ -48,7 +48,7 @@ struct ErrnoTests {
         do {
             _ = try FileInput(path: path)
             Issue.record("opened a file that does not exist")
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             #expect(error.kind == .io)
             #expect(error.errno == Errno(rawValue: ENOENT))
             #expect(error.message == "cannot open \(path): \(String(cString: strerror(ENOENT)))")
@@ -56,19 +56,19 @@ struct ErrnoTests {
         do {
             _ = try TemporaryFile(directory: "/nonexistent-aicoco-fence")
             Issue.record("created a temporary file in a directory that does not exist")
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             #expect(error.errno == Errno(rawValue: ENOENT))
             #expect(error.message.hasPrefix("cannot create a temporary file in /nonexistent-aicoco-fence (the temporary directory): "))
         }
     }
 
-    @Test("a write to a pipe whose reader went away is OutputClosed, not an I/O error")
+    @Test("a write to a pipe whose reader went away is FileOutput.Closed, not an I/O error")
     func brokenPipe() throws {
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
         close(ends[0])
         StandardStreams.ignoreBrokenPipe()
         let output = FileOutput(descriptor: ends[1], capacity: 16, closesDescriptor: true)
-        #expect(throws: OutputClosed.self) { try output.write(Array(repeating: 0x41, count: 64)) }
+        #expect(throws: FileOutput.Closed.self) { try output.write(Array(repeating: 0x41, count: 64)) }
     }
 }

@@ -17,7 +17,7 @@ let expectedErrors: [String: ExpectedError] = {
     return try! JSONDecoder().decode([String: ExpectedError].self, from: data)
 }()
 
-func check(_ error: AiCOCOError?, against expected: ExpectedError, file: String) {
+func check(_ error: DocumentError?, against expected: ExpectedError, file: String) {
     guard let error else {
         Issue.record("\(file): no error, expected \(expected.kind) at \(expected.line):\(expected.column)")
         return
@@ -59,7 +59,7 @@ struct ErrorTests {
         let whole = validationProblems(.bytes(bytes))
         for size in [1, 2, 7, 64] {
             var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true))
-            var problems: [AiCOCOError] = []
+            var problems: [DocumentError] = []
             do {
                 var position = 0
                 while position < bytes.count {
@@ -68,7 +68,7 @@ struct ErrorTests {
                 }
                 try parser.finish()
                 problems = parser.visitor.problems
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 problems = parser.visitor.problems + [error]
             }
             #expect(problems == whole, "\(file) in chunks of \(size)")
@@ -100,7 +100,7 @@ struct ErrorTests {
 
     @Test("a dangling image_id deep in the file, with images last, is reported once at its place")
     func forwardReference() throws {
-        let order: [AiCOCOSection] = [.meta, .categories, .regressions, .objects, .annotations, .images]
+        let order: [Section] = [.meta, .categories, .regressions, .objects, .annotations, .images]
         var bytes = generate(bytes: 2_000_000, seed: 12, order: order).bytes
         // Replace the image_id of one annotation far into the file.
         let text = String(decoding: bytes, as: UTF8.self)
@@ -136,7 +136,7 @@ struct ValidationRuleTests {
     "meta":{"category_ids":["cat1"],"regressions":[{"regression_id":"reg1","value":130}],"task_type":"binary"}}
     """
 
-    func problems(replacing target: String, with replacement: String) -> [AiCOCOError] {
+    func problems(replacing target: String, with replacement: String) -> [DocumentError] {
         #expect(Self.valid.contains(target), "template has \(target)")
         let text = Self.valid.replacingOccurrences(target, with: replacement)
         return validationProblems(.bytes(Array(text.utf8)))
@@ -148,7 +148,7 @@ struct ValidationRuleTests {
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
-        let name: String, target: String, replacement: String, kind: AiCOCOError.Kind, path: String
+        let name: String, target: String, replacement: String, kind: DocumentError.Kind, path: String
         var testDescription: String { name }
     }
 
@@ -205,7 +205,7 @@ struct ValidationRuleTests {
 
     @Test("references resolve whatever the section order")
     func forwardReferencesResolve() {
-        let order: [AiCOCOSection] = [.annotations, .objects, .meta, .images, .regressions, .categories]
+        let order: [Section] = [.annotations, .objects, .meta, .images, .regressions, .categories]
         let (bytes, _) = generate(bytes: 300_000, seed: 3, order: order)
         #expect(validationProblems(.bytes(bytes)) == [])
     }
@@ -213,9 +213,9 @@ struct ValidationRuleTests {
     @Test("validation while reading records: problems kept, bad records left out, the rest delivered")
     func validatingReader() throws {
         let text = Self.valid.replacingOccurrences(#""iscrowd":0"#, with: #""iscrowd":7"#)
-        let reader = AiCOCORecordReader(.bytes(Array(text.utf8)),
-                                        options: RecordReaderOptions(parser: ParserOptions(validate: true)))
-        var sections: [AiCOCOSection] = []
+        let reader = RecordReader(.bytes(Array(text.utf8)),
+                                        options: RecordReader.Options(parser: ParserOptions(validate: true)))
+        var sections: [Section] = []
         while let record = try reader.next() { sections.append(record.section) }
         #expect(!sections.contains(.annotations))
         #expect(sections.count == 6)

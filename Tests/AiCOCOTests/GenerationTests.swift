@@ -8,15 +8,15 @@ import Testing
     static let generations = Paths.flavor.appendingPathComponent("generations")
 
     /// Each document, its artifact (if any) and its form.
-    static let documents: [(name: String, artifact: String?, form: AiCOCODocumentForm)] = [
-        ("tabular-2.2.1-classification.json", nil, AiCOCODocumentForm(kind: .tabular, records: .inline)),
-        ("tabular-2.2.1-regression.json", nil, AiCOCODocumentForm(kind: .tabular, records: .inline)),
-        ("hybrid-2.2.1-classification.json", nil, AiCOCODocumentForm(kind: .hybrid)),
-        ("seg3d-background.json", nil, AiCOCODocumentForm(kind: .image)),
+    static let documents: [(name: String, artifact: String?, form: DocumentForm)] = [
+        ("tabular-2.2.1-classification.json", nil, DocumentForm(kind: .tabular, records: .inline)),
+        ("tabular-2.2.1-regression.json", nil, DocumentForm(kind: .tabular, records: .inline)),
+        ("hybrid-2.2.1-classification.json", nil, DocumentForm(kind: .hybrid)),
+        ("seg3d-background.json", nil, DocumentForm(kind: .image)),
         ("r222/tabular-2.2.2-regression.json", "r222/records_0n8FzNkmAoQAyroT5wZuW.jsonl",
-         AiCOCODocumentForm(kind: .tabular, records: .recordsFile)),
+         DocumentForm(kind: .tabular, records: .recordsFile)),
         ("../flavor-tabular-regression.json", "../records_bXoh5OOKg_t9ut3J6EVbC.jsonl",
-         AiCOCODocumentForm(kind: .tabular, records: .href)),
+         DocumentForm(kind: .tabular, records: .href)),
     ]
 
     static func path(_ name: String) -> String { generations.appendingPathComponent(name).standardized.path }

@@ -156,7 +156,7 @@ import AiCOCOGen
         let data = Self.generated(shape, bytes: target)
         #expect(Self.near(Double(data.count), Double(target), 0.1), "\(data.count)")
         #expect(Self.generated(shape, bytes: target) == data)
-        let order: [AiCOCOSection] = [.meta, .annotations, .objects, .categories, .regressions, .images]
+        let order: [Section] = [.meta, .annotations, .objects, .categories, .regressions, .images]
         var reordered: [UInt8] = []
         var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: target, seed: 5, order: order, shape: shape))
         _ = generator.generate { reordered.append(contentsOf: $0) }

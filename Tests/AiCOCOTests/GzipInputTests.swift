@@ -59,8 +59,8 @@ struct GzipInputTests {
     /// (counted) taken out.
     static func normalized(_ text: String, file: String) -> (text: String, notes: Int) {
         var text = text.replacingOccurrences(of: file, with: "FILE")
-        let notes = text.components(separatedBy: AiCOCOError.decompressedNote).count - 1
-        text = text.replacingOccurrences(of: AiCOCOError.decompressedNote, with: "")
+        let notes = text.components(separatedBy: DocumentError.decompressedNote).count - 1
+        text = text.replacingOccurrences(of: DocumentError.decompressedNote, with: "")
         text = text.replacingOccurrences(of: #""elapsed_seconds":[0-9.e+-]+,"mb_per_second":[0-9.e+-]+,"#, with: "",
                                          options: .regularExpression)
         return (text, notes)
@@ -143,7 +143,7 @@ struct GzipInputTests {
             do {
                 _ = try readRecords(.bytes(Array(packed[0..<length])))
                 Issue.record("cut at \(length) of \(packed.count): read without an error")
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 #expect(error.kind == .compression, "cut at \(length): \(error)")
                 #expect(error.message.contains("the compressed stream ends early"), "cut at \(length): \(error)")
                 #expect(error.message.contains("compressed byte \(length)"), "cut at \(length): \(error)")
@@ -194,7 +194,7 @@ struct GzipInputTests {
             do {
                 _ = try readRecords(.bytes(data))
                 Issue.record("\(reason): read without an error")
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 #expect(error.kind == .compression, "\(reason): \(error)")
                 #expect(error.message.contains("corrupt compressed data at compressed byte "), "\(error)")
                 #expect(error.message.contains(reason), "\(error)")
@@ -217,7 +217,7 @@ struct GzipInputTests {
             do {
                 _ = try readRecords(.bytes(data))
                 Issue.record("byte \(offset) changed: read without an error")
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 #expect(error.kind == .compression, "byte \(offset) changed: \(error)")
                 let reason = error.message.contains("corrupt compressed data") ? "corrupt" : "other"
                 kinds[reason, default: 0] += 1
@@ -240,12 +240,12 @@ struct GzipInputTests {
 
     /// The problems a validating parse finds in `bytes` (gzip), inflated on a thread of its own
     /// (`threaded`) or by the reader itself, as a small input is.
-    static func problems(_ bytes: [UInt8], threaded: Bool) throws -> [AiCOCOError] {
+    static func problems(_ bytes: [UInt8], threaded: Bool) throws -> [DocumentError] {
         var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true))
         do {
             try parser.parse(reader: GzipReader(source: MemoryReader(bytes), prefix: [], size: threaded ? nil : bytes.count))
             return parser.visitor.problems
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             return parser.visitor.problems + [error]
         }
     }
@@ -277,7 +277,7 @@ struct GzipInputTests {
         let plain = firstError(.bytes(bytes))
         let packed = firstError(.bytes(try Self.gzip(bytes)))
         #expect(plain != nil && packed?.location == plain?.location && packed?.path == plain?.path)
-        #expect(packed?.message == (plain?.message ?? "") + AiCOCOError.decompressedNote)
+        #expect(packed?.message == (plain?.message ?? "") + DocumentError.decompressedNote)
     }
 
     static let writers: [[String]] = [

@@ -119,16 +119,16 @@ struct WriterDepthTests {
     func deeperThanYajl() throws {
         var value = JSONValue.object([JSONMember("leaf", .string("é\n"))])
         for level in 0..<1000 { value = level % 2 == 0 ? .array([value, .null]) : .object([JSONMember("o", value)]) }
-        let annotation = AiAnnotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0,
+        let annotation = Annotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0,
                                       bbox: [BoundingBox(x1: 1, y1: 2, x2: 3, y2: 4)], segmentation: nil,
                                       extra: [JSONMember("deep", value)])
         for pretty in [false, true] {
             var output: [UInt8] = []
-            let writer = AiCOCOWriter(pretty: pretty, sink: { output.append(contentsOf: $0) })
-            try writer.writeDocument([.annotation(annotation), .meta(AiMeta(categoryIDs: nil, regressions: nil))])
+            let writer = DocumentWriter(pretty: pretty, sink: { output.append(contentsOf: $0) })
+            try writer.writeDocument([.annotation(annotation), .meta(Meta(categoryIDs: nil, regressions: nil))])
             var limits = ParserLimits()
             limits.maxDepth = 1100
-            let records = try readRecords(.bytes(output), options: RecordReaderOptions(parser: ParserOptions(limits: limits)))
+            let records = try readRecords(.bytes(output), options: RecordReader.Options(parser: ParserOptions(limits: limits)))
             #expect(records.first == .annotation(annotation), "pretty \(pretty)")
         }
     }
@@ -227,11 +227,11 @@ struct WriterDepthTests {
     @Test("the library reader gives the same error for the document and for its records as lines")
     func sameErrorBothSides() throws {
         let documentError = try #require(firstError(.file(Hostile.path("deep-extra-over-limit.json"))))
-        var lineError: AiCOCOError?
+        var lineError: DocumentError?
         do {
-            try AiCOCOAssembler().assemble(.file(Hostile.path("deep-extra-over-limit.jsonl")),
-                                           to: AiCOCOWriter(sink: { _ in }))
-        } catch let error as AiCOCOError {
+            try DocumentAssembler().assemble(.file(Hostile.path("deep-extra-over-limit.jsonl")),
+                                           to: DocumentWriter(sink: { _ in }))
+        } catch let error as DocumentError {
             lineError = error
         }
         let error = try #require(lineError)
@@ -248,15 +248,15 @@ struct PartialLineTests {
           arguments: [false, true])
     func noPartialLine(envelope: Bool) throws {
         var output: [UInt8] = []
-        let lines = AiCOCORecordLineWriter(envelope: envelope, sink: { output.append(contentsOf: $0) })
-        let good = AiAnnotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0,
+        let lines = RecordLineWriter(envelope: envelope, sink: { output.append(contentsOf: $0) })
+        let good = Annotation(id: "a", imageID: "i", objectID: "o", iscrowd: 0,
                                 bbox: [BoundingBox(x1: 1, y1: 2, x2: 3, y2: 4)], segmentation: Polygons([[1, 2, 3, 4, 5, 6]]),
                                 extra: [JSONMember("note", .string(String(repeating: "x", count: 100_000)))])
         var bad = good
         bad.segmentation = Polygons([[1, 2, .infinity, 4, 5, 6]])
         try lines.write(.annotation(good))
         let before = output.count + lines.json.generator.pendingBytes
-        #expect(throws: JSONWriterMisuse.self) { try lines.write(.annotation(bad)) }
+        #expect(throws: JSONWriter.Misuse.self) { try lines.write(.annotation(bad)) }
         try lines.write(.annotation(good))
         try lines.flush()
         let text = String(decoding: output, as: UTF8.self)
@@ -286,7 +286,7 @@ struct LongTokenTests {
     }
 
     /// Every problem of a validating parse fed in chunks of `chunk` bytes (0: whole).
-    static func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits = limits) -> [AiCOCOError] {
+    static func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits = limits) -> [DocumentError] {
         var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
         do {
             var position = 0
@@ -298,7 +298,7 @@ struct LongTokenTests {
             }
             try parser.finish()
             return parser.visitor.problems
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             return parser.visitor.problems + [error]
         } catch {
             return parser.visitor.problems

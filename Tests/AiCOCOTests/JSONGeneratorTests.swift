@@ -225,7 +225,7 @@ struct JSONGeneratorTests {
         for text in texts + nanoids {
             var ours: [UInt8] = []
             let writer = JSONWriter(sink: { ours += $0 })
-            try writer.beginArray(); try writer.id(AiID(text)); try writer.id(AiID(text)); try writer.endArray()
+            try writer.beginArray(); try writer.id(RecordID(text)); try writer.id(RecordID(text)); try writer.endArray()
             try writer.flush()
             let reference = JSONGenerator(pretty: false)
             try reference.arrayOpen()
@@ -242,7 +242,7 @@ struct JSONGeneratorTests {
         let generator = JSONGenerator(pretty: false)
         try generator.arrayOpen()
         try generator.integer(1)
-        #expect(throws: JSONWriterMisuse.self) {
+        #expect(throws: JSONWriter.Misuse.self) {
             try [2, Double.nan].withUnsafeBufferPointer { try generator.numberList($0) }
         }
         try generator.integer(3)
@@ -273,7 +273,7 @@ final class YajlGenerator {
     }
 
     private func check(_ status: yajl_gen_status) throws {
-        guard status == yajl_gen_status_ok else { throw JSONWriterMisuse(message: "yajl_gen status \(status.rawValue)") }
+        guard status == yajl_gen_status_ok else { throw JSONWriter.Misuse(message: "yajl_gen status \(status.rawValue)") }
     }
 
     func mapOpen() throws { try check(yajl_gen_map_open(handle)) }

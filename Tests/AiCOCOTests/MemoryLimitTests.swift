@@ -6,7 +6,7 @@ import Testing
 /// at the start and at the end, a duplicate image id, references to an image and an object that
 /// do not exist (forward when the sections are reordered, backward otherwise).
 func documentWithReferenceProblems(reordered: Bool) throws -> [UInt8] {
-    let order: [AiCOCOSection] = reordered ? [.meta, .annotations, .objects, .categories, .regressions, .images]
+    let order: [Section] = reordered ? [.meta, .annotations, .objects, .categories, .regressions, .images]
         : [.images, .annotations, .categories, .regressions, .objects, .meta]
     var text = String(decoding: generate(bytes: 1_500_000, seed: 11, order: order).bytes, as: UTF8.self)
     let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
@@ -27,10 +27,10 @@ func documentWithReferenceProblems(reordered: Bool) throws -> [UInt8] {
 
 @Suite("Memory limit")
 struct MemoryLimitTests {
-    func problems(_ bytes: [UInt8], memoryLimit: Int) -> [AiCOCOError] {
+    func problems(_ bytes: [UInt8], memoryLimit: Int) -> [DocumentError] {
         struct Collect: AiCOCOVisitor {
-            var problems: [AiCOCOError] = []
-            mutating func visitProblem(_ error: AiCOCOError) throws { problems.append(error) }
+            var problems: [DocumentError] = []
+            mutating func visitProblem(_ error: DocumentError) throws { problems.append(error) }
         }
         var parser = AiCOCOParser(visitor: Collect(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
         do {

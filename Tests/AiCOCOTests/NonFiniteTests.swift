@@ -8,7 +8,7 @@ import Testing
     static let nanSample = Paths.flavor.appendingPathComponent("generations/nan/tabular-nan-regression.json").path
     static let nanArtifact = Paths.flavor.appendingPathComponent("generations/nan/records_pkzkAhHKwZc_BkyBaTOLO.jsonl").path
 
-    /// A compact document as `AiCOCOWriter` writes it, with the three tokens in a regression
+    /// A compact document as `DocumentWriter` writes it, with the three tokens in a regression
     /// value, a coordinate, a box, an extra field and the meta.
     static let document = #"{"images":[{"id":"a","file_name":"x.dcm","index":0,"category_ids":null,"regressions":[{"regression_id":"r","value":NaN}],"extra":[Infinity,-Infinity,"NaN in a string",{"k":NaN}]}],"annotations":[{"id":"n","image_id":"a","object_id":"o","iscrowd":0,"bbox":[[1,2,Infinity,4]],"segmentation":[[1,NaN,3,4,-Infinity,6]]}],"categories":[{"id":"c","name":"C","supercategory_id":null}],"regressions":[{"id":"r","name":"R","superregression_id":null}],"objects":[{"id":"o","category_ids":["c"],"regressions":null}],"meta":{"category_ids":null,"regressions":[{"regression_id":"r","value":-Infinity}]}}"# + "\n"
 
@@ -41,7 +41,7 @@ import Testing
         #expect(parser.visitor.problems == [])
         #expect(parser.nonFiniteCounts.nan == 3 && parser.nonFiniteCounts.infinity == 2
                 && parser.nonFiniteCounts.negativeInfinity == 3)
-        let records = try readRecords(.bytes(Array(Self.document.utf8)), options: RecordReaderOptions(parser: Self.allowing))
+        let records = try readRecords(.bytes(Array(Self.document.utf8)), options: RecordReader.Options(parser: Self.allowing))
         guard case .image(let image) = records[0], case .annotation(let annotation) = records[1],
               case .meta(let meta) = records.last! else { Issue.record("\(records)"); return }
         #expect(image.regressions![0].value.isNaN)

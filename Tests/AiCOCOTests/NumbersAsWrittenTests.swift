@@ -46,7 +46,7 @@ import Testing
     @Test("records writes every number of a fixture (document and artifact) with its input text", arguments: fixtures)
     func recordsKeepNumberText(fixture: String) throws {
         var input = try String(contentsOfFile: fixture, encoding: .utf8)
-        if let artifact = try readRecords(.file(fixture), options: RecordReaderOptions(parser: NonFiniteTests.allowing))
+        if let artifact = try readRecords(.file(fixture), options: RecordReader.Options(parser: NonFiniteTests.allowing))
             .compactMap({ record -> String? in
                 if case .recordsReference(let reference) = record { return reference.fileName } else { return nil }
             }).first {
@@ -83,7 +83,7 @@ import Testing
         let records = try readRecords(.file(path))
         guard case .image(let image) = records[0] else { Issue.record("no image"); return }
         #expect(image.index == 1 && image.indexText?.literal == "1.0")
-        #expect(image.regressions![0] == AiRegressionItem(regressionID: "r", value: 81))
+        #expect(image.regressions![0] == RegressionItem(regressionID: "r", value: 81))
         #expect(image.regressions![0].valueText?.literal == "81.0")
     }
 }

@@ -17,20 +17,20 @@ import AiCOCOGen
 
     // MARK: helpers
 
-    static func readAll(_ input: AiCOCOInput) throws -> [AiCOCORecord] { try readRecords(input) }
+    static func readAll(_ input: AiCOCOInput) throws -> [Record] { try readRecords(input) }
 
     static func bytes(of fixture: String) throws -> [UInt8] {
         Array(try Data(contentsOf: fixtures.appendingPathComponent(fixture)))
     }
 
     /// Records sorted into canonical section order (section order is not content).
-    static func bySection(_ records: [AiCOCORecord]) -> [AiCOCORecord] {
-        AiCOCOSection.allCases.flatMap { section in records.filter { $0.section == section } }
+    static func bySection(_ records: [Record]) -> [Record] {
+        Section.allCases.flatMap { section in records.filter { $0.section == section } }
     }
 
-    static func envelopeLines(_ records: [AiCOCORecord]) throws -> [UInt8] {
+    static func envelopeLines(_ records: [Record]) throws -> [UInt8] {
         var out: [UInt8] = []
-        let lines = AiCOCORecordLineWriter(envelope: true, sink: { out.append(contentsOf: $0) })
+        let lines = RecordLineWriter(envelope: true, sink: { out.append(contentsOf: $0) })
         for record in records { try lines.write(record) }
         try lines.flush()
         return out
@@ -38,8 +38,8 @@ import AiCOCOGen
 
     static func assemble(_ lines: [UInt8], pretty: Bool = false) throws -> [UInt8] {
         var out: [UInt8] = []
-        let writer = AiCOCOWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
-        try AiCOCOAssembler().assemble(.bytes(lines), to: writer)
+        let writer = DocumentWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
+        try DocumentAssembler().assemble(.bytes(lines), to: writer)
         return out
     }
 
@@ -75,15 +75,15 @@ import AiCOCOGen
         try json.flush()
         #expect(String(decoding: out, as: UTF8.self)
             == #"[130,-0.5,1e+300,0.1,12345678901234567890,1.50,{"a\"b":[null,true,"é\n"]}]"#)
-        #expect(throws: JSONWriterMisuse.self) { try JSONWriter(sink: { _ in }).number(.nan) }
+        #expect(throws: JSONWriter.Misuse.self) { try JSONWriter(sink: { _ in }).number(.nan) }
     }
 
     @Test func writerWritesSectionsInAnyOrderAndReadsBack() throws {
         let records = try Self.readAll(.bytes(Self.bytes(of: "extras.json")))
         for pretty in [false, true] {
             var out: [UInt8] = []
-            let writer = AiCOCOWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
-            for section in AiCOCOKind.image.sections.reversed() {
+            let writer = DocumentWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
+            for section in DocumentForm.Kind.image.sections.reversed() {
                 try writer.write(section: section, records.filter { $0.section == section })
             }
             try writer.finish()
@@ -93,18 +93,18 @@ import AiCOCOGen
     }
 
     @Test func writerRefusesMisuse() throws {
-        let writer = AiCOCOWriter(sink: { _ in })
+        let writer = DocumentWriter(sink: { _ in })
         try writer.beginSection(.images)
-        #expect(throws: JSONWriterMisuse.self) { try writer.write(.meta(AiMeta(categoryIDs: nil, regressions: nil))) }
-        #expect(throws: JSONWriterMisuse.self) { try writer.finish() }
+        #expect(throws: JSONWriter.Misuse.self) { try writer.write(.meta(Meta(categoryIDs: nil, regressions: nil))) }
+        #expect(throws: JSONWriter.Misuse.self) { try writer.finish() }
         try writer.endSection()
-        #expect(throws: JSONWriterMisuse.self) { try writer.beginSection(.images) }
+        #expect(throws: JSONWriter.Misuse.self) { try writer.beginSection(.images) }
     }
 
     @Test func singleSectionLinesAreTheRecordsAsInTheFile() throws {
         let records = try Self.readAll(.bytes(Self.bytes(of: "extras.json")))
         var out: [UInt8] = []
-        let lines = AiCOCORecordLineWriter(envelope: false, sink: { out.append(contentsOf: $0) })
+        let lines = RecordLineWriter(envelope: false, sink: { out.append(contentsOf: $0) })
         for record in records where record.section == .images { try lines.write(record) }
         let text = String(decoding: out, as: UTF8.self).split(separator: "\n")
         #expect(text.count == 2)
@@ -120,8 +120,8 @@ import AiCOCOGen
         let document = try Self.assemble(try Self.envelopeLines(records))
         #expect(Self.bySection(try Self.readAll(.bytes(document))) == Self.bySection(records))
         // Sections in any order (and interleaved) give the same document.
-        let bySection = AiCOCOSection.allCases.reversed().map { section in records.filter { $0.section == section } }
-        var interleaved: [AiCOCORecord] = []
+        let bySection = Section.allCases.reversed().map { section in records.filter { $0.section == section } }
+        var interleaved: [Record] = []
         for round in 0..<(bySection.map(\.count).max() ?? 0) {
             for records in bySection where round < records.count { interleaved.append(records[round]) }
         }
@@ -142,7 +142,7 @@ import AiCOCOGen
 
     @Test func assembleErrorsPointAtTheInputLine() throws {
         let good = #"{"section":"meta","record":{"category_ids":null,"regressions":null}}"#
-        let cases: [(String, AiCOCOError.Kind, Int, Int)] = [
+        let cases: [(String, DocumentError.Kind, Int, Int)] = [
             (good + "\n{\"section\":\"images\",\"record\":{\"id\":1}}\n", .schema, 2, 36),
             (good + "\n{\"section\":\"images\",\"record\":[]}\n", .schema, 2, 30),
             (good + "\n{\"section\":\"imagez\",\"record\":{}}\n", .schema, 2, 1),
@@ -154,11 +154,11 @@ import AiCOCOGen
         ]
         for (text, kind, line, column) in cases {
             var out: [UInt8] = []
-            let writer = AiCOCOWriter(sink: { out.append(contentsOf: $0) })
+            let writer = DocumentWriter(sink: { out.append(contentsOf: $0) })
             do {
-                try AiCOCOAssembler().assemble(.bytes(Array(text.utf8)), to: writer)
+                try DocumentAssembler().assemble(.bytes(Array(text.utf8)), to: writer)
                 Issue.record("no error for \(text)")
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 #expect(error.kind == kind, "\(text): \(error)")
                 #expect(error.location.line == line && error.location.column == column, "\(text): \(error)")
             }
@@ -206,27 +206,27 @@ import AiCOCOGen
         #expect(mask.area == 20)
     }
 
-    static func filtered(_ criteria: AiCOCOFilterCriteria, fixture: String = "segmentation-series.json") throws
-        -> (records: [AiCOCORecord], summary: AiCOCOFilter.Summary, problems: Int) {
+    static func filtered(_ criteria: DocumentFilter.Criteria, fixture: String = "segmentation-series.json") throws
+        -> (records: [Record], summary: DocumentFilter.Summary, problems: Int) {
         var out: [UInt8] = []
-        let writer = AiCOCOWriter(sink: { out.append(contentsOf: $0) })
+        let writer = DocumentWriter(sink: { out.append(contentsOf: $0) })
         let path = fixtures.appendingPathComponent(fixture).path
-        let summary = try AiCOCOFilter(criteria: criteria).filter(passes: { .file(path) }, to: writer)
+        let summary = try DocumentFilter(criteria: criteria).filter(passes: { .file(path) }, to: writer)
         let validated = try parseAiCOCO(.bytes(out), visitor: CountingProblems(), options: ParserOptions(validate: true))
         return (try readAll(.bytes(out)), summary, validated.count)
     }
 
     struct CountingProblems: AiCOCOVisitor {
         var count = 0
-        mutating func visitProblem(_ error: AiCOCOError) throws { count += 1 }
+        mutating func visitProblem(_ error: DocumentError) throws { count += 1 }
     }
 
-    static func counts(_ records: [AiCOCORecord]) -> [AiCOCOSection: Int] {
+    static func counts(_ records: [Record]) -> [Section: Int] {
         Dictionary(grouping: records, by: \.section).mapValues(\.count)
     }
 
     @Test func filterByCategoryKeepsReferencesWhole() throws {
-        let result = try Self.filtered(AiCOCOFilterCriteria(categoryNames: ["Liver"]))
+        let result = try Self.filtered(DocumentFilter.Criteria(categoryNames: ["Liver"]))
         #expect(result.problems == 0)
         let counts = Self.counts(result.records)
         #expect(counts[.images] == 8 && counts[.objects] == 1 && counts[.annotations] == 5)
@@ -236,20 +236,20 @@ import AiCOCOGen
     }
 
     @Test func filterByIndexRangeAndCategory() throws {
-        let byIndex = try Self.filtered(AiCOCOFilterCriteria(indexRanges: [2...4]))
+        let byIndex = try Self.filtered(DocumentFilter.Criteria(indexRanges: [2...4]))
         #expect(byIndex.problems == 0)
         #expect(Self.counts(byIndex.records)[.images] == 3 && Self.counts(byIndex.records)[.annotations] == 8)
-        let both = try Self.filtered(AiCOCOFilterCriteria(categoryNames: ["Liver"], indexRanges: [2...4]))
+        let both = try Self.filtered(DocumentFilter.Criteria(categoryNames: ["Liver"], indexRanges: [2...4]))
         #expect(both.problems == 0)
         #expect(Self.counts(both.records)[.annotations] == 3 && Self.counts(both.records)[.objects] == 1)
         // Nothing selected: an error, nothing written (the command line exits 1).
-        #expect(throws: AiCOCOFilter.NothingMatched.self) {
-            _ = try Self.filtered(AiCOCOFilterCriteria(objectIDs: ["nothing"]))
+        #expect(throws: DocumentFilter.NothingMatched.self) {
+            _ = try Self.filtered(DocumentFilter.Criteria(objectIDs: ["nothing"]))
         }
     }
 
     @Test func filterOfExtrasByObject() throws {
-        let result = try Self.filtered(AiCOCOFilterCriteria(objectIDs: ["ROrWr2ebEld-DcnEF3ieX"]), fixture: "extras.json")
+        let result = try Self.filtered(DocumentFilter.Criteria(objectIDs: ["ROrWr2ebEld-DcnEF3ieX"]), fixture: "extras.json")
         #expect(result.problems == 0)
         let counts = Self.counts(result.records)
         #expect(counts[.objects] == 1 && counts[.annotations] == 1 && counts[.meta] == 1)
@@ -323,7 +323,7 @@ import AiCOCOGen
         let records = try readRecords(.file(Paths.fixture(fixture)))
         for pretty in [false, true] {
             var out: [UInt8] = []
-            try AiCOCOWriter(pretty: pretty, sink: { out.append(contentsOf: $0) }).writeDocument(records)
+            try DocumentWriter(pretty: pretty, sink: { out.append(contentsOf: $0) }).writeDocument(records)
             #expect(validationProblems(.bytes(out)) == [], "\(fixture) pretty \(pretty)")
             #expect(try readRecords(.bytes(out)) == records, "\(fixture) pretty \(pretty)")
         }

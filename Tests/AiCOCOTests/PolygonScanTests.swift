@@ -16,7 +16,7 @@ struct PolygonScanTests {
             events.append("annotation \(index) \(fields)")
         }
         mutating func visitAnnotationDropped(index: Int) throws { events.append("dropped \(index)") }
-        mutating func visitProblem(_ error: AiCOCOError) throws { events.append("problem \(error)") }
+        mutating func visitProblem(_ error: DocumentError) throws { events.append("problem \(error)") }
     }
 
     static func transcript(_ text: [UInt8], chunk: Int, fast: Bool, limits: ParserLimits = ParserLimits()) -> [String] {
@@ -114,7 +114,7 @@ struct PolygonScanTests {
             do {
                 _ = try parseAiCOCO(.bytes(text), visitor: Transcript())
                 Issue.record("no error")
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 #expect(error.kind == .limit)
                 #expect(error.message.contains("maxNumberBytes"))
                 #expect(error.path == "$.annotations[0].segmentation[0][1]")

@@ -71,7 +71,7 @@ struct PolygonsTests {
          {"id":"d","image_id":"i","object_id":"o","iscrowd":0,"bbox":null,"segmentation":[[7.25,-8,1e3]]}],
          "categories":[],"regressions":[],"objects":[],"meta":{"category_ids":null,"regressions":null}}
         """#
-        let reader = AiCOCORecordReader(.bytes(Array(json.utf8)))
+        let reader = RecordReader(.bytes(Array(json.utf8)))
         var segmentations: [Polygons?] = []
         while let record = try reader.next() {
             if case .annotation(let annotation) = record { segmentations.append(annotation.segmentation) }

@@ -3,8 +3,8 @@ import Foundation
 import AiCOCOGen
 import Testing
 
-/// `AiCOCORecordLines` (lines rendered as the input is parsed, what `aicoco records` uses)
-/// against typed records written one by one with `AiCOCORecordLineWriter`, the way `records`
+/// `RecordLines` (lines rendered as the input is parsed, what `aicoco records` uses)
+/// against typed records written one by one with `RecordLineWriter`, the way `records`
 /// wrote them before: the same bytes, stopping at the same record on a problem, the same error.
 @Suite("Record lines")
 struct RecordLinesTests {
@@ -17,10 +17,10 @@ struct RecordLinesTests {
 
     /// The typed way: each record from `next()`, stopping at the first record read once a
     /// problem is known, each written by the line writer.
-    static func typed(_ input: AiCOCOInput, _ options: RecordReaderOptions, sections: Set<AiCOCOSection>) -> Outcome {
+    static func typed(_ input: AiCOCOInput, _ options: RecordReader.Options, sections: Set<Section>) -> Outcome {
         var outcome = Outcome()
-        let writer = AiCOCORecordLineWriter(envelope: sections.count != 1, sink: { outcome.lines += $0 })
-        let reader = AiCOCORecordReader(input, options: options)
+        let writer = RecordLineWriter(envelope: sections.count != 1, sink: { outcome.lines += $0 })
+        let reader = RecordReader(input, options: options)
         do {
             while let record = try reader.next() {
                 outcome.records += 1
@@ -37,9 +37,9 @@ struct RecordLinesTests {
     }
 
     /// The rendered way, as `aicoco records` runs it.
-    static func rendered(_ input: AiCOCOInput, _ options: RecordReaderOptions, sections: Set<AiCOCOSection>) -> Outcome {
+    static func rendered(_ input: AiCOCOInput, _ options: RecordReader.Options, sections: Set<Section>) -> Outcome {
         var outcome = Outcome()
-        let lines = AiCOCORecordLines(input, options: options, envelope: sections.count != 1, sections: sections)
+        let lines = RecordLines(input, options: options, envelope: sections.count != 1, sections: sections)
         do {
             var stopped = false
             while !stopped, try lines.next({ bytes, records in
@@ -69,10 +69,10 @@ struct RecordLinesTests {
         default: size = 0
         }
         for slice in sliceBytes where slice >= 64 || size < 20_000 {
-            for sections: Set<AiCOCOSection> in [[], [.annotations], [.images, .objects], [.annotations, .meta]] {
+            for sections: Set<Section> in [[], [.annotations], [.images, .objects], [.annotations, .meta]] {
                 var parser = ParserOptions(validate: true)
                 parser.recordsArtifact = artifact
-                let options = RecordReaderOptions(parser: parser, sliceBytes: slice)
+                let options = RecordReader.Options(parser: parser, sliceBytes: slice)
                 let typed = Self.typed(input, options, sections: sections)
                 let rendered = Self.rendered(input, options, sections: sections)
                 #expect(rendered == typed, "\(name), slices of \(slice), sections \(sections.map(\.rawValue).sorted()): \(rendered.lines.count) vs \(typed.lines.count) bytes, \(rendered.ending) vs \(typed.ending)")
@@ -99,7 +99,7 @@ struct RecordLinesTests {
 
     @Test("generated shapes and section orders, pretty and compact, cut short, with extra fields and problems")
     func generated() throws {
-        let orders: [[AiCOCOSection]] = [GeneratorOptions.imageSections,
+        let orders: [[Section]] = [GeneratorOptions.imageSections,
                                          [.meta, .annotations, .objects, .categories, .regressions, .images]]
         for shape in [GeneratorOptions.Shape.noisy, .smooth, .detection, .long] {
             for (index, order) in orders.enumerated() {

@@ -10,7 +10,7 @@ struct RecordTests {
         let records = try readRecords(.file(Paths.fixture(name)))
         let expected = try oracleRecords(bytes)
         let actual = bySection(records.map(normalizedExtras))
-        for section in AiCOCOSection.allCases {
+        for section in Section.allCases {
             #expect(actual[section] ?? [] == expected[section] ?? [], "section \(section) of \(name)")
         }
         #expect(records.count == expected.values.reduce(0) { $0 + $1.count })
@@ -91,7 +91,7 @@ struct RecordTests {
     func orderAndPrettyInvariance() throws {
         let compact = generate(bytes: 300_000, seed: 5).bytes
         let reference = bySection(try readRecords(.bytes(compact)).map(normalizedExtras))
-        let orders: [[AiCOCOSection]] = [
+        let orders: [[Section]] = [
             [.meta, .annotations, .objects, .categories, .regressions, .images],
             [.annotations, .images, .meta, .regressions, .categories, .objects],
         ]
@@ -110,15 +110,15 @@ struct RecordTests {
         #expect(generatedPretty.contains(UInt8(ascii: "\n")))
         let expected = try oracleRecords(generatedPretty)
         let actual = bySection(try readRecords(.bytes(generatedPretty)).map(normalizedExtras))
-        for section in AiCOCOSection.allCases { #expect(actual[section] ?? [] == expected[section] ?? []) }
+        for section in Section.allCases { #expect(actual[section] ?? [] == expected[section] ?? []) }
     }
 
     @Test("records come out in file order, as they are read")
     func fileOrder() throws {
-        let order: [AiCOCOSection] = [.meta, .annotations, .objects, .categories, .regressions, .images]
+        let order: [Section] = [.meta, .annotations, .objects, .categories, .regressions, .images]
         let generated = generate(bytes: 100_000, seed: 2, order: order, shape: .detection).bytes
         let records = try readRecords(.bytes(generated))
-        var sectionsInOrder: [AiCOCOSection] = []
+        var sectionsInOrder: [Section] = []
         for record in records where sectionsInOrder.last != record.section { sectionsInOrder.append(record.section) }
         #expect(sectionsInOrder == order)
     }
@@ -127,7 +127,7 @@ struct RecordTests {
     func generatorCounts() throws {
         let (bytes, summary) = generate(bytes: 2_000_000, seed: 9)
         let records = try readRecords(.bytes(bytes))
-        var counts = [AiCOCOSection: Int]()
+        var counts = [Section: Int]()
         var polygons = 0, points = 0, bboxes = 0
         for record in records {
             counts[record.section, default: 0] += 1
@@ -158,7 +158,7 @@ struct RecordTests {
         let (bytes, _) = generate(bytes: 200_000, seed: 11, pretty: true, order: [.objects, .meta, .annotations, .images, .regressions, .categories])
         let expected = try oracleRecords(bytes)
         let actual = bySection(try readRecords(.bytes(bytes)).map(normalizedExtras))
-        for section in AiCOCOSection.allCases { #expect(actual[section] ?? [] == expected[section] ?? []) }
+        for section in Section.allCases { #expect(actual[section] ?? [] == expected[section] ?? []) }
     }
 }
 
@@ -168,8 +168,8 @@ struct StreamingTests {
     func asyncEqualsSync() async throws {
         let (bytes, _) = generate(bytes: 300_000, seed: 7)
         let pulled = try readRecords(.bytes(bytes))
-        var awaited: [AiCOCORecord] = []
-        for try await record in AiCOCORecordReader(.bytes(bytes)).records { awaited.append(record) }
+        var awaited: [Record] = []
+        for try await record in RecordReader(.bytes(bytes)).records { awaited.append(record) }
         #expect(awaited == pulled)
     }
 
@@ -188,15 +188,15 @@ struct StreamingTests {
             }
             continuation.finish()
         }
-        var records: [AiCOCORecord] = []
-        for try await record in AiCOCORecordReader(chunks: chunks).records { records.append(record) }
+        var records: [Record] = []
+        for try await record in RecordReader(chunks: chunks).records { records.append(record) }
         #expect(records == expected)
     }
 
     @Test("the parser runs inside next(), one slice at a time, only when no record is waiting")
     func boundedBuffer() throws {
         let (bytes, summary) = generate(bytes: 1_000_000, seed: 1)
-        let reader = AiCOCORecordReader(.bytes(bytes), options: RecordReaderOptions(sliceBytes: 4096))
+        let reader = RecordReader(.bytes(bytes), options: RecordReader.Options(sliceBytes: 4096))
         var taken = 0
         while true {
             let before = reader.bufferTraffic
@@ -225,11 +225,11 @@ struct StreamingTests {
     func concurrentParses() async throws {
         let documents = (1...6).map { generate(bytes: 120_000, seed: UInt64($0)).bytes }
         let expected = try documents.map { try readRecords(.bytes($0)) }
-        try await withThrowingTaskGroup(of: (Int, [AiCOCORecord]).self) { group in
+        try await withThrowingTaskGroup(of: (Int, [Record]).self) { group in
             for (index, document) in documents.enumerated() {
                 group.addTask {
-                    var records: [AiCOCORecord] = []
-                    for try await record in AiCOCORecordReader(.bytes(document)).records { records.append(record) }
+                    var records: [Record] = []
+                    for try await record in RecordReader(.bytes(document)).records { records.append(record) }
                     return (index, records)
                 }
             }
@@ -271,12 +271,12 @@ struct StreamingTests {
     }
 }
 
-func firstError(_ input: AiCOCOInput, limits: ParserLimits) -> AiCOCOError? {
+func firstError(_ input: AiCOCOInput, limits: ParserLimits) -> DocumentError? {
     do {
-        _ = try readRecords(input, options: RecordReaderOptions(parser: ParserOptions(limits: limits)))
+        _ = try readRecords(input, options: RecordReader.Options(parser: ParserOptions(limits: limits)))
         return nil
     } catch {
-        return error as? AiCOCOError
+        return error as? DocumentError
     }
 }
 
@@ -288,14 +288,14 @@ struct AiIDTests {
                      "-----------------____", "AAAAAAAAAAAAAAAAAAAAA", "zzzzzzzzzzzzzzzzzzzz9", "zO_cR_sgFeq0QSAAavSb!",
                      "zO_cR_sgFeq0QSAAavSb0x", "é", "ééééééééé", "ids with spaces and more than 21 bytes"]
         for text in texts {
-            let id = AiID(text)
+            let id = RecordID(text)
             #expect(id.string == text)
-            let fromBytes = Array(text.utf8).withUnsafeBufferPointer { AiID(bytes: $0) }
+            let fromBytes = Array(text.utf8).withUnsafeBufferPointer { RecordID(bytes: $0) }
             #expect(fromBytes == id)
             #expect(fromBytes.hashValue == id.hashValue)
         }
-        #expect(Set(texts.map(AiID.init)).count == texts.count)
-        var annotation = AiAnnotation(id: "zO_cR_sgFeq0QSAAavSb0", imageID: "i", objectID: "o", iscrowd: 0,
+        #expect(Set(texts.map(RecordID.init)).count == texts.count)
+        var annotation = Annotation(id: "zO_cR_sgFeq0QSAAavSb0", imageID: "i", objectID: "o", iscrowd: 0,
                                       bbox: nil, segmentation: nil)
         annotation.objectID = "Mj8CCOVZ2t1TDeAwvOmpd"
         #expect(annotation.objectID == "Mj8CCOVZ2t1TDeAwvOmpd")

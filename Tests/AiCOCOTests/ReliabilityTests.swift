@@ -50,7 +50,7 @@ func placeOf(_ offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
     return (line, offset - lineStart + 1)
 }
 
-func expectPlaced(_ error: AiCOCOError, in bytes: [UInt8], _ context: String = "",
+func expectPlaced(_ error: DocumentError, in bytes: [UInt8], _ context: String = "",
                   sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     #expect(error.location.offset >= 0 && error.location.offset <= bytes.count, "\(context): \(error)",
             sourceLocation: sourceLocation)
@@ -62,7 +62,7 @@ func expectPlaced(_ error: AiCOCOError, in bytes: [UInt8], _ context: String = "
 @Suite("Limits")
 struct LimitTests {
     /// The first `.limit` error of a validating parse.
-    func limitError(_ bytes: [UInt8], _ limits: ParserLimits) -> AiCOCOError? {
+    func limitError(_ bytes: [UInt8], _ limits: ParserLimits) -> DocumentError? {
         validationProblems(.bytes(bytes), limits: limits).first { $0.kind == .limit }
     }
 
@@ -174,7 +174,7 @@ struct LimitTests {
     func problemsKept() throws {
         let images = (0..<50).map { #"{"id":"i\#($0)","file_name":"f","index":"bad","category_ids":null,"regressions":null}"# }
         let bytes = Array(("{\"images\":[" + images.joined(separator: ",") + "]}").utf8)
-        let reader = AiCOCORecordReader(.bytes(bytes), options: RecordReaderOptions(
+        let reader = RecordReader(.bytes(bytes), options: RecordReader.Options(
             parser: ParserOptions(validate: true), maxProblemsKept: 7))
         while try reader.next() != nil {}
         #expect(reader.problems.count == 7)
@@ -230,9 +230,9 @@ let readingSubcommands: [[String]] = [
 ]
 
 /// Bad inputs of every kind, each with what its error must say.
-let hostileInputs: [(name: String, bytes: [UInt8], kind: AiCOCOError.Kind)] = {
+let hostileInputs: [(name: String, bytes: [UInt8], kind: DocumentError.Kind)] = {
     let good = Array(goodDocument.utf8)
-    var cases: [(String, [UInt8], AiCOCOError.Kind)] = [
+    var cases: [(String, [UInt8], DocumentError.Kind)] = [
         ("empty file", [], .syntax),
         ("only whitespace", Array(" \n\t\r\n".utf8), .syntax),
         ("trailing garbage", good + Array(" x".utf8), .syntax),
@@ -280,7 +280,7 @@ struct HostileInputTests {
         }
         // Chunked, the same problems.
         var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true))
-        var chunked: [AiCOCOError] = []
+        var chunked: [DocumentError] = []
         do {
             var position = 0
             while position < bytes.count {
@@ -290,7 +290,7 @@ struct HostileInputTests {
             }
             try parser.finish()
             chunked = parser.visitor.problems
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             chunked = parser.visitor.problems + [error]
         }
         #expect(chunked == problems, "\(name)")
@@ -367,7 +367,7 @@ struct HostileInputTests {
             let last = try #require(problems.last)
             #expect(last.kind == .syntax && last.location.offset == cut, "cut at \(cut): \(last)")
             expectPlaced(last, in: prefix, "cut at \(cut)")
-            #expect(throws: AiCOCOError.self) { _ = try readRecordsChunked(prefix, chunkSizes: [1, 7, 4096]) }
+            #expect(throws: DocumentError.self) { _ = try readRecordsChunked(prefix, chunkSizes: [1, 7, 4096]) }
         }
     }
 }
@@ -439,7 +439,7 @@ struct FuzzRegressionTests {
         return limits
     }
 
-    func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits) -> [AiCOCOError] {
+    func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits) -> [DocumentError] {
         var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
         do {
             var position = 0
@@ -450,7 +450,7 @@ struct FuzzRegressionTests {
             }
             try parser.finish()
             return parser.visitor.problems
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             return parser.visitor.problems + [error]
         } catch {
             return parser.visitor.problems
@@ -497,20 +497,20 @@ struct FuzzRegressionTests {
 struct ConcurrencyTests {
     @Test("many documents, good and bad, validated concurrently through the async API")
     func concurrentValidation() async throws {
-        var documents: [[UInt8]] = (1...4).map { generate(bytes: 80_000, seed: UInt64($0), order: AiCOCOKind.image.sections.reversed()).bytes }
+        var documents: [[UInt8]] = (1...4).map { generate(bytes: 80_000, seed: UInt64($0), order: DocumentForm.Kind.image.sections.reversed()).bytes }
         documents += hostileInputs.prefix(8).map(\.bytes)
         documents.append(deepNesting(100_000, prefix: #"{"images":"#, suffix: "}"))
-        let options = RecordReaderOptions(parser: ParserOptions(validate: true), sliceBytes: 997)
+        let options = RecordReader.Options(parser: ParserOptions(validate: true), sliceBytes: 997)
         // Expected: the same reading done one at a time, synchronously.
-        struct Outcome: Equatable { var records: [AiCOCORecord]; var problems: [AiCOCOError]; var error: AiCOCOError? }
+        struct Outcome: Equatable { var records: [Record]; var problems: [DocumentError]; var error: DocumentError? }
         func sync(_ bytes: [UInt8]) -> Outcome {
-            let reader = AiCOCORecordReader(.bytes(bytes), options: options)
-            var records: [AiCOCORecord] = []
+            let reader = RecordReader(.bytes(bytes), options: options)
+            var records: [Record] = []
             do {
                 while let record = try reader.next() { records.append(record) }
                 return Outcome(records: records, problems: reader.problems, error: nil)
             } catch {
-                return Outcome(records: records, problems: reader.problems, error: error as? AiCOCOError)
+                return Outcome(records: records, problems: reader.problems, error: error as? DocumentError)
             }
         }
         let expected = documents.map(sync)
@@ -518,14 +518,14 @@ struct ConcurrencyTests {
             for round in 0..<3 {
                 for (index, document) in documents.enumerated() {
                     group.addTask {
-                        let reader = AiCOCORecordReader(chunks: ChunkSequence(bytes: document, size: 1000 + 37 * round),
+                        let reader = RecordReader(chunks: ChunkSequence(bytes: document, size: 1000 + 37 * round),
                                                         options: options)
-                        var records: [AiCOCORecord] = []
+                        var records: [Record] = []
                         do {
                             for try await record in reader.records { records.append(record) }
                             return (index, Outcome(records: records, problems: reader.problems, error: nil))
                         } catch {
-                            return (index, Outcome(records: records, problems: reader.problems, error: error as? AiCOCOError))
+                            return (index, Outcome(records: records, problems: reader.problems, error: error as? DocumentError))
                         }
                     }
                 }
@@ -540,7 +540,7 @@ struct ConcurrencyTests {
         await withTaskGroup(of: Int.self) { group in
             for take in 0..<16 {
                 group.addTask {
-                    let reader = AiCOCORecordReader(.bytes(document), options: RecordReaderOptions(sliceBytes: 512))
+                    let reader = RecordReader(.bytes(document), options: RecordReader.Options(sliceBytes: 512))
                     var seen = 0
                     do {
                         for try await _ in reader.records {

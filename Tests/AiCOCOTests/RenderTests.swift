@@ -35,7 +35,7 @@ struct RenderTests {
         let records = try readRecords(.file(sample))
         let image = records.compactMap { if case .image(let image) = $0, image.index == 20 { image } else { nil } }.first!
         let categories = records.compactMap { if case .category(let category) = $0 { category } else { nil } }
-        var categoryOfObject: [String: AiCategory] = [:]
+        var categoryOfObject: [String: Category] = [:]
         for case .object(let object) in records {
             categoryOfObject[object.id] = categories.first { $0.id == object.categoryIDs?.first }
         }

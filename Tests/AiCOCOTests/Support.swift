@@ -30,17 +30,17 @@ enum Paths {
 }
 
 /// All records of an input, through the public pull API.
-func readRecords(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions()) throws -> [AiCOCORecord] {
-    let reader = AiCOCORecordReader(input, options: options)
-    var records: [AiCOCORecord] = []
+func readRecords(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options()) throws -> [Record] {
+    let reader = RecordReader(input, options: options)
+    var records: [Record] = []
     while let record = try reader.next() { records.append(record) }
     return records
 }
 
 /// All records of `bytes`, fed to the push parser in chunks of `chunkSize` (or of varying sizes).
 func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: ParserOptions = ParserOptions()) throws
-    -> [AiCOCORecord] {
-    final class Box { var records: [AiCOCORecord] = [] }
+    -> [Record] {
+    final class Box { var records: [Record] = [] }
     let box = Box()
     let builder = RecordBuilder(maxCoordinates: options.limits.maxCoordinatesPerRecord) { record, _ in
         box.records.append(record)
@@ -60,29 +60,29 @@ func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: ParserOpti
 }
 
 /// The first error of a strict parse, or nil.
-func firstError(_ input: AiCOCOInput) -> AiCOCOError? {
+func firstError(_ input: AiCOCOInput) -> DocumentError? {
     do {
         _ = try readRecords(input)
         return nil
-    } catch let error as AiCOCOError {
+    } catch let error as DocumentError {
         return error
     } catch {
-        return AiCOCOError(kind: .io, message: "\(error)", path: "", location: SourceLocation(offset: -1, line: 0, column: 0))
+        return DocumentError(kind: .io, message: "\(error)", path: "", location: SourceLocation(offset: -1, line: 0, column: 0))
     }
 }
 
 /// Every problem a validating parse reports (syntax errors end the list).
 struct ProblemList: AiCOCOVisitor {
-    var problems: [AiCOCOError] = []
-    mutating func visitProblem(_ error: AiCOCOError) throws { problems.append(error) }
+    var problems: [DocumentError] = []
+    mutating func visitProblem(_ error: DocumentError) throws { problems.append(error) }
 }
 
-func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimits()) -> [AiCOCOError] {
+func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimits()) -> [DocumentError] {
     var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
     do {
         try parser.parse(input)
         return parser.visitor.problems
-    } catch let error as AiCOCOError {
+    } catch let error as DocumentError {
         return parser.visitor.problems + [error]
     } catch {
         return parser.visitor.problems
@@ -91,7 +91,7 @@ func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimit
 
 /// Generates a document in memory.
 func generate(bytes: Int, seed: UInt64 = 1, pretty: Bool = false,
-              order: [AiCOCOSection] = GeneratorOptions.imageSections,
+              order: [Section] = GeneratorOptions.imageSections,
               shape: GeneratorOptions.Shape = .noisy) -> (bytes: [UInt8], summary: GeneratedSummary) {
     var output: [UInt8] = []
     var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty, order: order,
@@ -101,7 +101,7 @@ func generate(bytes: Int, seed: UInt64 = 1, pretty: Bool = false,
 }
 
 /// Records grouped by section, each group in file order (what key order must not change).
-func bySection(_ records: [AiCOCORecord]) -> [AiCOCOSection: [AiCOCORecord]] {
+func bySection(_ records: [Record]) -> [Section: [Record]] {
     Dictionary(grouping: records, by: \.section)
 }
 
@@ -109,13 +109,13 @@ func bySection(_ records: [AiCOCORecord]) -> [AiCOCOSection: [AiCOCORecord]] {
 
 /// Builds the records a document should give, from Foundation's JSON parser: an oracle that
 /// shares no code with the library.
-func oracleRecords(_ bytes: [UInt8]) throws -> [AiCOCOSection: [AiCOCORecord]] {
+func oracleRecords(_ bytes: [UInt8]) throws -> [Section: [Record]] {
     let document = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as! [String: Any]
-    var result: [AiCOCOSection: [AiCOCORecord]] = [:]
+    var result: [Section: [Record]] = [:]
     func strings(_ value: Any?) -> [String]? { (value as? [Any])?.map { $0 as! String } }
-    func items(_ value: Any?) -> [AiRegressionItem]? {
+    func items(_ value: Any?) -> [RegressionItem]? {
         (value as? [[String: Any]])?.map {
-            AiRegressionItem(regressionID: $0["regression_id"] as! String, value: number($0["value"]))
+            RegressionItem(regressionID: $0["regression_id"] as! String, value: number($0["value"]))
         }
     }
     func number(_ value: Any?) -> Double {
@@ -127,13 +127,13 @@ func oracleRecords(_ bytes: [UInt8]) throws -> [AiCOCOSection: [AiCOCORecord]] {
     func extras(_ object: [String: Any], known: Set<String>) -> [JSONMember] {
         object.keys.filter { !known.contains($0) }.sorted().map { JSONMember($0, normalized(json(object[$0]!))) }
     }
-    for section in AiCOCOSection.allCases {
+    for section in Section.allCases {
         guard let value = document[section.rawValue] else { continue }
         let objects: [[String: Any]] = section.isSingleObject ? [value as! [String: Any]] : value as! [[String: Any]]
         result[section] = objects.map { object in
             switch section {
             case .images:
-                return .image(AiImage(id: object["id"] as! String, fileName: object["file_name"] as! String,
+                return .image(Image(id: object["id"] as! String, fileName: object["file_name"] as! String,
                                       index: number(object["index"]), categoryIDs: strings(object["category_ids"]),
                                       regressions: items(object["regressions"]),
                                       extra: extras(object, known: ["id", "file_name", "index", "category_ids", "regressions"])))
@@ -142,50 +142,50 @@ func oracleRecords(_ bytes: [UInt8]) throws -> [AiCOCOSection: [AiCOCORecord]] {
                     BoundingBox(x1: number(box[0]), y1: number(box[1]), x2: number(box[2]), y2: number(box[3]))
                 }
                 let polygons = (object["segmentation"] as? [[Any]]).map { Polygons($0.map { $0.map(number) }) }
-                return .annotation(AiAnnotation(
+                return .annotation(Annotation(
                     id: object["id"] as! String, imageID: object["image_id"] as! String,
                     objectID: object["object_id"] as! String, iscrowd: Int(number(object["iscrowd"])),
                     bbox: boxes, segmentation: polygons,
                     extra: extras(object, known: ["id", "image_id", "object_id", "iscrowd", "bbox", "segmentation"])))
             case .categories:
-                return .category(AiCategory(id: object["id"] as! String, name: object["name"] as! String,
+                return .category(Category(id: object["id"] as! String, name: object["name"] as! String,
                                             supercategoryID: optionalString(object["supercategory_id"]),
                                             color: object["color"] as? String,
                                             extra: extras(object, known: ["id", "name", "supercategory_id", "color"])))
             case .regressions:
                 var known: Set<String> = ["id", "name", "superregression_id", "unit"]
                 if object["threshold"] is String { known.insert("threshold") }
-                return .regression(AiRegression(id: object["id"] as! String, name: object["name"] as! String,
+                return .regression(Regression(id: object["id"] as! String, name: object["name"] as! String,
                                                 superregressionID: optionalString(object["superregression_id"]),
                                                 unit: object["unit"] as? String,
                                                 threshold: object["threshold"] as? String,
                                                 extra: extras(object, known: known)))
             case .objects:
-                return .object(AiObject(id: object["id"] as! String, categoryIDs: strings(object["category_ids"]),
+                return .object(Object(id: object["id"] as! String, categoryIDs: strings(object["category_ids"]),
                                         regressions: items(object["regressions"]),
                                         confidence: (object["confidence"] as? NSNumber)?.doubleValue,
                                         extra: extras(object, known: ["id", "category_ids", "regressions", "confidence"])))
             case .meta:
                 let known: Set<String> = ["category_ids", "regressions", "task_type", "window_size", "table_ids"]
                 if let windowSize = object["window_size"] as? Int {
-                    return .meta(AiMeta(windowSize: windowSize, extra: extras(object, known: known)))
+                    return .meta(Meta(windowSize: windowSize, extra: extras(object, known: known)))
                 }
-                var keys: AiMeta.Keys = [.categoryIDs, .regressions]
+                var keys: Meta.Keys = [.categoryIDs, .regressions]
                 if object["table_ids"] != nil { keys.insert(.tableIDs) }
-                return .meta(AiMeta(categoryIDs: strings(object["category_ids"]), regressions: items(object["regressions"]),
-                                    taskType: (object["task_type"] as? String).flatMap(AiTaskType.init(rawValue:)),
+                return .meta(Meta(categoryIDs: strings(object["category_ids"]), regressions: items(object["regressions"]),
+                                    taskType: (object["task_type"] as? String).flatMap(Meta.TaskType.init(rawValue:)),
                                     tableIDs: strings(object["table_ids"]), keys: keys,
                                     extra: extras(object, known: known)))
             case .tables:
-                return .table(AiTable(id: object["id"] as! String, fileName: object["file_name"] as! String,
+                return .table(Table(id: object["id"] as! String, fileName: object["file_name"] as! String,
                                       extra: extras(object, known: ["id", "file_name"])))
             case .records:
-                return .recordsReference(AiRecordsReference(
+                return .recordsReference(RecordsReference(
                     format: object["format"] as! String, href: object["href"] as! String,
                     rows: object["rows"] as! Int, bytes: object["bytes"] as! Int,
                     extra: extras(object, known: ["format", "href", "rows", "bytes"])))
             case .rows:
-                return .tabularRecord(AiTabularRecord(
+                return .tabularRecord(TabularRecord(
                     id: object["id"] as! String, tableID: object["table_id"] as! String,
                     rowIndexes: object["row_indexes"] as! [Int], categoryIDs: strings(object["category_ids"]),
                     regressions: items(object["regressions"]),
@@ -225,7 +225,7 @@ func normalized(_ value: JSONValue) -> JSONValue {
 }
 
 /// The record with its extras sorted by key and numbers compared by value.
-func normalizedExtras(_ record: AiCOCORecord) -> AiCOCORecord {
+func normalizedExtras(_ record: Record) -> Record {
     func fix(_ members: [JSONMember]) -> [JSONMember] {
         members.map { JSONMember($0.key, normalized($0.value)) }.sorted { $0.key < $1.key }
     }

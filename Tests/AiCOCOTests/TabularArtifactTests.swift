@@ -9,11 +9,11 @@ import Testing
                             ("flavor-tabular-regression.json", "records_bXoh5OOKg_t9ut3J6EVbC.jsonl")]
 
     /// A checker that knows the tables, categories and regressions of `document` (read with Foundation).
-    static func checker(for document: String) throws -> (ReferenceChecker, AiRecordsReference, Int) {
+    static func checker(for document: String) throws -> (ReferenceChecker, RecordsReference, Int) {
         let data = try Data(contentsOf: flavor.appendingPathComponent(document))
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         let checker = ReferenceChecker()
-        for section in [AiCOCOSection.tables, .categories, .regressions] {
+        for section in [Section.tables, .categories, .regressions] {
             for (index, item) in (object[section.rawValue] as! [[String: Any]]).enumerated() {
                 let site = ReferenceSite(section: section, record: index, field: .id)
                 #expect(checker.define(section, id: item["id"] as! String, site: site,
@@ -22,16 +22,16 @@ import Testing
             checker.sectionCompleted(section)
         }
         let records = object["records"] as! [String: Any]
-        let reference = AiRecordsReference(format: records["format"] as! String, href: records["href"] as! String,
+        let reference = RecordsReference(format: records["format"] as! String, href: records["href"] as! String,
                                            rows: records["rows"] as! Int, bytes: records["bytes"] as! Int)
         return (checker, reference, (object["meta"] as! [String: Any])["window_size"] as! Int)
     }
 
     static func read(_ artifact: String, document: String, bytes: [UInt8]? = nil, validate: Bool = true)
-        throws -> (records: [AiTabularRecord], problems: [AiCOCOError]) {
+        throws -> (records: [TabularRecord], problems: [DocumentError]) {
         let (checker, reference, windowSize) = try checker(for: document)
-        var records: [AiTabularRecord] = []
-        var problems: [AiCOCOError] = []
+        var records: [TabularRecord] = []
+        var problems: [DocumentError] = []
         let stream = try RecordsArtifactStream(
             path: artifact, reader: bytes.map { MemoryReader($0) }, reference: reference, windowSize: windowSize,
             options: ParserOptions(validate: validate), checker: validate ? checker : nil,
@@ -51,7 +51,7 @@ import Testing
         #expect(problems == [])
         #expect(records.count == 60)
         var out: [UInt8] = []
-        let lines = AiCOCORecordLineWriter(envelope: false, sink: { out.append(contentsOf: $0) })
+        let lines = RecordLineWriter(envelope: false, sink: { out.append(contentsOf: $0) })
         for record in records { try lines.write(.tabularRecord(record)) }
         try lines.flush()
         #expect(out == (try Paths.bytes(path)))

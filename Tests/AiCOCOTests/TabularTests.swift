@@ -28,7 +28,7 @@ import AiCOCOGen
 
     // MARK: Kinds and records
 
-    static func items(_ record: AiCOCORecord) -> [AiRegressionItem] {
+    static func items(_ record: Record) -> [RegressionItem] {
         switch record {
         case .tabularRecord(let r): r.regressions ?? []
         case .meta(let r): r.regressions ?? []
@@ -38,9 +38,9 @@ import AiCOCOGen
         }
     }
 
-    static func withoutValues(_ record: AiCOCORecord) -> AiCOCORecord {
-        func zero(_ items: [AiRegressionItem]?) -> [AiRegressionItem]? {
-            items?.map { AiRegressionItem(regressionID: $0.regressionID, value: 0) }
+    static func withoutValues(_ record: Record) -> Record {
+        func zero(_ items: [RegressionItem]?) -> [RegressionItem]? {
+            items?.map { RegressionItem(regressionID: $0.regressionID, value: 0) }
         }
         switch record {
         case .tabularRecord(var r): r.regressions = zero(r.regressions); return .tabularRecord(r)
@@ -49,7 +49,7 @@ import AiCOCOGen
         }
     }
 
-    static func closeValues(_ a: AiCOCORecord, _ b: AiCOCORecord) -> Bool {
+    static func closeValues(_ a: Record, _ b: Record) -> Bool {
         zip(items(a), items(b)).allSatisfy { abs($0.value - $1.value) <= 1e-12 * max(1, abs($0.value)) }
     }
 
@@ -69,7 +69,7 @@ import AiCOCOGen
             }
             #expect(expected[.rows]?.count == 60)
         }
-        for section in AiCOCOSection.allCases {
+        for section in Section.allCases {
             let ours = records.filter { $0.section == section }.map(normalizedExtras)
             let theirs = expected[section] ?? []
             #expect(ours.count == theirs.count, "\(sample) \(section)")
@@ -94,7 +94,7 @@ import AiCOCOGen
         defer { try? FileManager.default.removeItem(at: directory) }
         let records = try readRecords(.file(Self.path(sample)))
         var lines: [UInt8] = []
-        let writer = AiCOCORecordLineWriter(envelope: true, sink: { lines.append(contentsOf: $0) })
+        let writer = RecordLineWriter(envelope: true, sink: { lines.append(contentsOf: $0) })
         for record in records { try writer.write(record) }
         try writer.flush()
 
@@ -102,7 +102,7 @@ import AiCOCOGen
         let name = Self.artifacts[sample].map { URL(fileURLWithPath: $0).lastPathComponent } ?? "artifact.jsonl"
         let artifact = directory.appendingPathComponent(name).path
         var document: [UInt8] = []
-        try AiCOCOAssembler(artifact: artifact).assemble(.bytes(lines), to: AiCOCOWriter(sink: { document.append(contentsOf: $0) }))
+        try DocumentAssembler(artifact: artifact).assemble(.bytes(lines), to: DocumentWriter(sink: { document.append(contentsOf: $0) }))
         let copy = directory.appendingPathComponent(sample).path
         FileManager.default.createFile(atPath: copy, contents: Data(document))
         #expect(try Self.foundationJSON(copy) == (try Self.foundationJSON(Self.path(sample))))
@@ -122,11 +122,11 @@ import AiCOCOGen
     @Test func assembleNeedsAnArtifactForTabularRecords() throws {
         let records = try readRecords(.file(Self.path("flavor-tabular-regression.json")))
         var lines: [UInt8] = []
-        let writer = AiCOCORecordLineWriter(envelope: true, sink: { lines.append(contentsOf: $0) })
+        let writer = RecordLineWriter(envelope: true, sink: { lines.append(contentsOf: $0) })
         for record in records { try writer.write(record) }
         try writer.flush()
-        #expect(throws: AiCOCOAssembler.ArtifactNeeded.self) {
-            try AiCOCOAssembler().assemble(.bytes(lines), to: AiCOCOWriter(sink: { _ in }))
+        #expect(throws: DocumentAssembler.ArtifactNeeded.self) {
+            try DocumentAssembler().assemble(.bytes(lines), to: DocumentWriter(sink: { _ in }))
         }
     }
 
@@ -149,11 +149,11 @@ import AiCOCOGen
         #expect(parser.visitor.problems.allSatisfy { $0.file == Self.path("records_bXoh5OOKg_t9ut3J6EVbC.jsonl") })
         // Skipped: the document alone.
         options.recordsArtifact = .skip
-        let records = try readRecords(.bytes(bytes), options: RecordReaderOptions(parser: options))
+        let records = try readRecords(.bytes(bytes), options: RecordReader.Options(parser: options))
         #expect(!records.contains { $0.section == .rows } && records.contains { $0.section == .records })
         // A missing artifact: io, naming it.
         options.recordsArtifact = .file("/nonexistent/records.jsonl")
-        #expect(throws: AiCOCOError.self) { _ = try readRecords(.bytes(bytes), options: RecordReaderOptions(parser: options)) }
+        #expect(throws: DocumentError.self) { _ = try readRecords(.bytes(bytes), options: RecordReader.Options(parser: options)) }
         let missing = validationProblems(.bytes(bytes))
         #expect(missing.first?.kind == .io)
     }
@@ -164,14 +164,14 @@ import AiCOCOGen
             _ = try COCOConverter(imageSize: (4, 4)).convert(.file(sample), to: JSONWriter(sink: { _ in }))
         }
         #expect(throws: NothingToDoForTabular.self) {
-            _ = try AiCOCOFilter(criteria: AiCOCOFilterCriteria()).filter(passes: { .file(sample) },
-                                                                        to: AiCOCOWriter(sink: { _ in }))
+            _ = try DocumentFilter(criteria: DocumentFilter.Criteria()).filter(passes: { .file(sample) },
+                                                                        to: DocumentWriter(sink: { _ in }))
         }
         // Hybrid: the image part is converted; tables are kept by filter.
         var out: [UInt8] = []
         let hybrid = Self.path("flavor-hybrid-classification.json")
-        let summary = try AiCOCOFilter(criteria: AiCOCOFilterCriteria(categoryNames: ["Edema"]))
-            .filter(passes: { .file(hybrid) }, to: AiCOCOWriter(sink: { out.append(contentsOf: $0) }))
+        let summary = try DocumentFilter(criteria: DocumentFilter.Criteria(categoryNames: ["Edema"]))
+            .filter(passes: { .file(hybrid) }, to: DocumentWriter(sink: { out.append(contentsOf: $0) }))
         #expect(summary.kept[.tables] == 2 && summary.kept[.images] == 2)
         #expect(validationProblems(.bytes(out)) == [])
     }

@@ -50,10 +50,10 @@ func nothingOrErrno<Value: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ c
     valueOrErrno(retryOnInterrupt: retryOnInterrupt, call).map { _ in () }
 }
 
-extension AiCOCOError {
+extension DocumentError {
     /// An I/O error: "`what`: the system's reason", carrying the error number.
-    static func io(_ what: String, _ error: Errno) -> AiCOCOError {
-        var failure = AiCOCOError.io("\(what): \(error)")
+    static func io(_ what: String, _ error: Errno) -> DocumentError {
+        var failure = DocumentError.io("\(what): \(error)")
         failure.errno = error
         return failure
     }

@@ -15,7 +15,7 @@ final class FileInput {
     init(path: String) throws {
         switch valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC) }) {
         case .success(let fd): descriptor = fd
-        case .failure(let error): throw AiCOCOError.io("cannot open \(path)", error)
+        case .failure(let error): throw DocumentError.io("cannot open \(path)", error)
         }
         ownsDescriptor = true
         name = path
@@ -43,20 +43,21 @@ final class FileInput {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         switch valueOrErrno({ Glibc.read(descriptor, buffer.baseAddress, buffer.count) }) {
         case .success(let count): return count
-        case .failure(let error): throw AiCOCOError.io("cannot read \(name)", error)
+        case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
         }
     }
 
     /// Moves back to the start (for a second pass over a regular file).
     func rewind() throws {
         if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
-            throw AiCOCOError.io("cannot seek in \(name)", error)
+            throw DocumentError.io("cannot seek in \(name)", error)
         }
     }
 }
 
 /// Writes bytes to a file descriptor with `write(2)`, through a buffer.
 public final class FileOutput {
+    /// The file descriptor written to.
     public let descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8] = []
@@ -82,7 +83,7 @@ public final class FileOutput {
     public init(path: String, capacity: Int = 1 << 16) throws {
         switch valueOrErrno({ open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }) {
         case .success(let fd): descriptor = fd
-        case .failure(let error): throw AiCOCOError.io("cannot create \(path)", error)
+        case .failure(let error): throw DocumentError.io("cannot create \(path)", error)
         }
         ownsDescriptor = true
         self.capacity = capacity
@@ -94,6 +95,7 @@ public final class FileOutput {
         if ownsDescriptor { close(descriptor) }
     }
 
+    /// Writes `bytes` (through the buffer; large writes go straight out). Throws `FileOutput.Closed` when the reader has gone.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if wholeLines {
             buffer.append(contentsOf: bytes)
@@ -108,15 +110,18 @@ public final class FileOutput {
         }
     }
 
+    /// Writes `bytes`.
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Writes `text` as UTF-8.
     public func write(_ text: String) throws {
         var text = text
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Writes out what the buffer holds.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         if wholeLines { return try writeLines(all: true) }
@@ -178,20 +183,23 @@ public final class FileOutput {
         while offset < bytes.count {
             switch valueOrErrno({ Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }) {
             case .success(let written): offset += written
-            case .failure(.brokenPipe): throw OutputClosed()
-            case .failure(let error): throw AiCOCOError.io("cannot write", error)
+            case .failure(.brokenPipe): throw FileOutput.Closed()
+            case .failure(let error): throw DocumentError.io("cannot write", error)
             }
         }
     }
 }
 
-/// The reader of our output went away (a closed pipe, as with `| head`).
-public struct OutputClosed: Error, Sendable {
-    public init() {}
+extension FileOutput {
+    /// The reader of our output went away (a closed pipe, as with `| head`).
+    public struct Closed: Error, Sendable {
+        /// The error.
+        public init() {}
+    }
 }
 
-extension AiCOCOError {
-    static func io(_ message: String) -> AiCOCOError {
-        AiCOCOError(kind: .io, message: message, path: "$", location: SourceLocation(offset: 0, line: 1, column: 1))
+extension DocumentError {
+    static func io(_ message: String) -> DocumentError {
+        DocumentError(kind: .io, message: message, path: "$", location: SourceLocation(offset: 0, line: 1, column: 1))
     }
 }

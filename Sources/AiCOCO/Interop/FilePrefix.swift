@@ -9,14 +9,14 @@ import Darwin
 /// Up to `count` bytes from the start of `path`, decompressed when it is gzip.
 func readFilePrefix(_ path: String, count: Int) throws -> [UInt8] {
     guard let file = gzopen(path, "rb") else {
-        throw AiCOCOError.io("cannot open \(path)", Errno.current)
+        throw DocumentError.io("cannot open \(path)", Errno.current)
     }
     defer { gzclose(file) }
     var bytes = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
         let read = bytes.withUnsafeMutableBytes { gzread(file, $0.baseAddress! + done, UInt32(count - done)) }
-        if read < 0 { throw AiCOCOError.io("cannot read \(path): it is not a readable file (or a damaged gzip)") }
+        if read < 0 { throw DocumentError.io("cannot read \(path): it is not a readable file (or a damaged gzip)") }
         if read == 0 { break }
         done += Int(read)
     }

@@ -21,7 +21,7 @@ final class GzipInflater {
     struct Outcome {
         var count: Int
         var ended: Bool
-        var failure: AiCOCOError?
+        var failure: DocumentError?
     }
 
     /// Inflates `source`, whose first bytes `prefix` were already read from it.
@@ -53,14 +53,14 @@ final class GzipInflater {
             compressed = prefix.count
         }
         var produced = 0
-        func failure(_ message: String) -> AiCOCOError {
-            AiCOCOError(kind: .compression, message: message, path: "$",
+        func failure(_ message: String) -> DocumentError {
+            DocumentError(kind: .compression, message: message, path: "$",
                         location: SourceLocation(offset: decompressed + produced, line: 0, column: 0))
         }
         while produced < buffer.count {
             if stream.pointee.avail_in == 0 && !atEnd {
                 let count: Int
-                do { count = try source.read(into: input) } catch let error as AiCOCOError {
+                do { count = try source.read(into: input) } catch let error as DocumentError {
                     return end(produced, error)
                 } catch {
                     return end(produced, .io("cannot read the compressed input: \(error)"))
@@ -99,7 +99,7 @@ final class GzipInflater {
         return Outcome(count: produced, ended: false)
     }
 
-    private func end(_ produced: Int, _ failure: AiCOCOError?) -> Outcome {
+    private func end(_ produced: Int, _ failure: DocumentError?) -> Outcome {
         ended = true
         decompressed += produced
         return Outcome(count: produced, ended: true, failure: failure)

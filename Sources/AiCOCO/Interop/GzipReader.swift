@@ -21,14 +21,14 @@ func startsLikeGzip(_ bytes: some Collection<UInt8>) -> Bool {
 
 /// Reads a gzip input (one member or several, concatenated) as the text it holds, in constant
 /// memory: a thread inflates into a few buffers ahead of the reader (a small input is inflated
-/// by the reader itself). A stream cut short or corrupt is an `AiCOCOError` of kind
+/// by the reader itself). A stream cut short or corrupt is a `DocumentError` of kind
 /// `.compression` that names the compressed offset; its location is the end of the decompressed
 /// text delivered before it (line 0 until a parser places it: `placedInDecompressedText`).
 final class GzipReader: ChunkReader {
     private let handOff: InflateHandOff?
     /// For a small input, no thread: the reader inflates into its one buffer itself.
     private let inline: (inflater: GzipInflater, buffer: UnsafeMutableRawBufferPointer)?
-    private var inlineEnd: AiCOCOError?? = nil
+    private var inlineEnd: DocumentError?? = nil
     /// The buffer in hand (index into the hand-off) and how much of it was read.
     private var held: Int?
     private var heldCount = 0
@@ -83,7 +83,7 @@ final class GzipReader: ChunkReader {
 
     /// After the text read so far turned out wrong: inflates (and drops) up to `limit` more bytes
     /// to see whether the compressed stream is corrupt, which would explain it; that failure, or nil.
-    func failureAhead(limit: Int = 64 << 20) -> AiCOCOError? {
+    func failureAhead(limit: Int = 64 << 20) -> DocumentError? {
         if held != nil {
             held = nil
             release()
@@ -94,7 +94,7 @@ final class GzipReader: ChunkReader {
                 guard let (_, count) = try take() else { return nil }
                 skipped += count
                 release()
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 return error.kind == .compression ? error : nil
             } catch {
                 return nil
@@ -153,7 +153,7 @@ private final class InflateHandOff: @unchecked Sendable {
     private var first = 0
     private var full = 0
     private var ended = false
-    private var failure: AiCOCOError?
+    private var failure: DocumentError?
     private var cancelled = false
     var compressedRead = 0
 
@@ -217,7 +217,7 @@ private final class InflateHandOff: @unchecked Sendable {
         }
     }
 
-    private func end(_ failure: AiCOCOError?) {
+    private func end(_ failure: DocumentError?) {
         monitor.withLock {
             self.failure = failure
             ended = true

@@ -29,7 +29,7 @@ final class GzipWriter {
         let status = aicoco_deflate_init_gzip(&stream, level)
         guard status == Z_OK else {
             buffer.deallocate()
-            throw AiCOCOError.io("zlib could not start a gzip stream (error \(status))")
+            throw DocumentError.io("zlib could not start a gzip stream (error \(status))")
         }
     }
 
@@ -61,7 +61,7 @@ final class GzipWriter {
         stream.avail_out = uInt(buffer.count)
         let status = deflate(&stream, flush)
         guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-            throw AiCOCOError.io("zlib failed while compressing (error \(status))")
+            throw DocumentError.io("zlib failed while compressing (error \(status))")
         }
         let produced = buffer.count - Int(stream.avail_out)
         if produced > 0 { try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<produced])) }

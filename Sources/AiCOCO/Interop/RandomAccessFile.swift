@@ -17,7 +17,7 @@ final class RandomAccessFile {
     init(creating path: String) throws {
         switch valueOrErrno({ open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }) {
         case .success(let fd): descriptor = fd
-        case .failure(let error): throw AiCOCOError.io("cannot create \(path)", error)
+        case .failure(let error): throw DocumentError.io("cannot create \(path)", error)
         }
         name = path
     }
@@ -31,7 +31,7 @@ final class RandomAccessFile {
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let created = try TerminationCleanup.creatingUnique(prefix: directory + "." + base + ".aicoco-") {
-            AiCOCOError.io("cannot create a file beside \(path)", $0)
+            DocumentError.io("cannot create a file beside \(path)", $0)
         }
         descriptor = created.descriptor
         name = created.path
@@ -43,7 +43,7 @@ final class RandomAccessFile {
     func replace(_ requested: String) throws {
         let path = (try? ReplacingFile.target(of: requested).path) ?? requested
         if case .failure(let error) = nothingOrErrno({ rename(name, path) }) {
-            throw AiCOCOError.io("cannot rename \(name) to \(path)", error)
+            throw DocumentError.io("cannot rename \(name) to \(path)", error)
         }
         if let cleanupSlot { TerminationCleanup.unregister(cleanupSlot) }
         cleanupSlot = nil
@@ -68,7 +68,7 @@ final class RandomAccessFile {
         case .success(let file):
             descriptor = file.descriptor
             unlink(file.path)
-        case .failure(let error): throw AiCOCOError.io("cannot create a temporary file in \(folder)", error)
+        case .failure(let error): throw DocumentError.io("cannot create a temporary file in \(folder)", error)
         }
         name = "a temporary file in \(folder)"
     }
@@ -81,7 +81,7 @@ final class RandomAccessFile {
     /// Grows or shrinks the file to `size` bytes.
     func setSize(_ size: Int) throws {
         if case .failure(let error) = nothingOrErrno({ ftruncate(descriptor, off_t(size)) }) {
-            throw AiCOCOError.io("cannot size \(name) to \(size) bytes", error)
+            throw DocumentError.io("cannot size \(name) to \(size) bytes", error)
         }
     }
 
@@ -91,8 +91,8 @@ final class RandomAccessFile {
         while done < bytes.count {
             switch valueOrErrno({ pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }) {
             case .success(let count) where count > 0: done += count
-            case .success: throw AiCOCOError.io("cannot write \(name): nothing was written")
-            case .failure(let error): throw AiCOCOError.io("cannot write \(name)", error)
+            case .success: throw DocumentError.io("cannot write \(name): nothing was written")
+            case .failure(let error): throw DocumentError.io("cannot write \(name)", error)
             }
         }
     }
@@ -104,7 +104,7 @@ final class RandomAccessFile {
             let count: Int
             switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
             case .success(let read): count = read
-            case .failure(let error): throw AiCOCOError.io("cannot read \(name)", error)
+            case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
             }
             if count == 0 {
                 (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)

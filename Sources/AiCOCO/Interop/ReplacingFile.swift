@@ -11,10 +11,10 @@ import Darwin
 /// `TerminationCleanup`). A symbolic link at `path` is followed (the file it names is replaced,
 /// the link stays); a FIFO, a device or a socket is refused, since a rename would replace it by a
 /// regular file. A replaced file keeps its permission bits.
-public final class ReplacingFile {
+package final class ReplacingFile {
     /// Where to write the content.
-    public let output: FileOutput
-    public let path: String
+    package let output: FileOutput
+    package let path: String
     /// The file the rename replaces (`path`, or what a symbolic link there names).
     private let target: String
     private let temporaryPath: String
@@ -24,7 +24,7 @@ public final class ReplacingFile {
     private var finished = false
 
     /// `compressed`: the content is written gzip-compressed.
-    public init(path: String, capacity: Int = 1 << 18, compressed: Bool = false) throws {
+    package init(path: String, capacity: Int = 1 << 18, compressed: Bool = false) throws {
         let (target, existingMode) = try Self.target(of: path)
         let directory: String
         let name: String
@@ -35,7 +35,7 @@ public final class ReplacingFile {
             directory = "."
             name = target
         }
-        guard !name.isEmpty else { throw AiCOCOError.io("cannot write \(path): not a file name") }
+        guard !name.isEmpty else { throw DocumentError.io("cannot write \(path): not a file name") }
         if let existingMode {
             mode = existingMode
         } else {
@@ -44,7 +44,7 @@ public final class ReplacingFile {
             mode = 0o666 & ~mask
         }
         let created = try TerminationCleanup.creatingUnique(prefix: directory + "/." + name + ".aicoco-") {
-            AiCOCOError.io("cannot create a temporary file in \(directory) for \(path)", $0)
+            DocumentError.io("cannot create a temporary file in \(directory) for \(path)", $0)
         }
         temporaryPath = created.path
         slot = created.slot
@@ -70,11 +70,11 @@ public final class ReplacingFile {
             free(resolved)
         }
         let kind = info.st_mode & S_IFMT
-        if kind == S_IFDIR { throw AiCOCOError.io("cannot write \(path): it is a directory") }
+        if kind == S_IFDIR { throw DocumentError.io("cannot write \(path): it is a directory") }
         guard kind == S_IFREG else {
             let what = kind == S_IFIFO ? "a FIFO (named pipe)" : kind == S_IFCHR || kind == S_IFBLK ? "a device"
                 : kind == S_IFSOCK ? "a socket" : "not a regular file"
-            throw AiCOCOError.io("cannot write \(path): it is \(what); an output file is written whole through a "
+            throw DocumentError.io("cannot write \(path): it is \(what); an output file is written whole through a "
                                  + "temporary file renamed over it, which would replace it: write to standard output "
                                  + "and redirect it instead (> \(path))")
         }
@@ -82,7 +82,7 @@ public final class ReplacingFile {
     }
 
     /// Writes out what is buffered and puts the file in place.
-    public func commit() throws {
+    package func commit() throws {
         guard !finished else { return }
         do {
             try output.finishCompressing()
@@ -93,14 +93,14 @@ public final class ReplacingFile {
         _ = fchmod(output.descriptor, mode)
         if case .failure(let error) = nothingOrErrno({ rename(temporaryPath, target) }) {
             discard()
-            throw AiCOCOError.io("cannot write \(path)", error)
+            throw DocumentError.io("cannot write \(path)", error)
         }
         finished = true
         TerminationCleanup.unregister(slot)
     }
 
     /// Removes the temporary file; `path` stays as it was.
-    public func discard() {
+    package func discard() {
         guard !finished else { return }
         finished = true
         unlink(temporaryPath)

@@ -11,7 +11,7 @@ import Darwin
 /// the same signal, as it would have ended. A signal the process inherited as ignored (`nohup`,
 /// a background job of a non-interactive shell) stays ignored. The handler only calls
 /// async-signal-safe functions (unlink, sigaction, raise) on memory that is never freed.
-public enum TerminationCleanup {
+package enum TerminationCleanup {
     static let signals = [SIGINT, SIGTERM, SIGHUP]
     static let slots = 1024
     static let capacity = Int(PATH_MAX) + 1
@@ -37,17 +37,17 @@ public enum TerminationCleanup {
     }()
 
     /// Whether `number` (one of SIGINT, SIGTERM, SIGHUP) was inherited as ignored.
-    public static func isInheritedIgnored(_ number: Int32) -> Bool {
+    package static func isInheritedIgnored(_ number: Int32) -> Bool {
         guard let index = signals.firstIndex(of: number) else { return false }
         return inheritedIgnored[index]
     }
 
     /// Reads the inherited dispositions now (call first thing in `main`, before anything sets a
     /// handler; later calls do nothing).
-    public static func noteInheritedDispositions() { _ = inheritedIgnored }
+    package static func noteInheritedDispositions() { _ = inheritedIgnored }
 
     /// Blocks the terminating signals in the calling thread; the mask before goes to `previous`.
-    public static func block(saving previous: inout sigset_t) {
+    package static func block(saving previous: inout sigset_t) {
         var set = sigset_t()
         sigemptyset(&set)
         for number in signals { sigaddset(&set, number) }
@@ -55,7 +55,7 @@ public enum TerminationCleanup {
     }
 
     /// Restores a mask saved by `block`.
-    public static func restore(_ previous: inout sigset_t) {
+    package static func restore(_ previous: inout sigset_t) {
         pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 
@@ -77,14 +77,14 @@ public enum TerminationCleanup {
         guard let slot = register(path) else {
             unlink(path)
             close(descriptor)
-            throw AiCOCOError.io("cannot create \(path): more than \(slots) files being written at once")
+            throw DocumentError.io("cannot create \(path): more than \(slots) files being written at once")
         }
         return (descriptor, path, slot)
     }
 
     /// `creating` a new file of a unique name, `prefix` and six characters (`mkstemp`);
     /// `failure` makes the error of a file that cannot be created.
-    static func creatingUnique(prefix: String, failure: (Errno) -> AiCOCOError) throws -> (descriptor: Int32, path: String, slot: Int) {
+    static func creatingUnique(prefix: String, failure: (Errno) -> DocumentError) throws -> (descriptor: Int32, path: String, slot: Int) {
         try creating {
             switch makeUniqueFile(prefix: prefix) {
             case .success(let file): return file

@@ -9,24 +9,24 @@ import Darwin
 /// A temporary file with no name left on disk: it goes away with the process, whether it
 /// ends normally, on an error, or on a signal (SIGINT, SIGTERM, even SIGKILL).
 /// Write with `write` (buffered, appends) or `write(_:at:)`, read with `read(at:into:)` or `input`.
-public final class TemporaryFile {
-    public let descriptor: Int32
+final class TemporaryFile {
+    let descriptor: Int32
     /// The directory the file lives in (`$TMPDIR`, else `/tmp`), named in every error.
-    public let directory: String
+    let directory: String
     private var output: FileOutput?
     private let bufferCapacity: Int
     /// Bytes written so far (the file's size).
-    public private(set) var size = 0
+    private(set) var size = 0
 
     /// `$TMPDIR` when set and not empty, else `/tmp`.
-    public static var directory: String {
+    static var directory: String {
         if let tmp = getenv("TMPDIR"), tmp[0] != 0 { return String(cString: tmp) }
         return "/tmp"
     }
 
     /// Creates the file in `directory` (default: `TemporaryFile.directory`), with a write
     /// buffer of `bufferCapacity` bytes allocated on the first buffered write.
-    public init(directory: String = TemporaryFile.directory, bufferCapacity: Int = 1 << 16) throws {
+    init(directory: String = TemporaryFile.directory, bufferCapacity: Int = 1 << 16) throws {
         self.directory = directory
         self.bufferCapacity = bufferCapacity
         descriptor = try Self.create(in: directory)
@@ -63,30 +63,30 @@ public final class TemporaryFile {
     }
 
     /// An I/O error naming the directory and how to choose another one.
-    static func failure(_ what: String, _ directory: String, _ error: Errno) -> AiCOCOError {
-        var failure = AiCOCOError.io("\(what) \(directory) (the temporary directory): \(error); "
+    static func failure(_ what: String, _ directory: String, _ error: Errno) -> DocumentError {
+        var failure = DocumentError.io("\(what) \(directory) (the temporary directory): \(error); "
                                      + "set TMPDIR to a writable directory with free space")
         failure.errno = error
         return failure
     }
 
     /// The error for a temporary file that reads back shorter than it was written.
-    func cutShort() -> AiCOCOError {
+    func cutShort() -> DocumentError {
         .io("a temporary file in \(directory) (the temporary directory) was cut short; set TMPDIR to another directory")
     }
 
     /// Appends `bytes` through the write buffer.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
         if output == nil { output = FileOutput(descriptor: descriptor, capacity: bufferCapacity) }
         do {
             try output!.write(bytes)
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             throw rewrap(error)
         }
         size += bytes.count
     }
 
-    public func write(_ bytes: [UInt8]) throws {
+    func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
@@ -112,15 +112,15 @@ public final class TemporaryFile {
     }
 
     /// Writes out what is buffered (call before reading).
-    public func flush() throws {
+    func flush() throws {
         do {
             try output?.flush()
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             throw rewrap(error)
         }
     }
 
-    private func rewrap(_ error: AiCOCOError) -> AiCOCOError {
+    private func rewrap(_ error: DocumentError) -> DocumentError {
         guard error.kind == .io else { return error }
         if let errno = error.errno { return Self.failure("cannot write a temporary file in", directory, errno) }
         return .io("cannot write a temporary file in \(directory) (the temporary directory): \(error.message); "
@@ -134,7 +134,7 @@ public final class TemporaryFile {
     }
 
     /// The file from its start, as an input (flushes first). One reader at a time.
-    public func input() throws -> AiCOCOInput {
+    func input() throws -> AiCOCOInput {
         try flush()
         if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
             throw Self.failure("cannot seek in a temporary file in", directory, error)
@@ -159,7 +159,7 @@ public final class TemporaryFile {
     /// (compressed input stays compressed, and is inflated at each pass). With `document`, the
     /// first byte that is not whitespace must open a JSON object (or a gzip stream): anything
     /// else is a placed syntax error at once, before any copying.
-    public static func spill(_ input: AiCOCOInput, document: Bool = false,
+    static func spill(_ input: AiCOCOInput, document: Bool = false,
                              progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
         let (reader, _) = try input.openReader(decompressing: false)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
@@ -186,11 +186,11 @@ public final class TemporaryFile {
 /// An input that can be read more than once: a regular file as it is, anything else (standard
 /// input, a pipe, a FIFO, a device) copied to a temporary file first, once its first bytes
 /// look like a document (`TemporaryFile.spill(_:document:)`).
-public final class RereadableInput {
+package final class RereadableInput {
     private let original: AiCOCOInput
     private let spilled: TemporaryFile?
 
-    public init(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
+    package init(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
         original = input
         switch input {
         case .bytes:
@@ -217,14 +217,14 @@ public final class RereadableInput {
     }
 
     /// The input from its start, for one more pass.
-    public func pass() throws -> AiCOCOInput {
+    package func pass() throws -> AiCOCOInput {
         if let spilled { return try spilled.input() }
         switch original {
         case .standardInput, .fileDescriptor:
             let fd: Int32
             if case .fileDescriptor(let descriptor) = original { fd = descriptor } else { fd = 0 }
             if case .failure(let error) = nothingOrErrno({ lseek(fd, 0, SEEK_SET) }) {
-                throw AiCOCOError.io("cannot seek in the input", error)
+                throw DocumentError.io("cannot seek in the input", error)
             }
             return .fileDescriptor(fd)
         default:
@@ -233,7 +233,7 @@ public final class RereadableInput {
     }
 
     /// Size in bytes when known.
-    public var size: Int? {
+    package var size: Int? {
         if let spilled { return spilled.size }
         return nil
     }
@@ -260,7 +260,7 @@ struct DocumentStartCheck {
                 return
             default:
                 let shown = byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x" + String(byte, radix: 16, uppercase: true)
-                throw AiCOCOError(kind: .syntax, message: "expected an AiCOCO document (a JSON object, '{'), found \(shown)",
+                throw DocumentError(kind: .syntax, message: "expected an AiCOCO document (a JSON object, '{'), found \(shown)",
                                   path: "$", location: SourceLocation(offset: offset, line: line, column: offset - lineStart + 1),
                                   file: name == "-" ? nil : name)
             }

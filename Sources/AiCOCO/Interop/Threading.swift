@@ -72,7 +72,7 @@ package final class JoinableThread: @unchecked Sendable {
         }, context)
         guard status == 0 else {
             Unmanaged<Body>.fromOpaque(context).release()
-            throw AiCOCOError.io("cannot start a thread", Errno(rawValue: status))
+            throw DocumentError.io("cannot start a thread", Errno(rawValue: status))
         }
         thread = handle
     }

@@ -2,10 +2,14 @@
 // (yajl_gen, 2.1) writes for the same calls, compact or beautified, with its separators,
 // indentation and string escapes, but without a C call per value.
 
-/// A JSON writer was used out of order (e.g. a value where a key is expected).
-public struct JSONWriterMisuse: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { "JSON writer misuse: \(message)" }
+extension JSONWriter {
+    /// A JSON writer was used out of order (e.g. a value where a key is expected).
+    public struct Misuse: Error, Sendable, CustomStringConvertible {
+        /// What was out of order.
+        public let message: String
+        /// `JSON writer misuse: MESSAGE`.
+        public var description: String { "JSON writer misuse: \(message)" }
+    }
 }
 
 /// yajl's generator as a byte buffer: the same state machine (`yajl_gen_state`), separators,
@@ -87,9 +91,9 @@ final class JSONGenerator {
     @inline(__always)
     func beforeValue(_ what: StaticString, isString: Bool = false) throws {
         let state = states[depth]
-        if state == .complete { throw JSONWriterMisuse(message: "\(what): the top-level value is already complete") }
+        if state == .complete { throw JSONWriter.Misuse(message: "\(what): the top-level value is already complete") }
         if !isString && (state == .mapKey || state == .mapStart) {
-            throw JSONWriterMisuse(message: "\(what): a key was expected")
+            throw JSONWriter.Misuse(message: "\(what): a key was expected")
         }
         switch state {
         case .mapKey, .inArray:
@@ -130,7 +134,7 @@ final class JSONGenerator {
 
     private func open(_ what: StaticString, _ state: State, _ bracket: UInt8) throws {
         try beforeValue(what)
-        guard depth + 1 < Self.maxDepth else { throw JSONWriterMisuse(message: "\(what): nesting too deep") }
+        guard depth + 1 < Self.maxDepth else { throw JSONWriter.Misuse(message: "\(what): nesting too deep") }
         depth += 1
         states[depth] = state
         put(bracket)
@@ -139,8 +143,8 @@ final class JSONGenerator {
 
     private func close(_ what: StaticString, _ bracket: UInt8) throws {
         let state = states[depth]
-        if state == .complete { throw JSONWriterMisuse(message: "\(what): the top-level value is already complete") }
-        guard depth > 0 else { throw JSONWriterMisuse(message: "\(what): no container is open") }
+        if state == .complete { throw JSONWriter.Misuse(message: "\(what): the top-level value is already complete") }
+        guard depth > 0 else { throw JSONWriter.Misuse(message: "\(what): no container is open") }
         depth -= 1
         if pretty { put(0x0A) }
         appended()
@@ -211,7 +215,7 @@ final class JSONGenerator {
                 guard value.isFinite else {
                     guard allowsNonFinite else {
                         count = mark
-                        throw JSONWriterMisuse(message: "number \(value) is not finite: JSON has no NaN or Infinity (only records, assemble and filter write them back, with --allow-nan)")
+                        throw JSONWriter.Misuse(message: "number \(value) is not finite: JSON has no NaN or Infinity (only records, assemble and filter write them back, with --allow-nan)")
                     }
                     out += Self.writeNonFinite(value, to: out)
                     out[0] = UInt8(ascii: ",")
@@ -255,7 +259,7 @@ final class JSONGenerator {
     /// A whole value already rendered as JSON text (a `JSONValueText`), written as is where a
     /// value is expected, separator and indentation before it included.
     func rendered(_ text: [UInt8]) throws {
-        guard !text.isEmpty else { throw JSONWriterMisuse(message: "an empty value") }
+        guard !text.isEmpty else { throw JSONWriter.Misuse(message: "an empty value") }
         try text.withUnsafeBytes { try atom($0, "value") }
     }
 

@@ -1,20 +1,25 @@
 /// A place in the input: byte offset (0-based), line (1-based) and column (1-based, in bytes).
 public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// Bytes before the place.
     public var offset: Int
+    /// Line, from 1.
     public var line: Int
+    /// Column in bytes, from 1.
     public var column: Int
 
+    /// A place.
     public init(offset: Int, line: Int, column: Int) {
         self.offset = offset
         self.line = line
         self.column = column
     }
 
+    /// `LINE:COLUMN (byte OFFSET)`.
     public var description: String { "\(line):\(column) (byte \(offset))" }
 }
 
 /// Why an input is not a usable AiCOCO document, and where.
-public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The family of the problem.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// Not JSON (RFC 8259) at all.
@@ -35,10 +40,13 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
         case compression
     }
 
+    /// The family of the problem.
     public var kind: Kind
+    /// What is wrong, in a sentence.
     public var message: String
     /// JSON path of the offending value, e.g. `$.annotations[1042].segmentation[0][7]`.
     public var path: String
+    /// Where the offending value starts.
     public var location: SourceLocation
     /// The file the place is in when it is not the input itself: the records artifact of a
     /// tabular output (its path as it was opened). `nil` for the input.
@@ -46,6 +54,7 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For an I/O error, what the failed system call said (nil for every other kind).
     public var errno: Errno? = nil
 
+    /// An error; `file` only for a place outside the input.
     public init(kind: Kind, message: String, path: String, location: SourceLocation, file: String? = nil) {
         self.kind = kind
         self.message = message
@@ -54,13 +63,14 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
         self.file = file
     }
 
+    /// `[FILE:]LINE:COLUMN: KIND error: MESSAGE (PATH, byte OFFSET)`.
     public var description: String {
         (file.map { "\($0):" } ?? "")
             + "\(location.line):\(location.column): \(kind.rawValue) error: \(message) (\(path), byte \(location.offset))"
     }
 }
 
-extension AiCOCOError {
+extension DocumentError {
     /// Said once, by the first error placed in a decompressed input.
     public static let decompressedNote = " [gzip input: lines, columns and offsets are in the decompressed text]"
 }
@@ -82,12 +92,12 @@ func appendPathKey(_ key: String, to path: inout String) {
 }
 
 /// JSON text helpers for programs that print JSON by hand.
-public enum JSONText {
+package enum JSONText {
     /// `text` as a JSON string literal, with quotes and escapes.
-    public static func quoted(_ text: String) -> String { jsonQuoted(text) }
+    package static func quoted(_ text: String) -> String { jsonQuoted(text) }
 
     /// `value` as a JSON number (`130`, not `130.0`).
-    public static func number(_ value: Double) -> String { formatJSONNumber(value) }
+    package static func number(_ value: Double) -> String { formatJSONNumber(value) }
 }
 
 /// `text` as a JSON string literal.

@@ -1,6 +1,7 @@
-/// The top-level sections of AiCOCO documents of every kind (`AiCOCOKind.sections` lists
+/// The top-level sections of AiCOCO documents of every kind (`DocumentForm.Kind.sections` lists
 /// those of each kind), and `rows`, the records of a tabular output's JSON-lines artifact.
-public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
+public enum Section: String, CaseIterable, Sendable, Hashable {
+    /// The image-output sections, as the document names them.
     case images, annotations, categories, regressions, objects, meta
     /// The input tables of tabular and hybrid outputs.
     case tables
@@ -14,23 +15,28 @@ public enum AiCOCOSection: String, CaseIterable, Sendable, Hashable {
 }
 
 /// A `{"regression_id": ..., "value": ...}` item, as found in images, objects and meta.
-public struct AiRegressionItem: Sendable, Equatable, Hashable {
+public struct RegressionItem: Sendable, Equatable, Hashable {
+    /// `regression_id`: the regression this value is for.
     public var regressionID: String
+    /// `value`.
     public var value: Double
     /// `value` as the file wrote it, when that is not how a `Double` is written back (`81.0`,
     /// `1e-3`): writers write it as it came. Not part of equality.
     public var valueText: JSONNumber?
 
+    /// An item; `valueText` keeps the number's literal text (see `valueText`).
     public init(regressionID: String, value: Double, valueText: JSONNumber? = nil) {
         self.regressionID = regressionID
         self.value = value
         self.valueText = valueText
     }
 
-    public static func == (a: AiRegressionItem, b: AiRegressionItem) -> Bool {
+    /// Equal when the ids and values are (`valueText` is not compared).
+    public static func == (a: RegressionItem, b: RegressionItem) -> Bool {
         a.regressionID == b.regressionID && a.value == b.value
     }
 
+    /// Hashes the id and the value, as `==` compares them.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(regressionID)
         hasher.combine(value)
@@ -40,27 +46,31 @@ public struct AiRegressionItem: Sendable, Equatable, Hashable {
 
 
 /// One entry of `images`.
-public struct AiImage: Sendable, Equatable {
+public struct Image: Sendable, Equatable {
+    /// `id`.
     public var id: String
+    /// `file_name`.
     public var fileName: String
     /// The image's position in its series (`index`; any JSON number).
     public var index: Double
     /// `category_ids`, or `nil` where the file says `null`.
     public var categoryIDs: [String]?
     /// `regressions`, or `nil` where the file says `null`.
-    public var regressions: [AiRegressionItem]?
+    public var regressions: [RegressionItem]?
     /// Every other field, in file order.
     public var extra: [JSONMember]
     /// `index` as the file wrote it, when a `Double` is not written so (`1.0`); not part of equality.
     public var indexText: JSONNumber?
 
-    public static func == (a: AiImage, b: AiImage) -> Bool {
+    /// Equal when every field but `indexText` is.
+    public static func == (a: Image, b: Image) -> Bool {
         a.id == b.id && a.fileName == b.fileName && a.index == b.index && a.categoryIDs == b.categoryIDs
             && a.regressions == b.regressions && a.extra == b.extra
     }
 
+    /// An image; `indexText` is left `nil`.
     public init(id: String, fileName: String, index: Double, categoryIDs: [String]?,
-                regressions: [AiRegressionItem]?, extra: [JSONMember] = []) {
+                regressions: [RegressionItem]?, extra: [JSONMember] = []) {
         self.id = id
         self.fileName = fileName
         self.index = index
@@ -72,8 +82,10 @@ public struct AiImage: Sendable, Equatable {
 
 /// One `[x1, y1, x2, y2]` entry of an annotation's `bbox`.
 public struct BoundingBox: Sendable, Equatable, Hashable {
+    /// The corners, as the file gives them.
     public var x1: Double, y1: Double, x2: Double, y2: Double
 
+    /// A box from its two corners.
     public init(x1: Double, y1: Double, x2: Double, y2: Double) {
         self.x1 = x1; self.y1 = y1; self.x2 = x2; self.y2 = y2
     }
@@ -96,11 +108,15 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
     public struct Ends: RandomAccessCollection, Sendable {
         fileprivate let storage: [Double]
         fileprivate let first: Int
+        /// Always 0.
         public var startIndex: Int { 0 }
+        /// The number of polygons.
         public var endIndex: Int { storage.count - first }
+        /// The end of polygon `i` (an index into `coordinates`).
         public subscript(i: Int) -> Int { Int(storage[first + i]) }
     }
 
+    /// No polygons.
     public init() {
         storage = []
         coordinateCount = 0
@@ -134,6 +150,7 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
         self.init(copying: coordinates, ends: ends)
     }
 
+    /// Adds a polygon after the others.
     public mutating func append<S: Sequence>(_ polygon: S) where S.Element == Double {
         let values = Array(polygon)
         storage.insert(contentsOf: values, at: coordinateCount)
@@ -141,7 +158,9 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
         storage.append(Double(coordinateCount))
     }
 
+    /// Always 0.
     public var startIndex: Int { 0 }
+    /// The number of polygons.
     public var endIndex: Int { storage.count - coordinateCount }
 
     /// The numbers of polygon `i`, `x1, y1, ..., xn, yn`.
@@ -162,22 +181,27 @@ public struct Polygons: Sendable, Equatable, RandomAccessCollection {
 }
 
 /// One entry of `annotations`.
-public struct AiAnnotation: Sendable, Equatable {
-    /// The ids, held without allocation (see `AiID`); `id`, `imageID` and `objectID` give them as text.
-    public var idKey: AiID
-    public var imageKey: AiID
-    public var objectKey: AiID
+public struct Annotation: Sendable, Equatable {
+    /// The ids, held without allocation (see `RecordID`); `id`, `imageID` and `objectID` give them as text.
+    public var idKey: RecordID
+    /// `image_id`, held as `idKey` is.
+    public var imageKey: RecordID
+    /// `object_id`, held as `idKey` is.
+    public var objectKey: RecordID
+    /// `id` as text.
     public var id: String {
         get { idKey.string }
-        set { idKey = AiID(newValue) }
+        set { idKey = RecordID(newValue) }
     }
+    /// `image_id` as text.
     public var imageID: String {
         get { imageKey.string }
-        set { imageKey = AiID(newValue) }
+        set { imageKey = RecordID(newValue) }
     }
+    /// `object_id` as text.
     public var objectID: String {
         get { objectKey.string }
-        set { objectKey = AiID(newValue) }
+        set { objectKey = RecordID(newValue) }
     }
     /// `iscrowd`: 1 for an RLE mask, 0 otherwise.
     public var iscrowd: Int
@@ -188,13 +212,15 @@ public struct AiAnnotation: Sendable, Equatable {
     /// Every other field, in file order.
     public var extra: [JSONMember]
 
+    /// An annotation from its ids as text.
     public init(id: String, imageID: String, objectID: String, iscrowd: Int,
                 bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
-        self.init(idKey: AiID(id), imageKey: AiID(imageID), objectKey: AiID(objectID), iscrowd: iscrowd,
+        self.init(idKey: RecordID(id), imageKey: RecordID(imageID), objectKey: RecordID(objectID), iscrowd: iscrowd,
                   bbox: bbox, segmentation: segmentation, extra: extra)
     }
 
-    public init(idKey: AiID, imageKey: AiID, objectKey: AiID, iscrowd: Int,
+    /// An annotation from ids already held as `RecordID`s.
+    public init(idKey: RecordID, imageKey: RecordID, objectKey: RecordID, iscrowd: Int,
                 bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
         self.idKey = idKey
         self.imageKey = imageKey
@@ -207,14 +233,19 @@ public struct AiAnnotation: Sendable, Equatable {
 }
 
 /// One entry of `categories`.
-public struct AiCategory: Sendable, Equatable {
+public struct Category: Sendable, Equatable {
+    /// `id`.
     public var id: String
+    /// `name`.
     public var name: String
+    /// `supercategory_id`, or `nil` where the file says `null`.
     public var supercategoryID: String?
     /// Optional `color`, e.g. `#FFFFFF`.
     public var color: String?
+    /// Every other field, in file order.
     public var extra: [JSONMember]
 
+    /// A category.
     public init(id: String, name: String, supercategoryID: String?, color: String? = nil,
                 extra: [JSONMember] = []) {
         self.id = id
@@ -226,17 +257,22 @@ public struct AiCategory: Sendable, Equatable {
 }
 
 /// One entry of `regressions`.
-public struct AiRegression: Sendable, Equatable {
+public struct Regression: Sendable, Equatable {
+    /// `id`.
     public var id: String
+    /// `name`.
     public var name: String
+    /// `superregression_id`, or `nil` where the file says `null`.
     public var superregressionID: String?
     /// Optional `unit`, e.g. `mmHg`.
     public var unit: String?
     /// Optional `threshold` when it is a string (as the format shows it); any other
     /// JSON type is kept in `extra` under the same key.
     public var threshold: String?
+    /// Every other field, in file order.
     public var extra: [JSONMember]
 
+    /// A regression.
     public init(id: String, name: String, superregressionID: String?, unit: String? = nil,
                 threshold: String? = nil, extra: [JSONMember] = []) {
         self.id = id
@@ -249,23 +285,29 @@ public struct AiRegression: Sendable, Equatable {
 }
 
 /// One entry of `objects`: an instance label.
-public struct AiObject: Sendable, Equatable {
+public struct Object: Sendable, Equatable {
+    /// `id`.
     public var id: String
+    /// `category_ids`, or `nil` where the file says `null`.
     public var categoryIDs: [String]?
-    public var regressions: [AiRegressionItem]?
+    /// `regressions`, or `nil` where the file says `null`.
+    public var regressions: [RegressionItem]?
     /// Optional `confidence`.
     public var confidence: Double?
+    /// Every other field, in file order.
     public var extra: [JSONMember]
     /// `confidence` as the file wrote it, when a `Double` is not written so (`0.50`); not part
     /// of equality.
     public var confidenceText: JSONNumber?
 
-    public static func == (a: AiObject, b: AiObject) -> Bool {
+    /// Equal when every field but `confidenceText` is.
+    public static func == (a: Object, b: Object) -> Bool {
         a.id == b.id && a.categoryIDs == b.categoryIDs && a.regressions == b.regressions
             && a.confidence == b.confidence && a.extra == b.extra
     }
 
-    public init(id: String, categoryIDs: [String]?, regressions: [AiRegressionItem]?,
+    /// An object; `confidenceText` is left `nil`.
+    public init(id: String, categoryIDs: [String]?, regressions: [RegressionItem]?,
                 confidence: Double? = nil, extra: [JSONMember] = []) {
         self.id = id
         self.categoryIDs = categoryIDs
@@ -275,36 +317,40 @@ public struct AiObject: Sendable, Equatable {
     }
 }
 
-/// The kind of task a whole-series label answers (`meta.task_type`).
-public enum AiTaskType: String, Sendable, Equatable, CaseIterable {
-    case binary, multiclass, multilabel
-}
-
 /// The `meta` object: whole-series labels (image and hybrid outputs), the window size
 /// (tabular outputs).
-public struct AiMeta: Sendable, Equatable {
+public struct Meta: Sendable, Equatable {
+    /// `category_ids` (whole-series classes), or `nil` where the file says `null`.
     public var categoryIDs: [String]?
-    public var regressions: [AiRegressionItem]?
-    public var taskType: AiTaskType?
+    /// `regressions` (whole-series values), or `nil` where the file says `null`.
+    public var regressions: [RegressionItem]?
+    /// Optional `task_type`.
+    public var taskType: Meta.TaskType?
     /// `window_size`: rows per record of a tabular output.
     public var windowSize: Int?
     /// `table_ids` of a hybrid output, or `nil` where it is `null` or absent.
     public var tableIDs: [String]?
     /// Which of the keys that may be `null` the object has.
     public var keys: Keys
+    /// Every other field, in file order.
     public var extra: [JSONMember]
 
     /// Keys of `meta` whose value may be `null`, so that absent and `null` differ.
     public struct Keys: OptionSet, Sendable, Equatable {
+        /// The keys present, one bit each.
         public let rawValue: UInt8
+        /// The keys whose bits `rawValue` sets.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// `category_ids`.
         public static let categoryIDs = Keys(rawValue: 1)
+        /// `regressions`.
         public static let regressions = Keys(rawValue: 2)
+        /// `table_ids`.
         public static let tableIDs = Keys(rawValue: 4)
     }
 
     /// The meta of an image or hybrid output (`table_ids` is written when given or in `keys`).
-    public init(categoryIDs: [String]?, regressions: [AiRegressionItem]?, taskType: AiTaskType? = nil,
+    public init(categoryIDs: [String]?, regressions: [RegressionItem]?, taskType: Meta.TaskType? = nil,
                 tableIDs: [String]? = nil, keys: Keys? = nil, extra: [JSONMember] = []) {
         self.categoryIDs = categoryIDs
         self.regressions = regressions
@@ -327,21 +373,37 @@ public struct AiMeta: Sendable, Equatable {
     }
 }
 
+extension Meta {
+    /// The kind of task a whole-series label answers (`meta.task_type`).
+    public enum TaskType: String, Sendable, Equatable, CaseIterable {
+        /// FLaVor's task types: one class, one of many, any of many.
+        case binary, multiclass, multilabel
+    }
+}
+
 /// A record of any section, as the record API delivers them.
-public enum AiCOCORecord: Sendable, Equatable {
-    case image(AiImage)
-    case annotation(AiAnnotation)
-    case category(AiCategory)
-    case regression(AiRegression)
-    case object(AiObject)
-    case meta(AiMeta)
-    case table(AiTable)
-    case recordsReference(AiRecordsReference)
+public enum Record: Sendable, Equatable {
+    /// An entry of `images`.
+    case image(Image)
+    /// An entry of `annotations`.
+    case annotation(Annotation)
+    /// An entry of `categories`.
+    case category(Category)
+    /// An entry of `regressions`.
+    case regression(Regression)
+    /// An entry of `objects`.
+    case object(Object)
+    /// The `meta` object.
+    case meta(Meta)
+    /// An entry of `tables`.
+    case table(Table)
+    /// The `records` object of a tabular output (its artifact's reference).
+    case recordsReference(RecordsReference)
     /// A line of a tabular output's records artifact.
-    case tabularRecord(AiTabularRecord)
+    case tabularRecord(TabularRecord)
 
     /// The section this record belongs to.
-    public var section: AiCOCOSection {
+    public var section: Section {
         switch self {
         case .image: .images
         case .annotation: .annotations

@@ -190,7 +190,7 @@ extension ParserState: YajlHandler {
         case .skip:
             return true
         case .document:
-            if let section = AiCOCOSection.lookup(key) {
+            if let section = Section.lookup(key) {
                 frames[frames.count - 1].section = section
                 frames[frames.count - 1].field = .id
                 frames[frames.count - 1].key = nil
@@ -211,7 +211,7 @@ extension ParserState: YajlHandler {
             if Self.isRecordsFileKey(key) { return recordsFileKey(key) }
             let name = string(key)
             frames[frames.count - 1].key = name
-            return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(AiCOCOSection.documentKeys.map(\.rawValue).joined(separator: ", ")))",
+            return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(Section.documentKeys.map(\.rawValue).joined(separator: ", ")))",
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section

@@ -3,10 +3,10 @@
 /// what differs from it.
 extension ParserState {
     /// The kind of the document read (once it has ended): the closest to its keys.
-    func closestKind() -> (kind: AiCOCOKind, missing: [AiCOCOSection], extra: [AiCOCOSection]) {
-        let seen = AiCOCOSection.documentKeys.filter { sectionsSeen & (1 << UInt32($0.ordinal)) != 0 }
-        var best: (kind: AiCOCOKind, missing: [AiCOCOSection], extra: [AiCOCOSection])?
-        for kind in AiCOCOKind.allCases {
+    func closestKind() -> (kind: DocumentForm.Kind, missing: [Section], extra: [Section]) {
+        let seen = Section.documentKeys.filter { sectionsSeen & (1 << UInt32($0.ordinal)) != 0 }
+        var best: (kind: DocumentForm.Kind, missing: [Section], extra: [Section])?
+        for kind in DocumentForm.Kind.allCases {
             let missing = kind.sections.filter { !seen.contains($0) }
             let extra = seen.filter { !kind.sections.contains($0) }
             if best == nil || missing.count + extra.count < best!.missing.count + best!.extra.count {
@@ -17,7 +17,7 @@ extension ParserState {
     }
 
     /// The document's kind, once it has ended with the keys of one.
-    var documentKind: AiCOCOKind? {
+    var documentKind: DocumentForm.Kind? {
         guard documentEnded else { return nil }
         let closest = closestKind()
         return closest.missing.isEmpty && closest.extra.isEmpty ? closest.kind : nil
@@ -26,7 +26,7 @@ extension ParserState {
     mutating func checkKind(documentStart: SourceLocation) -> Bool {
         let (kind, missing, extra) = closestKind()
         if !missing.isEmpty || !extra.isEmpty {
-            let quoted = { (sections: [AiCOCOSection]) in sections.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
+            let quoted = { (sections: [Section]) in sections.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
             var parts: [String] = []
             if !missing.isEmpty {
                 parts.append((missing.count == 1 ? "missing required top-level key " : "missing required top-level keys ")

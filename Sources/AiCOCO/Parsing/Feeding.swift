@@ -45,17 +45,17 @@ final class ParserEngine {
 
     /// What the records artifact of a tabular output needs, once the document has ended well:
     /// its reference, `meta.window_size`, and the checker that knows the document's ids.
-    var tabularArtifact: (reference: AiRecordsReference, windowSize: Int?, checker: ReferenceChecker?)? {
+    var tabularArtifact: (reference: RecordsReference, windowSize: Int?, checker: ReferenceChecker?)? {
         let s = state.pointee
         guard s.documentKind == .tabular, let reference = s.recordsReference else { return nil }
         return (reference, s.windowSize, s.checker)
     }
 
     /// The document's kind and form of records, once it has ended with the keys of a kind.
-    var documentForm: AiCOCODocumentForm? {
+    var documentForm: DocumentForm? {
         let s = state.pointee
         guard let kind = s.documentKind else { return nil }
-        return AiCOCODocumentForm(kind: kind, records: kind == .tabular ? s.recordsForm : nil)
+        return DocumentForm(kind: kind, records: kind == .tabular ? s.recordsForm : nil)
     }
 
     /// The delegate, for the artifact's records and problems.
@@ -323,7 +323,7 @@ final class ParserEngine {
                     if let artifact, error.path.hasPrefix("$[") { error.file = artifact }
                     try s.pointee.report(error)
                 }
-            } catch let error as AiCOCOError where error.kind == .io {
+            } catch let error as DocumentError where error.kind == .io {
                 s.pointee.fail(error.kind, error.message, at: error.location, path: error.path)
                 throw error
             }

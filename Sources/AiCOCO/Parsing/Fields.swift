@@ -52,7 +52,7 @@ enum Field: UInt8 {
     }
 
     /// The fields a record of `section` must have.
-    static func required(in section: AiCOCOSection) -> [Field] {
+    static func required(in section: Section) -> [Field] {
         switch section {
         case .images: [.id, .fileName, .index, .categoryIDs, .regressions]
         case .annotations: [.id, .imageID, .objectID, .iscrowd, .bbox, .segmentation]
@@ -66,12 +66,12 @@ enum Field: UInt8 {
         }
     }
 
-    static let requiredMasks: [UInt32] = AiCOCOSection.allCases.map { section in
+    static let requiredMasks: [UInt32] = Section.allCases.map { section in
         required(in: section).reduce(0) { $0 | $1.bit }
     }
 
     /// Which field `key` names in a record of `section` (`.extra` when the format does not name it).
-    static func lookup(_ key: UnsafeBufferPointer<UInt8>, in section: AiCOCOSection) -> Field {
+    static func lookup(_ key: UnsafeBufferPointer<UInt8>, in section: Section) -> Field {
         let field: Field
         switch key.count {
         case 2: field = matches(key, "id") ? .id : .extra
@@ -98,7 +98,7 @@ enum Field: UInt8 {
     }
 
     /// Whether the format names this field in records of `section` (a mask test: this runs per key).
-    func belongs(to section: AiCOCOSection) -> Bool {
+    func belongs(to section: Section) -> Bool {
         let fields: UInt32
         switch section {
         case .images: fields = Field.id.bit | Field.fileName.bit | Field.index.bit | Field.categoryIDs.bit | Field.regressions.bit
@@ -137,15 +137,15 @@ enum Field: UInt8 {
     var keyBytes: [UInt8] { Field.allKeyBytes[Int(rawValue)] }
 }
 
-extension AiCOCOSection {
+extension Section {
     /// Which section `key` names at the top level, if any.
-    static func lookup(_ key: UnsafeBufferPointer<UInt8>) -> AiCOCOSection? {
+    static func lookup(_ key: UnsafeBufferPointer<UInt8>) -> Section? {
         for section in documentKeys where sectionKeyBytes[section.ordinal].elementsEqual(key) { return section }
         return nil
     }
 
     /// The sections that are top-level keys of a document (all but `rows`).
-    static let documentKeys: [AiCOCOSection] = allCases.filter { $0 != .rows }
+    static let documentKeys: [Section] = allCases.filter { $0 != .rows }
 
     private static let sectionKeyBytes: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
 

@@ -25,7 +25,7 @@ enum FrameKind: UInt8 {
 
 struct Frame {
     var kind: FrameKind
-    var section: AiCOCOSection = .images
+    var section: Section = .images
     /// Object frames: the field of the current key. List frames: the field they belong to.
     var field: Field = .none
     /// Arrays: index of the current element. Skip frames: nesting depth.

@@ -11,7 +11,7 @@ extension ParserState {
 
     /// `records_file` read as the `records` section; false when the document already has one.
     mutating func recordsFileKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let bit: UInt32 = 1 << UInt32(AiCOCOSection.records.ordinal)
+        let bit: UInt32 = 1 << UInt32(Section.records.ordinal)
         frames[frames.count - 1].section = .records
         frames[frames.count - 1].field = .id
         frames[frames.count - 1].key = nil
@@ -22,7 +22,7 @@ extension ParserState {
         }
         sectionsSeen |= bit
         recordsForm = .recordsFile
-        keyPlaces[AiCOCOSection.records.ordinal] = stringStart(length: key.count)
+        keyPlaces[Section.records.ordinal] = stringStart(length: key.count)
         return true
     }
 

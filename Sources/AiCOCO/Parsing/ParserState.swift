@@ -41,17 +41,17 @@ struct ParserState {
     var record = RecordScratch()
     var item = ItemScratch()
     /// Where each top-level key is (by section ordinal), for the kind check at the end.
-    var keyPlaces = [SourceLocation?](repeating: nil, count: AiCOCOSection.allCases.count)
+    var keyPlaces = [SourceLocation?](repeating: nil, count: Section.allCases.count)
     /// The `meta` object's start and the fields it had, for the kind check at the end.
     var metaSeen: (start: SourceLocation, fields: UInt32, readAsTabular: Bool)?
     /// The `records` reference of a tabular output (when valid), and `meta.window_size`.
-    var recordsReference: AiRecordsReference?
+    var recordsReference: RecordsReference?
     var windowSize: Int?
     /// `NaN`, `Infinity`, `-Infinity` rewritten before yajl (`allowNonFinite` only).
     var nonFinite = NonFiniteRewriter()
     /// How the document gives its tabular records, from its key (`records_file`) or the
     /// value's type (`records` holding an array: inline).
-    var recordsForm: AiRecordsForm?
+    var recordsForm: RecordsReference.Form?
     /// Inline records read before `meta.window_size`: per count of row indexes (a few at most
     /// are kept), how many records had it and the first one's `row_indexes` place and path.
     var rowCountsUnchecked: [(rows: Int, records: Int, start: SourceLocation, path: String)] = []
@@ -66,7 +66,7 @@ struct ParserState {
     /// yajl is completing the parse (the input has ended).
     var completing = false
     /// The error that stopped the parse; every later call throws it again.
-    var failure: AiCOCOError?
+    var failure: DocumentError?
     /// The error a delegate threw, if that is what stopped the parse (rethrown as is by readers).
     var delegateError: Error?
 
@@ -123,9 +123,9 @@ struct RecordScratch {
     var imageID = ""
     var objectID = ""
     /// An annotation's ids.
-    var idKey = AiID(bytes: UnsafeBufferPointer(start: nil, count: 0))
-    var imageKey = AiID(bytes: UnsafeBufferPointer(start: nil, count: 0))
-    var objectKey = AiID(bytes: UnsafeBufferPointer(start: nil, count: 0))
+    var idKey = RecordID(bytes: UnsafeBufferPointer(start: nil, count: 0))
+    var imageKey = RecordID(bytes: UnsafeBufferPointer(start: nil, count: 0))
+    var objectKey = RecordID(bytes: UnsafeBufferPointer(start: nil, count: 0))
     var superID: String?
     var color: String?
     var unit: String?
@@ -133,9 +133,9 @@ struct RecordScratch {
     var index = 0.0
     var confidence: Double?
     var iscrowd = 0
-    var taskType: AiTaskType?
+    var taskType: Meta.TaskType?
     var categoryIDs: [String]?
-    var regressions: [AiRegressionItem]?
+    var regressions: [RegressionItem]?
     var bboxCount: Int?
     var polygonCount: Int?
     var tableIDs: [String]?

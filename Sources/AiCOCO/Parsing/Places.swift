@@ -2,24 +2,24 @@
 /// place (offset, line, column) of the token yajl is handing out. Places are computed only
 /// when a problem is reported.
 extension ParserState {
-    mutating func fail(_ kind: AiCOCOError.Kind, _ message: String, at location: SourceLocation, path: String) {
+    mutating func fail(_ kind: DocumentError.Kind, _ message: String, at location: SourceLocation, path: String) {
         if failure == nil {
-            failure = AiCOCOError(kind: kind, message: message, path: path, location: location)
+            failure = DocumentError(kind: kind, message: message, path: path, location: location)
         }
     }
 
     /// Hands a problem to the delegate; if it throws, the parse stops with that error.
-    mutating func report(_ error: AiCOCOError) throws {
+    mutating func report(_ error: DocumentError) throws {
         do {
             try delegate.engineProblem(error)
-        } catch let stop as AiCOCOError {
+        } catch let stop as DocumentError {
             failure = stop
             throw stop
         }
     }
 
     /// Reports a problem from inside a callback. Returns false when the parse must stop.
-    mutating func problem(_ kind: AiCOCOError.Kind, _ message: String, at location: SourceLocation,
+    mutating func problem(_ kind: DocumentError.Kind, _ message: String, at location: SourceLocation,
                           path: String) -> Bool {
         record.valid = false
         if kind == .limit || kind == .syntax {
@@ -27,7 +27,7 @@ extension ParserState {
             return false
         }
         do {
-            try report(AiCOCOError(kind: kind, message: message, path: path, location: location))
+            try report(DocumentError(kind: kind, message: message, path: path, location: location))
             return true
         } catch {
             return false
@@ -36,7 +36,7 @@ extension ParserState {
 
     /// Stops the parse because the delegate threw from a record or chunk.
     mutating func delegateFailed(_ error: Error) -> Bool {
-        if let error = error as? AiCOCOError {
+        if let error = error as? DocumentError {
             fail(error.kind, error.message, at: error.location, path: error.path)
         } else if let limit = error as? RecordLimitExceeded {
             let location = tracker.location(of: tokenEnd())

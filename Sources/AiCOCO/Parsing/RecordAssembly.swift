@@ -13,7 +13,7 @@ extension ParserState {
     }
 
 
-    mutating func beginRecord(_ section: AiCOCOSection) -> Bool {
+    mutating func beginRecord(_ section: Section) -> Bool {
         record = RecordScratch()
         if section == .rows {
             rowTableID = ""
@@ -46,8 +46,8 @@ extension ParserState {
         case .id, .fileName, .imageID, .objectID, .name, .color, .unit:
             guard kind == .string else { return wrongField(field, kind, text) }
             if section == .annotations && (field == .id || field == .imageID || field == .objectID) {
-                // An annotation's ids are kept as `AiID`s and checked as bytes: no `String`.
-                let key = AiID(bytes: text)
+                // An annotation's ids are kept as `RecordID`s and checked as bytes: no `String`.
+                let key = RecordID(bytes: text)
                 switch field {
                 case .id: record.idKey = key
                 case .imageID: record.imageKey = key
@@ -105,7 +105,7 @@ extension ParserState {
             }
         case .taskType:
             guard kind == .string else { return wrongField(field, kind, text) }
-            guard let type = AiTaskType(rawValue: string(text)) else {
+            guard let type = Meta.TaskType(rawValue: string(text)) else {
                 return wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: quotedKey(string(text)),
                                  at: scalarStart(kind, length: text.count), container: false)
             }
@@ -254,7 +254,7 @@ extension ParserState {
         }
         pop()
         if item.valid {
-            record.regressions?.append(AiRegressionItem(regressionID: item.regressionID, value: item.value,
+            record.regressions?.append(RegressionItem(regressionID: item.regressionID, value: item.value,
                                                         valueText: item.text))
         }
         valueDone()
@@ -270,9 +270,9 @@ extension ParserState {
         if section == .meta {
             // A tabular output's meta has `window_size` instead of the labels; which kind the
             // document is shows in its keys so far (checked again at its end).
-            let tabular = sectionsSeen & (1 << UInt32(AiCOCOSection.records.ordinal)) != 0
-                || (sectionsSeen & (1 << UInt32(AiCOCOSection.tables.ordinal)) != 0
-                    && sectionsSeen & (1 << UInt32(AiCOCOSection.images.ordinal)) == 0)
+            let tabular = sectionsSeen & (1 << UInt32(Section.records.ordinal)) != 0
+                || (sectionsSeen & (1 << UInt32(Section.tables.ordinal)) != 0
+                    && sectionsSeen & (1 << UInt32(Section.images.ordinal)) == 0)
             if record.seen & Field.windowSize.bit != 0 || tabular { required = [.windowSize] }
             metaSeen = (record.start, record.seen, required == [.windowSize])
         }
@@ -299,7 +299,7 @@ extension ParserState {
         return true
     }
 
-    mutating func emit(_ section: AiCOCOSection, index: Int) throws {
+    mutating func emit(_ section: Section, index: Int) throws {
         if section == .annotations {
             // No string to move out: the next record's start clears the scratch.
             try delegate.engineAnnotationEnd(
@@ -316,27 +316,27 @@ extension ParserState {
         case .annotations:
             break
         case .images:
-            var image = AiImage(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
+            var image = Image(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
                                 regressions: r.regressions, extra: r.extra)
             image.indexText = indexText
             indexText = nil
             try delegate.engineRecord(.image(image), index: index)
         case .categories:
             try delegate.engineRecord(
-                .category(AiCategory(id: r.id, name: r.name, supercategoryID: r.superID, color: r.color,
+                .category(Category(id: r.id, name: r.name, supercategoryID: r.superID, color: r.color,
                                      extra: r.extra)), index: index)
         case .regressions:
             try delegate.engineRecord(
-                .regression(AiRegression(id: r.id, name: r.name, superregressionID: r.superID, unit: r.unit,
+                .regression(Regression(id: r.id, name: r.name, superregressionID: r.superID, unit: r.unit,
                                          threshold: r.threshold, extra: r.extra)), index: index)
         case .objects:
-            var object = AiObject(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
+            var object = Object(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
                                   confidence: r.confidence, extra: r.extra)
             if r.confidence != nil { object.confidenceText = confidenceText }
             confidenceText = nil
             try delegate.engineRecord(.object(object), index: index)
         case .meta:
-            var meta = AiMeta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
+            var meta = Meta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
                               tableIDs: r.tableIDs, extra: r.extra)
             meta.windowSize = r.windowSize
             meta.keys = []
@@ -346,15 +346,15 @@ extension ParserState {
             windowSize = r.windowSize
             try delegate.engineRecord(.meta(meta), index: 0)
         case .tables:
-            try delegate.engineRecord(.table(AiTable(id: r.id, fileName: r.fileName, extra: r.extra)), index: index)
+            try delegate.engineRecord(.table(Table(id: r.id, fileName: r.fileName, extra: r.extra)), index: index)
         case .records:
-            let reference = AiRecordsReference(format: r.format, href: r.href, rows: r.rows, bytes: r.bytes,
+            let reference = RecordsReference(format: r.format, href: r.href, rows: r.rows, bytes: r.bytes,
                                                extra: r.extra, form: recordsForm == .recordsFile ? .recordsFile : .href)
             recordsReference = reference
             try delegate.engineRecord(.recordsReference(reference), index: 0)
         case .rows:
             try delegate.engineRecord(
-                .tabularRecord(AiTabularRecord(id: r.id, tableID: rowTableID, rowIndexes: rowIndexes,
+                .tabularRecord(TabularRecord(id: r.id, tableID: rowTableID, rowIndexes: rowIndexes,
                                                categoryIDs: r.categoryIDs, regressions: r.regressions,
                                                extra: r.extra)), index: index)
         }

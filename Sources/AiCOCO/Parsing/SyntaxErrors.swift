@@ -6,7 +6,7 @@ extension ParserState {
     /// `consumed` counts from `piece[0]`. `base` is the absolute offset of `piece[0]`, `before`
     /// the bytes just before it, if known.
     mutating func syntaxFailure(_ message: String, consumed: Int, piece: UnsafeBufferPointer<UInt8>,
-                                base pieceBase: Int? = nil, before: [UInt8]? = nil) -> AiCOCOError {
+                                base pieceBase: Int? = nil, before: [UInt8]? = nil) -> DocumentError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
         // bytes kept from before this piece as well.
         let history = before ?? self.history

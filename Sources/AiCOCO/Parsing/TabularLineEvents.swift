@@ -368,7 +368,7 @@ extension TabularLineParser {
                                   at: top.start, path: currentPath(includeCurrent: false)) else { return false }
         }
         frames.removeLast()
-        if itemValid { regressions?.append(AiRegressionItem(regressionID: itemID, value: itemValue, valueText: itemText)) }
+        if itemValid { regressions?.append(RegressionItem(regressionID: itemID, value: itemValue, valueText: itemText)) }
         valueDone()
         return true
     }
@@ -384,7 +384,7 @@ extension TabularLineParser {
         }
         frames.removeLast()
         guard valid else { return true }
-        let record = AiTabularRecord(id: id, tableID: tableID, rowIndexes: rowIndexes, categoryIDs: categoryIDs,
+        let record = TabularRecord(id: id, tableID: tableID, rowIndexes: rowIndexes, categoryIDs: categoryIDs,
                                      regressions: regressions, extra: extra)
         extra = []
         do {

@@ -1,5 +1,5 @@
 /// Reads the lines of a tabular output's records artifact, one JSON object per line, into
-/// `AiTabularRecord`s: checks each line's schema (`id`, `table_id`, `row_indexes` of
+/// `TabularRecord`s: checks each line's schema (`id`, `table_id`, `row_indexes` of
 /// non-negative integers, `category_ids` or null, `regressions` or null, extra fields kept),
 /// and, when validating, `window_size` row indexes per record and the references to tables,
 /// categories and regressions. Places are in the artifact: its line, column, byte offset and
@@ -45,8 +45,8 @@ final class TabularLineParser: JSONEventSink {
     private var rewritten: [UInt8] = []
     let windowSize: Int?
     let checker: ReferenceChecker?
-    let report: (AiCOCOError) throws -> Void
-    let deliver: (AiTabularRecord, Int) throws -> Void
+    let report: (DocumentError) throws -> Void
+    let deliver: (TabularRecord, Int) throws -> Void
     var stream: YajlEventStream!
 
     // The line being read.
@@ -65,7 +65,7 @@ final class TabularLineParser: JSONEventSink {
     var tableID = ""
     var rowIndexes: [Int] = []
     var categoryIDs: [String]?
-    var regressions: [AiRegressionItem]?
+    var regressions: [RegressionItem]?
     var extra: [JSONMember] = []
     var itemSeen: UInt32 = 0
     var itemValid = true
@@ -81,7 +81,7 @@ final class TabularLineParser: JSONEventSink {
     var strictText = StrictTextScanner()
 
     init(file: String, limits: ParserLimits, allowNonFinite: Bool = false, windowSize: Int?, checker: ReferenceChecker?,
-         report: @escaping (AiCOCOError) throws -> Void, deliver: @escaping (AiTabularRecord, Int) throws -> Void) {
+         report: @escaping (DocumentError) throws -> Void, deliver: @escaping (TabularRecord, Int) throws -> Void) {
         self.file = file
         self.limits = limits
         self.allowNonFinite = allowNonFinite
@@ -215,17 +215,17 @@ final class TabularLineParser: JSONEventSink {
         return index
     }
 
-    func stop(_ kind: AiCOCOError.Kind, _ message: String, at offsetInLine: Int, path: String) -> Error {
-        let error = AiCOCOError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file)
+    func stop(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int, path: String) -> Error {
+        let error = DocumentError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file)
         if failure == nil { failure = error }
         return failure!
     }
 
     /// A problem that leaves the record out; throws when the reading must stop.
-    func problem(_ kind: AiCOCOError.Kind, _ message: String, at offsetInLine: Int,
+    func problem(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int,
                          path: String? = nil) throws {
         valid = false
-        let error = AiCOCOError(kind: kind, message: message, path: path ?? currentPath(),
+        let error = DocumentError(kind: kind, message: message, path: path ?? currentPath(),
                                 location: location(offsetInLine), file: file)
         if kind == .limit || kind == .syntax { throw stop(kind, message, at: offsetInLine, path: error.path) }
         do {
@@ -237,14 +237,14 @@ final class TabularLineParser: JSONEventSink {
     }
 
     /// `problem` from inside a callback: false stops yajl.
-    func callbackProblem(_ kind: AiCOCOError.Kind, _ message: String, at offsetInLine: Int,
+    func callbackProblem(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int,
                                  path: String? = nil) -> Bool {
         do { try problem(kind, message, at: offsetInLine, path: path) } catch { return false }
         return true
     }
 
     /// The checker answers with an error only when its temporary files fail: that stops the reading.
-    func referenceProblem(_ error: AiCOCOError?) -> Bool {
+    func referenceProblem(_ error: DocumentError?) -> Bool {
         guard let error else { return true }
         if error.kind == .io {
             failure = error

@@ -1,5 +1,5 @@
 /// Limits that keep hostile or broken input from owning the machine. Each one, when
-/// reached, stops the parse with an `AiCOCOError` of kind `.limit` that names it.
+/// reached, stops the parse with a `DocumentError` of kind `.limit` that names it.
 public struct ParserLimits: Sendable, Equatable {
     /// Deepest nesting of arrays and objects, at most `maxDepthCeiling`: a larger value is taken
     /// as the ceiling. (The values of extra fields are held as trees, which Swift frees
@@ -50,10 +50,10 @@ public struct CoordinateChunk {
 /// The fields of an annotation other than its coordinates, delivered once the
 /// annotation's object has closed (keys may come in any order).
 public struct AnnotationFields: Sendable, Equatable {
-    /// The ids, held without allocation (see `AiID`); `id`, `imageID` and `objectID` give them as text.
-    public var idKey: AiID
-    public var imageKey: AiID
-    public var objectKey: AiID
+    /// The ids, held without allocation (see `RecordID`); `id`, `imageID` and `objectID` give them as text.
+    public var idKey: RecordID
+    public var imageKey: RecordID
+    public var objectKey: RecordID
     public var id: String { idKey.string }
     public var imageID: String { imageKey.string }
     public var objectID: String { objectKey.string }
@@ -71,40 +71,40 @@ public struct AnnotationFields: Sendable, Equatable {
 /// which by default throws (stop at the first problem); a visitor that returns from it
 /// instead keeps the parse going (the record concerned is then dropped).
 public protocol AiCOCOVisitor {
-    mutating func visitSectionStart(_ section: AiCOCOSection) throws
-    mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws
+    mutating func visitSectionStart(_ section: Section) throws
+    mutating func visitSectionEnd(_ section: Section, count: Int) throws
     /// An image, category, regression, object or the meta record (not annotations).
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws
+    mutating func visit(_ record: Record, index: Int) throws
     mutating func visitAnnotationStart(index: Int) throws
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws
     /// The annotation at `index` had a problem and was dropped (only when `visitProblem` returned).
     mutating func visitAnnotationDropped(index: Int) throws
     /// A problem with the input. Syntax errors and limits end the parse whatever this does.
-    mutating func visitProblem(_ error: AiCOCOError) throws
+    mutating func visitProblem(_ error: DocumentError) throws
 }
 
 extension AiCOCOVisitor {
-    public mutating func visitSectionStart(_ section: AiCOCOSection) throws {}
-    public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {}
-    public mutating func visit(_ record: AiCOCORecord, index: Int) throws {}
+    public mutating func visitSectionStart(_ section: Section) throws {}
+    public mutating func visitSectionEnd(_ section: Section, count: Int) throws {}
+    public mutating func visit(_ record: Record, index: Int) throws {}
     public mutating func visitAnnotationStart(index: Int) throws {}
     public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {}
     public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {}
     public mutating func visitAnnotationDropped(index: Int) throws {}
-    public mutating func visitProblem(_ error: AiCOCOError) throws { throw error }
+    public mutating func visitProblem(_ error: DocumentError) throws { throw error }
 }
 
 /// What the engine reports to; `AiCOCOParser` adapts a visitor to it.
 protocol EngineDelegate: AnyObject {
-    func engineSectionStart(_ section: AiCOCOSection) throws
-    func engineSectionEnd(_ section: AiCOCOSection, count: Int) throws
-    func engineRecord(_ record: AiCOCORecord, index: Int) throws
+    func engineSectionStart(_ section: Section) throws
+    func engineSectionEnd(_ section: Section, count: Int) throws
+    func engineRecord(_ record: Record, index: Int) throws
     func engineAnnotationStart(index: Int) throws
     func engineCoordinates(_ chunk: CoordinateChunk) throws
     func engineAnnotationEnd(_ fields: AnnotationFields, index: Int) throws
     func engineAnnotationDropped(index: Int) throws
-    func engineProblem(_ error: AiCOCOError) throws
+    func engineProblem(_ error: DocumentError) throws
 }
 
 final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
@@ -124,18 +124,18 @@ final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
         storage.deallocate()
     }
 
-    func engineSectionStart(_ section: AiCOCOSection) throws { try storage.pointee.visitSectionStart(section) }
-    func engineSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+    func engineSectionStart(_ section: Section) throws { try storage.pointee.visitSectionStart(section) }
+    func engineSectionEnd(_ section: Section, count: Int) throws {
         try storage.pointee.visitSectionEnd(section, count: count)
     }
-    func engineRecord(_ record: AiCOCORecord, index: Int) throws { try storage.pointee.visit(record, index: index) }
+    func engineRecord(_ record: Record, index: Int) throws { try storage.pointee.visit(record, index: index) }
     func engineAnnotationStart(index: Int) throws { try storage.pointee.visitAnnotationStart(index: index) }
     func engineCoordinates(_ chunk: CoordinateChunk) throws { try storage.pointee.visitCoordinates(chunk) }
     func engineAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         try storage.pointee.visitAnnotationEnd(fields, index: index)
     }
     func engineAnnotationDropped(index: Int) throws { try storage.pointee.visitAnnotationDropped(index: index) }
-    func engineProblem(_ error: AiCOCOError) throws {
+    func engineProblem(_ error: DocumentError) throws {
         guard decompressedNotePending else { return try storage.pointee.visitProblem(error) }
         try storage.pointee.visitProblem(notingDecompressed(error))
     }
@@ -145,11 +145,11 @@ final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
 
     /// `error` with the note that its place is in the decompressed text, when it is the first
     /// placed in the input since `decompressedNotePending` was set.
-    func notingDecompressed(_ error: AiCOCOError) -> AiCOCOError {
+    func notingDecompressed(_ error: DocumentError) -> DocumentError {
         guard decompressedNotePending, error.file == nil, error.kind != .io else { return error }
         decompressedNotePending = false
         var error = error
-        error.message += AiCOCOError.decompressedNote
+        error.message += DocumentError.decompressedNote
         return error
     }
 }
@@ -220,7 +220,7 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// What the document is (its kind and, for a tabular output, the form of its records, which
     /// tells the FLaVor releases that write it), once it has ended with the keys of a kind.
-    public var documentForm: AiCOCODocumentForm? { engine.documentForm }
+    public var documentForm: DocumentForm? { engine.documentForm }
 
     /// `NaN`, `Infinity` and `-Infinity` read (with `allowNonFinite`), in the document and its
     /// artifact (once read).
@@ -242,7 +242,7 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     /// where the text fed so far ends, the first error placed in the text noted as such.
     /// A JSON error in the text of a corrupt stream is that corruption (looked for a little ahead
     /// in `reader`), placed where the text went wrong.
-    func placedInDecompressedText(_ error: AiCOCOError, from reader: ChunkReader? = nil) -> AiCOCOError {
+    func placedInDecompressedText(_ error: DocumentError, from reader: ChunkReader? = nil) -> DocumentError {
         var error = error
         if error.kind == .compression && error.location.line == 0 {
             (error.location, error.path) = engine.endOfInput()
@@ -276,8 +276,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// Ends the input like `finish()`, then, for a tabular output, reads its records artifact
     /// from where `options.recordsArtifact` says (`document` is where the document came from, to
-    /// look beside it): its records reach the visitor as section `rows` (`AiTabularRecord`s), its
-    /// problems are placed in it (`AiCOCOError.file`). References are checked last, the
+    /// look beside it): its records reach the visitor as section `rows` (`TabularRecord`s), its
+    /// problems are placed in it (`DocumentError.file`). References are checked last, the
     /// artifact's with the document's. `parse(_:)` does this; with `feed`, call it instead of `finish()`.
     public mutating func finish(readingRecordsArtifactOf document: AiCOCOInput?) throws {
         try finishDocument()
@@ -296,7 +296,7 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     mutating func openRecordsArtifact(documentAt document: AiCOCOInput?) throws -> RecordsArtifactStream? {
         guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return nil }
         guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
-            throw AiCOCOError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (\(artifact.reference.locationKey)), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
+            throw DocumentError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (\(artifact.reference.locationKey)), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
                               path: "$." + artifact.reference.locationKey, location: SourceLocation(offset: 0, line: 1, column: 1))
         }
         let delegate = engine.delegate
@@ -306,8 +306,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
                 path: path, reference: artifact.reference, windowSize: artifact.windowSize, options: options,
                 checker: artifact.checker, report: { try delegate.engineProblem($0) },
                 deliver: { try delegate.engineRecord(.tabularRecord($0), index: $1) })
-        } catch let error as AiCOCOError where error.kind == .io {
-            throw AiCOCOError(kind: .io, message: error.message + " (the records artifact named by \(artifact.reference.locationKey))",
+        } catch let error as DocumentError where error.kind == .io {
+            throw DocumentError(kind: .io, message: error.message + " (the records artifact named by \(artifact.reference.locationKey))",
                               path: "$." + artifact.reference.locationKey, location: error.location, file: path)
         }
         try delegate.engineSectionStart(.rows)

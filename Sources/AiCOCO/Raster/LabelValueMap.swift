@@ -1,10 +1,10 @@
 extension LabelNumbering {
     /// The largest name map read (a few thousand names at most in practice).
-    public static let maxMapBytes = 1 << 20
+    package static let maxMapBytes = 1 << 20
 
     /// Reads a name map, a JSON object of category names and integer values:
     /// `{"Liver": 1, "Spleen": 2}`. Throws `LabelVolumeError` (usage) when it is not one.
-    public static func names(readingFile path: String) throws -> LabelNumbering {
+    package static func names(readingFile path: String) throws -> LabelNumbering {
         let bytes = try readFilePrefix(path, count: maxMapBytes + 1)
         guard bytes.count <= maxMapBytes else {
             throw LabelVolumeError(.usage, "--values \(path): larger than \(maxMapBytes) bytes; a name map is a JSON object of names and values")

@@ -15,6 +15,7 @@ public enum LabelNumbering: Sendable, Equatable {
     /// Values by category name; categories the map leaves out take none.
     case names([String: Int])
 
+    /// `index`, `sequential` or `names`, as `--numbering` takes it.
     public var name: String {
         switch self {
         case .index: "index"
@@ -33,7 +34,7 @@ public struct LabelPlan: Sendable {
     /// Index numbering: the value of class 0 (0, or 1 when category 0 is a structure).
     public var firstClassValue = 0
     /// Categories that take no value (hidden, supercategories, or left out of a name map).
-    public var valueless: [AiCategory] = []
+    public var valueless: [Category] = []
     /// Names of a name map that no category has.
     public var unknownNames: [String] = []
 
@@ -43,11 +44,12 @@ public struct LabelPlan: Sendable {
     /// Distinct values, ascending (the channels of a multi-label volume).
     public var values: [Int] { Array(Set(table.map(\.value))).sorted() }
 
+    /// Numbers the structures of `catalog`. Throws `LabelVolumeError` for a name map's bad value.
     public init(catalog: SegmentationCatalog, labels: LabelVolumeConverter.Labels,
                 numbering: LabelNumbering, includeHidden: Bool) throws {
         let categories = catalog.categories
         let superIDs = Set(categories.compactMap(\.supercategoryID))
-        func shown(_ category: AiCategory) -> Bool {
+        func shown(_ category: Category) -> Bool {
             if includeHidden { return true }
             if case .bool(false)? = category.extra[key: "display"] { return false }
             return !superIDs.contains(category.id)

@@ -38,25 +38,37 @@ public struct LabelVolumeConverter {
 
     /// One voxel value and what it stands for.
     public struct Label: Sendable, Equatable {
+        /// The voxel value.
         public var value: Int
         /// The category (category labels) or the object's first category that takes a value.
         public var categoryID: String?
+        /// That category's name.
         public var categoryName: String?
+        /// That category's `color`.
         public var color: String?
         /// The category's position in `categories`.
         public var classIndex: Int?
         /// The object (object labels only) and all its categories.
         public var objectID: String?
+        /// The object's categories.
         public var objectCategoryIDs: [String]?
     }
 
+    /// What a conversion wrote.
     public struct Summary: Sendable {
+        /// The volume's size: columns, rows, slices, channels.
         public var width = 0, height = 0, slices = 0, channels = 1
+        /// The voxel type, the smallest that holds the largest value.
         public var voxelType = NiftiHeader.VoxelType.uint8
+        /// How the values were given.
         public var plan: LabelPlan?
+        /// The values and what each stands for.
         public var labels: [Label] { plan?.table ?? [] }
+        /// Where the voxels lie (the reference's, or from `spacing`).
         public var geometry = NiftiGeometry(spacing: (1, 1, 1))
+        /// Whether the file is NIfTI-2 (a dimension past 32767).
         public var nifti2 = false
+        /// Annotations read, and those filled.
         public var annotations = 0, filled = 0
         /// Annotations left out: their object takes no value, or their image is unknown.
         public var skippedNoLabel = 0, skippedUnknownImage = 0
@@ -68,12 +80,17 @@ public struct LabelVolumeConverter {
         public var files: [Int: String] = [:]
     }
 
+    /// What a voxel value stands for.
     public var labels: Labels
+    /// How categories are numbered.
     public var numbering: LabelNumbering = .index
     /// Supercategories and `display: false` categories take values too.
     public var includeHidden = false
+    /// Which value wins where structures overlap (`.labels` layout).
     public var overlap: PolygonRasterizer.OverlapRule = .last
+    /// One volume, channels, or a file per value.
     public var layout: Layout = .labels
+    /// How images become slices.
     public var sliceOrder: SliceOrder = .index
     /// Size of images that do not say.
     public var imageSize: (width: Int, height: Int)?
@@ -83,10 +100,12 @@ public struct LabelVolumeConverter {
     public var reference: NiftiReference?
     /// Validated as a whole on the first pass (`validate` is turned on).
     public var parserOptions: ParserOptions
+    /// gzip level for `.nii.gz` (0 to 9).
     public var compressionLevel: Int32
     /// Memory for slices being painted (see `LabelVolumeWriter`); two slices must fit.
     public var cacheBytes = 24 << 20
 
+    /// A converter; the other settings are properties.
     public init(labels: Labels = .category, imageSize: (width: Int, height: Int)? = nil,
                 spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), parserOptions: ParserOptions = ParserOptions(),
                 compressionLevel: Int32 = 6) {
@@ -99,7 +118,7 @@ public struct LabelVolumeConverter {
 
     /// Converts the document `pass()` gives (called twice, each time from its start) into the
     /// volume at `path` (`.nii`, or `.nii.gz`). `progress` gets the pass (1 or 2) and bytes read.
-    /// Throws `LabelVolumeError`, `AiCOCOError` (an invalid document) or `SegmentationError`
+    /// Throws `LabelVolumeError`, `DocumentError` (an invalid document) or `SegmentationError`
     /// before anything is written at `path`.
     public func convert(passes pass: () throws -> AiCOCOInput, to path: String,
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
@@ -140,7 +159,7 @@ public struct LabelVolumeConverter {
             return try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
         }
         let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
-        let reader = AiCOCORecordReader(try pass(), options: RecordReaderOptions(parser: parserOptions))
+        let reader = RecordReader(try pass(), options: RecordReader.Options(parser: parserOptions))
         while let record = try reader.next() {
             guard case .annotation(let annotation) = record else { continue }
             summary.annotations += 1
@@ -209,7 +228,7 @@ public struct LabelVolumeConverter {
     private struct Gatherer: AiCOCOVisitor {
         var catalog = SegmentationCatalog()
         var annotations = 0, withPolygons = 0
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+        mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
             annotations += 1
             if let count = fields.polygonCount, count > 0 { withPolygons += 1 }

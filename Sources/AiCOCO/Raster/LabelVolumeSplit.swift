@@ -19,7 +19,7 @@ extension LabelVolumeConverter {
             writers[value] = try LabelVolumeWriter(path: file, header: header, cacheBytes: share)
             summary.files[value] = file
         }
-        let reader = AiCOCORecordReader(try pass(), options: RecordReaderOptions(parser: parserOptions))
+        let reader = RecordReader(try pass(), options: RecordReader.Options(parser: parserOptions))
         while let record = try reader.next() {
             guard case .annotation(let annotation) = record else { continue }
             summary.annotations += 1

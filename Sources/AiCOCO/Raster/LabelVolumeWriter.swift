@@ -8,7 +8,9 @@
 /// The output is written beside `path` under a hidden name and renamed onto `path` by `finish()`:
 /// `path` is whole or untouched.
 public final class LabelVolumeWriter {
+    /// The volume's header (size, voxel type, geometry).
     public let header: NiftiHeader
+    /// The file written.
     public let path: String
     /// Whether the output is gzip-compressed (a path ending in `.gz`).
     public let compressed: Bool

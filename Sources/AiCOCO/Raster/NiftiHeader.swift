@@ -5,6 +5,7 @@ public struct NiftiGeometry: Sendable, Equatable {
     public var spacing: [Double]
     /// `pixdim[0]`: the qform's handedness, 1 or -1.
     public var qfac: Double = 1
+    /// `qform_code` and `sform_code` (1: scanner coordinates).
     public var qformCode = 1, sformCode = 1
     /// `quatern_b`, `quatern_c`, `quatern_d`.
     public var quaternion: [Double] = [0, 0, 0]
@@ -21,6 +22,7 @@ public struct NiftiGeometry: Sendable, Equatable {
         sform = [[spacing.x, 0, 0, 0], [0, spacing.y, 0, 0], [0, 0, spacing.z, 0]]
     }
 
+    /// A geometry from the header fields, as a reference scan gives them.
     public init(spacing: [Double], qfac: Double, qformCode: Int, sformCode: Int, quaternion: [Double],
                 qoffset: [Double], sform: [[Double]], units: Int) {
         self.spacing = spacing
@@ -52,8 +54,11 @@ public struct NiftiGeometry: Sendable, Equatable {
 public struct NiftiHeader: Sendable, Equatable {
     /// Voxel types a label volume uses (NIfTI `datatype` codes).
     public enum VoxelType: Int16, Sendable, CaseIterable {
+        /// `DT_UINT8`.
         case uint8 = 2
+        /// `DT_UINT16`.
         case uint16 = 512
+        /// `DT_UINT32`.
         case uint32 = 768
 
         /// Bytes per voxel.
@@ -71,18 +76,23 @@ public struct NiftiHeader: Sendable, Equatable {
         }
     }
 
+    /// `dim[1...3]`: columns, rows, slices.
     public var width: Int, height: Int, depth: Int
     /// The 4th dimension: one channel per label of a multi-label volume, else 1.
     public var channels = 1
+    /// The voxels' type.
     public var voxelType: VoxelType
+    /// Where the voxels lie.
     public var geometry: NiftiGeometry
     /// Largest label (the `cal_max` display hint).
     public var maximumLabel: Int
+    /// `descrip` (at most 79 bytes are written).
     public var description: String
 
     /// The largest size NIfTI-1's 16-bit dimensions hold.
     public static let nifti1Limit = Int(Int16.max)
 
+    /// A header with the given geometry.
     public init(width: Int, height: Int, depth: Int, channels: Int = 1, voxelType: VoxelType,
                 geometry: NiftiGeometry, maximumLabel: Int = 0, description: String = "") {
         self.width = width
@@ -95,6 +105,7 @@ public struct NiftiHeader: Sendable, Equatable {
         self.description = description
     }
 
+    /// A header whose geometry is the identity scaled by `spacing`.
     public init(width: Int, height: Int, depth: Int, voxelType: VoxelType,
                 spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), maximumLabel: Int = 0, description: String = "") {
         self.init(width: width, height: height, depth: depth, voxelType: voxelType,

@@ -1,9 +1,11 @@
 /// The geometry of a NIfTI-1 or NIfTI-2 scan (`.nii` or `.nii.gz`, either byte order): its
 /// size and where its voxels lie, for a label volume that overlays it voxel for voxel.
 public struct NiftiReference: Sendable, Equatable {
+    /// The scan's path.
     public var path: String
     /// `dim[1...3]`: columns, rows, slices.
     public var width: Int, height: Int, depth: Int
+    /// Where its voxels lie.
     public var geometry: NiftiGeometry
 
     /// Reads the header of `path`. Throws `LabelVolumeError` when it is not a NIfTI of at
@@ -79,9 +81,13 @@ private struct FieldReader {
 /// Why a label volume cannot be made: `input` problems are the AiCOCO file's (exit 1),
 /// `usage` ones the options' or the reference's (exit 2).
 public struct LabelVolumeError: Error, Sendable, CustomStringConvertible {
+    /// The AiCOCO file's fault (exit 1), or the options' (exit 2).
     public enum Kind: Sendable { case input, usage }
+    /// Whose fault it is.
     public let kind: Kind
+    /// The message.
     public let description: String
+    /// An error of `kind`.
     public init(_ kind: Kind, _ description: String) {
         self.kind = kind
         self.description = description

@@ -13,12 +13,15 @@
 /// ```
 /// A rasterizer keeps scratch storage between calls: reuse one rather than making one per polygon.
 public struct PolygonRasterizer {
+    /// Columns of the image.
     public let width: Int
+    /// Rows of the image.
     public let height: Int
     private var scanner = ContourScanner()
     /// One byte per pixel for `area(of:)`, allocated on first use and left all zero between calls.
     private var scratch: [UInt8] = []
 
+    /// A rasterizer for images of `width` x `height` pixels (both at least 1).
     public init(width: Int, height: Int) {
         precondition(width > 0 && height > 0, "an image has at least one pixel")
         self.width = width

@@ -2,25 +2,35 @@
 /// their size), the categories and which categories each object has. Gathered by one pass that
 /// skips the annotations' coordinates; its size grows with images, categories and objects only.
 public struct SegmentationCatalog: Sendable {
+    /// An image: its id, `index` and size (when it gives one).
     public struct Image: Sendable, Equatable {
+        /// `id`.
         public var id: String
+        /// `index`: its position in the series.
         public var index: Double
+        /// `width`/`height`, or `dicom` `Columns`/`Rows`, when given.
         public var width: Int?, height: Int?
     }
 
+    /// An object and its categories.
     public struct Object: Sendable, Equatable {
+        /// `id`.
         public var id: String
+        /// `category_ids` (empty for `null`).
         public var categoryIDs: [String]
     }
 
     /// In file order.
     public private(set) var images: [Image] = []
-    public private(set) var categories: [AiCategory] = []
+    /// In file order.
+    public private(set) var categories: [Category] = []
+    /// In file order.
     public private(set) var objects: [Object] = []
     private var imagePositions: [String: Int] = [:]
     private var categoryPositions: [String: Int] = [:]
     private var objectPositions: [String: Int] = [:]
 
+    /// An empty catalog, for `add(_:)`.
     public init() {}
 
     /// Reads `input` once, keeping images, categories and objects.
@@ -32,7 +42,7 @@ public struct SegmentationCatalog: Sendable {
     }
 
     /// Adds an image, category or object record (others are ignored).
-    public mutating func add(_ record: AiCOCORecord) {
+    public mutating func add(_ record: Record) {
         switch record {
         case .image(let image):
             let size = Self.size(of: image.extra)
@@ -104,12 +114,14 @@ public struct SegmentationCatalog: Sendable {
 
     private struct Gatherer: AiCOCOVisitor {
         var catalog = SegmentationCatalog()
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+        mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
     }
 }
 
 /// A segmentation that cannot be turned into pixels as asked (sizes, slices, labels).
 public struct SegmentationError: Error, Sendable, CustomStringConvertible {
+    /// The message.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -31,6 +31,7 @@ public struct SegmentationMeasure {
     /// The slice buffer when none is given: the memory limit, at least 32 MiB.
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
 
+    /// A measure; `sliceBufferBytes` defaults to `defaultSliceBuffer(memoryLimit:)` (at least 1 KiB).
     public init(imageSize: (width: Int, height: Int)? = nil, parserOptions: ParserOptions = ParserOptions(),
                 sliceBufferBytes: Int? = nil) {
         self.imageSize = imageSize
@@ -38,8 +39,8 @@ public struct SegmentationMeasure {
         self.sliceBufferBytes = max(1 << 10, sliceBufferBytes ?? Self.defaultSliceBuffer(memoryLimit: parserOptions.memoryLimit))
     }
 
-    /// Reads `input` once and measures it. Throws the first problem validation finds (an
-    /// `AiCOCOError`), `NoSegmentation` when every annotation is a box only, and
+    /// Reads `input` once and measures it. Throws the first problem validation finds (a
+    /// `DocumentError`), `SegmentationMeasure.NoSegmentation` when every annotation is a box only, and
     /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice buffer.
     /// `progress` gets the bytes read.
     public func measure(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
@@ -51,7 +52,7 @@ public struct SegmentationMeasure {
         let pass = parser.visitor
         if let problem = pass.firstProblem { throw problem }
         if let failure = pass.failure { throw failure }
-        if pass.annotations > 0 && pass.segmented == 0 { throw NoSegmentation(annotations: pass.annotations) }
+        if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
                                rows: ExternalSorter(budget: budget, indexed: false))
         return try join.run(spill: pass.spill)
@@ -63,13 +64,13 @@ public struct SegmentationMeasure {
 struct MeasurePass: AiCOCOVisitor {
     let spill: ExternalSorter
     var catalog = SegmentationCatalog()
-    var imageOrdinals: [AiID: UInt32] = [:]
-    var imageIDs: [AiID] = []
-    var objectOrdinals: [AiID: UInt32] = [:]
-    var objectIDs: [AiID] = []
+    var imageOrdinals: [RecordID: UInt32] = [:]
+    var imageIDs: [RecordID] = []
+    var objectOrdinals: [RecordID: UInt32] = [:]
+    var objectIDs: [RecordID] = []
     var annotations = 0, segmented = 0
     /// The first problem validation found (the parse goes on, counting them).
-    var firstProblem: AiCOCOError?
+    var firstProblem: DocumentError?
     var problems = 0
     /// An error of the spilling table (the disk), kept to be thrown after the parse.
     var failure: Error?
@@ -81,9 +82,9 @@ struct MeasurePass: AiCOCOVisitor {
 
     init(spill: ExternalSorter) { self.spill = spill }
 
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws { catalog.add(record) }
+    mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
 
-    mutating func visitProblem(_ error: AiCOCOError) throws {
+    mutating func visitProblem(_ error: DocumentError) throws {
         problems += 1
         if firstProblem == nil { firstProblem = error }
     }
@@ -144,7 +145,7 @@ struct MeasurePass: AiCOCOVisitor {
         return Int64(min(max(value.rounded(.toNearestOrEven), -limit), limit))
     }
 
-    private static func ordinal(_ id: AiID, _ ordinals: inout [AiID: UInt32], _ ids: inout [AiID]) -> UInt32 {
+    private static func ordinal(_ id: RecordID, _ ordinals: inout [RecordID: UInt32], _ ids: inout [RecordID]) -> UInt32 {
         if let ordinal = ordinals[id] { return ordinal }
         let ordinal = UInt32(ids.count)
         ordinals[id] = ordinal

@@ -5,32 +5,42 @@
 public final class SegmentationMeasurement {
     /// Which list a row of `slices()` belongs to.
     public enum Scope: UInt8, Sendable, CaseIterable {
+        /// Objects, categories, and their overlapping pairs.
         case object, category, objectOverlap, categoryOverlap
     }
 
     /// An object or a category.
     public struct Structure: Sendable, Equatable {
+        /// The object's or category's id.
         public var id: String
         /// The category's name, or the names of the object's categories joined by `;`.
         public var name: String
+        /// The object's categories, or the category itself.
         public var categoryIDs: [String]
         /// Objects counted: 1 for an object, the category's objects for a category.
         public var objects: Int
+        /// Its pixels over the series.
         public var totals = Totals()
     }
 
     /// Two structures of the same list that share pixels (positions in `objects` or `categories`,
     /// `first < second`), and how many.
     public struct Overlap: Sendable, Equatable {
+        /// Position of the first.
         public var first: Int
+        /// Position of the second.
         public var second: Int
+        /// The shared pixels over the series.
         public var totals = Totals()
     }
 
     /// Pixels over all slices, the slices with pixels, and the lowest and highest `index` among them.
     public struct Totals: Sendable, Equatable {
+        /// Pixels over all slices.
         public var voxels = 0
+        /// Slices with at least one pixel.
         public var sliceCount = 0
+        /// Lowest and highest `index` of those slices (`nil` without pixels).
         public var indexRange: ClosedRange<Double>?
 
         mutating func add(pixels: Int, index: Double) {
@@ -42,6 +52,7 @@ public final class SegmentationMeasurement {
 
     /// One structure's (or pair's) pixels on one slice.
     public struct Slice: Sendable, Equatable {
+        /// The list the structure is in.
         public var scope: Scope
         /// Position in `objects` or `categories` (for a pair, its first).
         public var first: Int
@@ -49,16 +60,23 @@ public final class SegmentationMeasurement {
         public var second: Int
         /// The image's `index` in its series.
         public var index: Double
+        /// The slice's image.
         public var imageID: String
+        /// Pixels on that slice.
         public var pixels: Int
     }
 
+    /// Objects, in file order.
     public internal(set) var objects: [Structure] = []
+    /// Categories, in file order.
     public internal(set) var categories: [Structure] = []
+    /// Overlapping pairs of objects.
     public internal(set) var objectOverlaps: [Overlap] = []
+    /// Overlapping pairs of categories.
     public internal(set) var categoryOverlaps: [Overlap] = []
     /// Annotations read, and those with a `segmentation`.
     public internal(set) var annotations = 0
+    /// Annotations with a `segmentation`.
     public internal(set) var segmentedAnnotations = 0
     /// Images annotations refer to but the file does not define (their pixels are left out;
     /// only when not validating).
@@ -136,10 +154,14 @@ public final class SegmentationMeasurement {
     }
 }
 
-/// `measure` found no segmentation to measure (the file's annotations are boxes only).
-public struct NoSegmentation: Error, Sendable, CustomStringConvertible {
-    public let annotations: Int
-    public var description: String {
-        "the file has no segmentation: its \(annotations) annotations are boxes only (a detection output), there is nothing to measure"
+extension SegmentationMeasure {
+    /// `measure` found no segmentation to measure (the file's annotations are boxes only).
+    public struct NoSegmentation: Error, Sendable, CustomStringConvertible {
+        /// Annotations in the file.
+        public let annotations: Int
+        /// The message.
+        public var description: String {
+            "the file has no segmentation: its \(annotations) annotations are boxes only (a detection output), there is nothing to measure"
+        }
     }
 }

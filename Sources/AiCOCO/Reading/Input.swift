@@ -105,7 +105,7 @@ extension AiCOCOParser {
                     progress?(gzip.compressedBytesRead)
                 }
                 try finish(readingRecordsArtifactOf: document)
-            } catch let error as AiCOCOError {
+            } catch let error as DocumentError {
                 throw placedInDecompressedText(error, from: gzip)
             }
         } else {

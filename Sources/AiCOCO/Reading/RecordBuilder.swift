@@ -8,9 +8,9 @@ struct RecordLimitExceeded: Error {
 /// and hands each one to `deliver`.
 struct RecordBuilder: AiCOCOVisitor {
     let maxCoordinates: Int
-    let deliver: (consuming AiCOCORecord, _ coordinateCount: Int) throws -> Void
+    let deliver: (consuming Record, _ coordinateCount: Int) throws -> Void
     /// When set, problems are passed here and the parse goes on; otherwise they are thrown.
-    let collectProblem: ((AiCOCOError) -> Void)?
+    let collectProblem: ((DocumentError) -> Void)?
     /// When set, records are rendered as JSON lines there instead of delivered (no typed annotation).
     let renderer: RecordLineRenderer?
 
@@ -19,15 +19,15 @@ struct RecordBuilder: AiCOCOVisitor {
     /// ends together) and one for its boxes, whatever the sizes of the annotations before it.
     private var geometry = GeometryGatherer()
 
-    init(maxCoordinates: Int, collectProblem: ((AiCOCOError) -> Void)? = nil, renderer: RecordLineRenderer? = nil,
-         deliver: @escaping (consuming AiCOCORecord, Int) throws -> Void) {
+    init(maxCoordinates: Int, collectProblem: ((DocumentError) -> Void)? = nil, renderer: RecordLineRenderer? = nil,
+         deliver: @escaping (consuming Record, Int) throws -> Void) {
         self.maxCoordinates = maxCoordinates
         self.collectProblem = collectProblem
         self.renderer = renderer
         self.deliver = deliver
     }
 
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+    mutating func visit(_ record: Record, index: Int) throws {
         if let renderer { return renderer.record(record) }
         try deliver(record, 0)
     }
@@ -47,7 +47,7 @@ struct RecordBuilder: AiCOCOVisitor {
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         if let renderer { return renderer.annotationEnd(fields, boxes: geometry.boxes) }
-        let annotation = AiAnnotation(
+        let annotation = Annotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
             bbox: fields.bboxCount == nil ? nil : exactCopy(geometry.boxes),
             segmentation: fields.polygonCount == nil ? nil : Polygons(copying: geometry.coordinates, ends: geometry.ends),
@@ -55,7 +55,7 @@ struct RecordBuilder: AiCOCOVisitor {
         try deliver(.annotation(consume annotation), geometry.count)
     }
 
-    mutating func visitProblem(_ error: AiCOCOError) throws {
+    mutating func visitProblem(_ error: DocumentError) throws {
         guard let collectProblem else { throw error }
         renderer?.problemReported()
         collectProblem(error)

@@ -1,27 +1,27 @@
-/// The records of an AiCOCO input as JSON lines, what `AiCOCORecordLineWriter` writes for each
-/// record `AiCOCORecordReader` reads, but rendered as the input is parsed: an annotation never
+/// The records of an AiCOCO input as JSON lines, what `RecordLineWriter` writes for each
+/// record `RecordReader` reads, but rendered as the input is parsed: an annotation never
 /// becomes a typed record (its coordinates go from the parser to the line), so this is the
 /// fast way to turn a document into lines.
 ///
 /// ```swift
-/// let lines = AiCOCORecordLines(.file("series.json"), envelope: true)
+/// let lines = RecordLines(.file("series.json"), envelope: true)
 /// while try lines.next({ bytes, _ in try output.write(bytes) }) {}
 /// ```
-public final class AiCOCORecordLines {
-    private let reader: AiCOCORecordReader
+public final class RecordLines {
+    private let reader: RecordReader
 
-    /// `envelope` as in `AiCOCORecordLineWriter`; only records of `sections` are written (all
+    /// `envelope` as in `RecordLineWriter`; only records of `sections` are written (all
     /// when empty).
-    public init(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions(), envelope: Bool,
-                sections: Set<AiCOCOSection> = []) {
-        reader = AiCOCORecordReader(input, options: options,
+    public init(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options(), envelope: Bool,
+                sections: Set<Section> = []) {
+        reader = RecordReader(input, options: options,
                                     renderer: RecordLineRenderer(envelope: envelope, sections: sections,
                                                                 allowsNonFinite: options.parser.allowNonFinite))
     }
 
     /// Reads on until at least one record has ended, then calls `body` with the lines of those
     /// records (each ending in a newline; only the sections asked for) and how many records
-    /// ended (of every section): the records `AiCOCORecordReader.next()` would have returned
+    /// ended (of every section): the records `RecordReader.next()` would have returned
     /// one by one, in the same batches. False at the end of the input. Throws what ended the
     /// parse (or a record that could not be written), once the records before it were handed on.
     public func next(_ body: (_ lines: UnsafeRawBufferPointer, _ records: Int) throws -> Void) throws -> Bool {
@@ -37,8 +37,8 @@ public final class AiCOCORecordLines {
     /// The size of the input, when known.
     public var totalBytes: Int? { reader.totalBytes }
 
-    /// The problems found so far (validation on), as `AiCOCORecordReader.problems`.
-    public var problems: [AiCOCOError] { reader.problems }
+    /// The problems found so far (validation on), as `RecordReader.problems`.
+    public var problems: [DocumentError] { reader.problems }
 
     /// How many problems were found so far.
     public var problemCount: Int { reader.problemCount }

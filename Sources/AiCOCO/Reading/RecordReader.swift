@@ -1,18 +1,22 @@
 import Synchronization
 
-/// How a record reader reads.
-public struct RecordReaderOptions: Sendable, Equatable {
-    public var parser = ParserOptions()
-    /// The parser is fed at most this many bytes at a time, and only when no record is waiting:
-    /// the records waiting for the consumer all come from one slice of the input.
-    public var sliceBytes = 64 << 10
-    /// Most problems kept in `problems` when validating (all are counted in `problemCount`).
-    public var maxProblemsKept = 10_000
+extension RecordReader {
+    /// How a record reader reads.
+    public struct Options: Sendable, Equatable {
+        /// How the document is parsed (limits, validation, the records artifact).
+        public var parser = ParserOptions()
+        /// The parser is fed at most this many bytes at a time, and only when no record is waiting:
+        /// the records waiting for the consumer all come from one slice of the input.
+        public var sliceBytes = 64 << 10
+        /// Most problems kept in `problems` when validating (all are counted in `problemCount`).
+        public var maxProblemsKept = 10_000
 
-    public init(parser: ParserOptions = ParserOptions(), sliceBytes: Int = 64 << 10, maxProblemsKept: Int = 10_000) {
-        self.parser = parser
-        self.sliceBytes = max(1, sliceBytes)
-        self.maxProblemsKept = max(0, maxProblemsKept)
+        /// Options; `sliceBytes` is at least 1.
+        public init(parser: ParserOptions = ParserOptions(), sliceBytes: Int = 64 << 10, maxProblemsKept: Int = 10_000) {
+            self.parser = parser
+            self.sliceBytes = max(1, sliceBytes)
+            self.maxProblemsKept = max(0, maxProblemsKept)
+        }
     }
 }
 
@@ -23,15 +27,16 @@ public struct RecordReaderOptions: Sendable, Equatable {
 ///
 /// Pull records synchronously with `next()`, or asynchronously with `for try await`:
 /// ```swift
-/// let reader = AiCOCORecordReader(.file("series.json"))
+/// let reader = RecordReader(.file("series.json"))
 /// while let record = try reader.next() { ... }
-/// for try await record in AiCOCORecordReader(.file("series.json")).records { ... }
+/// for try await record in RecordReader(.file("series.json")).records { ... }
 /// ```
 /// With `options.parser.validate`, problems do not stop the reading: they are kept in
 /// `problems` and the records concerned are left out; syntax errors and limits still throw.
 /// A reader is used by one thread (or task) at a time; `cancel()` may come from any.
-public final class AiCOCORecordReader: @unchecked Sendable {
-    public let options: RecordReaderOptions
+public final class RecordReader: @unchecked Sendable {
+    /// How this reader reads.
+    public let options: RecordReader.Options
     private let queue: RecordQueue
     private var parser: AiCOCOParser<RecordBuilder>
     private var source: Source
@@ -39,10 +44,11 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     private var failure: Error?
     private var ended = false
     private let cancelled = Atomic<Bool>(false)
+    /// The input's size in bytes once it is opened, when known (a file, or bytes given whole).
     public private(set) var totalBytes: Int?
     /// Where the document comes from (a tabular output's artifact is looked for beside it).
     private let documentInput: AiCOCOInput?
-    /// Where records go as JSON lines instead of the queue (`AiCOCORecordLines`).
+    /// Where records go as JSON lines instead of the queue (`RecordLines`).
     let renderer: RecordLineRenderer?
 
     private enum Source {
@@ -56,12 +62,12 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     }
 
     /// Reads `input` (opened at the first `next()`).
-    public convenience init(_ input: AiCOCOInput, options: RecordReaderOptions = RecordReaderOptions()) {
+    public convenience init(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options()) {
         self.init(input, options: options, renderer: nil)
     }
 
     /// Reads `input`, its records rendered by `renderer` when there is one (`nextLines`).
-    init(_ input: AiCOCOInput, options: RecordReaderOptions, renderer: RecordLineRenderer?) {
+    init(_ input: AiCOCOInput, options: RecordReader.Options, renderer: RecordLineRenderer?) {
         self.options = options
         self.renderer = renderer
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
@@ -76,7 +82,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     }
 
     /// Reads a document that arrives as an asynchronous sequence of byte chunks.
-    public init<Chunks: AsyncSequence & Sendable>(chunks: Chunks, options: RecordReaderOptions = RecordReaderOptions())
+    public init<Chunks: AsyncSequence & Sendable>(chunks: Chunks, options: RecordReader.Options = RecordReader.Options())
     where Chunks.Element == [UInt8] {
         self.options = options
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
@@ -86,9 +92,9 @@ public final class AiCOCORecordReader: @unchecked Sendable {
         source = .chunks(ChunkFetcher(chunks))
     }
 
-    static func makeParser(queue: RecordQueue, options: RecordReaderOptions,
+    static func makeParser(queue: RecordQueue, options: RecordReader.Options,
                            renderer: RecordLineRenderer?) -> AiCOCOParser<RecordBuilder> {
-        let collect: ((AiCOCOError) -> Void)? = options.parser.validate ? { queue.addProblem($0) } : nil
+        let collect: ((DocumentError) -> Void)? = options.parser.validate ? { queue.addProblem($0) } : nil
         let builder = RecordBuilder(maxCoordinates: options.parser.limits.maxCoordinatesPerRecord,
                                     collectProblem: collect, renderer: renderer) { record, _ in
             queue.append(record)
@@ -97,7 +103,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     }
 
     /// With a renderer: reads until records have ended, then hands their lines and number to
-    /// `body` (see `AiCOCORecordLines.next`).
+    /// `body` (see `RecordLines.next`).
     func nextLines(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws -> Bool {
         guard let renderer else { return false }
         while true {
@@ -120,7 +126,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     /// The next record, reading more of the input if none is waiting; `nil` at the end of the
     /// document. Throws the error that ended the parse, with its place, once the records read
     /// before it have been taken.
-    public func next() throws -> AiCOCORecord? {
+    public func next() throws -> Record? {
         while true {
             if cancelled.load(ordering: .relaxed) { return nil }
             if let record = queue.pop() { return record }
@@ -136,7 +142,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     }
 
     /// The next record; reads an asynchronous source without blocking.
-    public func nextAsync() async throws -> AiCOCORecord? {
+    public func nextAsync() async throws -> Record? {
         while true {
             if Task.isCancelled { cancel() }
             if cancelled.load(ordering: .relaxed) { return nil }
@@ -200,7 +206,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
                 return
             }
             try chunk!.feedSlice(options.sliceBytes, to: &parser)
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             var reader: ChunkReader?
             if case .reader(let opened) = source { reader = opened }
             failure = parser.placedInDecompressedText(error, from: reader)
@@ -235,7 +241,7 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     public var bytesRead: Int { parser.bytesFed }
 
     /// Problems found so far when validating (at most `options.maxProblemsKept`; see `problemCount`).
-    public var problems: [AiCOCOError] { queue.problems }
+    public var problems: [DocumentError] { queue.problems }
 
     /// Number of problems found so far when validating.
     public var problemCount: Int { queue.problemCount }
@@ -245,38 +251,42 @@ public final class AiCOCORecordReader: @unchecked Sendable {
 
     /// `for try await record in reader.records`.
     public struct Records: AsyncSequence, Sendable {
-        public typealias Element = AiCOCORecord
-        let reader: AiCOCORecordReader
+        /// A record, in file order.
+        public typealias Element = Record
+        let reader: RecordReader
 
+        /// Pulls records from the reader.
         public struct AsyncIterator: AsyncIteratorProtocol {
-            let reader: AiCOCORecordReader
-            public mutating func next() async throws -> AiCOCORecord? {
+            let reader: RecordReader
+            /// The next record, or `nil` at the end.
+            public mutating func next() async throws -> Record? {
                 try await reader.nextAsync()
             }
         }
 
+        /// An iterator over the reader's records.
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader) }
     }
 }
 
 /// Finished records waiting for the consumer, and the problems found (one thread at a time).
 final class RecordQueue {
-    private var records: [AiCOCORecord?] = []
+    private var records: [Record?] = []
     private var head = 0
     private(set) var pushed = 0
     private(set) var popped = 0
-    private(set) var problems: [AiCOCOError] = []
+    private(set) var problems: [DocumentError] = []
     private(set) var problemCount = 0
     private let maxProblemsKept: Int
 
     init(maxProblemsKept: Int) { self.maxProblemsKept = maxProblemsKept }
 
-    func append(_ record: consuming AiCOCORecord) {
+    func append(_ record: consuming Record) {
         records.append(record)
         pushed += 1
     }
 
-    func pop() -> AiCOCORecord? {
+    func pop() -> Record? {
         guard head < records.count else { return nil }
         // Moved out, not copied (a copy retains every string and array inside).
         let record = records[head].take()
@@ -289,7 +299,7 @@ final class RecordQueue {
         return record
     }
 
-    func addProblem(_ error: AiCOCOError) {
+    func addProblem(_ error: DocumentError) {
         problemCount += 1
         if problems.count < maxProblemsKept { problems.append(error) }
     }

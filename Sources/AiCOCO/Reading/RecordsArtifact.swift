@@ -11,7 +11,7 @@ public enum RecordsArtifactSource: Sendable, Equatable {
     case skip
 
     /// The path of the artifact of a document read from `input`, or nil when it cannot be known.
-    func path(for reference: AiRecordsReference, documentAt input: AiCOCOInput?) -> String? {
+    func path(for reference: RecordsReference, documentAt input: AiCOCOInput?) -> String? {
         switch self {
         case .skip: return nil
         case .file(let path): return path
@@ -30,9 +30,9 @@ public enum RecordsArtifactSource: Sendable, Equatable {
 /// against the document's `records` reference.
 final class RecordsArtifactStream {
     let path: String
-    private let reference: AiRecordsReference
+    private let reference: RecordsReference
     private let validating: Bool
-    private let report: (AiCOCOError) throws -> Void
+    private let report: (DocumentError) throws -> Void
     private let parser: TabularLineParser
     private let reader: ChunkReader
     private let chunk: UnsafeMutableBufferPointer<UInt8>
@@ -47,9 +47,9 @@ final class RecordsArtifactStream {
 
     /// Opens the artifact at `path` (or reads `reader`). `report` gets problems (a throw stops the
     /// reading), `deliver` the records with their line index.
-    init(path: String, reader: ChunkReader? = nil, reference: AiRecordsReference, windowSize: Int?,
+    init(path: String, reader: ChunkReader? = nil, reference: RecordsReference, windowSize: Int?,
          options: ParserOptions, checker: ReferenceChecker?,
-         report: @escaping (AiCOCOError) throws -> Void, deliver: @escaping (AiTabularRecord, Int) throws -> Void) throws {
+         report: @escaping (DocumentError) throws -> Void, deliver: @escaping (TabularRecord, Int) throws -> Void) throws {
         self.path = path
         self.reference = reference
         validating = checker != nil
@@ -70,8 +70,8 @@ final class RecordsArtifactStream {
     /// Records delivered so far.
     var delivered: Int { parser.delivered }
 
-    private func tooLong() -> AiCOCOError {
-        AiCOCOError(kind: .limit, message: "a line of more than \(maxLine) bytes (limit maxRecordBytes)",
+    private func tooLong() -> DocumentError {
+        DocumentError(kind: .limit, message: "a line of more than \(maxLine) bytes (limit maxRecordBytes)",
                     path: "$[\(lines)]", location: SourceLocation(offset: lineStart + maxLine, line: lines + 1,
                                                                 column: maxLine + 1), file: path)
     }
@@ -93,7 +93,7 @@ final class RecordsArtifactStream {
         let count: Int
         do {
             count = try reader.read(into: UnsafeMutableRawBufferPointer(chunk))
-        } catch var error as AiCOCOError where error.kind == .compression {
+        } catch var error as DocumentError where error.kind == .compression {
             // A gzip'd artifact cut short or corrupt: placed at the end of its decompressed text.
             error.location = SourceLocation(offset: bytesRead, line: lines + 1, column: bytesRead - lineStart + 1)
             error.path = "$[\(lines)]"
@@ -160,12 +160,12 @@ final class RecordsArtifactStream {
         let end = SourceLocation(offset: bytesRead, line: pending.isEmpty ? lines + 1 : lines,
                                  column: pending.isEmpty ? 1 : pending.count + 1)
         if rows != reference.rows {
-            try report(AiCOCOError(kind: .semantic,
+            try report(DocumentError(kind: .semantic,
                                    message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but \(reference.form == .recordsFile ? "records_file" : "records").rows in the document says \(reference.rows)",
                                    path: "$", location: end, file: path))
         }
         if bytesRead != reference.bytes {
-            try report(AiCOCOError(kind: .semantic,
+            try report(DocumentError(kind: .semantic,
                                    message: "the artifact has \(bytesRead) bytes, but \(reference.form == .recordsFile ? "records_file" : "records").bytes in the document says \(reference.bytes)",
                                    path: "$", location: end, file: path))
         }

@@ -1,5 +1,5 @@
 // The spilling table of ids held as two words, in fixed-width entries: the reference
-// checker's tables for the ids `AiID` packs.
+// checker's tables for the ids `RecordID` packs.
 
 /// An entry of a `PackedTable`: an id's two words, an ordinal and a count.
 struct PackedEntry: Comparable {
@@ -22,7 +22,7 @@ struct PackedEntry: Comparable {
     func idPrecedes(_ other: PackedEntry) -> Bool { high != other.high ? high < other.high : low < other.low }
 }
 
-/// Entries of an id's two words (`AiID.packedWords`), an ordinal (where its place is in a
+/// Entries of an id's two words (`RecordID.packedWords`), an ordinal (where its place is in a
 /// `PlaceLog`) and a count. In memory they sit in one array with, when `indexed`, an
 /// open-addressing index to find an id and update its count in place. Past the budget they
 /// spill as a `SpillingTable` does, as runs of fixed-width records; `sorted()` gives every

@@ -3,7 +3,7 @@
 /// (the tables spill sorted runs to temporary files past it), whatever the order of the
 /// sections. The same as dictionaries by id where the last category or regression of an id
 /// wins and an id no category has stands for itself; names are compared as UTF-8 bytes.
-public final class CategoryTally {
+package final class CategoryTally {
     private let budget: MemoryBudget
     /// Category id → order of the category (8 bytes), then its name.
     private let names: ExternalSorter
@@ -18,12 +18,12 @@ public final class CategoryTally {
     private var sequence = 0
 
     /// Within its own budget of `memoryLimit` bytes.
-    public convenience init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
+    package convenience init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         self.init(budget: MemoryBudget(limit: memoryLimit))
     }
 
     /// Within the budget of `tally` (one limit for both).
-    public convenience init(sharingBudgetOf tally: AnnotatedImageTally) {
+    package convenience init(sharingBudgetOf tally: AnnotatedImageTally) {
         self.init(budget: tally.budget)
     }
 
@@ -34,7 +34,7 @@ public final class CategoryTally {
         regressions = ExternalSorter(budget: budget, indexed: false)
     }
 
-    public func addCategory(id: String, name: String) throws {
+    package func addCategory(id: String, name: String) throws {
         encode(id)
         payload.removeAll(keepingCapacity: true)
         appendSequence()
@@ -43,7 +43,7 @@ public final class CategoryTally {
     }
 
     /// An object listing `categoryIDs` (each counts once per listing, as in the input).
-    public func addObject(categoryIDs: [String]) throws {
+    package func addObject(categoryIDs: [String]) throws {
         for id in categoryIDs {
             encode(id)
             if let ordinal = key.withUnsafeBytes({ counts.find($0) }) {
@@ -56,7 +56,7 @@ public final class CategoryTally {
         }
     }
 
-    public func addRegression(id: String, name: String, unit: String?) throws {
+    package func addRegression(id: String, name: String, unit: String?) throws {
         encode(id)
         payload.removeAll(keepingCapacity: true)
         appendSequence()
@@ -71,22 +71,22 @@ public final class CategoryTally {
 
     /// What `finish` names: the meta section's category ids (by their category's name, or the
     /// id itself) and regression ids (by their regression's name and unit, nil when none has it).
-    public struct Names: Sendable, Equatable {
-        public var categories: [String] = []
-        public var regressions: [Regression?] = []
-        public init(categories: [String] = [], regressions: [Regression?] = []) {
+    package struct Names: Sendable, Equatable {
+        package var categories: [String] = []
+        package var regressions: [Regression?] = []
+        package init(categories: [String] = [], regressions: [Regression?] = []) {
             self.categories = categories
             self.regressions = regressions
         }
-        public struct Regression: Sendable, Equatable {
-            public var name: String
-            public var unit: String?
+        package struct Regression: Sendable, Equatable {
+            package var name: String
+            package var unit: String?
         }
     }
 
     /// Joins the tables: names `metaCategoryIDs` and `metaRegressionIDs` (in their order) and
     /// ranks the categories for `forEachObjectCount`. Call once, after the whole input.
-    public func finish(metaCategoryIDs: [String], metaRegressionIDs: [String]) throws -> Names {
+    package func finish(metaCategoryIDs: [String], metaRegressionIDs: [String]) throws -> Names {
         precondition(ranking == nil, "finish is called once")
         var result = Names(categories: metaCategoryIDs, regressions: Array(repeating: nil, count: metaRegressionIDs.count))
         let byName = ExternalSorter(budget: budget, indexed: true)
@@ -110,7 +110,7 @@ public final class CategoryTally {
     }
 
     /// Objects per category name, most first, then by name; once, after `finish`.
-    public func forEachObjectCount(_ body: (_ name: String, _ objects: Int) throws -> Void) throws {
+    package func forEachObjectCount(_ body: (_ name: String, _ objects: Int) throws -> Void) throws {
         guard let ranked = ranking else { preconditionFailure("finish comes first") }
         let stream = try ranked.sorted()
         while !stream.atEnd {

@@ -1,12 +1,12 @@
 /// Annotations per image joined with each image's `index`, for `aicoco stats`, within a memory
 /// budget (the counts and the images spill to temporary files past it), whatever the order of
 /// the sections. The same as two dictionaries by image id (the last image of an id wins).
-public final class AnnotatedImageTally {
+package final class AnnotatedImageTally {
     /// Over the images that have annotations: lowest and highest index, how many, and fewest
     /// and most annotations on one.
-    public struct Span: Sendable, Equatable {
-        public var minIndex: Double, maxIndex: Double
-        public var images: Int, fewest: Int, most: Int
+    package struct Span: Sendable, Equatable {
+        package var minIndex: Double, maxIndex: Double
+        package var images: Int, fewest: Int, most: Int
     }
 
     let budget: MemoryBudget
@@ -16,24 +16,24 @@ public final class AnnotatedImageTally {
     private let images: ExternalSorter
     private var sequence = 0
 
-    public init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
+    package init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         budget = MemoryBudget(limit: memoryLimit)
         counts = ExternalSorter(budget: budget, indexed: true)
         images = ExternalSorter(budget: budget, indexed: false)
     }
 
-    public func addImage(id: String, index: Double) throws {
+    package func addImage(id: String, index: Double) throws {
         var payload: (UInt64, UInt64) = (UInt64(sequence).littleEndian, index.bitPattern.littleEndian)
         sequence += 1
-        try AiID(id).withKeyBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
+        try RecordID(id).withKeyBytes { key in try withUnsafeBytes(of: &payload) { try images.append(key: key, payload: $0) } }
     }
 
-    public func addAnnotation(imageID: String) throws {
-        try addAnnotation(imageKey: AiID(imageID))
+    package func addAnnotation(imageID: String) throws {
+        try addAnnotation(imageKey: RecordID(imageID))
     }
 
     /// One more annotation on the image `imageKey` (no `String`: the key is the id's own bytes).
-    public func addAnnotation(imageKey: AiID) throws {
+    package func addAnnotation(imageKey: RecordID) throws {
         try imageKey.withKeyBytes { key in
             if let ordinal = counts.find(key) {
                 let count = counts.payload(of: ordinal).baseAddress!
@@ -46,7 +46,7 @@ public final class AnnotatedImageTally {
     }
 
     /// The span over the images that have annotations, or nil when none has.
-    public func finish() throws -> Span? {
+    package func finish() throws -> Span? {
         let annotated = try counts.sorted()
         let known = try images.sorted()
         defer {

@@ -1,4 +1,4 @@
-/// The reference checks of ids `AiID` packs into two words (inline ids of up to 15 bytes and
+/// The reference checks of ids `RecordID` packs into two words (inline ids of up to 15 bytes and
 /// nanoids, what FLaVor writes): the same three tables and the same join as for other ids,
 /// on fixed-width entries (`PackedTable`) whose places wait in the `PlaceLog` until a
 /// problem needs them. Packed and other ids never equal each other, so the two sets of
@@ -11,15 +11,15 @@ extension ReferenceChecker {
     }
 
     private static func site(_ place: PlaceLog.Place) -> (site: ReferenceSite, location: SourceLocation) {
-        (ReferenceSite(section: AiCOCOSection.allCases[Int(place.section)], record: place.record,
+        (ReferenceSite(section: Section.allCases[Int(place.section)], record: place.record,
                        field: Field(rawValue: place.field) ?? .none, listIndex: place.listIndex,
                        leaf: Field(rawValue: place.leaf) ?? .none),
          SourceLocation(offset: place.offset, line: place.line, column: place.column))
     }
 
     /// Records an id of `section` (its `packedWords`).
-    func definePacked(_ section: AiCOCOSection, _ words: (high: UInt64, low: UInt64), site: ReferenceSite,
-                      at location: SourceLocation) -> AiCOCOError? {
+    func definePacked(_ section: Section, _ words: (high: UInt64, low: UInt64), site: ReferenceSite,
+                      at location: SourceLocation) -> DocumentError? {
         let table = packedDefined[section.ordinal]
         do {
             if table.find(high: words.high, low: words.low) != nil {
@@ -36,8 +36,8 @@ extension ReferenceChecker {
     }
 
     /// A reference to an id of `target` (its `packedWords`).
-    func referencePacked(to target: AiCOCOSection, _ words: (high: UInt64, low: UInt64), site: ReferenceSite,
-                         at location: @autoclosure () -> SourceLocation) -> AiCOCOError? {
+    func referencePacked(to target: Section, _ words: (high: UInt64, low: UInt64), site: ReferenceSite,
+                         at location: @autoclosure () -> SourceLocation) -> DocumentError? {
         do {
             if packedDefined[target.ordinal].find(high: words.high, low: words.low) != nil { return nil }
             if completed & (1 << UInt32(target.ordinal)) != 0 {
@@ -62,7 +62,7 @@ extension ReferenceChecker {
     /// of an id but the first is a duplicate; the references made before the section was
     /// complete to an id it lacks are one problem at the earliest, with their count; those
     /// made after, one problem each.
-    func joinPacked(_ target: AiCOCOSection) throws {
+    func joinPacked(_ target: Section) throws {
         let index = target.ordinal
         let tables = (packedDefined[index], packedPending[index], packedLate[index])
         if tables.0.isEmpty && tables.1.isEmpty && tables.2.isEmpty { return }

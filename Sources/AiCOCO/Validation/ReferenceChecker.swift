@@ -1,7 +1,7 @@
 /// Where a reference (or an id) stands in the document, kept compactly until it must be
 /// written out as a JSON path.
 struct ReferenceSite: Sendable {
-    var section: AiCOCOSection
+    var section: Section
     var record: Int
     var field: Field
     /// Index in the list the value is in (`category_ids[i]`, `regressions[i]`), or -1.
@@ -49,7 +49,7 @@ final class ReferenceChecker {
     var problemCount = 0
     /// Images' indexes, for the duplicate check.
     let imageIndexes: ImageIndexes
-    /// The same three tables for the ids `AiID` packs into two words (`PackedReferences.swift`),
+    /// The same three tables for the ids `RecordID` packs into two words (`PackedReferences.swift`),
     /// with the places of their entries in `places`. Nothing refers to annotations: their
     /// ids are only kept for the duplicate check at the end (no index).
     let packedDefined: [PackedTable]
@@ -67,13 +67,13 @@ final class ReferenceChecker {
     init(memoryLimit: Int = MemoryBudget.defaultLimit) {
         let budget = MemoryBudget(limit: memoryLimit)
         self.budget = budget
-        let sections = AiCOCOSection.allCases.count
+        let sections = Section.allCases.count
         defined = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
         pending = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: true) }
         late = (0..<sections).map { _ in ExternalSorter(budget: budget, indexed: false) }
         problems = ExternalSorter(budget: budget, indexed: false)
         imageIndexes = ImageIndexes(budget: budget)
-        packedDefined = AiCOCOSection.allCases.map {
+        packedDefined = Section.allCases.map {
             PackedTable(budget: budget, indexed: $0 != .annotations, spillWeight: $0 == .annotations ? 8 : 1)
         }
         packedPending = (0..<sections).map { _ in PackedTable(budget: budget, indexed: true, spillWeight: 2) }
@@ -87,7 +87,7 @@ final class ReferenceChecker {
         payload.deallocate()
     }
 
-    static func noun(_ section: AiCOCOSection) -> String {
+    static func noun(_ section: Section) -> String {
         switch section {
         case .images: "image"
         case .annotations: "annotation"
@@ -108,21 +108,21 @@ final class ReferenceChecker {
     var peakMemory: Int { budget.peak }
 
     /// Records the id of a record. Returns an error only when a temporary file fails.
-    func define(_ section: AiCOCOSection, id: String, site: ReferenceSite, at location: SourceLocation) -> AiCOCOError? {
+    func define(_ section: Section, id: String, site: ReferenceSite, at location: SourceLocation) -> DocumentError? {
         var id = id
         return id.withUTF8 { define(section, id: $0, site: site, at: location) }
     }
 
     /// Records the id (UTF-8 bytes) of a record. Returns an error only when a temporary file fails.
-    func define(_ section: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
-                at location: SourceLocation) -> AiCOCOError? {
-        if let words = AiID.packedWords(id) { return definePacked(section, words, site: site, at: location) }
+    func define(_ section: Section, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
+                at location: SourceLocation) -> DocumentError? {
+        if let words = RecordID.packedWords(id) { return definePacked(section, words, site: site, at: location) }
         encodeKey(id)
         return defineKey(section, site: site, at: location)
     }
 
     /// Records the current key as an id of `section`.
-    private func defineKey(_ section: AiCOCOSection, site: ReferenceSite, at location: SourceLocation) -> AiCOCOError? {
+    private func defineKey(_ section: Section, site: ReferenceSite, at location: SourceLocation) -> DocumentError? {
         let key = UnsafeRawBufferPointer(start: self.key, count: keyCount)
         let hash = RawBytes.hash(key)
         let table = defined[section.ordinal]
@@ -141,8 +141,8 @@ final class ReferenceChecker {
 
     /// Records the id of an annotation, also held as `packed`. Returns an error only when a
     /// temporary file fails.
-    func defineAnnotation(id: UnsafeBufferPointer<UInt8>, packed: AiID, site: ReferenceSite,
-                          at location: SourceLocation) -> AiCOCOError? {
+    func defineAnnotation(id: UnsafeBufferPointer<UInt8>, packed: RecordID, site: ReferenceSite,
+                          at location: SourceLocation) -> DocumentError? {
         guard let words = packed.packedWords else {
             encodeKey(id)
             return defineKey(.annotations, site: site, at: location)
@@ -151,17 +151,17 @@ final class ReferenceChecker {
     }
 
     /// A reference from `site` to an id of `target`. Returns an error only when a temporary file fails.
-    func reference(to target: AiCOCOSection, id: String, site: ReferenceSite,
-                   at location: SourceLocation) -> AiCOCOError? {
+    func reference(to target: Section, id: String, site: ReferenceSite,
+                   at location: SourceLocation) -> DocumentError? {
         var id = id
         return id.withUTF8 { reference(to: target, id: $0, site: site, at: location) }
     }
 
     /// A reference from `site` to an id (UTF-8 bytes) of `target`. Returns an error only when a
     /// temporary file fails.
-    func reference(to target: AiCOCOSection, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
-                   at location: SourceLocation) -> AiCOCOError? {
-        if let words = AiID.packedWords(id) { return referencePacked(to: target, words, site: site, at: location) }
+    func reference(to target: Section, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
+                   at location: SourceLocation) -> DocumentError? {
+        if let words = RecordID.packedWords(id) { return referencePacked(to: target, words, site: site, at: location) }
         encodeKey(id)
         return referenceKey(to: target, site: site, at: location)
     }
@@ -169,16 +169,16 @@ final class ReferenceChecker {
     /// A reference from `site` to an id of `target` also held as `packed` (the id's UTF-8 bytes
     /// are `id`); `location` is computed only when the reference must be kept. Returns an error
     /// only when a temporary file fails.
-    func reference(to target: AiCOCOSection, packed: AiID, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
-                   at location: () -> SourceLocation) -> AiCOCOError? {
+    func reference(to target: Section, packed: RecordID, id: UnsafeBufferPointer<UInt8>, site: ReferenceSite,
+                   at location: () -> SourceLocation) -> DocumentError? {
         if let words = packed.packedWords { return referencePacked(to: target, words, site: site, at: location()) }
         encodeKey(id)
         return referenceKey(to: target, site: site, at: location())
     }
 
     /// A reference to the current key.
-    private func referenceKey(to target: AiCOCOSection, site: ReferenceSite,
-                              at location: @autoclosure () -> SourceLocation) -> AiCOCOError? {
+    private func referenceKey(to target: Section, site: ReferenceSite,
+                              at location: @autoclosure () -> SourceLocation) -> DocumentError? {
         let key = UnsafeRawBufferPointer(start: self.key, count: keyCount)
         let hash = RawBytes.hash(key)
         do {
@@ -203,14 +203,14 @@ final class ReferenceChecker {
         }
     }
 
-    func sectionCompleted(_ section: AiCOCOSection) {
+    func sectionCompleted(_ section: Section) {
         completed |= 1 << UInt32(section.ordinal)
     }
 
     /// Joins the tables and hands every problem to `report`, in file order.
-    func finish(_ report: (AiCOCOError) throws -> Void) throws {
+    func finish(_ report: (DocumentError) throws -> Void) throws {
         do {
-            for section in AiCOCOSection.allCases where section != .meta {
+            for section in Section.allCases where section != .meta {
                 try join(section)
                 try joinPacked(section)
             }
@@ -222,7 +222,7 @@ final class ReferenceChecker {
                 try stream.advance()
             }
             problems.reset()
-        } catch let error as AiCOCOError {
+        } catch let error as DocumentError {
             throw error
         } catch {
             throw Self.ioError(error)
@@ -231,7 +231,7 @@ final class ReferenceChecker {
 
     // MARK: The join
 
-    private func join(_ target: AiCOCOSection) throws {
+    private func join(_ target: Section) throws {
         let index = target.ordinal
         if pending[index].isEmpty && late[index].isEmpty && defined[index].isEmpty { return }
         let definitions = try defined[index].sorted()
@@ -293,7 +293,7 @@ final class ReferenceChecker {
 
     // MARK: Encoding
 
-    /// Keys of ids `AiID` holds as a `String` (the others go to the packed tables): a 0 byte
+    /// Keys of ids `RecordID` holds as a `String` (the others go to the packed tables): a 0 byte
     /// and the UTF-8 bytes (17 bytes or more). An id of the packed tables is written as its
     /// `packedWords` (16 bytes, low word first) for the messages.
     private func encodeKey(_ id: UnsafeBufferPointer<UInt8>) {
@@ -318,7 +318,7 @@ final class ReferenceChecker {
     /// The id a key was made from.
     static func decodeKey(_ key: UnsafeRawBufferPointer) -> String {
         if key.count == 16 {
-            return AiID(packedHigh: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            return RecordID(packedHigh: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
                         low: UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self))).string
         }
         return String(decoding: UnsafeRawBufferPointer(rebasing: key[1...]), as: UTF8.self)
@@ -357,7 +357,7 @@ final class ReferenceChecker {
         let column = RawBytes.readVarint(bytes, &position)
         let record = RawBytes.readVarint(bytes, &position)
         let listIndex = RawBytes.readVarint(bytes, &position) - 1
-        let section = AiCOCOSection.allCases[Int(bytes[position])]
+        let section = Section.allCases[Int(bytes[position])]
         let field = Field(rawValue: bytes[position + 1]) ?? .none
         let leaf = Field(rawValue: bytes[position + 2]) ?? .none
         position += 3
@@ -365,8 +365,8 @@ final class ReferenceChecker {
                 SourceLocation(offset: offset, line: line, column: column))
     }
 
-    static func ioError(_ error: Error) -> AiCOCOError {
-        if let error = error as? AiCOCOError { return error }
+    static func ioError(_ error: Error) -> DocumentError {
+        if let error = error as? DocumentError { return error }
         return .io("reference tables: \(error)")
     }
 }

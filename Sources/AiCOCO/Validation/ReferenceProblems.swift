@@ -8,7 +8,7 @@ extension ReferenceChecker {
 
     /// Keeps a problem for the end: key = offset and order of discovery (big-endian, so that
     /// bytes sort as numbers); payload = kind, target, count, place, then the id's key.
-    func addProblem(_ kind: ProblemKind, target: AiCOCOSection, site: ReferenceSite, location: SourceLocation,
+    func addProblem(_ kind: ProblemKind, target: Section, site: ReferenceSite, location: SourceLocation,
                             count: Int, key idKey: UnsafeRawBufferPointer? = nil) throws {
         var sortKey: [UInt8] = []
         sortKey.reserveCapacity(16)
@@ -23,9 +23,9 @@ extension ReferenceChecker {
         try sortKey.withUnsafeBytes { sortKey in try bytes.withUnsafeBytes { try problems.append(key: sortKey, payload: $0) } }
     }
 
-    func problem(_ payload: UnsafeRawBufferPointer) -> AiCOCOError {
+    func problem(_ payload: UnsafeRawBufferPointer) -> DocumentError {
         let kind = ProblemKind(rawValue: payload[0])!
-        let target = AiCOCOSection.allCases[Int(payload[1])]
+        let target = Section.allCases[Int(payload[1])]
         var position = 2
         let count = RawBytes.readVarint(payload, &position)
         let place = Self.readPlace(payload, &position)
@@ -34,7 +34,7 @@ extension ReferenceChecker {
         switch kind {
         case .duplicateIndex:
             let index = ImageIndexes.value(UnsafeRawBufferPointer(rebasing: payload[position...]))
-            return AiCOCOError(kind: .semantic, message: "another image has the index \(formatJSONNumber(index)): an index orders an image among the others (a slice in its series), so no two may be equal",
+            return DocumentError(kind: .semantic, message: "another image has the index \(formatJSONNumber(index)): an index orders an image among the others (a slice in its series), so no two may be equal",
                                path: place.site.path, location: place.location)
         case .duplicate:
             message = "duplicate id \(jsonQuoted(id)): another \(Self.noun(target)) has the same id"
@@ -45,6 +45,6 @@ extension ReferenceChecker {
         }
         // Inline records (FLaVor 2.1.0 to 2.2.1) are in the document, at `$.records[i]`.
         let path = rowsInline && place.site.section == .rows ? "$.records" + place.site.path.dropFirst() : place.site.path
-        return AiCOCOError(kind: .reference, message: message, path: path, location: place.location)
+        return DocumentError(kind: .reference, message: message, path: path, location: place.location)
     }
 }

@@ -4,7 +4,7 @@
 /// First pass: each line is scanned by yajl (no tree is built) and its record's text is
 /// appended to a temporary file of its section. Second pass: the sections are read back as one
 /// document through the AiCOCO parser, with validation (schema, rules, references), and written
-/// by `AiCOCOWriter`. Errors are placed on the input line the record came from.
+/// by `DocumentWriter`. Errors are placed on the input line the record came from.
 ///
 /// The kind of document follows from the sections of the lines: tabular with a `records` or a
 /// `rows` line, hybrid with `tables`, image otherwise; sections are written in the order FLaVor
@@ -13,13 +13,15 @@
 /// second pass then checks against the reference (`records.href`, or `records_file.path` when
 /// the line has `path`); without one, they are the document's inline `records` array
 /// (FLaVor 2.1.0 to 2.2.1).
-public struct AiCOCOAssembler {
+public struct DocumentAssembler {
+    /// How the second pass parses (validation on by default).
     public var parserOptions: ParserOptions
     /// Longest accepted line, in bytes.
     public var maxLineBytes: Int
     /// Where the records of section `rows` are written (a tabular output's artifact).
     public var artifact: String?
 
+    /// An assembler; `artifact` is needed only for tabular records.
     public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 16 << 20,
                 artifact: String? = nil) {
         self.parserOptions = parserOptions
@@ -29,6 +31,7 @@ public struct AiCOCOAssembler {
 
     /// The input has tabular records but no `artifact` to write them to.
     public struct ArtifactNeeded: Error, CustomStringConvertible {
+        /// The message, naming `--artifact`.
         public var description: String {
             "the input holds tabular records (section rows): give the artifact file to write them to (--artifact FILE)"
         }
@@ -104,9 +107,9 @@ public struct AiCOCOAssembler {
 
     /// Reads the lines of `input` and writes the document to `writer` (finished on success only).
     /// `progress` gets the bytes read in the first pass, then in the second.
-    public func assemble(_ input: AiCOCOInput, to writer: AiCOCOWriter,
+    public func assemble(_ input: AiCOCOInput, to writer: DocumentWriter,
                          progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws {
-        var spills: [AiCOCOSection: Spill] = [:]
+        var spills: [Section: Spill] = [:]
         var artifactOutput: FileOutput?
         /// The `records` line has `path`: the document's key is `records_file` (FLaVor 2.2.2).
         var recordsFile = false
@@ -135,14 +138,14 @@ public struct AiCOCOAssembler {
                     envelope = try scanner.scan(body)
                 }
             } catch let problem as EnvelopeProblem {
-                throw AiCOCOError(kind: problem.syntax ? .syntax : .schema, message: problem.message,
+                throw DocumentError(kind: problem.syntax ? .syntax : .schema, message: problem.message,
                                   path: "line \(lineNumber)",
                                   location: SourceLocation(offset: startOffset + problem.offset, line: lineNumber,
                                                            column: problem.offset + 1))
             }
-            guard let section = AiCOCOSection(rawValue: envelope.section) else {
-                throw AiCOCOError(kind: .schema,
-                                  message: "unknown section \(jsonQuoted(envelope.section)) (expected one of \(AiCOCOSection.allCases.map(\.rawValue).joined(separator: ", ")))",
+            guard let section = Section(rawValue: envelope.section) else {
+                throw DocumentError(kind: .schema,
+                                  message: "unknown section \(jsonQuoted(envelope.section)) (expected one of \(Section.allCases.map(\.rawValue).joined(separator: ", ")))",
                                   path: "line \(lineNumber)",
                                   location: SourceLocation(offset: startOffset, line: lineNumber, column: 1))
             }
@@ -158,7 +161,7 @@ public struct AiCOCOAssembler {
                 spills[section] = spill
             }
             if section.isSingleObject && spill.count > 0 {
-                throw AiCOCOError(kind: .schema, message: "a second \(section.rawValue) record (a document has one)",
+                throw DocumentError(kind: .schema, message: "a second \(section.rawValue) record (a document has one)",
                                   path: "$.\(section.rawValue)",
                                   location: SourceLocation(offset: startOffset + range.lowerBound, line: lineNumber,
                                                            column: range.lowerBound + 1))
@@ -189,7 +192,7 @@ public struct AiCOCOAssembler {
                     }
                     pending.append(contentsOf: bytes[start...])
                     if pending.count > maxLineBytes {
-                        throw AiCOCOError(kind: .limit, message: "line \(lineNumber + 1) is longer than \(maxLineBytes) bytes (limit maxLineBytes; raise it with --max-line-bytes)",
+                        throw DocumentError(kind: .limit, message: "line \(lineNumber + 1) is longer than \(maxLineBytes) bytes (limit maxLineBytes; raise it with --max-line-bytes)",
                                           path: "line \(lineNumber + 1)",
                                           location: SourceLocation(offset: pendingStart, line: lineNumber + 1, column: 1))
                     }
@@ -212,7 +215,7 @@ public struct AiCOCOAssembler {
             try pending.withUnsafeBufferPointer { try handle($0, startOffset: pendingStart) }
         }
         guard let meta = spills[.meta] else {
-            throw AiCOCOError(kind: .schema, message: "no meta record among the lines (a document needs one)",
+            throw DocumentError(kind: .schema, message: "no meta record among the lines (a document needs one)",
                               path: "$.meta", location: lastLocation)
         }
         _ = meta
@@ -229,18 +232,18 @@ public struct AiCOCOAssembler {
 
         // Pass 2: the sections as one document, through the parser, to the writer.
         var parts: [ConcatenatedReader.Part] = []
-        var starts: [(section: AiCOCOSection, start: Int, spill: Spill)] = []
+        var starts: [(section: Section, start: Int, spill: Spill)] = []
         var position = 0
         func glue(_ text: String) {
             parts.append(.bytes(Array(text.utf8)))
             position += text.utf8.count
         }
         glue("{")
-        let kind: AiCOCOKind = spills[.records] != nil || spills[.rows] != nil ? .tabular
+        let kind: DocumentForm.Kind = spills[.records] != nil || spills[.rows] != nil ? .tabular
             : spills[.tables] != nil ? .hybrid : .image
         var first = true
         for documentSection in kind.sections {
-            let section = documentSection == .records && spills[.rows] != nil ? AiCOCOSection.rows : documentSection
+            let section = documentSection == .records && spills[.rows] != nil ? Section.rows : documentSection
             if section.isSingleObject && spills[section] == nil { continue }
             let key = section == .rows ? "records" : section == .records && recordsFile ? "records_file" : section.rawValue
             glue((first ? "" : ",") + jsonQuoted(key) + ":" + (section.isSingleObject ? "" : "["))
@@ -279,7 +282,7 @@ public struct AiCOCOAssembler {
             _ = try runParse(reader: ConcatenatedReader(parts), visitor: visitor, options: options) {
                 progress?(2, $0)
             }
-        } catch var error as AiCOCOError where error.kind != .io && error.file == nil {
+        } catch var error as DocumentError where error.kind != .io && error.file == nil {
             let offset = error.location.offset
             if let entry = starts.last(where: { $0.start <= offset && offset < $0.start + $0.spill.text.size }),
                let place = try entry.spill.place(of: offset - entry.start) {

@@ -27,7 +27,7 @@ extension COCOConverter {
         private let fragment: JSONGenerator
         private static let textPiece = 3 << 16
         private var geometry = COCOGeometry()
-        private var object: AiID?
+        private var object: RecordID?
         private var runWithoutGeometry = 0
         private var header: [UInt8] = []
         private var raw: [UInt8] = []
@@ -192,7 +192,7 @@ extension COCOConverter {
         }
 
         /// An id as a string value (a nanoid decoded in place: its alphabet needs no escape).
-        private func id(_ id: AiID) throws {
+        private func id(_ id: RecordID) throws {
             if id.isNanoid { return try fragment.plainString(capacity: 21) { id.decode(into: $0) } }
             try id.withUTF8 { try fragment.string(bytes: $0) }
         }
@@ -227,7 +227,7 @@ extension COCOConverter {
                 windowStart = position
                 windowCount = try file.read(at: position, into: buffer)
                 guard windowCount >= count else {
-                    throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                    throw DocumentError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
                 }
             }
             defer { position += count }

@@ -10,11 +10,11 @@ extension COCOConverter {
         var firstImageWithoutSize: String?
         /// Image id → its number (1, 2, ...).
         let imageNumbers: IDMap
-        var categories: [AiCategory] = []
+        var categories: [Category] = []
         var categoryNumbers: [String: Int] = [:]
         /// Object id → confidence and category ids.
         let objects: IDMap
-        var meta: AiMeta?
+        var meta: Meta?
         var isTabular = false
         private var bytes: [UInt8] = []
 
@@ -27,7 +27,7 @@ extension COCOConverter {
         }
 
         /// Takes what it keeps of an image, category, object or meta record.
-        func add(_ record: AiCOCORecord) throws {
+        func add(_ record: Record) throws {
             switch record {
             case .image(let image):
                 try add(image)
@@ -45,7 +45,7 @@ extension COCOConverter {
             }
         }
 
-        func add(_ image: AiImage) throws {
+        func add(_ image: Image) throws {
             imageCount += 1
             let size = Self.size(of: image.extra)
             if (size.width == nil || size.height == nil) && firstImageWithoutSize == nil { firstImageWithoutSize = image.id }
@@ -65,7 +65,7 @@ extension COCOConverter {
             try imageNumbers.set(image.id, bytes)
         }
 
-        func add(_ object: AiObject) throws {
+        func add(_ object: Object) throws {
             bytes.removeAll(keepingCapacity: true)
             if let confidence = object.confidence {
                 bytes.append(1)

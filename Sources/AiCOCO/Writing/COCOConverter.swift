@@ -13,25 +13,30 @@
 /// `area` is their number and `bbox` `[x, y, width, height]` their box. An annotation with
 /// boxes only gets each box as a rectangle polygon (`COCOGeometry`).
 public struct COCOConverter {
+    /// How the input is parsed.
     public var parserOptions: ParserOptions
     /// Image size for images that do not carry `width`/`height` (or `dicom.Columns`/`Rows`).
     public var imageSize: (width: Int, height: Int)?
+    /// Whether the COCO JSON is indented.
     public var pretty: Bool
     /// How an annotation's pixels are written.
-    public var segmentation: COCOSegmentationForm
+    public var segmentation: COCOConverter.SegmentationForm
     /// The most pixels the raster of one annotation may take (its contours' box in its image,
     /// one byte each); more is an error.
     public var maxMaskPixels = 1 << 26
 
+    /// A converter.
     public init(parserOptions: ParserOptions = ParserOptions(), imageSize: (width: Int, height: Int)? = nil,
-                pretty: Bool = false, segmentation: COCOSegmentationForm = .polygon) {
+                pretty: Bool = false, segmentation: COCOConverter.SegmentationForm = .polygon) {
         self.parserOptions = parserOptions
         self.imageSize = imageSize
         self.pretty = pretty
         self.segmentation = segmentation
     }
 
+    /// What a conversion wrote and left out.
     public struct Summary: Sendable, Equatable {
+        /// COCO records written.
         public var images = 0, categories = 0, annotations = 0
         /// AiCOCO annotations left out: their object has no category, or they have neither bbox nor polygon.
         public var skippedNoCategory = 0, skippedNoGeometry = 0
@@ -59,7 +64,7 @@ public struct COCOConverter {
             self.needsImageSizes = needsImageSizes
         }
 
-        mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+        mutating func visit(_ record: Record, index: Int) throws {
             try catalog.add(record)
             if needsImageSizes && catalog.firstImageWithoutSize != nil { converts = false }
         }
@@ -243,7 +248,7 @@ public struct COCOConverter {
                     summary.skippedNoGeometry += withoutGeometry
                 }
             default:
-                throw AiCOCOError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
+                throw DocumentError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
             }
         }
     }
@@ -251,7 +256,9 @@ public struct COCOConverter {
 
 /// An image has no size of its own and none was given.
 public struct MissingImageSize: Error, Sendable, CustomStringConvertible {
+    /// The image without a size.
     public let imageID: String
+    /// The message, naming the image and `--image-size`.
     public var description: String {
         "image \(jsonQuoted(imageID)) has no width/height (nor dicom Columns/Rows): give the size with --image-size WxH"
     }

@@ -17,7 +17,7 @@
 /// pixel of the contours' box clipped to the image (at most `maxPixels`), reused from one
 /// annotation to the next; time follows that box's pixels.
 struct COCOMask {
-    typealias Form = COCOSegmentationForm
+    typealias Form = COCOConverter.SegmentationForm
 
     /// Raster pixels at most (the contours' box within the image, plus a border of 1).
     let maxPixels: Int
@@ -70,7 +70,7 @@ struct COCOMask {
         rows = Int(min(high.y, Double(height - 1))) - top + 1
         let pixels = (columns + 2) * (rows + 2)
         guard pixels <= maxPixels else {
-            throw MaskTooLarge(columns: columns, rows: rows, maxPixels: maxPixels)
+            throw COCOConverter.MaskTooLarge(columns: columns, rows: rows, maxPixels: maxPixels)
         }
         if raster.count < pixels { raster = [UInt8](repeating: 0, count: pixels) }
         let (left, top, columns, rows, stride) = (left, top, columns, rows, stride)
@@ -317,16 +317,21 @@ private struct WindowSink: PixelRunSink {
     }
 }
 
-/// How `convert --to coco` writes an annotation's pixels: polygons along the pixels' outer
-/// corners, or pycocotools' compressed RLE. Both read back to the same pixels in pycocotools.
-public enum COCOSegmentationForm: String, Sendable, CaseIterable {
-    case polygon, rle
-}
+extension COCOConverter {
+    /// How `convert --to coco` writes an annotation's pixels: polygons along the pixels' outer
+    /// corners, or pycocotools' compressed RLE. Both read back to the same pixels in pycocotools.
+    public enum SegmentationForm: String, Sendable, CaseIterable {
+        /// Polygons, or compressed RLE.
+        case polygon, rle
+    }
 
-/// An annotation's contours cover more of its image than a raster may hold.
-public struct MaskTooLarge: Error, Sendable, CustomStringConvertible {
-    public let columns: Int, rows: Int, maxPixels: Int
-    public var description: String {
-        "an annotation's contours span \(columns) x \(rows) pixels of its image, more than the \(maxPixels) pixels a mask may take"
+    /// An annotation's contours cover more of its image than a raster may hold.
+    public struct MaskTooLarge: Error, Sendable, CustomStringConvertible {
+        /// The contours' box and the limit, in pixels.
+        public let columns: Int, rows: Int, maxPixels: Int
+        /// The message, with the sizes.
+        public var description: String {
+            "an annotation's contours span \(columns) x \(rows) pixels of its image, more than the \(maxPixels) pixels a mask may take"
+        }
     }
 }

@@ -3,14 +3,14 @@ extension COCOConverter {
     /// and writes its `segmentation`, `area`, `bbox` and `iscrowd` members as text that fits
     /// after its `category_id` (`bytes`), once for all of its categories.
     final class PixelWriter {
-        let form: COCOSegmentationForm
+        let form: COCOConverter.SegmentationForm
         private var mask: COCOMask
         private let fragment: JSONGenerator
         /// The members of the last annotation built.
         private(set) var bytes: [UInt8] = []
         private var coordinates: [Double] = [], ends: [Int] = []
 
-        init(form: COCOSegmentationForm, pretty: Bool, maxPixels: Int) throws {
+        init(form: COCOConverter.SegmentationForm, pretty: Bool, maxPixels: Int) throws {
             self.form = form
             mask = COCOMask(maxPixels: maxPixels)
             fragment = try AnnotationSpill.fragmentGenerator(pretty: pretty)

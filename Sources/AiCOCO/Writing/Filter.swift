@@ -1,23 +1,28 @@
-/// What `AiCOCOFilter` keeps. Within one kind of criterion any match keeps (OR); the object
-/// criteria (categories, objects) and the image criteria (images, index ranges) must both hold (AND).
-public struct AiCOCOFilterCriteria: Sendable, Equatable {
-    /// Keep objects that have a category of one of these names.
-    public var categoryNames: Set<String> = []
-    public var objectIDs: Set<String> = []
-    public var imageIDs: Set<String> = []
-    /// Keep images whose `index` lies in one of these ranges.
-    public var indexRanges: [ClosedRange<Double>] = []
+extension DocumentFilter {
+    /// What `DocumentFilter` keeps. Within one kind of criterion any match keeps (OR); the object
+    /// criteria (categories, objects) and the image criteria (images, index ranges) must both hold (AND).
+    public struct Criteria: Sendable, Equatable {
+        /// Keep objects that have a category of one of these names.
+        public var categoryNames: Set<String> = []
+        /// Keep these objects.
+        public var objectIDs: Set<String> = []
+        /// Keep these images.
+        public var imageIDs: Set<String> = []
+        /// Keep images whose `index` lies in one of these ranges.
+        public var indexRanges: [ClosedRange<Double>] = []
 
-    public init(categoryNames: Set<String> = [], objectIDs: Set<String> = [], imageIDs: Set<String> = [],
-                indexRanges: [ClosedRange<Double>] = []) {
-        self.categoryNames = categoryNames
-        self.objectIDs = objectIDs
-        self.imageIDs = imageIDs
-        self.indexRanges = indexRanges
+        /// Criteria; none given keeps everything.
+        public init(categoryNames: Set<String> = [], objectIDs: Set<String> = [], imageIDs: Set<String> = [],
+                    indexRanges: [ClosedRange<Double>] = []) {
+            self.categoryNames = categoryNames
+            self.objectIDs = objectIDs
+            self.imageIDs = imageIDs
+            self.indexRanges = indexRanges
+        }
+
+        var selectsObjects: Bool { !categoryNames.isEmpty || !objectIDs.isEmpty }
+        var selectsImages: Bool { !imageIDs.isEmpty || !indexRanges.isEmpty }
     }
-
-    var selectsObjects: Bool { !categoryNames.isEmpty || !objectIDs.isEmpty }
-    var selectsImages: Bool { !imageIDs.isEmpty || !indexRanges.isEmpty }
 }
 
 /// Writes a smaller, valid AiCOCO document: the images, objects and annotations the criteria
@@ -26,20 +31,25 @@ public struct AiCOCOFilterCriteria: Sendable, Equatable {
 /// image criteria, an object stays only if one of its annotations does. Reads the input two
 /// times (three with image criteria when the annotations come before the images), keeping
 /// only ids in memory; sections are written in the input's order.
-public struct AiCOCOFilter {
-    public var criteria: AiCOCOFilterCriteria
+public struct DocumentFilter {
+    /// What to keep.
+    public var criteria: DocumentFilter.Criteria
+    /// How the input is parsed.
     public var parserOptions: ParserOptions
 
-    public init(criteria: AiCOCOFilterCriteria, parserOptions: ParserOptions = ParserOptions()) {
+    /// A filter.
+    public init(criteria: DocumentFilter.Criteria, parserOptions: ParserOptions = ParserOptions()) {
         self.criteria = criteria
         self.parserOptions = parserOptions
     }
 
+    /// What a filter run kept and read.
     public struct Summary: Sendable, Equatable {
         /// Records written per section.
-        public var kept: [AiCOCOSection: Int] = [:]
+        public var kept: [Section: Int] = [:]
         /// Records read per section.
-        public var read: [AiCOCOSection: Int] = [:]
+        public var read: [Section: Int] = [:]
+        /// Times the input was read (2 or 3).
         public var passes = 0
         /// `--category` names that no category has.
         public var unknownCategoryNames: [String] = []
@@ -69,11 +79,16 @@ public struct AiCOCOFilter {
 
     /// The criteria select nothing: nothing is written.
     public struct NothingMatched: Error, Sendable, CustomStringConvertible {
-        public let criteria: AiCOCOFilterCriteria
+        /// The criteria.
+        public let criteria: DocumentFilter.Criteria
+        /// Category names that no category has.
         public let unknownCategoryNames: [String]
+        /// The names the file's categories have.
         public let knownCategoryNames: [String]
+        /// Images and objects in the file.
         public let images: Int, objects: Int
 
+        /// The message: what matched nothing, and the categories there are.
         public var description: String {
             var text = "nothing matches"
             var parts: [String] = []
@@ -113,7 +128,7 @@ public struct AiCOCOFilter {
             objectsOnKeptImages = IDMap(budget: budget)
         }
 
-        func add(_ object: AiObject) throws {
+        func add(_ object: Object) throws {
             var bytes: [UInt8] = []
             for id in [object.id] + (object.categoryIDs ?? []) {
                 RawBytes.appendVarint(id.utf8.count, to: &bytes)
@@ -139,24 +154,24 @@ public struct AiCOCOFilter {
 
     /// Pass 1: ids, names and links (no coordinates).
     struct IndexVisitor: AiCOCOVisitor {
-        let criteria: AiCOCOFilterCriteria
+        let criteria: DocumentFilter.Criteria
         let index: Index
         var imagesDone = false
         var sawAnnotationsBeforeImages = false
         var isTabular = false
 
-        mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+        mutating func visitSectionEnd(_ section: Section, count: Int) throws {
             if section == .images {
                 imagesDone = true
                 try index.keptImages.freeze()
             }
         }
 
-        mutating func visitSectionStart(_ section: AiCOCOSection) throws {
+        mutating func visitSectionStart(_ section: Section) throws {
             if section == .annotations && !imagesDone { sawAnnotationsBeforeImages = true }
         }
 
-        mutating func visit(_ record: AiCOCORecord, index position: Int) throws {
+        mutating func visit(_ record: Record, index position: Int) throws {
             switch record {
             case .image(let image):
                 var keep = !criteria.selectsImages
@@ -199,7 +214,7 @@ public struct AiCOCOFilter {
 
     /// Filters the document `pass()` returns (each call must give the input from its start)
     /// into `writer`, which is finished only on success.
-    public func filter(passes pass: () throws -> AiCOCOInput, to writer: AiCOCOWriter,
+    public func filter(passes pass: () throws -> AiCOCOInput, to writer: DocumentWriter,
                        progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws -> Summary {
         var summary = Summary()
         // The memory limit is shared: half for the reference checks, half for the index.
@@ -268,7 +283,7 @@ public struct AiCOCOFilter {
         var quick = parserOptions
         quick.validate = false
         quick.recordsArtifact = .skip
-        var read: [AiCOCOSection: Int] = [:]
+        var read: [Section: Int] = [:]
         let visitor = SectionedRecordVisitor(
             maxCoordinates: parserOptions.limits.maxCoordinatesPerRecord,
             sectionStart: { try writer.beginSection($0) },

@@ -1,5 +1,7 @@
-/// Where written JSON goes: called with bytes to write, in order.
-public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
+extension JSONWriter {
+    /// Where written JSON goes: called with bytes to write, in order.
+    public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
+}
 
 /// A streaming JSON writer, byte for byte what yajl's generator writes: values go out as they
 /// are written, through a buffer of about `flushThreshold` bytes, so any size of document takes
@@ -14,11 +16,13 @@ public typealias JSONSink = (UnsafeRawBufferPointer) throws -> Void
 /// ```
 public final class JSONWriter {
     let generator: JSONGenerator
-    private let sink: JSONSink
+    private let sink: JSONWriter.Sink
     private var valueText: JSONValueText
+    /// Buffered bytes past which `flushIfNeeded()` hands them to the sink.
     public var flushThreshold = 1 << 16
 
-    public init(pretty: Bool = false, sink: @escaping JSONSink) {
+    /// Writes to `sink`, compact or (with `pretty`) indented as yajl's beautifier does.
+    public init(pretty: Bool = false, sink: @escaping JSONWriter.Sink) {
         generator = JSONGenerator(pretty: pretty)
         valueText = JSONValueText(indent: pretty ? Array("  ".utf8) : nil)
         self.sink = sink
@@ -29,6 +33,7 @@ public final class JSONWriter {
         self.init(pretty: pretty, sink: { try output.write($0) })
     }
 
+    /// Whether the output is indented.
     public var pretty: Bool { generator.pretty }
 
     /// Writes non-finite numbers as Python does (`NaN`, `Infinity`, `-Infinity`) instead of
@@ -38,16 +43,25 @@ public final class JSONWriter {
         set { generator.allowsNonFinite = newValue }
     }
 
+    /// `{`.
     public func beginObject() throws { try generator.mapOpen() }
+    /// `}`.
     public func endObject() throws { try generator.mapClose(); try flushIfNeeded() }
+    /// `[`.
     public func beginArray() throws { try generator.arrayOpen() }
+    /// `]`.
     public func endArray() throws { try generator.arrayClose(); try flushIfNeeded() }
+    /// An object's key (a value must follow).
     public func key(_ key: String) throws { try generator.string(key) }
+    /// A string value.
     public func string(_ text: String) throws { try generator.string(text) }
+    /// `null`.
     public func null() throws { try generator.null() }
+    /// `true` or `false`.
     public func bool(_ value: Bool) throws { try generator.bool(value) }
     /// Integral values as integers (`130`, not `130.0`), others in the shortest exact form.
     public func number(_ value: Double) throws { try generator.number(value) }
+    /// An integer.
     public func number(_ value: Int) throws { try generator.integer(value) }
     /// A number as its literal text, kept exactly.
     public func number(_ value: JSONNumber) throws { try generator.numberLiteral(value.literal) }

@@ -1,7 +1,7 @@
 extension JSONWriter {
     /// Writes one AiCOCO record as a JSON object: the format's fields first (in the format's
     /// order, optional ones only when present), then the extra fields in file order.
-    public func record(_ record: AiCOCORecord) throws {
+    public func record(_ record: Record) throws {
         try generator.mapOpen()
         switch record {
         case .image(let image):
@@ -123,13 +123,13 @@ extension JSONWriter {
     }
 
     /// An id as a string value, from its bytes (no `String`).
-    func id(_ id: AiID) throws {
+    func id(_ id: RecordID) throws {
         if id.isNanoid { return try generator.plainString(capacity: 21) { id.decode(into: $0) } }
         try id.withUTF8 { try generator.string(bytes: $0) }
     }
 
     /// A section's name as a string value.
-    func sectionName(_ section: AiCOCOSection) throws {
+    func sectionName(_ section: Section) throws {
         let text: StaticString
         switch section {
         case .images: text = "images"
@@ -158,7 +158,7 @@ extension JSONWriter {
         try generator.arrayClose()
     }
 
-    private func regressionItems(_ items: [AiRegressionItem]?) throws {
+    private func regressionItems(_ items: [RegressionItem]?) throws {
         guard let items else { return try generator.null() }
         try generator.arrayOpen()
         for item in items {

@@ -1,11 +1,11 @@
 /// Records rendered as JSON lines while they are parsed, byte for byte what
-/// `AiCOCORecordLineWriter` writes for the typed records: annotations straight from their fields
+/// `RecordLineWriter` writes for the typed records: annotations straight from their fields
 /// and coordinate chunks (no typed record, no copy of their coordinates), every other record
 /// through `JSONWriter.record`. The lines gather until `take` hands them on.
 final class RecordLineRenderer {
     let envelope: Bool
     /// The sections whose records are rendered; all when empty.
-    let sections: Set<AiCOCOSection>
+    let sections: Set<Section>
     /// Records delivered since the last `take`, rendered or not (another section).
     private(set) var delivered = 0
     /// Why a record could not be rendered; nothing is rendered after it.
@@ -25,7 +25,7 @@ final class RecordLineRenderer {
     /// `bytesBeforeProblem` of the batch `take` is handing on.
     private(set) var batchBytesBeforeProblem = 0
 
-    init(envelope: Bool, sections: Set<AiCOCOSection>, allowsNonFinite: Bool = false) {
+    init(envelope: Bool, sections: Set<Section>, allowsNonFinite: Bool = false) {
         json.allowsNonFinite = allowsNonFinite
         polygons.allowsNonFinite = allowsNonFinite
         self.envelope = envelope
@@ -56,7 +56,7 @@ final class RecordLineRenderer {
         if !problemFound { bytesBeforeProblem = json.generator.pendingBytes }
     }
 
-    func record(_ record: AiCOCORecord) {
+    func record(_ record: Record) {
         guard failure == nil else { return }
         defer { delivering() }
         guard sections.isEmpty || sections.contains(record.section) else { return }
@@ -90,7 +90,7 @@ final class RecordLineRenderer {
         }
     }
 
-    /// The annotation's line, as `JSONWriter.record` writes an `AiAnnotation`.
+    /// The annotation's line, as `JSONWriter.record` writes an `Annotation`.
     func annotationEnd(_ fields: AnnotationFields, boxes: [BoundingBox]) {
         guard failure == nil else { return }
         defer { delivering() }
@@ -120,7 +120,7 @@ final class RecordLineRenderer {
     }
 
     /// One line, in its envelope when asked; a record that fails leaves nothing of itself.
-    private func line(_ section: AiCOCOSection, _ body: () throws -> Void) {
+    private func line(_ section: Section, _ body: () throws -> Void) {
         let mark = json.generator.pendingBytes
         do {
             if envelope {

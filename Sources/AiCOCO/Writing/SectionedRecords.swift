@@ -4,29 +4,29 @@
 /// coordinate chunks; only one record is held at a time. The records of a tabular output's
 /// artifact (section `rows` after a `records` reference) are not part of the document and are
 /// not handed over; inline records (section `rows` without a reference, FLaVor 2.1.0 to 2.2.1) are.
-public struct SectionedRecordVisitor: AiCOCOVisitor {
+struct SectionedRecordVisitor: AiCOCOVisitor {
     private var builder: RecordBuilder
-    private let sectionStart: (AiCOCOSection) throws -> Void
-    private let sectionEnd: (AiCOCOSection, Int) throws -> Void
+    private let sectionStart: (Section) throws -> Void
+    private let sectionEnd: (Section, Int) throws -> Void
     /// A `records` reference was read: records of section `rows` are its artifact's.
     private var rowsInArtifact = false
 
-    public init(maxCoordinates: Int = ParserLimits().maxCoordinatesPerRecord,
-                sectionStart: @escaping (AiCOCOSection) throws -> Void = { _ in },
-                record onRecord: @escaping (AiCOCORecord) throws -> Void,
-                sectionEnd: @escaping (AiCOCOSection, Int) throws -> Void = { _, _ in }) {
+    init(maxCoordinates: Int = ParserLimits().maxCoordinatesPerRecord,
+         sectionStart: @escaping (Section) throws -> Void = { _ in },
+         record onRecord: @escaping (Record) throws -> Void,
+         sectionEnd: @escaping (Section, Int) throws -> Void = { _, _ in }) {
         builder = RecordBuilder(maxCoordinates: maxCoordinates) { record, _ in try onRecord(record) }
         self.sectionStart = sectionStart
         self.sectionEnd = sectionEnd
     }
 
-    public mutating func visitSectionStart(_ section: AiCOCOSection) throws {
+    mutating func visitSectionStart(_ section: Section) throws {
         if section != .rows || !rowsInArtifact { try sectionStart(section) }
     }
-    public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+    mutating func visitSectionEnd(_ section: Section, count: Int) throws {
         if section != .rows || !rowsInArtifact { try sectionEnd(section, count) }
     }
-    public mutating func visit(_ record: AiCOCORecord, index: Int) throws {
+    mutating func visit(_ record: Record, index: Int) throws {
         // The parser reports no section boundaries around `meta` and `records` (objects, not
         // arrays): each is handed over here as a section of one record.
         if record.section == .records { rowsInArtifact = true }
@@ -39,22 +39,22 @@ public struct SectionedRecordVisitor: AiCOCOVisitor {
             try builder.visit(record, index: index)
         }
     }
-    public mutating func visitAnnotationStart(index: Int) throws { try builder.visitAnnotationStart(index: index) }
-    public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { try builder.visitCoordinates(chunk) }
-    public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+    mutating func visitAnnotationStart(index: Int) throws { try builder.visitAnnotationStart(index: index) }
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { try builder.visitCoordinates(chunk) }
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         try builder.visitAnnotationEnd(fields, index: index)
     }
 }
 
 /// Parses `input` through `visitor` on the calling thread; rethrows the visitor's own error
-/// (e.g. `OutputClosed`) rather than the parser's wrapping of it.
-public func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
-                                            progress: ((Int) -> Void)? = nil) throws -> Visitor {
+/// (e.g. `FileOutput.Closed`) rather than the parser's wrapping of it.
+func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
+                                      progress: ((Int) -> Void)? = nil) throws -> Visitor {
     var parser = AiCOCOParser(visitor: visitor, options: options)
     do {
         try parser.parse(input, progress: progress)
     } catch {
-        if let stop = parser.consumerError, !(stop is AiCOCOError), !(stop is RecordLimitExceeded) { throw stop }
+        if let stop = parser.consumerError, !(stop is DocumentError), !(stop is RecordLimitExceeded) { throw stop }
         throw error
     }
     return parser.visitor
@@ -67,7 +67,7 @@ func runParse<Visitor: AiCOCOVisitor>(reader: ChunkReader, visitor: Visitor, opt
     do {
         try parser.parse(reader: reader, progress: progress)
     } catch {
-        if let stop = parser.consumerError, !(stop is AiCOCOError), !(stop is RecordLimitExceeded) { throw stop }
+        if let stop = parser.consumerError, !(stop is DocumentError), !(stop is RecordLimitExceeded) { throw stop }
         throw error
     }
     return parser.visitor

@@ -1,38 +1,43 @@
 /// Writes an AiCOCO document section by section, in any order, in constant memory:
 ///
 /// ```swift
-/// let writer = AiCOCOWriter(output: FileOutput(descriptor: 1))
+/// let writer = DocumentWriter(output: FileOutput(descriptor: 1))
 /// try writer.beginSection(.images); try writer.write(.image(image)); try writer.endSection()
 /// ...
 /// try writer.finish()   // closes the document and flushes; until then it is never complete
 /// ```
 /// `meta` is a section holding exactly one record. Sections never begun are not written
 /// (`finish(addingMissingSections: true)` writes them as `[]`).
-public final class AiCOCOWriter {
+public final class DocumentWriter {
+    /// The JSON writer underneath (e.g. to set `allowsNonFinite`).
     public let json: JSONWriter
     private let output: FileOutput?
     private var started = false
-    private var current: AiCOCOSection?
+    private var current: Section?
     /// The single-object section open (`meta`, `records`) has its record.
     private var objectWritten = false
-    public private(set) var writtenSections: [AiCOCOSection] = []
+    /// The sections begun so far, in order.
+    public private(set) var writtenSections: [Section] = []
     /// Records written so far, per section.
-    public private(set) var counts: [AiCOCOSection: Int] = [:]
+    public private(set) var counts: [Section: Int] = [:]
 
-    public init(pretty: Bool = false, sink: @escaping JSONSink) {
+    /// Writes to `sink`.
+    public init(pretty: Bool = false, sink: @escaping JSONWriter.Sink) {
         json = JSONWriter(pretty: pretty, sink: sink)
         output = nil
     }
 
+    /// Writes to `output`; `finish()` flushes it.
     public init(pretty: Bool = false, output: FileOutput) {
         json = JSONWriter(pretty: pretty, output: output)
         self.output = output
     }
 
-    public func beginSection(_ section: AiCOCOSection) throws {
-        guard current == nil else { throw JSONWriterMisuse(message: "section \(current!.rawValue) is still open") }
+    /// Opens `section` (each at most once, one at a time). Throws `JSONWriter.Misuse` otherwise.
+    public func beginSection(_ section: Section) throws {
+        guard current == nil else { throw JSONWriter.Misuse(message: "section \(current!.rawValue) is still open") }
         guard !writtenSections.contains(section) else {
-            throw JSONWriterMisuse(message: "section \(section.rawValue) written twice")
+            throw JSONWriter.Misuse(message: "section \(section.rawValue) written twice")
         }
         if !started {
             try json.beginObject()
@@ -47,12 +52,13 @@ public final class AiCOCOWriter {
         counts[section] = 0
     }
 
-    public func write(_ record: AiCOCORecord) throws {
+    /// Writes a record of the open section.
+    public func write(_ record: Record) throws {
         guard let current, record.section == current else {
-            throw JSONWriterMisuse(message: "a record of \(record.section.rawValue) outside its section")
+            throw JSONWriter.Misuse(message: "a record of \(record.section.rawValue) outside its section")
         }
         if current.isSingleObject {
-            guard !objectWritten else { throw JSONWriterMisuse(message: "\(current.rawValue) holds one record") }
+            guard !objectWritten else { throw JSONWriter.Misuse(message: "\(current.rawValue) holds one record") }
             objectWritten = true
         }
         if case .recordsReference(let reference) = record {
@@ -63,10 +69,11 @@ public final class AiCOCOWriter {
         try json.flushIfNeeded()
     }
 
+    /// Closes the open section (`meta` and `records` must have their record).
     public func endSection() throws {
-        guard let section = current else { throw JSONWriterMisuse(message: "no section is open") }
+        guard let section = current else { throw JSONWriter.Misuse(message: "no section is open") }
         if section.isSingleObject {
-            guard objectWritten else { throw JSONWriterMisuse(message: "\(section.rawValue) needs its record") }
+            guard objectWritten else { throw JSONWriter.Misuse(message: "\(section.rawValue) needs its record") }
             objectWritten = false
         } else {
             try json.endArray()
@@ -75,7 +82,7 @@ public final class AiCOCOWriter {
     }
 
     /// Writes a whole section at once.
-    public func write<S: Sequence>(section: AiCOCOSection, _ records: S) throws where S.Element == AiCOCORecord {
+    public func write<S: Sequence>(section: Section, _ records: S) throws where S.Element == Record {
         try beginSection(section)
         for record in records { try write(record) }
         try endSection()
@@ -84,7 +91,7 @@ public final class AiCOCOWriter {
     /// Writes records in the order given, a section opening wherever the section changes (each
     /// section's records must come together, as they do in a file), then finishes the document,
     /// adding empty sections for those that had no record.
-    public func writeDocument<S: Sequence>(_ records: S) throws where S.Element == AiCOCORecord {
+    public func writeDocument<S: Sequence>(_ records: S) throws where S.Element == Record {
         for record in records {
             if record.section != current {
                 if current != nil { try endSection() }
@@ -98,14 +105,14 @@ public final class AiCOCOWriter {
 
     /// The kind of output the sections written so far make: tabular with `records`, hybrid
     /// with `tables`, image otherwise.
-    public var writtenKind: AiCOCOKind {
+    public var writtenKind: DocumentForm.Kind {
         writtenSections.contains(.records) || writtenSections.contains(.rows) ? .tabular
             : writtenSections.contains(.tables) ? .hybrid : .image
     }
 
     /// Closes the document and flushes everything (the `FileOutput` too).
     public func finish(addingMissingSections: Bool = false) throws {
-        guard current == nil else { throw JSONWriterMisuse(message: "section \(current!.rawValue) is still open") }
+        guard current == nil else { throw JSONWriter.Misuse(message: "section \(current!.rawValue) is still open") }
         if !started {
             try json.beginObject()
             started = true

@@ -1,16 +1,20 @@
 /// Writes AiCOCO records as JSON lines: one compact JSON object per line, either the record
 /// itself or, with `envelope`, `{"section":"images","record":{...}}`.
-public final class AiCOCORecordLineWriter {
+public final class RecordLineWriter {
+    /// The JSON writer underneath.
     public let json: JSONWriter
+    /// Whether each line wraps its record as `{"section":...,"record":...}`.
     public let envelope: Bool
     private let output: FileOutput?
 
-    public init(envelope: Bool, sink: @escaping JSONSink) {
+    /// Writes to `sink`, a line at a time.
+    public init(envelope: Bool, sink: @escaping JSONWriter.Sink) {
         json = JSONWriter(sink: sink)
         self.envelope = envelope
         output = nil
     }
 
+    /// Writes to `output`; call `flush()` at the end.
     public init(envelope: Bool, output: FileOutput) {
         json = JSONWriter(output: output)
         self.envelope = envelope
@@ -21,7 +25,7 @@ public final class AiCOCORecordLineWriter {
     /// itself behind (no partial line), whatever failed. With a sink, each line is handed to it
     /// at once; with a `FileOutput` (which needs `flush()` anyway), lines gather in the
     /// writer's buffer first.
-    public func write(_ record: AiCOCORecord) throws {
+    public func write(_ record: Record) throws {
         if output != nil {
             let mark = json.generator.pendingBytes
             do {
@@ -43,7 +47,7 @@ public final class AiCOCORecordLineWriter {
         try json.endLine()
     }
 
-    private func body(_ record: AiCOCORecord) throws {
+    private func body(_ record: Record) throws {
         do {
             if envelope {
                 try json.beginObject()
@@ -58,6 +62,7 @@ public final class AiCOCORecordLineWriter {
         }
     }
 
+    /// Hands the buffered lines to the sink or output, and flushes the output.
     public func flush() throws {
         try json.flush()
         try output?.flush()

@@ -1,21 +1,22 @@
 /// A record id held without a heap allocation in the common cases: up to 15 UTF-8 bytes
 /// inline, or a 21-character nanoid (`[A-Za-z0-9_-]`, what FLaVor writes) packed 6 bits a
 /// character into 16 bytes. Any other id is kept as a `String`.
-public struct AiID: Hashable, Sendable, CustomStringConvertible {
+public struct RecordID: Hashable, Sendable, CustomStringConvertible {
     private var low: UInt64 = 0
     /// Top two bits: 0b00 an inline id (its length in the top byte), 0b11 a nanoid, 0b10 a `String`.
     private var high: UInt64 = 0
     private var other: String?
 
+    /// The id whose text is `text`.
     public init(_ text: String) {
         var text = text
-        self = text.withUTF8 { AiID(bytes: $0) }
+        self = text.withUTF8 { RecordID(bytes: $0) }
         if high >> 62 == 0b10 { other = text }
     }
 
     /// The id whose UTF-8 text is `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>) {
-        if let words = AiID.packedWords(bytes) {
+        if let words = RecordID.packedWords(bytes) {
             high = words.high
             low = words.low
             return
@@ -46,7 +47,7 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
         guard count == 21 else { return nil }
         // Branch-free (ids are random, so a branch per character would mispredict): a table
         // gives each byte's value, 255 outside the alphabet.
-        let sextets = AiID.sextets
+        let sextets = RecordID.sextets
         var first: UInt64 = 0, second: UInt64 = 0, invalid: UInt64 = 0
         for index in 0..<10 {
             let value = UInt64(sextets[Int(bytes[index])])
@@ -94,7 +95,7 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
             }
             return count
         }
-        let alphabet = AiID.alphabet.utf8Start
+        let alphabet = RecordID.alphabet.utf8Start
         for index in 0..<10 {
             out[index] = alphabet[Int(truncatingIfNeeded: (low >> UInt64(6 * index)) & 63)]
             out[10 + index] = alphabet[Int(truncatingIfNeeded: (high >> UInt64(6 * index)) & 63)]
@@ -138,6 +139,7 @@ public struct AiID: Hashable, Sendable, CustomStringConvertible {
         self.low = low
     }
 
+    /// The id as text.
     public var description: String { string }
 
     private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
