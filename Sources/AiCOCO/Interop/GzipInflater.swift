@@ -15,6 +15,8 @@ final class GzipInflater {
     private var atEnd = false
     private var inMember = false
     private var ended = false
+    /// Zero bytes after the last member (a block device or a padded tape): ignored, as gzip does.
+    private(set) var trailingZeros = 0
 
     /// What `fill` did: the bytes it put in the buffer, and whether the input is over (with the
     /// failure that ended it, if any).
@@ -73,8 +75,24 @@ final class GzipInflater {
                     stream.pointee.avail_in = uInt(count)
                 }
             }
+            if !inMember && stream.pointee.avail_in > 0 && stream.pointee.next_in[0] == 0 {
+                // Between members: zeros. Padding, when only zeros follow to the end.
+                var zeros = 0
+                let available = Int(stream.pointee.avail_in)
+                while zeros < available && stream.pointee.next_in[zeros] == 0 { zeros += 1 }
+                stream.pointee.next_in += zeros
+                stream.pointee.avail_in -= uInt(zeros)
+                trailingZeros += zeros
+                if stream.pointee.avail_in == 0 { continue }
+            }
             if atEnd && !inMember { return end(produced, nil) }
-            if stream.pointee.avail_in > 0 { inMember = true }
+            if stream.pointee.avail_in > 0 {
+                if trailingZeros > 0 {
+                    let offset = compressed - Int(stream.pointee.avail_in) - trailingZeros
+                    return end(produced, failure("corrupt compressed data at compressed byte \(offset) (after a member: \(trailingZeros) zero bytes, then more data)"))
+                }
+                inMember = true
+            }
             let room = buffer.count - produced
             stream.pointee.next_out = (buffer.baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
             stream.pointee.avail_out = uInt(room)

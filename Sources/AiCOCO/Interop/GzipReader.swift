@@ -1,5 +1,6 @@
 // gzip input through zlib: inflated on a thread of its own, handed to the reader buffer by buffer.
 import CZlib
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,10 +37,14 @@ final class GzipReader: ChunkReader {
 
     /// Compressed inputs of at most this size (when known) are inflated without a thread.
     static let inlineSize = 1 << 20
+    /// The input's name, for notices.
+    private let name: String
+    private var noticed = false
 
-    /// Inflates `source`, whose first bytes `prefix` were already read from it, and whose size,
-    /// when known, is `size`.
-    init(source: ChunkReader, prefix: [UInt8], size: Int? = nil) throws {
+    /// Inflates `source` (named `name`), whose first bytes `prefix` were already read from it,
+    /// and whose size, when known, is `size`.
+    init(source: ChunkReader, prefix: [UInt8], size: Int? = nil, name: String = "the input") throws {
+        self.name = name
         let inflater = GzipInflater(source: source, prefix: prefix)
         if let size, size <= Self.inlineSize {
             handOff = nil
@@ -67,10 +72,15 @@ final class GzipReader: ChunkReader {
 
     /// The next filled buffer (index, count), nil at the end; throws the failure that ended the input.
     private func take() throws -> (Int, Int)? {
-        guard let inline else { return try handOff!.take() }
+        guard let inline else {
+            let taken = try handOff!.take()
+            if taken == nil { notice(trailingZeros: handOff!.trailingZeros) }
+            return taken
+        }
         while true {
             if let end = inlineEnd {
                 if let end { throw end }
+                notice(trailingZeros: inline.inflater.trailingZeros)
                 return nil
             }
             let outcome = inline.inflater.fill(inline.buffer)
@@ -80,6 +90,14 @@ final class GzipReader: ChunkReader {
     }
 
     private func release() { handOff?.release() }
+
+    /// Zeros after the last member are padding (a tape, a block device): gzip ignores them with
+    /// a warning, and so does this (once, through `InputNotices`).
+    private func notice(trailingZeros: Int) {
+        guard trailingZeros > 0, !noticed else { return }
+        noticed = true
+        InputNotices.post("\(name): decompression OK, \(trailingZeros) trailing zero byte\(trailingZeros == 1 ? "" : "s") ignored")
+    }
 
     /// After the text read so far turned out wrong: inflates (and drops) up to `limit` more bytes
     /// to see whether the compressed stream is corrupt, which would explain it; that failure, or nil.
@@ -156,6 +174,8 @@ private final class InflateHandOff: @unchecked Sendable {
     private var failure: DocumentError?
     private var cancelled = false
     var compressedRead = 0
+    /// The inflater's `trailingZeros`, once it has ended.
+    private(set) var trailingZeros = 0
 
     private let inflater: GzipInflater
 
@@ -220,6 +240,7 @@ private final class InflateHandOff: @unchecked Sendable {
     private func end(_ failure: DocumentError?) {
         monitor.withLock {
             self.failure = failure
+            trailingZeros = inflater.trailingZeros
             ended = true
             monitor.signal(Self.published)
         }
@@ -247,7 +268,7 @@ extension FileInput {
             let at = lseek(descriptor, 0, SEEK_CUR)
             if at >= 0 {
                 count = peeked.withUnsafeMutableBytes { max(0, pread(descriptor, $0.baseAddress, 2, at)) }
-                return Self.isGzip(peeked, count: count) ? try GzipReader(source: self, prefix: [], size: size) : self
+                return Self.isGzip(peeked, count: count) ? try GzipReader(source: self, prefix: [], size: size, name: name) : self
             }
         }
         while count < 2 {
@@ -259,7 +280,7 @@ extension FileInput {
         }
         let prefix = Array(peeked[0..<count])
         if Self.isGzip(peeked, count: count) {
-            return try GzipReader(source: self, prefix: prefix)
+            return try GzipReader(source: self, prefix: prefix, name: name)
         }
         return count == 0 ? self : PrefixedReader(prefix, then: self)
     }
@@ -285,5 +306,20 @@ final class PrefixedReader: ChunkReader {
         prefix.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: count) }
         prefix.removeFirst(count)
         return count
+    }
+}
+
+/// Notices about an input that are no errors (gzip's trailing zeros), for the program to show:
+/// the CLI prints them on standard error as warnings. Dropped until a handler is set.
+package enum InputNotices {
+    private static let handler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    /// Sends every notice to `body` from now on.
+    package static func send(to body: @escaping @Sendable (String) -> Void) {
+        handler.withLock { $0 = body }
+    }
+
+    static func post(_ text: String) {
+        handler.withLock { $0 }?(text)
     }
 }

@@ -31,37 +31,41 @@ protocol YajlHandler {
 }
 
 /// A yajl parse handle whose callbacks go to a `Handler` in place (behind a pointer).
-/// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage.
+/// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage (or, with
+/// `multipleValues`, a stream of values one after the other: JSON lines).
 ///
 /// C callbacks cannot be formed in a generic context, so yajl calls one fixed table of
-/// functions (`yajlCallbacks`), which reach the handler through an existential
-/// (`YajlCallbackTarget`) that this lexer's `HandlerBox` specializes.
+/// functions (`yajlCallbacks`), which reach the handler through a base class
+/// (`YajlCallbackTarget`, unretained) whose methods this lexer's `HandlerBox` overrides.
 final class YajlLexer<Handler: YajlHandler> {
     private var handle: yajl_handle
-    /// Where the callbacks' context points: the existential of `box`.
-    private let context: UnsafeMutablePointer<any YajlCallbackTarget>
+    /// The callbacks' context: the handler's box, unretained (`box` keeps it alive).
+    private let box: HandlerBox
+    private var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(box as YajlCallbackTarget).toOpaque() }
     /// This lexer's own callback table (yajl keeps a pointer to it): its entries are switched
     /// off while `restart` replays a prefix, so that the handler does not see those tokens.
     private let table: UnsafeMutablePointer<yajl_callbacks>
     /// yajl's memory comes from here: the blocks of a freed handle serve the next one, so a
     /// restart costs no malloc (yajl_alloc with the default functions costs five).
     private let blocks = YajlBlockCache()
+    /// Values may follow one another (`yajl_allow_multiple_values`).
+    private let multipleValues: Bool
 
     /// Binds a new yajl handle to `handler`, which must outlive the lexer (its owner owns both).
-    init(handler: UnsafeMutablePointer<Handler>) {
-        context = .allocate(capacity: 1)
-        context.initialize(to: HandlerBox(handler))
+    /// With `multipleValues`, the text is a stream of values (JSON lines), not one.
+    init(handler: UnsafeMutablePointer<Handler>, multipleValues: Bool = false) {
+        self.multipleValues = multipleValues
+        box = HandlerBox(handler)
         table = .allocate(capacity: 1)
         table.initialize(to: yajlCallbacks)
-        handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
+        handle = yajl_alloc(table, &blocks.functions, Unmanaged.passUnretained(box as YajlCallbackTarget).toOpaque())!
+        if multipleValues { _ = aicoco_yajl_config_flag(handle, yajl_allow_multiple_values, 1) }
     }
 
     deinit {
         yajl_free(handle)
         table.deinitialize(count: 1)
         table.deallocate()
-        context.deinitialize(count: 1)
-        context.deallocate()
     }
 
     /// Replaces the handle with a new one brought to the state that `prefix` leaves it in,
@@ -70,7 +74,8 @@ final class YajlLexer<Handler: YajlHandler> {
     func restart(prefix: UnsafeBufferPointer<UInt8>) {
         yajl_free(handle)
         table.pointee = yajlSilentCallbacks
-        handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
+        handle = yajl_alloc(table, &blocks.functions, context)!
+        if multipleValues { _ = aicoco_yajl_config_flag(handle, yajl_allow_multiple_values, 1) }
         _ = yajl_parse(handle, prefix.baseAddress, prefix.count)
         table.pointee = yajlCallbacks
     }
@@ -109,15 +114,15 @@ final class YajlLexer<Handler: YajlHandler> {
     private final class HandlerBox: YajlCallbackTarget {
         let handler: UnsafeMutablePointer<Handler>
         init(_ handler: UnsafeMutablePointer<Handler>) { self.handler = handler }
-        func onNull() -> Bool { noted.pointee.onNull() }
-        func onBool(_ value: Bool) -> Bool { noted.pointee.onBool(value) }
-        func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onNumber(text) }
-        func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onString(text) }
-        func onStartObject() -> Bool { noted.pointee.onStartObject() }
-        func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onKey(text) }
-        func onEndObject() -> Bool { noted.pointee.onEndObject() }
-        func onStartArray() -> Bool { noted.pointee.onStartArray() }
-        func onEndArray() -> Bool { noted.pointee.onEndArray() }
+        override func onNull() -> Bool { noted.pointee.onNull() }
+        override func onBool(_ value: Bool) -> Bool { noted.pointee.onBool(value) }
+        override func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onNumber(text) }
+        override func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onString(text) }
+        override func onStartObject() -> Bool { noted.pointee.onStartObject() }
+        override func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onKey(text) }
+        override func onEndObject() -> Bool { noted.pointee.onEndObject() }
+        override func onStartArray() -> Bool { noted.pointee.onStartArray() }
+        override func onEndArray() -> Bool { noted.pointee.onEndArray() }
 
         /// The handler, once it has noted the token being handed out.
         private var noted: UnsafeMutablePointer<Handler> {
@@ -136,23 +141,24 @@ private func tidyYajlMessage(_ message: String) -> String {
     return String(text)
 }
 
-/// The non-generic face of a lexer's handler, which the C callbacks call.
-private protocol YajlCallbackTarget: AnyObject {
-    func onNull() -> Bool
-    func onBool(_ value: Bool) -> Bool
-    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool
-    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool
-    func onStartObject() -> Bool
-    func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool
-    func onEndObject() -> Bool
-    func onStartArray() -> Bool
-    func onEndArray() -> Bool
+/// The non-generic face of a lexer's handler, which the C callbacks call: a class (its methods
+/// dispatched through its vtable), reached from yajl's context unretained.
+private class YajlCallbackTarget {
+    func onNull() -> Bool { true }
+    func onBool(_ value: Bool) -> Bool { true }
+    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { true }
+    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { true }
+    func onStartObject() -> Bool { true }
+    func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { true }
+    func onEndObject() -> Bool { true }
+    func onStartArray() -> Bool { true }
+    func onEndArray() -> Bool { true }
 }
 
 /// Calls `body` with the handler behind `context` (no retain: the lexer owns it).
 @inline(__always)
-private func withTarget(_ context: UnsafeMutableRawPointer?, _ body: (any YajlCallbackTarget) -> Bool) -> Int32 {
-    body(context!.assumingMemoryBound(to: (any YajlCallbackTarget).self).pointee) ? 1 : 0
+private func withTarget(_ context: UnsafeMutableRawPointer?, _ body: (YajlCallbackTarget) -> Bool) -> Int32 {
+    Unmanaged<YajlCallbackTarget>.fromOpaque(context!)._withUnsafeGuaranteedRef { body($0) } ? 1 : 0
 }
 
 /// Callbacks that accept every token and do nothing (for `restart`).
@@ -187,8 +193,8 @@ private let yajlCallbacks = yajl_callbacks(
     yajl_end_array: { context in withTarget(context) { $0.onEndArray() } }
 )
 
-/// An allocator for yajl that keeps freed blocks for reuse: one free list per power-of-two
-/// size. It holds at most what one handle used at its peak.
+/// An allocator for yajl that keeps freed blocks of up to 1 MiB for reuse: one free list per
+/// power-of-two size.
 final class YajlBlockCache {
     var functions: yajl_alloc_funcs
     /// Heads of the free lists; a free block's first word links to the next.
@@ -196,6 +202,8 @@ final class YajlBlockCache {
     static let classes = 40
     /// Bytes before each block's payload: its size class.
     static let header = 16
+    /// Blocks of more than 2^largestKept bytes are not kept for reuse.
+    static let largestKept = 20
 
     init() {
         lists = .allocate(capacity: Self.classes)
@@ -245,6 +253,12 @@ final class YajlBlockCache {
 
     private static func release(_ payload: UnsafeMutableRawPointer, _ lists: UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
         let sizeClass = payload.load(fromByteOffset: -header, as: Int.self)
+        // A large block (a long token gathered across pieces) goes back to the system at once:
+        // kept, the blocks of each doubling would add up to twice the longest token.
+        if sizeClass > largestKept {
+            (payload - header).deallocate()
+            return
+        }
         payload.storeBytes(of: lists[sizeClass], as: UnsafeMutableRawPointer?.self)
         lists[sizeClass] = payload
     }

@@ -1,5 +1,5 @@
 /// The tokens of one artifact line, checked against the tabular record schema and assembled
-/// into a record (yajl calls these through `JSONEventSink`).
+/// into a record (yajl calls these through `LineTokens`).
 extension TabularLineParser {
     func onStartObject() -> Bool {
         guard beginValue(container: true) else { return false }
@@ -220,7 +220,8 @@ extension TabularLineParser {
             guard let index = Self.nonNegativeInteger(text) else {
                 return wrongType("a non-negative integer", found: String(decoding: text, as: UTF8.self), at: start, container: false)
             }
-            rowIndexes.append(index)
+            // Past `window_size` (when checked) the record is left out: its indexes need not be kept.
+            if checker == nil || windowSize.map({ rowIndexes.count < $0 }) ?? true { rowIndexes.append(index) }
         case .regressionList:
             return wrongType("a regression item object", found: kind.described, at: start, container: false)
         case .regressionItem:

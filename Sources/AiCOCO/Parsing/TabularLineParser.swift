@@ -4,7 +4,7 @@
 /// and, when validating, `window_size` row indexes per record and the references to tables,
 /// categories and regressions. Places are in the artifact: its line, column, byte offset and
 /// the path `$[i]...` of the i-th record (line i + 1).
-final class TabularLineParser: JSONEventSink {
+final class TabularLineParser {
     enum FrameKind { case record, idList, regressionList, regressionItem, rowIndexes, extra, skip }
 
     struct Frame {
@@ -42,19 +42,41 @@ final class TabularLineParser: JSONEventSink {
     let allowNonFinite: Bool
     /// The line with its `NaN`, `Infinity` and `-Infinity` rewritten (`allowNonFinite`).
     var nonFinite = NonFiniteRewriter()
-    private var rewritten: [UInt8] = []
+    /// The bytes given to yajl when they are rewritten; the rewriter's held-back bytes at its start.
+    var rewritten: [UInt8] = []
+    var heldBack = 0
     let windowSize: Int?
     let checker: ReferenceChecker?
     let report: (DocumentError) throws -> Void
     let deliver: (TabularRecord, Int) throws -> Void
-    var stream: YajlEventStream!
+    /// yajl, reading the lines as a stream of values; its callbacks reach this parser through
+    /// `tokens` (see `TabularLineFeed.swift`).
+    var lexer: YajlLexer<LineTokens>!
+    private let tokens: UnsafeMutablePointer<LineTokens>
 
-    // The line being read.
-    var line = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    // The line being read: it comes whole or in pieces (a line longer than a read chunk).
+    /// The bytes yajl is reading, and the offset in the line of their first byte.
+    var piece = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    var pieceBase = 0
     var lineNumber = 0
     var lineOffset = 0
+    /// Bytes of the line received so far, and the offset just past its last byte that is not a
+    /// carriage return or a line feed.
+    var lineLength = 0
+    var contentEnd = 0
+    /// What the line holds so far: only spaces and tabs (`blank`), then maybe line ends
+    /// (`blankThenBreak`), or something else (`text`: it goes to yajl).
+    var lineShape = LineShape.blank
     var valuesInLine = 0
     var completing = false
+    /// Where tokens start (yajl hands a token out at its end): the search start of the token being
+    /// handed out, the end of the one before, and the first byte of the token pending at the end
+    /// of what was fed (`nextTokenByte`).
+    var tokenFrom = 0
+    var nextTokenFrom = 0
+    var nextTokenByte: UInt8 = 0
+    /// A string or number pending across pieces: a lower bound of its length (`PendingToken`).
+    var pendingToken = PendingToken()
 
     var frames: [Frame] = []
     var extraStack: [ExtraContainer] = []
@@ -90,68 +112,15 @@ final class TabularLineParser: JSONEventSink {
         self.report = report
         self.deliver = deliver
         frames.reserveCapacity(8)
-        stream = YajlEventStream(sink: self)
+        tokens = .allocate(capacity: 1)
+        tokens.initialize(to: LineTokens(parser: Unmanaged.passUnretained(self)))
+        lexer = YajlLexer(handler: tokens, multipleValues: true)
     }
 
-    /// Reads one line: its bytes including the newline (none on a last line without one),
-    /// its number (from 1) and the offset of its first byte. Returns false for an empty line
-    /// (reported; it holds no record). Throws what stops the reading.
-    @discardableResult
-    func read(line bytes: UnsafeBufferPointer<UInt8>, number: Int, offset: Int, isLast: Bool) throws -> Bool {
-        if let failure { throw failure }
-        if allowNonFinite {
-            rewritten.removeAll(keepingCapacity: true)
-            rewritten.append(contentsOf: bytes)
-            nonFinite.startText()
-            _ = rewritten.withUnsafeMutableBufferPointer { nonFinite.rewrite($0, base: 0, final: true) }
-            return try rewritten.withUnsafeBufferPointer { try readRewritten(line: $0, number: number, offset: offset, isLast: isLast) }
-        }
-        return try readRewritten(line: bytes, number: number, offset: offset, isLast: isLast)
-    }
-
-    private func readRewritten(line bytes: UnsafeBufferPointer<UInt8>, number: Int, offset: Int, isLast: Bool) throws -> Bool {
-        line = bytes
-        lineNumber = number
-        lineOffset = offset
-        valuesInLine = 0
-        var content = bytes.count
-        while content > 0, bytes[content - 1] == 0x0A || bytes[content - 1] == 0x0D { content -= 1 }
-        // yajl takes a form feed or a vertical tab as whitespace; RFC 8259 does not (inside a
-        // string yajl rejects them itself, so any of them is an error).
-        for index in 0..<content where bytes[index] == 0x0B || bytes[index] == 0x0C {
-            throw stop(.syntax, "invalid whitespace character 0x\(bytes[index] == 0x0B ? "0B" : "0C") (RFC 8259 allows space, tab, line feed and carriage return)",
-                       at: index, path: "$[\(number - 1)]")
-        }
-        if bytes[0..<content].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-            try problem(.schema, "an empty line: the artifact has one JSON object per line", at: 0)
-            return false
-        }
-        strictText = StrictTextScanner()
-        strictText.scan(bytes, base: 0)
-        switch stream.parse(bytes) {
-        case .ok: break
-        case .stoppedByEngine: throw failure!
-        case .syntaxError(let message, let consumed):
-            if let found = nonFiniteToken(in: bytes, near: min(consumed, content)) {
-                throw stop(.syntax, nonFiniteMessage(found.token), at: found.start, path: currentPath())
-            }
-            throw stop(.syntax, message, at: min(consumed, content), path: currentPath())
-        }
-        if isLast {
-            completing = true
-            switch stream.complete() {
-            case .ok: break
-            case .stoppedByEngine: throw failure!
-            case .syntaxError(let message, _):
-                throw stop(.syntax, "unexpected end of the artifact (\(message.replacingOccurrences("parse error: ", with: "")))",
-                           at: content, path: currentPath())
-            }
-        }
-        if !frames.isEmpty {
-            throw stop(.syntax, "the record does not end on its line (JSON lines: one object per line)",
-                       at: content, path: "$[\(number - 1)]")
-        }
-        return true
+    deinit {
+        lexer = nil
+        tokens.deinitialize(count: 1)
+        tokens.deallocate()
     }
 
     // MARK: Places and problems
@@ -160,7 +129,7 @@ final class TabularLineParser: JSONEventSink {
         SourceLocation(offset: lineOffset + offsetInLine, line: lineNumber, column: offsetInLine + 1)
     }
 
-    var tokenEnd: Int { completing ? line.count : stream.bytesConsumed }
+    var tokenEnd: Int { completing ? lineLength : pieceBase + lexer.bytesConsumed }
 
     /// Stops at a bad UTF-8 sequence or escape in the string being handed out, if there is one.
     func strictTextFailed() -> Bool {
@@ -171,18 +140,17 @@ final class TabularLineParser: JSONEventSink {
 
     var containerStart: Int { max(0, tokenEnd - 1) }
 
+    /// Offset in the line of the first byte of the scalar being handed out (`length` bytes long,
+    /// unless it is a string, whose escapes make it longer: it starts at its opening quote).
     func scalarStart(_ length: Int, string: Bool) -> Int {
         guard string else { return max(0, tokenEnd - length) }
-        var index = tokenEnd - 2
-        while index > 0 {
-            if line[index] == UInt8(ascii: "\"") {
-                var backslashes = 0
-                while index - backslashes - 1 >= 0, line[index - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
-                if backslashes % 2 == 0 { return index }
-            }
-            index -= 1
+        // Only separators lie between the end of the token before and this one: in the bytes
+        // being read, the quote follows them; before them, `tokenFrom` is on it.
+        var start = tokenFrom
+        while start >= pieceBase, start - pieceBase < piece.count, piece[start - pieceBase] != UInt8(ascii: "\"") {
+            start += 1
         }
-        return 0
+        return start
     }
 
     func currentPath(includeCurrent: Bool = true) -> String {

@@ -25,7 +25,8 @@ extension RecordReader {
 /// of the input (as ijson does), so memory stays bounded by a slice whatever the size of the
 /// input, with no thread and no lock.
 ///
-/// Pull records synchronously with `next()`, or asynchronously with `for try await`:
+/// Pull records synchronously with `next()`, or asynchronously with `for try await` (the only
+/// way to read an asynchronous sequence of chunks, `init(chunks:)`: no thread waits on it):
 /// ```swift
 /// let reader = RecordReader(.file("series.json"))
 /// while let record = try reader.next() { ... }
@@ -43,9 +44,13 @@ public final class RecordReader: @unchecked Sendable {
     private var chunk: ReadChunk?
     private var failure: Error?
     private var ended = false
+    /// The input is an asynchronous sequence of chunks: only `nextAsync()` reads it.
+    private let asynchronous: Bool
     private let cancelled = Atomic<Bool>(false)
     /// The input's size in bytes once it is opened, when known (a file, or bytes given whole).
     public private(set) var totalBytes: Int?
+    /// The input's inflater, when it is gzip (progress counts its compressed bytes).
+    private var compressedInput: GzipReader?
     /// Where the document comes from (a tabular output's artifact is looked for beside it).
     private let documentInput: AiCOCOInput?
     /// Where records go as JSON lines instead of the queue (`RecordLines`).
@@ -73,6 +78,7 @@ public final class RecordReader: @unchecked Sendable {
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
         parser = Self.makeParser(queue: queue, options: options, renderer: renderer)
         documentInput = input
+        asynchronous = false
         if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
             source = .bytes(bytes, position: 0)
             totalBytes = bytes.count
@@ -89,6 +95,7 @@ public final class RecordReader: @unchecked Sendable {
         renderer = nil
         parser = Self.makeParser(queue: queue, options: options, renderer: nil)
         documentInput = nil
+        asynchronous = true
         source = .chunks(ChunkFetcher(chunks))
     }
 
@@ -115,33 +122,26 @@ public final class RecordReader: @unchecked Sendable {
             if let failure = renderer.failure { throw failure }
             if let failure { throw failure }
             if ended { return false }
-            if case .chunks(let fetcher) = source, chunk == nil || chunk!.isEmpty {
-                try advance(with: fetcher.blockingNext())
-                continue
-            }
             try advance(with: nil)
         }
     }
 
     /// The next record, reading more of the input if none is waiting; `nil` at the end of the
     /// document. Throws the error that ended the parse, with its place, once the records read
-    /// before it have been taken.
+    /// before it have been taken. A reader of an asynchronous sequence (`init(chunks:)`) is read
+    /// with `nextAsync()` or `records` instead: this throws, rather than block a thread on it.
     public func next() throws -> Record? {
+        if asynchronous { throw DocumentError.io("this reader reads an asynchronous sequence: take its records with nextAsync() or `for try await` over records") }
         while true {
             if cancelled.load(ordering: .relaxed) { return nil }
             if let record = queue.pop() { return record }
             if let failure { throw failure }
             if ended { return nil }
-            if case .chunks(let fetcher) = source, chunk == nil || chunk!.isEmpty {
-                // Blocking on an asynchronous source: only `nextAsync` should read those.
-                try advance(with: fetcher.blockingNext())
-                continue
-            }
             try advance(with: nil)
         }
     }
 
-    /// The next record; reads an asynchronous source without blocking.
+    /// The next record; reads an asynchronous source without blocking (awaiting its chunks).
     public func nextAsync() async throws -> Record? {
         while true {
             if Task.isCancelled { cancel() }
@@ -149,7 +149,7 @@ public final class RecordReader: @unchecked Sendable {
             if let record = queue.pop() { return record }
             if let failure { throw failure }
             if ended { return nil }
-            if case .chunks(let fetcher) = source, chunk == nil || chunk!.isEmpty {
+            if case .chunks(let fetcher) = source, chunk?.isEmpty ?? true {
                 let next: [UInt8]?
                 do {
                     next = try await fetcher.next()
@@ -176,7 +176,10 @@ public final class RecordReader: @unchecked Sendable {
             switch source {
             case .unopened(let input):
                 let (reader, size) = try input.openReader()
-                if reader is GzipReader { parser.noteDecompressedPlaces() }
+                if let gzip = reader as? GzipReader {
+                    parser.noteDecompressedPlaces()
+                    compressedInput = gzip
+                }
                 totalBytes = size
                 source = .reader(reader)
                 chunk = ReadChunk(capacity: readChunkSize)
@@ -237,8 +240,9 @@ public final class RecordReader: @unchecked Sendable {
         cancelled.store(true, ordering: .relaxed)
     }
 
-    /// Bytes of input read so far (for progress reports).
-    public var bytesRead: Int { parser.bytesFed }
+    /// Bytes of input read so far, for progress reports: of the input as stored, like
+    /// `totalBytes` (compressed bytes for a gzip input, so that it never passes the total).
+    public var bytesRead: Int { compressedInput?.compressedBytesRead ?? parser.bytesFed }
 
     /// Problems found so far when validating (at most `options.maxProblemsKept`; see `problemCount`).
     public var problems: [DocumentError] { queue.problems }
@@ -351,33 +355,9 @@ final class ChunkFetcher: @unchecked Sendable {
 
     func next() async throws -> [UInt8]? { try await fetch() }
 
-    /// Waits for the next chunk on this thread (for `next()` on an asynchronous source).
-    func blockingNext() throws -> [UInt8]?? {
-        let monitor = Monitor(conditions: 1)
-        let outcome = OutcomeBox()
-        let fetch = self.fetch
-        Task {
-            let result: Result<[UInt8]?, Error>
-            do { result = .success(try await fetch()) } catch { result = .failure(error) }
-            monitor.withLock {
-                outcome.result = result
-                monitor.signal(0)
-            }
-        }
-        let result = monitor.withLock {
-            while outcome.result == nil { monitor.wait(0) }
-            return outcome.result!
-        }
-        return .some(try result.get())
-    }
-
     private final class IteratorBox<Iterator: AsyncIteratorProtocol>: @unchecked Sendable where Iterator.Element == [UInt8] {
         var iterator: Iterator
         init(_ iterator: Iterator) { self.iterator = iterator }
         func next() async throws -> [UInt8]? { try await iterator.next() }
-    }
-
-    private final class OutcomeBox: @unchecked Sendable {
-        var result: Result<[UInt8]?, Error>?
     }
 }

@@ -1,7 +1,8 @@
 /// Where the records artifact of a tabular output (the JSON-lines file its `records.href`
 /// names) is read from.
 public enum RecordsArtifactSource: Sendable, Equatable {
-    /// The file named by the last path component of `href`, in the document's directory.
+    /// The file named by the last path component of `href` (or `records_file.path`), in the
+    /// document's directory; when it is not there but its gzip'd copy (`NAME.gz`) is, that copy.
     /// A document read from standard input or from memory has no directory: its artifact
     /// must be given with `.file`.
     case besideDocument
@@ -18,16 +19,21 @@ public enum RecordsArtifactSource: Sendable, Equatable {
         case .besideDocument:
             guard case .file(let document)? = input else { return nil }
             let name = reference.fileName
-            guard let slash = document.lastIndex(of: "/") else { return name }
-            return String(document[...slash]) + name
+            var path = name
+            if let slash = document.lastIndex(of: "/") { path = String(document[...slash]) + name }
+            // Users keep large artifacts compressed: `records_X.jsonl.gz` stands for `records_X.jsonl`.
+            if (try? FileInput(path: path)) == nil, (try? FileInput(path: path + ".gz")) != nil {
+                return path + ".gz"
+            }
+            return path
         }
     }
 }
 
 /// Streams a records artifact through a `TabularLineParser`, one read chunk per `step()`, in
-/// constant memory: a line that fits in a chunk is parsed where it lies, a longer one is gathered
-/// in a buffer of at most `maxRecordBytes`. At the end, checks the artifact's rows and bytes
-/// against the document's `records` reference.
+/// constant memory: a line that fits in a chunk is parsed where it lies, a longer one is handed
+/// to the parser piece by piece as the chunks come (never held whole; at most `maxRecordBytes`).
+/// At the end, checks the artifact's rows and bytes against the document's `records` reference.
 final class RecordsArtifactStream {
     let path: String
     private let reference: RecordsReference
@@ -37,7 +43,8 @@ final class RecordsArtifactStream {
     private let reader: ChunkReader
     private let chunk: UnsafeMutableBufferPointer<UInt8>
     private let maxLine: Int
-    private var pending: [UInt8] = []
+    /// Bytes of a line that began in an earlier chunk (0: none is open).
+    private var openLength = 0
     private var lines = 0
     /// Lines that hold something (empty ones are reported, and are no record).
     private var rows = 0
@@ -76,17 +83,6 @@ final class RecordsArtifactStream {
                                                                 column: maxLine + 1), file: path)
     }
 
-    /// Whether `byte` may begin a JSON value (an object, or what yajl reads before it objects).
-    private static func canStartValue(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
-            return true
-        default:
-            return false
-        }
-    }
-
     /// Reads and parses one chunk; false once the artifact has ended (and been checked).
     func step() throws -> Bool {
         guard !done else { return false }
@@ -109,37 +105,23 @@ final class RecordsArtifactStream {
         while position < count {
             let rest = UnsafeBufferPointer(rebasing: bytes[position...])
             guard let found = rest.firstIndex(of: 0x0A) else {
-                if pending.count + rest.count > maxLine { throw tooLong() }
-                if pending.isEmpty {
-                    // A line that goes on past the chunk but whose first byte cannot start a
-                    // value (NUL, /dev/zero): its error now, not after gathering it.
-                    if let first = rest.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }),
-                       !Self.canStartValue(rest[first]) {
-                        _ = try parser.read(line: UnsafeBufferPointer(rebasing: rest[...first]), number: lines + 1,
-                                            offset: lineStart, isLast: false)
-                    }
-                }
-                if pending.count + rest.count > readChunkSize && pending.capacity <= maxLine {
-                    // Room for the longest line at once (pages are only touched as it fills),
-                    // rather than doublings that copy and overshoot the limit.
-                    pending.reserveCapacity(maxLine + 1)
-                }
-                pending.append(contentsOf: rest)
+                // The line goes on in the next chunk: parsed as far as it goes.
+                if openLength + rest.count > maxLine { throw tooLong() }
+                if openLength == 0 { parser.begin(number: lines + 1, offset: lineStart) }
+                try parser.read(piece: rest, final: false)
+                openLength += rest.count
                 break
             }
             let end = position + found + 1
+            let line = UnsafeBufferPointer(rebasing: bytes[position..<end])
+            if openLength + line.count > maxLine + 1 { throw tooLong() }
             lines += 1
-            if pending.isEmpty {
-                if end - position > maxLine + 1 { throw tooLong() }
-                if try parser.read(line: UnsafeBufferPointer(rebasing: bytes[position..<end]), number: lines,
-                                   offset: lineStart, isLast: false) { rows += 1 }
+            if openLength == 0 {
+                if try parser.read(line: line, number: lines, offset: lineStart, isLast: false) { rows += 1 }
             } else {
-                if pending.count + end - position > maxLine + 1 { throw tooLong() }
-                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
-                if try pending.withUnsafeBufferPointer({
-                    try parser.read(line: $0, number: lines, offset: lineStart, isLast: false)
-                }) { rows += 1 }
-                pending.removeAll(keepingCapacity: pending.capacity <= readChunkSize)
+                try parser.read(piece: line, final: true)
+                if try parser.end(isLast: false) { rows += 1 }
+                openLength = 0
             }
             lineStart = bytesRead + end
             position = end
@@ -150,15 +132,16 @@ final class RecordsArtifactStream {
 
     private func end() throws {
         done = true
-        if !pending.isEmpty {
+        let lastLength = openLength
+        if openLength > 0 {
             lines += 1
-            if try pending.withUnsafeBufferPointer({
-                try parser.read(line: $0, number: lines, offset: lineStart, isLast: true)
-            }) { rows += 1 }
+            try parser.read(piece: UnsafeBufferPointer(start: nil, count: 0), final: true)
+            if try parser.end(isLast: true) { rows += 1 }
+            openLength = 0
         }
         guard validating else { return }
-        let end = SourceLocation(offset: bytesRead, line: pending.isEmpty ? lines + 1 : lines,
-                                 column: pending.isEmpty ? 1 : pending.count + 1)
+        let end = SourceLocation(offset: bytesRead, line: lastLength == 0 ? lines + 1 : lines,
+                                 column: lastLength == 0 ? 1 : lastLength + 1)
         if rows != reference.rows {
             try report(DocumentError(kind: .semantic,
                                    message: "the artifact has \(rows) record\(rows == 1 ? "" : "s"), but \(reference.form == .recordsFile ? "records_file" : "records").rows in the document says \(reference.rows)",

@@ -113,7 +113,7 @@ public struct DocumentAssembler {
         var artifactOutput: FileOutput?
         /// The `records` line has `path`: the document's key is `records_file` (FLaVor 2.2.2).
         var recordsFile = false
-        let scanner = YajlLineScanner()
+        let scanner = EnvelopeLineScanner()
         var lineNumber = 0
         var rewritten: [UInt8] = []
         var lastLocation = SourceLocation(offset: 0, line: 1, column: 1)

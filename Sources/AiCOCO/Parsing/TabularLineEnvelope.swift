@@ -1,0 +1,154 @@
+/// A small tree-less parse of one JSON line `{"section": "...", "record": {...}}`: it checks
+/// the line is JSON and finds the section name and the byte range of the record, without
+/// building any value. The record's text itself is checked later by the AiCOCO parser.
+
+/// What one envelope line holds.
+struct EnvelopeLine {
+    var section: String
+    /// Byte range of the record's text within the line.
+    var recordRange: Range<Int>
+}
+
+/// Why a line is not an envelope: message and byte offset in the line.
+struct EnvelopeProblem: Error {
+    var message: String
+    var offset: Int
+    var syntax: Bool
+}
+
+/// Scans envelope lines, one at a time, with one yajl handle brought back to its start for each.
+final class EnvelopeLineScanner {
+    private var lexer: YajlLexer<EnvelopeTokens>!
+    private let tokens: UnsafeMutablePointer<EnvelopeTokens>
+    private var started = false
+
+    init() {
+        tokens = .allocate(capacity: 1)
+        tokens.initialize(to: EnvelopeTokens())
+        lexer = YajlLexer(handler: tokens)
+        tokens.pointee.lexer = lexer
+    }
+
+    deinit {
+        lexer = nil
+        tokens.deinitialize(count: 1)
+        tokens.deallocate()
+    }
+
+    /// Scans one line (without its newline).
+    func scan(_ line: UnsafeBufferPointer<UInt8>) throws -> EnvelopeLine {
+        if started { lexer.restart(prefix: UnsafeBufferPointer(start: nil, count: 0)) }
+        started = true
+        tokens.pointee.reset()
+        var outcome = lexer.parse(line)
+        var atEnd = false
+        if case .ok = outcome {
+            outcome = lexer.complete()
+            atEnd = true
+        }
+        let scanned = tokens.pointee
+        if let problem = scanned.problem { throw problem }
+        if case .syntaxError(let message, let consumed) = outcome {
+            let offset = atEnd ? line.count : min(consumed, line.count)
+            if let found = nonFiniteToken(in: line, near: offset) {
+                throw EnvelopeProblem(message: nonFiniteMessage(found.token), offset: found.start, syntax: true)
+            }
+            throw EnvelopeProblem(message: message, offset: offset, syntax: true)
+        }
+        guard let section = scanned.section else {
+            throw EnvelopeProblem(message: "the line has no \"section\" (expected {\"section\":NAME,\"record\":{...}})",
+                                  offset: 0, syntax: false)
+        }
+        guard let recordStart = scanned.recordStart, let recordEnd = scanned.recordEnd else {
+            throw EnvelopeProblem(message: "the line has no \"record\" object", offset: 0, syntax: false)
+        }
+        return EnvelopeLine(section: section, recordRange: recordStart..<recordEnd)
+    }
+}
+
+/// yajl's callbacks for an envelope line: where its section and record are.
+private struct EnvelopeTokens: YajlHandler {
+    unowned(unsafe) var lexer: YajlLexer<EnvelopeTokens>?
+    var depth = 0
+    var key: String?
+    var section: String?
+    var recordStart: Int?
+    var recordEnd: Int?
+    var problem: EnvelopeProblem?
+
+    mutating func reset() {
+        depth = 0
+        key = nil
+        section = nil
+        recordStart = nil
+        recordEnd = nil
+        problem = nil
+    }
+
+    private var consumed: Int { lexer!.bytesConsumed }
+
+    mutating func noteToken() {}
+    mutating func onNull() -> Bool { scalar(nil, length: 4) }
+    mutating func onBool(_ value: Bool) -> Bool { scalar(nil, length: value ? 4 : 5) }
+    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(nil, length: text.count) }
+    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Only the section's name is kept as a String.
+        scalar(depth == 1 && key == "section" ? String(decoding: text, as: UTF8.self) : "", length: text.count + 2)
+    }
+    mutating func onStartObject() -> Bool { open(array: false) }
+    mutating func onEndObject() -> Bool { close() }
+    mutating func onStartArray() -> Bool { open(array: true) }
+    mutating func onEndArray() -> Bool { close() }
+
+    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard depth == 1 else { return true }
+        let name = String(decoding: text, as: UTF8.self)
+        guard name == "section" || name == "record" else {
+            return fail("unknown key \(jsonQuoted(name)) (expected \"section\" and \"record\")", at: max(0, consumed - 1))
+        }
+        if (name == "section" && section != nil) || (name == "record" && recordStart != nil) {
+            return fail("duplicate key \(jsonQuoted(name))", at: max(0, consumed - 1))
+        }
+        key = name
+        return true
+    }
+
+    private mutating func fail(_ message: String, at offset: Int) -> Bool {
+        problem = EnvelopeProblem(message: message, offset: offset, syntax: false)
+        return false
+    }
+
+    /// A scalar at the top of the line or as a member of the envelope.
+    private mutating func scalar(_ text: String?, length: Int) -> Bool {
+        if depth == 0 { return fail("a line must be a JSON object", at: 0) }
+        guard depth == 1 else { return true }
+        switch key {
+        case "section":
+            guard let text else { return fail("\"section\" must be a string", at: max(0, consumed - length)) }
+            section = text
+        case "record":
+            return fail("\"record\" must be an object", at: max(0, consumed - length))
+        default: break
+        }
+        return true
+    }
+
+    private mutating func open(array: Bool) -> Bool {
+        if depth == 0 && array { return fail("a line must be a JSON object", at: 0) }
+        if depth == 1 {
+            guard key == "record", !array else {
+                return fail(key == "section" ? "\"section\" must be a string" : "\"record\" must be an object",
+                            at: max(0, consumed - 1))
+            }
+            recordStart = consumed - 1
+        }
+        depth += 1
+        return true
+    }
+
+    private mutating func close() -> Bool {
+        depth -= 1
+        if depth == 1 && key == "record" { recordEnd = consumed }
+        return true
+    }
+}
