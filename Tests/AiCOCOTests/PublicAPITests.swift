@@ -63,7 +63,7 @@ struct PublicAPITests {
             }
             public final class AiThing {}
             /// Documented.
-            public enum AiCOCOKind: String {
+            public enum AiCOCOShape: String {
                 /// Documented.
                 case a
                 case b, c
@@ -76,8 +76,8 @@ struct PublicAPITests {
             package struct AiPackage {}
             """)
         #expect(scan.undocumented.map(\.line) == [3, 8, 13])
-        #expect(scan.publicTypes.map(\.name) == ["Fine", "AiThing", "DocumentForm.Kind", "AiCOCO"])
-        #expect(scan.publicTypes.map(\.name).filter(APIScan.isPrefixed) == ["AiThing", "DocumentForm.Kind", "AiCOCO"])
+        #expect(scan.publicTypes.map(\.name) == ["Fine", "AiThing", "AiCOCOShape", "AiCOCO"])
+        #expect(scan.publicTypes.map(\.name).filter(APIScan.isPrefixed) == ["AiThing", "AiCOCOShape", "AiCOCO"])
         #expect(!APIScan.isPrefixed("Annotation") && !APIScan.isPrefixed("AimPoint"))
     }
 }
