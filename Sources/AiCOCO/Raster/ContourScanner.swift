@@ -97,15 +97,23 @@ struct ContourScanner {
                                                          width: Int, height: Int, into sink: inout Sink) {
         let count = (end - start) / 2
         guard count > 0 else { return }
+        if count == 1 {
+            // One point: its pixel (no edge).
+            let point = (x: points[start], y: points[start + 1])
+            if !Self.isOutside(point, width: width, height: height) { sink.run(y: Int(point.y), from: Int(point.x), through: Int(point.x)) }
+            return
+        }
         var previous = (x: points[start + 2 * count - 2], y: points[start + 2 * count - 1])
+        var previousOutside = Self.isOutside(previous, width: width, height: height)
         for index in 0..<count {
             let point = (x: points[start + 2 * index], y: points[start + 2 * index + 1])
-            drawLine(from: previous, to: point, width: width, height: height, into: &sink)
+            let outside = Self.isOutside(point, width: width, height: height)
+            drawLine(from: previous, to: point, clipping: previousOutside || outside, width: width, height: height, into: &sink)
             if previous.y != point.y {
                 // An edge that leaves the image takes its x from the part inside the image (its
                 // rows too, unless that part is flat).
                 var c0 = (x: previous.x << Self.shift, y: previous.y), c1 = (x: point.x << Self.shift, y: point.y)
-                if Self.isOutside(previous, width: width, height: height) || Self.isOutside(point, width: width, height: height) {
+                if previousOutside || outside {
                     var (x0, y0, x1, y1) = (previous.x, previous.y, point.x, point.y)
                     _ = Self.clip(width: Int64(width), height: Int64(height), &x0, &y0, &x1, &y1)
                     c0 = (x0 << Self.shift, y0 != y1 ? y0 : previous.y)
@@ -116,6 +124,7 @@ struct ContourScanner {
                 edges.append(Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x &+ (top.y &- topClipped.y) &* dx, dx: dx))
             }
             previous = point
+            previousOutside = outside
         }
     }
 
@@ -157,12 +166,14 @@ struct ContourScanner {
             var y = yMin
             while y < lastRow {
                 // Edges whose lower end is this row leave; edges whose upper end is this row join.
-                var kept = 0
-                for position in active.indices where active[position].y1 != y {
-                    active[kept] = active[position]
-                    kept += 1
+                if active.contains(where: { $0.y1 == y }) {
+                    var kept = 0
+                    for position in active.indices where active[position].y1 != y {
+                        active[kept] = active[position]
+                        kept += 1
+                    }
+                    active.removeLast(active.count - kept)
                 }
-                active.removeLast(active.count - kept)
                 if active.isEmpty {
                     guard next < edges.count else { break }
                     y = max(y, edges[next].y0)
@@ -254,11 +265,10 @@ struct ContourScanner {
     /// An 8-connected line drawn left to right, clipped to the image first; the pixels of one
     /// row given as one run.
     @inline(__always)
-    private func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64),
+    private func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64), clipping: Bool,
                                               width: Int, height: Int, into sink: inout Sink) {
         var x1 = start.x, y1 = start.y, x2 = end.x, y2 = end.y
-        let outside = Self.isOutside(start, width: width, height: height) || Self.isOutside(end, width: width, height: height)
-        if outside && !Self.clip(width: Int64(width), height: Int64(height), &x1, &y1, &x2, &y2) { return }
+        if clipping && !Self.clip(width: Int64(width), height: Int64(height), &x1, &y1, &x2, &y2) { return }
         var dx = x2 - x1, dy = y2 - y1
         var x = x1, y = y1
         if dx < 0 {

@@ -178,6 +178,17 @@ private struct CanvasSink: PixelRunSink {
         let row = y * width
         var x = row + x0
         let end = row + x1
+        if x == end {
+            // One pixel (most runs of a boundary).
+            let set = cells[x]
+            let next = sets.union(set, object)
+            if next != set {
+                cells[x] = next
+                sets.counts[Int(set)] -= 1
+                sets.counts[Int(next)] += 1
+            }
+            return
+        }
         while x <= end {
             let set = cells[x]
             var stretch = x + 1
