@@ -183,7 +183,7 @@ struct ContourScanner {
                     next += 1
                 }
                 active.withUnsafeMutableBufferPointer { active in
-                    Self.sortByX(active)
+                    Self.insertionSort(active) { $0.x }
                     var pair = 0
                     while pair + 1 < active.count {
                         var x1 = Int((active[pair].x + one - 1) >> shift)
@@ -212,18 +212,7 @@ struct ContourScanner {
             if edges.count > 16 {
                 sortedEdges.sort { $0.y0 < $1.y0 }
             } else {
-                sortedEdges.withUnsafeMutableBufferPointer { edges in
-                    guard edges.count > 1 else { return }
-                    for position in 1..<edges.count {
-                        let item = edges[position]
-                        var slot = position
-                        while slot > 0 && edges[slot - 1].y0 > item.y0 {
-                            edges[slot] = edges[slot - 1]
-                            slot -= 1
-                        }
-                        edges[slot] = item
-                    }
-                }
+                sortedEdges.withUnsafeMutableBufferPointer { Self.insertionSort($0) { Int64($0.y0) } }
             }
             return
         }
@@ -243,18 +232,20 @@ struct ContourScanner {
         }
     }
 
-    /// Insertion sort by x (the list is nearly sorted from one row to the next).
+    /// Insertion sort by `key` (stable; for few edges, or a list nearly sorted already, as the
+    /// active edges by x from one row to the next).
     @inline(__always)
-    private static func sortByX(_ active: UnsafeMutableBufferPointer<Edge>) {
-        guard active.count > 1 else { return }
-        for position in 1..<active.count {
-            let item = active[position]
+    private static func insertionSort(_ edges: UnsafeMutableBufferPointer<Edge>, by key: (Edge) -> Int64) {
+        guard edges.count > 1 else { return }
+        for position in 1..<edges.count {
+            let item = edges[position]
+            let itemKey = key(item)
             var slot = position
-            while slot > 0 && active[slot - 1].x > item.x {
-                active[slot] = active[slot - 1]
+            while slot > 0 && key(edges[slot - 1]) > itemKey {
+                edges[slot] = edges[slot - 1]
                 slot -= 1
             }
-            active[slot] = item
+            edges[slot] = item
         }
     }
 
