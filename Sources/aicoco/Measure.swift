@@ -159,9 +159,11 @@ struct Measure: ParsableCommand {
 
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let rows = try result.slices()
-        var text = "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n"
+        var text: [UInt8] = []
+        text.reserveCapacity(1 << 17)
+        text.append(contentsOf: "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8)
         func flush() throws {
-            try text.withUTF8 { try output.write(UnsafeRawBufferPointer($0)) }
+            try text.withUnsafeBytes { try output.write($0) }
             text.removeAll(keepingCapacity: true)
         }
         let scopes: [SegmentationMeasurement.Scope: String] = [.object: "object", .category: "category",
@@ -170,27 +172,54 @@ struct Measure: ParsableCommand {
             for entry in entries {
                 let list = structures(result, entry.scope)
                 let structure = list[entry.first]
-                let head = "\(scopes[entry.scope]!),\(csvField(structure.id)),\(csvField(structure.name)),"
-                let tail = entry.scope == .object || entry.scope == .category ? ",,\n"
-                    : ",\(csvField(list[entry.second].id)),\(csvField(list[entry.second].name))\n"
+                let head = Array("\(scopes[entry.scope]!),\(csvField(structure.id)),\(csvField(structure.name)),".utf8)
+                let tail = Array((entry.scope == .object || entry.scope == .category ? ",,\n"
+                    : ",\(csvField(list[entry.second].id)),\(csvField(list[entry.second].name))\n").utf8)
                 while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
-                    text += head
-                    text += slice.index == slice.index.rounded() && abs(slice.index) < 1e15 ? String(Int(slice.index)) : JSONText.number(slice.index)
-                    text += ","
-                    text += csvField(slice.imageID)
-                    text += ","
-                    text += String(slice.pixels)
-                    text += ","
-                    if let area = area(slice.pixels) { text += JSONText.number(area) }
-                    text += ",,"
-                    text += tail
-                    if text.utf8.count > 1 << 16 { try flush() }
+                    text.append(contentsOf: head)
+                    if slice.index == slice.index.rounded() && abs(slice.index) < 1e15 {
+                        appendDecimal(Int(slice.index), to: &text)
+                    } else {
+                        text.append(contentsOf: JSONText.number(slice.index).utf8)
+                    }
+                    text.append(44)
+                    text.append(contentsOf: csvField(slice.imageID).utf8)
+                    text.append(44)
+                    appendDecimal(slice.pixels, to: &text)
+                    text.append(44)
+                    if let area = area(slice.pixels) { text.append(contentsOf: JSONText.number(area).utf8) }
+                    text.append(44)
+                    text.append(44)
+                    text.append(contentsOf: tail)
+                    if text.count > 1 << 16 { try flush() }
                 }
-                text += head + ",,,,\(entry.totals.voxels)," + (volume(entry.totals.voxels).map { JSONText.number($0) } ?? "") + tail
-                if text.utf8.count > 1 << 16 { try flush() }
+                text.append(contentsOf: head)
+                text.append(contentsOf: ",,,,".utf8)
+                appendDecimal(entry.totals.voxels, to: &text)
+                text.append(44)
+                if let volume = volume(entry.totals.voxels) { text.append(contentsOf: JSONText.number(volume).utf8) }
+                text.append(contentsOf: tail)
+                if text.count > 1 << 16 { try flush() }
             }
         }
         try flush()
+    }
+}
+
+/// Appends `value` in decimal.
+func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+    if value < 0 { bytes.append(45) }
+    var magnitude = value.magnitude, digits = 1
+    while magnitude >= 10 {
+        magnitude /= 10
+        digits += 1
+    }
+    let start = bytes.count
+    bytes.append(contentsOf: repeatElement(48, count: digits))
+    magnitude = value.magnitude
+    for position in stride(from: start + digits - 1, through: start, by: -1) {
+        bytes[position] = UInt8(truncatingIfNeeded: magnitude % 10) + 48
+        magnitude /= 10
     }
 }
 

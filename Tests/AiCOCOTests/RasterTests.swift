@@ -124,19 +124,21 @@ struct RasterTests {
         try Self.compare(contours, width: 512, height: 512)
     }
 
-    @Test("the contours of an annotation combine as a union; area counts what fill sets")
-    func unionAndArea() throws {
+    @Test("the contours of an annotation are filled together, as one cv2.fillPoly call; area counts what fill sets")
+    func togetherAndArea() throws {
         var rasterizer = PolygonRasterizer(width: 20, height: 10)
-        // Two overlapping squares and a lone point: filled one by one, the overlap stays filled.
+        // Two overlapping squares and a lone point, filled together: where the squares overlap,
+        // the rows between their crossings pair up even-odd, leaving a hole inside the boundaries
+        // (cv2.fillPoly(m, [a, b, c], 7) gives these 77 pixels, with (6, 5) empty).
         let polygons = Polygons([[1, 1, 8, 1, 8, 8, 1, 8], [5, 3, 12, 3, 12, 6, 5, 6], [18, 9]])
         var slice = [UInt8](repeating: 0, count: 200)
         rasterizer.fill(polygons, value: 7, into: &slice)
-        #expect(slice[5 * 20 + 6] == 7)      // inside both squares
+        #expect(slice[5 * 20 + 6] == 0)      // inside both squares: the hole
+        #expect(slice[5 * 20 + 5] == 7)      // on the second square's boundary
         #expect(slice[9 * 20 + 18] == 7)     // the point
         #expect(slice[0] == 0)
         let filled = slice.filter { $0 == 7 }.count
-        // 8x8 square, plus the part of the 8x4 rectangle right of x = 8 (x 9...12, y 3...6), plus the point.
-        #expect(filled == 64 + 16 + 1)
+        #expect(filled == 77)
         #expect(rasterizer.area(of: polygons) == filled)
         // The scratch mask is cleared between calls.
         #expect(rasterizer.area(of: Polygons([[0, 0]])) == 1)

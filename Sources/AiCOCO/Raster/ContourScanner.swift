@@ -11,8 +11,8 @@ protocol PixelRunSink {
     mutating func run(y: Int, from x0: Int, through x1: Int)
 }
 
-/// Fills one contour at a time with OpenCV's rules. Keeps its scratch storage between calls,
-/// so filling allocates nothing once warmed up.
+/// Fills contours with OpenCV's rules. Keeps its scratch storage between calls, so filling
+/// allocates nothing once warmed up. Points are integers (`rounded` turns a coordinate into one).
 struct ContourScanner {
     private struct Edge {
         var y0: Int, y1: Int
@@ -27,54 +27,93 @@ struct ContourScanner {
     /// Coordinates are clamped to this magnitude so that fixed point cannot overflow.
     static let coordinateLimit = Double(1 << 28)
 
-    private var points: [(x: Int64, y: Int64)] = []
+    private var points: [Int64] = []
+    private var pointEnds: [Int] = []
     private var edges: [Edge] = []
-    private var active: [Int] = []
+    private var sortedEdges: [Edge] = []
+    private var rowStarts: [Int32] = []
+    private var active: [Edge] = []
+
+    /// A coordinate as a point's: rounded to the nearest integer (ties to even), clamped to
+    /// `coordinateLimit` (infinities too).
+    @inline(__always)
+    static func rounded(_ value: Double) -> Int64 {
+        guard value.isFinite else { return value > 0 ? Int64(coordinateLimit) : -Int64(coordinateLimit) }
+        return Int64(min(max(value.rounded(.toNearestOrEven), -coordinateLimit), coordinateLimit))
+    }
 
     /// Fills the contour `x1, y1, x2, y2, ...` (a trailing odd number is ignored) into a
-    /// `width` x `height` image. Coordinates are rounded to the nearest integer (ties to even).
+    /// `width` x `height` image. Coordinates are rounded (see `rounded`).
     mutating func fill<Sink: PixelRunSink>(_ coordinates: UnsafeBufferPointer<Double>, width: Int, height: Int,
                                            into sink: inout Sink) {
-        guard width > 0, height > 0 else { return }
-        edges.removeAll(keepingCapacity: true)
-        addContour(coordinates, width: width, height: height, into: &sink)
-        fillBetweenEdges(width: width, height: height, into: &sink)
+        fillTogether(coordinates, ends: CollectionOfOne(coordinates.count), width: width, height: height, into: &sink)
     }
 
     /// Fills the contours `coordinates[0..<ends[0]]`, `coordinates[ends[0]..<ends[1]]`, ...
-    /// together, as one call of `cv2.fillPoly` with a list of contours does: their boundaries
-    /// drawn, then each row filled between pairs of the crossings of all their edges (so a
-    /// contour inside another leaves a hole, where filling them one by one would not).
+    /// together, as one call of `cv2.fillPoly` with a list of contours does (see
+    /// `fillTogether(points:ends:...)`). Coordinates are rounded (see `rounded`).
     mutating func fillTogether<Sink: PixelRunSink, Ends: Collection<Int>>(_ coordinates: UnsafeBufferPointer<Double>, ends: Ends,
                                                                        width: Int, height: Int, into sink: inout Sink) {
+        var points = self.points, pointEnds = self.pointEnds
+        self.points = []; self.pointEnds = []
+        defer { self.points = points; self.pointEnds = pointEnds }
+        points.removeAll(keepingCapacity: true)
+        pointEnds.removeAll(keepingCapacity: true)
+        var start = 0
+        for end in ends {
+            var index = start
+            while index + 1 < end {
+                points.append(Self.rounded(coordinates[index]))
+                points.append(Self.rounded(coordinates[index + 1]))
+                index += 2
+            }
+            pointEnds.append(points.count)
+            start = end
+        }
+        points.withUnsafeBufferPointer { points in
+            pointEnds.withUnsafeBufferPointer { fillTogether(points: points, ends: $0, width: width, height: height, into: &sink) }
+        }
+    }
+
+    /// Fills the contours of integer points `points[0..<ends[0]]`, `points[ends[0]..<ends[1]]`,
+    /// ... (`x, y` pairs; a trailing odd number is ignored) together, as one call of
+    /// `cv2.fillPoly` with a list of contours does: their boundaries drawn, then each row filled
+    /// between pairs of the crossings of all their edges (so a contour inside another leaves a
+    /// hole, where filling them one by one would not). A pixel may be given more than once.
+    mutating func fillTogether<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
+                                                   width: Int, height: Int, into sink: inout Sink) {
         guard width > 0, height > 0 else { return }
         edges.removeAll(keepingCapacity: true)
         var start = 0
         for end in ends {
-            addContour(UnsafeBufferPointer(rebasing: coordinates[start..<end]), width: width, height: height, into: &sink)
+            addContour(points, start, end, width: width, height: height, into: &sink)
             start = end
         }
         fillBetweenEdges(width: width, height: height, into: &sink)
     }
 
-    /// Draws the contour's boundary and adds its edges to `edges`.
-    private mutating func addContour<Sink: PixelRunSink>(_ coordinates: UnsafeBufferPointer<Double>, width: Int, height: Int,
-                                                         into sink: inout Sink) {
-        points.removeAll(keepingCapacity: true)
-        var index = 0
-        while index + 1 < coordinates.count {
-            points.append((Self.integer(coordinates[index]), Self.integer(coordinates[index + 1])))
-            index += 2
+    /// Draws the boundary of the contour `points[start..<end]` and adds its edges to `edges`.
+    private mutating func addContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
+                                                         width: Int, height: Int, into sink: inout Sink) {
+        let count = (end - start) / 2
+        guard count > 0 else { return }
+        if count == 1 {
+            // One point: its pixel (no edge).
+            let point = (x: points[start], y: points[start + 1])
+            if !Self.isOutside(point, width: width, height: height) { sink.run(y: Int(point.y), from: Int(point.x), through: Int(point.x)) }
+            return
         }
-        guard !points.isEmpty else { return }
-        var previous = points[points.count - 1]
-        for point in points {
-            drawLine(from: previous, to: point, width: width, height: height, into: &sink)
+        var previous = (x: points[start + 2 * count - 2], y: points[start + 2 * count - 1])
+        var previousOutside = Self.isOutside(previous, width: width, height: height)
+        for index in 0..<count {
+            let point = (x: points[start + 2 * index], y: points[start + 2 * index + 1])
+            let outside = Self.isOutside(point, width: width, height: height)
+            drawLine(from: previous, to: point, clipping: previousOutside || outside, width: width, height: height, into: &sink)
             if previous.y != point.y {
                 // An edge that leaves the image takes its x from the part inside the image (its
                 // rows too, unless that part is flat).
                 var c0 = (x: previous.x << Self.shift, y: previous.y), c1 = (x: point.x << Self.shift, y: point.y)
-                if Self.isOutside(previous, width: width, height: height) || Self.isOutside(point, width: width, height: height) {
+                if previousOutside || outside {
                     var (x0, y0, x1, y1) = (previous.x, previous.y, point.x, point.y)
                     _ = Self.clip(width: Int64(width), height: Int64(height), &x0, &y0, &x1, &y1)
                     c0 = (x0 << Self.shift, y0 != y1 ? y0 : previous.y)
@@ -85,17 +124,14 @@ struct ContourScanner {
                 edges.append(Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x &+ (top.y &- topClipped.y) &* dx, dx: dx))
             }
             previous = point
+            previousOutside = outside
         }
-    }
-
-    private static func integer(_ value: Double) -> Int64 {
-        guard value.isFinite else { return value > 0 ? Int64(coordinateLimit) : -Int64(coordinateLimit) }
-        return Int64(min(max(value.rounded(.toNearestOrEven), -coordinateLimit), coordinateLimit))
     }
 
     /// The rows between edge ends (the lower end's row excluded): at each row, the crossings
     /// sorted by x, filled pair by pair from the first pixel at or right of the left crossing to
-    /// the last pixel at or left of the right one.
+    /// the last pixel at or left of the right one. (Only the crossings' x values matter, so the
+    /// order of edges that start on the same row does not.)
     private mutating func fillBetweenEdges<Sink: PixelRunSink>(width: Int, height: Int, into sink: inout Sink) {
         guard edges.count >= 2 else { return }
         var yMin = Int.max, yMax = Int.min
@@ -110,71 +146,106 @@ struct ContourScanner {
         if yMax < 0 || yMin >= height || xMax < 0 || xMin >= Int64(width) << Self.shift { return }
         // Rows above the image are not walked: an edge that starts there joins at row 0 with its
         // x at row 0 (so time follows the rows inside the image, not the coordinates' reach).
-        if yMin < 0 {
-            edges.removeAll { $0.y1 <= 0 }
-            for index in edges.indices where edges[index].y0 < 0 {
-                edges[index].x = edges[index].x &+ Int64(-edges[index].y0) &* edges[index].dx
-                edges[index].y0 = 0
-            }
-            yMin = 0
-        }
-        edges.sort { $0.y0 != $1.y0 ? $0.y0 < $1.y0 : ($0.x != $1.x ? $0.x < $1.x : $0.dx < $1.dx) }
-        active.removeAll(keepingCapacity: true)
-        var next = 0
+        // Edges that start below the image never join.
         let lastRow = min(yMax, height)
-        var y = yMin
-        if y < 0 {
-            // Rows above the image are skipped at once (time follows the rows inside the image,
-            // not the coordinates' magnitude): the edges that cross row 0 join there, their x
-            // moved on by as many rows as the row-by-row loop would have.
-            y = 0
-            while next < edges.count && edges[next].y0 < 0 {
-                if edges[next].y1 > 0 {
-                    edges[next].x += Int64(-edges[next].y0) * edges[next].dx
-                    active.append(next)
-                }
-                next += 1
-            }
+        edges.removeAll { $0.y1 <= 0 || $0.y0 >= lastRow }
+        yMin = max(yMin, 0)
+        for index in edges.indices where edges[index].y0 < 0 {
+            edges[index].x = edges[index].x &+ Int64(-edges[index].y0) &* edges[index].dx
+            edges[index].y0 = 0
         }
-        while y < lastRow {
-            // Edges whose lower end is this row leave; edges whose upper end is this row join.
-            active.removeAll { edges[$0].y1 == y }
-            while next < edges.count && edges[next].y0 == y {
-                active.append(next)
-                next += 1
-            }
-            sortActiveByX()
-            var pair = 0
-            while pair + 1 < active.count {
-                let left = edges[active[pair]].x, right = edges[active[pair + 1]].x
-                if y >= 0 {
-                    var x1 = Int((left + Self.one - 1) >> Self.shift)
-                    var x2 = Int(right >> Self.shift)
-                    if x1 < width && x2 >= 0 {
-                        x1 = max(x1, 0)
-                        x2 = min(x2, width - 1)
-                        if x1 <= x2 { sink.run(y: y, from: x1, through: x2) }
+        sortEdgesByRow(yMin, lastRow)
+        var active = self.active
+        self.active = []
+        defer { self.active = active }
+        active.removeAll(keepingCapacity: true)
+        active.reserveCapacity(sortedEdges.count)
+        let one = Self.one, shift = Self.shift
+        sortedEdges.withUnsafeBufferPointer { edges in
+            var next = 0
+            var y = yMin
+            while y < lastRow {
+                // Edges whose lower end is this row leave; edges whose upper end is this row join.
+                if active.contains(where: { $0.y1 == y }) {
+                    var kept = 0
+                    for position in active.indices where active[position].y1 != y {
+                        active[kept] = active[position]
+                        kept += 1
                     }
+                    active.removeLast(active.count - kept)
                 }
-                pair += 2
+                if active.isEmpty {
+                    guard next < edges.count else { break }
+                    y = max(y, edges[next].y0)
+                }
+                while next < edges.count && edges[next].y0 == y {
+                    active.append(edges[next])
+                    next += 1
+                }
+                active.withUnsafeMutableBufferPointer { active in
+                    Self.insertionSort(active) { $0.x }
+                    var pair = 0
+                    while pair + 1 < active.count {
+                        var x1 = Int((active[pair].x + one - 1) >> shift)
+                        var x2 = Int(active[pair + 1].x >> shift)
+                        if x1 < width && x2 >= 0 {
+                            x1 = max(x1, 0)
+                            x2 = min(x2, width - 1)
+                            if x1 <= x2 { sink.run(y: y, from: x1, through: x2) }
+                        }
+                        pair += 2
+                    }
+                    for position in active.indices { active[position].x &+= active[position].dx }
+                }
+                y += 1
             }
-            for position in active.indices { edges[active[position]].x &+= edges[active[position]].dx }
-            y += 1
         }
     }
 
-    /// Insertion sort (stable; the list is nearly sorted from one row to the next).
-    private mutating func sortActiveByX() {
-        guard active.count > 1 else { return }
-        for position in 1..<active.count {
-            let item = active[position]
-            let x = edges[item].x
+    /// `sortedEdges` gets `edges` by upper row (`y0` in `low..<high`): by counting when the
+    /// rows are few for the edges, else by a comparison sort.
+    private mutating func sortEdgesByRow(_ low: Int, _ high: Int) {
+        sortedEdges.removeAll(keepingCapacity: true)
+        let rows = high - low
+        guard edges.count > 16, rows > 0, rows <= 4 * edges.count + 1024 else {
+            sortedEdges.append(contentsOf: edges)
+            if edges.count > 16 {
+                sortedEdges.sort { $0.y0 < $1.y0 }
+            } else {
+                sortedEdges.withUnsafeMutableBufferPointer { Self.insertionSort($0) { Int64($0.y0) } }
+            }
+            return
+        }
+        rowStarts.removeAll(keepingCapacity: true)
+        rowStarts.append(contentsOf: repeatElement(0, count: rows + 1))
+        sortedEdges.append(contentsOf: edges)
+        rowStarts.withUnsafeMutableBufferPointer { starts in
+            for edge in edges { starts[edge.y0 - low + 1] += 1 }
+            for row in 0..<rows { starts[row + 1] += starts[row] }
+            sortedEdges.withUnsafeMutableBufferPointer { sorted in
+                for edge in edges {
+                    let row = edge.y0 - low
+                    sorted[Int(starts[row])] = edge
+                    starts[row] += 1
+                }
+            }
+        }
+    }
+
+    /// Insertion sort by `key` (stable; for few edges, or a list nearly sorted already, as the
+    /// active edges by x from one row to the next).
+    @inline(__always)
+    private static func insertionSort(_ edges: UnsafeMutableBufferPointer<Edge>, by key: (Edge) -> Int64) {
+        guard edges.count > 1 else { return }
+        for position in 1..<edges.count {
+            let item = edges[position]
+            let itemKey = key(item)
             var slot = position
-            while slot > 0 && edges[active[slot - 1]].x > x {
-                active[slot] = active[slot - 1]
+            while slot > 0 && key(edges[slot - 1]) > itemKey {
+                edges[slot] = edges[slot - 1]
                 slot -= 1
             }
-            active[slot] = item
+            edges[slot] = item
         }
     }
 
@@ -182,12 +253,13 @@ struct ContourScanner {
         point.x < 0 || point.x >= width || point.y < 0 || point.y >= height
     }
 
-    /// An 8-connected line drawn left to right, clipped to the image first.
-    private func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64),
+    /// An 8-connected line drawn left to right, clipped to the image first; the pixels of one
+    /// row given as one run.
+    @inline(__always)
+    private func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64), clipping: Bool,
                                               width: Int, height: Int, into sink: inout Sink) {
         var x1 = start.x, y1 = start.y, x2 = end.x, y2 = end.y
-        let outside = Self.isOutside(start, width: width, height: height) || Self.isOutside(end, width: width, height: height)
-        if outside && !Self.clip(width: Int64(width), height: Int64(height), &x1, &y1, &x2, &y2) { return }
+        if clipping && !Self.clip(width: Int64(width), height: Int64(height), &x1, &y1, &x2, &y2) { return }
         var dx = x2 - x1, dy = y2 - y1
         var x = x1, y = y1
         if dx < 0 {
@@ -196,25 +268,45 @@ struct ContourScanner {
         }
         var stepY: Int64 = 1
         if dy < 0 { dy = -dy; stepY = -1 }
-        // Along the major axis every step; along the minor one when the error goes negative.
-        var majorX: Int64 = 1, majorY: Int64 = 0, minorX: Int64 = 0, minorY = stepY
-        if dy > dx {
-            swap(&dx, &dy)
-            (majorX, majorY, minorX, minorY) = (0, stepY, 1, 0)
+        if dy == 0 {
+            sink.run(y: Int(y), from: Int(x), through: Int(x + dx))
+            return
         }
-        var error = dx - 2 * dy
-        var remaining = dx
-        while true {
-            sink.run(y: Int(y), from: Int(x), through: Int(x))
-            if remaining == 0 { break }
-            remaining -= 1
-            if error < 0 {
-                error += 2 * dx - 2 * dy
-                x += majorX + minorX; y += majorY + minorY
-            } else {
-                error -= 2 * dy
-                x += majorX; y += majorY
+        // Along the major axis every step; along the minor one when the error goes negative.
+        if dy > dx {
+            // Steep: one pixel a row.
+            var error = dy - 2 * dx
+            var remaining = dy
+            while true {
+                sink.run(y: Int(y), from: Int(x), through: Int(x))
+                if remaining == 0 { break }
+                remaining -= 1
+                if error < 0 {
+                    error += 2 * dy - 2 * dx
+                    x += 1
+                } else {
+                    error -= 2 * dx
+                }
+                y += stepY
             }
+        } else {
+            // Flat: the pixels of a row are a run, given when the line moves to the next row.
+            var error = dx - 2 * dy
+            var remaining = dx
+            var runStart = x
+            while remaining > 0 {
+                remaining -= 1
+                if error < 0 {
+                    error += 2 * dx - 2 * dy
+                    sink.run(y: Int(y), from: Int(runStart), through: Int(x))
+                    y += stepY
+                    runStart = x + 1
+                } else {
+                    error -= 2 * dy
+                }
+                x += 1
+            }
+            sink.run(y: Int(y), from: Int(runStart), through: Int(x))
         }
     }
 

@@ -159,33 +159,18 @@ public struct LabelVolumeConverter {
             return try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
         }
         let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
-        let reader = RecordReader(try pass(), options: RecordReader.Options(parser: parserOptions))
-        while let record = try reader.next() {
-            guard case .annotation(let annotation) = record else { continue }
-            summary.annotations += 1
-            if summary.annotations & 1023 == 0 { progress?(2, reader.bytesRead) }
-            guard let position = catalog.imagePosition(annotation.imageID) else {
-                summary.skippedUnknownImage += 1
-                continue
-            }
-            guard let value = plan.valueOfObject[annotation.objectID] else {
-                summary.skippedNoLabel += 1
-                continue
-            }
-            guard let polygons = annotation.segmentation, !polygons.isEmpty else { continue }
-            summary.filled += 1
+        try forEachFill(pass: pass, catalog: catalog, plan: plan, slices: slices, summary: &summary, progress: progress) { annotation, polygons, slice, value, summary in
             if layout == .channels {
-                try writer.fill(polygons, slice: slices[position], channel: channelOfValue[value]!, value: 1)
-                continue
+                try writer.fill(polygons, slice: slice, channel: channelOfValue[value]!, value: 1)
+                return
             }
-            let found = try writer.fill(polygons, slice: slices[position], value: value, rule: overlap)
-            guard found.voxels > 0 else { continue }
+            let found = try writer.fill(polygons, slice: slice, value: value, rule: overlap)
+            guard found.voxels > 0 else { return }
             summary.overlaps[value, default: 0] += found.voxels
             if overlap == .error {
                 throw LabelVolumeError(.input, "annotation \(jsonQuoted(annotation.id)) (object \(jsonQuoted(annotation.objectID)), value \(value)) overlaps value \(found.under) on \(found.voxels) voxel\(found.voxels == 1 ? "" : "s") of image \(jsonQuoted(annotation.imageID)): --overlap last or first says which stays, --multi-label keeps both")
             }
         }
-        progress?(2, reader.bytesRead)
         try writer.finish(compressionLevel: compressionLevel)
         summary.sliceReloads = writer.sliceReloads
         return summary

@@ -19,6 +19,21 @@ extension LabelVolumeConverter {
             writers[value] = try LabelVolumeWriter(path: file, header: header, cacheBytes: share)
             summary.files[value] = file
         }
+        try forEachFill(pass: pass, catalog: catalog, plan: plan, slices: slices, summary: &summary, progress: progress) { _, polygons, slice, value, _ in
+            try writers[value]!.fill(polygons, slice: slice, value: 1)
+        }
+        for value in values { try writers[value]!.finish(compressionLevel: compressionLevel) }
+        summary.sliceReloads = writers.values.reduce(0) { $0 + $1.sliceReloads }
+        return summary
+    }
+
+    /// The second pass of every layout: each annotation whose image is known, whose object
+    /// takes a value and which has contours goes to `fill` with its slice and value (counted
+    /// in `summary`, as are those left out).
+    func forEachFill(pass: () throws -> AiCOCOInput, catalog: SegmentationCatalog, plan: LabelPlan, slices: [Int],
+                     summary: inout Summary, progress: ((Int, Int) -> Void)?,
+                     _ fill: (_ annotation: Annotation, _ polygons: Polygons, _ slice: Int, _ value: Int,
+                              _ summary: inout Summary) throws -> Void) throws {
         let reader = RecordReader(try pass(), options: RecordReader.Options(parser: parserOptions))
         while let record = try reader.next() {
             guard case .annotation(let annotation) = record else { continue }
@@ -34,12 +49,9 @@ extension LabelVolumeConverter {
             }
             guard let polygons = annotation.segmentation, !polygons.isEmpty else { continue }
             summary.filled += 1
-            try writers[value]!.fill(polygons, slice: slices[position], value: 1)
+            try fill(annotation, polygons, slices[position], value, &summary)
         }
         progress?(2, reader.bytesRead)
-        for value in values { try writers[value]!.finish(compressionLevel: compressionLevel) }
-        summary.sliceReloads = writers.values.reduce(0) { $0 + $1.sliceReloads }
-        return summary
     }
 
     /// A category name as a file name: letters, digits, `.`, `-` and `_` kept, others `_`.

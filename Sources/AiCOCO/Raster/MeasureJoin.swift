@@ -18,9 +18,10 @@ struct MeasureJoin {
     private var categoryPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
     private var runs = SliceRuns()
     private var scanner = ContourScanner()
-    private var coordinates: [Double] = []
+    private var points: [Int64] = []
     private var ends: [Int] = []
     private var payload: [UInt8] = []
+    private var key: [UInt8] = []
 
     init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, rows: ExternalSorter) {
         self.pass = pass
@@ -123,40 +124,47 @@ struct MeasureJoin {
         var position = 0
         let object = Int32(RawBytes.readVarint(bytes, &position))
         _ = decode(bytes, &position, height: height)
-        var scanner = ContourScanner()
-        swap(&scanner, &self.scanner)
-        let (coordinates, ends) = (self.coordinates, self.ends)
-        canvas!.paint(object: object) { sink in
-            coordinates.withUnsafeBufferPointer { scanner.fillTogether($0, ends: ends, width: width, height: height, into: &sink) }
+        points.withUnsafeBufferPointer { points in
+            ends.withUnsafeBufferPointer { canvas!.paint(object: object, points: points, ends: $0, scanner: &scanner) }
         }
-        swap(&scanner, &self.scanner)
     }
 
-    /// Decodes the contours at `position` into `coordinates` and `ends`; the rows of the
-    /// image they span (a bound of the runs they give).
+    /// Decodes the contours at `position` into `points` and `ends`; the rows of the image they
+    /// span (a bound of the runs they give).
     private mutating func decode(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, height: Int) -> Int {
-        let contours = RawBytes.readVarint(bytes, &position)
-        coordinates.removeAll(keepingCapacity: true)
+        let contours = Self.varint(bytes, &position)
+        points.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         var rows = 0
         for _ in 0..<contours {
-            let points = RawBytes.readVarint(bytes, &position)
+            let count = Self.varint(bytes, &position)
             var x: Int64 = 0, y: Int64 = 0
             var low = Int64.max, high = Int64.min
-            for _ in 0..<points {
-                let dx = UInt64(bitPattern: Int64(RawBytes.readVarint(bytes, &position)))
-                let dy = UInt64(bitPattern: Int64(RawBytes.readVarint(bytes, &position)))
+            for _ in 0..<count {
+                let dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                let dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
                 x += Int64(bitPattern: dx >> 1) ^ -Int64(bitPattern: dx & 1)
                 y += Int64(bitPattern: dy >> 1) ^ -Int64(bitPattern: dy & 1)
-                coordinates.append(Double(x))
-                coordinates.append(Double(y))
+                points.append(x)
+                points.append(y)
                 low = min(low, y)
                 high = max(high, y)
             }
-            ends.append(coordinates.count)
+            ends.append(points.count)
             rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
         }
         return rows
+    }
+
+    /// A varint of the spill (most are one byte).
+    @inline(__always)
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
+        let first = bytes[position]
+        guard first >= 0x80 else {
+            position += 1
+            return Int(first)
+        }
+        return RawBytes.readVarint(bytes, &position)
     }
 
     /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a
@@ -166,7 +174,9 @@ struct MeasureJoin {
         runs.tag = Int32(RawBytes.readVarint(bytes, &position))
         let rows = decode(bytes, &position, height: height)
         if runs.runs.count + rows > runLimit { throw tooLarge(imageID) }
-        coordinates.withUnsafeBufferPointer { scanner.fillTogether($0, ends: ends, width: width, height: height, into: &runs) }
+        points.withUnsafeBufferPointer { points in
+            ends.withUnsafeBufferPointer { scanner.fillTogether(points: points, ends: $0, width: width, height: height, into: &runs) }
+        }
         if runs.runs.count > runLimit { throw tooLarge(imageID) }
     }
 
@@ -204,7 +214,7 @@ struct MeasureJoin {
 
     private mutating func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ index: Double,
                               _ image: Int, _ pixels: Int) throws {
-        let key = SegmentationMeasurement.key(scope: scope, first: first, second: second, index: index, image: image)
+        SegmentationMeasurement.key(scope: scope, first: first, second: second, index: index, image: image, into: &key)
         var value = UInt64(pixels).littleEndian
         try key.withUnsafeBytes { key in
             try withUnsafeBytes(of: &value) { _ = try rows.append(key: key, payload: $0) }

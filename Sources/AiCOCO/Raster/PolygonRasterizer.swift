@@ -1,7 +1,8 @@
 /// Turns AiCOCO polygons back into pixels, exactly as OpenCV's `cv2.fillPoly` fills the same
 /// integer points (boundary included; a 1-point contour fills its pixel, a 2-point contour the
-/// 8-connected line between its ends). The contours of one annotation are filled one by one,
-/// so they combine as a union (FLaVor writes outer contours, `RETR_EXTERNAL`).
+/// 8-connected line between its ends). The contours of one annotation are filled together, as
+/// one call of `cv2.fillPoly` fills a list of contours (a contour inside another leaves a hole;
+/// FLaVor writes outer contours, `RETR_EXTERNAL`, which never nest, so there they are a union).
 ///
 /// Images are row-major, `width * height` pixels, `(x, y)` at `y * width + x`. Coordinates are
 /// rounded to the nearest integer (FLaVor writes integers); what falls outside is clipped.
@@ -45,17 +46,17 @@ public struct PolygonRasterizer {
         fillContour(contour, value: value, into: pixels)
     }
 
-    /// Fills every contour of an annotation's `segmentation` with `value` (their union).
+    /// Fills every contour of an annotation's `segmentation` with `value`, together (as `cv2.fillPoly` of the list).
     public mutating func fill(_ polygons: Polygons, value: UInt8, into pixels: UnsafeMutableBufferPointer<UInt8>) {
         fillPolygons(polygons, value: value, into: pixels)
     }
 
-    /// Fills every contour of an annotation's `segmentation` with `value` (their union).
+    /// Fills every contour of an annotation's `segmentation` with `value`, together (as `cv2.fillPoly` of the list).
     public mutating func fill(_ polygons: Polygons, value: UInt16, into pixels: UnsafeMutableBufferPointer<UInt16>) {
         fillPolygons(polygons, value: value, into: pixels)
     }
 
-    /// Fills every contour of an annotation's `segmentation` with `value` (their union).
+    /// Fills every contour of an annotation's `segmentation` with `value`, together (as `cv2.fillPoly` of the list).
     public mutating func fill(_ polygons: Polygons, value: UInt32, into pixels: UnsafeMutableBufferPointer<UInt32>) {
         fillPolygons(polygons, value: value, into: pixels)
     }
@@ -93,29 +94,21 @@ public struct PolygonRasterizer {
         var sink = OverlapSink(pixels: pixels, width: width, value: value, keepsOld: rule != .last)
         let (width, height) = (self.width, self.height)
         polygons.coordinates.withUnsafeBufferPointer { all in
-            var start = 0
-            for end in polygons.ends {
-                scanner.fill(UnsafeBufferPointer(rebasing: all[start..<end]), width: width, height: height, into: &sink)
-                start = end
-            }
+            scanner.fillTogether(all, ends: polygons.ends, width: width, height: height, into: &sink)
         }
         return (sink.overlapped, Int(sink.under))
     }
 
     // MARK: Areas
 
-    /// Number of pixels the union of `polygons` covers inside the image: what `fill` would set.
+    /// Number of pixels `polygons`, filled together, cover inside the image: what `fill` would set.
     public mutating func area(of polygons: Polygons) -> Int {
         if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: width * height) }
         let (width, height) = (self.width, self.height)
         return scratch.withUnsafeMutableBufferPointer { mask in
             var sink = MaskSink(pixels: mask, width: width)
             polygons.coordinates.withUnsafeBufferPointer { all in
-                var start = 0
-                for end in polygons.ends {
-                    scanner.fill(UnsafeBufferPointer(rebasing: all[start..<end]), width: width, height: height, into: &sink)
-                    start = end
-                }
+                scanner.fillTogether(all, ends: polygons.ends, width: width, height: height, into: &sink)
             }
             return sink.countAndClear()
         }
@@ -146,11 +139,7 @@ public struct PolygonRasterizer {
         var sink = ValueSink(pixels: pixels, width: width, value: value)
         let (width, height) = (self.width, self.height)
         polygons.coordinates.withUnsafeBufferPointer { all in
-            var start = 0
-            for end in polygons.ends {
-                scanner.fill(UnsafeBufferPointer(rebasing: all[start..<end]), width: width, height: height, into: &sink)
-                start = end
-            }
+            scanner.fillTogether(all, ends: polygons.ends, width: width, height: height, into: &sink)
         }
     }
 }

@@ -74,10 +74,15 @@ struct MeasurePass: AiCOCOVisitor {
     var problems = 0
     /// An error of the spilling table (the disk), kept to be thrown after the parse.
     var failure: Error?
-    /// The annotation being read: its contours, encoded; the polygon's points so far.
+    /// The annotation being read: its contours, encoded; the polygon's points so far, encoded,
+    /// their number, the last point and an x waiting for its y.
     private var body: [UInt8] = []
     private var contours = 0
-    private var polygon: [Int64] = []
+    private var polygon: [UInt8] = []
+    private var polygonBytes = 0
+    private var points = 0
+    private var previous: (x: Int64, y: Int64) = (0, 0)
+    private var pendingX: Int64?
     private var payload: [UInt8] = []
 
     init(spill: ExternalSorter) { self.spill = spill }
@@ -91,26 +96,44 @@ struct MeasurePass: AiCOCOVisitor {
 
     mutating func visitAnnotationStart(index: Int) throws {
         body.removeAll(keepingCapacity: true)
-        polygon.removeAll(keepingCapacity: true)
+        startPolygon()
         contours = 0
+    }
+
+    private mutating func startPolygon() {
+        polygonBytes = 0
+        points = 0
+        previous = (0, 0)
+        pendingX = nil
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
-        for value in chunk.values { polygon.append(Self.integer(value)) }
-        guard chunk.endsPolygon else { return }
-        // Per contour: its point count, then its points as zigzag varint deltas.
-        let points = polygon.count / 2
-        RawBytes.appendVarint(points, to: &body)
-        var previousX: Int64 = 0, previousY: Int64 = 0
-        for point in 0..<points {
-            let x = polygon[2 * point], y = polygon[2 * point + 1]
-            let dx = x - previousX, dy = y - previousY
-            RawBytes.appendVarint(Int((dx << 1) ^ (dx >> 63)), to: &body)
-            RawBytes.appendVarint(Int((dy << 1) ^ (dy >> 63)), to: &body)
-            (previousX, previousY) = (x, y)
+        // Per contour: its point count, then its points as zigzag varint deltas (10 bytes each at most).
+        let room = polygonBytes + 10 * chunk.values.count
+        if polygon.count < room { polygon.append(contentsOf: repeatElement(0, count: max(room, 2 * polygon.count) - polygon.count)) }
+        var (length, count, previous, pendingX) = (polygonBytes, points, self.previous, self.pendingX)
+        polygon.withUnsafeMutableBytes { polygon in
+            let base = polygon.baseAddress!
+            for value in chunk.values {
+                guard let x = pendingX else {
+                    pendingX = Self.integer(value)
+                    continue
+                }
+                let y = Self.integer(value)
+                let dx = x - previous.x, dy = y - previous.y
+                RawBytes.writeVarint(Int((dx << 1) ^ (dx >> 63)), to: base, &length)
+                RawBytes.writeVarint(Int((dy << 1) ^ (dy >> 63)), to: base, &length)
+                previous = (x, y)
+                pendingX = nil
+                count += 1
+            }
         }
-        polygon.removeAll(keepingCapacity: true)
+        (polygonBytes, points, self.previous, self.pendingX) = (length, count, previous, pendingX)
+        guard chunk.endsPolygon else { return }
+        RawBytes.appendVarint(points, to: &body)
+        body.append(contentsOf: polygon[0..<polygonBytes])
+        startPolygon()
         contours += 1
     }
 
@@ -139,11 +162,8 @@ struct MeasurePass: AiCOCOVisitor {
 
     /// A coordinate as `ContourScanner` takes it: rounded to the nearest integer (ties to even),
     /// clamped to its limit.
-    static func integer(_ value: Double) -> Int64 {
-        let limit = ContourScanner.coordinateLimit
-        guard value.isFinite else { return value > 0 ? Int64(limit) : -Int64(limit) }
-        return Int64(min(max(value.rounded(.toNearestOrEven), -limit), limit))
-    }
+    @inline(__always)
+    static func integer(_ value: Double) -> Int64 { ContourScanner.rounded(value) }
 
     private static func ordinal(_ id: RecordID, _ ordinals: inout [RecordID: UInt32], _ ids: inout [RecordID]) -> UInt32 {
         if let ordinal = ordinals[id] { return ordinal }

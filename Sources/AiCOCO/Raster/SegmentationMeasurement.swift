@@ -97,9 +97,10 @@ public final class SegmentationMeasurement {
         return SliceRows(stream: try rows.sorted(), measurement: self, table: rows)
     }
 
-    /// A row's key: scope, first, second, index (ordered as numbers), image position.
-    static func key(scope: Scope, first: Int, second: Int, index: Double, image: Int) -> [UInt8] {
-        var key = [scope.rawValue]
+    /// A row's key, into `key`: scope, first, second, index (ordered as numbers), image position.
+    static func key(scope: Scope, first: Int, second: Int, index: Double, image: Int, into key: inout [UInt8]) {
+        key.removeAll(keepingCapacity: true)
+        key.append(scope.rawValue)
         func append(_ value: UInt64, bytes: Int) {
             for shift in stride(from: (bytes - 1) * 8, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
         }
@@ -108,7 +109,6 @@ public final class SegmentationMeasurement {
         let bits = index.bitPattern
         append(bits >> 63 == 1 ? ~bits : bits | 1 << 63, bytes: 8)
         append(UInt64(image), bytes: 4)
-        return key
     }
 
     /// Reads the slice rows back in order.

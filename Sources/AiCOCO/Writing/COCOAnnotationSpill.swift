@@ -97,21 +97,7 @@ extension COCOConverter {
             try fragment.number(geometry.width); try fragment.number(geometry.height)
             try fragment.arrayClose()
             try name("iscrowd"); try fragment.integer(fields.iscrowd)
-            let middleEnd = fragment.pendingBytes
-            try name("aicoco_id"); try id(fields.idKey)
-            try name("aicoco_object_id"); try id(fields.objectKey)
-            let end = fragment.pendingBytes
-
-            header.removeAll(keepingCapacity: true)
-            header.append(2)
-            fields.imageKey.withUTF8 { id in
-                RawBytes.appendVarint(id.count, to: &header)
-                RawBytes.appendVarint(middleEnd - start, to: &header)
-                RawBytes.appendVarint(end - middleEnd, to: &header)
-                header.append(contentsOf: id)
-            }
-            try writeIndex(header)
-            if end >= Self.textPiece { try drainText() }
+            try writeTail(fields, tag: 2, from: start)
         }
 
         /// Adds an annotation with contour points: its contours as they are (rounded), then its tail.
@@ -130,16 +116,23 @@ extension COCOConverter {
             }
             let rawStart = fragment.pendingBytes
             raw.withUnsafeBytes { fragment.continuation($0) }
-            let rawEnd = fragment.pendingBytes
+            try writeTail(fields, tag: 4, from: rawStart)
+        }
+
+        /// Writes the annotation's tail (`aicoco_id`, `aicoco_object_id`) after its middle (the
+        /// text from `start`), then its index record: `tag`, the lengths of its image id, of its
+        /// middle and of its tail, then the image id.
+        private func writeTail(_ fields: AnnotationFields, tag: UInt8, from start: Int) throws {
+            let middleEnd = fragment.pendingBytes
             try name("aicoco_id"); try id(fields.idKey)
             try name("aicoco_object_id"); try id(fields.objectKey)
             let end = fragment.pendingBytes
             header.removeAll(keepingCapacity: true)
-            header.append(4)
+            header.append(tag)
             fields.imageKey.withUTF8 { id in
                 RawBytes.appendVarint(id.count, to: &header)
-                RawBytes.appendVarint(rawEnd - rawStart, to: &header)
-                RawBytes.appendVarint(end - rawEnd, to: &header)
+                RawBytes.appendVarint(middleEnd - start, to: &header)
+                RawBytes.appendVarint(end - middleEnd, to: &header)
                 header.append(contentsOf: id)
             }
             try writeIndex(header)

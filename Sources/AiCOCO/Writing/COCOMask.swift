@@ -5,9 +5,8 @@
 /// centres, and `cv2.fillPoly` of them gives the mask back. pycocotools reads polygon points as
 /// pixel corners (`annToMask` keeps a pixel when its centre lies inside), so the contours as
 /// they are lose about half a pixel all around. This fills the contours with OpenCV's rules
-/// (`ContourScanner`, each contour in turn: their union, which is what `fillPoly` of all of
-/// them in one call gives for FLaVor's `RETR_EXTERNAL` contours, which never overlap), clipped to
-/// the image, into a raster of their box, then writes the pixels as
+/// (`ContourScanner`, all of them together, as one call of `fillPoly` fills a list of contours),
+/// clipped to the image, into a raster of their box, then writes the pixels as
 /// - `.polygon`: the pixels' outlines traced along their outer corners (one polygon per
 ///   outline; a mask with holes as one polygon whose outlines are joined by zero-width cuts,
 ///   which pycocotools' even-odd fill reads exactly), or
@@ -33,6 +32,7 @@ struct COCOMask {
     private var left = 0, top = 0, columns = 0, rows = 0
     private var stride: Int { columns + 2 }
     private var scanner = ContourScanner()
+    private var points: [Int64] = [], pointEnds: [Int] = []
     /// Traced outlines: corner coordinates, flat, and where each outline ends.
     private var outline: [Int] = []
     private var outlineEnds: [Int] = []
@@ -46,14 +46,39 @@ struct COCOMask {
     /// `ContourScanner` rounds them) in a `width` x `height` image. Returns whether any pixel is
     /// set; `box` is their box, `area` their number once written.
     mutating func fill<Ends: Collection<Int>>(_ contours: UnsafeBufferPointer<Double>, ends: Ends, width: Int, height: Int) throws -> Bool {
+        var points = self.points, pointEnds = self.pointEnds
+        self.points = []; self.pointEnds = []
+        defer { self.points = points; self.pointEnds = pointEnds }
+        points.removeAll(keepingCapacity: true)
+        pointEnds.removeAll(keepingCapacity: true)
+        var start = 0
+        for end in ends {
+            var index = start
+            while index + 1 < end {
+                points.append(ContourScanner.rounded(contours[index]))
+                points.append(ContourScanner.rounded(contours[index + 1]))
+                index += 2
+            }
+            pointEnds.append(points.count)
+            start = end
+        }
+        return try points.withUnsafeBufferPointer { points in
+            try pointEnds.withUnsafeBufferPointer { try fill(points: points, ends: $0, width: width, height: height) }
+        }
+    }
+
+    /// Fills the contours of integer points `points` (`x, y` pairs, `ends` where each contour
+    /// ends) together, as one call of `cv2.fillPoly` fills them, in a `width` x `height` image.
+    /// Returns whether any pixel is set; `box` is their box, `area` their number once written.
+    mutating func fill(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>, width: Int, height: Int) throws -> Bool {
         imageWidth = width
         imageHeight = height
-        var low = (x: Double.infinity, y: Double.infinity), high = (x: -Double.infinity, y: -Double.infinity)
-        var index = 0, start = 0
+        var low = (x: Int64.max, y: Int64.max), high = (x: Int64.min, y: Int64.min)
+        var start = 0
         for end in ends {
-            index = start
+            var index = start
             while index + 1 < end {
-                let x = Self.rounded(contours[index]), y = Self.rounded(contours[index + 1])
+                let x = points[index], y = points[index + 1]
                 low = (min(low.x, x), min(low.y, y))
                 high = (max(high.x, x), max(high.y, y))
                 index += 2
@@ -63,11 +88,11 @@ struct COCOMask {
         area = 0
         box = (0, 0, 0, 0)
         guard width > 0, height > 0, low.x <= high.x,
-              high.x >= 0, high.y >= 0, low.x < Double(width), low.y < Double(height) else { return false }
+              high.x >= 0, high.y >= 0, low.x < Int64(width), low.y < Int64(height) else { return false }
         left = Int(max(low.x, 0))
         top = Int(max(low.y, 0))
-        columns = Int(min(high.x, Double(width - 1))) - left + 1
-        rows = Int(min(high.y, Double(height - 1))) - top + 1
+        columns = Int(min(high.x, Int64(width - 1))) - left + 1
+        rows = Int(min(high.y, Int64(height - 1))) - top + 1
         let pixels = (columns + 2) * (rows + 2)
         guard pixels <= maxPixels else {
             throw COCOConverter.MaskTooLarge(columns: columns, rows: rows, maxPixels: maxPixels)
@@ -82,17 +107,7 @@ struct COCOMask {
         raster.withUnsafeMutableBufferPointer { raster in
             UnsafeMutableBufferPointer(rebasing: raster[0..<pixels]).update(repeating: 0)
             var sink = WindowSink(raster: raster, stride: stride, left: left, top: top, columns: columns, rows: rows)
-            var start = 0
-            for end in ends {
-                if end - start == 2 || end - start == 3 {
-                    // One point (FLaVor's single pixels, half of the noisy contours): its pixel.
-                    let x = Int(Self.rounded(contours[start])), y = Int(Self.rounded(contours[start + 1]))
-                    if x >= 0 && x < width && y >= 0 && y < height { sink.run(y: y, from: x, through: x) }
-                } else {
-                    scanner.fill(UnsafeBufferPointer(rebasing: contours[start..<end]), width: width, height: height, into: &sink)
-                }
-                start = end
-            }
+            scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &sink)
             low2 = sink.low
             high2 = sink.high
         }

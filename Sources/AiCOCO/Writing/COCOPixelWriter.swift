@@ -8,7 +8,7 @@ extension COCOConverter {
         private let fragment: JSONGenerator
         /// The members of the last annotation built.
         private(set) var bytes: [UInt8] = []
-        private var coordinates: [Double] = [], ends: [Int] = []
+        private var points: [Int64] = [], ends: [Int] = []
 
         init(form: COCOConverter.SegmentationForm, pretty: Bool, maxPixels: Int) throws {
             self.form = form
@@ -22,17 +22,18 @@ extension COCOConverter {
             var position = 0
             let iscrowd = AnnotationSpill.unzigzag(RawBytes.readVarint(raw, &position))
             let contours = RawBytes.readVarint(raw, &position)
-            coordinates.removeAll(keepingCapacity: true)
+            points.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
             for _ in 0..<contours {
                 let pairs = RawBytes.readVarint(raw, &position)
                 for _ in 0..<2 * pairs {
-                    coordinates.append(Double(AnnotationSpill.unzigzag(RawBytes.readVarint(raw, &position))))
+                    points.append(Int64(AnnotationSpill.unzigzag(RawBytes.readVarint(raw, &position))))
                 }
-                ends.append(coordinates.count)
+                ends.append(points.count)
             }
-            guard try coordinates.withUnsafeBufferPointer({ try mask.fill($0, ends: ends, width: width, height: height) })
-            else { return false }
+            guard try points.withUnsafeBufferPointer({ points in
+                try ends.withUnsafeBufferPointer { try mask.fill(points: points, ends: $0, width: width, height: height) }
+            }) else { return false }
             try fragment.key("segmentation")
             try mask.write(form, to: fragment)
             try fragment.key("area"); try fragment.integer(mask.area)
