@@ -46,7 +46,8 @@ struct Stats: ParsableCommand {
         runInOrder(count: files.count, threads: together ? threads : 1, work: { number in
             let output = ReportOutput(buffered: together)
             let code = command.value.count(files[number], separated: number > 0 && !command.value.json,
-                                           named: files.count > 1, output: output, showsProgress: !together)
+                                           named: files.count > 1, output: output, showsProgress: !together,
+                                           threads: together ? 1 : threads)
             return (code, output)
         }, emit: { number, result in
             var code = result.0
@@ -66,27 +67,50 @@ struct Stats: ParsableCommand {
     /// Counts one file and writes its report to `output`; the exit code it calls for (-1:
     /// standard output went away, stop quietly).
     func count(_ file: String, separated: Bool, named: Bool, output: ReportOutput = .direct,
-               showsProgress: Bool = true) -> Int32 {
+               showsProgress: Bool = true, threads: Int = 1) -> Int32 {
         let progress = showsProgress ? input.makeProgress() : nil
         let total = progress == nil ? nil : regularFileSize(path: file)
         let start = now()
         var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
         options.allowNonFinite = input.limitOptions.allowNan
-        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
         var counts: SectionCounts
-        do {
-            try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
-            counts = parser.visitor
-            counts.form = parser.documentForm
-            counts.nonFinite = parser.nonFiniteCounts
-            try counts.finish()
-        } catch {
-            progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
-            return report(error, file: file, to: output).rawValue
+        let bytes: Int
+        var split = threading.split
+        split.threads = threads
+        if threads > 1 {
+            // One big file: its annotations split among the threads (same counts, same errors).
+            var read = 0
+            do {
+                let result = try parseSplitting(AiCOCOInput(argument: file), visitor: SectionCounts(memoryLimit: input.memoryLimit),
+                                                options: options, split: split) { bytes in
+                    read = bytes
+                    progress?.update(bytes: bytes, total: total)
+                }
+                counts = result.visitor
+                counts.form = result.documentForm
+                counts.nonFinite = result.nonFiniteCounts
+                bytes = result.bytesRead
+                try counts.finish()
+            } catch {
+                progress?.finish(bytes: read, total: total, succeeded: false)
+                return report(error, file: file, to: output).rawValue
+            }
+        } else {
+            var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
+            do {
+                try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
+                counts = parser.visitor
+                counts.form = parser.documentForm
+                counts.nonFinite = parser.nonFiniteCounts
+                try counts.finish()
+            } catch {
+                progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
+                return report(error, file: file, to: output).rawValue
+            }
+            bytes = parser.bytesFed
         }
         let elapsed = now() - start
-        let bytes = parser.bytesFed
         progress?.finish(bytes: bytes, total: total)
         let rate = elapsed > 0 ? Double(bytes) / elapsed / 1e6 : 0
         do {

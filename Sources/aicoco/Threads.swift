@@ -10,8 +10,22 @@ struct ThreadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Threads to read with: several files at once, and the long arrays of one big file split among them (default: the cores this process may use; 1 reads on one core). Results are the same bytes whatever the number.", valueName: "count"))
     var threads: Count?
 
+    /// For tests and the fuzzer: split files of any size into stretches of this many bytes.
+    @Option(name: .customLong("split-bytes"), help: .hidden)
+    var splitBytes: ByteCount?
+
     /// The number asked for, or the cores the process may use.
     var count: Int { max(1, threads?.value ?? availableCoreCount()) }
+
+    /// How one file is split among the threads.
+    var split: SplitOptions {
+        var split = SplitOptions(threads: count)
+        if let splitBytes {
+            split.stretchBytes = max(1, splitBytes.bytes)
+            split.minimumBytes = 0
+        }
+        return split
+    }
 }
 
 /// Where one file's report goes: straight to standard output and error, or, when several files

@@ -67,4 +67,22 @@ final class PositionalFile: @unchecked Sendable {
         bytes.removeLast(count - read)
         return bytes
     }
+
+    /// Calls `body` with `range` of the file block by block (at most `blockBytes` each, one
+    /// buffer reused) while it returns true; false when it stopped early or the file was short.
+    func readBlocks(_ range: Range<Int>, blockBytes: Int = 256 << 10,
+                    _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> Bool {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let want = min(blockBytes, range.upperBound - offset)
+            let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset)
+            guard count == want else { return false }
+            let block = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+            guard try body(block) else { return false }
+            offset += count
+        }
+        return true
+    }
 }
