@@ -22,7 +22,8 @@ public protocol AnnotationPart: AiCOCOVisitor, Sendable {
 public struct SplitOptions: Sendable, Equatable {
     /// Threads to parse with (1: the one-thread parse).
     public var threads: Int
-    /// Bytes of `annotations` per stretch a worker takes at a time.
+    /// Most bytes of `annotations` per stretch a worker takes at a time (fewer on many threads:
+    /// about four stretches a thread, at least 256 KiB each).
     public var stretchBytes = 8 << 20
     /// Smaller inputs are read on one thread.
     public var minimumBytes = 16 << 20
@@ -58,7 +59,8 @@ public func parseSplitting<Visitor: SplittableVisitor>(
     if split.threads > 1, !options.validate, case .file(let path) = input,
        let file = try PositionalFile(path: path), file.size >= split.minimumBytes,
        !startsLikeGzip(try file.bytes(0..<2)),
-       let points = try SplitPoints.guess(in: file, stretchBytes: split.stretchBytes) {
+       let points = try SplitPoints.guess(
+           in: file, stretchBytes: min(split.stretchBytes, max(256 << 10, file.size / (4 * split.threads)))) {
         let first = visitor()
         let run = SplitParse(file: file, points: points, threads: split.threads, options: options, part: first.makePart())
         if let result = try run.parse(first, input: input, progress: progress) { return result }
