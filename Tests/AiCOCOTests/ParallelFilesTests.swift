@@ -72,4 +72,29 @@ import Testing
         #expect(result.status == 2)
         #expect(result.stderr.contains("threads"))
     }
+
+    /// `stats` on one file split among threads (stretches of a few KiB, so that there are many):
+    /// the same report as one thread, text and JSON, on generated shapes and the fixtures.
+    @Test func oneFileSplitGivesTheSameStats() throws {
+        var paths: [String] = []
+        for (number, shape) in ["noisy", "smooth", "detection"].enumerated() {
+            let path = NSTemporaryDirectory() + "h-parallel-stats-\(getpid())-\(shape).json"
+            let generated = try Tool.run(["generate", "--bytes", "300k", "--seed", "\(number)", "--shape", shape,
+                                          "--output", path] + (number == 1 ? ["--pretty"] : []))
+            #expect(generated.status == 0)
+            paths.append(path)
+        }
+        defer { paths.forEach { unlink($0) } }
+        for path in paths + Paths.goodFixtures.map(Paths.fixture) + [Paths.broken.appendingPathComponent("reference-dangling-image-id.json").path] {
+            for format in [[], ["--json"]] {
+                let one = try Tool.run(["stats", "--threads", "1", path] + format)
+                for (threads, stretch) in [("2", "2k"), ("3", "300")] {
+                    let split = try Tool.run(["stats", "--threads", threads, "--split-bytes", stretch, path] + format)
+                    #expect(split.status == one.status)
+                    #expect(untimed(split.stdout) == untimed(one.stdout), "\(path) \(format)")
+                    #expect(split.stderr == one.stderr)
+                }
+            }
+        }
+    }
 }

@@ -99,7 +99,8 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
                                            progress: ((Int) -> Void)?) throws -> SplitParseResult<Visitor>?
         where Visitor.Part == Part {
         var started = 0
-        for _ in 1..<threads {
+        // No more workers than stretches (each has a parser and a read buffer of its own).
+        for _ in 1..<min(threads, stretchCount + 1) {
             let begun = try? startDetachedThread {
                 self.serveStretches(handOver: { self.post($0) })
                 self.workerEnded()

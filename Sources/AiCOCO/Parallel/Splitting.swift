@@ -1,7 +1,8 @@
 /// A visitor whose work on annotations can be split among threads: each worker reads a stretch
 /// of `annotations` into a part of its own, handed back to be folded in. (Every annotation is
 /// seen by exactly one of the visitor and the parts, in no set order: what it gathers from
-/// annotations must not depend on their order or their indexes.)
+/// annotations must not depend on their order, their indexes, or the count `visitSectionEnd`
+/// gives for `annotations`, which leaves out the workers' records.)
 public protocol SplittableVisitor: AiCOCOVisitor {
     associatedtype Part: AnnotationPart
     /// An empty part, for a worker.
