@@ -76,19 +76,19 @@ enum ExitStatus {
     static let cannotRead: Int32 = 2
 }
 
-/// Prints `error` to standard error as `FILE:LINE:COLUMN: kind error: message (path)`,
-/// and returns the exit code it calls for.
-func report(_ error: Error, file: String) -> ExitCode {
+/// Prints `error` to standard error (or to `output`, kept for later) as
+/// `FILE:LINE:COLUMN: kind error: message (path)`, and returns the exit code it calls for.
+func report(_ error: Error, file: String, to output: ReportOutput = .direct) -> ExitCode {
     if error is FileOutput.Closed { return .success }
     if let error = error as? DocumentError {
         if error.kind == .io {
-            printError("aicoco: \(error.message)")
+            output.printErrorLine("aicoco: \(error.message)")
             return ExitCode(ExitStatus.cannotRead)
         }
-        printError(describe(error, file: file))
+        output.printErrorLine(describe(error, file: file))
         return ExitCode(ExitStatus.invalidInput)
     }
-    printError("aicoco: \(error)")
+    output.printErrorLine("aicoco: \(error)")
     return ExitCode(ExitStatus.cannotRead)
 }
 

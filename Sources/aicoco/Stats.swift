@@ -27,55 +27,98 @@ struct Stats: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @OptionGroup var threading: ThreadOptions
+
     /// Exit 0 when every file is counted, 1 when one is invalid, 2 when one cannot be read (the
-    /// others are still counted), as `validate` does.
+    /// others are still counted), as `validate` does. With several files and threads, files are
+    /// counted at once and their reports written in argument order.
     func run() throws {
         let files = [input.displayName] + moreFiles
+        let threads = threading.count
+        let together = threads > 1 && files.count > 1
+        let command = UncheckedSendable(self)
         var status: Int32 = 0
-        for (number, file) in files.enumerated() {
-            let code = count(file, separated: number > 0 && !json, named: files.count > 1)
+        runInOrder(count: files.count, threads: together ? threads : 1, work: { number in
+            let output = ReportOutput(buffered: together)
+            let code = command.value.count(files[number], separated: number > 0 && !command.value.json,
+                                           named: files.count > 1, output: output, showsProgress: !together,
+                                           threads: together ? 1 : threads)
+            return (code, output)
+        }, emit: { number, result in
+            var code = result.0
+            do {
+                try result.1.replay()
+            } catch is FileOutput.Closed {
+                code = -1
+            } catch {
+                code = report(error, file: files[number]).rawValue
+            }
             if code == ExitStatus.cannotRead || status == 0 { status = max(status, code) }
-            if code == -1 { break }
-        }
+            return code != -1
+        })
         if status > 0 { throw ExitCode(status) }
     }
 
-    /// Counts one file and writes its report; the exit code it calls for (-1: standard output
-    /// went away, stop quietly).
-    func count(_ file: String, separated: Bool, named: Bool) -> Int32 {
-        let progress = input.makeProgress()
+    /// Counts one file and writes its report to `output`; the exit code it calls for (-1:
+    /// standard output went away, stop quietly).
+    func count(_ file: String, separated: Bool, named: Bool, output: ReportOutput = .direct,
+               showsProgress: Bool = true, threads: Int = 1) -> Int32 {
+        let progress = showsProgress ? input.makeProgress() : nil
         let total = progress == nil ? nil : regularFileSize(path: file)
         let start = now()
         var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
         options.allowNonFinite = input.limitOptions.allowNan
-        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
         var counts: SectionCounts
-        do {
-            try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
-            counts = parser.visitor
-            counts.form = parser.documentForm
-            counts.nonFinite = parser.nonFiniteCounts
-            try counts.finish()
-        } catch {
-            progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
-            return report(error, file: file).rawValue
+        let bytes: Int
+        var split = threading.split
+        split.threads = threads
+        if threads > 1 {
+            // One big file: its annotations split among the threads (same counts, same errors).
+            var read = 0
+            do {
+                let result = try parseSplitting(AiCOCOInput(argument: file), visitor: SectionCounts(memoryLimit: input.memoryLimit),
+                                                options: options, split: split) { bytes in
+                    read = bytes
+                    progress?.update(bytes: bytes, total: total)
+                }
+                counts = result.visitor
+                counts.form = result.documentForm
+                counts.nonFinite = result.nonFiniteCounts
+                bytes = result.bytesRead
+                try counts.finish()
+            } catch {
+                progress?.finish(bytes: read, total: total, succeeded: false)
+                return report(error, file: file, to: output).rawValue
+            }
+        } else {
+            var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
+            do {
+                try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
+                counts = parser.visitor
+                counts.form = parser.documentForm
+                counts.nonFinite = parser.nonFiniteCounts
+                try counts.finish()
+            } catch {
+                progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
+                return report(error, file: file, to: output).rawValue
+            }
+            bytes = parser.bytesFed
         }
         let elapsed = now() - start
-        let bytes = parser.bytesFed
         progress?.finish(bytes: bytes, total: total)
         let rate = elapsed > 0 ? Double(bytes) / elapsed / 1e6 : 0
         do {
             if json {
-                try counts.writeJSON(file: named ? file : nil, bytes: bytes, elapsed: elapsed, rate: rate)
+                try counts.writeJSON(file: named ? file : nil, bytes: bytes, elapsed: elapsed, rate: rate, to: output)
             } else {
-                if separated { try writeData("\n") }
-                try counts.writeText(file: file, bytes: bytes, elapsed: elapsed, rate: rate)
+                if separated { try output.write("\n") }
+                try counts.writeText(file: file, bytes: bytes, elapsed: elapsed, rate: rate, to: output)
             }
         } catch is FileOutput.Closed {
             return -1
         } catch {
-            return report(error, file: file).rawValue
+            return report(error, file: file, to: output).rawValue
         }
         return 0
     }
@@ -180,7 +223,8 @@ struct SectionCounts: AiCOCOVisitor {
     /// Writes `text` then, for each category (most objects first, then by name), `item(name,
     /// count)` joined by `separator`, then `end`, to standard output in pieces (there may be
     /// millions of categories). Once.
-    func writeObjectsPerCategory(_ text: String, item: (String, Int) -> String, separator: String, end: String) throws {
+    func writeObjectsPerCategory(_ text: String, item: (String, Int) -> String, separator: String, end: String,
+                                 to output: ReportOutput) throws {
         var buffer = text
         var first = true
         try categoryTally.forEachObjectCount { name, count in
@@ -188,15 +232,15 @@ struct SectionCounts: AiCOCOVisitor {
             first = false
             buffer += item(name, count)
             if buffer.utf8.count >= 1 << 16 {
-                try writeData(buffer)
+                try output.write(buffer)
                 buffer = ""
             }
         }
-        try writeData(buffer + end)
+        try output.write(buffer + end)
     }
 
     /// `file`: the file's name as a first field (when several files are counted).
-    func writeJSON(file: String? = nil, bytes: Int, elapsed: Double, rate: Double) throws {
+    func writeJSON(file: String? = nil, bytes: Int, elapsed: Double, rate: Double, to output: ReportOutput) throws {
         var fields = file.map { ["\"file\":\(JSONText.quoted($0))"] } ?? []
         fields += [
             "\"images\":\(images)", "\"annotations\":\(annotations)", "\"categories\":\(categories)",
@@ -225,10 +269,10 @@ struct SectionCounts: AiCOCOVisitor {
             fields.append("\"annotated_images\":{\"count\":\(span.images),\"min_index\":\(JSONText.number(span.minIndex)),\"max_index\":\(JSONText.number(span.maxIndex)),\"min_annotations\":\(span.fewest),\"max_annotations\":\(span.most)}")
         }
         try writeObjectsPerCategory(head, item: { "\(JSONText.quoted($0)):\($1)" }, separator: ",",
-                                    end: "}," + fields.joined(separator: ",") + "}\n")
+                                    end: "}," + fields.joined(separator: ",") + "}\n", to: output)
     }
 
-    func writeText(file: String, bytes: Int, elapsed: Double, rate: Double) throws {
+    func writeText(file: String, bytes: Int, elapsed: Double, rate: Double, to output: ReportOutput) throws {
         var lines = [
             "file:         \(file)",
             "bytes:        \(bytes) (\(formatBytes(bytes)))",
@@ -276,13 +320,7 @@ struct SectionCounts: AiCOCOVisitor {
                 any = true
             }
             return piece
-        }, separator: ", ", end: "")
-        try writeData((any ? "\n" : head) + rest.joined(separator: "\n") + "\n")
+        }, separator: ", ", end: "", to: output)
+        try output.write((any ? "\n" : head) + rest.joined(separator: "\n") + "\n")
     }
-}
-
-/// Writes `text` to standard output as it is (`printData` without the newline).
-private func writeData(_ text: String) throws {
-    guard !text.isEmpty else { return }
-    try writeReport(text)
 }

@@ -43,18 +43,41 @@ struct Validate: ParsableCommand {
     @Flag(help: "Also apply the rules of FLaVor's own output models (pydantic, FLaVor 2.2.3) beyond the schema: integers in index, bbox and segmentation, no extra keys in records, table_ids in a hybrid output's meta. Problems of kind strict.")
     var strict = false
 
+    @OptionGroup var threading: ThreadOptions
+
+    /// With several files and threads, files are checked at once and their reports written in
+    /// argument order.
     func run() throws {
+        let files = self.files.isEmpty ? ["-"] : self.files
+        let threads = threading.count
+        let together = threads > 1 && files.count > 1
+        let command = UncheckedSendable(self)
         var status: Int32 = 0
-        for file in files.isEmpty ? ["-"] : files {
-            let code = try check(file)
-            if code == ExitStatus.cannotRead || status == 0 { status = max(status, code) }
-        }
+        var failure: Error?
+        runInOrder(count: files.count, threads: together ? threads : 1, work: { number in
+            let output = ReportOutput(buffered: together)
+            let code = Result { try command.value.check(files[number], output: output, showsProgress: !together) }
+            return (code, output)
+        }, emit: { number, result in
+            do {
+                try result.1.replay()
+                let code = try result.0.get()
+                if code == ExitStatus.cannotRead || status == 0 { status = max(status, code) }
+                return true
+            } catch let error as ExitCode {
+                failure = error
+            } catch {
+                failure = report(error, file: files[number])
+            }
+            return false
+        })
+        if let failure { throw failure }
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Checks one file and writes its report; the exit code it calls for.
-    func check(_ file: String) throws -> Int32 {
-        let progress = ProgressLine.make(forced: progress)
+    /// Checks one file and writes its report to `output`; the exit code it calls for.
+    func check(_ file: String, output: ReportOutput = .direct, showsProgress: Bool = true) throws -> Int32 {
+        let progress = showsProgress ? ProgressLine.make(forced: progress) : nil
         let total = progress == nil ? nil : regularFileSize(path: file)
         var collector = ProblemCollector(limit: maxErrors.value)
         var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
@@ -74,19 +97,19 @@ struct Validate: ParsableCommand {
             collector.add(error)
         } catch {
             progress?.finish(bytes: bytes, total: total, succeeded: false)
-            let code = report(error, file: file)
+            let code = report(error, file: file, to: output)
             let message = (error as? DocumentError)?.message ?? "\(error)"
             // An I/O error placed in another file is the records artifact's: the document itself
             // was read, its artifact was not.
             let artifact = (error as? DocumentError).flatMap { $0.kind == .io ? $0.file : nil }
             do {
                 switch (format, artifact) {
-                case (.text, nil): try printData("\(file): cannot be read")
-                case (.text, let artifact?): try printData("\(file): its records artifact \(artifact) cannot be read")
+                case (.text, nil): try output.printLine("\(file): cannot be read")
+                case (.text, let artifact?): try output.printLine("\(file): its records artifact \(artifact) cannot be read")
                 case (.json, nil):
-                    try printData("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":false,\"message\":\(JSONText.quoted(message))}")
+                    try output.printLine("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":false,\"message\":\(JSONText.quoted(message))}")
                 case (.json, let artifact?):
-                    try printData("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":true,\"artifact\":\(JSONText.quoted(artifact)),\"artifact_readable\":false,\"message\":\(JSONText.quoted(message))}")
+                    try output.printLine("{\"valid\":false,\"file\":\(JSONText.quoted(file)),\"readable\":true,\"artifact\":\(JSONText.quoted(artifact)),\"artifact_readable\":false,\"message\":\(JSONText.quoted(message))}")
                 }
             } catch {
                 throw report(error, file: file)
@@ -95,27 +118,28 @@ struct Validate: ParsableCommand {
         }
         progress?.finish(bytes: bytes, total: total)
         do {
-            try printReport(collector, file: file, bytes: parser.bytesFed, form: parser.documentForm)
+            try printReport(collector, file: file, bytes: parser.bytesFed, form: parser.documentForm, to: output)
         } catch {
             throw report(error, file: file)
         }
         return collector.total > 0 ? ExitStatus.invalidInput : 0
     }
 
-    func printReport(_ collector: ProblemCollector, file: String, bytes: Int, form: DocumentForm?) throws {
+    func printReport(_ collector: ProblemCollector, file: String, bytes: Int, form: DocumentForm?,
+                     to output: ReportOutput) throws {
         switch format {
         case .text:
-            for error in collector.kept { try printData(describe(error, file: file)) }
+            for error in collector.kept { try output.printLine(describe(error, file: file)) }
             if collector.total > collector.kept.count {
-                try printData("... and \(collector.total - collector.kept.count) more")
+                try output.printLine("... and \(collector.total - collector.kept.count) more")
             }
-            try printData(collector.total == 0 ? "\(file): valid"
+            try output.printLine(collector.total == 0 ? "\(file): valid"
                 : "\(file): \(collector.total) problem\(collector.total == 1 ? "" : "s")")
         case .json:
             let errors = collector.kept.map { error in
                 (error.file.map { "{\"file\":\(JSONText.quoted($0))," } ?? "{") + "\"kind\":\"\(error.kind.rawValue)\",\"message\":\(JSONText.quoted(error.message)),\"path\":\(JSONText.quoted(error.path)),\"line\":\(error.location.line),\"column\":\(error.location.column),\"offset\":\(error.location.offset)}"
             }
-            try printData("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes),\"document\":\(form?.jsonText ?? "null")}")
+            try output.printLine("{\"valid\":\(collector.total == 0),\"file\":\(JSONText.quoted(file)),\"error_count\":\(collector.total),\"errors\":[\(errors.joined(separator: ","))],\"truncated\":\(collector.total > collector.kept.count),\"bytes\":\(bytes),\"document\":\(form?.jsonText ?? "null")}")
         }
     }
 }

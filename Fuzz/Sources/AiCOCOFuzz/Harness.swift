@@ -13,7 +13,8 @@
 // - the writing subcommands agree with validate's verdict: on a document validate accepts,
 //   the COCO conversion, the JSON lines of `records`, `filter` and `assemble` (of those lines)
 //   succeed or stop on a placed limit error (a number too large for a computation), never on
-//   an internal error; on one it rejects, each of them fails too.
+//   an internal error; on one it rejects, each of them fails too;
+// - the split parse (`--threads 2`, SplitCheck.swift) gives what one parser gives.
 @_spi(Testing) import AiCOCO
 
 #if canImport(Glibc)
@@ -369,6 +370,7 @@ func fuzzOne(_ bytes: UnsafeBufferPointer<UInt8>) {
 
     let valid = whole.error == nil && Recorder(events: whole.events).problems.isEmpty
     compareWriters(bytes, options: options, valid: valid)
+    checkSplit(bytes)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

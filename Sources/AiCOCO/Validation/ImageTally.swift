@@ -34,14 +34,20 @@ package final class AnnotatedImageTally {
 
     /// One more annotation on the image `imageKey` (no `String`: the key is the id's own bytes).
     package func addAnnotation(imageKey: RecordID) throws {
+        try addAnnotations(imageKey: imageKey, count: 1)
+    }
+
+    /// `count` more annotations on the image `imageKey` (a parallel parse's workers count them apart).
+    @inline(__always)
+    package func addAnnotations(imageKey: RecordID, count added: Int) throws {
         try imageKey.withKeyBytes { key in
             if let ordinal = counts.find(key) {
                 let count = counts.payload(of: ordinal).baseAddress!
-                RawBytes.store64(RawBytes.load64(count) + 1, count)
+                RawBytes.store64(RawBytes.load64(count) + added, count)
                 return
             }
-            var one = UInt64(1).littleEndian
-            try withUnsafeBytes(of: &one) { try counts.append(key: key, payload: $0) }
+            var first = UInt64(added).littleEndian
+            try withUnsafeBytes(of: &first) { try counts.append(key: key, payload: $0) }
         }
     }
 

@@ -1,0 +1,88 @@
+// Reads at given offsets of a file (pread) and counts the cores the process may use
+// (sched_getaffinity): what the parallel readers need from the C library.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The cores this process may run on (its CPU affinity, as `nproc` counts them), at least 1.
+public func availableCoreCount() -> Int {
+    #if os(Linux)
+    // sched_getaffinity is a GNU extension the Glibc module does not show: looked up by name.
+    typealias GetAffinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer) -> Int32
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_getaffinity") {
+        let getAffinity = unsafeBitCast(symbol, to: GetAffinity.self)
+        var mask = [UInt64](repeating: 0, count: 16)  // 1024 CPUs, glibc's cpu_set_t
+        let status = mask.withUnsafeMutableBytes { getAffinity(0, $0.count, $0.baseAddress!) }
+        let count = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+        if status == 0, count > 0 { return count }
+    }
+    #endif
+    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}
+
+/// A regular file read at offsets of its own choosing, by several threads at once.
+final class PositionalFile: @unchecked Sendable {
+    private let descriptor: Int32
+    let name: String
+    /// Size when opened.
+    let size: Int
+
+    /// Opens `path`; nil when it is not a regular file (a pipe, a device).
+    init?(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DocumentError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        descriptor = fd
+        name = path
+        size = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let count = retryingOnInterrupt {
+                pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            }
+            guard count >= 0 else { throw DocumentError.io("cannot read \(name): \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            done += count
+        }
+        return done
+    }
+
+    /// The bytes in `range` (clipped to the file).
+    func bytes(_ range: Range<Int>) throws -> [UInt8] {
+        let count = max(0, min(range.upperBound, size) - range.lowerBound)
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = try bytes.withUnsafeMutableBytes { try self.read(into: $0, at: range.lowerBound) }
+        bytes.removeLast(count - read)
+        return bytes
+    }
+
+    /// Calls `body` with `range` of the file block by block (at most `blockBytes` each, one
+    /// buffer reused) while it returns true; false when it stopped early or the file was short.
+    func readBlocks(_ range: Range<Int>, blockBytes: Int = 256 << 10,
+                    _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws -> Bool {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let want = min(blockBytes, range.upperBound - offset)
+            let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset)
+            guard count == want else { return false }
+            let block = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+            guard try body(block) else { return false }
+            offset += count
+        }
+        return true
+    }
+}

@@ -1,0 +1,73 @@
+/// A visitor whose work on annotations can be split among threads: each worker reads a stretch
+/// of `annotations` into a part of its own, handed back to be folded in. (Every annotation is
+/// seen by exactly one of the visitor and the parts, in no set order: what it gathers from
+/// annotations must not depend on their order, their indexes, or the count `visitSectionEnd`
+/// gives for `annotations`, which leaves out the workers' records.)
+public protocol SplittableVisitor: AiCOCOVisitor {
+    associatedtype Part: AnnotationPart
+    /// An empty part, for a worker.
+    func makePart() -> Part
+    /// Folds in a part a worker filled (on the thread that runs the parse, between records).
+    mutating func absorb(_ part: Part) throws
+}
+
+/// What a worker gathers from a stretch of annotations (`visitAnnotationStart`,
+/// `visitCoordinates`, `visitAnnotationEnd` only).
+public protocol AnnotationPart: AiCOCOVisitor, Sendable {
+    /// Whether the part should be handed over now (after an annotation), so that a worker's
+    /// memory stays bounded.
+    var isFull: Bool { get }
+}
+
+/// How a parse may split its input among threads.
+public struct SplitOptions: Sendable, Equatable {
+    /// Threads to parse with (1: the one-thread parse).
+    public var threads: Int
+    /// Most bytes of `annotations` per stretch a worker takes at a time (fewer on many threads:
+    /// about four stretches a thread, at least 256 KiB each).
+    public var stretchBytes = 8 << 20
+    /// Smaller inputs are read on one thread.
+    public var minimumBytes = 16 << 20
+
+    public init(threads: Int) {
+        self.threads = threads
+    }
+}
+
+/// What a parse that may have been split gathered.
+public struct SplitParseResult<Visitor: SplittableVisitor> {
+    /// The visitor, with the parts of every worker folded in.
+    public var visitor: Visitor
+    /// The document's kind and form (as `AiCOCOParser.documentForm`).
+    public var documentForm: DocumentForm?
+    /// `NaN`, `Infinity` and `-Infinity` read (with `allowNonFinite`).
+    public var nonFiniteCounts: NonFiniteCounts
+    /// Bytes of the input read.
+    public var bytesRead: Int
+    /// Whether the input was split among threads (false: read by one parser, in order).
+    public var split: Bool
+}
+
+/// Parses `input` like `AiCOCOParser.parse(_:)` and returns what `visitor` gathered, the long
+/// `annotations` array of a big regular file split among `split.threads` threads when its
+/// guessed record boundaries are confirmed (see `SplitParse`). Results, errors and their places
+/// are those of the one-thread parse, whatever the threads: when anything goes wrong (a guess,
+/// a problem, an error), the input is read again by one parser, in order.
+public func parseSplitting<Visitor: SplittableVisitor>(
+    _ input: AiCOCOInput, visitor: @autoclosure () -> Visitor, options: ParserOptions = ParserOptions(),
+    split: SplitOptions, progress: ((Int) -> Void)? = nil
+) throws -> SplitParseResult<Visitor> {
+    if split.threads > 1, !options.validate, case .file(let path) = input,
+       let file = try PositionalFile(path: path), file.size >= split.minimumBytes,
+       !startsLikeGzip(try file.bytes(0..<2)),
+       let points = try SplitPoints.guess(
+           in: file, stretchBytes: min(split.stretchBytes, max(256 << 10, file.size / (4 * split.threads)))) {
+        let first = visitor()
+        let run = SplitParse(file: file, points: points, threads: split.threads, options: options, part: first.makePart())
+        if let result = try run.parse(first, input: input, progress: progress) { return result }
+    }
+    var parser = AiCOCOParser(visitor: visitor(), options: options)
+    try parser.parse(input, progress: progress)
+    return SplitParseResult(visitor: parser.visitor, documentForm: parser.documentForm,
+                            nonFiniteCounts: parser.nonFiniteCounts, bytesRead: parser.bytesFed, split: false)
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import AiCOCO
+
+/// `--threads` over several files: the same reports, in argument order, as one thread.
+@Suite struct ParallelFilesTests {
+    @Test func resultsComeInOrderWhateverTheThreads() {
+        for threads in [1, 2, 5] {
+            var seen: [Int] = []
+            runInOrder(count: 40, threads: threads, work: { index in
+                // Later items finish first: the order must come from the emitter, not the workers.
+                usleep(UInt32((40 - index) % 7) * 300)
+                return index * 3
+            }, emit: { index, value in
+                seen.append(value)
+                #expect(value == index * 3)
+                return true
+            })
+            #expect(seen == (0..<40).map { $0 * 3 })
+        }
+    }
+
+    @Test func stoppingEmitsNothingMore() {
+        var seen: [Int] = []
+        runInOrder(count: 100, threads: 3, work: { $0 }, emit: { index, _ in
+            seen.append(index)
+            return index < 4
+        })
+        #expect(seen == [0, 1, 2, 3, 4])
+    }
+
+    @Test func coresAreCounted() {
+        #expect(availableCoreCount() >= 1)
+    }
+
+    /// Every fixture, broken ones, a missing file and standard input, in one call.
+    private var files: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Paths.broken.path)) ?? []
+        return Paths.goodFixtures.map(Paths.fixture)
+            + names.sorted().map { Paths.broken.appendingPathComponent($0).path }
+            + ["/nonexistent/h-parallel.json", "-"]
+    }
+
+    /// Drops the timing fields, which differ between runs.
+    private func untimed(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            if line.hasPrefix("elapsed:") { return "elapsed:" }
+            guard let start = line.range(of: ",\"elapsed_seconds\":") else { return String(line) }
+            let end = line.range(of: ",\"mb_per_second\":", range: start.upperBound..<line.endIndex)!
+            let after = line[end.upperBound...].drop(while: { $0 == "." || $0.isNumber })
+            return String(line[..<start.lowerBound] + after)
+        }.joined(separator: "\n")
+    }
+
+    @Test(arguments: [["validate"], ["validate", "--format", "json"], ["validate", "--max-errors", "1"],
+                      ["stats"], ["stats", "--json"]])
+    func manyFilesGiveTheSameReports(command: [String]) throws {
+        let input = try Paths.bytes(Paths.fixture("detection.json"))
+        let one = try Tool.run(command + ["--threads", "1"] + files, input: input)
+        #expect(one.stdout.contains("detection.json"))
+        for threads in ["2", "4"] {
+            let many = try Tool.run(command + ["--threads", threads] + files, input: input)
+            #expect(many.status == one.status)
+            #expect(untimed(many.stdout) == untimed(one.stdout))
+            #expect(many.stderr == one.stderr)
+        }
+        #expect(one.status == 2)
+    }
+
+    @Test func aBadThreadCountIsAUsageError() throws {
+        let result = try Tool.run(["stats", "--threads", "-2", Paths.fixture("minimal.json")])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("threads"))
+    }
+
+    /// `stats` on one file split among threads (stretches of a few KiB, so that there are many):
+    /// the same report as one thread, text and JSON, on generated shapes and the fixtures.
+    @Test func oneFileSplitGivesTheSameStats() throws {
+        var paths: [String] = []
+        for (number, shape) in ["noisy", "smooth", "detection"].enumerated() {
+            let path = NSTemporaryDirectory() + "h-parallel-stats-\(getpid())-\(shape).json"
+            let generated = try Tool.run(["generate", "--bytes", "300k", "--seed", "\(number)", "--shape", shape,
+                                          "--output", path] + (number == 1 ? ["--pretty"] : []))
+            #expect(generated.status == 0)
+            paths.append(path)
+        }
+        defer { paths.forEach { unlink($0) } }
+        for path in paths + Paths.goodFixtures.map(Paths.fixture) + [Paths.broken.appendingPathComponent("reference-dangling-image-id.json").path] {
+            for format in [[], ["--json"]] {
+                let one = try Tool.run(["stats", "--threads", "1", path] + format)
+                for (threads, stretch) in [("2", "2k"), ("3", "300")] {
+                    let split = try Tool.run(["stats", "--threads", threads, "--split-bytes", stretch, path] + format)
+                    #expect(split.status == one.status)
+                    #expect(untimed(split.stdout) == untimed(one.stdout), "\(path) \(format)")
+                    #expect(split.stderr == one.stderr)
+                }
+            }
+        }
+    }
+}
