@@ -1,10 +1,6 @@
 import AiCOCO
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `--threads`: how many cores one run may use.
 struct ThreadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Threads to read with: several files at once, and the long arrays of one big file split among them (default: the cores this process may use; 1 reads on one core). Results are the same bytes whatever the number.", valueName: "count"))
@@ -46,10 +42,7 @@ final class ReportOutput: @unchecked Sendable {
     func write(_ text: String) throws {
         guard !text.isEmpty else { return }
         if pieces != nil { return pieces!.append((false, text)) }
-        guard writeStandardOutput(text) else {
-            if errno == EPIPE { throw FileOutput.Closed() }
-            throw ReportNotWritten(reason: String(cString: strerror(errno)))
-        }
+        try writeReport(text)
     }
 
     /// Writes a line to standard output.

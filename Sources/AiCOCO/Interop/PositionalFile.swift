@@ -31,8 +31,11 @@ final class PositionalFile: @unchecked Sendable {
 
     /// Opens `path`; nil when it is not a regular file (a pipe, a device).
     init?(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DocumentError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        switch valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(let error): throw DocumentError.io("cannot open \(path)", error)
+        }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
@@ -49,10 +52,11 @@ final class PositionalFile: @unchecked Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
         var done = 0
         while done < buffer.count {
-            let count = retryingOnInterrupt {
-                pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            let count: Int
+            switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
+            case .success(let read): count = read
+            case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
             }
-            guard count >= 0 else { throw DocumentError.io("cannot read \(name): \(String(cString: strerror(errno)))") }
             if count == 0 { break }
             done += count
         }
