@@ -100,6 +100,12 @@ public func aicocoAnnotationsNext(_ reader: UnsafeMutableRawPointer, _ batch: Un
     }
 }
 
+@_cdecl("aicoco_batch_free")
+public func aicocoBatchFree(_ batch: UnsafeMutablePointer<aicoco_batch>?) {
+    guard let batch else { return }
+    freeBatch(batch.pointee)
+}
+
 @_cdecl("aicoco_annotations_close")
 public func aicocoAnnotationsClose(_ reader: UnsafeMutableRawPointer?) {
     guard let reader else { return }

@@ -19,10 +19,11 @@ def test_a_wheel_installs_and_runs_where_there_is_no_swift(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", str(wheel)], check=True)
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("LD_LIBRARY_PATH", "AICOCO_LIBRARY", "PYTHONPATH", "AICOCO_CLI")}
     environment["PATH"] = "/usr/bin:/bin"
+    # (PYTHONPATH unset for pip too: a source tree on it would look like aicoco already installed.)
+    subprocess.run([python, "-m", "pip", "install", "-q", str(wheel)], check=True, env=environment)
     out = subprocess.run([python, "-c", "import aicoco, sys; print(aicoco.stats(sys.argv[1])['annotations']); "
                           "print(aicoco._native.library_path()); print(aicoco.cli_path())",
                           str(FIXTURES / "segmentation-series.json")],
