@@ -1,9 +1,6 @@
 // Annotations gathered into flat batches (numbers, offsets, ids) on a parser thread.
 import AiCOCO
 import CAiCOCOABI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The columns of the batch being filled. A struct held by the visitor (no class: no run-time
 /// exclusivity check per append). At hand-over the coordinates' storage goes to the caller whole
@@ -69,7 +66,7 @@ struct BatchColumns {
         let nullAt = layout.add(segmentationNull), idsAt = layout.add(ids.bytes)
         let imageIDsAt = layout.add(imageIDs.bytes), objectIDsAt = layout.add(objectIDs.bytes)
         let catalogAt = layout.add(catalog)
-        let block = malloc(max(layout.size, 1))!
+        let block = UnsafeMutableRawPointer(CHeap.allocate(UInt8.self, capacity: layout.size))
         batch.count = Int64(count)
         batch.polygons = Int64(polygonOffsets.count - 1)
         batch.values = Int64(coordinates.count)
@@ -121,8 +118,8 @@ struct BlockLayout {
 
 /// Frees both allocations of a batch handed over but never taken by the caller.
 func freeBatch(_ batch: aicoco_batch) {
-    free(batch.coordinates)
-    free(batch.columns)
+    CHeap.free(batch.coordinates)
+    CHeap.free(batch.columns)
 }
 
 /// The visitor of the parser thread: fills the builder, hands it over when full.

@@ -1,9 +1,6 @@
 // The hand-over of annotation batches from the parser thread to the caller, one batch ahead.
 import AiCOCO
 import CAiCOCOABI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Thrown on the parser thread when the caller closed the reader.
 struct ReaderClosed: Error {}
@@ -11,46 +8,40 @@ struct ReaderClosed: Error {}
 /// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
 /// the parser thread waits while a batch is ready and not taken, so at most two batches exist.
 final class BatchChannel: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var changed = pthread_cond_t()
+    /// Its one condition: the batch or the state changed.
+    private let monitor = Monitor(conditions: 1)
     private var ready: aicoco_batch?
     private var finished = false
     private var failure: Error?
     private var closed = false
-    private var thread: pthread_t?
+    private var thread: JoinableThread?
     /// Written by the parser thread only (read there at hand-over).
     var bytesRead = 0
     let totalBytes: Int64
 
     init(totalBytes: Int64) {
         self.totalBytes = totalBytes
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
     }
 
     deinit {
         if let ready { freeBatch(ready) }
-        pthread_cond_destroy(&changed)
-        pthread_mutex_destroy(&mutex)
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
+        try monitor.withLock(body)
     }
 
     /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over.
     func handOver(_ builder: inout BatchColumns) throws {
         var batch = aicoco_batch()
         try locked {
-            while ready != nil && !closed { pthread_cond_wait(&changed, &mutex) }
+            while ready != nil && !closed { monitor.wait(0) }
             if closed { throw ReaderClosed() }
             builder.take(into: &batch)
             batch.bytes_read = Int64(bytesRead)
             batch.total_bytes = totalBytes
             ready = batch
-            pthread_cond_broadcast(&changed)
+            monitor.broadcast(0)
         }
     }
 
@@ -59,17 +50,17 @@ final class BatchChannel: @unchecked Sendable {
         locked {
             finished = true
             failure = error
-            pthread_cond_broadcast(&changed)
+            monitor.broadcast(0)
         }
     }
 
     /// Caller: the next batch, nil at the end; throws what stopped the parse.
     func next() throws -> aicoco_batch? {
         try locked {
-            while ready == nil && !finished { pthread_cond_wait(&changed, &mutex) }
+            while ready == nil && !finished { monitor.wait(0) }
             if let batch = ready {
                 ready = nil
-                pthread_cond_broadcast(&changed)
+                monitor.broadcast(0)
                 return batch
             }
             if let failure { throw failure }
@@ -78,21 +69,11 @@ final class BatchChannel: @unchecked Sendable {
     }
 
     /// Starts `body` on a thread of its own.
-    func start(_ body: @escaping () -> Void) {
-        final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var handle = pthread_t()
-        let status = pthread_create(&handle, nil, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
-        if status == 0 {
-            thread = handle
-        } else {
-            Unmanaged<Box>.fromOpaque(context).release()
-            finish(AiCOCOError(kind: .io, message: "cannot start a thread (error \(status))", path: "$",
-                               location: SourceLocation(offset: 0, line: 0, column: 0)))
+    func start(_ body: @escaping @Sendable () -> Void) {
+        do {
+            thread = try JoinableThread(body)
+        } catch {
+            finish(error)
         }
     }
 
@@ -100,9 +81,9 @@ final class BatchChannel: @unchecked Sendable {
     func close() {
         locked {
             closed = true
-            pthread_cond_broadcast(&changed)
+            monitor.broadcast(0)
         }
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         thread = nil
     }
 }

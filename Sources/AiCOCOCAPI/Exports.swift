@@ -1,9 +1,6 @@
 // The functions of include/aicoco.h (CAiCOCOABI), exported with C names.
 import AiCOCO
 import CAiCOCOABI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 public typealias ErrorOut = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 
@@ -11,14 +8,7 @@ public typealias ErrorOut = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 public func aicocoABIVersion() -> Int32 { Int32(AICOCO_ABI_VERSION) }
 
 @_cdecl("aicoco_free")
-public func aicocoFree(_ pointer: UnsafeMutableRawPointer?) { free(pointer) }
-
-/// Monotonic seconds.
-private func seconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
+public func aicocoFree(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(pointer) }
 
 @_cdecl("aicoco_stats")
 public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,
@@ -27,14 +17,14 @@ public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: Uns
     let input = cInput(path, fd, bytes, length)
     let options = cOptions(memoryLimit: memoryLimit, validate: false)
     var throttle = ProgressThrottle(progress, context, input: input)
-    let start = seconds()
+    let start = monotonicSeconds()
     var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: options.memoryLimit), options: options)
     do {
         try parser.parse(input) { throttle.update($0) }
         throttle.finish(parser.bytesFed)
         var counts = parser.visitor
         try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
-        let elapsed = seconds() - start
+        let elapsed = monotonicSeconds() - start
         let rate = elapsed > 0 ? Double(parser.bytesFed) / elapsed / 1e6 : 0
         var text = ""
         try counts.writeJSON(bytes: parser.bytesFed, elapsed: JSONText.number((elapsed * 1000).rounded() / 1000),
@@ -77,8 +67,8 @@ public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ 
                                   _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ catalog: Int32,
                                   _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
     let input = cInput(path, fd, bytes, length)
-    if case .file(let name) = input, access(name, R_OK) != 0 {
-        setError(error, AiCOCOError(kind: .io, message: "cannot open \(name): \(String(cString: strerror(errno)))",
+    if case .file(let name) = input, let reason = unreadableReason(name) {
+        setError(error, AiCOCOError(kind: .io, message: "cannot open \(name): \(reason)",
                                     path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
         return nil
     }

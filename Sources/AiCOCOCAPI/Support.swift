@@ -1,11 +1,6 @@
 // Conversions at the C boundary: inputs, errors and results as malloc'd C strings.
 import AiCOCO
 import CAiCOCOABI
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The input a C caller names: a path, else an open descriptor, else bytes in memory.
 func cInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64) -> AiCOCOInput {
@@ -17,13 +12,7 @@ func cInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<U
 
 /// `text` as a NUL-terminated copy in malloc'd memory (the caller frees it with `aicoco_free`).
 func mallocString(_ text: String) -> UnsafeMutablePointer<CChar> {
-    var text = text
-    return text.withUTF8 { utf8 in
-        let copy = malloc(utf8.count + 1)!.assumingMemoryBound(to: CChar.self)
-        if utf8.count > 0 { memcpy(copy, utf8.baseAddress!, utf8.count) }
-        copy[utf8.count] = 0
-        return copy
-    }
+    CHeap.string(text)
 }
 
 /// An error as the JSON object the Python side raises: kind, message, path, line, column,
@@ -62,8 +51,7 @@ struct ProgressThrottle {
         var size: Int64 = -1
         switch input {
         case .file(let path):
-            var info = stat()
-            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { size = Int64(info.st_size) }
+            if path != "-", let bytes = regularFileSize(path: path) { size = Int64(bytes) }
         case .bytes(let bytes): size = Int64(bytes.count)
         default: break
         }
@@ -89,12 +77,12 @@ struct MallocBuffer<Element> {
 
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
-        pointer = malloc(self.capacity * MemoryLayout<Element>.stride)!.assumingMemoryBound(to: Element.self)
+        pointer = CHeap.allocate(Element.self, capacity: self.capacity)
     }
 
     private mutating func grow(to needed: Int) {
         while capacity < needed { capacity *= 2 }
-        pointer = realloc(pointer, capacity * MemoryLayout<Element>.stride)!.assumingMemoryBound(to: Element.self)
+        pointer = CHeap.reallocate(pointer, capacity: capacity)
     }
 
     @inline(__always)
@@ -123,12 +111,12 @@ struct MallocBuffer<Element> {
 
     /// Copies the elements to `offset` bytes into `block`; returns where they are.
     func copy(to block: UnsafeMutableRawPointer, at offset: Int) -> UnsafeMutablePointer<Element> {
-        let target = (block + offset).assumingMemoryBound(to: Element.self)
-        if count > 0 { memcpy(target, pointer, count * MemoryLayout<Element>.stride) }
+        let target = (block + offset).bindMemory(to: Element.self, capacity: count)
+        target.initialize(from: pointer, count: count)
         return target
     }
 
-    func free() { Glibc.free(pointer) }
+    func free() { CHeap.free(pointer) }
 }
 
 /// Ids one after another as UTF-8 with their end offsets (a leading 0).

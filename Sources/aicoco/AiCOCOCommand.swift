@@ -1,10 +1,6 @@
 import AiCOCO
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @main
 struct AiCOCOCommand: ParsableCommand {
     static let version = "0.2.0"
@@ -38,7 +34,7 @@ struct AiCOCOCommand: ParsableCommand {
         } catch {
             finish(error, type: type(of: command))
         }
-        Glibc.exit(0)
+        exitProcess(0)
     }
 
     /// `aicoco help NAME` for a NAME that is no subcommand: ArgumentParser shows the overview and
@@ -49,7 +45,7 @@ struct AiCOCOCommand: ParsableCommand {
         let names = configuration.subcommands.map { $0._commandName }
         guard !names.contains(name) else { return }
         printError("aicoco: no subcommand is named \"\(name)\"; the subcommands are \(names.joined(separator: ", ")) (aicoco --help)")
-        Glibc.exit(ExitStatus.cannotRead)
+        exitProcess(ExitStatus.cannotRead)
     }
 
     /// Prints what `error` calls for (help and the version go to standard output, the rest to
@@ -59,14 +55,16 @@ struct AiCOCOCommand: ParsableCommand {
         let message = type.fullMessage(for: error)
         if code == .validationFailure { code = ExitCode(ExitStatus.cannotRead) }
         if code == .success {
-            if !message.isEmpty, !writeStandardOutput(message + "\n") {
-                printError("aicoco: cannot write standard output: \(String(cString: strerror(errno)))")
+            do {
+                if !message.isEmpty { try StandardStreams.writeOutput(message + "\n") }
+            } catch {
+                printError("aicoco: cannot write standard output: \(error)")
                 code = ExitCode(ExitStatus.cannotRead)
             }
         } else if !message.isEmpty {
             printError(message)
         }
-        Glibc.exit(code.rawValue)
+        exitProcess(code.rawValue)
     }
 }
 
@@ -98,8 +96,7 @@ func describe(_ error: AiCOCOError, file: String) -> String {
 }
 
 func printError(_ text: String) {
-    var line = text + "\n"
-    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    StandardStreams.writeError(text + "\n")
 }
 
 /// Options every reading subcommand shares.
@@ -184,7 +181,7 @@ struct LimitOptions: ParsableArguments {
 /// Standard output for data, with SIGPIPE ignored so that a reader going away (`| head`)
 /// shows up as `OutputClosed` instead of killing the process.
 func dataOutput() -> FileOutput {
-    signal(SIGPIPE, SIG_IGN)
+    StandardStreams.ignoreBrokenPipe()
     return FileOutput(descriptor: 1, capacity: 1 << 18)
 }
 
@@ -193,39 +190,20 @@ func regularFileSize(_ options: InputOptions) -> Int? {
     regularFileSize(path: options.file)
 }
 
-/// Size of `path` (standard input for nil or `-`) when it is a regular file, else nil.
-func regularFileSize(path: String?) -> Int? {
-    var info = stat()
-    let status: Int32
-    if let path, path != "-" { status = stat(path, &info) } else { status = fstat(0, &info) }
-    guard status == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-    return Int(info.st_size)
-}
-
-/// Writes `text` whole to standard output (help, reports); false when it cannot (errno says why).
-func writeStandardOutput(_ text: String) -> Bool {
-    signal(SIGPIPE, SIG_IGN)
-    var text = text
-    return text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += written
-        }
-        return true
-    }
-}
-
 /// Prints a line of a report to standard output; throws (exit 2 through `report`) when it
 /// cannot be written, or `OutputClosed` when the reader went away.
 func printData(_ text: String) throws {
-    guard writeStandardOutput(text + "\n") else {
-        if errno == EPIPE { throw OutputClosed() }
-        throw ReportNotWritten(reason: String(cString: strerror(errno)))
+    try writeReport(text + "\n")
+}
+
+/// Writes `text` whole to standard output, as it is (`printData` without the newline).
+func writeReport(_ text: String) throws {
+    do {
+        try StandardStreams.writeOutput(text)
+    } catch .brokenPipe {
+        throw OutputClosed()
+    } catch {
+        throw ReportNotWritten(reason: "\(error)")
     }
 }
 

@@ -2,10 +2,6 @@ import AiCOCO
 import AiCOCOGen
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a seeded AiCOCO output of about the given size, shaped like real FLaVor output.",

@@ -1,10 +1,6 @@
 import AiCOCO
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `-o/--output FILE` of the subcommands that write a document.
 struct OutputOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp(
@@ -15,7 +11,7 @@ struct OutputOptions: ParsableArguments {
     /// Where the document goes: standard output, or the file through a temporary file.
     func open() throws -> Destination {
         if let output, output != "-" {
-            signal(SIGPIPE, SIG_IGN)
+            StandardStreams.ignoreBrokenPipe()
             let file = try ReplacingFile(path: output, compressed: output.hasSuffix(".gz"))
             return Destination(output: file.output, file: file)
         }

@@ -1,13 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import AiCOCO
 
 /// Monotonic seconds.
-func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
+func now() -> Double { monotonicSeconds() }
 
 /// A one-line progress report on standard error: bytes, %, MB/s, ETA.
 ///
@@ -27,22 +21,14 @@ final class ProgressLine {
     /// A progress line when one should show: standard error is a terminal that is not also
     /// standard output, or `forced` (`--progress`) with standard error elsewhere.
     static func make(forced: Bool) -> ProgressLine? {
-        if isatty(2) != 0 {
-            return sameTerminal(1, 2) ? nil : ProgressLine(onTerminal: true)
+        if StandardStreams.errorIsTerminal {
+            return StandardStreams.outputAndErrorShareTerminal ? nil : ProgressLine(onTerminal: true)
         }
         return forced ? ProgressLine(onTerminal: false) : nil
     }
 
     private init(onTerminal: Bool) {
         self.onTerminal = onTerminal
-    }
-
-    /// Whether both descriptors are the same terminal.
-    private static func sameTerminal(_ a: Int32, _ b: Int32) -> Bool {
-        guard isatty(a) != 0, isatty(b) != 0 else { return false }
-        var first = stat(), second = stat()
-        guard fstat(a, &first) == 0, fstat(b, &second) == 0 else { return true }
-        return first.st_rdev == second.st_rdev
     }
 
     func update(bytes: Int, total: Int?, force: Bool = false) {
@@ -64,7 +50,7 @@ final class ProgressLine {
             text += " \(fixed(rate, 1)) MB/s"
         }
         text += onTerminal ? "\u{1B}[K" : "   "
-        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+        StandardStreams.writeError(text)
         shown = true
     }
 
@@ -82,8 +68,7 @@ final class ProgressLine {
 
 /// Writes `text` to standard error as it is (no newline).
 func printErrorRaw(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    StandardStreams.writeError(text)
 }
 
 func formatBytes(_ bytes: Int) -> String {

@@ -1,10 +1,6 @@
 import AiCOCO
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw one slice's segmentation as an SVG picture: its polygons filled with their categories' colors, and a legend.",
@@ -56,7 +52,7 @@ struct Render: ParsableCommand {
             if output == "-" {
                 file = dataOutput()
             } else {
-                signal(SIGPIPE, SIG_IGN)
+                StandardStreams.ignoreBrokenPipe()
                 replacing = try ReplacingFile(path: output)
                 file = replacing!.output
             }

@@ -1,10 +1,5 @@
 import AiCOCO
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -143,8 +138,5 @@ extension SectionCounts {
 /// Writes `text` to standard output as it is (`printData` without the newline).
 private func writeData(_ text: String) throws {
     guard !text.isEmpty else { return }
-    guard writeStandardOutput(text) else {
-        if errno == EPIPE { throw OutputClosed() }
-        throw ReportNotWritten(reason: String(cString: strerror(errno)))
-    }
+    try writeReport(text)
 }

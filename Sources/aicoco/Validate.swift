@@ -1,10 +1,6 @@
 import AiCOCO
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check AiCOCO files: JSON syntax, the schema, the format's rules and every reference, in one pass each.",

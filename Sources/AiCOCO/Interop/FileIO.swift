@@ -1,4 +1,4 @@
-// File descriptors through the C library: the only file I/O of the library.
+// Reading and writing file descriptors in chunks (`read(2)`, buffered `write(2)`).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,11 +13,10 @@ final class FileInput {
 
     /// Opens `path` for reading.
     init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw AiCOCOError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+        switch valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let fd): descriptor = fd
+        case .failure(let error): throw AiCOCOError.io("cannot open \(path)", error)
         }
-        descriptor = fd
         ownsDescriptor = true
         name = path
     }
@@ -42,15 +41,16 @@ final class FileInput {
 
     /// Reads up to `buffer.count` bytes; 0 at the end of the input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = retryingOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
-        if count >= 0 { return count }
-        throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+        switch valueOrErrno({ Glibc.read(descriptor, buffer.baseAddress, buffer.count) }) {
+        case .success(let count): return count
+        case .failure(let error): throw AiCOCOError.io("cannot read \(name)", error)
+        }
     }
 
     /// Moves back to the start (for a second pass over a regular file).
     func rewind() throws {
-        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
-            throw AiCOCOError.io("cannot seek in \(name): \(String(cString: strerror(errno)))")
+        if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
+            throw AiCOCOError.io("cannot seek in \(name)", error)
         }
     }
 }
@@ -80,11 +80,10 @@ public final class FileOutput {
 
     /// Creates (or truncates) `path` for writing.
     public init(path: String, capacity: Int = 1 << 16) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw AiCOCOError.io("cannot create \(path): \(String(cString: strerror(errno)))")
+        switch valueOrErrno({ open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }) {
+        case .success(let fd): descriptor = fd
+        case .failure(let error): throw AiCOCOError.io("cannot create \(path)", error)
         }
-        descriptor = fd
         ownsDescriptor = true
         self.capacity = capacity
         buffer.reserveCapacity(capacity)
@@ -177,12 +176,11 @@ public final class FileOutput {
     private func writeDescriptor(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = retryingOnInterrupt { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 {
-                if errno == EPIPE { throw OutputClosed() }
-                throw AiCOCOError.io("cannot write: \(String(cString: strerror(errno)))")
+            switch valueOrErrno({ Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }) {
+            case .success(let written): offset += written
+            case .failure(.brokenPipe): throw OutputClosed()
+            case .failure(let error): throw AiCOCOError.io("cannot write", error)
             }
-            offset += written
         }
     }
 }

@@ -9,7 +9,7 @@ import Darwin
 /// Up to `count` bytes from the start of `path`, decompressed when it is gzip.
 func readFilePrefix(_ path: String, count: Int) throws -> [UInt8] {
     guard let file = gzopen(path, "rb") else {
-        throw AiCOCOError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+        throw AiCOCOError.io("cannot open \(path)", Errno.current)
     }
     defer { gzclose(file) }
     var bytes = [UInt8](repeating: 0, count: count)

@@ -1,5 +1,4 @@
-// The C library's byte and number routines, and the one retry loop for interrupted system
-// calls: the rest of the library calls these typed wrappers.
+// The C library's byte and number routines: the rest of the library calls these typed wrappers.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,15 +34,5 @@ func correctlyRoundedDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         buffer[text.count] = 0
         let value = strtod(buffer.baseAddress!, nil)
         return value.isFinite ? value : nil
-    }
-}
-
-/// Runs a system call until it is not interrupted by a signal: its result, or `-1` with `errno`
-/// set for any other failure.
-@inline(__always)
-func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> Result {
-    while true {
-        let result = call()
-        if result >= 0 || errno != EINTR { return result }
     }
 }

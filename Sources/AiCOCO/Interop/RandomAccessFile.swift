@@ -15,9 +15,10 @@ final class RandomAccessFile {
 
     /// Creates (or truncates) `path` for reading and writing.
     init(creating path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AiCOCOError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
-        descriptor = fd
+        switch valueOrErrno({ open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }) {
+        case .success(let fd): descriptor = fd
+        case .failure(let error): throw AiCOCOError.io("cannot create \(path)", error)
+        }
         name = path
     }
 
@@ -31,9 +32,10 @@ final class RandomAccessFile {
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let created = try TerminationCleanup.creating {
             var template = Array((directory + "." + base + ".aicoco-XXXXXX").utf8CString)
-            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw AiCOCOError.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
-            return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+            switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
+            case .success(let fd): return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+            case .failure(let error): throw AiCOCOError.io("cannot create a file beside \(path)", error)
+            }
         }
         descriptor = created.descriptor
         name = created.path
@@ -44,8 +46,8 @@ final class RandomAccessFile {
     /// Renames this file (made with `init(besides:)`) onto `path` (what a symbolic link there names).
     func replace(_ requested: String) throws {
         let path = (try? ReplacingFile.target(of: requested).path) ?? requested
-        guard rename(name, path) == 0 else {
-            throw AiCOCOError.io("cannot rename \(name) to \(path): \(String(cString: strerror(errno)))")
+        if case .failure(let error) = nothingOrErrno({ rename(name, path) }) {
+            throw AiCOCOError.io("cannot rename \(name) to \(path)", error)
         }
         if let cleanupSlot { TerminationCleanup.unregister(cleanupSlot) }
         cleanupSlot = nil
@@ -67,12 +69,11 @@ final class RandomAccessFile {
         var previous = sigset_t()
         TerminationCleanup.block(saving: &previous)
         defer { TerminationCleanup.restore(&previous) }
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw AiCOCOError.io("cannot create a temporary file in \(folder): \(String(cString: strerror(errno)))")
+        switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
+        case .success(let fd): descriptor = fd
+        case .failure(let error): throw AiCOCOError.io("cannot create a temporary file in \(folder)", error)
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        descriptor = fd
         name = "a temporary file in \(folder)"
     }
 
@@ -83,8 +84,8 @@ final class RandomAccessFile {
 
     /// Grows or shrinks the file to `size` bytes.
     func setSize(_ size: Int) throws {
-        guard retryingOnInterrupt({ ftruncate(descriptor, off_t(size)) }) == 0 else {
-            throw AiCOCOError.io("cannot size \(name) to \(size) bytes: \(String(cString: strerror(errno)))")
+        if case .failure(let error) = nothingOrErrno({ ftruncate(descriptor, off_t(size)) }) {
+            throw AiCOCOError.io("cannot size \(name) to \(size) bytes", error)
         }
     }
 
@@ -92,11 +93,11 @@ final class RandomAccessFile {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         var done = 0
         while done < bytes.count {
-            let count = retryingOnInterrupt {
-                pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            switch valueOrErrno({ pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }) {
+            case .success(let count) where count > 0: done += count
+            case .success: throw AiCOCOError.io("cannot write \(name): nothing was written")
+            case .failure(let error): throw AiCOCOError.io("cannot write \(name)", error)
             }
-            guard count > 0 else { throw AiCOCOError.io("cannot write \(name): \(String(cString: strerror(errno)))") }
-            done += count
         }
     }
 
@@ -104,10 +105,11 @@ final class RandomAccessFile {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
         var done = 0
         while done < buffer.count {
-            let count = retryingOnInterrupt {
-                pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            let count: Int
+            switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
+            case .success(let read): count = read
+            case .failure(let error): throw AiCOCOError.io("cannot read \(name)", error)
             }
-            guard count >= 0 else { throw AiCOCOError.io("cannot read \(name): \(String(cString: strerror(errno)))") }
             if count == 0 {
                 (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
                 return

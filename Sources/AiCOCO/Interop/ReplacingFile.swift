@@ -45,11 +45,10 @@ public final class ReplacingFile {
         }
         let created = try TerminationCleanup.creating {
             var template = Array((directory + "/." + name + ".aicoco-XXXXXX").utf8CString)
-            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else {
-                throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path): \(String(cString: strerror(errno)))")
+            switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
+            case .success(let fd): return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+            case .failure(let error): throw AiCOCOError.io("cannot create a temporary file in \(directory) for \(path)", error)
             }
-            return (fd, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         temporaryPath = created.path
         slot = created.slot
@@ -96,10 +95,9 @@ public final class ReplacingFile {
             throw error
         }
         _ = fchmod(output.descriptor, mode)
-        guard rename(temporaryPath, target) == 0 else {
-            let reason = String(cString: strerror(errno))
+        if case .failure(let error) = nothingOrErrno({ rename(temporaryPath, target) }) {
             discard()
-            throw AiCOCOError.io("cannot write \(path): \(reason)")
+            throw AiCOCOError.io("cannot write \(path)", error)
         }
         finished = true
         TerminationCleanup.unregister(slot)

@@ -38,10 +38,10 @@ public final class TemporaryFile {
         #if os(Linux)
         // O_TMPFILE: the file never has a name.
         // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, a macro Swift does not import.
-        let anonymous = open(directory, 0o20000000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
-        if anonymous >= 0 { return anonymous }
-        if errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL {
-            throw failure("cannot create a temporary file in", directory, errno)
+        switch valueOrErrno({ open(directory, 0o20000000 | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600) }) {
+        case .success(let anonymous): return anonymous
+        case .failure(.notSupported), .failure(.isDirectory), .failure(.invalidArgument): break
+        case .failure(let error): throw failure("cannot create a temporary file in", directory, error)
         }
         #endif
         // Fallback: mkstemp then unlink, with the signals that end the process blocked in
@@ -52,17 +52,27 @@ public final class TemporaryFile {
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         var template = Array((directory + "/aicoco-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw failure("cannot create a temporary file in", directory, errno) }
+        let fd: Int32
+        switch valueOrErrno({ template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }) {
+        case .success(let created): fd = created
+        case .failure(let error): throw failure("cannot create a temporary file in", directory, error)
+        }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         return fd
     }
 
     /// An I/O error naming the directory and how to choose another one.
-    static func failure(_ what: String, _ directory: String, _ code: Int32) -> AiCOCOError {
-        .io("\(what) \(directory) (the temporary directory): \(String(cString: strerror(code))); "
-            + "set TMPDIR to a writable directory with free space")
+    static func failure(_ what: String, _ directory: String, _ error: Errno) -> AiCOCOError {
+        var failure = AiCOCOError.io("\(what) \(directory) (the temporary directory): \(error); "
+                                     + "set TMPDIR to a writable directory with free space")
+        failure.errno = error
+        return failure
+    }
+
+    /// The error for a temporary file that reads back shorter than it was written.
+    func cutShort() -> AiCOCOError {
+        .io("a temporary file in \(directory) (the temporary directory) was cut short; set TMPDIR to another directory")
     }
 
     /// Appends `bytes` through the write buffer.
@@ -84,12 +94,10 @@ public final class TemporaryFile {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         var done = 0
         while done < bytes.count {
-            let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Self.failure("cannot write a temporary file in", directory, errno)
+            switch valueOrErrno({ pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }) {
+            case .success(let count): done += count
+            case .failure(let error): throw Self.failure("cannot write a temporary file in", directory, error)
             }
-            done += count
         }
         size = max(size, offset + bytes.count)
     }
@@ -97,8 +105,8 @@ public final class TemporaryFile {
     /// Empties the file (its disk space is given back).
     func truncate() throws {
         try flush()
-        guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
-            throw Self.failure("cannot truncate a temporary file in", directory, errno)
+        if case .failure(let error) = nothingOrErrno({ ftruncate(descriptor, 0) }).flatMap({ nothingOrErrno { lseek(descriptor, 0, SEEK_SET) } }) {
+            throw Self.failure("cannot truncate a temporary file in", directory, error)
         }
         size = 0
     }
@@ -114,8 +122,8 @@ public final class TemporaryFile {
 
     private func rewrap(_ error: AiCOCOError) -> AiCOCOError {
         guard error.kind == .io else { return error }
-        let reason = error.message.hasPrefix("cannot write: ") ? String(error.message.dropFirst(14)) : error.message
-        return .io("cannot write a temporary file in \(directory) (the temporary directory): \(reason); "
+        if let errno = error.errno { return Self.failure("cannot write a temporary file in", directory, errno) }
+        return .io("cannot write a temporary file in \(directory) (the temporary directory): \(error.message); "
                    + "set TMPDIR to a writable directory with free space")
     }
 
@@ -128,8 +136,8 @@ public final class TemporaryFile {
     /// The file from its start, as an input (flushes first). One reader at a time.
     public func input() throws -> AiCOCOInput {
         try flush()
-        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
-            throw Self.failure("cannot seek in a temporary file in", directory, errno)
+        if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
+            throw Self.failure("cannot seek in a temporary file in", directory, error)
         }
         return .fileDescriptor(descriptor)
     }
@@ -138,13 +146,11 @@ public final class TemporaryFile {
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var done = 0
         while done < buffer.count {
-            let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Self.failure("cannot read a temporary file in", directory, errno)
+            switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
+            case .success(0): return done
+            case .success(let count): done += count
+            case .failure(let error): throw Self.failure("cannot read a temporary file in", directory, error)
             }
-            done += count
         }
         return done
     }
@@ -217,8 +223,8 @@ public final class RereadableInput {
         case .standardInput, .fileDescriptor:
             let fd: Int32
             if case .fileDescriptor(let descriptor) = original { fd = descriptor } else { fd = 0 }
-            guard lseek(fd, 0, SEEK_SET) == 0 else {
-                throw AiCOCOError.io("cannot seek in the input: \(String(cString: strerror(errno)))")
+            if case .failure(let error) = nothingOrErrno({ lseek(fd, 0, SEEK_SET) }) {
+                throw AiCOCOError.io("cannot seek in the input", error)
             }
             return .fileDescriptor(fd)
         default:

@@ -1,4 +1,4 @@
-// A lock and condition variables from pthreads: the only such code of the library.
+// A lock, condition variables and threads from pthreads.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,12 +6,13 @@ import Darwin
 #endif
 
 /// A mutex with condition variables, for hand-offs between threads.
-final class Monitor: @unchecked Sendable {
+package final class Monitor: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let conditions: UnsafeMutablePointer<pthread_cond_t>
     private let conditionCount: Int
 
-    init(conditions count: Int) {
+    /// A monitor with `count` condition variables.
+    package init(conditions count: Int) {
         pthread_mutex_init(mutex, nil)
         conditionCount = count
         conditions = .allocate(capacity: count)
@@ -25,41 +26,68 @@ final class Monitor: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    /// Runs `body` with the lock held.
+    package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Waits on condition `index`; call with the lock held (inside `withLock`).
-    func wait(_ index: Int) {
+    package func wait(_ index: Int) {
         pthread_cond_wait(conditions + index, mutex)
     }
 
-    func signal(_ index: Int) {
+    /// Wakes one thread waiting on condition `index`.
+    package func signal(_ index: Int) {
         pthread_cond_signal(conditions + index)
     }
 
-    func broadcast(_ index: Int) {
+    /// Wakes every thread waiting on condition `index`.
+    package func broadcast(_ index: Int) {
         pthread_cond_broadcast(conditions + index)
     }
 }
 
 /// Runs `body` on a new detached thread (pthreads); throws when no thread can be started.
 func startDetachedThread(_ body: @escaping @Sendable () -> Void) throws {
-    final class Body: @unchecked Sendable {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    try JoinableThread(body).detach()
+}
+
+/// A thread (pthreads) running a body, to be waited for with `join`.
+package final class JoinableThread: @unchecked Sendable {
+    private var thread: pthread_t?
+
+    /// Starts `body` on a new thread; throws when no thread can be started.
+    package init(_ body: @escaping @Sendable () -> Void) throws {
+        final class Body: @unchecked Sendable {
+            let run: @Sendable () -> Void
+            init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+        }
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var handle = pthread_t()
+        let status = pthread_create(&handle, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            throw AiCOCOError.io("cannot start a thread", Errno(rawValue: status))
+        }
+        thread = handle
     }
-    let context = Unmanaged.passRetained(Body(body)).toOpaque()
-    var thread = pthread_t()
-    let status = pthread_create(&thread, nil, { context in
-        Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
-        return nil
-    }, context)
-    guard status == 0 else {
-        Unmanaged<Body>.fromOpaque(context).release()
-        throw AiCOCOError.io("cannot start a thread: \(String(cString: strerror(status)))")
+
+    /// Lets the thread run on its own: it cannot be joined any more.
+    func detach() {
+        guard let thread else { return }
+        self.thread = nil
+        pthread_detach(thread)
     }
-    pthread_detach(thread)
+
+    /// Waits for the body to return (once; later calls return at once).
+    package func join() {
+        guard let thread else { return }
+        self.thread = nil
+        pthread_join(thread, nil)
+    }
 }

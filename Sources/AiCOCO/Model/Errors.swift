@@ -43,6 +43,8 @@ public struct AiCOCOError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file the place is in when it is not the input itself: the records artifact of a
     /// tabular output (its path as it was opened). `nil` for the input.
     public var file: String?
+    /// For an I/O error, what the failed system call said (nil for every other kind).
+    public var errno: Errno? = nil
 
     public init(kind: Kind, message: String, path: String, location: SourceLocation, file: String? = nil) {
         self.kind = kind

@@ -1,10 +1,5 @@
 // A table of byte records that stays within a memory budget by spilling sorted runs to a
 // temporary file, read back in key order by merging them (an external sort, as sort(1) does).
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Records of a key and a payload (both bytes). In memory they sit in fixed-size chunks
 /// (growth never copies them) with, when `indexed`, an open-addressing index to find one by

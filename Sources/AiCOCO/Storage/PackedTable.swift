@@ -302,8 +302,4 @@ final class PackedTable: Spillable {
         files = []
         added = 0
     }
-
-    static func cutShort(_ file: TemporaryFile) -> AiCOCOError {
-        .io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
-    }
 }

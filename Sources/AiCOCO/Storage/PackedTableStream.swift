@@ -106,7 +106,7 @@ extension PackedTable {
             }
             let bytes = wanted * MemoryLayout<Entry>.stride
             let read = try file.read(at: position, into: UnsafeMutableRawBufferPointer(start: buffer, count: bytes))
-            guard read == bytes else { throw PackedTable.cutShort(file) }
+            guard read == bytes else { throw file.cutShort() }
             position += bytes
             left -= wanted
             filled = wanted

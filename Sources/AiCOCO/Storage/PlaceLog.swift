@@ -55,7 +55,7 @@ final class PlaceLog {
         let read = try withUnsafeMutableBytes(of: &place) {
             try file!.read(at: ordinal * MemoryLayout<Place>.stride, into: $0)
         }
-        guard read == MemoryLayout<Place>.size else { throw PackedTable.cutShort(file!) }
+        guard read == MemoryLayout<Place>.size else { throw file!.cutShort() }
         return place
     }
 

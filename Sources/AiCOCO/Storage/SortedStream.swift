@@ -64,7 +64,7 @@ final class RunCursor: SortedSource {
         if wanted > 0 {
             let read = try file.read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<filled + wanted]))
             guard read == wanted else {
-                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw file.cutShort()
             }
             position += read
             filled += read
@@ -82,7 +82,7 @@ final class RunCursor: SortedSource {
         let base = buffer.baseAddress! + current
         let keyCount = RawBytes.load32(base), payloadCount = RawBytes.load32(base + 4)
         guard try fill(8 + keyCount + payloadCount) else {
-            throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+            throw file.cutShort()
         }
         let record = buffer.baseAddress! + current
         key = UnsafeRawBufferPointer(start: record + 8, count: keyCount)

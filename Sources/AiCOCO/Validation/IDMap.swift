@@ -1,9 +1,4 @@
 // Values by id within a memory budget: built, then frozen, then looked up.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A map from ids to small byte values for the catalogs of `convert` and `filter`, within a
 /// `MemoryBudget`: `set` while building (the first value of an id wins), `freeze`, then
@@ -107,7 +102,7 @@ final class IDMap {
             block = UnsafeMutableRawBufferPointer.allocate(byteCount: fileSize, alignment: 8)
             budget.force(fileSize)
             guard try output.read(at: 0, into: block) == fileSize else {
-                throw AiCOCOError.io("a temporary file in \(output.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw output.cutShort()
             }
             wholeFile = true
         }
@@ -155,7 +150,7 @@ final class IDMap {
             }
             let read = try file.read(at: start, into: block)
             guard read == end - start else {
-                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw file.cutShort()
             }
             cachedBlock = found
             blockEnd = block.count
@@ -211,7 +206,7 @@ final class ByteLog {
             if record.count < count { record = [UInt8](repeating: 0, count: count) }
             let read = try record.withUnsafeMutableBytes { try file.read(at: offset + 4, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
             guard read == count else {
-                throw AiCOCOError.io("a temporary file in \(file.directory) (the temporary directory) was cut short; set TMPDIR to another directory")
+                throw file.cutShort()
             }
             offset += 4 + count
             try record.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
