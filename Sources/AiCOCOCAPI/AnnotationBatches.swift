@@ -2,8 +2,10 @@
 import AiCOCO
 import CAiCOCOABI
 
-/// The columns of the batch being filled; its storage is handed over whole. A struct held by
-/// the visitor (no class: no run-time exclusivity check per append); `release` frees it.
+/// The columns of the batch being filled. A struct held by the visitor (no class: no run-time
+/// exclusivity check per append). At hand-over the coordinates' storage goes to the caller whole
+/// and the other columns are copied into one block (one allocation for the caller to adopt,
+/// and their storage is kept for the next batch); `release` frees it all.
 struct BatchColumns {
     let batchValues: Int
     var coordinates: MallocBuffer<Double>
@@ -31,12 +33,19 @@ struct BatchColumns {
         imageIDs = IDColumn(capacity: records)
         objectIDs = IDColumn(capacity: records)
         catalog = MallocBuffer(capacity: 256)
+        startOffsets()
+    }
+
+    /// The leading 0 of each offsets column.
+    private mutating func startOffsets() {
         polygonOffsets.append(0)
         annotationOffsets.append(0)
         bboxOffsets.append(0)
     }
 
-    var isFull: Bool { coordinates.count >= batchValues || count >= batchValues }
+    /// Full at `batchValues` coordinate numbers or a sixteenth as many annotations (what a
+    /// boxes-only annotation holds, ids and offsets, is about 16 numbers' worth of bytes).
+    var isFull: Bool { coordinates.count >= batchValues || count >= max(batchValues / 16, 1) }
     var isEmpty: Bool { count == 0 && catalog.count == 0 }
 
     /// Appends `text` and a newline to the catalog lines.
@@ -46,28 +55,44 @@ struct BatchColumns {
         catalog.append(0x0A)
     }
 
-    /// Moves the storage into `batch` and starts an empty batch.
+    /// Hands the coordinates over and copies the other columns into one new block, into
+    /// `batch`; starts an empty batch.
     mutating func take(into batch: inout aicoco_batch) {
+        var layout = BlockLayout()
+        let polygonsAt = layout.add(polygonOffsets), annotationsAt = layout.add(annotationOffsets)
+        let bboxesAt = layout.add(bboxes), bboxOffsetsAt = layout.add(bboxOffsets)
+        let idOffsetsAt = layout.add(ids.ends), imageIDOffsetsAt = layout.add(imageIDs.ends)
+        let objectIDOffsetsAt = layout.add(objectIDs.ends), iscrowdAt = layout.add(iscrowd)
+        let nullAt = layout.add(segmentationNull), idsAt = layout.add(ids.bytes)
+        let imageIDsAt = layout.add(imageIDs.bytes), objectIDsAt = layout.add(objectIDs.bytes)
+        let catalogAt = layout.add(catalog)
+        let block = UnsafeMutableRawPointer(CHeap.allocate(UInt8.self, capacity: layout.size))
         batch.count = Int64(count)
         batch.polygons = Int64(polygonOffsets.count - 1)
         batch.values = Int64(coordinates.count)
-        batch.bbox_values = Int64(bboxes.count)
+        batch.boxes = Int64(bboxes.count / 4)
+        batch.coordinates = coordinates.take(capacity: batchValues + 4096)
+        batch.columns = block.assumingMemoryBound(to: UInt8.self)
+        batch.columns_length = Int64(layout.size)
+        batch.polygon_offsets = polygonOffsets.copy(to: block, at: polygonsAt)
+        batch.annotation_offsets = annotationOffsets.copy(to: block, at: annotationsAt)
+        batch.bboxes = bboxes.copy(to: block, at: bboxesAt)
+        batch.bbox_offsets = bboxOffsets.copy(to: block, at: bboxOffsetsAt)
+        batch.iscrowd = iscrowd.copy(to: block, at: iscrowdAt)
+        batch.segmentation_null = segmentationNull.copy(to: block, at: nullAt)
+        batch.ids = ids.bytes.copy(to: block, at: idsAt)
+        batch.id_offsets = ids.ends.copy(to: block, at: idOffsetsAt)
+        batch.image_ids = imageIDs.bytes.copy(to: block, at: imageIDsAt)
+        batch.image_id_offsets = imageIDs.ends.copy(to: block, at: imageIDOffsetsAt)
+        batch.object_ids = objectIDs.bytes.copy(to: block, at: objectIDsAt)
+        batch.object_id_offsets = objectIDs.ends.copy(to: block, at: objectIDOffsetsAt)
+        batch.catalog = catalog.copy(to: block, at: catalogAt)
         batch.catalog_length = Int64(catalog.count)
-        batch.coordinates = coordinates.pointer
-        batch.polygon_offsets = polygonOffsets.pointer
-        batch.annotation_offsets = annotationOffsets.pointer
-        batch.bboxes = bboxes.pointer
-        batch.bbox_offsets = bboxOffsets.pointer
-        batch.iscrowd = iscrowd.pointer
-        batch.segmentation_null = segmentationNull.pointer
-        batch.ids = ids.bytes.pointer
-        batch.id_offsets = ids.ends.pointer
-        batch.image_ids = imageIDs.bytes.pointer
-        batch.image_id_offsets = imageIDs.ends.pointer
-        batch.object_ids = objectIDs.bytes.pointer
-        batch.object_id_offsets = objectIDs.ends.pointer
-        batch.catalog = catalog.pointer
-        self = BatchColumns(batchValues: batchValues)
+        polygonOffsets.truncate(to: 0); annotationOffsets.truncate(to: 0); bboxOffsets.truncate(to: 0)
+        bboxes.truncate(to: 0); iscrowd.truncate(to: 0); segmentationNull.truncate(to: 0); catalog.truncate(to: 0)
+        ids.removeAll(); imageIDs.removeAll(); objectIDs.removeAll()
+        count = 0
+        startOffsets()
     }
 
     /// Frees the storage (not handed over).
@@ -79,13 +104,22 @@ struct BatchColumns {
     }
 }
 
-/// Frees every buffer of a batch handed over but never taken by the caller.
+/// Where the columns go in a batch's block: one after another, each at a multiple of 8 bytes.
+struct BlockLayout {
+    private(set) var size = 0
+
+    /// The offset of `column`'s copy.
+    mutating func add<Element>(_ column: MallocBuffer<Element>) -> Int {
+        let offset = size
+        size += (column.count * MemoryLayout<Element>.stride + 7) & ~7
+        return offset
+    }
+}
+
+/// Frees both allocations of a batch handed over but never taken by the caller.
 func freeBatch(_ batch: aicoco_batch) {
-    let free = CHeap.free
-    free(batch.coordinates); free(batch.polygon_offsets); free(batch.annotation_offsets)
-    free(batch.bboxes); free(batch.bbox_offsets); free(batch.iscrowd); free(batch.segmentation_null)
-    free(batch.ids); free(batch.id_offsets); free(batch.image_ids); free(batch.image_id_offsets)
-    free(batch.object_ids); free(batch.object_id_offsets); free(batch.catalog)
+    CHeap.free(batch.coordinates)
+    CHeap.free(batch.columns)
 }
 
 /// The visitor of the parser thread: fills the builder, hands it over when full.
@@ -136,7 +170,7 @@ struct BatchVisitor: AiCOCOVisitor {
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         builder.annotationOffsets.append(Int64(builder.polygonOffsets.count - 1))
-        builder.bboxOffsets.append(Int64(builder.bboxes.count))
+        builder.bboxOffsets.append(Int64(builder.bboxes.count / 4))
         builder.iscrowd.append(Int32(truncatingIfNeeded: fields.iscrowd))
         builder.segmentationNull.append(fields.polygonCount == nil ? 1 : 0)
         builder.ids.append(fields.idKey)

@@ -18,15 +18,18 @@ public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: Uns
     let options = cOptions(memoryLimit: memoryLimit, validate: false)
     var throttle = ProgressThrottle(progress, context, input: input)
     let start = monotonicSeconds()
-    var parser = AiCOCOParser(visitor: StatsCounts(memoryLimit: options.memoryLimit), options: options)
+    var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: options.memoryLimit), options: options)
     do {
         try parser.parse(input) { throttle.update($0) }
         throttle.finish(parser.bytesFed)
         var counts = parser.visitor
-        counts.form = parser.documentForm
-        counts.nonFinite = parser.nonFiniteCounts
-        try counts.finish()
-        return mallocString(try counts.json(bytes: parser.bytesFed, elapsed: monotonicSeconds() - start))
+        try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
+        let elapsed = monotonicSeconds() - start
+        let rate = elapsed > 0 ? Double(parser.bytesFed) / elapsed / 1e6 : 0
+        var text = ""
+        try counts.writeJSON(bytes: parser.bytesFed, elapsed: JSONText.number((elapsed * 1000).rounded() / 1000),
+                             rate: JSONText.number((rate * 10).rounded() / 10)) { text += $0 }
+        return mallocString(text)
     } catch let failure {
         setError(error, failure)
         return nil
@@ -88,6 +91,12 @@ public func aicocoAnnotationsNext(_ reader: UnsafeMutableRawPointer, _ batch: Un
         setError(error, failure)
         return -1
     }
+}
+
+@_cdecl("aicoco_batch_free")
+public func aicocoBatchFree(_ batch: UnsafeMutablePointer<aicoco_batch>?) {
+    guard let batch else { return }
+    freeBatch(batch.pointee)
 }
 
 @_cdecl("aicoco_annotations_close")

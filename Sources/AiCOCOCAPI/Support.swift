@@ -109,6 +109,13 @@ struct MallocBuffer<Element> {
         return taken
     }
 
+    /// Copies the elements to `offset` bytes into `block`; returns where they are.
+    func copy(to block: UnsafeMutableRawPointer, at offset: Int) -> UnsafeMutablePointer<Element> {
+        let target = (block + offset).bindMemory(to: Element.self, capacity: count)
+        target.initialize(from: pointer, count: count)
+        return target
+    }
+
     func free() { CHeap.free(pointer) }
 }
 
@@ -124,12 +131,14 @@ struct IDColumn {
     }
 
     mutating func append(_ id: RecordID) {
-        id.withUTF8 { bytes.append(contentsOf: $0) }
+        id.withUTF8Bytes { bytes.append(contentsOf: $0) }
         ends.append(Int64(bytes.count))
     }
 
-    mutating func truncate(toRecords records: Int) {
-        ends.truncate(to: records + 1)
-        bytes.truncate(to: Int(ends.pointer[records]))
+    /// Empties the column (its storage is kept).
+    mutating func removeAll() {
+        bytes.truncate(to: 0)
+        ends.truncate(to: 0)
+        ends.append(0)
     }
 }

@@ -83,10 +83,8 @@ struct Stats: ParsableCommand {
                     progress?.update(bytes: bytes, total: total)
                 }
                 counts = result.visitor
-                counts.form = result.documentForm
-                counts.nonFinite = result.nonFiniteCounts
                 bytes = result.bytesRead
-                try counts.finish()
+                try counts.finish(form: result.documentForm, nonFinite: result.nonFiniteCounts)
             } catch {
                 progress?.finish(bytes: read, total: total, succeeded: false)
                 return report(error, file: file, to: output).rawValue
@@ -96,9 +94,7 @@ struct Stats: ParsableCommand {
             do {
                 try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
                 counts = parser.visitor
-                counts.form = parser.documentForm
-                counts.nonFinite = parser.nonFiniteCounts
-                try counts.finish()
+                try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
             } catch {
                 progress?.finish(bytes: parser.bytesFed, total: total, succeeded: false)
                 return report(error, file: file, to: output).rawValue
@@ -110,7 +106,8 @@ struct Stats: ParsableCommand {
         let rate = elapsed > 0 ? Double(bytes) / elapsed / 1e6 : 0
         do {
             if json {
-                try counts.writeJSON(file: named ? file : nil, bytes: bytes, elapsed: elapsed, rate: rate, to: output)
+                try counts.writeJSON(file: named ? file : nil, bytes: bytes, elapsed: fixed(elapsed, 3),
+                                     rate: fixed(rate, 1), to: output.write)
             } else {
                 if separated { try output.write("\n") }
                 try counts.writeText(file: file, bytes: bytes, elapsed: elapsed, rate: rate, to: output)
@@ -124,154 +121,8 @@ struct Stats: ParsableCommand {
     }
 }
 
-/// What `stats` counts, from the parser's events: records whole except annotations, whose
-/// fields and coordinate chunks are counted as they stream by.
-struct SectionCounts: AiCOCOVisitor {
-    var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
-    var polygons = 0, points = 0, bboxes = 0, nullSegmentations = 0
-    var metaCategoryIDs = 0, metaRegressions = 0
-    var taskType: String?
-    /// Tabular and hybrid outputs.
-    var tables = 0, tabularRecords = 0
-    var windowSize: Int?
-    var artifactRows: Int?
-    /// The document's kind and form of records (and so the FLaVor releases that write it).
-    var form: DocumentForm?
-    /// `NaN`, `Infinity`, `-Infinity` read (`--allow-nan`).
-    var nonFinite = NonFiniteCounts()
-    /// The meta section's predictions (a classification's category ids, a regression's values),
-    /// named at the end from the categories and regressions.
-    /// (Held whole, as the meta record is: bounded by `--max-record-bytes`.)
-    var metaCategoryIDList: [String] = []
-    var metaRegressionItems: [RegressionItem] = []
-    /// Annotations per image joined with the images' indexes (images may come after
-    /// annotations), within the memory limit.
-    let tally: AnnotatedImageTally
-    var imageSpan: AnnotatedImageTally.Span?
-    /// Objects per category and the names of categories and regressions (they may come after
-    /// the objects and the meta), within the same memory limit.
-    let categoryTally: CategoryTally
-    var metaNames = CategoryTally.Names()
-    /// Coordinate numbers of the polygon being read.
-    private var polygonValues = 0
-
-    init(memoryLimit: Int) {
-        tally = AnnotatedImageTally(memoryLimit: memoryLimit)
-        categoryTally = CategoryTally(sharingBudgetOf: tally)
-    }
-
-    mutating func visit(_ record: Record, index: Int) throws {
-        switch record {
-        case .image(let image):
-            images += 1
-            try tally.addImage(id: image.id, index: image.index)
-        case .annotation:
-            break
-        case .category(let category):
-            categories += 1
-            try categoryTally.addCategory(id: category.id, name: category.name)
-        case .regression(let regression):
-            regressions += 1
-            try categoryTally.addRegression(id: regression.id, name: regression.name, unit: regression.unit)
-        case .object(let object):
-            objects += 1
-            try categoryTally.addObject(categoryIDs: object.categoryIDs ?? [])
-        case .meta(let meta):
-            metaCategoryIDs = meta.categoryIDs?.count ?? 0
-            metaRegressions = meta.regressions?.count ?? 0
-            taskType = meta.taskType?.rawValue
-            windowSize = meta.windowSize
-            metaCategoryIDList = meta.categoryIDs ?? []
-            metaRegressionItems = meta.regressions ?? []
-        case .table:
-            tables += 1
-        case .recordsReference(let reference):
-            artifactRows = reference.rows
-        case .tabularRecord:
-            tabularRecords += 1
-        }
-    }
-
-    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        guard chunk.kind == .segmentation else { return }
-        polygonValues += chunk.values.count
-        if chunk.endsPolygon {
-            points += polygonValues / 2
-            polygonValues = 0
-        }
-    }
-
-    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        annotations += 1
-        if let count = fields.polygonCount { polygons += count } else { nullSegmentations += 1 }
-        bboxes += fields.bboxCount ?? 0
-        try tally.addAnnotation(imageKey: fields.imageKey)
-    }
-
-    mutating func visitAnnotationDropped(index: Int) throws {
-        polygonValues = 0
-    }
-
-    /// Joins the annotation counts with the images, and the categories and regressions with
-    /// the objects and the meta.
-    mutating func finish() throws {
-        imageSpan = try tally.finish()
-        metaNames = try categoryTally.finish(metaCategoryIDs: metaCategoryIDList,
-                                             metaRegressionIDs: metaRegressionItems.map(\.regressionID))
-    }
-
-    /// Writes `text` then, for each category (most objects first, then by name), `item(name,
-    /// count)` joined by `separator`, then `end`, to standard output in pieces (there may be
-    /// millions of categories). Once.
-    func writeObjectsPerCategory(_ text: String, item: (String, Int) -> String, separator: String, end: String,
-                                 to output: ReportOutput) throws {
-        var buffer = text
-        var first = true
-        try categoryTally.forEachObjectCount { name, count in
-            if !first { buffer += separator }
-            first = false
-            buffer += item(name, count)
-            if buffer.utf8.count >= 1 << 16 {
-                try output.write(buffer)
-                buffer = ""
-            }
-        }
-        try output.write(buffer + end)
-    }
-
-    /// `file`: the file's name as a first field (when several files are counted).
-    func writeJSON(file: String? = nil, bytes: Int, elapsed: Double, rate: Double, to output: ReportOutput) throws {
-        var fields = file.map { ["\"file\":\(JSONText.quoted($0))"] } ?? []
-        fields += [
-            "\"images\":\(images)", "\"annotations\":\(annotations)", "\"categories\":\(categories)",
-            "\"regressions\":\(regressions)", "\"objects\":\(objects)", "\"polygons\":\(polygons)",
-            "\"points\":\(points)", "\"bboxes\":\(bboxes)", "\"bytes\":\(bytes)",
-            "\"elapsed_seconds\":\(fixed(elapsed, 3))", "\"mb_per_second\":\(fixed(rate, 1))",
-        ]
-        if let form { fields.append("\"document\":" + form.jsonText) }
-        if nonFinite.total > 0 {
-            fields.append("\"non_finite\":{\"NaN\":\(nonFinite.nan),\"Infinity\":\(nonFinite.infinity),\"-Infinity\":\(nonFinite.negativeInfinity)}")
-        }
-        if tables > 0 || artifactRows != nil {
-            fields.append("\"tables\":\(tables)")
-            fields.append("\"tabular_records\":\(tabularRecords)")
-            if let windowSize { fields.append("\"window_size\":\(windowSize)") }
-        }
-        let head = "{" + fields.joined(separator: ",") + ",\"objects_per_category\":{"
-        fields = []
-        let predicted = metaNames.categories.map { JSONText.quoted($0) }
-        let values = zip(metaRegressionItems, metaNames.regressions).map { item, regression in
-            return "{\"name\":\(JSONText.quoted(regression?.name ?? item.regressionID)),\"value\":\(JSONText.number(item.value))"
-                + (regression?.unit.map { ",\"unit\":\(JSONText.quoted($0))" } ?? "") + "}"
-        }
-        fields.append("\"meta\":{\"category_ids\":\(metaCategoryIDs),\"regressions\":\(metaRegressions),\"task_type\":\(taskType.map(JSONText.quoted) ?? "null"),\"predicted_categories\":[\(predicted.joined(separator: ","))],\"regression_values\":[\(values.joined(separator: ","))]}")
-        if let span = imageSpan {
-            fields.append("\"annotated_images\":{\"count\":\(span.images),\"min_index\":\(JSONText.number(span.minIndex)),\"max_index\":\(JSONText.number(span.maxIndex)),\"min_annotations\":\(span.fewest),\"max_annotations\":\(span.most)}")
-        }
-        try writeObjectsPerCategory(head, item: { "\(JSONText.quoted($0)):\($1)" }, separator: ",",
-                                    end: "}," + fields.joined(separator: ",") + "}\n", to: output)
-    }
-
+extension SectionCounts {
+    /// The text report of `stats` (without `--json`), to standard output.
     func writeText(file: String, bytes: Int, elapsed: Double, rate: Double, to output: ReportOutput) throws {
         var lines = [
             "file:         \(file)",
@@ -320,7 +171,7 @@ struct SectionCounts: AiCOCOVisitor {
                 any = true
             }
             return piece
-        }, separator: ", ", end: "", to: output)
+        }, separator: ", ", end: "", to: output.write)
         try output.write((any ? "\n" : head) + rest.joined(separator: "\n") + "\n")
     }
 }

@@ -1,6 +1,5 @@
 """stats, validate and records: one call into the engine each (the GIL free while it parses)."""
 import ctypes
-import json
 
 from . import _native
 from ._errors import Report, raise_error
@@ -11,6 +10,8 @@ _lib = _native.lib
 
 def _call(function, *args):
     """Calls a C function returning malloc'd JSON text (or NULL and an error); the parsed JSON."""
+    import json  # here, not at import: `import aicoco` for annotations alone stays light
+
     error = ctypes.c_void_p()
     result = function(*args, ctypes.byref(error))
     if not result:
@@ -58,6 +59,8 @@ def records(source, sections=None, *, memory_limit=0):
                                           memory_limit, ctypes.byref(error))
         if not reader:
             raise_error(_native.take_string(error.value))
+        import json
+
         try:
             lines = ctypes.c_void_p()
             length = ctypes.c_int64()

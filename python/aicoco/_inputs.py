@@ -1,7 +1,6 @@
 """What the functions read: a path, bytes, or an open binary file (fed through a pipe)."""
 import ctypes
 import os
-import threading
 
 from . import _native
 
@@ -65,6 +64,8 @@ class Source:
                 pass  # the reader stopped early
             except Exception as failure:  # raised again by close()
                 self._failure = failure
+
+        import threading
 
         self._pump = threading.Thread(target=pump, name="aicoco-pipe", daemon=True)
         self._pump.start()

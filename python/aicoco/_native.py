@@ -7,7 +7,7 @@ import os
 from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p
 
 LIBRARY_NAME = "libAiCOCOCAPI.so"
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
 
@@ -19,8 +19,10 @@ class Batch(ctypes.Structure):
         ("count", c_int64),
         ("polygons", c_int64),
         ("values", c_int64),
-        ("bbox_values", c_int64),
+        ("boxes", c_int64),
         ("coordinates", c_void_p),
+        ("columns", c_void_p),
+        ("columns_length", c_int64),
         ("polygon_offsets", c_void_p),
         ("annotation_offsets", c_void_p),
         ("bboxes", c_void_p),
@@ -52,6 +54,7 @@ SIGNATURES = {
     "aicoco_validate": (c_void_p, INPUT + [c_char_p, c_int64, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int32, c_int64, ERROR_OUT]),
     "aicoco_annotations_next": (c_int32, [c_void_p, POINTER(Batch), ERROR_OUT]),
+    "aicoco_batch_free": (None, [POINTER(Batch)]),
     "aicoco_annotations_close": (None, [c_void_p]),
     "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, ERROR_OUT]),
     "aicoco_records_next": (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_int64), ERROR_OUT]),

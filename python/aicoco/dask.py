@@ -73,7 +73,7 @@ def validate_one(path, max_errors=100):
         return row
     return {"file": path, "ok": True, "error": None, "error_kind": None, "valid": report.valid, "readable": True,
             "error_count": report.error_count, "truncated": report.truncated, "bytes": report.bytes,
-            "problems": [vars(problem) for problem in report.problems],
+            "problems": [problem.as_dict() for problem in report.problems],
             "first_problem": report.problems[0].describe(path) if report.problems else None}
 
 

@@ -25,27 +25,32 @@ import aicoco
 
 PYTHON_AICOCO = r"""
 import sys, aicoco
-annotations = points = 0
-for batch in aicoco.annotations(sys.argv[1]):
-    coordinates = batch.coordinates
-    ends = batch.polygon_offsets[batch.annotation_offsets].tolist()
-    for i in range(len(batch)):
-        xy = coordinates[ends[i]:ends[i + 1]]       # annotation i's numbers, x, y, x, y...: a numpy view
-        annotations += 1
-        points += xy.size // 2
-print(annotations, points)
+
+def main(path):
+    annotations = points = 0
+    for batch in aicoco.annotations(path):
+        for xy in batch.annotation_coordinates():   # one annotation's numbers, x, y, x, y...: a numpy view
+            annotations += 1
+            points += xy.size // 2
+    print(annotations, points)
+
+main(sys.argv[1])
 """
 
 PYTHON_IJSON = r"""
 import sys, ijson, numpy as np
-annotations = points = 0
-with open(sys.argv[1], "rb") as file:
-    for annotation in ijson.items(file, "annotations.item", use_float=True):
-        for polygon in annotation["segmentation"] or []:
-            xy = np.asarray(polygon, dtype=np.float64)
-            points += xy.size // 2
-        annotations += 1
-print(annotations, points, ijson.backend)
+
+def main(path):
+    annotations = points = 0
+    with open(path, "rb") as file:
+        for annotation in ijson.items(file, "annotations.item", use_float=True):
+            for polygon in annotation["segmentation"] or []:
+                xy = np.asarray(polygon, dtype=np.float64)
+                points += xy.size // 2
+            annotations += 1
+    print(annotations, points, ijson.backend)
+
+main(sys.argv[1])
 """
 
 

@@ -81,6 +81,20 @@ public struct RecordID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `withUTF8` for a body that returns nothing, not generic: a caller in another module pays
+    /// no generic dispatch per id (the C ABI copies three ids per annotation).
+    public func withUTF8Bytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if high >> 62 == 0b10 {
+            var text = other ?? ""
+            text.withUTF8(body)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            let count = decode(into: buffer.baseAddress!)
+            body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
     /// A nanoid: its text (21 bytes of `[A-Za-z0-9_-]`) never needs an escape in JSON.
     var isNanoid: Bool { high >> 62 == 0b11 }
 

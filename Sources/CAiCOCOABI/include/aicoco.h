@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AICOCO_ABI_VERSION 1
+#define AICOCO_ABI_VERSION 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,19 +26,22 @@ extern "C" {
  * at most once per 4 MiB read and once at the end. */
 typedef void (*aicoco_progress)(int64_t bytes, int64_t total, void *context);
 
-/* One batch of annotations, in file order. Each pointer is malloc'd and owned by the caller
- * after aicoco_annotations_next; offsets arrays start with 0 and have one more entry than
- * the things they delimit. */
+/* One batch of annotations, in file order, in two allocations owned by the caller after
+ * aicoco_annotations_next: `coordinates`, and `columns`, which holds every other array below
+ * (free both with aicoco_free, or the whole batch with aicoco_batch_free). Offsets arrays start
+ * with 0 and have one more entry than the things they delimit. */
 typedef struct aicoco_batch {
     int64_t count;                 /* annotations in the batch */
     int64_t polygons;              /* polygons (segmentation) in the batch */
     int64_t values;                /* coordinate numbers (x, y, x, y...) in the batch */
-    int64_t bbox_values;           /* bbox numbers (x1, y1, x2, y2 per box) in the batch */
-    double *coordinates;           /* [values] */
+    int64_t boxes;                 /* bboxes in the batch */
+    double *coordinates;           /* [values], an allocation of its own */
+    uint8_t *columns;              /* the allocation every array below points into */
+    int64_t columns_length;        /* its size in bytes */
     int64_t *polygon_offsets;      /* [polygons + 1], into coordinates */
     int64_t *annotation_offsets;   /* [count + 1], into polygon_offsets' polygons */
-    double *bboxes;                /* [bbox_values] */
-    int64_t *bbox_offsets;         /* [count + 1], into bboxes (numbers, 4 per box) */
+    double *bboxes;                /* [boxes * 4]: x1, y1, x2, y2 per box */
+    int64_t *bbox_offsets;         /* [count + 1], into bboxes, in boxes */
     int32_t *iscrowd;              /* [count] */
     uint8_t *segmentation_null;    /* [count]: 1 when "segmentation" is null */
     uint8_t *ids;                  /* UTF-8 of the ids one after another */
@@ -76,7 +79,7 @@ char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_
 
 /* Opens a reader of annotation batches: the input is parsed on a thread of its own, at most one
  * batch ahead of the caller. A batch ends after the annotation that brings it to batch_values
- * coordinate numbers or batch_values annotations. validate: also check the schema's rules and
+ * coordinate numbers or batch_values / 16 annotations (at least 1). validate: also check the schema's rules and
  * the references (the first problem ends the reading as an error). catalog not 0: the batches
  * carry the images, categories and objects read (batch.catalog); 0: catalog_length is 0.
  * NULL on error. */
@@ -87,6 +90,9 @@ void *aicoco_annotations_open(const char *path, int32_t fd, const uint8_t *bytes
 /* The next batch into *batch: 1, 0 at the end of the input (batch untouched), -1 on the error
  * that stopped the parse (the batches before it were delivered). */
 int32_t aicoco_annotations_next(void *reader, aicoco_batch *batch, char **error);
+
+/* Frees the two allocations of a batch (its pointers are then dangling). NULL is allowed. */
+void aicoco_batch_free(aicoco_batch *batch);
 
 /* Stops the reader's thread and frees the reader. */
 void aicoco_annotations_close(void *reader);

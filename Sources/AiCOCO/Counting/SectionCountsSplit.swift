@@ -1,11 +1,11 @@
-import AiCOCO
-
 /// `stats` on one big file with `--threads`: workers count stretches of `annotations` into
 /// parts of their own, folded into the counts (sums, and annotations per image for the tally).
 extension SectionCounts: SplittableVisitor {
-    func makePart() -> AnnotationCounts { AnnotationCounts() }
+    /// An empty part for a worker.
+    public func makePart() -> AnnotationCounts { AnnotationCounts() }
 
-    mutating func absorb(_ part: AnnotationCounts) throws {
+    /// Folds a worker's part into the counts.
+    public mutating func absorb(_ part: AnnotationCounts) throws {
         annotations += part.annotations
         polygons += part.polygons
         points += part.points
@@ -16,7 +16,7 @@ extension SectionCounts: SplittableVisitor {
 }
 
 /// What `stats` counts of the annotations of one stretch.
-struct AnnotationCounts: AnnotationPart {
+public struct AnnotationCounts: AnnotationPart {
     var annotations = 0, polygons = 0, points = 0, bboxes = 0, nullSegmentations = 0
     /// Annotations per image id.
     var perImage: [RecordID: Int] = [:]
@@ -24,9 +24,10 @@ struct AnnotationCounts: AnnotationPart {
     private var polygonValues = 0
 
     /// Handed over at 4,096 images (about 200 KiB).
-    var isFull: Bool { perImage.count >= 4096 }
+    public var isFull: Bool { perImage.count >= 4096 }
 
-    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+    /// Counts as `SectionCounts` does.
+    public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
         polygonValues += chunk.values.count
         if chunk.endsPolygon {
@@ -35,14 +36,16 @@ struct AnnotationCounts: AnnotationPart {
         }
     }
 
-    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+    /// Counts as `SectionCounts` does.
+    public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         annotations += 1
         if let count = fields.polygonCount { polygons += count } else { nullSegmentations += 1 }
         bboxes += fields.bboxCount ?? 0
         perImage[fields.imageKey, default: 0] += 1
     }
 
-    mutating func visitAnnotationDropped(index: Int) throws {
+    /// Counts as `SectionCounts` does.
+    public mutating func visitAnnotationDropped(index: Int) throws {
         polygonValues = 0
     }
 }
