@@ -129,10 +129,10 @@ struct BatchVisitor: AiCOCOVisitor {
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         if chunk.kind == .bbox {
-            builder.bboxes.append(contentsOf: chunk.values)
+            chunk.withValues { $0.withUnsafeBufferPointer { builder.bboxes.append(contentsOf: $0) } }
             return
         }
-        builder.coordinates.append(contentsOf: chunk.values)
+        chunk.withValues { $0.withUnsafeBufferPointer { builder.coordinates.append(contentsOf: $0) } }
         if chunk.endsPolygon { builder.polygonOffsets.append(Int64(builder.coordinates.count)) }
     }
 

@@ -62,7 +62,7 @@ struct StatsCounts: AiCOCOVisitor {
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
-        polygonValues += chunk.values.count
+        polygonValues += chunk.count
         if chunk.endsPolygon {
             points += polygonValues / 2
             polygonValues = 0

@@ -10,7 +10,7 @@ struct PolygonScanTests {
     struct Transcript: AiCOCOVisitor, Equatable {
         var events: [String] = []
         mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-            events.append("\(chunk.kind) \(chunk.polygonIndex) @\(chunk.offset) \(Array(chunk.values)) end:\(chunk.endsPolygon)")
+            events.append("\(chunk.kind) \(chunk.polygonIndex) @\(chunk.offset) \(chunk.withValues { span in (0..<span.count).map { span[$0] } }) end:\(chunk.endsPolygon)")
         }
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
             events.append("annotation \(index) \(fields)")

@@ -245,8 +245,8 @@ struct StreamingTests {
             var polygonEnds = 0
             var annotations = 0
             mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-                largestChunk = max(largestChunk, chunk.values.count)
-                numbers += chunk.values.count
+                largestChunk = max(largestChunk, chunk.count)
+                numbers += chunk.count
                 if chunk.endsPolygon && chunk.kind == .segmentation { polygonEnds += 1 }
             }
             mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws { annotations += 1 }

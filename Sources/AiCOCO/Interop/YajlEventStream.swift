@@ -34,20 +34,20 @@ final class YajlEventStream {
     /// Offset just past the token handed out last, within the bytes of the current `parse`.
     var bytesConsumed: Int { Int(yajl_get_bytes_consumed(handle)) }
 
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> YajlOutcome {
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> YajlOutcome<Void> {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .ok }
         return outcome(yajl_parse(handle, base, bytes.count), bytes)
     }
 
     /// The end of the stream: a value cut short is reported here.
-    func complete() -> YajlOutcome {
+    func complete() -> YajlOutcome<Void> {
         outcome(yajl_complete_parse(handle), UnsafeBufferPointer(start: nil, count: 0))
     }
 
-    private func outcome(_ status: yajl_status, _ bytes: UnsafeBufferPointer<UInt8>) -> YajlOutcome {
+    private func outcome(_ status: yajl_status, _ bytes: UnsafeBufferPointer<UInt8>) -> YajlOutcome<Void> {
         switch status {
         case yajl_status_ok: return .ok
-        case yajl_status_client_canceled: return .stoppedByEngine
+        case yajl_status_client_canceled: return .stopped(())
         default:
             var message = "invalid JSON"
             if let text = yajl_get_error(handle, 0, bytes.baseAddress, bytes.count) {

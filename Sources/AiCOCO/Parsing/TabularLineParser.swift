@@ -130,7 +130,7 @@ final class TabularLineParser: JSONEventSink {
         strictText.scan(bytes, base: 0)
         switch stream.parse(bytes) {
         case .ok: break
-        case .stoppedByEngine: throw failure!
+        case .stopped: throw failure!
         case .syntaxError(let message, let consumed):
             if let found = nonFiniteToken(in: bytes, near: min(consumed, content)) {
                 throw stop(.syntax, nonFiniteMessage(found.token), at: found.start, path: currentPath())
@@ -141,7 +141,7 @@ final class TabularLineParser: JSONEventSink {
             completing = true
             switch stream.complete() {
             case .ok: break
-            case .stoppedByEngine: throw failure!
+            case .stopped: throw failure!
             case .syntaxError(let message, _):
                 throw stop(.syntax, "unexpected end of the artifact (\(message.replacingOccurrences("parse error: ", with: "")))",
                            at: content, path: currentPath())

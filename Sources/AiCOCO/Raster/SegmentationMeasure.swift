@@ -96,7 +96,7 @@ struct MeasurePass: AiCOCOVisitor {
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
-        for value in chunk.values { polygon.append(Self.integer(value)) }
+        chunk.forEach { polygon.append(Self.integer($0)) }
         guard chunk.endsPolygon else { return }
         // Per contour: its point count, then its points as zigzag varint deltas.
         let points = polygon.count / 2

@@ -105,7 +105,7 @@ extension AiCOCOParser {
                     progress?(gzip.compressedBytesRead)
                 }
                 try finish(readingRecordsArtifactOf: document)
-            } catch let error as AiCOCOError {
+            } catch {
                 throw placedInDecompressedText(error, from: gzip)
             }
         } else {
@@ -137,7 +137,3 @@ public func parseAiCOCO<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: V
     return parser.visitor
 }
 
-extension AiCOCOParser {
-    /// The error the visitor threw, if the visitor is what stopped the parse.
-    var consumerError: Error? { engineDelegateError }
-}

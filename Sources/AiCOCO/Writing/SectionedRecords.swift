@@ -46,17 +46,12 @@ public struct SectionedRecordVisitor: AiCOCOVisitor {
     }
 }
 
-/// Parses `input` through `visitor` on the calling thread; rethrows the visitor's own error
-/// (e.g. `OutputClosed`) rather than the parser's wrapping of it.
+/// Parses `input` through `visitor` on the calling thread (the visitor's own errors, e.g.
+/// `OutputClosed`, come out as they are).
 public func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
                                             progress: ((Int) -> Void)? = nil) throws -> Visitor {
     var parser = AiCOCOParser(visitor: visitor, options: options)
-    do {
-        try parser.parse(input, progress: progress)
-    } catch {
-        if let stop = parser.consumerError, !(stop is AiCOCOError), !(stop is RecordLimitExceeded) { throw stop }
-        throw error
-    }
+    try parser.parse(input, progress: progress)
     return parser.visitor
 }
 
@@ -64,11 +59,6 @@ public func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visi
 func runParse<Visitor: AiCOCOVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
                                      progress: ((Int) -> Void)? = nil) throws -> Visitor {
     var parser = AiCOCOParser(visitor: visitor, options: options)
-    do {
-        try parser.parse(reader: reader, progress: progress)
-    } catch {
-        if let stop = parser.consumerError, !(stop is AiCOCOError), !(stop is RecordLimitExceeded) { throw stop }
-        throw error
-    }
+    try parser.parse(reader: reader, progress: progress)
     return parser.visitor
 }
