@@ -91,7 +91,7 @@ func freeBatch(_ batch: aicoco_batch) {
 }
 
 /// The visitor of the parser thread: fills the builder, hands it over when full.
-struct BatchVisitor: AiCOCOVisitor {
+struct BatchVisitor: DocumentVisitor {
     var builder: BatchColumns
     let channel: BatchChannel
     /// Whether to pass on the images, categories and objects.

@@ -4,7 +4,7 @@ import AiCOCO
 /// The counts of `aicoco stats` (`SectionCounts` of the command, which lives in the executable
 /// target): records whole except annotations, whose fields and coordinate chunks are counted as
 /// they stream by. The Python tests hold the two to the same output on every fixture.
-struct StatsCounts: AiCOCOVisitor {
+struct StatsCounts: DocumentVisitor {
     var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
     var polygons = 0, points = 0, bboxes = 0
     var metaCategoryIDs = 0, metaRegressions = 0

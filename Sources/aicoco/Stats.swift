@@ -54,7 +54,7 @@ struct Stats: ParsableCommand {
         var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
         options.allowNonFinite = input.limitOptions.allowNan
-        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
+        var parser = DocumentParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
         var counts: SectionCounts
         do {
             try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
@@ -88,7 +88,7 @@ struct Stats: ParsableCommand {
 
 /// What `stats` counts, from the parser's events: records whole except annotations, whose
 /// fields and coordinate chunks are counted as they stream by.
-struct SectionCounts: AiCOCOVisitor {
+struct SectionCounts: DocumentVisitor {
     var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
     var polygons = 0, points = 0, bboxes = 0, nullSegmentations = 0
     var metaCategoryIDs = 0, metaRegressions = 0

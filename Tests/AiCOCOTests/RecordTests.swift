@@ -239,7 +239,7 @@ struct StreamingTests {
 
     @Test("the visitor API streams coordinates in bounded chunks")
     func visitorChunks() throws {
-        struct Counter: AiCOCOVisitor {
+        struct Counter: DocumentVisitor {
             var largestChunk = 0
             var numbers = 0
             var polygonEnds = 0

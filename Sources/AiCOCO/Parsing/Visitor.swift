@@ -115,7 +115,7 @@ public struct AnnotationFields: Sendable, Equatable {
 /// constant memory. Every method has a default that does nothing, except `visitProblem`,
 /// which by default throws (stop at the first problem); a visitor that returns from it
 /// instead keeps the parse going (the record concerned is then dropped).
-public protocol AiCOCOVisitor {
+public protocol DocumentVisitor {
     mutating func visitSectionStart(_ section: AiCOCOSection) throws
     mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws
     /// An image, category, regression, object or the meta record (not annotations).
@@ -129,7 +129,7 @@ public protocol AiCOCOVisitor {
     mutating func visitProblem(_ error: AiCOCOError) throws
 }
 
-extension AiCOCOVisitor {
+extension DocumentVisitor {
     public mutating func visitSectionStart(_ section: AiCOCOSection) throws {}
     public mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {}
     public mutating func visit(_ record: AiCOCORecord, index: Int) throws {}
@@ -140,7 +140,7 @@ extension AiCOCOVisitor {
     public mutating func visitProblem(_ error: AiCOCOError) throws { throw error }
 }
 
-/// What the engine reports to; `AiCOCOParser` adapts a visitor to it.
+/// What the engine reports to; `DocumentParser` adapts a visitor to it.
 protocol EngineDelegate: AnyObject {
     func engineSectionStart(_ section: AiCOCOSection) throws
     func engineSectionEnd(_ section: AiCOCOSection, count: Int) throws
@@ -152,7 +152,7 @@ protocol EngineDelegate: AnyObject {
     func engineProblem(_ error: AiCOCOError) throws
 }
 
-final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
+final class VisitorAdapter<Visitor: DocumentVisitor>: EngineDelegate {
     /// The visitor, behind a pointer: a class's stored `var` costs a dynamic exclusivity check
     /// at each call, and this one is called per polygon.
     private let storage: UnsafeMutablePointer<Visitor>
@@ -248,12 +248,12 @@ public struct ParserOptions: Sendable, Equatable {
 /// on from the same place as the original): pass it `inout`, or `consume` it.
 ///
 /// ```swift
-/// var parser = AiCOCOParser(visitor: MyVisitor())
+/// var parser = DocumentParser(visitor: MyVisitor())
 /// try parser.feed(chunk1); try parser.feed(chunk2)
 /// try parser.finish()
 /// print(parser.visitor)
 /// ```
-public struct AiCOCOParser<Visitor: AiCOCOVisitor>: ~Copyable {
+public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
     /// The visitor, adapted to what the engine reports to (the engine's delegate).
     private let adapter: VisitorAdapter<Visitor>
     private var engine: DocumentEngine

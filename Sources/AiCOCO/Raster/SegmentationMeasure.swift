@@ -46,7 +46,7 @@ public struct SegmentationMeasure {
         var options = parserOptions
         options.validate = true
         let budget = MemoryBudget(limit: parserOptions.memoryLimit)
-        var parser = AiCOCOParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
+        var parser = DocumentParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
         try parser.parse(input, progress: progress)
         let pass = parser.visitor
         if let problem = pass.firstProblem { throw problem }
@@ -60,7 +60,7 @@ public struct SegmentationMeasure {
 
 /// The reading pass, a visitor of the validating parser: the catalog, and each annotation's
 /// contours, as they stream past, into the spilling table.
-struct MeasurePass: AiCOCOVisitor {
+struct MeasurePass: DocumentVisitor {
     let spill: ExternalSorter
     var catalog = SegmentationCatalog()
     var imageOrdinals: [AiID: UInt32] = [:]

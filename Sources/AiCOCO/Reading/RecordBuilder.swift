@@ -6,7 +6,7 @@ struct RecordLimitExceeded: Error {
 
 /// A visitor that assembles whole typed records (annotations with all their coordinates)
 /// and hands each one to `deliver`.
-struct RecordBuilder: AiCOCOVisitor {
+struct RecordBuilder: DocumentVisitor {
     let maxCoordinates: Int
     let deliver: (consuming AiCOCORecord, _ coordinateCount: Int) throws -> Void
     /// When set, problems are passed here and the parse goes on; otherwise they are thrown.

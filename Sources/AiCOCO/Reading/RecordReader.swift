@@ -33,7 +33,7 @@ public struct RecordReaderOptions: Sendable, Equatable {
 public final class AiCOCORecordReader: @unchecked Sendable {
     public let options: RecordReaderOptions
     private let queue: RecordQueue
-    private var parser: AiCOCOParser<RecordBuilder>
+    private var parser: DocumentParser<RecordBuilder>
     private var source: Source
     private var chunk: ReadChunk?
     private var failure: Error?
@@ -87,13 +87,13 @@ public final class AiCOCORecordReader: @unchecked Sendable {
     }
 
     static func makeParser(queue: RecordQueue, options: RecordReaderOptions,
-                           renderer: RecordLineRenderer?) -> AiCOCOParser<RecordBuilder> {
+                           renderer: RecordLineRenderer?) -> DocumentParser<RecordBuilder> {
         let collect: ((AiCOCOError) -> Void)? = options.parser.validate ? { queue.addProblem($0) } : nil
         let builder = RecordBuilder(maxCoordinates: options.parser.limits.maxCoordinatesPerRecord,
                                     collectProblem: collect, renderer: renderer) { record, _ in
             queue.append(record)
         }
-        return AiCOCOParser(visitor: builder, options: options.parser)
+        return DocumentParser(visitor: builder, options: options.parser)
     }
 
     /// With a renderer: reads until records have ended, then hands their lines and number to
@@ -320,7 +320,7 @@ struct ReadChunk {
         return count > 0
     }
 
-    mutating func feedSlice<Visitor>(_ limit: Int, to parser: inout AiCOCOParser<Visitor>) throws {
+    mutating func feedSlice<Visitor>(_ limit: Int, to parser: inout DocumentParser<Visitor>) throws {
         let length = min(limit, count - position)
         let start = position
         position += length

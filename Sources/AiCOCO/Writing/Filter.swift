@@ -138,7 +138,7 @@ public struct AiCOCOFilter {
     }
 
     /// Pass 1: ids, names and links (no coordinates).
-    struct IndexVisitor: AiCOCOVisitor {
+    struct IndexVisitor: DocumentVisitor {
         let criteria: AiCOCOFilterCriteria
         let index: Index
         var imagesDone = false
@@ -190,7 +190,7 @@ public struct AiCOCOFilter {
     }
 
     /// Pass 1b: objects with an annotation on a kept image.
-    struct AnnotationVisitor: AiCOCOVisitor {
+    struct AnnotationVisitor: DocumentVisitor {
         let index: Index
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index position: Int) throws {
             if try index.keptImages.contains(fields.imageID) { try index.objectsOnKeptImages.set(fields.objectID, []) }

@@ -4,7 +4,7 @@
 /// coordinate chunks; only one record is held at a time. The records of a tabular output's
 /// artifact (section `rows` after a `records` reference) are not part of the document and are
 /// not handed over; inline records (section `rows` without a reference, FLaVor 2.1.0 to 2.2.1) are.
-public struct SectionedRecordVisitor: AiCOCOVisitor {
+public struct SectionedRecordVisitor: DocumentVisitor {
     private var builder: RecordBuilder
     private let sectionStart: (AiCOCOSection) throws -> Void
     private let sectionEnd: (AiCOCOSection, Int) throws -> Void
@@ -48,17 +48,17 @@ public struct SectionedRecordVisitor: AiCOCOVisitor {
 
 /// Parses `input` through `visitor` on the calling thread (the visitor's own errors, e.g.
 /// `OutputClosed`, come out as they are).
-public func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
+public func runParse<Visitor: DocumentVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
                                             progress: ((Int) -> Void)? = nil) throws -> Visitor {
-    var parser = AiCOCOParser(visitor: visitor, options: options)
+    var parser = DocumentParser(visitor: visitor, options: options)
     try parser.parse(input, progress: progress)
     return parser.visitor
 }
 
 /// Like `runParse`, from a chunk reader.
-func runParse<Visitor: AiCOCOVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
+func runParse<Visitor: DocumentVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
                                      progress: ((Int) -> Void)? = nil) throws -> Visitor {
-    var parser = AiCOCOParser(visitor: visitor, options: options)
+    var parser = DocumentParser(visitor: visitor, options: options)
     try parser.parse(reader: reader, progress: progress)
     return parser.visitor
 }
