@@ -30,7 +30,7 @@ enum Workload {
         return points
     }
 
-    struct NumberCounter: AiCOCOVisitor {
+    struct NumberCounter: DocumentVisitor {
         var numbers = 0
         var annotations = 0
         mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { numbers += chunk.values.count }
@@ -39,24 +39,24 @@ enum Workload {
 
     /// The chunked event API, fed 1 MiB at a time.
     static func events(_ bytes: [UInt8]) throws -> Int {
-        var parser = AiCOCOParser(visitor: NumberCounter())
+        var parser = DocumentParser(visitor: NumberCounter())
         try feedInChunks(bytes, to: &parser)
         return parser.visitor.numbers
     }
 
-    struct ProblemCounter: AiCOCOVisitor {
+    struct ProblemCounter: DocumentVisitor {
         var problems = 0
         mutating func visitProblem(_ error: AiCOCOError) throws { problems += 1 }
     }
 
     /// What `aicoco validate` does: schema, format rules and references in one pass.
     static func validate(_ bytes: [UInt8]) throws -> Int {
-        var parser = AiCOCOParser(visitor: ProblemCounter(), options: ParserOptions(validate: true))
+        var parser = DocumentParser(visitor: ProblemCounter(), options: ParserOptions(validate: true))
         try feedInChunks(bytes, to: &parser)
         return parser.visitor.problems
     }
 
-    static func feedInChunks<V: AiCOCOVisitor>(_ bytes: [UInt8], to parser: inout AiCOCOParser<V>) throws {
+    static func feedInChunks<V: DocumentVisitor>(_ bytes: [UInt8], to parser: inout DocumentParser<V>) throws {
         try bytes.withUnsafeBytes { raw in
             var position = 0
             while position < raw.count {

@@ -123,7 +123,7 @@ func freeBatch(_ batch: aicoco_batch) {
 }
 
 /// The visitor of the parser thread: fills the builder, hands it over when full.
-struct BatchVisitor: AiCOCOVisitor {
+struct BatchVisitor: DocumentVisitor {
     var builder: BatchColumns
     let channel: BatchChannel
     /// Whether to pass on the images, categories and objects.
@@ -161,10 +161,10 @@ struct BatchVisitor: AiCOCOVisitor {
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         if chunk.kind == .bbox {
-            builder.bboxes.append(contentsOf: chunk.values)
+            chunk.withValues { $0.withUnsafeBufferPointer { builder.bboxes.append(contentsOf: $0) } }
             return
         }
-        builder.coordinates.append(contentsOf: chunk.values)
+        chunk.withValues { $0.withUnsafeBufferPointer { builder.coordinates.append(contentsOf: $0) } }
         if chunk.endsPolygon { builder.polygonOffsets.append(Int64(builder.coordinates.count)) }
     }
 

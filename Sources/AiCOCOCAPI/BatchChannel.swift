@@ -96,7 +96,7 @@ func openAnnotationBatches(_ input: AiCOCOInput, batchValues: Int, catalog: Bool
     channel.start {
         let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(batchValues, 1)), channel: channel,
                                    catalog: catalog)
-        var parser = AiCOCOParser(visitor: visitor, options: options)
+        var parser = DocumentParser(visitor: visitor, options: options)
         var failure: Error?
         do {
             try parser.parse(input) { channel.bytesRead = $0 }

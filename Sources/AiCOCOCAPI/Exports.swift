@@ -18,7 +18,7 @@ public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: Uns
     let options = cOptions(memoryLimit: memoryLimit, validate: false)
     var throttle = ProgressThrottle(progress, context, input: input)
     let start = monotonicSeconds()
-    var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: options.memoryLimit), options: options)
+    var parser = DocumentParser(visitor: SectionCounts(memoryLimit: options.memoryLimit), options: options)
     do {
         try parser.parse(input) { throttle.update($0) }
         throttle.finish(parser.bytesFed)
@@ -46,7 +46,7 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
     var throttle = ProgressThrottle(progress, context, input: input)
     var options = cOptions(memoryLimit: memoryLimit, validate: true)
     options.strict = strict != 0
-    var parser = AiCOCOParser(visitor: ProblemCollector(limit: max(Int(maxErrors), 0)), options: options)
+    var parser = DocumentParser(visitor: ProblemCollector(limit: max(Int(maxErrors), 0)), options: options)
     var collector: ProblemCollector
     do {
         try parser.parse(input) { throttle.update($0) }

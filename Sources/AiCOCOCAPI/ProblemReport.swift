@@ -2,7 +2,7 @@
 import AiCOCO
 
 /// Keeps the first `limit` problems and counts them all (as `aicoco validate`).
-struct ProblemCollector: AiCOCOVisitor {
+struct ProblemCollector: DocumentVisitor {
     let limit: Int
     var kept: [DocumentError] = []
     var total = 0

@@ -90,7 +90,7 @@ struct Stats: ParsableCommand {
                 return report(error, file: file, to: output).rawValue
             }
         } else {
-            var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
+            var parser = DocumentParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
             do {
                 try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
                 counts = parser.visitor

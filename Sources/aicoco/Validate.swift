@@ -84,7 +84,7 @@ struct Validate: ParsableCommand {
         options.recordsArtifact = artifact.source
         options.strict = strict
         options.allowNonFinite = limitOptions.allowNan
-        var parser = AiCOCOParser(visitor: collector, options: options)
+        var parser = DocumentParser(visitor: collector, options: options)
         var bytes = 0
         do {
             try parser.parse(AiCOCOInput(argument: file)) { read in
@@ -145,7 +145,7 @@ struct Validate: ParsableCommand {
 }
 
 /// Keeps the first `limit` problems and counts them all.
-struct ProblemCollector: AiCOCOVisitor {
+struct ProblemCollector: DocumentVisitor {
     let limit: Int
     var kept: [DocumentError] = []
     var total = 0

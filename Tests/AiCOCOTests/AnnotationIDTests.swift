@@ -119,7 +119,7 @@ struct AnnotationIDTests {
     }
 
     func problems(_ bytes: [UInt8], memoryLimit: Int, chunk: Int) throws -> [DocumentError] {
-        var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
+        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
         var start = 0
         while start < bytes.count {
             try parser.feed(Array(bytes[start..<min(bytes.count, start + chunk)]))

@@ -8,7 +8,7 @@ import Testing
 /// Every problem of a validating parse of `bytes` fed in chunks of `sizes` (cycled), the error
 /// that stopped it last.
 func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [DocumentError] {
-    var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+    var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
     do {
         var position = 0
         var turn = 0

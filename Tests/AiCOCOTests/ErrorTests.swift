@@ -58,7 +58,7 @@ struct ErrorTests {
         let bytes = try Paths.bytes(Paths.broken.appendingPathComponent(file).path)
         let whole = validationProblems(.bytes(bytes))
         for size in [1, 2, 7, 64] {
-            var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+            var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true))
             var problems: [DocumentError] = []
             do {
                 var position = 0

@@ -287,7 +287,7 @@ struct LongTokenTests {
 
     /// Every problem of a validating parse fed in chunks of `chunk` bytes (0: whole).
     static func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits = limits) -> [DocumentError] {
-        var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
         do {
             var position = 0
             let size = chunk == 0 ? bytes.count : chunk

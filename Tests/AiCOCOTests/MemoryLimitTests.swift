@@ -28,11 +28,11 @@ func documentWithReferenceProblems(reordered: Bool) throws -> [UInt8] {
 @Suite("Memory limit")
 struct MemoryLimitTests {
     func problems(_ bytes: [UInt8], memoryLimit: Int) -> [DocumentError] {
-        struct Collect: AiCOCOVisitor {
+        struct Collect: DocumentVisitor {
             var problems: [DocumentError] = []
             mutating func visitProblem(_ error: DocumentError) throws { problems.append(error) }
         }
-        var parser = AiCOCOParser(visitor: Collect(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
+        var parser = DocumentParser(visitor: Collect(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
         do {
             try parser.feed(bytes)
             try parser.finish()

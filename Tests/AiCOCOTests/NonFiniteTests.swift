@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func allowNanReadsThemAsPythonDoesInEveryPlace() throws {
-        var parser = AiCOCOParser(visitor: ProblemList(), options: Self.allowing)
+        var parser = DocumentParser(visitor: ProblemList(), options: Self.allowing)
         try parser.parse(.bytes(Array(Self.document.utf8)))
         #expect(parser.visitor.problems == [])
         #expect(parser.nonFiniteCounts.nan == 3 && parser.nonFiniteCounts.infinity == 2

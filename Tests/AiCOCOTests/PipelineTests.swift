@@ -216,7 +216,7 @@ import AiCOCOGen
         return (try readAll(.bytes(out)), summary, validated.count)
     }
 
-    struct CountingProblems: AiCOCOVisitor {
+    struct CountingProblems: DocumentVisitor {
         var count = 0
         mutating func visitProblem(_ error: DocumentError) throws { count += 1 }
     }

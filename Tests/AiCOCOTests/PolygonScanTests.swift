@@ -7,10 +7,10 @@ import AiCOCOGen
 @Suite("Polygons read without yajl")
 struct PolygonScanTests {
     /// Everything a parse reports: records (as text) and problems, in order.
-    struct Transcript: AiCOCOVisitor, Equatable {
+    struct Transcript: DocumentVisitor, Equatable {
         var events: [String] = []
         mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-            events.append("\(chunk.kind) \(chunk.polygonIndex) @\(chunk.offset) \(Array(chunk.values)) end:\(chunk.endsPolygon)")
+            events.append("\(chunk.kind) \(chunk.polygonIndex) @\(chunk.offset) \(chunk.withValues { span in (0..<span.count).map { span[$0] } }) end:\(chunk.endsPolygon)")
         }
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
             events.append("annotation \(index) \(fields)")
@@ -22,7 +22,7 @@ struct PolygonScanTests {
     static func transcript(_ text: [UInt8], chunk: Int, fast: Bool, limits: ParserLimits = ParserLimits()) -> [String] {
         var options = ParserOptions(limits: limits, validate: true)
         options.readsPolygonsWithoutYajl = fast
-        var parser = AiCOCOParser(visitor: Transcript(), options: options)
+        var parser = DocumentParser(visitor: Transcript(), options: options)
         var position = 0
         do {
             while position < text.count {

@@ -239,14 +239,14 @@ struct StreamingTests {
 
     @Test("the visitor API streams coordinates in bounded chunks")
     func visitorChunks() throws {
-        struct Counter: AiCOCOVisitor {
+        struct Counter: DocumentVisitor {
             var largestChunk = 0
             var numbers = 0
             var polygonEnds = 0
             var annotations = 0
             mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-                largestChunk = max(largestChunk, chunk.values.count)
-                numbers += chunk.values.count
+                largestChunk = max(largestChunk, chunk.count)
+                numbers += chunk.count
                 if chunk.endsPolygon && chunk.kind == .segmentation { polygonEnds += 1 }
             }
             mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws { annotations += 1 }

@@ -279,7 +279,7 @@ struct HostileInputTests {
             #expect(firstError(.bytes(bytes)) != nil, "\(name)")
         }
         // Chunked, the same problems.
-        var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true))
         var chunked: [DocumentError] = []
         do {
             var position = 0
@@ -440,7 +440,7 @@ struct FuzzRegressionTests {
     }
 
     func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits) -> [DocumentError] {
-        var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
         do {
             var position = 0
             while position < bytes.count {

@@ -14,7 +14,7 @@ struct SectionCountsTests {
     static func count(_ path: String, memoryLimit: Int = ParserOptions.defaultMemoryLimit) throws -> SectionCounts {
         var options = ParserOptions(memoryLimit: memoryLimit)
         options.allowNonFinite = true
-        var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: memoryLimit), options: options)
+        var parser = DocumentParser(visitor: SectionCounts(memoryLimit: memoryLimit), options: options)
         try parser.parse(.file(path))
         var counts = parser.visitor
         try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)

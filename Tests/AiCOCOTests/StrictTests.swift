@@ -138,7 +138,7 @@ import Testing
             var options = ParserOptions(validate: true)
             options.strict = true
             options.readsPolygonsWithoutYajl = scanner
-            var parser = AiCOCOParser(visitor: ProblemList(), options: options)
+            var parser = DocumentParser(visitor: ProblemList(), options: options)
             var start = 0
             while start < bytes.count {
                 let end = min(start + size, bytes.count)

@@ -45,7 +45,7 @@ func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: ParserOpti
     let builder = RecordBuilder(maxCoordinates: options.limits.maxCoordinatesPerRecord) { record, _ in
         box.records.append(record)
     }
-    var parser = AiCOCOParser(visitor: builder, options: options)
+    var parser = DocumentParser(visitor: builder, options: options)
     var position = 0
     var turn = 0
     while position < bytes.count {
@@ -72,13 +72,13 @@ func firstError(_ input: AiCOCOInput) -> DocumentError? {
 }
 
 /// Every problem a validating parse reports (syntax errors end the list).
-struct ProblemList: AiCOCOVisitor {
+struct ProblemList: DocumentVisitor {
     var problems: [DocumentError] = []
     mutating func visitProblem(_ error: DocumentError) throws { problems.append(error) }
 }
 
 func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimits()) -> [DocumentError] {
-    var parser = AiCOCOParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+    var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
     do {
         try parser.parse(input)
         return parser.visitor.problems

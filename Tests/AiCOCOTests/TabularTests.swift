@@ -111,7 +111,7 @@ import AiCOCOGen
             // The copy validates against the artifact written beside it.
             var options = ParserOptions(validate: true)
             options.recordsArtifact = .file(artifact)
-            var parser = AiCOCOParser(visitor: ProblemList(), options: options)
+            var parser = DocumentParser(visitor: ProblemList(), options: options)
             try parser.parse(.file(copy))
             #expect(parser.visitor.problems == [])
         } else {
@@ -138,12 +138,12 @@ import AiCOCOGen
         #expect(problems.count == 1 && problems[0].kind == .io && problems[0].message.contains("--records"))
         var options = ParserOptions(validate: true)
         options.recordsArtifact = .file(Self.path("records_b3UbJp42tMFsBzD8Ucw9W.jsonl"))
-        var parser = AiCOCOParser(visitor: ProblemList(), options: options)
+        var parser = DocumentParser(visitor: ProblemList(), options: options)
         try parser.parse(.bytes(bytes))
         #expect(parser.visitor.problems == [])
         // The other sample's artifact: other rows, bytes, and references that dangle.
         options.recordsArtifact = .file(Self.path("records_bXoh5OOKg_t9ut3J6EVbC.jsonl"))
-        parser = AiCOCOParser(visitor: ProblemList(), options: options)
+        parser = DocumentParser(visitor: ProblemList(), options: options)
         try parser.parse(.bytes(bytes))
         #expect(parser.visitor.problems.contains { $0.kind == .reference && $0.path == "$[0].regressions[0].regression_id" })
         #expect(parser.visitor.problems.allSatisfy { $0.file == Self.path("records_bXoh5OOKg_t9ut3J6EVbC.jsonl") })

@@ -33,7 +33,7 @@ enum Event: Equatable {
     case problem(AiCOCOError)
 }
 
-struct Recorder: AiCOCOVisitor {
+struct Recorder: DocumentVisitor {
     var events: [Event] = []
     mutating func visitSectionStart(_ section: AiCOCOSection) throws { events.append(.sectionStart(section)) }
     mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
@@ -70,7 +70,7 @@ func fail(_ message: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Never {
 
 /// Parses `bytes` fed in chunks of `sizes` (cycled; empty = one chunk).
 func parse(_ bytes: UnsafeBufferPointer<UInt8>, sizes: [Int], options: ParserOptions) -> Outcome {
-    var parser = AiCOCOParser(visitor: Recorder(), options: options)
+    var parser = DocumentParser(visitor: Recorder(), options: options)
     do {
         var position = 0
         var turn = 0

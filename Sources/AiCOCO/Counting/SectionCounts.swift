@@ -5,11 +5,11 @@
 /// annotations with their images' indexes and objects with their categories' names within a
 /// memory limit (the spilling tables), whatever the order of the sections.
 ///
-///     var parser = AiCOCOParser(visitor: SectionCounts(memoryLimit: limit), options: options)
+///     var parser = DocumentParser(visitor: SectionCounts(memoryLimit: limit), options: options)
 ///     try parser.parse(input)
 ///     var counts = parser.visitor
 ///     try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
-public struct SectionCounts: AiCOCOVisitor {
+public struct SectionCounts: DocumentVisitor {
     /// Records of each section.
     public internal(set) var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
     /// Polygons and coordinate pairs of the segmentations, bboxes, and annotations whose
@@ -88,7 +88,7 @@ public struct SectionCounts: AiCOCOVisitor {
     /// Counts a segmentation's coordinate pairs as they stream by.
     public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
-        polygonValues += chunk.values.count
+        polygonValues += chunk.count
         if chunk.endsPolygon {
             points += polygonValues / 2
             polygonValues = 0

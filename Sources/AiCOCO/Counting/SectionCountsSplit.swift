@@ -29,7 +29,7 @@ public struct AnnotationCounts: AnnotationPart {
     /// Counts as `SectionCounts` does.
     public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
-        polygonValues += chunk.values.count
+        polygonValues += chunk.count
         if chunk.endsPolygon {
             points += polygonValues / 2
             polygonValues = 0

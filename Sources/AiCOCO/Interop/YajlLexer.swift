@@ -1,81 +1,99 @@
-// The one place where yajl's parser is touched. Everything here is C interop; everything
-// outside speaks to `YajlLexer` and the `ParserState` callbacks with typed Swift.
+// yajl's parse handle, wrapped: C interop only. The handler it calls back speaks typed Swift.
 import CYajl
 
+/// What a handler's callback tells yajl: read on, or stop the parse for a reason of the
+/// handler's own, which `YajlLexer.parse` hands back.
+enum YajlVerdict<Stop> {
+    case proceed
+    case stop(Stop)
+}
+
 /// What one call into yajl ended with.
-enum YajlOutcome {
+enum YajlOutcome<Stop> {
     case ok
-    /// A callback returned "stop": the engine holds the reason.
-    case stoppedByEngine
+    /// A callback stopped the parse, for this reason.
+    case stopped(Stop)
     /// yajl found the text is not JSON: its message, and the offset in the fed chunk
     /// just past what it had consumed.
     case syntaxError(message: String, consumed: Int)
 }
 
-/// What yajl's callbacks reach: one method per token, after `noteToken`. Returning false
-/// stops the parse.
-protocol YajlHandler {
+/// What yajl's callbacks reach: one method per token, after `noteToken`. A handler may be a
+/// value (the lexer reaches it in place during `parse`) or a class.
+protocol YajlHandler: ~Copyable {
+    /// Why a callback stops the parse.
+    associatedtype Stop
     /// Called before each token's method, while yajl's position is just past the token.
     mutating func noteToken()
-    mutating func onNull() -> Bool
-    mutating func onBool(_ value: Bool) -> Bool
+    mutating func onNull() -> YajlVerdict<Stop>
+    mutating func onBool(_ value: Bool) -> YajlVerdict<Stop>
     /// A number's literal text.
-    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool
+    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Stop>
     /// A string, unescaped.
-    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool
-    mutating func onStartObject() -> Bool
-    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool
-    mutating func onEndObject() -> Bool
-    mutating func onStartArray() -> Bool
-    mutating func onEndArray() -> Bool
+    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Stop>
+    mutating func onStartObject() -> YajlVerdict<Stop>
+    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Stop>
+    mutating func onEndObject() -> YajlVerdict<Stop>
+    mutating func onStartArray() -> YajlVerdict<Stop>
+    mutating func onEndArray() -> YajlVerdict<Stop>
 }
 
-/// A yajl parse handle whose callbacks go to a `Handler` in place (behind a pointer).
-/// Strict settings: no comments, UTF-8 validated, one value, no trailing garbage (or, with
-/// `multipleValues`, a stream of values one after the other: JSON lines).
+extension YajlHandler where Self: ~Copyable {
+    /// Does nothing (for handlers that do not place tokens).
+    mutating func noteToken() {}
+}
+
+/// THE yajl parse handle: strict settings (no comments, UTF-8 validated, no trailing garbage),
+/// one value, or a stream of values (`allowsMultipleValues`, for JSON lines). Each `parse`
+/// hands the tokens to the handler passed to it, in place.
 ///
 /// C callbacks cannot be formed in a generic context, so yajl calls one fixed table of
-/// functions (`yajlCallbacks`), which reach the handler through a base class
-/// (`YajlCallbackTarget`, unretained) whose methods this lexer's `HandlerBox` overrides.
-final class YajlLexer<Handler: YajlHandler> {
+/// functions (`yajlCallbacks`), which reach the handler through an existential
+/// (`YajlCallbackTarget`) that this lexer's `HandlerBox` specializes.
+final class YajlLexer<Handler: YajlHandler & ~Copyable> {
     private var handle: yajl_handle
-    /// The callbacks' context: the handler's box, unretained (`box` keeps it alive).
-    private let box: HandlerBox
-    private var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(box as YajlCallbackTarget).toOpaque() }
+    /// Where the callbacks' context points: the box, and the handler of the current `parse`.
+    private let context: UnsafeMutablePointer<CallbackContext>
     /// This lexer's own callback table (yajl keeps a pointer to it): its entries are switched
     /// off while `restart` replays a prefix, so that the handler does not see those tokens.
     private let table: UnsafeMutablePointer<yajl_callbacks>
     /// yajl's memory comes from here: the blocks of a freed handle serve the next one, so a
     /// restart costs no malloc (yajl_alloc with the default functions costs five).
     private let blocks = YajlBlockCache()
-    /// Values may follow one another (`yajl_allow_multiple_values`).
-    private let multipleValues: Bool
+    private let box = HandlerBox()
+    private let allowsMultipleValues: Bool
 
-    /// Binds a new yajl handle to `handler`, which must outlive the lexer (its owner owns both).
-    /// With `multipleValues`, the text is a stream of values (JSON lines), not one.
-    init(handler: UnsafeMutablePointer<Handler>, multipleValues: Bool = false) {
-        self.multipleValues = multipleValues
-        box = HandlerBox(handler)
+    /// A new handle; `allowsMultipleValues` reads a stream of values (JSON lines) rather than one.
+    init(allowsMultipleValues: Bool = false) {
+        self.allowsMultipleValues = allowsMultipleValues
+        context = .allocate(capacity: 1)
+        context.initialize(to: CallbackContext(target: box, handler: nil))
         table = .allocate(capacity: 1)
         table.initialize(to: yajlCallbacks)
-        handle = yajl_alloc(table, &blocks.functions, Unmanaged.passUnretained(box as YajlCallbackTarget).toOpaque())!
-        if multipleValues { _ = aicoco_yajl_config_flag(handle, yajl_allow_multiple_values, 1) }
+        handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
+        configure()
     }
 
     deinit {
         yajl_free(handle)
         table.deinitialize(count: 1)
         table.deallocate()
+        context.deinitialize(count: 1)
+        context.deallocate()
+    }
+
+    private func configure() {
+        if allowsMultipleValues { _ = aicoco_yajl_config_flag(handle, yajl_allow_multiple_values, 1) }
     }
 
     /// Replaces the handle with a new one brought to the state that `prefix` leaves it in,
-    /// without calling the handler: how the engine hands the lexing back to yajl after it has
+    /// without calling a handler: how the engine hands the lexing back to yajl after it has
     /// read some tokens itself (a handle stopped by a callback cannot go on).
     func restart(prefix: UnsafeBufferPointer<UInt8>) {
         yajl_free(handle)
         table.pointee = yajlSilentCallbacks
-        handle = yajl_alloc(table, &blocks.functions, context)!
-        if multipleValues { _ = aicoco_yajl_config_flag(handle, yajl_allow_multiple_values, 1) }
+        handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
+        configure()
         _ = yajl_parse(handle, prefix.baseAddress, prefix.count)
         table.pointee = yajlCallbacks
     }
@@ -84,22 +102,31 @@ final class YajlLexer<Handler: YajlHandler> {
     /// Valid inside a callback and after `parse`.
     var bytesConsumed: Int { Int(yajl_get_bytes_consumed(handle)) }
 
-    func parse(_ chunk: UnsafeBufferPointer<UInt8>) -> YajlOutcome {
+    /// Lexes `chunk`, handing its tokens to `handler`.
+    func parse(_ chunk: UnsafeBufferPointer<UInt8>, with handler: inout Handler) -> YajlOutcome<Handler.Stop> {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return .ok }
-        return outcome(of: yajl_parse(handle, base, chunk.count), chunk: chunk)
+        return withUnsafeMutablePointer(to: &handler) { pointer in
+            context.pointee.handler = UnsafeMutableRawPointer(pointer)
+            defer { context.pointee.handler = nil }
+            return outcome(of: yajl_parse(handle, base, chunk.count), chunk: chunk)
+        }
     }
 
     /// Tells yajl the input has ended (a number or value cut short is only seen here).
-    func complete() -> YajlOutcome {
-        outcome(of: yajl_complete_parse(handle), chunk: UnsafeBufferPointer(start: nil, count: 0))
+    func complete(with handler: inout Handler) -> YajlOutcome<Handler.Stop> {
+        withUnsafeMutablePointer(to: &handler) { pointer in
+            context.pointee.handler = UnsafeMutableRawPointer(pointer)
+            defer { context.pointee.handler = nil }
+            return outcome(of: yajl_complete_parse(handle), chunk: UnsafeBufferPointer(start: nil, count: 0))
+        }
     }
 
-    private func outcome(of status: yajl_status, chunk: UnsafeBufferPointer<UInt8>) -> YajlOutcome {
+    private func outcome(of status: yajl_status, chunk: UnsafeBufferPointer<UInt8>) -> YajlOutcome<Handler.Stop> {
         switch status {
         case yajl_status_ok:
             return .ok
         case yajl_status_client_canceled:
-            return .stoppedByEngine
+            return .stopped(box.takeStop())
         default:
             var message = "invalid JSON"
             if let text = yajl_get_error(handle, 0, chunk.baseAddress, chunk.count) {
@@ -110,27 +137,43 @@ final class YajlLexer<Handler: YajlHandler> {
         }
     }
 
-    /// The handler behind the one non-generic callback table.
+    /// Calls the handler of the current `parse` (behind `raw`), and keeps the reason it stops for.
     private final class HandlerBox: YajlCallbackTarget {
-        let handler: UnsafeMutablePointer<Handler>
-        init(_ handler: UnsafeMutablePointer<Handler>) { self.handler = handler }
-        override func onNull() -> Bool { noted.pointee.onNull() }
-        override func onBool(_ value: Bool) -> Bool { noted.pointee.onBool(value) }
-        override func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onNumber(text) }
-        override func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onString(text) }
-        override func onStartObject() -> Bool { noted.pointee.onStartObject() }
-        override func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { noted.pointee.onKey(text) }
-        override func onEndObject() -> Bool { noted.pointee.onEndObject() }
-        override func onStartArray() -> Bool { noted.pointee.onStartArray() }
-        override func onEndArray() -> Bool { noted.pointee.onEndArray() }
+        private var stop: Handler.Stop?
 
-        /// The handler, once it has noted the token being handed out.
-        private var noted: UnsafeMutablePointer<Handler> {
-            @inline(__always) get {
-                handler.pointee.noteToken()
-                return handler
+        func takeStop() -> Handler.Stop {
+            defer { stop = nil }
+            return stop!
+        }
+
+        @inline(__always)
+        private func call(_ raw: UnsafeMutableRawPointer,
+                          _ body: (inout Handler) -> YajlVerdict<Handler.Stop>) -> Int32 {
+            let handler = raw.assumingMemoryBound(to: Handler.self)
+            handler.pointee.noteToken()
+            switch body(&handler.pointee) {
+            case .proceed: return 1
+            case .stop(let reason):
+                stop = reason
+                return 0
             }
         }
+
+        func onNull(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onNull() } }
+        func onBool(_ raw: UnsafeMutableRawPointer, _ value: Bool) -> Int32 { call(raw) { $0.onBool(value) } }
+        func onNumber(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32 {
+            call(raw) { $0.onNumber(text) }
+        }
+        func onString(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32 {
+            call(raw) { $0.onString(text) }
+        }
+        func onStartObject(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onStartObject() } }
+        func onKey(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32 {
+            call(raw) { $0.onKey(text) }
+        }
+        func onEndObject(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onEndObject() } }
+        func onStartArray(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onStartArray() } }
+        func onEndArray(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onEndArray() } }
     }
 }
 
@@ -141,24 +184,31 @@ private func tidyYajlMessage(_ message: String) -> String {
     return String(text)
 }
 
-/// The non-generic face of a lexer's handler, which the C callbacks call: a class (its methods
-/// dispatched through its vtable), reached from yajl's context unretained.
-private class YajlCallbackTarget {
-    func onNull() -> Bool { true }
-    func onBool(_ value: Bool) -> Bool { true }
-    func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { true }
-    func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { true }
-    func onStartObject() -> Bool { true }
-    func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { true }
-    func onEndObject() -> Bool { true }
-    func onStartArray() -> Bool { true }
-    func onEndArray() -> Bool { true }
+/// What yajl's context pointer points to: the lexer's box, and the handler of the current parse.
+private struct CallbackContext {
+    let target: any YajlCallbackTarget
+    var handler: UnsafeMutableRawPointer?
 }
 
-/// Calls `body` with the handler behind `context` (no retain: the lexer owns it).
+/// The non-generic face of a lexer's box, which the C callbacks call (1: read on, 0: stop).
+private protocol YajlCallbackTarget: AnyObject {
+    func onNull(_ raw: UnsafeMutableRawPointer) -> Int32
+    func onBool(_ raw: UnsafeMutableRawPointer, _ value: Bool) -> Int32
+    func onNumber(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32
+    func onString(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32
+    func onStartObject(_ raw: UnsafeMutableRawPointer) -> Int32
+    func onKey(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32
+    func onEndObject(_ raw: UnsafeMutableRawPointer) -> Int32
+    func onStartArray(_ raw: UnsafeMutableRawPointer) -> Int32
+    func onEndArray(_ raw: UnsafeMutableRawPointer) -> Int32
+}
+
+/// Calls `body` with the box and handler behind `context` (no retain: the lexer owns them).
 @inline(__always)
-private func withTarget(_ context: UnsafeMutableRawPointer?, _ body: (YajlCallbackTarget) -> Bool) -> Int32 {
-    Unmanaged<YajlCallbackTarget>.fromOpaque(context!)._withUnsafeGuaranteedRef { body($0) } ? 1 : 0
+private func withTarget(_ context: UnsafeMutableRawPointer?,
+                        _ body: (any YajlCallbackTarget, UnsafeMutableRawPointer) -> Int32) -> Int32 {
+    let bound = context!.assumingMemoryBound(to: CallbackContext.self)
+    return body(bound.pointee.target, bound.pointee.handler!)
 }
 
 /// Callbacks that accept every token and do nothing (for `restart`).
@@ -170,31 +220,31 @@ private let yajlSilentCallbacks = yajl_callbacks(
 )
 
 private let yajlCallbacks = yajl_callbacks(
-    yajl_null: { context in withTarget(context) { $0.onNull() } },
-    yajl_boolean: { context, value in withTarget(context) { $0.onBool(value != 0) } },
+    yajl_null: { context in withTarget(context) { $0.onNull($1) } },
+    yajl_boolean: { context, value in withTarget(context) { $0.onBool($1, value != 0) } },
     yajl_integer: nil,
     yajl_double: nil,
     yajl_number: { context, text, length in
-        withTarget(context) { target in
+        withTarget(context) { target, raw in
             text!.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                target.onNumber(UnsafeBufferPointer(start: bytes, count: length))
+                target.onNumber(raw, UnsafeBufferPointer(start: bytes, count: length))
             }
         }
     },
     yajl_string: { context, text, length in
-        withTarget(context) { $0.onString(UnsafeBufferPointer(start: text, count: length)) }
+        withTarget(context) { $0.onString($1, UnsafeBufferPointer(start: text, count: length)) }
     },
-    yajl_start_map: { context in withTarget(context) { $0.onStartObject() } },
+    yajl_start_map: { context in withTarget(context) { $0.onStartObject($1) } },
     yajl_map_key: { context, text, length in
-        withTarget(context) { $0.onKey(UnsafeBufferPointer(start: text, count: length)) }
+        withTarget(context) { $0.onKey($1, UnsafeBufferPointer(start: text, count: length)) }
     },
-    yajl_end_map: { context in withTarget(context) { $0.onEndObject() } },
-    yajl_start_array: { context in withTarget(context) { $0.onStartArray() } },
-    yajl_end_array: { context in withTarget(context) { $0.onEndArray() } }
+    yajl_end_map: { context in withTarget(context) { $0.onEndObject($1) } },
+    yajl_start_array: { context in withTarget(context) { $0.onStartArray($1) } },
+    yajl_end_array: { context in withTarget(context) { $0.onEndArray($1) } }
 )
 
-/// An allocator for yajl that keeps freed blocks of up to 1 MiB for reuse: one free list per
-/// power-of-two size.
+/// An allocator for yajl that keeps freed blocks for reuse: one free list per power-of-two
+/// size. It holds at most what one handle used at its peak.
 final class YajlBlockCache {
     var functions: yajl_alloc_funcs
     /// Heads of the free lists; a free block's first word links to the next.
@@ -202,8 +252,6 @@ final class YajlBlockCache {
     static let classes = 40
     /// Bytes before each block's payload: its size class.
     static let header = 16
-    /// Blocks of more than 2^largestKept bytes are not kept for reuse.
-    static let largestKept = 20
 
     init() {
         lists = .allocate(capacity: Self.classes)
@@ -253,12 +301,6 @@ final class YajlBlockCache {
 
     private static func release(_ payload: UnsafeMutableRawPointer, _ lists: UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
         let sizeClass = payload.load(fromByteOffset: -header, as: Int.self)
-        // A large block (a long token gathered across pieces) goes back to the system at once:
-        // kept, the blocks of each doubling would add up to twice the longest token.
-        if sizeClass > largestKept {
-            (payload - header).deallocate()
-            return
-        }
         payload.storeBytes(of: lists[sizeClass], as: UnsafeMutableRawPointer?.self)
         lists[sizeClass] = payload
     }

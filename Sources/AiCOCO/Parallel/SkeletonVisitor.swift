@@ -1,7 +1,7 @@
 /// The visitor of the skeleton's parser (see `SplitParse`): the caller's visitor, less the
 /// placeholder annotation, folding in the workers' parts as they come. Any problem stops the
 /// split parse (the file is then read again in order, where the problem is placed as usual).
-struct SkeletonVisitor<Inner: SplittableVisitor>: AiCOCOVisitor {
+struct SkeletonVisitor<Inner: SplittableVisitor>: DocumentVisitor {
     var inner: Inner
     unowned let run: SplitParse<Inner.Part>
     /// While the placeholder is read: an annotation start not yet passed on (it may be the

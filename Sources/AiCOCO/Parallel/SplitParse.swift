@@ -108,7 +108,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
             guard begun != nil else { break }
             started += 1
         }
-        var parser = AiCOCOParser(visitor: SkeletonVisitor(inner: visitor, run: self), options: options)
+        var parser = DocumentParser(visitor: SkeletonVisitor(inner: visitor, run: self), options: options)
         if (try? readSkeleton(&parser, input: input, progress: progress)) != true { fail() }
         // Then this thread takes stretches too, folding in its parts and the workers' as they come.
         var result = parser.visitor.inner
@@ -157,7 +157,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     /// Reads the skeleton through `parser` (see the type's comment); false when the first cut
     /// was not confirmed.
     private func readSkeleton<Visitor: SplittableVisitor>(
-        _ parser: inout AiCOCOParser<SkeletonVisitor<Visitor>>, input: AiCOCOInput, progress: ((Int) -> Void)?
+        _ parser: inout DocumentParser<SkeletonVisitor<Visitor>>, input: AiCOCOInput, progress: ((Int) -> Void)?
     ) throws -> Bool where Visitor.Part == Part {
         var read = 0
         func feed(_ block: UnsafeBufferPointer<UInt8>) throws -> Bool {

@@ -3,7 +3,7 @@
 /// seen by exactly one of the visitor and the parts, in no set order: what it gathers from
 /// annotations must not depend on their order, their indexes, or the count `visitSectionEnd`
 /// gives for `annotations`, which leaves out the workers' records.)
-public protocol SplittableVisitor: AiCOCOVisitor {
+public protocol SplittableVisitor: DocumentVisitor {
     associatedtype Part: AnnotationPart
     /// An empty part, for a worker.
     func makePart() -> Part
@@ -13,7 +13,7 @@ public protocol SplittableVisitor: AiCOCOVisitor {
 
 /// What a worker gathers from a stretch of annotations (`visitAnnotationStart`,
 /// `visitCoordinates`, `visitAnnotationEnd` only).
-public protocol AnnotationPart: AiCOCOVisitor, Sendable {
+public protocol AnnotationPart: DocumentVisitor, Sendable {
     /// Whether the part should be handed over now (after an annotation), so that a worker's
     /// memory stays bounded.
     var isFull: Bool { get }
@@ -38,7 +38,7 @@ public struct SplitOptions: Sendable, Equatable {
 public struct SplitParseResult<Visitor: SplittableVisitor> {
     /// The visitor, with the parts of every worker folded in.
     public var visitor: Visitor
-    /// The document's kind and form (as `AiCOCOParser.documentForm`).
+    /// The document's kind and form (as `DocumentParser.documentForm`).
     public var documentForm: DocumentForm?
     /// `NaN`, `Infinity` and `-Infinity` read (with `allowNonFinite`).
     public var nonFiniteCounts: NonFiniteCounts
@@ -48,7 +48,7 @@ public struct SplitParseResult<Visitor: SplittableVisitor> {
     public var split: Bool
 }
 
-/// Parses `input` like `AiCOCOParser.parse(_:)` and returns what `visitor` gathered, the long
+/// Parses `input` like `DocumentParser.parse(_:)` and returns what `visitor` gathered, the long
 /// `annotations` array of a big regular file split among `split.threads` threads when its
 /// guessed record boundaries are confirmed (see `SplitParse`). Results, errors and their places
 /// are those of the one-thread parse, whatever the threads: when anything goes wrong (a guess,
@@ -66,7 +66,7 @@ public func parseSplitting<Visitor: SplittableVisitor>(
         let run = SplitParse(file: file, points: points, threads: split.threads, options: options, part: first.makePart())
         if let result = try run.parse(first, input: input, progress: progress) { return result }
     }
-    var parser = AiCOCOParser(visitor: visitor(), options: options)
+    var parser = DocumentParser(visitor: visitor(), options: options)
     try parser.parse(input, progress: progress)
     return SplitParseResult(visitor: parser.visitor, documentForm: parser.documentForm,
                             nonFiniteCounts: parser.nonFiniteCounts, bytesRead: parser.bytesFed, split: false)

@@ -1,7 +1,7 @@
 /// The visitor of a worker's parser: it reads one stretch of `annotations` as the document
 /// `{"annotations":[` + stretch + `]`, forwards the annotations to a part, and notes anything
 /// that is not an annotation (which means the stretch was not what the guess assumed).
-struct StretchVisitor<Part: AnnotationPart>: AiCOCOVisitor {
+struct StretchVisitor<Part: AnnotationPart>: DocumentVisitor {
     var part: Part
     let empty: Part
     /// Takes a full part (a worker may wait there until the parse's thread has room).
@@ -64,7 +64,7 @@ extension SplitParse {
     func parseStretch(_ range: Range<Int>, handOver: @escaping (Part) -> Void) -> Bool {
         var options = self.options
         options.recordsArtifact = .skip
-        var parser = AiCOCOParser(visitor: StretchVisitor(part: partTemplate, handOver: handOver), options: options)
+        var parser = DocumentParser(visitor: StretchVisitor(part: partTemplate, handOver: handOver), options: options)
         do {
             try parser.feed(Self.stretchPrefix)
             let read = try file.readBlocks(range) { block in

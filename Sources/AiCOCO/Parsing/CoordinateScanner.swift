@@ -1,13 +1,17 @@
 // Polygons read without yajl, and the coordinates of polygons and boxes handed to the delegate.
 
-/// A `segmentation` or `bbox` value the engine reads itself, from its `[` to its `]`.
-struct FastScan {
-    var active = false
-    /// Reading records (`scanRecords`), not coordinates.
-    var records = false
-    /// Records: the innermost container is an object, and where the scanner stands in it.
-    var objectTop = false
-    var position = ScanPosition.afterOpen
+/// Who reads the next bytes of the document.
+enum ScanMode {
+    /// yajl's lexer.
+    case yajl
+    /// The record scanner (`scanRecords`), inside a record and on.
+    case records(RecordScan)
+    /// The coordinate scanner (`scanCoordinates`), inside a `segmentation` or `bbox` value.
+    case coordinates(CoordinateScan)
+}
+
+/// Where the coordinate scanner stands in a `segmentation` or `bbox` value, from its `[` to its `]`.
+struct CoordinateScan {
     /// Inside a polygon (or box); else between the polygons of the outer list.
     var inPolygon = false
     /// After `[` or `,`: a number must come next.
@@ -37,31 +41,34 @@ struct CutNumber {
 }
 
 
-/// What the scanner asks of the engine that feeds it.
+/// What a scanner asks of the engine that feeds it.
 enum ScanStep {
-    /// Reading goes on at this index of the piece (yajl's turn after the polygon's `]`, or the
-    /// piece's end when the polygon goes on).
+    /// The same scanner reads on at this index of the piece (its end: in the next piece).
     case resume(at: Int)
-    /// Something other than numbers, commas and whitespace: yajl reads on from the clean point.
+    /// The other scanner reads on at this index: records after a coordinate list, coordinates
+    /// in a list the record scanner has opened.
+    case switchTo(ScanMode, at: Int)
+    /// Something the scanner leaves to yajl: yajl reads on from the clean point.
     case handBack
-    /// The parse stopped (`failure` says why).
-    case stop
+    /// The parse stopped with this error.
+    case stop(any Error)
 }
 
-extension ParserState {
+extension DocumentEngine {
     /// yajl lexes a number, then calls back, at about three times the cost of reading the
     /// number from the bytes here. So once a polygon's `[` is read, the engine reads its numbers
     /// itself, with the same grammar, and gives the lexing back to yajl at its `]` (or at
     /// anything else: yajl then reports it as it would have). A stopped yajl handle cannot go
     /// on, so a new one is brought to the same state by replaying the path as a short prefix.
-    /// Says where reading goes on in `piece`, or that yajl must take over (`ParserEngine.handBack`).
-    mutating func scanCoordinates(_ piece: UnsafeBufferPointer<UInt8>, from start: Int) -> ScanStep {
+    /// Says where reading goes on in `piece`, or that yajl must take over (`handBack`).
+    mutating func scanCoordinates(_ piece: UnsafeBufferPointer<UInt8>, from start: Int,
+                                  _ fast: inout CoordinateScan) -> ScanStep {
         sawEvent = true
-        let pieceBase = bytesFed
+        let pieceBase = places.bytesFed
         let count = piece.count
         var index = start
         if fast.number != nil {
-            switch continueNumber(piece, from: index) {
+            switch continueNumber(piece, from: index, &fast) {
             case .resume(let end): index = end
             case let other: return other
             }
@@ -90,13 +97,14 @@ extension ParserState {
                     step = .handBack
                     break scan
                 }
-                scannedTokenEnd = pieceBase + index + 1
-                let opened = openCoordinateEntry(start: tracker.location(of: pieceBase + index))
-                scannedTokenEnd = -1
-                guard opened else {
-                    step = .stop
+                places.scannedTokenEnd = pieceBase + index + 1
+                do {
+                    try openCoordinateEntry(start: places.tracker.location(of: pieceBase + index))
+                } catch {
+                    step = stopStep(error)
                     break scan
                 }
+                places.scannedTokenEnd = -1
                 inPolygon = true
                 afterValue = false
                 index += 1
@@ -111,15 +119,16 @@ extension ParserState {
                     break scan
                 }
                 let end = pieceBase + index + 1
-                scannedTokenEnd = end
-                lastValueEnd = end
+                places.scannedTokenEnd = end
+                places.lastValueEnd = end
                 if inPolygon {
-                    let closed = endCoordinateEntry()
-                    scannedTokenEnd = -1
-                    guard closed else {
-                        step = .stop
+                    do {
+                        try endCoordinateEntry()
+                    } catch {
+                        step = stopStep(error)
                         break scan
                     }
+                    places.scannedTokenEnd = -1
                     inPolygon = false
                     expectingValue = false
                     afterValue = true
@@ -134,10 +143,9 @@ extension ParserState {
                 // The end of the list: the record scanner reads on after it, in the record.
                 pop()
                 valueDone()
-                scannedTokenEnd = -1
-                fast = FastScan(active: true, records: true, objectTop: frames[frames.count - 1].isObject,
-                                position: .afterValue, cleanOffset: end)
-                return .resume(at: index + 1)
+                places.scannedTokenEnd = -1
+                return .switchTo(.records(RecordScan(objectTop: frames[frames.count - 1].isObject,
+                                                     position: .afterValue, cleanOffset: end)), at: index + 1)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if !expectingValue || !inPolygon {
                     step = .handBack
@@ -147,11 +155,11 @@ extension ParserState {
                 // one up to the polygon's `]`: such a run is read in a tight loop.
                 let bytes = piece.baseAddress!
                 let quickDigits = min(15, options.limits.maxNumberBytes)
-                var fill = coordinateFill
+                var fill = coordinates.fill
                 var stored = 0
                 var at = index
                 var afterComma = false
-                var stopped = false
+                var stopped: EngineStop?
                 run: while true {
                     var end = at
                     var integer = 0
@@ -179,12 +187,14 @@ extension ParserState {
                     coordinates[fill] = Double(integer)
                     fill += 1
                     stored += 1
-                    if fill == coordinateCapacity {
-                        coordinateFill = fill
-                        coordinateIndex += stored
+                    if fill == CoordinateBuffer.capacity {
+                        coordinates.fill = fill
+                        coordinates.index += stored
                         stored = 0
-                        guard deliverCoordinates(endsPolygon: false) else {
-                            stopped = true
+                        do {
+                            try deliverCoordinates(endsPolygon: false)
+                        } catch {
+                            stopped = error
                             break
                         }
                         fill = 0
@@ -197,13 +207,13 @@ extension ParserState {
                     at = end + 1
                     afterComma = true
                 }
-                if stopped {
-                    step = .stop
+                if let stopped {
+                    step = stopStep(stopped)
                     break scan
                 }
                 if at != index {
-                    coordinateFill = fill
-                    coordinateIndex += stored
+                    coordinates.fill = fill
+                    coordinates.index += stored
                     if !carryEmpty {
                         fast.carry.removeAll(keepingCapacity: true)
                         carryEmpty = true
@@ -229,8 +239,7 @@ extension ParserState {
                 }
                 let length = end - index
                 if length > options.limits.maxNumberBytes {
-                    numberTooLong(length, at: pieceBase + index)
-                    step = .stop
+                    step = .stop(numberTooLong(length, at: pieceBase + index))
                     break scan
                 }
                 guard let value = number.value ?? parseJSONNumber(UnsafeBufferPointer(rebasing: piece[index..<end])) else {
@@ -238,14 +247,14 @@ extension ParserState {
                     step = .handBack
                     break scan
                 }
-                // Only a fraction or an exponent can break FLaVor's int rule (`--strict`).
-                if number.state.hasFractionOrExponent && options.strict
-                    && !strictCoordinate(UnsafeBufferPointer(rebasing: piece[index..<end]), value, at: pieceBase + index) {
-                    step = .stop
-                    break scan
-                }
-                guard storeCoordinate(value) else {
-                    step = .stop
+                do {
+                    // Only a fraction or an exponent can break FLaVor's int rule (`--strict`).
+                    if number.state.hasFractionOrExponent && options.strict {
+                        try strictCoordinate(UnsafeBufferPointer(rebasing: piece[index..<end]), value, at: pieceBase + index)
+                    }
+                    try storeCoordinate(value)
+                } catch {
+                    step = stopStep(error)
                     break scan
                 }
                 // The clean point moves past this number: what was kept before it is done with.
@@ -271,14 +280,15 @@ extension ParserState {
 
     /// Reads on a number cut by the end of the previous piece. Returns where reading goes on
     /// once it is stored, or what the engine must do.
-    private mutating func continueNumber(_ piece: UnsafeBufferPointer<UInt8>, from start: Int) -> ScanStep {
+    private mutating func continueNumber(_ piece: UnsafeBufferPointer<UInt8>, from start: Int,
+                                         _ fast: inout CoordinateScan) -> ScanStep {
         var number = fast.number!
         var index = start
         while index < piece.count, let next = number.state.next(piece[index]) {
             number.state = next
             index += 1
         }
-        let pieceBase = bytesFed
+        let pieceBase = places.bytesFed
         number.length += index - start
         let limit = options.limits.maxNumberBytes
         if index == piece.count {
@@ -293,19 +303,22 @@ extension ParserState {
         fast.number = nil
         guard number.state.isComplete else {
             if !number.dropped { return .handBack }
-            malformedNumber(number.state, at: pieceBase + index)
-            return .stop
+            return .stop(malformedNumber(number.state, at: pieceBase + index))
         }
         if number.length > limit {
-            numberTooLong(number.length, at: number.start)
-            return .stop
+            return .stop(numberTooLong(number.length, at: number.start))
         }
         var text = Array(fast.carry[(number.start - fast.cleanOffset)...])
         text.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start..<index]))
         guard let value = text.withUnsafeBufferPointer({ parseJSONNumber($0) }) else { return .handBack }
-        if number.state.hasFractionOrExponent && options.strict
-            && !text.withUnsafeBufferPointer({ strictCoordinate($0, value, at: number.start) }) { return .stop }
-        guard storeCoordinate(value) else { return .stop }
+        do {
+            if number.state.hasFractionOrExponent && options.strict {
+                try text.withUnsafeBufferPointer { (text) throws(EngineStop) in try strictCoordinate(text, value, at: number.start) }
+            }
+            try storeCoordinate(value)
+        } catch {
+            return stopStep(error)
+        }
         fast.carry.removeAll(keepingCapacity: true)
         fast.cleanOffset = pieceBase + index
         fast.afterValue = true
@@ -313,22 +326,19 @@ extension ParserState {
         return .resume(at: index)
     }
 
-    /// The input ends inside a number whose bytes were dropped: the error yajl gives there.
-    mutating func endInsideDroppedNumber() {
-        let number = fast.number!
-        if number.state.isComplete {
-            numberTooLong(number.length, at: number.start)
-        } else {
-            let location = tracker.location(of: bytesFed)
-            fail(.syntax, "unexpected end of input (\(number.state.yajlError))", at: location, path: currentPath())
-        }
+    /// The input ends inside `number`, whose bytes were dropped: the error yajl gives there.
+    mutating func endInsideDroppedNumber(_ number: CutNumber) -> DocumentError {
+        if number.state.isComplete { return numberTooLong(number.length, at: number.start) }
+        let location = places.tracker.location(of: places.bytesFed)
+        return DocumentError(kind: .syntax, message: "unexpected end of input (\(number.state.yajlError))",
+                           path: currentPath(), location: location)
     }
 
     /// The limit error for a number of `length` bytes starting at absolute offset `start`
     /// (what `onNumber` gives on yajl's path).
-    mutating func numberTooLong(_ length: Int, at start: Int) {
-        let location = tracker.location(of: start)
-        fail(.limit, numberTooLongMessage(length), at: location, path: currentPath())
+    mutating func numberTooLong(_ length: Int, at start: Int) -> DocumentError {
+        let location = places.tracker.location(of: start)
+        return DocumentError(kind: .limit, message: numberTooLongMessage(length), path: currentPath(), location: location)
     }
 
     func numberTooLongMessage(_ length: Int) -> String {
@@ -336,9 +346,19 @@ extension ParserState {
     }
 
     /// yajl's error for a number that breaks the grammar at absolute offset `offset`.
-    mutating func malformedNumber(_ state: NumberState, at offset: Int) {
-        let location = tracker.location(of: offset)
-        fail(.syntax, explainYajl(state.yajlError, found: ""), at: location, path: currentPath())
+    mutating func malformedNumber(_ state: NumberState, at offset: Int) -> DocumentError {
+        let location = places.tracker.location(of: offset)
+        return DocumentError(kind: .syntax, message: explainYajl(state.yajlError, found: ""), path: currentPath(),
+                           location: location)
+    }
+
+    /// The step for a handler that stopped inside a polygon (the coordinate scanner opens no
+    /// record or list, so no takeover comes of it).
+    func stopStep(_ stop: EngineStop) -> ScanStep {
+        switch stop {
+        case .failed(let error): .stop(error)
+        case .takeOver: .handBack
+        }
     }
 }
 

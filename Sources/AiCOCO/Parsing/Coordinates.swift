@@ -1,81 +1,117 @@
 // The coordinates of polygons and boxes: frames opened and closed, numbers stored and handed
 // to the delegate in chunks (from yajl's callbacks or the scanner), and the checks on each entry.
 
-extension ParserState {
+/// The numbers of the polygon (or box) being read, handed to the delegate in chunks of at most
+/// `capacity`: the one flat buffer the engine owns (allocated once, freed with the engine).
+struct CoordinateBuffer: ~Copyable {
+    static let capacity = 4096
+    private let values: UnsafeMutablePointer<Double>
+    /// Numbers stored since the last chunk was handed out.
+    var fill = 0
+    /// Index, in the polygon, of the next number; and of the first number of the current chunk.
+    var index = 0
+    var chunkStart = 0
+    /// Index of the polygon (or box) in its list.
+    var polygon = 0
+    var kind: CoordinateKind = .segmentation
+
+    init() { values = .allocate(capacity: Self.capacity) }
+
+    deinit { values.deallocate() }
+
+    /// Slot `slot` (below `capacity`) of the chunk being filled.
+    subscript(slot: Int) -> Double {
+        get { values[slot] }
+        nonmutating set { values[slot] = newValue }
+    }
+
+    /// Starts polygon `polygon` of its list.
+    mutating func open(polygon: Int) {
+        index = 0
+        chunkStart = 0
+        fill = 0
+        self.polygon = polygon
+    }
+
+    /// The chunk filled so far (`annotationIndex`, whose polygon it is), emptied.
+    mutating func takeChunk(annotationIndex: Int, endsPolygon: Bool) -> CoordinateChunk {
+        let chunk = CoordinateChunk(kind: kind, annotationIndex: annotationIndex, polygonIndex: polygon,
+                                    offset: chunkStart, base: values, count: fill, endsPolygon: endsPolygon)
+        chunkStart = index
+        fill = 0
+        return chunk
+    }
+
+    /// Forgets the numbers filled so far (not an annotation's: no one is told of them).
+    mutating func dropChunk() {
+        chunkStart = index
+        fill = 0
+    }
+}
+
+extension DocumentEngine {
     /// A polygon (or box) opens at `start`.
-    mutating func openCoordinateEntry(start: SourceLocation) -> Bool {
-        coordinateIndex = 0
-        chunkStartIndex = 0
-        coordinateFill = 0
-        polygonIndex = frames[frames.count - 1].count
-        return push(Frame(kind: .coordEntry, start: start))
+    mutating func openCoordinateEntry(start: SourceLocation) throws(EngineStop) {
+        coordinates.open(polygon: frames[frames.count - 1].count)
+        try push(Frame(kind: .coordEntry, start: start))
     }
 
-    /// Stores one number of the polygon, as `onNumber` does; false when the parse must stop.
+    /// Stores one number of the polygon, as `onNumber` does.
     @inline(__always)
-    mutating func storeCoordinate(_ value: Double) -> Bool {
-        let fill = coordinateFill
+    mutating func storeCoordinate(_ value: Double) throws(EngineStop) {
+        let fill = coordinates.fill
         coordinates[fill] = value
-        coordinateFill = fill + 1
-        coordinateIndex += 1
-        if fill + 1 == coordinateCapacity { return deliverCoordinates(endsPolygon: false) }
-        return true
+        coordinates.fill = fill + 1
+        coordinates.index += 1
+        if fill + 1 == CoordinateBuffer.capacity { try deliverCoordinates(endsPolygon: false) }
     }
 
-    mutating func deliverCoordinates(endsPolygon: Bool) -> Bool {
-        let fill = coordinateFill
-        let start = chunkStartIndex
-        chunkStartIndex = coordinateIndex
-        coordinateFill = 0
+    mutating func deliverCoordinates(endsPolygon: Bool) throws(EngineStop) {
         // Annotations only: the record frame is two below the entry's.
         let depth = frames.count
-        guard depth >= 3, frames[depth - 3].section == .annotations else { return true }
-        let chunk = CoordinateChunk(
-            kind: coordinateKind, annotationIndex: Self.recordIndex(in: frames), polygonIndex: polygonIndex,
-            offset: start, values: UnsafeBufferPointer(start: coordinates, count: fill), endsPolygon: endsPolygon)
+        guard depth >= 3, frames[depth - 3].section == .annotations else { return coordinates.dropChunk() }
+        let chunk = coordinates.takeChunk(annotationIndex: frames.recordIndex, endsPolygon: endsPolygon)
         do {
             try delegate.engineCoordinates(chunk)
         } catch {
-            return delegateFailed(error)
+            throw visitorThrew(error)
         }
-        return true
     }
 
-    mutating func endCoordinateEntry() -> Bool {
+    mutating func endCoordinateEntry() throws(EngineStop) {
         let depth = frames.count
         let start = frames[depth - 1].start
-        let count = coordinateIndex
-        guard deliverCoordinates(endsPolygon: true) else { return false }
+        let count = coordinates.index
+        try deliverCoordinates(endsPolygon: true)
         pop()
-        if coordinateKind == .bbox {
-            record.bboxCount? += 1
+        if coordinates.kind == .bbox {
+            record.fields.bboxCount? += 1
             if count != 4 {
-                guard problem(.schema, "a bbox entry has exactly 4 numbers [x1, y1, x2, y2], found \(count)",
-                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+                try problem(.schema, "a bbox entry has exactly 4 numbers [x1, y1, x2, y2], found \(count)",
+                            at: start, path: path(throughFrame: depth, includeCurrent: false))
             }
         } else {
-            record.polygonCount? += 1
+            record.fields.polygonCount? += 1
             if options.validate, count % 2 != 0 {
-                guard problem(.semantic, "a polygon is a list of x,y pairs, found an odd count of \(count) numbers",
-                              at: start, path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+                try problem(.semantic, "a polygon is a list of x,y pairs, found an odd count of \(count) numbers",
+                            at: start, path: path(throughFrame: depth, includeCurrent: false))
             }
         }
         valueDone()
-        return true
     }
 
-    mutating func wrongCoordinate(_ found: String, at location: SourceLocation, container: Bool) -> Bool {
+    mutating func wrongCoordinate(_ found: String, at location: SourceLocation, container: Bool) throws(EngineStop) {
         let path = currentPath()
-        coordinateIndex += 1
-        guard problem(.schema, "expected a number, found \(found)", at: location, path: path) else { return false }
-        return container ? skipContainer() : true
+        coordinates.index += 1
+        try problem(.schema, "expected a number, found \(found)", at: location, path: path)
+        if container { try skipContainer() }
     }
 
-    mutating func numberOutOfRange(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func numberOutOfRange(_ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         let location = numberStart(length: text.count)
         let path = currentPath()
-        coordinateIndex += 1
-        return problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: path)
+        coordinates.index += 1
+        try problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: path)
     }
 }
 
@@ -103,7 +139,7 @@ struct GeometryGatherer {
 
     /// Counts the chunk's numbers; returns the new total.
     mutating func counting(_ chunk: CoordinateChunk) -> Int {
-        count += chunk.values.count
+        count += chunk.count
         return count
     }
 
@@ -111,10 +147,10 @@ struct GeometryGatherer {
     mutating func add(_ chunk: CoordinateChunk) {
         switch chunk.kind {
         case .segmentation:
-            coordinates.append(contentsOf: chunk.values)
+            chunk.append(to: &coordinates)
             if chunk.endsPolygon { ends.append(coordinates.count) }
         case .bbox:
-            for value in chunk.values {
+            chunk.forEach { value in
                 switch fill {
                 case 0: box.0 = value
                 case 1: box.1 = value

@@ -1,162 +1,161 @@
 /// yajl's callbacks: each token goes to the handler for the innermost frame's kind, which
 /// checks it against the format and hands it to record assembly, extra values or coordinates.
-extension ParserState: YajlHandler {
-    mutating func onStartObject() -> Bool {
+extension DocumentEngine {
+    mutating func startObject() throws(EngineStop) {
         sawEvent = true
-        guard let kind = topKind else {
-            if documentStarted { return true }
-            documentStarted = true
-            return push(Frame(kind: .document, start: containerStart()))
+        guard let kind = frames.topKind else {
+            if outline.documentStarted { return }
+            outline.documentStarted = true
+            return try push(Frame(kind: .document, start: containerStart()))
         }
         switch kind {
         case .skip:
             frames[frames.count - 1].count += 1
-            return skipDepthAllowed()
+            return try checkSkipDepth()
         case .document:
             let frame = frames[frames.count - 1]
-            if frame.key != nil { return skipContainer() }
+            if frame.key != nil { return try skipContainer() }
             if frame.section.isSingleObject {
-                return beginRecord(frame.section)
+                return try beginRecord(frame.section)
             }
-            return wrongType("an array", found: "an object", at: containerStart(), container: true)
+            return try wrongType("an array", found: "an object", at: containerStart(), container: true)
         case .section:
-            return beginRecord(frames[frames.count - 1].section)
+            return try beginRecord(frames[frames.count - 1].section)
         case .record:
             let frame = frames[frames.count - 1]
             if frame.field == .extra {
-                extraStack.append(.object([], key: ""))
-                return push(Frame(kind: .extra, field: .extra))
+                record.extraStack.append(.object([], key: ""))
+                return try push(Frame(kind: .extra, field: .extra))
             }
-            return wrongType(expectedType(of: frame.field), found: "an object", at: containerStart(), container: true)
+            return try wrongType(expectedType(of: frame.field), found: "an object", at: containerStart(), container: true)
         case .regressionList:
-            item = ItemScratch()
-            return push(Frame(kind: .regressionItem, start: containerStart()))
+            record.item = ItemScratch()
+            return try push(Frame(kind: .regressionItem, start: containerStart()))
         case .regressionItem:
             let frame = frames[frames.count - 1]
-            if frame.key != nil { return skipContainer() }
-            return wrongType(frame.field == .value ? "a number" : "a string", found: "an object",
+            if frame.key != nil { return try skipContainer() }
+            return try wrongType(frame.field == .value ? "a number" : "a string", found: "an object",
                              at: containerStart(), container: true)
         case .idList:
-            return wrongType("a string", found: "an object", at: containerStart(), container: true)
+            return try wrongType("a string", found: "an object", at: containerStart(), container: true)
         case .coordList:
-            return wrongType("an array of numbers", found: "an object", at: containerStart(), container: true)
+            return try wrongType("an array of numbers", found: "an object", at: containerStart(), container: true)
         case .coordEntry:
-            return wrongCoordinate("an object", at: containerStart(), container: true)
+            return try wrongCoordinate("an object", at: containerStart(), container: true)
         case .extra:
-            record.cost += 16
-            extraStack.append(.object([], key: ""))
-            return push(Frame(kind: .extra, field: .extra))
+            record.fields.cost += 16
+            record.extraStack.append(.object([], key: ""))
+            return try push(Frame(kind: .extra, field: .extra))
         }
     }
 
-    mutating func onStartArray() -> Bool {
+    mutating func startArray() throws(EngineStop) {
         sawEvent = true
-        guard let kind = topKind else {
-            if documentStarted { return true }
-            documentStarted = true
+        guard let kind = frames.topKind else {
+            if outline.documentStarted { return }
+            outline.documentStarted = true
             let start = containerStart()
-            guard problem(.schema, "an AiCOCO document is a JSON object, found an array", at: start, path: "$")
-            else { return false }
-            return push(Frame(kind: .skip, count: 1))
+            try problem(.schema, "an AiCOCO document is a JSON object, found an array", at: start, path: "$")
+            return try push(Frame(kind: .skip, count: 1))
         }
         switch kind {
         case .skip:
             frames[frames.count - 1].count += 1
-            return skipDepthAllowed()
+            return try checkSkipDepth()
         case .document:
             let frame = frames[frames.count - 1]
-            if frame.key != nil { return skipContainer() }
-            if frame.section == .records && recordsForm == .href { return beginInlineRecords() }
+            if frame.key != nil { return try skipContainer() }
+            if frame.section == .records && outline.recordsForm == .href { return try beginInlineRecords() }
             if frame.section.isSingleObject {
-                return wrongType("an object", found: "an array", at: containerStart(), container: true)
+                return try wrongType("an object", found: "an array", at: containerStart(), container: true)
             }
             do {
                 try delegate.engineSectionStart(frame.section)
             } catch {
-                return delegateFailed(error)
+                throw visitorThrew(error)
             }
-            return push(Frame(kind: .section, section: frame.section, start: containerStart()))
+            return try push(Frame(kind: .section, section: frame.section, start: containerStart()))
         case .section:
-            return wrongType("an object", found: "an array", at: containerStart(), container: true)
+            return try wrongType("an object", found: "an array", at: containerStart(), container: true)
         case .record:
             let frame = frames[frames.count - 1]
             switch frame.field {
             case .categoryIDs:
-                record.categoryIDs = []
-                return push(Frame(kind: .idList, field: .categoryIDs))
+                record.fields.categoryIDs = []
+                return try push(Frame(kind: .idList, field: .categoryIDs))
             case .tableIDs:
-                record.tableIDs = []
-                return push(Frame(kind: .idList, field: .tableIDs))
+                record.fields.tableIDs = []
+                return try push(Frame(kind: .idList, field: .tableIDs))
             case .rowIndexes:
-                rowIndexes.removeAll(keepingCapacity: true)
-                return push(Frame(kind: .idList, field: .rowIndexes, start: containerStart()))
+                record.rowIndexes.removeAll(keepingCapacity: true)
+                return try push(Frame(kind: .idList, field: .rowIndexes, start: containerStart()))
             case .regressions:
-                record.regressions = []
-                return push(Frame(kind: .regressionList, field: .regressions))
+                record.fields.regressions = []
+                return try push(Frame(kind: .regressionList, field: .regressions))
             case .bbox, .segmentation:
                 if frame.field == .bbox {
-                    record.bboxCount = 0
-                    coordinateKind = .bbox
+                    record.fields.bboxCount = 0
+                    coordinates.kind = .bbox
                 } else {
-                    record.polygonCount = 0
-                    coordinateKind = .segmentation
+                    record.fields.polygonCount = 0
+                    coordinates.kind = .segmentation
                 }
-                guard push(Frame(kind: .coordList, field: frame.field)) else { return false }
-                return !requestTakeover(.coordinates)
+                try push(Frame(kind: .coordList, field: frame.field))
+                if requestTakeover() { throw .takeOver(.coordinates) }
             case .extra:
-                extraStack.append(.array([]))
-                return push(Frame(kind: .extra, field: .none))
+                record.extraStack.append(.array([]))
+                return try push(Frame(kind: .extra, field: .none))
             default:
-                return wrongType(expectedType(of: frame.field), found: "an array", at: containerStart(), container: true)
+                return try wrongType(expectedType(of: frame.field), found: "an array", at: containerStart(), container: true)
             }
         case .coordList:
-            guard openCoordinateEntry(start: containerStart()) else { return false }
-            return !requestTakeover(.coordinates)
+            try openCoordinateEntry(start: containerStart())
+            if requestTakeover() { throw .takeOver(.coordinates) }
         case .coordEntry:
-            return wrongCoordinate("an array", at: containerStart(), container: true)
+            return try wrongCoordinate("an array", at: containerStart(), container: true)
         case .idList:
-            return wrongType("a string", found: "an array", at: containerStart(), container: true)
+            return try wrongType("a string", found: "an array", at: containerStart(), container: true)
         case .regressionList:
-            return wrongType("a regression item object", found: "an array", at: containerStart(), container: true)
+            return try wrongType("a regression item object", found: "an array", at: containerStart(), container: true)
         case .regressionItem:
             let frame = frames[frames.count - 1]
-            if frame.key != nil { return skipContainer() }
-            return wrongType(frame.field == .value ? "a number" : "a string", found: "an array",
+            if frame.key != nil { return try skipContainer() }
+            return try wrongType(frame.field == .value ? "a number" : "a string", found: "an array",
                              at: containerStart(), container: true)
         case .extra:
-            record.cost += 16
-            extraStack.append(.array([]))
-            return push(Frame(kind: .extra, field: .none))
+            record.fields.cost += 16
+            record.extraStack.append(.array([]))
+            return try push(Frame(kind: .extra, field: .none))
         }
     }
 
-    mutating func onEndObject() -> Bool {
+    mutating func endObject() throws(EngineStop) {
         sawEvent = true
-        lastValueEnd = tokenEnd()
-        guard let kind = topKind else { return true }
+        places.lastValueEnd = tokenEnd()
+        guard let kind = frames.topKind else { return }
         switch kind {
         case .skip:
             return endSkip()
         case .document:
-            return endDocument()
+            return try endDocument()
         case .record:
-            return endRecord()
+            return try endRecord()
         case .regressionItem:
-            return endRegressionItem()
+            return try endRegressionItem()
         case .extra:
-            return endExtra()
+            return try endExtra()
         default:
-            return true
+            return
         }
     }
 
-    mutating func onEndArray() -> Bool {
+    mutating func endArray() throws(EngineStop) {
         sawEvent = true
-        lastValueEnd = tokenEnd()
-        guard let kind = topKind else { return true }
+        places.lastValueEnd = tokenEnd()
+        guard let kind = frames.topKind else { return }
         switch kind {
         case .coordEntry:
-            return endCoordinateEntry()
+            return try endCoordinateEntry()
         case .skip:
             return endSkip()
         case .section:
@@ -166,52 +165,52 @@ extension ParserState: YajlHandler {
             do {
                 try delegate.engineSectionEnd(frame.section, count: frame.count)
             } catch {
-                return delegateFailed(error)
+                throw visitorThrew(error)
             }
             valueDone()
-            return true
+            return
         case .idList, .regressionList, .coordList:
-            if kind == .idList && frames[frames.count - 1].field == .rowIndexes { return endRowIndexes() }
+            if kind == .idList && frames[frames.count - 1].field == .rowIndexes { return try endRowIndexes() }
             pop()
             valueDone()
-            return true
+            return
         case .extra:
-            return endExtra()
+            return try endExtra()
         default:
-            return true
+            return
         }
     }
 
-    mutating func onKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func readKey(_ key: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         sawEvent = true
-        if _slowPath(strictText.firstBad != Int.max), strictText.firstBad < tokenEnd(), strictTextFailed() { return false }
-        guard let kind = topKind else { return true }
+        if _slowPath(strictText.firstBad != Int.max), strictText.firstBad < tokenEnd() { try checkStrictText() }
+        guard let kind = frames.topKind else { return }
         switch kind {
         case .skip:
-            return true
+            return
         case .document:
             if let section = Section.lookup(key) {
                 frames[frames.count - 1].section = section
                 frames[frames.count - 1].field = .id
                 frames[frames.count - 1].key = nil
-                if sectionsSeen & (1 << UInt32(section.ordinal)) != 0 {
+                if outline.sectionsSeen & (1 << UInt32(section.ordinal)) != 0 {
                     frames[frames.count - 1].key = section.rawValue
-                    if section == .records && recordsForm == .recordsFile {
-                        return problem(.semantic, "\"records\" and \"records_file\" both given (a tabular output has one of them)",
+                    if section == .records && outline.recordsForm == .recordsFile {
+                        return try problem(.semantic, "\"records\" and \"records_file\" both given (a tabular output has one of them)",
                                        at: stringStart(length: key.count), path: currentPath())
                     }
-                    return problem(.semantic, "duplicate key \"\(section.rawValue)\" at the top level",
+                    return try problem(.semantic, "duplicate key \"\(section.rawValue)\" at the top level",
                                    at: stringStart(length: key.count), path: currentPath())
                 }
-                sectionsSeen |= 1 << UInt32(section.ordinal)
-                keyPlaces[section.ordinal] = stringStart(length: key.count)
-                if section == .records { recordsForm = .href }
-                return true
+                outline.sectionsSeen |= 1 << UInt32(section.ordinal)
+                outline.keyPlaces[section.ordinal] = stringStart(length: key.count)
+                if section == .records { outline.recordsForm = .href }
+                return
             }
-            if Self.isRecordsFileKey(key) { return recordsFileKey(key) }
+            if Self.isRecordsFileKey(key) { return try recordsFileKey(key) }
             let name = string(key)
             frames[frames.count - 1].key = name
-            return problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(Section.documentKeys.map(\.rawValue).joined(separator: ", ")))",
+            return try problem(.schema, "unknown top-level key \(quotedKey(name)) (allowed: \(Section.documentKeys.map(\.rawValue).joined(separator: ", ")))",
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
@@ -220,171 +219,171 @@ extension ParserState: YajlHandler {
             if field == .extra {
                 let name = string(key)
                 frames[frames.count - 1].key = name
-                record.cost += key.count
-                if record.extra.contains(where: { $0.key == name }) {
-                    return problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
+                record.fields.cost += key.count
+                if record.fields.extra.contains(where: { $0.key == name }) {
+                    return try problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
                                    path: currentPath())
                 }
                 if options.strict && section == .records {
-                    return strictRecordsKey(name, at: stringStart(length: key.count))
+                    return try strictRecordsKey(name, at: stringStart(length: key.count))
                 }
-                return true
+                return
             }
             frames[frames.count - 1].key = nil
-            if record.seen & field.bit != 0 {
-                return problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
+            if record.fields.seen & field.bit != 0 {
+                return try problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
                                path: currentPath())
             }
-            record.seen |= field.bit
-            return true
+            record.fields.seen |= field.bit
+            return
         case .regressionItem:
             let field = Field.lookupRegressionItemKey(key)
             frames[frames.count - 1].field = field
             if field == .extra {
                 let name = string(key)
                 frames[frames.count - 1].key = name
-                item.valid = false
+                record.item.valid = false
                 let depth = frames.count
-                return problem(.schema, "a regression item has only regression_id and value, found key \(quotedKey(name))",
+                return try problem(.schema, "a regression item has only regression_id and value, found key \(quotedKey(name))",
                                at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))
             }
             frames[frames.count - 1].key = nil
-            if item.seen & field.bit != 0 {
-                item.valid = false
-                return problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
+            if record.item.seen & field.bit != 0 {
+                record.item.valid = false
+                return try problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
                                path: currentPath())
             }
-            item.seen |= field.bit
-            return true
+            record.item.seen |= field.bit
+            return
         case .extra:
             let name = string(key)
-            record.cost += key.count
+            record.fields.cost += key.count
             frames[frames.count - 1].key = name
-            if case .object(let members, _) = extraStack[extraStack.count - 1] {
+            if case .object(let members, _) = record.extraStack[record.extraStack.count - 1] {
                 if members.contains(where: { $0.key == name }) {
-                    guard problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
-                                  path: currentPath()) else { return false }
+                    try problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
+                                  path: currentPath())
                 }
-                extraStack[extraStack.count - 1] = .object(members, key: name)
+                record.extraStack[record.extraStack.count - 1] = .object(members, key: name)
             }
-            return true
+            return
         default:
-            return true
+            return
         }
     }
 
     @inline(__always)
-    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func readNumber(_ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         if nonFinite.pending > 0, let token = nonFinite.take(at: tokenEnd() - text.count) {
             // The stand-in of a `NaN`, `Infinity` or `-Infinity` (see `NonFiniteRewriter`).
             let literal = token.text
-            return number(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+            return try number(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         }
-        return number(text)
+        return try number(text)
     }
 
     @inline(__always)
-    mutating func number(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func number(_ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         sawEvent = true
-        if topKind == .coordEntry {
+        if frames.topKind == .coordEntry {
             if text.count > options.limits.maxNumberBytes {
                 let location = numberStart(length: text.count)
-                return problem(.limit, numberTooLongMessage(text.count), at: location, path: currentPath())
+                return try problem(.limit, numberTooLongMessage(text.count), at: location, path: currentPath())
             }
             guard let value = parseJSONNumber(text) else {
-                return numberOutOfRange(text)
+                return try numberOutOfRange(text)
             }
             if options.strict {
-                guard strictInteger(text, value, rule: coordinateRule, at: numberStart(length: text.count)) else { return false }
+                try strictInteger(text, value, rule: coordinateRule, at: numberStart(length: text.count))
             }
-            return storeCoordinate(value)
+            return try storeCoordinate(value)
         }
-        return onScalar(.number, text)
+        return try scalar(.number, text)
     }
 
-    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func readString(_ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         sawEvent = true
-        if _slowPath(strictText.firstBad != Int.max), strictText.firstBad < tokenEnd(), strictTextFailed() { return false }
-        return onScalar(.string, text)
+        if _slowPath(strictText.firstBad != Int.max), strictText.firstBad < tokenEnd() { try checkStrictText() }
+        return try scalar(.string, text)
     }
 
-    mutating func onNull() -> Bool {
+    mutating func readNull() throws(EngineStop) {
         sawEvent = true
-        return onScalar(.null, UnsafeBufferPointer(start: nil, count: 0))
+        return try scalar(.null, UnsafeBufferPointer(start: nil, count: 0))
     }
 
-    mutating func onBool(_ value: Bool) -> Bool {
+    mutating func readBool(_ value: Bool) throws(EngineStop) {
         sawEvent = true
-        return onScalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0))
+        return try scalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0))
     }
 
 
 
-    mutating func onScalar(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        lastValueEnd = tokenEnd()
+    mutating func scalar(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
+        places.lastValueEnd = tokenEnd()
         if kind == .string, text.count > options.limits.maxStringBytes {
-            return problem(.limit, "string of \(text.count) bytes is longer than \(options.limits.maxStringBytes) (limit maxStringBytes)",
+            return try problem(.limit, "string of \(text.count) bytes is longer than \(options.limits.maxStringBytes) (limit maxStringBytes)",
                            at: scalarStart(kind, length: text.count), path: currentPath())
         }
         if kind == .number, text.count > options.limits.maxNumberBytes {
-            return problem(.limit, "number of \(text.count) bytes is longer than \(options.limits.maxNumberBytes) (limit maxNumberBytes)",
+            return try problem(.limit, "number of \(text.count) bytes is longer than \(options.limits.maxNumberBytes) (limit maxNumberBytes)",
                            at: scalarStart(kind, length: text.count), path: currentPath())
         }
-        guard let top = topKind else {
-            documentStarted = true
-            documentEnded = true
-            return problem(.schema, "an AiCOCO document is a JSON object, found \(kind.described)",
+        guard let top = frames.topKind else {
+            outline.documentStarted = true
+            outline.documentEnded = true
+            return try problem(.schema, "an AiCOCO document is a JSON object, found \(kind.described)",
                            at: scalarStart(kind, length: text.count), path: "$")
         }
         switch top {
         case .skip:
-            return true
+            return
         case .document:
             if frames[frames.count - 1].key != nil {
                 valueDone()
-                return true
+                return
             }
             let section = frames[frames.count - 1].section
-            return wrongType(section.isSingleObject ? "an object" : "an array", found: kind.described,
+            return try wrongType(section.isSingleObject ? "an object" : "an array", found: kind.described,
                              at: scalarStart(kind, length: text.count), container: false)
         case .section:
-            return wrongType("an object", found: kind.described, at: scalarStart(kind, length: text.count),
+            return try wrongType("an object", found: kind.described, at: scalarStart(kind, length: text.count),
                              container: false)
         case .record:
-            return recordField(kind, text)
+            return try recordField(kind, text)
         case .idList:
             guard kind == .string else {
-                if frames[frames.count - 1].field == .rowIndexes { return rowIndex(kind, text) }
-                return wrongType("a string", found: kind.described, at: scalarStart(kind, length: text.count),
+                if frames[frames.count - 1].field == .rowIndexes { return try rowIndex(kind, text) }
+                return try wrongType("a string", found: kind.described, at: scalarStart(kind, length: text.count),
                                  container: false)
             }
-            if frames[frames.count - 1].field == .rowIndexes { return rowIndex(kind, text) }
+            if frames[frames.count - 1].field == .rowIndexes { return try rowIndex(kind, text) }
             let id = string(text)
-            record.cost += text.count + 16
+            record.fields.cost += text.count + 16
             let field = frames[frames.count - 1].field
             if let checker {
                 let site = ReferenceSite(section: frames[frames.count - 2].section, record: recordIndex(),
                                          field: field, listIndex: frames[frames.count - 1].count)
                 if let failure = checker.reference(to: field == .tableIDs ? .tables : .categories, id: id, site: site,
-                                                   at: stringStart(length: text.count)) { return delegateFailed(failure) }
+                                                   at: stringStart(length: text.count)) { throw visitorThrew(failure) }
             }
-            if field == .tableIDs { record.tableIDs?.append(id) } else { record.categoryIDs?.append(id) }
+            if field == .tableIDs { record.fields.tableIDs?.append(id) } else { record.fields.categoryIDs?.append(id) }
             valueDone()
-            return !recordTooBig()
+            try checkRecordSize()
         case .regressionList:
-            return wrongType("a regression item object", found: kind.described,
+            return try wrongType("a regression item object", found: kind.described,
                              at: scalarStart(kind, length: text.count), container: false)
         case .regressionItem:
-            return regressionItemField(kind, text)
+            return try regressionItemField(kind, text)
         case .coordList:
-            return wrongType("an array of numbers", found: kind.described, at: scalarStart(kind, length: text.count),
+            return try wrongType("an array of numbers", found: kind.described, at: scalarStart(kind, length: text.count),
                              container: false)
         case .coordEntry:
-            return wrongCoordinate(kind.described, at: scalarStart(kind, length: text.count), container: false)
+            return try wrongCoordinate(kind.described, at: scalarStart(kind, length: text.count), container: false)
         case .extra:
-            record.cost += text.count + 16
+            record.fields.cost += text.count + 16
             appendExtra(jsonValue(kind, text))
-            return !recordTooBig()
+            try checkRecordSize()
         }
     }
 }

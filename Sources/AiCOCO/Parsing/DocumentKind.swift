@@ -1,10 +1,31 @@
 /// Which of the three kinds of output (image, tabular, hybrid) a document is, from its
 /// top-level keys: a document that fits none is one schema error naming the closest kind and
 /// what differs from it.
-extension ParserState {
+struct DocumentOutline {
+    var documentStarted = false
+    var documentEnded = false
+    /// The top-level keys read, one bit per section ordinal.
+    var sectionsSeen: UInt32 = 0
+    /// Where each top-level key is (by section ordinal), for the kind check at the end.
+    var keyPlaces = [SourceLocation?](repeating: nil, count: Section.allCases.count)
+    /// The `meta` object's start and the fields it had, for the kind check at the end.
+    var metaSeen: (start: SourceLocation, fields: UInt32, readAsTabular: Bool)?
+    /// The `records` reference of a tabular output (when valid), and `meta.window_size`.
+    var recordsReference: RecordsReference?
+    var windowSize: Int?
+    /// How the document gives its tabular records, from its key (`records_file`) or the
+    /// value's type (`records` holding an array: inline).
+    var recordsForm: RecordsReference.Form?
+    /// Inline records read before `meta.window_size`: per count of row indexes (a few at most
+    /// are kept), how many records had it and the first one's `row_indexes` place and path.
+    var rowCountsUnchecked: [(rows: Int, records: Int, start: SourceLocation, path: String)] = []
+
+    /// Whether the top-level key of `section` has been read.
+    func saw(_ section: Section) -> Bool { sectionsSeen & (1 << UInt32(section.ordinal)) != 0 }
+
     /// The kind of the document read (once it has ended): the closest to its keys.
     func closestKind() -> (kind: DocumentForm.Kind, missing: [Section], extra: [Section]) {
-        let seen = Section.documentKeys.filter { sectionsSeen & (1 << UInt32($0.ordinal)) != 0 }
+        let seen = Section.documentKeys.filter { saw($0) }
         var best: (kind: DocumentForm.Kind, missing: [Section], extra: [Section])?
         for kind in DocumentForm.Kind.allCases {
             let missing = kind.sections.filter { !seen.contains($0) }
@@ -22,9 +43,11 @@ extension ParserState {
         let closest = closestKind()
         return closest.missing.isEmpty && closest.extra.isEmpty ? closest.kind : nil
     }
+}
 
-    mutating func checkKind(documentStart: SourceLocation) -> Bool {
-        let (kind, missing, extra) = closestKind()
+extension DocumentEngine {
+    mutating func checkKind(documentStart: SourceLocation) throws(EngineStop) {
+        let (kind, missing, extra) = outline.closestKind()
         if !missing.isEmpty || !extra.isEmpty {
             let quoted = { (sections: [Section]) in sections.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
             var parts: [String] = []
@@ -38,29 +61,29 @@ extension ParserState {
             let message = parts.joined(separator: "; ") + " (closest kind: \(kind.rawValue) output, with "
                 + kind.sections.map(\.rawValue).joined(separator: ", ") + ")"
             // Placed on the first key that does not belong, else on the document's `{`.
-            if let first = extra.compactMap({ section in keyPlaces[section.ordinal].map { (section, $0) } })
+            if let first = extra.compactMap({ section in outline.keyPlaces[section.ordinal].map { (section, $0) } })
                 .min(by: { $0.1.offset < $1.1.offset }) {
-                return problem(.schema, message, at: first.1, path: "$." + first.0.rawValue)
+                return try problem(.schema, message, at: first.1, path: "$." + first.0.rawValue)
             }
-            return problem(.schema, message, at: documentStart, path: "$")
+            return try problem(.schema, message, at: documentStart, path: "$")
         }
-        guard let meta = metaSeen else { return true }
+        guard let meta = outline.metaSeen else { return }
         let hasWindow = meta.fields & Field.windowSize.bit != 0
         if kind == .tabular && !hasWindow && !meta.readAsTabular {
-            return problem(.schema, "missing required key \"window_size\" (the meta of a tabular output)",
+            return try problem(.schema, "missing required key \"window_size\" (the meta of a tabular output)",
                            at: meta.start, path: "$.meta")
         }
         if kind != .tabular && hasWindow {
-            return problem(.schema, "\"window_size\" belongs to tabular outputs; the meta of \(kind == .image ? "an image" : "a hybrid") output has \"category_ids\" and \"regressions\"",
+            return try problem(.schema, "\"window_size\" belongs to tabular outputs; the meta of \(kind == .image ? "an image" : "a hybrid") output has \"category_ids\" and \"regressions\"",
                            at: meta.start, path: "$.meta")
         }
         if kind != .hybrid && meta.fields & Field.tableIDs.bit != 0 {
-            return problem(.schema, "\"table_ids\" belongs to hybrid outputs (images and tables)",
+            return try problem(.schema, "\"table_ids\" belongs to hybrid outputs (images and tables)",
                            at: meta.start, path: "$.meta")
         }
         if kind == .hybrid && options.strict {
-            return strictHybridMeta(fields: meta.fields, at: meta.start)
+            return try strictHybridMeta(fields: meta.fields, at: meta.start)
         }
-        return true
+        return
     }
 }

@@ -11,7 +11,7 @@ enum FrameKind: UInt8 {
     case idList
     /// A `regressions` array of items.
     case regressionList
-    /// One `{regression_id, value}` item.
+    /// One `{regression_id, value}` record.item.
     case regressionItem
     /// The outer array of `bbox` or `segmentation`.
     case coordList
@@ -35,26 +35,63 @@ struct Frame {
     var start = SourceLocation(offset: 0, line: 1, column: 1)
 }
 
-extension ParserState {
-    mutating func push(_ frame: Frame) -> Bool {
-        if frames.count >= options.limits.maxDepth {
-            return problem(.limit, "nesting deeper than \(options.limits.maxDepth) (limit maxDepth)",
-                           at: containerStart(), path: currentPath())
-        }
-        frames.append(frame)
+/// One frame per open array or object, innermost last.
+struct FrameStack {
+    private var stack: [Frame] = []
+    /// Kind of the innermost frame (`nil` before the document starts and after it ends).
+    private(set) var topKind: FrameKind?
+
+    init() { stack.reserveCapacity(16) }
+
+    var count: Int { stack.count }
+    var isEmpty: Bool { stack.isEmpty }
+    var last: Frame? { stack.last }
+    /// The frames, outermost first.
+    var all: [Frame] { stack }
+
+    /// The frame at `depth` (0: the outermost). Its kind is not changed in place.
+    subscript(depth: Int) -> Frame {
+        get { stack[depth] }
+        _modify { yield &stack[depth] }
+    }
+
+    mutating func push(_ frame: Frame) {
+        stack.append(frame)
         topKind = frame.kind
-        return true
     }
 
     mutating func pop() {
-        frames.removeLast()
-        topKind = frames.last?.kind
+        stack.removeLast()
+        topKind = stack.last?.kind
+    }
+
+    /// Index of the record being read in its section.
+    var recordIndex: Int {
+        var depth = stack.count - 1
+        while depth >= 0 {
+            if stack[depth].kind == .section { return stack[depth].count }
+            depth -= 1
+        }
+        return 0
+    }
+}
+
+extension DocumentEngine {
+    mutating func push(_ frame: Frame) throws(EngineStop) {
+        if frames.count >= options.limits.maxDepth {
+            throw limitFailure("nesting deeper than \(options.limits.maxDepth) (limit maxDepth)", at: containerStart())
+        }
+        frames.push(frame)
+    }
+
+    mutating func pop() {
+        frames.pop()
     }
 
     /// A value has been read in the innermost frame: move to the next element.
     mutating func valueDone() {
-        guard let kind = topKind else {
-            documentEnded = true
+        guard let kind = frames.topKind else {
+            outline.documentEnded = true
             return
         }
         switch kind {
@@ -70,40 +107,28 @@ extension ParserState {
     }
 
     /// Passes over the container that was just opened.
-    mutating func skipContainer() -> Bool {
-        push(Frame(kind: .skip, count: 1))
+    mutating func skipContainer() throws(EngineStop) {
+        try push(Frame(kind: .skip, count: 1))
     }
 
     /// A container opened inside a skipped value counts towards `maxDepth` too (yajl keeps a
     /// byte per level: without this, a run of `[` inside a bad value grows without bound).
-    mutating func skipDepthAllowed() -> Bool {
+    mutating func checkSkipDepth() throws(EngineStop) {
         let depth = frames.count - 1 + frames[frames.count - 1].count
-        guard depth > options.limits.maxDepth else { return true }
-        return problem(.limit, "nesting deeper than \(options.limits.maxDepth) (limit maxDepth)",
-                       at: containerStart(), path: currentPath())
+        guard depth > options.limits.maxDepth else { return }
+        throw limitFailure("nesting deeper than \(options.limits.maxDepth) (limit maxDepth)", at: containerStart())
     }
 
-    mutating func endSkip() -> Bool {
+    mutating func endSkip() {
         frames[frames.count - 1].count -= 1
         if frames[frames.count - 1].count == 0 {
             pop()
             valueDone()
         }
-        return true
     }
 
     /// Index of the record being read in its section.
-    func recordIndex() -> Int { Self.recordIndex(in: frames) }
-
-    /// The same from the frames alone (a method of the whole state may copy it on the hot path).
-    static func recordIndex(in frames: [Frame]) -> Int {
-        var depth = frames.count - 1
-        while depth >= 0 {
-            if frames[depth].kind == .section { return frames[depth].count }
-            depth -= 1
-        }
-        return 0
-    }
+    func recordIndex() -> Int { frames.recordIndex }
 
     /// The JSON path of the value being read.
     func currentPath() -> String { path(throughFrame: frames.count, includeCurrent: true) }
@@ -122,7 +147,7 @@ extension ParserState {
                 } else if frame.field == .none {
                     // between keys
                 } else {
-                    appendPathKey(frame.section == .records && recordsForm == .recordsFile ? "records_file"
+                    appendPathKey(frame.section == .records && outline.recordsForm == .recordsFile ? "records_file"
                                   : frame.section.rawValue, to: &text)
                 }
             case .record, .regressionItem:
@@ -134,7 +159,7 @@ extension ParserState {
             case .section, .idList, .regressionList, .coordList:
                 text += "[\(frame.count)]"
             case .coordEntry:
-                text += "[\(coordinateIndex)]"
+                text += "[\(coordinates.index)]"
             case .extra:
                 if frame.field == .extra {
                     if let key = frame.key { appendPathKey(key, to: &text) }

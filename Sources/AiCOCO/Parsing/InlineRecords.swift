@@ -3,96 +3,96 @@
 /// `rows` inside the document, with the checks an artifact's lines get: schema, `table_id` and
 /// the other references, and as many `row_indexes` as `meta.window_size` (which FLaVor writes
 /// after them: counts seen before it are kept and checked at its end).
-extension ParserState {
+extension DocumentEngine {
     /// The top-level key `records_file` (FLaVor 2.2.2's `records`).
     static func isRecordsFileKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         key.count == 12 && bytesEqual(key, "records_file")
     }
 
     /// `records_file` read as the `records` section; false when the document already has one.
-    mutating func recordsFileKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func recordsFileKey(_ key: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         let bit: UInt32 = 1 << UInt32(Section.records.ordinal)
         frames[frames.count - 1].section = .records
         frames[frames.count - 1].field = .id
         frames[frames.count - 1].key = nil
-        if sectionsSeen & bit != 0 {
+        if outline.sectionsSeen & bit != 0 {
             frames[frames.count - 1].key = "records_file"
-            return problem(.semantic, "\"records_file\" and \"records\" both given (a tabular output has one of them)",
+            return try problem(.semantic, "\"records_file\" and \"records\" both given (a tabular output has one of them)",
                            at: stringStart(length: key.count), path: currentPath())
         }
-        sectionsSeen |= bit
-        recordsForm = .recordsFile
-        keyPlaces[Section.records.ordinal] = stringStart(length: key.count)
-        return true
+        outline.sectionsSeen |= bit
+        outline.recordsForm = .recordsFile
+        outline.keyPlaces[Section.records.ordinal] = stringStart(length: key.count)
+        return
     }
 
     /// `records` holds an array: the records themselves, as section `rows`.
-    mutating func beginInlineRecords() -> Bool {
-        recordsForm = .inline
+    mutating func beginInlineRecords() throws(EngineStop) {
+        outline.recordsForm = .inline
         checker?.rowsInline = true
         do {
             try delegate.engineSectionStart(.rows)
         } catch {
-            return delegateFailed(error)
+            throw visitorThrew(error)
         }
-        return push(Frame(kind: .section, section: .rows, start: containerStart()))
+        return try push(Frame(kind: .section, section: .rows, start: containerStart()))
     }
 
     /// A scalar inside `row_indexes`: a non-negative integer.
-    mutating func rowIndex(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func rowIndex(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         guard kind == .number, let value = TabularLineParser.nonNegativeInteger(text) else {
-            return wrongType("a non-negative integer", found: kind == .number ? string(text) : kind.described,
+            return try wrongType("a non-negative integer", found: kind == .number ? string(text) : kind.described,
                              at: scalarStart(kind, length: text.count), container: false)
         }
-        record.cost += text.count + 8
-        rowIndexes.append(value)
+        record.fields.cost += text.count + 8
+        record.rowIndexes.append(value)
         valueDone()
-        return !recordTooBig()
+        try checkRecordSize()
     }
 
     /// `row_indexes` has ended: its count against `meta.window_size`, now or at the document's end.
-    mutating func endRowIndexes() -> Bool {
+    mutating func endRowIndexes() throws(EngineStop) {
         let frame = frames[frames.count - 1]
         let path = path(throughFrame: frames.count, includeCurrent: false)
         pop()
         valueDone()
-        guard checker != nil else { return true }
-        if let windowSize {
-            guard frame.count != windowSize else { return true }
-            return problem(.semantic, "\(frame.count) row indexes, but meta.window_size is \(windowSize)",
+        guard checker != nil else { return }
+        if let windowSize = outline.windowSize {
+            guard frame.count != windowSize else { return }
+            return try problem(.semantic, "\(frame.count) row indexes, but meta.window_size is \(windowSize)",
                            at: frame.start, path: path)
         }
-        if let known = rowCountsUnchecked.firstIndex(where: { $0.rows == frame.count }) {
-            rowCountsUnchecked[known].records += 1
-        } else if rowCountsUnchecked.count < 16 {
-            rowCountsUnchecked.append((frame.count, 1, frame.start, path))
+        if let known = outline.rowCountsUnchecked.firstIndex(where: { $0.rows == frame.count }) {
+            outline.rowCountsUnchecked[known].records += 1
+        } else if outline.rowCountsUnchecked.count < 16 {
+            outline.rowCountsUnchecked.append((frame.count, 1, frame.start, path))
         }
-        return true
+        return
     }
 
     /// At the document's end: the counts of row indexes read before `meta.window_size`.
-    mutating func checkRowCounts() -> Bool {
-        let counts = rowCountsUnchecked
-        rowCountsUnchecked = []
-        guard let windowSize else { return true }
+    mutating func checkRowCounts() throws(EngineStop) {
+        let counts = outline.rowCountsUnchecked
+        outline.rowCountsUnchecked = []
+        guard let windowSize = outline.windowSize else { return }
         for entry in counts where entry.rows != windowSize {
             let others = entry.records > 1 ? " (and in \(entry.records - 1) more record\(entry.records == 2 ? "" : "s"))" : ""
-            guard problem(.semantic, "\(entry.rows) row indexes, but meta.window_size is \(windowSize)\(others)",
-                          at: entry.start, path: entry.path) else { return false }
+            try problem(.semantic, "\(entry.rows) row indexes, but meta.window_size is \(windowSize)\(others)",
+                          at: entry.start, path: entry.path)
         }
-        return true
+        return
     }
 
     /// `table_id` of an inline record: a string naming a table.
-    mutating func tableIDField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard kind == .string else { return wrongField(.tableID, kind, text) }
-        rowTableID = string(text)
+    mutating func tableIDField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
+        guard kind == .string else { return try wrongField(.tableID, kind, text) }
+        record.rowTableID = string(text)
         if let checker {
             let site = ReferenceSite(section: .rows, record: recordIndex(), field: .tableID)
             if let failure = checker.reference(to: .tables, id: text, site: site, at: stringStart(length: text.count)) {
-                return delegateFailed(failure)
+                throw visitorThrew(failure)
             }
         }
-        return true
+        return
     }
 }

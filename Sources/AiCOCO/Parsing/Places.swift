@@ -1,81 +1,69 @@
-/// Problems and where they are: stopping the parse, handing problems to the delegate, and the
-/// place (offset, line, column) of the token yajl is handing out. Places are computed only
+/// Problems and where they are: the stops that end the parse, problems handed to the delegate,
+/// and the place (offset, line, column) of the token being handed out. Places are computed only
 /// when a problem is reported.
-extension ParserState {
-    mutating func fail(_ kind: DocumentError.Kind, _ message: String, at location: SourceLocation, path: String) {
-        if failure == nil {
-            failure = DocumentError(kind: kind, message: message, path: path, location: location)
-        }
+extension DocumentEngine {
+    /// A stop for the input's error `kind` at `location`.
+    func failure(_ kind: DocumentError.Kind, _ message: String, at location: SourceLocation, path: String) -> EngineStop {
+        .failed(DocumentError(kind: kind, message: message, path: path, location: location))
+    }
+
+    /// A stop for a limit reached at `location`, at the current path.
+    func limitFailure(_ message: String, at location: SourceLocation) -> EngineStop {
+        failure(.limit, message, at: location, path: currentPath())
     }
 
     /// Hands a problem to the delegate; if it throws, the parse stops with that error.
-    mutating func report(_ error: DocumentError) throws {
+    mutating func report(_ error: DocumentError) throws(EngineStop) {
         do {
             try delegate.engineProblem(error)
-        } catch let stop as DocumentError {
-            failure = stop
-            throw stop
-        }
-    }
-
-    /// Reports a problem from inside a callback. Returns false when the parse must stop.
-    mutating func problem(_ kind: DocumentError.Kind, _ message: String, at location: SourceLocation,
-                          path: String) -> Bool {
-        record.valid = false
-        if kind == .limit || kind == .syntax {
-            fail(kind, message, at: location, path: path)
-            return false
-        }
-        do {
-            try report(DocumentError(kind: kind, message: message, path: path, location: location))
-            return true
         } catch {
-            return false
+            throw .failed(error)
         }
     }
 
-    /// Stops the parse because the delegate threw from a record or chunk.
-    mutating func delegateFailed(_ error: Error) -> Bool {
-        if let error = error as? DocumentError {
-            fail(error.kind, error.message, at: error.location, path: error.path)
-        } else if let limit = error as? RecordLimitExceeded {
-            let location = tracker.location(of: tokenEnd())
-            fail(.limit, limit.message, at: location, path: currentPath())
-            return false
-        } else {
-            let location = tracker.location(of: tokenEnd())
-            fail(.io, "stopped by the consumer: \(error)", at: location, path: currentPath())
+    /// Reports a problem from inside a callback: syntax errors and limits stop the parse, the
+    /// others go to the delegate (which stops it by throwing).
+    mutating func problem(_ kind: DocumentError.Kind, _ message: String, at location: SourceLocation,
+                          path: String) throws(EngineStop) {
+        record.fields.valid = false
+        if kind == .limit || kind == .syntax { throw failure(kind, message, at: location, path: path) }
+        try report(DocumentError(kind: kind, message: message, path: path, location: location))
+    }
+
+    /// The stop for an error the delegate threw from a record or chunk: the visitor's own error
+    /// as it is; a record too large for the visitor, a limit placed here.
+    mutating func visitorThrew(_ error: any Error) -> EngineStop {
+        if let limit = error as? RecordLimitExceeded {
+            return limitFailure(limit.message, at: places.tracker.location(of: tokenEnd()))
         }
-        delegateError = error
-        return false
+        return .failed(error)
     }
 
     /// Stops the parse with the bad UTF-8 or escape `strictText` found, if any: a syntax error
-    /// placed on its first byte. True when it did.
-    mutating func strictTextFailed() -> Bool {
-        guard strictText.firstBad != Int.max else { return false }
-        fail(.syntax, strictText.message, at: tracker.location(of: strictText.firstBad), path: currentPath())
-        return true
+    /// placed on its first byte.
+    mutating func checkStrictText() throws(EngineStop) {
+        guard strictText.firstBad != Int.max else { return }
+        throw failure(.syntax, strictText.message, at: places.tracker.location(of: strictText.firstBad), path: currentPath())
     }
 
     /// Absolute offset just past the token yajl is handing out.
     func tokenEnd() -> Int {
-        if scannedTokenEnd >= 0 { return scannedTokenEnd }
-        return completing ? bytesFed : feedBase + lexer.bytesConsumed
+        if places.scannedTokenEnd >= 0 { return places.scannedTokenEnd }
+        return completing ? places.bytesFed : places.feedBase + lexer.bytesConsumed
     }
 
     mutating func containerStart() -> SourceLocation {
-        tracker.location(of: max(0, tokenEnd() - 1))
+        places.tracker.location(of: max(0, tokenEnd() - 1))
     }
 
     mutating func numberStart(length: Int) -> SourceLocation {
-        tracker.location(of: max(0, tokenEnd() - length))
+        places.tracker.location(of: max(0, tokenEnd() - length))
     }
 
     /// Where the string (or key) just handed out starts: its opening quote (`length`, its
     /// decoded length, says nothing of it once escapes are decoded).
     mutating func stringStart(length _: Int) -> SourceLocation {
-        tracker.location(of: stringStartOffset())
+        places.tracker.location(of: places.stringStartOffset())
     }
 
     mutating func scalarStart(_ kind: ScalarKind, length: Int) -> SourceLocation {
@@ -84,17 +72,6 @@ extension ParserState {
         case .falseValue: numberStart(length: 5)
         case .number: numberStart(length: length)
         case .string: stringStart(length: length)
-        }
-    }
-
-    /// Keeps the last bytes of `piece` (the piece being finished) in `history`.
-    mutating func remember(_ piece: UnsafeBufferPointer<UInt8>) {
-        let keep = min(piece.count, historyLimit)
-        // The history must end at the current piece without a gap.
-        if keep < piece.count { history.removeAll(keepingCapacity: true) }
-        history.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(piece.count - keep)...]))
-        if history.count > 2 * historyLimit {
-            history.removeFirst(history.count - historyLimit)
         }
     }
 }

@@ -1,57 +1,54 @@
 /// Record assembly: the fields of the record being read, checked and kept in `record` until
 /// its object closes, then handed to the delegate as a typed record (or, for annotations, as
 /// their fields after their coordinates).
-extension ParserState {
-    mutating func recordTooBig() -> Bool {
-        if record.cost > options.limits.maxRecordBytes {
-            let depth = frames.firstIndex(where: { $0.kind == .record }).map { $0 + 1 } ?? frames.count
-            _ = problem(.limit, "record larger than \(options.limits.maxRecordBytes) bytes without its coordinates (limit maxRecordBytes)",
-                        at: record.start, path: path(throughFrame: depth, includeCurrent: false))
-            return true
+extension DocumentEngine {
+    mutating func checkRecordSize() throws(EngineStop) {
+        if record.fields.cost > options.limits.maxRecordBytes {
+            let depth = frames.all.firstIndex(where: { $0.kind == .record }).map { $0 + 1 } ?? frames.count
+            try problem(.limit, "record larger than \(options.limits.maxRecordBytes) bytes without its coordinates (limit maxRecordBytes)",
+                        at: record.fields.start, path: path(throughFrame: depth, includeCurrent: false))
         }
-        return false
     }
 
-
-    mutating func beginRecord(_ section: Section) -> Bool {
-        record = RecordScratch()
+    mutating func beginRecord(_ section: Section) throws(EngineStop) {
+        record.fields = RecordFields()
         if section == .rows {
-            rowTableID = ""
-            rowIndexes = []
+            record.rowTableID = ""
+            record.rowIndexes = []
         }
-        record.start = containerStart()
+        record.fields.start = containerStart()
         if section == .annotations {
             do {
                 try delegate.engineAnnotationStart(index: frames[frames.count - 1].count)
             } catch {
-                return delegateFailed(error)
+                throw visitorThrew(error)
             }
         }
-        guard push(Frame(kind: .record, section: section, start: record.start)) else { return false }
-        return !requestTakeover(.records)
+        try push(Frame(kind: .record, section: section, start: record.fields.start))
+        if requestTakeover() { throw .takeOver(.records) }
     }
 
-    mutating func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) -> Double? {
+    mutating func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) throws(EngineStop) -> Double? {
         if let value = parseJSONNumber(text) { return value }
-        _ = problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: currentPath())
+        try problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: currentPath())
         return nil
     }
 
-    mutating func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         let field = frames[frames.count - 1].field
         let section = frames[frames.count - 1].section
         // A value of the wrong type is reported as such, not again as a missing key.
-        record.cost += text.count
+        record.fields.cost += text.count
         switch field {
         case .id, .fileName, .imageID, .objectID, .name, .color, .unit:
-            guard kind == .string else { return wrongField(field, kind, text) }
+            guard kind == .string else { return try wrongField(field, kind, text) }
             if section == .annotations && (field == .id || field == .imageID || field == .objectID) {
                 // An annotation's ids are kept as `RecordID`s and checked as bytes: no `String`.
                 let key = RecordID(bytes: text)
                 switch field {
-                case .id: record.idKey = key
-                case .imageID: record.imageKey = key
-                default: record.objectKey = key
+                case .id: record.fields.idKey = key
+                case .imageID: record.fields.imageKey = key
+                default: record.fields.objectKey = key
                 }
                 guard let checker else { break }
                 let site = ReferenceSite(section: section, record: recordIndex(), field: field)
@@ -59,267 +56,265 @@ extension ParserState {
                     ? checker.defineAnnotation(id: text, packed: key, site: site, at: stringStart(length: text.count))
                     : checker.reference(to: field == .imageID ? .images : .objects, packed: key, id: text, site: site,
                                         at: { stringStart(length: text.count) })
-                if let failure { return delegateFailed(failure) }
+                if let failure { throw visitorThrew(failure) }
                 break
             }
             let value = string(text)
             switch field {
             case .id:
-                record.id = value
+                record.fields.id = value
                 if section == .rows { break }
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: .id)
-                    if let failure = checker.define(section, id: text, site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
+                    if let failure = checker.define(section, id: text, site: site, at: stringStart(length: text.count)) { throw visitorThrew(failure) }
                 }
-            case .fileName: record.fileName = value
+            case .fileName: record.fields.fileName = value
             case .imageID, .objectID:
-                if field == .imageID { record.imageID = value } else { record.objectID = value }
+                if field == .imageID { record.fields.imageID = value } else { record.fields.objectID = value }
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: field)
                     if let failure = checker.reference(to: field == .imageID ? .images : .objects, id: text, site: site,
-                                      at: stringStart(length: text.count)) { return delegateFailed(failure) }
+                                      at: stringStart(length: text.count)) { throw visitorThrew(failure) }
                 }
-            case .name: record.name = value
-            case .color: record.color = value
-            default: record.unit = value
+            case .name: record.fields.name = value
+            case .color: record.fields.color = value
+            default: record.fields.unit = value
             }
         case .supercategoryID, .superregressionID:
             if kind == .null {
-                record.superID = nil
+                record.fields.superID = nil
             } else if kind == .string {
                 let value = string(text)
-                record.superID = value
+                record.fields.superID = value
                 if let checker {
                     let site = ReferenceSite(section: section, record: recordIndex(), field: field)
                     if let failure = checker.reference(to: field == .supercategoryID ? .categories : .regressions, id: text,
-                                      site: site, at: stringStart(length: text.count)) { return delegateFailed(failure) }
+                                      site: site, at: stringStart(length: text.count)) { throw visitorThrew(failure) }
                 }
             } else {
-                return wrongField(field, kind, text)
+                return try wrongField(field, kind, text)
             }
         case .threshold:
             if kind == .string {
-                record.threshold = string(text)
+                record.fields.threshold = string(text)
             } else {
-                record.extra.append(JSONMember("threshold", jsonValue(kind, text)))
+                record.fields.extra.append(JSONMember("threshold", jsonValue(kind, text)))
             }
         case .taskType:
-            guard kind == .string else { return wrongField(field, kind, text) }
+            guard kind == .string else { return try wrongField(field, kind, text) }
             guard let type = Meta.TaskType(rawValue: string(text)) else {
-                return wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: quotedKey(string(text)),
+                return try wrongType("one of \"binary\", \"multiclass\", \"multilabel\"", found: quotedKey(string(text)),
                                  at: scalarStart(kind, length: text.count), container: false)
             }
-            record.taskType = type
+            record.fields.taskType = type
         case .index, .confidence:
-            guard kind == .number else { return wrongField(field, kind, text) }
-            guard let value = numberValue(text, at: scalarStart(kind, length: text.count)) else { break }
+            guard kind == .number else { return try wrongField(field, kind, text) }
+            guard let value = try numberValue(text, at: scalarStart(kind, length: text.count)) else { break }
             if field == .index && options.strict {
-                guard strictInteger(text, value, rule: "AiImage.index", at: scalarStart(kind, length: text.count))
-                else { return false }
+                try strictInteger(text, value, rule: "AiImage.index", at: scalarStart(kind, length: text.count))
             }
             if field == .index, section == .images, !options.allowsRepeatedImageIndexes, let checker {
                 let site = ReferenceSite(section: section, record: recordIndex(), field: .index)
                 do {
                     try checker.imageIndexes.add(value, site: site, at: scalarStart(kind, length: text.count), checker: checker)
                 } catch {
-                    return delegateFailed(ReferenceChecker.ioError(error))
+                    throw visitorThrew(ReferenceChecker.ioError(error))
                 }
             }
             if field == .index {
-                record.index = value
-                indexText = numberText(text, value)
+                record.fields.index = value
+                record.indexText = numberText(text, value)
             } else {
-                record.confidence = value
-                confidenceText = numberText(text, value)
+                record.fields.confidence = value
+                record.confidenceText = numberText(text, value)
             }
         case .iscrowd:
-            guard kind == .number else { return wrongField(field, kind, text) }
+            guard kind == .number else { return try wrongField(field, kind, text) }
             let location = scalarStart(kind, length: text.count)
-            guard let value = numberValue(text, at: location) else { break }
+            guard let value = try numberValue(text, at: location) else { break }
             guard value == 0 || value == 1 else {
-                return wrongType("0 or 1", found: quotedToken(text), at: location, container: false)
+                return try wrongType("0 or 1", found: quotedToken(text), at: location, container: false)
             }
             if options.validate, text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
-                guard problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(quotedToken(text))",
-                              at: location, path: currentPath()) else { return false }
+                try problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(quotedToken(text))",
+                              at: location, path: currentPath())
             }
-            record.iscrowd = Int(value)
+            record.fields.iscrowd = Int(value)
         case .categoryIDs:
-            guard kind == .null else { return wrongField(field, kind, text) }
-            record.categoryIDs = nil
+            guard kind == .null else { return try wrongField(field, kind, text) }
+            record.fields.categoryIDs = nil
         case .regressions:
-            guard kind == .null else { return wrongField(field, kind, text) }
-            record.regressions = nil
+            guard kind == .null else { return try wrongField(field, kind, text) }
+            record.fields.regressions = nil
         case .bbox:
-            guard kind == .null else { return wrongField(field, kind, text) }
-            record.bboxCount = nil
+            guard kind == .null else { return try wrongField(field, kind, text) }
+            record.fields.bboxCount = nil
         case .segmentation:
-            guard kind == .null else { return wrongField(field, kind, text) }
-            record.polygonCount = nil
+            guard kind == .null else { return try wrongField(field, kind, text) }
+            record.fields.polygonCount = nil
         case .extra:
-            record.cost += 16
+            record.fields.cost += 16
             if let key = frames[frames.count - 1].key {
-                record.extra.append(JSONMember(key, jsonValue(kind, text)))
+                record.fields.extra.append(JSONMember(key, jsonValue(kind, text)))
             }
         case .tableIDs:
-            guard kind == .null else { return wrongField(field, kind, text) }
-            record.tableIDs = nil
+            guard kind == .null else { return try wrongField(field, kind, text) }
+            record.fields.tableIDs = nil
         case .tableID:
-            guard tableIDField(kind, text) else { return false }
+            try tableIDField(kind, text)
         case .format, .href, .path:
-            if field != .format && (field == .path) != (recordsForm == .recordsFile) {
+            if field != .format && (field == .path) != (outline.recordsForm == .recordsFile) {
                 // `path` in `records` or `href` in `records_file`: a field the form does not name.
-                record.extra.append(JSONMember(field.jsonKey, jsonValue(kind, text)))
+                record.fields.extra.append(JSONMember(field.jsonKey, jsonValue(kind, text)))
                 break
             }
-            guard kind == .string else { return wrongField(field, kind, text) }
+            guard kind == .string else { return try wrongField(field, kind, text) }
             let value = string(text)
             if field == .href || field == .path {
                 // The artifact is opened by the last component of href (or path): a NUL would
                 // cut the name the system sees, a backslash or "." / ".." would name another file.
                 let name = value.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
                 if value.utf8.contains(0) || name.isEmpty || name == "." || name == ".." || name.contains("\\") {
-                    return wrongType("a path ending in an artifact file name (no NUL, no backslash, not empty, . or ..)",
+                    return try wrongType("a path ending in an artifact file name (no NUL, no backslash, not empty, . or ..)",
                                      found: jsonQuoted(value), at: scalarStart(kind, length: text.count), container: false)
                 }
-                record.href = value
+                record.fields.href = value
             } else if value == "jsonl" {
-                record.format = value
+                record.fields.format = value
             } else {
-                return wrongType("\"jsonl\" (the only records format)", found: jsonQuoted(value),
+                return try wrongType("\"jsonl\" (the only records format)", found: jsonQuoted(value),
                                  at: scalarStart(kind, length: text.count), container: false)
             }
         case .windowSize, .rows, .bytes:
             guard kind == .number, let value = TabularLineParser.nonNegativeInteger(text),
                   field != .windowSize || value > 0 else {
-                return wrongType(expectedType(of: field), found: kind == .number ? string(text) : kind.described,
+                return try wrongType(expectedType(of: field), found: kind == .number ? string(text) : kind.described,
                                  at: scalarStart(kind, length: text.count), container: false)
             }
             switch field {
-            case .windowSize: record.windowSize = value
-            case .rows: record.rows = value
-            default: record.bytes = value
+            case .windowSize: record.fields.windowSize = value
+            case .rows: record.fields.rows = value
+            default: record.fields.bytes = value
             }
         case .rowIndexes:
-            return wrongField(field, kind, text)
+            return try wrongField(field, kind, text)
         case .none, .regressionID, .value:
             break
         }
         valueDone()
-        return !recordTooBig()
+        try checkRecordSize()
     }
 
-    mutating func regressionItemField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func regressionItemField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         let frame = frames[frames.count - 1]
         let location = scalarStart(kind, length: text.count)
         switch frame.field {
         case .regressionID:
             guard kind == .string else {
-                item.valid = false
-                return wrongType("a string", found: kind.described, at: location, container: false)
+                record.item.valid = false
+                return try wrongType("a string", found: kind.described, at: location, container: false)
             }
-            item.regressionID = string(text)
-            record.cost += text.count + 16
+            record.item.regressionID = string(text)
+            record.fields.cost += text.count + 16
             if let checker {
                 let site = ReferenceSite(section: frames[frames.count - 3].section, record: recordIndex(),
                                          field: .regressions, listIndex: frames[frames.count - 2].count,
                                          leaf: .regressionID)
-                if let failure = checker.reference(to: .regressions, id: item.regressionID, site: site, at: location) { return delegateFailed(failure) }
+                if let failure = checker.reference(to: .regressions, id: record.item.regressionID, site: site, at: location) { throw visitorThrew(failure) }
             }
         case .value:
             guard kind == .number else {
-                item.valid = false
-                return wrongType("a number", found: kind.described, at: location, container: false)
+                record.item.valid = false
+                return try wrongType("a number", found: kind.described, at: location, container: false)
             }
-            if let value = numberValue(text, at: location) {
-                item.value = value
-                item.text = numberText(text, value)
+            if let value = try numberValue(text, at: location) {
+                record.item.value = value
+                record.item.text = numberText(text, value)
             } else {
-                item.valid = false
+                record.item.valid = false
             }
         default:
             break
         }
         valueDone()
-        return true
+        return
     }
 
-    mutating func endRegressionItem() -> Bool {
+    mutating func endRegressionItem() throws(EngineStop) {
         let depth = frames.count
         let start = frames[depth - 1].start
-        for field in [Field.regressionID, .value] where item.seen & field.bit == 0 {
-            item.valid = false
-            guard problem(.schema, "missing required key \"\(field.jsonKey)\" in a regression item", at: start,
-                          path: path(throughFrame: depth, includeCurrent: false)) else { return false }
+        for field in [Field.regressionID, .value] where record.item.seen & field.bit == 0 {
+            record.item.valid = false
+            try problem(.schema, "missing required key \"\(field.jsonKey)\" in a regression item", at: start,
+                          path: path(throughFrame: depth, includeCurrent: false))
         }
         pop()
-        if item.valid {
-            record.regressions?.append(RegressionItem(regressionID: item.regressionID, value: item.value,
-                                                        valueText: item.text))
+        if record.item.valid {
+            record.fields.regressions?.append(RegressionItem(regressionID: record.item.regressionID, value: record.item.value,
+                                                        valueText: record.item.text))
         }
         valueDone()
-        return true
+        return
     }
 
-    mutating func endRecord() -> Bool {
+    mutating func endRecord() throws(EngineStop) {
         let depth = frames.count
         let frame = frames[depth - 1]
         let section = frame.section
         var required = Field.required(in: section)
-        if section == .records && recordsForm == .recordsFile { required = [.format, .path, .rows, .bytes] }
+        if section == .records && outline.recordsForm == .recordsFile { required = [.format, .path, .rows, .bytes] }
         if section == .meta {
             // A tabular output's meta has `window_size` instead of the labels; which kind the
             // document is shows in its keys so far (checked again at its end).
-            let tabular = sectionsSeen & (1 << UInt32(Section.records.ordinal)) != 0
-                || (sectionsSeen & (1 << UInt32(Section.tables.ordinal)) != 0
-                    && sectionsSeen & (1 << UInt32(Section.images.ordinal)) == 0)
-            if record.seen & Field.windowSize.bit != 0 || tabular { required = [.windowSize] }
-            metaSeen = (record.start, record.seen, required == [.windowSize])
+            let tabular = outline.sectionsSeen & (1 << UInt32(Section.records.ordinal)) != 0
+                || (outline.sectionsSeen & (1 << UInt32(Section.tables.ordinal)) != 0
+                    && outline.sectionsSeen & (1 << UInt32(Section.images.ordinal)) == 0)
+            if record.fields.seen & Field.windowSize.bit != 0 || tabular { required = [.windowSize] }
+            outline.metaSeen = (record.fields.start, record.fields.seen, required == [.windowSize])
         }
-        let missing = required.reduce(0) { $0 | $1.bit } & ~record.seen
+        let missing = required.reduce(0) { $0 | $1.bit } & ~record.fields.seen
         if missing != 0 {
             let names = required.filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
             let message = names.count == 1 ? "missing required key \(names[0])"
                 : "missing required keys \(names.joined(separator: ", "))"
-            guard problem(.schema, message, at: record.start, path: path(throughFrame: depth, includeCurrent: false))
-            else { return false }
+            try problem(.schema, message, at: record.fields.start, path: path(throughFrame: depth, includeCurrent: false))
         }
         pop()
         let index = section.isSingleObject ? 0 : frames[frames.count - 1].count
         do {
-            if !record.valid {
+            if !record.fields.valid {
                 if section == .annotations { try delegate.engineAnnotationDropped(index: index) }
             } else {
                 try emit(section, index: index)
             }
         } catch {
-            return delegateFailed(error)
+            throw visitorThrew(error)
         }
         valueDone()
-        return true
+        return
     }
 
     mutating func emit(_ section: Section, index: Int) throws {
         if section == .annotations {
             // No string to move out: the next record's start clears the scratch.
             try delegate.engineAnnotationEnd(
-                AnnotationFields(idKey: record.idKey, imageKey: record.imageKey, objectKey: record.objectKey,
-                                 iscrowd: record.iscrowd, bboxCount: record.bboxCount,
-                                 polygonCount: record.polygonCount, extra: record.extra),
+                AnnotationFields(idKey: record.fields.idKey, imageKey: record.fields.imageKey, objectKey: record.fields.objectKey,
+                                 iscrowd: record.fields.iscrowd, bboxCount: record.fields.bboxCount,
+                                 polygonCount: record.fields.polygonCount, extra: record.fields.extra),
                 index: index)
             return
         }
         // Move the fields out rather than copy them (a copy retains every string).
-        var r = RecordScratch()
-        swap(&r, &record)
+        var r = RecordFields()
+        swap(&r, &record.fields)
         switch section {
         case .annotations:
             break
         case .images:
             var image = Image(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
                                 regressions: r.regressions, extra: r.extra)
-            image.indexText = indexText
-            indexText = nil
+            image.indexText = record.indexText
+            record.indexText = nil
             try delegate.engineRecord(.image(image), index: index)
         case .categories:
             try delegate.engineRecord(
@@ -332,8 +327,8 @@ extension ParserState {
         case .objects:
             var object = Object(id: r.id, categoryIDs: r.categoryIDs, regressions: r.regressions,
                                   confidence: r.confidence, extra: r.extra)
-            if r.confidence != nil { object.confidenceText = confidenceText }
-            confidenceText = nil
+            if r.confidence != nil { object.confidenceText = record.confidenceText }
+            record.confidenceText = nil
             try delegate.engineRecord(.object(object), index: index)
         case .meta:
             var meta = Meta(categoryIDs: r.categoryIDs, regressions: r.regressions, taskType: r.taskType,
@@ -343,33 +338,33 @@ extension ParserState {
             if r.seen & Field.categoryIDs.bit != 0 { meta.keys.insert(.categoryIDs) }
             if r.seen & Field.regressions.bit != 0 { meta.keys.insert(.regressions) }
             if r.seen & Field.tableIDs.bit != 0 { meta.keys.insert(.tableIDs) }
-            windowSize = r.windowSize
+            outline.windowSize = r.windowSize
             try delegate.engineRecord(.meta(meta), index: 0)
         case .tables:
             try delegate.engineRecord(.table(Table(id: r.id, fileName: r.fileName, extra: r.extra)), index: index)
         case .records:
             let reference = RecordsReference(format: r.format, href: r.href, rows: r.rows, bytes: r.bytes,
-                                               extra: r.extra, form: recordsForm == .recordsFile ? .recordsFile : .href)
-            recordsReference = reference
+                                               extra: r.extra, form: outline.recordsForm == .recordsFile ? .recordsFile : .href)
+            outline.recordsReference = reference
             try delegate.engineRecord(.recordsReference(reference), index: 0)
         case .rows:
             try delegate.engineRecord(
-                .tabularRecord(TabularRecord(id: r.id, tableID: rowTableID, rowIndexes: rowIndexes,
+                .tabularRecord(TabularRecord(id: r.id, tableID: record.rowTableID, rowIndexes: record.rowIndexes,
                                                categoryIDs: r.categoryIDs, regressions: r.regressions,
                                                extra: r.extra)), index: index)
         }
     }
 
-    mutating func endDocument() -> Bool {
+    mutating func endDocument() throws(EngineStop) {
         let start = frames[0].start
         pop()
-        documentEnded = true
-        guard checkRowCounts() else { return false }
-        return checkKind(documentStart: start)
+        outline.documentEnded = true
+        try checkRowCounts()
+        return try checkKind(documentStart: start)
     }
 
-    mutating func wrongField(_ field: Field, _ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func wrongField(_ field: Field, _ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         let location = scalarStart(kind, length: text.count)
-        return wrongType(expectedType(of: field), found: kind.described, at: location, container: false)
+        return try wrongType(expectedType(of: field), found: kind.described, at: location, container: false)
     }
 }

@@ -14,6 +14,15 @@ enum ScanPosition: UInt8 {
     case afterComma
 }
 
+/// Where the record scanner stands: in the innermost container (an object when `objectTop`)
+/// at `position`; `cleanOffset` is where yajl takes over again (the start of the token it
+/// is handed, or the end of the piece read).
+struct RecordScan {
+    var objectTop = true
+    var position = ScanPosition.afterOpen
+    var cleanOffset = 0
+}
+
 /// What a yajl callback asks the engine to read without yajl from the token it just handed out.
 enum Takeover {
     /// The `segmentation` or `bbox` value (or polygon) just opened: `scanCoordinates`.
@@ -22,7 +31,7 @@ enum Takeover {
     case records
 }
 
-extension ParserState {
+extension DocumentEngine {
     /// yajl's lexer costs more than the rest of reading a record. Once a record's `{` is read,
     /// the engine reads on itself, token by token, and calls the same callbacks yajl would, for
     /// the tokens real outputs are made of: structure, strings of printable ASCII without escapes,
@@ -31,11 +40,11 @@ extension ParserState {
     /// the document's end) is handed back to yajl at the start of that token, with a new handle
     /// brought to the same state (`restartLexer`), so that yajl reports it as it would have.
     /// Coordinates go to `scanCoordinates`, which comes back here after the list.
-    mutating func scanRecords(_ piece: UnsafeBufferPointer<UInt8>, from start: Int) -> ScanStep {
+    mutating func scanRecords(_ piece: UnsafeBufferPointer<UInt8>, from start: Int, _ fast: inout RecordScan) -> ScanStep {
         sawEvent = true
         let bytes = piece.baseAddress!
         let count = piece.count
-        let pieceBase = bytesFed
+        let pieceBase = places.bytesFed
         var index = start
         var position = fast.position
         var objectTop = fast.objectTop
@@ -73,11 +82,14 @@ extension ParserState {
                     break scan
                 }
                 noteScannedToken(from: pieceBase + index, to: pieceBase + end + 1)
-                let ok = isKey ? onKey(text) : onString(text)
+                do {
+                    if isKey { try readKey(text) } else { try readString(text) }
+                } catch {
+                    return stopStep(error)
+                }
                 position = isKey ? .afterKey : .afterValue
-                scannedTokenEnd = -1
+                places.scannedTokenEnd = -1
                 index = end + 1
-                guard ok else { return .stop }
             case UInt8(ascii: ":"):
                 guard objectTop && position == .afterKey else {
                     handBackAt = index
@@ -99,20 +111,24 @@ extension ParserState {
                 }
                 let isObject = byte == UInt8(ascii: "{")
                 noteScannedToken(from: pieceBase + index, to: pieceBase + index + 1)
-                let ok = isObject ? onStartObject() : onStartArray()
-                scannedTokenEnd = -1
+                var takeover: Takeover?
+                do {
+                    if isObject { try startObject() } else { try startArray() }
+                } catch {
+                    switch error {
+                    case .takeOver(let kind): takeover = kind
+                    case .failed(let error): return .stop(error)
+                    }
+                }
+                places.scannedTokenEnd = -1
                 index += 1
                 objectTop = isObject
                 position = .afterOpen
-                if !ok {
-                    guard failure == nil, let takeover else { return .stop }
-                    self.takeover = nil
-                    if takeover == .coordinates {
-                        fast = FastScan(active: true, inPolygon: topKind == .coordEntry, cleanOffset: pieceBase + index)
-                        return .resume(at: index)
-                    }
+                if takeover == .coordinates {
+                    let scan = CoordinateScan(inPolygon: frames.topKind == .coordEntry, cleanOffset: pieceBase + index)
+                    return .switchTo(.coordinates(scan), at: index)
                 }
-                if topKind == .skip {
+                if frames.topKind == .skip {
                     // A value passed over: yajl reads it (a skip frame does not say what it holds).
                     handBackAt = index
                     break scan
@@ -125,10 +141,13 @@ extension ParserState {
                     break scan
                 }
                 noteScannedToken(from: pieceBase + index, to: pieceBase + index + 1)
-                let ok = isObject ? onEndObject() : onEndArray()
-                scannedTokenEnd = -1
+                do {
+                    if isObject { try endObject() } else { try endArray() }
+                } catch {
+                    return stopStep(error)
+                }
+                places.scannedTokenEnd = -1
                 index += 1
-                guard ok else { return .stop }
                 objectTop = frames[frames.count - 1].isObject
                 position = .afterValue
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -139,11 +158,14 @@ extension ParserState {
                     break scan
                 }
                 noteScannedToken(from: pieceBase + index, to: pieceBase + number.end)
-                let ok = onNumber(UnsafeBufferPointer(start: bytes + index, count: number.end - index))
-                scannedTokenEnd = -1
+                do {
+                    try readNumber(UnsafeBufferPointer(start: bytes + index, count: number.end - index))
+                } catch {
+                    return stopStep(error)
+                }
+                places.scannedTokenEnd = -1
                 index = number.end
                 position = .afterValue
-                guard ok else { return .stop }
             case UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "f"):
                 let length = byte == UInt8(ascii: "f") ? 5 : 4
                 guard expectsValue, index + length < count, isDelimiter(bytes[index + length]),
@@ -152,11 +174,14 @@ extension ParserState {
                     break scan
                 }
                 noteScannedToken(from: pieceBase + index, to: pieceBase + index + length)
-                let ok = byte == UInt8(ascii: "n") ? onNull() : onBool(byte == UInt8(ascii: "t"))
-                scannedTokenEnd = -1
+                do {
+                    if byte == UInt8(ascii: "n") { try readNull() } else { try readBool(byte == UInt8(ascii: "t")) }
+                } catch {
+                    return stopStep(error)
+                }
+                places.scannedTokenEnd = -1
                 index += length
                 position = .afterValue
-                guard ok else { return .stop }
             default:
                 handBackAt = index
                 break scan
@@ -177,27 +202,23 @@ extension ParserState {
     /// where yajl's callbacks find it (`tokenEnd`, `noteToken`).
     @inline(__always)
     mutating func noteScannedToken(from start: Int, to end: Int) {
-        scannedTokenEnd = end
-        tokenFrom = start
-        nextTokenFrom = end
+        places.scannedTokenEnd = end
+        places.tokenFrom = start
+        places.nextTokenFrom = end
     }
 
-    /// Asks the engine to read on from the token yajl just handed out itself (not while yajl
-    /// completes the parse). Returns whether it asked.
-    mutating func requestTakeover(_ kind: Takeover) -> Bool {
-        guard !completing && options.readsPolygonsWithoutYajl else { return false }
-        takeover = kind
-        return true
+    /// Whether a handler may ask to read on without yajl from the token it was handed (not
+    /// while yajl completes the parse).
+    func requestTakeover() -> Bool {
+        !completing && options.readsPolygonsWithoutYajl
     }
 
-    /// Starts reading without yajl at absolute offset `offset`, just after the token whose
-    /// callback asked for it.
-    mutating func beginFastScan(_ kind: Takeover, at offset: Int) {
+    /// The scanner that reads on without yajl from absolute offset `offset`, just after the
+    /// token whose handler asked for it.
+    func scanMode(for kind: Takeover, at offset: Int) -> ScanMode {
         switch kind {
-        case .coordinates:
-            fast = FastScan(active: true, inPolygon: topKind == .coordEntry, cleanOffset: offset)
-        case .records:
-            fast = FastScan(active: true, records: true, objectTop: true, position: .afterOpen, cleanOffset: offset)
+        case .coordinates: .coordinates(CoordinateScan(inPolygon: frames.topKind == .coordEntry, cleanOffset: offset))
+        case .records: .records(RecordScan(objectTop: true, position: .afterOpen, cleanOffset: offset))
         }
     }
 
@@ -205,7 +226,7 @@ extension ParserState {
     /// stack, and in the innermost one (an object when `objectTop`), `position`.
     mutating func restartLexer(position: ScanPosition, objectTop: Bool) {
         prefixBytes.removeAll(keepingCapacity: true)
-        for frame in frames.dropLast() {
+        for frame in frames.all.dropLast() {
             if frame.isObject {
                 prefixBytes.append(contentsOf: #"{"a":"#.utf8)
             } else {
@@ -225,6 +246,7 @@ extension ParserState {
         case .afterComma: suffix = objectTop ? #""a":0,"# : "0,"
         }
         prefixBytes.append(contentsOf: suffix.utf8)
+        let lexer = self.lexer
         prefixBytes.withUnsafeBufferPointer { lexer.restart(prefix: $0) }
     }
 }

@@ -6,22 +6,22 @@
 /// records artifact's lines (FLaVor's `AiRecord`). Integer tokens always pass, so the coordinate
 /// scanner's fast path for them is left as it is; the checks run where a number with a fraction
 /// or an exponent is read (`CoordinateScanner.swift`, `Dispatch.swift`) and on `index`.
-extension ParserState {
+extension DocumentEngine {
     /// An `int` of FLaVor's models (pydantic's lax mode): `index`, the numbers of `bbox` and
     /// `segmentation`. Checked only under `options.strict`, on a number that fits a `Double`.
     mutating func strictInteger(_ text: UnsafeBufferPointer<UInt8>, _ value: Double, rule: String,
-                                at location: SourceLocation) -> Bool {
-        guard !takenAsInt(text, value) else { return true }
+                                at location: SourceLocation) throws(EngineStop) {
+        guard !takenAsInt(text, value) else { return }
         let why = value == value.rounded(.towardZero) ? "an integral float beyond the 64-bit integers"
             : "not a whole number"
-        return problem(.strict, "\(rule) is an int in FLaVor's output models, found \(quotedToken(text)) (\(why))",
+        return try problem(.strict, "\(rule) is an int in FLaVor's output models, found \(quotedToken(text)) (\(why))",
                        at: location, path: currentPath())
     }
 
     /// A coordinate the scanner read (`offset`: its first byte) with a fraction or an exponent.
-    mutating func strictCoordinate(_ text: UnsafeBufferPointer<UInt8>, _ value: Double, at offset: Int) -> Bool {
-        guard !takenAsInt(text, value) else { return true }
-        return strictInteger(text, value, rule: coordinateRule, at: tracker.location(of: offset))
+    mutating func strictCoordinate(_ text: UnsafeBufferPointer<UInt8>, _ value: Double, at offset: Int) throws(EngineStop) {
+        guard !takenAsInt(text, value) else { return }
+        return try strictInteger(text, value, rule: coordinateRule, at: places.tracker.location(of: offset))
     }
 
     /// The field of the coordinate being read (the coordinate list is the frame below the entry's).
@@ -30,15 +30,15 @@ extension ParserState {
     }
 
     /// A key of `records` other than `format`, `href`, `rows` and `bytes`.
-    mutating func strictRecordsKey(_ name: String, at location: SourceLocation) -> Bool {
-        problem(.strict, "AiCOCOTabularRecordsArtifact forbids extra keys (format, href, rows, bytes), found \(quotedKey(name))",
+    mutating func strictRecordsKey(_ name: String, at location: SourceLocation) throws(EngineStop) {
+        try problem(.strict, "AiCOCOTabularRecordsArtifact forbids extra keys (format, href, rows, bytes), found \(quotedKey(name))",
                 at: location, path: currentPath())
     }
 
     /// A hybrid output's `meta` without `table_ids` (null or a list, but present).
-    mutating func strictHybridMeta(fields: UInt32, at location: SourceLocation) -> Bool {
-        guard fields & Field.tableIDs.bit == 0 else { return true }
-        return problem(.strict, "missing required key \"table_ids\" (AiHybridMeta.table_ids: a list of table ids or null, required in hybrid outputs)",
+    mutating func strictHybridMeta(fields: UInt32, at location: SourceLocation) throws(EngineStop) {
+        guard fields & Field.tableIDs.bit == 0 else { return }
+        return try problem(.strict, "missing required key \"table_ids\" (AiHybridMeta.table_ids: a list of table ids or null, required in hybrid outputs)",
                        at: location, path: "$.meta")
     }
 }

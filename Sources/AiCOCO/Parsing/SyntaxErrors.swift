@@ -1,5 +1,5 @@
 /// Placing yajl's syntax errors on the token at fault, and saying them in plainer words.
-extension ParserState {
+extension DocumentEngine {
     /// The place of a syntax error. yajl's lexer stops just past a byte it rejects, or on it
     /// when it "backs up"; its parser moves back to the start of a token it did not expect
     /// (for a string: two bytes into it).
@@ -9,11 +9,11 @@ extension ParserState {
                                 base pieceBase: Int? = nil, before: [UInt8]? = nil) -> DocumentError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
         // bytes kept from before this piece as well.
-        let history = before ?? self.history
+        let history = before ?? places.history
         let window = history + Array(piece)
-        let base = (pieceBase ?? bytesFed) - history.count
+        let base = (pieceBase ?? places.bytesFed) - history.count
         let end = history.count + min(consumed, piece.count)
-        let lastValueEnd = self.lastValueEnd
+        let places = self.places
         let (offset, byte): (Int, UInt8?) = window.withUnsafeBufferPointer { window in
             let at = { (index: Int) in (index, index < window.count ? window[index] : nil) }
             if message.hasPrefix("lexical error") {
@@ -24,10 +24,10 @@ extension ParserState {
                 // yajl moves back by the token's length, or to the piece's start when the token
                 // began before it (after the document, it may stop anywhere): whatever the split,
                 // the token is the first after the value (or the document), only whitespace between.
-                var index = lastValueEnd - base
+                var index = places.lastValueEnd - base
                 if index < 0 {
                     // The value ended before the window: the token is the one pending since.
-                    let pending = pendingTokenStart(in: window, base: base)
+                    let pending = places.pendingTokenStart(in: window, base: base)
                     if pending.index < 0 { return pending }
                     index = 0
                 }
@@ -37,18 +37,18 @@ extension ParserState {
             // A string, number or literal yajl did not expect: the token after the last one
             // handed out (only whitespace and valid commas or colons between), wherever it began.
             if end > 0, end <= window.count, window[end - 1] == UInt8(ascii: "\"") || isWordByte(window[end - 1]) {
-                return pendingTokenStart(in: window, base: base)
+                return places.pendingTokenStart(in: window, base: base)
             }
             return at(max(0, min(end, window.count) - 1))
         }
         // `NaN`, `Infinity`, `-Infinity`: Python's, and said so.
         if let token = window.withUnsafeBufferPointer({ nonFiniteToken(in: $0, near: offset) }) {
-            fail(.syntax, nonFiniteMessage(token.token), at: tracker.location(of: base + token.start), path: currentPath())
-            return failure!
+            return DocumentError(kind: .syntax, message: nonFiniteMessage(token.token), path: currentPath(),
+                               location: self.places.tracker.location(of: base + token.start))
         }
-        let location = tracker.location(of: base + offset)
-        fail(.syntax, explainYajl(message, found: found(byte)), at: location, path: currentPath())
-        return failure!
+        let location = self.places.tracker.location(of: base + offset)
+        return DocumentError(kind: .syntax, message: explainYajl(message, found: found(byte)), path: currentPath(),
+                           location: location)
     }
 }
 

@@ -25,7 +25,7 @@ final class EnvelopeLineScanner {
     init() {
         tokens = .allocate(capacity: 1)
         tokens.initialize(to: EnvelopeTokens())
-        lexer = YajlLexer(handler: tokens)
+        lexer = YajlLexer()
         tokens.pointee.lexer = lexer
     }
 
@@ -40,10 +40,10 @@ final class EnvelopeLineScanner {
         if started { lexer.restart(prefix: UnsafeBufferPointer(start: nil, count: 0)) }
         started = true
         tokens.pointee.reset()
-        var outcome = lexer.parse(line)
+        var outcome = lexer.parse(line, with: &tokens.pointee)
         var atEnd = false
         if case .ok = outcome {
-            outcome = lexer.complete()
+            outcome = lexer.complete(with: &tokens.pointee)
             atEnd = true
         }
         let scanned = tokens.pointee
@@ -68,6 +68,7 @@ final class EnvelopeLineScanner {
 
 /// yajl's callbacks for an envelope line: where its section and record are.
 private struct EnvelopeTokens: YajlHandler {
+    typealias Stop = Void
     unowned(unsafe) var lexer: YajlLexer<EnvelopeTokens>?
     var depth = 0
     var key: String?
@@ -88,19 +89,28 @@ private struct EnvelopeTokens: YajlHandler {
     private var consumed: Int { lexer!.bytesConsumed }
 
     mutating func noteToken() {}
-    mutating func onNull() -> Bool { scalar(nil, length: 4) }
-    mutating func onBool(_ value: Bool) -> Bool { scalar(nil, length: value ? 4 : 5) }
-    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(nil, length: text.count) }
-    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func onNull() -> YajlVerdict<Void> { verdict(_onNull()) }
+    private mutating func _onNull() -> Bool { scalar(nil, length: 4) }
+    mutating func onBool(_ value: Bool) -> YajlVerdict<Void> { verdict(_onBool(value)) }
+    private mutating func _onBool(_ value: Bool) -> Bool { scalar(nil, length: value ? 4 : 5) }
+    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { verdict(_onNumber(text)) }
+    private mutating func _onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(nil, length: text.count) }
+    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { verdict(_onString(text)) }
+    private mutating func _onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         // Only the section's name is kept as a String.
         scalar(depth == 1 && key == "section" ? String(decoding: text, as: UTF8.self) : "", length: text.count + 2)
     }
-    mutating func onStartObject() -> Bool { open(array: false) }
-    mutating func onEndObject() -> Bool { close() }
-    mutating func onStartArray() -> Bool { open(array: true) }
-    mutating func onEndArray() -> Bool { close() }
+    mutating func onStartObject() -> YajlVerdict<Void> { verdict(_onStartObject()) }
+    private mutating func _onStartObject() -> Bool { open(array: false) }
+    mutating func onEndObject() -> YajlVerdict<Void> { verdict(_onEndObject()) }
+    private mutating func _onEndObject() -> Bool { close() }
+    mutating func onStartArray() -> YajlVerdict<Void> { verdict(_onStartArray()) }
+    private mutating func _onStartArray() -> Bool { open(array: true) }
+    mutating func onEndArray() -> YajlVerdict<Void> { verdict(_onEndArray()) }
+    private mutating func _onEndArray() -> Bool { close() }
 
-    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { verdict(_onKey(text)) }
+    private mutating func _onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard depth == 1 else { return true }
         let name = String(decoding: text, as: UTF8.self)
         guard name == "section" || name == "record" else {
@@ -112,6 +122,8 @@ private struct EnvelopeTokens: YajlHandler {
         key = name
         return true
     }
+
+    private func verdict(_ proceed: Bool) -> YajlVerdict<Void> { proceed ? .proceed : .stop(()) }
 
     private mutating func fail(_ message: String, at offset: Int) -> Bool {
         problem = EnvelopeProblem(message: message, offset: offset, syntax: false)

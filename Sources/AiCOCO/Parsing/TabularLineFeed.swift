@@ -94,9 +94,9 @@ extension TabularLineParser {
         if isLast {
             completing = true
             defer { completing = false }
-            switch lexer.complete() {
+            switch lexer.complete(with: &tokens.pointee) {
             case .ok: break
-            case .stoppedByEngine: throw failure!
+            case .stopped: throw failure!
             case .syntaxError(let message, _):
                 throw stop(.syntax, "unexpected end of the artifact (\(message.replacingOccurrences("parse error: ", with: "")))",
                            at: contentEnd, path: currentPath())
@@ -121,9 +121,9 @@ extension TabularLineParser {
             probe.countString(UnsafeBufferPointer(rebasing: bytes[max(0, probe.scanned - base)...]))
             if probe.length > limits.maxStringBytes { throw stringTooLong() }
         }
-        switch lexer.parse(bytes) {
+        switch lexer.parse(bytes, with: &tokens.pointee) {
         case .ok: break
-        case .stoppedByEngine: throw failure!
+        case .stopped: throw failure!
         case .syntaxError(let message, let consumed):
             let near = min(base + consumed, contentEnd) - base
             if let found = nonFiniteToken(in: bytes, near: near) {
@@ -218,16 +218,17 @@ struct PendingToken {
 /// yajl's callbacks for the lines, handed on to the parser (`YajlLexer` calls them in place),
 /// without retaining it (the parser owns the lexer that calls these).
 struct LineTokens: YajlHandler {
+    typealias Stop = Void
     let parser: Unmanaged<TabularLineParser>
 
     @inline(__always) mutating func noteToken() { parser._withUnsafeGuaranteedRef { $0.noteToken() } }
-    mutating func onNull() -> Bool { parser._withUnsafeGuaranteedRef { $0.onNull() } }
-    mutating func onBool(_ value: Bool) -> Bool { parser._withUnsafeGuaranteedRef { $0.onBool(value) } }
-    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { parser._withUnsafeGuaranteedRef { $0.onNumber(text) } }
-    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool { parser._withUnsafeGuaranteedRef { $0.onString(text) } }
-    mutating func onStartObject() -> Bool { parser._withUnsafeGuaranteedRef { $0.onStartObject() } }
-    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool { parser._withUnsafeGuaranteedRef { $0.onKey(text) } }
-    mutating func onEndObject() -> Bool { parser._withUnsafeGuaranteedRef { $0.onEndObject() } }
-    mutating func onStartArray() -> Bool { parser._withUnsafeGuaranteedRef { $0.onStartArray() } }
-    mutating func onEndArray() -> Bool { parser._withUnsafeGuaranteedRef { $0.onEndArray() } }
+    mutating func onNull() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onNull() } ? .proceed : .stop(()) }
+    mutating func onBool(_ value: Bool) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onBool(value) } ? .proceed : .stop(()) }
+    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onNumber(text) } ? .proceed : .stop(()) }
+    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onString(text) } ? .proceed : .stop(()) }
+    mutating func onStartObject() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onStartObject() } ? .proceed : .stop(()) }
+    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onKey(text) } ? .proceed : .stop(()) }
+    mutating func onEndObject() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onEndObject() } ? .proceed : .stop(()) }
+    mutating func onStartArray() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onStartArray() } ? .proceed : .stop(()) }
+    mutating func onEndArray() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onEndArray() } ? .proceed : .stop(()) }
 }

@@ -52,7 +52,7 @@ final class TabularLineParser {
     /// yajl, reading the lines as a stream of values; its callbacks reach this parser through
     /// `tokens` (see `TabularLineFeed.swift`).
     var lexer: YajlLexer<LineTokens>!
-    private let tokens: UnsafeMutablePointer<LineTokens>
+    let tokens: UnsafeMutablePointer<LineTokens>
 
     // The line being read: it comes whole or in pieces (a line longer than a read chunk).
     /// The bytes yajl is reading, and the offset in the line of their first byte.
@@ -114,7 +114,7 @@ final class TabularLineParser {
         frames.reserveCapacity(8)
         tokens = .allocate(capacity: 1)
         tokens.initialize(to: LineTokens(parser: Unmanaged.passUnretained(self)))
-        lexer = YajlLexer(handler: tokens, multipleValues: true)
+        lexer = YajlLexer(allowsMultipleValues: true)
     }
 
     deinit {

@@ -6,13 +6,44 @@
 /// the end of the last token handed out and the next token. `nextTokenFrom` starts at that end
 /// (set before each callback) and is moved over those bytes when a piece ends, so once it lies
 /// before the current piece it is the first byte of the token pending there.
-extension ParserState {
-    /// Notes the token yajl is handing out (before its callback runs): its search start is kept
-    /// in `tokenFrom`, and the next token is looked for from its end.
+struct TokenPlaces {
+    /// Lines and columns of absolute offsets.
+    var tracker = LineTracker()
+    /// Bytes fed so far: the absolute offset of the piece being read.
+    var bytesFed = 0
+    /// Absolute offset of the first byte of the buffer yajl is parsing.
+    var feedBase = 0
+    /// While a scanner acts for yajl: the absolute offset just past its token.
+    var scannedTokenEnd = -1
+    /// Absolute offset just past the last value that is not a coordinate (what an object holds),
+    /// to place the token after it.
+    var lastValueEnd = 0
+    /// Where the next token is looked for, and the search start of the token being handed out;
+    /// the first byte at `nextTokenFrom` once it is before the piece.
+    var nextTokenFrom = 0
+    var tokenFrom = 0
+    var nextTokenByte: UInt8 = 0
+    /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
+    private(set) var history: [UInt8] = []
+    let historyLimit = 4096
+
+    /// Notes the token handed out (before its callback runs), which ends at absolute offset
+    /// `end`: its search start is kept in `tokenFrom`, and the next token is looked for from `end`.
     @inline(__always)
-    mutating func noteToken() {
+    mutating func note(tokenEndingAt end: Int) {
         tokenFrom = nextTokenFrom
-        nextTokenFrom = tokenEnd()
+        nextTokenFrom = end
+    }
+
+    /// Keeps the last bytes of `piece` (the piece being finished) in `history`.
+    mutating func remember(_ piece: UnsafeBufferPointer<UInt8>) {
+        let keep = min(piece.count, historyLimit)
+        // The history must end at the current piece without a gap.
+        if keep < piece.count { history.removeAll(keepingCapacity: true) }
+        history.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(piece.count - keep)...]))
+        if history.count > 2 * historyLimit {
+            history.removeFirst(history.count - historyLimit)
+        }
     }
 
     /// Moves `nextTokenFrom` over the whitespace, commas and colons of `bytes` (whose first byte

@@ -32,19 +32,64 @@ public enum CoordinateKind: String, Sendable, Equatable {
     case segmentation
 }
 
-/// A bounded run of numbers from one polygon (or one bbox entry) of an annotation.
-/// `values` is only valid during the call that receives it.
+/// A bounded run of numbers from one polygon (or one bbox entry) of an annotation, lent to
+/// `visitCoordinates`: read its numbers during that call (`withValues`, `forEach`, `append(to:)`,
+/// or by index); they are gone once it returns.
 public struct CoordinateChunk {
     public let kind: CoordinateKind
     /// Index of the annotation in `annotations`.
     public let annotationIndex: Int
     /// Index of the polygon (segmentation) or box (bbox) within the annotation.
     public let polygonIndex: Int
-    /// Index, within the polygon, of `values[0]`.
+    /// Index, within the polygon, of the chunk's first number.
     public let offset: Int
-    public let values: UnsafeBufferPointer<Double>
+    /// The engine's buffer, valid during the call the chunk is lent to.
+    private let base: UnsafePointer<Double>
+    /// How many numbers the chunk holds.
+    public let count: Int
     /// True on the last chunk of the polygon (which may then hold no value).
     public let endsPolygon: Bool
+
+    init(kind: CoordinateKind, annotationIndex: Int, polygonIndex: Int, offset: Int,
+         base: UnsafeMutablePointer<Double>, count: Int, endsPolygon: Bool) {
+        self.kind = kind
+        self.annotationIndex = annotationIndex
+        self.polygonIndex = polygonIndex
+        self.offset = offset
+        self.base = UnsafePointer(base)
+        self.count = count
+        self.endsPolygon = endsPolygon
+    }
+
+    /// The number at `index` (0..<count) of the chunk.
+    public subscript(index: Int) -> Double {
+        precondition(index >= 0 && index < count, "coordinate index out of range")
+        return values[index]
+    }
+
+    /// Calls `body` with the chunk's numbers.
+    public func withValues<Result, Failure: Error>(
+        _ body: (Span<Double>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(values.span)
+    }
+
+    /// Calls `body` with each number, in order.
+    public func forEach<Failure: Error>(_ body: (Double) throws(Failure) -> Void) throws(Failure) {
+        for value in values { try body(value) }
+    }
+
+    /// Appends the chunk's numbers to `array`.
+    public func append(to array: inout [Double]) {
+        array.append(contentsOf: values)
+    }
+
+    /// The numbers, for the module's writers that take a buffer (valid during the call only).
+    func withBuffer<Result>(_ body: (UnsafeBufferPointer<Double>) throws -> Result) rethrows -> Result {
+        try body(values)
+    }
+
+    private var values: UnsafeBufferPointer<Double> { UnsafeBufferPointer(start: base, count: count) }
 }
 
 /// The fields of an annotation other than its coordinates, delivered once the
@@ -70,7 +115,7 @@ public struct AnnotationFields: Sendable, Equatable {
 /// constant memory. Every method has a default that does nothing, except `visitProblem`,
 /// which by default throws (stop at the first problem); a visitor that returns from it
 /// instead keeps the parse going (the record concerned is then dropped).
-public protocol AiCOCOVisitor {
+public protocol DocumentVisitor {
     mutating func visitSectionStart(_ section: Section) throws
     mutating func visitSectionEnd(_ section: Section, count: Int) throws
     /// An image, category, regression, object or the meta record (not annotations).
@@ -84,7 +129,7 @@ public protocol AiCOCOVisitor {
     mutating func visitProblem(_ error: DocumentError) throws
 }
 
-extension AiCOCOVisitor {
+extension DocumentVisitor {
     public mutating func visitSectionStart(_ section: Section) throws {}
     public mutating func visitSectionEnd(_ section: Section, count: Int) throws {}
     public mutating func visit(_ record: Record, index: Int) throws {}
@@ -95,7 +140,7 @@ extension AiCOCOVisitor {
     public mutating func visitProblem(_ error: DocumentError) throws { throw error }
 }
 
-/// What the engine reports to; `AiCOCOParser` adapts a visitor to it.
+/// What the engine reports to; `DocumentParser` adapts a visitor to it.
 protocol EngineDelegate: AnyObject {
     func engineSectionStart(_ section: Section) throws
     func engineSectionEnd(_ section: Section, count: Int) throws
@@ -107,7 +152,7 @@ protocol EngineDelegate: AnyObject {
     func engineProblem(_ error: DocumentError) throws
 }
 
-final class VisitorAdapter<Visitor: AiCOCOVisitor>: EngineDelegate {
+final class VisitorAdapter<Visitor: DocumentVisitor>: EngineDelegate {
     /// The visitor, behind a pointer: a class's stored `var` costs a dynamic exclusivity check
     /// at each call, and this one is called per polygon.
     private let storage: UnsafeMutablePointer<Visitor>
@@ -199,23 +244,27 @@ public struct ParserOptions: Sendable, Equatable {
 
 /// An incremental, push-style AiCOCO parser: feed it bytes in chunks of any size, then
 /// `finish()`. It calls the visitor as the document is read and keeps no more than the
-/// record being read, whatever the size of the input.
+/// record being read, whatever the size of the input. It is not copyable (a copy would read
+/// on from the same place as the original): pass it `inout`, or `consume` it.
 ///
 /// ```swift
-/// var parser = AiCOCOParser(visitor: MyVisitor())
+/// var parser = DocumentParser(visitor: MyVisitor())
 /// try parser.feed(chunk1); try parser.feed(chunk2)
 /// try parser.finish()
 /// print(parser.visitor)
 /// ```
-public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
+public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
+    /// The visitor, adapted to what the engine reports to (the engine's delegate).
     private let adapter: VisitorAdapter<Visitor>
-    private let engine: ParserEngine
+    private var engine: DocumentEngine
     public let options: ParserOptions
+    /// `NaN`, `Infinity` and `-Infinity` read in the records artifact (once read).
+    private var artifactNonFiniteCounts = NonFiniteCounts()
 
     public init(visitor: Visitor, options: ParserOptions = ParserOptions()) {
         self.options = options
         adapter = VisitorAdapter(visitor)
-        engine = ParserEngine(options: options, delegate: adapter)
+        engine = DocumentEngine(options: options, delegate: adapter)
     }
 
     /// What the document is (its kind and, for a tabular output, the form of its records, which
@@ -224,16 +273,13 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// `NaN`, `Infinity` and `-Infinity` read (with `allowNonFinite`), in the document and its
     /// artifact (once read).
-    public var nonFiniteCounts: NonFiniteCounts { engine.nonFiniteCounts + engine.artifactNonFiniteCounts }
+    public var nonFiniteCounts: NonFiniteCounts { engine.nonFinite.counts + artifactNonFiniteCounts }
 
     /// The visitor, with whatever it has gathered so far.
     public var visitor: Visitor { adapter.visitor }
 
     /// Bytes fed so far.
-    public var bytesFed: Int { engine.bytesFed }
-
-    /// The error the visitor threw from a record or chunk, when that is what stopped the parse.
-    var engineDelegateError: Error? { engine.delegateError }
+    public var bytesFed: Int { engine.places.bytesFed }
 
     /// Problems' places are in decompressed text: the first one placed says so.
     func noteDecompressedPlaces() { adapter.decompressedNotePending = true }
@@ -242,8 +288,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     /// where the text fed so far ends, the first error placed in the text noted as such.
     /// A JSON error in the text of a corrupt stream is that corruption (looked for a little ahead
     /// in `reader`), placed where the text went wrong.
-    func placedInDecompressedText(_ error: DocumentError, from reader: ChunkReader? = nil) -> DocumentError {
-        var error = error
+    mutating func placedInDecompressedText(_ error: any Error, from reader: ChunkReader? = nil) -> any Error {
+        guard var error = error as? DocumentError else { return error }
         if error.kind == .compression && error.location.line == 0 {
             (error.location, error.path) = engine.endOfInput()
         } else if error.kind != .compression && error.kind != .io && error.file == nil,
@@ -262,7 +308,6 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
 
     /// Reads the next chunk of the document.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws {
-        let engine = self.engine
         let done: Void? = try bytes.withContiguousStorageIfAvailable { try engine.feed($0) }
         if done == nil {
             try Array(bytes).withUnsafeBufferPointer { try engine.feed($0) }
@@ -299,7 +344,7 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
             throw DocumentError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (\(artifact.reference.locationKey)), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
                               path: "$." + artifact.reference.locationKey, location: SourceLocation(offset: 0, line: 1, column: 1))
         }
-        let delegate = engine.delegate
+        let delegate: EngineDelegate = adapter
         let stream: RecordsArtifactStream
         do {
             stream = try RecordsArtifactStream(
@@ -317,8 +362,8 @@ public struct AiCOCOParser<Visitor: AiCOCOVisitor> {
     /// Ends the artifact's section (when there was one) and reports the reference problems.
     mutating func finishArtifact(_ artifact: RecordsArtifactStream?) throws {
         if let artifact {
-            engine.artifactNonFiniteCounts = artifact.nonFiniteCounts
-            try engine.delegate.engineSectionEnd(.rows, count: artifact.delivered)
+            artifactNonFiniteCounts = artifact.nonFiniteCounts
+            try adapter.engineSectionEnd(.rows, count: artifact.delivered)
         }
         try engine.finishReferences(artifact: artifact?.path)
     }

@@ -1,8 +1,8 @@
 /// Values of the wrong type: what each field expects, and the problem reported when a value
 /// does not fit.
-extension ParserState {
+extension DocumentEngine {
     /// Reports a value of the wrong type at the current place, and passes over it.
-    mutating func wrongType(_ expected: String, found: String, at location: SourceLocation, container: Bool) -> Bool {
+    mutating func wrongType(_ expected: String, found: String, at location: SourceLocation, container: Bool) throws(EngineStop) {
         let path = currentPath()
         var message = "expected \(expected), found \(found)"
         if let frame = frames.last, frame.kind == .record || frame.kind == .regressionItem,
@@ -11,10 +11,10 @@ extension ParserState {
         } else if let frame = frames.last, frame.kind == .idList {
             message = "\"\(frame.field.jsonKey)\" entry: " + message
         }
-        guard problem(.schema, message, at: location, path: path) else { return false }
-        if container { return skipContainer() }
+        try problem(.schema, message, at: location, path: path)
+        if container { return try skipContainer() }
         valueDone()
-        return true
+        return
     }
 
     func expectedType(of field: Field) -> String {

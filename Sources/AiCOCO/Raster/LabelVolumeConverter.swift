@@ -126,7 +126,7 @@ public struct LabelVolumeConverter {
         options.validate = true
         // Images sharing an index are `sliceNumbers`' to order or refuse (naming --slice-order).
         options.allowsRepeatedImageIndexes = true
-        var parser = AiCOCOParser(visitor: Gatherer(), options: options)
+        var parser = DocumentParser(visitor: Gatherer(), options: options)
         try parser.parse(try pass()) { progress?(1, $0) }
         let gathered = parser.visitor
         let catalog = gathered.catalog
@@ -210,7 +210,7 @@ public struct LabelVolumeConverter {
     }
 
     /// The first pass: the catalog, and whether any annotation has polygons.
-    private struct Gatherer: AiCOCOVisitor {
+    private struct Gatherer: DocumentVisitor {
         var catalog = SegmentationCatalog()
         var annotations = 0, withPolygons = 0
         mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }

@@ -36,7 +36,7 @@ public struct SegmentationCatalog: Sendable {
     /// Reads `input` once, keeping images, categories and objects.
     public init(reading input: AiCOCOInput, options: ParserOptions = ParserOptions(),
                 progress: ((Int) -> Void)? = nil) throws {
-        var parser = AiCOCOParser(visitor: Gatherer(), options: options)
+        var parser = DocumentParser(visitor: Gatherer(), options: options)
         try parser.parse(input, progress: progress)
         self = parser.visitor.catalog
     }
@@ -112,7 +112,7 @@ public struct SegmentationCatalog: Sendable {
         return (width, height)
     }
 
-    private struct Gatherer: AiCOCOVisitor {
+    private struct Gatherer: DocumentVisitor {
         var catalog = SegmentationCatalog()
         mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
     }

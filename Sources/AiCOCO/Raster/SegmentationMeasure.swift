@@ -47,7 +47,7 @@ public struct SegmentationMeasure {
         var options = parserOptions
         options.validate = true
         let budget = MemoryBudget(limit: parserOptions.memoryLimit)
-        var parser = AiCOCOParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
+        var parser = DocumentParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
         try parser.parse(input, progress: progress)
         let pass = parser.visitor
         if let problem = pass.firstProblem { throw problem }
@@ -61,7 +61,7 @@ public struct SegmentationMeasure {
 
 /// The reading pass, a visitor of the validating parser: the catalog, and each annotation's
 /// contours, as they stream past, into the spilling table.
-struct MeasurePass: AiCOCOVisitor {
+struct MeasurePass: DocumentVisitor {
     let spill: ExternalSorter
     var catalog = SegmentationCatalog()
     var imageOrdinals: [RecordID: UInt32] = [:]
@@ -110,12 +110,12 @@ struct MeasurePass: AiCOCOVisitor {
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         guard chunk.kind == .segmentation else { return }
         // Per contour: its point count, then its points as zigzag varint deltas (10 bytes each at most).
-        let room = polygonBytes + 10 * chunk.values.count
+        let room = polygonBytes + 10 * chunk.count
         if polygon.count < room { polygon.append(contentsOf: repeatElement(0, count: max(room, 2 * polygon.count) - polygon.count)) }
         var (length, count, previous, pendingX) = (polygonBytes, points, self.previous, self.pendingX)
         polygon.withUnsafeMutableBytes { polygon in
             let base = polygon.baseAddress!
-            for value in chunk.values {
+            chunk.withBuffer { values in for value in values {
                 guard let x = pendingX else {
                     pendingX = Self.integer(value)
                     continue
@@ -127,7 +127,7 @@ struct MeasurePass: AiCOCOVisitor {
                 previous = (x, y)
                 pendingX = nil
                 count += 1
-            }
+            } }
         }
         (polygonBytes, points, self.previous, self.pendingX) = (length, count, previous, pendingX)
         guard chunk.endsPolygon else { return }

@@ -80,7 +80,7 @@ extension AiCOCOInput {
     }
 }
 
-extension AiCOCOParser {
+extension DocumentParser {
     /// Reads the whole input through the parser, chunk by chunk, and finishes it.
     /// `progress` is called after each chunk with the bytes read so far.
     public mutating func parse(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
@@ -105,7 +105,7 @@ extension AiCOCOParser {
                     progress?(gzip.compressedBytesRead)
                 }
                 try finish(readingRecordsArtifactOf: document)
-            } catch let error as DocumentError {
+            } catch {
                 throw placedInDecompressedText(error, from: gzip)
             }
         } else {
@@ -130,14 +130,10 @@ extension AiCOCOParser {
 }
 
 /// Parses `input` with `visitor` and returns the visitor with what it gathered.
-public func parseAiCOCO<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor,
+public func parseAiCOCO<Visitor: DocumentVisitor>(_ input: AiCOCOInput, visitor: Visitor,
                                                options: ParserOptions = ParserOptions()) throws -> Visitor {
-    var parser = AiCOCOParser(visitor: visitor, options: options)
+    var parser = DocumentParser(visitor: visitor, options: options)
     try parser.parse(input)
     return parser.visitor
 }
 
-extension AiCOCOParser {
-    /// The error the visitor threw, if the visitor is what stopped the parse.
-    var consumerError: Error? { engineDelegateError }
-}

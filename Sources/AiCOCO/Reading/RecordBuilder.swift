@@ -6,7 +6,7 @@ struct RecordLimitExceeded: Error {
 
 /// A visitor that assembles whole typed records (annotations with all their coordinates)
 /// and hands each one to `deliver`.
-struct RecordBuilder: AiCOCOVisitor {
+struct RecordBuilder: DocumentVisitor {
     let maxCoordinates: Int
     let deliver: (consuming Record, _ coordinateCount: Int) throws -> Void
     /// When set, problems are passed here and the parse goes on; otherwise they are thrown.
@@ -39,7 +39,7 @@ struct RecordBuilder: AiCOCOVisitor {
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         if geometry.counting(chunk) > maxCoordinates {
-            throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates) or read it with the visitor API (AiCOCOParser), which streams coordinates in chunks")
+            throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates) or read it with the visitor API (DocumentParser), which streams coordinates in chunks")
         }
         if chunk.kind == .segmentation, let renderer { return renderer.segmentation(chunk) }
         geometry.add(chunk)

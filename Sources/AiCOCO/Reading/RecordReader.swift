@@ -39,7 +39,7 @@ public final class RecordReader: @unchecked Sendable {
     /// How this reader reads.
     public let options: RecordReader.Options
     private let queue: RecordQueue
-    private var parser: AiCOCOParser<RecordBuilder>
+    private var parser: DocumentParser<RecordBuilder>
     private var source: Source
     private var chunk: ReadChunk?
     private var failure: Error?
@@ -100,13 +100,13 @@ public final class RecordReader: @unchecked Sendable {
     }
 
     static func makeParser(queue: RecordQueue, options: RecordReader.Options,
-                           renderer: RecordLineRenderer?) -> AiCOCOParser<RecordBuilder> {
+                           renderer: RecordLineRenderer?) -> DocumentParser<RecordBuilder> {
         let collect: ((DocumentError) -> Void)? = options.parser.validate ? { queue.addProblem($0) } : nil
         let builder = RecordBuilder(maxCoordinates: options.parser.limits.maxCoordinatesPerRecord,
                                     collectProblem: collect, renderer: renderer) { record, _ in
             queue.append(record)
         }
-        return AiCOCOParser(visitor: builder, options: options.parser)
+        return DocumentParser(visitor: builder, options: options.parser)
     }
 
     /// With a renderer: reads until records have ended, then hands their lines and number to
@@ -334,7 +334,7 @@ struct ReadChunk {
         return count > 0
     }
 
-    mutating func feedSlice<Visitor>(_ limit: Int, to parser: inout AiCOCOParser<Visitor>) throws {
+    mutating func feedSlice<Visitor>(_ limit: Int, to parser: inout DocumentParser<Visitor>) throws {
         let length = min(limit, count - position)
         let start = position
         position += length

@@ -46,7 +46,7 @@ public struct COCOConverter {
 
     /// The visitor of the pass: keeps the catalog's records, gathers each annotation's
     /// coordinates (at most `limits.maxCoordinatesPerRecord`) and spills it.
-    struct Pass: AiCOCOVisitor {
+    struct Pass: DocumentVisitor {
         let catalog: Catalog
         let spill: AnnotationSpill
         let maxCoordinates: Int

@@ -153,7 +153,7 @@ public struct DocumentFilter {
     }
 
     /// Pass 1: ids, names and links (no coordinates).
-    struct IndexVisitor: AiCOCOVisitor {
+    struct IndexVisitor: DocumentVisitor {
         let criteria: DocumentFilter.Criteria
         let index: Index
         var imagesDone = false
@@ -205,7 +205,7 @@ public struct DocumentFilter {
     }
 
     /// Pass 1b: objects with an annotation on a kept image.
-    struct AnnotationVisitor: AiCOCOVisitor {
+    struct AnnotationVisitor: DocumentVisitor {
         let index: Index
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index position: Int) throws {
             if try index.keptImages.contains(fields.imageID) { try index.objectsOnKeptImages.set(fields.objectID, []) }

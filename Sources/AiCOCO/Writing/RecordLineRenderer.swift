@@ -80,7 +80,7 @@ final class RecordLineRenderer {
                 try polygons.arrayOpen()
                 polygonOpen = true
             }
-            try polygons.numberList(chunk.values)
+            try chunk.withBuffer { try polygons.numberList($0) }
             if chunk.endsPolygon {
                 try polygons.arrayClose()
                 polygonOpen = false

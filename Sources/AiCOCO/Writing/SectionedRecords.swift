@@ -4,7 +4,7 @@
 /// coordinate chunks; only one record is held at a time. The records of a tabular output's
 /// artifact (section `rows` after a `records` reference) are not part of the document and are
 /// not handed over; inline records (section `rows` without a reference, FLaVor 2.1.0 to 2.2.1) are.
-struct SectionedRecordVisitor: AiCOCOVisitor {
+struct SectionedRecordVisitor: DocumentVisitor {
     private var builder: RecordBuilder
     private let sectionStart: (Section) throws -> Void
     private let sectionEnd: (Section, Int) throws -> Void
@@ -46,29 +46,19 @@ struct SectionedRecordVisitor: AiCOCOVisitor {
     }
 }
 
-/// Parses `input` through `visitor` on the calling thread; rethrows the visitor's own error
-/// (e.g. `FileOutput.Closed`) rather than the parser's wrapping of it.
-func runParse<Visitor: AiCOCOVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
-                                      progress: ((Int) -> Void)? = nil) throws -> Visitor {
-    var parser = AiCOCOParser(visitor: visitor, options: options)
-    do {
-        try parser.parse(input, progress: progress)
-    } catch {
-        if let stop = parser.consumerError, !(stop is DocumentError), !(stop is RecordLimitExceeded) { throw stop }
-        throw error
-    }
+/// Parses `input` through `visitor` on the calling thread (the visitor's own errors, e.g.
+/// `FileOutput.Closed`, come out as they are).
+func runParse<Visitor: DocumentVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
+                                            progress: ((Int) -> Void)? = nil) throws -> Visitor {
+    var parser = DocumentParser(visitor: visitor, options: options)
+    try parser.parse(input, progress: progress)
     return parser.visitor
 }
 
 /// Like `runParse`, from a chunk reader.
-func runParse<Visitor: AiCOCOVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
+func runParse<Visitor: DocumentVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
                                      progress: ((Int) -> Void)? = nil) throws -> Visitor {
-    var parser = AiCOCOParser(visitor: visitor, options: options)
-    do {
-        try parser.parse(reader: reader, progress: progress)
-    } catch {
-        if let stop = parser.consumerError, !(stop is DocumentError), !(stop is RecordLimitExceeded) { throw stop }
-        throw error
-    }
+    var parser = DocumentParser(visitor: visitor, options: options)
+    try parser.parse(reader: reader, progress: progress)
     return parser.visitor
 }
