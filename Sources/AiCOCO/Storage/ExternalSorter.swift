@@ -151,9 +151,9 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
                 chunkUsed = 0
                 chunkEnd = chunkBytes
             }
-            if newHandles != handleCapacity { regrow(&handles, capacity: &handleCapacity, count: count, to: newHandles) }
+            if newHandles != handleCapacity { (handles, handleCapacity) = (regrow(handles, count: count, to: newHandles), newHandles) }
             if newSlots != slotCount {
-                clearSlots(&slots, count: &slotCount, to: newSlots)
+                (slots, slotCount) = (emptySlots(replacing: slots, count: newSlots), newSlots)
                 for ordinal in 0..<count { insertSlot(ordinal, hash: RawBytes.hash(Self.key(record(ordinal)))) }
             }
             return

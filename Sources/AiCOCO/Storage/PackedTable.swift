@@ -116,9 +116,9 @@ final class PackedTable: SpillingTable<PackedCursor> {
                 budget.release(extra)
                 continue
             }
-            if grown != capacity { regrow(&entries, capacity: &capacity, count: count, to: grown) }
+            if grown != capacity { (entries, capacity) = (regrow(entries, count: count, to: grown), grown) }
             if grownSlots != slotCount {
-                clearSlots(&slots, count: &slotCount, to: grownSlots)
+                (slots, slotCount) = (emptySlots(replacing: slots, count: grownSlots), grownSlots)
                 for index in 0..<count { insertSlot(index) }
             }
         }

@@ -137,21 +137,22 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     }
 }
 
-/// Grows `storage`, holding `count` values in room for `capacity`, to room for `newCapacity`.
-func regrow<Value>(_ storage: inout UnsafeMutablePointer<Value>?, capacity: inout Int, count: Int, to newCapacity: Int) {
-    let grown = UnsafeMutablePointer<Value>.allocate(capacity: newCapacity)
-    if let old = storage {
+/// New storage for `capacity` values holding the first `count` values of `old` (then freed).
+/// (Returned, not `inout`: an `inout` of a table's property would make every access to it
+/// checked at run time for exclusivity.)
+func regrow<Value>(_ old: UnsafeMutablePointer<Value>?, count: Int, to capacity: Int) -> UnsafeMutablePointer<Value> {
+    let grown = UnsafeMutablePointer<Value>.allocate(capacity: capacity)
+    if let old {
         grown.moveInitialize(from: old, count: count)
         old.deallocate()
     }
-    storage = grown
-    capacity = newCapacity
+    return grown
 }
 
-/// Replaces `slots` (`slotCount` of them) by `newCount` free slots (0) of an open-addressing index.
-func clearSlots(_ slots: inout UnsafeMutablePointer<UInt32>?, count slotCount: inout Int, to newCount: Int) {
-    slots?.deallocate()
-    slots = UnsafeMutablePointer<UInt32>.allocate(capacity: newCount)
-    slots!.initialize(repeating: 0, count: newCount)
-    slotCount = newCount
+/// `count` free slots (0) of an open-addressing index, replacing `old` (freed).
+func emptySlots(replacing old: UnsafeMutablePointer<UInt32>?, count: Int) -> UnsafeMutablePointer<UInt32> {
+    old?.deallocate()
+    let slots = UnsafeMutablePointer<UInt32>.allocate(capacity: count)
+    slots.initialize(repeating: 0, count: count)
+    return slots
 }
