@@ -13,8 +13,8 @@ struct AnnotationTotals: AnnotationPart, Equatable {
     var isFull: Bool { perImage.count >= 3 }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        values += chunk.values.count
-        for value in chunk.values { coordinateSum &+= value.bitPattern }
+        values += chunk.count
+        chunk.forEach { coordinateSum &+= $0.bitPattern }
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {

@@ -23,35 +23,35 @@ import Glibc
 
 /// What a parse reported, in order: enough to compare two parses of the same bytes exactly.
 enum Event: Equatable {
-    case sectionStart(AiCOCOSection)
-    case sectionEnd(AiCOCOSection, Int)
-    case record(AiCOCORecord, Int)
+    case sectionStart(Section)
+    case sectionEnd(Section, Int)
+    case record(Record, Int)
     case annotationStart(Int)
     case coordinates(CoordinateKind, Int, Int, Int, [UInt64], Bool)
     case annotationEnd(AnnotationFields, Int)
     case annotationDropped(Int)
-    case problem(AiCOCOError)
+    case problem(DocumentError)
 }
 
 struct Recorder: DocumentVisitor {
     var events: [Event] = []
-    mutating func visitSectionStart(_ section: AiCOCOSection) throws { events.append(.sectionStart(section)) }
-    mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+    mutating func visitSectionStart(_ section: Section) throws { events.append(.sectionStart(section)) }
+    mutating func visitSectionEnd(_ section: Section, count: Int) throws {
         events.append(.sectionEnd(section, count))
     }
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws { events.append(.record(record, index)) }
+    mutating func visit(_ record: Record, index: Int) throws { events.append(.record(record, index)) }
     mutating func visitAnnotationStart(index: Int) throws { events.append(.annotationStart(index)) }
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
         events.append(.coordinates(chunk.kind, chunk.annotationIndex, chunk.polygonIndex, chunk.offset,
-                                   chunk.values.map(\.bitPattern), chunk.endsPolygon))
+                                   chunk.bitPatterns, chunk.endsPolygon))
     }
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         events.append(.annotationEnd(fields, index))
     }
     mutating func visitAnnotationDropped(index: Int) throws { events.append(.annotationDropped(index)) }
-    mutating func visitProblem(_ error: AiCOCOError) throws { events.append(.problem(error)) }
+    mutating func visitProblem(_ error: DocumentError) throws { events.append(.problem(error)) }
 
-    var problems: [AiCOCOError] {
+    var problems: [DocumentError] {
         events.compactMap { if case .problem(let error) = $0 { error } else { nil } }
     }
 }
@@ -59,7 +59,7 @@ struct Recorder: DocumentVisitor {
 /// The events of one validating parse, and the error that ended it (if any).
 struct Outcome: Equatable {
     var events: [Event]
-    var error: AiCOCOError?
+    var error: DocumentError?
 }
 
 func fail(_ message: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Never {
@@ -83,10 +83,10 @@ func parse(_ bytes: UnsafeBufferPointer<UInt8>, sizes: [Int], options: ParserOpt
         }
         try parser.finish()
         return Outcome(events: parser.visitor.events, error: nil)
-    } catch let error as AiCOCOError {
+    } catch let error as DocumentError {
         return Outcome(events: parser.visitor.events, error: error)
     } catch {
-        fail("a parse threw a non-AiCOCOError: \(error)", bytes)
+        fail("a parse threw a non-DocumentError: \(error)", bytes)
     }
 }
 
@@ -101,7 +101,7 @@ func place(of offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, 
     return (line, offset - lineStart + 1)
 }
 
-func checkPlace(_ error: AiCOCOError, _ bytes: UnsafeBufferPointer<UInt8>) {
+func checkPlace(_ error: DocumentError, _ bytes: UnsafeBufferPointer<UInt8>) {
     let location = error.location
     guard location.offset >= 0, location.offset <= bytes.count else {
         fail("offset \(location.offset) outside the input of \(bytes.count) bytes: \(error)", bytes)
@@ -142,8 +142,8 @@ func smallLimits() -> ParserLimits {
 
 /// The records the reader should give for the events of a validating parse: the annotation
 /// fields, with the coordinates assembled.
-func expectedRecords(_ events: [Event]) -> [AiCOCORecord] {
-    var records: [AiCOCORecord] = []
+func expectedRecords(_ events: [Event]) -> [Record] {
+    var records: [Record] = []
     var polygons: [[Double]] = []
     var current: [Double] = []
     var boxes: [BoundingBox] = []
@@ -167,7 +167,7 @@ func expectedRecords(_ events: [Event]) -> [AiCOCORecord] {
                 }
             }
         case .annotationEnd(let fields, _):
-            records.append(.annotation(AiAnnotation(
+            records.append(.annotation(Annotation(
                 idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
                 bbox: fields.bboxCount == nil ? nil : boxes,
                 segmentation: fields.polygonCount == nil ? nil : Polygons(polygons), extra: fields.extra)))
@@ -192,7 +192,7 @@ func threadCount() -> Int {
 /// The record reader (its own thread), validating: the problems and records it gives.
 /// Its thread must be gone soon after the reader is: waits for that, so that the leak check
 /// libFuzzer runs after each input does not see the thread's last references.
-func readAll(_ bytes: UnsafeBufferPointer<UInt8>, options: ParserOptions) -> ([AiCOCORecord], [AiCOCOError], AiCOCOError?) {
+func readAll(_ bytes: UnsafeBufferPointer<UInt8>, options: ParserOptions) -> ([Record], [DocumentError], DocumentError?) {
     let threads = threadCount()
     defer {
         var waited = 0
@@ -206,23 +206,23 @@ func readAll(_ bytes: UnsafeBufferPointer<UInt8>, options: ParserOptions) -> ([A
     // records artifact is a separate file, which a fuzz input does not have).
     var documentOnly = options
     documentOnly.recordsArtifact = .skip
-    let reader = AiCOCORecordReader(.bytes(Array(bytes)), options: RecordReaderOptions(parser: documentOnly))
-    var records: [AiCOCORecord] = []
+    let reader = RecordReader(.bytes(Array(bytes)), options: RecordReader.Options(parser: documentOnly))
+    var records: [Record] = []
     do {
         while let record = try reader.next() { records.append(record) }
         return (records, reader.problems, nil)
-    } catch let error as AiCOCOError {
+    } catch let error as DocumentError {
         return (records, reader.problems, error)
     } catch {
-        fail("the record reader threw a non-AiCOCOError: \(error)", bytes)
+        fail("the record reader threw a non-DocumentError: \(error)", bytes)
     }
 }
 
 /// Writes `records` back as one AiCOCO document (sections in the order they came) and reads
 /// it again: the same records must come back.
-func writerRoundTrip(_ records: [AiCOCORecord], _ bytes: UnsafeBufferPointer<UInt8>) {
+func writerRoundTrip(_ records: [Record], _ bytes: UnsafeBufferPointer<UInt8>) {
     var output: [UInt8] = []
-    let writer = AiCOCOWriter(pretty: bytes.count % 2 == 0, sink: { output.append(contentsOf: $0) })
+    let writer = DocumentWriter(pretty: bytes.count % 2 == 0, sink: { output.append(contentsOf: $0) })
     do {
         try writer.writeDocument(records)
     } catch {
@@ -240,7 +240,7 @@ func writerRoundTrip(_ records: [AiCOCORecord], _ bytes: UnsafeBufferPointer<UIn
 /// How a writing subcommand's library call ended.
 enum WriterVerdict {
     case success
-    /// Refused the input: an `AiCOCOError` that is not an I/O error, or one of the documented
+    /// Refused the input: an `DocumentError` that is not an I/O error, or one of the documented
     /// "nothing to do" answers.
     case refused(String)
     /// Anything else: an internal error (e.g. the JSON writer refusing a number).
@@ -251,15 +251,15 @@ func verdict(_ body: () throws -> Void) -> WriterVerdict {
     do {
         try body()
         return .success
-    } catch let error as AiCOCOError where error.kind != .io {
+    } catch let error as DocumentError where error.kind != .io {
         return .refused("\(error.kind): \(error.message)")
-    } catch let error as AiCOCOError {
+    } catch let error as DocumentError {
         return .broken("\(error.kind): \(error.message)")
     } catch is NothingToDoForTabular {
         return .refused("tabular")
-    } catch is AiCOCOFilter.NothingMatched {
+    } catch is DocumentFilter.NothingMatched {
         return .refused("nothing matched")
-    } catch is AiCOCOAssembler.ArtifactNeeded {
+    } catch is DocumentAssembler.ArtifactNeeded {
         return .refused("artifact needed")
     } catch {
         return .broken("\(error)")
@@ -279,15 +279,15 @@ func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: Par
             _ = try COCOConverter(parserOptions: options, imageSize: (64, 64)).convert(.bytes(document), to: JSONWriter(sink: { _ in }))
         }),
         ("records", {
-            let reader = AiCOCORecordLines(.bytes(document), options: RecordReaderOptions(parser: options), envelope: true)
+            let reader = RecordLines(.bytes(document), options: RecordReader.Options(parser: options), envelope: true)
             while try reader.next({ text, _ in lines.append(contentsOf: text) }) {}
             if let problem = reader.problems.first { throw problem }
             linesComplete = true
         }),
         ("filter", {
-            let criteria = AiCOCOFilterCriteria(indexRanges: [-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude])
-            _ = try AiCOCOFilter(criteria: criteria, parserOptions: options)
-                .filter(passes: { .bytes(document) }, to: AiCOCOWriter(sink: { _ in }))
+            let criteria = DocumentFilter.Criteria(indexRanges: [-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude])
+            _ = try DocumentFilter(criteria: criteria, parserOptions: options)
+                .filter(passes: { .bytes(document) }, to: DocumentWriter(sink: { _ in }))
         }),
     ]
     for (name, body) in writers {
@@ -308,7 +308,7 @@ func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: Par
     let outcome = verdict {
         var assembleOptions = options
         assembleOptions.validate = true
-        try AiCOCOAssembler(parserOptions: assembleOptions).assemble(.bytes(lines), to: AiCOCOWriter(sink: { _ in }))
+        try DocumentAssembler(parserOptions: assembleOptions).assemble(.bytes(lines), to: DocumentWriter(sink: { _ in }))
     }
     switch outcome {
     case .success: break

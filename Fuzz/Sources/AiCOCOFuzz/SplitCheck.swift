@@ -16,7 +16,7 @@ struct SplitTotals: AnnotationPart, Equatable {
 
     mutating func visitAnnotationStart(index: Int) throws { current = "start;" }
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        current += "\(chunk.kind) \(chunk.polygonIndex) \(chunk.offset) \(chunk.values.map(\.bitPattern)) \(chunk.endsPolygon);"
+        current += "\(chunk.kind) \(chunk.polygonIndex) \(chunk.offset) \(chunk.bitPatterns) \(chunk.endsPolygon);"
     }
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         records.append(current + "\(fields)")
@@ -36,11 +36,11 @@ struct SplitRecorder: SplittableVisitor {
     func makePart() -> SplitTotals { SplitTotals() }
     mutating func absorb(_ part: SplitTotals) throws { annotations.records += part.records }
 
-    mutating func visitSectionStart(_ section: AiCOCOSection) throws { events.append("start \(section)") }
-    mutating func visitSectionEnd(_ section: AiCOCOSection, count: Int) throws {
+    mutating func visitSectionStart(_ section: Section) throws { events.append("start \(section)") }
+    mutating func visitSectionEnd(_ section: Section, count: Int) throws {
         events.append("end \(section)" + (section == .annotations ? "" : " \(count)"))
     }
-    mutating func visit(_ record: AiCOCORecord, index: Int) throws { events.append("\(index) \(record)") }
+    mutating func visit(_ record: Record, index: Int) throws { events.append("\(index) \(record)") }
     mutating func visitAnnotationStart(index: Int) throws { try annotations.visitAnnotationStart(index: index) }
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { try annotations.visitCoordinates(chunk) }
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
@@ -92,5 +92,14 @@ func checkSplit(_ bytes: UnsafeBufferPointer<UInt8>) {
     while threadCount() > threadsBefore && spins < 10_000 {
         usleep(100)
         spins += 1
+    }
+}
+
+extension CoordinateChunk {
+    /// The chunk's numbers as bit patterns, for exact comparison.
+    var bitPatterns: [UInt64] {
+        var patterns: [UInt64] = []
+        forEach { patterns.append($0.bitPattern) }
+        return patterns
     }
 }

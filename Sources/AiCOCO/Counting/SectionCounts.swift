@@ -10,11 +10,20 @@
 ///     var counts = parser.visitor
 ///     try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
 public struct SectionCounts: DocumentVisitor {
-    /// Records of each section.
-    public internal(set) var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
-    /// Polygons and coordinate pairs of the segmentations, bboxes, and annotations whose
-    /// segmentation is null.
-    public internal(set) var polygons = 0, points = 0, bboxes = 0, nullSegmentations = 0
+    /// Records of each section but annotations.
+    public internal(set) var images = 0, categories = 0, regressions = 0, objects = 0
+    /// Annotations, their polygons, coordinate pairs and bboxes.
+    var totals = AnnotationTotals()
+    /// Annotations.
+    public var annotations: Int { totals.annotations }
+    /// Polygons of the segmentations.
+    public var polygons: Int { totals.polygons }
+    /// Coordinate pairs of the segmentations.
+    public var points: Int { totals.points }
+    /// Bboxes.
+    public var bboxes: Int { totals.bboxes }
+    /// Annotations whose segmentation is null.
+    public var nullSegmentations: Int { totals.nullSegmentations }
     /// Entries of the meta's `category_ids` and `regressions`.
     public internal(set) var metaCategoryIDs = 0, metaRegressions = 0
     /// The meta's task type.
@@ -42,9 +51,6 @@ public struct SectionCounts: DocumentVisitor {
     /// Objects per category and the names of categories and regressions (they may come after
     /// the objects and the meta), within the same memory limit.
     private let categoryTally: CategoryTally
-    /// Coordinate numbers of the polygon being read.
-    private var polygonValues = 0
-
     /// Counts holding at most about `memoryLimit` bytes of ids in memory (the rest spills to
     /// temporary files).
     public init(memoryLimit: Int) {
@@ -87,25 +93,18 @@ public struct SectionCounts: DocumentVisitor {
 
     /// Counts a segmentation's coordinate pairs as they stream by.
     public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        guard chunk.kind == .segmentation else { return }
-        polygonValues += chunk.count
-        if chunk.endsPolygon {
-            points += polygonValues / 2
-            polygonValues = 0
-        }
+        totals.count(chunk)
     }
 
     /// Counts an annotation, its polygons and bboxes, and its image's annotations.
     public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        annotations += 1
-        if let count = fields.polygonCount { polygons += count } else { nullSegmentations += 1 }
-        bboxes += fields.bboxCount ?? 0
+        totals.count(fields)
         try tally.addAnnotation(imageKey: fields.imageKey)
     }
 
     /// Forgets the coordinates of an annotation dropped before its end.
     public mutating func visitAnnotationDropped(index: Int) throws {
-        polygonValues = 0
+        totals.drop()
     }
 
     /// Once the document is read: takes the parser's `documentForm` and `nonFiniteCounts`, joins

@@ -252,6 +252,8 @@ final class YajlBlockCache {
     static let classes = 40
     /// Bytes before each block's payload: its size class.
     static let header = 16
+    /// Blocks of more than 2^largestKept bytes are not kept for reuse.
+    static let largestKept = 20
 
     init() {
         lists = .allocate(capacity: Self.classes)
@@ -301,6 +303,12 @@ final class YajlBlockCache {
 
     private static func release(_ payload: UnsafeMutableRawPointer, _ lists: UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
         let sizeClass = payload.load(fromByteOffset: -header, as: Int.self)
+        // A large block (a long token gathered across pieces) goes back to the system at once:
+        // kept, the blocks of each doubling would add up to twice the longest token.
+        if sizeClass > largestKept {
+            (payload - header).deallocate()
+            return
+        }
         payload.storeBytes(of: lists[sizeClass], as: UnsafeMutableRawPointer?.self)
         lists[sizeClass] = payload
     }

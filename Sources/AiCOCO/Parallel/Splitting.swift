@@ -29,6 +29,7 @@ public struct SplitOptions: Sendable, Equatable {
     /// Smaller inputs are read on one thread.
     public var minimumBytes = 16 << 20
 
+    /// Splitting among `threads` threads, with the default stretch sizes.
     public init(threads: Int) {
         self.threads = threads
     }
