@@ -50,17 +50,7 @@ final class PositionalFile: @unchecked Sendable {
 
     /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
-        var done = 0
-        while done < buffer.count {
-            let count: Int
-            switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
-            case .success(let read): count = read
-            case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
-            }
-            if count == 0 { break }
-            done += count
-        }
-        return done
+        try preadFully(descriptor, into: buffer, at: offset, name: name)
     }
 
     /// The bytes in `range` (clipped to the file).
@@ -89,4 +79,18 @@ final class PositionalFile: @unchecked Sendable {
         }
         return true
     }
+}
+
+/// Reads `buffer.count` bytes of `descriptor` from `offset` (pread, retried on interrupts); fewer
+/// only at the end of the file. Returns how many were read; errors name the file `name`.
+func preadFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, name: String) throws -> Int {
+    var done = 0
+    while done < buffer.count {
+        switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
+        case .success(0): return done
+        case .success(let read): done += read
+        case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
+        }
+    }
+    return done
 }

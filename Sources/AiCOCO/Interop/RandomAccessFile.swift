@@ -99,18 +99,9 @@ final class RandomAccessFile {
 
     /// Fills `buffer` from `offset`; what lies past the end of the file reads as zeros.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
-        var done = 0
-        while done < buffer.count {
-            let count: Int
-            switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
-            case .success(let read): count = read
-            case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
-            }
-            if count == 0 {
-                (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
-                return
-            }
-            done += count
+        let done = try preadFully(descriptor, into: buffer, at: offset, name: name)
+        if done < buffer.count {
+            (buffer.baseAddress! + done).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - done)
         }
     }
 }
