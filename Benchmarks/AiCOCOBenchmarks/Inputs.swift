@@ -6,10 +6,10 @@ final class Inputs: @unchecked Sendable {
     /// About 200 MB of whole-series segmentation output in the real (noisy) shape: ~1,500 small
     /// annotations per MB, many 1- and 2-point contours.
     let segmentation: [UInt8]
-    let segmentationSummary: GeneratedSummary
+    let segmentationSummary: DocumentGenerator.Summary
     /// About 200 MB of the synthetic long-contour shape (few large annotations).
     let long: [UInt8]
-    let longSummary: GeneratedSummary
+    let longSummary: DocumentGenerator.Summary
     /// The same kind of document pretty-printed (indent 2, one number per line).
     let pretty: [UInt8]
     /// About 100 MB of detection output: many small annotations with a bbox and no polygon.
@@ -29,11 +29,11 @@ final class Inputs: @unchecked Sendable {
     }
 
     static func generate(bytes: Int, pretty: Bool, seed: UInt64,
-                         shape: GeneratorOptions.Shape = .noisy) -> (bytes: [UInt8], summary: GeneratedSummary) {
+                         shape: DocumentGenerator.Options.Shape = .noisy) -> (bytes: [UInt8], summary: DocumentGenerator.Summary) {
         var output: [UInt8] = []
         output.reserveCapacity(bytes + bytes / 8)
-        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty,
-                                                                  shape: shape))
+        var generator = DocumentGenerator(options: DocumentGenerator.Options(targetBytes: bytes, seed: seed, pretty: pretty,
+                                                                            shape: shape))
         let summary = generator.generate { output.append(contentsOf: $0) }
         return (output, summary)
     }

@@ -8,8 +8,8 @@
 import AiCOCO
 
 /// Streams the long shape to `sink`; `layout` caches the calibration between calls.
-func generateLongShape(_ options: GeneratorOptions, layout: inout LongShapeLayout?,
-                       to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> GeneratedSummary {
+func generateLongShape(_ options: DocumentGenerator.Options, layout: inout LongShapeLayout?,
+                       to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> DocumentGenerator.Summary {
     let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: _bufCapacity)
     defer { bytes.deallocate() }
     let pts = UnsafeMutablePointer<UInt16>.allocate(capacity: _ptsCapacity)
@@ -53,10 +53,10 @@ let _kAnnotation: UInt64 = 6
 
 /// Chooses the number of slices (and a point-density factor, and for tiny targets fewer
 /// structures) so that the document size lands near `options.targetBytes`.
-func _calibrate(_ options: GeneratorOptions, _ bytes: UnsafeMutablePointer<UInt8>,
+func _calibrate(_ options: DocumentGenerator.Options, _ bytes: UnsafeMutablePointer<UInt8>,
                         _ pts: UnsafeMutablePointer<UInt16>) -> _Layout {
     let target = max(0, options.targetBytes)
-    let order = GeneratorOptions.imageSections      // size does not depend on the order
+    let order = DocumentGenerator.Options.imageSections      // size does not depend on the order
     func measure(_ L: _Layout, skipSlices: Bool = false) -> Int {
         var e = _Engine(L: L, w: _Writer(base: bytes, pretty: options.pretty), pts: pts)
         e.estimate = true

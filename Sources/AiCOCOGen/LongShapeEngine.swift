@@ -10,7 +10,7 @@ struct _Engine {
     var L: _Layout
     var w: _Writer
     let pts: UnsafeMutablePointer<UInt16>
-    var sum = GeneratedSummary()
+    var sum = DocumentGenerator.Summary()
     /// Calibration: sample annotations of long objects and extrapolate into `extra`.
     var estimate = false
     /// Calibration: write images and annotations as empty arrays.

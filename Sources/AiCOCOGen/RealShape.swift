@@ -17,8 +17,8 @@
 import AiCOCO
 
 /// Streams a document of a real shape to `sink`.
-func generateRealShape(_ options: GeneratorOptions,
-                       to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> GeneratedSummary {
+func generateRealShape(_ options: DocumentGenerator.Options,
+                       to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> DocumentGenerator.Summary {
     let table = ShapeTable(options.shape)
     let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: _bufCapacity)
     defer { bytes.deallocate() }
@@ -60,7 +60,7 @@ func generateRealShape(_ options: GeneratorOptions,
 /// Writes the sections of a real-shaped document of `blocks` blocks.
 struct RealShapeWriter {
     typealias Sink = (UnsafeRawBufferPointer) throws -> Void
-    let options: GeneratorOptions
+    let options: DocumentGenerator.Options
     let table: ShapeTable
     let blocks: Int
     /// Slices of the last block (the others have `table.slices`).
@@ -68,14 +68,14 @@ struct RealShapeWriter {
     /// Slices of the block being written.
     var blockSlices: Int
     var w: _Writer
-    var sum = GeneratedSummary()
+    var sum = DocumentGenerator.Summary()
     var objectBuffer: [BlockObject] = []
     /// The blocks the sections hold (one alone while measuring).
     var blockRange: Range<Int>
     /// The slices of the block being measured.
     var measuring: Int?
 
-    init(options: GeneratorOptions, table: ShapeTable, base: UnsafeMutablePointer<UInt8>, blocks: Int, lastSlices: Int) {
+    init(options: DocumentGenerator.Options, table: ShapeTable, base: UnsafeMutablePointer<UInt8>, blocks: Int, lastSlices: Int) {
         self.options = options
         self.table = table
         self.blocks = blocks
@@ -111,7 +111,7 @@ struct RealShapeWriter {
         return size
     }
 
-    mutating func document(_ sink: Sink) rethrows -> GeneratedSummary {
+    mutating func document(_ sink: Sink) rethrows -> DocumentGenerator.Summary {
         w.b(123)
         for (i, section) in options.order.enumerated() {
             w.sep(i == 0, 1)

@@ -52,7 +52,7 @@ struct ShapeTable {
     let slices: Int
     let detection: Bool
 
-    init(_ shape: GeneratorOptions.Shape) {
+    init(_ shape: DocumentGenerator.Options.Shape) {
         switch shape {
         case .smooth: self.init(structures: smoothStructures, objects: smoothObjects, slices: 40, detection: false)
         case .detection: self.init(structures: detectionStructures, objects: [], slices: 1, detection: true)

@@ -1,42 +1,13 @@
 import AiCOCO
 
-/// Options of `TabularGenerator`.
-public struct TabularGeneratorOptions: Sendable, Equatable {
-    /// What the model predicts per window of rows: categories or regression values.
-    public enum Task: String, Sendable, Equatable, CaseIterable {
-        case classification, regression
-    }
-
-    /// Records (lines) of the artifact.
-    public var records: Int
-    public var seed: UInt64
-    public var task: Task
-    /// Rows per record.
-    public var windowSize: Int
-    /// Input tables; the records are spread over them in turn.
-    public var tables: Int
-    /// The artifact's file name, as `records.href` names it (`/invocations/artifacts/NAME`).
-    public var artifactName: String
-
-    public init(records: Int, seed: UInt64 = 1, task: Task = .classification, windowSize: Int = 3, tables: Int = 2,
-                artifactName: String = "records.jsonl") {
-        self.records = max(0, records)
-        self.seed = seed
-        self.task = task
-        self.windowSize = max(1, windowSize)
-        self.tables = max(1, tables)
-        self.artifactName = artifactName
-    }
-}
-
 /// Writes a tabular output shaped like FLaVor's (`flavor-tabular-*.json` in Fixtures/flavor):
 /// the records artifact first, one compact JSON object per line, then the document, whose
 /// `records` reference gives the artifact's rows and bytes. Seeded (equal options give equal
 /// bytes), streaming, constant memory at any number of records.
 public struct TabularGenerator: Sendable {
-    public let options: TabularGeneratorOptions
+    public let options: Options
 
-    public init(options: TabularGeneratorOptions) { self.options = options }
+    public init(options: Options) { self.options = options }
 
     private static let categoryNames = ["Arrhythmia", "Hypotension", "Sepsis", "Infection"]
     private static let regressionNames = [("HeartRate", "bpm"), ("SBP", "mmHg")]
@@ -179,6 +150,37 @@ private struct ByteLine {
             if position == 10 { hash = second; second = 0 }
             bytes.append(alphabet.utf8Start[Int(hash & 63)])
             hash >>= 6
+        }
+    }
+}
+
+extension TabularGenerator {
+    /// Options of a ``TabularGenerator``.
+    public struct Options: Sendable, Equatable {
+        /// What the model predicts per window of rows: categories or regression values.
+        public enum Task: String, Sendable, Equatable, CaseIterable {
+            case classification, regression
+        }
+
+        /// Records (lines) of the artifact.
+        public var records: Int
+        public var seed: UInt64
+        public var task: Task
+        /// Rows per record.
+        public var windowSize: Int
+        /// Input tables; the records are spread over them in turn.
+        public var tables: Int
+        /// The artifact's file name, as `records.href` names it (`/invocations/artifacts/NAME`).
+        public var artifactName: String
+
+        public init(records: Int, seed: UInt64 = 1, task: Task = .classification, windowSize: Int = 3, tables: Int = 2,
+                    artifactName: String = "records.jsonl") {
+            self.records = max(0, records)
+            self.seed = seed
+            self.task = task
+            self.windowSize = max(1, windowSize)
+            self.tables = max(1, tables)
+            self.artifactName = artifactName
         }
     }
 }

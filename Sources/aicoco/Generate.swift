@@ -39,7 +39,7 @@ struct Generate: ParsableCommand {
     var artifact: String?
 
     @Option(help: ArgumentHelp("The task of a tabular output: classification or regression.", valueName: "task"))
-    var task: TabularGeneratorOptions.Task = .classification
+    var task: TabularGenerator.Options.Task = .classification
 
     @Option(help: ArgumentHelp("Rows per record of a tabular output.", valueName: "count"))
     var windowSize = Count(3)
@@ -54,7 +54,7 @@ struct Generate: ParsableCommand {
     var order: SectionOrder?
 
     @Option(help: "The shape of the output: noisy, smooth, detection or long.")
-    var shape: GeneratorOptions.Shape = .noisy
+    var shape: DocumentGenerator.Options.Shape = .noisy
 
     @Flag(help: "Print a summary of what was generated (JSON) on standard error.")
     var summary = false
@@ -73,12 +73,12 @@ struct Generate: ParsableCommand {
             return try generateTabular(records: records.value)
         }
         let target = bytes!.bytes
-        let sections = order?.sections ?? GeneratorOptions.imageSections
+        let sections = order?.sections ?? DocumentGenerator.Options.imageSections
         let output: Destination
         do { output = try destination.open() } catch { throw report(error, file: "-") }
         defer { output.discard() }
-        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: target, seed: seed, pretty: pretty,
-                                                                  order: sections, shape: shape))
+        var generator = DocumentGenerator(options: DocumentGenerator.Options(targetBytes: target, seed: seed, pretty: pretty,
+                                                                            order: sections, shape: shape))
         do {
             let result = try generator.generate { try output.output.write($0) }
             try output.commit()
@@ -91,13 +91,13 @@ struct Generate: ParsableCommand {
     }
 }
 
-extension GeneratorOptions.Shape: ExpressibleByArgument {}
+extension DocumentGenerator.Options.Shape: ExpressibleByArgument {}
 
 extension Generate {
     func generateTabular(records: Int) throws {
         let path = artifact ?? "records.jsonl"
         let name = String(path.split(separator: "/", omittingEmptySubsequences: false).last ?? "records.jsonl")
-        let options = TabularGeneratorOptions(records: records, seed: seed, task: task, windowSize: windowSize.value,
+        let options = TabularGenerator.Options(records: records, seed: seed, task: task, windowSize: windowSize.value,
                                               artifactName: name)
         let output: Destination
         do { output = try destination.open() } catch { throw report(error, file: "-") }
@@ -140,4 +140,4 @@ struct RecordCount: ExpressibleByArgument, Sendable, Equatable {
     }
 }
 
-extension TabularGeneratorOptions.Task: ExpressibleByArgument {}
+extension TabularGenerator.Options.Task: ExpressibleByArgument {}

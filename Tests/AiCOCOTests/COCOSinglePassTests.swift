@@ -212,8 +212,8 @@ struct COCOSinglePassTests {
         }
     }
 
-    static func generated(bytes: Int, order: [Section], shape: GeneratorOptions.Shape = .noisy, seed: UInt64 = 7) -> [UInt8] {
-        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, order: order, shape: shape))
+    static func generated(bytes: Int, order: [Section], shape: DocumentGenerator.Options.Shape = .noisy, seed: UInt64 = 7) -> [UInt8] {
+        var generator = DocumentGenerator(options: DocumentGenerator.Options(targetBytes: bytes, seed: seed, order: order, shape: shape))
         var out: [UInt8] = []
         _ = generator.generate { out.append(contentsOf: $0) }
         return out
@@ -222,8 +222,8 @@ struct COCOSinglePassTests {
     @Test("generated real-shaped files, in the format's order and others: the same bytes as the model")
     func generatedOrders() throws {
         let orders: [[Section]] = [
-            GeneratorOptions.imageSections,
-            GeneratorOptions.imageSections.reversed(),
+            DocumentGenerator.Options.imageSections,
+            DocumentGenerator.Options.imageSections.reversed(),
             [.objects, .categories, .annotations, .meta, .regressions, .images],
             [.annotations, .images, .objects, .categories, .regressions, .meta],
         ]
@@ -231,8 +231,8 @@ struct COCOSinglePassTests {
             let bytes = Self.generated(bytes: 200_000, order: order)
             try Self.expectSameAsModel(bytes, "order \(order.map(\.rawValue))")
         }
-        try Self.expectSameAsModel(Self.generated(bytes: 300_000, order: GeneratorOptions.imageSections, shape: .detection), "detection")
-        try Self.expectSameAsModel(Self.generated(bytes: 300_000, order: GeneratorOptions.imageSections, shape: .long), "long")
+        try Self.expectSameAsModel(Self.generated(bytes: 300_000, order: DocumentGenerator.Options.imageSections, shape: .detection), "detection")
+        try Self.expectSameAsModel(Self.generated(bytes: 300_000, order: DocumentGenerator.Options.imageSections, shape: .long), "long")
     }
 
     /// Objects of 0, 1 and 2 categories (one unknown), with and without confidence, whose

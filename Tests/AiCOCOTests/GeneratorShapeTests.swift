@@ -94,9 +94,9 @@ import AiCOCOGen
         }
     }
 
-    static func generated(_ shape: GeneratorOptions.Shape, bytes: Int = 2_000_000) -> Data {
+    static func generated(_ shape: DocumentGenerator.Options.Shape, bytes: Int = 2_000_000) -> Data {
         var output: [UInt8] = []
-        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: 5, shape: shape))
+        var generator = DocumentGenerator(options: DocumentGenerator.Options(targetBytes: bytes, seed: 5, shape: shape))
         let summary = generator.generate { output.append(contentsOf: $0) }
         #expect(summary.bytes == output.count)
         return Data(output)
@@ -150,15 +150,15 @@ import AiCOCOGen
         #expect(ours.contoursPerAnnotation == 0)
     }
 
-    @Test(arguments: GeneratorOptions.Shape.allCases)
-    func everyShapeIsValidNearItsSizeAndSeeded(_ shape: GeneratorOptions.Shape) throws {
+    @Test(arguments: DocumentGenerator.Options.Shape.allCases)
+    func everyShapeIsValidNearItsSizeAndSeeded(_ shape: DocumentGenerator.Options.Shape) throws {
         let target = 1_000_000
         let data = Self.generated(shape, bytes: target)
         #expect(Self.near(Double(data.count), Double(target), 0.1), "\(data.count)")
         #expect(Self.generated(shape, bytes: target) == data)
         let order: [Section] = [.meta, .annotations, .objects, .categories, .regressions, .images]
         var reordered: [UInt8] = []
-        var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: target, seed: 5, order: order, shape: shape))
+        var generator = DocumentGenerator(options: DocumentGenerator.Options(targetBytes: target, seed: 5, order: order, shape: shape))
         _ = generator.generate { reordered.append(contentsOf: $0) }
         let problems = validationProblems(.bytes(reordered))
         #expect(problems.isEmpty, "\(problems.prefix(3))")

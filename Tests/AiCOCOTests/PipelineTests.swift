@@ -131,7 +131,7 @@ import AiCOCOGen
 
     @Test func recordsThenAssembleOnAGeneratedFile() throws {
         var generated: [UInt8] = []
-        var generator = AiCOCOGenerator(options: GeneratorOptions(
+        var generator = DocumentGenerator(options: DocumentGenerator.Options(
             targetBytes: 400_000, seed: 11, order: [.meta, .annotations, .objects, .categories, .regressions, .images]))
         _ = generator.generate { generated.append(contentsOf: $0) }
         let records = try Self.readAll(.bytes(generated))

@@ -73,7 +73,7 @@ struct PolygonScanTests {
 
     @Test("generated documents: identical records with and without the scanner")
     func generated() throws {
-        for (pretty, shape) in [(false, GeneratorOptions.Shape.noisy), (true, .noisy), (false, .long), (true, .long)] {
+        for (pretty, shape) in [(false, DocumentGenerator.Options.Shape.noisy), (true, .noisy), (false, .long), (true, .long)] {
             let (bytes, _) = generate(bytes: 300_000, seed: 31, pretty: pretty, shape: shape)
             let reference = Self.transcript(bytes, chunk: 65_536, fast: false)
             #expect(Self.transcript(bytes, chunk: 65_536, fast: true) == reference)

@@ -51,6 +51,19 @@ struct PublicAPITests {
         #expect(problems.isEmpty, "prefixed public types:\n\(problems.joined(separator: "\n"))")
     }
 
+    @Test("no public type of the generator is prefixed AiCOCO/Ai")
+    func generatorNames() throws {
+        let folder = Paths.root.appendingPathComponent("Sources/AiCOCOGen")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+        var types: [String] = []
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            types += APIScan(text).publicTypes.map(\.name)
+        }
+        #expect(types.contains("DocumentGenerator") && types.contains("Options"), "the scan found \(types)")
+        #expect(types.filter(APIScan.isPrefixed).isEmpty, "prefixed: \(types.filter(APIScan.isPrefixed))")
+    }
+
     @Test("the scan finds what it must refuse")
     func scanRefuses() {
         let scan = APIScan("""

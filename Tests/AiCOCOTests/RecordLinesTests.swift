@@ -99,9 +99,9 @@ struct RecordLinesTests {
 
     @Test("generated shapes and section orders, pretty and compact, cut short, with extra fields and problems")
     func generated() throws {
-        let orders: [[Section]] = [GeneratorOptions.imageSections,
+        let orders: [[Section]] = [DocumentGenerator.Options.imageSections,
                                          [.meta, .annotations, .objects, .categories, .regressions, .images]]
-        for shape in [GeneratorOptions.Shape.noisy, .smooth, .detection, .long] {
+        for shape in [DocumentGenerator.Options.Shape.noisy, .smooth, .detection, .long] {
             for (index, order) in orders.enumerated() {
                 let bytes = generate(bytes: 120_000, seed: UInt64(index + 3), pretty: index == 1, order: order,
                                      shape: shape).bytes

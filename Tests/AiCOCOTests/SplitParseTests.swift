@@ -106,8 +106,8 @@ private func outcome(_ path: String, threads: Int, stretch: Int, allowNaN: Bool 
         return anySplit
     }
 
-    @Test(arguments: [GeneratorOptions.Shape.noisy, .smooth, .detection, .long])
-    func generatedShapesSplitAndAgree(shape: GeneratorOptions.Shape) throws {
+    @Test(arguments: [DocumentGenerator.Options.Shape.noisy, .smooth, .detection, .long])
+    func generatedShapesSplitAndAgree(shape: DocumentGenerator.Options.Shape) throws {
         for pretty in [false, true] {
             let document = generate(bytes: 120_000, seed: 3, pretty: pretty, shape: shape).bytes
             let split = try expectSame(document, "\(shape)-\(pretty).json")
@@ -116,7 +116,7 @@ private func outcome(_ path: String, threads: Int, stretch: Int, allowNaN: Bool 
     }
 
     @Test func everyOrderAgrees() throws {
-        let sections = GeneratorOptions.imageSections
+        let sections = DocumentGenerator.Options.imageSections
         for rotation in 0..<sections.count {
             let order = Array(sections[rotation...] + sections[..<rotation])
             let document = generate(bytes: 60_000, seed: UInt64(rotation), order: order).bytes

@@ -91,11 +91,11 @@ func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimit
 
 /// Generates a document in memory.
 func generate(bytes: Int, seed: UInt64 = 1, pretty: Bool = false,
-              order: [Section] = GeneratorOptions.imageSections,
-              shape: GeneratorOptions.Shape = .noisy) -> (bytes: [UInt8], summary: GeneratedSummary) {
+              order: [Section] = DocumentGenerator.Options.imageSections,
+              shape: DocumentGenerator.Options.Shape = .noisy) -> (bytes: [UInt8], summary: DocumentGenerator.Summary) {
     var output: [UInt8] = []
-    var generator = AiCOCOGenerator(options: GeneratorOptions(targetBytes: bytes, seed: seed, pretty: pretty, order: order,
-                                                              shape: shape))
+    var generator = DocumentGenerator(options: DocumentGenerator.Options(targetBytes: bytes, seed: seed, pretty: pretty, order: order,
+                                                                        shape: shape))
     let summary = generator.generate { output.append(contentsOf: $0) }
     return (output, summary)
 }

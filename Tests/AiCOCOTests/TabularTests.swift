@@ -207,11 +207,11 @@ import AiCOCOGen
 
     // MARK: Generator
 
-    @Test(arguments: TabularGeneratorOptions.Task.allCases)
-    func generatedOutputsValidateAndAreStable(task: TabularGeneratorOptions.Task) throws {
+    @Test(arguments: TabularGenerator.Options.Task.allCases)
+    func generatedOutputsValidateAndAreStable(task: TabularGenerator.Options.Task) throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let options = TabularGeneratorOptions(records: 5_000, seed: 3, task: task, windowSize: 4, tables: 3,
+        let options = TabularGenerator.Options(records: 5_000, seed: 3, task: task, windowSize: 4, tables: 3,
                                               artifactName: "rows.jsonl")
         var artifact: [UInt8] = []
         var document: [UInt8] = []
