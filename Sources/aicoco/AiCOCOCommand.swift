@@ -92,6 +92,17 @@ func report(_ error: Error, file: String, to output: ReportOutput = .direct) -> 
     return ExitCode(ExitStatus.cannotRead)
 }
 
+/// The end of a subcommand that failed after reading `bytes`: the progress line ends as failed,
+/// and `error` is printed with the exit code it calls for: the subcommand's own `Known` error as
+/// `message` words it, with `status`; any other as `report` does.
+func failure<Known: Error>(_ error: Error, progress: ProgressLine?, bytes: Int, file: String,
+                           known: Known.Type, status: Int32, message: (Known) -> String) -> ExitCode {
+    progress?.finish(bytes: bytes, total: nil, succeeded: false)
+    guard let error = error as? Known else { return report(error, file: file) }
+    printError(message(error))
+    return ExitCode(status)
+}
+
 func describe(_ error: DocumentError, file: String) -> String {
     "\(error.file ?? file):\(error.location.line):\(error.location.column): \(error.kind.rawValue) error: \(error.message) (\(error.path))"
 }

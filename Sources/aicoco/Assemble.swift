@@ -52,13 +52,9 @@ struct Assemble: ParsableCommand {
                 progress?.update(bytes: bytes, total: pass == 1 ? total : nil)
             }
             try output.commit()
-        } catch let error as DocumentAssembler.ArtifactNeeded {
-            progress?.finish(bytes: last, total: nil, succeeded: false)
-            printError("aicoco assemble: \(error)")
-            throw ExitCode(ExitStatus.cannotRead)
         } catch {
-            progress?.finish(bytes: last, total: nil, succeeded: false)
-            throw report(error, file: input.displayName)
+            throw failure(error, progress: progress, bytes: last, file: input.displayName,
+                          known: DocumentAssembler.ArtifactNeeded.self, status: ExitStatus.cannotRead) { "aicoco assemble: \($0)" }
         }
         progress?.finish(bytes: last, total: nil)
     }

@@ -70,13 +70,9 @@ struct Filter: ParsableCommand {
                 }
                 printError("aicoco filter: kept " + counts.joined(separator: ", ") + " in \(summary.passes) passes")
             }
-        } catch let error as DocumentFilter.NothingMatched {
-            progress?.finish(bytes: last, total: nil, succeeded: false)
-            printError("\(input.displayName): \(error)")
-            throw ExitCode(ExitStatus.invalidInput)
         } catch {
-            progress?.finish(bytes: last, total: nil, succeeded: false)
-            throw report(error, file: input.displayName)
+            throw failure(error, progress: progress, bytes: last, file: input.displayName,
+                          known: DocumentFilter.NothingMatched.self, status: ExitStatus.invalidInput) { "\(input.displayName): \($0)" }
         }
     }
 }

@@ -55,13 +55,11 @@ struct Measure: ParsableCommand {
             case .json: try writeJSON(result, to: output)
             }
             try output.flush()
-        } catch let error as SegmentationMeasure.NoSegmentation {
-            progress?.finish(bytes: last, total: nil, succeeded: false)
-            printError("aicoco measure: \(input.displayName): \(error)")
-            throw ExitCode(ExitStatus.invalidInput)
         } catch {
-            progress?.finish(bytes: last, total: nil, succeeded: false)
-            throw report(error, file: input.displayName)
+            throw failure(error, progress: progress, bytes: last, file: input.displayName,
+                          known: SegmentationMeasure.NoSegmentation.self, status: ExitStatus.invalidInput) {
+                "aicoco measure: \(input.displayName): \($0)"
+            }
         }
         if !result.unknownImageIDs.isEmpty {
             printError("aicoco measure: left out the pixels of \(result.unknownImageIDs.count) images the file does not define (first: \(result.unknownImageIDs[0]))")
