@@ -182,3 +182,39 @@ struct _Writer {
         b(34)
     }
 }
+
+/// A writer of an image document's sections (the real and the long shapes): `document` writes
+/// them in the order given, each after its key.
+protocol ImageSectionWriter {
+    var w: _Writer { get set }
+    /// Writes the value of `section` (its array, or `meta`'s object).
+    mutating func section(_ section: Section, _ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows
+}
+
+extension ImageSectionWriter {
+    /// `{`, then each of `order` as `"key":value`, then `}`; hands full buffers to `sink` between sections.
+    mutating func document(_ order: [Section], _ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        w.b(123)
+        for (i, section) in order.enumerated() {
+            w.sep(i == 0, 1)
+            w.key(imageSectionKey(section))
+            try self.section(section, sink)
+            try w.check(sink)
+        }
+        w.nl(0)
+        w.b(125)
+    }
+}
+
+/// `"name":` for an image output's section.
+func imageSectionKey(_ section: Section) -> StaticString {
+    switch section {
+    case .images: "\"images\":"
+    case .annotations: "\"annotations\":"
+    case .categories: "\"categories\":"
+    case .regressions: "\"regressions\":"
+    case .objects: "\"objects\":"
+    case .meta: "\"meta\":"
+    case .tables, .records, .rows: preconditionFailure("not a section of an image output")
+    }
+}

@@ -6,7 +6,7 @@ import AiCOCO
 
 // MARK: - Engine
 
-struct _Engine {
+struct _Engine: ImageSectionWriter {
     var L: _Layout
     var w: _Writer
     let pts: UnsafeMutablePointer<UInt16>
@@ -25,23 +25,16 @@ struct _Engine {
 
     typealias Sink = (UnsafeRawBufferPointer) throws -> Void
 
-    mutating func document(_ order: [Section], _ sink: Sink) rethrows {
-        w.b(123)
-        for (i, sec) in order.enumerated() {
-            w.sep(i == 0, 1)
-            switch sec {
-            case .images: w.key("\"images\":"); try images(sink)
-            case .annotations: w.key("\"annotations\":"); try annotations(sink)
-            case .categories: w.key("\"categories\":"); try categories(sink)
-            case .regressions: w.key("\"regressions\":"); try regressions(sink)
-            case .objects: w.key("\"objects\":"); try objects(sink)
-            case .meta: w.key("\"meta\":"); meta()
-            case .tables, .records, .rows: preconditionFailure("not a section of an image output")
-            }
-            try w.check(sink)
+    mutating func section(_ section: Section, _ sink: Sink) rethrows {
+        switch section {
+        case .images: try images(sink)
+        case .annotations: try annotations(sink)
+        case .categories: try categories(sink)
+        case .regressions: try regressions(sink)
+        case .objects: try objects(sink)
+        case .meta: meta()
+        case .tables, .records, .rows: preconditionFailure("not a section of an image output")
         }
-        w.nl(0)
-        w.b(125)
     }
 
     // images

@@ -58,7 +58,7 @@ func generateRealShape(_ options: DocumentGenerator.Options,
 }
 
 /// Writes the sections of a real-shaped document of `blocks` blocks.
-struct RealShapeWriter {
+struct RealShapeWriter: ImageSectionWriter {
     typealias Sink = (UnsafeRawBufferPointer) throws -> Void
     let options: DocumentGenerator.Options
     let table: ShapeTable
@@ -111,23 +111,20 @@ struct RealShapeWriter {
         return size
     }
 
-    mutating func document(_ sink: Sink) rethrows -> DocumentGenerator.Summary {
-        w.b(123)
-        for (i, section) in options.order.enumerated() {
-            w.sep(i == 0, 1)
-            switch section {
-            case .images: w.key("\"images\":"); try images(sink)
-            case .annotations: w.key("\"annotations\":"); try annotations(sink)
-            case .categories: w.key("\"categories\":"); categories()
-            case .regressions: w.key("\"regressions\":"); regressions()
-            case .objects: w.key("\"objects\":"); try objects(sink)
-            case .meta: w.key("\"meta\":"); meta()
-            case .tables, .records, .rows: preconditionFailure("not a section of an image output")
-            }
-            try w.check(sink)
+    mutating func section(_ section: Section, _ sink: Sink) rethrows {
+        switch section {
+        case .images: try images(sink)
+        case .annotations: try annotations(sink)
+        case .categories: categories()
+        case .regressions: regressions()
+        case .objects: try objects(sink)
+        case .meta: meta()
+        case .tables, .records, .rows: preconditionFailure("not a section of an image output")
         }
-        w.nl(0)
-        w.b(125)
+    }
+
+    mutating func document(_ sink: Sink) rethrows -> DocumentGenerator.Summary {
+        try document(options.order, sink)
         try w.flush(sink)
         sum.bytes = w.count
         sum.images = max(0, blocks - 1) * table.slices + (blocks > 0 ? lastSlices : 0)
