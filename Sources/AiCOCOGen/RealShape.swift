@@ -90,6 +90,13 @@ struct RealShapeWriter: ImageSectionWriter {
     /// The generator of block `b`'s choices.
     func blockRng(_ b: Int) -> _Rng { _Rng(_hash(seed, kBlock, UInt64(b))) }
 
+    /// The detection shape's block `b`: how many annotations it has (one object each), and the
+    /// generator of their boxes.
+    func detections(in b: Int) -> (count: Int, rng: _Rng) {
+        var rng = blockRng(b)
+        return (30 + rng.below(21), rng)
+    }
+
     /// Slices of block `b`.
     func slices(of b: Int) -> Int {
         b == blocks - 1 ? lastSlices : (measuring ?? table.slices)
@@ -176,8 +183,8 @@ struct RealShapeWriter: ImageSectionWriter {
         var counter = 0
         for b in blockRange {
             if table.detection {
-                var rng = blockRng(b)
-                for _ in 0..<(30 + rng.below(21)) {
+                var (count, rng) = detections(in: b)
+                for _ in 0..<count {
                     annotationHeader(counter, image: b, object: counter)
                     let x = rng.below(440), y = rng.below(440)
                     w.nl(3); w.key("\"bbox\":"); w.b(91); w.nl(4); w.b(91)

@@ -42,8 +42,7 @@ extension RealShapeWriter {
         var index = 0
         for b in blockRange {
             if table.detection {
-                var rng = blockRng(b)
-                let count = 30 + rng.below(21)
+                let count = detections(in: b).count
                 var values = _Rng(_hash(seed, kObject, UInt64(b)))
                 for _ in 0..<count {
                     objectHeader(index == 0, index, category: values.below(table.structures.count))
