@@ -82,27 +82,17 @@ extension DocumentGenerator {
     /// Counts describing a generated document.
     public struct Summary: Sendable, Equatable {
         /// Number of records in the respective top-level arrays.
-        public var images: Int, annotations: Int, categories: Int, regressions: Int, objects: Int
+        public var images = 0, annotations = 0, categories = 0, regressions = 0, objects = 0
         /// Segmentation polygons over all annotations.
-        public var polygons: Int
+        public var polygons = 0
         /// Coordinate pairs over all segmentation polygons.
-        public var points: Int
+        public var points = 0
         /// `[x1, y1, x2, y2]` entries over all annotation `bbox` lists.
-        public var bboxes: Int
+        public var bboxes = 0
         /// Total bytes handed to the sink.
-        public var bytes: Int
+        public var bytes = 0
 
-        public init(images: Int = 0, annotations: Int = 0, categories: Int = 0, regressions: Int = 0,
-                    objects: Int = 0, polygons: Int = 0, points: Int = 0, bboxes: Int = 0, bytes: Int = 0) {
-            self.images = images
-            self.annotations = annotations
-            self.categories = categories
-            self.regressions = regressions
-            self.objects = objects
-            self.polygons = polygons
-            self.points = points
-            self.bboxes = bboxes
-            self.bytes = bytes
-        }
+        /// Every count zero, before anything is written.
+        public init() {}
     }
 }
