@@ -26,12 +26,23 @@ enum Tool {
         try run(executable: path, arguments, input: input)
     }
 
-    static func run(executable: String, _ arguments: [String], input: [UInt8]? = nil) throws -> Result {
+    /// Runs `executable` with `arguments`, with `environment` over this process's; standard input
+    /// is `input` (else /dev/null), standard output goes to `stdoutPath` when given (then the
+    /// result's `stdout` is empty).
+    static func run(executable: String, _ arguments: [String], input: [UInt8]? = nil,
+                    environment: [String: String] = [:], stdoutPath: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
-        process.standardOutput = out
+        if let stdoutPath {
+            process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)!
+        } else {
+            process.standardOutput = out
+        }
         process.standardError = err
         process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
         try process.run()
@@ -49,7 +60,7 @@ enum Tool {
             errSink.data = err.fileHandleForReading.readDataToEndOfFile()
             group.leave()
         }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stdout = stdoutPath == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         group.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),

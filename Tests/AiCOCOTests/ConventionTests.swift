@@ -5,31 +5,8 @@ import Testing
 /// environment variables; returns the status and standard error.
 func runTool(_ arguments: [String], stdoutPath: String? = nil, environment: [String: String] = [:]) throws
     -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Tool.path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    if let stdoutPath {
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)!
-    } else {
-        process.standardOutput = out
-    }
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    final class Sink: @unchecked Sendable { var data = Data() }
-    let errSink = Sink()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errSink.data = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let stdout = stdoutPath == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: errSink.data, as: UTF8.self))
+    let result = try Tool.run(executable: Tool.path, arguments, environment: environment, stdoutPath: stdoutPath)
+    return (result.status, result.stdout, result.stderr)
 }
 
 @Suite("Command-line conventions")

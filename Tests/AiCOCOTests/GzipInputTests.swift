@@ -24,27 +24,8 @@ struct GzipInputTests {
 
     /// Runs `command` through /bin/sh with `AICOCO` set to the tool.
     static func shell(_ command: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = ProcessInfo.processInfo.environment.merging(["AICOCO": Tool.path]) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        final class Sink: @unchecked Sendable { var data = Data() }
-        let errSink = Sink()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errSink.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: errSink.data, as: UTF8.self))
+        let result = try Tool.run(executable: "/bin/sh", ["-c", command], environment: ["AICOCO": Tool.path])
+        return (result.status, result.stdout, result.stderr)
     }
 
     /// Every fixture that reads alone (tabular ones with their artifacts beside them), and the broken ones.
