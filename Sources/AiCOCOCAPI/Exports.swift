@@ -64,19 +64,40 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
 
 @_cdecl("aicoco_annotations_open")
 public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
-                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ catalog: Int32,
+                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ resolve: Int32,
                                   _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+    guard let input = openableInput(path, fd, bytes, length, error) else { return nil }
+    let options = cOptions(memoryLimit: memoryLimit, validate: validate != 0)
+    let catalog = resolve != 0 ? ResolutionCatalog(memoryLimit: options.memoryLimit) : nil
+    let channel = BatchChannel(settings: BatchSettings(batchValues: Int(batchValues), options: options, catalog: catalog))
+    channel.startPass(input)
+    return Unmanaged.passRetained(channel).toOpaque()
+}
+
+/// The input of the C arguments, or nil (and `error`) when it is a file that cannot be opened.
+private func openableInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,
+                           _ error: ErrorOut) -> AiCOCOInput? {
     let input = cInput(path, fd, bytes, length)
     if case .file(let name) = input, let reason = unreadableReason(name) {
         setError(error, DocumentError(kind: .io, message: "cannot open \(name): \(reason)",
                                     path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
         return nil
     }
-    let total = ProgressThrottle(nil, nil, input: input).total
-    let channel = openAnnotationBatches(input, batchValues: Int(batchValues), catalog: catalog != 0,
-                                        options: cOptions(memoryLimit: memoryLimit, validate: validate != 0),
-                                        totalBytes: total)
-    return Unmanaged.passRetained(channel).toOpaque()
+    return input
+}
+
+@_cdecl("aicoco_annotations_reread")
+public func aicocoAnnotationsReread(_ reader: UnsafeMutableRawPointer, _ path: UnsafePointer<CChar>?, _ fd: Int32,
+                                    _ bytes: UnsafePointer<UInt8>?, _ length: Int64, _ error: ErrorOut) -> Int32 {
+    let channel = Unmanaged<BatchChannel>.fromOpaque(reader).takeUnretainedValue()
+    guard channel.needsRereading else {
+        setError(error, DocumentError(kind: .io, message: "aicoco_annotations_reread: the reader did not ask to read the input again",
+                                    path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
+        return -1
+    }
+    guard let input = openableInput(path, fd, bytes, length, error) else { return -1 }
+    channel.startPass(input)
+    return 0
 }
 
 @_cdecl("aicoco_annotations_next")
@@ -84,7 +105,7 @@ public func aicocoAnnotationsNext(_ reader: UnsafeMutableRawPointer, _ batch: Un
                                   _ error: ErrorOut) -> Int32 {
     let channel = Unmanaged<BatchChannel>.fromOpaque(reader).takeUnretainedValue()
     do {
-        guard let next = try channel.next() else { return 0 }
+        guard let next = try channel.next() else { return channel.needsRereading ? 2 : 0 }
         batch.pointee = next
         return 1
     } catch let failure {
