@@ -127,18 +127,24 @@ public func aicocoAnnotationsClose(_ reader: UnsafeMutableRawPointer?) {
     channel.close()
 }
 
-/// A records reader, whether it has stopped, and the error to report once its lines are out.
+/// A records reader, whether it has stopped, the error to report once its lines are out, and
+/// the caller's progress callback.
 final class RecordsReader {
     let lines: RecordLines
     var done = false
     var pending: Error?
-    init(_ lines: RecordLines) { self.lines = lines }
+    var throttle: ProgressThrottle
+    init(_ lines: RecordLines, throttle: ProgressThrottle) {
+        self.lines = lines
+        self.throttle = throttle
+    }
 }
 
 @_cdecl("aicoco_records_open")
 public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
                               _ length: Int64, _ sections: UnsafePointer<CChar>?, _ envelope: Int32,
-                              _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+                              _ memoryLimit: Int64, _ progress: aicoco_progress?, _ context: UnsafeMutableRawPointer?,
+                              _ error: ErrorOut) -> UnsafeMutableRawPointer? {
     var wanted = Set<Section>()
     for name in (sections.map { String(cString: $0) } ?? "").split(separator: ",") {
         guard let section = Section(rawValue: String(name)) else {
@@ -150,9 +156,10 @@ public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ byte
         wanted.insert(section)
     }
     let options = RecordReader.Options(parser: cOptions(memoryLimit: memoryLimit, validate: true))
-    let lines = RecordLines(cInput(path, fd, bytes, length), options: options, envelope: envelope != 0,
-                                  sections: wanted)
-    return Unmanaged.passRetained(RecordsReader(lines)).toOpaque()
+    let input = cInput(path, fd, bytes, length)
+    let lines = RecordLines(input, options: options, envelope: envelope != 0, sections: wanted)
+    let reader = RecordsReader(lines, throttle: ProgressThrottle(progress, context, input: input))
+    return Unmanaged.passRetained(reader).toOpaque()
 }
 
 @_cdecl("aicoco_records_next")
@@ -174,8 +181,10 @@ public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: Unsafe
                 }
                 buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
             }
+            reader.throttle.update(reader.lines.bytesRead)
             // A reference is resolved at the end of the document: its problem comes last.
             if problem || !more {
+                if !more { reader.throttle.finish(reader.lines.bytesRead) }
                 reader.done = true
                 if reader.lines.problemCount > 0 { reader.pending = reader.lines.problems[0] }
             }

@@ -62,7 +62,7 @@ SIGNATURES = {
     "aicoco_annotations_reread": (c_int32, [c_void_p] + INPUT + [ERROR_OUT]),
     "aicoco_batch_free": (None, [POINTER(Batch)]),
     "aicoco_annotations_close": (None, [c_void_p]),
-    "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, ERROR_OUT]),
+    "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_records_next": (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_int64), ERROR_OUT]),
     "aicoco_records_close": (None, [c_void_p]),
 }

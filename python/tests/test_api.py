@@ -223,6 +223,13 @@ def test_progress_is_called_up_to_the_size(cli, tmp_path):
     for batch in aicoco.annotations(path, progress=lambda done, total: batches.append((done, total))):
         pass
     assert batches[-1] == (size, size) and len(batches) > 2
+    lines = []
+    count = 0
+    for _ in aicoco.records(path, progress=lambda done, total: lines.append((done, total, count))):
+        count += 1
+    assert lines[-1][:2] == (size, size) and len(lines) >= 2
+    assert all(a[0] <= b[0] for a, b in zip(lines, lines[1:]))
+    assert lines[0][2] < count  # called as the reading goes, not only at the end
 
 
 def test_the_gil_is_free_while_the_engine_parses(cli, tmp_path):

@@ -118,9 +118,11 @@ void aicoco_annotations_close(void *reader);
 
 /* Opens a reader of records as JSON lines (what `aicoco records` writes): sections is a comma-
  * separated list of section names (NULL or "": all); envelope not 0 gives {"section","record"}
- * lines. The input is validated as it is read. NULL on error. */
+ * lines. The input is validated as it is read. progress (may be NULL) is called from
+ * aicoco_records_next, on the caller's thread. NULL on error. */
 void *aicoco_records_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
-                          const char *sections, int32_t envelope, int64_t memory_limit, char **error);
+                          const char *sections, int32_t envelope, int64_t memory_limit,
+                          aicoco_progress progress, void *context, char **error);
 
 /* The lines of the next records into *lines (malloc'd) and *length: 1, 0 at the end, -1 on the
  * error or first problem that stopped the reading (the lines of the records before it were
