@@ -16,7 +16,12 @@ struct BatchColumns {
     var iscrowd: MallocBuffer<Int32>
     var segmentationNull: MallocBuffer<UInt8>
     var ids: IDColumn, imageIDs: IDColumn, objectIDs: IDColumn
-    var catalog: MallocBuffer<UInt8>
+    /// Resolved by id (when resolving): the image's index and the category's code.
+    var sliceIndex: MallocBuffer<Double>
+    var categoryCodes: MallocBuffer<Int32>
+    /// The category names and meta record, refilled from the catalog at each hand-over.
+    var categoryNames: IDColumn
+    var meta: MallocBuffer<UInt8>
     var count = 0
 
     init(batchValues: Int) {
@@ -32,7 +37,10 @@ struct BatchColumns {
         ids = IDColumn(capacity: records)
         imageIDs = IDColumn(capacity: records)
         objectIDs = IDColumn(capacity: records)
-        catalog = MallocBuffer(capacity: 256)
+        sliceIndex = MallocBuffer(capacity: records)
+        categoryCodes = MallocBuffer(capacity: records)
+        categoryNames = IDColumn(capacity: 4)
+        meta = MallocBuffer(capacity: 16)
         startOffsets()
     }
 
@@ -46,18 +54,17 @@ struct BatchColumns {
     /// Full at `batchValues` coordinate numbers or a sixteenth as many annotations (what a
     /// boxes-only annotation holds, ids and offsets, is about 16 numbers' worth of bytes).
     var isFull: Bool { coordinates.count >= batchValues || count >= max(batchValues / 16, 1) }
-    var isEmpty: Bool { count == 0 && catalog.count == 0 }
-
-    /// Appends `text` and a newline to the catalog lines.
-    mutating func addCatalogLine(_ text: String) {
-        var text = text
-        text.withUTF8 { catalog.append(contentsOf: $0) }
-        catalog.append(0x0A)
-    }
+    var isEmpty: Bool { count == 0 }
 
     /// Hands the coordinates over and copies the other columns into one new block, into
-    /// `batch`; starts an empty batch.
-    mutating func take(into batch: inout aicoco_batch) {
+    /// `batch` (with `catalog`'s category names and meta when resolving); starts an empty batch.
+    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?) {
+        categoryNames.removeAll()
+        meta.truncate(to: 0)
+        if let catalog, catalog.isFrozen {
+            for name in catalog.names { categoryNames.append(name) }
+        }
+        if let catalog { catalog.meta.withUnsafeBufferPointer { meta.append(contentsOf: $0) } }
         var layout = BlockLayout()
         let polygonsAt = layout.add(polygonOffsets), annotationsAt = layout.add(annotationOffsets)
         let bboxesAt = layout.add(bboxes), bboxOffsetsAt = layout.add(bboxOffsets)
@@ -65,7 +72,9 @@ struct BatchColumns {
         let objectIDOffsetsAt = layout.add(objectIDs.ends), iscrowdAt = layout.add(iscrowd)
         let nullAt = layout.add(segmentationNull), idsAt = layout.add(ids.bytes)
         let imageIDsAt = layout.add(imageIDs.bytes), objectIDsAt = layout.add(objectIDs.bytes)
-        let catalogAt = layout.add(catalog)
+        let sliceIndexAt = layout.add(sliceIndex), codesAt = layout.add(categoryCodes)
+        let namesAt = layout.add(categoryNames.bytes), nameEndsAt = layout.add(categoryNames.ends)
+        let metaAt = layout.add(meta)
         let block = UnsafeMutableRawPointer(CHeap.allocate(UInt8.self, capacity: layout.size))
         batch.count = Int64(count)
         batch.polygons = Int64(polygonOffsets.count - 1)
@@ -86,10 +95,16 @@ struct BatchColumns {
         batch.image_id_offsets = imageIDs.ends.copy(to: block, at: imageIDOffsetsAt)
         batch.object_ids = objectIDs.bytes.copy(to: block, at: objectIDsAt)
         batch.object_id_offsets = objectIDs.ends.copy(to: block, at: objectIDOffsetsAt)
-        batch.catalog = catalog.copy(to: block, at: catalogAt)
-        batch.catalog_length = Int64(catalog.count)
+        batch.slice_index = sliceIndex.copy(to: block, at: sliceIndexAt)
+        batch.category_codes = categoryCodes.copy(to: block, at: codesAt)
+        batch.categories = Int64(categoryNames.ends.count - 1)
+        batch.category_names = categoryNames.bytes.copy(to: block, at: namesAt)
+        batch.category_name_offsets = categoryNames.ends.copy(to: block, at: nameEndsAt)
+        batch.meta = meta.copy(to: block, at: metaAt)
+        batch.meta_length = Int64(meta.count)
         polygonOffsets.truncate(to: 0); annotationOffsets.truncate(to: 0); bboxOffsets.truncate(to: 0)
-        bboxes.truncate(to: 0); iscrowd.truncate(to: 0); segmentationNull.truncate(to: 0); catalog.truncate(to: 0)
+        bboxes.truncate(to: 0); iscrowd.truncate(to: 0); segmentationNull.truncate(to: 0)
+        sliceIndex.truncate(to: 0); categoryCodes.truncate(to: 0)
         ids.removeAll(); imageIDs.removeAll(); objectIDs.removeAll()
         count = 0
         startOffsets()
@@ -98,7 +113,8 @@ struct BatchColumns {
     /// Frees the storage (not handed over).
     func release() {
         coordinates.free(); polygonOffsets.free(); annotationOffsets.free(); bboxes.free()
-        bboxOffsets.free(); iscrowd.free(); segmentationNull.free(); catalog.free()
+        bboxOffsets.free(); iscrowd.free(); segmentationNull.free(); sliceIndex.free(); categoryCodes.free()
+        categoryNames.bytes.free(); categoryNames.ends.free(); meta.free()
         ids.bytes.free(); ids.ends.free(); imageIDs.bytes.free(); imageIDs.ends.free()
         objectIDs.bytes.free(); objectIDs.ends.free()
     }
@@ -122,44 +138,45 @@ func freeBatch(_ batch: aicoco_batch) {
     CHeap.free(batch.columns)
 }
 
-/// The visitor of the parser thread: fills the builder, hands it over when full.
+/// The visitor of the parser thread: fills the builder, hands it over when full. When
+/// resolving, it gives the catalog the records it needs; at the first annotation it freezes the
+/// catalog if the images, categories and objects have ended, else it reads on for the catalog
+/// only (`needsRereading`: the annotations come in a second pass).
 struct BatchVisitor: DocumentVisitor {
     var builder: BatchColumns
     let channel: BatchChannel
-    /// Whether to pass on the images, categories and objects.
-    let catalog: Bool
+    /// The catalog that resolves ids (nil: no resolving).
+    let catalog: ResolutionCatalog?
+    /// Reading on for the catalog only, the annotations ignored.
+    private(set) var needsRereading = false
     /// Where the annotation being read began, to drop it.
     private var valuesMark = 0, polygonsMark = 0, bboxMark = 0
-    private var polygonValues = 0
 
-    init(builder: BatchColumns, channel: BatchChannel, catalog: Bool) {
+    init(builder: BatchColumns, channel: BatchChannel, catalog: ResolutionCatalog?) {
         self.builder = builder
         self.channel = channel
         self.catalog = catalog
     }
 
+    mutating func visitSectionEnd(_ section: Section, count: Int) throws {
+        catalog?.sectionEnded(section)
+    }
+
     mutating func visit(_ record: Record, index: Int) throws {
-        guard catalog else { return }
-        switch record {
-        case .image(let image):
-            builder.addCatalogLine("[\"i\",\(JSONText.quoted(image.id)),\(JSONText.number(image.index))]")
-        case .category(let category):
-            builder.addCatalogLine("[\"c\",\(JSONText.quoted(category.id)),\(JSONText.quoted(category.name))]")
-        case .object(let object):
-            let ids = (object.categoryIDs ?? []).map(JSONText.quoted).joined(separator: ",")
-            builder.addCatalogLine("[\"o\",\(JSONText.quoted(object.id)),[\(ids)]]")
-        default:
-            break
-        }
+        try catalog?.add(record)
     }
 
     mutating func visitAnnotationStart(index: Int) throws {
+        if let catalog, !catalog.isFrozen, !needsRereading {
+            if catalog.isComplete { try catalog.freeze() } else { needsRereading = true }
+        }
         valuesMark = builder.coordinates.count
         polygonsMark = builder.polygonOffsets.count
         bboxMark = builder.bboxes.count
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        if needsRereading { return }
         if chunk.kind == .bbox {
             chunk.withValues { $0.withUnsafeBufferPointer { builder.bboxes.append(contentsOf: $0) } }
             return
@@ -169,6 +186,7 @@ struct BatchVisitor: DocumentVisitor {
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        if needsRereading { return }
         builder.annotationOffsets.append(Int64(builder.polygonOffsets.count - 1))
         builder.bboxOffsets.append(Int64(builder.bboxes.count / 4))
         builder.iscrowd.append(Int32(truncatingIfNeeded: fields.iscrowd))
@@ -176,11 +194,16 @@ struct BatchVisitor: DocumentVisitor {
         builder.ids.append(fields.idKey)
         builder.imageIDs.append(fields.imageKey)
         builder.objectIDs.append(fields.objectKey)
+        if let catalog {
+            builder.sliceIndex.append(try catalog.sliceIndex(fields.imageKey))
+            builder.categoryCodes.append(try catalog.categoryCode(fields.objectKey))
+        }
         builder.count += 1
         if builder.isFull { try channel.handOver(&builder) }
     }
 
     mutating func visitAnnotationDropped(index: Int) throws {
+        if needsRereading { return }
         builder.coordinates.truncate(to: valuesMark)
         builder.polygonOffsets.truncate(to: polygonsMark)
         builder.bboxes.truncate(to: bboxMark)

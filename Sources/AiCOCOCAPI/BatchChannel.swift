@@ -5,6 +5,13 @@ import CAiCOCOABI
 /// Thrown on the parser thread when the caller closed the reader.
 struct ReaderClosed: Error {}
 
+/// How a reader's passes parse: batch size, parser options, and the catalog when resolving.
+struct BatchSettings: @unchecked Sendable {
+    let batchValues: Int
+    let options: ParserOptions
+    let catalog: ResolutionCatalog?
+}
+
 /// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
 /// the parser thread waits while a batch is ready and not taken, so at most two batches exist.
 final class BatchChannel: @unchecked Sendable {
@@ -15,12 +22,16 @@ final class BatchChannel: @unchecked Sendable {
     private var failure: Error?
     private var closed = false
     private var thread: JoinableThread?
+    /// The pass ended without a batch: the catalog came after the annotations (read it again).
+    private(set) var needsRereading = false
     /// Written by the parser thread only (read there at hand-over).
     var bytesRead = 0
-    let totalBytes: Int64
+    private(set) var totalBytes: Int64
+    let settings: BatchSettings
 
-    init(totalBytes: Int64) {
-        self.totalBytes = totalBytes
+    init(settings: BatchSettings) {
+        self.settings = settings
+        totalBytes = -1
     }
 
     deinit {
@@ -37,7 +48,7 @@ final class BatchChannel: @unchecked Sendable {
         try locked {
             while ready != nil && !closed { monitor.wait(0) }
             if closed { throw ReaderClosed() }
-            builder.take(into: &batch)
+            builder.take(into: &batch, catalog: settings.catalog)
             batch.bytes_read = Int64(bytesRead)
             batch.total_bytes = totalBytes
             ready = batch
@@ -45,11 +56,13 @@ final class BatchChannel: @unchecked Sendable {
         }
     }
 
-    /// Parser thread: the input is read (`error` nil) or stopped by `error`.
-    func finish(_ error: Error?) {
+    /// Parser thread: the input is read (`error` nil) or stopped by `error`; `rereading`: the
+    /// pass read only the catalog.
+    func finish(_ error: Error?, rereading: Bool = false) {
         locked {
             finished = true
             failure = error
+            needsRereading = rereading && error == nil
             monitor.broadcast(0)
         }
     }
@@ -88,29 +101,41 @@ final class BatchChannel: @unchecked Sendable {
     }
 }
 
-/// Starts parsing `input` into batches of about `batchValues` numbers on a thread (with the
-/// catalog's records when `catalog`).
-func openAnnotationBatches(_ input: AiCOCOInput, batchValues: Int, catalog: Bool, options: ParserOptions,
-                           totalBytes: Int64) -> BatchChannel {
-    let channel = BatchChannel(totalBytes: totalBytes)
-    channel.start {
-        let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(batchValues, 1)), channel: channel,
-                                   catalog: catalog)
-        var parser = DocumentParser(visitor: visitor, options: options)
-        var failure: Error?
-        do {
-            try parser.parse(input) { channel.bytesRead = $0 }
-            channel.bytesRead = parser.bytesFed
-        } catch {
-            failure = error
+extension BatchChannel {
+    /// Starts a pass over `input` on a thread of its own (after `close`d state is reset and the
+    /// previous pass's thread joined).
+    func startPass(_ input: AiCOCOInput) {
+        thread?.join()
+        thread = nil
+        locked {
+            finished = false
+            needsRereading = false
+            failure = nil
         }
-        // The annotations read before an error are delivered first.
-        var rest = parser.visitor.builder
-        if !(failure is ReaderClosed) && !rest.isEmpty {
-            do { try channel.handOver(&rest) } catch { if failure == nil { failure = error } }
+        bytesRead = 0
+        totalBytes = ProgressThrottle(nil, nil, input: input).total
+        let settings = settings
+        start { [self] in
+            let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(settings.batchValues, 1)),
+                                       channel: self, catalog: settings.catalog)
+            var parser = DocumentParser(visitor: visitor, options: settings.options)
+            var failure: Error?
+            do {
+                try parser.parse(input) { self.bytesRead = $0 }
+                self.bytesRead = parser.bytesFed
+                if parser.visitor.needsRereading { try settings.catalog?.freeze() }
+            } catch {
+                failure = error
+            }
+            // The annotations read before an error are delivered first; when resolving, a last
+            // batch (maybe empty) brings the meta record read after the last annotation.
+            var rest = parser.visitor.builder
+            let rereading = parser.visitor.needsRereading
+            if !(failure is ReaderClosed) && !rereading && (!rest.isEmpty || settings.catalog != nil) {
+                do { try self.handOver(&rest) } catch { if failure == nil { failure = error } }
+            }
+            rest.release()
+            self.finish(failure is ReaderClosed ? nil : failure, rereading: rereading)
         }
-        rest.release()
-        channel.finish(failure is ReaderClosed ? nil : failure)
     }
-    return channel
 }

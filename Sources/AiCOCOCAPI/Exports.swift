@@ -64,19 +64,40 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
 
 @_cdecl("aicoco_annotations_open")
 public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
-                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ catalog: Int32,
+                                  _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ resolve: Int32,
                                   _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+    guard let input = openableInput(path, fd, bytes, length, error) else { return nil }
+    let options = cOptions(memoryLimit: memoryLimit, validate: validate != 0)
+    let catalog = resolve != 0 ? ResolutionCatalog(memoryLimit: options.memoryLimit) : nil
+    let channel = BatchChannel(settings: BatchSettings(batchValues: Int(batchValues), options: options, catalog: catalog))
+    channel.startPass(input)
+    return Unmanaged.passRetained(channel).toOpaque()
+}
+
+/// The input of the C arguments, or nil (and `error`) when it is a file that cannot be opened.
+private func openableInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,
+                           _ error: ErrorOut) -> AiCOCOInput? {
     let input = cInput(path, fd, bytes, length)
     if case .file(let name) = input, let reason = unreadableReason(name) {
         setError(error, DocumentError(kind: .io, message: "cannot open \(name): \(reason)",
                                     path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
         return nil
     }
-    let total = ProgressThrottle(nil, nil, input: input).total
-    let channel = openAnnotationBatches(input, batchValues: Int(batchValues), catalog: catalog != 0,
-                                        options: cOptions(memoryLimit: memoryLimit, validate: validate != 0),
-                                        totalBytes: total)
-    return Unmanaged.passRetained(channel).toOpaque()
+    return input
+}
+
+@_cdecl("aicoco_annotations_reread")
+public func aicocoAnnotationsReread(_ reader: UnsafeMutableRawPointer, _ path: UnsafePointer<CChar>?, _ fd: Int32,
+                                    _ bytes: UnsafePointer<UInt8>?, _ length: Int64, _ error: ErrorOut) -> Int32 {
+    let channel = Unmanaged<BatchChannel>.fromOpaque(reader).takeUnretainedValue()
+    guard channel.needsRereading else {
+        setError(error, DocumentError(kind: .io, message: "aicoco_annotations_reread: the reader did not ask to read the input again",
+                                    path: "$", location: SourceLocation(offset: 0, line: 0, column: 0)))
+        return -1
+    }
+    guard let input = openableInput(path, fd, bytes, length, error) else { return -1 }
+    channel.startPass(input)
+    return 0
 }
 
 @_cdecl("aicoco_annotations_next")
@@ -84,7 +105,7 @@ public func aicocoAnnotationsNext(_ reader: UnsafeMutableRawPointer, _ batch: Un
                                   _ error: ErrorOut) -> Int32 {
     let channel = Unmanaged<BatchChannel>.fromOpaque(reader).takeUnretainedValue()
     do {
-        guard let next = try channel.next() else { return 0 }
+        guard let next = try channel.next() else { return channel.needsRereading ? 2 : 0 }
         batch.pointee = next
         return 1
     } catch let failure {
@@ -106,18 +127,24 @@ public func aicocoAnnotationsClose(_ reader: UnsafeMutableRawPointer?) {
     channel.close()
 }
 
-/// A records reader, whether it has stopped, and the error to report once its lines are out.
+/// A records reader, whether it has stopped, the error to report once its lines are out, and
+/// the caller's progress callback.
 final class RecordsReader {
     let lines: RecordLines
     var done = false
     var pending: Error?
-    init(_ lines: RecordLines) { self.lines = lines }
+    var throttle: ProgressThrottle
+    init(_ lines: RecordLines, throttle: ProgressThrottle) {
+        self.lines = lines
+        self.throttle = throttle
+    }
 }
 
 @_cdecl("aicoco_records_open")
 public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
                               _ length: Int64, _ sections: UnsafePointer<CChar>?, _ envelope: Int32,
-                              _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+                              _ memoryLimit: Int64, _ progress: aicoco_progress?, _ context: UnsafeMutableRawPointer?,
+                              _ error: ErrorOut) -> UnsafeMutableRawPointer? {
     var wanted = Set<Section>()
     for name in (sections.map { String(cString: $0) } ?? "").split(separator: ",") {
         guard let section = Section(rawValue: String(name)) else {
@@ -129,9 +156,10 @@ public func aicocoRecordsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ byte
         wanted.insert(section)
     }
     let options = RecordReader.Options(parser: cOptions(memoryLimit: memoryLimit, validate: true))
-    let lines = RecordLines(cInput(path, fd, bytes, length), options: options, envelope: envelope != 0,
-                                  sections: wanted)
-    return Unmanaged.passRetained(RecordsReader(lines)).toOpaque()
+    let input = cInput(path, fd, bytes, length)
+    let lines = RecordLines(input, options: options, envelope: envelope != 0, sections: wanted)
+    let reader = RecordsReader(lines, throttle: ProgressThrottle(progress, context, input: input))
+    return Unmanaged.passRetained(reader).toOpaque()
 }
 
 @_cdecl("aicoco_records_next")
@@ -153,8 +181,10 @@ public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: Unsafe
                 }
                 buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
             }
+            reader.throttle.update(reader.lines.bytesRead)
             // A reference is resolved at the end of the document: its problem comes last.
             if problem || !more {
+                if !more { reader.throttle.finish(reader.lines.bytesRead) }
                 reader.done = true
                 if reader.lines.problemCount > 0 { reader.pending = reader.lines.problems[0] }
             }

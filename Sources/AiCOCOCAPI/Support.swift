@@ -135,6 +135,12 @@ struct IDColumn {
         ends.append(Int64(bytes.count))
     }
 
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+        ends.append(Int64(bytes.count))
+    }
+
     /// Empties the column (its storage is kept).
     mutating func removeAll() {
         bytes.truncate(to: 0)

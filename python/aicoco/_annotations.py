@@ -1,6 +1,6 @@
 """Annotations in batches of numpy arrays, handed over from the parser's buffers without a copy."""
 import ctypes
-import math
+import json
 
 import numpy as np
 
@@ -49,6 +49,15 @@ def _view(block, base, address, count, dtype):
     return block[start:start + count * dtype.itemsize].view(dtype)
 
 
+def _names(block, base, raw):
+    """The batch's category names, a list of str."""
+    if raw.categories == 0:
+        return []
+    ends = _view(block, base, raw.category_name_offsets, raw.categories + 1, _INT64).tolist()
+    text = _view(block, base, raw.category_names, ends[-1], _UINT8).tobytes()
+    return [text[ends[i]:ends[i + 1]].decode() for i in range(raw.categories)]
+
+
 def _strings(data, offsets):
     """The ids as a numpy array of str: one vectorised decode when every id has the same length
     (FLaVor's 21-character nanoids), else one decode per id."""
@@ -64,31 +73,6 @@ def _strings(data, offsets):
     return np.array([raw[bounds[i]:bounds[i + 1]].decode() for i in range(count)], object)
 
 
-class Catalog:
-    """Images (id -> index), categories (id -> name) and objects (id -> category ids) read so far."""
-
-    def __init__(self):
-        self.images = {}
-        self.categories = {}
-        self.objects = {}
-
-    def add_lines(self, text):
-        import json
-
-        for line in text.splitlines():
-            kind, key, value = json.loads(line)
-            if kind == "i":
-                self.images[key] = value
-            elif kind == "c":
-                self.categories[key] = value
-            else:
-                self.objects[key] = value
-
-    @property
-    def complete_looking(self):
-        return bool(self.images) and bool(self.categories) and bool(self.objects)
-
-
 class AnnotationBatch:
     """Annotations `start` to `start + len(batch)` of the file, as flat numpy arrays:
 
@@ -98,12 +82,13 @@ class AnnotationBatch:
     - `bboxes` (float64, boxes x 4: x1, y1, x2, y2) and `bbox_offsets` (int64, len + 1, in boxes);
     - `iscrowd` (int32), `segmentation_null` (bool);
     - `ids`, `image_ids`, `object_ids`: arrays of str, made when first asked for;
-    - `slice_index` (float64, NaN when unknown) and `category` (the object's first category's
-      name, None when unknown): resolved by id through the images, objects and categories
-      (reader opened with `resolve=True`).
+    - resolved by id by the parser (reader opened with `resolve=True`): `slice_index` (float64,
+      the image's index, NaN when unknown), `category_codes` (int32, -1 when unknown) into
+      `categories` (the distinct category names), and `category` (the name of the object's
+      first category, None when unknown).
     """
 
-    def __init__(self, raw, start, catalog):
+    def __init__(self, raw, start, resolved):
         n = raw.count
         self.start = start
         self.count = n
@@ -125,7 +110,11 @@ class AnnotationBatch:
         self._ids = [None, None, None]
         self.bytes_read = raw.bytes_read
         self.total_bytes = None if raw.total_bytes < 0 else raw.total_bytes
-        self._catalog = catalog
+        self._resolved_by_parser = resolved
+        if resolved:
+            self._slice_index = _view(block, base, raw.slice_index, n, _FLOAT64)
+            self._category_codes = _view(block, base, raw.category_codes, n, _INT32)
+            self.categories = _names(block, base, raw)
 
     def __len__(self):
         return self.count
@@ -166,24 +155,28 @@ class AnnotationBatch:
         return self.coordinates[ends[self.annotation_offsets[i]]:ends[self.annotation_offsets[i + 1]]]
 
     def _resolved(self):
-        if self._catalog is None:
+        if not self._resolved_by_parser:
             raise ValueError("slice_index and category need the images, objects and categories: "
                              "open the reader with aicoco.annotations(..., resolve=True)")
-        return self._catalog
 
     @property
     def slice_index(self):
-        images = self._resolved().images
-        return np.array([images.get(key, math.nan) for key in self.image_ids.tolist()], np.float64)
+        """The index of each annotation's image (float64, NaN when the image is unknown)."""
+        self._resolved()
+        return self._slice_index
+
+    @property
+    def category_codes(self):
+        """Each annotation's category as a code into `categories` (int32, -1 when unknown)."""
+        self._resolved()
+        return self._category_codes
 
     @property
     def category(self):
-        objects, names = self._resolved().objects, self._resolved().categories
-        result = []
-        for key in self.object_ids.tolist():
-            ids = objects.get(key)
-            result.append(names.get(ids[0]) if ids else None)
-        return np.array(result, object)
+        """The name of each annotation's object's first category (None when unknown)."""
+        self._resolved()
+        names = np.array(list(self.categories) + [None], object)
+        return names[self._category_codes]  # -1 picks the None at the end
 
     def to_pandas(self):
         """A pandas DataFrame, one row per annotation: id, image_id, object_id, category and
@@ -197,8 +190,9 @@ class AnnotationBatch:
         first_box = [tuple(self.bboxes[start]) if count else None
                      for start, count in zip(self.bbox_offsets[:-1].tolist(), boxes.tolist())]
         columns = {"id": self.ids, "image_id": self.image_ids, "object_id": self.object_ids}
-        if self._catalog is not None:
-            columns.update(category=self.category, slice_index=self.slice_index)
+        if self._resolved_by_parser:
+            category = pd.Categorical.from_codes(self._category_codes, categories=pd.Index(self.categories, dtype=object))
+            columns.update(category=category, slice_index=self._slice_index)
         columns.update(iscrowd=self.iscrowd, polygons=polygons, points=numbers // 2,
                        segmentation_null=self.segmentation_null, bboxes=boxes, bbox=first_box)
         return pd.DataFrame(columns, index=pd.RangeIndex(self.start, self.start + self.count))
@@ -219,14 +213,13 @@ class AnnotationReader:
         self._validate = validate
         self._memory_limit = memory_limit
         self._progress = progress
-        # Images, objects and categories are kept (memory grows with their number) only to resolve.
-        self.catalog = Catalog() if resolve else None
-        self._catalog = resolve
         self._resolve = resolve
         self._reader = None
         self._input = None
         #: Passes over the input so far (2 when resolving read the catalog first).
         self.passes = 0
+        #: The meta record as a dict (with `resolve=True`, once read), else None.
+        self.meta = None
 
     def __reduce__(self):
         raise TypeError("an aicoco.AnnotationReader holds a native parser thread and an open input and cannot "
@@ -237,7 +230,7 @@ class AnnotationReader:
         self._input = Source(self._source_arg)
         error = ctypes.c_void_p()
         self._reader = _lib.aicoco_annotations_open(*self._input.args(), self._batch, 1 if self._validate else 0,
-                                                    1 if self._catalog else 0, self._memory_limit,
+                                                    1 if self._resolve else 0, self._memory_limit,
                                                     ctypes.byref(error))
         if not self._reader:
             self._input.close()
@@ -264,9 +257,9 @@ class AnnotationReader:
         self.close()
 
     def _batches(self):
-        """Raw batches of one pass: (struct, catalog text)."""
+        """Raw batches of the reading (one pass, or two when resolving needs the catalog first)."""
         self._open()
-        self.passes += 1
+        self.passes = 1
         try:
             error = ctypes.c_void_p()
             while True:
@@ -276,42 +269,40 @@ class AnnotationReader:
                     raise_error(_native.take_string(error.value))
                 if status == 0:
                     return
-                text = ctypes.string_at(raw.catalog, raw.catalog_length).decode() if raw.catalog_length else ""
-                yield raw, text
+                if status == 2:
+                    self._read_again(error)
+                    continue
+                yield raw
         finally:
             self.close()
+
+    def _read_again(self, error):
+        """The annotations came before the images, objects or categories: the parser read them to
+        the end (memory bounded by its spilling tables) and reads the input again for the batches."""
+        if not self._can_read_again():
+            raise ValueError("aicoco.annotations(resolve=True): the images, objects and categories come "
+                             "after the annotations, and this input cannot be read twice: give a path")
+        self._input.close()
+        self._rewind()
+        self._input = Source(self._source_arg)
+        if _lib.aicoco_annotations_reread(self._reader, *self._input.args(), ctypes.byref(error)) < 0:
+            raise_error(_native.take_string(error.value))
+        self.passes += 1
 
     def _discard(self, raw):
         _lib.aicoco_batch_free(ctypes.byref(raw))
 
     def __iter__(self):
-        passes = self._batches()
         start = 0
-        for raw, text in passes:
-            if text:
-                self.catalog.add_lines(text)
-            if start == 0 and raw.count and self._resolve and not self.catalog.complete_looking:
-                # Annotations come before the images, objects or categories (FLaVor's order): this
-                # pass goes on for the catalog only, a second one gives the batches.
-                if not self._can_read_again():
-                    passes.close()
-                    raise ValueError("aicoco.annotations(resolve=True): the images, objects and categories come "
-                                     "after the annotations, and this input cannot be read twice: give a path")
-                self._discard(raw)
-                for raw, text in passes:
-                    if text:
-                        self.catalog.add_lines(text)
-                    self._discard(raw)
-                self._rewind()
-                self._resolve = False
-                yield from self
-                return
+        for raw in self._batches():
+            if raw.meta_length:
+                self.meta = json.loads(ctypes.string_at(raw.meta, raw.meta_length))
             if self._progress is not None:
                 self._progress(raw.bytes_read, None if raw.total_bytes < 0 else raw.total_bytes)
             if raw.count == 0:
                 self._discard(raw)
                 continue
-            batch = AnnotationBatch(raw, start, self.catalog)
+            batch = AnnotationBatch(raw, start, self._resolve)
             start += batch.count
             yield batch
 
@@ -333,11 +324,13 @@ def annotations(source, batch=262144, *, validate=False, resolve=False, progress
     `batch // 16` annotations. The file is parsed on a native thread, one batch ahead, with the
     GIL free.
 
-    With `resolve=True`, `slice_index` and `category` of a batch are resolved by id from the
-    images, objects and categories, kept in memory (dicts: memory grows with their number, not
-    with the annotations'); in one pass when they come before the annotations, else read by a
-    first pass (FLaVor writes them after: a path, bytes or a seekable file). Without it, memory
-    is constant whatever the file's size. `validate`
+    With `resolve=True`, the parser resolves each annotation's `slice_index` and category
+    (`category_codes` into `categories`, `category`) by id through the images, objects and
+    categories, held in its spilling tables (within `memory_limit`, then on disk: memory stays
+    bounded whatever their number), and the reader's `meta` is the meta record. It takes one
+    pass when the images, categories and objects come before the annotations, else a first pass
+    for them and a second for the batches (FLaVor writes them after: a path, bytes or a
+    seekable file). `validate`
     checks the schema's rules and references too (the first problem raises AiCOCOError).
     `progress(bytes_read, total_or_None)` is called before each batch."""
     return AnnotationReader(source, batch, validate=validate, resolve=resolve, progress=progress,

@@ -44,19 +44,21 @@ def validate(source, *, strict=False, max_errors=100, progress=None, memory_limi
         return Report.from_json(value)
 
 
-def records(source, sections=None, *, memory_limit=0):
+def records(source, sections=None, *, progress=None, memory_limit=0):
     """The records of `source` as `json.load` would give them, record by record, in file order,
     in constant memory (the document is validated as it is read).
 
     `records(path, "annotations")` yields the dicts of one section; `records(path)` or
     `records(path, ["images", "objects"])` yields `(section, dict)` pairs. Stops with
-    AiCOCOError at the first problem, after the records before it (as `aicoco records`)."""
+    AiCOCOError at the first problem, after the records before it (as `aicoco records`).
+    `progress(bytes_read, total_or_None)` is called as the input is read."""
     single = isinstance(sections, str)
     names = [sections] if single else list(sections or [])
     with Source(source) as input:
         error = ctypes.c_void_p()
+        callback = progress_callback(progress)
         reader = _lib.aicoco_records_open(*input.args(), ",".join(names).encode(), 0 if single else 1,
-                                          memory_limit, ctypes.byref(error))
+                                          memory_limit, callback, None, ctypes.byref(error))
         if not reader:
             raise_error(_native.take_string(error.value))
         import json

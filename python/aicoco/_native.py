@@ -7,7 +7,7 @@ import os
 from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p
 
 LIBRARY_NAME = "libAiCOCOCAPI.so"
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
 
@@ -35,8 +35,13 @@ class Batch(ctypes.Structure):
         ("image_id_offsets", c_void_p),
         ("object_ids", c_void_p),
         ("object_id_offsets", c_void_p),
-        ("catalog", c_void_p),
-        ("catalog_length", c_int64),
+        ("slice_index", c_void_p),
+        ("category_codes", c_void_p),
+        ("categories", c_int64),
+        ("category_names", c_void_p),
+        ("category_name_offsets", c_void_p),
+        ("meta", c_void_p),
+        ("meta_length", c_int64),
         ("bytes_read", c_int64),
         ("total_bytes", c_int64),
     ]
@@ -54,9 +59,10 @@ SIGNATURES = {
     "aicoco_validate": (c_void_p, INPUT + [c_char_p, c_int64, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int32, c_int64, ERROR_OUT]),
     "aicoco_annotations_next": (c_int32, [c_void_p, POINTER(Batch), ERROR_OUT]),
+    "aicoco_annotations_reread": (c_int32, [c_void_p] + INPUT + [ERROR_OUT]),
     "aicoco_batch_free": (None, [POINTER(Batch)]),
     "aicoco_annotations_close": (None, [c_void_p]),
-    "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, ERROR_OUT]),
+    "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_records_next": (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_int64), ERROR_OUT]),
     "aicoco_records_close": (None, [c_void_p]),
 }

@@ -3,6 +3,7 @@ the GIL."""
 import gzip
 import io
 import pickle
+import subprocess
 import threading
 import time
 
@@ -93,6 +94,71 @@ def test_resolving_takes_one_pass_when_the_catalog_comes_first(cli, tmp_path):
         next(iter(aicoco.annotations(first))).slice_index
 
 
+def _resolved(reader):
+    """(image id, object id, slice index, category) of every annotation the reader gives."""
+    rows = []
+    for batch in reader:
+        rows += zip(batch.image_ids.tolist(), batch.object_ids.tolist(), batch.slice_index.tolist(),
+                    batch.category.tolist())
+    return rows
+
+
+def _expected(path):
+    """The same, by json.load and dicts (the file may be invalid: records() would stop)."""
+    import json
+    with open(path, "rb") as file:
+        document = json.load(file)
+    images = {r["id"]: r["index"] for r in document["images"]}
+    objects = {r["id"]: r["category_ids"] for r in document["objects"]}
+    names = {}
+    for r in document["categories"]:
+        names.setdefault(r["id"], r["name"])
+    rows = []
+    for r in document["annotations"]:
+        categories = objects.get(r["object_id"])
+        rows.append((r["image_id"], r["object_id"], images.get(r["image_id"], float("nan")),
+                     names.get(categories[0]) if categories else None))
+    return rows
+
+
+def _same(rows, expected):
+    """Equal rows, NaN equal to NaN."""
+    assert len(rows) == len(expected)
+    for mine, theirs in zip(rows, expected):
+        assert mine[:2] == theirs[:2] and mine[3] == theirs[3], (mine, theirs)
+        assert mine[2] == theirs[2] or (mine[2] != mine[2] and theirs[2] != theirs[2]), (mine, theirs)
+
+
+def test_the_parser_resolves_into_codes_and_arrays(cli, tmp_path):
+    path = tmp_path / "many.json"
+    with open(path, "wb") as out:
+        subprocess.run([cli, "generate", "--bytes", "2M", "--shape", "noisy"], stdout=out, check=True)
+    reader = aicoco.annotations(path, batch=4096, resolve=True)
+    batches = list(reader)
+    assert reader.passes == 2 and len(batches) > 3
+    for batch in batches:
+        assert batch.slice_index.dtype == np.float64 and batch.category_codes.dtype == np.int32
+        assert len(batch.slice_index) == len(batch.category_codes) == len(batch)
+        assert len(set(batch.categories)) == len(batch.categories) > 0
+        assert batch.category.tolist() == [batch.categories[c] if c >= 0 else None for c in batch.category_codes]
+        frame = batch.to_pandas()
+        assert str(frame["category"].dtype) == "category"
+        assert list(frame["category"].cat.categories) == batch.categories
+    assert reader.meta == next(iter(aicoco.records(path, "meta")))
+    rows = _resolved(aicoco.annotations(path, batch=4096, resolve=True))
+    _same(rows, _expected(path))
+    # The smallest memory limit spills the images' and objects' tables to disk: the same answers.
+    _same(_resolved(aicoco.annotations(path, batch=4096, resolve=True, memory_limit=16384)), rows)
+
+
+def test_unknown_images_and_objects_resolve_to_nan_and_none():
+    for name in ("reference-dangling-image-id.json", "reference-dangling-object-id.json"):
+        path = FIXTURES / "broken" / name
+        rows = _resolved(aicoco.annotations(path, resolve=True))
+        _same(rows, _expected(path))
+        assert any(row[2] != row[2] or row[3] is None for row in rows)
+
+
 def test_an_unreadable_file_raises_with_the_fields():
     with pytest.raises(aicoco.AiCOCOError) as caught:
         aicoco.stats(ROOT / "no-such-file.json")
@@ -157,6 +223,13 @@ def test_progress_is_called_up_to_the_size(cli, tmp_path):
     for batch in aicoco.annotations(path, progress=lambda done, total: batches.append((done, total))):
         pass
     assert batches[-1] == (size, size) and len(batches) > 2
+    lines = []
+    count = 0
+    for _ in aicoco.records(path, progress=lambda done, total: lines.append((done, total, count))):
+        count += 1
+    assert lines[-1][:2] == (size, size) and len(lines) >= 2
+    assert all(a[0] <= b[0] for a, b in zip(lines, lines[1:]))
+    assert lines[0][2] < count  # called as the reading goes, not only at the end
 
 
 def test_the_gil_is_free_while_the_engine_parses(cli, tmp_path):

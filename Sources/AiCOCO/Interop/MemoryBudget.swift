@@ -25,7 +25,7 @@ extension Spillable {
 /// Shares one memory limit among tables: when a table needs more room than is left, the
 /// largest tables are spilled to disk until it fits. A single request larger than the whole
 /// limit is granted after everything else has been spilled.
-final class MemoryBudget {
+package final class MemoryBudget {
     static let defaultLimit = ParserOptions.defaultMemoryLimit
     /// The smallest limit accepted (smaller ones are raised to it).
     static let minimumLimit = 16 << 10
@@ -41,7 +41,7 @@ final class MemoryBudget {
         unowned let table: any Spillable
     }
 
-    init(limit: Int) {
+    package init(limit: Int) {
         self.limit = max(limit, Self.minimumLimit)
     }
 

@@ -4,7 +4,7 @@
 /// `MemoryBudget`: `set` while building (the first value of an id wins), `freeze`, then
 /// `value(for:)`. When everything fits it stays in memory (binary search); otherwise the
 /// sorted runs are merged into one file read back through a sparse index, one block at a time.
-final class IDMap {
+package final class IDMap {
     private let table: ExternalSorter
     private let budget: MemoryBudget
     private var key: [UInt8] = []
@@ -23,7 +23,7 @@ final class IDMap {
     private(set) var wholeFile = false
     private static let blockSize = 4096
 
-    init(budget: MemoryBudget) {
+    package init(budget: MemoryBudget) {
         self.budget = budget
         table = ExternalSorter(budget: budget, indexed: true)
     }
@@ -40,7 +40,7 @@ final class IDMap {
     func contains(_ id: String) throws -> Bool { try value(for: id) != nil }
 
     /// Adds `value` for `id` unless the id already has one.
-    func set(_ id: String, _ value: [UInt8]) throws {
+    package func set(_ id: String, _ value: [UInt8]) throws {
         precondition(!frozen)
         encode(id)
         if key.withUnsafeBytes({ table.find($0) }) != nil { return }
@@ -52,7 +52,7 @@ final class IDMap {
     }
 
     /// Ends the building: from now on, only lookups.
-    func freeze() throws {
+    package func freeze() throws {
         if frozen { return }
         frozen = true
         let stream = try table.sorted()
@@ -115,7 +115,7 @@ final class IDMap {
     }
 
     /// The value of the id whose UTF-8 bytes are `id`, if any, valid until the next call.
-    func value(for id: UnsafeBufferPointer<UInt8>) throws -> UnsafeRawBufferPointer? {
+    package func value(for id: UnsafeBufferPointer<UInt8>) throws -> UnsafeRawBufferPointer? {
         precondition(frozen)
         IDKey.encode(id, into: &key)
         if inMemory {

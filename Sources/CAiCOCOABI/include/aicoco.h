@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AICOCO_ABI_VERSION 2
+#define AICOCO_ABI_VERSION 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,9 +50,16 @@ typedef struct aicoco_batch {
     int64_t *image_id_offsets;     /* [count + 1] */
     uint8_t *object_ids;
     int64_t *object_id_offsets;    /* [count + 1] */
-    uint8_t *catalog;              /* JSON lines: ["i",id,index], ["c",id,name], ["o",id,[category ids]]
-                                      for the images, categories and objects read since the last batch */
-    int64_t catalog_length;
+    /* Resolved by id when the reader was opened with resolve (else 0 entries, categories and
+     * meta_length 0): */
+    double *slice_index;           /* [count]: the index of the annotation's image, NaN when unknown */
+    int32_t *category_codes;       /* [count]: the name of its object's first category, as a code
+                                      into the names below; -1 when unknown */
+    int64_t categories;            /* distinct category names (all of them: every batch has them) */
+    uint8_t *category_names;       /* UTF-8 of the names one after another */
+    int64_t *category_name_offsets;/* [categories + 1], into category_names */
+    uint8_t *meta;                 /* the meta record as JSON, once read (else meta_length 0) */
+    int64_t meta_length;
     int64_t bytes_read;            /* input bytes read when the batch was handed over */
     int64_t total_bytes;           /* the input's size, -1 when unknown */
 } aicoco_batch;
@@ -80,16 +87,28 @@ char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_
 /* Opens a reader of annotation batches: the input is parsed on a thread of its own, at most one
  * batch ahead of the caller. A batch ends after the annotation that brings it to batch_values
  * coordinate numbers or batch_values / 16 annotations (at least 1). validate: also check the schema's rules and
- * the references (the first problem ends the reading as an error). catalog not 0: the batches
- * carry the images, categories and objects read (batch.catalog); 0: catalog_length is 0.
- * NULL on error. */
+ * the references (the first problem ends the reading as an error). resolve not 0: the batches
+ * carry each annotation's slice index and category, resolved by id through the images (id ->
+ * index) and objects (id -> first category id), held in spilling tables within memory_limit,
+ * and the categories' names and the meta record; the reading takes one pass when the images,
+ * categories and objects sections end before the first annotation, else two (see
+ * aicoco_annotations_next). memory_limit: bytes those tables and the parser's may hold (0: the
+ * default). NULL on error. */
 void *aicoco_annotations_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
-                              int64_t batch_values, int32_t validate, int32_t catalog, int64_t memory_limit,
+                              int64_t batch_values, int32_t validate, int32_t resolve, int64_t memory_limit,
                               char **error);
 
 /* The next batch into *batch: 1, 0 at the end of the input (batch untouched), -1 on the error
- * that stopped the parse (the batches before it were delivered). */
+ * that stopped the parse (the batches before it were delivered). 2 (resolving only): an
+ * annotation came before the images, categories or objects ended; the reader read the input
+ * to its end for them, delivered no batch, and needs the same input again from its start:
+ * call aicoco_annotations_reread, then aicoco_annotations_next again. */
 int32_t aicoco_annotations_next(void *reader, aicoco_batch *batch, char **error);
+
+/* Reads the input again (the same one, given anew) after aicoco_annotations_next returned 2:
+ * 0, or -1 on error. */
+int32_t aicoco_annotations_reread(void *reader, const char *path, int32_t fd, const uint8_t *bytes,
+                                  int64_t length, char **error);
 
 /* Frees the two allocations of a batch (its pointers are then dangling). NULL is allowed. */
 void aicoco_batch_free(aicoco_batch *batch);
@@ -99,9 +118,11 @@ void aicoco_annotations_close(void *reader);
 
 /* Opens a reader of records as JSON lines (what `aicoco records` writes): sections is a comma-
  * separated list of section names (NULL or "": all); envelope not 0 gives {"section","record"}
- * lines. The input is validated as it is read. NULL on error. */
+ * lines. The input is validated as it is read. progress (may be NULL) is called from
+ * aicoco_records_next, on the caller's thread. NULL on error. */
 void *aicoco_records_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
-                          const char *sections, int32_t envelope, int64_t memory_limit, char **error);
+                          const char *sections, int32_t envelope, int64_t memory_limit,
+                          aicoco_progress progress, void *context, char **error);
 
 /* The lines of the next records into *lines (malloc'd) and *length: 1, 0 at the end, -1 on the
  * error or first problem that stopped the reading (the lines of the records before it were
