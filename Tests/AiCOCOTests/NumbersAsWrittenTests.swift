@@ -55,16 +55,7 @@ import Testing
         }
         let lines = try Tool.run(["records", "--allow-nan", fixture])
         #expect(lines.status == 0, "\(lines.stderr)")
-        let expected = Self.numberTokens(input)
-        var written = Self.numberTokens(lines.stdout)
-        if fixture.hasSuffix("/extras.json") {
-            // Known gap: coordinates (bbox, segmentation) are written from their Double values.
-            // (`[100, 100, 1.25e2, 100, 125, 150]` gives `125` twice).
-            #expect(written["125"] == 2 && expected["125"] == 1 && written["1.25e2"] == nil && expected["1.25e2"] == 1)
-            written["125"] = 1
-            written["1.25e2"] = 1
-        }
-        #expect(written == expected)
+        #expect(Self.numberTokens(lines.stdout) == Self.numberTokens(input))
     }
 
     @Test func typedNumbersKeepTheirTextThroughAssembleAndFilter() throws {
