@@ -42,17 +42,31 @@ extension JSONWriter {
 
     /// The numbers of a list inside its open array: the text from `position` on when its next
     /// `values.count` numbers read back to `values` bit for bit (and may be written: finite, or
-    /// `allowsNonFinite`), else the values. Returns where the next list's text starts, or `nil`
-    /// once the text no longer follows the values.
+    /// `allowsNonFinite`), else the values. Returns where the next list's text starts (past
+    /// `values.count` numbers either way), or `nil` once the text has run out.
     private func list(_ values: UnsafeBufferPointer<Double>, text: UnsafeBufferPointer<UInt8>,
                       at position: Int?) throws -> Int? {
         guard !values.isEmpty else { return position }
         guard let position, let end = textEnd(of: values, in: text, from: position) else {
             try generator.numberList(values)
-            return nil
+            return position.flatMap { skip(values.count, in: text, from: $0) }
         }
         try generator.atom(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: text[position..<end])), "number")
         return end + 1
+    }
+
+    /// Where the text after `count` numbers from `position` starts, or `nil` when it has fewer.
+    private func skip(_ count: Int, in text: UnsafeBufferPointer<UInt8>, from position: Int) -> Int? {
+        var commas = 0
+        var at = position
+        while at < text.count {
+            if text[at] == UInt8(ascii: ",") {
+                commas += 1
+                if commas == count { return at + 1 }
+            }
+            at += 1
+        }
+        return commas == count - 1 && at > position ? at + 1 : nil
     }
 
     /// Where the text of `values` ends, starting at `position` of `text` (numbers separated by
