@@ -72,6 +72,8 @@ struct RecordLinesTests {
             for sections: Set<Section> in [[], [.annotations], [.images, .objects], [.annotations, .meta]] {
                 var parser = ParserOptions(validate: true)
                 parser.recordsArtifact = artifact
+                // Lines keep the numbers' text: typed records carry it to the line writer.
+                parser.keepsNumberText = true
                 let options = RecordReader.Options(parser: parser, sliceBytes: slice)
                 let typed = Self.typed(input, options, sections: sections)
                 let rendered = Self.rendered(input, options, sections: sections)

@@ -211,6 +211,9 @@ public struct Annotation: Sendable, Equatable {
     public var segmentation: Polygons?
     /// Every other field, in file order.
     public var extra: [JSONMember]
+    /// `bbox` and `segmentation` as the file wrote them (`ParserOptions.keepsNumberText`);
+    /// not part of equality.
+    public var coordinateText: CoordinateText?
 
     /// An annotation from its ids as text.
     public init(id: String, imageID: String, objectID: String, iscrowd: Int,

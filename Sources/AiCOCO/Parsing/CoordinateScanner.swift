@@ -160,6 +160,8 @@ extension DocumentEngine {
                 var at = index
                 var afterComma = false
                 var stopped: EngineStop?
+                // Where the run's text not yet kept starts (`keepsNumberText`).
+                var runText = index
                 run: while true {
                     var end = at
                     var integer = 0
@@ -191,6 +193,10 @@ extension DocumentEngine {
                         coordinates.fill = fill
                         coordinates.index += stored
                         stored = 0
+                        if options.keepsNumberText {
+                            coordinates.appendText(UnsafeBufferPointer(rebasing: piece[runText..<end]))
+                            runText = end + 1
+                        }
                         do {
                             try deliverCoordinates(endsPolygon: false)
                         } catch {
@@ -214,6 +220,11 @@ extension DocumentEngine {
                 if at != index {
                     coordinates.fill = fill
                     coordinates.index += stored
+                    // The run's text is its numbers and the commas between them, nothing else.
+                    let runEnd = afterComma ? at - 1 : at
+                    if options.keepsNumberText && runEnd > runText {
+                        coordinates.appendText(UnsafeBufferPointer(rebasing: piece[runText..<runEnd]))
+                    }
                     if !carryEmpty {
                         fast.carry.removeAll(keepingCapacity: true)
                         carryEmpty = true
@@ -252,7 +263,7 @@ extension DocumentEngine {
                     if number.state.hasFractionOrExponent && options.strict {
                         try strictCoordinate(UnsafeBufferPointer(rebasing: piece[index..<end]), value, at: pieceBase + index)
                     }
-                    try storeCoordinate(value)
+                    try storeCoordinate(value, text: UnsafeBufferPointer(rebasing: piece[index..<end]))
                 } catch {
                     step = stopStep(error)
                     break scan
@@ -312,10 +323,10 @@ extension DocumentEngine {
         text.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start..<index]))
         guard let value = text.withUnsafeBufferPointer({ parseJSONNumber($0) }) else { return .handBack }
         do {
-            if number.state.hasFractionOrExponent && options.strict {
-                try text.withUnsafeBufferPointer { (text) throws(EngineStop) in try strictCoordinate(text, value, at: number.start) }
+            try text.withUnsafeBufferPointer { (text) throws(EngineStop) in
+                if number.state.hasFractionOrExponent && options.strict { try strictCoordinate(text, value, at: number.start) }
+                try storeCoordinate(value, text: text)
             }
-            try storeCoordinate(value)
         } catch {
             return stopStep(error)
         }

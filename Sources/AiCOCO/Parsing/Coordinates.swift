@@ -14,10 +14,19 @@ struct CoordinateBuffer: ~Copyable {
     /// Index of the polygon (or box) in its list.
     var polygon = 0
     var kind: CoordinateKind = .segmentation
+    /// The chunk's numbers as written, comma-separated (`ParserOptions.keepsNumberText` only):
+    /// allocated at the first number kept, grown (never per number) up to what a chunk's
+    /// numbers need, `capacity` times at most `maxNumberBytes` + 1.
+    private var text: UnsafeMutablePointer<UInt8>?
+    private var textCapacity = 0
+    private var textFill = 0
 
     init() { values = .allocate(capacity: Self.capacity) }
 
-    deinit { values.deallocate() }
+    deinit {
+        values.deallocate()
+        text?.deallocate()
+    }
 
     /// Slot `slot` (below `capacity`) of the chunk being filled.
     subscript(slot: Int) -> Double {
@@ -30,15 +39,18 @@ struct CoordinateBuffer: ~Copyable {
         index = 0
         chunkStart = 0
         fill = 0
+        textFill = 0
         self.polygon = polygon
     }
 
     /// The chunk filled so far (`annotationIndex`, whose polygon it is), emptied.
     mutating func takeChunk(annotationIndex: Int, endsPolygon: Bool) -> CoordinateChunk {
         let chunk = CoordinateChunk(kind: kind, annotationIndex: annotationIndex, polygonIndex: polygon,
-                                    offset: chunkStart, base: values, count: fill, endsPolygon: endsPolygon)
+                                    offset: chunkStart, base: values, count: fill, endsPolygon: endsPolygon,
+                                    text: text.map { UnsafeBufferPointer(start: $0, count: textFill) })
         chunkStart = index
         fill = 0
+        textFill = 0
         return chunk
     }
 
@@ -46,6 +58,33 @@ struct CoordinateBuffer: ~Copyable {
     mutating func dropChunk() {
         chunkStart = index
         fill = 0
+        textFill = 0
+    }
+
+    /// Keeps the text of the next number(s) of the chunk: one number, or a run of them
+    /// already separated by commas (`12,7,30`), as the input wrote them.
+    mutating func appendText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let needed = textFill + 1 + bytes.count
+        if needed > textCapacity { growText(needed) }
+        let base = text.unsafelyUnwrapped
+        if textFill > 0 {
+            base[textFill] = UInt8(ascii: ",")
+            textFill += 1
+        }
+        (base + textFill).update(from: bytes.baseAddress.unsafelyUnwrapped, count: bytes.count)
+        textFill += bytes.count
+    }
+
+    private mutating func growText(_ needed: Int) {
+        var size = max(textCapacity * 2, 1 << 14)
+        while size < needed { size *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        if let text {
+            grown.update(from: text, count: textFill)
+            text.deallocate()
+        }
+        text = grown
+        textCapacity = size
     }
 }
 
@@ -56,9 +95,10 @@ extension DocumentEngine {
         try push(Frame(kind: .coordEntry, start: start))
     }
 
-    /// Stores one number of the polygon, as `onNumber` does.
+    /// Stores one number of the polygon, as `onNumber` does (and its `text`, when kept).
     @inline(__always)
-    mutating func storeCoordinate(_ value: Double) throws(EngineStop) {
+    mutating func storeCoordinate(_ value: Double, text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
+        if options.keepsNumberText { coordinates.appendText(text) }
         let fill = coordinates.fill
         coordinates[fill] = value
         coordinates.fill = fill + 1
@@ -123,18 +163,30 @@ struct GeometryGatherer {
     private(set) var coordinates: [Double] = []
     private(set) var ends: [Int] = []
     private(set) var boxes: [BoundingBox] = []
+    /// The numbers' text (`ParserOptions.keepsNumberText`), comma-separated: of `coordinates`,
+    /// and of `boxes` (an entry that makes no box leaves none).
+    private(set) var coordinateText: [UInt8] = []
+    private(set) var boxText: [UInt8] = []
     /// The numbers of every chunk since `removeAll`, segmentation and bbox.
     private(set) var count = 0
     private var box: (Double, Double, Double, Double) = (0, 0, 0, 0)
     private var fill = 0
+    /// `boxText`'s length before the entry being read.
+    private var boxTextMark = 0
+    /// A chunk came with its text (the parse keeps it).
+    private var keptText = false
 
     /// Forgets the last annotation (keeping the storage).
     mutating func removeAll() {
         coordinates.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         boxes.removeAll(keepingCapacity: true)
+        coordinateText.removeAll(keepingCapacity: true)
+        boxText.removeAll(keepingCapacity: true)
         count = 0
         fill = 0
+        boxTextMark = 0
+        keptText = false
     }
 
     /// Counts the chunk's numbers; returns the new total.
@@ -148,8 +200,16 @@ struct GeometryGatherer {
         switch chunk.kind {
         case .segmentation:
             chunk.append(to: &coordinates)
+            if let text = chunk.withNumberText({ $0 }) {
+                keptText = true
+                Self.append(text, to: &coordinateText)
+            }
             if chunk.endsPolygon { ends.append(coordinates.count) }
         case .bbox:
+            if let text = chunk.withNumberText({ $0 }) {
+                keptText = true
+                Self.append(text, to: &boxText)
+            }
             chunk.forEach { value in
                 switch fill {
                 case 0: box.0 = value
@@ -162,8 +222,28 @@ struct GeometryGatherer {
             }
             if chunk.endsPolygon {
                 if fill == 4 { boxes.append(BoundingBox(x1: box.0, y1: box.1, x2: box.2, y2: box.3)) }
+                if fill != 4 { boxText.removeSubrange(boxTextMark...) }
+                boxTextMark = boxText.count
                 fill = 0
             }
         }
+    }
+
+    /// Appends a chunk's text to a comma-separated list.
+    private static func append(_ text: UnsafeBufferPointer<UInt8>, to list: inout [UInt8]) {
+        guard !text.isEmpty else { return }
+        if !list.isEmpty { list.append(UInt8(ascii: ",")) }
+        list.append(contentsOf: text)
+    }
+
+    /// The text of `boxes`, when the parse kept it.
+    var keptBoxText: [UInt8]? { keptText ? boxText : nil }
+
+    /// The annotation's numbers as written, in new arrays of their exact size, when the parse
+    /// kept them.
+    var text: CoordinateText? {
+        guard keptText else { return nil }
+        return CoordinateText(bbox: boxText.withUnsafeBufferPointer { Array($0) },
+                              segmentation: coordinateText.withUnsafeBufferPointer { Array($0) })
     }
 }

@@ -296,7 +296,7 @@ extension DocumentEngine {
             if options.strict {
                 try strictInteger(text, value, rule: coordinateRule, at: numberStart(length: text.count))
             }
-            return try storeCoordinate(value)
+            return try storeCoordinate(value, text: text)
         }
         return try scalar(.number, text)
     }

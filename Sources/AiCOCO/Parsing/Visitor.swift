@@ -49,9 +49,11 @@ public struct CoordinateChunk {
     public let count: Int
     /// True on the last chunk of the polygon (which may then hold no value).
     public let endsPolygon: Bool
+    /// The numbers' input text, comma-separated (`ParserOptions.keepsNumberText`), else `nil`.
+    private let text: UnsafeBufferPointer<UInt8>?
 
     init(kind: CoordinateKind, annotationIndex: Int, polygonIndex: Int, offset: Int,
-         base: UnsafeMutablePointer<Double>, count: Int, endsPolygon: Bool) {
+         base: UnsafeMutablePointer<Double>, count: Int, endsPolygon: Bool, text: UnsafeBufferPointer<UInt8>? = nil) {
         self.kind = kind
         self.annotationIndex = annotationIndex
         self.polygonIndex = polygonIndex
@@ -59,6 +61,15 @@ public struct CoordinateChunk {
         self.base = UnsafePointer(base)
         self.count = count
         self.endsPolygon = endsPolygon
+        self.text = text
+    }
+
+    /// Calls `body` with the chunk's numbers as the input wrote them, separated by commas
+    /// (`1.0,2,3e0,-0`; empty when the chunk holds no number), when the parse keeps them
+    /// (`ParserOptions.keepsNumberText`); `nil` otherwise. Valid during the call only.
+    public func withNumberText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+        guard let text else { return nil }
+        return try body(text)
     }
 
     /// The number at `index` (0..<count) of the chunk.
@@ -233,6 +244,11 @@ public struct ParserOptions: Sendable, Equatable {
     /// for non-finite floats. Off, each is a syntax error that says so. On, the whole document
     /// goes through yajl (polygons too), a little slower.
     public var allowNonFinite = false
+
+    /// Also hands over the text of the coordinates as the input wrote them (`1.0`, `1e-3`, `-0`):
+    /// `CoordinateChunk.withNumberText`, and `Annotation.coordinateText` in typed records, so
+    /// that writers give the numbers back as they came. Off by default (a little slower).
+    public var keepsNumberText = false
 
     public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
                 memoryLimit: Int = ParserOptions.defaultMemoryLimit) {

@@ -46,13 +46,14 @@ struct RecordBuilder: DocumentVisitor {
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        if let renderer { return renderer.annotationEnd(fields, boxes: geometry.boxes) }
-        let annotation = Annotation(
+        if let renderer { return renderer.annotationEnd(fields, boxes: geometry.boxes, boxText: geometry.keptBoxText) }
+        var annotation = Annotation(
             idKey: fields.idKey, imageKey: fields.imageKey, objectKey: fields.objectKey, iscrowd: fields.iscrowd,
             bbox: fields.bboxCount == nil ? nil : exactCopy(geometry.boxes),
             segmentation: fields.polygonCount == nil ? nil : Polygons(copying: geometry.coordinates, ends: geometry.ends),
             extra: fields.extra)
-        try deliver(.annotation(consume annotation), geometry.count)
+        annotation.coordinateText = geometry.text
+        try deliver(.annotation(annotation), geometry.count)
     }
 
     mutating func visitProblem(_ error: DocumentError) throws {

@@ -1,5 +1,5 @@
 /// The records of an AiCOCO input as JSON lines, what `RecordLineWriter` writes for each
-/// record `RecordReader` reads, but rendered as the input is parsed: an annotation never
+/// record `RecordReader` reads (with `keepsNumberText`: numbers as written), but rendered as the input is parsed: an annotation never
 /// becomes a typed record (its coordinates go from the parser to the line), so this is the
 /// fast way to turn a document into lines.
 ///
@@ -14,6 +14,9 @@ public final class RecordLines {
     /// when empty).
     public init(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options(), envelope: Bool,
                 sections: Set<Section> = []) {
+        // Numbers are written as the input wrote them.
+        var options = options
+        options.parser.keepsNumberText = true
         reader = RecordReader(input, options: options,
                                     renderer: RecordLineRenderer(envelope: envelope, sections: sections,
                                                                 allowsNonFinite: options.parser.allowNonFinite))

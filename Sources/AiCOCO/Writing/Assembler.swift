@@ -273,6 +273,7 @@ public struct DocumentAssembler {
             sectionEnd: { _, _ in try writer.endSection() })
         do {
             var options = parserOptions
+            options.keepsNumberText = true
             if let artifactOutput, let artifact {
                 try artifactOutput.flush()
                 options.recordsArtifact = .file(artifact)

@@ -283,6 +283,7 @@ public struct DocumentFilter {
         var quick = parserOptions
         quick.validate = false
         quick.recordsArtifact = .skip
+        quick.keepsNumberText = true
         var read: [Section: Int] = [:]
         let visitor = SectionedRecordVisitor(
             maxCoordinates: parserOptions.limits.maxCoordinatesPerRecord,

@@ -17,10 +17,14 @@ extension JSONWriter {
             try name("object_id"); try id(annotation.objectKey)
             try name("iscrowd"); try number(annotation.iscrowd)
             try name("bbox")
-            if let boxes = annotation.bbox { try self.boxes(boxes) } else { try generator.null() }
+            if let boxes = annotation.bbox {
+                try self.boxes(boxes, text: annotation.coordinateText?.bbox)
+            } else {
+                try generator.null()
+            }
             try name("segmentation")
             if let polygons = annotation.segmentation {
-                try self.polygons(polygons)
+                try self.polygons(polygons, text: annotation.coordinateText?.segmentation)
             } else {
                 try generator.null()
             }

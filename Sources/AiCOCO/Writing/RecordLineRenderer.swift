@@ -80,7 +80,12 @@ final class RecordLineRenderer {
                 try polygons.arrayOpen()
                 polygonOpen = true
             }
-            try chunk.withBuffer { try polygons.numberList($0) }
+            // The numbers as the input wrote them, when the parse kept their text.
+            if let text = chunk.withNumberText({ $0 }) {
+                if !text.isEmpty { try polygons.atom(UnsafeRawBufferPointer(text), "number") }
+            } else {
+                try chunk.withBuffer { try polygons.numberList($0) }
+            }
             if chunk.endsPolygon {
                 try polygons.arrayClose()
                 polygonOpen = false
@@ -91,7 +96,7 @@ final class RecordLineRenderer {
     }
 
     /// The annotation's line, as `JSONWriter.record` writes an `Annotation`.
-    func annotationEnd(_ fields: AnnotationFields, boxes: [BoundingBox]) {
+    func annotationEnd(_ fields: AnnotationFields, boxes: [BoundingBox], boxText: [UInt8]?) {
         guard failure == nil else { return }
         defer { delivering() }
         guard annotations else { return }
@@ -106,7 +111,7 @@ final class RecordLineRenderer {
             try json.name("object_id"); try json.id(fields.objectKey)
             try json.name("iscrowd"); try json.number(fields.iscrowd)
             try json.name("bbox")
-            if fields.bboxCount != nil { try json.boxes(boxes) } else { try json.generator.null() }
+            if fields.bboxCount != nil { try json.boxes(boxes, text: boxText) } else { try json.generator.null() }
             try json.name("segmentation")
             if fields.polygonCount != nil {
                 try polygons.arrayClose()
