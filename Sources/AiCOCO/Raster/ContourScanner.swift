@@ -38,6 +38,11 @@ struct ContourScanner {
     /// `coordinateLimit` (infinities too).
     @inline(__always)
     static func rounded(_ value: Double) -> Int64 {
+        // Most coordinates are integers already: no call to the rounding of the C library.
+        if value.magnitude <= coordinateLimit {
+            let integer = Int64(value)
+            if Double(integer) == value { return integer }
+        }
         guard value.isFinite else { return value > 0 ? Int64(coordinateLimit) : -Int64(coordinateLimit) }
         return Int64(min(max(value.rounded(.toNearestOrEven), -coordinateLimit), coordinateLimit))
     }
@@ -148,46 +153,49 @@ struct ContourScanner {
         // x at row 0 (so time follows the rows inside the image, not the coordinates' reach).
         // Edges that start below the image never join.
         let lastRow = min(yMax, height)
-        edges.removeAll { $0.y1 <= 0 || $0.y0 >= lastRow }
-        yMin = max(yMin, 0)
-        for index in edges.indices where edges[index].y0 < 0 {
-            edges[index].x = edges[index].x &+ Int64(-edges[index].y0) &* edges[index].dx
-            edges[index].y0 = 0
+        let count = edges.withUnsafeMutableBufferPointer { edges in
+            var kept = 0
+            for index in edges.indices {
+                var edge = edges[index]
+                if edge.y1 <= 0 || edge.y0 >= lastRow { continue }
+                if edge.y0 < 0 {
+                    edge.x = edge.x &+ Int64(-edge.y0) &* edge.dx
+                    edge.y0 = 0
+                }
+                edges[kept] = edge
+                kept += 1
+            }
+            return kept
         }
-        sortEdgesByRow(yMin, lastRow)
+        guard count > 0 else { return }
+        yMin = max(yMin, 0)
+        sortEdgesByRow(count, yMin, lastRow)
+        if active.count < count { active.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: count - active.count)) }
+        let one = Self.one, shift = Self.shift
         var active = self.active
         self.active = []
         defer { self.active = active }
-        active.removeAll(keepingCapacity: true)
-        active.reserveCapacity(sortedEdges.count)
-        let one = Self.one, shift = Self.shift
         sortedEdges.withUnsafeBufferPointer { edges in
-            var next = 0
-            var y = yMin
-            while y < lastRow {
-                // Edges whose lower end is this row leave; edges whose upper end is this row join.
-                if active.contains(where: { $0.y1 == y }) {
-                    var kept = 0
-                    for position in active.indices where active[position].y1 != y {
-                        active[kept] = active[position]
-                        kept += 1
+            active.withUnsafeMutableBufferPointer { slots in
+                var next = 0, live = 0
+                var y = yMin
+                while y < lastRow {
+                    // Edges whose upper end is this row join (the active ones all reach below it).
+                    if live == 0 {
+                        guard next < count else { break }
+                        y = max(y, edges[next].y0)
                     }
-                    active.removeLast(active.count - kept)
-                }
-                if active.isEmpty {
-                    guard next < edges.count else { break }
-                    y = max(y, edges[next].y0)
-                }
-                while next < edges.count && edges[next].y0 == y {
-                    active.append(edges[next])
-                    next += 1
-                }
-                active.withUnsafeMutableBufferPointer { active in
-                    Self.insertionSort(active) { $0.x }
+                    while next < count && edges[next].y0 == y {
+                        slots[live] = edges[next]
+                        live += 1
+                        next += 1
+                    }
+                    let row = UnsafeMutableBufferPointer(rebasing: slots[0..<live])
+                    Self.insertionSort(row) { $0.x }
                     var pair = 0
-                    while pair + 1 < active.count {
-                        var x1 = Int((active[pair].x + one - 1) >> shift)
-                        var x2 = Int(active[pair + 1].x >> shift)
+                    while pair + 1 < live {
+                        var x1 = Int((row[pair].x + one - 1) >> shift)
+                        var x2 = Int(row[pair + 1].x >> shift)
                         if x1 < width && x2 >= 0 {
                             x1 = max(x1, 0)
                             x2 = min(x2, width - 1)
@@ -195,38 +203,52 @@ struct ContourScanner {
                         }
                         pair += 2
                     }
-                    for position in active.indices { active[position].x &+= active[position].dx }
+                    // To the next row: edges whose lower end it is leave, the others step.
+                    var kept = 0
+                    for position in 0..<live where row[position].y1 != y + 1 {
+                        var edge = row[position]
+                        edge.x &+= edge.dx
+                        slots[kept] = edge
+                        kept += 1
+                    }
+                    live = kept
+                    y += 1
                 }
-                y += 1
             }
         }
     }
 
-    /// `sortedEdges` gets `edges` by upper row (`y0` in `low..<high`): by counting when the
-    /// rows are few for the edges, else by a comparison sort.
-    private mutating func sortEdgesByRow(_ low: Int, _ high: Int) {
-        sortedEdges.removeAll(keepingCapacity: true)
+    /// `sortedEdges` gets `edges[0..<count]` by upper row (`y0` in `low..<high`): by counting
+    /// when the rows are few for the edges, else by a comparison sort.
+    private mutating func sortEdgesByRow(_ count: Int, _ low: Int, _ high: Int) {
+        if sortedEdges.count < count { sortedEdges.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: count - sortedEdges.count)) }
         let rows = high - low
-        guard edges.count > 16, rows > 0, rows <= 4 * edges.count + 1024 else {
-            sortedEdges.append(contentsOf: edges)
-            if edges.count > 16 {
-                sortedEdges.sort { $0.y0 < $1.y0 }
-            } else {
-                sortedEdges.withUnsafeMutableBufferPointer { Self.insertionSort($0) { Int64($0.y0) } }
+        guard count > 16, rows > 0, rows <= 4 * count + 1024 else {
+            edges.withUnsafeBufferPointer { edges in
+                sortedEdges.withUnsafeMutableBufferPointer { sorted in
+                    for index in 0..<count { sorted[index] = edges[index] }
+                    var part = UnsafeMutableBufferPointer(rebasing: sorted[0..<count])
+                    if count > 16 {
+                        part.sort { $0.y0 < $1.y0 }
+                    } else {
+                        Self.insertionSort(part) { Int64($0.y0) }
+                    }
+                }
             }
             return
         }
         rowStarts.removeAll(keepingCapacity: true)
         rowStarts.append(contentsOf: repeatElement(0, count: rows + 1))
-        sortedEdges.append(contentsOf: edges)
         rowStarts.withUnsafeMutableBufferPointer { starts in
-            for edge in edges { starts[edge.y0 - low + 1] += 1 }
-            for row in 0..<rows { starts[row + 1] += starts[row] }
-            sortedEdges.withUnsafeMutableBufferPointer { sorted in
-                for edge in edges {
-                    let row = edge.y0 - low
-                    sorted[Int(starts[row])] = edge
-                    starts[row] += 1
+            edges.withUnsafeBufferPointer { edges in
+                for edge in edges[0..<count] { starts[edge.y0 - low + 1] += 1 }
+                for row in 0..<rows { starts[row + 1] += starts[row] }
+                sortedEdges.withUnsafeMutableBufferPointer { sorted in
+                    for edge in edges[0..<count] {
+                        let row = edge.y0 - low
+                        sorted[Int(starts[row])] = edge
+                        starts[row] += 1
+                    }
                 }
             }
         }

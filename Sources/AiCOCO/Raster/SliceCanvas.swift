@@ -6,7 +6,7 @@
 /// `SliceSweep`, in time that follows the pixels painted rather than sorting runs.
 struct SliceCanvas {
     let width: Int, height: Int
-    private var cells: [UInt32]
+    private let cells: CanvasCells
     private var state: CanvasState
     private var categories: [Int32] = []
 
@@ -16,7 +16,7 @@ struct SliceCanvas {
     init(width: Int, height: Int) {
         self.width = width
         self.height = height
-        cells = [UInt32](repeating: 0, count: width * height)
+        cells = CanvasCells(count: width * height)
         state = CanvasState(height: height)
     }
 
@@ -24,20 +24,22 @@ struct SliceCanvas {
     /// filled together, as pixels of `object`.
     mutating func paint(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
                         scanner: inout ContourScanner) {
-        let (width, height) = (self.width, self.height)
-        var state = self.state
-        self.state = CanvasState(height: 0)
-        defer { self.state = state }
-        cells.withUnsafeMutableBufferPointer { cells in
-            state.rowLow.withUnsafeMutableBufferPointer { low in
-                state.rowHigh.withUnsafeMutableBufferPointer { high in
-                    // The sets move into the sink and back (no copy: they stay unique).
-                    var sink = CanvasSink(cells: cells, low: low, high: high, width: width, object: object, sets: CanvasSets.placeholder)
-                    swap(&sink.sets, &state.sets)
-                    scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &sink)
-                    swap(&sink.sets, &state.sets)
-                    state.top = min(state.top, sink.top)
-                    state.bottom = max(state.bottom, sink.bottom)
+        let (width, height, cells) = (self.width, self.height, self.cells.base)
+        let sink = withUnsafeMutablePointer(to: &state.sets) { sets in
+            var sink = CanvasSink(cells: cells, width: width, object: object, sets: sets)
+            scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &sink)
+            return sink
+        }
+        guard sink.top <= sink.bottom else { return }
+        // The rows touched, and the columns of the annotation's pixels on them, to clear.
+        state.top = min(state.top, sink.top)
+        state.bottom = max(state.bottom, sink.bottom)
+        let (left, right) = (Int32(sink.left), Int32(sink.right))
+        state.rowLow.withUnsafeMutableBufferPointer { low in
+            state.rowHigh.withUnsafeMutableBufferPointer { high in
+                for y in sink.top...sink.bottom {
+                    if left < low[y] { low[y] = left }
+                    if right > high[y] { high[y] = right }
                 }
             }
         }
@@ -46,8 +48,8 @@ struct SliceCanvas {
     /// Adds the slice's counts to `sweep` (areas and pairs, objects and categories) and clears the canvas.
     mutating func finish(into sweep: inout SliceSweep) {
         let sets = state.sets
-        for set in 1..<sets.members.count where sets.counts[set] > 0 {
-            let pixels = sets.counts[set], objects = sets.members[set]
+        for set in 1..<sets.members.count where sets.slots[set].count > 0 {
+            let pixels = sets.slots[set].count, objects = sets.members[set]
             Self.add(objects, pixels, to: &sweep.objects)
             categories.removeAll(keepingCapacity: true)
             for object in objects {
@@ -58,14 +60,12 @@ struct SliceCanvas {
         }
         if state.top <= state.bottom {
             let width = self.width
-            cells.withUnsafeMutableBufferPointer { cells in
-                for y in state.top...state.bottom where state.rowLow[y] <= state.rowHigh[y] {
-                    let row = y * width
-                    UnsafeMutableBufferPointer(rebasing: cells[(row + Int(state.rowLow[y]))...(row + Int(state.rowHigh[y]))])
-                        .update(repeating: 0)
-                    state.rowLow[y] = Int32.max
-                    state.rowHigh[y] = -1
-                }
+            let cells = self.cells.base
+            for y in state.top...state.bottom where state.rowLow[y] <= state.rowHigh[y] {
+                let start = y * width + Int(state.rowLow[y])
+                (cells + start).update(repeating: 0, count: Int(state.rowHigh[y] - state.rowLow[y]) + 1)
+                state.rowLow[y] = Int32.max
+                state.rowHigh[y] = -1
             }
         }
         state.reset()
@@ -104,20 +104,22 @@ struct CanvasState {
 
 /// The sets of objects of a slice's canvas and their pixels.
 struct CanvasSets {
-    /// Stands in for a canvas's sets while they are in a sink.
-    static let placeholder = CanvasSets()
-    /// Set number -> its objects (sorted) and its pixels; set 0 is the empty set.
+    /// Set number -> its objects (sorted); set 0 is the empty set.
     var members: [[Int32]] = [[]]
-    var counts: [Int] = [0]
     var numbers: [[Int32]: UInt32] = [[]: 0]
-    /// Per set, its last transition: plus object `lastObject[set]` it is set `lastResult[set]`.
-    var lastObject: [Int32] = [-1]
-    var lastResult: [UInt32] = [0]
+    /// Per set number, its pixels and its last transition (in `storage`, moved when it grows).
+    private(set) var slots: UnsafeMutablePointer<SetSlot>
+    private let storage = SetSlotStorage()
+
+    init() {
+        slots = storage.base
+        slots[0] = SetSlot()
+    }
 
     /// The set `set` plus `object`.
     @inline(__always)
     mutating func union(_ set: UInt32, _ object: Int32) -> UInt32 {
-        if lastObject[Int(set)] == object { return lastResult[Int(set)] }
+        if slots[Int(set)].lastObject == object { return slots[Int(set)].lastResult }
         return newUnion(set, object)
     }
 
@@ -135,44 +137,100 @@ struct CanvasSets {
                 result = UInt32(members.count)
                 numbers[objects] = result
                 members.append(objects)
-                counts.append(0)
-                lastObject.append(-1)
-                lastResult.append(0)
+                if members.count > storage.capacity {
+                    storage.grow(to: 2 * members.count)
+                    slots = storage.base
+                }
+                slots[Int(result)] = SetSlot()
             }
         }
-        lastObject[Int(set)] = object
-        lastResult[Int(set)] = result
+        slots[Int(set)].lastObject = object
+        slots[Int(set)].lastResult = result
         return result
     }
 
     mutating func reset() {
         members.removeAll(keepingCapacity: true)
         members.append([])
-        counts.removeAll(keepingCapacity: true)
-        counts.append(0)
         numbers.removeAll(keepingCapacity: true)
         numbers[[]] = 0
-        lastObject.removeAll(keepingCapacity: true)
-        lastObject.append(-1)
-        lastResult.removeAll(keepingCapacity: true)
-        lastResult.append(0)
+        slots[0] = SetSlot()
     }
 }
 
+/// A set's pixels, and its last transition: plus object `lastObject` it is set `lastResult`.
+struct SetSlot {
+    var count = 0
+    var lastObject: Int32 = -1
+    var lastResult: UInt32 = 0
+}
+
+/// A canvas's pixels (a class, to free them).
+final class CanvasCells {
+    let base: UnsafeMutablePointer<UInt32>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: 0, count: count)
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// The memory of a canvas's set slots (a class, to free it).
+final class SetSlotStorage {
+    private(set) var base: UnsafeMutablePointer<SetSlot>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 64
+        base = .allocate(capacity: capacity)
+    }
+
+    func grow(to newCapacity: Int) {
+        let moved = UnsafeMutablePointer<SetSlot>.allocate(capacity: newCapacity)
+        moved.moveInitialize(from: base, count: capacity)
+        base.deallocate()
+        base = moved
+        capacity = newCapacity
+    }
+
+    deinit { base.deallocate() }
+}
+
 /// Paints runs on a canvas's pixels: each pixel's set becomes that set plus the object, stretch
-/// by stretch of pixels of one set; keeps each row's columns touched and the rows touched.
+/// by stretch of pixels of one set; keeps the rectangle of the runs given.
 private struct CanvasSink: PixelRunSink {
-    let cells: UnsafeMutableBufferPointer<UInt32>
-    let low: UnsafeMutableBufferPointer<Int32>, high: UnsafeMutableBufferPointer<Int32>
+    let cells: UnsafeMutablePointer<UInt32>
     let width: Int
     let object: Int32
-    var sets: CanvasSets
-    var top = Int.max, bottom = -1
+    /// The canvas's sets, and their slots at hand (moved when the sets grow).
+    let sets: UnsafeMutablePointer<CanvasSets>
+    var slots: UnsafeMutablePointer<SetSlot>
+    var top = Int.max, bottom = -1, left = Int.max, right = -1
+
+    init(cells: UnsafeMutablePointer<UInt32>, width: Int, object: Int32, sets: UnsafeMutablePointer<CanvasSets>) {
+        self.cells = cells
+        self.width = width
+        self.object = object
+        self.sets = sets
+        slots = sets.pointee.slots
+    }
+
+    @inline(__always)
+    mutating func union(_ set: UInt32) -> UInt32 {
+        if slots[Int(set)].lastObject == object { return slots[Int(set)].lastResult }
+        let next = sets.pointee.union(set, object)
+        slots = sets.pointee.slots
+        return next
+    }
 
     @inline(__always)
     mutating func run(y: Int, from x0: Int, through x1: Int) {
-        if Int32(x0) < low[y] { low[y] = Int32(x0) }
-        if Int32(x1) > high[y] { high[y] = Int32(x1) }
+        if x0 < left { left = x0 }
+        if x1 > right { right = x1 }
         if y < top { top = y }
         if y > bottom { bottom = y }
         let row = y * width
@@ -181,11 +239,11 @@ private struct CanvasSink: PixelRunSink {
         if x == end {
             // One pixel (most runs of a boundary).
             let set = cells[x]
-            let next = sets.union(set, object)
+            let next = union(set)
             if next != set {
                 cells[x] = next
-                sets.counts[Int(set)] -= 1
-                sets.counts[Int(next)] += 1
+                slots[Int(set)].count -= 1
+                slots[Int(next)].count += 1
             }
             return
         }
@@ -193,11 +251,11 @@ private struct CanvasSink: PixelRunSink {
             let set = cells[x]
             var stretch = x + 1
             while stretch <= end && cells[stretch] == set { stretch += 1 }
-            let next = sets.union(set, object)
+            let next = union(set)
             if next != set {
-                UnsafeMutableBufferPointer(rebasing: cells[x..<stretch]).update(repeating: next)
-                sets.counts[Int(set)] -= stretch - x
-                sets.counts[Int(next)] += stretch - x
+                (cells + x).update(repeating: next, count: stretch - x)
+                slots[Int(set)].count -= stretch - x
+                slots[Int(next)].count += stretch - x
             }
             x = stretch
         }
