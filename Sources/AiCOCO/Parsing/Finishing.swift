@@ -41,7 +41,8 @@ extension DocumentEngine {
                                       path: currentPath(), location: location))
         case .syntaxError(let message, _):
             let end = places.tracker.location(of: places.bytesFed)
-            let text = outline.documentStarted
+            // A value cut short (`-`, `"abc`, `tru`) is not an empty input, even at the top level.
+            let text = outline.documentStarted || places.nextTokenFrom < places.bytesFed
                 ? "unexpected end of input (\(message.replacingOccurrences("parse error: ", with: "")))"
                 : "empty input: no JSON value"
             throw stopped(DocumentError(kind: .syntax, message: text, path: currentPath(), location: end))

@@ -73,9 +73,13 @@ public struct NonFiniteCounts: Sendable, Equatable {
 
 /// The error for a non-finite token read without `allowNonFinite`: what it is and where it
 /// comes from. `near` is where yajl stopped; returns the token and its start, if one is there.
+/// Only a token where a value may start counts (as in `possibleNonFiniteTail`, so that whether
+/// it is named never depends on the chunks): `-NaN` or `1-Infinity` is a malformed number.
 func nonFiniteToken(in bytes: UnsafeBufferPointer<UInt8>, near: Int) -> (token: NonFiniteToken, start: Int)? {
     var start = max(0, near - 9)
     while start <= min(near, bytes.count - 1) {
+        defer { start += 1 }
+        guard startsValue(at: start, in: bytes) else { continue }
         for token in [NonFiniteToken.negativeInfinity, .infinity, .nan] {
             let length = token.text.utf8CodeUnitCount
             if start + length <= bytes.count, start + length >= near,
@@ -83,9 +87,17 @@ func nonFiniteToken(in bytes: UnsafeBufferPointer<UInt8>, near: Int) -> (token: 
                 return (token, start)
             }
         }
-        start += 1
     }
     return nil
+}
+
+/// Whether a value may start at `bytes[start]`: after `:`, `,`, `[` or whitespace (or at the
+/// start of `bytes`).
+private func startsValue(at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard start > 0 else { return true }
+    let before = bytes[start - 1]
+    return before == UInt8(ascii: ":") || before == UInt8(ascii: ",") || before == UInt8(ascii: "[")
+        || isJSONWhitespace(before)
 }
 
 func nonFiniteMessage(_ token: NonFiniteToken) -> String {
@@ -100,9 +112,7 @@ func possibleNonFiniteTail(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
     while start < count {
         let byte = bytes[start]
         if byte == UInt8(ascii: "N") || byte == UInt8(ascii: "I") || byte == UInt8(ascii: "-") {
-            let before = start > 0 ? bytes[start - 1] : UInt8(ascii: " ")
-            if before == UInt8(ascii: ":") || before == UInt8(ascii: ",") || before == UInt8(ascii: "[")
-                || isJSONWhitespace(before) {
+            if startsValue(at: start, in: bytes) {
                 let rest = UnsafeBufferPointer(rebasing: bytes[start...])
                 for token in NonFiniteToken.allCases where rest.count < token.text.utf8CodeUnitCount
                     && (0..<rest.count).allSatisfy({ rest[$0] == token.text.utf8Start[$0] }) {
