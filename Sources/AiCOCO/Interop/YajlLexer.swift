@@ -48,26 +48,57 @@ extension YajlHandler where Self: ~Copyable {
 /// hands the tokens to the handler passed to it, in place.
 ///
 /// C callbacks cannot be formed in a generic context, so yajl calls one fixed table of
-/// functions (`yajlCallbacks`), which reach the handler through an existential
-/// (`YajlCallbackTarget`) that this lexer's `HandlerBox` specializes.
+/// functions (`yajlCallbacks`), which hand each token to a closure formed in this lexer's
+/// `init`: the closure is specialized with the init for the concrete handler, so a token
+/// reaches its handler's method directly, with no generic metadata looked up.
 final class YajlLexer<Handler: YajlHandler & ~Copyable> {
     private var handle: yajl_handle
-    /// Where the callbacks' context points: the box, and the handler of the current `parse`.
+    /// Where the callbacks' context points: the dispatching closure and the current session.
     private let context: UnsafeMutablePointer<CallbackContext>
+    /// The handler of the current `parse`, and the reason its callback stopped for.
+    private let session: UnsafeMutablePointer<Session>
     /// This lexer's own callback table (yajl keeps a pointer to it): its entries are switched
     /// off while `restart` replays a prefix, so that the handler does not see those tokens.
     private let table: UnsafeMutablePointer<yajl_callbacks>
     /// yajl's memory comes from here: the blocks of a freed handle serve the next one, so a
     /// restart costs no malloc (yajl_alloc with the default functions costs five).
     private let blocks = YajlBlockCache()
-    private let box = HandlerBox()
     private let allowsMultipleValues: Bool
+
+    private struct Session {
+        var handler: UnsafeMutablePointer<Handler>?
+        var stop: Handler.Stop?
+    }
 
     /// A new handle; `allowsMultipleValues` reads a stream of values (JSON lines) rather than one.
     init(allowsMultipleValues: Bool = false) {
         self.allowsMultipleValues = allowsMultipleValues
+        session = .allocate(capacity: 1)
+        session.initialize(to: Session(handler: nil, stop: nil))
         context = .allocate(capacity: 1)
-        context.initialize(to: CallbackContext(target: box, handler: nil))
+        context.initialize(to: CallbackContext(session: UnsafeMutableRawPointer(session)) { raw, token in
+            let session = raw.assumingMemoryBound(to: Session.self)
+            let handler = session.pointee.handler!
+            handler.pointee.noteToken()
+            let verdict: YajlVerdict<Handler.Stop>
+            switch token {
+            case .null: verdict = handler.pointee.onNull()
+            case .bool(let value): verdict = handler.pointee.onBool(value)
+            case .number(let text): verdict = handler.pointee.onNumber(text)
+            case .string(let text): verdict = handler.pointee.onString(text)
+            case .startObject: verdict = handler.pointee.onStartObject()
+            case .key(let text): verdict = handler.pointee.onKey(text)
+            case .endObject: verdict = handler.pointee.onEndObject()
+            case .startArray: verdict = handler.pointee.onStartArray()
+            case .endArray: verdict = handler.pointee.onEndArray()
+            }
+            switch verdict {
+            case .proceed: return 1
+            case .stop(let reason):
+                session.pointee.stop = reason
+                return 0
+            }
+        })
         table = .allocate(capacity: 1)
         table.initialize(to: yajlCallbacks)
         handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
@@ -80,6 +111,8 @@ final class YajlLexer<Handler: YajlHandler & ~Copyable> {
         table.deallocate()
         context.deinitialize(count: 1)
         context.deallocate()
+        session.deinitialize(count: 1)
+        session.deallocate()
     }
 
     private func configure() {
@@ -106,8 +139,8 @@ final class YajlLexer<Handler: YajlHandler & ~Copyable> {
     func parse(_ chunk: UnsafeBufferPointer<UInt8>, with handler: inout Handler) -> YajlOutcome<Handler.Stop> {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return .ok }
         return withUnsafeMutablePointer(to: &handler) { pointer in
-            context.pointee.handler = UnsafeMutableRawPointer(pointer)
-            defer { context.pointee.handler = nil }
+            session.pointee.handler = pointer
+            defer { session.pointee.handler = nil }
             return outcome(of: yajl_parse(handle, base, chunk.count), chunk: chunk)
         }
     }
@@ -115,8 +148,8 @@ final class YajlLexer<Handler: YajlHandler & ~Copyable> {
     /// Tells yajl the input has ended (a number or value cut short is only seen here).
     func complete(with handler: inout Handler) -> YajlOutcome<Handler.Stop> {
         withUnsafeMutablePointer(to: &handler) { pointer in
-            context.pointee.handler = UnsafeMutableRawPointer(pointer)
-            defer { context.pointee.handler = nil }
+            session.pointee.handler = pointer
+            defer { session.pointee.handler = nil }
             return outcome(of: yajl_complete_parse(handle), chunk: UnsafeBufferPointer(start: nil, count: 0))
         }
     }
@@ -126,7 +159,8 @@ final class YajlLexer<Handler: YajlHandler & ~Copyable> {
         case yajl_status_ok:
             return .ok
         case yajl_status_client_canceled:
-            return .stopped(box.takeStop())
+            defer { session.pointee.stop = nil }
+            return .stopped(session.pointee.stop!)
         default:
             var message = "invalid JSON"
             if let text = yajl_get_error(handle, 0, chunk.baseAddress, chunk.count) {
@@ -135,45 +169,6 @@ final class YajlLexer<Handler: YajlHandler & ~Copyable> {
             }
             return .syntaxError(message: tidyYajlMessage(message), consumed: bytesConsumed)
         }
-    }
-
-    /// Calls the handler of the current `parse` (behind `raw`), and keeps the reason it stops for.
-    private final class HandlerBox: YajlCallbackTarget {
-        private var stop: Handler.Stop?
-
-        func takeStop() -> Handler.Stop {
-            defer { stop = nil }
-            return stop!
-        }
-
-        @inline(__always)
-        private func call(_ raw: UnsafeMutableRawPointer,
-                          _ body: (inout Handler) -> YajlVerdict<Handler.Stop>) -> Int32 {
-            let handler = raw.assumingMemoryBound(to: Handler.self)
-            handler.pointee.noteToken()
-            switch body(&handler.pointee) {
-            case .proceed: return 1
-            case .stop(let reason):
-                stop = reason
-                return 0
-            }
-        }
-
-        func onNull(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onNull() } }
-        func onBool(_ raw: UnsafeMutableRawPointer, _ value: Bool) -> Int32 { call(raw) { $0.onBool(value) } }
-        func onNumber(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32 {
-            call(raw) { $0.onNumber(text) }
-        }
-        func onString(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32 {
-            call(raw) { $0.onString(text) }
-        }
-        func onStartObject(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onStartObject() } }
-        func onKey(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32 {
-            call(raw) { $0.onKey(text) }
-        }
-        func onEndObject(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onEndObject() } }
-        func onStartArray(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onStartArray() } }
-        func onEndArray(_ raw: UnsafeMutableRawPointer) -> Int32 { call(raw) { $0.onEndArray() } }
     }
 }
 
@@ -184,31 +179,24 @@ private func tidyYajlMessage(_ message: String) -> String {
     return String(text)
 }
 
-/// What yajl's context pointer points to: the lexer's box, and the handler of the current parse.
+/// One token as yajl hands it out.
+private enum YajlToken {
+    case null, bool(Bool), number(UnsafeBufferPointer<UInt8>), string(UnsafeBufferPointer<UInt8>)
+    case startObject, key(UnsafeBufferPointer<UInt8>), endObject, startArray, endArray
+}
+
+/// What yajl's context pointer points to: a lexer's session, and the closure that hands a
+/// token to its handler (1: read on, 0: stop).
 private struct CallbackContext {
-    let target: any YajlCallbackTarget
-    var handler: UnsafeMutableRawPointer?
+    let session: UnsafeMutableRawPointer
+    let dispatch: (UnsafeMutableRawPointer, YajlToken) -> Int32
 }
 
-/// The non-generic face of a lexer's box, which the C callbacks call (1: read on, 0: stop).
-private protocol YajlCallbackTarget: AnyObject {
-    func onNull(_ raw: UnsafeMutableRawPointer) -> Int32
-    func onBool(_ raw: UnsafeMutableRawPointer, _ value: Bool) -> Int32
-    func onNumber(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32
-    func onString(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32
-    func onStartObject(_ raw: UnsafeMutableRawPointer) -> Int32
-    func onKey(_ raw: UnsafeMutableRawPointer, _ text: UnsafeBufferPointer<UInt8>) -> Int32
-    func onEndObject(_ raw: UnsafeMutableRawPointer) -> Int32
-    func onStartArray(_ raw: UnsafeMutableRawPointer) -> Int32
-    func onEndArray(_ raw: UnsafeMutableRawPointer) -> Int32
-}
-
-/// Calls `body` with the box and handler behind `context` (no retain: the lexer owns them).
+/// Hands `token` to the handler behind `context`.
 @inline(__always)
-private func withTarget(_ context: UnsafeMutableRawPointer?,
-                        _ body: (any YajlCallbackTarget, UnsafeMutableRawPointer) -> Int32) -> Int32 {
+private func dispatch(_ context: UnsafeMutableRawPointer?, _ token: YajlToken) -> Int32 {
     let bound = context!.assumingMemoryBound(to: CallbackContext.self)
-    return body(bound.pointee.target, bound.pointee.handler!)
+    return bound.pointee.dispatch(bound.pointee.session, token)
 }
 
 /// Callbacks that accept every token and do nothing (for `restart`).
@@ -220,27 +208,21 @@ private let yajlSilentCallbacks = yajl_callbacks(
 )
 
 private let yajlCallbacks = yajl_callbacks(
-    yajl_null: { context in withTarget(context) { $0.onNull($1) } },
-    yajl_boolean: { context, value in withTarget(context) { $0.onBool($1, value != 0) } },
+    yajl_null: { context in dispatch(context, .null) },
+    yajl_boolean: { context, value in dispatch(context, .bool(value != 0)) },
     yajl_integer: nil,
     yajl_double: nil,
     yajl_number: { context, text, length in
-        withTarget(context) { target, raw in
-            text!.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                target.onNumber(raw, UnsafeBufferPointer(start: bytes, count: length))
-            }
+        text!.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+            dispatch(context, .number(UnsafeBufferPointer(start: bytes, count: length)))
         }
     },
-    yajl_string: { context, text, length in
-        withTarget(context) { $0.onString($1, UnsafeBufferPointer(start: text, count: length)) }
-    },
-    yajl_start_map: { context in withTarget(context) { $0.onStartObject($1) } },
-    yajl_map_key: { context, text, length in
-        withTarget(context) { $0.onKey($1, UnsafeBufferPointer(start: text, count: length)) }
-    },
-    yajl_end_map: { context in withTarget(context) { $0.onEndObject($1) } },
-    yajl_start_array: { context in withTarget(context) { $0.onStartArray($1) } },
-    yajl_end_array: { context in withTarget(context) { $0.onEndArray($1) } }
+    yajl_string: { context, text, length in dispatch(context, .string(UnsafeBufferPointer(start: text, count: length))) },
+    yajl_start_map: { context in dispatch(context, .startObject) },
+    yajl_map_key: { context, text, length in dispatch(context, .key(UnsafeBufferPointer(start: text, count: length))) },
+    yajl_end_map: { context in dispatch(context, .endObject) },
+    yajl_start_array: { context in dispatch(context, .startArray) },
+    yajl_end_array: { context in dispatch(context, .endArray) }
 )
 
 /// An allocator for yajl that keeps freed blocks for reuse: one free list per power-of-two

@@ -47,8 +47,10 @@ final class EnvelopeLineScanner {
             atEnd = true
         }
         let scanned = tokens.pointee
-        if let problem = scanned.problem { throw problem }
-        if case .syntaxError(let message, let consumed) = outcome {
+        switch outcome {
+        case .ok: break
+        case .stopped(let problem): throw problem
+        case .syntaxError(let message, let consumed):
             let offset = atEnd ? line.count : min(consumed, line.count)
             if let found = nonFiniteToken(in: line, near: offset) {
                 throw EnvelopeProblem(message: nonFiniteMessage(found.token), offset: found.start, syntax: true)
@@ -66,16 +68,17 @@ final class EnvelopeLineScanner {
     }
 }
 
-/// yajl's callbacks for an envelope line: where its section and record are.
+/// yajl's callbacks for an envelope line: where its section and record are. A callback stops
+/// the scan with the problem that makes the line no envelope.
 private struct EnvelopeTokens: YajlHandler {
-    typealias Stop = Void
+    typealias Stop = EnvelopeProblem
+    typealias Verdict = YajlVerdict<EnvelopeProblem>
     unowned(unsafe) var lexer: YajlLexer<EnvelopeTokens>?
     var depth = 0
     var key: String?
     var section: String?
     var recordStart: Int?
     var recordEnd: Int?
-    var problem: EnvelopeProblem?
 
     mutating func reset() {
         depth = 0
@@ -83,35 +86,25 @@ private struct EnvelopeTokens: YajlHandler {
         section = nil
         recordStart = nil
         recordEnd = nil
-        problem = nil
     }
 
     private var consumed: Int { lexer!.bytesConsumed }
 
     mutating func noteToken() {}
-    mutating func onNull() -> YajlVerdict<Void> { verdict(_onNull()) }
-    private mutating func _onNull() -> Bool { scalar(nil, length: 4) }
-    mutating func onBool(_ value: Bool) -> YajlVerdict<Void> { verdict(_onBool(value)) }
-    private mutating func _onBool(_ value: Bool) -> Bool { scalar(nil, length: value ? 4 : 5) }
-    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { verdict(_onNumber(text)) }
-    private mutating func _onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Bool { scalar(nil, length: text.count) }
-    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { verdict(_onString(text)) }
-    private mutating func _onString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    mutating func onNull() -> Verdict { scalar(nil, length: 4) }
+    mutating func onBool(_ value: Bool) -> Verdict { scalar(nil, length: value ? 4 : 5) }
+    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> Verdict { scalar(nil, length: text.count) }
+    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> Verdict {
         // Only the section's name is kept as a String.
         scalar(depth == 1 && key == "section" ? String(decoding: text, as: UTF8.self) : "", length: text.count + 2)
     }
-    mutating func onStartObject() -> YajlVerdict<Void> { verdict(_onStartObject()) }
-    private mutating func _onStartObject() -> Bool { open(array: false) }
-    mutating func onEndObject() -> YajlVerdict<Void> { verdict(_onEndObject()) }
-    private mutating func _onEndObject() -> Bool { close() }
-    mutating func onStartArray() -> YajlVerdict<Void> { verdict(_onStartArray()) }
-    private mutating func _onStartArray() -> Bool { open(array: true) }
-    mutating func onEndArray() -> YajlVerdict<Void> { verdict(_onEndArray()) }
-    private mutating func _onEndArray() -> Bool { close() }
+    mutating func onStartObject() -> Verdict { open(array: false) }
+    mutating func onEndObject() -> Verdict { close() }
+    mutating func onStartArray() -> Verdict { open(array: true) }
+    mutating func onEndArray() -> Verdict { close() }
 
-    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { verdict(_onKey(text)) }
-    private mutating func _onKey(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard depth == 1 else { return true }
+    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> Verdict {
+        guard depth == 1 else { return .proceed }
         let name = String(decoding: text, as: UTF8.self)
         guard name == "section" || name == "record" else {
             return fail("unknown key \(jsonQuoted(name)) (expected \"section\" and \"record\")", at: max(0, consumed - 1))
@@ -120,20 +113,17 @@ private struct EnvelopeTokens: YajlHandler {
             return fail("duplicate key \(jsonQuoted(name))", at: max(0, consumed - 1))
         }
         key = name
-        return true
+        return .proceed
     }
 
-    private func verdict(_ proceed: Bool) -> YajlVerdict<Void> { proceed ? .proceed : .stop(()) }
-
-    private mutating func fail(_ message: String, at offset: Int) -> Bool {
-        problem = EnvelopeProblem(message: message, offset: offset, syntax: false)
-        return false
+    private func fail(_ message: String, at offset: Int) -> Verdict {
+        .stop(EnvelopeProblem(message: message, offset: offset, syntax: false))
     }
 
     /// A scalar at the top of the line or as a member of the envelope.
-    private mutating func scalar(_ text: String?, length: Int) -> Bool {
+    private mutating func scalar(_ text: String?, length: Int) -> Verdict {
         if depth == 0 { return fail("a line must be a JSON object", at: 0) }
-        guard depth == 1 else { return true }
+        guard depth == 1 else { return .proceed }
         switch key {
         case "section":
             guard let text else { return fail("\"section\" must be a string", at: max(0, consumed - length)) }
@@ -142,10 +132,10 @@ private struct EnvelopeTokens: YajlHandler {
             return fail("\"record\" must be an object", at: max(0, consumed - length))
         default: break
         }
-        return true
+        return .proceed
     }
 
-    private mutating func open(array: Bool) -> Bool {
+    private mutating func open(array: Bool) -> Verdict {
         if depth == 0 && array { return fail("a line must be a JSON object", at: 0) }
         if depth == 1 {
             guard key == "record", !array else {
@@ -155,12 +145,12 @@ private struct EnvelopeTokens: YajlHandler {
             recordStart = consumed - 1
         }
         depth += 1
-        return true
+        return .proceed
     }
 
-    private mutating func close() -> Bool {
+    private mutating func close() -> Verdict {
         depth -= 1
         if depth == 1 && key == "record" { recordEnd = consumed }
-        return true
+        return .proceed
     }
 }
