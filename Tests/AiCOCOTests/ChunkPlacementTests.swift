@@ -5,28 +5,6 @@ import Testing
 // Errors are the same (kind, message, place, path) however the input is split into chunks:
 // the fuzzer's chunking findings of issue 14, each cause checked with several splits.
 
-/// Every problem of a validating parse of `bytes` fed in chunks of `sizes` (cycled), the error
-/// that stopped it last.
-func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [DocumentError] {
-    var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
-    do {
-        var position = 0
-        var turn = 0
-        while position < bytes.count {
-            let end = min(bytes.count, position + max(1, sizes[turn % sizes.count]))
-            try parser.feed(bytes[position..<end])
-            position = end
-            turn += 1
-        }
-        try parser.finish()
-        return parser.visitor.problems
-    } catch let error as DocumentError {
-        return parser.visitor.problems + [error]
-    } catch {
-        return parser.visitor.problems
-    }
-}
-
 /// The fuzz harness's small limits (Fuzz/Sources/AiCOCOFuzz/Harness.swift).
 let harnessLimits: ParserLimits = {
     var limits = ParserLimits()

@@ -287,22 +287,7 @@ struct LongTokenTests {
 
     /// Every problem of a validating parse fed in chunks of `chunk` bytes (0: whole).
     static func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits = limits) -> [DocumentError] {
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
-        do {
-            var position = 0
-            let size = chunk == 0 ? bytes.count : chunk
-            while position < bytes.count {
-                let end = min(bytes.count, position + size)
-                try parser.feed(bytes[position..<end])
-                position = end
-            }
-            try parser.finish()
-            return parser.visitor.problems
-        } catch let error as DocumentError {
-            return parser.visitor.problems + [error]
-        } catch {
-            return parser.visitor.problems
-        }
+        chunkedProblems(bytes, sizes: [chunk == 0 ? bytes.count : chunk], limits: limits)
     }
 
     @Test("MBs of escapes of every kind, fed in chunks of 7 bytes to 1 MiB, decode to the same text")

@@ -18,13 +18,7 @@ func deepNesting(_ count: Int, prefix: String = "", suffix: String = "") -> [UIn
 /// A small deterministic generator of bytes (SplitMix64).
 struct SeededBytes {
     var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { splitMixNext(&state) }
     mutating func bytes(_ count: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
@@ -428,33 +422,12 @@ struct FuzzRegressionTests {
 
     /// The harness's limits for inputs whose first byte is odd (Fuzz/Sources/AiCOCOFuzz).
     static func limits(for bytes: [UInt8]) -> ParserLimits {
-        var limits = ParserLimits()
-        if let first = bytes.first, first & 1 == 1 {
-            limits.maxDepth = 8
-            limits.maxStringBytes = 48
-            limits.maxNumberBytes = 24
-            limits.maxRecordBytes = 400
-            limits.maxCoordinatesPerRecord = 40
-        }
-        return limits
+        if let first = bytes.first, first & 1 == 1 { return harnessLimits }
+        return ParserLimits()
     }
 
     func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits) -> [DocumentError] {
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
-        do {
-            var position = 0
-            while position < bytes.count {
-                let end = min(bytes.count, position + chunk)
-                try parser.feed(bytes[position..<end])
-                position = end
-            }
-            try parser.finish()
-            return parser.visitor.problems
-        } catch let error as DocumentError {
-            return parser.visitor.problems + [error]
-        } catch {
-            return parser.visitor.problems
-        }
+        chunkedProblems(bytes, sizes: [chunk], limits: limits)
     }
 
     @Test("the harness's invariants on every fixture and finding: places from the bytes, any split the same",

@@ -241,3 +241,32 @@ func normalizedExtras(_ record: Record) -> Record {
     case .tabularRecord(var value): value.extra = fix(value.extra); return .tabularRecord(value)
     }
 }
+
+/// Every problem of a validating parse of `bytes` fed in chunks of `sizes` (cycled), the error
+/// that stopped it last.
+func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [DocumentError] {
+    var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+    do {
+        var position = 0
+        var turn = 0
+        while position < bytes.count {
+            let end = min(bytes.count, position + max(1, sizes[turn % sizes.count]))
+            try parser.feed(bytes[position..<end])
+            position = end
+            turn += 1
+        }
+        try parser.finish()
+        return parser.visitor.problems
+    } catch let error as DocumentError {
+        return parser.visitor.problems + [error]
+    } catch {
+        return parser.visitor.problems
+    }
+}
+
+/// The next value of the SplitMix64 sequence at `state` (the library's mixer), for tests' seeded
+/// choices: a failure replays from its seed.
+func splitMixNext(_ state: inout UInt64) -> UInt64 {
+    state &+= splitMix64Increment
+    return splitMix64(state)
+}

@@ -84,13 +84,34 @@ final class PositionalFile: @unchecked Sendable {
 /// Reads `buffer.count` bytes of `descriptor` from `offset` (pread, retried on interrupts); fewer
 /// only at the end of the file. Returns how many were read; errors name the file `name`.
 func preadFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, name: String) throws -> Int {
+    try preadFully(descriptor, into: buffer, at: offset) { DocumentError.io("cannot read \(name)", $0) }
+}
+
+/// `preadFully(_:into:at:name:)` with the error a failed call makes given by `failure`.
+func preadFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,
+                failure: (Errno) -> DocumentError) throws -> Int {
     var done = 0
     while done < buffer.count {
         switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
         case .success(0): return done
         case .success(let read): done += read
-        case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
+        case .failure(let error): throw failure(error)
         }
     }
     return done
+}
+
+/// Writes all of `bytes` to `descriptor` at `offset` (pwrite, retried on interrupts and short
+/// writes); `failure` makes the error of a failed call, `nothingWritten` that of a call that
+/// wrote nothing.
+func pwriteFully(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int,
+                 failure: (Errno) -> DocumentError, nothingWritten: @autoclosure () -> DocumentError) throws {
+    var done = 0
+    while done < bytes.count {
+        switch valueOrErrno({ pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }) {
+        case .success(let count) where count > 0: done += count
+        case .success: throw nothingWritten()
+        case .failure(let error): throw failure(error)
+        }
+    }
 }

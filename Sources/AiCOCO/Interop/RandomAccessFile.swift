@@ -87,14 +87,8 @@ final class RandomAccessFile {
 
     /// Writes all of `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-        var done = 0
-        while done < bytes.count {
-            switch valueOrErrno({ pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }) {
-            case .success(let count) where count > 0: done += count
-            case .success: throw DocumentError.io("cannot write \(name): nothing was written")
-            case .failure(let error): throw DocumentError.io("cannot write \(name)", error)
-            }
-        }
+        try pwriteFully(descriptor, bytes, at: offset, failure: { DocumentError.io("cannot write \(name)", $0) },
+                        nothingWritten: DocumentError.io("cannot write \(name): nothing was written"))
     }
 
     /// Fills `buffer` from `offset`; what lies past the end of the file reads as zeros.

@@ -92,13 +92,8 @@ final class TemporaryFile {
 
     /// Writes `bytes` at `offset` directly (unbuffered); the size grows to cover them.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-        var done = 0
-        while done < bytes.count {
-            switch valueOrErrno({ pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }) {
-            case .success(let count): done += count
-            case .failure(let error): throw Self.failure("cannot write a temporary file in", directory, error)
-            }
-        }
+        try pwriteFully(descriptor, bytes, at: offset, failure: { Self.failure("cannot write a temporary file in", directory, $0) },
+                        nothingWritten: cutShort())
         size = max(size, offset + bytes.count)
     }
 
@@ -144,15 +139,7 @@ final class TemporaryFile {
 
     /// Reads up to `buffer.count` bytes at `offset` into `buffer` (fewer only at the end).
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        var done = 0
-        while done < buffer.count {
-            switch valueOrErrno({ pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }) {
-            case .success(0): return done
-            case .success(let count): done += count
-            case .failure(let error): throw Self.failure("cannot read a temporary file in", directory, error)
-            }
-        }
-        return done
+        try preadFully(descriptor, into: buffer, at: offset) { Self.failure("cannot read a temporary file in", directory, $0) }
     }
 
     /// Copies all of `input` into a new temporary file (to read standard input twice), as it is
