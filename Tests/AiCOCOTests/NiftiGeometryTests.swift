@@ -115,6 +115,30 @@ struct NiftiGeometryTests {
     print(json.dumps({"problems": problems, "overlapping": overlapping, "shape": list(data.shape)}))
     """
 
+    /// Voxels where an annotation's own pixels (`cv2.fillPoly` of its contours, one call) meet
+    /// another value, annotations painted in file order under rule `last` or `first`: each voxel
+    /// counted once per annotation.
+    static let overlapCount = """
+    import json, sys, cv2, numpy as np
+    d = json.load(open(sys.argv[1])); w, h = 512, 512
+    table = json.load(open(sys.argv[2])); rule = sys.argv[3]
+    value_of_category = {e["category_id"]: e["value"] for e in table["labels"]}
+    value = {o["id"]: next((value_of_category[c] for c in o["category_ids"] if c in value_of_category), None) for o in d["objects"]}
+    order = sorted(range(len(d["images"])), key=lambda i: d["images"][i]["index"])
+    z_of = {d["images"][i]["id"]: z for z, i in enumerate(order)}
+    volume = np.zeros((len(order), h, w), np.uint32); count = 0
+    for a in d["annotations"]:
+        v = value[a["object_id"]]
+        if v is None or not a.get("segmentation"): continue
+        m = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(m, [np.rint(np.array(c, float)).reshape(-1, 1, 2).astype(np.int32) for c in a["segmentation"]], 1)
+        s = volume[z_of[a["image_id"]]]; inside = m == 1
+        count += int((inside & (s != 0) & (s != v)).sum())
+        if rule == "last": s[inside] = v
+        else: s[inside & (s == 0)] = v
+    print(count)
+    """
+
     static func pythonCheck(_ arguments: [String]) throws -> String {
         let run = try NiftiConvertTests.python(overlapCheck, arguments)
         return run.stdout + run.stderr
@@ -150,6 +174,18 @@ struct NiftiGeometryTests {
         #expect(kept.status == 0 && kept.stderr.contains("overlap"), "\(kept.stderr)")
         let firstCheck = try NiftiConvertTests.python(Self.overlapCheck, [smooth, first, directory.appendingPathComponent("first.labels.json").path, "first"])
         #expect(firstCheck.stdout.contains("\"problems\": []"), "\(firstCheck.stdout) \(firstCheck.stderr)")
+
+        // The voxels counted where structures overlap, under each rule, are cv2's: a boundary
+        // voxel (drawn, then filled) counts once.
+        for rule in ["last", "first"] {
+            let path = directory.appendingPathComponent("\(rule)-count.nii").path
+            let painted = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--overlap", rule, "-o", path, smooth])
+            let reported = painted.stderr.split(separator: ";").last?.split(separator: " ").first.map(String.init)
+            let reference = try NiftiConvertTests.python(Self.overlapCount, [smooth, directory.appendingPathComponent("\(rule)-count.labels.json").path, rule])
+            #expect(reference.status == 0, "\(reference.stderr)")
+            #expect(reported != nil && reported == reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "--overlap \(rule): \(painted.stderr) against cv2 \(reference.stdout)")
+        }
 
         let error = directory.appendingPathComponent("error.nii").path
         let refused = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--overlap", "error", "-o", error, smooth])

@@ -62,21 +62,29 @@ struct ContourScanner {
         var points = self.points, pointEnds = self.pointEnds
         self.points = []; self.pointEnds = []
         defer { self.points = points; self.pointEnds = pointEnds }
+        Self.round(coordinates, ends: ends, into: &points, ends: &pointEnds)
+        points.withUnsafeBufferPointer { points in
+            pointEnds.withUnsafeBufferPointer { fillTogether(points: points, ends: $0, width: width, height: height, into: &sink) }
+        }
+    }
+
+    /// The contours `coordinates[0..<ends[0]]`, `coordinates[ends[0]..<ends[1]]`, ... as integer
+    /// points (see `rounded`; a trailing odd number is dropped) into `points`, where each ends
+    /// into `pointEnds` (both emptied first).
+    static func round<Ends: Collection<Int>>(_ coordinates: UnsafeBufferPointer<Double>, ends: Ends,
+                                             into points: inout [Int64], ends pointEnds: inout [Int]) {
         points.removeAll(keepingCapacity: true)
         pointEnds.removeAll(keepingCapacity: true)
         var start = 0
         for end in ends {
             var index = start
             while index + 1 < end {
-                points.append(Self.rounded(coordinates[index]))
-                points.append(Self.rounded(coordinates[index + 1]))
+                points.append(rounded(coordinates[index]))
+                points.append(rounded(coordinates[index + 1]))
                 index += 2
             }
             pointEnds.append(points.count)
             start = end
-        }
-        points.withUnsafeBufferPointer { points in
-            pointEnds.withUnsafeBufferPointer { fillTogether(points: points, ends: $0, width: width, height: height, into: &sink) }
         }
     }
 

@@ -35,6 +35,21 @@ public struct NiftiGeometry: Sendable, Equatable {
         self.units = units
     }
 
+    /// A geometry from a header's fields, the quaternion, its offset and the sform read by
+    /// `float` where `forEachTransformValue` places them.
+    init(spacing: [Double], qfac: Double, qformCode: Int, sformCode: Int, transformsFrom start: Int, size: Int,
+         _ float: (Int) -> Double, units: Int) {
+        let values = (0..<18).map { float(start + size * $0) }
+        self.init(spacing: spacing, qfac: qfac, qformCode: qformCode, sformCode: sformCode, quaternion: Array(values[0..<3]),
+                  qoffset: Array(values[3..<6]), sform: (0..<3).map { Array(values[(6 + 4 * $0)..<(10 + 4 * $0)]) }, units: units)
+    }
+
+    /// The quaternion, its offset and the sform's rows, one after the other as a header holds
+    /// them from byte `start`, `size` bytes each: `body(value, offset)` for each.
+    func forEachTransformValue(from start: Int, size: Int, _ body: (Double, Int) -> Void) {
+        for (i, value) in (quaternion + qoffset + sform.joined()).enumerated() { body(value, start + size * i) }
+    }
+
     /// The voxel-to-world affine a reader takes (nibabel: the sform when its code is set, else the qform).
     public var affine: [[Double]] {
         if sformCode > 0 { return sform + [[0, 0, 0, 1]] }
@@ -144,9 +159,7 @@ public struct NiftiHeader: Sendable, Equatable {
             out.text(text, at: 240)                             // descrip
             out.int32(g.qformCode, at: 344)
             out.int32(g.sformCode, at: 348)
-            for i in 0..<3 { out.float64(g.quaternion[i], at: 352 + 8 * i) }
-            for i in 0..<3 { out.float64(g.qoffset[i], at: 376 + 8 * i) }
-            for row in 0..<3 { for i in 0..<4 { out.float64(g.sform[row][i], at: 400 + 32 * row + 8 * i) } }
+            g.forEachTransformValue(from: 352, size: 8) { out.float64($0, at: $1) }
             out.int32(g.units, at: 500)                         // xyzt_units
             out.int32(1002, at: 504)                            // intent_code: NIFTI_INTENT_LABEL
             out.text(Array("labels".utf8), at: 508)             // intent_name
@@ -165,9 +178,7 @@ public struct NiftiHeader: Sendable, Equatable {
             out.text(text, at: 148)                             // descrip
             out.int16(g.qformCode, at: 252)
             out.int16(g.sformCode, at: 254)
-            for i in 0..<3 { out.float32(g.quaternion[i], at: 256 + 4 * i) }
-            for i in 0..<3 { out.float32(g.qoffset[i], at: 268 + 4 * i) }
-            for row in 0..<3 { for i in 0..<4 { out.float32(g.sform[row][i], at: 280 + 16 * row + 4 * i) } }
+            g.forEachTransformValue(from: 256, size: 4) { out.float32($0, at: $1) }
             out.text(Array("labels".utf8), at: 328)             // intent_name
             out.text(Array("n+1\0".utf8), at: 344)              // magic
         }

@@ -28,21 +28,15 @@ public struct NiftiReference: Sendable, Equatable {
         if nifti2 {
             dims = (0..<8).map { fields.int64(16 + 8 * $0) }
             pixdim = (0..<8).map { fields.float64(104 + 8 * $0) }
-            geometry = NiftiGeometry(
-                spacing: Array(pixdim[1...3]), qfac: pixdim[0] < 0 ? -1 : 1,
-                qformCode: fields.int32(344), sformCode: fields.int32(348),
-                quaternion: (0..<3).map { fields.float64(352 + 8 * $0) }, qoffset: (0..<3).map { fields.float64(376 + 8 * $0) },
-                sform: (0..<3).map { row in (0..<4).map { fields.float64(400 + 32 * row + 8 * $0) } },
-                units: fields.int32(500) & 0x07)
+            geometry = NiftiGeometry(spacing: Array(pixdim[1...3]), qfac: pixdim[0] < 0 ? -1 : 1,
+                                     qformCode: fields.int32(344), sformCode: fields.int32(348),
+                                     transformsFrom: 352, size: 8, fields.float64, units: fields.int32(500) & 0x07)
         } else {
             dims = (0..<8).map { fields.int16(40 + 2 * $0) }
             pixdim = (0..<8).map { fields.float32(76 + 4 * $0) }
-            geometry = NiftiGeometry(
-                spacing: Array(pixdim[1...3]), qfac: pixdim[0] < 0 ? -1 : 1,
-                qformCode: fields.int16(252), sformCode: fields.int16(254),
-                quaternion: (0..<3).map { fields.float32(256 + 4 * $0) }, qoffset: (0..<3).map { fields.float32(268 + 4 * $0) },
-                sform: (0..<3).map { row in (0..<4).map { fields.float32(280 + 16 * row + 4 * $0) } },
-                units: Int(bytes[123]) & 0x07)
+            geometry = NiftiGeometry(spacing: Array(pixdim[1...3]), qfac: pixdim[0] < 0 ? -1 : 1,
+                                     qformCode: fields.int16(252), sformCode: fields.int16(254),
+                                     transformsFrom: 256, size: 4, fields.float32, units: Int(bytes[123]) & 0x07)
         }
         guard dims[0] >= 3 && dims[0] <= 7, dims[1...3].allSatisfy({ $0 >= 1 }) else {
             throw bad("its dimensions \(dims) are not those of a 3D volume")

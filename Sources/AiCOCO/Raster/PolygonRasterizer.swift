@@ -91,12 +91,26 @@ public struct PolygonRasterizer {
     public mutating func paint<Pixel: FixedWidthInteger>(_ polygons: Polygons, value: Pixel, rule: OverlapRule,
                                                          into pixels: UnsafeMutableBufferPointer<Pixel>) -> (voxels: Int, under: Int) {
         precondition(pixels.count >= width * height, "the buffer holds fewer than width * height pixels")
-        var sink = OverlapSink(pixels: pixels, width: width, value: value, keepsOld: rule != .last)
         let (width, height) = (self.width, self.height)
-        polygons.coordinates.withUnsafeBufferPointer { all in
-            scanner.fillTogether(all, ends: polygons.ends, width: width, height: height, into: &sink)
+        guard rule != .last else {
+            // The first time a pixel is given it takes the value: given again, it is not counted again.
+            var sink = OverlapSink(pixels: pixels, width: width, value: value, keepsOld: false, counted: nil)
+            polygons.coordinates.withUnsafeBufferPointer { all in
+                scanner.fillTogether(all, ends: polygons.ends, width: width, height: height, into: &sink)
+            }
+            return (sink.overlapped, Int(sink.under))
         }
-        return (sink.overlapped, Int(sink.under))
+        // The old value stays, so a pixel given twice (the boundary, then the fill) is marked in
+        // the scratch mask when counted, to be counted once; the marks are cleared after.
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: width * height) }
+        return scratch.withUnsafeMutableBufferPointer { marks in
+            var sink = OverlapSink(pixels: pixels, width: width, value: value, keepsOld: true, counted: marks)
+            polygons.coordinates.withUnsafeBufferPointer { all in
+                scanner.fillTogether(all, ends: polygons.ends, width: width, height: height, into: &sink)
+            }
+            for index in sink.marked { marks[index] = 0 }
+            return (sink.overlapped, Int(sink.under))
+        }
     }
 
     // MARK: Areas
@@ -157,20 +171,28 @@ private struct ValueSink<Pixel>: PixelRunSink {
 }
 
 /// Writes one value into each pixel of a run, counting the pixels that held another label
-/// (and keeping those when `keepsOld`).
+/// (and keeping those when `keepsOld`; then `counted` marks the pixels counted, listed in
+/// `marked`, so that a pixel given twice counts once).
 private struct OverlapSink<Pixel: FixedWidthInteger>: PixelRunSink {
     let pixels: UnsafeMutableBufferPointer<Pixel>
     let width: Int
     let value: Pixel
     let keepsOld: Bool
+    let counted: UnsafeMutableBufferPointer<UInt8>?
     var overlapped = 0
     var under: Pixel = 0
+    var marked: [Int] = []
 
     mutating func run(y: Int, from x0: Int, through x1: Int) {
         let row = y * width
         for x in x0...x1 {
             let old = pixels[row + x]
             if old != 0 && old != value {
+                if let counted {
+                    if counted[row + x] != 0 { continue }
+                    counted[row + x] = 1
+                    marked.append(row + x)
+                }
                 overlapped += 1
                 under = old
                 if keepsOld { continue }

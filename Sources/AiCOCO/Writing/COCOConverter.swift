@@ -200,6 +200,18 @@ public struct COCOConverter {
                 summary.annotations += 1
             }
         }
+        /// An annotation entry's image id and the lengths of its two parts of text; nil (its
+        /// text passed over) when its object has no category.
+        func entryHead() throws -> (image: UnsafeRawBufferPointer, first: Int, tail: Int)? {
+            let imageCount = try spill.varint(), firstCount = try spill.varint(), tailCount = try spill.varint()
+            let image = try spill.bytes(imageCount)
+            guard !categories.isEmpty else {
+                summary.skippedNoCategory += 1
+                text.position += firstCount + tailCount
+                return nil
+            }
+            return (image, firstCount, tailCount)
+        }
         while !spill.atEnd {
             switch try spill.byte() {
             case 1:
@@ -208,13 +220,7 @@ public struct COCOConverter {
                 categories = object?.categories ?? []
                 confidence = object?.confidence
             case 2:
-                let imageCount = try spill.varint(), middleCount = try spill.varint(), tailCount = try spill.varint()
-                let image = try spill.bytes(imageCount)
-                guard !categories.isEmpty else {
-                    summary.skippedNoCategory += 1
-                    text.position += middleCount + tailCount
-                    continue
-                }
+                guard let (image, middleCount, tailCount) = try entryHead() else { continue }
                 let imageNumber = try lookUp(image)?.number ?? 0
                 let middle = text.position
                 try write(image: imageNumber, middle: { json in
@@ -222,13 +228,7 @@ public struct COCOConverter {
                     try text.copy(middleCount) { generator.continuation($0); try json.flushIfNeeded() }
                 }, tailCount: tailCount)
             case 4:
-                let imageCount = try spill.varint(), rawCount = try spill.varint(), tailCount = try spill.varint()
-                let image = try spill.bytes(imageCount)
-                guard !categories.isEmpty else {
-                    summary.skippedNoCategory += 1
-                    text.position += rawCount + tailCount
-                    continue
-                }
+                guard let (image, rawCount, tailCount) = try entryHead() else { continue }
                 let entry = try lookUp(image)
                 let width = entry?.width ?? imageSize?.width ?? 0, height = entry?.height ?? imageSize?.height ?? 0
                 guard try pixels.build(raw: text.bytes(rawCount), width: width, height: height) else {

@@ -49,19 +49,7 @@ struct COCOMask {
         var points = self.points, pointEnds = self.pointEnds
         self.points = []; self.pointEnds = []
         defer { self.points = points; self.pointEnds = pointEnds }
-        points.removeAll(keepingCapacity: true)
-        pointEnds.removeAll(keepingCapacity: true)
-        var start = 0
-        for end in ends {
-            var index = start
-            while index + 1 < end {
-                points.append(ContourScanner.rounded(contours[index]))
-                points.append(ContourScanner.rounded(contours[index + 1]))
-                index += 2
-            }
-            pointEnds.append(points.count)
-            start = end
-        }
+        ContourScanner.round(contours, ends: ends, into: &points, ends: &pointEnds)
         return try points.withUnsafeBufferPointer { points in
             try pointEnds.withUnsafeBufferPointer { try fill(points: points, ends: $0, width: width, height: height) }
         }
