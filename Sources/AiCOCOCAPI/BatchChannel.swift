@@ -8,7 +8,7 @@ struct ReaderClosed: Error {}
 /// How a reader's passes parse: batch size, parser options, and the catalog when resolving.
 struct BatchSettings: @unchecked Sendable {
     let batchValues: Int
-    let options: ParserOptions
+    let options: DocumentParsing.Options
     let catalog: ResolutionCatalog?
 }
 
@@ -104,7 +104,7 @@ final class BatchChannel: @unchecked Sendable {
 extension BatchChannel {
     /// Starts a pass over `input` on a thread of its own (after `close`d state is reset and the
     /// previous pass's thread joined).
-    func startPass(_ input: AiCOCOInput) {
+    func startPass(_ input: DocumentSource) {
         thread?.join()
         thread = nil
         locked {

@@ -76,7 +76,7 @@ public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ 
 
 /// The input of the C arguments, or nil (and `error`) when it is a file that cannot be opened.
 private func openableInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,
-                           _ error: ErrorOut) -> AiCOCOInput? {
+                           _ error: ErrorOut) -> DocumentSource? {
     let input = cInput(path, fd, bytes, length)
     if case .file(let name) = input, let reason = unreadableReason(name) {
         setError(error, DocumentError(kind: .io, message: "cannot open \(name): \(reason)",

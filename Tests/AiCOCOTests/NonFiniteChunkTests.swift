@@ -7,7 +7,7 @@ import Testing
 
 /// Every problem of a parse of `bytes` fed as the chunks `sizes` (cycled), then the error that
 /// stopped it.
-private func problems(_ bytes: [UInt8], sizes: [Int], options: ParserOptions) -> [DocumentError] {
+private func problems(_ bytes: [UInt8], sizes: [Int], options: DocumentParsing.Options) -> [DocumentError] {
     var parser = DocumentParser(visitor: ProblemList(), options: options)
     do {
         var position = 0
@@ -59,7 +59,7 @@ struct NonFiniteChunkTests {
         for context in Self.contexts {
             let bytes = Array(context.replacingOccurrences("@", with: token).utf8)
             for allowNonFinite in [false, true] {
-                var options = ParserOptions(validate: true)
+                var options = DocumentParsing.Options(validate: true)
                 options.allowNonFinite = allowNonFinite
                 let whole = problems(bytes, sizes: [bytes.count], options: options)
                 let name = "\(String(decoding: bytes, as: UTF8.self)) allowNonFinite \(allowNonFinite)"

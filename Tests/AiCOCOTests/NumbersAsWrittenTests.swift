@@ -137,7 +137,7 @@ import Testing
     /// What `RecordLineWriter` writes for the records read in pieces of `sizes` bytes.
     static func typedLines(_ text: String, chunkSizes sizes: [Int], scanner: Bool, allowNonFinite: Bool = false) throws
         -> String {
-        var options = ParserOptions(validate: true)
+        var options = DocumentParsing.Options(validate: true)
         options.keepsNumberText = true
         options.readsPolygonsWithoutYajl = scanner
         options.allowNonFinite = allowNonFinite
@@ -182,7 +182,7 @@ import Testing
     }
 
     @Test func typedAnnotationsKeepTheTextOnlyWhileItReadsBackToTheValues() throws {
-        var options = ParserOptions()
+        var options = DocumentParsing.Options()
         options.keepsNumberText = true
         let records = try readRecordsChunked(Array(Self.document(Self.forms).utf8), chunkSizes: [1 << 16], options: options)
         guard case .annotation(var annotation) = try #require(records.first { $0.section == .annotations }) else { return }

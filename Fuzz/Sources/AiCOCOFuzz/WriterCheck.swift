@@ -45,7 +45,7 @@ func verdict(_ body: () throws -> Void) -> WriterVerdict {
 }
 
 /// Each writing subcommand's verdict on `bytes` against validate's (`valid`).
-func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: ParserOptions, valid: Bool) {
+func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: DocumentParsing.Options, valid: Bool) {
     let document = Array(bytes)
     // As the visitor parse: the document alone (a fuzz input has no records artifact beside it).
     var options = validating

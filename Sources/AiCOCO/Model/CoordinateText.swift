@@ -1,5 +1,5 @@
 /// The numbers of an annotation's `bbox` and `segmentation` as the file wrote them (`1.0`,
-/// `1e-3`, `-0`), kept when the parse asks for it (`ParserOptions.keepsNumberText`) so that
+/// `1e-3`, `-0`), kept when the parse asks for it (`DocumentParsing.Options.keepsNumberText`) so that
 /// writers give them back as they came. Each list holds its numbers' text separated by commas,
 /// box after box and polygon after polygon (`1.0,2,3e0,4.50`); a writer uses a list only while
 /// every number in it still reads back to the annotation's value (so changing the values is

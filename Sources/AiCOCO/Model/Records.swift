@@ -211,7 +211,7 @@ public struct Annotation: Sendable, Equatable {
     public var segmentation: Polygons?
     /// Every other field, in file order.
     public var extra: [JSONMember]
-    /// `bbox` and `segmentation` as the file wrote them (`ParserOptions.keepsNumberText`);
+    /// `bbox` and `segmentation` as the file wrote them (`DocumentParsing.Options.keepsNumberText`);
     /// not part of equality.
     public var coordinateText: CoordinateText?
 

@@ -14,7 +14,7 @@ struct CoordinateBuffer: ~Copyable {
     /// Index of the polygon (or box) in its list.
     var polygon = 0
     var kind: CoordinateKind = .segmentation
-    /// The chunk's numbers as written, comma-separated (`ParserOptions.keepsNumberText` only):
+    /// The chunk's numbers as written, comma-separated (`DocumentParsing.Options.keepsNumberText` only):
     /// allocated at the first number kept, grown (never per number) up to what a chunk's
     /// numbers need, `capacity` times at most `maxNumberBytes` + 1.
     private var text: UnsafeMutablePointer<UInt8>?
@@ -163,7 +163,7 @@ struct GeometryGatherer {
     private(set) var coordinates: [Double] = []
     private(set) var ends: [Int] = []
     private(set) var boxes: [BoundingBox] = []
-    /// The numbers' text (`ParserOptions.keepsNumberText`), comma-separated: of `coordinates`,
+    /// The numbers' text (`DocumentParsing.Options.keepsNumberText`), comma-separated: of `coordinates`,
     /// and of `boxes` (an entry that makes no box leaves none).
     private(set) var coordinateText: [UInt8] = []
     private(set) var boxText: [UInt8] = []

@@ -1,6 +1,6 @@
 /// `NaN`, `Infinity` and `-Infinity`: not JSON, but what Python's `json.dumps` writes for
 /// non-finite floats (FLaVor's `write_jsonl` uses it). Read only with
-/// `ParserOptions.allowNonFinite`, as Python's `json.loads` reads them.
+/// `DocumentParsing.Options.allowNonFinite`, as Python's `json.loads` reads them.
 public enum NonFiniteToken: UInt8, Sendable, CaseIterable {
     case nan, infinity, negativeInfinity
 

@@ -49,7 +49,7 @@ public struct CoordinateChunk {
     public let count: Int
     /// True on the last chunk of the polygon (which may then hold no value).
     public let endsPolygon: Bool
-    /// The numbers' input text, comma-separated (`ParserOptions.keepsNumberText`), else `nil`.
+    /// The numbers' input text, comma-separated (`DocumentParsing.Options.keepsNumberText`), else `nil`.
     private let text: UnsafeBufferPointer<UInt8>?
 
     init(kind: CoordinateKind, annotationIndex: Int, polygonIndex: Int, offset: Int,
@@ -66,7 +66,7 @@ public struct CoordinateChunk {
 
     /// Calls `body` with the chunk's numbers as the input wrote them, separated by commas
     /// (`1.0,2,3e0,-0`; empty when the chunk holds no number), when the parse keeps them
-    /// (`ParserOptions.keepsNumberText`); `nil` otherwise. Valid during the call only.
+    /// (`DocumentParsing.Options.keepsNumberText`); `nil` otherwise. Valid during the call only.
     public func withNumberText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
         guard let text else { return nil }
         return try body(text)
@@ -212,7 +212,7 @@ final class VisitorAdapter<Visitor: DocumentVisitor>: EngineDelegate {
 
 /// Options of a parse.
 public struct ParserOptions: Sendable, Equatable {
-    public var limits = ParserLimits()
+    public var limits = DocumentParsing.Limits()
     /// Also check what the schema leaves out and the references between sections
     /// (ids unique, every referenced id defined). Problems go to `visitProblem`.
     public var validate = false
@@ -222,7 +222,7 @@ public struct ParserOptions: Sendable, Equatable {
     /// Memory, in bytes, that the tables growing with the number of records (ids and
     /// references, for `validate`) may hold before they spill to temporary files under
     /// `TMPDIR`. Results are the same whatever the limit.
-    public var memoryLimit = ParserOptions.defaultMemoryLimit
+    public var memoryLimit = DocumentParsing.Options.defaultMemoryLimit
     /// 2 MiB: every subcommand stays well under 32 MiB of resident memory on any input.
     public static let defaultMemoryLimit = 2 << 20
 
@@ -250,8 +250,8 @@ public struct ParserOptions: Sendable, Equatable {
     /// that writers give the numbers back as they came. Off by default (a little slower).
     public var keepsNumberText = false
 
-    public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
-                memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
+    public init(limits: DocumentParsing.Limits = DocumentParsing.Limits(), validate: Bool = false,
+                memoryLimit: Int = DocumentParsing.Options.defaultMemoryLimit) {
         self.limits = limits
         self.validate = validate
         self.memoryLimit = memoryLimit
@@ -273,11 +273,11 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
     /// The visitor, adapted to what the engine reports to (the engine's delegate).
     private let adapter: VisitorAdapter<Visitor>
     private var engine: DocumentEngine
-    public let options: ParserOptions
+    public let options: DocumentParsing.Options
     /// `NaN`, `Infinity` and `-Infinity` read in the records artifact (once read).
     private var artifactNonFiniteCounts = NonFiniteCounts()
 
-    public init(visitor: Visitor, options: ParserOptions = ParserOptions()) {
+    public init(visitor: Visitor, options: DocumentParsing.Options = DocumentParsing.Options()) {
         self.options = options
         adapter = VisitorAdapter(visitor)
         engine = DocumentEngine(options: options, delegate: adapter)
@@ -340,7 +340,7 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
     /// look beside it): its records reach the visitor as section `rows` (`TabularRecord`s), its
     /// problems are placed in it (`DocumentError.file`). References are checked last, the
     /// artifact's with the document's. `parse(_:)` does this; with `feed`, call it instead of `finish()`.
-    public mutating func finish(readingRecordsArtifactOf document: AiCOCOInput?) throws {
+    public mutating func finish(readingRecordsArtifactOf document: DocumentSource?) throws {
         try finishDocument()
         let artifact = try openRecordsArtifact(documentAt: document)
         while try artifact?.step() == true {}
@@ -354,7 +354,7 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
 
     /// After `finishDocument()`: the artifact of a tabular output, opened, its section begun;
     /// nil when there is none to read.
-    mutating func openRecordsArtifact(documentAt document: AiCOCOInput?) throws -> RecordsArtifactStream? {
+    mutating func openRecordsArtifact(documentAt document: DocumentSource?) throws -> RecordsArtifactStream? {
         guard let artifact = engine.tabularArtifact, options.recordsArtifact != .skip else { return nil }
         guard let path = options.recordsArtifact.path(for: artifact.reference, documentAt: document) else {
             throw DocumentError(kind: .io, message: "the records of this tabular output are in \(jsonQuoted(artifact.reference.fileName)) (\(artifact.reference.locationKey)), which cannot be looked for beside \(document?.displayName ?? "this input"): give its path (--records FILE)",
