@@ -51,7 +51,7 @@ enum Workload {
 
     /// What `aicoco validate` does: schema, format rules and references in one pass.
     static func validate(_ bytes: [UInt8]) throws -> Int {
-        var parser = DocumentParser(visitor: ProblemCounter(), options: ParserOptions(validate: true))
+        var parser = DocumentParser(visitor: ProblemCounter(), options: DocumentParsing.Options(validate: true))
         try feedInChunks(bytes, to: &parser)
         return parser.visitor.problems
     }
@@ -72,7 +72,7 @@ enum Workload {
     /// (`AiCOCORecordLines`, validating), to a sink that counts bytes.
     static func jsonLines(_ bytes: [UInt8]) throws -> Int {
         var written = 0
-        let options = RecordReaderOptions(parser: ParserOptions(validate: true))
+        let options = RecordReaderOptions(parser: DocumentParsing.Options(validate: true))
         let lines = AiCOCORecordLines(.bytes(bytes), options: options, envelope: true)
         while try lines.next({ text, _ in written += text.count }) {}
         return written

@@ -90,7 +90,7 @@ final class BatchChannel: @unchecked Sendable {
 
 /// Starts parsing `input` into batches of about `batchValues` numbers on a thread (with the
 /// catalog's records when `catalog`).
-func openAnnotationBatches(_ input: AiCOCOInput, batchValues: Int, catalog: Bool, options: ParserOptions,
+func openAnnotationBatches(_ input: DocumentSource, batchValues: Int, catalog: Bool, options: DocumentParsing.Options,
                            totalBytes: Int64) -> BatchChannel {
     let channel = BatchChannel(totalBytes: totalBytes)
     channel.start {

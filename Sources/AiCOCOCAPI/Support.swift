@@ -3,7 +3,7 @@ import AiCOCO
 import CAiCOCOABI
 
 /// The input a C caller names: a path, else an open descriptor, else bytes in memory.
-func cInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64) -> AiCOCOInput {
+func cInput(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64) -> DocumentSource {
     if let path { return .file(String(cString: path)) }
     if fd >= 0 { return .fileDescriptor(fd) }
     guard let bytes, length > 0 else { return .bytes([]) }
@@ -29,9 +29,9 @@ func setError(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ erro
 }
 
 /// Parser options from the C arguments (0 or less: the default).
-func cOptions(memoryLimit: Int64, validate: Bool) -> ParserOptions {
-    ParserOptions(validate: validate,
-                  memoryLimit: memoryLimit > 0 ? Int(memoryLimit) : ParserOptions.defaultMemoryLimit)
+func cOptions(memoryLimit: Int64, validate: Bool) -> DocumentParsing.Options {
+    DocumentParsing.Options(validate: validate,
+                  memoryLimit: memoryLimit > 0 ? Int(memoryLimit) : DocumentParsing.Options.defaultMemoryLimit)
 }
 
 /// The progress callback of the C API: bytes read, the input's size (-1 when unknown) and the
@@ -45,7 +45,7 @@ struct ProgressThrottle {
     let total: Int64
     private var last: Int = 0
 
-    init(_ callback: CProgress?, _ context: UnsafeMutableRawPointer?, input: AiCOCOInput) {
+    init(_ callback: CProgress?, _ context: UnsafeMutableRawPointer?, input: DocumentSource) {
         self.callback = callback
         self.context = context
         var size: Int64 = -1

@@ -114,14 +114,14 @@ struct InputOptions: ParsableArguments {
     /// `--memory-limit` in bytes.
     var memoryLimit: Int { limitOptions.memoryLimit.bytes }
 
-    var input: AiCOCOInput { AiCOCOInput(argument: file) }
+    var input: DocumentSource { DocumentSource(argument: file) }
     var displayName: String { file ?? "-" }
-    var limits: ParserLimits { limitOptions.limits }
+    var limits: DocumentParsing.Limits { limitOptions.limits }
 
     /// Parser options of the limits, `--memory-limit` (unless `memoryLimit` says otherwise)
     /// and `--allow-nan`: every subcommand that takes `--memory-limit` honours it this way.
-    func parserOptions(memoryLimit: Int? = nil) -> ParserOptions {
-        var options = ParserOptions(limits: limits, memoryLimit: memoryLimit ?? self.memoryLimit)
+    func parserOptions(memoryLimit: Int? = nil) -> DocumentParsing.Options {
+        var options = DocumentParsing.Options(limits: limits, memoryLimit: memoryLimit ?? self.memoryLimit)
         options.allowNonFinite = limitOptions.allowNan
         return options
     }
@@ -142,34 +142,34 @@ struct RecordsArtifactOptions: ParsableArguments {
     var source: RecordsArtifactSource { recordsFile.map { .file($0) } ?? .besideDocument }
 }
 
-/// The parser's limits (`ParserLimits`), as options.
+/// The parser's limits (`DocumentParsing.Limits`), as options.
 struct LimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Most coordinate numbers one annotation may hold.", valueName: "count"))
-    var maxRecordCoordinates = Count(ParserLimits().maxCoordinatesPerRecord)
+    var maxRecordCoordinates = Count(DocumentParsing.Limits().maxCoordinatesPerRecord)
 
     @Option(help: ArgumentHelp("Deepest nesting of arrays and objects (at most 10000).", valueName: "count"))
-    var maxDepth = Count(ParserLimits().maxDepth)
+    var maxDepth = Count(DocumentParsing.Limits().maxDepth)
 
     @Option(help: ArgumentHelp("Longest string (e.g. 8M).", valueName: "size"))
-    var maxStringBytes = ByteCount(ParserLimits().maxStringBytes)
+    var maxStringBytes = ByteCount(DocumentParsing.Limits().maxStringBytes)
 
     @Option(help: ArgumentHelp("Longest number literal.", valueName: "size"))
-    var maxNumberBytes = ByteCount(ParserLimits().maxNumberBytes)
+    var maxNumberBytes = ByteCount(DocumentParsing.Limits().maxNumberBytes)
 
     @Option(help: ArgumentHelp("Longest stretch of input without a complete token (at least --max-string-bytes + 1024).", valueName: "size"))
-    var maxTokenBytes = ByteCount(ParserLimits().maxTokenBytes)
+    var maxTokenBytes = ByteCount(DocumentParsing.Limits().maxTokenBytes)
 
     @Option(help: ArgumentHelp("Largest record without its coordinates (strings, ids, extra fields).", valueName: "size"))
-    var maxRecordBytes = ByteCount(ParserLimits().maxRecordBytes)
+    var maxRecordBytes = ByteCount(DocumentParsing.Limits().maxRecordBytes)
 
     @Option(help: ArgumentHelp("Memory for the tables that grow with the number of records (ids, references, catalogs); past it they spill to temporary files in TMPDIR, with the same results.", valueName: "size"))
-    var memoryLimit = ByteCount(ParserOptions.defaultMemoryLimit)
+    var memoryLimit = ByteCount(DocumentParsing.Options.defaultMemoryLimit)
 
     @Flag(name: .customLong("allow-nan"), help: "Read NaN, Infinity and -Infinity as numbers, as Python's json.loads does (Python's json.dumps writes them for non-finite floats, e.g. in FLaVor's records artifacts), and write them back as they came.")
     var allowNan = false
 
-    var limits: ParserLimits {
-        var limits = ParserLimits()
+    var limits: DocumentParsing.Limits {
+        var limits = DocumentParsing.Limits()
         limits.maxCoordinatesPerRecord = maxRecordCoordinates.value
         limits.maxDepth = maxDepth.value
         limits.maxStringBytes = maxStringBytes.bytes

@@ -39,7 +39,7 @@ struct Assemble: ParsableCommand {
         defer { output.discard() }
         let writer = DocumentWriter(pretty: pretty, output: output.output)
         writer.json.allowsNonFinite = input.limitOptions.allowNan
-        var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
+        var options = DocumentParsing.Options(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
         options.allowNonFinite = input.limitOptions.allowNan
         let progress = input.makeProgress()
         let total = regularFileSize(input)

@@ -49,7 +49,7 @@ struct Filter: ParsableCommand {
         writer.json.allowsNonFinite = input.limitOptions.allowNan
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
+        var options = DocumentParsing.Options(limits: input.limits, memoryLimit: input.memoryLimit)
         options.allowNonFinite = input.limitOptions.allowNan
         let filter = DocumentFilter(criteria: criteria, parserOptions: options)
         var last = 0

@@ -33,7 +33,7 @@ struct Records: ParsableCommand {
         // A signal ends the output after a whole line (or before anything more is written).
         output.wholeLines = true
         let progress = input.makeProgress()
-        var options = ParserOptions(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
+        var options = DocumentParsing.Options(limits: input.limits, validate: true, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
         options.allowNonFinite = input.limitOptions.allowNan
         let wanted = Set(sections)

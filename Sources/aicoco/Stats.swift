@@ -66,7 +66,7 @@ struct Stats: ParsableCommand {
         let progress = showsProgress ? input.makeProgress() : nil
         let total = progress == nil ? nil : regularFileSize(path: file)
         let start = now()
-        var options = ParserOptions(limits: input.limits, memoryLimit: input.memoryLimit)
+        var options = DocumentParsing.Options(limits: input.limits, memoryLimit: input.memoryLimit)
         options.recordsArtifact = artifact.source
         options.allowNonFinite = input.limitOptions.allowNan
         var counts: SectionCounts
@@ -77,7 +77,7 @@ struct Stats: ParsableCommand {
             // One big file: its annotations split among the threads (same counts, same errors).
             var read = 0
             do {
-                let result = try parseSplitting(AiCOCOInput(argument: file), visitor: SectionCounts(memoryLimit: input.memoryLimit),
+                let result = try parseSplitting(DocumentSource(argument: file), visitor: SectionCounts(memoryLimit: input.memoryLimit),
                                                 options: options, split: split) { bytes in
                     read = bytes
                     progress?.update(bytes: bytes, total: total)
@@ -92,7 +92,7 @@ struct Stats: ParsableCommand {
         } else {
             var parser = DocumentParser(visitor: SectionCounts(memoryLimit: input.memoryLimit), options: options)
             do {
-                try parser.parse(AiCOCOInput(argument: file)) { progress?.update(bytes: $0, total: total) }
+                try parser.parse(DocumentSource(argument: file)) { progress?.update(bytes: $0, total: total) }
                 counts = parser.visitor
                 try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
             } catch {

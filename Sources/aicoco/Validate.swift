@@ -80,14 +80,14 @@ struct Validate: ParsableCommand {
         let progress = showsProgress ? ProgressLine.make(forced: progress) : nil
         let total = progress == nil ? nil : regularFileSize(path: file)
         var collector = ProblemCollector(limit: maxErrors.value)
-        var options = ParserOptions(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
+        var options = DocumentParsing.Options(limits: limitOptions.limits, validate: true, memoryLimit: limitOptions.memoryLimit.bytes)
         options.recordsArtifact = artifact.source
         options.strict = strict
         options.allowNonFinite = limitOptions.allowNan
         var parser = DocumentParser(visitor: collector, options: options)
         var bytes = 0
         do {
-            try parser.parse(AiCOCOInput(argument: file)) { read in
+            try parser.parse(DocumentSource(argument: file)) { read in
                 bytes = read
                 progress?.update(bytes: read, total: total)
             }

@@ -119,7 +119,7 @@ struct AnnotationIDTests {
     }
 
     func problems(_ bytes: [UInt8], memoryLimit: Int, chunk: Int) throws -> [DocumentError] {
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
+        var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(validate: true, memoryLimit: memoryLimit))
         var start = 0
         while start < bytes.count {
             try parser.feed(Array(bytes[start..<min(bytes.count, start + chunk)]))
@@ -151,7 +151,7 @@ struct AnnotationIDTests {
             #expect(problem.location.line == line)
             #expect(problem.location.column == problem.location.offset - lineStart + 1)
         }
-        for (limit, chunk) in [(16 << 10, 4093), (64 << 10, 65_536), (ParserOptions.defaultMemoryLimit, 100_003)] {
+        for (limit, chunk) in [(16 << 10, 4093), (64 << 10, 65_536), (DocumentParsing.Options.defaultMemoryLimit, 100_003)] {
             #expect(try problems(bytes, memoryLimit: limit, chunk: chunk) == reference, "limit \(limit)")
         }
     }

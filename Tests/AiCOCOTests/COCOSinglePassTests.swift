@@ -190,7 +190,7 @@ struct COCOSinglePassTests {
         throws -> (bytes: [UInt8], summary: COCOConverter.Summary) {
         var out: [UInt8] = []
         let json = JSONWriter(pretty: pretty, sink: { out.append(contentsOf: $0) })
-        let converter = COCOConverter(parserOptions: ParserOptions(memoryLimit: memoryLimit), imageSize: imageSize, pretty: pretty,
+        let converter = COCOConverter(parserOptions: DocumentParsing.Options(memoryLimit: memoryLimit), imageSize: imageSize, pretty: pretty,
                                       segmentation: form)
         let summary = try converter.convert(.bytes(bytes), to: json)
         try json.flush()
@@ -201,7 +201,7 @@ struct COCOSinglePassTests {
                                   _ comment: String) throws {
         for (pretty, form) in [(false, COCOConverter.SegmentationForm.polygon), (true, .polygon), (false, .rle), (true, .rle)] {
             let expected = try model(bytes, imageSize: imageSize, pretty: pretty, form: form)
-            for memoryLimit in [ParserOptions.defaultMemoryLimit, 16 << 10] {
+            for memoryLimit in [DocumentParsing.Options.defaultMemoryLimit, 16 << 10] {
                 let got = try converted(bytes, imageSize: imageSize, pretty: pretty, memoryLimit: memoryLimit, form: form)
                 // Where they differ (comparing the arrays inside #expect would diff them, slowly).
                 let same = got.bytes == expected.bytes
@@ -290,7 +290,7 @@ struct COCOSinglePassTests {
                 : #"{"images":[\#(image)],"annotations":\#(annotations),"categories":\#(categories),"regressions":[],"objects":\#(objects),"meta":{"category_ids":null,"regressions":null}}"#
             let bytes = Array(text.utf8)
             try Self.expectSameAsModel(bytes, imageSize: (8, 8), "empty ids, objects first \(objectsFirst)")
-            let got = try Self.converted(bytes, imageSize: (8, 8), pretty: false, memoryLimit: ParserOptions.defaultMemoryLimit)
+            let got = try Self.converted(bytes, imageSize: (8, 8), pretty: false, memoryLimit: DocumentParsing.Options.defaultMemoryLimit)
             let document = try #require(try JSONSerialization.jsonObject(with: Data(got.bytes)) as? [String: Any])
             let converted = try #require(document["annotations"] as? [[String: Any]])
             #expect(converted.count == 2)

@@ -7,8 +7,8 @@ import Testing
 
 /// Every problem of a validating parse of `bytes` fed in chunks of `sizes` (cycled), the error
 /// that stopped it last.
-func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [DocumentError] {
-    var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: DocumentParsing.Limits) -> [DocumentError] {
+    var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(limits: limits, validate: true))
     do {
         var position = 0
         var turn = 0
@@ -28,8 +28,8 @@ func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: ParserLimits) -> [D
 }
 
 /// The fuzz harness's small limits (Fuzz/Sources/AiCOCOFuzz/Harness.swift).
-let harnessLimits: ParserLimits = {
-    var limits = ParserLimits()
+let harnessLimits: DocumentParsing.Limits = {
+    var limits = DocumentParsing.Limits()
     limits.maxDepth = 8
     limits.maxStringBytes = 48
     limits.maxNumberBytes = 24
@@ -50,7 +50,7 @@ let awkwardSplits: [[Int]] = [[1], [2], [3], [5], [7, 2, 6, 6, 5, 4, 73, 5], [64
 /// Checks that every split gives exactly the problems of the whole input, placed by the bytes;
 /// returns the whole input's problems.
 @discardableResult
-func expectSameWhateverTheSplit(_ bytes: [UInt8], limits: ParserLimits, _ context: String,
+func expectSameWhateverTheSplit(_ bytes: [UInt8], limits: DocumentParsing.Limits, _ context: String,
                                 sourceLocation: Testing.SourceLocation = #_sourceLocation) -> [DocumentError] {
     let whole = chunkedProblems(bytes, sizes: [bytes.count], limits: limits)
     for problem in whole { expectPlaced(problem, in: bytes, context, sourceLocation: sourceLocation) }
@@ -68,7 +68,7 @@ struct ChunkPlacementTests {
                                           "limit-escaped-extra-string.json", "bbox-place-depends-on-chunks.json"])
     func findings(name: String) throws {
         let bytes = try Paths.bytes(Paths.fixtures.appendingPathComponent("fuzz/\(name)").path)
-        for limits in [ParserLimits(), harnessLimits] {
+        for limits in [DocumentParsing.Limits(), harnessLimits] {
             expectSameWhateverTheSplit(bytes, limits: limits, name)
         }
     }
@@ -115,7 +115,7 @@ struct ChunkPlacementTests {
           arguments: 0..<longTokens.count)
     func longToken(index: Int) throws {
         let (name, bytes, start, kind) = Self.longTokens[index]
-        for limits in [ParserLimits(), harnessLimits] {
+        for limits in [DocumentParsing.Limits(), harnessLimits] {
             let problems = expectSameWhateverTheSplit(bytes, limits: limits, name)
             // The string limit is the harness's; under its limits other errors may come first.
             guard (kind == .limit) == (limits == harnessLimits) else { continue }
@@ -128,7 +128,7 @@ struct ChunkPlacementTests {
     func cutAfterDocument() throws {
         for (text, start) in [("{} 12", 3), ("{}\n\n -1.5e7", 5), ("{} tru", 3), ("{}\t-", 3), ("{} 0.", 3)] {
             let bytes = Array(text.utf8)
-            let problems = expectSameWhateverTheSplit(bytes, limits: ParserLimits(), text)
+            let problems = expectSameWhateverTheSplit(bytes, limits: DocumentParsing.Limits(), text)
             let error = try #require(problems.last, "\(text)")
             #expect(error.kind == .syntax && error.location.offset == start, "\(text): \(error)")
         }

@@ -30,7 +30,7 @@ private let twoPolygons = #"""
 @Test("a visitor's own error comes out of the parse as itself, on the scanner's path and yajl's",
       arguments: [true, false])
 func visitorErrorPropagatesAsItself(scanner: Bool) throws {
-    var options = ParserOptions()
+    var options = DocumentParsing.Options()
     options.readsPolygonsWithoutYajl = scanner
     var parser = DocumentParser(visitor: RefusingVisitor(), options: options)
     #expect(throws: Refused(annotation: 0)) { try parser.feed(Array(twoPolygons.utf8)) }
@@ -50,7 +50,7 @@ func coordinateChunkAccessors() throws {
             chunk.append(to: &viaAppend)
         }
     }
-    let visitor = try parseAiCOCO(.bytes(Array(twoPolygons.utf8)), visitor: Lender())
+    let visitor = try parseDocument(.bytes(Array(twoPolygons.utf8)), visitor: Lender())
     let expected: [Double] = [1, 2, 3, 4, 5, 6, 7.5, 8, 9, 10, 11, 12]
     #expect(visitor.viaIndex == expected)
     #expect(visitor.viaSpan == expected)

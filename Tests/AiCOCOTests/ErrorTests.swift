@@ -58,7 +58,7 @@ struct ErrorTests {
         let bytes = try Paths.bytes(Paths.broken.appendingPathComponent(file).path)
         let whole = validationProblems(.bytes(bytes))
         for size in [1, 2, 7, 64] {
-            var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+            var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(validate: true))
             var problems: [DocumentError] = []
             do {
                 var position = 0
@@ -214,7 +214,7 @@ struct ValidationRuleTests {
     func validatingReader() throws {
         let text = Self.valid.replacingOccurrences(#""iscrowd":0"#, with: #""iscrowd":7"#)
         let reader = RecordReader(.bytes(Array(text.utf8)),
-                                        options: RecordReader.Options(parser: ParserOptions(validate: true)))
+                                        options: RecordReader.Options(parser: DocumentParsing.Options(validate: true)))
         var sections: [Section] = []
         while let record = try reader.next() { sections.append(record.section) }
         #expect(!sections.contains(.annotations))

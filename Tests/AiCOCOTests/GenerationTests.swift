@@ -35,7 +35,7 @@ import Testing
     func validates(name: String) throws {
         let entry = Self.documents.first { $0.name == name }!
         #expect(validationProblems(.file(Self.path(name))) == [])
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+        var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(validate: true))
         try parser.parse(.file(Self.path(name)))
         #expect(parser.documentForm == entry.form)
         let report = try Tool.run(["validate", "--format", "json", Self.path(name)])

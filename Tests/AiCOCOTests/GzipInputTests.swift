@@ -241,7 +241,7 @@ struct GzipInputTests {
     /// The problems a validating parse finds in `bytes` (gzip), inflated on a thread of its own
     /// (`threaded`) or by the reader itself, as a small input is.
     static func problems(_ bytes: [UInt8], threaded: Bool) throws -> [DocumentError] {
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+        var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(validate: true))
         do {
             try parser.parse(reader: GzipReader(source: MemoryReader(bytes), prefix: [], size: threaded ? nil : bytes.count))
             return parser.visitor.problems

@@ -126,9 +126,9 @@ struct WriterDepthTests {
             var output: [UInt8] = []
             let writer = DocumentWriter(pretty: pretty, sink: { output.append(contentsOf: $0) })
             try writer.writeDocument([.annotation(annotation), .meta(Meta(categoryIDs: nil, regressions: nil))])
-            var limits = ParserLimits()
+            var limits = DocumentParsing.Limits()
             limits.maxDepth = 1100
-            let records = try readRecords(.bytes(output), options: RecordReader.Options(parser: ParserOptions(limits: limits)))
+            let records = try readRecords(.bytes(output), options: RecordReader.Options(parser: DocumentParsing.Options(limits: limits)))
             #expect(records.first == .annotation(annotation), "pretty \(pretty)")
         }
     }
@@ -196,8 +196,8 @@ struct WriterDepthTests {
 
     @Test("--max-depth has a ceiling (10,000): a 200,000-deep extra field is a limit error, not a crash; 10,000 levels go through")
     func depthCeiling() throws {
-        #expect(ParserLimits.maxDepthCeiling == 10_000)
-        var limits = ParserLimits()
+        #expect(DocumentParsing.Limits.maxDepthCeiling == 10_000)
+        var limits = DocumentParsing.Limits()
         limits.maxDepth = 1_000_000
         #expect(limits.maxDepth == 10_000)
         func document(_ nesting: Int) throws -> String {
@@ -271,8 +271,8 @@ struct PartialLineTests {
 @Suite("Hostile findings: long tokens in small chunks (issue 14, item 3)")
 struct LongTokenTests {
     /// Limits raised for tokens of a few MB.
-    static var limits: ParserLimits {
-        var limits = ParserLimits()
+    static var limits: DocumentParsing.Limits {
+        var limits = DocumentParsing.Limits()
         limits.maxStringBytes = 8 << 20
         limits.maxTokenBytes = 12 << 20
         limits.maxNumberBytes = 4 << 20
@@ -286,8 +286,8 @@ struct LongTokenTests {
     }
 
     /// Every problem of a validating parse fed in chunks of `chunk` bytes (0: whole).
-    static func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits = limits) -> [DocumentError] {
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+    static func problems(_ bytes: [UInt8], chunk: Int, limits: DocumentParsing.Limits = limits) -> [DocumentError] {
+        var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(limits: limits, validate: true))
         do {
             var position = 0
             let size = chunk == 0 ? bytes.count : chunk
@@ -316,7 +316,7 @@ struct LongTokenTests {
         #expect(bytes.count > 1_500_000)
         let expectedNote = String(repeating: decodedUnit, count: repeats)
         for chunks in [[7], [4096], [65_537], [1 << 20], [bytes.count], [3, 70_000, 5, 1 << 20]] {
-            let records = try readRecordsChunked(bytes, chunkSizes: chunks, options: ParserOptions(limits: Self.limits))
+            let records = try readRecordsChunked(bytes, chunkSizes: chunks, options: DocumentParsing.Options(limits: Self.limits))
             guard case .meta(let meta)? = records.last else {
                 Issue.record("chunks \(chunks): no meta record")
                 continue

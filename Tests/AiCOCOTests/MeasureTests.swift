@@ -76,8 +76,8 @@ struct MeasureTests {
             #expect(plain.stdout == mixed.stdout, "\(format)")
         }
         // With a tiny memory limit the tables spill to disk; the result is the same.
-        let small = try SegmentationMeasure(imageSize: (512, 512), parserOptions: ParserOptions(memoryLimit: 16 << 10)).measure(.file(shuffled))
-        let large = try SegmentationMeasure(imageSize: (512, 512), parserOptions: ParserOptions(memoryLimit: 64 << 20)).measure(.file(shuffled))
+        let small = try SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(shuffled))
+        let large = try SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 64 << 20)).measure(.file(shuffled))
         #expect(small.objects == large.objects && small.categories == large.categories && small.objectOverlaps == large.objectOverlaps)
         #expect(small.passes == 1 && small.objects.allSatisfy { $0.totals.voxels > 0 })
         // The run sweep (for images whose canvas does not fit) counts the same as the canvas.

@@ -32,7 +32,7 @@ struct MemoryLimitTests {
             var problems: [DocumentError] = []
             mutating func visitProblem(_ error: DocumentError) throws { problems.append(error) }
         }
-        var parser = DocumentParser(visitor: Collect(), options: ParserOptions(validate: true, memoryLimit: memoryLimit))
+        var parser = DocumentParser(visitor: Collect(), options: DocumentParsing.Options(validate: true, memoryLimit: memoryLimit))
         do {
             try parser.feed(bytes)
             try parser.finish()
@@ -53,7 +53,7 @@ struct MemoryLimitTests {
         #expect(reordered ? nowhere.count == 1 : nowhere.count > 1, "\(nowhere)")
         #expect(unlimited.contains { $0.message.contains("refers to object \"gone\"") })
         #expect(unlimited.map(\.location.offset) == unlimited.map(\.location.offset).sorted())
-        for limit in [16 << 10, 64 << 10, ParserOptions.defaultMemoryLimit] {
+        for limit in [16 << 10, 64 << 10, DocumentParsing.Options.defaultMemoryLimit] {
             #expect(problems(bytes, memoryLimit: limit) == unlimited, "limit \(limit)")
         }
     }

@@ -12,8 +12,8 @@ import Testing
     /// value, a coordinate, a box, an extra field and the meta.
     static let document = #"{"images":[{"id":"a","file_name":"x.dcm","index":0,"category_ids":null,"regressions":[{"regression_id":"r","value":NaN}],"extra":[Infinity,-Infinity,"NaN in a string",{"k":NaN}]}],"annotations":[{"id":"n","image_id":"a","object_id":"o","iscrowd":0,"bbox":[[1,2,Infinity,4]],"segmentation":[[1,NaN,3,4,-Infinity,6]]}],"categories":[{"id":"c","name":"C","supercategory_id":null}],"regressions":[{"id":"r","name":"R","superregression_id":null}],"objects":[{"id":"o","category_ids":["c"],"regressions":null}],"meta":{"category_ids":null,"regressions":[{"regression_id":"r","value":-Infinity}]}}"# + "\n"
 
-    static var allowing: ParserOptions {
-        var options = ParserOptions(validate: true)
+    static var allowing: DocumentParsing.Options {
+        var options = DocumentParsing.Options(validate: true)
         options.allowNonFinite = true
         return options
     }

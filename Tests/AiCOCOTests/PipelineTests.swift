@@ -17,7 +17,7 @@ import AiCOCOGen
 
     // MARK: helpers
 
-    static func readAll(_ input: AiCOCOInput) throws -> [Record] { try readRecords(input) }
+    static func readAll(_ input: DocumentSource) throws -> [Record] { try readRecords(input) }
 
     static func bytes(of fixture: String) throws -> [UInt8] {
         Array(try Data(contentsOf: fixtures.appendingPathComponent(fixture)))
@@ -212,7 +212,7 @@ import AiCOCOGen
         let writer = DocumentWriter(sink: { out.append(contentsOf: $0) })
         let path = fixtures.appendingPathComponent(fixture).path
         let summary = try DocumentFilter(criteria: criteria).filter(passes: { .file(path) }, to: writer)
-        let validated = try parseAiCOCO(.bytes(out), visitor: CountingProblems(), options: ParserOptions(validate: true))
+        let validated = try parseDocument(.bytes(out), visitor: CountingProblems(), options: DocumentParsing.Options(validate: true))
         return (try readAll(.bytes(out)), summary, validated.count)
     }
 

@@ -19,8 +19,8 @@ struct PolygonScanTests {
         mutating func visitProblem(_ error: DocumentError) throws { events.append("problem \(error)") }
     }
 
-    static func transcript(_ text: [UInt8], chunk: Int, fast: Bool, limits: ParserLimits = ParserLimits()) -> [String] {
-        var options = ParserOptions(limits: limits, validate: true)
+    static func transcript(_ text: [UInt8], chunk: Int, fast: Bool, limits: DocumentParsing.Limits = DocumentParsing.Limits()) -> [String] {
+        var options = DocumentParsing.Options(limits: limits, validate: true)
         options.readsPolygonsWithoutYajl = fast
         var parser = DocumentParser(visitor: Transcript(), options: options)
         var position = 0
@@ -95,7 +95,7 @@ struct PolygonScanTests {
 
     @Test("numbers past maxNumberBytes: the same limit and syntax errors as yajl alone", arguments: longNumbers)
     func longNumbersSameAsYajl(polygon: String) {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxNumberBytes = 24
         let text = Self.document(polygon)
         let reference = Self.transcript(text, chunk: text.count, fast: false, limits: limits)
@@ -112,7 +112,7 @@ struct PolygonScanTests {
                        String(repeating: "9", count: 16_700_000)] {
             let text = Self.document("[1,\(number),2]")
             do {
-                _ = try parseAiCOCO(.bytes(text), visitor: Transcript())
+                _ = try parseDocument(.bytes(text), visitor: Transcript())
                 Issue.record("no error")
             } catch let error as DocumentError {
                 #expect(error.kind == .limit)

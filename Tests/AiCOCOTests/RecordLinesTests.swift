@@ -17,7 +17,7 @@ struct RecordLinesTests {
 
     /// The typed way: each record from `next()`, stopping at the first record read once a
     /// problem is known, each written by the line writer.
-    static func typed(_ input: AiCOCOInput, _ options: RecordReader.Options, sections: Set<Section>) -> Outcome {
+    static func typed(_ input: DocumentSource, _ options: RecordReader.Options, sections: Set<Section>) -> Outcome {
         var outcome = Outcome()
         let writer = RecordLineWriter(envelope: sections.count != 1, sink: { outcome.lines += $0 })
         let reader = RecordReader(input, options: options)
@@ -37,7 +37,7 @@ struct RecordLinesTests {
     }
 
     /// The rendered way, as `aicoco records` runs it.
-    static func rendered(_ input: AiCOCOInput, _ options: RecordReader.Options, sections: Set<Section>) -> Outcome {
+    static func rendered(_ input: DocumentSource, _ options: RecordReader.Options, sections: Set<Section>) -> Outcome {
         var outcome = Outcome()
         let lines = RecordLines(input, options: options, envelope: sections.count != 1, sections: sections)
         do {
@@ -59,7 +59,7 @@ struct RecordLinesTests {
         return outcome
     }
 
-    static func compare(_ name: String, _ input: AiCOCOInput, sliceBytes: [Int] = [1 << 16, 4096, 613, 1],
+    static func compare(_ name: String, _ input: DocumentSource, sliceBytes: [Int] = [1 << 16, 4096, 613, 1],
                         artifact: RecordsArtifactSource = .besideDocument) {
         // One-byte slices (every record its own batch) only on small inputs: they are slow.
         let size: Int
@@ -70,7 +70,7 @@ struct RecordLinesTests {
         }
         for slice in sliceBytes where slice >= 64 || size < 20_000 {
             for sections: Set<Section> in [[], [.annotations], [.images, .objects], [.annotations, .meta]] {
-                var parser = ParserOptions(validate: true)
+                var parser = DocumentParsing.Options(validate: true)
                 parser.recordsArtifact = artifact
                 let options = RecordReader.Options(parser: parser, sliceBytes: slice)
                 let typed = Self.typed(input, options, sections: sections)

@@ -256,12 +256,12 @@ struct StreamingTests {
         for i in 0..<3_000_000 { text.append(contentsOf: "\(i % 512),".utf8) }
         text.removeLast()
         text.append(contentsOf: "]]}]}".utf8)
-        let counter = try parseAiCOCO(.bytes(text), visitor: Counter())
+        let counter = try parseDocument(.bytes(text), visitor: Counter())
         #expect(counter.numbers == 3_000_000)
         #expect(counter.largestChunk <= 4096)
         #expect(counter.polygonEnds == 1 && counter.annotations == 1)
         // The record API refuses it under a small per-record limit, saying how to get around it.
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxCoordinatesPerRecord = 1_000_000
         let error = firstError(.bytes(text), limits: limits)
         #expect(error?.kind == .limit)
@@ -271,9 +271,9 @@ struct StreamingTests {
     }
 }
 
-func firstError(_ input: AiCOCOInput, limits: ParserLimits) -> DocumentError? {
+func firstError(_ input: DocumentSource, limits: DocumentParsing.Limits) -> DocumentError? {
     do {
-        _ = try readRecords(input, options: RecordReader.Options(parser: ParserOptions(limits: limits)))
+        _ = try readRecords(input, options: RecordReader.Options(parser: DocumentParsing.Options(limits: limits)))
         return nil
     } catch {
         return error as? DocumentError

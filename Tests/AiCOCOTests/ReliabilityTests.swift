@@ -62,7 +62,7 @@ func expectPlaced(_ error: DocumentError, in bytes: [UInt8], _ context: String =
 @Suite("Limits")
 struct LimitTests {
     /// The first `.limit` error of a validating parse.
-    func limitError(_ bytes: [UInt8], _ limits: ParserLimits) -> DocumentError? {
+    func limitError(_ bytes: [UInt8], _ limits: DocumentParsing.Limits) -> DocumentError? {
         validationProblems(.bytes(bytes), limits: limits).first { $0.kind == .limit }
     }
 
@@ -76,7 +76,7 @@ struct LimitTests {
     ])
     func depth(prefix: String, suffix: String) throws {
         let bytes = deepNesting(1_000_000, prefix: prefix, suffix: suffix)
-        let error = try #require(limitError(bytes, ParserLimits()))
+        let error = try #require(limitError(bytes, DocumentParsing.Limits()))
         #expect(error.message.contains("maxDepth"), "\(error)")
         expectPlaced(error, in: bytes, prefix)
         #expect(error.location.offset < prefix.utf8.count + 600, "\(error)")
@@ -86,7 +86,7 @@ struct LimitTests {
 
     @Test("maxDepth: the limit is configurable and counts every level")
     func depthConfigurable() throws {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxDepth = 10
         // 10 levels in all (the document object is one) pass; 11 do not.
         let nine = Array(#"{"images":[{"id":"i","file_name":"f","index":0,"category_ids":null,"regressions":null,"x":[[[[[[[1]]]]]]]}]}"#.utf8)
@@ -101,7 +101,7 @@ struct LimitTests {
 
     @Test("maxStringBytes")
     func stringLength() throws {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxStringBytes = 100
         let long = String(repeating: "a", count: 101)
         let bytes = Array(goodDocument.replacingOccurrences("\"chest_001.png\"", with: "\"\(long)\"").utf8)
@@ -116,7 +116,7 @@ struct LimitTests {
 
     @Test("maxNumberBytes")
     func numberLength() throws {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxNumberBytes = 20
         let bytes = Array(#"{"images":[{"id":"i","file_name":"f","index":1.00000000000000000000001,"category_ids":null,"regressions":null}]}"#.utf8)
         let error = try #require(limitError(bytes, limits))
@@ -124,15 +124,15 @@ struct LimitTests {
         let start = try #require(bytes.firstIndex(of: UInt8(ascii: "1")))
         #expect(error.location.offset == start && error.path == "$.images[0].index", "\(error)")
         // The default (1,024 bytes) lets it through.
-        #expect(limitError(bytes, ParserLimits()) == nil)
+        #expect(limitError(bytes, DocumentParsing.Limits()) == nil)
         // A 100,000-digit number is refused by default.
         let huge = Array(("{\"images\":[{\"index\":" + String(repeating: "9", count: 100_000) + "}]}").utf8)
-        #expect(limitError(huge, ParserLimits())?.message.contains("maxNumberBytes") == true)
+        #expect(limitError(huge, DocumentParsing.Limits())?.message.contains("maxNumberBytes") == true)
     }
 
     @Test("maxTokenBytes: a string that never ends is refused after the limit, not buffered whole")
     func tokenLength() throws {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxTokenBytes = 300_000
         let bytes = Array(#"{"images":[{"id":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 2_000_000)
         let error = try #require(limitError(bytes, limits))
@@ -143,7 +143,7 @@ struct LimitTests {
 
     @Test("maxRecordBytes: extra fields count, coordinates do not")
     func recordSize() throws {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxRecordBytes = 1000
         let extras = (0..<40).map { "\"k\($0)\":\"\(String(repeating: "v", count: 30))\"" }.joined(separator: ",")
         let bytes = Array(#"{"categories":[{"id":"c","name":"n","supercategory_id":null,"#.utf8) + Array(extras.utf8) + Array("}]}".utf8)
@@ -159,7 +159,7 @@ struct LimitTests {
 
     @Test("maxCoordinatesPerRecord: the record API refuses, the visitor API streams")
     func coordinatesPerRecord() throws {
-        var limits = ParserLimits()
+        var limits = DocumentParsing.Limits()
         limits.maxCoordinatesPerRecord = 100
         let numbers = (0..<102).map { "\($0)" }.joined(separator: ",")
         let bytes = Array(#"{"annotations":[{"id":"a","image_id":"i","object_id":"o","iscrowd":0,"bbox":null,"segmentation":[["#.utf8)
@@ -175,7 +175,7 @@ struct LimitTests {
         let images = (0..<50).map { #"{"id":"i\#($0)","file_name":"f","index":"bad","category_ids":null,"regressions":null}"# }
         let bytes = Array(("{\"images\":[" + images.joined(separator: ",") + "]}").utf8)
         let reader = RecordReader(.bytes(bytes), options: RecordReader.Options(
-            parser: ParserOptions(validate: true), maxProblemsKept: 7))
+            parser: DocumentParsing.Options(validate: true), maxProblemsKept: 7))
         while try reader.next() != nil {}
         #expect(reader.problems.count == 7)
         #expect(reader.problemCount == 50 + 1) // and the missing top-level keys
@@ -279,7 +279,7 @@ struct HostileInputTests {
             #expect(firstError(.bytes(bytes)) != nil, "\(name)")
         }
         // Chunked, the same problems.
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(validate: true))
+        var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(validate: true))
         var chunked: [DocumentError] = []
         do {
             var position = 0
@@ -427,8 +427,8 @@ struct FuzzRegressionTests {
     }()
 
     /// The harness's limits for inputs whose first byte is odd (Fuzz/Sources/AiCOCOFuzz).
-    static func limits(for bytes: [UInt8]) -> ParserLimits {
-        var limits = ParserLimits()
+    static func limits(for bytes: [UInt8]) -> DocumentParsing.Limits {
+        var limits = DocumentParsing.Limits()
         if let first = bytes.first, first & 1 == 1 {
             limits.maxDepth = 8
             limits.maxStringBytes = 48
@@ -439,8 +439,8 @@ struct FuzzRegressionTests {
         return limits
     }
 
-    func problems(_ bytes: [UInt8], chunk: Int, limits: ParserLimits) -> [DocumentError] {
-        var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+    func problems(_ bytes: [UInt8], chunk: Int, limits: DocumentParsing.Limits) -> [DocumentError] {
+        var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(limits: limits, validate: true))
         do {
             var position = 0
             while position < bytes.count {
@@ -461,7 +461,7 @@ struct FuzzRegressionTests {
           arguments: inputs)
     func invariants(path: String) throws {
         let bytes = try Paths.bytes(path)
-        for limits in [ParserLimits(), Self.limits(for: bytes)] {
+        for limits in [DocumentParsing.Limits(), Self.limits(for: bytes)] {
             let whole = problems(bytes, chunk: max(1, bytes.count), limits: limits)
             for problem in whole { expectPlaced(problem, in: bytes, path) }
             for chunk in [1, 2, 5, 64] {
@@ -474,7 +474,7 @@ struct FuzzRegressionTests {
     func tokenAtChunkStart() throws {
         let bytes = Array(#"{"a": true["#.utf8)
         for chunk in [1, 10, 11] {
-            let error = try #require(problems(bytes, chunk: chunk, limits: ParserLimits()).last)
+            let error = try #require(problems(bytes, chunk: chunk, limits: DocumentParsing.Limits()).last)
             #expect(error.location.offset == 10, "chunks of \(chunk): \(error)")
         }
     }
@@ -487,7 +487,7 @@ struct FuzzRegressionTests {
         let bytes = Array(#"{"images":[\#(record),\#(record)]}"#.utf8)
         let expected = bytes.count - record.utf8.count - 2 + 6
         for chunk in [1, 3, 4096, 5000, bytes.count] {
-            let duplicate = try #require(problems(bytes, chunk: chunk, limits: ParserLimits()).first { $0.kind == .reference })
+            let duplicate = try #require(problems(bytes, chunk: chunk, limits: DocumentParsing.Limits()).first { $0.kind == .reference })
             #expect(duplicate.location.offset == expected, "chunks of \(chunk): \(duplicate)")
         }
     }
@@ -500,7 +500,7 @@ struct ConcurrencyTests {
         var documents: [[UInt8]] = (1...4).map { generate(bytes: 80_000, seed: UInt64($0), order: DocumentForm.Kind.image.sections.reversed()).bytes }
         documents += hostileInputs.prefix(8).map(\.bytes)
         documents.append(deepNesting(100_000, prefix: #"{"images":"#, suffix: "}"))
-        let options = RecordReader.Options(parser: ParserOptions(validate: true), sliceBytes: 997)
+        let options = RecordReader.Options(parser: DocumentParsing.Options(validate: true), sliceBytes: 997)
         // Expected: the same reading done one at a time, synchronously.
         struct Outcome: Equatable { var records: [Record]; var problems: [DocumentError]; var error: DocumentError? }
         func sync(_ bytes: [UInt8]) -> Outcome {

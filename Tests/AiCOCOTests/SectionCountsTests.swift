@@ -11,8 +11,8 @@ struct SectionCountsTests {
             .filter { $0.hasSuffix(".json") }.sorted().map { Paths.flavor.appendingPathComponent($0).path }
 
     /// Counts `path` through the parser's events, as `stats` does.
-    static func count(_ path: String, memoryLimit: Int = ParserOptions.defaultMemoryLimit) throws -> SectionCounts {
-        var options = ParserOptions(memoryLimit: memoryLimit)
+    static func count(_ path: String, memoryLimit: Int = DocumentParsing.Options.defaultMemoryLimit) throws -> SectionCounts {
+        var options = DocumentParsing.Options(memoryLimit: memoryLimit)
         options.allowNonFinite = true
         var parser = DocumentParser(visitor: SectionCounts(memoryLimit: memoryLimit), options: options)
         try parser.parse(.file(path))

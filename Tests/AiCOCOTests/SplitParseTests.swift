@@ -69,7 +69,7 @@ private func outcome(_ path: String, threads: Int, stretch: Int, allowNaN: Bool 
     var split = SplitOptions(threads: threads)
     split.stretchBytes = stretch
     split.minimumBytes = 0
-    var options = ParserOptions()
+    var options = DocumentParsing.Options()
     options.allowNonFinite = allowNaN
     do {
         let result = try parseSplitting(.file(path), visitor: SplitTestVisitor(), options: options, split: split)

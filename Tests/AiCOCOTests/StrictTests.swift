@@ -135,7 +135,7 @@ import Testing
         let verdict = Self.verdicts.first { $0.file == "Fixtures/strict/" + name }!
         var places: Set<String> = []
         for (size, scanner) in [(1, true), (7, true), (64, true), (bytes.count, true), (5, false), (bytes.count, false)] {
-            var options = ParserOptions(validate: true)
+            var options = DocumentParsing.Options(validate: true)
             options.strict = true
             options.readsPolygonsWithoutYajl = scanner
             var parser = DocumentParser(visitor: ProblemList(), options: options)

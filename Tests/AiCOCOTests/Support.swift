@@ -30,7 +30,7 @@ enum Paths {
 }
 
 /// All records of an input, through the public pull API.
-func readRecords(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options()) throws -> [Record] {
+func readRecords(_ input: DocumentSource, options: RecordReader.Options = RecordReader.Options()) throws -> [Record] {
     let reader = RecordReader(input, options: options)
     var records: [Record] = []
     while let record = try reader.next() { records.append(record) }
@@ -38,7 +38,7 @@ func readRecords(_ input: AiCOCOInput, options: RecordReader.Options = RecordRea
 }
 
 /// All records of `bytes`, fed to the push parser in chunks of `chunkSize` (or of varying sizes).
-func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: ParserOptions = ParserOptions()) throws
+func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: DocumentParsing.Options = DocumentParsing.Options()) throws
     -> [Record] {
     final class Box { var records: [Record] = [] }
     let box = Box()
@@ -60,7 +60,7 @@ func readRecordsChunked(_ bytes: [UInt8], chunkSizes: [Int], options: ParserOpti
 }
 
 /// The first error of a strict parse, or nil.
-func firstError(_ input: AiCOCOInput) -> DocumentError? {
+func firstError(_ input: DocumentSource) -> DocumentError? {
     do {
         _ = try readRecords(input)
         return nil
@@ -77,8 +77,8 @@ struct ProblemList: DocumentVisitor {
     mutating func visitProblem(_ error: DocumentError) throws { problems.append(error) }
 }
 
-func validationProblems(_ input: AiCOCOInput, limits: ParserLimits = ParserLimits()) -> [DocumentError] {
-    var parser = DocumentParser(visitor: ProblemList(), options: ParserOptions(limits: limits, validate: true))
+func validationProblems(_ input: DocumentSource, limits: DocumentParsing.Limits = DocumentParsing.Limits()) -> [DocumentError] {
+    var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(limits: limits, validate: true))
     do {
         try parser.parse(input)
         return parser.visitor.problems

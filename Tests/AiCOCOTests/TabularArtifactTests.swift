@@ -34,7 +34,7 @@ import Testing
         var problems: [DocumentError] = []
         let stream = try RecordsArtifactStream(
             path: artifact, reader: bytes.map { MemoryReader($0) }, reference: reference, windowSize: windowSize,
-            options: ParserOptions(validate: validate), checker: validate ? checker : nil,
+            options: DocumentParsing.Options(validate: validate), checker: validate ? checker : nil,
             report: { problems.append($0) }, deliver: { record, index in
                 #expect(index == records.count + problems.count || !problems.isEmpty)
                 records.append(record)

@@ -109,7 +109,7 @@ import AiCOCOGen
         if let original = Self.artifacts[sample] {
             #expect(try Paths.bytes(artifact) == (try Paths.bytes(Self.path(original))))
             // The copy validates against the artifact written beside it.
-            var options = ParserOptions(validate: true)
+            var options = DocumentParsing.Options(validate: true)
             options.recordsArtifact = .file(artifact)
             var parser = DocumentParser(visitor: ProblemList(), options: options)
             try parser.parse(.file(copy))
@@ -136,7 +136,7 @@ import AiCOCOGen
         // From memory there is no directory to look in: a plain io error, unless told where.
         let problems = validationProblems(.bytes(bytes))
         #expect(problems.count == 1 && problems[0].kind == .io && problems[0].message.contains("--records"))
-        var options = ParserOptions(validate: true)
+        var options = DocumentParsing.Options(validate: true)
         options.recordsArtifact = .file(Self.path("records_b3UbJp42tMFsBzD8Ucw9W.jsonl"))
         var parser = DocumentParser(visitor: ProblemList(), options: options)
         try parser.parse(.bytes(bytes))

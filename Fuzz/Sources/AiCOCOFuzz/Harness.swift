@@ -69,7 +69,7 @@ func fail(_ message: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Never {
 }
 
 /// Parses `bytes` fed in chunks of `sizes` (cycled; empty = one chunk).
-func parse(_ bytes: UnsafeBufferPointer<UInt8>, sizes: [Int], options: ParserOptions) -> Outcome {
+func parse(_ bytes: UnsafeBufferPointer<UInt8>, sizes: [Int], options: DocumentParsing.Options) -> Outcome {
     var parser = DocumentParser(visitor: Recorder(), options: options)
     do {
         var position = 0
@@ -130,8 +130,8 @@ func chunkSizes(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
 
 /// Limits small enough for short inputs to reach them (every limit but maxTokenBytes, which
 /// depends on how the input is chunked by design).
-func smallLimits() -> ParserLimits {
-    var limits = ParserLimits()
+func smallLimits() -> DocumentParsing.Limits {
+    var limits = DocumentParsing.Limits()
     limits.maxDepth = 8
     limits.maxStringBytes = 48
     limits.maxNumberBytes = 24
@@ -192,7 +192,7 @@ func threadCount() -> Int {
 /// The record reader (its own thread), validating: the problems and records it gives.
 /// Its thread must be gone soon after the reader is: waits for that, so that the leak check
 /// libFuzzer runs after each input does not see the thread's last references.
-func readAll(_ bytes: UnsafeBufferPointer<UInt8>, options: ParserOptions) -> ([Record], [DocumentError], DocumentError?) {
+func readAll(_ bytes: UnsafeBufferPointer<UInt8>, options: DocumentParsing.Options) -> ([Record], [DocumentError], DocumentError?) {
     let threads = threadCount()
     defer {
         var waited = 0
@@ -228,7 +228,7 @@ func writerRoundTrip(_ records: [Record], _ bytes: UnsafeBufferPointer<UInt8>) {
     } catch {
         fail("the writer refused valid records: \(error)", bytes)
     }
-    let again = output.withUnsafeBufferPointer { readAll($0, options: ParserOptions(validate: true)) }
+    let again = output.withUnsafeBufferPointer { readAll($0, options: DocumentParsing.Options(validate: true)) }
     guard again.2 == nil, again.1.isEmpty else {
         fail("the written document does not read back cleanly: \(String(describing: again.2)) \(again.1.prefix(3))", bytes)
     }
@@ -267,7 +267,7 @@ func verdict(_ body: () throws -> Void) -> WriterVerdict {
 }
 
 /// Each writing subcommand's verdict on `bytes` against validate's (`valid`).
-func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: ParserOptions, valid: Bool) {
+func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: DocumentParsing.Options, valid: Bool) {
     let document = Array(bytes)
     // As the visitor parse: the document alone (a fuzz input has no records artifact beside it).
     var options = validating
@@ -320,7 +320,7 @@ func compareWriters(_ bytes: UnsafeBufferPointer<UInt8>, options validating: Par
 
 func fuzzOne(_ bytes: UnsafeBufferPointer<UInt8>) {
     let small = bytes.first.map { $0 & 1 == 1 } ?? false
-    let options = ParserOptions(limits: small ? smallLimits() : ParserLimits(), validate: true)
+    let options = DocumentParsing.Options(limits: small ? smallLimits() : DocumentParsing.Limits(), validate: true)
     let whole = parse(bytes, sizes: [], options: options)
     for case .problem(let error) in whole.events { checkPlace(error, bytes) }
     if let error = whole.error { checkPlace(error, bytes) }
@@ -342,7 +342,7 @@ func fuzzOne(_ bytes: UnsafeBufferPointer<UInt8>) {
     }
 
     // A strict parse (no validation) stops at a problem or earlier, never later.
-    let strict = parse(bytes, sizes: [], options: ParserOptions(limits: options.limits))
+    let strict = parse(bytes, sizes: [], options: DocumentParsing.Options(limits: options.limits))
     if whole.error == nil && whole.events.allSatisfy({ if case .problem = $0 { false } else { true } }) {
         guard strict.error == nil else { fail("valid when validating, strict parse says \(strict.error!)", bytes) }
     } else if let error = strict.error {

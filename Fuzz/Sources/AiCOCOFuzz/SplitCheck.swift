@@ -53,7 +53,7 @@ struct SplitRecorder: SplittableVisitor {
     }
 }
 
-func splitOutcome(_ path: String, threads: Int, stretch: Int, options: ParserOptions) -> String {
+func splitOutcome(_ path: String, threads: Int, stretch: Int, options: DocumentParsing.Options) -> String {
     var split = SplitOptions(threads: threads)
     split.stretchBytes = stretch
     split.minimumBytes = 0
@@ -78,7 +78,7 @@ func checkSplit(_ bytes: UnsafeBufferPointer<UInt8>) {
     }
     close(fd)
     defer { unlink(path) }
-    var options = ParserOptions()
+    var options = DocumentParsing.Options()
     options.allowNonFinite = (bytes.last ?? 0) & 1 == 1
     let threadsBefore = threadCount()
     let one = splitOutcome(path, threads: 1, stretch: 1 << 20, options: options)

@@ -26,7 +26,7 @@ extension Spillable {
 /// largest tables are spilled to disk until it fits. A single request larger than the whole
 /// limit is granted after everything else has been spilled.
 final class MemoryBudget {
-    static let defaultLimit = ParserOptions.defaultMemoryLimit
+    static let defaultLimit = DocumentParsing.Options.defaultMemoryLimit
     /// The smallest limit accepted (smaller ones are raised to it).
     static let minimumLimit = 16 << 10
 

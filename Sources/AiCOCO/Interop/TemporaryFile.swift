@@ -134,7 +134,7 @@ final class TemporaryFile {
     }
 
     /// The file from its start, as an input (flushes first). One reader at a time.
-    func input() throws -> AiCOCOInput {
+    func input() throws -> DocumentSource {
         try flush()
         if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
             throw Self.failure("cannot seek in a temporary file in", directory, error)
@@ -159,7 +159,7 @@ final class TemporaryFile {
     /// (compressed input stays compressed, and is inflated at each pass). With `document`, the
     /// first byte that is not whitespace must open a JSON object (or a gzip stream): anything
     /// else is a placed syntax error at once, before any copying.
-    static func spill(_ input: AiCOCOInput, document: Bool = false,
+    static func spill(_ input: DocumentSource, document: Bool = false,
                              progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
         let (reader, _) = try input.openReader(decompressing: false)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
@@ -187,10 +187,10 @@ final class TemporaryFile {
 /// input, a pipe, a FIFO, a device) copied to a temporary file first, once its first bytes
 /// look like a document (`TemporaryFile.spill(_:document:)`).
 package final class RereadableInput {
-    private let original: AiCOCOInput
+    private let original: DocumentSource
     private let spilled: TemporaryFile?
 
-    package init(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
+    package init(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws {
         original = input
         switch input {
         case .bytes:
@@ -217,7 +217,7 @@ package final class RereadableInput {
     }
 
     /// The input from its start, for one more pass.
-    package func pass() throws -> AiCOCOInput {
+    package func pass() throws -> DocumentSource {
         if let spilled { return try spilled.input() }
         switch original {
         case .standardInput, .fileDescriptor:

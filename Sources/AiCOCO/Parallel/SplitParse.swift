@@ -15,7 +15,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     let file: PositionalFile
     let commas: [Int]
     let threads: Int
-    let options: ParserOptions
+    let options: DocumentParsing.Options
     let partTemplate: Part
 
     /// The skeleton's placeholder annotation (dropped from what the visitor sees).
@@ -40,7 +40,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     var expectingPlaceholder = false
     var placeholderSeen = false
 
-    init(file: PositionalFile, points: SplitPoints, threads: Int, options: ParserOptions, part: Part) {
+    init(file: PositionalFile, points: SplitPoints, threads: Int, options: DocumentParsing.Options, part: Part) {
         self.file = file
         commas = points.commas
         self.threads = threads
@@ -95,7 +95,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     }
 
     /// Runs the split parse; nil when it must be read again in order (see the type's comment).
-    func parse<Visitor: SplittableVisitor>(_ visitor: Visitor, input: AiCOCOInput,
+    func parse<Visitor: SplittableVisitor>(_ visitor: Visitor, input: DocumentSource,
                                            progress: ((Int) -> Void)?) throws -> SplitParseResult<Visitor>?
         where Visitor.Part == Part {
         var started = 0
@@ -157,7 +157,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     /// Reads the skeleton through `parser` (see the type's comment); false when the first cut
     /// was not confirmed.
     private func readSkeleton<Visitor: SplittableVisitor>(
-        _ parser: inout DocumentParser<SkeletonVisitor<Visitor>>, input: AiCOCOInput, progress: ((Int) -> Void)?
+        _ parser: inout DocumentParser<SkeletonVisitor<Visitor>>, input: DocumentSource, progress: ((Int) -> Void)?
     ) throws -> Bool where Visitor.Part == Part {
         var read = 0
         func feed(_ block: UnsafeBufferPointer<UInt8>) throws -> Bool {

@@ -55,7 +55,7 @@ public struct SplitParseResult<Visitor: SplittableVisitor> {
 /// are those of the one-thread parse, whatever the threads: when anything goes wrong (a guess,
 /// a problem, an error), the input is read again by one parser, in order.
 public func parseSplitting<Visitor: SplittableVisitor>(
-    _ input: AiCOCOInput, visitor: @autoclosure () -> Visitor, options: ParserOptions = ParserOptions(),
+    _ input: DocumentSource, visitor: @autoclosure () -> Visitor, options: DocumentParsing.Options = DocumentParsing.Options(),
     split: SplitOptions, progress: ((Int) -> Void)? = nil
 ) throws -> SplitParseResult<Visitor> {
     if split.threads > 1, !options.validate, case .file(let path) = input,

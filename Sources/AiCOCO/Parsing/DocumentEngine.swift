@@ -13,7 +13,7 @@
 /// `coordinates` (`Coordinates.swift`), `outline` (`DocumentKind.swift`), `scan` (the scanners),
 /// `held` (`Feeding.swift`).
 struct DocumentEngine: ~Copyable {
-    let options: ParserOptions
+    let options: DocumentParsing.Options
     /// Unowned without checks: the parser that owns the engine owns the delegate too.
     unowned(unsafe) let delegate: EngineDelegate
     let lexer = YajlLexer<DocumentEngine>()
@@ -49,7 +49,7 @@ struct DocumentEngine: ~Copyable {
     /// The prefix that brings a new yajl handle to the scanner's state (see `restartLexer`).
     var prefixBytes: [UInt8] = []
 
-    init(options: ParserOptions, delegate: EngineDelegate) {
+    init(options: DocumentParsing.Options, delegate: EngineDelegate) {
         var options = options
         // Every number goes through yajl's callbacks, where rewritten tokens are recognised.
         if options.allowNonFinite { options.readsPolygonsWithoutYajl = false }

@@ -38,7 +38,7 @@ final class TabularLineParser {
     }
 
     let file: String
-    let limits: ParserLimits
+    let limits: DocumentParsing.Limits
     let allowNonFinite: Bool
     /// The line with its `NaN`, `Infinity` and `-Infinity` rewritten (`allowNonFinite`).
     var nonFinite = NonFiniteRewriter()
@@ -102,7 +102,7 @@ final class TabularLineParser {
     /// Strict UTF-8 and `\u` escapes in the current line (see `StrictTextScanner`).
     var strictText = StrictTextScanner()
 
-    init(file: String, limits: ParserLimits, allowNonFinite: Bool = false, windowSize: Int?, checker: ReferenceChecker?,
+    init(file: String, limits: DocumentParsing.Limits, allowNonFinite: Bool = false, windowSize: Int?, checker: ReferenceChecker?,
          report: @escaping (DocumentError) throws -> Void, deliver: @escaping (TabularRecord, Int) throws -> Void) {
         self.file = file
         self.limits = limits

@@ -99,7 +99,7 @@ public struct LabelVolumeConverter {
     /// A NIfTI of the image series: its size and geometry are the volume's.
     public var reference: NiftiReference?
     /// Validated as a whole on the first pass (`validate` is turned on).
-    public var parserOptions: ParserOptions
+    public var parserOptions: DocumentParsing.Options
     /// gzip level for `.nii.gz` (0 to 9).
     public var compressionLevel: Int32
     /// Memory for slices being painted (see `LabelVolumeWriter`); two slices must fit.
@@ -107,7 +107,7 @@ public struct LabelVolumeConverter {
 
     /// A converter; the other settings are properties.
     public init(labels: Labels = .category, imageSize: (width: Int, height: Int)? = nil,
-                spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), parserOptions: ParserOptions = ParserOptions(),
+                spacing: (x: Double, y: Double, z: Double) = (1, 1, 1), parserOptions: DocumentParsing.Options = DocumentParsing.Options(),
                 compressionLevel: Int32 = 6) {
         self.labels = labels
         self.imageSize = imageSize
@@ -120,7 +120,7 @@ public struct LabelVolumeConverter {
     /// volume at `path` (`.nii`, or `.nii.gz`). `progress` gets the pass (1 or 2) and bytes read.
     /// Throws `LabelVolumeError`, `DocumentError` (an invalid document) or `SegmentationError`
     /// before anything is written at `path`.
-    public func convert(passes pass: () throws -> AiCOCOInput, to path: String,
+    public func convert(passes pass: () throws -> DocumentSource, to path: String,
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         var options = parserOptions
         options.validate = true

@@ -1,7 +1,7 @@
 extension LabelVolumeConverter {
     /// The second pass of `.split`: one writer per value, each with its share of the slice
     /// memory (two slices each at least), each file whole or absent.
-    func split(pass: () throws -> AiCOCOInput, into directory: String, header: NiftiHeader, catalog: SegmentationCatalog,
+    func split(pass: () throws -> DocumentSource, into directory: String, header: NiftiHeader, catalog: SegmentationCatalog,
                slices: [Int], summary start: Summary, progress: ((Int, Int) -> Void)?) throws -> Summary {
         var summary = start
         let plan = summary.plan!
@@ -30,7 +30,7 @@ extension LabelVolumeConverter {
     /// The second pass of every layout: each annotation whose image is known, whose object
     /// takes a value and which has contours goes to `fill` with its slice and value (counted
     /// in `summary`, as are those left out).
-    func forEachFill(pass: () throws -> AiCOCOInput, catalog: SegmentationCatalog, plan: LabelPlan, slices: [Int],
+    func forEachFill(pass: () throws -> DocumentSource, catalog: SegmentationCatalog, plan: LabelPlan, slices: [Int],
                      summary: inout Summary, progress: ((Int, Int) -> Void)?,
                      _ fill: (_ annotation: Annotation, _ polygons: Polygons, _ slice: Int, _ value: Int,
                               _ summary: inout Summary) throws -> Void) throws {

@@ -34,7 +34,7 @@ public struct SegmentationCatalog: Sendable {
     public init() {}
 
     /// Reads `input` once, keeping images, categories and objects.
-    public init(reading input: AiCOCOInput, options: ParserOptions = ParserOptions(),
+    public init(reading input: DocumentSource, options: DocumentParsing.Options = DocumentParsing.Options(),
                 progress: ((Int) -> Void)? = nil) throws {
         var parser = DocumentParser(visitor: Gatherer(), options: options)
         try parser.parse(input, progress: progress)

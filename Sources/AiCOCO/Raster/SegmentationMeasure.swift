@@ -20,7 +20,7 @@ public struct SegmentationMeasure {
     /// Size of images that do not give theirs (`width`/`height` or `dicom` `Columns`/`Rows`).
     public var imageSize: (width: Int, height: Int)?
     /// The input is always validated (`validate` is set); `memoryLimit` bounds the tables.
-    public var parserOptions: ParserOptions
+    public var parserOptions: DocumentParsing.Options
     /// Most bytes one slice's raster may take: its canvas (4 bytes a pixel), or for a larger
     /// image its pixel runs (16 bytes a run).
     public var sliceBufferBytes: Int
@@ -32,7 +32,7 @@ public struct SegmentationMeasure {
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
 
     /// A measure; `sliceBufferBytes` defaults to `defaultSliceBuffer(memoryLimit:)` (at least 1 KiB).
-    public init(imageSize: (width: Int, height: Int)? = nil, parserOptions: ParserOptions = ParserOptions(),
+    public init(imageSize: (width: Int, height: Int)? = nil, parserOptions: DocumentParsing.Options = DocumentParsing.Options(),
                 sliceBufferBytes: Int? = nil) {
         self.imageSize = imageSize
         self.parserOptions = parserOptions
@@ -43,7 +43,7 @@ public struct SegmentationMeasure {
     /// `DocumentError`), `SegmentationMeasure.NoSegmentation` when every annotation is a box only, and
     /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice buffer.
     /// `progress` gets the bytes read.
-    public func measure(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
+    public func measure(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
         var options = parserOptions
         options.validate = true
         let budget = MemoryBudget(limit: parserOptions.memoryLimit)

@@ -1,5 +1,5 @@
 /// Where an AiCOCO document comes from.
-public enum AiCOCOInput: Sendable, Equatable {
+public enum DocumentSource: Sendable, Equatable {
     /// A file, read in chunks.
     case file(String)
     /// An open file descriptor (a pipe, a socket, a file), read in chunks and not closed.
@@ -58,7 +58,7 @@ final class MemoryReader: ChunkReader {
 /// Size of the chunks read from files and pipes.
 let readChunkSize = 256 << 10
 
-extension AiCOCOInput {
+extension DocumentSource {
     /// Opens the input for reading in chunks: the text it holds, inflated when it is gzip
     /// (unless `decompressing` is false). `size` is the size of the file as stored.
     func openReader(decompressing: Bool = true) throws -> (reader: ChunkReader, size: Int?) {
@@ -83,7 +83,7 @@ extension AiCOCOInput {
 extension DocumentParser {
     /// Reads the whole input through the parser, chunk by chunk, and finishes it.
     /// `progress` is called after each chunk with the bytes read so far.
-    public mutating func parse(_ input: AiCOCOInput, progress: ((Int) -> Void)? = nil) throws {
+    public mutating func parse(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws {
         if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
             try feed(bytes)
             progress?(bytes.count)
@@ -96,7 +96,7 @@ extension DocumentParser {
 
     /// Reads the whole document from `reader`, then a tabular output's artifact (looked for beside
     /// `document`).
-    mutating func parse(reader: ChunkReader, documentAt document: AiCOCOInput? = nil,
+    mutating func parse(reader: ChunkReader, documentAt document: DocumentSource? = nil,
                         progress: ((Int) -> Void)? = nil) throws {
         if let gzip = reader as? GzipReader {
             noteDecompressedPlaces()
@@ -113,7 +113,7 @@ extension DocumentParser {
         }
     }
 
-    private mutating func parseChunks(reader: ChunkReader, documentAt document: AiCOCOInput?,
+    private mutating func parseChunks(reader: ChunkReader, documentAt document: DocumentSource?,
                                       progress: ((Int) -> Void)?) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -130,8 +130,8 @@ extension DocumentParser {
 }
 
 /// Parses `input` with `visitor` and returns the visitor with what it gathered.
-public func parseAiCOCO<Visitor: DocumentVisitor>(_ input: AiCOCOInput, visitor: Visitor,
-                                               options: ParserOptions = ParserOptions()) throws -> Visitor {
+public func parseDocument<Visitor: DocumentVisitor>(_ input: DocumentSource, visitor: Visitor,
+                                               options: DocumentParsing.Options = DocumentParsing.Options()) throws -> Visitor {
     var parser = DocumentParser(visitor: visitor, options: options)
     try parser.parse(input)
     return parser.visitor

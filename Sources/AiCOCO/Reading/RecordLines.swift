@@ -12,7 +12,7 @@ public final class RecordLines {
 
     /// `envelope` as in `RecordLineWriter`; only records of `sections` are written (all
     /// when empty).
-    public init(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options(), envelope: Bool,
+    public init(_ input: DocumentSource, options: RecordReader.Options = RecordReader.Options(), envelope: Bool,
                 sections: Set<Section> = []) {
         reader = RecordReader(input, options: options,
                                     renderer: RecordLineRenderer(envelope: envelope, sections: sections,

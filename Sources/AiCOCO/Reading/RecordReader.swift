@@ -4,7 +4,7 @@ extension RecordReader {
     /// How a record reader reads.
     public struct Options: Sendable, Equatable {
         /// How the document is parsed (limits, validation, the records artifact).
-        public var parser = ParserOptions()
+        public var parser = DocumentParsing.Options()
         /// The parser is fed at most this many bytes at a time, and only when no record is waiting:
         /// the records waiting for the consumer all come from one slice of the input.
         public var sliceBytes = 64 << 10
@@ -12,7 +12,7 @@ extension RecordReader {
         public var maxProblemsKept = 10_000
 
         /// Options; `sliceBytes` is at least 1.
-        public init(parser: ParserOptions = ParserOptions(), sliceBytes: Int = 64 << 10, maxProblemsKept: Int = 10_000) {
+        public init(parser: DocumentParsing.Options = DocumentParsing.Options(), sliceBytes: Int = 64 << 10, maxProblemsKept: Int = 10_000) {
             self.parser = parser
             self.sliceBytes = max(1, sliceBytes)
             self.maxProblemsKept = max(0, maxProblemsKept)
@@ -52,12 +52,12 @@ public final class RecordReader: @unchecked Sendable {
     /// The input's inflater, when it is gzip (progress counts its compressed bytes).
     private var compressedInput: GzipReader?
     /// Where the document comes from (a tabular output's artifact is looked for beside it).
-    private let documentInput: AiCOCOInput?
+    private let documentInput: DocumentSource?
     /// Where records go as JSON lines instead of the queue (`RecordLines`).
     let renderer: RecordLineRenderer?
 
     private enum Source {
-        case unopened(AiCOCOInput)
+        case unopened(DocumentSource)
         case reader(ChunkReader)
         case bytes([UInt8], position: Int)
         case chunks(ChunkFetcher)
@@ -67,12 +67,12 @@ public final class RecordReader: @unchecked Sendable {
     }
 
     /// Reads `input` (opened at the first `next()`).
-    public convenience init(_ input: AiCOCOInput, options: RecordReader.Options = RecordReader.Options()) {
+    public convenience init(_ input: DocumentSource, options: RecordReader.Options = RecordReader.Options()) {
         self.init(input, options: options, renderer: nil)
     }
 
     /// Reads `input`, its records rendered by `renderer` when there is one (`nextLines`).
-    init(_ input: AiCOCOInput, options: RecordReader.Options, renderer: RecordLineRenderer?) {
+    init(_ input: DocumentSource, options: RecordReader.Options, renderer: RecordLineRenderer?) {
         self.options = options
         self.renderer = renderer
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)

@@ -12,7 +12,7 @@ public enum RecordsArtifactSource: Sendable, Equatable {
     case skip
 
     /// The path of the artifact of a document read from `input`, or nil when it cannot be known.
-    func path(for reference: RecordsReference, documentAt input: AiCOCOInput?) -> String? {
+    func path(for reference: RecordsReference, documentAt input: DocumentSource?) -> String? {
         switch self {
         case .skip: return nil
         case .file(let path): return path
@@ -55,7 +55,7 @@ final class RecordsArtifactStream {
     /// Opens the artifact at `path` (or reads `reader`). `report` gets problems (a throw stops the
     /// reading), `deliver` the records with their line index.
     init(path: String, reader: ChunkReader? = nil, reference: RecordsReference, windowSize: Int?,
-         options: ParserOptions, checker: ReferenceChecker?,
+         options: DocumentParsing.Options, checker: ReferenceChecker?,
          report: @escaping (DocumentError) throws -> Void, deliver: @escaping (TabularRecord, Int) throws -> Void) throws {
         self.path = path
         self.reference = reference

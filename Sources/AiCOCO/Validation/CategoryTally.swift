@@ -18,7 +18,7 @@ package final class CategoryTally {
     private var sequence = 0
 
     /// Within its own budget of `memoryLimit` bytes.
-    package convenience init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
+    package convenience init(memoryLimit: Int = DocumentParsing.Options.defaultMemoryLimit) {
         self.init(budget: MemoryBudget(limit: memoryLimit))
     }
 

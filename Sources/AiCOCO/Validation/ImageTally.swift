@@ -16,7 +16,7 @@ package final class AnnotatedImageTally {
     private let images: ExternalSorter
     private var sequence = 0
 
-    package init(memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
+    package init(memoryLimit: Int = DocumentParsing.Options.defaultMemoryLimit) {
         budget = MemoryBudget(limit: memoryLimit)
         counts = ExternalSorter(budget: budget, indexed: true)
         images = ExternalSorter(budget: budget, indexed: false)

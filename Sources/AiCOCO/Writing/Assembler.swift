@@ -15,14 +15,14 @@
 /// (FLaVor 2.1.0 to 2.2.1).
 public struct DocumentAssembler {
     /// How the second pass parses (validation on by default).
-    public var parserOptions: ParserOptions
+    public var parserOptions: DocumentParsing.Options
     /// Longest accepted line, in bytes.
     public var maxLineBytes: Int
     /// Where the records of section `rows` are written (a tabular output's artifact).
     public var artifact: String?
 
     /// An assembler; `artifact` is needed only for tabular records.
-    public init(parserOptions: ParserOptions = ParserOptions(validate: true), maxLineBytes: Int = 16 << 20,
+    public init(parserOptions: DocumentParsing.Options = DocumentParsing.Options(validate: true), maxLineBytes: Int = 16 << 20,
                 artifact: String? = nil) {
         self.parserOptions = parserOptions
         self.maxLineBytes = maxLineBytes
@@ -107,7 +107,7 @@ public struct DocumentAssembler {
 
     /// Reads the lines of `input` and writes the document to `writer` (finished on success only).
     /// `progress` gets the bytes read in the first pass, then in the second.
-    public func assemble(_ input: AiCOCOInput, to writer: DocumentWriter,
+    public func assemble(_ input: DocumentSource, to writer: DocumentWriter,
                          progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws {
         var spills: [Section: Spill] = [:]
         var artifactOutput: FileOutput?

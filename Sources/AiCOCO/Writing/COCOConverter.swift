@@ -14,7 +14,7 @@
 /// boxes only gets each box as a rectangle polygon (`COCOGeometry`).
 public struct COCOConverter {
     /// How the input is parsed.
-    public var parserOptions: ParserOptions
+    public var parserOptions: DocumentParsing.Options
     /// Image size for images that do not carry `width`/`height` (or `dicom.Columns`/`Rows`).
     public var imageSize: (width: Int, height: Int)?
     /// Whether the COCO JSON is indented.
@@ -26,7 +26,7 @@ public struct COCOConverter {
     public var maxMaskPixels = 1 << 26
 
     /// A converter.
-    public init(parserOptions: ParserOptions = ParserOptions(), imageSize: (width: Int, height: Int)? = nil,
+    public init(parserOptions: DocumentParsing.Options = DocumentParsing.Options(), imageSize: (width: Int, height: Int)? = nil,
                 pretty: Bool = false, segmentation: COCOConverter.SegmentationForm = .polygon) {
         self.parserOptions = parserOptions
         self.imageSize = imageSize
@@ -91,7 +91,7 @@ public struct COCOConverter {
 
     /// Converts `input`, read once; nothing is written to `json` unless the whole input is valid.
     /// `progress` gets the bytes read so far.
-    public func convert(_ input: AiCOCOInput, to json: JSONWriter, progress: ((_ bytes: Int) -> Void)? = nil) throws -> Summary {
+    public func convert(_ input: DocumentSource, to json: JSONWriter, progress: ((_ bytes: Int) -> Void)? = nil) throws -> Summary {
         // The memory limit is shared: half for the reference checks, half for the catalog.
         var options = parserOptions
         options.validate = true

@@ -35,10 +35,10 @@ public struct DocumentFilter {
     /// What to keep.
     public var criteria: DocumentFilter.Criteria
     /// How the input is parsed.
-    public var parserOptions: ParserOptions
+    public var parserOptions: DocumentParsing.Options
 
     /// A filter.
-    public init(criteria: DocumentFilter.Criteria, parserOptions: ParserOptions = ParserOptions()) {
+    public init(criteria: DocumentFilter.Criteria, parserOptions: DocumentParsing.Options = DocumentParsing.Options()) {
         self.criteria = criteria
         self.parserOptions = parserOptions
     }
@@ -214,7 +214,7 @@ public struct DocumentFilter {
 
     /// Filters the document `pass()` returns (each call must give the input from its start)
     /// into `writer`, which is finished only on success.
-    public func filter(passes pass: () throws -> AiCOCOInput, to writer: DocumentWriter,
+    public func filter(passes pass: () throws -> DocumentSource, to writer: DocumentWriter,
                        progress: ((_ pass: Int, _ bytes: Int) -> Void)? = nil) throws -> Summary {
         var summary = Summary()
         // The memory limit is shared: half for the reference checks, half for the index.

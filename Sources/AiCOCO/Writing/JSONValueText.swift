@@ -1,6 +1,6 @@
 /// JSON arrays and objects as text, byte for byte what yajl's generator writes for them, at any
 /// depth: yajl's generator stops at 128 levels (`YAJL_MAX_DEPTH`) while the reader accepts up to
-/// `ParserLimits.maxDepth`, so `JSONWriter` writes every container value of an extra field with
+/// `DocumentParsing.Limits.maxDepth`, so `JSONWriter` writes every container value of an extra field with
 /// this and hands the text to the generator as one atom. Iterative (no recursion per level).
 struct JSONValueText {
     /// The text of the last `render`; reused from call to call.

@@ -37,7 +37,7 @@ public final class JSONWriter {
     public var pretty: Bool { generator.pretty }
 
     /// Writes non-finite numbers as Python does (`NaN`, `Infinity`, `-Infinity`) instead of
-    /// refusing them: for what was read with `ParserOptions.allowNonFinite`. Off by default.
+    /// refusing them: for what was read with `DocumentParsing.Options.allowNonFinite`. Off by default.
     public var allowsNonFinite: Bool {
         get { generator.allowsNonFinite }
         set { generator.allowsNonFinite = newValue }

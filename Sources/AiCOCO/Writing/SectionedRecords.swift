@@ -11,7 +11,7 @@ struct SectionedRecordVisitor: DocumentVisitor {
     /// A `records` reference was read: records of section `rows` are its artifact's.
     private var rowsInArtifact = false
 
-    init(maxCoordinates: Int = ParserLimits().maxCoordinatesPerRecord,
+    init(maxCoordinates: Int = DocumentParsing.Limits().maxCoordinatesPerRecord,
          sectionStart: @escaping (Section) throws -> Void = { _ in },
          record onRecord: @escaping (Record) throws -> Void,
          sectionEnd: @escaping (Section, Int) throws -> Void = { _, _ in }) {
@@ -48,7 +48,7 @@ struct SectionedRecordVisitor: DocumentVisitor {
 
 /// Parses `input` through `visitor` on the calling thread (the visitor's own errors, e.g.
 /// `FileOutput.Closed`, come out as they are).
-func runParse<Visitor: DocumentVisitor>(_ input: AiCOCOInput, visitor: Visitor, options: ParserOptions,
+func runParse<Visitor: DocumentVisitor>(_ input: DocumentSource, visitor: Visitor, options: DocumentParsing.Options,
                                             progress: ((Int) -> Void)? = nil) throws -> Visitor {
     var parser = DocumentParser(visitor: visitor, options: options)
     try parser.parse(input, progress: progress)
@@ -56,7 +56,7 @@ func runParse<Visitor: DocumentVisitor>(_ input: AiCOCOInput, visitor: Visitor, 
 }
 
 /// Like `runParse`, from a chunk reader.
-func runParse<Visitor: DocumentVisitor>(reader: ChunkReader, visitor: Visitor, options: ParserOptions,
+func runParse<Visitor: DocumentVisitor>(reader: ChunkReader, visitor: Visitor, options: DocumentParsing.Options,
                                      progress: ((Int) -> Void)? = nil) throws -> Visitor {
     var parser = DocumentParser(visitor: visitor, options: options)
     try parser.parse(reader: reader, progress: progress)
