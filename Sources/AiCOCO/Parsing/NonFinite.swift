@@ -2,7 +2,12 @@
 /// non-finite floats (FLaVor's `write_jsonl` uses it). Read only with
 /// `DocumentParsing.Options.allowNonFinite`, as Python's `json.loads` reads them.
 public enum NonFiniteToken: UInt8, Sendable, CaseIterable {
-    case nan, infinity, negativeInfinity
+    /// `NaN`.
+    case nan
+    /// `Infinity`.
+    case infinity
+    /// `-Infinity`.
+    case negativeInfinity
 
     /// The token as Python writes it.
     public var text: StaticString {
@@ -13,6 +18,7 @@ public enum NonFiniteToken: UInt8, Sendable, CaseIterable {
         }
     }
 
+    /// The `Double` the token stands for.
     public var value: Double {
         switch self {
         case .nan: .nan
@@ -48,10 +54,17 @@ public enum NonFiniteToken: UInt8, Sendable, CaseIterable {
 
 /// How many of each non-finite token were read.
 public struct NonFiniteCounts: Sendable, Equatable {
-    public var nan = 0, infinity = 0, negativeInfinity = 0
+    /// `NaN`s read.
+    public var nan = 0
+    /// `Infinity`s read.
+    public var infinity = 0
+    /// `-Infinity`s read.
+    public var negativeInfinity = 0
 
+    /// No token read.
     public init() {}
 
+    /// All three together.
     public var total: Int { nan + infinity + negativeInfinity }
 
     mutating func add(_ token: NonFiniteToken) {
@@ -62,6 +75,7 @@ public struct NonFiniteCounts: Sendable, Equatable {
         }
     }
 
+    /// The counts of two reads added.
     public static func + (a: NonFiniteCounts, b: NonFiniteCounts) -> NonFiniteCounts {
         var sum = a
         sum.nan += b.nan

@@ -1,34 +1,8 @@
-/// Limits that keep hostile or broken input from owning the machine. Each one, when
-/// reached, stops the parse with a `DocumentError` of kind `.limit` that names it.
-public struct ParserLimits: Sendable, Equatable {
-    /// Deepest nesting of arrays and objects, at most `maxDepthCeiling`: a larger value is taken
-    /// as the ceiling. (The values of extra fields are held as trees, which Swift frees
-    /// recursively: 10,000 levels are far from overflowing a thread's stack, a million are not.)
-    public var maxDepth: Int {
-        get { depthLimit }
-        set { depthLimit = min(newValue, Self.maxDepthCeiling) }
-    }
-    private var depthLimit = 512
-    /// The deepest `maxDepth` can be.
-    public static let maxDepthCeiling = 10_000
-    /// Longest string or key, in bytes.
-    public var maxStringBytes: Int = 8 << 20
-    /// Longest number literal, in bytes.
-    public var maxNumberBytes: Int = 1024
-    /// Longest stretch of input without a complete token (a token yajl must buffer), in bytes.
-    public var maxTokenBytes: Int = 16 << 20
-    /// Largest record other than its coordinates (strings, ids, extra fields), in bytes.
-    public var maxRecordBytes: Int = 64 << 20
-    /// Most coordinate numbers (bbox and segmentation together) one annotation may hold
-    /// when it is delivered as a whole record. The visitor API streams them and ignores this.
-    public var maxCoordinatesPerRecord: Int = 16 << 20
-
-    public init() {}
-}
-
 /// Which kind of coordinate list a `CoordinateChunk` belongs to.
 public enum CoordinateKind: String, Sendable, Equatable {
+    /// An annotation's `bbox`: boxes of four numbers.
     case bbox
+    /// An annotation's `segmentation`: polygons of x, y pairs.
     case segmentation
 }
 
@@ -36,6 +10,7 @@ public enum CoordinateKind: String, Sendable, Equatable {
 /// `visitCoordinates`: read its numbers during that call (`withValues`, `forEach`, `append(to:)`,
 /// or by index); they are gone once it returns.
 public struct CoordinateChunk {
+    /// Whether the numbers are a bbox's or a polygon's.
     public let kind: CoordinateKind
     /// Index of the annotation in `annotations`.
     public let annotationIndex: Int
@@ -108,16 +83,23 @@ public struct CoordinateChunk {
 public struct AnnotationFields: Sendable, Equatable {
     /// The ids, held without allocation (see `RecordID`); `id`, `imageID` and `objectID` give them as text.
     public var idKey: RecordID
+    /// The `image_id`, held as `idKey` is.
     public var imageKey: RecordID
+    /// The `object_id`, held as `idKey` is.
     public var objectKey: RecordID
+    /// The annotation's `id` as text.
     public var id: String { idKey.string }
+    /// The `image_id` as text.
     public var imageID: String { imageKey.string }
+    /// The `object_id` as text.
     public var objectID: String { objectKey.string }
+    /// The `iscrowd` flag (0 or 1).
     public var iscrowd: Int
     /// Number of bbox entries, or `nil` for `"bbox": null`.
     public var bboxCount: Int?
     /// Number of polygons, or `nil` for `"segmentation": null`.
     public var polygonCount: Int?
+    /// Keys the schema does not name, with their values, in the order read.
     public var extra: [JSONMember]
 }
 
@@ -141,13 +123,21 @@ public protocol DocumentVisitor {
 }
 
 extension DocumentVisitor {
+    /// Does nothing.
     public mutating func visitSectionStart(_ section: Section) throws {}
+    /// Does nothing.
     public mutating func visitSectionEnd(_ section: Section, count: Int) throws {}
+    /// Does nothing.
     public mutating func visit(_ record: Record, index: Int) throws {}
+    /// Does nothing.
     public mutating func visitAnnotationStart(index: Int) throws {}
+    /// Does nothing.
     public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {}
+    /// Does nothing.
     public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {}
+    /// Does nothing.
     public mutating func visitAnnotationDropped(index: Int) throws {}
+    /// Throws `error`: the parse stops at the first problem.
     public mutating func visitProblem(_ error: DocumentError) throws { throw error }
 }
 
@@ -210,54 +200,6 @@ final class VisitorAdapter<Visitor: DocumentVisitor>: EngineDelegate {
     }
 }
 
-/// Options of a parse.
-public struct ParserOptions: Sendable, Equatable {
-    public var limits = DocumentParsing.Limits()
-    /// Also check what the schema leaves out and the references between sections
-    /// (ids unique, every referenced id defined). Problems go to `visitProblem`.
-    public var validate = false
-    /// With `validate`: two images may share an `index` (a consumer that orders them some
-    /// other way); by default that is a problem, since an index orders the slices of a series.
-    public var allowsRepeatedImageIndexes = false
-    /// Memory, in bytes, that the tables growing with the number of records (ids and
-    /// references, for `validate`) may hold before they spill to temporary files under
-    /// `TMPDIR`. Results are the same whatever the limit.
-    public var memoryLimit = DocumentParsing.Options.defaultMemoryLimit
-    /// 2 MiB: every subcommand stays well under 32 MiB of resident memory on any input.
-    public static let defaultMemoryLimit = 2 << 20
-
-    /// Polygons' numbers are read by the engine itself rather than by yajl's lexer (same grammar,
-    /// same errors, about three times faster). Off only to compare the two in tests and fuzzing.
-    @_spi(Testing) public var readsPolygonsWithoutYajl = true
-
-    /// Also check the rules of FLaVor's own output models beyond the schema (kind `strict`:
-    /// integers in `index`, `bbox` and `segmentation`, no extra keys in `records`, `table_ids`
-    /// in a hybrid output's `meta`).
-    public var strict = false
-
-    /// Where a tabular output's records artifact is read from, after the document (its records
-    /// are then delivered as section `rows`, its problems placed in it).
-    public var recordsArtifact = RecordsArtifactSource.besideDocument
-
-    /// Reads `NaN`, `Infinity` and `-Infinity` (outside strings) as numbers, as Python's
-    /// `json.loads` does, in the document and its artifact: Python's `json.dumps` writes them
-    /// for non-finite floats. Off, each is a syntax error that says so. On, the whole document
-    /// goes through yajl (polygons too), a little slower.
-    public var allowNonFinite = false
-
-    /// Also hands over the text of the coordinates as the input wrote them (`1.0`, `1e-3`, `-0`):
-    /// `CoordinateChunk.withNumberText`, and `Annotation.coordinateText` in typed records, so
-    /// that writers give the numbers back as they came. Off by default (a little slower).
-    public var keepsNumberText = false
-
-    public init(limits: DocumentParsing.Limits = DocumentParsing.Limits(), validate: Bool = false,
-                memoryLimit: Int = DocumentParsing.Options.defaultMemoryLimit) {
-        self.limits = limits
-        self.validate = validate
-        self.memoryLimit = memoryLimit
-    }
-}
-
 /// An incremental, push-style AiCOCO parser: feed it bytes in chunks of any size, then
 /// `finish()`. It calls the visitor as the document is read and keeps no more than the
 /// record being read, whatever the size of the input. It is not copyable (a copy would read
@@ -273,10 +215,12 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
     /// The visitor, adapted to what the engine reports to (the engine's delegate).
     private let adapter: VisitorAdapter<Visitor>
     private var engine: DocumentEngine
+    /// The options the parser was made with.
     public let options: DocumentParsing.Options
     /// `NaN`, `Infinity` and `-Infinity` read in the records artifact (once read).
     private var artifactNonFiniteCounts = NonFiniteCounts()
 
+    /// A parser that reports to `visitor`, at the start of a document.
     public init(visitor: Visitor, options: DocumentParsing.Options = DocumentParsing.Options()) {
         self.options = options
         adapter = VisitorAdapter(visitor)

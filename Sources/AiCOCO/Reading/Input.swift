@@ -1,5 +1,5 @@
 /// Where an AiCOCO document comes from.
-public enum AiCOCOInput: Sendable, Equatable {
+public enum DocumentSource: Sendable, Equatable {
     /// A file, read in chunks.
     case file(String)
     /// An open file descriptor (a pipe, a socket, a file), read in chunks and not closed.
