@@ -102,8 +102,8 @@ final class BatchChannel: @unchecked Sendable {
 }
 
 extension BatchChannel {
-    /// Starts a pass over `input` on a thread of its own (after `close`d state is reset and the
-    /// previous pass's thread joined).
+    /// Starts a pass over `input` on a thread of its own, once the previous pass's thread has
+    /// ended (the first pass, or the second when the first asked for `needsRereading`).
     func startPass(_ input: DocumentSource) {
         thread?.join()
         thread = nil
