@@ -14,12 +14,15 @@ struct CoordinateBuffer: ~Copyable {
     /// Index of the polygon (or box) in its list.
     var polygon = 0
     var kind: CoordinateKind = .segmentation
-    /// The chunk's numbers as written, comma-separated (`DocumentParsing.Options.keepsNumberText` only):
-    /// allocated at the first number kept, grown (never per number) up to what a chunk's
-    /// numbers need, `capacity` times at most `maxNumberBytes` + 1.
+    /// The chunk's numbers as written, comma-separated (`DocumentParsing.Options.keepsNumberText` only,
+    /// `keepText`), grown (never per number) up to what a chunk's numbers need: `capacity`
+    /// times at most `maxNumberBytes` + 1.
     private var text: UnsafeMutablePointer<UInt8>?
     private var textCapacity = 0
     private var textFill = 0
+    /// Absolute offset where the text of the scanner's run of integers goes on after a chunk
+    /// was handed out in its middle.
+    var runTextResume = 0
 
     init() { values = .allocate(capacity: Self.capacity) }
 
@@ -39,7 +42,6 @@ struct CoordinateBuffer: ~Copyable {
         index = 0
         chunkStart = 0
         fill = 0
-        textFill = 0
         self.polygon = polygon
     }
 
@@ -47,7 +49,7 @@ struct CoordinateBuffer: ~Copyable {
     mutating func takeChunk(annotationIndex: Int, endsPolygon: Bool) -> CoordinateChunk {
         let chunk = CoordinateChunk(kind: kind, annotationIndex: annotationIndex, polygonIndex: polygon,
                                     offset: chunkStart, base: values, count: fill, endsPolygon: endsPolygon,
-                                    text: text.map { UnsafeBufferPointer(start: $0, count: textFill) })
+                                    text: text, textCount: textFill)
         chunkStart = index
         fill = 0
         textFill = 0
@@ -59,6 +61,11 @@ struct CoordinateBuffer: ~Copyable {
         chunkStart = index
         fill = 0
         textFill = 0
+    }
+
+    /// Chunks carry their numbers' text from now on.
+    mutating func keepText() {
+        if text == nil { growText(1) }
     }
 
     /// Keeps the text of the next number(s) of the chunk: one number, or a run of them

@@ -56,6 +56,7 @@ struct DocumentEngine: ~Copyable {
         self.options = options
         self.delegate = delegate
         checker = options.validate ? ReferenceChecker(memoryLimit: options.memoryLimit) : nil
+        if options.keepsNumberText { coordinates.keepText() }
     }
 }
 

@@ -25,10 +25,12 @@ public struct CoordinateChunk {
     /// True on the last chunk of the polygon (which may then hold no value).
     public let endsPolygon: Bool
     /// The numbers' input text, comma-separated (`DocumentParsing.Options.keepsNumberText`), else `nil`.
-    private let text: UnsafeBufferPointer<UInt8>?
+    private let text: UnsafePointer<UInt8>?
+    private let textCount: Int
 
     init(kind: CoordinateKind, annotationIndex: Int, polygonIndex: Int, offset: Int,
-         base: UnsafeMutablePointer<Double>, count: Int, endsPolygon: Bool, text: UnsafeBufferPointer<UInt8>? = nil) {
+         base: UnsafeMutablePointer<Double>, count: Int, endsPolygon: Bool,
+         text: UnsafeMutablePointer<UInt8>? = nil, textCount: Int = 0) {
         self.kind = kind
         self.annotationIndex = annotationIndex
         self.polygonIndex = polygonIndex
@@ -36,7 +38,8 @@ public struct CoordinateChunk {
         self.base = UnsafePointer(base)
         self.count = count
         self.endsPolygon = endsPolygon
-        self.text = text
+        self.text = UnsafePointer(text)
+        self.textCount = textCount
     }
 
     /// Calls `body` with the chunk's numbers as the input wrote them, separated by commas
@@ -44,7 +47,7 @@ public struct CoordinateChunk {
     /// (`DocumentParsing.Options.keepsNumberText`); `nil` otherwise. Valid during the call only.
     public func withNumberText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
         guard let text else { return nil }
-        return try body(text)
+        return try body(UnsafeBufferPointer(start: text, count: textCount))
     }
 
     /// The number at `index` (0..<count) of the chunk.
