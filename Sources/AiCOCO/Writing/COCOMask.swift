@@ -91,6 +91,7 @@ struct COCOMask {
         // Taken out of `self` while filling (no copy: the arrays stay unique).
         var raster = self.raster, scanner = self.scanner
         self.raster = []
+        self.scanner = ContourScanner()
         defer { self.raster = raster; self.scanner = scanner }
         raster.withUnsafeMutableBufferPointer { raster in
             UnsafeMutableBufferPointer(rebasing: raster[0..<pixels]).update(repeating: 0)
