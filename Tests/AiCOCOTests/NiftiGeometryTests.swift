@@ -75,14 +75,7 @@ struct NiftiGeometryTests {
 
     /// Each structure's own voxels against the volume: a 4D multi-label volume's channel for
     /// every value, or how many voxels of each value `first` and `last` keep.
-    static let overlapCheck = """
-    import json, sys, cv2, numpy as np, nibabel as nib
-    d = json.load(open(sys.argv[1])); w, h = 512, 512
-    table = json.load(open(sys.argv[3])); mode = sys.argv[4]
-    value_of_category = {e["category_id"]: e["value"] for e in table["labels"]}
-    value = {o["id"]: next((value_of_category[c] for c in o["category_ids"] if c in value_of_category), None) for o in d["objects"]}
-    order = sorted(range(len(d["images"])), key=lambda i: d["images"][i]["index"])
-    z_of = {d["images"][i]["id"]: z for z, i in enumerate(order)}
+    static let overlapCheck = structureValues + """
     own = {v: np.zeros((len(order), h, w), bool) for v in set(value_of_category.values())}
     first = np.zeros((len(order), h, w), np.uint8)
     for a in d["annotations"]:
@@ -118,14 +111,7 @@ struct NiftiGeometryTests {
     /// Voxels where an annotation's own pixels (`cv2.fillPoly` of its contours, one call) meet
     /// another value, annotations painted in file order under rule `last` or `first`: each voxel
     /// counted once per annotation.
-    static let overlapCount = """
-    import json, sys, cv2, numpy as np
-    d = json.load(open(sys.argv[1])); w, h = 512, 512
-    table = json.load(open(sys.argv[2])); rule = sys.argv[3]
-    value_of_category = {e["category_id"]: e["value"] for e in table["labels"]}
-    value = {o["id"]: next((value_of_category[c] for c in o["category_ids"] if c in value_of_category), None) for o in d["objects"]}
-    order = sorted(range(len(d["images"])), key=lambda i: d["images"][i]["index"])
-    z_of = {d["images"][i]["id"]: z for z, i in enumerate(order)}
+    static let overlapCount = structureValues + """
     volume = np.zeros((len(order), h, w), np.uint32); count = 0
     for a in d["annotations"]:
         v = value[a["object_id"]]
@@ -134,9 +120,22 @@ struct NiftiGeometryTests {
         cv2.fillPoly(m, [np.rint(np.array(c, float)).reshape(-1, 1, 2).astype(np.int32) for c in a["segmentation"]], 1)
         s = volume[z_of[a["image_id"]]]; inside = m == 1
         count += int((inside & (s != 0) & (s != v)).sum())
-        if rule == "last": s[inside] = v
+        if mode == "last": s[inside] = v
         else: s[inside & (s == 0)] = v
     print(count)
+    """
+
+    /// The scripts' start: the AiCOCO file (argument 1), the label table (3) and the mode (4);
+    /// each object's value, and each image's slice.
+    static let structureValues = """
+    import json, sys, cv2, numpy as np, nibabel as nib
+    d = json.load(open(sys.argv[1])); w, h = 512, 512
+    table = json.load(open(sys.argv[3])); mode = sys.argv[4]
+    value_of_category = {e["category_id"]: e["value"] for e in table["labels"]}
+    value = {o["id"]: next((value_of_category[c] for c in o["category_ids"] if c in value_of_category), None) for o in d["objects"]}
+    order = sorted(range(len(d["images"])), key=lambda i: d["images"][i]["index"])
+    z_of = {d["images"][i]["id"]: z for z, i in enumerate(order)}
+
     """
 
     static func pythonCheck(_ arguments: [String]) throws -> String {
@@ -181,7 +180,7 @@ struct NiftiGeometryTests {
             let path = directory.appendingPathComponent("\(rule)-count.nii").path
             let painted = try Tool.run(["convert", "--to", "nifti", "--image-size", "512x512", "--overlap", rule, "-o", path, smooth])
             let reported = painted.stderr.split(separator: ";").last?.split(separator: " ").first.map(String.init)
-            let reference = try NiftiConvertTests.python(Self.overlapCount, [smooth, directory.appendingPathComponent("\(rule)-count.labels.json").path, rule])
+            let reference = try NiftiConvertTests.python(Self.overlapCount, [smooth, path, directory.appendingPathComponent("\(rule)-count.labels.json").path, rule])
             #expect(reference.status == 0, "\(reference.stderr)")
             #expect(reported != nil && reported == reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
                     "--overlap \(rule): \(painted.stderr) against cv2 \(reference.stdout)")
