@@ -160,6 +160,8 @@ extension DocumentEngine {
                 var at = index
                 var afterComma = false
                 var stopped: EngineStop?
+                // Where the run's text not yet kept starts (`keepsNumberText`).
+                var runText = index
                 run: while true {
                     var end = at
                     var integer = 0
@@ -191,7 +193,10 @@ extension DocumentEngine {
                         coordinates.fill = fill
                         coordinates.index += stored
                         stored = 0
-                        if options.keepsNumberText { keepRunText(piece, from: index, to: end, resume: end + 1) }
+                        if options.keepsNumberText {
+                            coordinates.appendText(UnsafeBufferPointer(rebasing: piece[runText..<end]))
+                            runText = end + 1
+                        }
                         do {
                             try deliverCoordinates(endsPolygon: false)
                         } catch {
@@ -215,7 +220,11 @@ extension DocumentEngine {
                 if at != index {
                     coordinates.fill = fill
                     coordinates.index += stored
-                    if options.keepsNumberText { keepRunText(piece, from: index, to: afterComma ? at - 1 : at, resume: 0) }
+                    // The run's text is its numbers and the commas between them, nothing else.
+                    let runEnd = afterComma ? at - 1 : at
+                    if options.keepsNumberText && runEnd > runText {
+                        coordinates.appendText(UnsafeBufferPointer(rebasing: piece[runText..<runEnd]))
+                    }
                     if !carryEmpty {
                         fast.carry.removeAll(keepingCapacity: true)
                         carryEmpty = true
@@ -278,17 +287,6 @@ extension DocumentEngine {
         fast.afterValue = afterValue
         fast.cleanOffset = clean
         return step
-    }
-
-    /// Keeps the text of the quick loop's run of integers from `start` (or from where a chunk
-    /// handed out in its middle left it) to `end` of the piece: its numbers and the commas
-    /// between them, nothing else. `resume` (absolute, 0 at the run's end): where it goes on.
-    @inline(never)
-    private mutating func keepRunText(_ piece: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, resume: Int) {
-        let pieceBase = places.bytesFed
-        let from = max(start, coordinates.runTextResume - pieceBase)
-        if end > from { coordinates.appendText(UnsafeBufferPointer(rebasing: piece[from..<end])) }
-        coordinates.runTextResume = resume == 0 ? 0 : pieceBase + resume
     }
 
     /// Reads on a number cut by the end of the previous piece. Returns where reading goes on

@@ -20,9 +20,6 @@ struct CoordinateBuffer: ~Copyable {
     private var text: UnsafeMutablePointer<UInt8>?
     private var textCapacity = 0
     private var textFill = 0
-    /// Absolute offset where the text of the scanner's run of integers goes on after a chunk
-    /// was handed out in its middle.
-    var runTextResume = 0
 
     init() { values = .allocate(capacity: Self.capacity) }
 
