@@ -9,9 +9,6 @@ extension DocumentEngine {
             return try push(Frame(kind: .document, start: containerStart()))
         }
         switch kind {
-        case .skip:
-            frames[frames.count - 1].count += 1
-            return try checkSkipDepth()
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return try skipContainer() }
@@ -31,21 +28,10 @@ extension DocumentEngine {
         case .regressionList:
             record.item = ItemScratch()
             return try push(Frame(kind: .regressionItem, start: containerStart()))
-        case .regressionItem:
-            let frame = frames[frames.count - 1]
-            if frame.key != nil { return try skipContainer() }
-            return try wrongType(frame.field == .value ? "a number" : "a string", found: "an object",
-                             at: containerStart(), container: true)
-        case .idList:
-            return try wrongType("a string", found: "an object", at: containerStart(), container: true)
         case .coordList:
             return try wrongType("an array of numbers", found: "an object", at: containerStart(), container: true)
-        case .coordEntry:
-            return try wrongCoordinate("an object", at: containerStart(), container: true)
-        case .extra:
-            record.fields.cost += 16
-            record.extraStack.append(.object([], key: ""))
-            return try push(Frame(kind: .extra, field: .extra))
+        case .skip, .regressionItem, .idList, .coordEntry, .extra:
+            return try openAlike(kind, found: "an object", extra: .object([], key: ""), field: .extra)
         }
     }
 
@@ -59,9 +45,6 @@ extension DocumentEngine {
             return try push(Frame(kind: .skip, count: 1))
         }
         switch kind {
-        case .skip:
-            frames[frames.count - 1].count += 1
-            return try checkSkipDepth()
         case .document:
             let frame = frames[frames.count - 1]
             if frame.key != nil { return try skipContainer() }
@@ -111,28 +94,50 @@ extension DocumentEngine {
         case .coordList:
             try openCoordinateEntry(start: containerStart())
             if requestTakeover() { throw .takeOver(.coordinates) }
-        case .coordEntry:
-            return try wrongCoordinate("an array", at: containerStart(), container: true)
-        case .idList:
-            return try wrongType("a string", found: "an array", at: containerStart(), container: true)
         case .regressionList:
             return try wrongType("a regression item object", found: "an array", at: containerStart(), container: true)
-        case .regressionItem:
-            let frame = frames[frames.count - 1]
-            if frame.key != nil { return try skipContainer() }
-            return try wrongType(frame.field == .value ? "a number" : "a string", found: "an array",
-                             at: containerStart(), container: true)
-        case .extra:
-            record.fields.cost += 16
-            record.extraStack.append(.array([]))
-            return try push(Frame(kind: .extra, field: .none))
+        case .skip, .regressionItem, .idList, .coordEntry, .extra:
+            return try openAlike(kind, found: "an array", extra: .array([]), field: .none)
         }
     }
 
-    mutating func endObject() throws(EngineStop) {
+    /// An object or an array opening in a frame of `kind` where both are taken alike: inside a
+    /// skipped value, of the wrong type, or within an extra field's value (`extra`, in a frame
+    /// with `field`).
+    private mutating func openAlike(_ kind: FrameKind, found: String, extra: ExtraContainer,
+                                    field: Field) throws(EngineStop) {
+        switch kind {
+        case .skip:
+            frames[frames.count - 1].count += 1
+            return try checkSkipDepth()
+        case .regressionItem:
+            let frame = frames[frames.count - 1]
+            if frame.key != nil { return try skipContainer() }
+            return try wrongType(frame.field == .value ? "a number" : "a string", found: found,
+                                 at: containerStart(), container: true)
+        case .idList:
+            return try wrongType("a string", found: found, at: containerStart(), container: true)
+        case .coordEntry:
+            return try wrongCoordinate(found, at: containerStart(), container: true)
+        case .extra:
+            record.fields.cost += 16
+            record.extraStack.append(extra)
+            return try push(Frame(kind: .extra, field: field))
+        default:
+            preconditionFailure("a \(kind) frame decides between an object and an array itself")
+        }
+    }
+
+    /// Notes that a container ends here; the kind of the frame it closes (nil: none is open).
+    @inline(__always)
+    private mutating func closingKind() -> FrameKind? {
         sawEvent = true
         places.lastValueEnd = tokenEnd()
-        guard let kind = frames.topKind else { return }
+        return frames.topKind
+    }
+
+    mutating func endObject() throws(EngineStop) {
+        guard let kind = closingKind() else { return }
         switch kind {
         case .skip:
             return endSkip()
@@ -150,9 +155,7 @@ extension DocumentEngine {
     }
 
     mutating func endArray() throws(EngineStop) {
-        sawEvent = true
-        places.lastValueEnd = tokenEnd()
-        guard let kind = frames.topKind else { return }
+        guard let kind = closingKind() else { return }
         switch kind {
         case .coordEntry:
             return try endCoordinateEntry()

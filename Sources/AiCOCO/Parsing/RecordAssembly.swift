@@ -140,18 +140,15 @@ extension DocumentEngine {
                               at: location, path: currentPath())
             }
             record.fields.iscrowd = Int(value)
-        case .categoryIDs:
+        case .categoryIDs, .regressions, .bbox, .segmentation:
+            // Lists: as a scalar, only null.
             guard kind == .null else { return try wrongField(field, kind, text) }
-            record.fields.categoryIDs = nil
-        case .regressions:
-            guard kind == .null else { return try wrongField(field, kind, text) }
-            record.fields.regressions = nil
-        case .bbox:
-            guard kind == .null else { return try wrongField(field, kind, text) }
-            record.fields.bboxCount = nil
-        case .segmentation:
-            guard kind == .null else { return try wrongField(field, kind, text) }
-            record.fields.polygonCount = nil
+            switch field {
+            case .categoryIDs: record.fields.categoryIDs = nil
+            case .regressions: record.fields.regressions = nil
+            case .bbox: record.fields.bboxCount = nil
+            default: record.fields.polygonCount = nil
+            }
         case .extra:
             record.fields.cost += 16
             if let key = frames[frames.count - 1].key {

@@ -9,30 +9,14 @@ extension TabularLineParser {
             return push(Frame(kind: .record, start: containerStart))
         }
         switch top.kind {
-        case .skip:
-            frames[frames.count - 1].count += 1
-            return frames.count + top.count < limits.maxDepth
-                || callbackProblem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: containerStart)
         case .record:
-            if top.field == .extra {
-                extraStack.append(.object([], key: ""))
-                return push(Frame(kind: .extra, start: containerStart))
-            }
+            if top.field == .extra { return openExtra(.object([], key: "")) }
             return wrongType(expected(top.field), found: "an object", at: containerStart, container: true)
         case .regressionList:
             itemSeen = 0; itemValid = true; itemID = ""; itemValue = 0; itemText = nil
             return push(Frame(kind: .regressionItem, start: containerStart))
-        case .regressionItem:
-            if top.key != nil { return push(Frame(kind: .skip, count: 1, start: containerStart)) }
-            itemValid = false
-            return wrongType(top.field == .value ? "a number" : "a string", found: "an object", at: containerStart, container: true)
-        case .idList:
-            return wrongType("a string", found: "an object", at: containerStart, container: true)
-        case .rowIndexes:
-            return wrongType("a non-negative integer", found: "an object", at: containerStart, container: true)
-        case .extra:
-            extraStack.append(.object([], key: ""))
-            return push(Frame(kind: .extra, start: containerStart))
+        default:
+            return openAlike(in: top, found: "an object", extra: .object([], key: ""))
         }
     }
 
@@ -44,10 +28,6 @@ extension TabularLineParser {
             return push(Frame(kind: .skip, count: 1, start: containerStart))
         }
         switch top.kind {
-        case .skip:
-            frames[frames.count - 1].count += 1
-            return frames.count + top.count < limits.maxDepth
-                || callbackProblem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: containerStart)
         case .record:
             switch top.field {
             case .categoryIDs:
@@ -60,25 +40,44 @@ extension TabularLineParser {
                 rowIndexes = []
                 return push(Frame(kind: .rowIndexes, field: .rowIndexes, start: containerStart))
             case .extra:
-                extraStack.append(.array([]))
-                return push(Frame(kind: .extra, start: containerStart))
+                return openExtra(.array([]))
             default:
                 return wrongType(expected(top.field), found: "an array", at: containerStart, container: true)
             }
+        case .regressionList:
+            return wrongType("a regression item object", found: "an array", at: containerStart, container: true)
+        default:
+            return openAlike(in: top, found: "an array", extra: .array([]))
+        }
+    }
+
+    /// An object or an array opening in `top` where both are taken alike (not in a record or
+    /// a regression list, where which one it is decides).
+    private func openAlike(in top: Frame, found: String, extra: ExtraContainer) -> Bool {
+        switch top.kind {
+        case .skip:
+            frames[frames.count - 1].count += 1
+            return frames.count + top.count < limits.maxDepth
+                || callbackProblem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: containerStart)
         case .regressionItem:
             if top.key != nil { return push(Frame(kind: .skip, count: 1, start: containerStart)) }
             itemValid = false
-            return wrongType(top.field == .value ? "a number" : "a string", found: "an array", at: containerStart, container: true)
-        case .regressionList:
-            return wrongType("a regression item object", found: "an array", at: containerStart, container: true)
+            return wrongType(top.field == .value ? "a number" : "a string", found: found, at: containerStart, container: true)
         case .idList:
-            return wrongType("a string", found: "an array", at: containerStart, container: true)
+            return wrongType("a string", found: found, at: containerStart, container: true)
         case .rowIndexes:
-            return wrongType("a non-negative integer", found: "an array", at: containerStart, container: true)
+            return wrongType("a non-negative integer", found: found, at: containerStart, container: true)
         case .extra:
-            extraStack.append(.array([]))
-            return push(Frame(kind: .extra, start: containerStart))
+            return openExtra(extra)
+        case .record, .regressionList:
+            preconditionFailure("an object or an array in a record or a regression list is decided by the caller")
         }
+    }
+
+    /// An extra field's object or array opens.
+    private func openExtra(_ container: ExtraContainer) -> Bool {
+        extraStack.append(container)
+        return push(Frame(kind: .extra, start: containerStart))
     }
 
     func onEndObject() -> Bool {

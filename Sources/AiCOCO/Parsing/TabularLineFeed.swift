@@ -132,7 +132,7 @@ extension TabularLineParser {
             throw stop(.syntax, message, at: base + near, path: currentPath())
         }
         guard !final else { return }
-        passSeparators(bytes, base: base)
+        skipSeparators(bytes, base: base, from: &nextTokenFrom, byte: &nextTokenByte)
         try checkPendingToken(bytes, base: base)
     }
 
@@ -141,16 +141,6 @@ extension TabularLineParser {
     func noteToken() {
         tokenFrom = nextTokenFrom
         nextTokenFrom = tokenEnd
-    }
-
-    /// Moves `nextTokenFrom` over the separators of `bytes` (all read by yajl): it then lies on
-    /// the first byte of the token yajl is still reading, or at the end of `bytes`.
-    private func passSeparators(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
-        var index = nextTokenFrom - base
-        guard index >= 0 else { return }
-        while index < bytes.count, isSeparator(bytes[index]) { index += 1 }
-        nextTokenFrom = base + index
-        if index < bytes.count { nextTokenByte = bytes[index] }
     }
 
     /// A string or number that goes on past the piece, yajl gathering it: a limit error as soon

@@ -18,89 +18,78 @@ final class TabularLineParser {
         var start = 0
     }
 
-    enum ScalarKind {
-        case null, trueValue, falseValue, number, string
-
-        var described: String {
-            switch self {
-            case .null: "null"
-            case .trueValue: "true"
-            case .falseValue: "false"
-            case .number: "a number"
-            case .string: "a string"
-            }
-        }
-    }
-
     enum ExtraContainer {
         case array([JSONValue])
         case object([JSONMember], key: String)
     }
 
+    // The parser's state is `@exclusivity(unchecked)`: one thread reads a parser at a time and
+    // yajl's callbacks never re-enter it, so no two accesses can overlap; checked, the dynamic
+    // checks cost a third of the instructions of reading the lines.
     let file: String
     let limits: DocumentParsing.Limits
     let allowNonFinite: Bool
     /// The line with its `NaN`, `Infinity` and `-Infinity` rewritten (`allowNonFinite`).
-    var nonFinite = NonFiniteRewriter()
+    @exclusivity(unchecked) var nonFinite = NonFiniteRewriter()
     /// The bytes given to yajl when they are rewritten; the rewriter's held-back bytes at its start.
-    var rewritten: [UInt8] = []
-    var heldBack = 0
+    @exclusivity(unchecked) var rewritten: [UInt8] = []
+    @exclusivity(unchecked) var heldBack = 0
     let windowSize: Int?
     let checker: ReferenceChecker?
     let report: (DocumentError) throws -> Void
     let deliver: (TabularRecord, Int) throws -> Void
     /// yajl, reading the lines as a stream of values; its callbacks reach this parser through
     /// `tokens` (see `TabularLineFeed.swift`).
-    var lexer: YajlLexer<LineTokens>!
+    @exclusivity(unchecked) var lexer: YajlLexer<LineTokens>!
     let tokens: UnsafeMutablePointer<LineTokens>
 
     // The line being read: it comes whole or in pieces (a line longer than a read chunk).
     /// The bytes yajl is reading, and the offset in the line of their first byte.
-    var piece = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-    var pieceBase = 0
-    var lineNumber = 0
-    var lineOffset = 0
+    @exclusivity(unchecked) var piece = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    @exclusivity(unchecked) var pieceBase = 0
+    @exclusivity(unchecked) var lineNumber = 0
+    @exclusivity(unchecked) var lineOffset = 0
     /// Bytes of the line received so far, and the offset just past its last byte that is not a
     /// carriage return or a line feed.
-    var lineLength = 0
-    var contentEnd = 0
+    @exclusivity(unchecked) var lineLength = 0
+    @exclusivity(unchecked) var contentEnd = 0
     /// What the line holds so far: only spaces and tabs (`blank`), then maybe line ends
     /// (`blankThenBreak`), or something else (`text`: it goes to yajl).
-    var lineShape = LineShape.blank
-    var valuesInLine = 0
-    var completing = false
+    @exclusivity(unchecked) var lineShape = LineShape.blank
+    @exclusivity(unchecked) var valuesInLine = 0
+    @exclusivity(unchecked) var completing = false
     /// Where tokens start (yajl hands a token out at its end): the search start of the token being
     /// handed out, the end of the one before, and the first byte of the token pending at the end
     /// of what was fed (`nextTokenByte`).
-    var tokenFrom = 0
-    var nextTokenFrom = 0
-    var nextTokenByte: UInt8 = 0
+    @exclusivity(unchecked) var tokenFrom = 0
+    @exclusivity(unchecked) var nextTokenFrom = 0
+    @exclusivity(unchecked) var nextTokenByte: UInt8 = 0
     /// A string or number pending across pieces: a lower bound of its length (`PendingToken`).
-    var pendingToken = PendingToken()
+    @exclusivity(unchecked) var pendingToken = PendingToken()
 
-    var frames: [Frame] = []
-    var extraStack: [ExtraContainer] = []
+    @exclusivity(unchecked) var frames: [Frame] = []
+    @exclusivity(unchecked) var extraStack: [ExtraContainer] = []
     // The record being read.
-    var seen: UInt32 = 0
-    var valid = true
-    var id = ""
-    var tableID = ""
-    var rowIndexes: [Int] = []
-    var categoryIDs: [String]?
-    var regressions: [RegressionItem]?
-    var extra: [JSONMember] = []
-    var itemSeen: UInt32 = 0
-    var itemValid = true
-    var itemID = ""
-    var itemValue = 0.0
-    var itemText: JSONNumber?
+    @exclusivity(unchecked) var seen: UInt32 = 0
+    @exclusivity(unchecked) var valid = true
+    @exclusivity(unchecked) var id = ""
+    @exclusivity(unchecked) var tableID = ""
+    @exclusivity(unchecked) var rowIndexes: [Int] = []
+    @exclusivity(unchecked) var categoryIDs: [String]?
+    @exclusivity(unchecked) var regressions: [RegressionItem]?
+    @exclusivity(unchecked) var extra: [JSONMember] = []
+    @exclusivity(unchecked) var itemSeen: UInt32 = 0
+    @exclusivity(unchecked) var itemValid = true
+    @exclusivity(unchecked) var itemID = ""
+    @exclusivity(unchecked) var itemValue = 0.0
+    @exclusivity(unchecked) var itemText: JSONNumber?
 
     /// Records delivered (valid ones) and lines read.
-    var delivered = 0
+    @exclusivity(unchecked) var delivered = 0
     /// The error that stopped the reading (syntax, limit, or the one `report` threw).
-    var failure: Error?
+    @exclusivity(unchecked) var failure: Error?
     /// Strict UTF-8 and `\u` escapes in the current line (see `StrictTextScanner`).
-    var strictText = StrictTextScanner()
+    @exclusivity(unchecked) var strictText = StrictTextScanner()
 
     init(file: String, limits: DocumentParsing.Limits, allowNonFinite: Bool = false, windowSize: Int?, checker: ReferenceChecker?,
          report: @escaping (DocumentError) throws -> Void, deliver: @escaping (TabularRecord, Int) throws -> Void) {

@@ -50,12 +50,7 @@ struct TokenPlaces {
     /// is at absolute offset `base`), once yajl has read them all: it then stops on the first
     /// byte of a token yajl is still reading, or goes on into the next piece.
     mutating func passSeparators(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
-        var index = nextTokenFrom - base
-        // Before `bytes`: already on the pending token's first byte.
-        guard index >= 0 else { return }
-        while index < bytes.count, isSeparator(bytes[index]) { index += 1 }
-        nextTokenFrom = base + index
-        if index < bytes.count { nextTokenByte = bytes[index] }
+        skipSeparators(bytes, base: base, from: &nextTokenFrom, byte: &nextTokenByte)
     }
 
     /// Absolute offset of the opening quote of the string (or key) being handed out.
@@ -75,6 +70,19 @@ struct TokenPlaces {
         while index < window.count, isSeparator(window[index]) { index += 1 }
         return (index, index < window.count ? window[index] : nil)
     }
+}
+
+/// Moves `from`, the absolute offset of the next token's search start, over the separators of
+/// `bytes` (all read by yajl; their first byte at absolute offset `base`): it then lies on the
+/// first byte of the token yajl is still reading (that byte in `byte`), or at the end of `bytes`.
+/// Before `bytes`, it is already on the pending token's first byte and stays.
+@inline(__always)
+func skipSeparators(_ bytes: UnsafeBufferPointer<UInt8>, base: Int, from: inout Int, byte: inout UInt8) {
+    var index = from - base
+    guard index >= 0 else { return }
+    while index < bytes.count, isSeparator(bytes[index]) { index += 1 }
+    from = base + index
+    if index < bytes.count { byte = bytes[index] }
 }
 
 /// Whitespace, a comma or a colon: what may lie between two tokens of valid JSON.
