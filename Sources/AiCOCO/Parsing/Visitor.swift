@@ -234,6 +234,10 @@ public struct ParserOptions: Sendable, Equatable {
     /// goes through yajl (polygons too), a little slower.
     public var allowNonFinite = false
 
+    /// With `validate`: ids and references go to the parse's own tables. Off for a worker of a
+    /// split parse, whose annotations' ids the parse's main parser checks (`SplitRecordLines`).
+    var checksReferences = true
+
     public init(limits: ParserLimits = ParserLimits(), validate: Bool = false,
                 memoryLimit: Int = ParserOptions.defaultMemoryLimit) {
         self.limits = limits
@@ -280,6 +284,9 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
 
     /// Bytes fed so far.
     public var bytesFed: Int { engine.places.bytesFed }
+
+    /// The tables that check ids and references (validation on).
+    var referenceChecker: ReferenceChecker? { engine.checker }
 
     /// Problems' places are in decompressed text: the first one placed says so.
     func noteDecompressedPlaces() { adapter.decompressedNotePending = true }
