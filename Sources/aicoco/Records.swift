@@ -28,6 +28,8 @@ struct Records: ParsableCommand {
     @Option(name: .customLong("section"), help: ArgumentHelp("Only records of this section; repeatable.", valueName: "section"))
     var sections: [Section] = []
 
+    @OptionGroup var threading: ThreadOptions
+
     func run() throws {
         let output = dataOutput()
         // A signal ends the output after a whole line (or before anything more is written).
@@ -37,6 +39,31 @@ struct Records: ParsableCommand {
         options.recordsArtifact = artifact.source
         options.allowNonFinite = input.limitOptions.allowNan
         let wanted = Set(sections)
+        var split = threading.split
+        split.threads = threading.count
+        // One big file: its annotations rendered by the threads, written in order. On any problem,
+        // what was written is the start of the one-thread output, and the file is read again in
+        // order (below) for the rest, writing nothing twice.
+        var skip = 0
+        if split.threads > 1 {
+            let total = progress == nil ? nil : regularFileSize(input)
+            var read = 0
+            do {
+                let done = try writeRecordLinesSplitting(
+                    input.input, options: RecordReader.Options(parser: options), envelope: wanted.count != 1,
+                    sections: wanted, split: split, progress: { bytes in
+                        read = bytes
+                        progress?.update(bytes: bytes, total: total)
+                    }, write: { try output.write($0) })
+                if done == nil { try output.flush() }
+                skip = done ?? -1
+            } catch {
+                progress?.finish(bytes: read, total: total, succeeded: false)
+                if !(error is FileOutput.Closed) { try? output.flush() }
+                throw report(error, file: input.displayName)
+            }
+            if skip < 0 { return progress?.finish(bytes: read, total: total) ?? () }
+        }
         // Lines rendered as the input is parsed, in the batches the record reader delivers.
         let reader = RecordLines(input.input, options: RecordReader.Options(parser: options),
                                        envelope: wanted.count != 1, sections: wanted)
@@ -50,12 +77,15 @@ struct Records: ParsableCommand {
                     progress.update(bytes: reader.bytesRead, total: reader.totalBytes)
                 }
                 // Stop at the first problem: what is written is the records that end before it.
+                var lines = lines
                 if reader.problemCount > 0 {
                     stopped = true
-                    try output.write(UnsafeRawBufferPointer(rebasing: lines.prefix(reader.bytesBeforeFirstProblem)))
-                    return
+                    lines = UnsafeRawBufferPointer(rebasing: lines.prefix(reader.bytesBeforeFirstProblem))
                 }
-                try output.write(lines)
+                // Bytes the split run wrote already.
+                let skipped = min(skip, lines.count)
+                skip -= skipped
+                try output.write(UnsafeRawBufferPointer(rebasing: lines[skipped...]))
             }) {}
             try output.flush()
         } catch {

@@ -56,7 +56,9 @@ struct Validate: ParsableCommand {
         var failure: Error?
         runInOrder(count: files.count, threads: together ? threads : 1, work: { number in
             let output = ReportOutput(buffered: together)
-            let code = Result { try command.value.check(files[number], output: output, showsProgress: !together) }
+            let code = Result {
+                try command.value.check(files[number], output: output, showsProgress: !together, threads: together ? 1 : threads)
+            }
             return (code, output)
         }, emit: { number, result in
             do {
@@ -76,7 +78,7 @@ struct Validate: ParsableCommand {
     }
 
     /// Checks one file and writes its report to `output`; the exit code it calls for.
-    func check(_ file: String, output: ReportOutput = .direct, showsProgress: Bool = true) throws -> Int32 {
+    func check(_ file: String, output: ReportOutput = .direct, showsProgress: Bool = true, threads: Int = 1) throws -> Int32 {
         let progress = showsProgress ? ProgressLine.make(forced: progress) : nil
         let total = progress == nil ? nil : regularFileSize(path: file)
         var collector = ProblemCollector(limit: maxErrors.value)
@@ -84,6 +86,13 @@ struct Validate: ParsableCommand {
         options.recordsArtifact = artifact.source
         options.strict = strict
         options.allowNonFinite = limitOptions.allowNan
+        var split = threading.split
+        split.threads = threads
+        // One big file: its annotations checked by the threads; read again in order on any problem.
+        if threads > 1, let (form, bytes) = try? checkSplitting(DocumentSource(argument: file), options: options, split: split) {
+            progress?.finish(bytes: bytes, total: total)
+            return try finishReport(collector, file: file, bytes: bytes, form: form, to: output)
+        }
         var parser = DocumentParser(visitor: collector, options: options)
         var bytes = 0
         do {
@@ -117,8 +126,14 @@ struct Validate: ParsableCommand {
             return code.rawValue
         }
         progress?.finish(bytes: bytes, total: total)
+        return try finishReport(collector, file: file, bytes: parser.bytesFed, form: parser.documentForm, to: output)
+    }
+
+    /// Writes the report; the exit code it calls for.
+    private func finishReport(_ collector: ProblemCollector, file: String, bytes: Int, form: DocumentForm?,
+                              to output: ReportOutput) throws -> Int32 {
         do {
-            try printReport(collector, file: file, bytes: parser.bytesFed, form: parser.documentForm, to: output)
+            try printReport(collector, file: file, bytes: bytes, form: form, to: output)
         } catch {
             throw report(error, file: file)
         }

@@ -73,27 +73,39 @@ import Testing
         #expect(result.stderr.contains("threads"))
     }
 
-    /// `stats` on one file split among threads (stretches of a few KiB, so that there are many):
-    /// the same report as one thread, text and JSON, on generated shapes and the fixtures.
-    @Test func oneFileSplitGivesTheSameStats() throws {
+    /// One file split among threads (stretches of a few KiB, so that there are many): the same
+    /// output, errors and exit code as one thread, byte for byte (stats' timing fields aside), on
+    /// generated shapes, the fixtures, a file cut short and one with a dangling reference deep
+    /// in `annotations`.
+    @Test(arguments: [["stats"], ["stats", "--json"], ["validate"], ["validate", "--format", "json"],
+                      ["records"], ["records", "--section", "annotations"]])
+    func oneFileSplitGivesTheSameOutput(command: [String]) throws {
         var paths: [String] = []
+        let tag = command.joined(separator: "-")
         for (number, shape) in ["noisy", "smooth", "detection"].enumerated() {
-            let path = NSTemporaryDirectory() + "h-parallel-stats-\(getpid())-\(shape).json"
+            let path = NSTemporaryDirectory() + "h-parallel-\(tag)-\(getpid())-\(shape).json"
             let generated = try Tool.run(["generate", "--bytes", "300k", "--seed", "\(number)", "--shape", shape,
                                           "--output", path] + (number == 1 ? ["--pretty"] : []))
             #expect(generated.status == 0)
             paths.append(path)
         }
+        let noisy = try Paths.bytes(paths[0])
+        let cut = NSTemporaryDirectory() + "h-parallel-\(tag)-\(getpid())-cut.json"
+        try Data(noisy[..<(noisy.count * 2 / 3)]).write(to: URL(fileURLWithPath: cut))
+        let dangling = NSTemporaryDirectory() + "h-parallel-\(tag)-\(getpid())-dangling.json"
+        var text = String(decoding: noisy, as: UTF8.self)
+        let imageID = text.range(of: "\"image_id\":\"", range: text.index(text.startIndex, offsetBy: noisy.count / 2)..<text.endIndex)!
+        text.replaceSubrange(imageID.upperBound..<text.index(imageID.upperBound, offsetBy: 3), with: "~~~")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: dangling))
+        paths += [cut, dangling]
         defer { paths.forEach { unlink($0) } }
         for path in paths + Paths.goodFixtures.map(Paths.fixture) + [Paths.broken.appendingPathComponent("reference-dangling-image-id.json").path] {
-            for format in [[], ["--json"]] {
-                let one = try Tool.run(["stats", "--threads", "1", path] + format)
-                for (threads, stretch) in [("2", "2k"), ("3", "300")] {
-                    let split = try Tool.run(["stats", "--threads", threads, "--split-bytes", stretch, path] + format)
-                    #expect(split.status == one.status)
-                    #expect(untimed(split.stdout) == untimed(one.stdout), "\(path) \(format)")
-                    #expect(split.stderr == one.stderr)
-                }
+            let one = try Tool.run(command + ["--threads", "1", path])
+            for (threads, stretch) in [("2", "2k"), ("3", "300")] {
+                let split = try Tool.run(command + ["--threads", threads, "--split-bytes", stretch, path])
+                #expect(split.status == one.status, "\(path) \(command)")
+                #expect(untimed(split.stdout) == untimed(one.stdout), "\(path) \(command)")
+                #expect(split.stderr == one.stderr, "\(path) \(command)")
             }
         }
     }

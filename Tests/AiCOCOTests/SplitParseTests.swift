@@ -90,7 +90,7 @@ private func outcome(_ path: String, threads: Int, stretch: Int, allowNaN: Bool 
     /// The split parse gives what one parser gives; returns whether some split happened.
     @discardableResult
     private func expectSame(_ bytes: [UInt8], _ name: String, stretches: [Int] = [40, 300, 2000, 1 << 16],
-                            allowNaN: Bool = false) throws -> Bool {
+                            allowNaN: Bool = false, expectsLinesSplit: Bool = false) throws -> Bool {
         let path = try write(bytes, name)
         defer { unlink(path) }
         let (one, _) = outcome(path, threads: 1, stretch: 1 << 20, allowNaN: allowNaN)
@@ -103,14 +103,18 @@ private func outcome(_ path: String, threads: Int, stretch: Int, allowNaN: Bool 
                 anySplit = anySplit || split
             }
         }
-        return anySplit
+        // `records`, which validates, on the same file.
+        let linesSplit = try expectSameRecordLines(path, name, stretches: stretches, allowNaN: allowNaN)
+        // `validate` too.
+        let checkSplit = try expectSameValidation(path, name, stretches: stretches, allowNaN: allowNaN)
+        return anySplit && ((linesSplit && checkSplit) || !expectsLinesSplit)
     }
 
     @Test(arguments: [DocumentGenerator.Options.Shape.noisy, .smooth, .detection, .long])
     func generatedShapesSplitAndAgree(shape: DocumentGenerator.Options.Shape) throws {
         for pretty in [false, true] {
             let document = generate(bytes: 120_000, seed: 3, pretty: pretty, shape: shape).bytes
-            let split = try expectSame(document, "\(shape)-\(pretty).json")
+            let split = try expectSame(document, "\(shape)-\(pretty).json", expectsLinesSplit: true)
             #expect(split, "\(shape) pretty \(pretty) was never split")
         }
     }

@@ -58,11 +58,7 @@ public func parseSplitting<Visitor: SplittableVisitor>(
     _ input: DocumentSource, visitor: @autoclosure () -> Visitor, options: DocumentParsing.Options = DocumentParsing.Options(),
     split: SplitOptions, progress: ((Int) -> Void)? = nil
 ) throws -> SplitParseResult<Visitor> {
-    if split.threads > 1, !options.validate, case .file(let path) = input,
-       let file = try PositionalFile(path: path), file.size >= split.minimumBytes,
-       !startsLikeGzip(try file.bytes(0..<2)),
-       let points = try SplitPoints.guess(
-           in: file, stretchBytes: min(split.stretchBytes, max(256 << 10, file.size / (4 * split.threads)))) {
+    if !options.validate, let (file, points) = try splitCandidate(input, split: split) {
         let first = visitor()
         let run = SplitParse(file: file, points: points, threads: split.threads, options: options, part: first.makePart())
         if let result = try run.parse(first, input: input, progress: progress) { return result }
@@ -71,4 +67,16 @@ public func parseSplitting<Visitor: SplittableVisitor>(
     try parser.parse(input, progress: progress)
     return SplitParseResult(visitor: parser.visitor, documentForm: parser.documentForm,
                             nonFiniteCounts: parser.nonFiniteCounts, bytesRead: parser.bytesFed, split: false)
+}
+
+/// The regular file `input` names and the cuts guessed in its `annotations`, when it is worth
+/// splitting among `split.threads` threads (several, a big enough file, not gzip'd); stretches
+/// of at most `maxStretchBytes` (and `split.stretchBytes`).
+func splitCandidate(_ input: DocumentSource, split: SplitOptions,
+                    maxStretchBytes: Int = .max) throws -> (file: PositionalFile, points: SplitPoints)? {
+    guard split.threads > 1, case .file(let path) = input, let file = try PositionalFile(path: path),
+          file.size >= split.minimumBytes, !startsLikeGzip(try file.bytes(0..<2)) else { return nil }
+    let stretchBytes = min(split.stretchBytes, maxStretchBytes, max(256 << 10, file.size / (4 * split.threads)))
+    guard let points = try SplitPoints.guess(in: file, stretchBytes: stretchBytes) else { return nil }
+    return (file, points)
 }

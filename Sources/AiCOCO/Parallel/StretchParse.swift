@@ -54,38 +54,46 @@ struct StretchVisitor<Part: AnnotationPart>: DocumentVisitor {
     }
 }
 
-extension SplitParse {
-    /// The text that puts a new parser inside `annotations`, between records.
-    static var stretchPrefix: [UInt8] { Array("{\"annotations\":[".utf8) }
+/// The text that puts a new parser inside `annotations`, between records.
+let stretchPrefix: [UInt8] = Array("{\"annotations\":[".utf8)
 
-    /// Parses stretch `range` of the file with a parser of its own; true when the stretch is
-    /// confirmed: it ended exactly between two records of `annotations`, with nothing but
-    /// annotations read and no problem. The part's contents go to `handOver` as they fill.
+/// Reads stretch `range` of `file` with `parser` (new) as the document `{"annotations":[` +
+/// stretch + `]`; true when the stretch is confirmed: it ended exactly between two records of
+/// `annotations`, with nothing but annotations read and no problem. `stop` is asked before
+/// each block (another stretch failed: give up).
+func readStretch<Part: AnnotationPart>(_ range: Range<Int>, of file: PositionalFile,
+                                       with parser: inout DocumentParser<StretchVisitor<Part>>,
+                                       stop: () -> Bool) -> Bool {
+    do {
+        try parser.feed(stretchPrefix)
+        let read = try file.readBlocks(range) { block in
+            guard !stop() else { return false }
+            try parser.feed(block)
+            return true
+        }
+        // Every byte given has been read (none held back for a token that goes on, whose
+        // events would come later), and annotations has not ended (nor anything else happened).
+        let given = stretchPrefix.count + range.count
+        guard read, parser.bytesFed == given, !parser.visitor.wrong, !parser.visitor.ended else {
+            return false
+        }
+        try parser.feed([UInt8(ascii: "]")])
+        guard parser.bytesFed == given + 1 else { return false }
+    } catch {
+        return false
+    }
+    return parser.visitor.ended && !parser.visitor.wrong
+}
+
+extension SplitParse {
+    /// Parses stretch `range` of the file with a parser of its own (see `readStretch`); the
+    /// part's contents go to `handOver` as they fill.
     func parseStretch(_ range: Range<Int>, handOver: @escaping (Part) -> Void) -> Bool {
         var options = self.options
         options.recordsArtifact = .skip
         var parser = DocumentParser(visitor: StretchVisitor(part: partTemplate, handOver: handOver), options: options)
-        do {
-            try parser.feed(Self.stretchPrefix)
-            let read = try file.readBlocks(range) { block in
-                guard !failed else { return false }
-                try parser.feed(block)
-                return true
-            }
-            // Every byte given has been read (none held back for a token that goes on, whose
-            // events would come later), and annotations has not ended (nor anything else happened).
-            let given = Self.stretchPrefix.count + range.count
-            guard read, parser.bytesFed == given, !parser.visitor.wrong, !parser.visitor.ended else {
-                return false
-            }
-            try parser.feed([UInt8(ascii: "]")])
-            guard parser.bytesFed == given + 1 else { return false }
-        } catch {
-            return false
-        }
-        let visitor = parser.visitor
-        guard visitor.ended, !visitor.wrong else { return false }
-        handOver(visitor.part)
+        guard readStretch(range, of: file, with: &parser, stop: { failed }) else { return false }
+        handOver(parser.visitor.part)
         addNonFinite(parser.nonFiniteCounts)
         return true
     }

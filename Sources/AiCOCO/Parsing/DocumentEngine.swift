@@ -55,7 +55,7 @@ struct DocumentEngine: ~Copyable {
         if options.allowNonFinite { options.readsPolygonsWithoutYajl = false }
         self.options = options
         self.delegate = delegate
-        checker = options.validate ? ReferenceChecker(memoryLimit: options.memoryLimit) : nil
+        checker = options.validate && options.checksReferences ? ReferenceChecker(memoryLimit: options.memoryLimit) : nil
         if options.keepsNumberText { coordinates.keepText() }
     }
 }

@@ -72,6 +72,10 @@ public enum DocumentParsing {
         /// that writers give the numbers back as they came. Off by default (a little slower).
         public var keepsNumberText = false
 
+        /// With `validate`: ids and references go to the parse's own tables. Off for a worker of a
+        /// split parse, whose annotations' ids the parse's main parser checks (`SplitRecordLines`).
+        var checksReferences = true
+
         /// Options with these limits, validation and memory; the rest at their defaults.
         public init(limits: Limits = Limits(), validate: Bool = false,
                     memoryLimit: Int = Options.defaultMemoryLimit) {

@@ -244,6 +244,9 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
     /// Bytes fed so far.
     public var bytesFed: Int { engine.places.bytesFed }
 
+    /// The tables that check ids and references (validation on).
+    var referenceChecker: ReferenceChecker? { engine.checker }
+
     /// Problems' places are in decompressed text: the first one placed says so.
     func noteDecompressedPlaces() { adapter.decompressedNotePending = true }
 

@@ -24,6 +24,12 @@ final class RecordLineRenderer {
     private var bytesBeforeProblem = 0
     /// `bytesBeforeProblem` of the batch `take` is handing on.
     private(set) var batchBytesBeforeProblem = 0
+    /// An annotation id to watch for (a split parse's placeholder record), and whether an
+    /// annotation with that id has ended since it was set.
+    var watchedID: RecordID? {
+        didSet { watchedSeen = false }
+    }
+    private(set) var watchedSeen = false
 
     init(envelope: Bool, sections: Set<Section>, allowsNonFinite: Bool = false) {
         json.allowsNonFinite = allowsNonFinite
@@ -42,6 +48,13 @@ final class RecordLineRenderer {
         bytesBeforeProblem = 0
         if json.generator.pendingBytes == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0), count) }
         try json.generator.drain { try body($0, count) }
+    }
+
+    /// Drops the lines rendered since the last `take` (a split parse's placeholder record).
+    func discard() {
+        json.generator.rollback(to: 0)
+        delivered = 0
+        bytesBeforeProblem = 0
     }
 
     /// A problem of the document was found: the lines of records delivered from now on are
@@ -97,6 +110,7 @@ final class RecordLineRenderer {
 
     /// The annotation's line, as `JSONWriter.record` writes an `Annotation`.
     func annotationEnd(_ fields: AnnotationFields, boxes: [BoundingBox], boxText: [UInt8]?) {
+        if let watchedID, fields.idKey == watchedID { watchedSeen = true }
         guard failure == nil else { return }
         defer { delivering() }
         guard annotations else { return }

@@ -1,0 +1,340 @@
+/// `records` on one big regular file, its `annotations` split among threads (`SplitPoints`):
+/// each worker renders a stretch's lines into a renderer of its own (`RecordLineRenderer`, the
+/// one-thread path's code) and the calling thread writes them in file order.
+///
+/// The calling thread reads the skeleton as `SplitParse` does (the file up to the first cut, a
+/// placeholder record, then the file from the last cut), but writes as it goes: the head's
+/// lines, then each stretch's lines once it is confirmed and every line before it is written,
+/// then the tail's. Workers parse with validation but without reference tables: the calling
+/// thread gives each written stretch's ids to the skeleton's tables, whose verdict at the end
+/// is then the one-thread parse's. Only lines that the one-thread path writes too are written:
+/// any problem, error, unconfirmed cut or records artifact stops the split, and the caller reads
+/// the file again in order, writing only what comes after the bytes already written.
+final class SplitRecordLines: @unchecked Sendable {
+    private let file: PositionalFile
+    private let commas: [Int]
+    private let threads: Int
+    private let options: DocumentParsing.Options
+    private let envelope: Bool
+    private let sections: Set<Section>
+
+    // Shared between the threads, under `monitor`.
+    private let monitor = Monitor(conditions: 2)
+    private static var stretchDone: Int { 0 }
+    private static var roomFreed: Int { 1 }
+    private var nextStretch = 0
+    private var writtenStretches = 0
+    private var rendered: [Int: RenderedStretch] = [:]
+    private var failedFlag = false
+    private var workersEnded = 0
+    /// Renderers of stretches written, to render others (their buffers already grown).
+    private var spareRenderers: [RecordLineRenderer] = []
+
+    // The calling thread's alone.
+    private var problems: [DocumentError] = []
+    /// Bytes handed to `write` so far.
+    private(set) var bytesWritten = 0
+    /// The document's kind and form, once read to the end with no problem.
+    private(set) var documentForm: DocumentForm?
+
+    init(file: PositionalFile, points: SplitPoints, threads: Int, options: DocumentParsing.Options,
+         envelope: Bool, sections: Set<Section>) {
+        self.file = file
+        commas = points.commas
+        self.threads = threads
+        self.options = options
+        self.envelope = envelope
+        self.sections = sections
+    }
+
+    private var stretchCount: Int { commas.count - 1 }
+    /// Stretches taken and not yet written, at most: their lines are what is held.
+    private var window: Int { 2 * threads }
+
+    private func makeRenderer() -> RecordLineRenderer {
+        RecordLineRenderer(envelope: envelope, sections: sections, allowsNonFinite: options.allowNonFinite)
+    }
+
+    private func fail() {
+        monitor.withLock {
+            failedFlag = true
+            monitor.broadcast(Self.roomFreed)
+            monitor.broadcast(Self.stretchDone)
+        }
+    }
+
+    private var failed: Bool { monitor.withLock { failedFlag } }
+
+    /// Renders stretch `index` with a parser of its own; nil when it is not confirmed, had a
+    /// problem, or a record could not be rendered.
+    private func render(_ index: Int) -> RenderedStretch? {
+        var options = self.options
+        options.recordsArtifact = .skip
+        options.checksReferences = false
+        let renderer = monitor.withLock { spareRenderers.popLast() } ?? makeRenderer()
+        let lines = RenderedLines(renderer: renderer, maxCoordinates: options.limits.maxCoordinatesPerRecord)
+        var parser = DocumentParser(visitor: StretchVisitor(part: lines, handOver: { _ in }), options: options)
+        let range = (commas[index] + 1)..<commas[index + 1]
+        guard readStretch(range, of: file, with: &parser, stop: { failed }) else { return nil }
+        let part = parser.visitor.part
+        guard part.renderer.failure == nil else { return nil }
+        return RenderedStretch(renderer: part.renderer, keys: part.keys)
+    }
+
+    /// A worker: renders stretches while there are some and room for their lines.
+    private func serve() {
+        while true {
+            let index: Int? = monitor.withLock {
+                while !failedFlag, nextStretch < stretchCount, nextStretch >= writtenStretches + window {
+                    monitor.wait(Self.roomFreed)
+                }
+                guard !failedFlag, nextStretch < stretchCount else { return nil }
+                nextStretch += 1
+                return nextStretch - 1
+            }
+            guard let index else { break }
+            guard let stretch = render(index) else { return fail() }
+            post(stretch, at: index)
+        }
+    }
+
+    private func post(_ stretch: RenderedStretch, at index: Int) {
+        monitor.withLock {
+            rendered[index] = stretch
+            monitor.broadcast(Self.stretchDone)
+        }
+    }
+
+    private enum Step {
+        case write(RenderedStretch)
+        case render(Int)
+        case finished
+    }
+
+    /// The calling thread's next step among the stretches: write the next one in order when it
+    /// is rendered, else render one when there is room, else wait.
+    private func nextStep() -> Step {
+        monitor.withLock {
+            while true {
+                if failedFlag || writtenStretches == stretchCount { return .finished }
+                if let stretch = rendered.removeValue(forKey: writtenStretches) { return .write(stretch) }
+                if nextStretch < stretchCount, nextStretch < writtenStretches + window {
+                    nextStretch += 1
+                    return .render(nextStretch - 1)
+                }
+                monitor.wait(Self.stretchDone)
+            }
+        }
+    }
+
+    /// One more stretch written, its renderer spare; returns the offset its lines end at.
+    private func stretchWritten(giving renderer: RecordLineRenderer) -> Int {
+        monitor.withLock {
+            spareRenderers.append(renderer)
+            writtenStretches += 1
+            monitor.broadcast(Self.roomFreed)
+            return commas[writtenStretches]
+        }
+    }
+
+    /// Writes the record lines split among threads; true when all are written and the document
+    /// had no problem, false when the caller must read it again (see the type's comment).
+    /// Throws only what `write` throws.
+    func run(progress: ((Int) -> Void)?, write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        var started = 0
+        for _ in 1..<min(threads, stretchCount + 1) {
+            let begun = try? startDetachedThread {
+                self.serve()
+                self.monitor.withLock {
+                    self.workersEnded += 1
+                    self.monitor.broadcast(Self.stretchDone)
+                }
+            }
+            guard begun != nil else { break }
+            started += 1
+        }
+        defer {
+            fail()
+            monitor.withLock { while workersEnded < started { monitor.wait(Self.stretchDone) } }
+        }
+        var writeError: Error?
+        let emit = { (bytes: UnsafeRawBufferPointer) in
+            do {
+                try write(bytes)
+            } catch {
+                writeError = error
+                throw error
+            }
+            self.bytesWritten += bytes.count
+        }
+        do {
+            return try writeAll(progress: progress, emit: emit)
+        } catch {
+            if let writeError { throw writeError }
+            return false
+        }
+    }
+
+    private func writeAll(progress: ((Int) -> Void)?, emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        let renderer = makeRenderer()
+        let builder = RecordBuilder(maxCoordinates: options.limits.maxCoordinatesPerRecord,
+                                    collectProblem: { [unowned self] in problems.append($0) },
+                                    renderer: renderer, deliver: { _, _ in })
+        var parser = DocumentParser(visitor: builder, options: options)
+        let placeholder = SplitParse<AnnotationCounts>.placeholder
+        let placeholderStart = commas[0] + 1
+        /// Feeds `range` of the file block by block, writing the lines after each while there is no problem.
+        func feed(_ range: Range<Int>) throws -> Bool {
+            var offset = range.lowerBound
+            return try file.readBlocks(range) { block in
+                try parser.feed(block)
+                guard problems.isEmpty, renderer.failure == nil else { return false }
+                try renderer.take { lines, _ in try emit(lines) }
+                offset += block.count
+                progress?(offset)
+                return true
+            }
+        }
+        guard try feed(0..<placeholderStart) else { return false }
+        // The placeholder must be read whole, then and there, as an annotation: the first cut is
+        // then between two records. Its line is not written.
+        renderer.watchedID = SplitParse<AnnotationCounts>.placeholderID
+        try parser.feed(placeholder)
+        guard renderer.watchedSeen, renderer.delivered == 1, problems.isEmpty, renderer.failure == nil,
+              parser.bytesFed == placeholderStart + placeholder.count else { return false }
+        renderer.watchedID = nil
+        renderer.discard()
+        guard let checker = parser.referenceChecker else { return false }
+        stretches: while true {
+            switch nextStep() {
+            case .write(let stretch):
+                try stretch.renderer.take { lines, _ in try emit(lines) }
+                guard stretch.check(in: checker) else { return false }
+                let end = stretchWritten(giving: stretch.renderer)
+                progress?(end)
+            case .render(let index):
+                guard let stretch = render(index) else { return false }
+                post(stretch, at: index)
+            case .finished:
+                break stretches
+            }
+        }
+        guard !failed else { return false }
+        guard try feed((commas[stretchCount] + 1)..<file.size) else { return false }
+        try parser.finishDocument()
+        // A tabular output's artifact is read by the one-thread path.
+        guard try parser.openRecordsArtifact(documentAt: .file(file.name)) == nil else { return false }
+        try parser.finishArtifact(nil)
+        // The placeholder's own references (to an image and an object that are not there) are
+        // the only problems expected at the end.
+        let placeholderRange = placeholderStart..<(placeholderStart + placeholder.count)
+        problems.removeAll { problem in
+            problem.kind == .reference && placeholderRange.contains(problem.location.offset)
+                && Self.placeholderProblems.contains(problem.message)
+        }
+        guard problems.isEmpty, renderer.failure == nil else { return false }
+        try renderer.take { lines, _ in try emit(lines) }
+        documentForm = parser.documentForm
+        return true
+    }
+
+    /// What the tables say at the end of the placeholder's references.
+    static let placeholderProblems: Set<String> = [
+        "annotation refers to image \"~aicoco-split~\", which is not in images",
+        "annotation refers to object \"~aicoco-split~\", which is not in objects",
+    ]
+}
+
+/// A stretch's lines, rendered, and the ids of its annotations (id, image, object for each).
+struct RenderedStretch: @unchecked Sendable {
+    let renderer: RecordLineRenderer
+    let keys: [RecordID]
+
+    /// Gives the ids to the skeleton's tables, as the one-thread parse does while it reads the
+    /// stretch; false when a table's temporary file failed. (Their places are not the ones in the
+    /// file: any problem about them sends the caller back to the one-thread path, which places it.)
+    func check(in checker: ReferenceChecker) -> Bool {
+        let location = SourceLocation(offset: 1 << 48, line: 0, column: 0)
+        var index = 0
+        while index + 2 < keys.count {
+            let id = keys[index], image = keys[index + 1], object = keys[index + 2]
+            index += 3
+            let failure = id.withUTF8 {
+                checker.defineAnnotation(id: $0, packed: id, site: ReferenceSite(section: .annotations, record: 0, field: .id),
+                                         at: location)
+            } ?? image.withUTF8 {
+                checker.reference(to: .images, packed: image, id: $0,
+                                  site: ReferenceSite(section: .annotations, record: 0, field: .imageID), at: { location })
+            } ?? object.withUTF8 {
+                checker.reference(to: .objects, packed: object, id: $0,
+                                  site: ReferenceSite(section: .annotations, record: 0, field: .objectID), at: { location })
+            }
+            if failure != nil { return false }
+        }
+        return true
+    }
+}
+
+/// A worker's visitor of annotations: renders them as `records` does (`RecordBuilder`), and
+/// notes their ids for the skeleton's tables.
+struct RenderedLines: AnnotationPart, @unchecked Sendable {
+    let renderer: RecordLineRenderer
+    private var builder: RecordBuilder
+    private(set) var keys: [RecordID] = []
+
+    init(renderer: RecordLineRenderer, maxCoordinates: Int) {
+        self.renderer = renderer
+        builder = RecordBuilder(maxCoordinates: maxCoordinates, renderer: renderer, deliver: { _, _ in })
+    }
+
+    /// Handed over whole, at the end of the stretch.
+    var isFull: Bool { false }
+
+    mutating func visitAnnotationStart(index: Int) throws {
+        try builder.visitAnnotationStart(index: index)
+    }
+
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        try builder.visitCoordinates(chunk)
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        keys.append(fields.idKey)
+        keys.append(fields.imageKey)
+        keys.append(fields.objectKey)
+        try builder.visitAnnotationEnd(fields, index: index)
+    }
+}
+
+/// Writes the lines `RecordLines` gives for `input` (`envelope`, `sections` as there) to
+/// `write`, the long `annotations` array of a big regular file split among `split.threads`
+/// threads (see `SplitRecordLines`). Returns nil when every line was written and the document
+/// had no problem; otherwise how many bytes were written, always the first bytes of what the
+/// one-thread path writes: the caller then reads the input in order and writes what comes
+/// after them (and reports the problem). Throws only what `write` throws.
+package func writeRecordLinesSplitting(
+    _ input: DocumentSource, options: RecordReader.Options, envelope: Bool, sections: Set<Section>,
+    split: SplitOptions, progress: ((Int) -> Void)? = nil, write: (UnsafeRawBufferPointer) throws -> Void
+) throws -> Int? {
+    // Stretches of at most 1 MiB: their lines are held until written (2 stretches a thread).
+    guard let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return 0 }
+    let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: options.parser,
+                               envelope: envelope, sections: sections)
+    return try run.run(progress: progress, write: write) ? nil : run.bytesWritten
+}
+
+/// `validate` on one big regular file, its `annotations` split among `split.threads` threads:
+/// every record checked as `records` reads them (see `SplitRecordLines`), no line written.
+/// Returns the document's form when it was read to the end with no problem at all; nil when
+/// it must be read again in order, which finds and places its problems (nothing is reported
+/// before). Not with `options.strict`.
+package func checkSplitting(_ input: DocumentSource, options: DocumentParsing.Options,
+                            split: SplitOptions) throws -> (form: DocumentForm?, bytes: Int)? {
+    guard !options.strict, options.validate,
+          let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return nil }
+    // Rows only: a document's own sections are not rendered.
+    let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: options,
+                               envelope: false, sections: [.rows])
+    guard try run.run(progress: nil, write: { _ in }) else { return nil }
+    return (run.documentForm, file.size)
+}
