@@ -318,7 +318,10 @@ package func writeRecordLinesSplitting(
 ) throws -> Int? {
     // Stretches of at most 1 MiB: their lines are held until written (2 stretches a thread).
     guard let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return 0 }
-    let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: options.parser,
+    // Numbers are written as the input wrote them, as `RecordLines` does.
+    var parser = options.parser
+    parser.keepsNumberText = true
+    let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: parser,
                                envelope: envelope, sections: sections)
     return try run.run(progress: progress, write: write) ? nil : run.bytesWritten
 }
