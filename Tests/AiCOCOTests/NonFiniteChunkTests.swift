@@ -5,29 +5,6 @@ import Testing
 // time "a digit is required after the minus sign". A non-finite token is named only where a
 // value may start, whatever the chunks; every other spelling is a malformed number or literal.
 
-/// Every problem of a parse of `bytes` fed as the chunks `sizes` (cycled), then the error that
-/// stopped it.
-private func problems(_ bytes: [UInt8], sizes: [Int], options: DocumentParsing.Options) -> [DocumentError] {
-    var parser = DocumentParser(visitor: ProblemList(), options: options)
-    do {
-        var position = 0
-        var turn = 0
-        while position < bytes.count {
-            let end = min(bytes.count, position + max(1, sizes[turn % sizes.count]))
-            try parser.feed(bytes[position..<end])
-            position = end
-            turn += 1
-        }
-        try parser.finish()
-        return parser.visitor.problems
-    } catch let error as DocumentError {
-        return parser.visitor.problems + [error]
-    } catch {
-        Issue.record("not a DocumentError: \(error)")
-        return parser.visitor.problems
-    }
-}
-
 @Suite("Non-finite tokens and chunk boundaries")
 struct NonFiniteChunkTests {
     /// Where a number may stand in a fixture: `@` is replaced by the token.
@@ -61,7 +38,7 @@ struct NonFiniteChunkTests {
             for allowNonFinite in [false, true] {
                 var options = DocumentParsing.Options(validate: true)
                 options.allowNonFinite = allowNonFinite
-                let whole = problems(bytes, sizes: [bytes.count], options: options)
+                let whole = chunkedProblems(bytes, sizes: [bytes.count], options: options)
                 let name = "\(String(decoding: bytes, as: UTF8.self)) allowNonFinite \(allowNonFinite)"
                 #expect(!whole.isEmpty || (allowNonFinite && !token.hasPrefix("-N") && !token.hasPrefix("--")
                                            && token != "-" && token != "-Inf"), "\(name): accepted")
@@ -76,7 +53,7 @@ struct NonFiniteChunkTests {
                 var splits = (1..<bytes.count).map { [$0, bytes.count] }
                 splits.append([1])
                 for sizes in splits {
-                    let chunked = problems(bytes, sizes: sizes, options: options)
+                    let chunked = chunkedProblems(bytes, sizes: sizes, options: options)
                     #expect(chunked == whole, "\(name), chunks \(sizes): \(chunked) vs whole \(whole)")
                 }
             }

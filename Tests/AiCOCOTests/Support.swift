@@ -245,7 +245,13 @@ func normalizedExtras(_ record: Record) -> Record {
 /// Every problem of a validating parse of `bytes` fed in chunks of `sizes` (cycled), the error
 /// that stopped it last.
 func chunkedProblems(_ bytes: [UInt8], sizes: [Int], limits: DocumentParsing.Limits) -> [DocumentError] {
-    var parser = DocumentParser(visitor: ProblemList(), options: DocumentParsing.Options(limits: limits, validate: true))
+    chunkedProblems(bytes, sizes: sizes, options: DocumentParsing.Options(limits: limits, validate: true))
+}
+
+/// Every problem of a parse with `options` of `bytes` fed in chunks of `sizes` (cycled), the
+/// error that stopped it last.
+func chunkedProblems(_ bytes: [UInt8], sizes: [Int], options: DocumentParsing.Options) -> [DocumentError] {
+    var parser = DocumentParser(visitor: ProblemList(), options: options)
     do {
         var position = 0
         var turn = 0
