@@ -203,17 +203,18 @@ struct SliceDrawing {
     private func quoted(_ value: Int) -> String { "\"\(value)\"" }
 }
 
-/// `text` with XML's special characters escaped (for text and attribute values).
+/// `text` with XML's special characters escaped (for text and attribute values), scalar by
+/// scalar: an `&` followed by a combining mark is one `Character`, but still an ampersand.
 func xmlEscaped(_ text: String) -> String {
     var out = ""
-    for character in text {
-        switch character {
+    for scalar in text.unicodeScalars {
+        switch scalar {
         case "&": out += "&amp;"
         case "<": out += "&lt;"
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
         case "'": out += "&apos;"
-        default: out.append(character)
+        default: out.unicodeScalars.append(scalar)
         }
     }
     return out

@@ -72,6 +72,29 @@ struct RenderTests {
         #expect(noSize.status == 2 && noSize.stderr.contains("--image-size"))
     }
 
+    @Test("category names escaped scalar by scalar: an ampersand before a combining mark too")
+    func namesEscaped() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicoco-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sample = Paths.flavor.appendingPathComponent("flavor-seg2d.json")
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: sample)) as? [String: Any])
+        var categories = try #require(document["categories"] as? [[String: Any]])
+        for index in categories.indices { categories[index]["name"] = "A&\u{301}<B>\"'\(index)" }
+        document["categories"] = categories
+        let path = directory.appendingPathComponent("names.json").path
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: path))
+        let result = try Tool.run(["render", "--index", "0", "--image-size", "512x512", "-o", "-", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let scalars = Array(result.stdout.unicodeScalars)
+        func has(_ text: String) -> Bool {
+            let needle = Array(text.unicodeScalars)
+            return scalars.indices.contains { scalars[$0...].starts(with: needle) }
+        }
+        #expect(has("A&amp;\u{301}&lt;B&gt;&quot;&apos;"), "the legend names the categories, escaped")
+        #expect(!has("&\u{301}") && !has("<B") && !has("B>"), "no name's special character left as it was")
+    }
+
     @Test("boxes only (detection): the slice's boxes drawn as outlines, and a note")
     func boxes() throws {
         let sample = Paths.flavor.appendingPathComponent("flavor-detection.json").path
