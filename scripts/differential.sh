@@ -2,7 +2,10 @@
 # scripts/differential.sh BASE NEW [--quick]: runs both binaries over fixtures and generated inputs
 # through stats --json (timing fields removed), validate (text/json/strict), records, convert
 # (coco, nifti), filter, measure, records|assemble; compares stdout, stderr and exit codes.
-# Prints DIFF lines; exit 1 if any. Extra: set DIFF_EXTRA="--threads 2" to add args to NEW only.
+# Prints DIFF lines; exit 1 if any. Extra: set DIFF_EXTRA="--threads 2" to add args to NEW only,
+# on the subcommands that take --threads (stats, validate, records; the others would refuse it
+# as a usage error). The generated inputs are 1 MB, under the 16 MB a file needs to be split
+# among threads: DIFF_EXTRA="--threads 2 --split-bytes 64K" splits them (and the fixtures) too.
 B=$1; N=$2; QUICK=$3
 ROOT=$(cd "$(dirname "$0")" && pwd)
 REPO=${REPO:-$(dirname "$ROOT")}
@@ -13,8 +16,9 @@ norm() { sed -E 's/"elapsed_seconds":[0-9.e+-]+//g; s/"mb_per_second":[0-9.e+-]+
 run() { # name cmd... (with BIN placeholder), input on stdin optional via STDIN var
   local name=$1; shift
   for which in B N; do
-    local bin=${!which}; local extra=""; [ $which = N ] && extra="$DIFF_EXTRA"
+    local bin=${!which}; local extra=""
     local args=("${@/#BIN/$bin}")
+    if [ $which = N ]; then case ${args[1]} in stats|validate|records) extra="$DIFF_EXTRA";; esac; fi
     if [ -n "$STDIN" ]; then
       (cd $W/cwd && "${args[@]}" $extra < "$STDIN" > $W/$which.out 2> $W/$which.err; echo $? > $W/$which.rc)
     else
