@@ -32,8 +32,7 @@ struct ConventionTests {
         (["frobnicate"], "aicoco <subcommand>"),
     ])
     func usageErrors(arguments: [String], usage: String) throws {
-        let result = try runTool(arguments + (arguments.first == "convert" || arguments.first == "frobnicate" ? []
-            : []))
+        let result = try runTool(arguments)
         #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
         #expect(result.stderr.contains("Usage: \(usage)"), "\(arguments): \(result.stderr)")
         #expect(result.stdout.isEmpty)
