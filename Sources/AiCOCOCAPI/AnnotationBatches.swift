@@ -110,6 +110,29 @@ struct BatchColumns {
         startOffsets()
     }
 
+    /// Appends a chunk of the annotation being read: its box's numbers, or its polygon's.
+    @inline(__always)
+    mutating func append(_ chunk: CoordinateChunk) {
+        if chunk.kind == .bbox {
+            chunk.withValues { $0.withUnsafeBufferPointer { bboxes.append(contentsOf: $0) } }
+            return
+        }
+        chunk.withValues { $0.withUnsafeBufferPointer { coordinates.append(contentsOf: $0) } }
+        if chunk.endsPolygon { polygonOffsets.append(Int64(coordinates.count)) }
+    }
+
+    /// Ends the annotation being read: its offsets, fields and ids.
+    mutating func append(_ fields: AnnotationFields) {
+        annotationOffsets.append(Int64(polygonOffsets.count - 1))
+        bboxOffsets.append(Int64(bboxes.count / 4))
+        iscrowd.append(Int32(truncatingIfNeeded: fields.iscrowd))
+        segmentationNull.append(fields.polygonCount == nil ? 1 : 0)
+        ids.append(fields.idKey)
+        imageIDs.append(fields.imageKey)
+        objectIDs.append(fields.objectKey)
+        count += 1
+    }
+
     /// Frees the storage (not handed over).
     func release() {
         coordinates.free(); polygonOffsets.free(); annotationOffsets.free(); bboxes.free()
@@ -141,21 +164,48 @@ func freeBatch(_ batch: aicoco_batch) {
 /// The visitor of the parser thread: fills the builder, hands it over when full. When
 /// resolving, it gives the catalog the records it needs; at the first annotation it freezes the
 /// catalog if the images, categories and objects have ended, else it reads on for the catalog
-/// only (`needsRereading`: the annotations come in a second pass).
-struct BatchVisitor: DocumentVisitor {
+/// only (`needsRereading`: the annotations come in a second pass), handing over an empty batch
+/// every 4 MiB read so that the caller can report progress. Split among threads, it takes the
+/// workers' parts in file order (`absorb`); read again after a split that stopped, it skips the
+/// `skip` annotations already handed over.
+struct BatchVisitor: SplittableVisitor {
     var builder: BatchColumns
     let channel: BatchChannel
     /// The catalog that resolves ids (nil: no resolving).
     let catalog: ResolutionCatalog?
     /// Reading on for the catalog only, the annotations ignored.
     private(set) var needsRereading = false
+    /// Annotations still to skip, and whether the one being read is skipped.
+    private var skip: Int, skipping = false
     /// Where the annotation being read began, to drop it.
     private var valuesMark = 0, polygonsMark = 0, bboxMark = 0
+    /// Bytes read at the last empty batch of a catalog-only pass.
+    private var reportedBytes = 0
 
-    init(builder: BatchColumns, channel: BatchChannel, catalog: ResolutionCatalog?) {
+    init(builder: BatchColumns, channel: BatchChannel, catalog: ResolutionCatalog?, skip: Int = 0) {
         self.builder = builder
         self.channel = channel
         self.catalog = catalog
+        self.skip = skip
+    }
+
+    /// Whether the annotation being read is left out.
+    private var ignoring: Bool { needsRereading || skipping }
+
+    /// In a catalog-only pass: an empty batch (the bytes read so far) every 4 MiB.
+    private mutating func reportProgress() throws {
+        guard needsRereading, channel.bytesRead - reportedBytes >= 4 << 20 else { return }
+        reportedBytes = channel.bytesRead
+        try channel.handOver(&builder)
+    }
+
+    func makePart() -> BatchPart { BatchPart(batchValues: builder.batchValues) }
+
+    /// Hands over what is in the builder, then the part's annotations, which come next in the file.
+    mutating func absorb(_ part: BatchPart) throws {
+        guard let storage = part.storage, !storage.columns.isEmpty else { return }
+        if !builder.isEmpty { try channel.handOver(&builder) }
+        try channel.handOver(&storage.columns)
     }
 
     mutating func visitSectionEnd(_ section: Section, count: Int) throws {
@@ -164,48 +214,74 @@ struct BatchVisitor: DocumentVisitor {
 
     mutating func visit(_ record: Record, index: Int) throws {
         try catalog?.add(record)
+        try reportProgress()
     }
 
     mutating func visitAnnotationStart(index: Int) throws {
         if let catalog, !catalog.isFrozen, !needsRereading {
             if catalog.isComplete { try catalog.freeze() } else { needsRereading = true }
         }
+        skipping = skip > 0
         valuesMark = builder.coordinates.count
         polygonsMark = builder.polygonOffsets.count
         bboxMark = builder.bboxes.count
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        if needsRereading { return }
-        if chunk.kind == .bbox {
-            chunk.withValues { $0.withUnsafeBufferPointer { builder.bboxes.append(contentsOf: $0) } }
-            return
-        }
-        chunk.withValues { $0.withUnsafeBufferPointer { builder.coordinates.append(contentsOf: $0) } }
-        if chunk.endsPolygon { builder.polygonOffsets.append(Int64(builder.coordinates.count)) }
+        if ignoring { return }
+        builder.append(chunk)
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        if needsRereading { return }
-        builder.annotationOffsets.append(Int64(builder.polygonOffsets.count - 1))
-        builder.bboxOffsets.append(Int64(builder.bboxes.count / 4))
-        builder.iscrowd.append(Int32(truncatingIfNeeded: fields.iscrowd))
-        builder.segmentationNull.append(fields.polygonCount == nil ? 1 : 0)
-        builder.ids.append(fields.idKey)
-        builder.imageIDs.append(fields.imageKey)
-        builder.objectIDs.append(fields.objectKey)
+        if needsRereading { return try reportProgress() }
+        if skipping {
+            skip -= 1
+            return
+        }
         if let catalog {
             builder.sliceIndex.append(try catalog.sliceIndex(fields.imageKey))
             builder.categoryCodes.append(try catalog.categoryCode(fields.objectKey))
         }
-        builder.count += 1
+        builder.append(fields)
         if builder.isFull { try channel.handOver(&builder) }
     }
 
     mutating func visitAnnotationDropped(index: Int) throws {
-        if needsRereading { return }
+        if ignoring { return }
         builder.coordinates.truncate(to: valuesMark)
         builder.polygonOffsets.truncate(to: polygonsMark)
         builder.bboxes.truncate(to: bboxMark)
+    }
+}
+
+/// A worker's annotations (a split parse): columns of their own, made at the first annotation
+/// (a part is copied empty for each hand-over) and freed with the last copy.
+struct BatchPart: AnnotationPart, @unchecked Sendable {
+    /// The columns, in a class so that they are freed once.
+    final class Storage {
+        var columns: BatchColumns
+        init(batchValues: Int) { columns = BatchColumns(batchValues: batchValues) }
+        deinit { columns.release() }
+    }
+
+    let batchValues: Int
+    private(set) var storage: Storage?
+
+    init(batchValues: Int) {
+        self.batchValues = batchValues
+    }
+
+    var isFull: Bool { storage?.columns.isFull ?? false }
+
+    mutating func visitAnnotationStart(index: Int) throws {
+        if storage == nil { storage = Storage(batchValues: batchValues) }
+    }
+
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        storage?.columns.append(chunk)
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        storage?.columns.append(fields)
     }
 }

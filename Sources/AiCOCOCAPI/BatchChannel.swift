@@ -5,11 +5,13 @@ import CAiCOCOABI
 /// Thrown on the parser thread when the caller closed the reader.
 struct ReaderClosed: Error {}
 
-/// How a reader's passes parse: batch size, parser options, and the catalog when resolving.
+/// How a reader's passes parse: batch size, parser options, the catalog when resolving, and
+/// the threads a big file's annotations may be split among (without resolving or validating).
 struct BatchSettings: @unchecked Sendable {
     let batchValues: Int
     let options: DocumentParsing.Options
     let catalog: ResolutionCatalog?
+    var split = SplitOptions(threads: availableCoreCount())
 }
 
 /// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
@@ -26,6 +28,8 @@ final class BatchChannel: @unchecked Sendable {
     private(set) var needsRereading = false
     /// Written by the parser thread only (read there at hand-over).
     var bytesRead = 0
+    /// Annotations handed over in this pass (the parser thread's).
+    private(set) var annotationsHandedOver = 0
     private(set) var totalBytes: Int64
     let settings: BatchSettings
 
@@ -49,6 +53,7 @@ final class BatchChannel: @unchecked Sendable {
             while ready != nil && !closed { monitor.wait(0) }
             if closed { throw ReaderClosed() }
             builder.take(into: &batch, catalog: settings.catalog)
+            annotationsHandedOver += Int(batch.count)
             batch.bytes_read = Int64(bytesRead)
             batch.total_bytes = totalBytes
             ready = batch
@@ -113,24 +118,38 @@ extension BatchChannel {
             failure = nil
         }
         bytesRead = 0
+        annotationsHandedOver = 0
         totalBytes = ProgressThrottle(nil, nil, input: input).total
         let settings = settings
         start { [self] in
-            let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(settings.batchValues, 1)),
-                                       channel: self, catalog: settings.catalog)
-            var parser = DocumentParser(visitor: visitor, options: settings.options)
+            let builder = { BatchColumns(batchValues: max(settings.batchValues, 1)) }
+            var visitor = BatchVisitor(builder: builder(), channel: self, catalog: settings.catalog)
             var failure: Error?
             do {
-                try parser.parse(input) { self.bytesRead = $0 }
-                self.bytesRead = parser.bytesFed
-                if parser.visitor.needsRereading { try settings.catalog?.freeze() }
+                var whole: Bool?
+                if settings.catalog == nil {
+                    whole = try parseSplittingInOrder(input, visitor: &visitor, options: settings.options,
+                                                      split: settings.split) { self.bytesRead = $0 }
+                }
+                if whole == false {
+                    // Read again in order, after the annotations already handed over.
+                    visitor.builder.release()
+                    visitor = BatchVisitor(builder: builder(), channel: self, catalog: nil, skip: annotationsHandedOver)
+                }
+                if whole != true {
+                    var parser = DocumentParser(visitor: visitor, options: settings.options)
+                    defer { visitor = parser.visitor }
+                    try parser.parse(input) { self.bytesRead = $0 }
+                    self.bytesRead = parser.bytesFed
+                    if parser.visitor.needsRereading { try settings.catalog?.freeze() }
+                }
             } catch {
                 failure = error
             }
             // The annotations read before an error are delivered first; when resolving, a last
             // batch (maybe empty) brings the meta record read after the last annotation.
-            var rest = parser.visitor.builder
-            let rereading = parser.visitor.needsRereading
+            var rest = visitor.builder
+            let rereading = visitor.needsRereading
             if !(failure is ReaderClosed) && !rereading && (!rest.isEmpty || settings.catalog != nil) {
                 do { try self.handOver(&rest) } catch { if failure == nil { failure = error } }
             }

@@ -2,8 +2,6 @@
 import ctypes
 import json
 
-import numpy as np
-
 from . import _native
 from ._errors import raise_error
 from ._inputs import Source
@@ -29,7 +27,18 @@ class _Buffer:
 _free = _lib.aicoco_free
 
 
-_FLOAT64, _INT64, _INT32, _UINT8 = (np.dtype(t) for t in (np.float64, np.int64, np.int32, np.uint8))
+np = _FLOAT64 = _INT64 = _INT32 = _UINT8 = None
+
+
+def _load_numpy():
+    """Imports numpy (a tenth of a second) the first time a reader starts, once its parser
+    thread is already reading: `import aicoco` alone does not."""
+    global np, _FLOAT64, _INT64, _INT32, _UINT8
+    if np is None:
+        import numpy
+
+        _FLOAT64, _INT64, _INT32, _UINT8 = (numpy.dtype(t) for t in (numpy.float64, numpy.int64, numpy.int32, numpy.uint8))
+        np = numpy
 
 
 def _adopt(address, count, dtype):
@@ -259,6 +268,7 @@ class AnnotationReader:
     def _batches(self):
         """Raw batches of the reading (one pass, or two when resolving needs the catalog first)."""
         self._open()
+        _load_numpy()
         self.passes = 1
         try:
             error = ctypes.c_void_p()
