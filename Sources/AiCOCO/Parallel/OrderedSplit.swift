@@ -35,6 +35,19 @@ final class OrderedSplitParse<Part: AnnotationPart>: @unchecked Sendable {
         }
     }
 
+    private func workerEnded() {
+        monitor.withLock {
+            workersEnded += 1
+            monitor.broadcast(Self.stretchDone)
+        }
+    }
+
+    /// Stops the workers and waits until the `count` started have ended.
+    private func stopAndWait(forWorkers count: Int) {
+        stop()
+        monitor.withLock { while workersEnded < count { monitor.wait(Self.stretchDone) } }
+    }
+
     /// The parts of stretch `index`, read by a parser of its own; nil when it is not confirmed.
     private func parse(_ index: Int) -> [Part]? {
         var parts: [Part] = []
@@ -121,22 +134,11 @@ final class OrderedSplitParse<Part: AnnotationPart>: @unchecked Sendable {
     func parse<Visitor: SplittableVisitor>(into visitor: inout Visitor, input: DocumentSource,
                                            progress: ((Int) -> Void)?) throws -> Bool where Visitor.Part == Part {
         self.progress = progress
-        var started = 0
-        for _ in 1..<min(run.threads, run.stretchCount + 1) {
-            let begun: Void? = try? startDetachedThread {
-                self.serve()
-                self.monitor.withLock {
-                    self.workersEnded += 1
-                    self.monitor.broadcast(Self.stretchDone)
-                }
-            }
-            guard begun != nil else { break }
-            started += 1
-        }
-        defer {
-            stop()
-            monitor.withLock { while workersEnded < started { monitor.wait(Self.stretchDone) } }
-        }
+        // Workers while they can be started, no more than the stretches.
+        let started = (1..<min(run.threads, run.stretchCount + 1)).prefix { _ in
+            (try? startDetachedThread { self.serve(); self.workerEnded() }) != nil
+        }.count
+        defer { stopAndWait(forWorkers: started) }
         let ordered = OrderedVisitor(inner: visitor, order: self)
         var parser = DocumentParser(visitor: SkeletonVisitor(inner: ordered, run: run), options: run.options)
         defer { visitor = parser.visitor.inner.inner }
