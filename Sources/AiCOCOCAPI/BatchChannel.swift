@@ -6,12 +6,27 @@ import CAiCOCOABI
 struct ReaderClosed: Error {}
 
 /// How a reader's passes parse: batch size, parser options, the catalog when resolving, and
-/// the threads a big file's annotations may be split among (without resolving or validating).
+/// how a big file's annotations are split among threads (without resolving or validating).
 struct BatchSettings: @unchecked Sendable {
     let batchValues: Int
     let options: DocumentParsing.Options
     let catalog: ResolutionCatalog?
-    var split = SplitOptions(threads: availableCoreCount())
+    var split: SplitOptions
+    /// Stretches of at most 1 MiB: at most two a thread are held ahead of the caller.
+    var maxStretchBytes = 1 << 20
+
+    /// `threads` 0 or less: the cores; `splitBytes` > 0: any input split in stretches of that size.
+    init(batchValues: Int, options: DocumentParsing.Options, catalog: ResolutionCatalog?, threads: Int, splitBytes: Int) {
+        self.batchValues = batchValues
+        self.options = options
+        self.catalog = catalog
+        split = SplitOptions(threads: threads > 0 ? threads : availableCoreCount())
+        if splitBytes > 0 {
+            split.stretchBytes = splitBytes
+            split.minimumBytes = 0
+            maxStretchBytes = splitBytes
+        }
+    }
 }
 
 /// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
@@ -129,7 +144,9 @@ extension BatchChannel {
                 var whole: Bool?
                 if settings.catalog == nil {
                     whole = try parseSplittingInOrder(input, visitor: &visitor, options: settings.options,
-                                                      split: settings.split) { self.bytesRead = $0 }
+                                                      split: settings.split, maxStretchBytes: settings.maxStretchBytes) {
+                        self.bytesRead = $0
+                    }
                 }
                 if whole == false {
                     // Read again in order, after the annotations already handed over.

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import aicoco
+from conftest import FIXTURES, fixture_files
 
 BATCH = 262144  # the default batch: a batch is full at BATCH numbers or BATCH // 16 annotations
 
@@ -20,37 +21,59 @@ def big(cli, tmp_path_factory):
     return path
 
 
-def _columns(source):
-    """Every column of every batch, joined, and each batch's (annotations, numbers)."""
+def _read(source, **options):
+    """Every column of every batch, joined (None when there is no annotation), each batch's
+    (annotations, numbers), and the error that stopped the reading as a tuple (or None)."""
     parts = {}
     sizes = []
-    start = 0
-    for batch in aicoco.annotations(source):
-        assert batch.start == start
-        start += len(batch)
-        sizes.append((len(batch), batch.coordinates.size))
-        for name, column in (("coordinates", batch.coordinates), ("polygons", np.diff(batch.polygon_offsets)),
-                             ("annotations", np.diff(batch.annotation_offsets)), ("bboxes", batch.bboxes.ravel()),
-                             ("boxes", np.diff(batch.bbox_offsets)), ("iscrowd", batch.iscrowd),
-                             ("null", batch.segmentation_null), ("ids", batch.ids),
-                             ("image_ids", batch.image_ids), ("object_ids", batch.object_ids)):
-            parts.setdefault(name, []).append(column)
-    return {name: np.concatenate(columns) for name, columns in parts.items()}, sizes
+    error = None
+    try:
+        for batch in aicoco.annotations(source, **options):
+            assert batch.start == sum(count for count, _ in sizes)
+            sizes.append((len(batch), batch.coordinates.size))
+            for name, column in (("coordinates", batch.coordinates), ("polygons", np.diff(batch.polygon_offsets)),
+                                 ("annotations", np.diff(batch.annotation_offsets)), ("bboxes", batch.bboxes.ravel()),
+                                 ("boxes", np.diff(batch.bbox_offsets)), ("iscrowd", batch.iscrowd),
+                                 ("null", batch.segmentation_null), ("ids", batch.ids),
+                                 ("image_ids", batch.image_ids), ("object_ids", batch.object_ids)):
+                parts.setdefault(name, []).append(column)
+    except aicoco.AiCOCOError as stopped:
+        error = (stopped.kind, stopped.message, stopped.line, stopped.column, stopped.offset, stopped.path)
+    columns = {name: np.concatenate(columns) for name, columns in parts.items()} if parts else None
+    return columns, sizes, error
+
+
+def _same(mine, theirs):
+    assert (mine is None) == (theirs is None)
+    if theirs is None:
+        return
+    assert mine.keys() == theirs.keys()
+    for name in theirs:
+        assert np.array_equal(mine[name], theirs[name], equal_nan=mine[name].dtype.kind == "f"), name
 
 
 def test_a_big_file_split_among_threads_gives_what_one_thread_gives_in_order(big):
-    split, sizes = _columns(big)  # a path: split among the cores
+    one, one_sizes, error = _read(big, threads=1)
+    assert error is None and len(one["ids"]) == aicoco.stats(big)["annotations"] > 10000
     with open(big, "rb") as file:  # an open file: read by one parser
-        one, one_sizes = _columns(file)
-    assert split.keys() == one.keys()
-    for name in one:
-        assert np.array_equal(split[name], one[name]), name
-    assert len(one["ids"]) == aicoco.stats(big)["annotations"] > 10000
+        _same(_read(file)[0], one)
     # One parser fills every batch but the last; a split parse ends one at each stretch's end.
     full = lambda size: size[0] >= BATCH // 16 or size[1] >= BATCH
     assert all(full(size) for size in one_sizes[:-1])
-    if len(os.sched_getaffinity(0)) >= 2:
-        assert not all(full(size) for size in sizes[:-1])
+    for threads in (2, 3, None):
+        split, sizes, error = _read(big, threads=threads)
+        assert error is None
+        _same(split, one)
+        if threads or len(os.sched_getaffinity(0)) >= 2:
+            assert not all(full(size) for size in sizes[:-1]), threads
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_fixture_split_in_small_stretches_gives_what_one_thread_gives(path):
+    one, _, one_error = _read(path, threads=1)
+    split, _, split_error = _read(path, threads=2, _split_bytes=2048)
+    assert split_error == one_error
+    _same(split, one)
 
 
 def test_a_stopped_split_is_read_again_in_order_after_the_batches_given(big, tmp_path):
@@ -62,19 +85,12 @@ def test_a_stopped_split_is_read_again_in_order_after_the_batches_given(big, tmp
     broken = tmp_path / "broken.json"
     broken.write_bytes(bytes(text))
 
-    def read(source):
-        seen, last = 0, None
-        with pytest.raises(aicoco.AiCOCOError) as caught:
-            for batch in aicoco.annotations(source):
-                seen += len(batch)
-                last = batch.ids[-1]
-        error = caught.value
-        return seen, last, error.kind, error.line, error.column, error.offset, error.path
-
-    split = read(broken)
+    split = _read(broken, threads=2)
     with open(broken, "rb") as file:
-        assert read(file) == split
-    assert split[2] == "syntax" and split[5] == at + 1 and split[0] > 1000
+        one = _read(file)
+    _same(split[0], one[0])
+    assert split[2] == one[2] and split[2][0] == "syntax" and split[2][4] == at + 1
+    assert len(split[0]["ids"]) > 1000
 
 
 def test_progress_is_reported_during_the_catalog_only_pass(cli, tmp_path):
