@@ -56,9 +56,10 @@ struct BatchColumns {
     var isFull: Bool { coordinates.count >= batchValues || count >= max(batchValues / 16, 1) }
     var isEmpty: Bool { count == 0 }
 
-    /// Hands the coordinates over and copies the other columns into one new block, into
-    /// `batch` (with `catalog`'s category names and meta when resolving); starts an empty batch.
-    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?) {
+    /// Hands the coordinates over (or a copy of them, `copying`: the storage is kept for the
+    /// next batch) and copies the other columns into one new block, into `batch` (with
+    /// `catalog`'s category names and meta when resolving); starts an empty batch.
+    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?, copying: Bool = false) {
         categoryNames.removeAll()
         meta.truncate(to: 0)
         if let catalog, catalog.isFrozen {
@@ -80,7 +81,13 @@ struct BatchColumns {
         batch.polygons = Int64(polygonOffsets.count - 1)
         batch.values = Int64(coordinates.count)
         batch.boxes = Int64(bboxes.count / 4)
-        batch.coordinates = coordinates.take(capacity: batchValues + 4096)
+        if copying {
+            batch.coordinates = CHeap.allocate(Double.self, capacity: max(coordinates.count, 1))
+            _ = coordinates.copy(to: UnsafeMutableRawPointer(batch.coordinates), at: 0)
+            coordinates.truncate(to: 0)
+        } else {
+            batch.coordinates = coordinates.take(capacity: batchValues + 4096)
+        }
         batch.columns = block.assumingMemoryBound(to: UInt8.self)
         batch.columns_length = Int64(layout.size)
         batch.polygon_offsets = polygonOffsets.copy(to: block, at: polygonsAt)
@@ -199,13 +206,14 @@ struct BatchVisitor: SplittableVisitor {
         try channel.handOver(&builder)
     }
 
-    func makePart() -> BatchPart { BatchPart(batchValues: builder.batchValues) }
+    func makePart() -> BatchPart { BatchPart(batchValues: builder.batchValues, spares: channel.spareParts) }
 
     /// Hands over what is in the builder, then the part's annotations, which come next in the file.
     mutating func absorb(_ part: BatchPart) throws {
         guard let storage = part.storage, !storage.columns.isEmpty else { return }
         if !builder.isEmpty { try channel.handOver(&builder) }
-        try channel.handOver(&storage.columns)
+        try channel.handOver(&storage.columns, copying: true)
+        channel.spareParts.put(storage)
     }
 
     mutating func visitSectionEnd(_ section: Section, count: Int) throws {
@@ -254,8 +262,9 @@ struct BatchVisitor: SplittableVisitor {
     }
 }
 
-/// A worker's annotations (a split parse): columns of their own, made at the first annotation
-/// (a part is copied empty for each hand-over) and freed with the last copy.
+/// A worker's annotations (a split parse): columns made or taken from `spares` at the first
+/// annotation (a part is copied empty for each hand-over), given back once handed over, freed
+/// with the last copy when not.
 struct BatchPart: AnnotationPart, @unchecked Sendable {
     /// The columns, in a class so that they are freed once.
     final class Storage {
@@ -265,16 +274,18 @@ struct BatchPart: AnnotationPart, @unchecked Sendable {
     }
 
     let batchValues: Int
+    let spares: SpareParts
     private(set) var storage: Storage?
 
-    init(batchValues: Int) {
+    init(batchValues: Int, spares: SpareParts) {
         self.batchValues = batchValues
+        self.spares = spares
     }
 
     var isFull: Bool { storage?.columns.isFull ?? false }
 
     mutating func visitAnnotationStart(index: Int) throws {
-        if storage == nil { storage = Storage(batchValues: batchValues) }
+        if storage == nil { storage = spares.take() ?? Storage(batchValues: batchValues) }
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
@@ -283,5 +294,21 @@ struct BatchPart: AnnotationPart, @unchecked Sendable {
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         storage?.columns.append(fields)
+    }
+}
+
+/// Parts' columns handed over and emptied, for the workers' next parts: their memory is
+/// already mapped (a new part's would be fresh pages, one page fault per 4 KiB filled).
+final class SpareParts: @unchecked Sendable {
+    private let monitor = Monitor(conditions: 1)
+    private var spare: [BatchPart.Storage] = []
+
+    func take() -> BatchPart.Storage? {
+        monitor.withLock { spare.popLast() }
+    }
+
+    /// Keeps `storage` (empty), up to 8 (more are freed).
+    func put(_ storage: BatchPart.Storage) {
+        monitor.withLock { if spare.count < 8 { spare.append(storage) } }
     }
 }

@@ -45,6 +45,8 @@ final class BatchChannel: @unchecked Sendable {
     var bytesRead = 0
     /// Annotations handed over in this pass (the parser thread's).
     private(set) var annotationsHandedOver = 0
+    /// The workers' parts' columns, handed over and kept.
+    let spareParts = SpareParts()
     private(set) var totalBytes: Int64
     let settings: BatchSettings
 
@@ -61,13 +63,14 @@ final class BatchChannel: @unchecked Sendable {
         try monitor.withLock(body)
     }
 
-    /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over.
-    func handOver(_ builder: inout BatchColumns) throws {
+    /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over
+    /// (`copying` its coordinates: a worker's part, whose storage is kept).
+    func handOver(_ builder: inout BatchColumns, copying: Bool = false) throws {
         var batch = aicoco_batch()
         try locked {
             while ready != nil && !closed { monitor.wait(0) }
             if closed { throw ReaderClosed() }
-            builder.take(into: &batch, catalog: settings.catalog)
+            builder.take(into: &batch, catalog: settings.catalog, copying: copying)
             annotationsHandedOver += Int(batch.count)
             batch.bytes_read = Int64(bytesRead)
             batch.total_bytes = totalBytes
