@@ -56,9 +56,10 @@ struct BatchColumns {
     var isFull: Bool { coordinates.count >= batchValues || count >= max(batchValues / 16, 1) }
     var isEmpty: Bool { count == 0 }
 
-    /// Hands the coordinates over and copies the other columns into one new block, into
-    /// `batch` (with `catalog`'s category names and meta when resolving); starts an empty batch.
-    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?) {
+    /// Hands the coordinates over (or a copy of them, `copying`: the storage is kept for the
+    /// next batch) and copies the other columns into one new block, into `batch` (with
+    /// `catalog`'s category names and meta when resolving); starts an empty batch.
+    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?, copying: Bool = false) {
         categoryNames.removeAll()
         meta.truncate(to: 0)
         if let catalog, catalog.isFrozen {
@@ -80,7 +81,13 @@ struct BatchColumns {
         batch.polygons = Int64(polygonOffsets.count - 1)
         batch.values = Int64(coordinates.count)
         batch.boxes = Int64(bboxes.count / 4)
-        batch.coordinates = coordinates.take(capacity: batchValues + 4096)
+        if copying {
+            batch.coordinates = CHeap.allocate(Double.self, capacity: max(coordinates.count, 1))
+            _ = coordinates.copy(to: UnsafeMutableRawPointer(batch.coordinates), at: 0)
+            coordinates.truncate(to: 0)
+        } else {
+            batch.coordinates = coordinates.take(capacity: batchValues + 4096)
+        }
         batch.columns = block.assumingMemoryBound(to: UInt8.self)
         batch.columns_length = Int64(layout.size)
         batch.polygon_offsets = polygonOffsets.copy(to: block, at: polygonsAt)
@@ -108,6 +115,29 @@ struct BatchColumns {
         ids.removeAll(); imageIDs.removeAll(); objectIDs.removeAll()
         count = 0
         startOffsets()
+    }
+
+    /// Appends a chunk of the annotation being read: its box's numbers, or its polygon's.
+    @inline(__always)
+    mutating func append(_ chunk: CoordinateChunk) {
+        if chunk.kind == .bbox {
+            chunk.withValues { $0.withUnsafeBufferPointer { bboxes.append(contentsOf: $0) } }
+            return
+        }
+        chunk.withValues { $0.withUnsafeBufferPointer { coordinates.append(contentsOf: $0) } }
+        if chunk.endsPolygon { polygonOffsets.append(Int64(coordinates.count)) }
+    }
+
+    /// Ends the annotation being read: its offsets, fields and ids.
+    mutating func append(_ fields: AnnotationFields) {
+        annotationOffsets.append(Int64(polygonOffsets.count - 1))
+        bboxOffsets.append(Int64(bboxes.count / 4))
+        iscrowd.append(Int32(truncatingIfNeeded: fields.iscrowd))
+        segmentationNull.append(fields.polygonCount == nil ? 1 : 0)
+        ids.append(fields.idKey)
+        imageIDs.append(fields.imageKey)
+        objectIDs.append(fields.objectKey)
+        count += 1
     }
 
     /// Frees the storage (not handed over).
@@ -141,21 +171,49 @@ func freeBatch(_ batch: aicoco_batch) {
 /// The visitor of the parser thread: fills the builder, hands it over when full. When
 /// resolving, it gives the catalog the records it needs; at the first annotation it freezes the
 /// catalog if the images, categories and objects have ended, else it reads on for the catalog
-/// only (`needsRereading`: the annotations come in a second pass).
-struct BatchVisitor: DocumentVisitor {
+/// only (`needsRereading`: the annotations come in a second pass), handing over an empty batch
+/// every 4 MiB read so that the caller can report progress. Split among threads, it takes the
+/// workers' parts in file order (`absorb`); read again after a split that stopped, it skips the
+/// `skip` annotations already handed over.
+struct BatchVisitor: SplittableVisitor {
     var builder: BatchColumns
     let channel: BatchChannel
     /// The catalog that resolves ids (nil: no resolving).
     let catalog: ResolutionCatalog?
     /// Reading on for the catalog only, the annotations ignored.
     private(set) var needsRereading = false
+    /// Annotations still to skip, and whether the one being read is skipped.
+    private var skip: Int, skipping = false
     /// Where the annotation being read began, to drop it.
     private var valuesMark = 0, polygonsMark = 0, bboxMark = 0
+    /// Bytes read at the last empty batch of a catalog-only pass.
+    private var reportedBytes = 0
 
-    init(builder: BatchColumns, channel: BatchChannel, catalog: ResolutionCatalog?) {
+    init(builder: BatchColumns, channel: BatchChannel, catalog: ResolutionCatalog?, skip: Int = 0) {
         self.builder = builder
         self.channel = channel
         self.catalog = catalog
+        self.skip = skip
+    }
+
+    /// Whether the annotation being read is left out.
+    private var ignoring: Bool { needsRereading || skipping }
+
+    /// In a catalog-only pass: an empty batch (the bytes read so far) every 4 MiB.
+    private mutating func reportProgress() throws {
+        guard needsRereading, channel.bytesRead - reportedBytes >= 4 << 20 else { return }
+        reportedBytes = channel.bytesRead
+        try channel.handOver(&builder)
+    }
+
+    func makePart() -> BatchPart { BatchPart(batchValues: builder.batchValues, spares: channel.spareParts) }
+
+    /// Hands over what is in the builder, then the part's annotations, which come next in the file.
+    mutating func absorb(_ part: BatchPart) throws {
+        guard let storage = part.storage, !storage.columns.isEmpty else { return }
+        if !builder.isEmpty { try channel.handOver(&builder) }
+        try channel.handOver(&storage.columns, copying: true)
+        channel.spareParts.put(storage)
     }
 
     mutating func visitSectionEnd(_ section: Section, count: Int) throws {
@@ -164,48 +222,93 @@ struct BatchVisitor: DocumentVisitor {
 
     mutating func visit(_ record: Record, index: Int) throws {
         try catalog?.add(record)
+        try reportProgress()
     }
 
     mutating func visitAnnotationStart(index: Int) throws {
         if let catalog, !catalog.isFrozen, !needsRereading {
             if catalog.isComplete { try catalog.freeze() } else { needsRereading = true }
         }
+        skipping = skip > 0
         valuesMark = builder.coordinates.count
         polygonsMark = builder.polygonOffsets.count
         bboxMark = builder.bboxes.count
     }
 
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        if needsRereading { return }
-        if chunk.kind == .bbox {
-            chunk.withValues { $0.withUnsafeBufferPointer { builder.bboxes.append(contentsOf: $0) } }
-            return
-        }
-        chunk.withValues { $0.withUnsafeBufferPointer { builder.coordinates.append(contentsOf: $0) } }
-        if chunk.endsPolygon { builder.polygonOffsets.append(Int64(builder.coordinates.count)) }
+        if ignoring { return }
+        builder.append(chunk)
     }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        if needsRereading { return }
-        builder.annotationOffsets.append(Int64(builder.polygonOffsets.count - 1))
-        builder.bboxOffsets.append(Int64(builder.bboxes.count / 4))
-        builder.iscrowd.append(Int32(truncatingIfNeeded: fields.iscrowd))
-        builder.segmentationNull.append(fields.polygonCount == nil ? 1 : 0)
-        builder.ids.append(fields.idKey)
-        builder.imageIDs.append(fields.imageKey)
-        builder.objectIDs.append(fields.objectKey)
+        if needsRereading { return try reportProgress() }
+        if skipping {
+            skip -= 1
+            return
+        }
         if let catalog {
             builder.sliceIndex.append(try catalog.sliceIndex(fields.imageKey))
             builder.categoryCodes.append(try catalog.categoryCode(fields.objectKey))
         }
-        builder.count += 1
+        builder.append(fields)
         if builder.isFull { try channel.handOver(&builder) }
     }
 
     mutating func visitAnnotationDropped(index: Int) throws {
-        if needsRereading { return }
+        if ignoring { return }
         builder.coordinates.truncate(to: valuesMark)
         builder.polygonOffsets.truncate(to: polygonsMark)
         builder.bboxes.truncate(to: bboxMark)
+    }
+}
+
+/// A worker's annotations (a split parse): columns made or taken from `spares` at the first
+/// annotation (a part is copied empty for each hand-over), given back once handed over, freed
+/// with the last copy when not.
+struct BatchPart: AnnotationPart, @unchecked Sendable {
+    /// The columns, in a class so that they are freed once.
+    final class Storage {
+        var columns: BatchColumns
+        init(batchValues: Int) { columns = BatchColumns(batchValues: batchValues) }
+        deinit { columns.release() }
+    }
+
+    let batchValues: Int
+    let spares: SpareParts
+    private(set) var storage: Storage?
+
+    init(batchValues: Int, spares: SpareParts) {
+        self.batchValues = batchValues
+        self.spares = spares
+    }
+
+    var isFull: Bool { storage?.columns.isFull ?? false }
+
+    mutating func visitAnnotationStart(index: Int) throws {
+        if storage == nil { storage = spares.take() ?? Storage(batchValues: batchValues) }
+    }
+
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+        storage?.columns.append(chunk)
+    }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        storage?.columns.append(fields)
+    }
+}
+
+/// Parts' columns handed over and emptied, for the workers' next parts: their memory is
+/// already mapped (a new part's would be fresh pages, one page fault per 4 KiB filled).
+final class SpareParts: @unchecked Sendable {
+    private let monitor = Monitor(conditions: 1)
+    private var spare: [BatchPart.Storage] = []
+
+    func take() -> BatchPart.Storage? {
+        monitor.withLock { spare.popLast() }
+    }
+
+    /// Keeps `storage` (empty), up to 8 (more are freed).
+    func put(_ storage: BatchPart.Storage) {
+        monitor.withLock { if spare.count < 8 { spare.append(storage) } }
     }
 }

@@ -5,11 +5,28 @@ import CAiCOCOABI
 /// Thrown on the parser thread when the caller closed the reader.
 struct ReaderClosed: Error {}
 
-/// How a reader's passes parse: batch size, parser options, and the catalog when resolving.
+/// How a reader's passes parse: batch size, parser options, the catalog when resolving, and
+/// how a big file's annotations are split among threads (without resolving or validating).
 struct BatchSettings: @unchecked Sendable {
     let batchValues: Int
     let options: DocumentParsing.Options
     let catalog: ResolutionCatalog?
+    var split: SplitOptions
+    /// Stretches of at most 1 MiB: at most two a thread are held ahead of the caller.
+    var maxStretchBytes = 1 << 20
+
+    /// `threads` 0 or less: the cores; `splitBytes` > 0: any input split in stretches of that size.
+    init(batchValues: Int, options: DocumentParsing.Options, catalog: ResolutionCatalog?, threads: Int, splitBytes: Int) {
+        self.batchValues = batchValues
+        self.options = options
+        self.catalog = catalog
+        split = SplitOptions(threads: threads > 0 ? threads : availableCoreCount())
+        if splitBytes > 0 {
+            split.stretchBytes = splitBytes
+            split.minimumBytes = 0
+            maxStretchBytes = splitBytes
+        }
+    }
 }
 
 /// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
@@ -26,6 +43,10 @@ final class BatchChannel: @unchecked Sendable {
     private(set) var needsRereading = false
     /// Written by the parser thread only (read there at hand-over).
     var bytesRead = 0
+    /// Annotations handed over in this pass (the parser thread's).
+    private(set) var annotationsHandedOver = 0
+    /// The workers' parts' columns, handed over and kept.
+    let spareParts = SpareParts()
     private(set) var totalBytes: Int64
     let settings: BatchSettings
 
@@ -42,13 +63,15 @@ final class BatchChannel: @unchecked Sendable {
         try monitor.withLock(body)
     }
 
-    /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over.
-    func handOver(_ builder: inout BatchColumns) throws {
+    /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over
+    /// (`copying` its coordinates: a worker's part, whose storage is kept).
+    func handOver(_ builder: inout BatchColumns, copying: Bool = false) throws {
         var batch = aicoco_batch()
         try locked {
             while ready != nil && !closed { monitor.wait(0) }
             if closed { throw ReaderClosed() }
-            builder.take(into: &batch, catalog: settings.catalog)
+            builder.take(into: &batch, catalog: settings.catalog, copying: copying)
+            annotationsHandedOver += Int(batch.count)
             batch.bytes_read = Int64(bytesRead)
             batch.total_bytes = totalBytes
             ready = batch
@@ -113,24 +136,40 @@ extension BatchChannel {
             failure = nil
         }
         bytesRead = 0
+        annotationsHandedOver = 0
         totalBytes = ProgressThrottle(nil, nil, input: input).total
         let settings = settings
         start { [self] in
-            let visitor = BatchVisitor(builder: BatchColumns(batchValues: max(settings.batchValues, 1)),
-                                       channel: self, catalog: settings.catalog)
-            var parser = DocumentParser(visitor: visitor, options: settings.options)
+            let builder = { BatchColumns(batchValues: max(settings.batchValues, 1)) }
+            var visitor = BatchVisitor(builder: builder(), channel: self, catalog: settings.catalog)
             var failure: Error?
             do {
-                try parser.parse(input) { self.bytesRead = $0 }
-                self.bytesRead = parser.bytesFed
-                if parser.visitor.needsRereading { try settings.catalog?.freeze() }
+                var whole: Bool?
+                if settings.catalog == nil {
+                    whole = try parseSplittingInOrder(input, visitor: &visitor, options: settings.options,
+                                                      split: settings.split, maxStretchBytes: settings.maxStretchBytes) {
+                        self.bytesRead = $0
+                    }
+                }
+                if whole == false {
+                    // Read again in order, after the annotations already handed over.
+                    visitor.builder.release()
+                    visitor = BatchVisitor(builder: builder(), channel: self, catalog: nil, skip: annotationsHandedOver)
+                }
+                if whole != true {
+                    var parser = DocumentParser(visitor: visitor, options: settings.options)
+                    defer { visitor = parser.visitor }
+                    try parser.parse(input) { self.bytesRead = $0 }
+                    self.bytesRead = parser.bytesFed
+                    if parser.visitor.needsRereading { try settings.catalog?.freeze() }
+                }
             } catch {
                 failure = error
             }
             // The annotations read before an error are delivered first; when resolving, a last
             // batch (maybe empty) brings the meta record read after the last annotation.
-            var rest = parser.visitor.builder
-            let rereading = parser.visitor.needsRereading
+            var rest = visitor.builder
+            let rereading = visitor.needsRereading
             if !(failure is ReaderClosed) && !rereading && (!rest.isEmpty || settings.catalog != nil) {
                 do { try self.handOver(&rest) } catch { if failure == nil { failure = error } }
             }

@@ -65,11 +65,14 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
 @_cdecl("aicoco_annotations_open")
 public func aicocoAnnotationsOpen(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?,
                                   _ length: Int64, _ batchValues: Int64, _ validate: Int32, _ resolve: Int32,
-                                  _ memoryLimit: Int64, _ error: ErrorOut) -> UnsafeMutableRawPointer? {
+                                  _ memoryLimit: Int64, _ threads: Int32, _ splitBytes: Int64,
+                                  _ error: ErrorOut) -> UnsafeMutableRawPointer? {
     guard let input = openableInput(path, fd, bytes, length, error) else { return nil }
     let options = cOptions(memoryLimit: memoryLimit, validate: validate != 0)
     let catalog = resolve != 0 ? ResolutionCatalog(memoryLimit: options.memoryLimit) : nil
-    let channel = BatchChannel(settings: BatchSettings(batchValues: Int(batchValues), options: options, catalog: catalog))
+    let settings = BatchSettings(batchValues: Int(batchValues), options: options, catalog: catalog,
+                                 threads: Int(threads), splitBytes: Int(splitBytes))
+    let channel = BatchChannel(settings: settings)
     channel.startPass(input)
     return Unmanaged.passRetained(channel).toOpaque()
 }

@@ -2,8 +2,6 @@
 import ctypes
 import json
 
-import numpy as np
-
 from . import _native
 from ._errors import raise_error
 from ._inputs import Source
@@ -29,7 +27,18 @@ class _Buffer:
 _free = _lib.aicoco_free
 
 
-_FLOAT64, _INT64, _INT32, _UINT8 = (np.dtype(t) for t in (np.float64, np.int64, np.int32, np.uint8))
+np = _FLOAT64 = _INT64 = _INT32 = _UINT8 = None
+
+
+def _load_numpy():
+    """Imports numpy (a tenth of a second) the first time a reader starts, once its parser
+    thread is already reading: `import aicoco` alone does not."""
+    global np, _FLOAT64, _INT64, _INT32, _UINT8
+    if np is None:
+        import numpy
+
+        _FLOAT64, _INT64, _INT32, _UINT8 = (numpy.dtype(t) for t in (numpy.float64, numpy.int64, numpy.int32, numpy.uint8))
+        np = numpy
 
 
 def _adopt(address, count, dtype):
@@ -203,7 +212,8 @@ class AnnotationReader:
     Holds a native parser thread and an open input: close it (or use `with`), and never pickle
     it (give workers the path)."""
 
-    def __init__(self, source, batch=262144, *, validate=False, resolve=False, progress=None, memory_limit=0):
+    def __init__(self, source, batch=262144, *, validate=False, resolve=False, progress=None, memory_limit=0,
+                 threads=None, _split_bytes=0):
         self._source_arg = source
         try:
             self._start_position = source.tell() if hasattr(source, "seek") else 0
@@ -214,6 +224,8 @@ class AnnotationReader:
         self._memory_limit = memory_limit
         self._progress = progress
         self._resolve = resolve
+        self._threads = 0 if threads is None else max(int(threads), 1)
+        self._split_bytes = _split_bytes
         self._reader = None
         self._input = None
         #: Passes over the input so far (2 when resolving read the catalog first).
@@ -230,8 +242,8 @@ class AnnotationReader:
         self._input = Source(self._source_arg)
         error = ctypes.c_void_p()
         self._reader = _lib.aicoco_annotations_open(*self._input.args(), self._batch, 1 if self._validate else 0,
-                                                    1 if self._resolve else 0, self._memory_limit,
-                                                    ctypes.byref(error))
+                                                    1 if self._resolve else 0, self._memory_limit, self._threads,
+                                                    self._split_bytes, ctypes.byref(error))
         if not self._reader:
             self._input.close()
             raise_error(_native.take_string(error.value))
@@ -259,6 +271,7 @@ class AnnotationReader:
     def _batches(self):
         """Raw batches of the reading (one pass, or two when resolving needs the catalog first)."""
         self._open()
+        _load_numpy()
         self.passes = 1
         try:
             error = ctypes.c_void_p()
@@ -317,12 +330,15 @@ class AnnotationReader:
             self._source_arg.seek(self._start_position)
 
 
-def annotations(source, batch=262144, *, validate=False, resolve=False, progress=None, memory_limit=0):
+def annotations(source, batch=262144, *, validate=False, resolve=False, progress=None, memory_limit=0, threads=None,
+                _split_bytes=0):
     """The annotations of `source` (a path, bytes or an open binary file) in batches of numpy
     arrays (`AnnotationBatch`), in file order, in constant memory: a batch ends after the
     annotation that brings it to `batch` coordinate numbers (2 MiB of them by default) or
     `batch // 16` annotations. The file is parsed on a native thread, one batch ahead, with the
-    GIL free.
+    GIL free; a big file's annotations (a path, 16 MiB or more, not gzip'd, neither `validate`
+    nor `resolve`) among `threads` threads (None: the cores this process may use; 1: one),
+    the annotations still in file order (a batch may then end early, at a stretch's end).
 
     With `resolve=True`, the parser resolves each annotation's `slice_index` and category
     (`category_codes` into `categories`, `category`) by id through the images, objects and
@@ -334,4 +350,4 @@ def annotations(source, batch=262144, *, validate=False, resolve=False, progress
     checks the schema's rules and references too (the first problem raises AiCOCOError).
     `progress(bytes_read, total_or_None)` is called before each batch."""
     return AnnotationReader(source, batch, validate=validate, resolve=resolve, progress=progress,
-                            memory_limit=memory_limit)
+                            memory_limit=memory_limit, threads=threads, _split_bytes=_split_bytes)

@@ -7,7 +7,7 @@ import os
 from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p
 
 LIBRARY_NAME = "libAiCOCOCAPI.so"
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
 
@@ -57,7 +57,7 @@ SIGNATURES = {
     "aicoco_free": (None, [c_void_p]),
     "aicoco_stats": (c_void_p, INPUT + [c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_validate": (c_void_p, INPUT + [c_char_p, c_int64, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
-    "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int32, c_int64, ERROR_OUT]),
+    "aicoco_annotations_open": (c_void_p, INPUT + [c_int64, c_int32, c_int32, c_int64, c_int32, c_int64, ERROR_OUT]),
     "aicoco_annotations_next": (c_int32, [c_void_p, POINTER(Batch), ERROR_OUT]),
     "aicoco_annotations_reread": (c_int32, [c_void_p] + INPUT + [ERROR_OUT]),
     "aicoco_batch_free": (None, [POINTER(Batch)]),

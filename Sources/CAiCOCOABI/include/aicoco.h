@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AICOCO_ABI_VERSION 3
+#define AICOCO_ABI_VERSION 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,10 +93,15 @@ char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_
  * and the categories' names and the meta record; the reading takes one pass when the images,
  * categories and objects sections end before the first annotation, else two (see
  * aicoco_annotations_next). memory_limit: bytes those tables and the parser's may hold (0: the
- * default). NULL on error. */
+ * default). threads: a big regular file's annotations (16 MiB or more, not gzip'd; neither
+ * validate nor resolve) are parsed among that many threads (0 or less: the cores the process
+ * may use; 1: one thread), stretches of at most 1 MiB, at most two a thread ahead, the batches
+ * still in file order and the same whatever the threads (a batch may end early at a stretch's
+ * end); split_bytes > 0 (for tests): inputs of any size split in stretches of that many bytes.
+ * NULL on error. */
 void *aicoco_annotations_open(const char *path, int32_t fd, const uint8_t *bytes, int64_t length,
                               int64_t batch_values, int32_t validate, int32_t resolve, int64_t memory_limit,
-                              char **error);
+                              int32_t threads, int64_t split_bytes, char **error);
 
 /* The next batch into *batch: 1, 0 at the end of the input (batch untouched), -1 on the error
  * that stopped the parse (the batches before it were delivered). 2 (resolving only): an
