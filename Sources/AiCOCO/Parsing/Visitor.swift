@@ -291,13 +291,12 @@ public struct DocumentParser<Visitor: DocumentVisitor>: ~Copyable {
     /// problems are placed in it (`DocumentError.file`). References are checked last, the
     /// artifact's with the document's. `parse(_:)` does this; with `feed`, call it instead of `finish()`.
     public mutating func finish(readingRecordsArtifactOf document: DocumentSource?) throws {
-        try finishDocument()
-        let artifact = try openRecordsArtifact(documentAt: document)
-        while try artifact?.step() == true {}
-        try finishArtifact(artifact)
+        var session = ParseSession(suppliedFor: document)
+        try session.run(&self)
     }
 
     /// The document's end, without the reference problems (`finishArtifact` reports them).
+    /// `ParseSession` calls this and the two below, in order.
     mutating func finishDocument() throws {
         try engine.finish(checkingReferences: false)
     }
