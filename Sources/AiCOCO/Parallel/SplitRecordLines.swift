@@ -221,10 +221,9 @@ final class SplitRecordLines: @unchecked Sendable {
         }
         guard !failed else { return false }
         guard try feed((commas[stretchCount] + 1)..<file.size) else { return false }
-        try parser.finishDocument()
         // A tabular output's artifact is read by the one-thread path.
-        guard try parser.openRecordsArtifact(documentAt: .file(file.name)) == nil else { return false }
-        try parser.finishArtifact(nil)
+        var ending = ParseSession(suppliedFor: .file(file.name))
+        guard try !ending.endInput(&parser) else { return false }
         // The placeholder's own references (to an image and an object that are not there) are
         // the only problems expected at the end.
         let placeholderRange = placeholderStart..<(placeholderStart + placeholder.count)

@@ -81,51 +81,20 @@ extension DocumentSource {
 }
 
 extension DocumentParser {
-    /// Reads the whole input through the parser, chunk by chunk, and finishes it.
+    /// Reads the whole input through the parser, chunk by chunk, and finishes it (reading a
+    /// tabular output's records artifact, as `finish(readingRecordsArtifactOf:)` does).
     /// `progress` is called after each chunk with the bytes read so far.
     public mutating func parse(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws {
-        if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
-            try feed(bytes)
-            progress?(bytes.count)
-            try finish(readingRecordsArtifactOf: input)
-            return
-        }
-        let (reader, _) = try input.openReader()
-        try parse(reader: reader, documentAt: input, progress: progress)
+        var session = ParseSession(input)
+        try session.run(&self, progress: progress)
     }
 
     /// Reads the whole document from `reader`, then a tabular output's artifact (looked for beside
     /// `document`).
     mutating func parse(reader: ChunkReader, documentAt document: DocumentSource? = nil,
                         progress: ((Int) -> Void)? = nil) throws {
-        if let gzip = reader as? GzipReader {
-            noteDecompressedPlaces()
-            do {
-                while try gzip.readInPlace({ try feed($0) }) {
-                    progress?(gzip.compressedBytesRead)
-                }
-                try finish(readingRecordsArtifactOf: document)
-            } catch {
-                throw placedInDecompressedText(error, from: gzip)
-            }
-        } else {
-            try parseChunks(reader: reader, documentAt: document, progress: progress)
-        }
-    }
-
-    private mutating func parseChunks(reader: ChunkReader, documentAt document: DocumentSource?,
-                                      progress: ((Int) -> Void)?) throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var total = 0
-        while true {
-            let count = try reader.read(into: buffer)
-            if count == 0 { break }
-            try feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            total += count
-            progress?(total)
-        }
-        try finish(readingRecordsArtifactOf: document)
+        var session = ParseSession(reader: reader, documentAt: document)
+        try session.run(&self, progress: progress)
     }
 }
 

@@ -40,31 +40,17 @@ public final class RecordReader: @unchecked Sendable {
     public let options: RecordReader.Options
     private let queue: RecordQueue
     private var parser: DocumentParser<RecordBuilder>
-    private var source: Source
-    private var chunk: ReadChunk?
+    /// The input, opened, fed a slice at a time, ended, its artifact read.
+    private var session: ParseSession
+    /// The asynchronous sequence the input's chunks come from (`init(chunks:)`): only
+    /// `nextAsync()` reads it.
+    private let fetcher: ChunkFetcher?
     private var failure: Error?
-    private var ended = false
-    /// The input is an asynchronous sequence of chunks: only `nextAsync()` reads it.
-    private let asynchronous: Bool
     private let cancelled = Atomic<Bool>(false)
     /// The input's size in bytes once it is opened, when known (a file, or bytes given whole).
-    public private(set) var totalBytes: Int?
-    /// The input's inflater, when it is gzip (progress counts its compressed bytes).
-    private var compressedInput: GzipReader?
-    /// Where the document comes from (a tabular output's artifact is looked for beside it).
-    private let documentInput: DocumentSource?
+    public var totalBytes: Int? { session.totalBytes }
     /// Where records go as JSON lines instead of the queue (`RecordLines`).
     let renderer: RecordLineRenderer?
-
-    private enum Source {
-        case unopened(DocumentSource)
-        case reader(ChunkReader)
-        case bytes([UInt8], position: Int)
-        case chunks(ChunkFetcher)
-        /// The document has ended; a tabular output's records artifact is being read.
-        case artifact(RecordsArtifactStream)
-        case done
-    }
 
     /// Reads `input` (opened at the first `next()`).
     public convenience init(_ input: DocumentSource, options: RecordReader.Options = RecordReader.Options()) {
@@ -77,14 +63,8 @@ public final class RecordReader: @unchecked Sendable {
         self.renderer = renderer
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
         parser = Self.makeParser(queue: queue, options: options, renderer: renderer)
-        documentInput = input
-        asynchronous = false
-        if case .bytes(let bytes) = input, !startsLikeGzip(bytes) {
-            source = .bytes(bytes, position: 0)
-            totalBytes = bytes.count
-        } else {
-            source = .unopened(input)
-        }
+        session = ParseSession(input)
+        fetcher = nil
     }
 
     /// Reads a document that arrives as an asynchronous sequence of byte chunks.
@@ -94,9 +74,8 @@ public final class RecordReader: @unchecked Sendable {
         queue = RecordQueue(maxProblemsKept: options.maxProblemsKept)
         renderer = nil
         parser = Self.makeParser(queue: queue, options: options, renderer: nil)
-        documentInput = nil
-        asynchronous = true
-        source = .chunks(ChunkFetcher(chunks))
+        session = ParseSession(suppliedFor: nil)
+        fetcher = ChunkFetcher(chunks)
     }
 
     static func makeParser(queue: RecordQueue, options: RecordReader.Options,
@@ -121,8 +100,8 @@ public final class RecordReader: @unchecked Sendable {
             }
             if let failure = renderer.failure { throw failure }
             if let failure { throw failure }
-            if ended { return false }
-            try advance(with: nil)
+            if session.isFinished { return false }
+            advance()
         }
     }
 
@@ -131,13 +110,13 @@ public final class RecordReader: @unchecked Sendable {
     /// before it have been taken. A reader of an asynchronous sequence (`init(chunks:)`) is read
     /// with `nextAsync()` or `records` instead: this throws, rather than block a thread on it.
     public func next() throws -> Record? {
-        if asynchronous { throw DocumentError.io("this reader reads an asynchronous sequence: take its records with nextAsync() or `for try await` over records") }
+        if fetcher != nil { throw DocumentError.io("this reader reads an asynchronous sequence: take its records with nextAsync() or `for try await` over records") }
         while true {
             if cancelled.load(ordering: .relaxed) { return nil }
             if let record = queue.pop() { return record }
             if let failure { throw failure }
-            if ended { return nil }
-            try advance(with: nil)
+            if session.isFinished { return nil }
+            advance()
         }
     }
 
@@ -148,88 +127,27 @@ public final class RecordReader: @unchecked Sendable {
             if cancelled.load(ordering: .relaxed) { return nil }
             if let record = queue.pop() { return record }
             if let failure { throw failure }
-            if ended { return nil }
-            if case .chunks(let fetcher) = source, chunk?.isEmpty ?? true {
-                let next: [UInt8]?
+            if session.isFinished { return nil }
+            if let fetcher, session.needsInput {
                 do {
-                    next = try await fetcher.next()
+                    if let chunk = try await fetcher.next() { session.supply(chunk) } else { session.endSupply() }
                 } catch {
                     failure = error
-                    source = .done
                     continue
                 }
-                try advance(with: .some(next))
-                continue
             }
-            try advance(with: nil)
+            advance()
         }
     }
 
-    /// Feeds the parser one slice: of the chunk in hand, or of `fetched` (a chunk from an
-    /// asynchronous source, `.some(nil)` at its end). Errors end up in `failure`.
-    private func advance(with fetched: [UInt8]??) throws {
+    /// Takes the parse one step (feeds the parser at most one slice); an error that ends it is
+    /// kept in `failure`, thrown once the records read before it have been taken.
+    private func advance() {
         do {
-            if let fetched {
-                guard let bytes = fetched else { return try end() }
-                chunk = ReadChunk(bytes: bytes)
-            }
-            switch source {
-            case .unopened(let input):
-                let (reader, size) = try input.openReader()
-                if let gzip = reader as? GzipReader {
-                    parser.noteDecompressedPlaces()
-                    compressedInput = gzip
-                }
-                totalBytes = size
-                source = .reader(reader)
-                chunk = ReadChunk(capacity: readChunkSize)
-                return
-            case .reader(let reader):
-                if chunk!.isEmpty {
-                    guard try chunk!.fill(from: reader) else { return try end() }
-                }
-            case .bytes(let bytes, let position):
-                guard position < bytes.count else { return try end() }
-                let count = min(options.sliceBytes, bytes.count - position)
-                source = .bytes(bytes, position: position + count)
-                try bytes.withUnsafeBytes { all in
-                    try parser.feed(UnsafeRawBufferPointer(rebasing: all[position..<position + count]))
-                }
-                return
-            case .chunks:
-                guard chunk != nil, !chunk!.isEmpty else { return }
-            case .artifact(let artifact):
-                if try !artifact.step() {
-                    source = .done
-                    try parser.finishArtifact(artifact)
-                    ended = true
-                }
-                return
-            case .done:
-                return
-            }
-            try chunk!.feedSlice(options.sliceBytes, to: &parser)
-        } catch let error as DocumentError {
-            var reader: ChunkReader?
-            if case .reader(let opened) = source { reader = opened }
-            failure = parser.placedInDecompressedText(error, from: reader)
-            source = .done
+            _ = try session.step(&parser, sliceBytes: options.sliceBytes)
         } catch {
             failure = error
-            source = .done
         }
-    }
-
-    private func end() throws {
-        source = .done
-        chunk = nil
-        try parser.finishDocument()
-        if let artifact = try parser.openRecordsArtifact(documentAt: documentInput) {
-            source = .artifact(artifact)
-            return
-        }
-        try parser.finishArtifact(nil)
-        ended = true
     }
 
     /// The records as an asynchronous sequence.
@@ -242,7 +160,7 @@ public final class RecordReader: @unchecked Sendable {
 
     /// Bytes of input read so far, for progress reports: of the input as stored, like
     /// `totalBytes` (compressed bytes for a gzip input, so that it never passes the total).
-    public var bytesRead: Int { compressedInput?.compressedBytesRead ?? parser.bytesFed }
+    public var bytesRead: Int { session.compressedInput?.compressedBytesRead ?? parser.bytesFed }
 
     /// Problems found so far when validating (at most `options.maxProblemsKept`; see `problemCount`).
     public var problems: [DocumentError] { queue.problems }
@@ -306,41 +224,6 @@ final class RecordQueue {
     func addProblem(_ error: DocumentError) {
         problemCount += 1
         if problems.count < maxProblemsKept { problems.append(error) }
-    }
-}
-
-/// The bytes read from the input and not yet fed to the parser.
-struct ReadChunk {
-    private var storage: [UInt8]
-    private var position = 0
-    private var count: Int
-
-    init(capacity: Int) {
-        storage = [UInt8](repeating: 0, count: capacity)
-        count = 0
-    }
-
-    init(bytes: [UInt8]) {
-        storage = bytes
-        count = bytes.count
-    }
-
-    var isEmpty: Bool { position == count }
-
-    /// Reads the next chunk of the input; false at its end.
-    mutating func fill(from reader: ChunkReader) throws -> Bool {
-        position = 0
-        count = try storage.withUnsafeMutableBytes { try reader.read(into: $0) }
-        return count > 0
-    }
-
-    mutating func feedSlice<Visitor>(_ limit: Int, to parser: inout DocumentParser<Visitor>) throws {
-        let length = min(limit, count - position)
-        let start = position
-        position += length
-        try storage.withUnsafeBytes { all in
-            try parser.feed(UnsafeRawBufferPointer(rebasing: all[start..<start + length]))
-        }
     }
 }
 
