@@ -71,3 +71,9 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Whether `file` names a regular file, which threads may read at once (standard input, a FIFO
+/// or a device is read by one reader, so files are then read one after another).
+func isRegularFileArgument(_ file: String) -> Bool {
+    file != "-" && regularFileSize(path: file) != nil
+}
