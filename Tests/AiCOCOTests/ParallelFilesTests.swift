@@ -87,6 +87,9 @@ import Testing
         let result = try Tool.run(["stats", "--threads", "-2", Paths.fixture("minimal.json")])
         #expect(result.status == 2)
         #expect(result.stderr.contains("threads"))
+        let zero = try Tool.run(["stats", "--threads", "0", Paths.fixture("minimal.json")])
+        #expect(zero.status == 2 && zero.stdout.isEmpty)
+        #expect(zero.stderr.contains("The value '0' is invalid for '--threads <count>'"), "\(zero.stderr)")
     }
 
     /// One file split among threads (stretches of a few KiB, so that there are many): the same
