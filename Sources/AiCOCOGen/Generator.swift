@@ -69,6 +69,7 @@ extension DocumentGenerator {
         /// The shape; default ``Shape/noisy``, the shape of real whole-series output.
         public var shape: Shape
 
+        /// Options for a document of about `targetBytes` bytes.
         public init(targetBytes: Int, seed: UInt64 = 1, pretty: Bool = false,
                     order: [Section] = Options.imageSections, shape: Shape = .noisy) {
             self.targetBytes = targetBytes

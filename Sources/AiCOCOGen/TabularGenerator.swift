@@ -5,8 +5,10 @@ import AiCOCO
 /// `records` reference gives the artifact's rows and bytes. Seeded (equal options give equal
 /// bytes), streaming, constant memory at any number of records.
 public struct TabularGenerator: Sendable {
+    /// What to generate.
     public let options: Options
 
+    /// A generator of `options`.
     public init(options: Options) { self.options = options }
 
     private static let categoryNames = ["Arrhythmia", "Hypotension", "Sepsis", "Infection"]
@@ -159,12 +161,15 @@ extension TabularGenerator {
     public struct Options: Sendable, Equatable {
         /// What the model predicts per window of rows: categories or regression values.
         public enum Task: String, Sendable, Equatable, CaseIterable {
+            /// Categories (`classification`) or regression values (`regression`).
             case classification, regression
         }
 
         /// Records (lines) of the artifact.
         public var records: Int
+        /// Seed of the random choices: equal options give equal bytes.
         public var seed: UInt64
+        /// What the records predict.
         public var task: Task
         /// Rows per record.
         public var windowSize: Int
@@ -173,6 +178,7 @@ extension TabularGenerator {
         /// The artifact's file name, as `records.href` names it (`/invocations/artifacts/NAME`).
         public var artifactName: String
 
+        /// Options for `records` records (negative counts as 0).
         public init(records: Int, seed: UInt64 = 1, task: Task = .classification, windowSize: Int = 3, tables: Int = 2,
                     artifactName: String = "records.jsonl") {
             self.records = max(0, records)

@@ -53,7 +53,12 @@ struct AiCOCOCommand: ParsableCommand {
     /// standard error, with `type`'s usage for a usage error) and exits.
     private static func finish(_ error: Error, type: ParsableCommand.Type) -> Never {
         var code = exitCode(for: error)
-        let message = type.fullMessage(for: error)
+        var message = type.fullMessage(for: error)
+        if type != Self.self {
+            // A usage error thrown by `run()` names the subcommand alone; parsing's name it whole.
+            let name = type._commandName
+            message = message.replacing("See '\(name) --help'", with: "See 'aicoco \(name) --help'")
+        }
         if code == .validationFailure { code = ExitCode(ExitStatus.cannotRead) }
         if code == .success {
             do {

@@ -69,6 +69,9 @@ struct Render: ParsableCommand {
             if matches.count > 1 {
                 printError("aicoco render: \(matches.count) images have index \(JSONText.number(index)); drew the first, \(image.id)")
             }
+            if drawing.nonFinite > 0 {
+                printError("aicoco render: left out \(drawing.nonFinite) contours or boxes with a NaN or infinite coordinate")
+            }
             if drawing.boxes > 0 && drawing.polygons == 0 {
                 printError("aicoco render: the slice has no segmentation: drew its \(drawing.boxes) boxes (bbox) as outlines")
             }
@@ -96,6 +99,8 @@ struct SliceDrawing {
     /// Contours and boxes drawn.
     private(set) var polygons = 0
     private(set) var boxes = 0
+    /// Contours and boxes left out for a non-finite coordinate (read with `--allow-nan`).
+    private(set) var nonFinite = 0
 
     init(catalog: SegmentationCatalog, image: SegmentationCatalog.Image, width: Int, height: Int, title: String, output: FileOutput) {
         self.catalog = catalog
@@ -158,6 +163,7 @@ struct SliceDrawing {
         let stroke = polygons == nil ? "2" : "1"
         var out = "<g id=\"\(xmlEscaped(annotation.id))\" data-object-id=\"\(xmlEscaped(annotation.objectID))\" fill=\"\(fill)\" stroke=\"\(tint)\" stroke-width=\"\(stroke)\" stroke-linejoin=\"round\" stroke-linecap=\"square\">\n"
         for polygon in polygons ?? Polygons() where polygon.count >= 2 {
+            guard polygon.allSatisfy(\.isFinite) else { nonFinite += 1; continue }
             out += "<path d=\""
             var index = polygon.startIndex
             var first = true
@@ -174,6 +180,7 @@ struct SliceDrawing {
             self.polygons += 1
         }
         for box in boxes {
+            guard [box.x1, box.y1, box.x2, box.y2].allSatisfy(\.isFinite) else { nonFinite += 1; continue }
             out += "<rect x=\"\(JSONText.number(box.x1))\" y=\"\(JSONText.number(box.y1))\" width=\"\(JSONText.number(box.x2 - box.x1))\" height=\"\(JSONText.number(box.y2 - box.y1))\"/>\n"
             self.boxes += 1
         }
@@ -214,6 +221,8 @@ func xmlEscaped(_ text: String) -> String {
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
         case "'": out += "&apos;"
+        case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+        case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": out += "\u{FFFD}" // XML 1.0 forbids them
         default: out.unicodeScalars.append(scalar)
         }
     }

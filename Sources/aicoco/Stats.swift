@@ -35,7 +35,7 @@ struct Stats: ParsableCommand {
     func run() throws {
         let files = [input.displayName] + moreFiles
         let threads = threading.count
-        let together = threads > 1 && files.count > 1
+        let together = threads > 1 && files.count > 1 && files.allSatisfy(isRegularFileArgument)
         let command = UncheckedSendable(self)
         var status: Int32 = 0
         runInOrder(count: files.count, threads: together ? threads : 1, work: { number in

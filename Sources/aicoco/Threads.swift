@@ -4,7 +4,7 @@ import ArgumentParser
 /// `--threads`: how many cores one run may use.
 struct ThreadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Threads to read with: several files at once, and the long arrays of one big file split among them (default: the cores this process may use; 1 reads on one core). Results are the same bytes whatever the number.", valueName: "count"))
-    var threads: Count?
+    var threads: ThreadCount?
 
     /// For tests and the fuzzer: split files of any size into stretches of this many bytes.
     @Option(name: .customLong("split-bytes"), help: .hidden)
@@ -21,6 +21,15 @@ struct ThreadOptions: ParsableArguments {
             split.minimumBytes = 0
         }
         return split
+    }
+}
+
+/// A `--threads` count: 1 or more (0 is refused, as a negative count is).
+struct ThreadCount: ExpressibleByArgument, Sendable, Equatable {
+    var value: Int
+    init?(argument: String) {
+        guard let value = Int(argument), value >= 1 else { return nil }
+        self.value = value
     }
 }
 
@@ -70,4 +79,10 @@ final class ReportOutput: @unchecked Sendable {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Whether `file` names a regular file, which threads may read at once (standard input, a FIFO
+/// or a device is read by one reader, so files are then read one after another).
+func isRegularFileArgument(_ file: String) -> Bool {
+    file != "-" && regularFileSize(path: file) != nil
 }

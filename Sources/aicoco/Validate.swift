@@ -50,7 +50,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let files = self.files.isEmpty ? ["-"] : self.files
         let threads = threading.count
-        let together = threads > 1 && files.count > 1
+        let together = threads > 1 && files.count > 1 && files.allSatisfy(isRegularFileArgument)
         let command = UncheckedSendable(self)
         var status: Int32 = 0
         var failure: Error?

@@ -133,6 +133,15 @@ struct CLITests {
         #expect(result.stderr.contains("$.annotations[0].iscrowd"))
     }
 
+    @Test("iscrowd written -0 is a problem, as 0.0 and 1e0 are")
+    func negativeZeroIscrowd() throws {
+        let text = try String(contentsOfFile: Paths.fixture("detection.json"), encoding: .utf8)
+        let bytes = Array(text.replacingOccurrences(of: "\"iscrowd\":0", with: "\"iscrowd\":-0").utf8)
+        let result = try Tool.run(["validate", "-"], input: bytes)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("-:1:463: semantic error: iscrowd must be written as the integer 0 or 1, found -0 ($.annotations[0].iscrowd)"), "\(result.stdout)")
+    }
+
     @Test("a file that cannot be read: exit 2")
     func unreadable() throws {
         let result = try Tool.run(["stats", "/nonexistent.json"])

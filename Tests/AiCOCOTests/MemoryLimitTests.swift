@@ -170,4 +170,14 @@ struct MemoryLimitTests {
             #expect(result.stderr.contains("/nonexistent-aicoco-dir") && result.stderr.contains("TMPDIR"), "\(command): \(result.stderr)")
         }
     }
+
+    @Test("within a large --memory-limit, validate needs no temporary directory (the place log grows in memory)")
+    func noTemporaryDirectoryWithinTheLimit() throws {
+        let path = try temporaryFile(generate(bytes: 1_500_000, seed: 3).bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for threads in ["1", "2"] {
+            let result = try run(["validate", "--threads", threads, "--memory-limit", "512M", path], tmpdir: "/nonexistent-aicoco-dir")
+            #expect(result.status == 0 && result.stdout.hasSuffix(": valid\n"), "\(result.stdout)\(result.stderr)")
+        }
+    }
 }

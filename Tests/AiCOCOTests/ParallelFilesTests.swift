@@ -67,10 +67,29 @@ import Testing
         #expect(one.status == 2)
     }
 
+    /// Standard input named twice is read once, whole, by the first `-` (files are read at once
+    /// only when each is a regular file): the same reports as one thread.
+    @Test func standardInputTwiceIsReadInTurn() throws {
+        let input = try Tool.run(["generate", "--bytes", "3M"])
+        #expect(input.status == 0)
+        let bytes = Array(input.stdout.utf8)
+        let one = try Tool.run(["stats", "--json", "--threads", "1", "-", "-"], input: bytes)
+        #expect(one.stdout.contains("\"file\":\"-\""))
+        for _ in 0..<3 {
+            let two = try Tool.run(["stats", "--json", "--threads", "2", "-", "-"], input: bytes)
+            #expect(two.status == one.status)
+            #expect(untimed(two.stdout) == untimed(one.stdout))
+            #expect(two.stderr == one.stderr)
+        }
+    }
+
     @Test func aBadThreadCountIsAUsageError() throws {
         let result = try Tool.run(["stats", "--threads", "-2", Paths.fixture("minimal.json")])
         #expect(result.status == 2)
         #expect(result.stderr.contains("threads"))
+        let zero = try Tool.run(["stats", "--threads", "0", Paths.fixture("minimal.json")])
+        #expect(zero.status == 2 && zero.stdout.isEmpty)
+        #expect(zero.stderr.contains("The value '0' is invalid for '--threads <count>'"), "\(zero.stderr)")
     }
 
     /// One file split among threads (stretches of a few KiB, so that there are many): the same

@@ -15,15 +15,19 @@ struct PublicAPITests {
         return enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
     }
 
-    @Test("every public symbol has a doc comment")
+    @Test("every public symbol has a doc comment (AiCOCO and AiCOCOGen, protocol requirements too)")
     func documented() throws {
         var problems: [String] = []
         var checked = 0
-        for file in try Self.sources() {
-            let text = try String(contentsOf: Self.library.appendingPathComponent(file), encoding: .utf8)
+        let generator = Paths.root.appendingPathComponent("Sources/AiCOCOGen")
+        let generatorFiles = try FileManager.default.contentsOfDirectory(atPath: generator.path).filter { $0.hasSuffix(".swift") }
+        let files = try Self.sources().map { (Self.library, "Sources/AiCOCO", $0) }
+            + generatorFiles.sorted().map { (generator, "Sources/AiCOCOGen", $0) }
+        for (folder, name, file) in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             let scan = APIScan(text)
             checked += scan.declarations.count
-            problems += scan.undocumented.map { "Sources/AiCOCO/\(file):\($0.line): no doc comment: \($0.text)" }
+            problems += scan.undocumented.map { "\(name)/\(file):\($0.line): no doc comment: \($0.text)" }
         }
         #expect(checked > 300, "the scan found only \(checked) public declarations: is it reading the sources?")
         #expect(problems.isEmpty, "\(problems.count) undocumented:\n\(problems.joined(separator: "\n"))")
@@ -82,9 +86,16 @@ struct PublicAPITests {
             /** Documented. */
             public typealias AiCOCO = Int
             package struct AiPackage {}
+            /// Documented.
+            public protocol Visiting {
+                /// Documented.
+                mutating func documented() throws
+                mutating func undocumented() throws
+                var property: Int { get }
+            }
             """)
-        #expect(scan.undocumented.map(\.line) == [3, 8, 13])
-        #expect(scan.publicTypes.map(\.name) == ["Fine", "AiThing", "AiCOCOShape", "AiCOCO"])
+        #expect(scan.undocumented.map(\.line) == [3, 8, 13, 25, 26])
+        #expect(scan.publicTypes.map(\.name) == ["Fine", "AiThing", "AiCOCOShape", "AiCOCO", "Visiting"])
         #expect(scan.publicTypes.map(\.name).filter(APIScan.isPrefixed) == ["AiThing", "AiCOCOShape", "AiCOCO"])
         #expect(!APIScan.isPrefixed("Annotation") && !APIScan.isPrefixed("AimPoint"))
     }
@@ -105,6 +116,8 @@ struct APIScan {
         let typeDeclaration =
             #/^\s*(@[\w.]+(\([^)]*\))?\s+)*(public|open)\s+((final|indirect)\s+)*(struct|class|enum|protocol|typealias|actor)\s+(?<name>\w+)/#
         let publicEnum = #/^(?<indent>\s*)(@[\w.]+(\([^)]*\))?\s+)*public\s+(indirect\s+)?enum\s.*\{\s*$/#
+        let publicProtocol = #/^(?<indent>\s*)(@[\w.]+(\([^)]*\))?\s+)*public\s+protocol\s.*\{\s*$/#
+        let requirement = #/^\s*(@[\w.]+(\([^)]*\))?\s+)*((static|mutating|nonmutating)\s+)*(func|var|init|subscript|associatedtype)\b/#
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func documented(above index: Int) -> Bool {
             var above = index - 1
@@ -121,6 +134,17 @@ struct APIScan {
             }
             if let type = line.firstMatch(of: typeDeclaration) {
                 publicTypes.append(PublicType(line: index + 1, name: String(type.output.name)))
+            }
+            // The requirements of a public protocol: the declarations one level in.
+            if let protocolLine = line.firstMatch(of: publicProtocol) {
+                let indent = String(protocolLine.output.indent)
+                for inner in (index + 1)..<lines.count {
+                    if lines[inner] == indent + "}" { break }
+                    if lines[inner].hasPrefix(indent + "    "), lines[inner].firstMatch(of: requirement) != nil {
+                        declarations.append(Declaration(line: inner + 1, text: lines[inner].trimmingCharacters(in: .whitespaces),
+                                                        documented: documented(above: inner)))
+                    }
+                }
             }
             // The cases of a public enum: the lines one level in that start with `case`.
             if let enumLine = line.firstMatch(of: publicEnum) {

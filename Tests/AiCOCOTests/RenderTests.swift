@@ -68,6 +68,7 @@ struct RenderTests {
         #expect(!fills.isEmpty && fills.isSubset(of: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]), "\(fills)")
         let wrong = try Tool.run(["render", "--index", "99", "--image-size", "512x512", "-o", "-", sample])
         #expect(wrong.status == 2 && wrong.stderr.contains("no image has index 99"))
+        #expect(wrong.stderr.contains("See 'aicoco render --help'"), "\(wrong.stderr)")
         let noSize = try Tool.run(["render", "--index", "0", "-o", "-", sample])
         #expect(noSize.status == 2 && noSize.stderr.contains("--image-size"))
     }
@@ -93,6 +94,30 @@ struct RenderTests {
         }
         #expect(has("A&amp;\u{301}&lt;B&gt;&quot;&apos;"), "the legend names the categories, escaped")
         #expect(!has("&\u{301}") && !has("<B") && !has("B>"), "no name's special character left as it was")
+    }
+
+    @Test("control characters in names replaced (XML 1.0 forbids them); NaN coordinates left out, with a note")
+    func controlCharactersAndNonFinite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicoco-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let annotation = #"{"id":"a%@","image_id":"i","object_id":"o","iscrowd":0,"bbox":null,"segmentation":[[%@]]}"#
+        let document = #"{"images":[{"id":"i","index":0,"file_name":"a","category_ids":null,"regressions":null,"width":10,"height":10}],"annotations":["#
+            + String(format: annotation, "1", "1,1,5,1,5,5") + "," + String(format: annotation, "2", "1,1,NaN,2,Infinity,5")
+            + #"],"categories":[{"id":"c","name":"A\u0001B\uFFFF","supercategory_id":null}],"regressions":[],"#
+            + #""objects":[{"id":"o","category_ids":["c"],"regressions":null}],"meta":{"category_ids":null,"regressions":null}}"#
+        let path = directory.appendingPathComponent("control.json").path
+        try Data(document.utf8).write(to: URL(fileURLWithPath: path))
+        let out = directory.appendingPathComponent("control.svg").path
+        let result = try Tool.run(["render", "--allow-nan", "--index", "0", "-o", out, path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("left out 1 contours or boxes with a NaN or infinite coordinate"), "\(result.stderr)")
+        let svg = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(svg.contains("A\u{FFFD}B\u{FFFD}") && !svg.contains("nan") && !svg.contains("inf"))
+        #expect(Self.groups(svg).map(\.paths) == [[[1.5, 1.5, 5.5, 1.5, 5.5, 5.5]], []])
+        let parsed = try Tool.run(executable: "/usr/bin/env", [Paths.python, "-c",
+            "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])", out])
+        #expect(parsed.status == 0, "a strict XML parser reads it: \(parsed.stderr)")
     }
 
     @Test("boxes only (detection): the slice's boxes drawn as outlines, and a note")

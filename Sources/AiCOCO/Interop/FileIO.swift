@@ -46,13 +46,6 @@ final class FileInput {
         case .failure(let error): throw DocumentError.io("cannot read \(name)", error)
         }
     }
-
-    /// Moves back to the start (for a second pass over a regular file).
-    func rewind() throws {
-        if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
-            throw DocumentError.io("cannot seek in \(name)", error)
-        }
-    }
 }
 
 /// Writes bytes to a file descriptor with `write(2)`, through a buffer.

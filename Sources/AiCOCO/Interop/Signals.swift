@@ -36,12 +36,6 @@ package enum TerminationCleanup {
         return mutex
     }()
 
-    /// Whether `number` (one of SIGINT, SIGTERM, SIGHUP) was inherited as ignored.
-    package static func isInheritedIgnored(_ number: Int32) -> Bool {
-        guard let index = signals.firstIndex(of: number) else { return false }
-        return inheritedIgnored[index]
-    }
-
     /// Reads the inherited dispositions now (call first thing in `main`, before anything sets a
     /// handler; later calls do nothing).
     package static func noteInheritedDispositions() { _ = inheritedIgnored }

@@ -4,6 +4,7 @@
 /// annotations must not depend on their order, their indexes, or the count `visitSectionEnd`
 /// gives for `annotations`, which leaves out the workers' records.)
 public protocol SplittableVisitor: DocumentVisitor {
+    /// What a worker fills from its stretch of annotations.
     associatedtype Part: AnnotationPart
     /// An empty part, for a worker.
     func makePart() -> Part

@@ -135,7 +135,7 @@ extension DocumentEngine {
             guard value == 0 || value == 1 else {
                 return try wrongType("0 or 1", found: quotedToken(text), at: location, container: false)
             }
-            if options.validate, text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
+            if options.validate, text.first == UInt8(ascii: "-") || text.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) {
                 try problem(.semantic, "iscrowd must be written as the integer 0 or 1, found \(quotedToken(text))",
                               at: location, path: currentPath())
             }

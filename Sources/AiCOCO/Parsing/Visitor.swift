@@ -112,12 +112,17 @@ public struct AnnotationFields: Sendable, Equatable {
 /// which by default throws (stop at the first problem); a visitor that returns from it
 /// instead keeps the parse going (the record concerned is then dropped).
 public protocol DocumentVisitor {
+    /// A top-level section's array begins.
     mutating func visitSectionStart(_ section: Section) throws
+    /// A section's array ends, after `count` records.
     mutating func visitSectionEnd(_ section: Section, count: Int) throws
     /// An image, category, regression, object or the meta record (not annotations).
     mutating func visit(_ record: Record, index: Int) throws
+    /// The annotation at `index` begins; its coordinates and fields follow.
     mutating func visitAnnotationStart(index: Int) throws
+    /// The next bounded chunk of the current annotation's bbox or segmentation numbers.
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws
+    /// The annotation at `index` ends, with its scalar fields.
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws
     /// The annotation at `index` had a problem and was dropped (only when `visitProblem` returned).
     mutating func visitAnnotationDropped(index: Int) throws

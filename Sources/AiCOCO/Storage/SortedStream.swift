@@ -30,11 +30,6 @@ extension KWayMerge where Cursor == RecordCursor {
     /// The current record's payload.
     var payload: UnsafeRawBufferPointer { current.payload }
 
-    /// Writes the current record as it is stored (header, key, payload).
-    func writeCurrent(to file: TemporaryFile) throws {
-        try current.write(to: file)
-    }
-
     /// Moves past the records with the current key (copied to `key`); returns the sum of the
     /// 64-bit counts their payloads open with.
     func sumCounts(key: inout [UInt8]) throws -> Int {
