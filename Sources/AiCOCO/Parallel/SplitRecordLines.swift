@@ -238,11 +238,9 @@ final class SplitRecordLines: @unchecked Sendable {
         renderer.watchedID = nil
         renderer.discard()
         guard let checker = parser.referenceChecker else { return false }
-        // With no line to write (`validate`), the rest of the skeleton is read now, while the
-        // workers read stretches, not alone at the end; the stretches' ids reach the tables
-        // after it. Whether the tables find a problem does not depend on that order (a
-        // duplicate, a reference to an id never defined), and any problem sends the caller to
-        // the one-thread path, which reports it in file order.
+        // No line to write (`validate`): the skeleton's tail is read now, beside the workers. Whether
+        // the tables find a problem (a duplicate, an id never defined) does not depend on that
+        // order, and any problem sends the caller to the one-thread path, which reports it in order.
         let tail = (commas[stretchCount] + 1)..<file.size
         if !rendersLines { guard try feed(tail) else { return false } }
         stretches: while true {
@@ -284,9 +282,8 @@ final class SplitRecordLines: @unchecked Sendable {
         return true
     }
 
-    /// Stretch `index`, not confirmed, read again from its start (confirmed by the stretch before
-    /// it, or by the placeholder) with the next one, then the next two: the first read that ends
-    /// between two records, and how many stretches it covers; nil when none does.
+    /// Stretch `index`, not confirmed, read again from its confirmed start with the next one, then
+    /// two: the first read that ends between two records and how many stretches it covers, or nil.
     private func renderAgain(_ index: Int) -> (RenderedStretch, Int)? {
         for count in 2...3 where index + count <= stretchCount {
             if let stretch = render((commas[index] + 1)..<commas[index + count]) { return (stretch, count) }
