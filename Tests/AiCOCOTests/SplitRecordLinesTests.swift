@@ -155,6 +155,36 @@ func expectSameValidation(_ path: String, _ name: String, stretches: [Int], allo
         }
     }
 
+    /// A cut guessed inside a string (a `},{` in an extra field of some records): the stretch
+    /// before it is read again with the next one, and the split still runs to the end, with the
+    /// bytes of one thread; `validate` too.
+    @Test func wrongGuessReadAgain() throws {
+        let records = (0..<600).map { number in
+            number % 9 == 4 ? String(annotation(number).dropLast()) + ",\"note\":\"} , {\\\"x\\\":[1]},{\"}" : annotation(number)
+        }
+        let path = try write(document(records, imagesFirst: true), "lookalike-strings.json")
+        defer { unlink(path) }
+        var readAgain = 0
+        for stretch in [300, 700, 1500] {
+            var split = SplitOptions(threads: 2)
+            split.stretchBytes = stretch
+            split.minimumBytes = 0
+            let (file, points) = try #require(try splitCandidate(.file(path), split: split))
+            var options = recordLinesOptions(false).parser
+            options.keepsNumberText = true
+            let run = SplitRecordLines(file: file, points: points, threads: 2, options: options, envelope: true, sections: [])
+            var bytes: [UInt8] = []
+            let done = try run.run(progress: nil) { bytes += $0 }
+            let one = recordLinesInOrder(path, envelope: true, sections: [], allowNaN: false)
+            #expect(done, "stretch \(stretch): split to the end")
+            #expect(bytes == one.bytes && one.problem == nil, "stretch \(stretch)")
+            readAgain += run.stretchesReadAgain
+        }
+        #expect(readAgain > 0, "no cut was guessed inside a string")
+        #expect(try expectSameRecordLines(path, "lookalike-strings", stretches: [300, 700, 1500]))
+        #expect(try expectSameValidation(path, "lookalike-strings", stretches: [300, 700, 1500]))
+    }
+
     /// The lines of a stretch are held until written: a small window of stretches, whatever the file.
     @Test func manyStretchesFewThreads() throws {
         let records = (0..<2000).map { annotation($0) }

@@ -8,8 +8,11 @@
 /// then the tail's. Workers parse with validation but without reference tables: the calling
 /// thread gives each written stretch's ids to the skeleton's tables, whose verdict at the end
 /// is then the one-thread parse's. Only lines that the one-thread path writes too are written:
-/// any problem, error, unconfirmed cut or records artifact stops the split, and the caller reads
-/// the file again in order, writing only what comes after the bytes already written.
+/// any problem, error or records artifact stops the split, and the caller reads the file again
+/// in order, writing only what comes after the bytes already written. A stretch that does not
+/// end between two records (the cut after it was a wrong guess) is read again from its start,
+/// which the stretch before confirmed, with the next one or two, until a read ends between two
+/// records; only when none does is the split stopped.
 final class SplitRecordLines: @unchecked Sendable {
     private let file: PositionalFile
     private let commas: [Int]
@@ -17,6 +20,8 @@ final class SplitRecordLines: @unchecked Sendable {
     private let options: DocumentParsing.Options
     private let envelope: Bool
     private let sections: Set<Section>
+    /// Whether workers render the stretches' lines (`records`); else they note ids only (`validate`).
+    private let rendersLines: Bool
 
     // Shared between the threads, under `monitor`.
     private let monitor = Monitor(conditions: 2)
@@ -25,6 +30,8 @@ final class SplitRecordLines: @unchecked Sendable {
     private var nextStretch = 0
     private var writtenStretches = 0
     private var rendered: [Int: RenderedStretch] = [:]
+    /// Stretches read and not confirmed, not yet reached by the writer.
+    private var unconfirmed: Set<Int> = []
     private var failedFlag = false
     private var workersEnded = 0
     /// Renderers of stretches written, to render others (their buffers already grown).
@@ -36,10 +43,13 @@ final class SplitRecordLines: @unchecked Sendable {
     private(set) var bytesWritten = 0
     /// The document's kind and form, once read to the end with no problem.
     private(set) var documentForm: DocumentForm?
+    /// Stretches read again with the next ones (their end was a wrong guess).
+    private(set) var stretchesReadAgain = 0
 
     init(file: PositionalFile, points: SplitPoints, threads: Int, options: DocumentParsing.Options,
-         envelope: Bool, sections: Set<Section>) {
+         envelope: Bool, sections: Set<Section>, rendersLines: Bool = true) {
         self.file = file
+        self.rendersLines = rendersLines
         commas = points.commas
         self.threads = threads
         self.options = options
@@ -48,8 +58,9 @@ final class SplitRecordLines: @unchecked Sendable {
     }
 
     private var stretchCount: Int { commas.count - 1 }
-    /// Stretches taken and not yet written, at most: their lines are what is held.
-    private var window: Int { 2 * threads }
+    /// Stretches taken and not yet written, at most: their lines are what is held (only ids
+    /// when no line is rendered: more of them, so that a worker seldom waits for room).
+    private var window: Int { (rendersLines ? 2 : 8) * threads }
 
     private func makeRenderer() -> RecordLineRenderer {
         RecordLineRenderer(envelope: envelope, sections: sections, allowsNonFinite: options.allowNonFinite)
@@ -68,13 +79,22 @@ final class SplitRecordLines: @unchecked Sendable {
     /// Renders stretch `index` with a parser of its own; nil when it is not confirmed, had a
     /// problem, or a record could not be rendered.
     private func render(_ index: Int) -> RenderedStretch? {
+        render((commas[index] + 1)..<commas[index + 1])
+    }
+
+    /// Renders `range` of the file (see `render(_:)`).
+    private func render(_ range: Range<Int>) -> RenderedStretch? {
         var options = self.options
         options.recordsArtifact = .skip
         options.checksReferences = false
+        guard rendersLines else {
+            var parser = DocumentParser(visitor: StretchVisitor(part: StretchKeys(), handOver: { _ in }), options: options)
+            guard readStretch(range, of: file, with: &parser, stop: { failed }) else { return nil }
+            return RenderedStretch(renderer: nil, keys: parser.visitor.part.keys)
+        }
         let renderer = monitor.withLock { spareRenderers.popLast() } ?? makeRenderer()
         let lines = RenderedLines(renderer: renderer, maxCoordinates: options.limits.maxCoordinatesPerRecord)
         var parser = DocumentParser(visitor: StretchVisitor(part: lines, handOver: { _ in }), options: options)
-        let range = (commas[index] + 1)..<commas[index + 1]
         guard readStretch(range, of: file, with: &parser, stop: { failed }) else { return nil }
         let part = parser.visitor.part
         guard part.renderer.failure == nil else { return nil }
@@ -93,20 +113,26 @@ final class SplitRecordLines: @unchecked Sendable {
                 return nextStretch - 1
             }
             guard let index else { break }
-            guard let stretch = render(index) else { return fail() }
-            post(stretch, at: index)
+            post(render(index), at: index)
         }
     }
 
-    private func post(_ stretch: RenderedStretch, at index: Int) {
+    /// Posts stretch `index`, rendered, or nil when it was not confirmed.
+    private func post(_ stretch: RenderedStretch?, at index: Int) {
         monitor.withLock {
-            rendered[index] = stretch
+            if index < writtenStretches {
+                // Read again with the one before it: dropped.
+                if let renderer = stretch?.renderer { spareRenderers.append(renderer) }
+                return
+            }
+            if let stretch { rendered[index] = stretch } else { unconfirmed.insert(index) }
             monitor.broadcast(Self.stretchDone)
         }
     }
 
     private enum Step {
         case write(RenderedStretch)
+        case readAgain(Int)
         case render(Int)
         case finished
     }
@@ -118,6 +144,7 @@ final class SplitRecordLines: @unchecked Sendable {
             while true {
                 if failedFlag || writtenStretches == stretchCount { return .finished }
                 if let stretch = rendered.removeValue(forKey: writtenStretches) { return .write(stretch) }
+                if unconfirmed.remove(writtenStretches) != nil { return .readAgain(writtenStretches) }
                 if nextStretch < stretchCount, nextStretch < writtenStretches + window {
                     nextStretch += 1
                     return .render(nextStretch - 1)
@@ -127,11 +154,17 @@ final class SplitRecordLines: @unchecked Sendable {
         }
     }
 
-    /// One more stretch written, its renderer spare; returns the offset its lines end at.
-    private func stretchWritten(giving renderer: RecordLineRenderer) -> Int {
+    /// `count` more stretches written (more than one: read again together), the renderer
+    /// spare; returns the offset their lines end at.
+    private func stretchesWritten(_ count: Int = 1, giving renderer: RecordLineRenderer?) -> Int {
         monitor.withLock {
-            spareRenderers.append(renderer)
-            writtenStretches += 1
+            if let renderer { spareRenderers.append(renderer) }
+            for skipped in (writtenStretches + 1)..<(writtenStretches + count) {
+                if let renderer = rendered.removeValue(forKey: skipped)?.renderer { spareRenderers.append(renderer) }
+                unconfirmed.remove(skipped)
+            }
+            writtenStretches += count
+            nextStretch = max(nextStretch, writtenStretches)
             monitor.broadcast(Self.roomFreed)
             return commas[writtenStretches]
         }
@@ -205,22 +238,33 @@ final class SplitRecordLines: @unchecked Sendable {
         renderer.watchedID = nil
         renderer.discard()
         guard let checker = parser.referenceChecker else { return false }
+        // No line to write (`validate`): the skeleton's tail is read now, beside the workers. Whether
+        // the tables find a problem (a duplicate, an id never defined) does not depend on that
+        // order, and any problem sends the caller to the one-thread path, which reports it in order.
+        let tail = (commas[stretchCount] + 1)..<file.size
+        if !rendersLines { guard try feed(tail) else { return false } }
         stretches: while true {
             switch nextStep() {
             case .write(let stretch):
-                try stretch.renderer.take { lines, _ in try emit(lines) }
+                try stretch.renderer?.take { lines, _ in try emit(lines) }
                 guard stretch.check(in: checker) else { return false }
-                let end = stretchWritten(giving: stretch.renderer)
+                let end = stretchesWritten(giving: stretch.renderer)
+                progress?(end)
+            case .readAgain(let index):
+                guard let (stretch, count) = renderAgain(index) else { return false }
+                stretchesReadAgain += 1
+                try stretch.renderer?.take { lines, _ in try emit(lines) }
+                guard stretch.check(in: checker) else { return false }
+                let end = stretchesWritten(count, giving: stretch.renderer)
                 progress?(end)
             case .render(let index):
-                guard let stretch = render(index) else { return false }
-                post(stretch, at: index)
+                post(render(index), at: index)
             case .finished:
                 break stretches
             }
         }
         guard !failed else { return false }
-        guard try feed((commas[stretchCount] + 1)..<file.size) else { return false }
+        if rendersLines { guard try feed(tail) else { return false } }
         // A tabular output's artifact is read by the one-thread path.
         var ending = ParseSession(suppliedFor: .file(file.name))
         guard try !ending.endInput(&parser) else { return false }
@@ -237,6 +281,15 @@ final class SplitRecordLines: @unchecked Sendable {
         return true
     }
 
+    /// Stretch `index`, not confirmed, read again from its confirmed start with the next one, then
+    /// two: the first read that ends between two records and how many stretches it covers, or nil.
+    private func renderAgain(_ index: Int) -> (RenderedStretch, Int)? {
+        for count in 2...3 where index + count <= stretchCount {
+            if let stretch = render((commas[index] + 1)..<commas[index + count]) { return (stretch, count) }
+        }
+        return nil
+    }
+
     /// What the tables say at the end of the placeholder's references.
     static let placeholderProblems: Set<String> = [
         "annotation refers to image \"~aicoco-split~\", which is not in images",
@@ -244,9 +297,10 @@ final class SplitRecordLines: @unchecked Sendable {
     ]
 }
 
-/// A stretch's lines, rendered, and the ids of its annotations (id, image, object for each).
+/// A stretch's lines, rendered (nil: not wanted), and the ids of its annotations (id, image,
+/// object for each).
 struct RenderedStretch: @unchecked Sendable {
-    let renderer: RecordLineRenderer
+    let renderer: RecordLineRenderer?
     let keys: [RecordID]
 
     /// Gives the ids to the skeleton's tables, as the one-thread parse does while it reads the
@@ -326,17 +380,19 @@ package func writeRecordLinesSplitting(
 }
 
 /// `validate` on one big regular file, its `annotations` split among `split.threads` threads:
-/// every record checked as `records` reads them (see `SplitRecordLines`), no line written.
-/// Returns the document's form when it was read to the end with no problem at all; nil when
+/// every record checked by the workers' parsers as `records` reads them (see `SplitRecordLines`),
+/// but no line rendered: the workers note only the ids, which the calling thread gives to the
+/// reference tables in file order. Returns the document's form when it was read to the end with no problem at all; nil when
 /// it must be read again in order, which finds and places its problems (nothing is reported
 /// before). Not with `options.strict`.
 package func checkSplitting(_ input: DocumentSource, options: DocumentParsing.Options,
                             split: SplitOptions) throws -> (form: DocumentForm?, bytes: Int)? {
     guard !options.strict, options.validate,
-          let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return nil }
-    // Rows only: a document's own sections are not rendered.
+          // Stretches of at most 2 MiB: only their ids are held until checked (8 stretches a thread).
+          let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 2 << 20) else { return nil }
+    // Rows only: a document's own sections are not rendered (the skeleton's records are built, not written).
     let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: options,
-                               envelope: false, sections: [.rows])
+                               envelope: false, sections: [.rows], rendersLines: false)
     guard try run.run(progress: nil, write: { _ in }) else { return nil }
     return (run.documentForm, file.size)
 }
