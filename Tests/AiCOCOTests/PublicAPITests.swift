@@ -15,13 +15,18 @@ struct PublicAPITests {
         return enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
     }
 
+    /// Every Swift file of the module (relative to `Sources/AiCOCO`), scanned.
+    static func scans() throws -> [(file: String, scan: APIScan)] {
+        try sources().map { file in
+            (file, APIScan(try String(contentsOf: library.appendingPathComponent(file), encoding: .utf8)))
+        }
+    }
+
     @Test("every public symbol has a doc comment")
     func documented() throws {
         var problems: [String] = []
         var checked = 0
-        for file in try Self.sources() {
-            let text = try String(contentsOf: Self.library.appendingPathComponent(file), encoding: .utf8)
-            let scan = APIScan(text)
+        for (file, scan) in try Self.scans() {
             checked += scan.declarations.count
             problems += scan.undocumented.map { "Sources/AiCOCO/\(file):\($0.line): no doc comment: \($0.text)" }
         }
@@ -33,9 +38,8 @@ struct PublicAPITests {
     func names() throws {
         var problems: [String] = []
         var types = 0
-        for file in try Self.sources() {
-            let text = try String(contentsOf: Self.library.appendingPathComponent(file), encoding: .utf8)
-            for type in APIScan(text).publicTypes {
+        for (file, scan) in try Self.scans() {
+            for type in scan.publicTypes {
                 types += 1
                 if APIScan.isPrefixed(type.name) {
                     problems.append("Sources/AiCOCO/\(file):\(type.line): \(type.name)")
