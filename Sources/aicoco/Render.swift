@@ -206,16 +206,14 @@ struct SliceDrawing {
 /// `text` with XML's special characters escaped (for text and attribute values), scalar by
 /// scalar: an `&` followed by a combining mark is one `Character`, but still an ampersand.
 func xmlEscaped(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
+    escaped(text) { scalar in
         switch scalar {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        default: out.unicodeScalars.append(scalar)
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        case "\"": "&quot;"
+        case "'": "&apos;"
+        default: nil
         }
     }
-    return out
 }
