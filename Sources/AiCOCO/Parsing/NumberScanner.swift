@@ -44,7 +44,7 @@ enum NumberState: UInt8 {
     /// yajl's lexical error for a number that stops in this (incomplete) state.
     var yajlError: String { "lexical error: malformed number, a digit is required after the \(missingDigitPlace)" }
 
-    /// That error in plain words (as `explainYajl` says yajl's).
+    /// That error in plain words.
     var malformedMessage: String { "malformed number: a digit is required after the \(missingDigitPlace)" }
 
     private var missingDigitPlace: String {
