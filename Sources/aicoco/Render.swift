@@ -213,18 +213,16 @@ struct SliceDrawing {
 /// `text` with XML's special characters escaped (for text and attribute values), scalar by
 /// scalar: an `&` followed by a combining mark is one `Character`, but still an ampersand.
 func xmlEscaped(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
+    escaped(text) { scalar in
         switch scalar {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-        case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": out += "\u{FFFD}" // XML 1.0 forbids them
-        default: out.unicodeScalars.append(scalar)
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        case "\"": "&quot;"
+        case "'": "&apos;"
+        case "\t", "\n", "\r": nil
+        case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": "\u{FFFD}" // XML 1.0 forbids them
+        default: nil
         }
     }
-    return out
 }

@@ -67,25 +67,25 @@ struct GzipArtifactTests {
 struct GzipPaddingTests {
     @Test("zero bytes after the last member: a warning, the same report; zeros then data: a compression error")
     func trailingZeros() throws {
-        let directory = try ThirdRound.directory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let document = Paths.flavor.appendingPathComponent("flavor-detection.json").path
-        let made = try GzipInputTests.shell("""
-            cd '\(directory)' && gzip -c '\(document)' > plain.json.gz && \
-            { cat plain.json.gz; head -c 70000 /dev/zero; } > padded.json.gz && \
-            { cat plain.json.gz; head -c 3000 /dev/zero; printf x; } > garbage.json.gz
-            """)
-        #expect(made.status == 0)
-        let plain = try GzipInputTests.shell("cd '\(directory)' && \"$AICOCO\" validate plain.json.gz && \"$AICOCO\" records plain.json.gz")
-        let padded = try GzipInputTests.shell("cd '\(directory)' && \"$AICOCO\" validate padded.json.gz && \"$AICOCO\" records padded.json.gz")
-        #expect(plain.status == 0 && padded.status == 0, "\(padded.stderr)")
-        #expect(padded.stdout == plain.stdout.replacingOccurrences(of: "plain.json.gz", with: "padded.json.gz"))
-        #expect(padded.stderr.contains("aicoco: warning: padded.json.gz: decompression OK, 70000 trailing zero bytes ignored"),
-                "\(padded.stderr)")
-        #expect(plain.stderr.isEmpty, "\(plain.stderr)")
-        let garbage = try GzipInputTests.shell("cd '\(directory)' && \"$AICOCO\" stats garbage.json.gz")
-        #expect(garbage.status == 1)
-        #expect(garbage.stderr.contains("compression error: corrupt compressed data at compressed byte"), "\(garbage.stderr)")
+        try inScratchDirectory { directory in
+            let document = Paths.flavor.appendingPathComponent("flavor-detection.json").path
+            let made = try GzipInputTests.shell("""
+                cd '\(directory)' && gzip -c '\(document)' > plain.json.gz && \
+                { cat plain.json.gz; head -c 70000 /dev/zero; } > padded.json.gz && \
+                { cat plain.json.gz; head -c 3000 /dev/zero; printf x; } > garbage.json.gz
+                """)
+            #expect(made.status == 0)
+            let plain = try GzipInputTests.shell("cd '\(directory)' && \"$AICOCO\" validate plain.json.gz && \"$AICOCO\" records plain.json.gz")
+            let padded = try GzipInputTests.shell("cd '\(directory)' && \"$AICOCO\" validate padded.json.gz && \"$AICOCO\" records padded.json.gz")
+            #expect(plain.status == 0 && padded.status == 0, "\(padded.stderr)")
+            #expect(padded.stdout == plain.stdout.replacingOccurrences(of: "plain.json.gz", with: "padded.json.gz"))
+            #expect(padded.stderr.contains("aicoco: warning: padded.json.gz: decompression OK, 70000 trailing zero bytes ignored"),
+                    "\(padded.stderr)")
+            #expect(plain.stderr.isEmpty, "\(plain.stderr)")
+            let garbage = try GzipInputTests.shell("cd '\(directory)' && \"$AICOCO\" stats garbage.json.gz")
+            #expect(garbage.status == 1)
+            #expect(garbage.stderr.contains("compression error: corrupt compressed data at compressed byte"), "\(garbage.stderr)")
+        }
     }
 
     @Test("records --progress on a gzip input: never past 100%, 100.0% at the end")

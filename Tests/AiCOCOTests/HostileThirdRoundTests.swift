@@ -167,17 +167,17 @@ struct NonRegularInputTests {
 struct SignalsAndOutputsTests {
     @Test("nohup: SIGHUP does not end generate -o, the document is complete and valid; the same for an ignored SIGINT")
     func ignoredSignalsStayIgnored() throws {
-        let directory = try ThirdRound.directory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        for (name, prefix, signal) in [("nohup", "nohup", "HUP"), ("trap INT", "trap '' INT;", "INT")] {
-            let script = "cd '\(directory)' && { \(prefix) '\(Tool.path)' generate --bytes 6M -o out.json > /dev/null 2>&1 & pid=$!; "
-                + "sleep 0.3; kill -\(signal) $pid; wait $pid; echo \"status=$?\"; }"
-            let result = try Hostile.shell(script)
-            #expect(result.stdout.contains("status=0"), "\(name): \(result.stdout) \(result.stderr)")
-            let valid = try ThirdRound.run("validate out.json", in: directory)
-            ThirdRound.expect(valid, status: 0, "\(name): the document")
-            #expect(ThirdRound.contents(directory) == ["out.json"], "\(ThirdRound.contents(directory))")
-            try FileManager.default.removeItem(atPath: directory + "/out.json")
+        try inScratchDirectory { directory in
+            for (name, prefix, signal) in [("nohup", "nohup", "HUP"), ("trap INT", "trap '' INT;", "INT")] {
+                let script = "cd '\(directory)' && { \(prefix) '\(Tool.path)' generate --bytes 6M -o out.json > /dev/null 2>&1 & pid=$!; "
+                    + "sleep 0.3; kill -\(signal) $pid; wait $pid; echo \"status=$?\"; }"
+                let result = try Hostile.shell(script)
+                #expect(result.stdout.contains("status=0"), "\(name): \(result.stdout) \(result.stderr)")
+                let valid = try ThirdRound.run("validate out.json", in: directory)
+                ThirdRound.expect(valid, status: 0, "\(name): the document")
+                #expect(ThirdRound.contents(directory) == ["out.json"], "\(ThirdRound.contents(directory))")
+                try FileManager.default.removeItem(atPath: directory + "/out.json")
+            }
         }
     }
 

@@ -34,15 +34,33 @@ indirect enum TextTree: Equatable {
         while index < text.count, [0x20, 0x0A, 0x0D, 0x09].contains(text[index]) { index += 1 }
     }
 
+    /// Past an opening bracket at `index` (and the space after it): `true`, and past `close` too,
+    /// when the container is empty.
+    private static func opensEmpty(_ text: [UInt8], _ index: inout Int, close: Unicode.Scalar) -> Bool {
+        index += 1
+        skipSpace(text, &index)
+        guard index < text.count, text[index] == UInt8(ascii: close) else { return false }
+        index += 1
+        return true
+    }
+
+    /// Past the `,` or `close` after a member or an item: `true` when it was `close`.
+    private static func closes(_ text: [UInt8], _ index: inout Int, close: Unicode.Scalar) throws -> Bool {
+        skipSpace(text, &index)
+        guard index < text.count else { throw Malformed() }
+        index += 1
+        if text[index - 1] == UInt8(ascii: close) { return true }
+        guard text[index - 1] == UInt8(ascii: ",") else { throw Malformed() }
+        return false
+    }
+
     private static func value(_ text: [UInt8], _ index: inout Int) throws -> TextTree {
         skipSpace(text, &index)
         guard index < text.count else { throw Malformed() }
         switch text[index] {
         case UInt8(ascii: "{"):
-            index += 1
             var members: [Member] = []
-            skipSpace(text, &index)
-            if index < text.count, text[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if opensEmpty(text, &index, close: "}") { return .object(members) }
             while true {
                 skipSpace(text, &index)
                 guard case .string(let key) = try value(text, &index) else { throw Malformed() }
@@ -50,24 +68,14 @@ indirect enum TextTree: Equatable {
                 guard index < text.count, text[index] == UInt8(ascii: ":") else { throw Malformed() }
                 index += 1
                 members.append(Member(key: key, value: try value(text, &index)))
-                skipSpace(text, &index)
-                guard index < text.count else { throw Malformed() }
-                index += 1
-                if text[index - 1] == UInt8(ascii: "}") { return .object(members) }
-                guard text[index - 1] == UInt8(ascii: ",") else { throw Malformed() }
+                if try closes(text, &index, close: "}") { return .object(members) }
             }
         case UInt8(ascii: "["):
-            index += 1
             var items: [TextTree] = []
-            skipSpace(text, &index)
-            if index < text.count, text[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            if opensEmpty(text, &index, close: "]") { return .array(items) }
             while true {
                 items.append(try value(text, &index))
-                skipSpace(text, &index)
-                guard index < text.count else { throw Malformed() }
-                index += 1
-                if text[index - 1] == UInt8(ascii: "]") { return .array(items) }
-                guard text[index - 1] == UInt8(ascii: ",") else { throw Malformed() }
+                if try closes(text, &index, close: "]") { return .array(items) }
             }
         case UInt8(ascii: "\""):
             var end = index + 1

@@ -15,19 +15,26 @@ struct PublicAPITests {
         return enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted()
     }
 
+    /// Every Swift file of the module (relative to `Sources/AiCOCO`), scanned.
+    static func scans() throws -> [(file: String, scan: APIScan)] {
+        try sources().map { file in
+            (file, APIScan(try String(contentsOf: library.appendingPathComponent(file), encoding: .utf8)))
+        }
+    }
+
     @Test("every public symbol has a doc comment (AiCOCO and AiCOCOGen, protocol requirements too)")
     func documented() throws {
         var problems: [String] = []
         var checked = 0
         let generator = Paths.root.appendingPathComponent("Sources/AiCOCOGen")
-        let generatorFiles = try FileManager.default.contentsOfDirectory(atPath: generator.path).filter { $0.hasSuffix(".swift") }
-        let files = try Self.sources().map { (Self.library, "Sources/AiCOCO", $0) }
-            + generatorFiles.sorted().map { (generator, "Sources/AiCOCOGen", $0) }
-        for (folder, name, file) in files {
-            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            let scan = APIScan(text)
+        let generatorFiles = try FileManager.default.contentsOfDirectory(atPath: generator.path)
+            .filter { $0.hasSuffix(".swift") }.sorted()
+        let generatorScans = try generatorFiles.map { file in
+            ("Sources/AiCOCOGen/\(file)", APIScan(try String(contentsOf: generator.appendingPathComponent(file), encoding: .utf8)))
+        }
+        for (name, scan) in try Self.scans().map({ ("Sources/AiCOCO/\($0.file)", $0.scan) }) + generatorScans {
             checked += scan.declarations.count
-            problems += scan.undocumented.map { "\(name)/\(file):\($0.line): no doc comment: \($0.text)" }
+            problems += scan.undocumented.map { "\(name):\($0.line): no doc comment: \($0.text)" }
         }
         #expect(checked > 300, "the scan found only \(checked) public declarations: is it reading the sources?")
         #expect(problems.isEmpty, "\(problems.count) undocumented:\n\(problems.joined(separator: "\n"))")
@@ -37,9 +44,8 @@ struct PublicAPITests {
     func names() throws {
         var problems: [String] = []
         var types = 0
-        for file in try Self.sources() {
-            let text = try String(contentsOf: Self.library.appendingPathComponent(file), encoding: .utf8)
-            for type in APIScan(text).publicTypes {
+        for (file, scan) in try Self.scans() {
+            for type in scan.publicTypes {
                 types += 1
                 if APIScan.isPrefixed(type.name) {
                     problems.append("Sources/AiCOCO/\(file):\(type.line): \(type.name)")

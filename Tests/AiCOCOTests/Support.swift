@@ -276,3 +276,10 @@ func splitMixNext(_ state: inout UInt64) -> UInt64 {
     state &+= splitMix64Increment
     return splitMix64(state)
 }
+
+/// `body` run with a new empty temporary directory (its path), which is removed afterwards.
+func inScratchDirectory<T>(_ body: (String) throws -> T) throws -> T {
+    let directory = try ThirdRound.directory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    return try body(directory)
+}

@@ -127,9 +127,15 @@ final class YajlLexer<Handler: YajlHandler & ~Copyable> {
         table.pointee = yajlSilentCallbacks
         handle = yajl_alloc(table, &blocks.functions, UnsafeMutableRawPointer(context))!
         configure()
+        context.pointee.state.reset()
         _ = yajl_parse(handle, prefix.baseAddress, prefix.count)
+        // A prefix ends with its last token or with a comma or colon after it.
+        if let last = prefix.last(where: { !isYajlWhitespace($0) }) { _ = context.pointee.state.passing(last) }
         table.pointee = yajlCallbacks
     }
+
+    /// yajl's parse state as of the last token handed out (or the prefix of `restart`).
+    var parseState: YajlParseState { context.pointee.state }
 
     /// Offset, within the chunk being fed, just past the token yajl handed out last.
     /// Valid inside a callback and after `parse`.
@@ -183,6 +189,18 @@ private func tidyYajlMessage(_ message: String) -> String {
 private enum YajlToken {
     case null, bool(Bool), number(UnsafeBufferPointer<UInt8>), string(UnsafeBufferPointer<UInt8>)
     case startObject, key(UnsafeBufferPointer<UInt8>), endObject, startArray, endArray
+
+    /// What the token does to the parse state.
+    @inline(__always)
+    var step: YajlParseState.Step {
+        switch self {
+        case .null, .bool, .number, .string: .value
+        case .startObject: .openObject
+        case .key: .key
+        case .endObject, .endArray: .close
+        case .startArray: .openArray
+        }
+    }
 }
 
 /// What yajl's context pointer points to: a lexer's session, and the closure that hands a
@@ -190,21 +208,32 @@ private enum YajlToken {
 private struct CallbackContext {
     let session: UnsafeMutableRawPointer
     let dispatch: (UnsafeMutableRawPointer, YajlToken) -> Int32
+    /// yajl's parse state after the tokens handed out so far.
+    var state = YajlParseState()
 }
 
 /// Hands `token` to the handler behind `context`.
 @inline(__always)
 private func dispatch(_ context: UnsafeMutableRawPointer?, _ token: YajlToken) -> Int32 {
     let bound = context!.assumingMemoryBound(to: CallbackContext.self)
+    bound.pointee.state.note(token.step)
     return bound.pointee.dispatch(bound.pointee.session, token)
 }
 
-/// Callbacks that accept every token and do nothing (for `restart`).
+/// Notes `step` in the parse state behind `context`, and reads on (for `restart`).
+private func silent(_ context: UnsafeMutableRawPointer?, _ step: YajlParseState.Step) -> Int32 {
+    context!.assumingMemoryBound(to: CallbackContext.self).pointee.state.note(step)
+    return 1
+}
+
+/// Callbacks that hand no token to the handler, only follow the parse state (for `restart`).
 private let yajlSilentCallbacks = yajl_callbacks(
-    yajl_null: { _ in 1 }, yajl_boolean: { _, _ in 1 }, yajl_integer: nil, yajl_double: nil,
-    yajl_number: { _, _, _ in 1 }, yajl_string: { _, _, _ in 1 }, yajl_start_map: { _ in 1 },
-    yajl_map_key: { _, _, _ in 1 }, yajl_end_map: { _ in 1 }, yajl_start_array: { _ in 1 },
-    yajl_end_array: { _ in 1 }
+    yajl_null: { silent($0, .value) }, yajl_boolean: { context, _ in silent(context, .value) },
+    yajl_integer: nil, yajl_double: nil,
+    yajl_number: { context, _, _ in silent(context, .value) }, yajl_string: { context, _, _ in silent(context, .value) },
+    yajl_start_map: { silent($0, .openObject) }, yajl_map_key: { context, _, _ in silent(context, .key) },
+    yajl_end_map: { silent($0, .close) }, yajl_start_array: { silent($0, .openArray) },
+    yajl_end_array: { silent($0, .close) }
 )
 
 private let yajlCallbacks = yajl_callbacks(

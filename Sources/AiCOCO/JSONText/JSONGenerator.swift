@@ -189,6 +189,20 @@ final class JSONGenerator {
         try withUnsafePointer(to: value) { try numberList(UnsafeBufferPointer(start: $0, count: 1)) }
     }
 
+    /// `[[x1, y1, ...], ...]`: polygon by polygon, each ending at the next of `ends` in
+    /// `coordinates`, without one allocation per number.
+    func polygonList(_ coordinates: UnsafeBufferPointer<Double>, ends: some Sequence<Int>) throws {
+        try arrayOpen()
+        var start = 0
+        for end in ends {
+            try arrayOpen()
+            try numberList(UnsafeBufferPointer(rebasing: coordinates[start..<end]))
+            try arrayClose()
+            start = end
+        }
+        try arrayClose()
+    }
+
     /// The numbers of a coordinate list, `x1,y1,x2,...`, as one atom inside the array the caller
     /// opened: the same JSON as one call per number (in pretty mode the list stays on one line).
     func numberList(_ values: UnsafeBufferPointer<Double>) throws {

@@ -102,23 +102,27 @@ package enum JSONText {
 
 /// `text` as a JSON string literal.
 func jsonQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
+    "\"" + escaped(text) { scalar in
         switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: return nil
         }
+    } + "\""
+}
+
+/// `text` scalar by scalar (never `Character` by `Character`: an escaped character followed by a
+/// combining mark is still escaped), each scalar `replacement` has a text for written as that text.
+package func escaped(_ text: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+        if let replaced = replacement(scalar) { out += replaced } else { out.unicodeScalars.append(scalar) }
     }
-    out += "\""
     return out
 }

@@ -359,7 +359,7 @@ extension DocumentEngine {
     /// yajl's error for a number that breaks the grammar at absolute offset `offset`.
     mutating func malformedNumber(_ state: NumberState, at offset: Int) -> DocumentError {
         let location = places.tracker.location(of: offset)
-        return DocumentError(kind: .syntax, message: explainYajl(state.yajlError, found: ""), path: currentPath(),
+        return DocumentError(kind: .syntax, message: state.malformedMessage, path: currentPath(),
                            location: location)
     }
 

@@ -230,7 +230,7 @@ extension DocumentEngine {
         }
         scan = .yajl
         let pieceBase = places.bytesFed
-        places.nextTokenFrom = clean
+        places.resume(at: clean)
         guard clean < pieceBase || piece == nil else { return clean - pieceBase }
         // The clean point is in an earlier piece: yajl first reads the bytes kept from it.
         guard !carry.isEmpty else { return 0 }

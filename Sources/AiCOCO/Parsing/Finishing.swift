@@ -32,18 +32,18 @@ extension DocumentEngine {
             break
         case .stopped(let stop):
             throw stopped(stop.error)
-        case .syntaxError(let message, _) where message.contains("trailing garbage"):
+        case .syntaxError(let message, _) where faultAtEnd(message) == .trailingGarbage:
             // A number after the document, ended by the input's end: placed on its first byte.
             let start = places.nextTokenFrom
             let byte = start < places.bytesFed ? places.nextTokenByte : nil
             let location = places.tracker.location(of: min(start, places.bytesFed))
-            throw stopped(DocumentError(kind: .syntax, message: explainYajl(message, found: found(byte)),
+            throw stopped(DocumentError(kind: .syntax, message: SyntaxFault.trailingGarbage.message(found: found(byte)),
                                       path: currentPath(), location: location))
         case .syntaxError(let message, _):
             let end = places.tracker.location(of: places.bytesFed)
             // A value cut short (`-`, `"abc`, `tru`) is not an empty input, even at the top level.
             let text = outline.documentStarted || places.nextTokenFrom < places.bytesFed
-                ? "unexpected end of input (\(message.replacingOccurrences("parse error: ", with: "")))"
+                ? "unexpected end of input (\(faultAtEnd(message).yajlText.replacingOccurrences("parse error: ", with: "")))"
                 : "empty input: no JSON value"
             throw stopped(DocumentError(kind: .syntax, message: text, path: currentPath(), location: end))
         }

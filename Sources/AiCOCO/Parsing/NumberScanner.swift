@@ -42,11 +42,16 @@ enum NumberState: UInt8 {
     }
 
     /// yajl's lexical error for a number that stops in this (incomplete) state.
-    var yajlError: String {
+    var yajlError: String { "lexical error: malformed number, a digit is required after the \(missingDigitPlace)" }
+
+    /// That error in plain words.
+    var malformedMessage: String { "malformed number: a digit is required after the \(missingDigitPlace)" }
+
+    private var missingDigitPlace: String {
         switch self {
-        case .dot: "lexical error: malformed number, a digit is required after the decimal point"
-        case .exponent, .exponentSign: "lexical error: malformed number, a digit is required after the exponent"
-        default: "lexical error: malformed number, a digit is required after the minus sign"
+        case .dot: "decimal point"
+        case .exponent, .exponentSign: "exponent"
+        default: "minus sign"
         }
     }
 }

@@ -5,7 +5,8 @@ extension DocumentEngine {
     /// (for a string: two bytes into it).
     /// `consumed` counts from `piece[0]`. `base` is the absolute offset of `piece[0]`, `before`
     /// the bytes just before it, if known.
-    mutating func syntaxFailure(_ message: String, consumed: Int, piece: UnsafeBufferPointer<UInt8>,
+    /// `yajlMessage` is what yajl said, only to check (in debug builds) that the fault found is it.
+    mutating func syntaxFailure(_ yajlMessage: String, consumed: Int, piece: UnsafeBufferPointer<UInt8>,
                                 base pieceBase: Int? = nil, before: [UInt8]? = nil) -> DocumentError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
         // bytes kept from before this piece as well.
@@ -14,13 +15,16 @@ extension DocumentEngine {
         let base = (pieceBase ?? places.bytesFed) - history.count
         let end = history.count + min(consumed, piece.count)
         let places = self.places
+        let state = lexer.parseState
+        let fault = window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
+        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText), yajl said \(yajlMessage)")
         let (offset, byte): (Int, UInt8?) = window.withUnsafeBufferPointer { window in
             let at = { (index: Int) in (index, index < window.count ? window[index] : nil) }
-            if message.hasPrefix("lexical error") {
-                let backedUp = !(message.contains("invalid char in json text") || message.contains("UTF8"))
+            if fault.isLexical {
+                let backedUp = !(fault == .invalidCharacter || fault == .invalidUTF8)
                 return at(backedUp ? end : max(0, end - 1))
             }
-            if message.contains("after key and value, inside map") || message.contains("trailing garbage") {
+            if fault == .afterMember || fault == .trailingGarbage {
                 // yajl moves back by the token's length, or to the piece's start when the token
                 // began before it (after the document, it may stop anywhere): whatever the split,
                 // the token is the first after the value (or the document), only whitespace between.
@@ -47,40 +51,28 @@ extension DocumentEngine {
                                location: self.places.tracker.location(of: base + token.start))
         }
         let location = self.places.tracker.location(of: base + offset)
-        return DocumentError(kind: .syntax, message: explainYajl(message, found: found(byte)), path: currentPath(),
+        return DocumentError(kind: .syntax, message: fault.message(found: found(byte)), path: currentPath(),
                            location: location)
+    }
+
+    /// The fault yajl found when the input ended (`yajlMessage`, to check in debug builds): in the
+    /// bytes kept, and the space yajl reads after them to end a number or a literal.
+    func faultAtEnd(_ yajlMessage: String) -> SyntaxFault {
+        let window = places.history + [0x20]
+        let base = places.bytesFed - places.history.count
+        let state = lexer.parseState
+        let places = self.places
+        let fault = window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
+        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText) at the end, yajl said \(yajlMessage)")
+        return fault
     }
 }
 
-/// The byte at fault, for `explainYajl`: " 'x'", " (byte 0x..)", or nothing.
+/// The byte at fault, for `SyntaxFault.message`: " 'x'", " (byte 0x..)", or nothing.
 func found(_ byte: UInt8?) -> String {
     guard let byte else { return "" }
     return byte >= 0x21 && byte < 0x7F ? " '\(Character(Unicode.Scalar(byte)))'"
         : " (byte 0x\(String(byte, radix: 16, uppercase: true)))"
-}
-
-/// yajl's message in plainer words.
-func explainYajl(_ message: String, found: String) -> String {
-    let table: [(String, String)] = [
-        ("invalid string in json text", "invalid literal\(found): expected true, false or null"),
-        ("invalid char in json text", "unexpected character\(found): not the start of a JSON value"),
-        ("invalid bytes in UTF8 string", "invalid UTF-8 in a string"),
-        ("occurs before a character which it may not", "invalid escape in a string\(found)"),
-        ("invalid character inside string", "unescaped control character in a string\(found)"),
-        ("must be followed by 4 hex digits", "\\u in a string must be followed by 4 hex digits"),
-        ("after the decimal point", "malformed number: a digit is required after the decimal point"),
-        ("after the exponent", "malformed number: a digit is required after the exponent"),
-        ("after the minus sign", "malformed number: a digit is required after the minus sign"),
-        ("comments are not enabled", "comments are not allowed in JSON"),
-        ("trailing garbage", "unexpected data\(found) after the end of the document (trailing garbage)"),
-        ("after key and value, inside map", "expected ',' or '}' after a value in an object, found\(found)"),
-        ("after array element", "expected ',' or ']' after an array element, found\(found)"),
-        ("separated by a colon", "expected ':' after an object key, found\(found)"),
-        ("invalid object key", "expected a string as object key, found\(found)"),
-        ("unallowed token at this point", "unexpected\(found) at this point"),
-    ]
-    for (pattern, text) in table where message.contains(pattern) { return text }
-    return message.replacingOccurrences("parse error: ", with: "").replacingOccurrences("lexical error: ", with: "")
 }
 
 func isJSONWhitespace(_ byte: UInt8) -> Bool {

@@ -23,6 +23,12 @@ struct TokenPlaces {
     var nextTokenFrom = 0
     var tokenFrom = 0
     var nextTokenByte: UInt8 = 0
+    /// Where the lexer's `parseState` holds: just past the last token handed out, or where the
+    /// lexer was restarted.
+    var stateFrom = 0
+    /// The commas and colons `passSeparators` has passed since `stateFrom` (yajl's state moves
+    /// on them without a callback).
+    private(set) var passedSeparators: [UInt8] = []
     /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
     private(set) var history: [UInt8] = []
     let historyLimit = 4096
@@ -33,6 +39,15 @@ struct TokenPlaces {
     mutating func note(tokenEndingAt end: Int) {
         tokenFrom = nextTokenFrom
         nextTokenFrom = end
+        stateFrom = end
+        if !passedSeparators.isEmpty { passedSeparators.removeAll(keepingCapacity: true) }
+    }
+
+    /// yajl reads on from absolute offset `clean`, with a restarted lexer.
+    mutating func resume(at clean: Int) {
+        nextTokenFrom = clean
+        stateFrom = clean
+        passedSeparators.removeAll(keepingCapacity: true)
     }
 
     /// Keeps the last bytes of `piece` (the piece being finished) in `history`.
@@ -50,7 +65,11 @@ struct TokenPlaces {
     /// is at absolute offset `base`), once yajl has read them all: it then stops on the first
     /// byte of a token yajl is still reading, or goes on into the next piece.
     mutating func passSeparators(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
+        let from = nextTokenFrom
         skipSeparators(bytes, base: base, from: &nextTokenFrom, byte: &nextTokenByte)
+        for index in max(0, from - base)..<max(0, nextTokenFrom - base) where bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: ":") {
+            passedSeparators.append(bytes[index])
+        }
     }
 
     /// Absolute offset of the opening quote of the string (or key) being handed out.

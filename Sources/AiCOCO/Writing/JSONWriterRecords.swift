@@ -108,17 +108,7 @@ extension JSONWriter {
 
     /// `[[x1, y1, ...], ...]`, without one allocation per number.
     public func polygons(_ polygons: Polygons) throws {
-        try generator.arrayOpen()
-        try polygons.coordinates.withUnsafeBufferPointer { all in
-            var start = 0
-            for end in polygons.ends {
-                try generator.arrayOpen()
-                try generator.numberList(UnsafeBufferPointer(rebasing: all[start..<end]))
-                try generator.arrayClose()
-                start = end
-            }
-        }
-        try generator.arrayClose()
+        try polygons.coordinates.withUnsafeBufferPointer { try generator.polygonList($0, ends: polygons.ends) }
     }
 
     /// A key known at compile time (plain ASCII: written without an escape scan).
