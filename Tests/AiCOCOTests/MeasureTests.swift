@@ -93,6 +93,38 @@ struct MeasureTests {
         #expect(a == b && a.count > 100)
     }
 
+    @Test("slices painted on threads: the same rows in the same order as on one, whole slices, split ones and ones too big for a thread's canvas")
+    func threads() throws {
+        let directory = try LabelVolumeTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shuffled = try LabelVolumeTests.shuffled("flavor-seg3d-noisy.json", into: directory)
+        func rows(threads: Int, jobBytes: Int = 1 << 20, sliceBuffer: Int? = nil) throws -> ([SegmentationMeasurement.Slice], SegmentationMeasurement) {
+            var measure = SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10),
+                                              sliceBufferBytes: sliceBuffer)
+            measure.threads = threads
+            measure.jobBytes = jobBytes
+            let result = try measure.measure(.file(shuffled))
+            var list: [SegmentationMeasurement.Slice] = []
+            let rows = try result.slices()
+            while let row = try rows.next() { list.append(row) }
+            return (list, result)
+        }
+        let (one, first) = try rows(threads: 1)
+        #expect(one.count > 100 && !first.objectOverlaps.isEmpty)
+        // Whole slices on 2 and 3 threads; slices cut after 100 bytes of contours (the rest on the
+        // calling thread); a buffer of one canvas and a half, so that no thread gets a slice.
+        for (threads, jobBytes, buffer) in [(2, 1 << 20, nil), (3, 1 << 20, nil), (2, 100, nil), (3, 1, nil), (2, 1 << 20, 3 << 19)] {
+            let (other, result) = try rows(threads: threads, jobBytes: jobBytes, sliceBuffer: buffer)
+            #expect(other == one, "\(threads) threads, \(jobBytes) bytes a job")
+            #expect(result.objects == first.objects && result.categories == first.categories)
+            #expect(result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
+        }
+        // The command: --threads 1 and 2 write the same bytes.
+        let plain = try Tool.run(["measure", "--threads", "1", "--image-size", "512x512", shuffled])
+        let split = try Tool.run(["measure", "--threads", "2", "--image-size", "512x512", shuffled])
+        #expect(plain.status == 0 && plain.stdout == split.stdout && plain.stdout.count > 1000)
+    }
+
     @Test("by hand: a square, a line over it, a second object of the same category; CSV with spacing")
     func byHand() throws {
         // A (Organ): a 10x10 square on index 5 and 7. B (Lesion): a line of 4 pixels inside A on

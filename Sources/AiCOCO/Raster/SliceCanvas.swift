@@ -250,6 +250,9 @@ private struct CanvasSink: PixelRunSink {
         while x <= end {
             let set = cells[x]
             var stretch = x + 1
+            // Four cells at a time while they all hold the set, then one by one.
+            let four = SIMD4<UInt32>(repeating: set)
+            while stretch + 3 <= end && UnsafeRawPointer(cells + stretch).loadUnaligned(as: SIMD4<UInt32>.self) == four { stretch += 4 }
             while stretch <= end && cells[stretch] == set { stretch += 1 }
             let next = union(set)
             if next != set {
