@@ -8,7 +8,7 @@ struct Measure: ParsableCommand {
         discussion: """
         Each structure is measured on its own mask, whatever else overlaps it: an annotation's mask is cv2.fillPoly of all its contours together (one call, as FLaVor and cv2 fill a list of contours), an object's mask on a slice the union of its annotations', a category's the union of its objects'. Pairs of objects, and of categories, whose masks share pixels are listed with the shared pixels per slice and in total (standard error says how many). Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
 
-        One validating pass, in any order of sections and annotations: invalid input (as validate rejects it) exits 1 and writes nothing; a file whose annotations are boxes only exits 1. Contours are spilled by image to temporary files past --memory-limit and read back slice by slice; each slice is painted on a canvas of 4 bytes a pixel, or, when that does not fit the slice buffer (the memory limit, at least 32 MiB), its pixel runs are swept row by row (16 bytes a run; a slice needing more is an error, exit 2). Contours are clipped to the image.
+        One validating pass, in any order of sections and annotations: invalid input (as validate rejects it) exits 1 and writes nothing; a file whose annotations are boxes only exits 1. Contours are spilled by image to temporary files past --memory-limit and read back slice by slice; each slice is painted on a canvas of 4 bytes a pixel, or, when that does not fit the slice buffer (the memory limit, at least 32 MiB), its pixel runs are swept row by row (16 bytes a run; a slice needing more is an error, exit 2). Contours are clipped to the image. With --threads N (default: the cores), N threads paint slices, each on its own canvas, while the calling thread reads them back and writes their counts in order: the same bytes whatever N.
 
         CSV columns: scope (object, category, object_overlap or category_overlap), id, name (for an object, its categories' names), index (the slice's image index; empty on the total row), image_id, pixels, area_mm2, voxels, volume_ml, with_id and with_name (an overlap's second structure). JSON: objects, categories, object_overlaps, category_overlaps.
 
@@ -27,6 +27,8 @@ struct Measure: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var threading: ThreadOptions
+
     @Option(help: ArgumentHelp("Voxel size in millimetres, e.g. 0.7,0.7,5: adds mm^2 and mL.", valueName: "X,Y,Z"))
     var spacing: Spacing?
 
@@ -39,8 +41,9 @@ struct Measure: ParsableCommand {
     func run() throws {
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let measure = SegmentationMeasure(imageSize: imageSize.map { (width: $0.width, height: $0.height) },
+        var measure = SegmentationMeasure(imageSize: imageSize.map { (width: $0.width, height: $0.height) },
                                           parserOptions: input.parserOptions(memoryLimit: input.memoryLimit))
+        measure.threads = threading.count
         var last = 0
         let result: SegmentationMeasurement
         do {
@@ -164,6 +167,12 @@ struct Measure: ParsableCommand {
             try text.withUnsafeBytes { try output.write($0) }
             text.removeAll(keepingCapacity: true)
         }
+        // Each image's id as a CSV field, once: end to end, with where each ends.
+        var idText: [UInt8] = [], idEnds: [Int] = [0]
+        for id in result.imageIDs {
+            idText.append(contentsOf: csvField(id).utf8)
+            idEnds.append(idText.count)
+        }
         let scopes: [SegmentationMeasurement.Scope: String] = [.object: "object", .category: "category",
                                                                .objectOverlap: "object_overlap", .categoryOverlap: "category_overlap"]
         for (_, entries) in entries(result) {
@@ -181,7 +190,7 @@ struct Measure: ParsableCommand {
                         text.append(contentsOf: JSONText.number(slice.index).utf8)
                     }
                     text.append(44)
-                    text.append(contentsOf: csvField(slice.imageID).utf8)
+                    text.append(contentsOf: idText[idEnds[slice.image]..<idEnds[slice.image + 1]])
                     text.append(44)
                     appendDecimal(slice.pixels, to: &text)
                     text.append(44)

@@ -93,6 +93,38 @@ struct MeasureTests {
         #expect(a == b && a.count > 100)
     }
 
+    @Test("slices painted on threads: the same rows in the same order as on one, whole slices, split ones and ones too big for a thread's canvas")
+    func threads() throws {
+        let directory = try LabelVolumeTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shuffled = try LabelVolumeTests.shuffled("flavor-seg3d-noisy.json", into: directory)
+        func rows(threads: Int, jobBytes: Int = 1 << 20, sliceBuffer: Int? = nil) throws -> ([SegmentationMeasurement.Slice], SegmentationMeasurement) {
+            var measure = SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10),
+                                              sliceBufferBytes: sliceBuffer)
+            measure.threads = threads
+            measure.jobBytes = jobBytes
+            let result = try measure.measure(.file(shuffled))
+            var list: [SegmentationMeasurement.Slice] = []
+            let rows = try result.slices()
+            while let row = try rows.next() { list.append(row) }
+            return (list, result)
+        }
+        let (one, first) = try rows(threads: 1)
+        #expect(one.count > 100 && !first.objectOverlaps.isEmpty)
+        // Whole slices on 2 and 3 threads; slices cut after 100 bytes of contours (the rest on the
+        // calling thread); a buffer of one canvas and a half, so that no thread gets a slice.
+        for (threads, jobBytes, buffer) in [(2, 1 << 20, nil), (3, 1 << 20, nil), (2, 100, nil), (3, 1, nil), (2, 1 << 20, 3 << 19)] {
+            let (other, result) = try rows(threads: threads, jobBytes: jobBytes, sliceBuffer: buffer)
+            #expect(other == one, "\(threads) threads, \(jobBytes) bytes a job")
+            #expect(result.objects == first.objects && result.categories == first.categories)
+            #expect(result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
+        }
+        // The command: --threads 1 and 2 write the same bytes.
+        let plain = try Tool.run(["measure", "--threads", "1", "--image-size", "512x512", shuffled])
+        let split = try Tool.run(["measure", "--threads", "2", "--image-size", "512x512", shuffled])
+        #expect(plain.status == 0 && plain.stdout == split.stdout && plain.stdout.count > 1000)
+    }
+
     @Test("by hand: a square, a line over it, a second object of the same category; CSV with spacing")
     func byHand() throws {
         // A (Organ): a 10x10 square on index 5 and 7. B (Lesion): a line of 4 pixels inside A on
@@ -134,6 +166,27 @@ struct MeasureTests {
             #expect(lines.contains(line), "\(line)\n\(csv.stdout)")
         }
         #expect(csv.stderr.contains("2 pairs of objects overlap"))
+    }
+
+    @Test("more than 65,536 sets of objects on one slice (2-byte canvas cells widened): the counts of the run sweep")
+    func manySets() throws {
+        // 34,000 objects on a row: object j covers pixels j and j + 1, so pixel p is under {p - 1, p}
+        // and every pixel holds a set of its own; each object's 2 pixels, each neighbour pair 1.
+        let count = 34_000
+        let annotations = (0..<count).map { Self.annotation("a\($0)", object: "o\($0)", "[[\($0),0,\($0 + 1),0]]") }
+        let objects = (0..<count).map { "{\"id\":\"o\($0)\",\"category_ids\":[\"\($0 % 2 == 0 ? "c" : "d")\"],\"regressions\":null}" }
+        let text = Self.document(
+            images: "{\"id\":\"i\",\"file_name\":\"a\",\"index\":0,\"category_ids\":null,\"regressions\":null,\"width\":\(count + 1),\"height\":2}",
+            annotations: annotations.joined(separator: ","), objects: objects.joined(separator: ","))
+        let (path, directory) = try Self.write(text)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let painted = try SegmentationMeasure().measure(.file(path))
+        var swept = SegmentationMeasure()
+        swept.paintsCanvas = false
+        let reference = try swept.measure(.file(path))
+        #expect(painted.objects.allSatisfy { $0.totals.voxels == 2 } && painted.objectOverlaps.count == count - 1)
+        #expect(painted.objects == reference.objects && painted.categories == reference.categories)
+        #expect(painted.objectOverlaps == reference.objectOverlaps && painted.categoryOverlaps == reference.categoryOverlaps)
     }
 
     @Test("contours of an annotation filled together (a hole), and coordinates of 1e9: as cv2.fillPoly",

@@ -1,6 +1,7 @@
 /// The slice join of `SegmentationMeasure`: the spilled contours read back slice by slice,
-/// scanned into runs and swept; each structure's and pair's pixels on the slice go to a table
-/// of rows (spilling too), their totals to memory.
+/// painted on a canvas (on painter threads when there are several, see `SlicePainters`) or
+/// scanned into runs and swept; each structure's and pair's pixels on the slice go, in slice
+/// order, to a table of rows (spilling too), their totals to memory.
 struct MeasureJoin {
     let pass: MeasurePass
     let imageSize: (width: Int, height: Int)?
@@ -10,24 +11,27 @@ struct MeasureJoin {
     /// Bytes the slice's canvas or runs may take; whether slices that fit are painted on a canvas.
     let sliceBufferBytes: Int
     let useCanvas: Bool
-    private var canvas: SliceCanvas?
+    /// Threads that paint slices (1: the calling thread paints them).
+    let threads: Int
     private let result = SegmentationMeasurement()
     /// Per object number (order of first annotation): its position in `result.objects`.
     private var objectPositions: [Int] = []
     private var objectPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
     private var categoryPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
     private var runs = SliceRuns()
-    private var scanner = ContourScanner()
-    private var points: [Int64] = []
-    private var ends: [Int] = []
-    private var payload: [UInt8] = []
     private var key: [UInt8] = []
+    /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
+    /// the calling thread once the slices before it are counted (memory: `window` such jobs).
+    let jobLimit: Int
 
-    init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, rows: ExternalSorter) {
+    init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, threads: Int = 1,
+         jobLimit: Int = 1 << 20, rows: ExternalSorter) {
+        self.jobLimit = jobLimit
         self.pass = pass
         self.imageSize = imageSize
         self.sliceBufferBytes = sliceBufferBytes
         self.useCanvas = useCanvas
+        self.threads = threads
         self.runLimit = max(1, sliceBufferBytes / MemoryLayout<PixelRun>.stride)
         self.rows = rows
     }
@@ -67,8 +71,12 @@ struct MeasureJoin {
             result.categories.append(.init(id: category.id, name: category.name, categoryIDs: [category.id],
                                            objects: categoryObjects[position]))
         }
-        var sweep = SliceSweep(objectCount: pass.objectIDs.count, categoryCount: catalog.categories.count,
-                               categoriesOfObject: categoriesOfObject)
+        var painter = SlicePainter(sweep: SliceSweep(objectCount: pass.objectIDs.count, categoryCount: catalog.categories.count,
+                                                     categoriesOfObject: categoriesOfObject))
+        // Painter threads, for slices whose canvases, one per thread and the calling thread's, fit the slice buffer.
+        let painters = useCanvas && threads > 1 ? try? SlicePainters(count: threads, sweep: painter.sweep) : nil
+        let threadCanvasBytes = sliceBufferBytes / (threads + 1)
+        defer { painters?.stop() }
         let stream = try spill.sorted()
         while !stream.atEnd {
             let image = Int(UInt32(bigEndian: stream.key.loadUnaligned(as: UInt32.self)))
@@ -79,28 +87,47 @@ struct MeasureJoin {
                 continue
             }
             let size = try self.size(of: catalog.images[position])
+            let index = catalog.images[position].index
             if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
-                // The canvas: painted annotation by annotation.
-                if canvas?.width != size.width || canvas?.height != size.height {
-                    canvas = nil
-                    canvas = SliceCanvas(width: size.width, height: size.height)
+                var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
+                if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
+                    // Gathered into a job for a painter thread, unless it grows past the limit.
+                    while !stream.atEnd && Self.image(stream) == image && job.bytes.count < jobLimit {
+                        job.bytes.append(contentsOf: stream.payload)
+                        job.ends.append(job.bytes.count)
+                        try stream.advance()
+                    }
+                    if stream.atEnd || Self.image(stream) != image {
+                        while painters.outstanding >= painters.window, let counts = painters.next() { try emit(counts) }
+                        painters.submit(job)
+                        while let counts = painters.ready() { try emit(counts) }
+                        continue
+                    }
+                    while let counts = painters.next() { try emit(counts) }
+                } else {
+                    while let counts = painters?.next() { try emit(counts) }
                 }
+                // The canvas, painted here annotation by annotation (what a job gathered first).
+                painter.begin(width: size.width, height: size.height)
+                painter.paintPayloads(of: job)
                 while !stream.atEnd && Self.image(stream) == image {
-                    paint(stream.payload, width: size.width, height: size.height)
+                    painter.paint(stream.payload, height: size.height)
                     try stream.advance()
                 }
-                canvas!.finish(into: &sweep)
+                try emit(painter.finish(image: position, index: index))
             } else {
-                // The runs, sorted and swept.
+                // The runs, sorted and swept (after the slices out with painters).
+                while let counts = painters?.next() { try emit(counts) }
                 runs.removeAll()
                 while !stream.atEnd && Self.image(stream) == image {
-                    try scan(stream.payload, width: size.width, height: size.height, imageID: id)
+                    try scan(stream.payload, width: size.width, height: size.height, imageID: id, &painter)
                     try stream.advance()
                 }
-                sweep.sweep(runs.runs)
+                painter.sweep.sweep(runs.runs)
+                try emit(SliceCounts(taking: &painter.sweep, image: position, index: index))
             }
-            try emit(&sweep, image: position, index: catalog.images[position].index)
         }
+        while let counts = painters?.next() { try emit(counts) }
         spill.reset()
         result.objectOverlaps = Self.overlaps(objectPairs)
         result.categoryOverlaps = Self.overlaps(categoryPairs)
@@ -118,65 +145,15 @@ struct MeasureJoin {
         throw SegmentationError("the size of image \(jsonQuoted(image.id)) is not known (the image gives no width/height, nor dicom Columns/Rows): give the size with --image-size WxH")
     }
 
-    /// Decodes one annotation's contours and paints them on the canvas, together as
-    /// `cv2.fillPoly` fills a list of contours.
-    private mutating func paint(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int) {
-        var position = 0
-        let object = Int32(RawBytes.readVarint(bytes, &position))
-        _ = decode(bytes, &position, height: height)
-        points.withUnsafeBufferPointer { points in
-            ends.withUnsafeBufferPointer { canvas!.paint(object: object, points: points, ends: $0, scanner: &scanner) }
-        }
-    }
-
-    /// Decodes the contours at `position` into `points` and `ends`; the rows of the image they
-    /// span (a bound of the runs they give).
-    private mutating func decode(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, height: Int) -> Int {
-        let contours = Self.varint(bytes, &position)
-        points.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        var rows = 0
-        for _ in 0..<contours {
-            let count = Self.varint(bytes, &position)
-            var x: Int64 = 0, y: Int64 = 0
-            var low = Int64.max, high = Int64.min
-            for _ in 0..<count {
-                let dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
-                let dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
-                x += Int64(bitPattern: dx >> 1) ^ -Int64(bitPattern: dx & 1)
-                y += Int64(bitPattern: dy >> 1) ^ -Int64(bitPattern: dy & 1)
-                points.append(x)
-                points.append(y)
-                low = min(low, y)
-                high = max(high, y)
-            }
-            ends.append(points.count)
-            rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
-        }
-        return rows
-    }
-
-    /// A varint of the spill (most are one byte).
-    @inline(__always)
-    private static func varint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
-        let first = bytes[position]
-        guard first >= 0x80 else {
-            position += 1
-            return Int(first)
-        }
-        return RawBytes.readVarint(bytes, &position)
-    }
-
     /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a
     /// list of contours, into `runs`, tagged with its object.
-    private mutating func scan(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, imageID: String) throws {
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, imageID: String,
+                               _ painter: inout SlicePainter) throws {
         var position = 0
         runs.tag = Int32(RawBytes.readVarint(bytes, &position))
-        let rows = decode(bytes, &position, height: height)
+        let rows = painter.decode(bytes, &position, height: height)
         if runs.runs.count + rows > runLimit { throw tooLarge(imageID) }
-        points.withUnsafeBufferPointer { points in
-            ends.withUnsafeBufferPointer { scanner.fillTogether(points: points, ends: $0, width: width, height: height, into: &runs) }
-        }
+        painter.scanDecoded(width: width, height: height, into: &runs)
         if runs.runs.count > runLimit { throw tooLarge(imageID) }
     }
 
@@ -184,32 +161,29 @@ struct MeasureJoin {
         SegmentationError("image \(jsonQuoted(imageID)): its contours need more than \(runLimit) runs of pixels (\(runLimit * MemoryLayout<PixelRun>.stride >> 20) MiB, the slice buffer); give a larger --memory-limit")
     }
 
-    /// The slice's counts into the rows table and the totals; the sweep is reset.
-    private mutating func emit(_ sweep: inout SliceSweep, image: Int, index: Double) throws {
-        for tag in sweep.objects.touched {
+    /// A slice's counts into the rows table and the totals.
+    private mutating func emit(_ counts: SliceCounts) throws {
+        let (image, index) = (counts.image, counts.index)
+        for (tag, pixels) in counts.objects {
             let position = objectPositions[Int(tag)]
-            let pixels = sweep.objects.area[Int(tag)]
             try row(.object, position, 0, index, image, pixels)
             result.objects[position].totals.add(pixels: pixels, index: index)
         }
-        for tag in sweep.categories.touched {
-            let pixels = sweep.categories.area[Int(tag)]
+        for (tag, pixels) in counts.categories {
             try row(.category, Int(tag), 0, index, image, pixels)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
-        for (key, pixels) in sweep.objects.pairs {
+        for (key, pixels) in counts.objectPairs {
             let a = objectPositions[Int(key >> 32)], b = objectPositions[Int(key & 0xffff_ffff)]
             let (first, second) = a < b ? (a, b) : (b, a)
             try row(.objectOverlap, first, second, index, image, pixels)
             objectPairs[UInt64(first) << 32 | UInt64(second), default: .init()].add(pixels: pixels, index: index)
         }
-        for (key, pixels) in sweep.categories.pairs {
+        for (key, pixels) in counts.categoryPairs {
             let first = Int(key >> 32), second = Int(key & 0xffff_ffff)
             try row(.categoryOverlap, first, second, index, image, pixels)
             categoryPairs[key, default: .init()].add(pixels: pixels, index: index)
         }
-        sweep.objects.reset()
-        sweep.categories.reset()
     }
 
     private mutating func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ index: Double,

@@ -27,6 +27,14 @@ public struct SegmentationMeasure {
     /// Whether a slice whose canvas fits `sliceBufferBytes` is painted on it (the fast form);
     /// when false, every slice's runs are sorted and swept (the same counts).
     public var paintsCanvas = true
+    /// Threads that paint slices while the calling thread reads them back and counts (the same
+    /// counts whatever the number). Each has its own canvas: with more than one, a slice is
+    /// handed to them when `threads + 1` canvases of its size fit `sliceBufferBytes`, with at most
+    /// `2 * threads` slices of at most 1 MiB of contours out at once.
+    public var threads = 1
+    /// Most contour bytes of a slice handed to a painter thread (for tests: smaller, to paint
+    /// the rest of a slice on the calling thread).
+    package var jobBytes = 1 << 20
 
     /// The slice buffer when none is given: the memory limit, at least 32 MiB.
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
@@ -54,7 +62,7 @@ public struct SegmentationMeasure {
         if let failure = pass.failure { throw failure }
         if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
-                               rows: ExternalSorter(budget: budget, indexed: false))
+                               threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false))
         return try join.run(spill: pass.spill)
     }
 }

@@ -64,6 +64,8 @@ public final class SegmentationMeasurement {
         public var imageID: String
         /// Pixels on that slice.
         public var pixels: Int
+        /// The image's position in `imageIDs`.
+        package var image = 0
     }
 
     /// Objects, in file order.
@@ -85,7 +87,8 @@ public final class SegmentationMeasurement {
     public let passes = 1
 
     var rows: ExternalSorter?
-    var imageIDs: [String] = []
+    /// The ids of the file's images, in its order.
+    package internal(set) var imageIDs: [String] = []
     var imageIndices: [Double] = []
 
     init() {}
@@ -135,7 +138,7 @@ public final class SegmentationMeasurement {
             let image = Int(number(17, 4))
             return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: Int(number(1, 4)), second: Int(number(5, 4)),
                          index: Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits),
-                         imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!))
+                         imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
 
         /// The next row.

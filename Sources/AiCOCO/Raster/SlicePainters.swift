@@ -1,0 +1,106 @@
+/// Threads that paint the slices of `MeasureJoin` while the calling thread reads the spill and
+/// writes the counts: each thread has its own `SlicePainter` (its canvas); the slices are handed
+/// out in order and their counts taken back in the same order, so what is written is what one
+/// thread writes. At most `window` slices are out at once (memory: their payloads, each at most
+/// `MeasureJoin`'s job limit, plus a canvas per thread).
+final class SlicePainters: @unchecked Sendable {
+    private let monitor = Monitor(conditions: 2)
+    private static var jobReady: Int { 0 }
+    private static var countsReady: Int { 1 }
+    let window: Int
+    private var jobs: [Int: SliceJob] = [:]
+    private var counts: [Int: SliceCounts] = [:]
+    private var submitted = 0, taken = 0, collected = 0
+    private var stopped = false
+    private var threads: [JoinableThread] = []
+
+    /// Starts up to `count` painters, each with a sweep like `sweep`; throws when none starts.
+    init(count: Int, sweep: SliceSweep) throws {
+        window = 2 * count
+        let template = SweepTemplate(sweep)
+        for _ in 0..<count {
+            do {
+                threads.append(try JoinableThread { [self] in serve(SlicePainter(sweep: template.make())) })
+            } catch {
+                if self.threads.isEmpty { throw error }
+                break
+            }
+        }
+    }
+
+    /// Slices handed out whose counts are not taken back yet.
+    var outstanding: Int { monitor.withLock { submitted - collected } }
+
+    /// Hands out a slice (call when `outstanding < window`).
+    func submit(_ job: SliceJob) {
+        monitor.withLock {
+            jobs[submitted] = job
+            submitted += 1
+            monitor.signal(Self.jobReady)
+        }
+    }
+
+    /// The counts of the oldest slice out, waiting for them; nil when none is out.
+    func next() -> SliceCounts? {
+        monitor.withLock {
+            guard collected < submitted else { return nil }
+            while counts[collected] == nil { monitor.wait(Self.countsReady) }
+            collected += 1
+            return counts.removeValue(forKey: collected - 1)
+        }
+    }
+
+    /// The counts of the oldest slice out if they are ready.
+    func ready() -> SliceCounts? {
+        monitor.withLock {
+            guard collected < submitted, let result = counts.removeValue(forKey: collected) else { return nil }
+            collected += 1
+            return result
+        }
+    }
+
+    /// Stops the threads (slices not started are dropped) and waits for them to end.
+    func stop() {
+        monitor.withLock {
+            stopped = true
+            monitor.broadcast(Self.jobReady)
+        }
+        for thread in threads { thread.join() }
+        threads = []
+    }
+
+    /// A painter's thread: takes the slices in order and paints them until stopped.
+    private func serve(_ painter: SlicePainter) {
+        var painter = painter
+        while true {
+            let item: (Int, SliceJob)? = monitor.withLock {
+                while !stopped && taken == submitted { monitor.wait(Self.jobReady) }
+                guard !stopped, let job = jobs.removeValue(forKey: taken) else { return nil }
+                taken += 1
+                return (taken - 1, job)
+            }
+            guard let (number, job) = item else { return }
+            let result = painter.paint(job)
+            monitor.withLock {
+                counts[number] = result
+                monitor.broadcast(Self.countsReady)
+            }
+        }
+    }
+}
+
+/// What a painter's sweep is made from, to be handed to its thread.
+private struct SweepTemplate: Sendable {
+    let objectCount: Int, categoryCount: Int
+    let categoriesOfObject: [[Int32]]
+
+    init(_ sweep: SliceSweep) {
+        objectCount = sweep.objects.area.count
+        categoryCount = sweep.categories.area.count
+        categoriesOfObject = sweep.categoriesOfObject
+    }
+
+    func make() -> SliceSweep {
+        SliceSweep(objectCount: objectCount, categoryCount: categoryCount, categoriesOfObject: categoriesOfObject)
+    }
+}

@@ -1,0 +1,138 @@
+/// One slice of `MeasureJoin` to paint: its image (position in the catalog), `index` and size,
+/// and its annotations' spilled payloads laid end to end (`ends[i]` where payload `i` ends).
+struct SliceJob: Sendable {
+    var image: Int
+    var index: Double
+    var width: Int, height: Int
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+}
+
+/// What one slice holds, as `MeasureJoin` writes it: each structure's pixels (objects, then
+/// categories, by structure number) and each overlapping pair's (`low << 32 | high`).
+struct SliceCounts: Sendable {
+    var image = 0
+    var index = 0.0
+    var objects: [(tag: Int32, pixels: Int)] = []
+    var categories: [(tag: Int32, pixels: Int)] = []
+    var objectPairs: [(key: UInt64, pixels: Int)] = []
+    var categoryPairs: [(key: UInt64, pixels: Int)] = []
+
+    /// The counts `sweep` holds for slice `image`; the sweep is reset.
+    init(taking sweep: inout SliceSweep, image: Int, index: Double) {
+        self.image = image
+        self.index = index
+        objects = sweep.objects.touched.map { ($0, sweep.objects.area[Int($0)]) }
+        categories = sweep.categories.touched.map { ($0, sweep.categories.area[Int($0)]) }
+        objectPairs = sweep.objects.pairs.map { ($0.key, $0.value) }
+        categoryPairs = sweep.categories.pairs.map { ($0.key, $0.value) }
+        sweep.objects.reset()
+        sweep.categories.reset()
+    }
+}
+
+/// Paints a slice's annotations on a canvas (see `SliceCanvas`) and counts them; one per thread.
+/// Also decodes the spill's contours for the runs path (`decode`).
+struct SlicePainter {
+    var sweep: SliceSweep
+    private var canvas: SliceCanvas?
+    private var scanner = ContourScanner()
+    /// The annotation being decoded: its points (`x, y` pairs) and where each contour ends.
+    private var points: [Int64] = []
+    private var ends: [Int] = []
+
+    init(sweep: SliceSweep) { self.sweep = sweep }
+
+    /// Readies the canvas for a slice of `width` x `height` (kept while the size stays).
+    mutating func begin(width: Int, height: Int) {
+        if canvas?.width != width || canvas?.height != height {
+            canvas = nil
+            canvas = SliceCanvas(width: width, height: height)
+        }
+    }
+
+    /// Decodes one annotation's payload (object, contours) and paints its contours on the
+    /// canvas, together as `cv2.fillPoly` fills a list of contours.
+    mutating func paint(_ bytes: UnsafeRawBufferPointer, height: Int) {
+        var position = 0
+        let object = Int32(RawBytes.readVarint(bytes, &position))
+        _ = decode(bytes, &position, height: height)
+        points.withUnsafeBufferPointer { points in
+            ends.withUnsafeBufferPointer { canvas!.paint(object: object, points: points, ends: $0, scanner: &scanner) }
+        }
+    }
+
+    /// The slice painted so far, counted; the canvas is cleared.
+    mutating func finish(image: Int, index: Double) -> SliceCounts {
+        canvas!.finish(into: &sweep)
+        return SliceCounts(taking: &sweep, image: image, index: index)
+    }
+
+    /// Paints and counts a whole slice.
+    mutating func paint(_ job: SliceJob) -> SliceCounts {
+        begin(width: job.width, height: job.height)
+        paintPayloads(of: job)
+        return finish(image: job.image, index: job.index)
+    }
+
+    /// Paints the payloads `job` holds (on a canvas begun for its size), not counting them yet.
+    mutating func paintPayloads(of job: SliceJob) {
+        job.bytes.withUnsafeBytes { bytes in
+            var start = 0
+            for end in job.ends {
+                paint(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), height: job.height)
+                start = end
+            }
+        }
+    }
+
+    /// Scans the contours last decoded (see `decode`), filled together, into `sink`.
+    mutating func scanDecoded<Sink: PixelRunSink>(width: Int, height: Int, into sink: inout Sink) {
+        points.withUnsafeBufferPointer { points in
+            ends.withUnsafeBufferPointer { scanner.fillTogether(points: points, ends: $0, width: width, height: height, into: &sink) }
+        }
+    }
+
+    /// Decodes the contours at `position` into `points` and `ends`; the rows of the image they
+    /// span (a bound of the runs they give).
+    mutating func decode(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, height: Int) -> Int {
+        let contours = Self.varint(bytes, &position)
+        points.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        var rows = 0
+        for _ in 0..<contours {
+            let count = Self.varint(bytes, &position)
+            var low = Int64.max, high = Int64.min
+            // The contour's points written in place (its point count leads it).
+            let start = points.count
+            points.append(contentsOf: repeatElement(0, count: 2 * count))
+            points.withUnsafeMutableBufferPointer { points in
+                var x: Int64 = 0, y: Int64 = 0
+                for index in 0..<count {
+                    let dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                    let dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                    x += Int64(bitPattern: dx >> 1) ^ -Int64(bitPattern: dx & 1)
+                    y += Int64(bitPattern: dy >> 1) ^ -Int64(bitPattern: dy & 1)
+                    points[start + 2 * index] = x
+                    points[start + 2 * index + 1] = y
+                    low = min(low, y)
+                    high = max(high, y)
+                }
+            }
+            ends.append(points.count)
+            rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
+        }
+        return rows
+    }
+
+    /// A varint of the spill (most are one byte).
+    @inline(__always)
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
+        let first = bytes[position]
+        guard first >= 0x80 else {
+            position += 1
+            return Int(first)
+        }
+        return RawBytes.readVarint(bytes, &position)
+    }
+}
