@@ -208,7 +208,13 @@ extension COCOConverter {
 
         deinit { buffer.deallocate() }
 
+        /// Another reader of the same file, from its start.
+        func another(window: Int) -> SpillReader { SpillReader(file, window: window) }
+
         var atEnd: Bool { position >= file.size }
+
+        /// The file's size.
+        var size: Int { file.size }
 
         /// The next `count` bytes, valid until the next call.
         func bytes(_ count: Int) throws -> UnsafeRawBufferPointer {

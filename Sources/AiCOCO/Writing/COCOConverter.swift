@@ -24,6 +24,9 @@ public struct COCOConverter {
     /// The most pixels the raster of one annotation may take (its contours' box in its image,
     /// one byte each); more is an error.
     public var maxMaskPixels = 1 << 26
+    /// Threads to convert with (1: one). The pixels of annotations with contours are built on
+    /// several; the output is the same bytes whatever the number.
+    public var split = SplitOptions(threads: 1)
 
     /// A converter.
     public init(parserOptions: DocumentParsing.Options = DocumentParsing.Options(), imageSize: (width: Int, height: Int)? = nil,
@@ -154,7 +157,18 @@ public struct COCOConverter {
         try json.key("annotations")
         try json.beginArray()
         if let annotations {
-            try writeAnnotations(index: annotations.index, text: annotations.text, catalog: catalog, to: json, summary: &summary)
+            // Several threads build pixels once there is enough text for them (any text when
+            // the split is for tests).
+            let pool = split.threads > 1 && annotations.text.size >= min(1 << 20, split.minimumBytes)
+                ? try PixelPool(index: annotations.index.another(window: 1 << 16), text: annotations.text.another(window: 1 << 18),
+                                catalog: catalog, imageSize: imageSize, threads: split.threads,
+                                jobBytes: min(1 << 16, split.stretchBytes)) {
+                    try PixelWriter(form: segmentation, pretty: pretty, maxPixels: maxMaskPixels)
+                }
+                : nil
+            defer { pool?.stop() }
+            try writeAnnotations(index: annotations.index, text: annotations.text, catalog: catalog, pool: pool,
+                                 to: json, summary: &summary)
         }
         try json.endArray()
         try json.endObject()
@@ -164,8 +178,8 @@ public struct COCOConverter {
     /// Writes the spilled annotations, each once per category of its object, with `id`,
     /// `image_id`, `category_id` and `score` filled in; the pixels of annotations with contours
     /// are filled and written here, once their image's size is known.
-    private func writeAnnotations(index spill: SpillReader, text: SpillReader, catalog: Catalog, to json: JSONWriter,
-                                  summary: inout Summary) throws {
+    private func writeAnnotations(index spill: SpillReader, text: SpillReader, catalog: Catalog, pool: PixelPool?,
+                                  to json: JSONWriter, summary: inout Summary) throws {
         let generator = json.generator
         var number = 0
         var categories: [Int] = []
@@ -231,13 +245,22 @@ public struct COCOConverter {
                 guard let (image, rawCount, tailCount) = try entryHead() else { continue }
                 let entry = try lookUp(image)
                 let width = entry?.width ?? imageSize?.width ?? 0, height = entry?.height ?? imageSize?.height ?? 0
-                guard try pixels.build(raw: text.bytes(rawCount), width: width, height: height) else {
+                let inImage: Bool
+                if let pool {
+                    text.position += rawCount
+                    inImage = try pool.next()
+                } else {
+                    inImage = try pixels.build(raw: text.bytes(rawCount), width: width, height: height)
+                }
+                guard inImage else {
                     summary.skippedOutsideImage += 1
                     text.position += tailCount
                     continue
                 }
                 try write(image: entry?.number ?? 0, middle: { json in
-                    pixels.bytes.withUnsafeBytes { generator.continuation($0) }
+                    if let pool { pool.withLast { generator.continuation($0) } } else {
+                        pixels.bytes.withUnsafeBytes { generator.continuation($0) }
+                    }
                     try json.flushIfNeeded()
                 }, tailCount: tailCount)
             case 3:
@@ -248,9 +271,13 @@ public struct COCOConverter {
                     summary.skippedNoGeometry += withoutGeometry
                 }
             default:
-                throw DocumentError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
+                throw Self.damagedSpill
             }
         }
+    }
+
+    static var damagedSpill: DocumentError {
+        DocumentError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
     }
 }
 
