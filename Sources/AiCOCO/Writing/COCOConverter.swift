@@ -47,43 +47,74 @@ public struct COCOConverter {
         public var skippedOutsideImage = 0
     }
 
-    /// The visitor of the pass: keeps the catalog's records, gathers each annotation's
-    /// coordinates (at most `limits.maxCoordinatesPerRecord`) and spills it.
+    /// The visitor of the pass: keeps the catalog's records and spills the annotations.
     struct Pass: DocumentVisitor {
         let catalog: Catalog
-        let spill: AnnotationSpill
-        let maxCoordinates: Int
+        var annotations: SpillingAnnotations
         /// No size was given for images without one.
         let needsImageSizes: Bool
-        /// False once an image without size is seen and no size was given: the conversion will
-        /// refuse, so only the validation goes on.
-        private var converts = true
-        private var geometry = GeometryGatherer()
+        /// The split pass's skeleton (problems collected, not thrown); nil: the one-thread pass.
+        var skeleton: SplitCOCOPass.Skeleton?
 
         init(catalog: Catalog, spill: AnnotationSpill, maxCoordinates: Int, needsImageSizes: Bool) {
             self.catalog = catalog
-            self.spill = spill
-            self.maxCoordinates = maxCoordinates
+            annotations = SpillingAnnotations(spill: spill, maxCoordinates: maxCoordinates)
             self.needsImageSizes = needsImageSizes
         }
 
         mutating func visit(_ record: Record, index: Int) throws {
             try catalog.add(record)
-            if needsImageSizes && catalog.firstImageWithoutSize != nil { converts = false }
+            if needsImageSizes && catalog.firstImageWithoutSize != nil { annotations.converts = false }
         }
 
         mutating func visitAnnotationStart(index: Int) throws {
-            geometry.removeAll()
+            annotations.start()
         }
 
         mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+            try annotations.add(chunk)
+        }
+
+        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+            if let skeleton, skeleton.watchesPlaceholder {
+                skeleton.watchedEnds += 1
+                if fields.idKey == SplitParse<AnnotationCounts>.placeholderID { return skeleton.placeholderSeen = true }
+            }
+            try annotations.end(fields)
+        }
+
+        mutating func visitProblem(_ error: DocumentError) throws {
+            guard let skeleton else { throw error }
+            skeleton.problems.append(error)
+        }
+    }
+
+    /// Gathers each annotation's coordinates (at most `maxCoordinates`) and spills it.
+    struct SpillingAnnotations {
+        let spill: AnnotationSpill
+        let maxCoordinates: Int
+        /// False once an image without size is seen and no size was given: the conversion will
+        /// refuse, so only the validation goes on.
+        var converts = true
+        private var geometry = GeometryGatherer()
+
+        init(spill: AnnotationSpill, maxCoordinates: Int) {
+            self.spill = spill
+            self.maxCoordinates = maxCoordinates
+        }
+
+        mutating func start() {
+            geometry.removeAll()
+        }
+
+        mutating func add(_ chunk: CoordinateChunk) throws {
             if geometry.counting(chunk) > maxCoordinates {
                 throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates)")
             }
             geometry.add(chunk)
         }
 
-        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        mutating func end(_ fields: AnnotationFields) throws {
             guard converts else { return }
             try geometry.coordinates.withUnsafeBufferPointer { polygons in
                 try spill.add(fields, polygons: polygons, ends: fields.polygonCount == nil ? nil : geometry.ends,
@@ -100,11 +131,14 @@ public struct COCOConverter {
         options.validate = true
         options.recordsArtifact = .skip
         options.memoryLimit = parserOptions.memoryLimit / 2
-        let catalog = Catalog(memoryLimit: parserOptions.memoryLimit / 2)
-        let spill = try AnnotationSpill(pretty: json.pretty)
-        _ = try runParse(input, visitor: Pass(catalog: catalog, spill: spill, maxCoordinates: options.limits.maxCoordinatesPerRecord,
-                                              needsImageSizes: imageSize == nil),
-                         options: options, progress: progress)
+        let makePass = {
+            Pass(catalog: Catalog(memoryLimit: parserOptions.memoryLimit / 2), spill: try AnnotationSpill(pretty: json.pretty),
+                 maxCoordinates: options.limits.maxCoordinatesPerRecord, needsImageSizes: imageSize == nil)
+        }
+        // A big file's annotations split among threads; on any problem, read again in order.
+        let pass = try passSplitting(input, options: options, pretty: json.pretty, makePass: makePass, progress: progress)
+            ?? runParse(input, visitor: makePass(), options: options, progress: progress)
+        let catalog = pass.catalog, spill = pass.annotations.spill
         if catalog.isTabular { throw NothingToDoForTabular(operation: "convert to COCO") }
         if let id = catalog.firstImageWithoutSize, imageSize == nil {
             throw MissingImageSize(imageID: id)
