@@ -111,18 +111,12 @@ struct SpilledStretch: AnnotationPart, @unchecked Sendable {
     /// Handed over whole, at the end of the stretch.
     var isFull: Bool { false }
 
-    mutating func visitAnnotationStart(index: Int) throws {
-        annotations.start()
-    }
+    mutating func visitAnnotationStart(index: Int) throws { annotations.start() }
 
-    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        try annotations.add(chunk)
-    }
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { try annotations.add(chunk) }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        keys.append(fields.idKey)
-        keys.append(fields.imageKey)
-        keys.append(fields.objectKey)
+        keys += [fields.idKey, fields.imageKey, fields.objectKey]
         try annotations.end(fields)
     }
 }

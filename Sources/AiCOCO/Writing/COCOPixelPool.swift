@@ -126,21 +126,20 @@ extension COCOConverter {
 
         /// A worker: builds the jobs waiting until the pool stops.
         private func serve(with writer: PixelWriter) {
-            while true {
-                let item: (index: Int, job: Job)? = monitor.withLock {
-                    while !stopped, waiting.isEmpty { monitor.wait(Self.jobWaiting) }
-                    return stopped ? nil : waiting.removeFirst()
-                }
-                guard let (number, job) = item else { break }
+            while let (number, job) = takeWaiting() {
                 Self.build(job, with: writer)
-                monitor.withLock {
-                    done[number] = job
-                    monitor.broadcast(Self.jobBuilt)
-                }
-            }
-            monitor.withLock {
-                workersEnded += 1
+                monitor.withLock { done[number] = job }
                 monitor.broadcast(Self.jobBuilt)
+            }
+            monitor.withLock { workersEnded += 1 }
+            monitor.broadcast(Self.jobBuilt)
+        }
+
+        /// The oldest job waiting to be built, once there is one; nil once the pool stops.
+        private func takeWaiting() -> (index: Int, job: Job)? {
+            monitor.withLock {
+                while !stopped, waiting.isEmpty { monitor.wait(Self.jobWaiting) }
+                return stopped ? nil : waiting.removeFirst()
             }
         }
 
