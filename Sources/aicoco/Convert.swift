@@ -47,6 +47,8 @@ struct Convert: ParsableCommand {
     @Option(help: ArgumentHelp("COCO segmentation of annotations with contours: polygons along the pixels' outer corners, or pycocotools' compressed RLE (both read back to the contours' pixels).", valueName: "polygon|rle"))
     var segmentation: COCOConverter.SegmentationForm = .polygon
 
+    @OptionGroup var threading: ThreadOptions
+
     @OptionGroup(title: "NIfTI (--to nifti)")
     var nifti: NiftiOptions
 
@@ -59,8 +61,9 @@ struct Convert: ParsableCommand {
         let json = JSONWriter(pretty: pretty, output: output.output)
         let progress = input.makeProgress()
         let total = regularFileSize(input)
-        let converter = COCOConverter(parserOptions: input.parserOptions(memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty,
+        var converter = COCOConverter(parserOptions: input.parserOptions(memoryLimit: input.memoryLimit), imageSize: size, pretty: pretty,
                                       segmentation: segmentation)
+        converter.split = threading.split
         var last = 0
         do {
             let summary = try converter.convert(input.input, to: json) { bytes in

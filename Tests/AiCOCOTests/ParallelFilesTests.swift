@@ -97,7 +97,9 @@ import Testing
     /// generated shapes, the fixtures, a file cut short and one with a dangling reference deep
     /// in `annotations`.
     @Test(arguments: [["stats"], ["stats", "--json"], ["validate"], ["validate", "--format", "json"],
-                      ["records"], ["records", "--section", "annotations"]])
+                      ["records"], ["records", "--section", "annotations"],
+                      ["convert", "--to", "coco", "--image-size", "512x512"],
+                      ["convert", "--to", "coco", "--image-size", "512x512", "--pretty", "--segmentation", "rle"]])
     func oneFileSplitGivesTheSameOutput(command: [String]) throws {
         var paths: [String] = []
         let tag = command.joined(separator: "-")

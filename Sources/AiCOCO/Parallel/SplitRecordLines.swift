@@ -306,7 +306,10 @@ struct RenderedStretch: @unchecked Sendable {
     /// Gives the ids to the skeleton's tables, as the one-thread parse does while it reads the
     /// stretch; false when a table's temporary file failed. (Their places are not the ones in the
     /// file: any problem about them sends the caller back to the one-thread path, which places it.)
-    func check(in checker: ReferenceChecker) -> Bool {
+    func check(in checker: ReferenceChecker) -> Bool { Self.check(keys, in: checker) }
+
+    /// `check(in:)` for a stretch's `keys` (id, image, object for each annotation).
+    static func check(_ keys: [RecordID], in checker: ReferenceChecker) -> Bool {
         let location = SourceLocation(offset: 1 << 48, line: 0, column: 0)
         var index = 0
         while index + 2 < keys.count {

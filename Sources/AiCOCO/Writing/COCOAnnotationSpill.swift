@@ -31,9 +31,29 @@ extension COCOConverter {
         private var runWithoutGeometry = 0
         private var header: [UInt8] = []
         private var raw: [UInt8] = []
+        /// A worker's spill of a stretch of annotations, in memory (see `append(_:)`).
+        private let inMemory: Bool
+        private var memoryIndex: [UInt8] = [], memoryText: [UInt8] = []
 
-        init(pretty: Bool) throws {
+        init(pretty: Bool, inMemory: Bool = false) throws {
             fragment = try Self.fragmentGenerator(pretty: pretty)
+            self.inMemory = inMemory
+        }
+
+        /// Ends a spill in memory: its last run, its text.
+        func finishInMemory() throws {
+            try endRun()
+            try drainText()
+        }
+
+        /// Appends what `part` (in memory, finished) spilled: its annotations come next in the input.
+        func append(_ part: AnnotationSpill) throws {
+            try endRun()
+            try drainText()
+            if !part.memoryIndex.isEmpty { try writeIndex(part.memoryIndex) }
+            guard !part.memoryText.isEmpty else { return }
+            if text == nil { text = try TemporaryFile(bufferCapacity: 1 << 12) }
+            try text!.write(part.memoryText)
         }
 
         /// A generator in the output's state after an annotation's "category_id" (`{"annotations":
@@ -170,12 +190,14 @@ extension COCOConverter {
         var size: Int { (index?.size ?? 0) + (text?.size ?? 0) + fragment.pendingBytes }
 
         private func writeIndex(_ bytes: [UInt8]) throws {
+            if inMemory { return memoryIndex.append(contentsOf: bytes) }
             if index == nil { index = try TemporaryFile() }
             try bytes.withUnsafeBytes { try index!.write($0) }
         }
 
         private func drainText() throws {
             guard fragment.pendingBytes > 0 else { return }
+            if inMemory { return try fragment.drain { memoryText.append(contentsOf: $0) } }
             if text == nil { text = try TemporaryFile(bufferCapacity: 1 << 12) }
             try fragment.drain { try text!.write($0) }
         }
@@ -208,7 +230,13 @@ extension COCOConverter {
 
         deinit { buffer.deallocate() }
 
+        /// Another reader of the same file, from its start.
+        func another(window: Int) -> SpillReader { SpillReader(file, window: window) }
+
         var atEnd: Bool { position >= file.size }
+
+        /// The file's size.
+        var size: Int { file.size }
 
         /// The next `count` bytes, valid until the next call.
         func bytes(_ count: Int) throws -> UnsafeRawBufferPointer {

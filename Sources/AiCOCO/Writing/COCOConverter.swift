@@ -24,6 +24,9 @@ public struct COCOConverter {
     /// The most pixels the raster of one annotation may take (its contours' box in its image,
     /// one byte each); more is an error.
     public var maxMaskPixels = 1 << 26
+    /// Threads to convert with (1: one). The pixels of annotations with contours are built on
+    /// several; the output is the same bytes whatever the number.
+    public var split = SplitOptions(threads: 1)
 
     /// A converter.
     public init(parserOptions: DocumentParsing.Options = DocumentParsing.Options(), imageSize: (width: Int, height: Int)? = nil,
@@ -44,43 +47,74 @@ public struct COCOConverter {
         public var skippedOutsideImage = 0
     }
 
-    /// The visitor of the pass: keeps the catalog's records, gathers each annotation's
-    /// coordinates (at most `limits.maxCoordinatesPerRecord`) and spills it.
+    /// The visitor of the pass: keeps the catalog's records and spills the annotations.
     struct Pass: DocumentVisitor {
         let catalog: Catalog
-        let spill: AnnotationSpill
-        let maxCoordinates: Int
+        var annotations: SpillingAnnotations
         /// No size was given for images without one.
         let needsImageSizes: Bool
-        /// False once an image without size is seen and no size was given: the conversion will
-        /// refuse, so only the validation goes on.
-        private var converts = true
-        private var geometry = GeometryGatherer()
+        /// The split pass's skeleton (problems collected, not thrown); nil: the one-thread pass.
+        var skeleton: SplitCOCOPass.Skeleton?
 
         init(catalog: Catalog, spill: AnnotationSpill, maxCoordinates: Int, needsImageSizes: Bool) {
             self.catalog = catalog
-            self.spill = spill
-            self.maxCoordinates = maxCoordinates
+            annotations = SpillingAnnotations(spill: spill, maxCoordinates: maxCoordinates)
             self.needsImageSizes = needsImageSizes
         }
 
         mutating func visit(_ record: Record, index: Int) throws {
             try catalog.add(record)
-            if needsImageSizes && catalog.firstImageWithoutSize != nil { converts = false }
+            if needsImageSizes && catalog.firstImageWithoutSize != nil { annotations.converts = false }
         }
 
         mutating func visitAnnotationStart(index: Int) throws {
-            geometry.removeAll()
+            annotations.start()
         }
 
         mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+            try annotations.add(chunk)
+        }
+
+        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+            if let skeleton, skeleton.watchesPlaceholder {
+                skeleton.watchedEnds += 1
+                if fields.idKey == SplitParse<AnnotationCounts>.placeholderID { return skeleton.placeholderSeen = true }
+            }
+            try annotations.end(fields)
+        }
+
+        mutating func visitProblem(_ error: DocumentError) throws {
+            guard let skeleton else { throw error }
+            skeleton.problems.append(error)
+        }
+    }
+
+    /// Gathers each annotation's coordinates (at most `maxCoordinates`) and spills it.
+    struct SpillingAnnotations {
+        let spill: AnnotationSpill
+        let maxCoordinates: Int
+        /// False once an image without size is seen and no size was given: the conversion will
+        /// refuse, so only the validation goes on.
+        var converts = true
+        private var geometry = GeometryGatherer()
+
+        init(spill: AnnotationSpill, maxCoordinates: Int) {
+            self.spill = spill
+            self.maxCoordinates = maxCoordinates
+        }
+
+        mutating func start() {
+            geometry.removeAll()
+        }
+
+        mutating func add(_ chunk: CoordinateChunk) throws {
             if geometry.counting(chunk) > maxCoordinates {
                 throw RecordLimitExceeded(message: "annotation \(chunk.annotationIndex) has more than \(maxCoordinates) coordinate numbers (limit maxCoordinatesPerRecord); raise the limit (--max-record-coordinates)")
             }
             geometry.add(chunk)
         }
 
-        mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        mutating func end(_ fields: AnnotationFields) throws {
             guard converts else { return }
             try geometry.coordinates.withUnsafeBufferPointer { polygons in
                 try spill.add(fields, polygons: polygons, ends: fields.polygonCount == nil ? nil : geometry.ends,
@@ -97,11 +131,14 @@ public struct COCOConverter {
         options.validate = true
         options.recordsArtifact = .skip
         options.memoryLimit = parserOptions.memoryLimit / 2
-        let catalog = Catalog(memoryLimit: parserOptions.memoryLimit / 2)
-        let spill = try AnnotationSpill(pretty: json.pretty)
-        _ = try runParse(input, visitor: Pass(catalog: catalog, spill: spill, maxCoordinates: options.limits.maxCoordinatesPerRecord,
-                                              needsImageSizes: imageSize == nil),
-                         options: options, progress: progress)
+        let makePass = {
+            Pass(catalog: Catalog(memoryLimit: parserOptions.memoryLimit / 2), spill: try AnnotationSpill(pretty: json.pretty),
+                 maxCoordinates: options.limits.maxCoordinatesPerRecord, needsImageSizes: imageSize == nil)
+        }
+        // A big file's annotations split among threads; on any problem, read again in order.
+        let pass = try passSplitting(input, options: options, pretty: json.pretty, makePass: makePass, progress: progress)
+            ?? runParse(input, visitor: makePass(), options: options, progress: progress)
+        let catalog = pass.catalog, spill = pass.annotations.spill
         if catalog.isTabular { throw NothingToDoForTabular(operation: "convert to COCO") }
         if let id = catalog.firstImageWithoutSize, imageSize == nil {
             throw MissingImageSize(imageID: id)
@@ -154,7 +191,18 @@ public struct COCOConverter {
         try json.key("annotations")
         try json.beginArray()
         if let annotations {
-            try writeAnnotations(index: annotations.index, text: annotations.text, catalog: catalog, to: json, summary: &summary)
+            // Several threads build pixels once there is enough text for them (any text when
+            // the split is for tests).
+            let pool = split.threads > 1 && annotations.text.size >= min(1 << 20, split.minimumBytes)
+                ? try PixelPool(index: annotations.index.another(window: 1 << 16), text: annotations.text.another(window: 1 << 18),
+                                catalog: catalog, imageSize: imageSize, threads: split.threads,
+                                jobBytes: min(1 << 16, split.stretchBytes)) {
+                    try PixelWriter(form: segmentation, pretty: pretty, maxPixels: maxMaskPixels)
+                }
+                : nil
+            defer { pool?.stop() }
+            try writeAnnotations(index: annotations.index, text: annotations.text, catalog: catalog, pool: pool,
+                                 to: json, summary: &summary)
         }
         try json.endArray()
         try json.endObject()
@@ -164,8 +212,8 @@ public struct COCOConverter {
     /// Writes the spilled annotations, each once per category of its object, with `id`,
     /// `image_id`, `category_id` and `score` filled in; the pixels of annotations with contours
     /// are filled and written here, once their image's size is known.
-    private func writeAnnotations(index spill: SpillReader, text: SpillReader, catalog: Catalog, to json: JSONWriter,
-                                  summary: inout Summary) throws {
+    private func writeAnnotations(index spill: SpillReader, text: SpillReader, catalog: Catalog, pool: PixelPool?,
+                                  to json: JSONWriter, summary: inout Summary) throws {
         let generator = json.generator
         var number = 0
         var categories: [Int] = []
@@ -231,13 +279,22 @@ public struct COCOConverter {
                 guard let (image, rawCount, tailCount) = try entryHead() else { continue }
                 let entry = try lookUp(image)
                 let width = entry?.width ?? imageSize?.width ?? 0, height = entry?.height ?? imageSize?.height ?? 0
-                guard try pixels.build(raw: text.bytes(rawCount), width: width, height: height) else {
+                let inImage: Bool
+                if let pool {
+                    text.position += rawCount
+                    inImage = try pool.next()
+                } else {
+                    inImage = try pixels.build(raw: text.bytes(rawCount), width: width, height: height)
+                }
+                guard inImage else {
                     summary.skippedOutsideImage += 1
                     text.position += tailCount
                     continue
                 }
                 try write(image: entry?.number ?? 0, middle: { json in
-                    pixels.bytes.withUnsafeBytes { generator.continuation($0) }
+                    if let pool { pool.withLast { generator.continuation($0) } } else {
+                        pixels.bytes.withUnsafeBytes { generator.continuation($0) }
+                    }
                     try json.flushIfNeeded()
                 }, tailCount: tailCount)
             case 3:
@@ -248,9 +305,13 @@ public struct COCOConverter {
                     summary.skippedNoGeometry += withoutGeometry
                 }
             default:
-                throw DocumentError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
+                throw Self.damagedSpill
             }
         }
+    }
+
+    static var damagedSpill: DocumentError {
+        DocumentError.io("a temporary file of convert is damaged; set TMPDIR to another directory")
     }
 }
 
