@@ -116,7 +116,8 @@ extension DocumentEngine {
             return try wrongType(frame.field == .value ? "a number" : "a string", found: found,
                                  at: containerStart(), container: true)
         case .idList:
-            return try wrongType("a string", found: found, at: containerStart(), container: true)
+            let entry = frames[frames.count - 1].field == .rowIndexes ? "a non-negative integer" : "a string"
+            return try wrongType(entry, found: found, at: containerStart(), container: true)
         case .coordEntry:
             return try wrongCoordinate(found, at: containerStart(), container: true)
         case .extra:
