@@ -218,21 +218,23 @@ extension DocumentEngine {
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
-            let (field, name, answer) = record.key(key, in: section)
+            let (field, name, duplicate) = record.key(key, in: section)
             frames[frames.count - 1].field = field
             frames[frames.count - 1].key = name
-            if case .problem(let kind, let message, _) = answer {
-                return try problem(kind, message, at: stringStart(length: key.count), path: currentPath())
+            if duplicate {
+                return try problem(.semantic, RecordInProgress.duplicateKey(field, name: name), at: stringStart(length: key.count),
+                                   path: currentPath())
             }
             if let name, options.strict && section == .records {
                 return try strictRecordsKey(name, at: stringStart(length: key.count))
             }
             return
         case .regressionItem:
-            let (field, name, answer) = record.itemKey(key)
+            let (field, name, wrong) = record.itemKey(key)
             frames[frames.count - 1].field = field
             frames[frames.count - 1].key = name
-            guard case .problem(let kind, let message, let place) = answer else { return }
+            guard wrong else { return }
+            let (kind, message, place) = RecordInProgress.itemKeyProblem(field, name: name)
             let depth = frames.count
             if place == .token { return try problem(kind, message, at: stringStart(length: key.count), path: currentPath()) }
             return try problem(kind, message, at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))
@@ -240,8 +242,9 @@ extension DocumentEngine {
             let name = string(key)
             record.fields.cost += key.count
             frames[frames.count - 1].key = name
-            if case .problem(let kind, let message, _) = record.extraKey(name) {
-                try problem(kind, message, at: stringStart(length: key.count), path: currentPath())
+            if record.extraKey(name) {
+                try problem(.semantic, RecordInProgress.duplicateKey(.extra, name: name), at: stringStart(length: key.count),
+                            path: currentPath())
             }
             return
         default:

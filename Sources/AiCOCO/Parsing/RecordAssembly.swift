@@ -269,7 +269,7 @@ extension DocumentEngine {
             if record.fields.seen & Field.windowSize.bit != 0 || tabular { required = [.windowSize] }
             outline.metaSeen = (record.fields.start, record.fields.seen, required == [.windowSize])
         }
-        if let message = record.missingKeys(required) {
+        if let message = RecordInProgress.missingKeys(required, seen: record.fields.seen) {
             try problem(.schema, message, at: record.fields.start, path: path(throughFrame: depth, includeCurrent: false))
         }
         pop()

@@ -11,48 +11,65 @@
 extension RecordInProgress {
     /// A record of `section` starts.
     mutating func begin(_ section: Section, at start: SourceLocation) {
-        fields = RecordFields()
         if section == .rows {
+            // Only what a tabular record holds (a whole `RecordFields` made anew, per line of an
+            // artifact, costs more than the rest of the record's fields).
+            fields.seen = 0
+            fields.valid = true
+            fields.cost = 0
+            fields.id = ""
+            fields.categoryIDs = nil
+            fields.regressions = nil
+            fields.extra = []
             rowTableID = ""
             rowIndexes.removeAll(keepingCapacity: true)
+        } else {
+            fields = RecordFields()
         }
         fields.start = start
     }
 
-    /// A key of a record of `section`: its field, and the key itself when the format does not
-    /// name it (kept as an extra field). A key given twice is a problem at the key.
-    mutating func key(_ key: UnsafeBufferPointer<UInt8>, in section: Section) -> (Field, String?, GrammarAnswer) {
+    /// A key of a record of `section`: its field, the key itself when the format does not name
+    /// it (kept as an extra field), and whether the record has it already (`duplicateKey`'s
+    /// problem, at the key). Answers in registers: this runs for every key.
+    mutating func key(_ key: UnsafeBufferPointer<UInt8>, in section: Section) -> (field: Field, name: String?, duplicate: Bool) {
         let field = Field.lookup(key, in: section)
         if field == .extra {
             let name = string(key)
             fields.cost += key.count
-            if fields.extra.contains(where: { $0.key == name }) {
-                return (field, name, .problem(.semantic, "duplicate key \(quotedKey(name))", at: .token))
-            }
-            return (field, name, .taken)
+            return (field, name, fields.extra.contains(where: { $0.key == name }))
         }
-        if fields.seen & field.bit != 0 {
-            return (field, nil, .problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: .token))
-        }
+        if fields.seen & field.bit != 0 { return (field, nil, true) }
         fields.seen |= field.bit
-        return (field, nil, .taken)
+        return (field, nil, false)
     }
 
-    /// A key of a regression item: `regression_id` and `value` only, once each.
-    mutating func itemKey(_ key: UnsafeBufferPointer<UInt8>) -> (Field, String?, GrammarAnswer) {
+    /// A key of a regression item: `regression_id` and `value` only, once each; `wrong` when it
+    /// is neither or given twice (`itemKeyProblem`).
+    mutating func itemKey(_ key: UnsafeBufferPointer<UInt8>) -> (field: Field, name: String?, wrong: Bool) {
         let field = Field.lookupRegressionItemKey(key)
         if field == .extra {
-            let name = string(key)
             item.valid = false
-            return (field, name, .problem(.schema, "a regression item has only regression_id and value, found key \(quotedKey(name))",
-                                          at: .container))
+            return (field, string(key), true)
         }
         if item.seen & field.bit != 0 {
             item.valid = false
-            return (field, nil, .problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: .token))
+            return (field, nil, true)
         }
         item.seen |= field.bit
-        return (field, nil, .taken)
+        return (field, nil, false)
+    }
+
+    /// The problem of a key given twice (`name`: an extra field's or member's key).
+    static func duplicateKey(_ field: Field, name: String?) -> String {
+        name.map { "duplicate key \(quotedKey($0))" } ?? "duplicate key \"\(field.jsonKey)\""
+    }
+
+    /// The problem of a wrong key of a regression item: one it does not have (placed at the
+    /// item), or one given twice (at the key).
+    static func itemKeyProblem(_ field: Field, name: String?) -> (DocumentError.Kind, String, GrammarPlace) {
+        guard let name, field == .extra else { return (.semantic, duplicateKey(field, name: nil), .token) }
+        return (.schema, "a regression item has only regression_id and value, found key \(quotedKey(name))", .container)
     }
 
     /// A scalar as the value of `field` of a tabular record (`key`: an extra field's key).
@@ -147,9 +164,11 @@ extension RecordInProgress {
         fields.regressions?.append(RegressionItem(regressionID: item.regressionID, value: item.value, valueText: item.text))
     }
 
-    /// The required keys the record lacks, as one message (nil when none is missing).
-    func missingKeys(_ required: [Field]) -> String? {
-        let missing = required.reduce(0) { $0 | $1.bit } & ~fields.seen
+    /// The required keys a record lacks (`seen`: the keys it has), as one message (nil when
+    /// none is missing). Static: a method of the record, read through the line parser's class,
+    /// would copy the whole record first.
+    static func missingKeys(_ required: [Field], seen: UInt32) -> String? {
+        let missing = required.reduce(0) { $0 | $1.bit } & ~seen
         guard missing != 0 else { return nil }
         let names = required.filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
         return names.count == 1 ? "missing required key \(names[0])" : "missing required keys \(names.joined(separator: ", "))"
@@ -157,10 +176,10 @@ extension RecordInProgress {
 
     /// The tabular record read, its fields moved out.
     mutating func takeRow() -> TabularRecord {
-        var r = RecordFields()
-        swap(&r, &fields)
-        return TabularRecord(id: r.id, tableID: rowTableID, rowIndexes: rowIndexes, categoryIDs: r.categoryIDs,
-                             regressions: r.regressions, extra: r.extra)
+        let row = TabularRecord(id: fields.id, tableID: rowTableID, rowIndexes: rowIndexes, categoryIDs: fields.categoryIDs,
+                                regressions: fields.regressions, extra: fields.extra)
+        fields.extra = []
+        return row
     }
 
     /// A value inside an extra field's object or array joins it.
@@ -178,14 +197,12 @@ extension RecordInProgress {
         }
     }
 
-    /// A key of an extra field's object: the member that follows; a key given twice is a problem.
-    mutating func extraKey(_ name: String) -> GrammarAnswer {
-        guard case .object(let members, _) = extraStack[extraStack.count - 1] else { return .taken }
+    /// A key of an extra field's object: the member that follows; true when the object has it
+    /// already (`duplicateKey`'s problem).
+    mutating func extraKey(_ name: String) -> Bool {
+        guard case .object(let members, _) = extraStack[extraStack.count - 1] else { return false }
         extraStack[extraStack.count - 1] = .object(members, key: name)
-        if members.contains(where: { $0.key == name }) {
-            return .problem(.semantic, "duplicate key \(quotedKey(name))", at: .token)
-        }
-        return .taken
+        return members.contains(where: { $0.key == name })
     }
 
     /// The innermost extra object or array closes: it joins the one around it or, the

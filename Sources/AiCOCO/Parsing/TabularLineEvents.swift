@@ -116,21 +116,28 @@ extension TabularLineParser {
     func readKey(_ key: UnsafeBufferPointer<UInt8>) throws {
         if _slowPath(strictText.firstBad != Int.max) { try checkStrictText() }
         guard let top = frames.last else { return }
-        let answer: GrammarAnswer
         switch top.kind {
-        case .record, .regressionItem:
-            let (field, name, keyAnswer) = top.kind == .record ? record.key(key, in: .rows) : record.itemKey(key)
+        case .record:
+            let (field, name, duplicate) = record.key(key, in: .rows)
             frames[frames.count - 1].field = field
             frames[frames.count - 1].key = name
-            answer = keyAnswer
+            if duplicate { try problem(.semantic, RecordInProgress.duplicateKey(field, name: name), at: scalarStart(key.count, string: true)) }
+        case .regressionItem:
+            let (field, name, wrong) = record.itemKey(key)
+            frames[frames.count - 1].field = field
+            frames[frames.count - 1].key = name
+            guard wrong else { return }
+            let (kind, message, place) = RecordInProgress.itemKeyProblem(field, name: name)
+            if place == .container { return try problem(kind, message, at: top.start, path: currentPath(includeCurrent: false)) }
+            try problem(kind, message, at: scalarStart(key.count, string: true))
         case .extra:
-            answer = record.extraKey(String(decoding: key, as: UTF8.self))
+            let name = String(decoding: key, as: UTF8.self)
+            if record.extraKey(name) {
+                try problem(.semantic, RecordInProgress.duplicateKey(.extra, name: name), at: scalarStart(key.count, string: true))
+            }
         default:
             return
         }
-        guard case .problem(let kind, let message, let place) = answer else { return }
-        if place == .container { return try problem(kind, message, at: top.start, path: currentPath(includeCurrent: false)) }
-        try problem(kind, message, at: scalarStart(key.count, string: true))
     }
 
     func readNumber(_ text: UnsafeBufferPointer<UInt8>) throws {
@@ -224,7 +231,7 @@ extension TabularLineParser {
 
     func endRecord() throws {
         let top = frames[frames.count - 1]
-        if let message = record.missingKeys(Field.required(in: .rows)) {
+        if let message = RecordInProgress.missingKeys(Field.required(in: .rows), seen: record.fields.seen) {
             try problem(.schema, message, at: top.start, path: "$[\(lineNumber - 1)]")
         }
         frames.removeLast()
