@@ -116,7 +116,8 @@ extension DocumentEngine {
             return try wrongType(frame.field == .value ? "a number" : "a string", found: found,
                                  at: containerStart(), container: true)
         case .idList:
-            return try wrongType("a string", found: found, at: containerStart(), container: true)
+            let entry = frames[frames.count - 1].field == .rowIndexes ? "a non-negative integer" : "a string"
+            return try wrongType(entry, found: found, at: containerStart(), container: true)
         case .coordEntry:
             return try wrongCoordinate(found, at: containerStart(), container: true)
         case .extra:
@@ -217,57 +218,33 @@ extension DocumentEngine {
                            at: stringStart(length: key.count), path: currentPath())
         case .record:
             let section = frames[frames.count - 1].section
-            let field = Field.lookup(key, in: section)
+            let (field, name, duplicate) = record.key(key, in: section)
             frames[frames.count - 1].field = field
-            if field == .extra {
-                let name = string(key)
-                frames[frames.count - 1].key = name
-                record.fields.cost += key.count
-                if record.fields.extra.contains(where: { $0.key == name }) {
-                    return try problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
+            frames[frames.count - 1].key = name
+            if duplicate {
+                return try problem(.semantic, RecordInProgress.duplicateKey(field, name: name), at: stringStart(length: key.count),
                                    path: currentPath())
-                }
-                if options.strict && section == .records {
-                    return try strictRecordsKey(name, at: stringStart(length: key.count))
-                }
-                return
             }
-            frames[frames.count - 1].key = nil
-            if record.fields.seen & field.bit != 0 {
-                return try problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
-                               path: currentPath())
+            if let name, options.strict && section == .records {
+                return try strictRecordsKey(name, at: stringStart(length: key.count))
             }
-            record.fields.seen |= field.bit
             return
         case .regressionItem:
-            let field = Field.lookupRegressionItemKey(key)
+            let (field, name, wrong) = record.itemKey(key)
             frames[frames.count - 1].field = field
-            if field == .extra {
-                let name = string(key)
-                frames[frames.count - 1].key = name
-                record.item.valid = false
-                let depth = frames.count
-                return try problem(.schema, "a regression item has only regression_id and value, found key \(quotedKey(name))",
-                               at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))
-            }
-            frames[frames.count - 1].key = nil
-            if record.item.seen & field.bit != 0 {
-                record.item.valid = false
-                return try problem(.semantic, "duplicate key \"\(field.jsonKey)\"", at: stringStart(length: key.count),
-                               path: currentPath())
-            }
-            record.item.seen |= field.bit
-            return
+            frames[frames.count - 1].key = name
+            guard wrong else { return }
+            let (kind, message, place) = RecordInProgress.itemKeyProblem(field, name: name)
+            let depth = frames.count
+            if place == .token { return try problem(kind, message, at: stringStart(length: key.count), path: currentPath()) }
+            return try problem(kind, message, at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))
         case .extra:
             let name = string(key)
             record.fields.cost += key.count
             frames[frames.count - 1].key = name
-            if case .object(let members, _) = record.extraStack[record.extraStack.count - 1] {
-                if members.contains(where: { $0.key == name }) {
-                    try problem(.semantic, "duplicate key \(quotedKey(name))", at: stringStart(length: key.count),
-                                  path: currentPath())
-                }
-                record.extraStack[record.extraStack.count - 1] = .object(members, key: name)
+            if record.extraKey(name) {
+                try problem(.semantic, RecordInProgress.duplicateKey(.extra, name: name), at: stringStart(length: key.count),
+                            path: currentPath())
             }
             return
         default:
@@ -355,24 +332,10 @@ extension DocumentEngine {
         case .record:
             return try recordField(kind, text)
         case .idList:
-            guard kind == .string else {
-                if frames[frames.count - 1].field == .rowIndexes { return try rowIndex(kind, text) }
-                return try wrongType("a string", found: kind.described, at: scalarStart(kind, length: text.count),
-                                 container: false)
-            }
-            if frames[frames.count - 1].field == .rowIndexes { return try rowIndex(kind, text) }
-            let id = string(text)
-            record.fields.cost += text.count + 16
-            let field = frames[frames.count - 1].field
-            if let checker {
-                let site = ReferenceSite(section: frames[frames.count - 2].section, record: recordIndex(),
-                                         field: field, listIndex: frames[frames.count - 1].count)
-                if let failure = checker.reference(to: field == .tableIDs ? .tables : .categories, id: id, site: site,
-                                                   at: stringStart(length: text.count)) { throw visitorThrew(failure) }
-            }
-            if field == .tableIDs { record.fields.tableIDs?.append(id) } else { record.fields.categoryIDs?.append(id) }
-            valueDone()
-            try checkRecordSize()
+            let frame = frames[frames.count - 1]
+            let answer = frame.field == .rowIndexes ? record.rowIndex(kind, text, keepingBelow: .max)
+                : record.listID(frame.field, kind, text)
+            if try settle(answer, kind, text) { try checkRecordSize() }
         case .regressionList:
             return try wrongType("a regression item object", found: kind.described,
                              at: scalarStart(kind, length: text.count), container: false)

@@ -74,7 +74,7 @@ typealias Verdict = YajlVerdict<EngineStop>
 
 /// The verdict of a handler's body: `.proceed` unless it threw.
 @inline(__always)
-func verdict(_ body: () throws(EngineStop) -> Void) -> Verdict {
+func verdict<Stop: Error>(_ body: () throws(Stop) -> Void) -> YajlVerdict<Stop> {
     do {
         try body()
         return .proceed

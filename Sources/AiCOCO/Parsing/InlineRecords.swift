@@ -1,7 +1,7 @@
 /// The forms of a tabular output's records before FLaVor 2.2.3: inline (`"records": [...]`,
 /// 2.1.0 to 2.2.1) and `records_file` (2.2.2). Inline records are read as records of section
-/// `rows` inside the document, with the checks an artifact's lines get: schema, `table_id` and
-/// the other references, and as many `row_indexes` as `meta.window_size` (which FLaVor writes
+/// `rows` inside the document, by the record grammar an artifact's lines are read by
+/// (`RecordGrammar.swift`): schema, `table_id` and the other references, and as many `row_indexes` as `meta.window_size` (which FLaVor writes
 /// after them: counts seen before it are kept and checked at its end).
 extension DocumentEngine {
     /// The top-level key `records_file` (FLaVor 2.2.2's `records`).
@@ -38,18 +38,6 @@ extension DocumentEngine {
         return try push(Frame(kind: .section, section: .rows, start: containerStart()))
     }
 
-    /// A scalar inside `row_indexes`: a non-negative integer.
-    mutating func rowIndex(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
-        guard kind == .number, let value = TabularLineParser.nonNegativeInteger(text) else {
-            return try wrongType("a non-negative integer", found: kind == .number ? string(text) : kind.described,
-                             at: scalarStart(kind, length: text.count), container: false)
-        }
-        record.fields.cost += text.count + 8
-        record.rowIndexes.append(value)
-        valueDone()
-        try checkRecordSize()
-    }
-
     /// `row_indexes` has ended: its count against `meta.window_size`, now or at the document's end.
     mutating func endRowIndexes() throws(EngineStop) {
         let frame = frames[frames.count - 1]
@@ -58,9 +46,8 @@ extension DocumentEngine {
         valueDone()
         guard checker != nil else { return }
         if let windowSize = outline.windowSize {
-            guard frame.count != windowSize else { return }
-            return try problem(.semantic, "\(frame.count) row indexes, but meta.window_size is \(windowSize)",
-                           at: frame.start, path: path)
+            guard let message = RecordInProgress.rowCountProblem(frame.count, windowSize: windowSize) else { return }
+            return try problem(.semantic, message, at: frame.start, path: path)
         }
         if let known = outline.rowCountsUnchecked.firstIndex(where: { $0.rows == frame.count }) {
             outline.rowCountsUnchecked[known].records += 1
@@ -75,23 +62,10 @@ extension DocumentEngine {
         let counts = outline.rowCountsUnchecked
         outline.rowCountsUnchecked = []
         guard let windowSize = outline.windowSize else { return }
-        for entry in counts where entry.rows != windowSize {
-            let others = entry.records > 1 ? " (and in \(entry.records - 1) more record\(entry.records == 2 ? "" : "s"))" : ""
-            try problem(.semantic, "\(entry.rows) row indexes, but meta.window_size is \(windowSize)\(others)",
-                          at: entry.start, path: entry.path)
-        }
-        return
-    }
-
-    /// `table_id` of an inline record: a string naming a table.
-    mutating func tableIDField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
-        guard kind == .string else { return try wrongField(.tableID, kind, text) }
-        record.rowTableID = string(text)
-        if let checker {
-            let site = ReferenceSite(section: .rows, record: recordIndex(), field: .tableID)
-            if let failure = checker.reference(to: .tables, id: text, site: site, at: stringStart(length: text.count)) {
-                throw visitorThrew(failure)
-            }
+        for entry in counts {
+            guard let message = RecordInProgress.rowCountProblem(entry.rows, windowSize: windowSize, others: entry.records - 1)
+            else { continue }
+            try problem(.semantic, message, at: entry.start, path: entry.path)
         }
         return
     }

@@ -11,12 +11,7 @@ extension DocumentEngine {
     }
 
     mutating func beginRecord(_ section: Section) throws(EngineStop) {
-        record.fields = RecordFields()
-        if section == .rows {
-            record.rowTableID = ""
-            record.rowIndexes = []
-        }
-        record.fields.start = containerStart()
+        record.begin(section, at: containerStart())
         if section == .annotations {
             do {
                 try delegate.engineAnnotationStart(index: frames[frames.count - 1].count)
@@ -30,13 +25,20 @@ extension DocumentEngine {
 
     mutating func numberValue(_ text: UnsafeBufferPointer<UInt8>, at location: SourceLocation) throws(EngineStop) -> Double? {
         if let value = parseJSONNumber(text) { return value }
-        try problem(.semantic, "number \(quotedToken(text)) does not fit a 64-bit float", at: location, path: currentPath())
+        try problem(.semantic, unrepresentableMessage(text), at: location, path: currentPath())
         return nil
     }
 
     mutating func recordField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
         let field = frames[frames.count - 1].field
         let section = frames[frames.count - 1].section
+        if section == .rows {
+            // An inline tabular record: the record grammar's, as for a line of an artifact.
+            if try settle(record.rowValue(field, key: frames[frames.count - 1].key, kind, text), kind, text) {
+                try checkRecordSize()
+            }
+            return
+        }
         // A value of the wrong type is reported as such, not again as a missing key.
         record.fields.cost += text.count
         switch field {
@@ -157,8 +159,6 @@ extension DocumentEngine {
         case .tableIDs:
             guard kind == .null else { return try wrongField(field, kind, text) }
             record.fields.tableIDs = nil
-        case .tableID:
-            try tableIDField(kind, text)
         case .format, .href, .path:
             if field != .format && (field == .path) != (outline.recordsForm == .recordsFile) {
                 // `path` in `records` or `href` in `records_file`: a field the form does not name.
@@ -183,7 +183,7 @@ extension DocumentEngine {
                                  at: scalarStart(kind, length: text.count), container: false)
             }
         case .windowSize, .rows, .bytes:
-            guard kind == .number, let value = TabularLineParser.nonNegativeInteger(text),
+            guard kind == .number, let value = RecordInProgress.nonNegativeInteger(text),
                   field != .windowSize || value > 0 else {
                 return try wrongType(expectedType(of: field), found: kind == .number ? string(text) : kind.described,
                                  at: scalarStart(kind, length: text.count), container: false)
@@ -193,65 +193,65 @@ extension DocumentEngine {
             case .rows: record.fields.rows = value
             default: record.fields.bytes = value
             }
-        case .rowIndexes:
-            return try wrongField(field, kind, text)
-        case .none, .regressionID, .value:
+        case .none, .regressionID, .value, .tableID, .rowIndexes:
             break
         }
         valueDone()
         try checkRecordSize()
     }
 
-    mutating func regressionItemField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
-        let frame = frames[frames.count - 1]
-        let location = scalarStart(kind, length: text.count)
-        switch frame.field {
-        case .regressionID:
-            guard kind == .string else {
-                record.item.valid = false
-                return try wrongType("a string", found: kind.described, at: location, container: false)
-            }
-            record.item.regressionID = string(text)
-            record.fields.cost += text.count + 16
-            if let checker {
-                let site = ReferenceSite(section: frames[frames.count - 3].section, record: recordIndex(),
-                                         field: .regressions, listIndex: frames[frames.count - 2].count,
-                                         leaf: .regressionID)
-                if let failure = checker.reference(to: .regressions, id: record.item.regressionID, site: site, at: location) { throw visitorThrew(failure) }
-            }
-        case .value:
-            guard kind == .number else {
-                record.item.valid = false
-                return try wrongType("a number", found: kind.described, at: location, container: false)
-            }
-            if let value = try numberValue(text, at: location) {
-                record.item.value = value
-                record.item.text = numberText(text, value)
-            } else {
-                record.item.valid = false
-            }
-        default:
+    /// Acts on the record grammar's answer for the scalar just read: a name is checked against
+    /// its section, a wrong type reported and passed over, a problem reported at the scalar;
+    /// the value is then done. True when it was taken.
+    mutating func settle(_ answer: GrammarAnswer, _ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) -> Bool {
+        switch answer {
+        case .taken:
             break
+        case .names(let target):
+            if let checker, let failure = checker.reference(to: target, id: text, site: referenceSite(),
+                                                            at: stringStart(length: text.count)) {
+                throw visitorThrew(failure)
+            }
+        case .wrongType(let expected, let found):
+            try wrongType(expected, found: found, at: scalarStart(kind, length: text.count), container: false)
+            return false
+        case .problem(let problemKind, let message, _):
+            try problem(problemKind, message, at: scalarStart(kind, length: text.count), path: currentPath())
+            valueDone()
+            return false
         }
         valueDone()
-        return
+        return true
+    }
+
+    /// Where a name read in the innermost frame stands, for the reference checker.
+    func referenceSite() -> ReferenceSite {
+        let frame = frames[frames.count - 1]
+        switch frame.kind {
+        case .idList:
+            return ReferenceSite(section: frames[frames.count - 2].section, record: recordIndex(), field: frame.field,
+                                 listIndex: frame.count)
+        case .regressionItem:
+            return ReferenceSite(section: frames[frames.count - 3].section, record: recordIndex(), field: .regressions,
+                                 listIndex: frames[frames.count - 2].count, leaf: frame.field)
+        default:
+            return ReferenceSite(section: frame.section, record: recordIndex(), field: frame.field)
+        }
+    }
+
+    mutating func regressionItemField(_ kind: ScalarKind, _ text: UnsafeBufferPointer<UInt8>) throws(EngineStop) {
+        _ = try settle(record.itemValue(frames[frames.count - 1].field, kind, text), kind, text)
     }
 
     mutating func endRegressionItem() throws(EngineStop) {
         let depth = frames.count
         let start = frames[depth - 1].start
-        for field in [Field.regressionID, .value] where record.item.seen & field.bit == 0 {
-            record.item.valid = false
-            try problem(.schema, "missing required key \"\(field.jsonKey)\" in a regression item", at: start,
-                          path: path(throughFrame: depth, includeCurrent: false))
+        for message in record.endItem() {
+            try problem(.schema, message, at: start, path: path(throughFrame: depth, includeCurrent: false))
         }
         pop()
-        if record.item.valid {
-            record.fields.regressions?.append(RegressionItem(regressionID: record.item.regressionID, value: record.item.value,
-                                                        valueText: record.item.text))
-        }
+        record.keepItem()
         valueDone()
-        return
     }
 
     mutating func endRecord() throws(EngineStop) {
@@ -269,11 +269,7 @@ extension DocumentEngine {
             if record.fields.seen & Field.windowSize.bit != 0 || tabular { required = [.windowSize] }
             outline.metaSeen = (record.fields.start, record.fields.seen, required == [.windowSize])
         }
-        let missing = required.reduce(0) { $0 | $1.bit } & ~record.fields.seen
-        if missing != 0 {
-            let names = required.filter { missing & $0.bit != 0 }.map { "\"\($0.jsonKey)\"" }
-            let message = names.count == 1 ? "missing required key \(names[0])"
-                : "missing required keys \(names.joined(separator: ", "))"
+        if let message = RecordInProgress.missingKeys(required, seen: record.fields.seen) {
             try problem(.schema, message, at: record.fields.start, path: path(throughFrame: depth, includeCurrent: false))
         }
         pop()
@@ -301,12 +297,11 @@ extension DocumentEngine {
                 index: index)
             return
         }
+        if section == .rows { return try delegate.engineRecord(.tabularRecord(record.takeRow()), index: index) }
         // Move the fields out rather than copy them (a copy retains every string).
         var r = RecordFields()
         swap(&r, &record.fields)
         switch section {
-        case .annotations:
-            break
         case .images:
             var image = Image(id: r.id, fileName: r.fileName, index: r.index, categoryIDs: r.categoryIDs,
                                 regressions: r.regressions, extra: r.extra)
@@ -344,11 +339,8 @@ extension DocumentEngine {
                                                extra: r.extra, form: outline.recordsForm == .recordsFile ? .recordsFile : .href)
             outline.recordsReference = reference
             try delegate.engineRecord(.recordsReference(reference), index: 0)
-        case .rows:
-            try delegate.engineRecord(
-                .tabularRecord(TabularRecord(id: r.id, tableID: record.rowTableID, rowIndexes: record.rowIndexes,
-                                               categoryIDs: r.categoryIDs, regressions: r.regressions,
-                                               extra: r.extra)), index: index)
+        case .annotations, .rows:
+            break
         }
     }
 

@@ -96,7 +96,7 @@ extension TabularLineParser {
             defer { completing = false }
             switch lexer.complete(with: &tokens.pointee) {
             case .ok: break
-            case .stopped: throw failure!
+            case .stopped(let error): throw keep(error)
             case .syntaxError(let message, _):
                 throw stop(.syntax, "unexpected end of the artifact (\(message.replacingOccurrences("parse error: ", with: "")))",
                            at: contentEnd, path: currentPath())
@@ -123,7 +123,7 @@ extension TabularLineParser {
         }
         switch lexer.parse(bytes, with: &tokens.pointee) {
         case .ok: break
-        case .stopped: throw failure!
+        case .stopped(let error): throw keep(error)
         case .syntaxError(let message, let consumed):
             let near = min(base + consumed, contentEnd) - base
             if let found = nonFiniteToken(in: bytes, near: near) {
@@ -206,19 +206,26 @@ struct PendingToken {
 }
 
 /// yajl's callbacks for the lines, handed on to the parser (`YajlLexer` calls them in place),
-/// without retaining it (the parser owns the lexer that calls these).
+/// without retaining it (the parser owns the lexer that calls these). Each answers with the
+/// parser's verdict: read on, or stop with the error that ends the reading.
 struct LineTokens: YajlHandler {
-    typealias Stop = Void
+    typealias Stop = any Error
     let parser: Unmanaged<TabularLineParser>
 
     @inline(__always) mutating func noteToken() { parser._withUnsafeGuaranteedRef { $0.noteToken() } }
-    mutating func onNull() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onNull() } ? .proceed : .stop(()) }
-    mutating func onBool(_ value: Bool) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onBool(value) } ? .proceed : .stop(()) }
-    mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onNumber(text) } ? .proceed : .stop(()) }
-    mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onString(text) } ? .proceed : .stop(()) }
-    mutating func onStartObject() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onStartObject() } ? .proceed : .stop(()) }
-    mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onKey(text) } ? .proceed : .stop(()) }
-    mutating func onEndObject() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onEndObject() } ? .proceed : .stop(()) }
-    mutating func onStartArray() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onStartArray() } ? .proceed : .stop(()) }
-    mutating func onEndArray() -> YajlVerdict<Void> { parser._withUnsafeGuaranteedRef { $0.onEndArray() } ? .proceed : .stop(()) }
+    @inline(__always) mutating func onNull() -> LineVerdict { parser._withUnsafeGuaranteedRef { $0.onNull() } }
+    @inline(__always) mutating func onBool(_ value: Bool) -> LineVerdict { parser._withUnsafeGuaranteedRef { $0.onBool(value) } }
+    @inline(__always) mutating func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> LineVerdict {
+        parser._withUnsafeGuaranteedRef { $0.onNumber(text) }
+    }
+    @inline(__always) mutating func onString(_ text: UnsafeBufferPointer<UInt8>) -> LineVerdict {
+        parser._withUnsafeGuaranteedRef { $0.onString(text) }
+    }
+    @inline(__always) mutating func onStartObject() -> LineVerdict { parser._withUnsafeGuaranteedRef { $0.onStartObject() } }
+    @inline(__always) mutating func onKey(_ text: UnsafeBufferPointer<UInt8>) -> LineVerdict {
+        parser._withUnsafeGuaranteedRef { $0.onKey(text) }
+    }
+    @inline(__always) mutating func onEndObject() -> LineVerdict { parser._withUnsafeGuaranteedRef { $0.onEndObject() } }
+    @inline(__always) mutating func onStartArray() -> LineVerdict { parser._withUnsafeGuaranteedRef { $0.onStartArray() } }
+    @inline(__always) mutating func onEndArray() -> LineVerdict { parser._withUnsafeGuaranteedRef { $0.onEndArray() } }
 }

@@ -1,9 +1,8 @@
 /// Reads the lines of a tabular output's records artifact, one JSON object per line, into
-/// `TabularRecord`s: checks each line's schema (`id`, `table_id`, `row_indexes` of
-/// non-negative integers, `category_ids` or null, `regressions` or null, extra fields kept),
-/// and, when validating, `window_size` row indexes per record and the references to tables,
-/// categories and regressions. Places are in the artifact: its line, column, byte offset and
-/// the path `$[i]...` of the i-th record (line i + 1).
+/// `TabularRecord`s: each line is a tabular record, read by the record grammar an inline
+/// record is read by (`RecordGrammar.swift`), and, when validating, `window_size` row indexes
+/// per record and the references to tables, categories and regressions. Places are in the
+/// artifact: its line, column, byte offset and the path `$[i]...` of the i-th record (line i + 1).
 final class TabularLineParser {
     enum FrameKind { case record, idList, regressionList, regressionItem, rowIndexes, extra, skip }
 
@@ -16,11 +15,6 @@ final class TabularLineParser {
         var count = 0
         /// Offset of the container's first byte in the line.
         var start = 0
-    }
-
-    enum ExtraContainer {
-        case array([JSONValue])
-        case object([JSONMember], key: String)
     }
 
     // The parser's state is `@exclusivity(unchecked)`: one thread reads a parser at a time and
@@ -68,26 +62,14 @@ final class TabularLineParser {
     @exclusivity(unchecked) var pendingToken = PendingToken()
 
     @exclusivity(unchecked) var frames: [Frame] = []
-    @exclusivity(unchecked) var extraStack: [ExtraContainer] = []
-    // The record being read.
-    @exclusivity(unchecked) var seen: UInt32 = 0
-    @exclusivity(unchecked) var valid = true
-    @exclusivity(unchecked) var id = ""
-    @exclusivity(unchecked) var tableID = ""
-    @exclusivity(unchecked) var rowIndexes: [Int] = []
-    @exclusivity(unchecked) var categoryIDs: [String]?
-    @exclusivity(unchecked) var regressions: [RegressionItem]?
-    @exclusivity(unchecked) var extra: [JSONMember] = []
-    @exclusivity(unchecked) var itemSeen: UInt32 = 0
-    @exclusivity(unchecked) var itemValid = true
-    @exclusivity(unchecked) var itemID = ""
-    @exclusivity(unchecked) var itemValue = 0.0
-    @exclusivity(unchecked) var itemText: JSONNumber?
+    /// The record being read, checked by the record grammar (`RecordGrammar.swift`).
+    @exclusivity(unchecked) var record = RecordInProgress()
 
     /// Records delivered (valid ones) and lines read.
     @exclusivity(unchecked) var delivered = 0
-    /// The error that stopped the reading (syntax, limit, or the one `report` threw).
-    @exclusivity(unchecked) var failure: Error?
+    /// The error that stopped the reading (syntax, limit, or the one `report` or `deliver`
+    /// threw): every later call throws it again.
+    @exclusivity(unchecked) var failure: (any Error)?
     /// Strict UTF-8 and `\u` escapes in the current line (see `StrictTextScanner`).
     @exclusivity(unchecked) var strictText = StrictTextScanner()
 
@@ -121,10 +103,9 @@ final class TabularLineParser {
     var tokenEnd: Int { completing ? lineLength : pieceBase + lexer.bytesConsumed }
 
     /// Stops at a bad UTF-8 sequence or escape in the string being handed out, if there is one.
-    func strictTextFailed() -> Bool {
-        guard strictText.firstBad < tokenEnd else { return false }
-        _ = stop(.syntax, strictText.message, at: strictText.firstBad, path: currentPath())
-        return true
+    func checkStrictText() throws {
+        guard strictText.firstBad < tokenEnd else { return }
+        throw stop(.syntax, strictText.message, at: strictText.firstBad, path: currentPath())
     }
 
     var containerStart: Int { max(0, tokenEnd - 1) }
@@ -152,7 +133,7 @@ final class TabularLineParser {
                 if let key = frame.key { appendPathKey(key, to: &text) }
                 else if frame.field != .none { text += "." + frame.field.jsonKey }
             case .extra:
-                if case .object(_, let key) = extraStack[extraStackIndex(of: position)] {
+                if case .object(_, let key) = record.extraStack[extraStackIndex(of: position)] {
                     if !key.isEmpty { appendPathKey(key, to: &text) }
                 } else {
                     text += "[\(frame.count)]"
@@ -172,48 +153,39 @@ final class TabularLineParser {
         return index
     }
 
-    func stop(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int, path: String) -> Error {
-        let error = DocumentError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file)
-        if failure == nil { failure = error }
-        return failure!
+    /// The error that stops the reading, kept: every later call throws it again.
+    func stop(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int, path: String) -> any Error {
+        keep(DocumentError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file))
     }
 
-    /// A problem that leaves the record out; throws when the reading must stop.
+    /// Keeps `error` as the one that stopped the reading (the first one stays), and returns that.
+    func keep(_ error: any Error) -> any Error {
+        if let failure { return failure }
+        failure = error
+        return error
+    }
+
+    /// A problem that leaves the record out; throws when the reading must stop (a limit, a
+    /// syntax error, or what `report` throws).
     func problem(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int,
-                         path: String? = nil) throws {
-        valid = false
-        let error = DocumentError(kind: kind, message: message, path: path ?? currentPath(),
-                                location: location(offsetInLine), file: file)
-        if kind == .limit || kind == .syntax { throw stop(kind, message, at: offsetInLine, path: error.path) }
-        do {
-            try report(error)
-        } catch {
-            if failure == nil { failure = error }
-            throw error
-        }
-    }
-
-    /// `problem` from inside a callback: false stops yajl.
-    func callbackProblem(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int,
-                                 path: String? = nil) -> Bool {
-        do { try problem(kind, message, at: offsetInLine, path: path) } catch { return false }
-        return true
+                 path: String? = nil) throws {
+        record.fields.valid = false
+        let path = path ?? currentPath()
+        if kind == .limit || kind == .syntax { throw stop(kind, message, at: offsetInLine, path: path) }
+        try report(DocumentError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file))
     }
 
     /// The checker answers with an error only when its temporary files fail: that stops the reading.
-    func referenceProblem(_ error: DocumentError?) -> Bool {
-        guard let error else { return true }
-        if error.kind == .io {
-            failure = error
-            return false
-        }
-        return callbackProblem(error.kind, error.message, at: error.location.offset - lineOffset, path: error.path)
+    func referenceProblem(_ error: DocumentError?) throws {
+        guard let error else { return }
+        if error.kind == .io { throw error }
+        try problem(error.kind, error.message, at: error.location.offset - lineOffset, path: error.path)
     }
 
-    func wrongType(_ expected: String, found: String, at start: Int, container: Bool) -> Bool {
+    func wrongType(_ expected: String, found: String, at start: Int, container: Bool) throws {
         var message = "expected \(expected), found \(found)"
         if let frame = frames.last {
-            if frame.kind == .record, frame.field != .none, frame.field != .extra {
+            if frame.kind == .record || frame.kind == .regressionItem, frame.field != .none, frame.field != .extra {
                 message = "\"\(frame.field.jsonKey)\": " + message
             } else if frame.kind == .rowIndexes {
                 message = "\"row_indexes\" entry: " + message
@@ -221,20 +193,18 @@ final class TabularLineParser {
                 message = "\"category_ids\" entry: " + message
             }
         }
-        guard callbackProblem(.schema, message, at: start) else { return false }
-        if container { return push(Frame(kind: .skip, count: 1, start: start)) }
+        try problem(.schema, message, at: start)
+        if container { return try push(Frame(kind: .skip, count: 1, start: start)) }
         valueDone()
-        return true
     }
 
     // MARK: Frames
 
-    func push(_ frame: Frame) -> Bool {
+    func push(_ frame: Frame) throws {
         if frames.count + 1 >= limits.maxDepth {
-            return callbackProblem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: frame.start)
+            try problem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: frame.start)
         }
         frames.append(frame)
-        return true
     }
 
     /// A value of the innermost container is complete.
@@ -243,19 +213,36 @@ final class TabularLineParser {
         switch frames[frames.count - 1].kind {
         case .idList, .regressionList, .rowIndexes: frames[frames.count - 1].count += 1
         case .extra:
-            if case .array = extraStack[extraStack.count - 1] { frames[frames.count - 1].count += 1 }
+            if case .array = record.extraStack[record.extraStack.count - 1] { frames[frames.count - 1].count += 1 }
         default: break
         }
     }
 
-    func beginValue(container: Bool) -> Bool {
-        guard frames.isEmpty else { return true }
+    func beginValue(container: Bool) throws {
+        guard frames.isEmpty else { return }
         valuesInLine += 1
         if valuesInLine > 1 {
-            failure = stop(.syntax, "a second JSON value on one line (JSON lines: one object per line)",
-                           at: container ? containerStart : tokenEnd, path: "$[\(lineNumber - 1)]")
-            return false
+            throw stop(.syntax, "a second JSON value on one line (JSON lines: one object per line)",
+                       at: container ? containerStart : tokenEnd, path: "$[\(lineNumber - 1)]")
         }
-        return true
     }
+}
+
+/// What a token's handler answers yajl: read on, or stop with the error that ends the reading.
+typealias LineVerdict = YajlVerdict<any Error>
+
+extension TabularLineParser {
+    // MARK: Tokens (yajl calls these through `LineTokens`)
+
+    @inline(__always) func onNull() -> LineVerdict { verdict { try scalar(.null, UnsafeBufferPointer(start: nil, count: 0)) } }
+    @inline(__always) func onBool(_ value: Bool) -> LineVerdict {
+        verdict { try scalar(value ? .trueValue : .falseValue, UnsafeBufferPointer(start: nil, count: 0)) }
+    }
+    @inline(__always) func onNumber(_ text: UnsafeBufferPointer<UInt8>) -> LineVerdict { verdict { try readNumber(text) } }
+    @inline(__always) func onString(_ text: UnsafeBufferPointer<UInt8>) -> LineVerdict { verdict { try readString(text) } }
+    @inline(__always) func onKey(_ text: UnsafeBufferPointer<UInt8>) -> LineVerdict { verdict { try readKey(text) } }
+    @inline(__always) func onStartObject() -> LineVerdict { verdict { try startObject() } }
+    @inline(__always) func onEndObject() -> LineVerdict { verdict { try endObject() } }
+    @inline(__always) func onStartArray() -> LineVerdict { verdict { try startArray() } }
+    @inline(__always) func onEndArray() -> LineVerdict { verdict { try endArray() } }
 }

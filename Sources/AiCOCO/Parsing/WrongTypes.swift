@@ -17,24 +17,7 @@ extension DocumentEngine {
         return
     }
 
-    func expectedType(of field: Field) -> String {
-        switch field {
-        case .id, .fileName, .imageID, .objectID, .name, .color, .unit, .taskType, .regressionID: "a string"
-        case .supercategoryID, .superregressionID: "a string or null"
-        case .index, .confidence, .value: "a number"
-        case .iscrowd: "0 or 1"
-        case .categoryIDs: "an array of strings or null"
-        case .regressions: "an array of regression items or null"
-        case .bbox: "an array of [x1, y1, x2, y2] arrays or null"
-        case .segmentation: "an array of polygons (arrays of numbers) or null"
-        case .threshold, .extra, .none: "a value"
-        case .tableID, .format, .href, .path: "a string"
-        case .rowIndexes: "an array of non-negative integers"
-        case .rows, .bytes: "a non-negative integer"
-        case .windowSize: "a positive integer"
-        case .tableIDs: "an array of strings or null"
-        }
-    }
+    func expectedType(of field: Field) -> String { field.expectedType }
 }
 
 /// The kind of a scalar JSON value.
