@@ -168,27 +168,6 @@ struct MeasureTests {
         #expect(csv.stderr.contains("2 pairs of objects overlap"))
     }
 
-    @Test("more than 65,536 sets of objects on one slice (2-byte canvas cells widened): the counts of the run sweep")
-    func manySets() throws {
-        // 34,000 objects on a row: object j covers pixels j and j + 1, so pixel p is under {p - 1, p}
-        // and every pixel holds a set of its own; each object's 2 pixels, each neighbour pair 1.
-        let count = 34_000
-        let annotations = (0..<count).map { Self.annotation("a\($0)", object: "o\($0)", "[[\($0),0,\($0 + 1),0]]") }
-        let objects = (0..<count).map { "{\"id\":\"o\($0)\",\"category_ids\":[\"\($0 % 2 == 0 ? "c" : "d")\"],\"regressions\":null}" }
-        let text = Self.document(
-            images: "{\"id\":\"i\",\"file_name\":\"a\",\"index\":0,\"category_ids\":null,\"regressions\":null,\"width\":\(count + 1),\"height\":2}",
-            annotations: annotations.joined(separator: ","), objects: objects.joined(separator: ","))
-        let (path, directory) = try Self.write(text)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let painted = try SegmentationMeasure().measure(.file(path))
-        var swept = SegmentationMeasure()
-        swept.paintsCanvas = false
-        let reference = try swept.measure(.file(path))
-        #expect(painted.objects.allSatisfy { $0.totals.voxels == 2 } && painted.objectOverlaps.count == count - 1)
-        #expect(painted.objects == reference.objects && painted.categories == reference.categories)
-        #expect(painted.objectOverlaps == reference.objectOverlaps && painted.categoryOverlaps == reference.categoryOverlaps)
-    }
-
     @Test("contours of an annotation filled together (a hole), and coordinates of 1e9: as cv2.fillPoly",
           .enabled(if: RasterPython.available, "\(LabelVolumeTests.missing)"))
     func togetherAndFarCoordinates() throws {

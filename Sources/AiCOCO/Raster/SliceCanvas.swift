@@ -3,16 +3,14 @@
 /// with the pixel count of each set kept up to date as annotations are painted (stretch by
 /// stretch of pixels of one set). At the end of the slice each set's pixels count for each of
 /// its objects, each pair of them, and likewise for their categories: the same counts as
-/// `SliceSweep`, in time that follows the pixels painted rather than sorting runs. Cells take
-/// 2 bytes while a slice has at most 65,536 sets (half the canvas's memory is touched, so that
-/// it stays in the cache), and are widened to 4 in place before a slice could have more.
+/// `SliceSweep`, in time that follows the pixels painted rather than sorting runs.
 struct SliceCanvas {
     let width: Int, height: Int
     private let cells: CanvasCells
     private var state: CanvasState
     private var categories: [Int32] = []
 
-    /// Bytes a canvas of this size takes (at most: its cells widened).
+    /// Bytes a canvas of this size takes.
     static func bytes(width: Int, height: Int) -> Int { width * height * 4 + height * 8 }
 
     init(width: Int, height: Int) {
@@ -26,34 +24,24 @@ struct SliceCanvas {
     /// filled together, as pixels of `object`.
     mutating func paint(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
                         scanner: inout ContourScanner) {
-        // One annotation adds at most as many sets as there are: past half of 2-byte numbers, widen.
-        if !cells.wide && state.sets.members.count > 1 << 15 { cells.widen() }
-        let box = cells.wide ? paint(object: object, points: points, ends: ends, scanner: &scanner, cells: cells.wideBase)
-                             : paint(object: object, points: points, ends: ends, scanner: &scanner, cells: cells.narrowBase)
-        guard box.top <= box.bottom else { return }
+        let (width, height, cells) = (self.width, self.height, self.cells.base)
+        let sink = withUnsafeMutablePointer(to: &state.sets) { sets in
+            var sink = CanvasSink(cells: cells, width: width, object: object, sets: sets)
+            scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &sink)
+            return sink
+        }
+        guard sink.top <= sink.bottom else { return }
         // The rows touched, and the columns of the annotation's pixels on them, to clear.
-        state.top = min(state.top, box.top)
-        state.bottom = max(state.bottom, box.bottom)
-        let (left, right) = (Int32(box.left), Int32(box.right))
+        state.top = min(state.top, sink.top)
+        state.bottom = max(state.bottom, sink.bottom)
+        let (left, right) = (Int32(sink.left), Int32(sink.right))
         state.rowLow.withUnsafeMutableBufferPointer { low in
             state.rowHigh.withUnsafeMutableBufferPointer { high in
-                for y in box.top...box.bottom {
+                for y in sink.top...sink.bottom {
                     if left < low[y] { low[y] = left }
                     if right > high[y] { high[y] = right }
                 }
             }
-        }
-    }
-
-    /// Paints on cells of one width; the rectangle of the pixels given.
-    private mutating func paint<Cell: FixedWidthInteger & UnsignedInteger>(
-        object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>, scanner: inout ContourScanner,
-        cells: UnsafeMutablePointer<Cell>) -> (top: Int, bottom: Int, left: Int, right: Int) {
-        let (width, height) = (self.width, self.height)
-        return withUnsafeMutablePointer(to: &state.sets) { sets in
-            var sink = CanvasSink(cells: cells, width: width, object: object, sets: sets)
-            scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &sink)
-            return (sink.top, sink.bottom, sink.left, sink.right)
         }
     }
 
@@ -71,18 +59,15 @@ struct SliceCanvas {
             Self.add(categories, pixels, to: &sweep.categories)
         }
         if state.top <= state.bottom {
-            let width = self.width, cellBytes = cells.wide ? 4 : 2
-            let cells = self.cells.raw
+            let width = self.width
+            let cells = self.cells.base
             for y in state.top...state.bottom where state.rowLow[y] <= state.rowHigh[y] {
                 let start = y * width + Int(state.rowLow[y])
-                (cells + start * cellBytes).initializeMemory(as: UInt8.self, repeating: 0,
-                                                             count: (Int(state.rowHigh[y] - state.rowLow[y]) + 1) * cellBytes)
+                (cells + start).update(repeating: 0, count: Int(state.rowHigh[y] - state.rowLow[y]) + 1)
                 state.rowLow[y] = Int32.max
                 state.rowHigh[y] = -1
             }
         }
-        // All zero again: as 2-byte cells too.
-        cells.narrow()
         state.reset()
     }
 
@@ -180,37 +165,18 @@ struct SetSlot {
     var lastResult: UInt32 = 0
 }
 
-/// A canvas's pixels (a class, to free them): room for 4-byte cells, used as 2-byte cells (the
-/// first half, the only memory touched) until `widen`.
+/// A canvas's pixels (a class, to free them).
 final class CanvasCells {
-    let raw: UnsafeMutableRawPointer
+    let base: UnsafeMutablePointer<UInt32>
     private let count: Int
-    private(set) var wide = false
 
     init(count: Int) {
         self.count = count
-        raw = .allocate(byteCount: 4 * count, alignment: 16)
-        raw.initializeMemory(as: UInt16.self, repeating: 0, count: count)
+        base = .allocate(capacity: count)
+        base.initialize(repeating: 0, count: count)
     }
 
-    var narrowBase: UnsafeMutablePointer<UInt16> { raw.assumingMemoryBound(to: UInt16.self) }
-    var wideBase: UnsafeMutablePointer<UInt32> { raw.assumingMemoryBound(to: UInt32.self) }
-
-    /// Each 2-byte cell as a 4-byte one, in place (from the last, which moves farthest).
-    func widen() {
-        var index = count - 1
-        while index >= 0 {
-            let value = raw.load(fromByteOffset: 2 * index, as: UInt16.self)
-            raw.storeBytes(of: UInt32(value), toByteOffset: 4 * index, as: UInt32.self)
-            index -= 1
-        }
-        wide = true
-    }
-
-    /// Back to 2-byte cells, when every cell is 0.
-    func narrow() { wide = false }
-
-    deinit { raw.deallocate() }
+    deinit { base.deallocate() }
 }
 
 /// The memory of a canvas's set slots (a class, to free it).
@@ -236,8 +202,8 @@ final class SetSlotStorage {
 
 /// Paints runs on a canvas's pixels: each pixel's set becomes that set plus the object, stretch
 /// by stretch of pixels of one set; keeps the rectangle of the runs given.
-private struct CanvasSink<Cell: FixedWidthInteger & UnsignedInteger>: PixelRunSink {
-    let cells: UnsafeMutablePointer<Cell>
+private struct CanvasSink: PixelRunSink {
+    let cells: UnsafeMutablePointer<UInt32>
     let width: Int
     let object: Int32
     /// The canvas's sets, and their slots at hand (moved when the sets grow).
@@ -245,7 +211,7 @@ private struct CanvasSink<Cell: FixedWidthInteger & UnsignedInteger>: PixelRunSi
     var slots: UnsafeMutablePointer<SetSlot>
     var top = Int.max, bottom = -1, left = Int.max, right = -1
 
-    init(cells: UnsafeMutablePointer<Cell>, width: Int, object: Int32, sets: UnsafeMutablePointer<CanvasSets>) {
+    init(cells: UnsafeMutablePointer<UInt32>, width: Int, object: Int32, sets: UnsafeMutablePointer<CanvasSets>) {
         self.cells = cells
         self.width = width
         self.object = object
@@ -254,20 +220,11 @@ private struct CanvasSink<Cell: FixedWidthInteger & UnsignedInteger>: PixelRunSi
     }
 
     @inline(__always)
-    mutating func union(_ set: Cell) -> Cell {
-        if slots[Int(set)].lastObject == object { return Cell(truncatingIfNeeded: slots[Int(set)].lastResult) }
-        let next = sets.pointee.union(UInt32(set), object)
+    mutating func union(_ set: UInt32) -> UInt32 {
+        if slots[Int(set)].lastObject == object { return slots[Int(set)].lastResult }
+        let next = sets.pointee.union(set, object)
         slots = sets.pointee.slots
-        return Cell(truncatingIfNeeded: next)
-    }
-
-    /// Whether the 16 bytes of cells at `cell` all hold `set`.
-    @inline(__always)
-    static func allHold(_ cell: UnsafeMutablePointer<Cell>, _ set: Cell) -> Bool {
-        if Cell.self == UInt16.self {
-            return UnsafeRawPointer(cell).loadUnaligned(as: SIMD8<UInt16>.self) == SIMD8(repeating: UInt16(truncatingIfNeeded: set))
-        }
-        return UnsafeRawPointer(cell).loadUnaligned(as: SIMD4<UInt32>.self) == SIMD4(repeating: UInt32(truncatingIfNeeded: set))
+        return next
     }
 
     @inline(__always)
@@ -293,9 +250,9 @@ private struct CanvasSink<Cell: FixedWidthInteger & UnsignedInteger>: PixelRunSi
         while x <= end {
             let set = cells[x]
             var stretch = x + 1
-            // 16 bytes of cells at a time while they all hold the set, then one by one.
-            let lanes = 16 / MemoryLayout<Cell>.size
-            while stretch + lanes - 1 <= end && Self.allHold(cells + stretch, set) { stretch += lanes }
+            // Four cells at a time while they all hold the set, then one by one.
+            let four = SIMD4<UInt32>(repeating: set)
+            while stretch + 3 <= end && UnsafeRawPointer(cells + stretch).loadUnaligned(as: SIMD4<UInt32>.self) == four { stretch += 4 }
             while stretch <= end && cells[stretch] == set { stretch += 1 }
             let next = union(set)
             if next != set {
