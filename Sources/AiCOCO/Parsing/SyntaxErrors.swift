@@ -5,7 +5,7 @@ extension DocumentEngine {
     /// (for a string: two bytes into it).
     /// `consumed` counts from `piece[0]`. `base` is the absolute offset of `piece[0]`, `before`
     /// the bytes just before it, if known.
-    /// `yajlMessage` is what yajl said, only to check (in debug builds) that the fault found is it.
+    /// `yajlMessage` is what yajl said: the fault found must be it (see `SyntaxFault.checked`).
     mutating func syntaxFailure(_ yajlMessage: String, consumed: Int, piece: UnsafeBufferPointer<UInt8>,
                                 base pieceBase: Int? = nil, before: [UInt8]? = nil) -> DocumentError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
@@ -17,7 +17,7 @@ extension DocumentEngine {
         let places = self.places
         let state = lexer.parseState
         let fault = window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
-        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText), yajl said \(yajlMessage)")
+            .checked(against: yajlMessage)
         let (offset, byte): (Int, UInt8?) = window.withUnsafeBufferPointer { window in
             let at = { (index: Int) in (index, index < window.count ? window[index] : nil) }
             if fault.isLexical {
@@ -55,16 +55,15 @@ extension DocumentEngine {
                            location: location)
     }
 
-    /// The fault yajl found when the input ended (`yajlMessage`, to check in debug builds): in the
+    /// The fault yajl found when the input ended (`yajlMessage`, see `SyntaxFault.checked`): in the
     /// bytes kept, and the space yajl reads after them to end a number or a literal.
     func faultAtEnd(_ yajlMessage: String) -> SyntaxFault {
         let window = places.history + [0x20]
         let base = places.bytesFed - places.history.count
         let state = lexer.parseState
         let places = self.places
-        let fault = window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
-        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText) at the end, yajl said \(yajlMessage)")
-        return fault
+        return window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
+            .checked(against: yajlMessage)
     }
 }
 

@@ -1,5 +1,6 @@
 // What yajl 2.1 rejects, found as it finds it: from its parse state and the bytes after the last
-// token it handed out, not from its message (whose text is the only way yajl tells the kind).
+// token it handed out, not from its message (whose text is the only way yajl tells the kind); the
+// message decides only where the bytes kept cannot tell (`SyntaxFault.checked(against:)`).
 
 /// A syntax error as yajl finds it: a token its lexer rejects, or a token its parser does not
 /// take where it stands.
@@ -38,6 +39,17 @@ enum SyntaxFault: Equatable {
         case .unallowedToken: "parse error: unallowed token at this point in JSON text"
         case .prematureEnd: "parse error: premature EOF"
         }
+    }
+
+    /// This fault, or the one yajl said (`yajlMessage`) when they differ. They differ only where the
+    /// bytes kept cannot tell: a token that began before them, such as a string of thousands of
+    /// backslashes whose escapes' parity is lost (found by the fuzzer, fed in small pieces).
+    func checked(against yajlMessage: String) -> SyntaxFault {
+        if yajlText == yajlMessage { return self }
+        let simple: [SyntaxFault] = [.invalidLiteral, .invalidCharacter, .invalidUTF8, .invalidEscape, .controlCharacter,
+                                     .invalidHexDigit, .comment, .trailingGarbage, .afterMember, .afterElement,
+                                     .missingColon, .invalidKey, .unallowedToken, .prematureEnd]
+        return simple.first { $0.yajlText == yajlMessage } ?? self
     }
 
     /// The message in plain words; `found` names the byte at fault (see `found(_:)`).
