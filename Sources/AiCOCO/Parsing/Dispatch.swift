@@ -219,8 +219,7 @@ extension DocumentEngine {
         case .record:
             let section = frames[frames.count - 1].section
             let (field, name, duplicate) = record.key(key, in: section)
-            frames[frames.count - 1].field = field
-            frames[frames.count - 1].key = name
+            frames.name(field, key: name)
             if duplicate {
                 return try problem(.semantic, RecordInProgress.duplicateKey(field, name: name), at: stringStart(length: key.count),
                                    path: currentPath())
@@ -230,11 +229,7 @@ extension DocumentEngine {
             }
             return
         case .regressionItem:
-            let (field, name, wrong) = record.itemKey(key)
-            frames[frames.count - 1].field = field
-            frames[frames.count - 1].key = name
-            guard wrong else { return }
-            let (kind, message, place) = RecordInProgress.itemKeyProblem(field, name: name)
+            guard case let (kind, message, place)? = record.itemKey(key, naming: &frames) else { return }
             let depth = frames.count
             if place == .token { return try problem(kind, message, at: stringStart(length: key.count), path: currentPath()) }
             return try problem(kind, message, at: frames[depth - 1].start, path: path(throughFrame: depth, includeCurrent: false))

@@ -65,6 +65,14 @@ struct FrameStack {
         topKind = stack.last?.kind
     }
 
+    /// A key read in the innermost frame (a record's or a regression item's object): the field it
+    /// starts, and the key itself when the format does not name it.
+    @inline(__always)
+    mutating func name(_ field: Field, key: String?) {
+        stack[stack.count - 1].field = field
+        stack[stack.count - 1].key = key
+    }
+
     /// Index of the record being read in its section.
     var recordIndex: Int {
         var depth = stack.count - 1

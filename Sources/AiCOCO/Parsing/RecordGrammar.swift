@@ -60,6 +60,15 @@ extension RecordInProgress {
         return (field, nil, false)
     }
 
+    /// A key of the regression item whose object is the innermost of `frames`: names that frame's
+    /// field, and answers the problem of a wrong key (`itemKeyProblem`), if it is one.
+    mutating func itemKey(_ key: UnsafeBufferPointer<UInt8>, naming frames: inout FrameStack)
+        -> (kind: DocumentError.Kind, message: String, place: GrammarPlace)? {
+        let (field, name, wrong) = itemKey(key)
+        frames.name(field, key: name)
+        return wrong ? Self.itemKeyProblem(field, name: name) : nil
+    }
+
     /// The problem of a key given twice (`name`: an extra field's or member's key).
     static func duplicateKey(_ field: Field, name: String?) -> String {
         name.map { "duplicate key \(quotedKey($0))" } ?? "duplicate key \"\(field.jsonKey)\""

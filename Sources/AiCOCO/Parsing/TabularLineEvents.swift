@@ -6,7 +6,7 @@ extension TabularLineParser {
         try beginValue(container: true)
         guard let top = frames.last else {
             record.begin(.rows, at: location(containerStart))
-            return try push(Frame(kind: .record, start: containerStart))
+            return try push(Frame(kind: .record, start: location(containerStart)))
         }
         switch top.kind {
         case .record:
@@ -14,7 +14,7 @@ extension TabularLineParser {
             return try wrongType(top.field.expectedType, found: "an object", at: containerStart, container: true)
         case .regressionList:
             record.item = ItemScratch()
-            return try push(Frame(kind: .regressionItem, start: containerStart))
+            return try push(Frame(kind: .regressionItem, start: location(containerStart)))
         default:
             return try openAlike(in: top, found: "an object", extra: .object([], key: ""))
         }
@@ -25,20 +25,20 @@ extension TabularLineParser {
         guard let top = frames.last else {
             try problem(.schema, "a record of the artifact is a JSON object, found an array",
                                   at: containerStart, path: "$[\(lineNumber - 1)]")
-            return try push(Frame(kind: .skip, count: 1, start: containerStart))
+            return try push(Frame(kind: .skip, count: 1, start: location(containerStart)))
         }
         switch top.kind {
         case .record:
             switch top.field {
             case .categoryIDs:
                 record.fields.categoryIDs = []
-                return try push(Frame(kind: .idList, field: .categoryIDs, start: containerStart))
+                return try push(Frame(kind: .idList, field: .categoryIDs, start: location(containerStart)))
             case .regressions:
                 record.fields.regressions = []
-                return try push(Frame(kind: .regressionList, field: .regressions, start: containerStart))
+                return try push(Frame(kind: .regressionList, field: .regressions, start: location(containerStart)))
             case .rowIndexes:
                 record.rowIndexes.removeAll(keepingCapacity: true)
-                return try push(Frame(kind: .rowIndexes, field: .rowIndexes, start: containerStart))
+                return try push(Frame(kind: .idList, field: .rowIndexes, start: location(containerStart)))
             case .extra:
                 return try openExtra(.array([]))
             default:
@@ -61,24 +61,25 @@ extension TabularLineParser {
                 try problem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: containerStart)
             }
         case .regressionItem:
-            if top.key != nil { return try push(Frame(kind: .skip, count: 1, start: containerStart)) }
+            if top.key != nil { return try push(Frame(kind: .skip, count: 1, start: location(containerStart))) }
             record.item.valid = false
             return try wrongType(top.field == .value ? "a number" : "a string", found: found, at: containerStart, container: true)
         case .idList:
-            return try wrongType("a string", found: found, at: containerStart, container: true)
-        case .rowIndexes:
-            return try wrongType("a non-negative integer", found: found, at: containerStart, container: true)
+            let expected = top.field == .rowIndexes ? "a non-negative integer" : "a string"
+            return try wrongType(expected, found: found, at: containerStart, container: true)
         case .extra:
             return try openExtra(extra)
         case .record, .regressionList:
             preconditionFailure("an object or an array in a record or a regression list is decided by the caller")
+        case .document, .section, .coordList, .coordEntry:
+            preconditionFailure("a document's frames are not an artifact line's")
         }
     }
 
     /// An extra field's object or array opens.
     private func openExtra(_ container: ExtraContainer) throws {
         record.extraStack.append(container)
-        return try push(Frame(kind: .extra, start: containerStart))
+        return try push(Frame(kind: .extra, start: location(containerStart)))
     }
 
     func endObject() throws {
@@ -97,8 +98,8 @@ extension TabularLineParser {
         switch top.kind {
         case .skip: return try endSkip()
         case .extra: return try endExtra()
-        case .rowIndexes:
-            frames.removeLast()
+        case .idList where top.field == .rowIndexes:
+            frames.pop()
             if let windowSize, checker != nil,
                let message = RecordInProgress.rowCountProblem(top.count, windowSize: windowSize) {
                 try problem(.semantic, message, at: top.start)
@@ -106,7 +107,7 @@ extension TabularLineParser {
             valueDone()
             return
         case .idList, .regressionList:
-            frames.removeLast()
+            frames.pop()
             valueDone()
             return
         default: return
@@ -119,15 +120,10 @@ extension TabularLineParser {
         switch top.kind {
         case .record:
             let (field, name, duplicate) = record.key(key, in: .rows)
-            frames[frames.count - 1].field = field
-            frames[frames.count - 1].key = name
+            frames.name(field, key: name)
             if duplicate { try problem(.semantic, RecordInProgress.duplicateKey(field, name: name), at: scalarStart(key.count, string: true)) }
         case .regressionItem:
-            let (field, name, wrong) = record.itemKey(key)
-            frames[frames.count - 1].field = field
-            frames[frames.count - 1].key = name
-            guard wrong else { return }
-            let (kind, message, place) = RecordInProgress.itemKeyProblem(field, name: name)
+            guard case let (kind, message, place)? = record.itemKey(key, naming: &frames) else { return }
             if place == .container { return try problem(kind, message, at: top.start, path: currentPath(includeCurrent: false)) }
             try problem(kind, message, at: scalarStart(key.count, string: true))
         case .extra:
@@ -177,10 +173,10 @@ extension TabularLineParser {
             return
         case .record:
             answer = record.rowValue(top.field, key: top.key, kind, text)
+        case .idList where top.field == .rowIndexes:
+            answer = record.rowIndex(kind, text, keepingBelow: checker == nil ? .max : windowSize ?? .max)
         case .idList:
             answer = record.listID(.categoryIDs, kind, text)
-        case .rowIndexes:
-            answer = record.rowIndex(kind, text, keepingBelow: checker == nil ? .max : windowSize ?? .max)
         case .regressionList:
             return try wrongType("a regression item object", found: kind.described, at: start, container: false)
         case .regressionItem:
@@ -188,6 +184,8 @@ extension TabularLineParser {
         case .extra:
             record.addExtra(jsonValue(kind, text))
             return valueDone()
+        case .document, .section, .coordList, .coordEntry:
+            preconditionFailure("a document's frames are not an artifact line's")
         }
         switch answer {
         case .taken:
@@ -205,7 +203,7 @@ extension TabularLineParser {
     }
 
     func endExtra() throws {
-        frames.removeLast()
+        frames.pop()
         record.closeExtra(key: frames[frames.count - 1].key)
         valueDone()
     }
@@ -213,7 +211,7 @@ extension TabularLineParser {
     func endSkip() throws {
         frames[frames.count - 1].count -= 1
         if frames[frames.count - 1].count == 0 {
-            frames.removeLast()
+            frames.pop()
             valueDone()
         }
         return
@@ -224,7 +222,7 @@ extension TabularLineParser {
         for message in record.endItem() {
             try problem(.schema, message, at: top.start, path: currentPath(includeCurrent: false))
         }
-        frames.removeLast()
+        frames.pop()
         record.keepItem()
         valueDone()
     }
@@ -234,7 +232,7 @@ extension TabularLineParser {
         if let message = RecordInProgress.missingKeys(Field.required(in: .rows), seen: record.fields.seen) {
             try problem(.schema, message, at: top.start, path: "$[\(lineNumber - 1)]")
         }
-        frames.removeLast()
+        frames.pop()
         guard record.fields.valid else { return }
         try deliver(record.takeRow(), lineNumber - 1)
         delivered += 1

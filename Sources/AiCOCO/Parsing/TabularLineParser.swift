@@ -4,19 +4,6 @@
 /// per record and the references to tables, categories and regressions. Places are in the
 /// artifact: its line, column, byte offset and the path `$[i]...` of the i-th record (line i + 1).
 final class TabularLineParser {
-    enum FrameKind { case record, idList, regressionList, regressionItem, rowIndexes, extra, skip }
-
-    struct Frame {
-        var kind: FrameKind
-        var field: Field = .none
-        /// An extra field's key (record and extra objects).
-        var key: String?
-        /// Arrays: index of the current element. Skip frames: depth.
-        var count = 0
-        /// Offset of the container's first byte in the line.
-        var start = 0
-    }
-
     // The parser's state is `@exclusivity(unchecked)`: one thread reads a parser at a time and
     // yajl's callbacks never re-enter it, so no two accesses can overlap; checked, the dynamic
     // checks cost a third of the instructions of reading the lines.
@@ -61,7 +48,10 @@ final class TabularLineParser {
     /// A string or number pending across pieces: a lower bound of its length (`PendingToken`).
     @exclusivity(unchecked) var pendingToken = PendingToken()
 
-    @exclusivity(unchecked) var frames: [Frame] = []
+    /// The frame stack the document parser keeps (`Frames.swift`), with the kinds a line holds:
+    /// `record`, `idList` (`category_ids`, `row_indexes`), `regressionList`, `regressionItem`,
+    /// `extra` and `skip`; a frame's start is where its container opens in the artifact.
+    @exclusivity(unchecked) var frames = FrameStack()
     /// The record being read, checked by the record grammar (`RecordGrammar.swift`).
     @exclusivity(unchecked) var record = RecordInProgress()
 
@@ -82,7 +72,6 @@ final class TabularLineParser {
         self.checker = checker
         self.report = report
         self.deliver = deliver
-        frames.reserveCapacity(8)
         tokens = .allocate(capacity: 1)
         tokens.initialize(to: LineTokens(parser: Unmanaged.passUnretained(self)))
         lexer = YajlLexer(allowsMultipleValues: true)
@@ -125,7 +114,7 @@ final class TabularLineParser {
 
     func currentPath(includeCurrent: Bool = true) -> String {
         var text = "$[\(lineNumber - 1)]"
-        for (position, frame) in frames.enumerated() {
+        for (position, frame) in frames.all.enumerated() {
             let isLast = position == frames.count - 1
             if isLast && !includeCurrent { break }
             switch frame.kind {
@@ -138,10 +127,12 @@ final class TabularLineParser {
                 } else {
                     text += "[\(frame.count)]"
                 }
-            case .idList, .regressionList, .rowIndexes:
+            case .idList, .regressionList:
                 text += "[\(frame.count)]"
             case .skip:
                 return text
+            case .document, .section, .coordList, .coordEntry:
+                preconditionFailure("a document's frames are not an artifact line's")
             }
         }
         return text
@@ -155,7 +146,11 @@ final class TabularLineParser {
 
     /// The error that stops the reading, kept: every later call throws it again.
     func stop(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int, path: String) -> any Error {
-        keep(DocumentError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file))
+        stop(kind, message, at: location(offsetInLine), path: path)
+    }
+
+    func stop(_ kind: DocumentError.Kind, _ message: String, at place: SourceLocation, path: String) -> any Error {
+        keep(DocumentError(kind: kind, message: message, path: path, location: place, file: file))
     }
 
     /// Keeps `error` as the one that stopped the reading (the first one stays), and returns that.
@@ -169,10 +164,15 @@ final class TabularLineParser {
     /// syntax error, or what `report` throws).
     func problem(_ kind: DocumentError.Kind, _ message: String, at offsetInLine: Int,
                  path: String? = nil) throws {
+        try problem(kind, message, at: location(offsetInLine), path: path)
+    }
+
+    /// `problem(_:_:at:path:)` at a place already in the artifact (a frame's start).
+    func problem(_ kind: DocumentError.Kind, _ message: String, at place: SourceLocation, path: String? = nil) throws {
         record.fields.valid = false
         let path = path ?? currentPath()
-        if kind == .limit || kind == .syntax { throw stop(kind, message, at: offsetInLine, path: path) }
-        try report(DocumentError(kind: kind, message: message, path: path, location: location(offsetInLine), file: file))
+        if kind == .limit || kind == .syntax { throw stop(kind, message, at: place, path: path) }
+        try report(DocumentError(kind: kind, message: message, path: path, location: place, file: file))
     }
 
     /// The checker answers with an error only when its temporary files fail: that stops the reading.
@@ -187,14 +187,12 @@ final class TabularLineParser {
         if let frame = frames.last {
             if frame.kind == .record || frame.kind == .regressionItem, frame.field != .none, frame.field != .extra {
                 message = "\"\(frame.field.jsonKey)\": " + message
-            } else if frame.kind == .rowIndexes {
-                message = "\"row_indexes\" entry: " + message
             } else if frame.kind == .idList {
-                message = "\"category_ids\" entry: " + message
+                message = "\"\(frame.field.jsonKey)\" entry: " + message
             }
         }
         try problem(.schema, message, at: start)
-        if container { return try push(Frame(kind: .skip, count: 1, start: start)) }
+        if container { return try push(Frame(kind: .skip, count: 1, start: location(start))) }
         valueDone()
     }
 
@@ -204,14 +202,14 @@ final class TabularLineParser {
         if frames.count + 1 >= limits.maxDepth {
             try problem(.limit, "nesting deeper than \(limits.maxDepth) (limit maxDepth)", at: frame.start)
         }
-        frames.append(frame)
+        frames.push(frame)
     }
 
     /// A value of the innermost container is complete.
     func valueDone() {
         guard !frames.isEmpty else { return }
         switch frames[frames.count - 1].kind {
-        case .idList, .regressionList, .rowIndexes: frames[frames.count - 1].count += 1
+        case .idList, .regressionList: frames[frames.count - 1].count += 1
         case .extra:
             if case .array = record.extraStack[record.extraStack.count - 1] { frames[frames.count - 1].count += 1 }
         default: break
