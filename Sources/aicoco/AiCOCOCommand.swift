@@ -158,27 +158,19 @@ struct RecordsArtifactOptions: ParsableArguments {
     var source: RecordsArtifactSource { recordsFile.map { .file($0) } ?? .besideDocument }
 }
 
-/// The parser's limits (`DocumentParsing.Limits`), as options.
+/// The parser's limits (`DocumentParsing.Limits`), as options; their defaults are the library's.
 struct LimitOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Most coordinate numbers one annotation may hold.", valueName: "count"))
-    var maxRecordCoordinates = Count(DocumentParsing.Limits().maxCoordinatesPerRecord)
+    private static let library = DocumentParsing.Limits()
 
-    @Option(help: ArgumentHelp("Deepest nesting of arrays and objects (at most 10000).", valueName: "count"))
-    var maxDepth = Count(DocumentParsing.Limits().maxDepth)
+    @Option(help: .count("Most coordinate numbers one annotation may hold.")) var maxRecordCoordinates = Count(library.maxCoordinatesPerRecord)
+    @Option(help: .count("Deepest nesting of arrays and objects (at most 10000).")) var maxDepth = Count(library.maxDepth)
+    @Option(help: .size("Longest string (e.g. 8M).")) var maxStringBytes = ByteCount(library.maxStringBytes)
+    @Option(help: .size("Longest number literal.")) var maxNumberBytes = ByteCount(library.maxNumberBytes)
+    @Option(help: .size("Longest stretch of input without a complete token (at least --max-string-bytes + 1024)."))
+    var maxTokenBytes = ByteCount(library.maxTokenBytes)
+    @Option(help: .size("Largest record without its coordinates (strings, ids, extra fields).")) var maxRecordBytes = ByteCount(library.maxRecordBytes)
 
-    @Option(help: ArgumentHelp("Longest string (e.g. 8M).", valueName: "size"))
-    var maxStringBytes = ByteCount(DocumentParsing.Limits().maxStringBytes)
-
-    @Option(help: ArgumentHelp("Longest number literal.", valueName: "size"))
-    var maxNumberBytes = ByteCount(DocumentParsing.Limits().maxNumberBytes)
-
-    @Option(help: ArgumentHelp("Longest stretch of input without a complete token (at least --max-string-bytes + 1024).", valueName: "size"))
-    var maxTokenBytes = ByteCount(DocumentParsing.Limits().maxTokenBytes)
-
-    @Option(help: ArgumentHelp("Largest record without its coordinates (strings, ids, extra fields).", valueName: "size"))
-    var maxRecordBytes = ByteCount(DocumentParsing.Limits().maxRecordBytes)
-
-    @Option(help: ArgumentHelp("Memory for the tables that grow with the number of records (ids, references, catalogs); past it they spill to temporary files in TMPDIR, with the same results.", valueName: "size"))
+    @Option(help: .size("Memory for the tables that grow with the number of records (ids, references, catalogs); past it they spill to temporary files in TMPDIR, with the same results."))
     var memoryLimit = ByteCount(DocumentParsing.Options.defaultMemoryLimit)
 
     @Flag(name: .customLong("allow-nan"), help: "Read NaN, Infinity and -Infinity as numbers, as Python's json.loads does (Python's json.dumps writes them for non-finite floats, e.g. in FLaVor's records artifacts), and write them back as they came.")

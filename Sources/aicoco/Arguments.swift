@@ -50,6 +50,13 @@ struct Count: ExpressibleByArgument, Sendable, Equatable {
     var defaultValueDescription: String { "\(value)" }
 }
 
+extension ArgumentHelp {
+    /// The help of an option whose value is a count (`<count>`).
+    static func count(_ text: String) -> ArgumentHelp { ArgumentHelp(text, valueName: "count") }
+    /// The help of an option whose value is a size in bytes, `8M` and the like (`<size>`).
+    static func size(_ text: String) -> ArgumentHelp { ArgumentHelp(text, valueName: "size") }
+}
+
 /// `WIDTHxHEIGHT`, both positive: `512x512`.
 struct ImageSize: ExpressibleByArgument, Sendable, Equatable {
     var width: Int, height: Int
