@@ -72,11 +72,8 @@ extension DocumentGenerator {
         /// Options for a document of about `targetBytes` bytes.
         public init(targetBytes: Int, seed: UInt64 = 1, pretty: Bool = false,
                     order: [Section] = Options.imageSections, shape: Shape = .noisy) {
-            self.targetBytes = targetBytes
-            self.seed = seed
-            self.pretty = pretty
-            self.order = order
-            self.shape = shape
+            (self.targetBytes, self.seed, self.pretty, self.order, self.shape)
+                = (targetBytes, seed, pretty, order, shape)
         }
     }
 

@@ -26,9 +26,7 @@ public struct RegressionItem: Sendable, Equatable, Hashable {
 
     /// An item; `valueText` keeps the number's literal text (see `valueText`).
     public init(regressionID: String, value: Double, valueText: JSONNumber? = nil) {
-        self.regressionID = regressionID
-        self.value = value
-        self.valueText = valueText
+        (self.regressionID, self.value, self.valueText) = (regressionID, value, valueText)
     }
 
     /// Equal when the ids and values are (`valueText` is not compared).
@@ -71,12 +69,8 @@ public struct Image: Sendable, Equatable {
     /// An image; `indexText` is left `nil`.
     public init(id: String, fileName: String, index: Double, categoryIDs: [String]?,
                 regressions: [RegressionItem]?, extra: [JSONMember] = []) {
-        self.id = id
-        self.fileName = fileName
-        self.index = index
-        self.categoryIDs = categoryIDs
-        self.regressions = regressions
-        self.extra = extra
+        (self.id, self.fileName, self.index, self.categoryIDs, self.regressions, self.extra)
+            = (id, fileName, index, categoryIDs, regressions, extra)
     }
 }
 
@@ -136,13 +130,8 @@ public struct Annotation: Sendable, Equatable {
     /// An annotation from ids already held as `RecordID`s.
     public init(idKey: RecordID, imageKey: RecordID, objectKey: RecordID, iscrowd: Int,
                 bbox: [BoundingBox]?, segmentation: Polygons?, extra: [JSONMember] = []) {
-        self.idKey = idKey
-        self.imageKey = imageKey
-        self.objectKey = objectKey
-        self.iscrowd = iscrowd
-        self.bbox = bbox
-        self.segmentation = segmentation
-        self.extra = extra
+        (self.idKey, self.imageKey, self.objectKey, self.iscrowd, self.bbox, self.segmentation, self.extra)
+            = (idKey, imageKey, objectKey, iscrowd, bbox, segmentation, extra)
     }
 }
 
@@ -162,11 +151,7 @@ public struct Category: Sendable, Equatable {
     /// A category.
     public init(id: String, name: String, supercategoryID: String?, color: String? = nil,
                 extra: [JSONMember] = []) {
-        self.id = id
-        self.name = name
-        self.supercategoryID = supercategoryID
-        self.color = color
-        self.extra = extra
+        (self.id, self.name, self.supercategoryID, self.color, self.extra) = (id, name, supercategoryID, color, extra)
     }
 }
 
@@ -189,12 +174,8 @@ public struct Regression: Sendable, Equatable {
     /// A regression.
     public init(id: String, name: String, superregressionID: String?, unit: String? = nil,
                 threshold: String? = nil, extra: [JSONMember] = []) {
-        self.id = id
-        self.name = name
-        self.superregressionID = superregressionID
-        self.unit = unit
-        self.threshold = threshold
-        self.extra = extra
+        (self.id, self.name, self.superregressionID, self.unit, self.threshold, self.extra)
+            = (id, name, superregressionID, unit, threshold, extra)
     }
 }
 
@@ -223,11 +204,8 @@ public struct Object: Sendable, Equatable {
     /// An object; `confidenceText` is left `nil`.
     public init(id: String, categoryIDs: [String]?, regressions: [RegressionItem]?,
                 confidence: Double? = nil, extra: [JSONMember] = []) {
-        self.id = id
-        self.categoryIDs = categoryIDs
-        self.regressions = regressions
-        self.confidence = confidence
-        self.extra = extra
+        (self.id, self.categoryIDs, self.regressions, self.confidence, self.extra)
+            = (id, categoryIDs, regressions, confidence, extra)
     }
 }
 
@@ -266,22 +244,16 @@ public struct Meta: Sendable, Equatable {
     /// The meta of an image or hybrid output (`table_ids` is written when given or in `keys`).
     public init(categoryIDs: [String]?, regressions: [RegressionItem]?, taskType: Meta.TaskType? = nil,
                 tableIDs: [String]? = nil, keys: Keys? = nil, extra: [JSONMember] = []) {
-        self.categoryIDs = categoryIDs
-        self.regressions = regressions
-        self.taskType = taskType
-        self.windowSize = nil
-        self.tableIDs = tableIDs
+        (self.categoryIDs, self.regressions, self.taskType, self.windowSize, self.tableIDs)
+            = (categoryIDs, regressions, taskType, nil, tableIDs)
         self.keys = keys ?? (tableIDs == nil ? [.categoryIDs, .regressions] : [.categoryIDs, .regressions, .tableIDs])
         self.extra = extra
     }
 
     /// The meta of a tabular output.
     public init(windowSize: Int, extra: [JSONMember] = []) {
-        self.categoryIDs = nil
-        self.regressions = nil
-        self.taskType = nil
-        self.windowSize = windowSize
-        self.tableIDs = nil
+        (self.categoryIDs, self.regressions, self.taskType, self.windowSize, self.tableIDs)
+            = (nil, nil, nil, windowSize, nil)
         self.keys = []
         self.extra = extra
     }

@@ -31,9 +31,7 @@ public struct Table: Sendable, Equatable {
 
     /// A table.
     public init(id: String, fileName: String, extra: [JSONMember] = []) {
-        self.id = id
-        self.fileName = fileName
-        self.extra = extra
+        (self.id, self.fileName, self.extra) = (id, fileName, extra)
     }
 }
 
@@ -58,12 +56,8 @@ public struct RecordsReference: Sendable, Equatable {
     /// A reference; `form` says which key holds `href`.
     public init(format: String = "jsonl", href: String, rows: Int, bytes: Int, extra: [JSONMember] = [],
                 form: RecordsReference.Form = .href) {
-        self.format = format
-        self.href = href
-        self.rows = rows
-        self.bytes = bytes
-        self.extra = extra
-        self.form = form
+        (self.format, self.href, self.rows, self.bytes, self.extra, self.form)
+            = (format, href, rows, bytes, extra, form)
     }
 
     /// The key path of `href` as the document writes it: `records.href` or `records_file.path`.
@@ -147,12 +141,8 @@ public struct TabularRecord: Sendable, Equatable {
     /// A tabular record.
     public init(id: String, tableID: String, rowIndexes: [Int], categoryIDs: [String]?,
                 regressions: [RegressionItem]?, extra: [JSONMember] = []) {
-        self.id = id
-        self.tableID = tableID
-        self.rowIndexes = rowIndexes
-        self.categoryIDs = categoryIDs
-        self.regressions = regressions
-        self.extra = extra
+        (self.id, self.tableID, self.rowIndexes, self.categoryIDs, self.regressions, self.extra)
+            = (id, tableID, rowIndexes, categoryIDs, regressions, extra)
     }
 }
 
