@@ -30,15 +30,11 @@ extension JSONWriter {
             }
             try members(annotation.extra)
         case .category(let category):
-            try member("id", category.id)
-            try member("name", category.name)
-            try member("supercategory_id", category.supercategoryID)
+            try catalogEntry(category.id, category.name, parentKey: "supercategory_id", parentID: category.supercategoryID)
             if let color = category.color { try member("color", color) }
             try members(category.extra)
         case .regression(let regression):
-            try member("id", regression.id)
-            try member("name", regression.name)
-            try member("superregression_id", regression.superregressionID)
+            try catalogEntry(regression.id, regression.name, parentKey: "superregression_id", parentID: regression.superregressionID)
             if let unit = regression.unit { try member("unit", unit) }
             if let threshold = regression.threshold { try member("threshold", threshold) }
             try members(regression.extra)
@@ -140,6 +136,14 @@ extension JSONWriter {
     }
 
     /// `"key": value` for a string or `null`, the key known at compile time.
+    /// The members a category and a regression both start with: `id`, `name`, and the id of
+    /// its parent (`supercategory_id`, `superregression_id`), `null` when it has none.
+    private func catalogEntry(_ id: String, _ name: String, parentKey: StaticString, parentID: String?) throws {
+        try member("id", id)
+        try member("name", name)
+        try member(parentKey, parentID)
+    }
+
     func member(_ key: StaticString, _ text: String?) throws {
         try name(key)
         if let text { try generator.string(text) } else { try generator.null() }
