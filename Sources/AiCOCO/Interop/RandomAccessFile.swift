@@ -56,21 +56,11 @@ final class RandomAccessFile {
         cleanupSlot = nil
     }
 
-    /// A temporary file in `$TMPDIR` (default `/tmp`), removed from the directory at once.
-    init(temporaryIn directory: String? = nil) throws {
-        var folder = directory ?? "/tmp"
-        if directory == nil, let tmp = getenv("TMPDIR"), tmp[0] != 0 { folder = String(cString: tmp) }
-        // No signal between mkstemp and unlink: the name cannot outlive the process.
-        var previous = sigset_t()
-        TerminationCleanup.block(saving: &previous)
-        defer { TerminationCleanup.restore(&previous) }
-        switch makeUniqueFile(prefix: folder + "/aicoco-volume-") {
-        case .success(let file):
-            descriptor = file.descriptor
-            unlink(file.path)
-        case .failure(let error): throw DocumentError.io("cannot create a temporary file in \(folder)", error)
-        }
-        name = "a temporary file in \(folder)"
+    /// A temporary file in `directory` (default `$TMPDIR`, else `/tmp`) with no name on disk, as
+    /// `TemporaryFile` makes them.
+    init(temporaryIn directory: String = temporaryDirectory()) throws {
+        descriptor = try TemporaryFile.anonymousDescriptor(in: directory)
+        name = "a temporary file in \(directory)"
     }
 
     deinit {

@@ -18,23 +18,19 @@ final class TemporaryFile {
     /// Bytes written so far (the file's size).
     private(set) var size = 0
 
-    /// `$TMPDIR` when set and not empty, else `/tmp`.
-    static var directory: String {
-        if let tmp = getenv("TMPDIR"), tmp[0] != 0 { return String(cString: tmp) }
-        return "/tmp"
-    }
-
-    /// Creates the file in `directory` (default: `TemporaryFile.directory`), with a write
+    /// Creates the file in `directory` (default: `$TMPDIR`, else `/tmp`), with a write
     /// buffer of `bufferCapacity` bytes allocated on the first buffered write.
-    init(directory: String = TemporaryFile.directory, bufferCapacity: Int = 1 << 16) throws {
+    init(directory: String = temporaryDirectory(), bufferCapacity: Int = 1 << 16) throws {
         self.directory = directory
         self.bufferCapacity = bufferCapacity
-        descriptor = try Self.create(in: directory)
+        descriptor = try Self.anonymousDescriptor(in: directory)
     }
 
     deinit { close(descriptor) }
 
-    private static func create(in directory: String) throws -> Int32 {
+    /// A file in `directory` that has no name on disk, open for reading and writing (what every
+    /// temporary file is made of, `RandomAccessFile(temporaryIn:)`'s too).
+    static func anonymousDescriptor(in directory: String) throws -> Int32 {
         #if os(Linux)
         // O_TMPFILE: the file never has a name.
         // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, a macro Swift does not import.
