@@ -204,16 +204,10 @@ struct GeometryGatherer {
         switch chunk.kind {
         case .segmentation:
             chunk.append(to: &coordinates)
-            if let text = chunk.withNumberText({ $0 }) {
-                keptText = true
-                Self.append(text, to: &coordinateText)
-            }
+            if chunk.withNumberText({ Self.append($0, to: &coordinateText) }) != nil { keptText = true }
             if chunk.endsPolygon { ends.append(coordinates.count) }
         case .bbox:
-            if let text = chunk.withNumberText({ $0 }) {
-                keptText = true
-                Self.append(text, to: &boxText)
-            }
+            if chunk.withNumberText({ Self.append($0, to: &boxText) }) != nil { keptText = true }
             chunk.forEach { value in
                 switch fill {
                 case 0: box.0 = value
@@ -234,10 +228,10 @@ struct GeometryGatherer {
     }
 
     /// Appends a chunk's text to a comma-separated list.
-    private static func append(_ text: UnsafeBufferPointer<UInt8>, to list: inout [UInt8]) {
+    private static func append(_ text: Span<UInt8>, to list: inout [UInt8]) {
         guard !text.isEmpty else { return }
         if !list.isEmpty { list.append(UInt8(ascii: ",")) }
-        list.append(contentsOf: text)
+        text.withUnsafeBufferPointer { list.append(contentsOf: $0) }
     }
 
     /// The text of `boxes`, when the parse kept it.

@@ -44,10 +44,13 @@ public struct CoordinateChunk {
 
     /// Calls `body` with the chunk's numbers as the input wrote them, separated by commas
     /// (`1.0,2,3e0,-0`; empty when the chunk holds no number), when the parse keeps them
-    /// (`DocumentParsing.Options.keepsNumberText`); `nil` otherwise. Valid during the call only.
-    public func withNumberText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+    /// (`DocumentParsing.Options.keepsNumberText`); `nil` otherwise (`body` is not called). The
+    /// span lives during the call only.
+    public func withNumberText<Result, Failure: Error>(
+        _ body: (Span<UInt8>) throws(Failure) -> Result
+    ) throws(Failure) -> Result? {
         guard let text else { return nil }
-        return try body(UnsafeBufferPointer(start: text, count: textCount))
+        return try body(UnsafeBufferPointer(start: text, count: textCount).span)
     }
 
     /// The number at `index` (0..<count) of the chunk.

@@ -94,11 +94,10 @@ final class RecordLineRenderer {
                 polygonOpen = true
             }
             // The numbers as the input wrote them, when the parse kept their text.
-            if let text = chunk.withNumberText({ $0 }) {
-                if !text.isEmpty { try polygons.atom(UnsafeRawBufferPointer(text), "number") }
-            } else {
-                try chunk.withBuffer { try polygons.numberList($0) }
+            let kept = try chunk.withNumberText { text in
+                if !text.isEmpty { try text.withUnsafeBytes { try polygons.atom($0, "number") } }
             }
+            if kept == nil { try chunk.withBuffer { try polygons.numberList($0) } }
             if chunk.endsPolygon {
                 try polygons.arrayClose()
                 polygonOpen = false
