@@ -22,10 +22,10 @@ struct ParseSessionTests {
     static let document = "flavor-tabular-classification.json"
     static let artifact = "records_b3UbJp42tMFsBzD8Ucw9W.jsonl"
 
-    /// A copy of the tabular sample in a directory of its own; `artifactTail` is appended to its artifact.
-    static func copy(artifactTail: String = "") throws -> (document: String, artifact: String) {
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("aicoco-session-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// A copy of the tabular sample in `directory` (a scratch one, `inScratchDirectory`);
+    /// `artifactTail` is appended to its artifact.
+    static func copy(into path: String, artifactTail: String = "") throws -> (document: String, artifact: String) {
+        let directory = URL(fileURLWithPath: path)
         let document = directory.appendingPathComponent(document).path
         let artifact = directory.appendingPathComponent(artifact).path
         try Data(Paths.bytes(Paths.flavor.appendingPathComponent(Self.document).path)).write(to: URL(fileURLWithPath: document))
@@ -91,22 +91,24 @@ struct ParseSessionTests {
     @Test("the drivers agree on a tabular output and its artifact, intact and with a bad line appended")
     func driversAgree() async throws {
         for tail in ["", "{\"id\": 1}\n"] {
-            let (document, artifact) = try Self.copy(artifactTail: tail)
-            let bytes = try Paths.bytes(document)
-            var options = DocumentParsing.Options(validate: true)
-            let beside = Self.parsed(.file(document), options: options)
-            #expect(beside.error == nil)
-            #expect(beside.records.filter { if case .tabularRecord = $0 { true } else { false } }.count == 60)
-            #expect(beside.problems.isEmpty == tail.isEmpty)
-            #expect(beside.problems.allSatisfy { $0.file == artifact }, "\(beside.problems)")
-            #expect(Self.pulled(.file(document), options: options) == beside)
-            #expect(Self.pushed(bytes, document: .file(document), options: options) == beside)
-            // In memory or from a sequence, the artifact has no directory to be found in: it is named.
-            options.recordsArtifact = .file(artifact)
-            #expect(Self.parsed(.bytes(bytes), options: options) == beside)
-            #expect(Self.pulled(.bytes(bytes), options: options) == beside)
-            #expect(Self.pushed(bytes, document: nil, options: options) == beside)
-            #expect(await Self.awaited(bytes, options: options) == beside)
+            try await inScratchDirectory { scratch in
+                let (document, artifact) = try Self.copy(into: scratch, artifactTail: tail)
+                let bytes = try Paths.bytes(document)
+                var options = DocumentParsing.Options(validate: true)
+                let beside = Self.parsed(.file(document), options: options)
+                #expect(beside.error == nil)
+                #expect(beside.records.filter { if case .tabularRecord = $0 { true } else { false } }.count == 60)
+                #expect(beside.problems.isEmpty == tail.isEmpty)
+                #expect(beside.problems.allSatisfy { $0.file == artifact }, "\(beside.problems)")
+                #expect(Self.pulled(.file(document), options: options) == beside)
+                #expect(Self.pushed(bytes, document: .file(document), options: options) == beside)
+                // In memory or from a sequence, the artifact has no directory to be found in: it is named.
+                options.recordsArtifact = .file(artifact)
+                #expect(Self.parsed(.bytes(bytes), options: options) == beside)
+                #expect(Self.pulled(.bytes(bytes), options: options) == beside)
+                #expect(Self.pushed(bytes, document: nil, options: options) == beside)
+                #expect(await Self.awaited(bytes, options: options) == beside)
+            }
         }
     }
 
@@ -127,21 +129,23 @@ struct ParseSessionTests {
 
     @Test("a gzip input cut short, or with its text cut short, is one placed error whether parsed or pulled")
     func gzipErrorsPlaced() throws {
-        let (document, artifact) = try Self.copy()
-        let text = try Paths.bytes(document)
-        var options = DocumentParsing.Options(validate: true)
-        options.recordsArtifact = .file(artifact)
-        let whole = try GzipInputTests.gzip(text)
-        let cutText = try GzipInputTests.gzip(Array(text[..<(text.count * 2 / 3)]))
-        for input in [Array(whole[..<(whole.count / 2)]), cutText] {
-            let parsed = Self.parsed(.bytes(input), options: options)
-            let error = try #require(parsed.error)
-            #expect(error.location.line > 0, "\(error)")
-            #expect(error.message.contains("decompressed"), "\(error)")
-            #expect(Self.pulled(.bytes(input), options: options) == parsed)
+        try inScratchDirectory { scratch in
+            let (document, artifact) = try Self.copy(into: scratch)
+            let text = try Paths.bytes(document)
+            var options = DocumentParsing.Options(validate: true)
+            options.recordsArtifact = .file(artifact)
+            let whole = try GzipInputTests.gzip(text)
+            let cutText = try GzipInputTests.gzip(Array(text[..<(text.count * 2 / 3)]))
+            for input in [Array(whole[..<(whole.count / 2)]), cutText] {
+                let parsed = Self.parsed(.bytes(input), options: options)
+                let error = try #require(parsed.error)
+                #expect(error.location.line > 0, "\(error)")
+                #expect(error.message.contains("decompressed"), "\(error)")
+                #expect(Self.pulled(.bytes(input), options: options) == parsed)
+            }
+            let intact = Self.parsed(.bytes(whole), options: options)
+            #expect(intact.error == nil && intact.problems.isEmpty)
+            #expect(intact == Self.parsed(.file(document), options: options))
         }
-        let intact = Self.parsed(.bytes(whole), options: options)
-        #expect(intact.error == nil && intact.problems.isEmpty)
-        #expect(intact == Self.parsed(.file(document), options: options))
     }
 }

@@ -283,3 +283,10 @@ func inScratchDirectory<T>(_ body: (String) throws -> T) throws -> T {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     return try body(directory)
 }
+
+/// `inScratchDirectory` for an `async` body.
+func inScratchDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let directory = try ThirdRound.directory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    return try await body(directory)
+}
