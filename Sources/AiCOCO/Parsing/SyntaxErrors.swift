@@ -5,7 +5,7 @@ extension DocumentEngine {
     /// (for a string: two bytes into it).
     /// `consumed` counts from `piece[0]`. `base` is the absolute offset of `piece[0]`, `before`
     /// the bytes just before it, if known.
-    /// `yajlMessage` is what yajl said: the fault found must be it (see `SyntaxFault.checked`).
+    /// `yajlMessage` is what yajl said: debug builds check that the fault found is it.
     mutating func syntaxFailure(_ yajlMessage: String, consumed: Int, piece: UnsafeBufferPointer<UInt8>,
                                 base pieceBase: Int? = nil, before: [UInt8]? = nil) -> DocumentError {
         // A token may have started in an earlier piece (yajl buffers it): look at the
@@ -17,33 +17,9 @@ extension DocumentEngine {
         let places = self.places
         let state = lexer.parseState
         let fault = window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
-            .checked(against: yajlMessage)
-        let (offset, byte): (Int, UInt8?) = window.withUnsafeBufferPointer { window in
-            let at = { (index: Int) in (index, index < window.count ? window[index] : nil) }
-            if fault.isLexical {
-                let backedUp = !(fault == .invalidCharacter || fault == .invalidUTF8)
-                return at(backedUp ? end : max(0, end - 1))
-            }
-            if fault == .afterMember || fault == .trailingGarbage {
-                // yajl moves back by the token's length, or to the piece's start when the token
-                // began before it (after the document, it may stop anywhere): whatever the split,
-                // the token is the first after the value (or the document), only whitespace between.
-                var index = places.lastValueEnd - base
-                if index < 0 {
-                    // The value ended before the window: the token is the one pending since.
-                    let pending = places.pendingTokenStart(in: window, base: base)
-                    if pending.index < 0 { return pending }
-                    index = 0
-                }
-                while index < window.count, isJSONWhitespace(window[index]) { index += 1 }
-                return at(index)
-            }
-            // A string, number or literal yajl did not expect: the token after the last one
-            // handed out (only whitespace and valid commas or colons between), wherever it began.
-            if end > 0, end <= window.count, window[end - 1] == UInt8(ascii: "\"") || isWordByte(window[end - 1]) {
-                return places.pendingTokenStart(in: window, base: base)
-            }
-            return at(max(0, min(end, window.count) - 1))
+        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText), yajl said \(yajlMessage)")
+        let (offset, byte) = window.withUnsafeBufferPointer {
+            fault.place(in: $0, base: base, end: end, valueEnd: places.lastValueEnd, places: places)
         }
         // `NaN`, `Infinity`, `-Infinity`: Python's, and said so.
         if let token = window.withUnsafeBufferPointer({ nonFiniteToken(in: $0, near: offset) }) {
@@ -55,15 +31,51 @@ extension DocumentEngine {
                            location: location)
     }
 
-    /// The fault yajl found when the input ended (`yajlMessage`, see `SyntaxFault.checked`): in the
+    /// The fault yajl found when the input ended (`yajlMessage`, checked in debug builds): in the
     /// bytes kept, and the space yajl reads after them to end a number or a literal.
     func faultAtEnd(_ yajlMessage: String) -> SyntaxFault {
         let window = places.history + [0x20]
         let base = places.bytesFed - places.history.count
         let state = lexer.parseState
         let places = self.places
-        return window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
-            .checked(against: yajlMessage)
+        let fault = window.withUnsafeBufferPointer { SyntaxFault.found(in: $0, base: base, places: places, state: state) }
+        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText) at the end, yajl said \(yajlMessage)")
+        return fault
+    }
+}
+
+extension SyntaxFault {
+    /// Where this fault lies in `window` (its first byte at absolute offset `base`), yajl having
+    /// stopped at index `end`: the index of the byte or token at fault, and that byte (a negative
+    /// index, with the token's first byte, for a token begun before the window). `valueEnd`: the
+    /// absolute offset just past the last value read.
+    func place(in window: UnsafeBufferPointer<UInt8>, base: Int, end: Int, valueEnd: Int,
+               places: TokenPlaces) -> (index: Int, byte: UInt8?) {
+        let at = { (index: Int) in (index, index < window.count ? window[index] : nil) }
+        if isLexical {
+            let backedUp = !(self == .invalidCharacter || self == .invalidUTF8)
+            return at(backedUp ? end : max(0, end - 1))
+        }
+        if self == .afterMember || self == .trailingGarbage {
+            // yajl moves back by the token's length, or to the piece's start when the token
+            // began before it (after the document, it may stop anywhere): whatever the split,
+            // the token is the first after the value (or the document), only whitespace between.
+            var index = valueEnd - base
+            if index < 0 {
+                // The value ended before the window: the token is the one pending since.
+                let pending = places.pendingTokenStart(in: window, base: base)
+                if pending.index < 0 { return pending }
+                index = 0
+            }
+            while index < window.count, isJSONWhitespace(window[index]) { index += 1 }
+            return at(index)
+        }
+        // A string, number or literal yajl did not expect: the token after the last one
+        // handed out (only whitespace and valid commas or colons between), wherever it began.
+        if end > 0, end <= window.count, window[end - 1] == UInt8(ascii: "\"") || isWordByte(window[end - 1]) {
+            return places.pendingTokenStart(in: window, base: base)
+        }
+        return at(max(0, min(end, window.count) - 1))
     }
 }
 

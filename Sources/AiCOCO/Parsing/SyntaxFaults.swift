@@ -1,6 +1,7 @@
-// What yajl 2.1 rejects, found as it finds it: from its parse state and the bytes after the last
-// token it handed out, not from its message (whose text is the only way yajl tells the kind); the
-// message decides only where the bytes kept cannot tell (`SyntaxFault.checked(against:)`).
+// What yajl 2.1 rejects, found as it finds it: from its parse state, the bytes after the last
+// token it handed out and, for a string begun before the bytes kept, its lexer's state in that
+// string (`OpenString`, kept piece by piece in `TokenPlaces`); never from its message (whose text
+// is the only way yajl tells the kind; debug builds check that they agree).
 
 /// A syntax error as yajl finds it: a token its lexer rejects, or a token its parser does not
 /// take where it stands.
@@ -41,17 +42,6 @@ enum SyntaxFault: Equatable {
         }
     }
 
-    /// This fault, or the one yajl said (`yajlMessage`) when they differ. They differ only where the
-    /// bytes kept cannot tell: a token that began before them, such as a string of thousands of
-    /// backslashes whose escapes' parity is lost (found by the fuzzer, fed in small pieces).
-    func checked(against yajlMessage: String) -> SyntaxFault {
-        if yajlText == yajlMessage { return self }
-        let simple: [SyntaxFault] = [.invalidLiteral, .invalidCharacter, .invalidUTF8, .invalidEscape, .controlCharacter,
-                                     .invalidHexDigit, .comment, .trailingGarbage, .afterMember, .afterElement,
-                                     .missingColon, .invalidKey, .unallowedToken, .prematureEnd]
-        return simple.first { $0.yajlText == yajlMessage } ?? self
-    }
-
     /// The message in plain words; `found` names the byte at fault (see `found(_:)`).
     func message(found: String) -> String {
         switch self {
@@ -86,15 +76,20 @@ enum SyntaxFault: Equatable {
         }
         if places.nextTokenFrom >= base { return found(in: window, from: places.nextTokenFrom - base, state: state) }
         // The token began before the window too (a string or number longer than the bytes kept):
-        // its first byte is known, and its bytes in the window are read from a point where a
-        // character starts.
+        // its first byte is known; a string's bytes in the window are read on from the lexer's
+        // state kept at the current piece's start (a backslash run's parity, an escape or a UTF-8
+        // sequence under way), a number's from any point.
         if state.phase == .complete { return .trailingGarbage }
         let lexed: Lexed
         switch places.nextTokenByte {
         case UInt8(ascii: "\""):
-            var start = 1
-            while start < window.count, !startsCharacter(window, at: start) { start += 1 }
-            lexed = lexedString(window, from: start)
+            if let open = places.openString(before: places.bytesFed), places.bytesFed >= base {
+                lexed = lexedString(window, from: places.bytesFed - base, in: open)
+            } else {
+                // Not reached: every piece yajl reads in a string carries the lexer's state on.
+                assertionFailure("no lexer state for a string begun before the bytes kept")
+                lexed = lexedString(window, from: 0)
+            }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             lexed = lexedNumber(window, from: 0, state: .integer)
         default:
@@ -105,14 +100,6 @@ enum SyntaxFault: Equatable {
         case .unfinished: return .prematureEnd
         case .token: return rejection(in: state.phase)
         }
-    }
-
-    /// In a string, a character starts at `index`: an escape (a backslash not after one), or
-    /// whatever follows a byte that no escape or UTF-8 sequence goes on from.
-    private static func startsCharacter(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
-        let before = bytes[index - 1]
-        if before == UInt8(ascii: "\\") { return false }
-        return bytes[index] == UInt8(ascii: "\\") || (before < 0x80 && before != UInt8(ascii: "u") && !isHexDigit(before))
     }
 
     /// The fault yajl meets reading `bytes` from `index`, where its parse state is `state`: the
@@ -195,42 +182,76 @@ enum SyntaxFault: Equatable {
         return .unfinished
     }
 
-    /// A string's bytes after its opening quote, from `start`.
-    private static func lexedString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Lexed {
-        var index = start
+    /// A string's bytes from `start`, the lexer standing at `open` before them (by default just
+    /// past the opening quote).
+    private static func lexedString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int,
+                                    in open: OpenString = OpenString()) -> Lexed {
+        var open = open
+        var index = max(0, start)
         while index < bytes.count {
-            let byte = bytes[index]
+            if !open.read(bytes[index]) { return open.fault.map { .fault($0) } ?? .token(UInt8(ascii: "\"")) }
             index += 1
-            if byte == UInt8(ascii: "\"") { return .token(UInt8(ascii: "\"")) }
-            if byte == UInt8(ascii: "\\") {
-                guard index < bytes.count else { return .unfinished }
-                let escaped = bytes[index]
-                index += 1
-                if escaped == UInt8(ascii: "u") {
-                    for _ in 0..<4 {
-                        guard index < bytes.count else { return .unfinished }
-                        if !isHexDigit(bytes[index]) { return .fault(.invalidHexDigit) }
-                        index += 1
-                    }
-                } else if !"\"\\/bfnrt".utf8.contains(escaped) {
-                    return .fault(.invalidEscape)
-                }
-            } else if byte < 0x20 {
-                return .fault(.controlCharacter)
-            } else if byte >= 0x80 {
-                let continuations = byte >> 5 == 0x6 ? 1 : byte >> 4 == 0xE ? 2 : byte >> 3 == 0x1E ? 3 : -1
-                if continuations < 0 { return .fault(.invalidUTF8) }
-                for _ in 0..<continuations {
-                    guard index < bytes.count else { return .unfinished }
-                    if bytes[index] >> 6 != 0x2 { return .fault(.invalidUTF8) }
-                    index += 1
-                }
-            }
         }
         return .unfinished
     }
+}
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
+/// Where yajl's lexer stands inside a string it has not seen the end of: what the next byte may
+/// be. Strict, as the parser runs it: UTF-8 checked.
+struct OpenString: Equatable {
+    enum Expect: Equatable {
+        /// Any character, a backslash or the closing quote.
+        case character
+        /// The byte after a backslash (a backslash run of odd length ends here).
+        case escaped
+        /// Hex digits of a `\u` escape, this many still.
+        case hex(Int)
+        /// Continuation bytes of a UTF-8 sequence, this many still.
+        case continuation(Int)
     }
+
+    private(set) var expect = Expect.character
+    /// Why the lexer stopped, when it did on a fault (nil: still reading, or at the closing quote).
+    private(set) var fault: SyntaxFault?
+
+    /// Reads `byte`: false once the string ends at it or the lexer rejects it (`fault`).
+    mutating func read(_ byte: UInt8) -> Bool {
+        switch expect {
+        case .character:
+            if byte == UInt8(ascii: "\"") { return false }
+            if byte == UInt8(ascii: "\\") {
+                expect = .escaped
+            } else if byte < 0x20 {
+                return stop(.controlCharacter)
+            } else if byte >= 0x80 {
+                let continuations = byte >> 5 == 0x6 ? 1 : byte >> 4 == 0xE ? 2 : byte >> 3 == 0x1E ? 3 : -1
+                if continuations < 0 { return stop(.invalidUTF8) }
+                expect = .continuation(continuations)
+            }
+        case .escaped:
+            if byte == UInt8(ascii: "u") {
+                expect = .hex(4)
+            } else if "\"\\/bfnrt".utf8.contains(byte) {
+                expect = .character
+            } else {
+                return stop(.invalidEscape)
+            }
+        case .hex(let left):
+            if !isHexDigit(byte) { return stop(.invalidHexDigit) }
+            expect = left > 1 ? .hex(left - 1) : .character
+        case .continuation(let left):
+            if byte >> 6 != 0x2 { return stop(.invalidUTF8) }
+            expect = left > 1 ? .continuation(left - 1) : .character
+        }
+        return true
+    }
+
+    private mutating func stop(_ fault: SyntaxFault) -> Bool {
+        self.fault = fault
+        return false
+    }
+}
+
+private func isHexDigit(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
 }

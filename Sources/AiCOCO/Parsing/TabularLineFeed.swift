@@ -32,7 +32,8 @@ extension TabularLineParser {
         contentEnd = 0
         lineShape = .blank
         valuesInLine = 0
-        nextTokenFrom = -1
+        places.resume(at: -1)
+        places.forgetHistory()
         pendingToken = PendingToken()
         strictText = StrictTextScanner()
         if allowNonFinite {
@@ -70,7 +71,7 @@ extension TabularLineParser {
         if last > 0 { contentEnd = base + last }
         lineLength += bytes.count
         guard lineShape == .text else { return }
-        if nextTokenFrom < 0 { nextTokenFrom = base + from }
+        if places.nextTokenFrom < 0 { places.resume(at: base + from) }
         let rest = UnsafeBufferPointer(rebasing: bytes[from...])
         guard allowNonFinite else { return try feed(rest, base: base + from, final: final) }
         // Rewritten in a copy; a possible token cut at the end of the piece is held back.
@@ -98,8 +99,11 @@ extension TabularLineParser {
             case .ok: break
             case .stopped(let error): throw keep(error)
             case .syntaxError(let message, _):
-                throw stop(.syntax, "unexpected end of the artifact (\(message.replacingOccurrences("parse error: ", with: "")))",
-                           at: contentEnd, path: currentPath())
+                // In the bytes kept, and the space yajl reads after them to end a number or a literal.
+                let window = places.history + [0x20]
+                places.bytesFed = lineLength
+                let fault = window.withUnsafeBufferPointer { syntaxFault(in: $0, base: lineLength - places.history.count, yajlMessage: message) }
+                throw stop(.syntax, "unexpected end of the artifact (\(fault.message(found: "")))", at: contentEnd, path: currentPath())
             }
         }
         if !frames.isEmpty {
@@ -114,7 +118,8 @@ extension TabularLineParser {
         strictText.scan(bytes, base: base)
         piece = bytes
         pieceBase = base
-        if pendingToken.start >= 0 && pendingToken.start == nextTokenFrom && nextTokenByte == UInt8(ascii: "\"") {
+        places.bytesFed = base
+        if pendingToken.start >= 0 && pendingToken.start == places.nextTokenFrom && places.nextTokenByte == UInt8(ascii: "\"") {
             // A string going on from the piece before: too long with these bytes, it is an error
             // before yajl gathers them.
             var probe = pendingToken
@@ -125,28 +130,47 @@ extension TabularLineParser {
         case .ok: break
         case .stopped(let error): throw keep(error)
         case .syntaxError(let message, let consumed):
-            let near = min(base + consumed, contentEnd) - base
-            if let found = nonFiniteToken(in: bytes, near: near) {
-                throw stop(.syntax, nonFiniteMessage(found.token), at: base + found.start, path: currentPath())
+            // Told and placed as in a document (in the bytes of the line's earlier pieces kept and
+            // these), the last token's end standing for the last value's.
+            let window = places.history + Array(bytes)
+            let windowBase = base - places.history.count
+            throw window.withUnsafeBufferPointer { window in
+                let fault = syntaxFault(in: window, base: windowBase, yajlMessage: message)
+                let (offset, byte) = fault.place(in: window, base: windowBase, end: places.history.count + min(consumed, bytes.count),
+                                                 valueEnd: places.stateFrom, places: places)
+                if let found = nonFiniteToken(in: window, near: offset) {
+                    return stop(.syntax, nonFiniteMessage(found.token), at: windowBase + found.start, path: currentPath())
+                }
+                return stop(.syntax, fault.message(found: found(byte)), at: windowBase + offset, path: currentPath())
             }
-            throw stop(.syntax, message, at: base + near, path: currentPath())
         }
         guard !final else { return }
-        skipSeparators(bytes, base: base, from: &nextTokenFrom, byte: &nextTokenByte)
+        places.passSeparators(bytes, base: base)
+        // A line longer than a piece: its last bytes are kept to tell a syntax error in a token
+        // that goes on into the next piece.
+        places.remember(bytes)
         try checkPendingToken(bytes, base: base)
+    }
+
+    /// The fault yajl met in `bytes` (from offset `base` of the line), found as a document's is
+    /// (`SyntaxFault.found`); `yajlMessage`, what yajl said, is checked in debug builds only.
+    private func syntaxFault(in bytes: UnsafeBufferPointer<UInt8>, base: Int, yajlMessage: String) -> SyntaxFault {
+        let fault = SyntaxFault.found(in: bytes, base: base, places: places, state: lexer.parseState.readingAnotherValue())
+        assert(fault.yajlText == yajlMessage, "found \(fault.yajlText), yajl said \(yajlMessage)")
+        return fault
     }
 
     /// Notes the token yajl is handing out (before its callback runs).
     @inline(__always)
     func noteToken() {
-        tokenFrom = nextTokenFrom
-        nextTokenFrom = tokenEnd
+        places.note(tokenEndingAt: tokenEnd)
     }
 
     /// A string or number that goes on past the piece, yajl gathering it: a limit error as soon
     /// as it is longer than its limit, placed on its first byte (yajl would hold it whole first).
     private func checkPendingToken(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) throws {
         let end = base + bytes.count
+        let nextTokenFrom = places.nextTokenFrom, nextTokenByte = places.nextTokenByte
         guard nextTokenFrom < end else { return }
         if pendingToken.start != nextTokenFrom { pendingToken = PendingToken(start: nextTokenFrom) }
         let from = max(0, pendingToken.scanned - base)
@@ -165,7 +189,7 @@ extension TabularLineParser {
 extension TabularLineParser {
     /// The string pending at `nextTokenFrom` is longer than its limit.
     private func stringTooLong() -> Error {
-        stop(.limit, "string of more than \(limits.maxStringBytes) bytes (limit maxStringBytes)", at: nextTokenFrom, path: currentPath())
+        stop(.limit, "string of more than \(limits.maxStringBytes) bytes (limit maxStringBytes)", at: places.nextTokenFrom, path: currentPath())
     }
 }
 

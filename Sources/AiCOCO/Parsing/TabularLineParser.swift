@@ -42,9 +42,9 @@ final class TabularLineParser {
     /// Where tokens start (yajl hands a token out at its end): the search start of the token being
     /// handed out, the end of the one before, and the first byte of the token pending at the end
     /// of what was fed (`nextTokenByte`).
-    @exclusivity(unchecked) var tokenFrom = 0
-    @exclusivity(unchecked) var nextTokenFrom = 0
-    @exclusivity(unchecked) var nextTokenByte: UInt8 = 0
+    /// Kept as the document parser keeps them (`TokenPlaces`), in offsets of the line, with what a
+    /// syntax error is told from (`SyntaxFault.found`).
+    @exclusivity(unchecked) var places = TokenPlaces()
     /// A string or number pending across pieces: a lower bound of its length (`PendingToken`).
     @exclusivity(unchecked) var pendingToken = PendingToken()
 
@@ -105,7 +105,7 @@ final class TabularLineParser {
         guard string else { return max(0, tokenEnd - length) }
         // Only separators lie between the end of the token before and this one: in the bytes
         // being read, the quote follows them; before them, `tokenFrom` is on it.
-        var start = tokenFrom
+        var start = places.tokenFrom
         while start >= pieceBase, start - pieceBase < piece.count, piece[start - pieceBase] != UInt8(ascii: "\"") {
             start += 1
         }

@@ -31,6 +31,12 @@ struct TokenPlaces {
     private(set) var passedSeparators: [UInt8] = []
     /// The last bytes fed before the current piece, to place errors in tokens that span pieces.
     private(set) var history: [UInt8] = []
+    /// Where yajl's lexer stands in the string pending at `nextTokenFrom` (`openStringToken`)
+    /// once every byte up to `openStringEnd` is read: kept piece by piece, so that a fault in a
+    /// string begun before the bytes kept is told from the lexer's state, not guessed.
+    private(set) var openString = OpenString()
+    private(set) var openStringToken = -1
+    private(set) var openStringEnd = 0
     let historyLimit = 4096
 
     /// Notes the token handed out (before its callback runs), which ends at absolute offset
@@ -47,7 +53,20 @@ struct TokenPlaces {
     mutating func resume(at clean: Int) {
         nextTokenFrom = clean
         stateFrom = clean
+        openStringToken = -1
         passedSeparators.removeAll(keepingCapacity: true)
+    }
+
+    /// The lexer's state in the string pending since before `offset` (an absolute offset), as of
+    /// `offset`; nil when no string is pending there, or its state is not known up to there.
+    func openString(before offset: Int) -> OpenString? {
+        guard nextTokenByte == UInt8(ascii: "\""), openStringToken == nextTokenFrom, openStringEnd == offset else { return nil }
+        return openString
+    }
+
+    /// Forgets the bytes kept (an artifact's line starts: its errors lie in it).
+    mutating func forgetHistory() {
+        if !history.isEmpty { history.removeAll(keepingCapacity: true) }
     }
 
     /// Keeps the last bytes of `piece` (the piece being finished) in `history`.
@@ -70,6 +89,26 @@ struct TokenPlaces {
         for index in max(0, from - base)..<max(0, nextTokenFrom - base) where bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: ":") {
             passedSeparators.append(bytes[index])
         }
+        if nextTokenByte == UInt8(ascii: "\"") { followOpenString(bytes, base: base) }
+    }
+
+    /// Reads on the string pending at `nextTokenFrom` through `bytes` (all read by yajl): from its
+    /// opening quote when that is in them, else from where the state kept ends.
+    private mutating func followOpenString(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
+        let end = base + bytes.count
+        var index: Int
+        if nextTokenFrom >= base && nextTokenFrom < end {
+            openString = OpenString()
+            openStringToken = nextTokenFrom
+            index = nextTokenFrom - base + 1
+        } else if nextTokenFrom < base && openStringToken == nextTokenFrom && openStringEnd == base {
+            index = 0
+        } else {
+            openStringToken = -1
+            return
+        }
+        while index < bytes.count, openString.read(bytes[index]) { index += 1 }
+        openStringEnd = end
     }
 
     /// Absolute offset of the opening quote of the string (or key) being handed out.

@@ -37,6 +37,14 @@ struct YajlParseState {
     /// The innermost container is an object.
     var inObject: Bool { depth > 0 && objects[(depth - 1) >> 6] >> UInt64((depth - 1) & 63) & 1 == 1 }
 
+    /// With several values allowed (JSON lines), yajl reads on after a complete value as it
+    /// reads the first: its state as it meets the next token.
+    func readingAnotherValue() -> YajlParseState {
+        var state = self
+        if state.phase == .complete { state.phase = .value }
+        return state
+    }
+
     @inline(__always)
     mutating func note(_ step: Step) {
         switch step {
