@@ -1,9 +1,5 @@
 // Memory from the C heap (malloc/realloc/free), for buffers handed to C callers who free them.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The C heap: storage a C caller (the Python binding) frees with `free`.
 package enum CHeap {

@@ -1,10 +1,6 @@
 // The C error number as a typed value, and the one place a system call is retried when a
 // signal interrupts it (modelled on swift-system's `Errno` and `valueOrErrno`).
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a failed system call said (`errno`), as a typed value.
 public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringConvertible {

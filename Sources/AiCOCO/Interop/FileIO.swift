@@ -1,9 +1,5 @@
 // Reading and writing file descriptors in chunks (`read(2)`, buffered `write(2)`).
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Reads a file or a file descriptor in chunks with `read(2)`.
 final class FileInput {

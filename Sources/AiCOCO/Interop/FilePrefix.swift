@@ -1,10 +1,6 @@
 // The first bytes of a file, gzip-compressed or not (zlib's gzread reads both).
 import CZlib
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Up to `count` bytes from the start of `path`, decompressed when it is gzip.
 func readFilePrefix(_ path: String, count: Int) throws -> [UInt8] {

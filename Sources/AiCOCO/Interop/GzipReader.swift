@@ -1,11 +1,7 @@
 // gzip input through zlib: inflated on a thread of its own, handed to the reader buffer by buffer.
 import CZlib
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The first two bytes of every gzip member.
 let gzipMagic: (UInt8, UInt8) = (0x1F, 0x8B)

@@ -1,10 +1,6 @@
 // gzip through zlib (deflate with a gzip header and trailer), written to a file or a sink.
 import CZlib
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Compresses what it is given into a gzip file. Holds one output buffer; call `finish()` once.
 final class GzipWriter {

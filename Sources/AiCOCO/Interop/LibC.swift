@@ -1,9 +1,5 @@
 // The C library's byte and number routines: the rest of the library calls these typed wrappers.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Index of the first `byte` in `bytes[from..<to]`, if any (`memchr`).
 @inline(__always)

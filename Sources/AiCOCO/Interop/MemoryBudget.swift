@@ -1,10 +1,6 @@
 // One memory limit for every table that grows with the input, and the raw byte helpers
 // the spilling tables share.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Something holding memory that it can write out to disk on request.
 protocol Spillable: AnyObject {

@@ -1,10 +1,6 @@
 // Reads at given offsets of a file (pread) and counts the cores the process may use
 // (sched_getaffinity): what the parallel readers need from the C library.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The cores this process may run on (its CPU affinity, as `nproc` counts them), at least 1.
 public func availableCoreCount() -> Int {

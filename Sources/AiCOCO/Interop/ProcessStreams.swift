@@ -1,10 +1,6 @@
 // What the command-line tool needs of the C library: its standard streams, the terminal,
 // the clock, file sizes and the exit.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The process's standard output and standard error, written unbuffered and whole.
 package enum StandardStreams {

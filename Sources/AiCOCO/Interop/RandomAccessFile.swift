@@ -1,9 +1,5 @@
 // A file written and read at offsets (pwrite/pread), for volumes written slice by slice in any order.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A file read and written at offsets. Unwritten parts of a file grown with `setSize` read as zeros
 /// (and take no disk space where the file system supports holes).

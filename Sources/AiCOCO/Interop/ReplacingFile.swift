@@ -1,9 +1,5 @@
 // Writing a file whole or not at all: a temporary file beside it, renamed over it on success.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Writes `path` through a temporary file in the same directory, renamed over `path` by
 /// `commit()`. Until then an existing file at `path` is untouched: the temporary file is removed

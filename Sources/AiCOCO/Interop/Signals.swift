@@ -1,10 +1,6 @@
 // The signals that end the process (SIGINT, SIGTERM, SIGHUP): names on disk removed when one
 // arrives, signals the process inherited as ignored left ignored, and windows where they wait.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Files that must not outlive the process (temporary files beside an output): while one is
 /// registered, SIGINT, SIGTERM and SIGHUP remove every registered name, then end the process by

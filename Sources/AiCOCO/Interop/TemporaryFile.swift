@@ -1,10 +1,6 @@
 // Anonymous temporary files (no name on disk at any time they could be left behind) for
 // spilling and second passes.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A temporary file with no name left on disk: it goes away with the process, whether it
 /// ends normally, on an error, or on a signal (SIGINT, SIGTERM, even SIGKILL).

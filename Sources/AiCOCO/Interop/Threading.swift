@@ -1,9 +1,5 @@
 // A lock, condition variables and threads from pthreads.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A mutex with condition variables, for hand-offs between threads.
 package final class Monitor: @unchecked Sendable {
