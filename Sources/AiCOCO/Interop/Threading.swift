@@ -62,6 +62,12 @@ package final class JoinableThread: @unchecked Sendable {
         }
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var handle = pthread_t()
+        // The new thread starts with SIGINT, SIGTERM and SIGHUP blocked (a thread inherits its
+        // creator's mask): they reach a thread of the caller's, never one that cannot see a
+        // name being registered (`TerminationCleanup.creating` blocks them in its own thread only).
+        var previous = sigset_t()
+        TerminationCleanup.block(saving: &previous)
+        defer { TerminationCleanup.restore(&previous) }
         let status = pthread_create(&handle, nil, { context in
             Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
             return nil
