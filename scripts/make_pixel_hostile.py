@@ -16,6 +16,8 @@ Cases:
              follow the coordinates' magnitude).
   huge       one image of 999999999 x 999999999 with a small square (SCALE is ignored).
   many-big   48 x SCALE images of 20000x20000 in a few KB, a small square on each.
+  objects    one 512x512 image, SCALE objects with one small triangle each, packed so that
+             neighbours overlap (measure's overlapping pairs: about 9 per object).
   wide       one image of 20000x4, SCALE triangles across it (each about 25 bytes of
              input and 40 KB of COCO RLE: what convert --to coco holds per thread).
 """
@@ -74,6 +76,10 @@ def main():
         text = document([image(n, 20000, 20000) for n in range(count)],
                         [annotation(n, n, "o", "[19990,19990,19999,19990,19999,19999,19990,19999]")
                          for n in range(count)], [obj("o")])
+    elif case == "objects":
+        annotations = [annotation(n, 0, f"o{n}", f"[{n % 500},{n % 499},{n % 500 + 2},{n % 499},{n % 500},{n % 499 + 2}]")
+                       for n in range(scale)]
+        text = document([image(0, 512, 512)], annotations, [obj(f"o{n}") for n in range(scale)])
     elif case == "wide":
         text = document([image(0, 20000, 4)],
                         [annotation(n, 0, "o", "[0,0,19999,3,0,3]") for n in range(scale)], [obj("o")])
