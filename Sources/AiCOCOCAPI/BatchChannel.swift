@@ -1,4 +1,4 @@
-// The hand-over of annotation batches from the parser thread to the caller, one batch ahead.
+// The hand-over of annotation batches from the parser thread to the caller, up to four ahead.
 import AiCOCO
 import CAiCOCOABI
 

@@ -343,8 +343,8 @@ def annotations(source, batch=262144, *, validate=False, resolve=False, progress
     """The annotations of `source` (a path, bytes or an open binary file) in batches of numpy
     arrays (`AnnotationBatch`), in file order, in constant memory: a batch ends after the
     annotation that brings it to `batch` coordinate numbers (2 MiB of them by default) or
-    `batch // 16` annotations. The file is parsed on a native thread, one batch ahead, with the
-    GIL free; a big file's annotations (a path, 16 MiB or more, not gzip'd, neither `validate`
+    `batch // 16` annotations. The file is parsed on a native thread, up to four batches
+    ahead, with the GIL free; a big file's annotations (a path, 16 MiB or more, not gzip'd, neither `validate`
     nor `resolve`) among `threads` threads (None: the cores this process may use; 1: one),
     the annotations still in file order (a batch may then end early, at a stretch's end);
     `validate` and `resolve` read on one thread (more `threads` with them is a ValueError).
