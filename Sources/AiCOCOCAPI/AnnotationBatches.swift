@@ -56,10 +56,10 @@ struct BatchColumns {
     var isFull: Bool { coordinates.count >= batchValues || count >= max(batchValues / 16, 1) }
     var isEmpty: Bool { count == 0 }
 
-    /// Hands the coordinates over (or a copy of them, `copying`: the storage is kept for the
-    /// next batch) and copies the other columns into one new block, into `batch` (with
+    /// Lends the coordinates' storage to the caller (the builder goes on in a spare buffer of
+    /// `CoordinatePool`, no copy) and copies the other columns into one new block, into `batch` (with
     /// `catalog`'s category names and meta when resolving); starts an empty batch.
-    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?, copying: Bool = false) {
+    mutating func take(into batch: inout aicoco_batch, catalog: ResolutionCatalog?) {
         categoryNames.removeAll()
         meta.truncate(to: 0)
         if let catalog, catalog.isFrozen {
@@ -81,13 +81,7 @@ struct BatchColumns {
         batch.polygons = Int64(polygonOffsets.count - 1)
         batch.values = Int64(coordinates.count)
         batch.boxes = Int64(bboxes.count / 4)
-        if copying {
-            batch.coordinates = CHeap.allocate(Double.self, capacity: max(coordinates.count, 1))
-            _ = coordinates.copy(to: UnsafeMutableRawPointer(batch.coordinates), at: 0)
-            coordinates.truncate(to: 0)
-        } else {
-            batch.coordinates = coordinates.take(capacity: batchValues + 4096)
-        }
+        batch.coordinates = coordinates.lend(to: CoordinatePool.shared, capacity: batchValues + 4096)
         batch.columns = block.assumingMemoryBound(to: UInt8.self)
         batch.columns_length = Int64(layout.size)
         batch.polygon_offsets = polygonOffsets.copy(to: block, at: polygonsAt)
@@ -164,7 +158,7 @@ struct BlockLayout {
 
 /// Frees both allocations of a batch handed over but never taken by the caller.
 func freeBatch(_ batch: aicoco_batch) {
-    CHeap.free(batch.coordinates)
+    CoordinatePool.shared.give(batch.coordinates)
     CHeap.free(batch.columns)
 }
 
@@ -212,7 +206,7 @@ struct BatchVisitor: SplittableVisitor {
     mutating func absorb(_ part: BatchPart) throws {
         guard let storage = part.storage, !storage.columns.isEmpty else { return }
         if !builder.isEmpty { try channel.handOver(&builder) }
-        try channel.handOver(&storage.columns, copying: true)
+        try channel.handOver(&storage.columns)
         channel.spareParts.put(storage)
     }
 

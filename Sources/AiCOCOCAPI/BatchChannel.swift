@@ -1,4 +1,4 @@
-// The hand-over of annotation batches from the parser thread to the caller, one batch ahead.
+// The hand-over of annotation batches from the parser thread to the caller, up to four ahead.
 import AiCOCO
 import CAiCOCOABI
 
@@ -29,12 +29,17 @@ struct BatchSettings: @unchecked Sendable {
     }
 }
 
-/// A parser thread and the batch it has ready. The caller's thread takes batches with `next`;
-/// the parser thread waits while a batch is ready and not taken, so at most two batches exist.
+/// A parser thread and the batches it has ready. The caller's thread takes batches with `next`;
+/// the parser thread waits while `depth` batches are ready and not taken: it runs ahead of a
+/// caller busy with a batch (it parses stretches too when split), instead of stopping at each
+/// hand-over until the caller comes back for the next batch.
 final class BatchChannel: @unchecked Sendable {
-    /// Its one condition: the batch or the state changed.
+    /// Batches held ready at most (their coordinates are 2 MiB each at the default size).
+    static let depth = 4
+    /// Its one condition: the batches or the state changed.
     private let monitor = Monitor(conditions: 1)
-    private var ready: aicoco_batch?
+    /// The batches ready, oldest first (at most `depth`: taking the first moves the others).
+    private var ready: [aicoco_batch] = []
     private var finished = false
     private var failure: Error?
     private var closed = false
@@ -53,28 +58,34 @@ final class BatchChannel: @unchecked Sendable {
     init(settings: BatchSettings) {
         self.settings = settings
         totalBytes = -1
+        ready.reserveCapacity(Self.depth)
+        CoordinatePool.shared.open()
     }
 
     deinit {
-        if let ready { freeBatch(ready) }
+        for batch in ready { freeBatch(batch) }
+        CoordinatePool.shared.close()
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
         try monitor.withLock(body)
     }
 
-    /// Parser thread: waits until the previous batch was taken, then hands `builder`'s over
-    /// (`copying` its coordinates: a worker's part, whose storage is kept).
-    func handOver(_ builder: inout BatchColumns, copying: Bool = false) throws {
-        var batch = aicoco_batch()
+    /// Parser thread: waits while `depth` batches are ready, then hands `builder`'s over.
+    func handOver(_ builder: inout BatchColumns) throws {
         try locked {
-            while ready != nil && !closed { monitor.wait(0) }
+            while ready.count >= Self.depth && !closed { monitor.wait(0) }
             if closed { throw ReaderClosed() }
-            builder.take(into: &batch, catalog: settings.catalog, copying: copying)
-            annotationsHandedOver += Int(batch.count)
-            batch.bytes_read = Int64(bytesRead)
-            batch.total_bytes = totalBytes
-            ready = batch
+        }
+        // Filled out of the lock (the other columns are copied): this thread alone adds
+        // batches, so there is still room when it is done.
+        var batch = aicoco_batch()
+        builder.take(into: &batch, catalog: settings.catalog)
+        batch.bytes_read = Int64(bytesRead)
+        batch.total_bytes = totalBytes
+        annotationsHandedOver += Int(batch.count)
+        locked {
+            ready.append(batch)
             monitor.broadcast(0)
         }
     }
@@ -93,9 +104,9 @@ final class BatchChannel: @unchecked Sendable {
     /// Caller: the next batch, nil at the end; throws what stopped the parse.
     func next() throws -> aicoco_batch? {
         try locked {
-            while ready == nil && !finished { monitor.wait(0) }
-            if let batch = ready {
-                ready = nil
+            while ready.isEmpty && !finished { monitor.wait(0) }
+            if !ready.isEmpty {
+                let batch = ready.removeFirst()
                 monitor.broadcast(0)
                 return batch
             }
@@ -157,10 +168,11 @@ extension BatchChannel {
                     visitor = BatchVisitor(builder: builder(), channel: self, catalog: nil, skip: annotationsHandedOver)
                 }
                 if whole != true {
+                    // Read again after a stopped split, the bytes read go on from where the split was.
                     var parser = DocumentParser(visitor: visitor, options: settings.options)
                     defer { visitor = parser.visitor }
-                    try parser.parse(input) { self.bytesRead = $0 }
-                    self.bytesRead = parser.bytesFed
+                    try parser.parse(input) { self.bytesRead = max(self.bytesRead, $0) }
+                    self.bytesRead = max(self.bytesRead, parser.bytesFed)
                     if parser.visitor.needsRereading { try settings.catalog?.freeze() }
                 }
             } catch {

@@ -8,7 +8,7 @@ public typealias ErrorOut = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 public func aicocoABIVersion() -> Int32 { Int32(AICOCO_ABI_VERSION) }
 
 @_cdecl("aicoco_free")
-public func aicocoFree(_ pointer: UnsafeMutableRawPointer?) { CHeap.free(pointer) }
+public func aicocoFree(_ pointer: UnsafeMutableRawPointer?) { CoordinatePool.shared.give(pointer) }
 
 @_cdecl("aicoco_stats")
 public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: UnsafePointer<UInt8>?, _ length: Int64,

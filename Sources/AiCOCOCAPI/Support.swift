@@ -102,10 +102,16 @@ struct MallocBuffer<Element> {
     /// Drops the elements from `newCount` on.
     mutating func truncate(to newCount: Int) { count = min(count, newCount) }
 
-    /// Hands the storage over (the caller frees it) and starts again with `capacity`.
-    mutating func take(capacity: Int) -> UnsafeMutablePointer<Element> {
+    /// Lends the storage to the caller through `pool` (the caller gives it back with
+    /// `aicoco_free`) and starts again, empty, in a spare of at least `capacity` elements.
+    mutating func lend(to pool: CoordinatePool, capacity newCapacity: Int) -> UnsafeMutablePointer<Element> {
         let taken = pointer
-        self = MallocBuffer(capacity: capacity)
+        let stride = MemoryLayout<Element>.stride
+        pool.lend(UnsafeMutableRawPointer(taken), bytes: capacity * stride)
+        let spare = pool.take(bytes: max(newCapacity, 16) * stride)
+        capacity = spare.bytes / stride
+        pointer = spare.pointer.bindMemory(to: Element.self, capacity: capacity)
+        count = 0
         return taken
     }
 

@@ -1,6 +1,5 @@
 """Annotations in batches of numpy arrays, handed over from the parser's buffers without a copy."""
 import ctypes
-import json
 
 from . import _native
 from ._errors import raise_error
@@ -224,6 +223,9 @@ class AnnotationReader:
         self._memory_limit = memory_limit
         self._progress = progress
         self._resolve = resolve
+        if threads is not None and int(threads) > 1 and (validate or resolve):
+            raise ValueError("aicoco.annotations: validate=True and resolve=True read on one thread: "
+                             "leave threads out (or give 1)")
         self._threads = 0 if threads is None else max(int(threads), 1)
         self._split_bytes = _split_bytes
         self._reader = None
@@ -249,6 +251,10 @@ class AnnotationReader:
             raise_error(_native.take_string(error.value))
 
     def close(self):
+        """Stops the parser thread and closes the input; returns at once, even when a file
+        object's pipe waits for more bytes (the parser then reads the end of what was given)."""
+        if self._input is not None:
+            self._input.interrupt()
         if self._reader:
             _lib.aicoco_annotations_close(self._reader)
             self._reader = None
@@ -309,6 +315,8 @@ class AnnotationReader:
         start = 0
         for raw in self._batches():
             if raw.meta_length:
+                import json  # here: `import aicoco`, before the parser starts, stays light
+
                 self.meta = json.loads(ctypes.string_at(raw.meta, raw.meta_length))
             if self._progress is not None:
                 self._progress(raw.bytes_read, None if raw.total_bytes < 0 else raw.total_bytes)
@@ -335,10 +343,11 @@ def annotations(source, batch=262144, *, validate=False, resolve=False, progress
     """The annotations of `source` (a path, bytes or an open binary file) in batches of numpy
     arrays (`AnnotationBatch`), in file order, in constant memory: a batch ends after the
     annotation that brings it to `batch` coordinate numbers (2 MiB of them by default) or
-    `batch // 16` annotations. The file is parsed on a native thread, one batch ahead, with the
-    GIL free; a big file's annotations (a path, 16 MiB or more, not gzip'd, neither `validate`
+    `batch // 16` annotations. The file is parsed on a native thread, up to four batches
+    ahead, with the GIL free; a big file's annotations (a path, 16 MiB or more, not gzip'd, neither `validate`
     nor `resolve`) among `threads` threads (None: the cores this process may use; 1: one),
-    the annotations still in file order (a batch may then end early, at a stretch's end).
+    the annotations still in file order (a batch may then end early, at a stretch's end);
+    `validate` and `resolve` read on one thread (more `threads` with them is a ValueError).
 
     With `resolve=True`, the parser resolves each annotation's `slice_index` and category
     (`category_codes` into `categories`, `category`) by id through the images, objects and

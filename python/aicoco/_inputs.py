@@ -49,23 +49,34 @@ class Source:
         read_end, write_end = os.pipe()
         self._read_end = read_end
         self.fd = read_end
+        # `read1` gives what a pipe or socket has now (`read` waits for a whole chunk or the end).
+        read = getattr(file, "read1", None) or file.read
+        import threading
+
+        # Held while the write end is closed or made /dev/null (`interrupt`): one of them only.
+        self._write_lock = threading.Lock()
+        self._write_end = write_end
+        self._stopped = False
 
         def pump():
             try:
-                with os.fdopen(write_end, "wb", buffering=0) as pipe:
-                    while True:
-                        chunk = file.read(CHUNK)
-                        if not chunk:
-                            break
-                        if isinstance(chunk, str):
-                            raise TypeError("aicoco: the file gives str, not bytes: open it in binary mode ('rb')")
-                        pipe.write(chunk)
-            except (BrokenPipeError, OSError):
-                pass  # the reader stopped early
+                while True:
+                    chunk = read(CHUNK)
+                    if not chunk or self._stopped:
+                        break
+                    if isinstance(chunk, str):
+                        raise TypeError("aicoco: the file gives str, not bytes: open it in binary mode ('rb')")
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(write_end, view):]
+            except OSError:
+                pass  # the reader stopped early (the pipe is closed, or /dev/null after interrupt)
             except Exception as failure:  # raised again by close()
                 self._failure = failure
-
-        import threading
+            finally:
+                with self._write_lock:
+                    os.close(write_end)
+                    self._write_end = None
 
         self._pump = threading.Thread(target=pump, name="aicoco-pipe", daemon=True)
         self._pump.start()
@@ -73,12 +84,30 @@ class Source:
     def args(self):
         return [self.path, self.fd, self.data, self.length]
 
+    def interrupt(self):
+        """Ends the pipe for its reader now (it reads what is in it, then the end), even while the
+        pump waits on a file that gives nothing more yet: the write end becomes /dev/null, and the
+        pump stops when its file gives the next chunk."""
+        if self._pump is None:
+            return
+        self._stopped = True  # the pump reads no further chunk
+        with self._write_lock:
+            if self._write_end is not None:
+                null = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(null, self._write_end)
+                finally:
+                    os.close(null)
+
     def close(self):
+        """Closes the pipe and returns at once, whatever the pump waits on: a pump still waiting
+        on its file ends (a daemon thread) when the file gives its next chunk or its end."""
+        self.interrupt()
         if self._read_end is not None:
             os.close(self._read_end)
             self._read_end = None
         if self._pump is not None:
-            self._pump.join()
+            self._pump.join(0.1)
             self._pump = None
         if self._failure is not None:
             failure, self._failure = self._failure, None

@@ -28,8 +28,9 @@ typedef void (*aicoco_progress)(int64_t bytes, int64_t total, void *context);
 
 /* One batch of annotations, in file order, in two allocations owned by the caller after
  * aicoco_annotations_next: `coordinates`, and `columns`, which holds every other array below
- * (free both with aicoco_free, or the whole batch with aicoco_batch_free). Offsets arrays start
- * with 0 and have one more entry than the things they delimit. */
+ * (free both with aicoco_free, never free(): the library takes `coordinates` back and lends it
+ * again for a later batch while a reader is open; or the whole batch with aicoco_batch_free).
+ * Offsets arrays start with 0 and have one more entry than the things they delimit. */
 typedef struct aicoco_batch {
     int64_t count;                 /* annotations in the batch */
     int64_t polygons;              /* polygons (segmentation) in the batch */
@@ -84,8 +85,8 @@ char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_
                       const char *display_name, int64_t max_errors, int32_t strict, int64_t memory_limit,
                       aicoco_progress progress, void *context, char **error);
 
-/* Opens a reader of annotation batches: the input is parsed on a thread of its own, at most one
- * batch ahead of the caller. A batch ends after the annotation that brings it to batch_values
+/* Opens a reader of annotation batches: the input is parsed on a thread of its own, at most four
+ * batches ahead of the caller. A batch ends after the annotation that brings it to batch_values
  * coordinate numbers or batch_values / 16 annotations (at least 1). validate: also check the schema's rules and
  * the references (the first problem ends the reading as an error). resolve not 0: the batches
  * carry each annotation's slice index and category, resolved by id through the images (id ->
@@ -94,7 +95,7 @@ char *aicoco_validate(const char *path, int32_t fd, const uint8_t *bytes, int64_
  * categories and objects sections end before the first annotation, else two (see
  * aicoco_annotations_next). memory_limit: bytes those tables and the parser's may hold (0: the
  * default). threads: a big regular file's annotations (16 MiB or more, not gzip'd; neither
- * validate nor resolve) are parsed among that many threads (0 or less: the cores the process
+ * validate nor resolve, which read on one thread) are parsed among that many threads (0 or less: the cores the process
  * may use; 1: one thread), stretches of at most 1 MiB, at most two a thread ahead, the batches
  * still in file order and the same whatever the threads (a batch may end early at a stretch's
  * end); split_bytes > 0 (for tests): inputs of any size split in stretches of that many bytes.
