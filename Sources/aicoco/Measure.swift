@@ -44,6 +44,7 @@ struct Measure: ParsableCommand {
         var measure = SegmentationMeasure(imageSize: imageSize.map { (width: $0.width, height: $0.height) },
                                           parserOptions: input.parserOptions(memoryLimit: input.memoryLimit))
         measure.threads = threading.count
+        measure.split = threading.split
         var last = 0
         let result: SegmentationMeasurement
         do {
