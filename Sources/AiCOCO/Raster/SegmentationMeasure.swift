@@ -53,8 +53,9 @@ public struct SegmentationMeasure {
 
     /// Reads `input` once and measures it. Throws the first problem validation finds (a
     /// `DocumentError`), `SegmentationMeasure.NoSegmentation` when every annotation is a box only, and
-    /// `SegmentationError` when an image's size is unknown, a slice needs more than the slice buffer,
-    /// or a `segmentation` has a NaN or infinite coordinate (read under `allowNonFinite`).
+    /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice
+    /// buffer, and `SegmentationMeasure.NonFiniteCoordinate` when a `segmentation` has a NaN or
+    /// infinite coordinate (read under `allowNonFinite`).
     /// `progress` gets the bytes read.
     public func measure(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
         var options = parserOptions
@@ -74,7 +75,7 @@ public struct SegmentationMeasure {
         if let problem = pass.firstProblem { throw problem }
         if let failure = pass.intake.failure { throw failure }
         if let id = pass.intake.nonFiniteAnnotation {
-            throw SegmentationError("annotation \(jsonQuoted(id.string)): its segmentation has a NaN or infinite coordinate (read under --allow-nan), which is no pixel: a segmentation with one cannot be measured; remove it or fix the coordinate")
+            throw NonFiniteCoordinate(annotationID: id.string)
         }
         if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
@@ -150,6 +151,7 @@ final class MeasureIntake {
     /// False once a problem is found: nothing more is spilled (the measure will not be given).
     var takes = true
     private var payload: [UInt8] = []
+    private var lastObject: (key: RecordID, ordinal: UInt32)?
 
     init(spill: ExternalSorter) { self.spill = spill }
 
@@ -163,7 +165,9 @@ final class MeasureIntake {
         guard takes, failure == nil else { return }
         segmented += 1
         let image = Self.ordinal(imageKey, &imageOrdinals, &imageIDs)
-        let object = Self.ordinal(objectKey, &objectOrdinals, &objectIDs)
+        // An object's annotations mostly follow one another (FLaVor's order): its last ordinal, at hand.
+        if lastObject?.key != objectKey { lastObject = (objectKey, Self.ordinal(objectKey, &objectOrdinals, &objectIDs)) }
+        let object = lastObject!.ordinal
         // Payload: object, contour count, the contours.
         payload.removeAll(keepingCapacity: true)
         RawBytes.appendVarint(Int(object), to: &payload)
