@@ -42,20 +42,39 @@ struct ContourEncoder {
         var finite = true
         polygon.withUnsafeMutableBytes { polygon in
             let base = polygon.baseAddress!
-            chunk.withBuffer { values in for value in values {
-                finite = finite && value.isFinite
-                guard let x = pendingX else {
-                    pendingX = ContourScanner.rounded(value)
-                    continue
+            chunk.withBuffer { values in
+                var index = 0
+                let total = values.count
+                while index < total {
+                    // x (or the x waiting from the chunk before), then y.
+                    let x: Int64
+                    if let waiting = pendingX {
+                        x = waiting
+                        pendingX = nil
+                    } else if index + 1 < total {
+                        x = Self.rounded(values[index], &finite)
+                        index += 1
+                    } else {
+                        pendingX = Self.rounded(values[index], &finite)
+                        break
+                    }
+                    let y = Self.rounded(values[index], &finite)
+                    index += 1
+                    let dx = x &- previous.x, dy = y &- previous.y
+                    let zx = (dx << 1) ^ (dx >> 63), zy = (dy << 1) ^ (dy >> 63)
+                    if UInt64(bitPattern: zx | zy) < 0x80 {
+                        // Both deltas in one byte each (most points).
+                        base.storeBytes(of: UInt8(truncatingIfNeeded: zx), toByteOffset: length, as: UInt8.self)
+                        base.storeBytes(of: UInt8(truncatingIfNeeded: zy), toByteOffset: length + 1, as: UInt8.self)
+                        length += 2
+                    } else {
+                        RawBytes.writeVarint(Int(zx), to: base, &length)
+                        RawBytes.writeVarint(Int(zy), to: base, &length)
+                    }
+                    previous = (x, y)
+                    count += 1
                 }
-                let y = ContourScanner.rounded(value)
-                let dx = x - previous.x, dy = y - previous.y
-                RawBytes.writeVarint(Int((dx << 1) ^ (dx >> 63)), to: base, &length)
-                RawBytes.writeVarint(Int((dy << 1) ^ (dy >> 63)), to: base, &length)
-                previous = (x, y)
-                pendingX = nil
-                count += 1
-            } }
+            }
         }
         if !finite { nonFinite = true }
         (polygonBytes, points, self.previous, self.pendingX) = (length, count, previous, pendingX)
@@ -64,5 +83,17 @@ struct ContourEncoder {
         body.append(contentsOf: polygon[0..<polygonBytes])
         startPolygon()
         contours += 1
+    }
+
+    /// `ContourScanner.rounded(value)`; `finite` becomes false when it is NaN or infinite.
+    @inline(__always)
+    private static func rounded(_ value: Double, _ finite: inout Bool) -> Int64 {
+        if value.magnitude <= ContourScanner.coordinateLimit {
+            let integer = Int64(value)
+            if Double(integer) == value { return integer }
+        } else if !value.isFinite {
+            finite = false
+        }
+        return ContourScanner.rounded(value)
     }
 }
