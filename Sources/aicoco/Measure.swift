@@ -8,7 +8,7 @@ struct Measure: ParsableCommand {
         discussion: """
         Each structure is measured on its own mask, whatever else overlaps it: an annotation's mask is cv2.fillPoly of all its contours together (one call, as FLaVor and cv2 fill a list of contours), an object's mask on a slice the union of its annotations', a category's the union of its objects'. Pairs of objects, and of categories, whose masks share pixels are listed with the shared pixels per slice and in total (standard error says how many). Volumes are in voxels (pixels over all slices); with --spacing, areas are also given in mm^2 and volumes in mL.
 
-        One validating pass, in any order of sections and annotations: invalid input (as validate rejects it) exits 1 and writes nothing; a file whose annotations are boxes only exits 1. Contours are spilled by image to temporary files past --memory-limit and read back slice by slice; each slice is painted on a canvas of 4 bytes a pixel, or, when that does not fit the slice buffer (the memory limit, at least 32 MiB), its pixel runs are swept row by row (16 bytes a run; a slice needing more is an error, exit 2). Contours are clipped to the image. With --threads N (default: the cores), N threads paint slices, each on its own canvas, while the calling thread reads them back and writes their counts in order: the same bytes whatever N.
+        One validating pass, in any order of sections and annotations: invalid input (as validate rejects it) exits 1 and writes nothing; a file whose annotations are boxes only exits 1, and so does one with a NaN or infinite coordinate in a segmentation (read under --allow-nan: it is no pixel). Contours are spilled by image to temporary files past --memory-limit and read back slice by slice; each slice is painted on a canvas of 4 bytes a pixel, or, when that does not fit the slice buffer (the memory limit, at least 32 MiB), its pixel runs are swept row by row (16 bytes a run; a slice needing more is an error, exit 2). Contours are clipped to the image. With --threads N (default: the cores), N threads read a big regular file (its annotations split among them, their contours handed to the calling thread in file order), then N threads paint slices, each on its own canvas, while the calling thread reads them back and writes their counts in order: the same bytes whatever N.
 
         CSV columns: scope (object, category, object_overlap or category_overlap), id, name (for an object, its categories' names), index (the slice's image index; empty on the total row), image_id, pixels, area_mm2, voxels, volume_ml, with_id and with_name (an overlap's second structure). JSON: objects, categories, object_overlaps, category_overlaps.
 
@@ -27,7 +27,7 @@ struct Measure: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @OptionGroup var threading: ThreadOptions
+    @OptionGroup var threading: MeasureThreadOptions
 
     @Option(help: ArgumentHelp("Voxel size in millimetres, e.g. 0.7,0.7,5: adds mm^2 and mL.", valueName: "X,Y,Z"))
     var spacing: Spacing?
@@ -44,6 +44,7 @@ struct Measure: ParsableCommand {
         var measure = SegmentationMeasure(imageSize: imageSize.map { (width: $0.width, height: $0.height) },
                                           parserOptions: input.parserOptions(memoryLimit: input.memoryLimit))
         measure.threads = threading.count
+        measure.split = threading.split
         var last = 0
         let result: SegmentationMeasurement
         do {
@@ -58,6 +59,11 @@ struct Measure: ParsableCommand {
             case .json: try writeJSON(result, to: output)
             }
             try output.flush()
+        } catch let error as SegmentationMeasure.NonFiniteCoordinate {
+            throw failure(error, progress: progress, bytes: last, file: input.displayName,
+                          known: SegmentationMeasure.NonFiniteCoordinate.self, status: ExitStatus.invalidInput) {
+                "aicoco measure: \(input.displayName): \($0)"
+            }
         } catch {
             throw failure(error, progress: progress, bytes: last, file: input.displayName,
                           known: SegmentationMeasure.NoSegmentation.self, status: ExitStatus.invalidInput) {
@@ -73,13 +79,20 @@ struct Measure: ParsableCommand {
         }
     }
 
-    private var squareMillimetres: Double? { spacing.map { $0.x * $0.y } }
-    private var millilitres: Double? { spacing.map { $0.x * $0.y * $0.z / 1000 } }
+    /// Areas and volumes from `spacing`, taken once (an option's value is slow to read, once a row).
+    private struct Units {
+        let squareMillimetres: Double?, millilitres: Double?
 
-    /// `pixels` in mm^2, to 1e-4 mm^2.
-    private func area(_ pixels: Int) -> Double? { squareMillimetres.map { (Double(pixels) * $0 * 1e4).rounded() / 1e4 } }
-    /// `voxels` in mL, to 1e-6 mL (a cubic millimetre is 1e-3 mL).
-    private func volume(_ voxels: Int) -> Double? { millilitres.map { (Double(voxels) * $0 * 1e6).rounded() / 1e6 } }
+        init(_ spacing: Spacing?) {
+            squareMillimetres = spacing.map { $0.x * $0.y }
+            millilitres = spacing.map { $0.x * $0.y * $0.z / 1000 }
+        }
+
+        /// `pixels` in mm^2, to 1e-4 mm^2.
+        func area(_ pixels: Int) -> Double? { squareMillimetres.map { (Double(pixels) * $0 * 1e4).rounded() / 1e4 } }
+        /// `voxels` in mL, to 1e-6 mL (a cubic millimetre is 1e-3 mL).
+        func volume(_ voxels: Int) -> Double? { millilitres.map { (Double(voxels) * $0 * 1e6).rounded() / 1e6 } }
+    }
 
     /// One entry of a list: its scope, positions and identity fields.
     private struct Entry {
@@ -101,6 +114,7 @@ struct Measure: ParsableCommand {
 
     private func writeJSON(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let json = JSONWriter(pretty: true, output: output)
+        let units = Units(spacing)
         let rows = try result.slices()
         try json.beginObject()
         try json.key("spacing")
@@ -138,7 +152,7 @@ struct Measure: ParsableCommand {
                 try json.key("first_index"); if let range = totals.indexRange { try json.number(range.lowerBound) } else { try json.null() }
                 try json.key("last_index"); if let range = totals.indexRange { try json.number(range.upperBound) } else { try json.null() }
                 try json.key("voxels"); try json.number(totals.voxels)
-                if let volume = volume(totals.voxels) { try json.key("volume_ml"); try json.number(volume) }
+                if let volume = units.volume(totals.voxels) { try json.key("volume_ml"); try json.number(volume) }
                 try json.key("slices")
                 try json.beginArray()
                 while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
@@ -146,7 +160,7 @@ struct Measure: ParsableCommand {
                     try json.key("index"); try json.number(slice.index)
                     try json.key("image_id"); try json.string(slice.imageID)
                     try json.key("pixels"); try json.number(slice.pixels)
-                    if let area = area(slice.pixels) { try json.key("area_mm2"); try json.number(area) }
+                    if let area = units.area(slice.pixels) { try json.key("area_mm2"); try json.number(area) }
                     try json.endObject()
                 }
                 try json.endArray()
@@ -159,6 +173,7 @@ struct Measure: ParsableCommand {
     }
 
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
+        let units = Units(spacing)
         let rows = try result.slices()
         var text: [UInt8] = []
         text.reserveCapacity(1 << 17)
@@ -173,15 +188,29 @@ struct Measure: ParsableCommand {
             idText.append(contentsOf: csvField(id).utf8)
             idEnds.append(idText.count)
         }
-        let scopes: [SegmentationMeasurement.Scope: String] = [.object: "object", .category: "category",
-                                                               .objectOverlap: "object_overlap", .categoryOverlap: "category_overlap"]
+        let scopes: [SegmentationMeasurement.Scope: [UInt8]] = [.object: Array("object,".utf8), .category: Array("category,".utf8),
+                                                                .objectOverlap: Array("object_overlap,".utf8),
+                                                                .categoryOverlap: Array("category_overlap,".utf8)]
+        // Each structure's id and name as CSV fields, once.
+        let objectFields = result.objects.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
+        let categoryFields = result.categories.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
+        let single = Array(",,\n".utf8)
+        var head: [UInt8] = [], tail: [UInt8] = []
         for (_, entries) in entries(result) {
             for entry in entries {
-                let list = structures(result, entry.scope)
-                let structure = list[entry.first]
-                let head = Array("\(scopes[entry.scope]!),\(csvField(structure.id)),\(csvField(structure.name)),".utf8)
-                let tail = Array((entry.scope == .object || entry.scope == .category ? ",,\n"
-                    : ",\(csvField(list[entry.second].id)),\(csvField(list[entry.second].name))\n").utf8)
+                let fields = entry.scope == .object || entry.scope == .objectOverlap ? objectFields : categoryFields
+                head.removeAll(keepingCapacity: true)
+                head.append(contentsOf: scopes[entry.scope]!)
+                head.append(contentsOf: fields[entry.first])
+                head.append(44)
+                if entry.scope == .object || entry.scope == .category {
+                    tail = single
+                } else {
+                    tail.removeAll(keepingCapacity: true)
+                    tail.append(44)
+                    tail.append(contentsOf: fields[entry.second])
+                    tail.append(10)
+                }
                 while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
                     text.append(contentsOf: head)
                     if slice.index == slice.index.rounded() && abs(slice.index) < 1e15 {
@@ -194,7 +223,7 @@ struct Measure: ParsableCommand {
                     text.append(44)
                     appendDecimal(slice.pixels, to: &text)
                     text.append(44)
-                    if let area = area(slice.pixels) { text.append(contentsOf: JSONText.number(area).utf8) }
+                    if let area = units.area(slice.pixels) { text.append(contentsOf: JSONText.number(area).utf8) }
                     text.append(44)
                     text.append(44)
                     text.append(contentsOf: tail)
@@ -204,7 +233,7 @@ struct Measure: ParsableCommand {
                 text.append(contentsOf: ",,,,".utf8)
                 appendDecimal(entry.totals.voxels, to: &text)
                 text.append(44)
-                if let volume = volume(entry.totals.voxels) { text.append(contentsOf: JSONText.number(volume).utf8) }
+                if let volume = units.volume(entry.totals.voxels) { text.append(contentsOf: JSONText.number(volume).utf8) }
                 text.append(contentsOf: tail)
                 if text.count > 1 << 16 { try flush() }
             }
@@ -213,20 +242,38 @@ struct Measure: ParsableCommand {
     }
 }
 
+/// `measure --threads`: what its threads do (read a big file, then paint slices).
+struct MeasureThreadOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Threads to work with (default: the cores this process may use; 1 does everything on one core): a big regular file's annotations are parsed, checked and their contours encoded by this many threads, each a stretch of the file at a time, while the calling thread reads the rest and takes their contours in file order; then this many threads paint the slices while the calling thread counts them. Results are the same bytes whatever the number.", valueName: "count"))
+    var threads: ThreadCount?
+
+    /// For tests and the fuzzer: split files of any size into stretches of this many bytes.
+    @Option(name: .customLong("split-bytes"), help: .hidden)
+    var splitBytes: ByteCount?
+
+    /// The number asked for, or the cores the process may use.
+    var count: Int { max(1, threads?.value ?? availableCoreCount()) }
+
+    /// How one file is split among the threads.
+    var split: SplitOptions {
+        var split = SplitOptions(threads: count)
+        if let splitBytes {
+            split.stretchBytes = max(1, splitBytes.bytes)
+            split.minimumBytes = 0
+        }
+        return split
+    }
+}
+
 /// Appends `value` in decimal.
 func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
     if value < 0 { bytes.append(45) }
-    var magnitude = value.magnitude, digits = 1
-    while magnitude >= 10 {
-        magnitude /= 10
-        digits += 1
-    }
-    let start = bytes.count
-    bytes.append(contentsOf: repeatElement(48, count: digits))
-    magnitude = value.magnitude
-    for position in stride(from: start + digits - 1, through: start, by: -1) {
-        bytes[position] = UInt8(truncatingIfNeeded: magnitude % 10) + 48
-        magnitude /= 10
+    var magnitude = value.magnitude, power: UInt = 1
+    while magnitude / power >= 10 { power *= 10 }
+    while power > 0 {
+        bytes.append(UInt8(truncatingIfNeeded: magnitude / power) + 48)
+        magnitude %= power
+        power /= 10
     }
 }
 

@@ -119,17 +119,21 @@ public struct LabelVolumeConverter {
     /// Converts the document `pass()` gives (called twice, each time from its start) into the
     /// volume at `path` (`.nii`, or `.nii.gz`). `progress` gets the pass (1 or 2) and bytes read.
     /// Throws `LabelVolumeError`, `DocumentError` (an invalid document) or `SegmentationError`
-    /// before anything is written at `path`.
+    /// before anything is written at `path`; a `segmentation` with a NaN or infinite coordinate
+    /// (read under `allowNonFinite`) is a `LabelVolumeError` of the input.
     public func convert(passes pass: () throws -> DocumentSource, to path: String,
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         var options = parserOptions
         options.validate = true
         // Images sharing an index are `sliceNumbers`' to order or refuse (naming --slice-order).
         options.allowsRepeatedImageIndexes = true
-        var parser = DocumentParser(visitor: Gatherer(), options: options)
+        var parser = DocumentParser(visitor: Gatherer(checksNonFinite: options.allowNonFinite), options: options)
         try parser.parse(try pass()) { progress?(1, $0) }
         let gathered = parser.visitor
         let catalog = gathered.catalog
+        if let id = gathered.nonFiniteAnnotation {
+            throw LabelVolumeError(.input, "annotation \(jsonQuoted(id)): its segmentation has a NaN or infinite coordinate (read under --allow-nan), which is no pixel: a label volume cannot place it; remove it or fix the coordinate")
+        }
         if gathered.annotations > 0 && gathered.withPolygons == 0 {
             throw LabelVolumeError(.input, "no segmentation: its \(gathered.annotations) annotation\(gathered.annotations == 1 ? " is a box" : "s are boxes") only (a detection output); a label volume needs polygons")
         }
@@ -209,14 +213,25 @@ public struct LabelVolumeConverter {
         return slices
     }
 
-    /// The first pass: the catalog, and whether any annotation has polygons.
+    /// The first pass: the catalog, whether any annotation has polygons, and (when NaN and
+    /// Infinity are read, `checksNonFinite`) the first whose polygons have one.
     private struct Gatherer: DocumentVisitor {
         var catalog = SegmentationCatalog()
         var annotations = 0, withPolygons = 0
+        let checksNonFinite: Bool
+        private var nonFinite = false
+        private(set) var nonFiniteAnnotation: String?
+        init(checksNonFinite: Bool) { self.checksNonFinite = checksNonFinite }
         mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
+        mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
+            guard checksNonFinite, chunk.kind == .segmentation, !nonFinite else { return }
+            nonFinite = chunk.withBuffer { $0.contains { !$0.isFinite } }
+        }
         mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
             annotations += 1
             if let count = fields.polygonCount, count > 0 { withPolygons += 1 }
+            if nonFinite && nonFiniteAnnotation == nil { nonFiniteAnnotation = fields.idKey.string }
+            nonFinite = false
         }
     }
 }

@@ -27,14 +27,18 @@ public struct SegmentationMeasure {
     /// Whether a slice whose canvas fits `sliceBufferBytes` is painted on it (the fast form);
     /// when false, every slice's runs are sorted and swept (the same counts).
     public var paintsCanvas = true
-    /// Threads that paint slices while the calling thread reads them back and counts (the same
-    /// counts whatever the number). Each has its own canvas: with more than one, a slice is
+    /// Threads that read a big regular file (its `annotations` split among them, see
+    /// `MeasureSplitPass`), then paint slices while the calling thread reads them back and counts
+    /// (the same counts whatever the number). Each painter has its own canvas: with more than one, a slice is
     /// handed to them when `threads + 1` canvases of its size fit `sliceBufferBytes`, with at most
     /// `2 * threads` slices of at most 1 MiB of contours out at once.
     public var threads = 1
     /// Most contour bytes of a slice handed to a painter thread (for tests: smaller, to paint
     /// the rest of a slice on the calling thread).
     package var jobBytes = 1 << 20
+    /// How the reading of a big regular file is split among threads (nil: `threads` threads,
+    /// the default stretch sizes). The result is the same whatever the split.
+    public var split: SplitOptions?
 
     /// The slice buffer when none is given: the memory limit, at least 32 MiB.
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
@@ -49,17 +53,30 @@ public struct SegmentationMeasure {
 
     /// Reads `input` once and measures it. Throws the first problem validation finds (a
     /// `DocumentError`), `SegmentationMeasure.NoSegmentation` when every annotation is a box only, and
-    /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice buffer.
+    /// `SegmentationError` when an image's size is unknown or a slice needs more than the slice
+    /// buffer, and `SegmentationMeasure.NonFiniteCoordinate` when a `segmentation` has a NaN or
+    /// infinite coordinate (read under `allowNonFinite`).
     /// `progress` gets the bytes read.
     public func measure(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
         var options = parserOptions
         options.validate = true
         let budget = MemoryBudget(limit: parserOptions.memoryLimit)
-        var parser = DocumentParser(visitor: MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)), options: options)
-        try parser.parse(input, progress: progress)
-        let pass = parser.visitor
+        let makePass = { MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)) }
+        // A big regular file is read by `split.threads` threads; else (or on any problem) in order.
+        let pass: MeasurePass
+        if let split = MeasureSplitPass.pass(input, options: options, split: split ?? SplitOptions(threads: threads),
+                                             makePass: makePass, progress: progress) {
+            pass = split
+        } else {
+            var parser = DocumentParser(visitor: makePass(), options: options)
+            try parser.parse(input, progress: progress)
+            pass = parser.visitor
+        }
         if let problem = pass.firstProblem { throw problem }
-        if let failure = pass.failure { throw failure }
+        if let failure = pass.intake.failure { throw failure }
+        if let id = pass.intake.nonFiniteAnnotation {
+            throw NonFiniteCoordinate(annotationID: id.string)
+        }
         if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
                                threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false))
@@ -68,89 +85,89 @@ public struct SegmentationMeasure {
 }
 
 /// The reading pass, a visitor of the validating parser: the catalog, and each annotation's
-/// contours, as they stream past, into the spilling table.
+/// contours, as they stream past, into the spilling table (`MeasureIntake`). In the split pass
+/// (see `MeasureSplitPass`) it reads the skeleton, and the workers' annotations reach the
+/// intake in file order.
 struct MeasurePass: DocumentVisitor {
-    let spill: ExternalSorter
+    let intake: MeasureIntake
     var catalog = SegmentationCatalog()
+    /// The first problem validation found (the parse goes on, counting them).
+    var firstProblem: DocumentError?
+    var problems = 0
+    /// The split pass's skeleton (problems collected, not counted); nil: the one-thread pass.
+    var skeleton: MeasureSplitPass.Skeleton?
+    private var encoder = ContourEncoder()
+
+    init(spill: ExternalSorter) { intake = MeasureIntake(spill: spill) }
+
+    var spill: ExternalSorter { intake.spill }
+    var imageIDs: [RecordID] { intake.imageIDs }
+    var objectIDs: [RecordID] { intake.objectIDs }
+    var annotations: Int { intake.annotations }
+    var segmented: Int { intake.segmented }
+
+    mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
+
+    mutating func visitProblem(_ error: DocumentError) throws {
+        if let skeleton { return skeleton.problems.append(error) }
+        problems += 1
+        intake.takes = false
+        if firstProblem == nil { firstProblem = error }
+    }
+
+    mutating func visitAnnotationStart(index: Int) throws { encoder.start() }
+
+    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { encoder.add(chunk) }
+
+    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
+        if let skeleton, skeleton.watchesPlaceholder {
+            skeleton.watchedEnds += 1
+            if fields.idKey == SplitParse<AnnotationCounts>.placeholderID { return skeleton.placeholderSeen = true }
+        }
+        intake.annotations += 1
+        guard fields.polygonCount != nil else { return }
+        if encoder.nonFinite { intake.noteNonFinite(fields.idKey) }
+        encoder.body.withUnsafeBytes { body in
+            intake.add(image: fields.imageKey, object: fields.objectKey, contours: encoder.contours, body: body)
+        }
+    }
+
+    mutating func visitAnnotationDropped(index: Int) throws { intake.annotations += 1 }
+}
+
+/// Where the reading pass puts the annotations: each segmented one's contours into the spill,
+/// keyed by its image's ordinal, led by its object's (both in order of first annotation).
+final class MeasureIntake {
+    let spill: ExternalSorter
     var imageOrdinals: [RecordID: UInt32] = [:]
     var imageIDs: [RecordID] = []
     var objectOrdinals: [RecordID: UInt32] = [:]
     var objectIDs: [RecordID] = []
     var annotations = 0, segmented = 0
-    /// The first problem validation found (the parse goes on, counting them).
-    var firstProblem: DocumentError?
-    var problems = 0
     /// An error of the spilling table (the disk), kept to be thrown after the parse.
     var failure: Error?
-    /// The annotation being read: its contours, encoded; the polygon's points so far, encoded,
-    /// their number, the last point and an x waiting for its y.
-    private var body: [UInt8] = []
-    private var contours = 0
-    private var polygon: [UInt8] = []
-    private var polygonBytes = 0
-    private var points = 0
-    private var previous: (x: Int64, y: Int64) = (0, 0)
-    private var pendingX: Int64?
+    /// The first annotation with a NaN or infinite coordinate in its `segmentation`.
+    private(set) var nonFiniteAnnotation: RecordID?
+    /// False once a problem is found: nothing more is spilled (the measure will not be given).
+    var takes = true
     private var payload: [UInt8] = []
+    private var lastObject: (key: RecordID, ordinal: UInt32)?
 
     init(spill: ExternalSorter) { self.spill = spill }
 
-    mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
-
-    mutating func visitProblem(_ error: DocumentError) throws {
-        problems += 1
-        if firstProblem == nil { firstProblem = error }
+    func noteNonFinite(_ id: RecordID) {
+        if nonFiniteAnnotation == nil { nonFiniteAnnotation = id }
+        takes = false
     }
 
-    mutating func visitAnnotationStart(index: Int) throws {
-        body.removeAll(keepingCapacity: true)
-        startPolygon()
-        contours = 0
-    }
-
-    private mutating func startPolygon() {
-        polygonBytes = 0
-        points = 0
-        previous = (0, 0)
-        pendingX = nil
-    }
-
-    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        guard chunk.kind == .segmentation else { return }
-        // Per contour: its point count, then its points as zigzag varint deltas (10 bytes each at most).
-        let room = polygonBytes + 10 * chunk.count
-        if polygon.count < room { polygon.append(contentsOf: repeatElement(0, count: max(room, 2 * polygon.count) - polygon.count)) }
-        var (length, count, previous, pendingX) = (polygonBytes, points, self.previous, self.pendingX)
-        polygon.withUnsafeMutableBytes { polygon in
-            let base = polygon.baseAddress!
-            chunk.withBuffer { values in for value in values {
-                guard let x = pendingX else {
-                    pendingX = Self.integer(value)
-                    continue
-                }
-                let y = Self.integer(value)
-                let dx = x - previous.x, dy = y - previous.y
-                RawBytes.writeVarint(Int((dx << 1) ^ (dx >> 63)), to: base, &length)
-                RawBytes.writeVarint(Int((dy << 1) ^ (dy >> 63)), to: base, &length)
-                previous = (x, y)
-                pendingX = nil
-                count += 1
-            } }
-        }
-        (polygonBytes, points, self.previous, self.pendingX) = (length, count, previous, pendingX)
-        guard chunk.endsPolygon else { return }
-        RawBytes.appendVarint(points, to: &body)
-        body.append(contentsOf: polygon[0..<polygonBytes])
-        startPolygon()
-        contours += 1
-    }
-
-    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        annotations += 1
-        guard fields.polygonCount != nil, problems == 0, failure == nil else { return }
+    /// A segmented annotation of `image` and `object`, its `contours` encoded as `body`, into the spill.
+    func add(image imageKey: RecordID, object objectKey: RecordID, contours: Int, body: UnsafeRawBufferPointer) {
+        guard takes, failure == nil else { return }
         segmented += 1
-        let image = Self.ordinal(fields.imageKey, &imageOrdinals, &imageIDs)
-        let object = Self.ordinal(fields.objectKey, &objectOrdinals, &objectIDs)
+        let image = Self.ordinal(imageKey, &imageOrdinals, &imageIDs)
+        // An object's annotations mostly follow one another (FLaVor's order): its last ordinal, at hand.
+        if lastObject?.key != objectKey { lastObject = (objectKey, Self.ordinal(objectKey, &objectOrdinals, &objectIDs)) }
+        let object = lastObject!.ordinal
         // Payload: object, contour count, the contours.
         payload.removeAll(keepingCapacity: true)
         RawBytes.appendVarint(Int(object), to: &payload)
@@ -165,13 +182,6 @@ struct MeasurePass: DocumentVisitor {
             failure = error
         }
     }
-
-    mutating func visitAnnotationDropped(index: Int) throws { annotations += 1 }
-
-    /// A coordinate as `ContourScanner` takes it: rounded to the nearest integer (ties to even),
-    /// clamped to its limit.
-    @inline(__always)
-    static func integer(_ value: Double) -> Int64 { ContourScanner.rounded(value) }
 
     private static func ordinal(_ id: RecordID, _ ordinals: inout [RecordID: UInt32], _ ids: inout [RecordID]) -> UInt32 {
         if let ordinal = ordinals[id] { return ordinal }

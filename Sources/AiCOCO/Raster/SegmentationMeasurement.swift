@@ -100,19 +100,22 @@ public final class SegmentationMeasurement {
         return SliceRows(stream: try rows.sorted(), measurement: self, table: rows)
     }
 
-    /// A row's key, into `key`: scope, first, second, index (ordered as numbers), image position.
+    /// A row's key, into `key`: scope, first, second, index (ordered as numbers), image
+    /// position, big-endian (`keyBytes` bytes).
     static func key(scope: Scope, first: Int, second: Int, index: Double, image: Int, into key: inout [UInt8]) {
-        key.removeAll(keepingCapacity: true)
-        key.append(scope.rawValue)
-        func append(_ value: UInt64, bytes: Int) {
-            for shift in stride(from: (bytes - 1) * 8, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        }
-        append(UInt64(first), bytes: 4)
-        append(UInt64(second), bytes: 4)
+        if key.count != keyBytes { key = [UInt8](repeating: 0, count: keyBytes) }
         let bits = index.bitPattern
-        append(bits >> 63 == 1 ? ~bits : bits | 1 << 63, bytes: 8)
-        append(UInt64(image), bytes: 4)
+        let ordered = bits >> 63 == 1 ? ~bits : bits | 1 << 63
+        key.withUnsafeMutableBytes { key in
+            key[0] = scope.rawValue
+            key.storeBytes(of: UInt32(truncatingIfNeeded: first).bigEndian, toByteOffset: 1, as: UInt32.self)
+            key.storeBytes(of: UInt32(truncatingIfNeeded: second).bigEndian, toByteOffset: 5, as: UInt32.self)
+            key.storeBytes(of: ordered.bigEndian, toByteOffset: 9, as: UInt64.self)
+            key.storeBytes(of: UInt32(truncatingIfNeeded: image).bigEndian, toByteOffset: 17, as: UInt32.self)
+        }
     }
+
+    static let keyBytes = 21
 
     /// Reads the slice rows back in order.
     public final class SliceRows {
@@ -131,12 +134,10 @@ public final class SegmentationMeasurement {
         public func peek() -> Slice? {
             guard let stream, !stream.atEnd else { return nil }
             let key = stream.key
-            func number(_ offset: Int, _ bytes: Int) -> UInt64 {
-                (0..<bytes).reduce(0) { $0 << 8 | UInt64(key[offset + $1]) }
-            }
-            let bits = number(9, 8)
-            let image = Int(number(17, 4))
-            return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: Int(number(1, 4)), second: Int(number(5, 4)),
+            func number(_ offset: Int) -> Int { Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+            let bits = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+            let image = number(17)
+            return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: number(1), second: number(5),
                          index: Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits),
                          imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
@@ -165,6 +166,17 @@ extension SegmentationMeasure {
         /// The message.
         public var description: String {
             "the file has no segmentation: its \(annotations) annotations are boxes only (a detection output), there is nothing to measure"
+        }
+    }
+
+    /// A `segmentation` has a NaN or infinite coordinate (read under `allowNonFinite`): it
+    /// stands for no pixel, so the annotation cannot be measured (nor left out silently).
+    public struct NonFiniteCoordinate: Error, Sendable, CustomStringConvertible {
+        /// The first such annotation's id.
+        public let annotationID: String
+        /// The message.
+        public var description: String {
+            "annotation \(jsonQuoted(annotationID)): its segmentation has a NaN or infinite coordinate (read under --allow-nan), which is no pixel: a segmentation with one cannot be measured; remove it or fix the coordinate"
         }
     }
 }
