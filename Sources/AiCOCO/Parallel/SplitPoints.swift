@@ -77,20 +77,19 @@ struct SplitPoints {
         return nil
     }
 
-    /// The last place of `needle` in the file after `floor`, read backwards by blocks.
+    /// The last place of `needle` in the file after `floor`, read backwards by blocks (each
+    /// searched from its end: only the bytes after that place are looked at).
     private static func lastOffset(of needle: [UInt8], in file: PositionalFile, after floor: Int) throws -> Int? {
         let block = 1 << 20
         var top = file.size
         while top > floor {
             let base = max(floor, top - block)
             let bytes = try file.bytes(base..<min(file.size, top + needle.count))
-            var last: Int?
-            var from = 0
-            while let at = find(needle, in: bytes, from: from, limit: bytes.count) {
-                last = at
-                from = at + 1
+            var at = bytes.count - needle.count
+            while at >= 0 {
+                if matches(needle, in: bytes, at: at) { return base + at }
+                at -= 1
             }
-            if let last { return base + last }
             top = base
         }
         return nil
@@ -100,9 +99,19 @@ struct SplitPoints {
         guard let first = needle.first, limit - needle.count >= from else { return nil }
         var index = from
         while index <= limit - needle.count {
-            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            if bytes[index] == first, matches(needle, in: bytes, at: index) { return index }
             index += 1
         }
         return nil
+    }
+
+    /// Whether `needle` is in `bytes` at `at` (which leaves room for it).
+    private static func matches(_ needle: [UInt8], in bytes: [UInt8], at: Int) -> Bool {
+        var index = 0
+        while index < needle.count {
+            if bytes[at + index] != needle[index] { return false }
+            index += 1
+        }
+        return true
     }
 }
