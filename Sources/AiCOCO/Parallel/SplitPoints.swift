@@ -85,9 +85,10 @@ struct SplitPoints {
         while top > floor {
             let base = max(floor, top - block)
             let bytes = try file.bytes(base..<min(file.size, top + needle.count))
+            let first = needle[0]
             var at = bytes.count - needle.count
             while at >= 0 {
-                if matches(needle, in: bytes, at: at) { return base + at }
+                if bytes[at] == first, matches(needle, in: bytes, at: at) { return base + at }
                 at -= 1
             }
             top = base
