@@ -138,6 +138,8 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
             parts.forEach(absorb)
             report()
         }
+        // A worker counts its stretch after posting its parts: the last count is taken here.
+        report()
         // Every worker has ended here.
         guard absorbed, !failed, confirmed == stretchCount else { return nil }
         return SplitParseResult(visitor: result, documentForm: parser.documentForm,
