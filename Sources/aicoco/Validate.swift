@@ -89,7 +89,8 @@ struct Validate: ParsableCommand {
         var split = threading.split
         split.threads = threads
         // One big file: its annotations checked by the threads; read again in order on any problem.
-        if threads > 1, let (form, bytes) = try? checkSplitting(DocumentSource(argument: file), options: options, split: split) {
+        if threads > 1, let (form, bytes) = try? checkSplitting(DocumentSource(argument: file), options: options, split: split,
+                                                                progress: { progress?.update(bytes: $0, total: total) }) {
             progress?.finish(bytes: bytes, total: total)
             return try finishReport(collector, file: file, bytes: bytes, form: form, to: output)
         }

@@ -3,49 +3,31 @@
 /// The calling thread reads the skeleton as `SplitParse` does (the file up to the first cut, its
 /// placeholder record, then the file from the last cut), and between the placeholder and the
 /// tail it gives the visitor each stretch's parts once every stretch before it was given, taking
-/// stretches itself when there is room. Workers parse stretches (`parseStretch`) while fewer
-/// than `2 * threads` are taken and not yet given: those parts are all that is held.
+/// stretches itself when there is room (`OrderedPool`). Workers parse stretches (`parseStretch`)
+/// while fewer than `2 * threads` are taken and not yet given: those parts are all that is held.
 final class OrderedSplitParse<Part: AnnotationPart>: @unchecked Sendable {
     /// The skeleton's state and the stretches' parser.
     let run: SplitParse<Part>
 
-    // Shared between the threads, under `monitor`.
-    private let monitor = Monitor(conditions: 2)
-    private static var stretchDone: Int { 0 }
-    private static var roomFreed: Int { 1 }
-    private var nextStretch = 0
-    private var absorbed = 0
-    private var parsed: [Int: [Part]] = [:]
-    private var stopped = false
-    private var workersEnded = 0
+    /// The stretches: taken in order by the workers and the calling thread, their parts given
+    /// in file order; at most `2 * threads` taken and not yet given.
+    private let pool: OrderedPool<[Part]>
 
     init(run: SplitParse<Part>) {
         self.run = run
+        pool = OrderedPool(count: run.stretchCount, window: 2 * run.threads)
     }
-
-    private var window: Int { 2 * run.threads }
 
     /// Stops the workers soon (the stretch being read too).
     private func stop() {
         run.fail()
-        monitor.withLock {
-            stopped = true
-            monitor.broadcast(Self.roomFreed)
-            monitor.broadcast(Self.stretchDone)
-        }
-    }
-
-    private func workerEnded() {
-        monitor.withLock {
-            workersEnded += 1
-            monitor.broadcast(Self.stretchDone)
-        }
+        pool.stop()
     }
 
     /// Stops the workers and waits until the `count` started have ended.
     private func stopAndWait(forWorkers count: Int) {
-        stop()
-        monitor.withLock { while workersEnded < count { monitor.wait(Self.stretchDone) } }
+        run.fail()
+        pool.stopAndWait(forWorkers: count)
     }
 
     /// The parts of stretch `index`, read by a parser of its own; nil when it is not confirmed.
@@ -55,53 +37,11 @@ final class OrderedSplitParse<Part: AnnotationPart>: @unchecked Sendable {
         return run.parseStretch(range, handOver: { parts.append($0) }) ? parts : nil
     }
 
-    private func post(_ parts: [Part], at index: Int) {
-        monitor.withLock {
-            parsed[index] = parts
-            monitor.broadcast(Self.stretchDone)
-        }
-    }
-
     /// A worker: parses stretches while there are some and room for their parts.
     private func serve() {
-        while true {
-            let index: Int? = monitor.withLock {
-                while !stopped, nextStretch < run.stretchCount, nextStretch >= absorbed + window {
-                    monitor.wait(Self.roomFreed)
-                }
-                guard !stopped, nextStretch < run.stretchCount else { return nil }
-                nextStretch += 1
-                return nextStretch - 1
-            }
-            guard let index else { return }
+        while let index = pool.take() {
             guard let parts = parse(index) else { return stop() }
-            post(parts, at: index)
-        }
-    }
-
-    private enum Step {
-        case absorb([Part], end: Int)
-        case parse(Int)
-        case finished
-    }
-
-    /// The calling thread's next step: give the next stretch's parts when they are ready, else
-    /// parse a stretch when there is room, else wait.
-    private func nextStep() -> Step {
-        monitor.withLock {
-            while true {
-                if stopped || absorbed == run.stretchCount { return .finished }
-                if let parts = parsed.removeValue(forKey: absorbed) {
-                    absorbed += 1
-                    monitor.broadcast(Self.roomFreed)
-                    return .absorb(parts, end: run.commas[absorbed])
-                }
-                if nextStretch < run.stretchCount, nextStretch < absorbed + window {
-                    nextStretch += 1
-                    return .parse(nextStretch - 1)
-                }
-                monitor.wait(Self.stretchDone)
-            }
+            pool.post(parts, at: index)
         }
     }
 
@@ -111,15 +51,15 @@ final class OrderedSplitParse<Part: AnnotationPart>: @unchecked Sendable {
     func absorbStretches<Visitor: SplittableVisitor>(into visitor: inout Visitor) throws where Visitor.Part == Part {
         pending = false
         while true {
-            switch nextStep() {
-            case .absorb(let parts, let end):
+            switch pool.nextStep(callerWorks: true) {
+            case .handOver(let index, let parts):
                 for part in parts { try visitor.absorb(part) }
-                progress?(end)
-            case .parse(let index):
+                progress?(run.commas[index + 1])
+            case .work(let index):
                 guard let parts = parse(index) else { throw StretchFailed() }
-                post(parts, at: index)
+                pool.post(parts, at: index)
             case .finished:
-                guard !run.failed, monitor.withLock({ absorbed == run.stretchCount }) else { throw StretchFailed() }
+                guard !run.failed, pool.allHandedOver else { throw StretchFailed() }
                 return
             }
         }
@@ -136,7 +76,7 @@ final class OrderedSplitParse<Part: AnnotationPart>: @unchecked Sendable {
         self.progress = progress
         // Workers while they can be started, no more than the stretches.
         let started = (1..<min(run.threads, run.stretchCount + 1)).prefix { _ in
-            (try? startDetachedThread { self.serve(); self.workerEnded() }) != nil
+            (try? startDetachedThread { self.serve(); self.pool.workerEnded() }) != nil
         }.count
         defer { stopAndWait(forWorkers: started) }
         let ordered = OrderedVisitor(inner: visitor, order: self)

@@ -76,7 +76,7 @@ final class SplitCOCOPass: @unchecked Sendable {
               parser.bytesFed == placeholderStart + placeholder.count, let checker = parser.referenceChecker else { return nil }
         var confirmed = true
         runInOrder(count: commas.count - 1, threads: threads, work: { self.spill($0) }, emit: { index, stretch in
-            guard let stretch, RenderedStretch.check(stretch.keys, in: checker),
+            guard let stretch, stretch.ids.check(in: checker),
                   (try? spill.append(stretch.annotations.spill)) != nil else {
                 confirmed = false
                 return false
@@ -99,10 +99,10 @@ final class SplitCOCOPass: @unchecked Sendable {
 }
 
 /// A worker's part of the split COCO pass: a stretch's annotations spilled into memory, and
-/// their ids (id, image, object for each) for the skeleton's tables.
+/// their ids (`StretchIDs`) for the skeleton's tables.
 struct SpilledStretch: AnnotationPart, @unchecked Sendable {
     var annotations: COCOConverter.SpillingAnnotations
-    private(set) var keys: [RecordID] = []
+    private(set) var ids = StretchIDs()
 
     init(annotations: COCOConverter.SpillingAnnotations) {
         self.annotations = annotations
@@ -116,7 +116,7 @@ struct SpilledStretch: AnnotationPart, @unchecked Sendable {
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { try annotations.add(chunk) }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        keys += [fields.idKey, fields.imageKey, fields.objectKey]
+        ids.note(fields)
         try annotations.end(fields)
     }
 }

@@ -30,6 +30,8 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     private static var roomFreed: Int { 1 }
     private var nextStretch = 0
     private var confirmed = 0
+    /// Bytes of the stretches confirmed (each with the comma after it).
+    private var stretchBytes = 0
     private var mailbox: [Part] = []
     private var workersEnded = 0
     private var stretchNonFinite = NonFiniteCounts()
@@ -89,12 +91,22 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
             guard let index else { return }
             let range = (commas[index] + 1)..<commas[index + 1]
             guard parseStretch(range, handOver: handOver) else { return fail() }
-            monitor.withLock { confirmed += 1 }
+            monitor.withLock {
+                confirmed += 1
+                stretchBytes += commas[index + 1] - commas[index]
+            }
             between()
         }
     }
 
+    /// Bytes finished: the skeleton's `skeletonBytes` read and the stretches confirmed.
+    private func bytesDone(skeletonBytes: Int) -> Int {
+        skeletonBytes + monitor.withLock { stretchBytes }
+    }
+
     /// Runs the split parse; nil when it must be read again in order (see the type's comment).
+    /// `progress` is given the bytes finished, on the calling thread: the skeleton's read and
+    /// the stretches confirmed, by any thread; the file's size once all are.
     func parse<Visitor: SplittableVisitor>(_ visitor: Visitor, input: DocumentSource,
                                            progress: ((Int) -> Void)?) throws -> SplitParseResult<Visitor>?
         where Visitor.Part == Part {
@@ -116,8 +128,18 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
         let absorb = { (part: Part) in
             do { try result.absorb(part) } catch { absorbed = false }
         }
-        serveStretches(handOver: absorb, between: { self.takeParts().forEach(absorb) })
-        while let parts = waitForParts(workers: started) { parts.forEach(absorb) }
+        let skeletonBytes = commas[0] + 1 + file.size - (commas[stretchCount] + 1)
+        let report = { progress?(self.bytesDone(skeletonBytes: skeletonBytes)) }
+        serveStretches(handOver: absorb, between: {
+            self.takeParts().forEach(absorb)
+            report()
+        })
+        while let parts = waitForParts(workers: started) {
+            parts.forEach(absorb)
+            report()
+        }
+        // A worker counts its stretch after posting its parts: the last count is taken here.
+        report()
         // Every worker has ended here.
         guard absorbed, !failed, confirmed == stretchCount else { return nil }
         return SplitParseResult(visitor: result, documentForm: parser.documentForm,
@@ -164,7 +186,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
             guard !failed else { return false }
             try parser.feed(block)
             read += block.count
-            progress?(read)
+            if let progress { progress(bytesDone(skeletonBytes: read)) }
             return true
         }
         guard try file.readBlocks(0..<(commas[0] + 1), feed) else { return false }

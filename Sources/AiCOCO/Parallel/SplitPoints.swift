@@ -77,32 +77,50 @@ struct SplitPoints {
         return nil
     }
 
-    /// The last place of `needle` in the file after `floor`, read backwards by blocks.
+    /// The last place of `needle` in the file after `floor`, read backwards by blocks (each
+    /// searched from its end: only the bytes after that place are looked at).
     private static func lastOffset(of needle: [UInt8], in file: PositionalFile, after floor: Int) throws -> Int? {
         let block = 1 << 20
+        // Horspool's search run backwards: a window whose first byte is c moves left to the
+        // nearest other place of c in the needle (past it when there is none).
+        var shift = [Int](repeating: needle.count, count: 256)
+        for index in stride(from: needle.count - 1, through: 1, by: -1) { shift[Int(needle[index])] = index }
         var top = file.size
         while top > floor {
             let base = max(floor, top - block)
             let bytes = try file.bytes(base..<min(file.size, top + needle.count))
-            var last: Int?
-            var from = 0
-            while let at = find(needle, in: bytes, from: from, limit: bytes.count) {
-                last = at
-                from = at + 1
+            var at = bytes.count - needle.count
+            while at >= 0 {
+                if matches(needle, in: bytes, at: at) { return base + at }
+                at -= shift[Int(bytes[at])]
             }
-            if let last { return base + last }
             top = base
         }
         return nil
     }
 
+    /// The first place of `needle` in `bytes[from..<limit]` (Horspool's search: a window whose
+    /// last byte is c moves right to the nearest earlier place of c in the needle).
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from: Int, limit: Int) -> Int? {
-        guard let first = needle.first, limit - needle.count >= from else { return nil }
+        let count = needle.count
+        guard count > 0, limit - count >= from else { return nil }
+        var shift = [Int](repeating: count, count: 256)
+        for index in 0..<(count - 1) { shift[Int(needle[index])] = count - 1 - index }
         var index = from
-        while index <= limit - needle.count {
-            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
+        while index <= limit - count {
+            if matches(needle, in: bytes, at: index) { return index }
+            index += shift[Int(bytes[index + count - 1])]
         }
         return nil
+    }
+
+    /// Whether `needle` is in `bytes` at `at` (which leaves room for it), compared from its end.
+    private static func matches(_ needle: [UInt8], in bytes: [UInt8], at: Int) -> Bool {
+        var index = needle.count - 1
+        while index >= 0 {
+            if bytes[at + index] != needle[index] { return false }
+            index -= 1
+        }
+        return true
     }
 }

@@ -90,7 +90,7 @@ final class SplitRecordLines: @unchecked Sendable {
         guard rendersLines else {
             var parser = DocumentParser(visitor: StretchVisitor(part: StretchKeys(), handOver: { _ in }), options: options)
             guard readStretch(range, of: file, with: &parser, stop: { failed }) else { return nil }
-            return RenderedStretch(renderer: nil, keys: parser.visitor.part.keys)
+            return RenderedStretch(renderer: nil, ids: parser.visitor.part.ids)
         }
         let renderer = monitor.withLock { spareRenderers.popLast() } ?? makeRenderer()
         let lines = RenderedLines(renderer: renderer, maxCoordinates: options.limits.maxCoordinatesPerRecord)
@@ -98,7 +98,7 @@ final class SplitRecordLines: @unchecked Sendable {
         guard readStretch(range, of: file, with: &parser, stop: { failed }) else { return nil }
         let part = parser.visitor.part
         guard part.renderer.failure == nil else { return nil }
-        return RenderedStretch(renderer: part.renderer, keys: part.keys)
+        return RenderedStretch(renderer: part.renderer, ids: part.ids)
     }
 
     /// A worker: renders stretches while there are some and room for their lines.
@@ -154,9 +154,11 @@ final class SplitRecordLines: @unchecked Sendable {
         }
     }
 
-    /// `count` more stretches written (more than one: read again together), the renderer
-    /// spare; returns the offset their lines end at.
-    private func stretchesWritten(_ count: Int = 1, giving renderer: RecordLineRenderer?) -> Int {
+    /// Stretches written so far.
+    private var writtenStretchesNow: Int { monitor.withLock { writtenStretches } }
+
+    /// `count` more stretches written (more than one: read again together), the renderer spare.
+    private func stretchesWritten(_ count: Int = 1, giving renderer: RecordLineRenderer?) {
         monitor.withLock {
             if let renderer { spareRenderers.append(renderer) }
             for skipped in (writtenStretches + 1)..<(writtenStretches + count) {
@@ -166,7 +168,6 @@ final class SplitRecordLines: @unchecked Sendable {
             writtenStretches += count
             nextStretch = max(nextStretch, writtenStretches)
             monitor.broadcast(Self.roomFreed)
-            return commas[writtenStretches]
         }
     }
 
@@ -216,15 +217,18 @@ final class SplitRecordLines: @unchecked Sendable {
         var parser = DocumentParser(visitor: builder, options: options)
         let placeholder = SplitParse<AnnotationCounts>.placeholder
         let placeholderStart = commas[0] + 1
+        // Progress: the skeleton's bytes read and the stretches written (in file order when lines
+        // are written; `validate` reads the tail first).
+        var skeletonRead = 0
+        let report = { progress?(skeletonRead + self.commas[self.writtenStretchesNow] - self.commas[0]) }
         /// Feeds `range` of the file block by block, writing the lines after each while there is no problem.
         func feed(_ range: Range<Int>) throws -> Bool {
-            var offset = range.lowerBound
-            return try file.readBlocks(range) { block in
+            try file.readBlocks(range) { block in
                 try parser.feed(block)
                 guard problems.isEmpty, renderer.failure == nil else { return false }
                 try renderer.take { lines, _ in try emit(lines) }
-                offset += block.count
-                progress?(offset)
+                skeletonRead += block.count
+                report()
                 return true
             }
         }
@@ -248,15 +252,15 @@ final class SplitRecordLines: @unchecked Sendable {
             case .write(let stretch):
                 try stretch.renderer?.take { lines, _ in try emit(lines) }
                 guard stretch.check(in: checker) else { return false }
-                let end = stretchesWritten(giving: stretch.renderer)
-                progress?(end)
+                stretchesWritten(giving: stretch.renderer)
+                report()
             case .readAgain(let index):
                 guard let (stretch, count) = renderAgain(index) else { return false }
                 stretchesReadAgain += 1
                 try stretch.renderer?.take { lines, _ in try emit(lines) }
                 guard stretch.check(in: checker) else { return false }
-                let end = stretchesWritten(count, giving: stretch.renderer)
-                progress?(end)
+                stretchesWritten(count, giving: stretch.renderer)
+                report()
             case .render(let index):
                 post(render(index), at: index)
             case .finished:
@@ -295,107 +299,4 @@ final class SplitRecordLines: @unchecked Sendable {
         "annotation refers to image \"~aicoco-split~\", which is not in images",
         "annotation refers to object \"~aicoco-split~\", which is not in objects",
     ]
-}
-
-/// A stretch's lines, rendered (nil: not wanted), and the ids of its annotations (id, image,
-/// object for each).
-struct RenderedStretch: @unchecked Sendable {
-    let renderer: RecordLineRenderer?
-    let keys: [RecordID]
-
-    /// Gives the ids to the skeleton's tables, as the one-thread parse does while it reads the
-    /// stretch; false when a table's temporary file failed. (Their places are not the ones in the
-    /// file: any problem about them sends the caller back to the one-thread path, which places it.)
-    func check(in checker: ReferenceChecker) -> Bool { Self.check(keys, in: checker) }
-
-    /// `check(in:)` for a stretch's `keys` (id, image, object for each annotation).
-    static func check(_ keys: [RecordID], in checker: ReferenceChecker) -> Bool {
-        let location = SourceLocation(offset: 1 << 48, line: 0, column: 0)
-        var index = 0
-        while index + 2 < keys.count {
-            let id = keys[index], image = keys[index + 1], object = keys[index + 2]
-            index += 3
-            let failure = id.withUTF8 {
-                checker.defineAnnotation(id: $0, packed: id, site: ReferenceSite(section: .annotations, record: 0, field: .id),
-                                         at: location)
-            } ?? image.withUTF8 {
-                checker.reference(to: .images, packed: image, id: $0,
-                                  site: ReferenceSite(section: .annotations, record: 0, field: .imageID), at: { location })
-            } ?? object.withUTF8 {
-                checker.reference(to: .objects, packed: object, id: $0,
-                                  site: ReferenceSite(section: .annotations, record: 0, field: .objectID), at: { location })
-            }
-            if failure != nil { return false }
-        }
-        return true
-    }
-}
-
-/// A worker's visitor of annotations: renders them as `records` does (`RecordBuilder`), and
-/// notes their ids for the skeleton's tables.
-struct RenderedLines: AnnotationPart, @unchecked Sendable {
-    let renderer: RecordLineRenderer
-    private var builder: RecordBuilder
-    private(set) var keys: [RecordID] = []
-
-    init(renderer: RecordLineRenderer, maxCoordinates: Int) {
-        self.renderer = renderer
-        builder = RecordBuilder(maxCoordinates: maxCoordinates, renderer: renderer, deliver: { _, _ in })
-    }
-
-    /// Handed over whole, at the end of the stretch.
-    var isFull: Bool { false }
-
-    mutating func visitAnnotationStart(index: Int) throws {
-        try builder.visitAnnotationStart(index: index)
-    }
-
-    mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
-        try builder.visitCoordinates(chunk)
-    }
-
-    mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        keys.append(fields.idKey)
-        keys.append(fields.imageKey)
-        keys.append(fields.objectKey)
-        try builder.visitAnnotationEnd(fields, index: index)
-    }
-}
-
-/// Writes the lines `RecordLines` gives for `input` (`envelope`, `sections` as there) to
-/// `write`, the long `annotations` array of a big regular file split among `split.threads`
-/// threads (see `SplitRecordLines`). Returns nil when every line was written and the document
-/// had no problem; otherwise how many bytes were written, always the first bytes of what the
-/// one-thread path writes: the caller then reads the input in order and writes what comes
-/// after them (and reports the problem). Throws only what `write` throws.
-package func writeRecordLinesSplitting(
-    _ input: DocumentSource, options: RecordReader.Options, envelope: Bool, sections: Set<Section>,
-    split: SplitOptions, progress: ((Int) -> Void)? = nil, write: (UnsafeRawBufferPointer) throws -> Void
-) throws -> Int? {
-    // Stretches of at most 1 MiB: their lines are held until written (2 stretches a thread).
-    guard let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return 0 }
-    // Numbers are written as the input wrote them, as `RecordLines` does.
-    var parser = options.parser
-    parser.keepsNumberText = true
-    let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: parser,
-                               envelope: envelope, sections: sections)
-    return try run.run(progress: progress, write: write) ? nil : run.bytesWritten
-}
-
-/// `validate` on one big regular file, its `annotations` split among `split.threads` threads:
-/// every record checked by the workers' parsers as `records` reads them (see `SplitRecordLines`),
-/// but no line rendered: the workers note only the ids, which the calling thread gives to the
-/// reference tables in file order. Returns the document's form when it was read to the end with no problem at all; nil when
-/// it must be read again in order, which finds and places its problems (nothing is reported
-/// before). Not with `options.strict`.
-package func checkSplitting(_ input: DocumentSource, options: DocumentParsing.Options,
-                            split: SplitOptions) throws -> (form: DocumentForm?, bytes: Int)? {
-    guard !options.strict, options.validate,
-          // Stretches of at most 2 MiB: only their ids are held until checked (8 stretches a thread).
-          let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 2 << 20) else { return nil }
-    // Rows only: a document's own sections are not rendered (the skeleton's records are built, not written).
-    let run = SplitRecordLines(file: file, points: points, threads: split.threads, options: options,
-                               envelope: false, sections: [.rows], rendersLines: false)
-    guard try run.run(progress: nil, write: { _ in }) else { return nil }
-    return (run.documentForm, file.size)
 }
