@@ -80,7 +80,7 @@ final class MeasureSplitPass: @unchecked Sendable {
         let intake = pass.intake
         var confirmed = true
         runInOrder(count: commas.count - 1, threads: threads, work: { self.encode($0) }, emit: { index, stretch in
-            guard let stretch, RenderedStretch.check(stretch.keys, in: checker) else {
+            guard let stretch, stretch.ids.check(in: checker) else {
                 confirmed = false
                 return false
             }
@@ -107,6 +107,8 @@ final class MeasureSplitPass: @unchecked Sendable {
 /// end to end, and their ids (id, image, object for each) for the skeleton's tables.
 struct MeasureStretch: AnnotationPart, @unchecked Sendable {
     private(set) var keys: [RecordID] = []
+    /// The same ids as the skeleton's tables take them (`StretchIDs`).
+    private(set) var ids = StretchIDs()
     /// Per annotation: its contour count (-1: no `segmentation`) and where its bytes end.
     private var contours: [Int] = []
     private var ends: [Int] = []
@@ -125,6 +127,7 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         keys += [fields.idKey, fields.imageKey, fields.objectKey]
+        ids.note(fields)
         if encoder.nonFinite { nonFinite = true }
         if fields.polygonCount != nil {
             contours.append(encoder.contours)
