@@ -224,4 +224,13 @@ struct HostilePixelTests {
         H.expect(try H.run("convert --to nifti -o v.nii in.json", in: tiny), status: 0, "convert --to nifti, tiny images")
         H.expect(try H.run("measure in.json", in: tiny), status: 0, "measure, tiny images")
     }
+
+    @Test("a temporary directory that cannot be used (TMPDIR missing) for a .nii.gz: exit 2 naming the directory, nothing left beside the output")
+    func missingTemporaryDirectory() throws {
+        let directory = try H.directory(with: H.document(images: [H.image(0, width: 8)], annotations: [H.annotation(0, image: 0, "[1,1,5,1,5,5]")]))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try ThirdRound.run("convert --to nifti -o v.nii.gz in.json", prefix: "TMPDIR=/nonexistent-aicoco-tmp", in: directory)
+        H.expect(run, status: 2, message: "/nonexistent-aicoco-tmp", "convert --to nifti -o v.nii.gz")
+        H.expectNothingLeft(in: directory, "convert --to nifti -o v.nii.gz")
+    }
 }

@@ -126,51 +126,36 @@ struct COCOMask {
     /// `{"size": [h, w], "counts": "..."}`: runs down the columns (column-major, as pycocotools),
     /// starting with background, in pycocotools' string form (`rleToString`).
     private mutating func writeRLE(to json: JSONGenerator) throws {
-        counts.removeAll(keepingCapacity: true)
-        var previous = (0, 0), written = 0
-        var inside: UInt8 = 0, runStart = 0, ones = 0
         let (height, stride, left, top, box) = (imageHeight, stride, left, top, box)
-        var counts = self.counts
+        var encoder = RLECounts(counts: self.counts)
         self.counts = []
-        defer { self.counts = counts }
-        func add(_ count: Int) {
-            var value = count
-            if written > 2 { value -= previous.0 }
-            previous = (previous.1, count)
-            written += 1
-            var more = true
-            while more {
-                var chunk = UInt8(truncatingIfNeeded: value & 0x1F)
-                value >>= 5
-                more = chunk & 0x10 != 0 ? value != -1 : value != 0
-                if more { chunk |= 0x20 }
-                counts.append(chunk + 48)
-            }
-        }
-        raster.withUnsafeBufferPointer { raster in
-            for x in box.x..<box.x + box.width {
-                let column = x - left + 1
-                for y in box.y..<box.y + box.height {
-                    let pixel = raster[(y - top + 1) * stride + column] & 1
-                    if pixel != inside {
-                        let position = x * height + y
-                        if inside != 0 { ones += position - runStart }
-                        add(position - runStart)
-                        runStart = position
-                        inside = pixel
-                    }
-                }
-                if inside != 0 {
-                    let position = x * height + box.y + box.height
-                    ones += position - runStart
-                    add(position - runStart)
+        defer { self.counts = encoder.counts }
+        var inside: UInt8 = 0, runStart = 0, ones = 0
+        // No closure over the encoder: a local function capturing it took a dynamic exclusivity
+        // check per run (two thirds of the instructions of a wide image's RLE).
+        let pixels = raster
+        for x in box.x..<box.x + box.width {
+            let column = x - left + 1
+            for y in box.y..<box.y + box.height {
+                let pixel = pixels[(y - top + 1) * stride + column] & 1
+                if pixel != inside {
+                    let position = x * height + y
+                    if inside != 0 { ones += position - runStart }
+                    encoder.add(position - runStart)
                     runStart = position
-                    inside = 0
+                    inside = pixel
                 }
+            }
+            if inside != 0 {
+                let position = x * height + box.y + box.height
+                ones += position - runStart
+                encoder.add(position - runStart)
+                runStart = position
+                inside = 0
             }
         }
         // The last run, unless the mask ends with the image (pycocotools writes no empty run).
-        if imageWidth * height > runStart { add(imageWidth * height - runStart) }
+        if imageWidth * height > runStart { encoder.add(imageWidth * height - runStart) }
         area = ones
         try json.mapOpen()
         try json.key("size")
@@ -179,7 +164,7 @@ struct COCOMask {
         try json.integer(imageWidth)
         try json.arrayClose()
         try json.key("counts")
-        try counts.withUnsafeBufferPointer { try json.string(bytes: $0) }
+        try encoder.counts.withUnsafeBufferPointer { try json.string(bytes: $0) }
         try json.mapClose()
     }
 
@@ -336,6 +321,34 @@ extension COCOConverter {
         /// The message, with the sizes.
         public var description: String {
             "an annotation's contours span \(columns) x \(rows) pixels of its image, more than the \(maxPixels) pixels a mask may take"
+        }
+    }
+}
+
+/// pycocotools' compressed RLE counts, as its `rleToString` writes them: each count less the
+/// one two before (from the third on), in 5-bit groups with a continuation bit, plus 48.
+private struct RLECounts {
+    var counts: [UInt8]
+    private var previous = (0, 0), written = 0
+
+    init(counts: [UInt8]) {
+        self.counts = counts
+        self.counts.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    mutating func add(_ count: Int) {
+        var value = count
+        if written > 2 { value -= previous.0 }
+        previous = (previous.1, count)
+        written += 1
+        var more = true
+        while more {
+            var chunk = UInt8(truncatingIfNeeded: value & 0x1F)
+            value >>= 5
+            more = chunk & 0x10 != 0 ? value != -1 : value != 0
+            if more { chunk |= 0x20 }
+            counts.append(chunk + 48)
         }
     }
 }
