@@ -96,18 +96,30 @@ struct ContourScanner {
     mutating func fillTogether<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
                                                    width: Int, height: Int, into sink: inout Sink) {
         guard width > 0, height > 0 else { return }
-        edges.removeAll(keepingCapacity: true)
-        var start = 0
-        for end in ends {
-            addContour(points, start, end, width: width, height: height, into: &sink)
-            start = end
+        // At most one edge a point: room for them made once, written in place (no append).
+        let room = points.count / 2
+        if edges.count < room { edges.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: room - edges.count)) }
+        var edges = self.edges
+        self.edges = []
+        defer { self.edges = edges }
+        var count = 0
+        edges.withUnsafeMutableBufferPointer { edges in
+            var start = 0
+            for end in ends {
+                Self.addContour(points, start, end, width: width, height: height, edges: edges, &count, into: &sink)
+                start = end
+            }
         }
-        fillBetweenEdges(width: width, height: height, into: &sink)
+        guard count >= 2 else { return }
+        edges.withUnsafeMutableBufferPointer { fillBetweenEdges($0, count, width: width, height: height, into: &sink) }
     }
 
-    /// Draws the boundary of the contour `points[start..<end]` and adds its edges to `edges`.
-    private mutating func addContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
-                                                         width: Int, height: Int, into sink: inout Sink) {
+    /// Draws the boundary of the contour `points[start..<end]` and adds its edges to `edges`
+    /// (`count` of them so far).
+    @inline(__always)
+    private static func addContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
+                                                       width: Int, height: Int, edges: UnsafeMutableBufferPointer<Edge>,
+                                                       _ edgeCount: inout Int, into sink: inout Sink) {
         let count = (end - start) / 2
         guard count > 0 else { return }
         if count == 1 {
@@ -121,7 +133,10 @@ struct ContourScanner {
         for index in 0..<count {
             let point = (x: points[start + 2 * index], y: points[start + 2 * index + 1])
             let outside = Self.isOutside(point, width: width, height: height)
-            drawLine(from: previous, to: point, clipping: previousOutside || outside, width: width, height: height, into: &sink)
+            // A 2-point contour inside the image: its line drawn once (the way back gives the same pixels).
+            if count != 2 || index == 0 || previousOutside || outside {
+                Self.drawLine(from: previous, to: point, clipping: previousOutside || outside, width: width, height: height, into: &sink)
+            }
             if previous.y != point.y {
                 // An edge that leaves the image takes its x from the part inside the image (its
                 // rows too, unless that part is flat).
@@ -134,7 +149,8 @@ struct ContourScanner {
                 }
                 let dx = (c1.x - c0.x) / (c1.y - c0.y)
                 let (top, topClipped, bottom) = previous.y < point.y ? (previous, c0, point) : (point, c1, previous)
-                edges.append(Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x &+ (top.y &- topClipped.y) &* dx, dx: dx))
+                edges[edgeCount] = Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x &+ (top.y &- topClipped.y) &* dx, dx: dx)
+                edgeCount += 1
             }
             previous = point
             previousOutside = outside
@@ -145,11 +161,11 @@ struct ContourScanner {
     /// sorted by x, filled pair by pair from the first pixel at or right of the left crossing to
     /// the last pixel at or left of the right one. (Only the crossings' x values matter, so the
     /// order of edges that start on the same row does not.)
-    private mutating func fillBetweenEdges<Sink: PixelRunSink>(width: Int, height: Int, into sink: inout Sink) {
-        guard edges.count >= 2 else { return }
+    private mutating func fillBetweenEdges<Sink: PixelRunSink>(_ edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: Int,
+                                                                width: Int, height: Int, into sink: inout Sink) {
         var yMin = Int.max, yMax = Int.min
         var xMin = Int64.max, xMax: Int64 = -1
-        for edge in edges {
+        for edge in edges[0..<edgeCount] {
             let xEnd = edge.x &+ Int64(edge.y1 - edge.y0) &* edge.dx
             yMin = min(yMin, edge.y0)
             yMax = max(yMax, edge.y1)
@@ -161,9 +177,9 @@ struct ContourScanner {
         // x at row 0 (so time follows the rows inside the image, not the coordinates' reach).
         // Edges that start below the image never join.
         let lastRow = min(yMax, height)
-        let count = edges.withUnsafeMutableBufferPointer { edges in
+        let count = {
             var kept = 0
-            for index in edges.indices {
+            for index in 0..<edgeCount {
                 var edge = edges[index]
                 if edge.y1 <= 0 || edge.y0 >= lastRow { continue }
                 if edge.y0 < 0 {
@@ -174,10 +190,10 @@ struct ContourScanner {
                 kept += 1
             }
             return kept
-        }
+        }()
         guard count > 0 else { return }
         yMin = max(yMin, 0)
-        sortEdgesByRow(count, yMin, lastRow)
+        sortEdgesByRow(UnsafeBufferPointer(edges), count, yMin, lastRow)
         if active.count < count { active.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: count - active.count)) }
         let one = Self.one, shift = Self.shift
         var active = self.active
@@ -228,19 +244,17 @@ struct ContourScanner {
 
     /// `sortedEdges` gets `edges[0..<count]` by upper row (`y0` in `low..<high`): by counting
     /// when the rows are few for the edges, else by a comparison sort.
-    private mutating func sortEdgesByRow(_ count: Int, _ low: Int, _ high: Int) {
+    private mutating func sortEdgesByRow(_ edges: UnsafeBufferPointer<Edge>, _ count: Int, _ low: Int, _ high: Int) {
         if sortedEdges.count < count { sortedEdges.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: count - sortedEdges.count)) }
         let rows = high - low
         guard count > 16, rows > 0, rows <= 4 * count + 1024 else {
-            edges.withUnsafeBufferPointer { edges in
-                sortedEdges.withUnsafeMutableBufferPointer { sorted in
-                    for index in 0..<count { sorted[index] = edges[index] }
-                    var part = UnsafeMutableBufferPointer(rebasing: sorted[0..<count])
-                    if count > 16 {
-                        part.sort { $0.y0 < $1.y0 }
-                    } else {
-                        Self.insertionSort(part) { Int64($0.y0) }
-                    }
+            sortedEdges.withUnsafeMutableBufferPointer { sorted in
+                for index in 0..<count { sorted[index] = edges[index] }
+                var part = UnsafeMutableBufferPointer(rebasing: sorted[0..<count])
+                if count > 16 {
+                    part.sort { $0.y0 < $1.y0 }
+                } else {
+                    Self.insertionSort(part) { Int64($0.y0) }
                 }
             }
             return
@@ -248,15 +262,13 @@ struct ContourScanner {
         rowStarts.removeAll(keepingCapacity: true)
         rowStarts.append(contentsOf: repeatElement(0, count: rows + 1))
         rowStarts.withUnsafeMutableBufferPointer { starts in
-            edges.withUnsafeBufferPointer { edges in
-                for edge in edges[0..<count] { starts[edge.y0 - low + 1] += 1 }
-                for row in 0..<rows { starts[row + 1] += starts[row] }
-                sortedEdges.withUnsafeMutableBufferPointer { sorted in
-                    for edge in edges[0..<count] {
-                        let row = edge.y0 - low
-                        sorted[Int(starts[row])] = edge
-                        starts[row] += 1
-                    }
+            for edge in edges[0..<count] { starts[edge.y0 - low + 1] += 1 }
+            for row in 0..<rows { starts[row + 1] += starts[row] }
+            sortedEdges.withUnsafeMutableBufferPointer { sorted in
+                for edge in edges[0..<count] {
+                    let row = edge.y0 - low
+                    sorted[Int(starts[row])] = edge
+                    starts[row] += 1
                 }
             }
         }
@@ -286,8 +298,8 @@ struct ContourScanner {
     /// An 8-connected line drawn left to right, clipped to the image first; the pixels of one
     /// row given as one run.
     @inline(__always)
-    private func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64), clipping: Bool,
-                                              width: Int, height: Int, into sink: inout Sink) {
+    private static func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64), clipping: Bool,
+                                                     width: Int, height: Int, into sink: inout Sink) {
         var x1 = start.x, y1 = start.y, x2 = end.x, y2 = end.y
         if clipping && !Self.clip(width: Int64(width), height: Int64(height), &x1, &y1, &x2, &y2) { return }
         var dx = x2 - x1, dy = y2 - y1

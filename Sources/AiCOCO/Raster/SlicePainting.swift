@@ -40,6 +40,8 @@ struct SlicePainter {
     /// The annotation being decoded: its points (`x, y` pairs) and where each contour ends.
     private var points: [Int64] = []
     private var ends: [Int] = []
+    /// How many of `points` the last decode gave.
+    private var decoded = 0
 
     init(sweep: SliceSweep) { self.sweep = sweep }
 
@@ -58,6 +60,7 @@ struct SlicePainter {
         let object = Int32(RawBytes.readVarint(bytes, &position))
         _ = decode(bytes, &position, height: height)
         points.withUnsafeBufferPointer { points in
+            let points = UnsafeBufferPointer(rebasing: points[0..<decoded])
             ends.withUnsafeBufferPointer { canvas!.paint(object: object, points: points, ends: $0, scanner: &scanner) }
         }
     }
@@ -89,6 +92,7 @@ struct SlicePainter {
     /// Scans the contours last decoded (see `decode`), filled together, into `sink`.
     mutating func scanDecoded<Sink: PixelRunSink>(width: Int, height: Int, into sink: inout Sink) {
         points.withUnsafeBufferPointer { points in
+            let points = UnsafeBufferPointer(rebasing: points[0..<decoded])
             ends.withUnsafeBufferPointer { scanner.fillTogether(points: points, ends: $0, width: width, height: height, into: &sink) }
         }
     }
@@ -97,31 +101,33 @@ struct SlicePainter {
     /// span (a bound of the runs they give).
     mutating func decode(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, height: Int) -> Int {
         let contours = Self.varint(bytes, &position)
-        points.removeAll(keepingCapacity: true)
+        // Each point takes at least two bytes of the payload: room for them all made at once,
+        // written in place, then cut to the points read (no per-contour growth).
+        let room = 2 * ((bytes.count - position) / 2)
+        if points.count < room { points.append(contentsOf: repeatElement(0, count: room - points.count)) }
         ends.removeAll(keepingCapacity: true)
-        var rows = 0
-        for _ in 0..<contours {
-            let count = Self.varint(bytes, &position)
-            var low = Int64.max, high = Int64.min
-            // The contour's points written in place (its point count leads it).
-            let start = points.count
-            points.append(contentsOf: repeatElement(0, count: 2 * count))
-            points.withUnsafeMutableBufferPointer { points in
+        var rows = 0, used = 0
+        points.withUnsafeMutableBufferPointer { points in
+            for _ in 0..<contours {
+                let count = Self.varint(bytes, &position)
+                var low = Int64.max, high = Int64.min
                 var x: Int64 = 0, y: Int64 = 0
-                for index in 0..<count {
+                for _ in 0..<count {
                     let dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
                     let dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
                     x += Int64(bitPattern: dx >> 1) ^ -Int64(bitPattern: dx & 1)
                     y += Int64(bitPattern: dy >> 1) ^ -Int64(bitPattern: dy & 1)
-                    points[start + 2 * index] = x
-                    points[start + 2 * index + 1] = y
+                    points[used] = x
+                    points[used + 1] = y
+                    used += 2
                     low = min(low, y)
                     high = max(high, y)
                 }
+                ends.append(used)
+                rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
             }
-            ends.append(points.count)
-            rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
         }
+        decoded = used
         return rows
     }
 
