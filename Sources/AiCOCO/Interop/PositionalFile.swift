@@ -25,8 +25,12 @@ final class PositionalFile: @unchecked Sendable {
     /// Size when opened.
     let size: Int
 
-    /// Opens `path`; nil when it is not a regular file (a pipe, a device).
+    /// Opens `path`; nil when it is not a regular file (a pipe, a device), told by its path
+    /// first: opening a FIFO to look would take its writer (whose next write then fails), and
+    /// the read in order that follows would wait for another writer forever.
     init?(path: String) throws {
+        var named = stat()
+        guard stat(path, &named) == 0, (named.st_mode & S_IFMT) == S_IFREG else { return nil }
         let fd: Int32
         switch valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC) }) {
         case .success(let opened): fd = opened

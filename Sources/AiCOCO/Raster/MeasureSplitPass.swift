@@ -35,10 +35,6 @@ final class MeasureSplitPass: @unchecked Sendable {
     /// nil when the caller must read it in order with a new pass (`makePass()` gives one).
     static func pass(_ input: DocumentSource, options: DocumentParsing.Options, split: SplitOptions,
                      makePass: () -> MeasurePass, progress: ((Int) -> Void)?) -> MeasurePass? {
-        // Only a big regular file, told by its path (opening a FIFO to look at it would take its
-        // writer, and the reading in order would then wait for another forever).
-        guard case .file(let path) = input, split.threads > 1, let size = regularFileSize(path: path), size >= split.minimumBytes
-        else { return nil }
         // Stretches of at most 1 MiB: their encoded contours are held until spilled (2 stretches a thread).
         guard !options.strict, let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return nil }
         let run = MeasureSplitPass(file: file, points: points, threads: split.threads, options: options)
