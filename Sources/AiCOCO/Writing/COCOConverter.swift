@@ -196,7 +196,7 @@ public struct COCOConverter {
             let pool = split.threads > 1 && annotations.text.size >= min(1 << 20, split.minimumBytes)
                 ? try PixelPool(index: annotations.index.another(window: 1 << 16), text: annotations.text.another(window: 1 << 18),
                                 catalog: catalog, imageSize: imageSize, threads: split.threads,
-                                jobBytes: min(1 << 16, split.stretchBytes)) {
+                                jobBytes: min(1 << 16, split.stretchBytes), builtBytes: min(1 << 20, split.stretchBytes)) {
                     try PixelWriter(form: segmentation, pretty: pretty, maxPixels: maxMaskPixels)
                 }
                 : nil

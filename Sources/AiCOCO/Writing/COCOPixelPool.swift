@@ -6,7 +6,10 @@ extension COCOConverter {
     ///
     /// The calling thread reads the spill ahead with readers of its own, gathering jobs (about
     /// `jobBytes` of raw parts, each with its image's size); at most `2 * threads` jobs are
-    /// gathered and not yet written, so memory stays bounded. Workers build jobs in any order;
+    /// gathered and not yet written. A job is built a part at a time: building stops once its
+    /// part holds `builtBytes` (a few bytes of input can give tens of KB of RLE), and the writer
+    /// builds the rest of the job itself, part by part, once it has written the part before; so
+    /// what is held stays bounded by the bytes built too. Workers build jobs in any order;
     /// the calling thread builds one itself when it would otherwise wait. An error building an
     /// annotation is thrown when the writer reaches that annotation, as the one-thread path
     /// throws it there.
@@ -16,11 +19,15 @@ extension COCOConverter {
             var raw: [UInt8] = []
             /// For each annotation: where its raw part ends in `raw`, its image's width and height.
             var entries: [Int] = []
-            /// The members built, one after the other.
+            /// The annotation to build next, and where its raw part starts in `raw`.
+            var next = 0, rawStart = 0
+            /// The members built in the current part, one after the other.
             var built: [UInt8] = []
-            /// For each annotation built, where its members end in `built` (-1: none of its
-            /// pixels lies in its image).
+            /// For each annotation built in the current part, where its members end in `built`
+            /// (-1: none of its pixels lies in its image).
             var ends: [Int] = []
+            /// Whether every annotation was built (or one threw).
+            var finished: Bool { failure != nil || next == entries.count / 3 }
             /// What building the annotation after the last one built threw.
             var failure: Error?
         }
@@ -38,7 +45,7 @@ extension COCOConverter {
         private let index: SpillReader, text: SpillReader
         private let catalog: Catalog
         private let imageSize: (width: Int, height: Int)?
-        private let jobBytes: Int, window: Int
+        private let jobBytes: Int, builtBytes: Int, window: Int
         private let writers: [PixelWriter]
         private var workers = 0
         private var gathered = 0, written = 0
@@ -52,12 +59,13 @@ extension COCOConverter {
         /// A pool reading the spill through `index` and `text` (readers of its own), the image
         /// sizes from `catalog` (else `imageSize`); `threads` threads in all, the calling one included.
         init(index: SpillReader, text: SpillReader, catalog: Catalog, imageSize: (width: Int, height: Int)?,
-             threads: Int, jobBytes: Int, makeWriter: () throws -> PixelWriter) throws {
+             threads: Int, jobBytes: Int, builtBytes: Int, makeWriter: () throws -> PixelWriter) throws {
             self.index = index
             self.text = text
             self.catalog = catalog
             self.imageSize = imageSize
             self.jobBytes = max(1, jobBytes)
+            self.builtBytes = max(1, builtBytes)
             window = 2 * threads
             writers = try (0..<threads).map { _ in try makeWriter() }
             for number in 1..<threads {
@@ -77,11 +85,22 @@ extension COCOConverter {
 
         /// Builds the next annotation; false when none of its pixels lies in its image.
         func next() throws -> Bool {
-            if current == nil || cursor == current!.entries.count / 3 { try advance() }
-            let job = current!
-            if cursor == job.ends.count {
-                throw job.failure ?? COCOConverter.damagedSpill
+            if current == nil { try advance() }
+            while cursor == current!.ends.count {
+                let job = current!
+                if let failure = job.failure { throw failure }
+                if job.finished {
+                    try advance()
+                } else {
+                    // The next part of the job in order: built here, the part before written.
+                    job.built.removeAll(keepingCapacity: true)
+                    job.ends.removeAll(keepingCapacity: true)
+                    cursor = 0
+                    start = 0
+                    Self.build(job, with: writers[0], limit: builtBytes)
+                }
             }
+            let job = current!
             let end = job.ends[cursor]
             cursor += 1
             guard end >= 0 else { return false }
@@ -118,7 +137,7 @@ extension COCOConverter {
                     return
                 }
                 if let (number, job) = toBuild {
-                    Self.build(job, with: writers[0])
+                    Self.build(job, with: writers[0], limit: builtBytes)
                     monitor.withLock { done[number] = job }
                 }
             }
@@ -127,7 +146,7 @@ extension COCOConverter {
         /// A worker: builds the jobs waiting until the pool stops.
         private func serve(with writer: PixelWriter) {
             while let (number, job) = takeWaiting() {
-                Self.build(job, with: writer)
+                Self.build(job, with: writer, limit: builtBytes)
                 monitor.withLock { done[number] = job }
                 monitor.broadcast(Self.jobBuilt)
             }
@@ -143,10 +162,13 @@ extension COCOConverter {
             }
         }
 
-        private static func build(_ job: Job, with writer: PixelWriter) {
-            var rawStart = 0
-            for entry in stride(from: 0, to: job.entries.count, by: 3) {
+        /// Builds the job's next part: its annotations from `job.next` until every one is built
+        /// or the part holds `limit` bytes (at least one annotation).
+        private static func build(_ job: Job, with writer: PixelWriter, limit: Int) {
+            while !job.finished, job.built.count < limit {
+                let entry = 3 * job.next
                 let rawEnd = job.entries[entry]
+                let rawStart = job.rawStart
                 do {
                     let inImage = try job.raw.withUnsafeBytes {
                         try writer.build(raw: UnsafeRawBufferPointer(rebasing: $0[rawStart..<rawEnd]),
@@ -158,7 +180,8 @@ extension COCOConverter {
                     job.failure = error
                     return
                 }
-                rawStart = rawEnd
+                job.rawStart = rawEnd
+                job.next += 1
             }
         }
 
