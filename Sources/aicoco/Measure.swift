@@ -27,7 +27,7 @@ struct Measure: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @OptionGroup var threading: MeasureThreadOptions
+    @OptionGroup var threading: ThreadOptions
 
     @Option(help: ArgumentHelp("Voxel size in millimetres, e.g. 0.7,0.7,5: adds mm^2 and mL.", valueName: "X,Y,Z"))
     var spacing: Spacing?
@@ -239,29 +239,6 @@ struct Measure: ParsableCommand {
             }
         }
         try flush()
-    }
-}
-
-/// `measure --threads`: what its threads do (read a big file, then paint slices).
-struct MeasureThreadOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Threads to work with (default: the cores this process may use; 1 does everything on one core): a big regular file's annotations are parsed, checked and their contours encoded by this many threads, each a stretch of the file at a time, while the calling thread reads the rest and takes their contours in file order; then this many threads paint the slices while the calling thread counts them. Results are the same bytes whatever the number.", valueName: "count"))
-    var threads: ThreadCount?
-
-    /// For tests and the fuzzer: split files of any size into stretches of this many bytes.
-    @Option(name: .customLong("split-bytes"), help: .hidden)
-    var splitBytes: ByteCount?
-
-    /// The number asked for, or the cores the process may use.
-    var count: Int { max(1, threads?.value ?? availableCoreCount()) }
-
-    /// How one file is split among the threads.
-    var split: SplitOptions {
-        var split = SplitOptions(threads: count)
-        if let splitBytes {
-            split.stretchBytes = max(1, splitBytes.bytes)
-            split.minimumBytes = 0
-        }
-        return split
     }
 }
 

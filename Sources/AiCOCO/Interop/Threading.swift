@@ -43,6 +43,11 @@ package final class Monitor: @unchecked Sendable {
     package func broadcast(_ index: Int) {
         pthread_cond_broadcast(conditions + index)
     }
+
+    /// Wakes every thread waiting on any condition (a stop or a failure that all must see).
+    package func broadcastAll() {
+        for index in 0..<conditionCount { pthread_cond_broadcast(conditions + index) }
+    }
 }
 
 /// Runs `body` on a new detached thread (pthreads); throws when no thread can be started.

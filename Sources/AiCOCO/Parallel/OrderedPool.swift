@@ -83,8 +83,7 @@ final class OrderedPool<Result>: @unchecked Sendable {
     func stop() {
         monitor.withLock {
             stopped = true
-            monitor.broadcast(Self.roomFreed)
-            monitor.broadcast(Self.resultReady)
+            monitor.broadcastAll()
         }
     }
 

@@ -4,12 +4,10 @@
 /// appends them to the spill in file order (`runInOrder`), so the spill holds the same
 /// annotations in the same order, and the output is the same bytes.
 ///
-/// The calling thread reads the skeleton as `SplitRecordLines` does: the file up to the first
-/// cut, a placeholder annotation (which confirms the first cut), the stretches' ids given to
-/// its reference tables in order, then the file from the last cut. Workers validate without
-/// reference tables. Nothing is written before the whole input is read, so any problem,
-/// error or unconfirmed cut just gives nil: the caller reads the file again in order, with a
-/// new catalog and spill, which places the problem.
+/// The calling thread reads the skeleton (`SkeletonPass`), giving the stretches' ids to its
+/// reference tables in order; workers validate without reference tables. Any problem, error or
+/// unconfirmed cut gives nil: the caller reads the file again in order, with a new catalog and
+/// spill, which places the problem.
 final class SplitCOCOPass: @unchecked Sendable {
     private let file: PositionalFile
     private let commas: [Int]
@@ -23,14 +21,6 @@ final class SplitCOCOPass: @unchecked Sendable {
         self.threads = threads
         self.options = options
         self.pretty = pretty
-    }
-
-    /// What the skeleton's pass notes: its problems, and whether the placeholder annotation,
-    /// while it is read, was the only annotation read (and not spilled).
-    final class Skeleton {
-        var problems: [DocumentError] = []
-        var watchesPlaceholder = false
-        var watchedEnds = 0, placeholderSeen = false
     }
 
     /// A worker's spill of stretch `index`; nil when it is not confirmed or had a problem.
@@ -50,51 +40,11 @@ final class SplitCOCOPass: @unchecked Sendable {
     /// Runs the pass with `pass` (new, collecting its problems); the pass when the whole input
     /// was read with no problem, else nil.
     func run(_ pass: COCOConverter.Pass, input: DocumentSource, progress: ((Int) -> Void)?) throws -> COCOConverter.Pass? {
-        var pass = pass
-        let skeleton = Skeleton()
-        pass.skeleton = skeleton
         let spill = pass.annotations.spill
-        var parser = DocumentParser(visitor: pass, options: options)
-        /// Feeds `range` of the file block by block while there is no problem.
-        func feed(_ range: Range<Int>) throws -> Bool {
-            var offset = range.lowerBound
-            return try file.readBlocks(range) { block in
-                try parser.feed(block)
-                offset += block.count
-                progress?(offset)
-                return skeleton.problems.isEmpty
-            }
-        }
-        let placeholder = SplitParse<AnnotationCounts>.placeholder
-        let placeholderStart = commas[0] + 1
-        guard try feed(0..<placeholderStart) else { return nil }
-        // The placeholder, read whole then and there as the only annotation, confirms the first cut.
-        skeleton.watchesPlaceholder = true
-        try parser.feed(placeholder)
-        skeleton.watchesPlaceholder = false
-        guard skeleton.placeholderSeen, skeleton.watchedEnds == 1, skeleton.problems.isEmpty,
-              parser.bytesFed == placeholderStart + placeholder.count, let checker = parser.referenceChecker else { return nil }
-        var confirmed = true
-        runInOrder(count: commas.count - 1, threads: threads, work: { self.spill($0) }, emit: { index, stretch in
-            guard let stretch, stretch.ids.check(in: checker),
-                  (try? spill.append(stretch.annotations.spill)) != nil else {
-                confirmed = false
-                return false
-            }
-            progress?(commas[index + 1])
-            return true
+        let skeleton = SkeletonPass(file: file, commas: commas, threads: threads, options: options)
+        return try skeleton.run(pass, input: input, progress: progress, work: { self.spill($0) }, take: { stretch, checker in
+            stretch.ids.check(in: checker) && (try? spill.append(stretch.annotations.spill)) != nil
         })
-        guard confirmed, try feed((commas[commas.count - 1] + 1)..<file.size) else { return nil }
-        try parser.finish(readingRecordsArtifactOf: input)
-        // The placeholder's own references are the only problems expected at the end.
-        let placeholderRange = placeholderStart..<(placeholderStart + placeholder.count)
-        guard skeleton.problems.allSatisfy({ problem in
-            problem.kind == .reference && placeholderRange.contains(problem.location.offset)
-                && SplitRecordLines.placeholderProblems.contains(problem.message)
-        }) else { return nil }
-        var done = parser.visitor
-        done.skeleton = nil
-        return done
     }
 }
 

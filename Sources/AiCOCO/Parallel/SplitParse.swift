@@ -58,8 +58,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
     func fail() {
         monitor.withLock {
             failedFlag = true
-            monitor.broadcast(Self.roomFreed)
-            monitor.broadcast(Self.partReady)
+            monitor.broadcastAll()
         }
     }
 

@@ -23,14 +23,6 @@ final class MeasureSplitPass: @unchecked Sendable {
         self.options = options
     }
 
-    /// What the skeleton's pass notes: its problems, and whether the placeholder annotation,
-    /// while it is read, was the only annotation read (and not counted).
-    final class Skeleton {
-        var problems: [DocumentError] = []
-        var watchesPlaceholder = false
-        var watchedEnds = 0, placeholderSeen = false
-    }
-
     /// The pass over `input` split among `split.threads` threads when it is a big regular file;
     /// nil when the caller must read it in order with a new pass (`makePass()` gives one).
     static func pass(_ input: DocumentSource, options: DocumentParsing.Options, split: SplitOptions,
@@ -54,50 +46,13 @@ final class MeasureSplitPass: @unchecked Sendable {
 
     /// Runs the pass with `pass` (new); the pass when the whole input was read with no problem, else nil.
     func run(_ pass: MeasurePass, input: DocumentSource, progress: ((Int) -> Void)?) throws -> MeasurePass? {
-        var pass = pass
-        let skeleton = Skeleton()
-        pass.skeleton = skeleton
-        var parser = DocumentParser(visitor: pass, options: options)
-        /// Feeds `range` of the file block by block while there is no problem.
-        func feed(_ range: Range<Int>) throws -> Bool {
-            var offset = range.lowerBound
-            return try file.readBlocks(range) { block in
-                try parser.feed(block)
-                offset += block.count
-                progress?(offset)
-                return skeleton.problems.isEmpty
-            }
-        }
-        let placeholder = SplitParse<AnnotationCounts>.placeholder
-        let placeholderStart = commas[0] + 1
-        guard try feed(0..<placeholderStart) else { return nil }
-        // The placeholder, read whole then and there as the only annotation, confirms the first cut.
-        skeleton.watchesPlaceholder = true
-        try parser.feed(placeholder)
-        skeleton.watchesPlaceholder = false
-        guard skeleton.placeholderSeen, skeleton.watchedEnds == 1, skeleton.problems.isEmpty,
-              parser.bytesFed == placeholderStart + placeholder.count, let checker = parser.referenceChecker else { return nil }
         let intake = pass.intake
-        var confirmed = true
-        runInOrder(count: commas.count - 1, threads: threads, work: { self.encode($0) }, emit: { index, stretch in
-            guard let stretch, stretch.ids.check(in: checker) else {
-                confirmed = false
-                return false
-            }
+        let skeleton = SkeletonPass(file: file, commas: commas, threads: threads, options: options)
+        let done = try skeleton.run(pass, input: input, progress: progress, work: { self.encode($0) }, take: { stretch, checker in
+            guard stretch.ids.check(in: checker) else { return false }
             stretch.give(to: intake)
-            progress?(commas[index + 1])
             return true
         })
-        guard confirmed, try feed((commas[commas.count - 1] + 1)..<file.size) else { return nil }
-        try parser.finish(readingRecordsArtifactOf: input)
-        // The placeholder's own references are the only problems expected at the end.
-        let placeholderRange = placeholderStart..<(placeholderStart + placeholder.count)
-        guard skeleton.problems.allSatisfy({ problem in
-            problem.kind == .reference && placeholderRange.contains(problem.location.offset)
-                && SplitRecordLines.placeholderProblems.contains(problem.message)
-        }) else { return nil }
-        var done = parser.visitor
-        done.skeleton = nil
         guard intake.failure == nil, intake.nonFiniteAnnotation == nil else { return nil }
         return done
     }

@@ -88,14 +88,14 @@ public struct SegmentationMeasure {
 /// contours, as they stream past, into the spilling table (`MeasureIntake`). In the split pass
 /// (see `MeasureSplitPass`) it reads the skeleton, and the workers' annotations reach the
 /// intake in file order.
-struct MeasurePass: DocumentVisitor {
+struct MeasurePass: SkeletonNoting {
     let intake: MeasureIntake
     var catalog = SegmentationCatalog()
     /// The first problem validation found (the parse goes on, counting them).
     var firstProblem: DocumentError?
     var problems = 0
     /// The split pass's skeleton (problems collected, not counted); nil: the one-thread pass.
-    var skeleton: MeasureSplitPass.Skeleton?
+    var skeleton: SplitSkeleton?
     private var encoder = ContourEncoder()
 
     init(spill: ExternalSorter) { intake = MeasureIntake(spill: spill) }

@@ -48,13 +48,13 @@ public struct COCOConverter {
     }
 
     /// The visitor of the pass: keeps the catalog's records and spills the annotations.
-    struct Pass: DocumentVisitor {
+    struct Pass: SkeletonNoting {
         let catalog: Catalog
         var annotations: SpillingAnnotations
         /// No size was given for images without one.
         let needsImageSizes: Bool
         /// The split pass's skeleton (problems collected, not thrown); nil: the one-thread pass.
-        var skeleton: SplitCOCOPass.Skeleton?
+        var skeleton: SplitSkeleton?
 
         init(catalog: Catalog, spill: AnnotationSpill, maxCoordinates: Int, needsImageSizes: Bool) {
             self.catalog = catalog
