@@ -235,6 +235,8 @@ struct MeasureTests {
         defer { try? FileManager.default.removeItem(at: acrossDirectory) }
         let big = try Tool.run(["measure", acrossPath])
         #expect(big.status == 2 && big.stderr.contains("slice buffer") && big.stderr.contains("--memory-limit"), "\(big.stderr)")
+        // The buffer's size as it is (the default: 32 MiB), not `runs * (16 >> 20)`, which said 0 MiB.
+        #expect(big.stderr.contains("2097152 runs of pixels (32 MiB, the slice buffer)"), "\(big.stderr)")
         #expect(big.stdout.isEmpty)
 
         // 48 images of 20000x20000, each with a small square.

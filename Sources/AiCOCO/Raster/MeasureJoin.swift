@@ -158,7 +158,7 @@ struct MeasureJoin {
     }
 
     private func tooLarge(_ imageID: String) -> SegmentationError {
-        SegmentationError("image \(jsonQuoted(imageID)): its contours need more than \(runLimit) runs of pixels (\(runLimit * MemoryLayout<PixelRun>.stride >> 20) MiB, the slice buffer); give a larger --memory-limit")
+        SegmentationError("image \(jsonQuoted(imageID)): its contours need more than \(runLimit) runs of pixels (\(describeBytes(runLimit * MemoryLayout<PixelRun>.stride)), the slice buffer); give a larger --memory-limit")
     }
 
     /// A slice's counts into the rows table and the totals.
