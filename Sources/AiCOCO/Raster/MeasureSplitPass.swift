@@ -59,10 +59,12 @@ final class MeasureSplitPass: @unchecked Sendable {
 }
 
 /// A worker's part of the split measure pass: a stretch's annotations, their contours encoded
-/// end to end, and their ids (id, image, object for each) for the skeleton's tables.
+/// end to end, and their ids: for the skeleton's tables (`StretchIDs`), and each one's image
+/// and object for the spill.
 struct MeasureStretch: AnnotationPart, @unchecked Sendable {
-    private(set) var keys: [RecordID] = []
-    /// The same ids as the skeleton's tables take them (`StretchIDs`).
+    /// Per annotation: its image's and its object's id (two entries each).
+    private var imagesAndObjects: [RecordID] = []
+    /// The ids as the skeleton's tables take them.
     private(set) var ids = StretchIDs()
     /// Per annotation: its contour count (-1: no `segmentation`) and where its bytes end.
     private var contours: [Int] = []
@@ -81,7 +83,8 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { encoder.add(chunk) }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        keys += [fields.idKey, fields.imageKey, fields.objectKey]
+        imagesAndObjects.append(fields.imageKey)
+        imagesAndObjects.append(fields.objectKey)
         ids.note(fields)
         if encoder.nonFinite { nonFinite = true }
         if fields.polygonCount != nil {
@@ -103,7 +106,7 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
             for (number, end) in ends.enumerated() {
                 intake.annotations += 1
                 if contours[number] >= 0 {
-                    intake.add(image: keys[3 * number + 1], object: keys[3 * number + 2], contours: contours[number],
+                    intake.add(image: imagesAndObjects[2 * number], object: imagesAndObjects[2 * number + 1], contours: contours[number],
                              body: UnsafeRawBufferPointer(rebasing: bodies[start..<end]))
                 }
                 start = end
