@@ -26,18 +26,43 @@ class _Buffer:
 _free = _lib.aicoco_free
 
 
-np = _FLOAT64 = _INT64 = _INT32 = _UINT8 = None
+np = _FLOAT64 = _INT64 = _INT32 = _UINT8 = _PYTHON_API = None
 
 
 def _load_numpy():
     """Imports numpy (a tenth of a second) the first time a reader starts, once its parser
     thread is already reading: `import aicoco` alone does not."""
-    global np, _FLOAT64, _INT64, _INT32, _UINT8
+    global np, _FLOAT64, _INT64, _INT32, _UINT8, _PYTHON_API
     if np is None:
         import numpy
 
         _FLOAT64, _INT64, _INT32, _UINT8 = (numpy.dtype(t) for t in (numpy.float64, numpy.int64, numpy.int32, numpy.uint8))
+        _PYTHON_API = _python_api(numpy)
         np = numpy
+
+
+def _python_api(numpy):
+    """What aicoco_views calls: CPython's list and reference functions, and numpy's
+    PyArray_NewFromDescr and PyArray_SetBaseObject (slots 94 and 282 of its C API table, the
+    same since numpy 1.7); None when numpy's table is not found (slices are made instead)."""
+    try:
+        from numpy._core import _multiarray_umath as core  # numpy 2
+    except ImportError:
+        from numpy.core import _multiarray_umath as core
+    capsule = getattr(core, "_ARRAY_API", None)
+    if capsule is None:
+        return None
+    python = ctypes.PyDLL(None, handle=ctypes.pythonapi._handle)  # its own function objects
+    python.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    python.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    table = (ctypes.c_void_p * 283).from_address(python.PyCapsule_GetPointer(capsule, None))
+    address = lambda name: ctypes.cast(getattr(python, name), ctypes.c_void_p).value
+    return _native.PythonAPI(address("PyList_New"), address("PyList_SetItem"), address("Py_IncRef"),
+                             address("Py_DecRef"), table[94], table[282])
+
+
+def _address(array):
+    return array.__array_interface__["data"][0]
 
 
 def _adopt(address, count, dtype):
@@ -152,10 +177,16 @@ class AnnotationBatch:
 
     def annotation_coordinates(self):
         """Every annotation's numbers (x, y, x, y... of all its polygons), each a flat view into
-        `coordinates`, in order: an iterator of len(batch) arrays, made without a Python loop
+        `coordinates`, in order: an iterator of len(batch) arrays, made in one native call
         (the fast way to visit annotations one by one)."""
-        ends = self.polygon_offsets[self.annotation_offsets].tolist()
-        return map(self.coordinates.__getitem__, map(slice, ends, ends[1:]))
+        ends = self.polygon_offsets[self.annotation_offsets]
+        coordinates = self.coordinates
+        if _PYTHON_API is None:
+            ends = ends.tolist()
+            return map(coordinates.__getitem__, map(slice, ends, ends[1:]))
+        flags = 0x0501 if coordinates.flags.writeable else 0x0101  # C-contiguous, aligned (writeable)
+        return iter(_lib.aicoco_views(_PYTHON_API, np.ndarray, coordinates.dtype, coordinates, _address(coordinates),
+                                      coordinates.size, _address(ends), self.count, flags))
 
     def coordinates_of(self, i):
         """Every number of annotation i's polygons, one flat view into `coordinates`."""

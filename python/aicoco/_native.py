@@ -4,10 +4,10 @@ tests/test_header.py holds every signature and the batch struct here to that hea
 """
 import ctypes
 import os
-from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p
+from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p, py_object
 
 LIBRARY_NAME = "libAiCOCOCAPI.so"
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
 
@@ -47,6 +47,13 @@ class Batch(ctypes.Structure):
     ]
 
 
+class PythonAPI(ctypes.Structure):
+    """struct aicoco_python: the functions of the running Python and numpy aicoco_views calls."""
+
+    _fields_ = [(name, c_void_p) for name in
+                ("list_new", "list_set_item", "incref", "decref", "new_from_descr", "set_base_object")]
+
+
 ERROR_OUT = POINTER(c_void_p)
 # The input of every reading function: path, fd, bytes, length.
 INPUT = [c_char_p, c_int32, c_void_p, c_int64]
@@ -65,7 +72,11 @@ SIGNATURES = {
     "aicoco_records_open": (c_void_p, INPUT + [c_char_p, c_int32, c_int64, PROGRESS, c_void_p, ERROR_OUT]),
     "aicoco_records_next": (c_int32, [c_void_p, POINTER(c_void_p), POINTER(c_int64), ERROR_OUT]),
     "aicoco_records_close": (None, [c_void_p]),
+    "aicoco_views": (py_object, [POINTER(PythonAPI), py_object, py_object, py_object, c_void_p, c_int64, c_void_p,
+                                 c_int64, c_int32]),
 }
+# Called with the GIL held (through ctypes.PyDLL): they make Python objects.
+WITH_GIL = {"aicoco_views"}
 
 
 def library_path():
@@ -74,19 +85,23 @@ def library_path():
 
 
 def load(path=None):
-    """Loads the library and declares its functions (ctypes releases the GIL during each call)."""
+    """Loads the library and declares its functions (ctypes releases the GIL during each call,
+    but for those of WITH_GIL)."""
     path = path or library_path()
     if not os.path.exists(path):
         raise ImportError(f"aicoco: the native library {path} is missing (install the package with "
                           f"`pip install ./python`, or set AICOCO_LIBRARY to a built {LIBRARY_NAME})")
     lib = ctypes.CDLL(path)
-    for name, (restype, argtypes) in SIGNATURES.items():
-        function = getattr(lib, name)
-        function.restype = restype
-        function.argtypes = argtypes
+    lib.aicoco_abi_version.restype = c_int32
     version = lib.aicoco_abi_version()
     if version != ABI_VERSION:
         raise ImportError(f"aicoco: {path} has C ABI version {version}, this package expects {ABI_VERSION}")
+    with_gil = ctypes.PyDLL(path, handle=lib._handle)
+    for name, (restype, argtypes) in SIGNATURES.items():
+        function = getattr(with_gil if name in WITH_GIL else lib, name)
+        setattr(lib, name, function)
+        function.restype = restype
+        function.argtypes = argtypes
     return lib
 
 

@@ -20,11 +20,13 @@ C_TYPES = {
     "const char *": [ctypes.c_char_p],
     "const uint8_t *": [ctypes.c_void_p],
     "char *": [ctypes.c_void_p],  # returned text: freed with aicoco_free, so not c_char_p
-    "void *": [ctypes.c_void_p],
+    "void *": [ctypes.c_void_p, ctypes.py_object],  # py_object: a PyObject of aicoco_views
     "char **": [ctypes.POINTER(ctypes.c_void_p)],
     "uint8_t **": [ctypes.POINTER(ctypes.c_void_p)],
     "aicoco_progress": [_native.PROGRESS],
     "aicoco_batch *": [ctypes.POINTER(_native.Batch)],
+    "const aicoco_python *": [ctypes.POINTER(_native.PythonAPI)],
+    "const int64_t *": [ctypes.c_void_p],
 }
 
 
@@ -73,6 +75,12 @@ def test_the_batch_struct_has_the_header_fields_in_order():
     assert names == [name for name, _ in _native.Batch._fields_]
     for c, (name, py) in zip(fields, _native.Batch._fields_):
         assert py in C_TYPES[c], (name, c, py)
+
+
+def test_the_python_struct_has_the_header_fields_in_order():
+    body = re.search(r"typedef struct aicoco_python \{(.*?)\} aicoco_python;", header_text(), re.S).group(1)
+    names = re.findall(r"\(\*(\w+)\)", body)
+    assert names == [name for name, _ in _native.PythonAPI._fields_]
 
 
 def test_the_library_exports_only_the_header_functions_and_its_abi_version():

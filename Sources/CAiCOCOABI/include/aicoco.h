@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AICOCO_ABI_VERSION 4
+#define AICOCO_ABI_VERSION 5
 
 #ifdef __cplusplus
 extern "C" {
@@ -137,6 +137,27 @@ int32_t aicoco_records_next(void *reader, uint8_t **lines, int64_t *length, char
 
 /* Stops the reader and frees it. */
 void aicoco_records_close(void *reader);
+
+/* What aicoco_views calls in the running Python and numpy (the caller fills it in: CPython's
+ * functions of the stable ABI, and numpy's PyArray_NewFromDescr and PyArray_SetBaseObject from its
+ * C API table, slots 94 and 282). Objects are PyObject pointers. */
+typedef struct aicoco_python {
+    void *(*list_new)(intptr_t size);
+    int (*list_set_item)(void *list, intptr_t index, void *item);   /* steals item */
+    void (*incref)(void *object);
+    void (*decref)(void *object);
+    void *(*new_from_descr)(void *type, void *descr, int nd, const intptr_t *dims, const intptr_t *strides,
+                            void *data, int flags, void *object);     /* steals descr */
+    int (*set_base_object)(void *array, void *base);                 /* steals base */
+} aicoco_python;
+
+/* A Python list of `count` one-dimensional numpy arrays of `descr` (8-byte items, a new
+ * reference taken for each) of type `type`: array i holds items ends[i] to ends[i + 1] of
+ * `data`, the memory of the array `base` (`values` items), with numpy's `flags`; each array's
+ * base is `base`. Called with the GIL held (ctypes.PyDLL). A new reference, or NULL (the error
+ * set by Python or numpy, or none when the ends are out of order or past `values`). */
+void *aicoco_views(const aicoco_python *python, void *type, void *descr, void *base, void *data,
+                   int64_t values, const int64_t *ends, int64_t count, int32_t flags);
 
 #ifdef __cplusplus
 }
