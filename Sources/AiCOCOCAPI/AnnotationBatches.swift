@@ -260,9 +260,12 @@ struct BatchVisitor: SplittableVisitor {
 /// annotation (a part is copied empty for each hand-over), given back once handed over, freed
 /// with the last copy when not.
 struct BatchPart: AnnotationPart, @unchecked Sendable {
-    /// The columns, in a class so that they are freed once.
+    /// The columns, in a class so that they are freed once. One thread at a time has a part (its
+    /// worker, then the reader's thread at hand-over), so the accesses to `columns` go unchecked:
+    /// a run-time exclusivity check per chunk and per annotation cost about 170 M instructions
+    /// on 200 MB.
     final class Storage {
-        var columns: BatchColumns
+        @exclusivity(unchecked) var columns: BatchColumns
         init(batchValues: Int) { columns = BatchColumns(batchValues: batchValues) }
         deinit { columns.release() }
     }
