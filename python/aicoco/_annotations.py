@@ -37,19 +37,24 @@ def _load_numpy():
         import numpy
 
         _FLOAT64, _INT64, _INT32, _UINT8 = (numpy.dtype(t) for t in (numpy.float64, numpy.int64, numpy.int32, numpy.uint8))
-        _PYTHON_API = _python_api(numpy)
+        _PYTHON_API = _python_api()
         np = numpy
 
 
-def _python_api(numpy):
+def _python_api():
     """What aicoco_views calls: CPython's list and reference functions, and numpy's
     PyArray_NewFromDescr and PyArray_SetBaseObject (slots 94 and 282 of its C API table, the
     same since numpy 1.7); None when numpy's table is not found (slices are made instead)."""
-    try:
-        from numpy._core import _multiarray_umath as core  # numpy 2
-    except ImportError:
-        from numpy.core import _multiarray_umath as core
-    capsule = getattr(core, "_ARRAY_API", None)
+    import importlib
+
+    capsule = None
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):  # numpy 2, numpy 1
+        try:
+            capsule = getattr(importlib.import_module(name), "_ARRAY_API", None)
+        except ImportError:
+            continue
+        if capsule is not None:
+            break
     if capsule is None:
         return None
     python = ctypes.PyDLL(None, handle=ctypes.pythonapi._handle)  # its own function objects
