@@ -1,5 +1,6 @@
 """Annotations in batches of numpy arrays, handed over from the parser's buffers without a copy."""
 import ctypes
+from itertools import repeat
 
 from . import _native
 from ._errors import raise_error
@@ -42,7 +43,7 @@ def _load_numpy():
 
 
 def _python_api():
-    """What aicoco_views calls: CPython's list and reference functions, and numpy's
+    """What aicoco_views calls: CPython's reference, capsule and builtin-function functions, and numpy's
     PyArray_NewFromDescr and PyArray_SetBaseObject (slots 94 and 282 of its C API table, the
     same since numpy 1.7); None when numpy's table is not found (slices are made instead)."""
     import importlib
@@ -62,8 +63,8 @@ def _python_api():
     python.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
     table = (ctypes.c_void_p * 283).from_address(python.PyCapsule_GetPointer(capsule, None))
     address = lambda name: ctypes.cast(getattr(python, name), ctypes.c_void_p).value
-    return _native.PythonAPI(address("PyList_New"), address("PyList_SetItem"), address("Py_IncRef"),
-                             address("Py_DecRef"), table[94], table[282])
+    return _native.PythonAPI(address("Py_IncRef"), address("Py_DecRef"), address("PyCapsule_New"),
+                             address("PyCapsule_GetPointer"), address("PyCFunction_NewEx"), table[94], table[282])
 
 
 def _address(array):
@@ -182,16 +183,17 @@ class AnnotationBatch:
 
     def annotation_coordinates(self):
         """Every annotation's numbers (x, y, x, y... of all its polygons), each a flat view into
-        `coordinates`, in order: an iterator of len(batch) arrays, made in one native call
-        (the fast way to visit annotations one by one)."""
+        `coordinates`, in order: an iterator of len(batch) arrays, each made when asked for by a
+        native function (the fast way to visit annotations one by one)."""
         ends = self.polygon_offsets[self.annotation_offsets]
         coordinates = self.coordinates
         if _PYTHON_API is None:
             ends = ends.tolist()
             return map(coordinates.__getitem__, map(slice, ends, ends[1:]))
         flags = 0x0501 if coordinates.flags.writeable else 0x0101  # C-contiguous, aligned (writeable)
-        return iter(_lib.aicoco_views(_PYTHON_API, np.ndarray, coordinates.dtype, coordinates, _address(coordinates),
-                                      coordinates.size, _address(ends), self.count, flags))
+        views = _lib.aicoco_views(_PYTHON_API, np.ndarray, coordinates.dtype, coordinates, _address(coordinates),
+                                  coordinates.size, _address(ends), self.count, flags)
+        return map(views, repeat(None, self.count))
 
     def coordinates_of(self, i):
         """Every number of annotation i's polygons, one flat view into `coordinates`."""

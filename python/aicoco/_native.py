@@ -51,7 +51,8 @@ class PythonAPI(ctypes.Structure):
     """struct aicoco_python: the functions of the running Python and numpy aicoco_views calls."""
 
     _fields_ = [(name, c_void_p) for name in
-                ("list_new", "list_set_item", "incref", "decref", "new_from_descr", "set_base_object")]
+                ("incref", "decref", "capsule_new", "capsule_get_pointer", "cfunction_new", "new_from_descr",
+                 "set_base_object")]
 
 
 ERROR_OUT = POINTER(c_void_p)

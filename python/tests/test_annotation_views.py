@@ -94,3 +94,22 @@ def test_without_the_native_views_slices_are_made(generated, monkeypatch):
     for batch, views in zip(batches, native):
         sliced = list(batch.annotation_coordinates())
         assert_same_views(views, sliced, batch.coordinates)
+
+
+def test_an_iterator_left_part_way_lets_go_of_the_batch(generated):
+    # Each view is made when asked for; an iterator dropped part way frees what it holds (the
+    # coordinates, the dtype) and the views already taken stay valid.
+    batch = next(iter(aicoco.annotations(generated[0], threads=1)))
+    coordinates, dtype = batch.coordinates, batch.coordinates.dtype
+    expected = expected_views(batch)
+    before = sys.getrefcount(coordinates), sys.getrefcount(dtype)
+    views = batch.annotation_coordinates()
+    first, second = next(views), next(views)
+    del views
+    gc.collect()
+    assert (sys.getrefcount(coordinates), sys.getrefcount(dtype)) == (before[0] + 2, before[1] + 2)
+    assert_same_views([first, second], expected[:2], coordinates)
+    # Two iterators of one batch go their own ways.
+    one, two = batch.annotation_coordinates(), batch.annotation_coordinates()
+    assert np.array_equal(next(one), expected[0]) and np.array_equal(next(two), expected[0])
+    assert len(list(one)) == len(batch) - 1 and len(list(two)) == len(batch) - 1

@@ -7,7 +7,8 @@
  * `length` bytes at `bytes` (copied).
  * Errors: a function that fails stores a JSON object {"kind","message","path","line","column",
  * "offset","file"} in *error (malloc'd; free it with aicoco_free) and returns NULL or -1.
- * Every pointer this library returns is malloc'd and freed with aicoco_free.
+ * Every pointer this library returns is malloc'd and freed with aicoco_free (but aicoco_views', a
+ * Python object).
  * Functions never call back into the caller except through `progress`, from the calling thread.
  */
 #ifndef AICOCO_H
@@ -142,20 +143,23 @@ void aicoco_records_close(void *reader);
  * functions of the stable ABI, and numpy's PyArray_NewFromDescr and PyArray_SetBaseObject from its
  * C API table, slots 94 and 282). Objects are PyObject pointers. */
 typedef struct aicoco_python {
-    void *(*list_new)(intptr_t size);
-    int (*list_set_item)(void *list, intptr_t index, void *item);   /* steals item */
     void (*incref)(void *object);
     void (*decref)(void *object);
+    void *(*capsule_new)(void *pointer, const char *name, void (*destructor)(void *capsule));
+    void *(*capsule_get_pointer)(void *capsule, const char *name);
+    void *(*cfunction_new)(void *method, void *self, void *module);  /* PyCFunction_NewEx */
     void *(*new_from_descr)(void *type, void *descr, int nd, const intptr_t *dims, const intptr_t *strides,
                             void *data, int flags, void *object);     /* steals descr */
     int (*set_base_object)(void *array, void *base);                 /* steals base */
 } aicoco_python;
 
-/* A Python list of `count` one-dimensional numpy arrays of `descr` (8-byte items, a new
- * reference taken for each) of type `type`: array i holds items ends[i] to ends[i + 1] of
- * `data`, the memory of the array `base` (`values` items), with numpy's `flags`; each array's
- * base is `base`. Called with the GIL held (ctypes.PyDLL). A new reference, or NULL (the error
- * set by Python or numpy, or none when the ends are out of order or past `values`). */
+/* A Python callable of one argument (ignored) that returns, call after call, `count`
+ * one-dimensional numpy arrays of `descr` (8-byte items) of type `type`, each made when asked
+ * for: array i holds items ends[i] to ends[i + 1] of `data`, the memory of the array `base`
+ * (`values` items), with numpy's `flags`, and its base is `base` (map it over count items:
+ * map(views, itertools.repeat(None, count))). It holds references to type, descr and base, and
+ * a copy of the ends. Called with the GIL held (ctypes.PyDLL). A new reference, or NULL (the
+ * error set by Python, or none when the ends are out of order or past `values`). */
 void *aicoco_views(const aicoco_python *python, void *type, void *descr, void *base, void *data,
                    int64_t values, const int64_t *ends, int64_t count, int32_t flags);
 
