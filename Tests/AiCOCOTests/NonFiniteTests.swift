@@ -95,12 +95,10 @@ import Testing
         #expect(sampleStats.stdout.contains("non-finite:   1 (NaN 1, Infinity 0, -Infinity 0)"))
     }
 
-    /// `convert --to coco --allow-nan` on a contour with a NaN point: measure and `--to nifti` refuse
-    /// it (exit 1, "NaN or infinite coordinate ... no pixel"), render leaves it out with a word;
-    /// COCO instead paints NaN as -1e9 (`COCOMask.rounded`: `value > 0 ? limit : -limit`), a mask
-    /// stretched to x = 0 (51 pixels, bbox [0,10,15,5], for a triangle of x 10 to 14), exit 0.
-    @Test(.disabled("bug: convert --to coco --allow-nan paints a NaN coordinate at -1e9 (a mask to x=0), exit 0, where measure and --to nifti exit 1"),
-          arguments: [["--segmentation", "polygon"], ["--segmentation", "rle"], ["--threads", "2", "--split-bytes", "1"]])
+    /// `convert --to coco --allow-nan` refuses a contour with a NaN point as measure and `--to nifti`
+    /// do (exit 1, nothing written, the error placed on the annotation), split or not; it used to
+    /// paint NaN at -1e9 (a mask stretched to x = 0, exit 0).
+    @Test(arguments: [["--segmentation", "polygon"], ["--segmentation", "rle"], ["--threads", "2", "--split-bytes", "1"]])
     func cocoRefusesANaNCoordinateAsMeasureAndNiftiDo(options: [String]) throws {
         let document = #"{"images":[{"id":"a","file_name":"x.dcm","index":0,"category_ids":null,"regressions":null}],"annotations":[{"id":"n","image_id":"a","object_id":"o","iscrowd":0,"bbox":null,"segmentation":[[10,10,NaN,12,14,14]]}],"categories":[{"id":"c","name":"C","supercategory_id":null}],"regressions":[],"objects":[{"id":"o","category_ids":["c"],"regressions":null}],"meta":{"category_ids":null,"regressions":null}}"#
         let input = Array(document.utf8)

@@ -130,7 +130,12 @@ extension COCOConverter {
                 let pairs = (end - start) / 2
                 RawBytes.appendVarint(pairs, to: &raw)
                 for index in start..<start + 2 * pairs {
-                    RawBytes.appendVarint(Self.zigzag(Int(COCOMask.rounded(polygons[index]))), to: &raw)
+                    let value = polygons[index]
+                    // Read under --allow-nan; placed by the reader on the annotation, as measure and --to nifti refuse it.
+                    guard value.isFinite else {
+                        throw RecordLimitExceeded(message: "the annotation's segmentation has a NaN or infinite coordinate (read under --allow-nan), which is no pixel: a COCO mask cannot hold it; remove it or fix the coordinate")
+                    }
+                    RawBytes.appendVarint(Self.zigzag(Int(COCOMask.rounded(value))), to: &raw)
                 }
                 start = end
             }
