@@ -85,6 +85,35 @@ struct MeasureSplitTests {
         #expect(one.stderr == split.stderr && one.stderr.contains("nowhere"), "\(split.stderr)")
     }
 
+    @Test("a split read that gives up (a problem, or a cut guessed inside a string) while the spill is past its memory limit: the in-order read, not a crash",
+          arguments: ["problem", "trap"])
+    func fallbackPastTheMemoryLimit(kind: String) throws {
+        // The split pass's tables stayed members of the memory budget after it gave up; the
+        // in-order read's first spill then read a destroyed `unowned` member: "Fatal error:
+        // Attempted to read an unowned reference but object ... was already destroyed", exit 134
+        // (a valid 20 MB file at the default limit and threads, here at --memory-limit 16k).
+        let directory = try LabelVolumeTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = try Self.generated(directory, bytes: "300k", shape: "noisy", seed: 9)
+        var text = try String(contentsOfFile: input, encoding: .utf8)
+        if kind == "problem" {
+            let last = text.range(of: "\"image_id\":\"", options: .backwards)!
+            text.replaceSubrange(last, with: "\"image_id\":\"nowhere")
+        } else {
+            // Valid: 50 annotations carry a string holding a record start.
+            let parts = text.components(separatedBy: "\"iscrowd\":0")
+            text = parts.enumerated().map { index, part in
+                index == 0 ? part : (index <= 50 ? #""iscrowd":0,"note":"},{\"id\":\"x\"}""# : "\"iscrowd\":0") + part
+            }.joined()
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+        let options = ["measure", "--memory-limit", "16k", "--image-size", "512x512"]
+        let one = try Tool.run(options + ["--threads", "1", input])
+        let split = try Tool.run(options + ["--threads", "2", "--split-bytes", "20000", input])
+        #expect(one.status == (kind == "problem" ? 1 : 0), "\(one.stderr)")
+        #expect(split.status == one.status && split.stdout == one.stdout && split.stderr == one.stderr, "\(split.stderr.prefix(300))")
+    }
+
     /// The smooth sample with one coordinate of one segmented annotation replaced by `value`.
     static func nonFinite(_ value: String, in directory: URL) throws -> (path: String, id: String) {
         var text = try String(contentsOfFile: MeasureTests.sample("flavor-seg3d-smooth.json"), encoding: .utf8)

@@ -33,8 +33,10 @@ package final class MemoryBudget {
     private(set) var spills = 0
     private var members: [Member] = []
 
+    /// Weak: a table may end before its budget (a split pass that gave up, whose budget the
+    /// in-order read goes on with); an ended table holds nothing and is dropped.
     private struct Member {
-        unowned let table: any Spillable
+        weak var table: (any Spillable)?
     }
 
     package init(limit: Int) {
@@ -42,6 +44,7 @@ package final class MemoryBudget {
     }
 
     func register(_ table: any Spillable) {
+        members.removeAll { $0.table == nil }
         members.append(Member(table: table))
     }
 
@@ -51,9 +54,10 @@ package final class MemoryBudget {
         while used + bytes > limit {
             var largest: (any Spillable)?
             var largestSize = 0
-            for member in members where member.table.spillableBytes * member.table.spillWeight > largestSize {
-                largest = member.table
-                largestSize = member.table.spillableBytes * member.table.spillWeight
+            for member in members {
+                guard let table = member.table, table.spillableBytes * table.spillWeight > largestSize else { continue }
+                largest = table
+                largestSize = table.spillableBytes * table.spillWeight
             }
             guard let largest else { break }
             try largest.spill()
