@@ -33,10 +33,8 @@ package final class MemoryBudget {
     private(set) var spills = 0
     private var members: [Member] = []
 
-    /// Weak: a table may end before its budget (a split pass that gave up, whose budget the
-    /// in-order read goes on with); an ended table holds nothing and is dropped.
     private struct Member {
-        weak var table: (any Spillable)?
+        unowned let table: any Spillable
     }
 
     package init(limit: Int) {
@@ -44,7 +42,6 @@ package final class MemoryBudget {
     }
 
     func register(_ table: any Spillable) {
-        members.removeAll { $0.table == nil }
         members.append(Member(table: table))
     }
 
@@ -54,10 +51,9 @@ package final class MemoryBudget {
         while used + bytes > limit {
             var largest: (any Spillable)?
             var largestSize = 0
-            for member in members {
-                guard let table = member.table, table.spillableBytes * table.spillWeight > largestSize else { continue }
-                largest = table
-                largestSize = table.spillableBytes * table.spillWeight
+            for member in members where member.table.spillableBytes * member.table.spillWeight > largestSize {
+                largest = member.table
+                largestSize = member.table.spillableBytes * member.table.spillWeight
             }
             guard let largest else { break }
             try largest.spill()

@@ -60,8 +60,13 @@ public struct SegmentationMeasure {
     public func measure(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws -> SegmentationMeasurement {
         var options = parserOptions
         options.validate = true
-        let budget = MemoryBudget(limit: parserOptions.memoryLimit)
-        let makePass = { MeasurePass(spill: ExternalSorter(budget: budget, indexed: false)) }
+        // A budget for each pass: a split pass that gives up leaves its tables registered
+        // (unowned) in its budget after they end; the in-order read must not spill them.
+        var budget = MemoryBudget(limit: parserOptions.memoryLimit)
+        let makePass = {
+            budget = MemoryBudget(limit: parserOptions.memoryLimit)
+            return MeasurePass(spill: ExternalSorter(budget: budget, indexed: false))
+        }
         // A big regular file is read by `split.threads` threads; else (or on any problem) in order.
         let pass: MeasurePass
         if let split = MeasureSplitPass.pass(input, options: options, split: split ?? SplitOptions(threads: threads),
