@@ -134,6 +134,17 @@ struct BatchColumns {
         count += 1
     }
 
+    /// Drops what the columns hold past the last annotation ended (the numbers, box and polygons
+    /// of one stopped part way by an error), so that they hold exactly the `count` annotations.
+    mutating func dropUnfinished() {
+        let polygons = Int(annotationOffsets.pointer[annotationOffsets.count - 1])
+        polygonOffsets.truncate(to: polygons + 1)
+        coordinates.truncate(to: Int(polygonOffsets.pointer[polygons]))
+        bboxes.truncate(to: Int(bboxOffsets.pointer[bboxOffsets.count - 1]) * 4)
+        sliceIndex.truncate(to: count)  // (empty when not resolving)
+        categoryCodes.truncate(to: count)
+    }
+
     /// Frees the storage (not handed over).
     func release() {
         coordinates.free(); polygonOffsets.free(); annotationOffsets.free(); bboxes.free()

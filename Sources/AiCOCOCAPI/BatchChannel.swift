@@ -181,6 +181,7 @@ extension BatchChannel {
             // The annotations read before an error are delivered first; when resolving, a last
             // batch (maybe empty) brings the meta record read after the last annotation.
             var rest = visitor.builder
+            if failure != nil { rest.dropUnfinished() }
             let rereading = visitor.needsRereading
             if !(failure is ReaderClosed) && !rereading && (!rest.isEmpty || settings.catalog != nil) {
                 do { try self.handOver(&rest) } catch { if failure == nil { failure = error } }

@@ -20,8 +20,8 @@ public func aicocoStats(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: Uns
     let start = monotonicSeconds()
     var parser = DocumentParser(visitor: SectionCounts(memoryLimit: options.memoryLimit), options: options)
     do {
-        try parser.parse(input) { throttle.update($0) }
-        throttle.finish(parser.bytesFed)
+        try parser.parse(input) { try throttle.update($0) }
+        try throttle.finish(parser.bytesFed)
         var counts = parser.visitor
         try counts.finish(form: parser.documentForm, nonFinite: parser.nonFiniteCounts)
         let elapsed = monotonicSeconds() - start
@@ -49,16 +49,18 @@ public func aicocoValidate(_ path: UnsafePointer<CChar>?, _ fd: Int32, _ bytes: 
     var parser = DocumentParser(visitor: ProblemCollector(limit: max(Int(maxErrors), 0)), options: options)
     var collector: ProblemCollector
     do {
-        try parser.parse(input) { throttle.update($0) }
-        collector = parser.visitor
-    } catch let failure as DocumentError where failure.kind != .io {
-        collector = parser.visitor
-        collector.add(failure)
+        do {
+            try parser.parse(input) { try throttle.update($0) }
+            collector = parser.visitor
+        } catch let failure as DocumentError where failure.kind != .io {
+            collector = parser.visitor
+            collector.add(failure)
+        }
+        try throttle.finish(parser.bytesFed)
     } catch let failure {
         setError(error, failure)
         return nil
     }
-    throttle.finish(parser.bytesFed)
     return mallocString(collector.json(file: name, bytes: parser.bytesFed, form: parser.documentForm))
 }
 
@@ -184,16 +186,18 @@ public func aicocoRecordsNext(_ reader: UnsafeMutableRawPointer, _ lines: Unsafe
                 }
                 buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
             }
-            reader.throttle.update(reader.lines.bytesRead)
+            try reader.throttle.update(reader.lines.bytesRead)
             // A reference is resolved at the end of the document: its problem comes last.
             if problem || !more {
-                if !more { reader.throttle.finish(reader.lines.bytesRead) }
+                if !more { try reader.throttle.finish(reader.lines.bytesRead) }
                 reader.done = true
                 if reader.lines.problemCount > 0 { reader.pending = reader.lines.problems[0] }
             }
         } catch let failure {
             reader.done = true
             reader.pending = failure
+            // Stopped by the callback: at once, without the lines read.
+            if failure is ProgressStopped { buffer.truncate(to: 0) }
         }
     }
     if buffer.count > 0 {

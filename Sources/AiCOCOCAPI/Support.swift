@@ -35,8 +35,14 @@ func cOptions(memoryLimit: Int64, validate: Bool) -> DocumentParsing.Options {
 }
 
 /// The progress callback of the C API: bytes read, the input's size (-1 when unknown) and the
-/// caller's context; called at most once per 4 MiB read, and once at the end.
+/// caller's context; called at most once per 4 MiB read, and once at the end. It returns 0 to
+/// go on, anything else to stop the reading.
 typealias CProgress = aicoco_progress
+
+/// Thrown when the progress callback asked to stop.
+struct ProgressStopped: Error, CustomStringConvertible {
+    var description: String { "the reading was stopped by the progress callback" }
+}
 
 /// Calls `callback` when `bytes` has moved on by 4 MiB since the last call.
 struct ProgressThrottle {
@@ -58,14 +64,15 @@ struct ProgressThrottle {
         total = size
     }
 
-    mutating func update(_ bytes: Int) {
+    /// Throws `ProgressStopped` when the callback asks to stop.
+    mutating func update(_ bytes: Int) throws {
         guard let callback, bytes - last >= 4 << 20 else { return }
         last = bytes
-        callback(Int64(bytes), total, context)
+        if callback(Int64(bytes), total, context) != 0 { throw ProgressStopped() }
     }
 
-    func finish(_ bytes: Int) {
-        callback?(Int64(bytes), total, context)
+    func finish(_ bytes: Int) throws {
+        if let callback, callback(Int64(bytes), total, context) != 0 { throw ProgressStopped() }
     }
 }
 

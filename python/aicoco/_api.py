@@ -3,17 +3,23 @@ import ctypes
 
 from . import _native
 from ._errors import Report, raise_error
-from ._inputs import Source, progress_callback
+from ._inputs import Progress, Source
 
 _lib = _native.lib
 
 
-def _call(function, *args):
-    """Calls a C function returning malloc'd JSON text (or NULL and an error); the parsed JSON."""
+def _call(function, progress, *args):
+    """Calls a C function taking `progress` (a Progress) last but for its context and error,
+    returning malloc'd JSON text (or NULL and an error); the parsed JSON. What `progress` raised
+    is raised again."""
     import json  # here, not at import: `import aicoco` for annotations alone stays light
 
     error = ctypes.c_void_p()
-    result = function(*args, ctypes.byref(error))
+    result = function(*args, progress.c, None, ctypes.byref(error))
+    if progress.failure is not None:
+        _lib.aicoco_free(result)
+        _lib.aicoco_free(error.value)
+        progress.raise_failure()
     if not result:
         raise_error(_native.take_string(error.value))
     return json.loads(_native.take_string(result))
@@ -24,11 +30,10 @@ def stats(source, *, progress=None, memory_limit=0):
     dict: images, annotations, categories, regressions, objects, polygons, points, bboxes, bytes,
     elapsed_seconds, mb_per_second, objects_per_category, meta, annotated_images (tables,
     tabular_records and window_size for tabular outputs). One pass, constant memory.
-    `progress(bytes_read, total_or_None)` is called every 4 MiB. Raises AiCOCOError when the
-    input cannot be read or is not AiCOCO."""
+    `progress(bytes_read, total_or_None)` is called every 4 MiB (what it raises stops the reading
+    and is raised). Raises AiCOCOError when the input cannot be read or is not AiCOCO."""
     with Source(source) as input:
-        callback = progress_callback(progress)
-        return _call(_lib.aicoco_stats, *input.args(), memory_limit, callback, None)
+        return _call(_lib.aicoco_stats, Progress(progress), *input.args(), memory_limit)
 
 
 def validate(source, *, strict=False, max_errors=100, progress=None, memory_limit=0, name=None):
@@ -38,9 +43,9 @@ def validate(source, *, strict=False, max_errors=100, progress=None, memory_limi
     only when the input cannot be read. `strict=True` adds the rules of FLaVor's own output
     models, as `aicoco validate --strict`."""
     with Source(source) as input:
-        callback = progress_callback(progress)
         label = (name or input.name).encode()
-        value = _call(_lib.aicoco_validate, *input.args(), label, max_errors, 1 if strict else 0, memory_limit, callback, None)
+        value = _call(_lib.aicoco_validate, Progress(progress), *input.args(), label, max_errors, 1 if strict else 0,
+                      memory_limit)
         return Report.from_json(value)
 
 
@@ -51,14 +56,15 @@ def records(source, sections=None, *, progress=None, memory_limit=0):
     `records(path, "annotations")` yields the dicts of one section; `records(path)` or
     `records(path, ["images", "objects"])` yields `(section, dict)` pairs. Stops with
     AiCOCOError at the first problem, after the records before it (as `aicoco records`).
-    `progress(bytes_read, total_or_None)` is called as the input is read."""
+    `progress(bytes_read, total_or_None)` is called as the input is read (what it raises stops
+    the reading and is raised)."""
     single = isinstance(sections, str)
     names = [sections] if single else list(sections or [])
     with Source(source) as input:
         error = ctypes.c_void_p()
-        callback = progress_callback(progress)
+        callback = Progress(progress)
         reader = _lib.aicoco_records_open(*input.args(), ",".join(names).encode(), 0 if single else 1,
-                                          memory_limit, callback, None, ctypes.byref(error))
+                                          memory_limit, callback.c, None, ctypes.byref(error))
         if not reader:
             raise_error(_native.take_string(error.value))
         import json
@@ -69,6 +75,9 @@ def records(source, sections=None, *, progress=None, memory_limit=0):
             while True:
                 status = _lib.aicoco_records_next(reader, ctypes.byref(lines), ctypes.byref(length),
                                                   ctypes.byref(error))
+                if callback.failure is not None:
+                    _lib.aicoco_free(lines.value if status > 0 else error.value)
+                    callback.raise_failure()
                 if status < 0:
                     raise_error(_native.take_string(error.value))
                 if status == 0:

@@ -120,12 +120,29 @@ class Source:
         self.close()
 
 
-def progress_callback(progress):
-    """A C progress callback calling `progress(bytes_read, total_or_None)`, or a null one."""
-    if progress is None:
-        return _native.PROGRESS()
+class Progress:
+    """The C progress callback (`.c`) calling `progress(bytes_read, total_or_None)`, or a null
+    one. What `progress` raises (ctypes would print it and go on) is kept, the callback tells
+    the engine to stop, and `raise_failure()`, after the native call, raises it again."""
 
-    def call(done, total, _context):
-        progress(done, None if total < 0 else total)
+    def __init__(self, progress):
+        self.failure = None
+        if progress is None:
+            self.c = _native.PROGRESS()
+            return
 
-    return _native.PROGRESS(call)
+        def call(done, total, _context):
+            try:
+                progress(done, None if total < 0 else total)
+                return 0
+            except BaseException as failure:  # KeyboardInterrupt too: a Ctrl-C or a cancel
+                self.failure = failure
+                return 1
+
+        self.c = _native.PROGRESS(call)
+
+    def raise_failure(self):
+        """Raises what the callback raised, if anything (once)."""
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure

@@ -7,9 +7,10 @@ import os
 from ctypes import POINTER, c_char_p, c_int32, c_int64, c_void_p, py_object
 
 LIBRARY_NAME = "libAiCOCOCAPI.so"
-ABI_VERSION = 5
+ABI_VERSION = 6
 
-PROGRESS = ctypes.CFUNCTYPE(None, c_int64, c_int64, c_void_p)
+# Returns 0 to go on, 1 to stop the reading (the callback raised).
+PROGRESS = ctypes.CFUNCTYPE(c_int32, c_int64, c_int64, c_void_p)
 
 
 class Batch(ctypes.Structure):

@@ -77,6 +77,15 @@ def test_the_batch_struct_has_the_header_fields_in_order():
         assert py in C_TYPES[c], (name, c, py)
 
 
+def test_the_progress_callback_type_is_the_header_one():
+    match = re.search(r"typedef (\w+) \(\*aicoco_progress\)\(([^)]*)\);", header_text())
+    restype, params = match.group(1), [c_type(p) for p in match.group(2).split(",")]
+    assert _native.PROGRESS._restype_ in C_TYPES[restype]
+    assert len(params) == len(_native.PROGRESS._argtypes_)
+    for c, py in zip(params, _native.PROGRESS._argtypes_):
+        assert py in C_TYPES[c], (c, py)
+
+
 def test_the_python_struct_has_the_header_fields_in_order():
     body = re.search(r"typedef struct aicoco_python \{(.*?)\} aicoco_python;", header_text(), re.S).group(1)
     names = re.findall(r"^\s*[\w *]+?\(\*(\w+)\)", body, re.M)  # a field's pointer, not a parameter's

@@ -83,8 +83,9 @@ extension DocumentSource {
 extension DocumentParser {
     /// Reads the whole input through the parser, chunk by chunk, and finishes it (reading a
     /// tabular output's records artifact, as `finish(readingRecordsArtifactOf:)` does).
-    /// `progress` is called after each chunk with the bytes read so far.
-    public mutating func parse(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws {
+    /// `progress` is called after each chunk with the bytes read so far (what it throws stops the
+    /// parse and is thrown).
+    public mutating func parse(_ input: DocumentSource, progress: ((Int) throws -> Void)? = nil) throws {
         var session = ParseSession(input)
         try session.run(&self, progress: progress)
     }
@@ -92,7 +93,7 @@ extension DocumentParser {
     /// Reads the whole document from `reader`, then a tabular output's artifact (looked for beside
     /// `document`).
     mutating func parse(reader: ChunkReader, documentAt document: DocumentSource? = nil,
-                        progress: ((Int) -> Void)? = nil) throws {
+                        progress: ((Int) throws -> Void)? = nil) throws {
         var session = ParseSession(reader: reader, documentAt: document)
         try session.run(&self, progress: progress)
     }

@@ -102,11 +102,11 @@ struct ParseSession {
 
     /// Runs the parse to its end; `progress` is called with `bytesRead` after each chunk of the
     /// document. Supplied input is taken to have ended.
-    mutating func run<Visitor>(_ parser: inout DocumentParser<Visitor>, progress: ((Int) -> Void)? = nil) throws {
+    mutating func run<Visitor>(_ parser: inout DocumentParser<Visitor>, progress: ((Int) throws -> Void)? = nil) throws {
         endSupply()
         while true {
             switch try step(&parser, sliceBytes: .max) {
-            case .fed: progress?(bytesRead)
+            case .fed: try progress?(bytesRead)
             case .moved: continue
             case .needsInput, .finished: return
             }

@@ -17,15 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AICOCO_ABI_VERSION 5
+#define AICOCO_ABI_VERSION 6
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Called with the bytes read so far, the input's size (-1 when unknown) and the caller's context,
- * at most once per 4 MiB read and once at the end. */
-typedef void (*aicoco_progress)(int64_t bytes, int64_t total, void *context);
+ * at most once per 4 MiB read and once at the end. Returns 0 to go on; anything else stops the
+ * reading: the function that called it fails (NULL or -1) with an error of kind "io" whose message
+ * says the progress callback stopped it (aicoco_records_next: at once, its lines dropped). */
+typedef int32_t (*aicoco_progress)(int64_t bytes, int64_t total, void *context);
 
 /* One batch of annotations, in file order, in two allocations owned by the caller after
  * aicoco_annotations_next: `coordinates`, and `columns`, which holds every other array below
