@@ -7,21 +7,22 @@
 /// The high bit of a canvas pixel: marked by the annotation being painted (set numbers stay below it).
 let canvasMark: UInt32 = 1 << 31
 
-/// Marks runs on a canvas's pixels and keeps, per row, the columns marked (`low...high`) and
-/// the rows marked (`top...bottom`).
+/// Marks runs on a canvas's pixels and keeps, per row, the columns marked (`low...high`).
 struct CanvasMarkSink: PixelRunSink {
     let cells: UnsafeMutablePointer<UInt32>
     let width: Int
     let low: UnsafeMutablePointer<Int32>, high: UnsafeMutablePointer<Int32>
-    var top = Int.max, bottom = -1
 
     @inline(__always)
     mutating func run(y: Int, from x0: Int, through x1: Int) {
-        if y < top { top = y }
-        if y > bottom { bottom = y }
         if Int32(truncatingIfNeeded: x0) < low[y] { low[y] = Int32(truncatingIfNeeded: x0) }
         if Int32(truncatingIfNeeded: x1) > high[y] { high[y] = Int32(truncatingIfNeeded: x1) }
         let row = cells + y * width
+        guard x0 != x1 else {
+            // One pixel (most runs of a boundary).
+            row[x0] |= canvasMark
+            return
+        }
         var x = x0
         // Eight pixels at a time, then one by one.
         let marks = SIMD8<UInt32>(repeating: canvasMark)
@@ -71,19 +72,28 @@ struct CanvasMarkPainter {
                 x += 1
                 continue
             }
-            var stretch = x + 1
-            // Eight cells at a time while they all hold the cell, then one by one.
-            let same = SIMD8<UInt32>(repeating: cell)
-            while stretch + 7 <= end && all(UnsafeRawPointer(cells + stretch).loadUnaligned(as: SIMD8<UInt32>.self) .== same) { stretch += 8 }
-            while stretch <= end && cells[stretch] == cell { stretch += 1 }
+            // The stretch of cells holding `cell` from `x`, given the set plus the object as
+            // it is walked (eight cells at a time while they all hold it, then one by one).
             let set = cell & ~canvasMark
             let next = union(set)
-            let count = stretch - x
+            let same = SIMD8<UInt32>(repeating: cell), nexts = SIMD8<UInt32>(repeating: next)
+            cells[x] = next
+            var stretch = x + 1
+            while stretch + 7 <= end {
+                let eight = UnsafeMutableRawPointer(cells + stretch)
+                guard all(eight.loadUnaligned(as: SIMD8<UInt32>.self) .== same) else { break }
+                eight.storeBytes(of: nexts, as: SIMD8<UInt32>.self)
+                stretch += 8
+            }
+            while stretch <= end && cells[stretch] == cell {
+                cells[stretch] = next
+                stretch += 1
+            }
             if next != set {
+                let count = stretch - x
                 slots[Int(set)].count -= count
                 slots[Int(next)].count += count
             }
-            (cells + x).update(repeating: next, count: count)
             x = stretch
         }
     }

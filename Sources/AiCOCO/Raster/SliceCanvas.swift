@@ -21,19 +21,22 @@ struct SliceCanvas {
         rows = CanvasRows(height: height)
     }
 
-    /// Paints the contours `points` (integer `x, y` pairs, `ends` where each contour ends),
-    /// filled together, as pixels of `object`: marked, then painted row by row (see `CanvasMarking`).
+    /// Paints the contours `points` (integer `x, y` pairs, `ends` where each contour ends, their
+    /// y from `low` through `high`), filled together, as pixels of `object`: marked, then
+    /// painted row by row (see `CanvasMarking`).
     mutating func paint(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                        scanner: inout ContourScanner) {
+                        rows low: Int64, through high: Int64, scanner: inout ContourScanner) {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
         scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &marks)
-        guard marks.top <= marks.bottom else { return }
-        state.top = min(state.top, marks.top)
-        state.bottom = max(state.bottom, marks.bottom)
+        // The rows marked are among the points' rows inside the image.
+        let (top, bottom) = (Int(max(low, 0)), Int(min(high, Int64(height) - 1)))
+        guard top <= bottom else { return }
+        state.top = min(state.top, top)
+        state.bottom = max(state.bottom, bottom)
         withUnsafeMutablePointer(to: &state.sets) { sets in
             var painter = CanvasMarkPainter(cells: cells, object: object, sets: sets)
-            for y in marks.top...marks.bottom {
+            for y in top...bottom {
                 let low = rows.markLow[y], high = rows.markHigh[y]
                 guard low <= high else { continue }
                 rows.markLow[y] = Int32.max
@@ -102,6 +105,9 @@ struct CanvasSets {
     /// Set number -> its objects (sorted); set 0 is the empty set.
     var members: [[Int32]] = [[]]
     var numbers: [[Int32]: UInt32] = [[]: 0]
+    /// Per object, the number of the set of it alone (0: none yet on the slice), and the objects that have one.
+    private var singletons: [UInt32] = []
+    private var singletonObjects: [Int32] = []
     /// Per set number, its pixels and its last transition (in `storage`, moved when it grows).
     private(set) var slots: UnsafeMutablePointer<SetSlot>
     private let storage = SetSlotStorage()
@@ -120,6 +126,12 @@ struct CanvasSets {
 
     @inline(never)
     private mutating func newUnion(_ set: UInt32, _ object: Int32) -> UInt32 {
+        // The empty set plus an object (each annotation's first pixels): its singleton at hand.
+        if set == 0, Int(object) < singletons.count, singletons[Int(object)] != 0 {
+            slots[0].lastObject = object
+            slots[0].lastResult = singletons[Int(object)]
+            return singletons[Int(object)]
+        }
         var objects = members[Int(set)]
         let result: UInt32
         if objects.contains(object) {
@@ -140,6 +152,11 @@ struct CanvasSets {
                 slots[Int(result)] = SetSlot()
             }
         }
+        if set == 0 {
+            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
+            singletons[Int(object)] = result
+            singletonObjects.append(object)
+        }
         slots[Int(set)].lastObject = object
         slots[Int(set)].lastResult = result
         return result
@@ -150,6 +167,8 @@ struct CanvasSets {
         members.append([])
         numbers.removeAll(keepingCapacity: true)
         numbers[[]] = 0
+        for object in singletonObjects { singletons[Int(object)] = 0 }
+        singletonObjects.removeAll(keepingCapacity: true)
         slots[0] = SetSlot()
     }
 }
