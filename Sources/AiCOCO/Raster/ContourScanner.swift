@@ -103,23 +103,24 @@ struct ContourScanner {
         self.edges = []
         defer { self.edges = edges }
         var count = 0
+        var outside = false
         edges.withUnsafeMutableBufferPointer { edges in
             var start = 0
             for end in ends {
-                Self.addContour(points, start, end, width: width, height: height, edges: edges, &count, into: &sink)
+                Self.addContour(points, start, end, width: width, height: height, edges: edges, &count, &outside, into: &sink)
                 start = end
             }
         }
         guard count >= 2 else { return }
-        edges.withUnsafeMutableBufferPointer { fillBetweenEdges($0, count, width: width, height: height, into: &sink) }
+        edges.withUnsafeMutableBufferPointer { fillBetweenEdges($0, count, inside: !outside, width: width, height: height, into: &sink) }
     }
 
     /// Draws the boundary of the contour `points[start..<end]` and adds its edges to `edges`
-    /// (`count` of them so far).
+    /// (`count` of them so far); `anyOutside` becomes true when a point is outside the image.
     @inline(__always)
     private static func addContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
                                                        width: Int, height: Int, edges: UnsafeMutableBufferPointer<Edge>,
-                                                       _ edgeCount: inout Int, into sink: inout Sink) {
+                                                       _ edgeCount: inout Int, _ anyOutside: inout Bool, into sink: inout Sink) {
         let count = (end - start) / 2
         guard count > 0 else { return }
         if count == 1 {
@@ -133,6 +134,7 @@ struct ContourScanner {
         for index in 0..<count {
             let point = (x: points[start + 2 * index], y: points[start + 2 * index + 1])
             let outside = Self.isOutside(point, width: width, height: height)
+            anyOutside = anyOutside || outside
             // A 2-point contour inside the image: its line drawn once (the way back gives the same pixels).
             if count != 2 || index == 0 || previousOutside || outside {
                 Self.drawLine(from: previous, to: point, clipping: previousOutside || outside, width: width, height: height, into: &sink)
@@ -161,38 +163,32 @@ struct ContourScanner {
     /// sorted by x, filled pair by pair from the first pixel at or right of the left crossing to
     /// the last pixel at or left of the right one. (Only the crossings' x values matter, so the
     /// order of edges that start on the same row does not.)
-    private mutating func fillBetweenEdges<Sink: PixelRunSink>(_ edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: Int,
+    private mutating func fillBetweenEdges<Sink: PixelRunSink>(_ edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: Int, inside: Bool,
                                                                 width: Int, height: Int, into sink: inout Sink) {
         var yMin = Int.max, yMax = Int.min
-        var xMin = Int64.max, xMax: Int64 = -1
-        for edge in edges[0..<edgeCount] {
-            let xEnd = edge.x &+ Int64(edge.y1 - edge.y0) &* edge.dx
-            yMin = min(yMin, edge.y0)
-            yMax = max(yMax, edge.y1)
-            xMin = min(xMin, edge.x, xEnd)
-            xMax = max(xMax, edge.x, xEnd)
-        }
-        if yMax < 0 || yMin >= height || xMax < 0 || xMin >= Int64(width) << Self.shift { return }
-        // Rows above the image are not walked: an edge that starts there joins at row 0 with its
-        // x at row 0 (so time follows the rows inside the image, not the coordinates' reach).
-        // Edges that start below the image never join.
-        let lastRow = min(yMax, height)
-        let count = {
-            var kept = 0
-            for index in 0..<edgeCount {
-                var edge = edges[index]
-                if edge.y1 <= 0 || edge.y0 >= lastRow { continue }
-                if edge.y0 < 0 {
-                    edge.x = edge.x &+ Int64(-edge.y0) &* edge.dx
-                    edge.y0 = 0
-                }
-                edges[kept] = edge
-                kept += 1
+        let count: Int
+        if inside {
+            // Every point inside the image: so is every edge, none to clip or leave out.
+            for edge in edges[0..<edgeCount] {
+                yMin = min(yMin, edge.y0)
+                yMax = max(yMax, edge.y1)
             }
-            return kept
-        }()
-        guard count > 0 else { return }
-        yMin = max(yMin, 0)
+            count = edgeCount
+        } else {
+            var xMin = Int64.max, xMax: Int64 = -1
+            for edge in edges[0..<edgeCount] {
+                let xEnd = edge.x &+ Int64(edge.y1 - edge.y0) &* edge.dx
+                yMin = min(yMin, edge.y0)
+                yMax = max(yMax, edge.y1)
+                xMin = min(xMin, edge.x, xEnd)
+                xMax = max(xMax, edge.x, xEnd)
+            }
+            if yMax < 0 || yMin >= height || xMax < 0 || xMin >= Int64(width) << Self.shift { return }
+            count = Self.keepInside(edges, edgeCount, before: min(yMax, height))
+            guard count > 0 else { return }
+            yMin = max(yMin, 0)
+        }
+        let lastRow = min(yMax, height)
         sortEdgesByRow(UnsafeBufferPointer(edges), count, yMin, lastRow)
         if active.count < count { active.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: count - active.count)) }
         let one = Self.one, shift = Self.shift
@@ -240,6 +236,25 @@ struct ContourScanner {
                 }
             }
         }
+    }
+
+    /// Keeps, at the front of `edges`, those of the first `count` that reach rows of the image
+    /// before `lastRow`; their number. Rows above the image are not walked: an edge that starts
+    /// there joins at row 0 with its x at row 0 (so time follows the rows inside the image, not
+    /// the coordinates' reach). Edges that start below the image never join.
+    private static func keepInside(_ edges: UnsafeMutableBufferPointer<Edge>, _ count: Int, before lastRow: Int) -> Int {
+        var kept = 0
+        for index in 0..<count {
+            var edge = edges[index]
+            if edge.y1 <= 0 || edge.y0 >= lastRow { continue }
+            if edge.y0 < 0 {
+                edge.x = edge.x &+ Int64(-edge.y0) &* edge.dx
+                edge.y0 = 0
+            }
+            edges[kept] = edge
+            kept += 1
+        }
+        return kept
     }
 
     /// `sortedEdges` gets `edges[0..<count]` by upper row (`y0` in `low..<high`): by counting
