@@ -59,10 +59,15 @@ struct CanvasMarkingTests {
         #expect(canvas.objects.allSatisfy { $0.totals.voxels > 0 } && !canvas.objectOverlaps.isEmpty)
         #expect(swept.objects == canvas.objects && swept.categories == canvas.categories)
         #expect(swept.objectOverlaps == canvas.objectOverlaps && swept.categoryOverlaps == canvas.categoryOverlaps)
-        var a: [SegmentationMeasurement.Slice] = [], b: [SegmentationMeasurement.Slice] = []
-        let canvasRows = try canvas.slices(), sweptRows = try swept.slices()
-        while let row = try canvasRows.next() { a.append(row) }
-        while let row = try sweptRows.next() { b.append(row) }
-        #expect(a == b && !a.isEmpty)
+        let canvasRows = try Self.rows(of: canvas)
+        #expect(try Self.rows(of: swept) == canvasRows && !canvasRows.isEmpty)
+    }
+
+    /// The rows of a measurement's slices, in order.
+    static func rows(of measurement: SegmentationMeasurement) throws -> [SegmentationMeasurement.Slice] {
+        var list: [SegmentationMeasurement.Slice] = []
+        let slices = try measurement.slices()
+        while let row = try slices.next() { list.append(row) }
+        return list
     }
 }
