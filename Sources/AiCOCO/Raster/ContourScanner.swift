@@ -103,23 +103,24 @@ struct ContourScanner {
         self.edges = []
         defer { self.edges = edges }
         var count = 0
+        var outside = false
         edges.withUnsafeMutableBufferPointer { edges in
             var start = 0
             for end in ends {
-                Self.addContour(points, start, end, width: width, height: height, edges: edges, &count, into: &sink)
+                Self.addContour(points, start, end, width: width, height: height, edges: edges, &count, &outside, into: &sink)
                 start = end
             }
         }
         guard count >= 2 else { return }
-        edges.withUnsafeMutableBufferPointer { fillBetweenEdges($0, count, width: width, height: height, into: &sink) }
+        edges.withUnsafeMutableBufferPointer { fillBetweenEdges($0, count, inside: !outside, width: width, height: height, into: &sink) }
     }
 
     /// Draws the boundary of the contour `points[start..<end]` and adds its edges to `edges`
-    /// (`count` of them so far).
+    /// (`count` of them so far); `anyOutside` becomes true when a point is outside the image.
     @inline(__always)
     private static func addContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
                                                        width: Int, height: Int, edges: UnsafeMutableBufferPointer<Edge>,
-                                                       _ edgeCount: inout Int, into sink: inout Sink) {
+                                                       _ edgeCount: inout Int, _ anyOutside: inout Bool, into sink: inout Sink) {
         let count = (end - start) / 2
         guard count > 0 else { return }
         if count == 1 {
@@ -133,6 +134,7 @@ struct ContourScanner {
         for index in 0..<count {
             let point = (x: points[start + 2 * index], y: points[start + 2 * index + 1])
             let outside = Self.isOutside(point, width: width, height: height)
+            anyOutside = anyOutside || outside
             // A 2-point contour inside the image: its line drawn once (the way back gives the same pixels).
             if count != 2 || index == 0 || previousOutside || outside {
                 Self.drawLine(from: previous, to: point, clipping: previousOutside || outside, width: width, height: height, into: &sink)
@@ -147,7 +149,7 @@ struct ContourScanner {
                     c0 = (x0 << Self.shift, y0 != y1 ? y0 : previous.y)
                     c1 = (x1 << Self.shift, y0 != y1 ? y1 : point.y)
                 }
-                let dx = (c1.x - c0.x) / (c1.y - c0.y)
+                let dx = Self.step(c1.x - c0.x, over: c1.y - c0.y)
                 let (top, topClipped, bottom) = previous.y < point.y ? (previous, c0, point) : (point, c1, previous)
                 edges[edgeCount] = Edge(y0: Int(top.y), y1: Int(bottom.y), x: topClipped.x &+ (top.y &- topClipped.y) &* dx, dx: dx)
                 edgeCount += 1
@@ -161,38 +163,32 @@ struct ContourScanner {
     /// sorted by x, filled pair by pair from the first pixel at or right of the left crossing to
     /// the last pixel at or left of the right one. (Only the crossings' x values matter, so the
     /// order of edges that start on the same row does not.)
-    private mutating func fillBetweenEdges<Sink: PixelRunSink>(_ edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: Int,
+    private mutating func fillBetweenEdges<Sink: PixelRunSink>(_ edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: Int, inside: Bool,
                                                                 width: Int, height: Int, into sink: inout Sink) {
         var yMin = Int.max, yMax = Int.min
-        var xMin = Int64.max, xMax: Int64 = -1
-        for edge in edges[0..<edgeCount] {
-            let xEnd = edge.x &+ Int64(edge.y1 - edge.y0) &* edge.dx
-            yMin = min(yMin, edge.y0)
-            yMax = max(yMax, edge.y1)
-            xMin = min(xMin, edge.x, xEnd)
-            xMax = max(xMax, edge.x, xEnd)
-        }
-        if yMax < 0 || yMin >= height || xMax < 0 || xMin >= Int64(width) << Self.shift { return }
-        // Rows above the image are not walked: an edge that starts there joins at row 0 with its
-        // x at row 0 (so time follows the rows inside the image, not the coordinates' reach).
-        // Edges that start below the image never join.
-        let lastRow = min(yMax, height)
-        let count = {
-            var kept = 0
-            for index in 0..<edgeCount {
-                var edge = edges[index]
-                if edge.y1 <= 0 || edge.y0 >= lastRow { continue }
-                if edge.y0 < 0 {
-                    edge.x = edge.x &+ Int64(-edge.y0) &* edge.dx
-                    edge.y0 = 0
-                }
-                edges[kept] = edge
-                kept += 1
+        let count: Int
+        if inside {
+            // Every point inside the image: so is every edge, none to clip or leave out.
+            for edge in edges[0..<edgeCount] {
+                yMin = min(yMin, edge.y0)
+                yMax = max(yMax, edge.y1)
             }
-            return kept
-        }()
-        guard count > 0 else { return }
-        yMin = max(yMin, 0)
+            count = edgeCount
+        } else {
+            var xMin = Int64.max, xMax: Int64 = -1
+            for edge in edges[0..<edgeCount] {
+                let xEnd = edge.x &+ Int64(edge.y1 - edge.y0) &* edge.dx
+                yMin = min(yMin, edge.y0)
+                yMax = max(yMax, edge.y1)
+                xMin = min(xMin, edge.x, xEnd)
+                xMax = max(xMax, edge.x, xEnd)
+            }
+            if yMax < 0 || yMin >= height || xMax < 0 || xMin >= Int64(width) << Self.shift { return }
+            count = Self.keepInside(edges, edgeCount, before: min(yMax, height))
+            guard count > 0 else { return }
+            yMin = max(yMin, 0)
+        }
+        let lastRow = min(yMax, height)
         sortEdgesByRow(UnsafeBufferPointer(edges), count, yMin, lastRow)
         if active.count < count { active.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: count - active.count)) }
         let one = Self.one, shift = Self.shift
@@ -242,6 +238,25 @@ struct ContourScanner {
         }
     }
 
+    /// Keeps, at the front of `edges`, those of the first `count` that reach rows of the image
+    /// before `lastRow`; their number. Rows above the image are not walked: an edge that starts
+    /// there joins at row 0 with its x at row 0 (so time follows the rows inside the image, not
+    /// the coordinates' reach). Edges that start below the image never join.
+    private static func keepInside(_ edges: UnsafeMutableBufferPointer<Edge>, _ count: Int, before lastRow: Int) -> Int {
+        var kept = 0
+        for index in 0..<count {
+            var edge = edges[index]
+            if edge.y1 <= 0 || edge.y0 >= lastRow { continue }
+            if edge.y0 < 0 {
+                edge.x = edge.x &+ Int64(-edge.y0) &* edge.dx
+                edge.y0 = 0
+            }
+            edges[kept] = edge
+            kept += 1
+        }
+        return kept
+    }
+
     /// `sortedEdges` gets `edges[0..<count]` by upper row (`y0` in `low..<high`): by counting
     /// when the rows are few for the edges, else by a comparison sort.
     private mutating func sortEdgesByRow(_ edges: UnsafeBufferPointer<Edge>, _ count: Int, _ low: Int, _ high: Int) {
@@ -289,107 +304,5 @@ struct ContourScanner {
             }
             edges[slot] = item
         }
-    }
-
-    private static func isOutside(_ point: (x: Int64, y: Int64), width: Int, height: Int) -> Bool {
-        point.x < 0 || point.x >= width || point.y < 0 || point.y >= height
-    }
-
-    /// An 8-connected line drawn left to right, clipped to the image first; the pixels of one
-    /// row given as one run.
-    @inline(__always)
-    private static func drawLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64), clipping: Bool,
-                                                     width: Int, height: Int, into sink: inout Sink) {
-        var x1 = start.x, y1 = start.y, x2 = end.x, y2 = end.y
-        if clipping && !Self.clip(width: Int64(width), height: Int64(height), &x1, &y1, &x2, &y2) { return }
-        var dx = x2 - x1, dy = y2 - y1
-        var x = x1, y = y1
-        if dx < 0 {
-            dx = -dx; dy = -dy
-            x = x2; y = y2
-        }
-        var stepY: Int64 = 1
-        if dy < 0 { dy = -dy; stepY = -1 }
-        if dy == 0 {
-            sink.run(y: Int(y), from: Int(x), through: Int(x + dx))
-            return
-        }
-        // Along the major axis every step; along the minor one when the error goes negative.
-        if dy > dx {
-            // Steep: one pixel a row.
-            var error = dy - 2 * dx
-            var remaining = dy
-            while true {
-                sink.run(y: Int(y), from: Int(x), through: Int(x))
-                if remaining == 0 { break }
-                remaining -= 1
-                if error < 0 {
-                    error += 2 * dy - 2 * dx
-                    x += 1
-                } else {
-                    error -= 2 * dx
-                }
-                y += stepY
-            }
-        } else {
-            // Flat: the pixels of a row are a run, given when the line moves to the next row.
-            var error = dx - 2 * dy
-            var remaining = dx
-            var runStart = x
-            while remaining > 0 {
-                remaining -= 1
-                if error < 0 {
-                    error += 2 * dx - 2 * dy
-                    sink.run(y: Int(y), from: Int(runStart), through: Int(x))
-                    y += stepY
-                    runStart = x + 1
-                } else {
-                    error -= 2 * dy
-                }
-                x += 1
-            }
-            sink.run(y: Int(y), from: Int(runStart), through: Int(x))
-        }
-    }
-
-    /// Cohen-Sutherland style clipping to `[0, width) x [0, height)`, in OpenCV's arithmetic
-    /// (the intersection computed in double and truncated). False when the line misses the image.
-    static func clip(width: Int64, height: Int64, _ x1: inout Int64, _ y1: inout Int64,
-                     _ x2: inout Int64, _ y2: inout Int64) -> Bool {
-        guard width > 0, height > 0 else { return false }
-        let right = width - 1, bottom = height - 1
-        func code(_ x: Int64, _ y: Int64) -> Int {
-            (x < 0 ? 1 : 0) + (x > right ? 2 : 0) + (y < 0 ? 4 : 0) + (y > bottom ? 8 : 0)
-        }
-        var c1 = code(x1, y1), c2 = code(x2, y2)
-        if c1 & c2 == 0 && c1 | c2 != 0 {
-            if c1 & 12 != 0 {
-                let a: Int64 = c1 < 8 ? 0 : bottom
-                x1 += Int64(Double(a - y1) * Double(x2 - x1) / Double(y2 - y1))
-                y1 = a
-                c1 = (x1 < 0 ? 1 : 0) + (x1 > right ? 2 : 0)
-            }
-            if c2 & 12 != 0 {
-                let a: Int64 = c2 < 8 ? 0 : bottom
-                x2 += Int64(Double(a - y2) * Double(x2 - x1) / Double(y2 - y1))
-                y2 = a
-                c2 = (x2 < 0 ? 1 : 0) + (x2 > right ? 2 : 0)
-            }
-            if c1 & c2 == 0 && c1 | c2 != 0 {
-                if c1 != 0 {
-                    let a: Int64 = c1 == 1 ? 0 : right
-                    y1 += Int64(Double(a - x1) * Double(y2 - y1) / Double(x2 - x1))
-                    x1 = a
-                    c1 = 0
-                }
-                if c2 != 0 {
-                    let a: Int64 = c2 == 1 ? 0 : right
-                    y2 += Int64(Double(a - x2) * Double(y2 - y1) / Double(x2 - x1))
-                    x2 = a
-                    c2 = 0
-                }
-            }
-        }
-        return c1 | c2 == 0
     }
 }

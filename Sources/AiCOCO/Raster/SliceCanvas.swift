@@ -7,40 +7,44 @@
 struct SliceCanvas {
     let width: Int, height: Int
     private let cells: CanvasCells
-    private var state: CanvasState
+    private let rows: CanvasRows
+    private var state = CanvasState()
     private var categories: [Int32] = []
 
     /// Bytes a canvas of this size takes.
-    static func bytes(width: Int, height: Int) -> Int { width * height * 4 + height * 8 }
+    static func bytes(width: Int, height: Int) -> Int { width * height * 4 + height * 16 }
 
     init(width: Int, height: Int) {
         self.width = width
         self.height = height
         cells = CanvasCells(count: width * height)
-        state = CanvasState(height: height)
+        rows = CanvasRows(height: height)
     }
 
-    /// Paints the contours `points` (integer `x, y` pairs, `ends` where each contour ends),
-    /// filled together, as pixels of `object`.
+    /// Paints the contours `points` (integer `x, y` pairs, `ends` where each contour ends, their
+    /// y from `low` through `high`), filled together, as pixels of `object`: marked, then
+    /// painted row by row (see `CanvasMarking`).
     mutating func paint(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                        scanner: inout ContourScanner) {
-        let (width, height, cells) = (self.width, self.height, self.cells.base)
-        let sink = withUnsafeMutablePointer(to: &state.sets) { sets in
-            var sink = CanvasSink(cells: cells, width: width, object: object, sets: sets)
-            scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &sink)
-            return sink
-        }
-        guard sink.top <= sink.bottom else { return }
-        // The rows touched, and the columns of the annotation's pixels on them, to clear.
-        state.top = min(state.top, sink.top)
-        state.bottom = max(state.bottom, sink.bottom)
-        let (left, right) = (Int32(sink.left), Int32(sink.right))
-        state.rowLow.withUnsafeMutableBufferPointer { low in
-            state.rowHigh.withUnsafeMutableBufferPointer { high in
-                for y in sink.top...sink.bottom {
-                    if left < low[y] { low[y] = left }
-                    if right > high[y] { high[y] = right }
-                }
+                        rows low: Int64, through high: Int64, scanner: inout ContourScanner) {
+        let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
+        var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
+        scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &marks)
+        // The rows marked are among the points' rows inside the image.
+        let (top, bottom) = (Int(max(low, 0)), Int(min(high, Int64(height) - 1)))
+        guard top <= bottom else { return }
+        state.top = min(state.top, top)
+        state.bottom = max(state.bottom, bottom)
+        withUnsafeMutablePointer(to: &state.sets) { sets in
+            var painter = CanvasMarkPainter(cells: cells, object: object, sets: sets)
+            for y in top...bottom {
+                let low = rows.markLow[y], high = rows.markHigh[y]
+                guard low <= high else { continue }
+                rows.markLow[y] = Int32.max
+                rows.markHigh[y] = -1
+                // The columns to clear at the end of the slice.
+                if low < rows.low[y] { rows.low[y] = low }
+                if high > rows.high[y] { rows.high[y] = high }
+                painter.paintMarked(from: y * width + Int(low), through: y * width + Int(high))
             }
         }
     }
@@ -61,11 +65,12 @@ struct SliceCanvas {
         if state.top <= state.bottom {
             let width = self.width
             let cells = self.cells.base
-            for y in state.top...state.bottom where state.rowLow[y] <= state.rowHigh[y] {
-                let start = y * width + Int(state.rowLow[y])
-                (cells + start).update(repeating: 0, count: Int(state.rowHigh[y] - state.rowLow[y]) + 1)
-                state.rowLow[y] = Int32.max
-                state.rowHigh[y] = -1
+            let rows = self.rows
+            for y in state.top...state.bottom where rows.low[y] <= rows.high[y] {
+                let start = y * width + Int(rows.low[y])
+                (cells + start).update(repeating: 0, count: Int(rows.high[y] - rows.low[y]) + 1)
+                rows.low[y] = Int32.max
+                rows.high[y] = -1
             }
         }
         state.reset()
@@ -83,17 +88,10 @@ struct SliceCanvas {
     }
 }
 
-/// What a canvas keeps besides its pixels: the sets of objects, and the columns touched per row.
+/// What a canvas keeps besides its pixels and rows: the sets of objects, and the rows touched.
 struct CanvasState {
     var sets = CanvasSets()
-    /// Per row, the columns touched (to clear them); `low > high` when none.
-    var rowLow: [Int32], rowHigh: [Int32]
     var top = Int.max, bottom = -1
-
-    init(height: Int) {
-        rowLow = [Int32](repeating: Int32.max, count: height)
-        rowHigh = [Int32](repeating: -1, count: height)
-    }
 
     /// Forgets the sets (the rows are cleared by the canvas).
     mutating func reset() {
@@ -107,6 +105,9 @@ struct CanvasSets {
     /// Set number -> its objects (sorted); set 0 is the empty set.
     var members: [[Int32]] = [[]]
     var numbers: [[Int32]: UInt32] = [[]: 0]
+    /// Per object, the number of the set of it alone (0: none yet on the slice), and the objects that have one.
+    private var singletons: [UInt32] = []
+    private var singletonObjects: [Int32] = []
     /// Per set number, its pixels and its last transition (in `storage`, moved when it grows).
     private(set) var slots: UnsafeMutablePointer<SetSlot>
     private let storage = SetSlotStorage()
@@ -125,6 +126,12 @@ struct CanvasSets {
 
     @inline(never)
     private mutating func newUnion(_ set: UInt32, _ object: Int32) -> UInt32 {
+        // The empty set plus an object (each annotation's first pixels): its singleton at hand.
+        if set == 0, Int(object) < singletons.count, singletons[Int(object)] != 0 {
+            slots[0].lastObject = object
+            slots[0].lastResult = singletons[Int(object)]
+            return singletons[Int(object)]
+        }
         var objects = members[Int(set)]
         let result: UInt32
         if objects.contains(object) {
@@ -134,6 +141,7 @@ struct CanvasSets {
             if let known = numbers[objects] {
                 result = known
             } else {
+                precondition(members.count < Int(canvasMark), "a slice's sets of objects outnumber 2^31")
                 result = UInt32(members.count)
                 numbers[objects] = result
                 members.append(objects)
@@ -143,6 +151,11 @@ struct CanvasSets {
                 }
                 slots[Int(result)] = SetSlot()
             }
+        }
+        if set == 0 {
+            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
+            singletons[Int(object)] = result
+            singletonObjects.append(object)
         }
         slots[Int(set)].lastObject = object
         slots[Int(set)].lastResult = result
@@ -154,6 +167,8 @@ struct CanvasSets {
         members.append([])
         numbers.removeAll(keepingCapacity: true)
         numbers[[]] = 0
+        for object in singletonObjects { singletons[Int(object)] = 0 }
+        singletonObjects.removeAll(keepingCapacity: true)
         slots[0] = SetSlot()
     }
 }
@@ -179,6 +194,26 @@ final class CanvasCells {
     deinit { base.deallocate() }
 }
 
+/// Per row of a canvas, the columns touched on the slice (`low...high`, to clear them) and by
+/// the annotation being painted (`markLow...markHigh`); `low > high` when none (a class, to free them).
+final class CanvasRows {
+    let low: UnsafeMutablePointer<Int32>, high: UnsafeMutablePointer<Int32>
+    let markLow: UnsafeMutablePointer<Int32>, markHigh: UnsafeMutablePointer<Int32>
+
+    init(height: Int) {
+        low = .allocate(capacity: 4 * height)
+        low.initialize(repeating: Int32.max, count: height)
+        high = low + height
+        high.initialize(repeating: -1, count: height)
+        markLow = high + height
+        markLow.initialize(repeating: Int32.max, count: height)
+        markHigh = markLow + height
+        markHigh.initialize(repeating: -1, count: height)
+    }
+
+    deinit { low.deallocate() }
+}
+
 /// The memory of a canvas's set slots (a class, to free it).
 final class SetSlotStorage {
     private(set) var base: UnsafeMutablePointer<SetSlot>
@@ -198,69 +233,4 @@ final class SetSlotStorage {
     }
 
     deinit { base.deallocate() }
-}
-
-/// Paints runs on a canvas's pixels: each pixel's set becomes that set plus the object, stretch
-/// by stretch of pixels of one set; keeps the rectangle of the runs given.
-private struct CanvasSink: PixelRunSink {
-    let cells: UnsafeMutablePointer<UInt32>
-    let width: Int
-    let object: Int32
-    /// The canvas's sets, and their slots at hand (moved when the sets grow).
-    let sets: UnsafeMutablePointer<CanvasSets>
-    var slots: UnsafeMutablePointer<SetSlot>
-    var top = Int.max, bottom = -1, left = Int.max, right = -1
-
-    init(cells: UnsafeMutablePointer<UInt32>, width: Int, object: Int32, sets: UnsafeMutablePointer<CanvasSets>) {
-        self.cells = cells
-        self.width = width
-        self.object = object
-        self.sets = sets
-        slots = sets.pointee.slots
-    }
-
-    @inline(__always)
-    mutating func union(_ set: UInt32) -> UInt32 {
-        if slots[Int(set)].lastObject == object { return slots[Int(set)].lastResult }
-        let next = sets.pointee.union(set, object)
-        slots = sets.pointee.slots
-        return next
-    }
-
-    @inline(__always)
-    mutating func run(y: Int, from x0: Int, through x1: Int) {
-        if x0 < left { left = x0 }
-        if x1 > right { right = x1 }
-        if y < top { top = y }
-        if y > bottom { bottom = y }
-        let row = y * width
-        var x = row + x0
-        let end = row + x1
-        if x == end {
-            // One pixel (most runs of a boundary).
-            let set = cells[x]
-            let next = union(set)
-            if next != set {
-                cells[x] = next
-                slots[Int(set)].count -= 1
-                slots[Int(next)].count += 1
-            }
-            return
-        }
-        while x <= end {
-            let set = cells[x]
-            var stretch = x + 1
-            // Four cells at a time while they all hold the set, then one by one.
-            let four = SIMD4<UInt32>(repeating: set)
-            while stretch + 3 <= end && UnsafeRawPointer(cells + stretch).loadUnaligned(as: SIMD4<UInt32>.self) == four { stretch += 4 }
-            while stretch <= end && cells[stretch] == set { stretch += 1 }
-            let next = union(set)
-            if next != set {
-                (cells + x).update(repeating: next, count: stretch - x)
-                slots[Int(set)].count -= stretch - x
-                slots[Int(next)].count += stretch - x
-            }
-            x = stretch
-        }
-    }
 }

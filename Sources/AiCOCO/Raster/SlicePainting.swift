@@ -40,8 +40,9 @@ struct SlicePainter {
     /// The annotation being decoded: its points (`x, y` pairs) and where each contour ends.
     private var points: [Int64] = []
     private var ends: [Int] = []
-    /// How many of `points` the last decode gave.
+    /// How many of `points` the last decode gave, and the least and the greatest of their y.
     private var decoded = 0
+    private var lowRow: Int64 = 0, highRow: Int64 = -1
 
     init(sweep: SliceSweep) { self.sweep = sweep }
 
@@ -61,7 +62,9 @@ struct SlicePainter {
         _ = decode(bytes, &position, height: height)
         points.withUnsafeBufferPointer { points in
             let points = UnsafeBufferPointer(rebasing: points[0..<decoded])
-            ends.withUnsafeBufferPointer { canvas!.paint(object: object, points: points, ends: $0, scanner: &scanner) }
+            ends.withUnsafeBufferPointer {
+                canvas!.paint(object: object, points: points, ends: $0, rows: lowRow, through: highRow, scanner: &scanner)
+            }
         }
     }
 
@@ -107,6 +110,7 @@ struct SlicePainter {
         if points.count < room { points.append(contentsOf: repeatElement(0, count: room - points.count)) }
         ends.removeAll(keepingCapacity: true)
         var rows = 0, used = 0
+        var lowRow = Int64.max, highRow = Int64.min
         points.withUnsafeMutableBufferPointer { points in
             for _ in 0..<contours {
                 let count = Self.varint(bytes, &position)
@@ -125,9 +129,12 @@ struct SlicePainter {
                 }
                 ends.append(used)
                 rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
+                lowRow = min(lowRow, low)
+                highRow = max(highRow, high)
             }
         }
         decoded = used
+        (self.lowRow, self.highRow) = (lowRow, highRow)
         return rows
     }
 

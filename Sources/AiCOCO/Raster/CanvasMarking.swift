@@ -1,0 +1,100 @@
+// How `SliceCanvas` paints one annotation: its runs (boundary lines and fill rows, a pixel
+// often given more than once) first only mark their pixels, with the high bit of the pixel's
+// set number, and widen the annotation's extent of the row; then each row's extent is walked
+// once, each stretch of marked pixels of one set becoming that set plus the object. So the sets
+// and their counts are touched once per stretch of the annotation's pixels, not once per run.
+
+/// The high bit of a canvas pixel: marked by the annotation being painted (set numbers stay below it).
+let canvasMark: UInt32 = 1 << 31
+
+/// Marks runs on a canvas's pixels and keeps, per row, the columns marked (`low...high`).
+struct CanvasMarkSink: PixelRunSink {
+    let cells: UnsafeMutablePointer<UInt32>
+    let width: Int
+    let low: UnsafeMutablePointer<Int32>, high: UnsafeMutablePointer<Int32>
+
+    @inline(__always)
+    mutating func run(y: Int, from x0: Int, through x1: Int) {
+        if Int32(truncatingIfNeeded: x0) < low[y] { low[y] = Int32(truncatingIfNeeded: x0) }
+        if Int32(truncatingIfNeeded: x1) > high[y] { high[y] = Int32(truncatingIfNeeded: x1) }
+        let row = cells + y * width
+        guard x0 != x1 else {
+            // One pixel (most runs of a boundary).
+            row[x0] |= canvasMark
+            return
+        }
+        var x = x0
+        // Eight pixels at a time, then one by one.
+        let marks = SIMD8<UInt32>(repeating: canvasMark)
+        while x + 7 <= x1 {
+            let eight = UnsafeMutableRawPointer(row + x)
+            eight.storeBytes(of: eight.loadUnaligned(as: SIMD8<UInt32>.self) | marks, as: SIMD8<UInt32>.self)
+            x += 8
+        }
+        while x <= x1 {
+            row[x] |= canvasMark
+            x += 1
+        }
+    }
+}
+
+/// Turns the marked pixels of rows into the object's sets, stretch by stretch of one set, and
+/// keeps each set's pixel count.
+struct CanvasMarkPainter {
+    let cells: UnsafeMutablePointer<UInt32>
+    let object: Int32
+    /// The canvas's sets, and their slots at hand (moved when the sets grow).
+    let sets: UnsafeMutablePointer<CanvasSets>
+    var slots: UnsafeMutablePointer<SetSlot>
+
+    init(cells: UnsafeMutablePointer<UInt32>, object: Int32, sets: UnsafeMutablePointer<CanvasSets>) {
+        self.cells = cells
+        self.object = object
+        self.sets = sets
+        slots = sets.pointee.slots
+    }
+
+    @inline(__always)
+    mutating func union(_ set: UInt32) -> UInt32 {
+        if slots[Int(set)].lastObject == object { return slots[Int(set)].lastResult }
+        let next = sets.pointee.union(set, object)
+        slots = sets.pointee.slots
+        return next
+    }
+
+    /// Paints the marked pixels of `cells[start...end]` (one row's) and clears their marks.
+    @inline(__always)
+    mutating func paintMarked(from start: Int, through end: Int) {
+        var x = start
+        while x <= end {
+            let cell = cells[x]
+            guard cell >= canvasMark else {
+                x += 1
+                continue
+            }
+            // The stretch of cells holding `cell` from `x`, given the set plus the object as
+            // it is walked (eight cells at a time while they all hold it, then one by one).
+            let set = cell & ~canvasMark
+            let next = union(set)
+            let same = SIMD8<UInt32>(repeating: cell), nexts = SIMD8<UInt32>(repeating: next)
+            cells[x] = next
+            var stretch = x + 1
+            while stretch + 7 <= end {
+                let eight = UnsafeMutableRawPointer(cells + stretch)
+                guard all(eight.loadUnaligned(as: SIMD8<UInt32>.self) .== same) else { break }
+                eight.storeBytes(of: nexts, as: SIMD8<UInt32>.self)
+                stretch += 8
+            }
+            while stretch <= end && cells[stretch] == cell {
+                cells[stretch] = next
+                stretch += 1
+            }
+            if next != set {
+                let count = stretch - x
+                slots[Int(set)].count -= count
+                slots[Int(next)].count += count
+            }
+            x = stretch
+        }
+    }
+}
