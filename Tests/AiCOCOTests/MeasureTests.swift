@@ -78,19 +78,29 @@ struct MeasureTests {
         // With a tiny memory limit the tables spill to disk; the result is the same.
         let small = try SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(shuffled))
         let large = try SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 64 << 20)).measure(.file(shuffled))
-        #expect(small.objects == large.objects && small.categories == large.categories && small.objectOverlaps == large.objectOverlaps)
+        #expect(try small.objects == large.objects && small.categories == large.categories && small.objectOverlaps == large.objectOverlaps)
         #expect(small.passes == 1 && small.objects.allSatisfy { $0.totals.voxels > 0 })
         // The run sweep (for images whose canvas does not fit) counts the same as the canvas.
         var sweep = SegmentationMeasure(imageSize: (512, 512))
         sweep.paintsCanvas = false
         let swept = try sweep.measure(.file(shuffled))
         #expect(swept.objects == large.objects && swept.categories == large.categories)
-        #expect(swept.objectOverlaps == large.objectOverlaps && swept.categoryOverlaps == large.categoryOverlaps)
+        #expect(try swept.objectOverlaps == large.objectOverlaps && swept.categoryOverlaps == large.categoryOverlaps)
         var a: [SegmentationMeasurement.Slice] = [], b: [SegmentationMeasurement.Slice] = []
         let smallRows = try small.slices(), largeRows = try large.slices()
         while let row = try smallRows.next() { a.append(row) }
         while let row = try largeRows.next() { b.append(row) }
         #expect(a == b && a.count > 100)
+        // Read again (the tables spilled): the same rows; the pairs' totals, from their rows, add up to the summary.
+        var again: [SegmentationMeasurement.Slice] = []
+        let rereading = try small.slices()
+        while let row = try rereading.next() { again.append(row) }
+        #expect(again == a)
+        let pairs = try small.objectOverlaps, pairRows = a.filter { $0.scope == .objectOverlap }
+        #expect(small.objectOverlapSummary.pairs == pairs.count && pairs.count > 10)
+        #expect(small.objectOverlapSummary.voxels == pairRows.reduce(0) { $0 + $1.pixels })
+        #expect(pairs.reduce(0) { $0 + $1.totals.sliceCount } == pairRows.count)
+        #expect(try small.categoryOverlapSummary.pairs == small.categoryOverlaps.count)
     }
 
     @Test("slices painted on threads: the same rows in the same order as on one, whole slices, split ones and ones too big for a thread's canvas")
@@ -110,14 +120,14 @@ struct MeasureTests {
             return (list, result)
         }
         let (one, first) = try rows(threads: 1)
-        #expect(one.count > 100 && !first.objectOverlaps.isEmpty)
+        #expect(try one.count > 100 && !first.objectOverlaps.isEmpty)
         // Whole slices on 2 and 3 threads; slices cut after 100 bytes of contours (the rest on the
         // calling thread); a buffer of one canvas and a half, so that no thread gets a slice.
         for (threads, jobBytes, buffer) in [(2, 1 << 20, nil), (3, 1 << 20, nil), (2, 100, nil), (3, 1, nil), (2, 1 << 20, 3 << 19)] {
             let (other, result) = try rows(threads: threads, jobBytes: jobBytes, sliceBuffer: buffer)
             #expect(other == one, "\(threads) threads, \(jobBytes) bytes a job")
             #expect(result.objects == first.objects && result.categories == first.categories)
-            #expect(result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
+            #expect(try result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
         }
         // The command: --threads 1 and 2 write the same bytes.
         let plain = try Tool.run(["measure", "--threads", "1", "--image-size", "512x512", shuffled])
@@ -150,9 +160,9 @@ struct MeasureTests {
         // Organ on index 5: A's 100 and C's 40 share 2 x 10 pixels: 120; on index 7 A alone.
         #expect(result.categories.map(\.totals.voxels) == [220, 4])
         #expect(result.categories[0].objects == 2)
-        #expect(result.objectOverlaps.map { [$0.first, $0.second, $0.totals.voxels, $0.totals.sliceCount] } == [[0, 1, 4, 1], [0, 2, 20, 1]])
-        #expect(result.objectOverlaps.map(\.totals.indexRange) == [7...7, 5...5])
-        #expect(result.categoryOverlaps.map(\.totals.voxels) == [4])
+        #expect(try result.objectOverlaps.map { [$0.first, $0.second, $0.totals.voxels, $0.totals.sliceCount] } == [[0, 1, 4, 1], [0, 2, 20, 1]])
+        #expect(try result.objectOverlaps.map(\.totals.indexRange) == [7...7, 5...5])
+        #expect(try result.categoryOverlaps.map(\.totals.voxels) == [4])
 
         // 0.5 x 0.5 x 2 mm voxels: 200 voxels = 100 mm^3 = 0.1 mL; 100 pixels = 25 mm^2.
         let csv = try Tool.run(["measure", "--spacing", "0.5,0.5,2", path])

@@ -1,13 +1,15 @@
 /// The slice join of `SegmentationMeasure`: the spilled contours read back slice by slice,
 /// painted on a canvas (on painter threads when there are several, see `SlicePainters`) or
 /// scanned into runs and swept; each structure's and pair's pixels on the slice go, in slice
-/// order, to a table of rows (spilling too), their totals to memory.
+/// order, to tables of rows (spilling too); the structures' totals to memory, the pairs'
+/// totalled from their rows once sorted (memory does not grow with the pairs).
 struct MeasureJoin {
     let pass: MeasurePass
     let imageSize: (width: Int, height: Int)?
     /// Most runs one slice may hold.
     let runLimit: Int
-    let rows: ExternalSorter
+    /// The structures' rows and the pairs'.
+    let rows: ExternalSorter, pairRows: ExternalSorter
     /// Bytes the slice's canvas or runs may take; whether slices that fit are painted on a canvas.
     let sliceBufferBytes: Int
     let useCanvas: Bool
@@ -16,8 +18,6 @@ struct MeasureJoin {
     private let result = SegmentationMeasurement()
     /// Per object number (order of first annotation): its position in `result.objects`.
     private var objectPositions: [Int] = []
-    private var objectPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
-    private var categoryPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
     private var runs = SliceRuns()
     private var key: [UInt8] = []
     /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
@@ -25,7 +25,7 @@ struct MeasureJoin {
     let jobLimit: Int
 
     init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, threads: Int = 1,
-         jobLimit: Int = 1 << 20, rows: ExternalSorter) {
+         jobLimit: Int = 1 << 20, rows: ExternalSorter, pairRows: ExternalSorter) {
         self.jobLimit = jobLimit
         self.pass = pass
         self.imageSize = imageSize
@@ -34,6 +34,7 @@ struct MeasureJoin {
         self.threads = threads
         self.runLimit = max(1, sliceBufferBytes / MemoryLayout<PixelRun>.stride)
         self.rows = rows
+        self.pairRows = pairRows
     }
 
     mutating func run(spill: ExternalSorter) throws -> SegmentationMeasurement {
@@ -129,9 +130,9 @@ struct MeasureJoin {
         }
         while let counts = painters?.next() { try emit(counts) }
         spill.reset()
-        result.objectOverlaps = Self.overlaps(objectPairs)
-        result.categoryOverlaps = Self.overlaps(categoryPairs)
         result.rows = rows
+        result.pairRows = pairRows
+        try result.totalPairs(budget: rows.budget)
         return result
     }
 
@@ -166,38 +167,30 @@ struct MeasureJoin {
         let (image, index) = (counts.image, counts.index)
         for (tag, pixels) in counts.objects {
             let position = objectPositions[Int(tag)]
-            try row(.object, position, 0, index, image, pixels)
+            try row(.object, position, 0, index, image, pixels, into: rows)
             result.objects[position].totals.add(pixels: pixels, index: index)
         }
         for (tag, pixels) in counts.categories {
-            try row(.category, Int(tag), 0, index, image, pixels)
+            try row(.category, Int(tag), 0, index, image, pixels, into: rows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
         for (key, pixels) in counts.objectPairs {
             let a = objectPositions[Int(key >> 32)], b = objectPositions[Int(key & 0xffff_ffff)]
             let (first, second) = a < b ? (a, b) : (b, a)
-            try row(.objectOverlap, first, second, index, image, pixels)
-            objectPairs[UInt64(first) << 32 | UInt64(second), default: .init()].add(pixels: pixels, index: index)
+            try row(.objectOverlap, first, second, index, image, pixels, into: pairRows)
         }
         for (key, pixels) in counts.categoryPairs {
             let first = Int(key >> 32), second = Int(key & 0xffff_ffff)
-            try row(.categoryOverlap, first, second, index, image, pixels)
-            categoryPairs[key, default: .init()].add(pixels: pixels, index: index)
+            try row(.categoryOverlap, first, second, index, image, pixels, into: pairRows)
         }
     }
 
     private mutating func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ index: Double,
-                              _ image: Int, _ pixels: Int) throws {
+                              _ image: Int, _ pixels: Int, into rows: ExternalSorter) throws {
         SegmentationMeasurement.key(scope: scope, first: first, second: second, index: index, image: image, into: &key)
         var value = UInt64(pixels).littleEndian
         try key.withUnsafeBytes { key in
             try withUnsafeBytes(of: &value) { _ = try rows.append(key: key, payload: $0) }
-        }
-    }
-
-    private static func overlaps(_ pairs: [UInt64: SegmentationMeasurement.Totals]) -> [SegmentationMeasurement.Overlap] {
-        pairs.keys.sorted().map { key in
-            SegmentationMeasurement.Overlap(first: Int(key >> 32), second: Int(key & 0xffff_ffff), totals: pairs[key]!)
         }
     }
 }

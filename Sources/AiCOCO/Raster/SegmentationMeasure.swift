@@ -79,7 +79,8 @@ public struct SegmentationMeasure {
         }
         if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
-                               threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false))
+                               threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false),
+                               pairRows: ExternalSorter(budget: budget, indexed: false))
         return try join.run(spill: pass.spill)
     }
 }
