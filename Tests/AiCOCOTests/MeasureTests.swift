@@ -178,6 +178,37 @@ struct MeasureTests {
         #expect(csv.stderr.contains("2 pairs of objects overlap"))
     }
 
+    @Test("slices keyed by image id of every kind (inline, nanoid, long, with a comma): each image's rows; a size not known names the image annotated first")
+    func imageKeys() throws {
+        let ids = ["i1", "V1StGXR8_Z5jdHi6B-myT", "an image id longer than twenty-one bytes", "a,b", "an image id longer than twenty-one bytes!"]
+        func image(_ number: Int, sized: Bool) -> String {
+            "{\"id\":\"\(ids[number])\",\"file_name\":\"f\",\"index\":\(number),\"category_ids\":null,\"regressions\":null"
+                + (sized ? ",\"width\":16,\"height\":12}" : "}")
+        }
+        // Image n gets a square of (n + 1) x 2 pixels; annotations from the last image to the first.
+        let annotations = ids.indices.reversed().map { n in
+            Self.annotation("a\(n)", image: ids[n], object: "A", "[[0,0,\(n),0,\(n),1,0,1]]")
+        }.joined(separator: ",")
+        let objects = "{\"id\":\"A\",\"category_ids\":[\"c\"],\"regressions\":null}"
+        let (path, directory) = try Self.write(Self.document(images: ids.indices.map { image($0, sized: true) }.joined(separator: ","),
+                                                             annotations: annotations, objects: objects))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rows = try SegmentationMeasure(parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(path)).slices()
+        var found: [String: Int] = [:]
+        while let row = try rows.next(scope: .object, first: 0) { found[row.imageID] = row.pixels }
+        #expect(found == Dictionary(uniqueKeysWithValues: ids.indices.map { (ids[$0], 2 * ($0 + 1)) }))
+        // Images 1 and 3 without a size, annotations in file order: the error names image 1, annotated
+        // first (image 3 comes first by key: the join reads slices by id).
+        let forward = ids.indices.map { Self.annotation("a\($0)", image: ids[$0], object: "A", "[[0,0,1,0,1,1]]") }.joined(separator: ",")
+        let unsized = Self.document(images: ids.indices.map { image($0, sized: $0 % 2 == 0) }.joined(separator: ","),
+                                    annotations: forward, objects: objects)
+        try Data(unsized.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SegmentationError.self) { try SegmentationMeasure().measure(.file(path)) }
+        do { _ = try SegmentationMeasure(parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(path)) } catch {
+            #expect("\(error)".contains("image \"V1StGXR8_Z5jdHi6B-myT\""), "\(error)")
+        }
+    }
+
     @Test("contours of an annotation filled together (a hole), and coordinates of 1e9: as cv2.fillPoly",
           .enabled(if: RasterPython.available, "\(LabelVolumeTests.missing)"))
     func togetherAndFarCoordinates() throws {

@@ -20,6 +20,8 @@ struct MeasureJoin {
     private var objectPositions: [Int] = []
     private var runs = SliceRuns()
     private var key: [UInt8] = []
+    /// The spill's key of the slice being read (its image's id, see `MeasureIntake.imageKey`).
+    private var imageKey: [UInt8] = []
     /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
     /// the calling thread once the slices before it are counted (memory: `window` such jobs).
     let jobLimit: Int
@@ -79,55 +81,25 @@ struct MeasureJoin {
         let threadCanvasBytes = sliceBufferBytes / (threads + 1)
         defer { painters?.stop() }
         let stream = try spill.sorted()
+        // Slices in the spill's order (by image id); an error (a slice too big, a size not
+        // known) is that of the image annotated first, as when slices were read in that order.
+        var pending: (sequence: Int, error: SegmentationError)?
         while !stream.atEnd {
-            let image = Int(UInt32(bigEndian: stream.key.loadUnaligned(as: UInt32.self)))
-            let id = pass.imageIDs[image].string
-            guard let position = catalog.imagePosition(id) else {
-                result.unknownImageIDs.append(id)
-                while !stream.atEnd && Self.image(stream) == image { try stream.advance() }
+            imageKey.removeAll(keepingCapacity: true)
+            imageKey.append(contentsOf: stream.key.dropLast(8))
+            let first = MeasureIntake.sequence(stream.key)
+            if let pending, first > pending.sequence {
+                while inImage(stream) { try stream.advance() }
                 continue
             }
-            let size = try self.size(of: catalog.images[position])
-            let index = catalog.images[position].index
-            if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
-                var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
-                if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
-                    // Gathered into a job for a painter thread, unless it grows past the limit.
-                    while !stream.atEnd && Self.image(stream) == image && job.bytes.count < jobLimit {
-                        job.bytes.append(contentsOf: stream.payload)
-                        job.ends.append(job.bytes.count)
-                        try stream.advance()
-                    }
-                    if stream.atEnd || Self.image(stream) != image {
-                        while painters.outstanding >= painters.window, let counts = painters.next() { try emit(counts) }
-                        painters.submit(job)
-                        while let counts = painters.ready() { try emit(counts) }
-                        continue
-                    }
-                    while let counts = painters.next() { try emit(counts) }
-                } else {
-                    while let counts = painters?.next() { try emit(counts) }
-                }
-                // The canvas, painted here annotation by annotation (what a job gathered first).
-                painter.begin(width: size.width, height: size.height)
-                painter.paintPayloads(of: job)
-                while !stream.atEnd && Self.image(stream) == image {
-                    painter.paint(stream.payload, height: size.height)
-                    try stream.advance()
-                }
-                try emit(painter.finish(image: position, index: index))
-            } else {
-                // The runs, sorted and swept (after the slices out with painters).
-                while let counts = painters?.next() { try emit(counts) }
-                runs.removeAll()
-                while !stream.atEnd && Self.image(stream) == image {
-                    try scan(stream.payload, width: size.width, height: size.height, imageID: id, &painter)
-                    try stream.advance()
-                }
-                painter.sweep.sweep(runs.runs)
-                try emit(SliceCounts(taking: &painter.sweep, image: position, index: index))
+            do {
+                try slice(stream, catalog: catalog, painter: &painter, painters: painters, threadCanvasBytes: threadCanvasBytes)
+            } catch let error as SegmentationError {
+                pending = (first, error)
+                while inImage(stream) { try stream.advance() }
             }
         }
+        if let pending { throw pending.error }
         while let counts = painters?.next() { try emit(counts) }
         spill.reset()
         result.rows = rows
@@ -136,8 +108,62 @@ struct MeasureJoin {
         return result
     }
 
-    private static func image(_ stream: SortedStream) -> Int {
-        Int(UInt32(bigEndian: stream.key.loadUnaligned(as: UInt32.self)))
+    /// One slice: the stream's annotations of one image, painted or swept, and their counts out.
+    private mutating func slice(_ stream: SortedStream, catalog: SegmentationCatalog, painter: inout SlicePainter,
+                                painters: SlicePainters?, threadCanvasBytes: Int) throws {
+        let id = MeasureIntake.imageID(stream.key)
+        guard let position = catalog.imagePosition(id) else {
+            result.unknownImageIDs.append(id)
+            while inImage(stream) { try stream.advance() }
+            return
+        }
+        let size = try self.size(of: catalog.images[position])
+        let index = catalog.images[position].index
+        if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
+            var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
+            if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
+                // Gathered into a job for a painter thread, unless it grows past the limit.
+                while inImage(stream) && job.bytes.count < jobLimit {
+                    job.bytes.append(contentsOf: stream.payload)
+                    job.ends.append(job.bytes.count)
+                    try stream.advance()
+                }
+                if !inImage(stream) {
+                    while painters.outstanding >= painters.window, let counts = painters.next() { try emit(counts) }
+                    painters.submit(job)
+                    while let counts = painters.ready() { try emit(counts) }
+                    return
+                }
+                while let counts = painters.next() { try emit(counts) }
+            } else {
+                while let counts = painters?.next() { try emit(counts) }
+            }
+            // The canvas, painted here annotation by annotation (what a job gathered first).
+            painter.begin(width: size.width, height: size.height)
+            painter.paintPayloads(of: job)
+            while inImage(stream) {
+                painter.paint(stream.payload, height: size.height)
+                try stream.advance()
+            }
+            try emit(painter.finish(image: position, index: index))
+        } else {
+            // The runs, sorted and swept (after the slices out with painters).
+            while let counts = painters?.next() { try emit(counts) }
+            runs.removeAll()
+            while inImage(stream) {
+                try scan(stream.payload, width: size.width, height: size.height, imageID: id, &painter)
+                try stream.advance()
+            }
+            painter.sweep.sweep(runs.runs)
+            try emit(SliceCounts(taking: &painter.sweep, image: position, index: index))
+        }
+    }
+
+    /// Whether the stream's next annotation is on the slice being read.
+    private func inImage(_ stream: SortedStream) -> Bool {
+        guard !stream.atEnd else { return false }
+        let key = stream.key
+        return imageKey.withUnsafeBytes { RawBytes.compare(UnsafeRawBufferPointer(rebasing: key[0..<key.count - 8]), $0) == 0 }
     }
 
     private func size(of image: SegmentationCatalog.Image) throws -> (width: Int, height: Int) {
