@@ -97,7 +97,7 @@ struct MeasureTests {
         while let row = try rereading.next() { again.append(row) }
         #expect(again == a)
         let pairs = try small.objectOverlaps, pairRows = a.filter { $0.scope == .objectOverlap }
-        #expect(small.objectOverlapSummary.pairs == pairs.count && pairs.count > 10)
+        #expect(small.objectOverlapSummary.pairs == pairs.count && !pairs.isEmpty)
         #expect(small.objectOverlapSummary.voxels == pairRows.reduce(0) { $0 + $1.pixels })
         #expect(pairs.reduce(0) { $0 + $1.totals.sliceCount } == pairRows.count)
         #expect(try small.categoryOverlapSummary.pairs == small.categoryOverlaps.count)
