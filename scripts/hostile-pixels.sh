@@ -8,7 +8,7 @@
 #   scripts/hostile-pixels.sh [WORKDIR]
 #
 # Environment: AICOCO (a built binary; default: a release build), CASES (a subset of the names
-# below), TIMER=none to skip the instruction counts (exit status and memory only).
+# below), COMMANDS (|-separated beginnings of the commands to run, e.g. "measure|convert --to nifti"), TIMER=none to skip the instruction counts (exit status and memory only).
 # The inputs come from scripts/make_pixel_hostile.py (about 150 MB in WORKDIR, removed at the end).
 # Too big and slow for the test suite: HostilePixelTests has the same cases at a small scale
 # (exit status, message, memory), without the time checks.
@@ -54,6 +54,12 @@ for entry in "${cases[@]}"; do
     done
     IFS='|' read -r -a list <<< "$commands"
     for command in "${list[@]}"; do
+        if [ -n "${COMMANDS:-}" ]; then
+            IFS='|' read -r -a wanted <<< "$COMMANDS"
+            keep=0
+            for w in "${wanted[@]}"; do [[ "$command" == "$w"* ]] && keep=1; done
+            [ "$keep" -eq 1 ] || continue
+        fi
         expected=0
         if [[ "$command" == *=2 ]]; then expected=2; command=${command%=2}; fi
         declare -a counts=()

@@ -73,9 +73,8 @@ struct Measure: ParsableCommand {
         if !result.unknownImageIDs.isEmpty {
             printError("aicoco measure: left out the pixels of \(result.unknownImageIDs.count) images the file does not define (first: \(result.unknownImageIDs[0]))")
         }
-        for (scope, overlaps) in [("objects", result.objectOverlaps), ("categories", result.categoryOverlaps)] where !overlaps.isEmpty {
-            let voxels = overlaps.reduce(0) { $0 + $1.totals.voxels }
-            printError("aicoco measure: \(overlaps.count) \(overlaps.count == 1 ? "pair" : "pairs") of \(scope) overlap (\(voxels) voxels shared; each is measured on its own mask): see the \(scope == "objects" ? "object" : "category")_overlap\(format == .csv ? " rows" : "s")")
+        for (scope, overlaps) in [("objects", result.objectOverlapSummary), ("categories", result.categoryOverlapSummary)] where overlaps.pairs > 0 {
+            printError("aicoco measure: \(overlaps.pairs) \(overlaps.pairs == 1 ? "pair" : "pairs") of \(scope) overlap (\(overlaps.voxels) voxels shared; each is measured on its own mask): see the \(scope == "objects" ? "object" : "category")_overlap\(format == .csv ? " rows" : "s")")
         }
     }
 
@@ -101,11 +100,24 @@ struct Measure: ParsableCommand {
         var totals: SegmentationMeasurement.Totals
     }
 
-    private func entries(_ result: SegmentationMeasurement) -> [(key: String, entries: [Entry])] {
-        [("objects", result.objects.indices.map { Entry(scope: .object, first: $0, second: 0, totals: result.objects[$0].totals) }),
-         ("categories", result.categories.indices.map { Entry(scope: .category, first: $0, second: 0, totals: result.categories[$0].totals) }),
-         ("object_overlaps", result.objectOverlaps.map { Entry(scope: .objectOverlap, first: $0.first, second: $0.second, totals: $0.totals) }),
-         ("category_overlaps", result.categoryOverlaps.map { Entry(scope: .categoryOverlap, first: $0.first, second: $0.second, totals: $0.totals) })]
+    /// The lists, in the order they are written.
+    private static let lists: [(key: String, scope: SegmentationMeasurement.Scope)] =
+        [("objects", .object), ("categories", .category), ("object_overlaps", .objectOverlap), ("category_overlaps", .categoryOverlap)]
+
+    /// Each entry of `scope`'s list in turn: structures from memory, pairs read back from their
+    /// totals (`pairs`, read list after list).
+    private func forEachEntry(of scope: SegmentationMeasurement.Scope, in result: SegmentationMeasurement,
+                              pairs: SegmentationMeasurement.OverlapRows, _ body: (Entry) throws -> Void) throws {
+        switch scope {
+        case .object, .category:
+            for (position, structure) in (scope == .object ? result.objects : result.categories).enumerated() {
+                try body(Entry(scope: scope, first: position, second: 0, totals: structure.totals))
+            }
+        case .objectOverlap, .categoryOverlap:
+            while let pair = try pairs.next(scope: scope) {
+                try body(Entry(scope: scope, first: pair.first, second: pair.second, totals: pair.totals))
+            }
+        }
     }
 
     private func structures(_ result: SegmentationMeasurement, _ scope: SegmentationMeasurement.Scope) -> [SegmentationMeasurement.Structure] {
@@ -115,7 +127,7 @@ struct Measure: ParsableCommand {
     private func writeJSON(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let json = JSONWriter(pretty: true, output: output)
         let units = Units(spacing)
-        let rows = try result.slices()
+        let rows = try result.slices(), pairs = try result.overlaps()
         try json.beginObject()
         try json.key("spacing")
         if let spacing {
@@ -123,10 +135,10 @@ struct Measure: ParsableCommand {
         } else {
             try json.null()
         }
-        for (key, entries) in entries(result) {
+        for (key, scope) in Self.lists {
             try json.key(key)
             try json.beginArray()
-            for entry in entries {
+            try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
                 let list = structures(result, entry.scope)
                 let structure = list[entry.first]
                 try json.beginObject()
@@ -174,7 +186,7 @@ struct Measure: ParsableCommand {
 
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let units = Units(spacing)
-        let rows = try result.slices()
+        let rows = try result.slices(), pairs = try result.overlaps()
         var text: [UInt8] = []
         text.reserveCapacity(1 << 17)
         text.append(contentsOf: "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8)
@@ -196,8 +208,8 @@ struct Measure: ParsableCommand {
         let categoryFields = result.categories.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
         let single = Array(",,\n".utf8)
         var head: [UInt8] = [], tail: [UInt8] = []
-        for (_, entries) in entries(result) {
-            for entry in entries {
+        for (_, scope) in Self.lists {
+            try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
                 let fields = entry.scope == .object || entry.scope == .objectOverlap ? objectFields : categoryFields
                 head.removeAll(keepingCapacity: true)
                 head.append(contentsOf: scopes[entry.scope]!)

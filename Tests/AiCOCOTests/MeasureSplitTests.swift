@@ -56,7 +56,7 @@ struct MeasureSplitTests {
                                                    memoryLimit: limit)
             #expect(rows == one, "\(threads) threads, stretches of \(stretch) bytes")
             #expect(result.objects == first.objects && result.categories == first.categories)
-            #expect(result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
+            #expect(try result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
             #expect(result.annotations == first.annotations && result.segmentedAnnotations == first.segmentedAnnotations)
         }
         // The command line, split or not: the same bytes.

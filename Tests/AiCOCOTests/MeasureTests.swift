@@ -78,19 +78,29 @@ struct MeasureTests {
         // With a tiny memory limit the tables spill to disk; the result is the same.
         let small = try SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(shuffled))
         let large = try SegmentationMeasure(imageSize: (512, 512), parserOptions: DocumentParsing.Options(memoryLimit: 64 << 20)).measure(.file(shuffled))
-        #expect(small.objects == large.objects && small.categories == large.categories && small.objectOverlaps == large.objectOverlaps)
+        #expect(try small.objects == large.objects && small.categories == large.categories && small.objectOverlaps == large.objectOverlaps)
         #expect(small.passes == 1 && small.objects.allSatisfy { $0.totals.voxels > 0 })
         // The run sweep (for images whose canvas does not fit) counts the same as the canvas.
         var sweep = SegmentationMeasure(imageSize: (512, 512))
         sweep.paintsCanvas = false
         let swept = try sweep.measure(.file(shuffled))
         #expect(swept.objects == large.objects && swept.categories == large.categories)
-        #expect(swept.objectOverlaps == large.objectOverlaps && swept.categoryOverlaps == large.categoryOverlaps)
+        #expect(try swept.objectOverlaps == large.objectOverlaps && swept.categoryOverlaps == large.categoryOverlaps)
         var a: [SegmentationMeasurement.Slice] = [], b: [SegmentationMeasurement.Slice] = []
         let smallRows = try small.slices(), largeRows = try large.slices()
         while let row = try smallRows.next() { a.append(row) }
         while let row = try largeRows.next() { b.append(row) }
         #expect(a == b && a.count > 100)
+        // Read again (the tables spilled): the same rows; the pairs' totals, from their rows, add up to the summary.
+        var again: [SegmentationMeasurement.Slice] = []
+        let rereading = try small.slices()
+        while let row = try rereading.next() { again.append(row) }
+        #expect(again == a)
+        let pairs = try small.objectOverlaps, pairRows = a.filter { $0.scope == .objectOverlap }
+        #expect(small.objectOverlapSummary.pairs == pairs.count && !pairs.isEmpty)
+        #expect(small.objectOverlapSummary.voxels == pairRows.reduce(0) { $0 + $1.pixels })
+        #expect(pairs.reduce(0) { $0 + $1.totals.sliceCount } == pairRows.count)
+        #expect(try small.categoryOverlapSummary.pairs == small.categoryOverlaps.count)
     }
 
     @Test("slices painted on threads: the same rows in the same order as on one, whole slices, split ones and ones too big for a thread's canvas")
@@ -110,14 +120,14 @@ struct MeasureTests {
             return (list, result)
         }
         let (one, first) = try rows(threads: 1)
-        #expect(one.count > 100 && !first.objectOverlaps.isEmpty)
+        #expect(try one.count > 100 && !first.objectOverlaps.isEmpty)
         // Whole slices on 2 and 3 threads; slices cut after 100 bytes of contours (the rest on the
         // calling thread); a buffer of one canvas and a half, so that no thread gets a slice.
         for (threads, jobBytes, buffer) in [(2, 1 << 20, nil), (3, 1 << 20, nil), (2, 100, nil), (3, 1, nil), (2, 1 << 20, 3 << 19)] {
             let (other, result) = try rows(threads: threads, jobBytes: jobBytes, sliceBuffer: buffer)
             #expect(other == one, "\(threads) threads, \(jobBytes) bytes a job")
             #expect(result.objects == first.objects && result.categories == first.categories)
-            #expect(result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
+            #expect(try result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
         }
         // The command: --threads 1 and 2 write the same bytes.
         let plain = try Tool.run(["measure", "--threads", "1", "--image-size", "512x512", shuffled])
@@ -150,9 +160,9 @@ struct MeasureTests {
         // Organ on index 5: A's 100 and C's 40 share 2 x 10 pixels: 120; on index 7 A alone.
         #expect(result.categories.map(\.totals.voxels) == [220, 4])
         #expect(result.categories[0].objects == 2)
-        #expect(result.objectOverlaps.map { [$0.first, $0.second, $0.totals.voxels, $0.totals.sliceCount] } == [[0, 1, 4, 1], [0, 2, 20, 1]])
-        #expect(result.objectOverlaps.map(\.totals.indexRange) == [7...7, 5...5])
-        #expect(result.categoryOverlaps.map(\.totals.voxels) == [4])
+        #expect(try result.objectOverlaps.map { [$0.first, $0.second, $0.totals.voxels, $0.totals.sliceCount] } == [[0, 1, 4, 1], [0, 2, 20, 1]])
+        #expect(try result.objectOverlaps.map(\.totals.indexRange) == [7...7, 5...5])
+        #expect(try result.categoryOverlaps.map(\.totals.voxels) == [4])
 
         // 0.5 x 0.5 x 2 mm voxels: 200 voxels = 100 mm^3 = 0.1 mL; 100 pixels = 25 mm^2.
         let csv = try Tool.run(["measure", "--spacing", "0.5,0.5,2", path])
@@ -166,6 +176,37 @@ struct MeasureTests {
             #expect(lines.contains(line), "\(line)\n\(csv.stdout)")
         }
         #expect(csv.stderr.contains("2 pairs of objects overlap"))
+    }
+
+    @Test("slices keyed by image id of every kind (inline, nanoid, long, with a comma): each image's rows; a size not known names the image annotated first")
+    func imageKeys() throws {
+        let ids = ["i1", "V1StGXR8_Z5jdHi6B-myT", "an image id longer than twenty-one bytes", "a,b", "an image id longer than twenty-one bytes!"]
+        func image(_ number: Int, sized: Bool) -> String {
+            "{\"id\":\"\(ids[number])\",\"file_name\":\"f\",\"index\":\(number),\"category_ids\":null,\"regressions\":null"
+                + (sized ? ",\"width\":16,\"height\":12}" : "}")
+        }
+        // Image n gets a square of (n + 1) x 2 pixels; annotations from the last image to the first.
+        let annotations = ids.indices.reversed().map { n in
+            Self.annotation("a\(n)", image: ids[n], object: "A", "[[0,0,\(n),0,\(n),1,0,1]]")
+        }.joined(separator: ",")
+        let objects = "{\"id\":\"A\",\"category_ids\":[\"c\"],\"regressions\":null}"
+        let (path, directory) = try Self.write(Self.document(images: ids.indices.map { image($0, sized: true) }.joined(separator: ","),
+                                                             annotations: annotations, objects: objects))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rows = try SegmentationMeasure(parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(path)).slices()
+        var found: [String: Int] = [:]
+        while let row = try rows.next(scope: .object, first: 0) { found[row.imageID] = row.pixels }
+        #expect(found == Dictionary(uniqueKeysWithValues: ids.indices.map { (ids[$0], 2 * ($0 + 1)) }))
+        // Images 1 and 3 without a size, annotations in file order: the error names image 1, annotated
+        // first (image 3 comes first by key: the join reads slices by id).
+        let forward = ids.indices.map { Self.annotation("a\($0)", image: ids[$0], object: "A", "[[0,0,1,0,1,1]]") }.joined(separator: ",")
+        let unsized = Self.document(images: ids.indices.map { image($0, sized: $0 % 2 == 0) }.joined(separator: ","),
+                                    annotations: forward, objects: objects)
+        try Data(unsized.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SegmentationError.self) { try SegmentationMeasure().measure(.file(path)) }
+        do { _ = try SegmentationMeasure(parserOptions: DocumentParsing.Options(memoryLimit: 16 << 10)).measure(.file(path)) } catch {
+            #expect("\(error)".contains("image \"V1StGXR8_Z5jdHi6B-myT\""), "\(error)")
+        }
     }
 
     @Test("contours of an annotation filled together (a hole), and coordinates of 1e9: as cv2.fillPoly",

@@ -1,13 +1,15 @@
 /// The slice join of `SegmentationMeasure`: the spilled contours read back slice by slice,
 /// painted on a canvas (on painter threads when there are several, see `SlicePainters`) or
 /// scanned into runs and swept; each structure's and pair's pixels on the slice go, in slice
-/// order, to a table of rows (spilling too), their totals to memory.
+/// order, to tables of rows (spilling too); the structures' totals to memory, the pairs'
+/// totalled from their rows once sorted (memory does not grow with the pairs).
 struct MeasureJoin {
     let pass: MeasurePass
     let imageSize: (width: Int, height: Int)?
     /// Most runs one slice may hold.
     let runLimit: Int
-    let rows: ExternalSorter
+    /// The structures' rows and the pairs'.
+    let rows: ExternalSorter, pairRows: ExternalSorter
     /// Bytes the slice's canvas or runs may take; whether slices that fit are painted on a canvas.
     let sliceBufferBytes: Int
     let useCanvas: Bool
@@ -16,16 +18,16 @@ struct MeasureJoin {
     private let result = SegmentationMeasurement()
     /// Per object number (order of first annotation): its position in `result.objects`.
     private var objectPositions: [Int] = []
-    private var objectPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
-    private var categoryPairs: [UInt64: SegmentationMeasurement.Totals] = [:]
     private var runs = SliceRuns()
     private var key: [UInt8] = []
+    /// The spill's key of the slice being read (its image's id, see `MeasureIntake.imageKey`).
+    private var imageKey: [UInt8] = []
     /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
     /// the calling thread once the slices before it are counted (memory: `window` such jobs).
     let jobLimit: Int
 
     init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, threads: Int = 1,
-         jobLimit: Int = 1 << 20, rows: ExternalSorter) {
+         jobLimit: Int = 1 << 20, rows: ExternalSorter, pairRows: ExternalSorter) {
         self.jobLimit = jobLimit
         self.pass = pass
         self.imageSize = imageSize
@@ -34,6 +36,7 @@ struct MeasureJoin {
         self.threads = threads
         self.runLimit = max(1, sliceBufferBytes / MemoryLayout<PixelRun>.stride)
         self.rows = rows
+        self.pairRows = pairRows
     }
 
     mutating func run(spill: ExternalSorter) throws -> SegmentationMeasurement {
@@ -78,65 +81,89 @@ struct MeasureJoin {
         let threadCanvasBytes = sliceBufferBytes / (threads + 1)
         defer { painters?.stop() }
         let stream = try spill.sorted()
+        // Slices in the spill's order (by image id); an error (a slice too big, a size not
+        // known) is that of the image annotated first, as when slices were read in that order.
+        var pending: (sequence: Int, error: SegmentationError)?
         while !stream.atEnd {
-            let image = Int(UInt32(bigEndian: stream.key.loadUnaligned(as: UInt32.self)))
-            let id = pass.imageIDs[image].string
-            guard let position = catalog.imagePosition(id) else {
-                result.unknownImageIDs.append(id)
-                while !stream.atEnd && Self.image(stream) == image { try stream.advance() }
+            imageKey.removeAll(keepingCapacity: true)
+            imageKey.append(contentsOf: stream.key.dropLast(8))
+            let first = MeasureIntake.sequence(stream.key)
+            if let pending, first > pending.sequence {
+                while inImage(stream) { try stream.advance() }
                 continue
             }
-            let size = try self.size(of: catalog.images[position])
-            let index = catalog.images[position].index
-            if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
-                var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
-                if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
-                    // Gathered into a job for a painter thread, unless it grows past the limit.
-                    while !stream.atEnd && Self.image(stream) == image && job.bytes.count < jobLimit {
-                        job.bytes.append(contentsOf: stream.payload)
-                        job.ends.append(job.bytes.count)
-                        try stream.advance()
-                    }
-                    if stream.atEnd || Self.image(stream) != image {
-                        while painters.outstanding >= painters.window, let counts = painters.next() { try emit(counts) }
-                        painters.submit(job)
-                        while let counts = painters.ready() { try emit(counts) }
-                        continue
-                    }
-                    while let counts = painters.next() { try emit(counts) }
-                } else {
-                    while let counts = painters?.next() { try emit(counts) }
-                }
-                // The canvas, painted here annotation by annotation (what a job gathered first).
-                painter.begin(width: size.width, height: size.height)
-                painter.paintPayloads(of: job)
-                while !stream.atEnd && Self.image(stream) == image {
-                    painter.paint(stream.payload, height: size.height)
-                    try stream.advance()
-                }
-                try emit(painter.finish(image: position, index: index))
-            } else {
-                // The runs, sorted and swept (after the slices out with painters).
-                while let counts = painters?.next() { try emit(counts) }
-                runs.removeAll()
-                while !stream.atEnd && Self.image(stream) == image {
-                    try scan(stream.payload, width: size.width, height: size.height, imageID: id, &painter)
-                    try stream.advance()
-                }
-                painter.sweep.sweep(runs.runs)
-                try emit(SliceCounts(taking: &painter.sweep, image: position, index: index))
+            do {
+                try slice(stream, catalog: catalog, painter: &painter, painters: painters, threadCanvasBytes: threadCanvasBytes)
+            } catch let error as SegmentationError {
+                pending = (first, error)
+                while inImage(stream) { try stream.advance() }
             }
         }
+        if let pending { throw pending.error }
         while let counts = painters?.next() { try emit(counts) }
         spill.reset()
-        result.objectOverlaps = Self.overlaps(objectPairs)
-        result.categoryOverlaps = Self.overlaps(categoryPairs)
         result.rows = rows
+        result.pairRows = pairRows
+        try result.totalPairs(budget: rows.budget)
         return result
     }
 
-    private static func image(_ stream: SortedStream) -> Int {
-        Int(UInt32(bigEndian: stream.key.loadUnaligned(as: UInt32.self)))
+    /// One slice: the stream's annotations of one image, painted or swept, and their counts out.
+    private mutating func slice(_ stream: SortedStream, catalog: SegmentationCatalog, painter: inout SlicePainter,
+                                painters: SlicePainters?, threadCanvasBytes: Int) throws {
+        let id = MeasureIntake.imageID(stream.key)
+        guard let position = catalog.imagePosition(id) else {
+            result.unknownImageIDs.append(id)
+            while inImage(stream) { try stream.advance() }
+            return
+        }
+        let size = try self.size(of: catalog.images[position])
+        let index = catalog.images[position].index
+        if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
+            var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
+            if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
+                // Gathered into a job for a painter thread, unless it grows past the limit.
+                while inImage(stream) && job.bytes.count < jobLimit {
+                    job.bytes.append(contentsOf: stream.payload)
+                    job.ends.append(job.bytes.count)
+                    try stream.advance()
+                }
+                if !inImage(stream) {
+                    while painters.outstanding >= painters.window, let counts = painters.next() { try emit(counts) }
+                    painters.submit(job)
+                    while let counts = painters.ready() { try emit(counts) }
+                    return
+                }
+                while let counts = painters.next() { try emit(counts) }
+            } else {
+                while let counts = painters?.next() { try emit(counts) }
+            }
+            // The canvas, painted here annotation by annotation (what a job gathered first).
+            painter.begin(width: size.width, height: size.height)
+            painter.paintPayloads(of: job)
+            while inImage(stream) {
+                painter.paint(stream.payload, height: size.height)
+                try stream.advance()
+            }
+            try emit(painter.finish(image: position, index: index))
+        } else {
+            // The runs, sorted and swept (after the slices out with painters).
+            while let counts = painters?.next() { try emit(counts) }
+            runs.removeAll()
+            while inImage(stream) {
+                try scan(stream.payload, width: size.width, height: size.height, imageID: id, &painter)
+                try stream.advance()
+            }
+            painter.sweep.sweep(runs.runs)
+            try emit(SliceCounts(taking: &painter.sweep, image: position, index: index))
+        }
+    }
+
+    /// Whether the stream's next annotation is on the slice being read.
+    private func inImage(_ stream: SortedStream) -> Bool {
+        guard !stream.atEnd else { return false }
+        let key = stream.key
+        return imageKey.withUnsafeBytes { RawBytes.compare(UnsafeRawBufferPointer(rebasing: key[0..<key.count - 8]), $0) == 0 }
     }
 
     private func size(of image: SegmentationCatalog.Image) throws -> (width: Int, height: Int) {
@@ -166,38 +193,30 @@ struct MeasureJoin {
         let (image, index) = (counts.image, counts.index)
         for (tag, pixels) in counts.objects {
             let position = objectPositions[Int(tag)]
-            try row(.object, position, 0, index, image, pixels)
+            try row(.object, position, 0, index, image, pixels, into: rows)
             result.objects[position].totals.add(pixels: pixels, index: index)
         }
         for (tag, pixels) in counts.categories {
-            try row(.category, Int(tag), 0, index, image, pixels)
+            try row(.category, Int(tag), 0, index, image, pixels, into: rows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
         for (key, pixels) in counts.objectPairs {
             let a = objectPositions[Int(key >> 32)], b = objectPositions[Int(key & 0xffff_ffff)]
             let (first, second) = a < b ? (a, b) : (b, a)
-            try row(.objectOverlap, first, second, index, image, pixels)
-            objectPairs[UInt64(first) << 32 | UInt64(second), default: .init()].add(pixels: pixels, index: index)
+            try row(.objectOverlap, first, second, index, image, pixels, into: pairRows)
         }
         for (key, pixels) in counts.categoryPairs {
             let first = Int(key >> 32), second = Int(key & 0xffff_ffff)
-            try row(.categoryOverlap, first, second, index, image, pixels)
-            categoryPairs[key, default: .init()].add(pixels: pixels, index: index)
+            try row(.categoryOverlap, first, second, index, image, pixels, into: pairRows)
         }
     }
 
     private mutating func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ index: Double,
-                              _ image: Int, _ pixels: Int) throws {
+                              _ image: Int, _ pixels: Int, into rows: ExternalSorter) throws {
         SegmentationMeasurement.key(scope: scope, first: first, second: second, index: index, image: image, into: &key)
         var value = UInt64(pixels).littleEndian
         try key.withUnsafeBytes { key in
             try withUnsafeBytes(of: &value) { _ = try rows.append(key: key, payload: $0) }
-        }
-    }
-
-    private static func overlaps(_ pairs: [UInt64: SegmentationMeasurement.Totals]) -> [SegmentationMeasurement.Overlap] {
-        pairs.keys.sorted().map { key in
-            SegmentationMeasurement.Overlap(first: Int(key >> 32), second: Int(key & 0xffff_ffff), totals: pairs[key]!)
         }
     }
 }

@@ -84,7 +84,8 @@ public struct SegmentationMeasure {
         }
         if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
-                               threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false))
+                               threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false),
+                               pairRows: ExternalSorter(budget: budget, indexed: false))
         return try join.run(spill: pass.spill)
     }
 }
@@ -106,7 +107,6 @@ struct MeasurePass: SkeletonNoting {
     init(spill: ExternalSorter) { intake = MeasureIntake(spill: spill) }
 
     var spill: ExternalSorter { intake.spill }
-    var imageIDs: [RecordID] { intake.imageIDs }
     var objectIDs: [RecordID] { intake.objectIDs }
     var annotations: Int { intake.annotations }
     var segmented: Int { intake.segmented }
@@ -141,11 +141,10 @@ struct MeasurePass: SkeletonNoting {
 }
 
 /// Where the reading pass puts the annotations: each segmented one's contours into the spill,
-/// keyed by its image's ordinal, led by its object's (both in order of first annotation).
+/// keyed by its image's id and its number among them (`imageKey`: no table of images that grows
+/// with them), led by its object's ordinal (in order of first annotation).
 final class MeasureIntake {
     let spill: ExternalSorter
-    var imageOrdinals: [RecordID: UInt32] = [:]
-    var imageIDs: [RecordID] = []
     var objectOrdinals: [RecordID: UInt32] = [:]
     var objectIDs: [RecordID] = []
     var annotations = 0, segmented = 0
@@ -155,7 +154,7 @@ final class MeasureIntake {
     private(set) var nonFiniteAnnotation: RecordID?
     /// False once a problem is found: nothing more is spilled (the measure will not be given).
     var takes = true
-    private var payload: [UInt8] = []
+    private var payload: [UInt8] = [], key: [UInt8] = []
     private var lastObject: (key: RecordID, ordinal: UInt32)?
 
     init(spill: ExternalSorter) { self.spill = spill }
@@ -169,7 +168,6 @@ final class MeasureIntake {
     func add(image imageKey: RecordID, object objectKey: RecordID, contours: Int, body: UnsafeRawBufferPointer) {
         guard takes, failure == nil else { return }
         segmented += 1
-        let image = Self.ordinal(imageKey, &imageOrdinals, &imageIDs)
         // An object's annotations mostly follow one another (FLaVor's order): its last ordinal, at hand.
         if lastObject?.key != objectKey { lastObject = (objectKey, Self.ordinal(objectKey, &objectOrdinals, &objectIDs)) }
         let object = lastObject!.ordinal
@@ -178,14 +176,48 @@ final class MeasureIntake {
         RawBytes.appendVarint(Int(object), to: &payload)
         RawBytes.appendVarint(contours, to: &payload)
         payload.append(contentsOf: body)
-        var key = image.bigEndian
+        Self.imageKey(imageKey, into: &key)
+        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: UInt64(segmented) >> UInt64(shift))) }
         do {
-            try withUnsafeBytes(of: &key) { key in
+            try key.withUnsafeBytes { key in
                 try payload.withUnsafeBytes { _ = try spill.append(key: key, payload: $0) }
             }
         } catch {
             failure = error
         }
+    }
+
+    /// An image's part of a key in the spill: 1 and its two packed words (an inline id or a
+    /// nanoid), or 0, the length of its UTF-8 (4 bytes) and its UTF-8. The key goes on with the
+    /// annotation's number (8 bytes, big-endian): a slice's annotations in file order.
+    static func imageKey(_ id: RecordID, into key: inout [UInt8]) {
+        key.removeAll(keepingCapacity: true)
+        func append(_ value: UInt64, bytes: Int) {
+            for shift in stride(from: 8 * (bytes - 1), through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
+        if let words = id.packedWords {
+            key.append(1)
+            append(words.high, bytes: 8)
+            append(words.low, bytes: 8)
+        } else {
+            key.append(0)
+            id.withUTF8 { utf8 in
+                append(UInt64(utf8.count), bytes: 4)
+                key.append(contentsOf: utf8)
+            }
+        }
+    }
+
+    /// The id of the image of a key in the spill.
+    static func imageID(_ key: UnsafeRawBufferPointer) -> String {
+        func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        guard key.first == 1 else { return String(decoding: key[5..<key.count - 8], as: UTF8.self) }
+        return RecordID(packedHigh: word(1), low: word(9)).string
+    }
+
+    /// The number of the annotation of a key in the spill (among the segmented ones, from 1).
+    static func sequence(_ key: UnsafeRawBufferPointer) -> Int {
+        Int(UInt64(bigEndian: key.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self)))
     }
 
     private static func ordinal(_ id: RecordID, _ ordinals: inout [RecordID: UInt32], _ ids: inout [RecordID]) -> UInt32 {

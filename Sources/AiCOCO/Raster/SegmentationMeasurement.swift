@@ -1,7 +1,9 @@
-/// What `SegmentationMeasure` found: every structure (object, category) and every overlapping
-/// pair with its totals, in memory; their areas slice by slice, read once through `slices()`
-/// in the order of the lists (objects, categories, object overlaps, category overlaps; each
-/// structure's slices by `index`), from a table that spills to disk past the memory limit.
+/// What `SegmentationMeasure` found: every structure (object, category) with its totals, in
+/// memory; their areas slice by slice, read through `slices()` in the order of the lists
+/// (objects, categories, object overlaps, category overlaps; each structure's slices by
+/// `index`), from tables that spill to disk past the memory limit; and the overlapping pairs
+/// with their totals, read through `overlaps()` (totalled from the pairs' sorted rows, also
+/// spilling: memory does not grow with the pairs).
 public final class SegmentationMeasurement {
     /// Which list a row of `slices()` belongs to.
     public enum Scope: UInt8, Sendable, CaseIterable {
@@ -72,10 +74,23 @@ public final class SegmentationMeasurement {
     public internal(set) var objects: [Structure] = []
     /// Categories, in file order.
     public internal(set) var categories: [Structure] = []
-    /// Overlapping pairs of objects.
-    public internal(set) var objectOverlaps: [Overlap] = []
-    /// Overlapping pairs of categories.
-    public internal(set) var categoryOverlaps: [Overlap] = []
+    /// Overlapping pairs of objects, read back from the table of their totals (an array as
+    /// long as the pairs: `overlaps()` reads them one at a time).
+    public var objectOverlaps: [Overlap] { get throws { try overlaps(.objectOverlap) } }
+    /// Overlapping pairs of categories, read back likewise.
+    public var categoryOverlaps: [Overlap] { get throws { try overlaps(.categoryOverlap) } }
+    /// How many pairs of objects overlap, and their shared voxels in all.
+    public internal(set) var objectOverlapSummary = OverlapSummary()
+    /// How many pairs of categories overlap, and their shared voxels in all.
+    public internal(set) var categoryOverlapSummary = OverlapSummary()
+
+    /// A count of overlapping pairs and the voxels they share.
+    public struct OverlapSummary: Sendable, Equatable {
+        /// Pairs that share pixels.
+        public var pairs = 0
+        /// Their shared voxels, added up.
+        public var voxels = 0
+    }
     /// Annotations read, and those with a `segmentation`.
     public internal(set) var annotations = 0
     /// Annotations with a `segmentation`.
@@ -86,18 +101,69 @@ public final class SegmentationMeasurement {
     /// Passes over the input: always 1.
     public let passes = 1
 
-    var rows: ExternalSorter?
+    /// The slice rows of objects and categories, of pairs, and the pairs' totals (see `key`).
+    var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?
     /// The ids of the file's images, in its order.
     package internal(set) var imageIDs: [String] = []
     var imageIndices: [Double] = []
 
     init() {}
 
-    /// The rows, each structure's slices by `index` (ties in file order of the images). Once.
+    /// The rows, each structure's slices by `index` (ties in file order of the images); each
+    /// call reads them from the first.
     public func slices() throws -> SliceRows {
-        guard let rows else { return SliceRows(stream: nil, measurement: self) }
-        self.rows = nil
-        return SliceRows(stream: try rows.sorted(), measurement: self, table: rows)
+        SliceRows(streams: try [rows, pairRows].compactMap { try $0?.sorted() }, measurement: self, tables: [rows, pairRows])
+    }
+
+    /// The overlapping pairs with their totals, pairs of objects then of categories, each list
+    /// by its first then its second; each call reads them from the first.
+    public func overlaps() throws -> OverlapRows {
+        OverlapRows(stream: try pairTotals?.sorted(), table: pairTotals)
+    }
+
+    /// The overlapping pairs of `scope` (`.objectOverlap` or `.categoryOverlap`) as an array.
+    public func overlaps(_ scope: Scope) throws -> [Overlap] {
+        let reader = try overlaps()
+        var list: [Overlap] = []
+        while let pair = try reader.next(scope: .objectOverlap) { if scope == .objectOverlap { list.append(pair) } }
+        guard scope == .categoryOverlap else { return list }
+        while let pair = try reader.next(scope: .categoryOverlap) { list.append(pair) }
+        return list
+    }
+
+    /// The pairs' totals, from their rows read in order (the rows of a pair follow one another):
+    /// into `pairTotals` (keyed by scope, first, second; payload voxels, slices, lowest and
+    /// highest index) and the summaries.
+    func totalPairs(budget: MemoryBudget) throws {
+        let totals = ExternalSorter(budget: budget, indexed: false)
+        pairTotals = totals
+        guard let pairRows else { return }
+        let stream = try pairRows.sorted()
+        var key = [UInt8](repeating: 0, count: Self.pairKeyBytes), sum = Totals()
+        func flush() throws {
+            guard let range = sum.indexRange else { return }
+            var payload = (UInt64(sum.voxels).littleEndian, UInt64(sum.sliceCount).littleEndian,
+                           range.lowerBound.bitPattern.littleEndian, range.upperBound.bitPattern.littleEndian)
+            try key.withUnsafeBytes { key in try withUnsafeBytes(of: &payload) { _ = try totals.append(key: key, payload: $0) } }
+            if key[0] == Scope.objectOverlap.rawValue {
+                objectOverlapSummary.pairs += 1
+                objectOverlapSummary.voxels += sum.voxels
+            } else {
+                categoryOverlapSummary.pairs += 1
+                categoryOverlapSummary.voxels += sum.voxels
+            }
+            sum = Totals()
+        }
+        while !stream.atEnd {
+            let row = stream.key
+            if !key.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }) {
+                try flush()
+                key.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }
+            }
+            sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: Self.index(ofKey: row))
+            try stream.advance()
+        }
+        try flush()
     }
 
     /// A row's key, into `key`: scope, first, second, index (ordered as numbers), image
@@ -116,44 +182,86 @@ public final class SegmentationMeasurement {
     }
 
     static let keyBytes = 21
+    /// The bytes of a row's key that name its structure or pair: scope, first, second.
+    static let pairKeyBytes = 9
+
+    /// The `index` a row's key holds.
+    static func index(ofKey key: UnsafeRawBufferPointer) -> Double {
+        let bits = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+        return Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits)
+    }
 
     /// Reads the slice rows back in order.
     public final class SliceRows {
-        private let stream: SortedStream?
+        /// The structures' rows, then the pairs'.
+        private let streams: [SortedStream]
+        private var part = 0
         private let measurement: SegmentationMeasurement
-        /// Kept alive while its records are read.
-        private let table: ExternalSorter?
+        /// Kept alive while their records are read.
+        private let tables: [ExternalSorter?]
 
-        init(stream: SortedStream?, measurement: SegmentationMeasurement, table: ExternalSorter? = nil) {
-            self.stream = stream
+        init(streams: [SortedStream], measurement: SegmentationMeasurement, tables: [ExternalSorter?] = []) {
+            self.streams = streams
             self.measurement = measurement
-            self.table = table
+            self.tables = tables
+        }
+
+        /// The stream with the next row, if any.
+        private var stream: SortedStream? {
+            while part < streams.count && streams[part].atEnd { part += 1 }
+            return part < streams.count ? streams[part] : nil
         }
 
         /// The next row without taking it.
         public func peek() -> Slice? {
-            guard let stream, !stream.atEnd else { return nil }
+            guard let stream else { return nil }
             let key = stream.key
             func number(_ offset: Int) -> Int { Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
-            let bits = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
             let image = number(17)
             return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: number(1), second: number(5),
-                         index: Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits),
+                         index: SegmentationMeasurement.index(ofKey: key),
                          imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
 
         /// The next row.
         public func next() throws -> Slice? {
             guard let row = peek() else { return nil }
-            try stream!.advance()
+            try stream?.advance()
             return row
         }
 
         /// The rows of one structure or pair, taken in turn.
         public func next(scope: Scope, first: Int, second: Int = 0) throws -> Slice? {
             guard let row = peek(), row.scope == scope, row.first == first, row.second == second else { return nil }
-            try stream!.advance()
+            try stream?.advance()
             return row
+        }
+    }
+}
+
+extension SegmentationMeasurement {
+    /// Reads the overlapping pairs and their totals back in order.
+    public final class OverlapRows {
+        private let stream: SortedStream?
+        /// Kept alive while its records are read.
+        private let table: ExternalSorter?
+
+        init(stream: SortedStream?, table: ExternalSorter?) {
+            self.stream = stream
+            self.table = table
+        }
+
+        /// The next pair of `scope`, if the next pair is of that scope.
+        public func next(scope: Scope) throws -> Overlap? {
+            guard let stream, !stream.atEnd, stream.key[0] == scope.rawValue else { return nil }
+            let key = stream.key, payload = stream.payload.baseAddress!
+            func number(_ offset: Int) -> Int { Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+            let low = Double(bitPattern: UInt64(truncatingIfNeeded: RawBytes.load64(payload + 16)))
+            let high = Double(bitPattern: UInt64(truncatingIfNeeded: RawBytes.load64(payload + 24)))
+            let pair = Overlap(first: number(1), second: number(5),
+                               totals: Totals(voxels: RawBytes.load64(payload), sliceCount: RawBytes.load64(payload + 8), indexRange: low...high))
+            try stream.advance()
+            return pair
         }
     }
 }

@@ -111,7 +111,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         guard indexed, count > 0, let slots else { return nil }
         let mask = slotCount - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        var slot = Self.slot(hash) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
@@ -121,9 +121,15 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         }
     }
 
+    /// A key's first slot: its `RawBytes.hash` mixed (that hash keeps too few distinct low bits
+    /// for keys that differ in a few high bits, as doubles' bits do: `ImageIndexes` probed
+    /// about 75 slots a lookup at 60,000 images).
+    @inline(__always)
+    private static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: splitMix64(hash)) }
+
     private func insertSlot(_ ordinal: Int, hash: UInt64) {
         let mask = slotCount - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        var slot = Self.slot(hash) & mask
         while slots![slot] != 0 { slot = (slot + 1) & mask }
         slots![slot] = UInt32(ordinal + 1)
     }

@@ -114,8 +114,9 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     }
 
     /// Every record ever added, in order. The table must not be changed afterwards (except
-    /// by `reset`).
+    /// by `reset`); it may be read again, each call a new reading from the first record.
     func sorted() throws -> KWayMerge<Cursor> {
+        if reading { return KWayMerge(cursors: runs.isEmpty ? [memoryCursor()] : try cursors(of: runs)) }
         defer { reading = true }
         if runs.isEmpty {
             sortMemory()
