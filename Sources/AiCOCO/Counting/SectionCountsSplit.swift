@@ -7,7 +7,7 @@ extension SectionCounts: SplittableVisitor {
     /// Folds a worker's part into the counts.
     public mutating func absorb(_ part: AnnotationCounts) throws {
         totals.add(part.totals)
-        for (image, count) in part.perImage { try tally.addAnnotations(imageKey: image, count: count) }
+        try part.perImage.forEach { image, count in try tally.addAnnotations(imageKey: image, count: count) }
     }
 }
 
@@ -15,10 +15,10 @@ extension SectionCounts: SplittableVisitor {
 public struct AnnotationCounts: AnnotationPart {
     var totals = AnnotationTotals()
     /// Annotations per image id.
-    var perImage: [RecordID: Int] = [:]
+    var perImage = ImageCounts()
 
-    /// Handed over at 4,096 images (about 200 KiB).
-    public var isFull: Bool { perImage.count >= 4096 }
+    /// Handed over at 4,096 images (about 128 KiB).
+    public var isFull: Bool { perImage.count >= ImageCounts.capacity }
 
     /// Counts as `SectionCounts` does.
     public mutating func visitCoordinates(_ chunk: CoordinateChunk) throws {
@@ -28,7 +28,7 @@ public struct AnnotationCounts: AnnotationPart {
     /// Counts as `SectionCounts` does.
     public mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
         totals.count(fields)
-        perImage[fields.imageKey, default: 0] += 1
+        perImage.add(fields.imageKey)
     }
 
     /// Counts as `SectionCounts` does.

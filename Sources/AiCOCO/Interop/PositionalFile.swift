@@ -56,10 +56,11 @@ final class PositionalFile: @unchecked Sendable {
     /// The bytes in `range` (clipped to the file).
     func bytes(_ range: Range<Int>) throws -> [UInt8] {
         let count = max(0, min(range.upperBound, size) - range.lowerBound)
-        var bytes = [UInt8](repeating: 0, count: count)
-        let read = try bytes.withUnsafeMutableBytes { try self.read(into: $0, at: range.lowerBound) }
-        bytes.removeLast(count - read)
-        return bytes
+        // Not zeroed first (the split's guesses read a MiB from each end of the file): only the
+        // bytes read are kept.
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = try self.read(into: UnsafeMutableRawBufferPointer(buffer), at: range.lowerBound)
+        }
     }
 
     /// Calls `body` with `range` of the file block by block (at most `blockBytes` each, one

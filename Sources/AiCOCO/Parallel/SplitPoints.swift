@@ -7,6 +7,9 @@ struct SplitPoints {
     var commas: [Int]
 
     static let window = 64 << 10
+    /// The part of a window read first (the first comma in it is the window's first: see
+    /// `firstRecordComma`, which finds none that the bytes after it could change).
+    static let firstWindow = 4 << 10
 
     /// The cut points of `file` for stretches of about `stretchBytes`, or nil when the file has
     /// no `annotations` array worth cutting.
@@ -20,8 +23,12 @@ struct SplitPoints {
         targets.append(max(start, end - window))
         var commas: [Int] = []
         for target in targets {
-            let bytes = try file.bytes(target..<min(end, target + window))
-            guard let comma = firstRecordComma(bytes) else { continue }
+            // A record's end is most often within its first KiBs: the whole window only when not.
+            var comma = firstRecordComma(try file.bytes(target..<min(end, target + firstWindow)))
+            if comma == nil, target + firstWindow < end {
+                comma = firstRecordComma(try file.bytes(target..<min(end, target + window)))
+            }
+            guard let comma else { continue }
             let offset = target + comma
             if offset > (commas.last ?? -1) { commas.append(offset) }
         }

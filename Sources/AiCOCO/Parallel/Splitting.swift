@@ -59,7 +59,10 @@ public func parseSplitting<Visitor: SplittableVisitor>(
     _ input: DocumentSource, visitor: @autoclosure () -> Visitor, options: DocumentParsing.Options = DocumentParsing.Options(),
     split: SplitOptions, progress: ((Int) -> Void)? = nil
 ) throws -> SplitParseResult<Visitor> {
-    if !options.validate, let (file, points) = try splitCandidate(input, split: split) {
+    // Stretches of 1 MiB at most, as validate's: threads take them as they are free, so the
+    // last to end is at most one small stretch behind (the calling thread reads the skeleton
+    // first). A stretch's setup and its part's fold cost little next to a MiB of parsing.
+    if !options.validate, let (file, points) = try splitCandidate(input, split: split, maxStretchBytes: 1 << 20) {
         let first = visitor()
         let run = SplitParse(file: file, points: points, threads: split.threads, options: options, part: first.makePart())
         if let result = try run.parse(first, input: input, progress: progress) { return result }
