@@ -26,7 +26,7 @@ struct ImageCounts: Sendable {
         }
         if slots.isEmpty { slots = [Int32](repeating: 0, count: Self.slotCount) }
         let mask = Self.slotCount - 1
-        var slot = Int(truncatingIfNeeded: splitMix64(packed.low ^ packed.high &* splitMix64Increment)) & mask
+        var slot = packedIDHash(high: packed.high, low: packed.low) & mask
         while true {
             let entry = Int(slots[slot]) - 1
             if entry < 0 { break }

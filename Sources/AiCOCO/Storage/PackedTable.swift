@@ -61,17 +61,12 @@ final class PackedTable: SpillingTable<PackedCursor> {
     override var memoryBytes: Int { capacity * MemoryLayout<Entry>.stride + slotCount * 4 }
     override var memoryIsEmpty: Bool { count == 0 }
 
-    @inline(__always)
-    private static func hash(_ high: UInt64, _ low: UInt64) -> Int {
-        Int(truncatingIfNeeded: splitMix64(low ^ high &* splitMix64Increment))
-    }
-
     /// The index of the entry in memory for this id, if any (indexed tables only).
     @inline(__always)
     func find(high: UInt64, low: UInt64) -> Int? {
         guard let slots, let entries else { return nil }
         let mask = slotCount - 1
-        var slot = Self.hash(high, low) & mask
+        var slot = packedIDHash(high: high, low: low) & mask
         while true {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
@@ -95,7 +90,7 @@ final class PackedTable: SpillingTable<PackedCursor> {
 
     private func insertSlot(_ index: Int) {
         let mask = slotCount - 1
-        var slot = Self.hash(entries![index].high, entries![index].low) & mask
+        var slot = packedIDHash(high: entries![index].high, low: entries![index].low) & mask
         while slots![slot] != 0 { slot = (slot + 1) & mask }
         slots![slot] = UInt32(index + 1)
     }

@@ -12,3 +12,9 @@ package func splitMix64(_ value: UInt64) -> UInt64 {
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
 }
+
+/// A packed id's (`RecordID.packedWords`) hash, for the open-addressing tables keyed on them.
+@inline(__always)
+func packedIDHash(high: UInt64, low: UInt64) -> Int {
+    Int(truncatingIfNeeded: splitMix64(low ^ high &* splitMix64Increment))
+}
