@@ -137,6 +137,13 @@ enum RawBytes {
         bytes.append(UInt8(rest))
     }
 
+    /// How many bytes `value` takes as an unsigned LEB128 varint.
+    @inline(__always)
+    static func varintCount(_ value: Int) -> Int {
+        let bits = 64 - UInt64(bitPattern: Int64(value) | 1).leadingZeroBitCount
+        return (bits + 6) / 7
+    }
+
     /// Writes `value` as an unsigned LEB128 varint at `bytes + position` (room for 10 bytes),
     /// moving `position` past it.
     @inline(__always)

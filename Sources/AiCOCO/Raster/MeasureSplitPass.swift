@@ -41,7 +41,9 @@ final class MeasureSplitPass: @unchecked Sendable {
         var parser = DocumentParser(visitor: StretchVisitor(part: MeasureStretch(), handOver: { _ in }), options: options)
         let range = (commas[index] + 1)..<commas[index + 1]
         guard readStretch(range, of: file, with: &parser, stop: { false }), !parser.visitor.part.nonFinite else { return nil }
-        return parser.visitor.part
+        var stretch = parser.visitor.part
+        stretch.sort()
+        return stretch
     }
 
     /// Runs the pass with `pass` (new); the pass when the whole input was read with no problem, else nil.
@@ -58,19 +60,31 @@ final class MeasureSplitPass: @unchecked Sendable {
     }
 }
 
-/// A worker's part of the split measure pass: a stretch's annotations, their contours encoded
-/// end to end, and their ids: for the skeleton's tables (`StretchIDs`), and each one's image
-/// and object for the spill.
+/// A worker's part of the split measure pass: a stretch's annotations, and their ids for the
+/// skeleton's tables (`StretchIDs`). Each segmented annotation is built here as the spill holds
+/// it but for what only the calling thread knows (its object's ordinal, its number in the
+/// file), and the stretch is sorted as the spill sorts (by image, then in file order): the
+/// calling thread copies each one into the spill, and sorts runs of them, not single records.
 struct MeasureStretch: AnnotationPart, @unchecked Sendable {
-    /// Per annotation: its image's and its object's id (two entries each).
-    private var imagesAndObjects: [RecordID] = []
+    /// An annotation's bytes in `bytes`: its image's part of the key (`start..<keyEnd`), then its
+    /// contour count (a varint) and contours (`ContourEncoder`) up to `end`; its object's
+    /// index in `objects`, its number among the stretch's segmented annotations (from 0), and
+    /// the first 8 bytes of its key as a big-endian number.
+    private struct Segmented {
+        var start, keyEnd, end: Int
+        var object, number: Int32
+        var prefix: UInt64
+    }
+
     /// The ids as the skeleton's tables take them.
     private(set) var ids = StretchIDs()
-    /// Per annotation: its contour count (-1: no `segmentation`) and where its bytes end.
-    private var contours: [Int] = []
-    private var ends: [Int] = []
-    private var bodies: [UInt8] = []
-    private var dropped = 0
+    /// Annotations read, segmented or not (dropped ones too).
+    private var annotations = 0
+    private var bytes: [UInt8] = []
+    /// The segmented annotations, in file order, then (`sort()`) in the spill's order.
+    private var segmented: [Segmented] = []
+    /// The segmented annotations' objects in file order (an object repeated next to itself once).
+    private var objects: [RecordID] = []
     private var encoder = ContourEncoder()
     /// A coordinate was NaN or infinite: the one-thread pass reports it.
     private(set) var nonFinite = false
@@ -83,33 +97,49 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
     mutating func visitCoordinates(_ chunk: CoordinateChunk) throws { encoder.add(chunk) }
 
     mutating func visitAnnotationEnd(_ fields: AnnotationFields, index: Int) throws {
-        imagesAndObjects.append(fields.imageKey)
-        imagesAndObjects.append(fields.objectKey)
+        annotations += 1
         ids.note(fields)
         if encoder.nonFinite { nonFinite = true }
-        if fields.polygonCount != nil {
-            contours.append(encoder.contours)
-            bodies.append(contentsOf: encoder.body)
-        } else {
-            contours.append(-1)
-        }
-        ends.append(bodies.count)
+        guard fields.polygonCount != nil else { return }
+        if objects.last != fields.objectKey { objects.append(fields.objectKey) }
+        let start = bytes.count
+        MeasureIntake.appendImageKey(fields.imageKey, to: &bytes)
+        let keyEnd = bytes.count
+        RawBytes.appendVarint(encoder.contours, to: &bytes)
+        bytes.append(contentsOf: encoder.body)
+        let prefix = bytes.withUnsafeBytes { ExternalSorter.prefix(UnsafeRawBufferPointer(rebasing: $0[start..<keyEnd])) }
+        segmented.append(Segmented(start: start, keyEnd: keyEnd, end: bytes.count, object: Int32(objects.count - 1),
+                                   number: Int32(segmented.count), prefix: prefix))
     }
 
-    mutating func visitAnnotationDropped(index: Int) throws { dropped += 1 }
+    mutating func visitAnnotationDropped(index: Int) throws { annotations += 1 }
 
-    /// Gives the stretch's annotations to `intake` in order, as the skeleton's parser would have.
+    /// Sorts the segmented annotations as the spill will: by key (image, then number).
+    mutating func sort() {
+        bytes.withUnsafeBytes { bytes in
+            segmented.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let order = RawBytes.compare(UnsafeRawBufferPointer(rebasing: bytes[a.start..<a.keyEnd]),
+                                             UnsafeRawBufferPointer(rebasing: bytes[b.start..<b.keyEnd]))
+                return order != 0 ? order < 0 : a.number < b.number
+            }
+        }
+    }
+
+    /// Gives the stretch's annotations to `intake`, as the skeleton's parser would have: their
+    /// objects' ordinals in file order, their numbers following the annotations before.
     func give(to intake: MeasureIntake) {
-        intake.annotations += dropped
-        bodies.withUnsafeBytes { bodies in
-            var start = 0
-            for (number, end) in ends.enumerated() {
-                intake.annotations += 1
-                if contours[number] >= 0 {
-                    intake.add(image: imagesAndObjects[2 * number], object: imagesAndObjects[2 * number + 1], contours: contours[number],
-                             body: UnsafeRawBufferPointer(rebasing: bodies[start..<end]))
-                }
-                start = end
+        intake.annotations += annotations
+        guard intake.takes, intake.failure == nil else { return }
+        let ordinals = objects.map { intake.ordinal(of: $0) }
+        let first = intake.segmented + 1
+        intake.segmented += segmented.count
+        bytes.withUnsafeBytes { bytes in
+            for annotation in segmented {
+                intake.take(key: UnsafeRawBufferPointer(rebasing: bytes[annotation.start..<annotation.keyEnd]),
+                             sequence: first + Int(annotation.number), object: ordinals[Int(annotation.object)],
+                             rest: UnsafeRawBufferPointer(rebasing: bytes[annotation.keyEnd..<annotation.end]))
+                if intake.failure != nil { return }
             }
         }
     }

@@ -168,42 +168,55 @@ final class MeasureIntake {
     func add(image imageKey: RecordID, object objectKey: RecordID, contours: Int, body: UnsafeRawBufferPointer) {
         guard takes, failure == nil else { return }
         segmented += 1
-        // An object's annotations mostly follow one another (FLaVor's order): its last ordinal, at hand.
-        if lastObject?.key != objectKey { lastObject = (objectKey, Self.ordinal(objectKey, &objectOrdinals, &objectIDs)) }
-        let object = lastObject!.ordinal
-        // Payload: object, contour count, the contours.
+        let object = ordinal(of: objectKey)
+        key.removeAll(keepingCapacity: true)
+        Self.appendImageKey(imageKey, to: &key)
         payload.removeAll(keepingCapacity: true)
-        RawBytes.appendVarint(Int(object), to: &payload)
         RawBytes.appendVarint(contours, to: &payload)
         payload.append(contentsOf: body)
-        Self.imageKey(imageKey, into: &key)
-        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: UInt64(segmented) >> UInt64(shift))) }
+        key.withUnsafeBytes { key in
+            payload.withUnsafeBytes { take(key: key, sequence: segmented, object: object, rest: $0) }
+        }
+    }
+
+    /// Spills the annotation number `sequence` (among the segmented ones, from 1): its image's
+    /// part of the key, its object's ordinal, and the rest of its payload (contour count, contours).
+    @inline(__always)
+    func take(key: UnsafeRawBufferPointer, sequence: Int, object: UInt32, rest: UnsafeRawBufferPointer) {
         do {
-            try key.withUnsafeBytes { key in
-                try payload.withUnsafeBytes { _ = try spill.append(key: key, payload: $0) }
-            }
+            try spill.append(key: key, sequence: UInt64(sequence), head: Int(object), payload: rest)
         } catch {
             failure = error
         }
     }
 
-    /// An image's part of a key in the spill: 1 and its two packed words (an inline id or a
-    /// nanoid), or 0, the length of its UTF-8 (4 bytes) and its UTF-8. The key goes on with the
-    /// annotation's number (8 bytes, big-endian): a slice's annotations in file order.
-    static func imageKey(_ id: RecordID, into key: inout [UInt8]) {
-        key.removeAll(keepingCapacity: true)
-        func append(_ value: UInt64, bytes: Int) {
-            for shift in stride(from: 8 * (bytes - 1), through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        }
-        if let words = id.packedWords {
-            key.append(1)
-            append(words.high, bytes: 8)
-            append(words.low, bytes: 8)
-        } else {
-            key.append(0)
-            id.withUTF8 { utf8 in
-                append(UInt64(utf8.count), bytes: 4)
-                key.append(contentsOf: utf8)
+    /// The ordinal of an object (in order of first annotation); a new one is given the next.
+    func ordinal(of objectKey: RecordID) -> UInt32 {
+        // An object's annotations mostly follow one another (FLaVor's order): its last ordinal, at hand.
+        if let lastObject, lastObject.key == objectKey { return lastObject.ordinal }
+        let ordinal = Self.ordinal(objectKey, &objectOrdinals, &objectIDs)
+        lastObject = (objectKey, ordinal)
+        return ordinal
+    }
+
+    /// Appends an image's part of a key in the spill to `key`: 1 and its two packed words (an
+    /// inline id or a nanoid), or 0, the length of its UTF-8 (4 bytes) and its UTF-8. The key
+    /// goes on with the annotation's number (8 bytes, big-endian): a slice's annotations in file order.
+    static func appendImageKey(_ id: RecordID, to key: inout [UInt8]) {
+        var head: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &head) { head in
+            if let words = id.packedWords {
+                head[0] = 1
+                head.storeBytes(of: words.high.bigEndian, toByteOffset: 1, as: UInt64.self)
+                head.storeBytes(of: words.low.bigEndian, toByteOffset: 9, as: UInt64.self)
+                key.append(contentsOf: UnsafeRawBufferPointer(rebasing: head[0..<17]))
+            } else {
+                id.withUTF8 { utf8 in
+                    head[0] = 0
+                    head.storeBytes(of: UInt32(utf8.count).bigEndian, toByteOffset: 1, as: UInt32.self)
+                    key.append(contentsOf: UnsafeRawBufferPointer(rebasing: head[0..<5]))
+                    key.append(contentsOf: utf8)
+                }
             }
         }
     }

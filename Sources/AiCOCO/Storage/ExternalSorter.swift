@@ -26,6 +26,8 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     override var spillWeight: Int { indexed ? 1 : 4 }
     /// Records in memory.
     private(set) var count = 0
+    /// Records on their way to a run.
+    private let blocks: RunBlocks
 
     private struct Handle {
         var prefix: UInt64
@@ -35,6 +37,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     init(budget: MemoryBudget, indexed: Bool) {
         self.indexed = indexed
         chunkSize = max(1024, min(64 << 10, budget.limit / 16))
+        blocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
         super.init(budget: budget, fanIn: Self.fanIn)
     }
 
@@ -85,20 +88,58 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     @discardableResult
     func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, hash: UInt64) throws -> Int {
         let size = 8 + key.count + payload.count
-        try makeRoom(size)
-        let chunk = chunks.count - 1
-        let target = chunks[chunk] + chunkUsed
+        let target = try room(size)
         RawBytes.store32(key.count, target)
         RawBytes.store32(payload.count, target + 4)
         if key.count > 0 { (target + 8).copyMemory(from: key.baseAddress!, byteCount: key.count) }
         if payload.count > 0 {
             (target + 8 + key.count).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
         }
-        handles![count] = Handle(prefix: Self.prefix(key), place: UInt64(chunk) << 32 | UInt64(chunkUsed))
-        chunkUsed += size
-        count += 1
-        if indexed { insertSlot(count - 1, hash: hash) }
-        return count - 1
+        let ordinal = placed(target, size: size)
+        if indexed { insertSlot(ordinal, hash: hash) }
+        return ordinal
+    }
+
+    /// Adds a record whose key is `key` then `sequence` (8 bytes, big-endian) and whose payload
+    /// is `head` (an unsigned varint) then `payload`, written in place (a table with no index).
+    func append(key: UnsafeRawBufferPointer, sequence: UInt64, head: Int, payload: UnsafeRawBufferPointer) throws {
+        precondition(!indexed, "a sequenced record goes to a table with no index")
+        let keyCount = key.count + 8
+        let payloadCount = RawBytes.varintCount(head) + payload.count
+        let size = 8 + keyCount + payloadCount
+        let target = try room(size)
+        RawBytes.store32(keyCount, target)
+        RawBytes.store32(payloadCount, target + 4)
+        if key.count > 0 { (target + 8).copyMemory(from: key.baseAddress!, byteCount: key.count) }
+        (target + 8 + key.count).storeBytes(of: sequence.bigEndian, as: UInt64.self)
+        var position = 8 + keyCount
+        RawBytes.writeVarint(head, to: target, &position)
+        if payload.count > 0 { (target + position).copyMemory(from: payload.baseAddress!, byteCount: payload.count) }
+        placed(target, size: size)
+    }
+
+    /// Where the next record of `size` bytes goes (room made for it first when needed).
+    @inline(__always)
+    private func room(_ size: Int) throws -> UnsafeMutableRawPointer {
+        let used = chunkUsed
+        if used + size > chunkEnd || count == handleCapacity || (indexed && (count + 1) * 2 > slotCount) {
+            try makeRoom(size)
+            return chunks[chunks.count - 1] + chunkUsed
+        }
+        return chunks[chunks.count - 1] + used
+    }
+
+    /// Notes the record of `size` bytes just written at `target` (where `room` gave); its ordinal.
+    @inline(__always)
+    @discardableResult
+    private func placed(_ target: UnsafeMutableRawPointer, size: Int) -> Int {
+        let ordinal = count
+        let offset = chunkUsed
+        let key = UnsafeRawBufferPointer(start: target + 8, count: RawBytes.load32(target))
+        handles![ordinal] = Handle(prefix: Self.prefix(key), place: UInt64(chunks.count - 1) << 32 | UInt64(offset))
+        chunkUsed = offset + size
+        count = ordinal + 1
+        return ordinal
     }
 
     /// The ordinal of the record in memory with this key, if any (indexed tables only).
@@ -203,9 +244,11 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     // MARK: Runs
 
     override func writeMemory(to file: TemporaryFile) throws {
+        let blocks = self.blocks
         for ordinal in 0..<count {
             let record = self.record(ordinal)
-            try file.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)))
+            try blocks.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)),
+                             to: file)
         }
     }
 
@@ -216,8 +259,10 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     }
 
     override func write(_ item: ByteRecord, to file: TemporaryFile) throws {
-        try item.write(to: file)
+        try blocks.write(item, to: file)
     }
+
+    override func finishWrites() throws { try blocks.finish() }
 
     /// After `sorted()` with no runs: the payload of a record with this key, by binary search.
     func lookupSorted(_ key: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer? {

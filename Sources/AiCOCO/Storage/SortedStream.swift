@@ -10,14 +10,71 @@ struct ByteRecord {
     static var empty: ByteRecord {
         ByteRecord(key: UnsafeRawBufferPointer(start: nil, count: 0), payload: UnsafeRawBufferPointer(start: nil, count: 0))
     }
+}
 
-    /// Appends the record as a run stores it: key length, payload length (32 bits, little
-    /// endian), key, payload.
-    func write(to file: TemporaryFile) throws {
-        var header: (UInt32, UInt32) = (UInt32(key.count).littleEndian, UInt32(payload.count).littleEndian)
-        try withUnsafeBytes(of: &header) { try file.write($0) }
-        try file.write(key)
-        try file.write(payload)
+/// Records on their way to a run of an `ExternalSorter`, gathered into a block of the size of
+/// the file's write buffer (a full block goes straight out): one `TemporaryFile.write` a block,
+/// not one a field. A run stores a record as its key length, payload length (32 bits, little
+/// endian), key, payload. The block is held from the first record of a run until `finish()`.
+final class RunBlocks {
+    private let capacity: Int
+    private var block: UnsafeMutableRawPointer?
+    private var used = 0
+    private var target: TemporaryFile?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    deinit { block?.deallocate() }
+
+    /// Appends a record as it sits in memory (header, key, payload: `bytes`) to `file`.
+    func write(_ bytes: UnsafeRawBufferPointer, to file: TemporaryFile) throws {
+        guard let at = try room(bytes.count, in: file) else { return try file.write(bytes) }
+        if bytes.count > 0 { at.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+    }
+
+    /// Appends `record` to `file`.
+    func write(_ record: ByteRecord, to file: TemporaryFile) throws {
+        let key = record.key, payload = record.payload
+        guard let at = try room(8 + key.count + payload.count, in: file) else {
+            var header: (UInt32, UInt32) = (UInt32(key.count).littleEndian, UInt32(payload.count).littleEndian)
+            try withUnsafeBytes(of: &header) { try file.write($0) }
+            try file.write(key)
+            return try file.write(payload)
+        }
+        RawBytes.store32(key.count, at)
+        RawBytes.store32(payload.count, at + 4)
+        if key.count > 0 { (at + 8).copyMemory(from: key.baseAddress!, byteCount: key.count) }
+        if payload.count > 0 { (at + 8 + key.count).copyMemory(from: payload.baseAddress!, byteCount: payload.count) }
+    }
+
+    /// Writes out the block and frees it.
+    func finish() throws {
+        try flush()
+        block?.deallocate()
+        block = nil
+        target = nil
+    }
+
+    /// Where `size` bytes for `file` go in the block (counted as written), or nil when they are
+    /// more than a block holds (what was gathered is written out first: they go straight).
+    @inline(__always)
+    private func room(_ size: Int, in file: TemporaryFile) throws -> UnsafeMutableRawPointer? {
+        if used + size > capacity || target !== file {
+            try flush()
+            target = file
+            guard size <= capacity else { return nil }
+        }
+        let block = self.block ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        self.block = block
+        defer { used += size }
+        return block + used
+    }
+
+    private func flush() throws {
+        guard used > 0, let target, let block else { return }
+        let count = used
+        used = 0
+        try target.write(UnsafeRawBufferPointer(start: block, count: count))
     }
 }
 

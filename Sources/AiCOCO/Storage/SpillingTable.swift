@@ -31,7 +31,7 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     init(budget: MemoryBudget, fanIn: Int) {
         self.budget = budget
         self.fanIn = fanIn
-        writeBuffer = max(4096, min(64 << 10, budget.limit / 32))
+        writeBuffer = Self.writeBuffer(budget)
         budget.register(self)
     }
 
@@ -55,6 +55,11 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     func runCursor(_ file: TemporaryFile, start: Int, length: Int) throws -> Cursor { fatalError("a subclass reads its runs") }
     /// Appends one record, as a run stores it, to `file`.
     func write(_ item: Cursor.Item, to file: TemporaryFile) throws { fatalError("a subclass writes its records") }
+    /// Writes out what a subclass holds of a run being written (before the run ends).
+    func finishWrites() throws {}
+
+    /// The write buffer of a run's file.
+    static func writeBuffer(_ budget: MemoryBudget) -> Int { max(4096, min(64 << 10, budget.limit / 32)) }
 
     // MARK: Runs
 
@@ -90,6 +95,7 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     }
 
     private func finishRun(level: Int, in output: TemporaryFile, from start: Int) throws {
+        try finishWrites()
         try output.finishWriting()
         bytesSpilled += output.size - start
         runs.append(Run(level: level, start: start, length: output.size - start))
