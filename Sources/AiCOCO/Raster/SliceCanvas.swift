@@ -132,8 +132,18 @@ struct CanvasSets {
             slots[0].lastResult = singletons[Int(object)]
             return singletons[Int(object)]
         }
-        var objects = members[Int(set)]
         let result: UInt32
+        if set == 0 {
+            // A singleton is only ever reached from the empty set: not interned in `numbers`.
+            result = newSet([object])
+            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
+            singletons[Int(object)] = result
+            singletonObjects.append(object)
+            slots[0].lastObject = object
+            slots[0].lastResult = result
+            return result
+        }
+        var objects = members[Int(set)]
         if objects.contains(object) {
             result = set
         } else {
@@ -141,32 +151,36 @@ struct CanvasSets {
             if let known = numbers[objects] {
                 result = known
             } else {
-                precondition(members.count < Int(canvasMark), "a slice's sets of objects outnumber 2^31")
-                result = UInt32(members.count)
+                result = newSet(objects)
                 numbers[objects] = result
-                members.append(objects)
-                if members.count > storage.capacity {
-                    storage.grow(to: 2 * members.count)
-                    slots = storage.base
-                }
-                slots[Int(result)] = SetSlot()
             }
-        }
-        if set == 0 {
-            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
-            singletons[Int(object)] = result
-            singletonObjects.append(object)
         }
         slots[Int(set)].lastObject = object
         slots[Int(set)].lastResult = result
         return result
     }
 
+    /// A new set of `objects` (sorted), with no pixels yet; its number.
+    private mutating func newSet(_ objects: [Int32]) -> UInt32 {
+        precondition(members.count < Int(canvasMark), "a slice's sets of objects outnumber 2^31")
+        let result = UInt32(members.count)
+        members.append(objects)
+        if members.count > storage.capacity {
+            storage.grow(to: 2 * members.count)
+            slots = storage.base
+        }
+        slots[Int(result)] = SetSlot()
+        return result
+    }
+
     mutating func reset() {
         members.removeAll(keepingCapacity: true)
         members.append([])
-        numbers.removeAll(keepingCapacity: true)
-        numbers[[]] = 0
+        // Cleared only when it holds sets of several objects (clearing walks its whole capacity).
+        if numbers.count > 1 {
+            numbers.removeAll(keepingCapacity: true)
+            numbers[[]] = 0
+        }
         for object in singletonObjects { singletons[Int(object)] = 0 }
         singletonObjects.removeAll(keepingCapacity: true)
         slots[0] = SetSlot()
