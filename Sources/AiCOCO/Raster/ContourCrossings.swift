@@ -81,15 +81,18 @@ extension ContourScanner {
             sink.run(y: Int(points[start + 1]), from: Int(points[start]), through: Int(points[start]))
             return
         }
-        // Each point is the lower end of one edge (the first that of the edge from the last), so
-        // an edge of one step gives its end pixel only; a longer one is drawn whole. (A 2-point
-        // contour's line drawn both ways: the same pixels.)
+        // Each point starts one edge (the last the edge to the first), so an edge of one step
+        // gives its start pixel only, a longer one is drawn whole (a 2-point contour's line drawn
+        // both ways: the same pixels). The start pixel is not given either when the point is the
+        // upper end of an edge: the fill of its row covers it (its crossing is the point's x, and
+        // every row's crossings pair up, the contours being closed).
         var previousX = points[start + 2 * count - 2], previousY = points[start + 2 * count - 1]
+        var previousRise = previousY &- points[start + 2 * count - 3]
         for index in 0..<count {
             let x = points[start + 2 * index], y = points[start + 2 * index + 1]
             let runX = x &- previousX, rise = y &- previousY
             if UInt64(bitPattern: runX &+ 1) <= 2 && UInt64(bitPattern: rise &+ 1) <= 2 {
-                sink.run(y: Int(y), from: Int(x), through: Int(x))
+                if previousRise >= 0 && rise <= 0 { sink.run(y: Int(previousY), from: Int(previousX), through: Int(previousX)) }
             } else {
                 drawLine(from: (previousX, previousY), to: (x, y), clipping: false, width: width, height: height, into: &sink)
             }
@@ -108,6 +111,7 @@ extension ContourScanner {
             }
             previousX = x
             previousY = y
+            previousRise = rise
         }
     }
 

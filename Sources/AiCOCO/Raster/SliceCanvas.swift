@@ -51,17 +51,11 @@ struct SliceCanvas {
 
     /// Adds the slice's counts to `sweep` (areas and pairs, objects and categories) and clears the canvas.
     mutating func finish(into sweep: inout SliceSweep) {
-        let sets = state.sets
-        for set in 1..<sets.members.count where sets.slots[set].count > 0 {
-            let pixels = sets.slots[set].count, objects = sets.members[set]
-            Self.add(objects, pixels, to: &sweep.objects)
-            categories.removeAll(keepingCapacity: true)
-            for object in objects {
-                for category in sweep.categoriesOfObject[Int(object)] where !categories.contains(category) { categories.append(category) }
-            }
-            categories.sort()
-            Self.add(categories, pixels, to: &sweep.categories)
-        }
+        // The sets borrowed, not copied: a copy alive at `reset` would make it copy them all.
+        var categories = self.categories
+        self.categories = []
+        Self.add(state.sets, &categories, into: &sweep)
+        self.categories = categories
         if state.top <= state.bottom {
             let width = self.width
             let cells = self.cells.base
@@ -74,6 +68,22 @@ struct SliceCanvas {
             }
         }
         state.reset()
+    }
+
+    /// Each set's pixels for each of its objects and their categories, and each pair of them.
+    private static func add(_ sets: borrowing CanvasSets, _ categories: inout [Int32], into sweep: inout SliceSweep) {
+        for set in 1..<sets.members.count where sets.slots[set].count > 0 {
+            let pixels = sets.slots[set].count
+            sets.members.withUnsafeBufferPointer { members in
+                Self.add(members[set], pixels, to: &sweep.objects)
+                categories.removeAll(keepingCapacity: true)
+                for object in members[set] {
+                    for category in sweep.categoriesOfObject[Int(object)] where !categories.contains(category) { categories.append(category) }
+                }
+            }
+            categories.sort()
+            Self.add(categories, pixels, to: &sweep.categories)
+        }
     }
 
     /// `pixels` for each of `structures` (sorted, distinct) and each pair of them.
