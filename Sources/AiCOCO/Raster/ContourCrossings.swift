@@ -7,10 +7,12 @@
 
 extension ContourScanner {
     /// Fills the contours (see `fillTogether(points:ends:...)`) when every point is inside the
-    /// `width` x `height` image; false, with nothing given to `sink`, when one is not.
+    /// `width` x `height` image; false, with nothing given to `sink`, when one is not. `rows`, when
+    /// given, says they are, their rows from `low` through `high`.
     mutating func fillInside<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                                                 width: Int, height: Int, into sink: inout Sink) -> Bool {
-        guard let (low, high) = Self.insideRows(points, ends, width: width, height: height) else { return false }
+                                                 width: Int, height: Int, rows known: (low: Int64, high: Int64)?,
+                                                 into sink: inout Sink) -> Bool {
+        guard let (low, high) = known ?? Self.insideRows(points, ends, width: width, height: height) else { return false }
         guard low <= high else { return true }
         let rows = Int(high - low)
         // Per row from `low` (the last one has no crossings: edges end above their lower row),

@@ -95,10 +95,12 @@ struct ContourScanner {
     /// `cv2.fillPoly` with a list of contours does: their boundaries drawn, then each row filled
     /// between pairs of the crossings of all their edges (so a contour inside another leaves a
     /// hole, where filling them one by one would not). A pixel may be given more than once.
+    /// `inside`, when given, says every point is inside the image, their rows from `low` through `high`.
     mutating func fillTogether<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                                                   width: Int, height: Int, into sink: inout Sink) {
+                                                   width: Int, height: Int, inside: (low: Int64, high: Int64)? = nil,
+                                                   into sink: inout Sink) {
         guard width > 0, height > 0 else { return }
-        if fillInside(points: points, ends: ends, width: width, height: height, into: &sink) { return }
+        if fillInside(points: points, ends: ends, width: width, height: height, rows: inside, into: &sink) { return }
         // At most one edge a point: room for them made once, written in place (no append).
         let room = points.count / 2
         if edges.count < room { edges.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: room - edges.count)) }

@@ -22,13 +22,15 @@ struct SliceCanvas {
     }
 
     /// Paints the contours `points` (integer `x, y` pairs, `ends` where each contour ends, their
-    /// y from `low` through `high`), filled together, as pixels of `object`: marked, then
-    /// painted row by row (see `CanvasMarking`).
+    /// y from `low` through `high`, their x from `left` through `right`), filled together, as
+    /// pixels of `object`: marked, then painted row by row (see `CanvasMarking`).
     mutating func paint(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                        rows low: Int64, through high: Int64, scanner: inout ContourScanner) {
+                        rows low: Int64, through high: Int64, columns left: Int64, through right: Int64,
+                        scanner: inout ContourScanner) {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
-        scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &marks)
+        let inside = low >= 0 && high < height && left >= 0 && right < width
+        scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: inside ? (low, high) : nil, into: &marks)
         // The rows marked are among the points' rows inside the image.
         let (top, bottom) = (Int(max(low, 0)), Int(min(high, Int64(height) - 1)))
         guard top <= bottom else { return }
