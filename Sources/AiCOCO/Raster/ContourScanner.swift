@@ -14,7 +14,7 @@ protocol PixelRunSink {
 /// Fills contours with OpenCV's rules. Keeps its scratch storage between calls, so filling
 /// allocates nothing once warmed up. Points are integers (`rounded` turns a coordinate into one).
 struct ContourScanner {
-    private struct Edge {
+    struct Edge {
         var y0: Int, y1: Int
         /// x at row `y0` then at the current row, in 16.16 fixed point.
         var x: Int64
@@ -22,16 +22,18 @@ struct ContourScanner {
         var dx: Int64
     }
 
-    private static let shift: Int64 = 16
-    private static let one: Int64 = 1 << 16
+    static let shift: Int64 = 16
+    static let one: Int64 = 1 << 16
     /// Coordinates are clamped to this magnitude so that fixed point cannot overflow.
     static let coordinateLimit = Double(1 << 28)
 
     private var points: [Int64] = []
     private var pointEnds: [Int] = []
-    private var edges: [Edge] = []
+    var edges: [Edge] = []
     private var sortedEdges: [Edge] = []
-    private var rowStarts: [Int32] = []
+    var rowStarts: [Int32] = []
+    /// The crossings of the edges with the rows, row by row (see `fillInside`).
+    var crossings: [Int64] = []
     private var active: [Edge] = []
 
     /// A coordinate as a point's: rounded to the nearest integer (ties to even), clamped to
@@ -93,9 +95,12 @@ struct ContourScanner {
     /// `cv2.fillPoly` with a list of contours does: their boundaries drawn, then each row filled
     /// between pairs of the crossings of all their edges (so a contour inside another leaves a
     /// hole, where filling them one by one would not). A pixel may be given more than once.
+    /// `inside`, when given, says every point is inside the image, their rows from `low` through `high`.
     mutating func fillTogether<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                                                   width: Int, height: Int, into sink: inout Sink) {
+                                                   width: Int, height: Int, inside: (low: Int64, high: Int64)? = nil,
+                                                   into sink: inout Sink) {
         guard width > 0, height > 0 else { return }
+        if fillInside(points: points, ends: ends, width: width, height: height, rows: inside, into: &sink) { return }
         // At most one edge a point: room for them made once, written in place (no append).
         let room = points.count / 2
         if edges.count < room { edges.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: room - edges.count)) }

@@ -129,7 +129,7 @@ struct MeasureJoin {
                     try stream.advance()
                 }
                 if !inImage(stream) {
-                    while painters.outstanding >= painters.window, let counts = painters.next() { try emit(counts) }
+                    while !painters.hasRoom(for: job.bytes.count, jobLimit: jobLimit), let counts = painters.next() { try emit(counts) }
                     painters.submit(job)
                     while let counts = painters.ready() { try emit(counts) }
                     return

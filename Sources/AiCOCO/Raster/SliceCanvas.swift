@@ -22,13 +22,15 @@ struct SliceCanvas {
     }
 
     /// Paints the contours `points` (integer `x, y` pairs, `ends` where each contour ends, their
-    /// y from `low` through `high`), filled together, as pixels of `object`: marked, then
-    /// painted row by row (see `CanvasMarking`).
+    /// y from `low` through `high`, their x from `left` through `right`), filled together, as
+    /// pixels of `object`: marked, then painted row by row (see `CanvasMarking`).
     mutating func paint(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
-                        rows low: Int64, through high: Int64, scanner: inout ContourScanner) {
+                        rows low: Int64, through high: Int64, columns left: Int64, through right: Int64,
+                        scanner: inout ContourScanner) {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
-        scanner.fillTogether(points: points, ends: ends, width: width, height: height, into: &marks)
+        let inside = low >= 0 && high < height && left >= 0 && right < width
+        scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: inside ? (low, high) : nil, into: &marks)
         // The rows marked are among the points' rows inside the image.
         let (top, bottom) = (Int(max(low, 0)), Int(min(high, Int64(height) - 1)))
         guard top <= bottom else { return }
@@ -51,17 +53,11 @@ struct SliceCanvas {
 
     /// Adds the slice's counts to `sweep` (areas and pairs, objects and categories) and clears the canvas.
     mutating func finish(into sweep: inout SliceSweep) {
-        let sets = state.sets
-        for set in 1..<sets.members.count where sets.slots[set].count > 0 {
-            let pixels = sets.slots[set].count, objects = sets.members[set]
-            Self.add(objects, pixels, to: &sweep.objects)
-            categories.removeAll(keepingCapacity: true)
-            for object in objects {
-                for category in sweep.categoriesOfObject[Int(object)] where !categories.contains(category) { categories.append(category) }
-            }
-            categories.sort()
-            Self.add(categories, pixels, to: &sweep.categories)
-        }
+        // The sets borrowed, not copied: a copy alive at `reset` would make it copy them all.
+        var categories = self.categories
+        self.categories = []
+        Self.add(state.sets, &categories, into: &sweep)
+        self.categories = categories
         if state.top <= state.bottom {
             let width = self.width
             let cells = self.cells.base
@@ -74,6 +70,22 @@ struct SliceCanvas {
             }
         }
         state.reset()
+    }
+
+    /// Each set's pixels for each of its objects and their categories, and each pair of them.
+    private static func add(_ sets: borrowing CanvasSets, _ categories: inout [Int32], into sweep: inout SliceSweep) {
+        for set in 1..<sets.members.count where sets.slots[set].count > 0 {
+            let pixels = sets.slots[set].count
+            sets.members.withUnsafeBufferPointer { members in
+                Self.add(members[set], pixels, to: &sweep.objects)
+                categories.removeAll(keepingCapacity: true)
+                for object in members[set] {
+                    for category in sweep.categoriesOfObject[Int(object)] where !categories.contains(category) { categories.append(category) }
+                }
+            }
+            categories.sort()
+            Self.add(categories, pixels, to: &sweep.categories)
+        }
     }
 
     /// `pixels` for each of `structures` (sorted, distinct) and each pair of them.
@@ -132,8 +144,18 @@ struct CanvasSets {
             slots[0].lastResult = singletons[Int(object)]
             return singletons[Int(object)]
         }
-        var objects = members[Int(set)]
         let result: UInt32
+        if set == 0 {
+            // A singleton is only ever reached from the empty set: not interned in `numbers`.
+            result = newSet([object])
+            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
+            singletons[Int(object)] = result
+            singletonObjects.append(object)
+            slots[0].lastObject = object
+            slots[0].lastResult = result
+            return result
+        }
+        var objects = members[Int(set)]
         if objects.contains(object) {
             result = set
         } else {
@@ -141,32 +163,36 @@ struct CanvasSets {
             if let known = numbers[objects] {
                 result = known
             } else {
-                precondition(members.count < Int(canvasMark), "a slice's sets of objects outnumber 2^31")
-                result = UInt32(members.count)
+                result = newSet(objects)
                 numbers[objects] = result
-                members.append(objects)
-                if members.count > storage.capacity {
-                    storage.grow(to: 2 * members.count)
-                    slots = storage.base
-                }
-                slots[Int(result)] = SetSlot()
             }
-        }
-        if set == 0 {
-            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
-            singletons[Int(object)] = result
-            singletonObjects.append(object)
         }
         slots[Int(set)].lastObject = object
         slots[Int(set)].lastResult = result
         return result
     }
 
+    /// A new set of `objects` (sorted), with no pixels yet; its number.
+    private mutating func newSet(_ objects: [Int32]) -> UInt32 {
+        precondition(members.count < Int(canvasMark), "a slice's sets of objects outnumber 2^31")
+        let result = UInt32(members.count)
+        members.append(objects)
+        if members.count > storage.capacity {
+            storage.grow(to: 2 * members.count)
+            slots = storage.base
+        }
+        slots[Int(result)] = SetSlot()
+        return result
+    }
+
     mutating func reset() {
         members.removeAll(keepingCapacity: true)
         members.append([])
-        numbers.removeAll(keepingCapacity: true)
-        numbers[[]] = 0
+        // Cleared only when it holds sets of several objects (clearing walks its whole capacity).
+        if numbers.count > 1 {
+            numbers.removeAll(keepingCapacity: true)
+            numbers[[]] = 0
+        }
         for object in singletonObjects { singletons[Int(object)] = 0 }
         singletonObjects.removeAll(keepingCapacity: true)
         slots[0] = SetSlot()

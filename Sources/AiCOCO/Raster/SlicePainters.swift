@@ -1,22 +1,29 @@
 /// Threads that paint the slices of `MeasureJoin` while the calling thread reads the spill and
 /// writes the counts: each thread has its own `SlicePainter` (its canvas); the slices are handed
 /// out in order and their counts taken back in the same order, so what is written is what one
-/// thread writes. At most `window` slices are out at once (memory: their payloads, each at most
-/// `MeasureJoin`'s job limit, plus a canvas per thread).
+/// thread writes. At most `window` slices are out at once, and their payloads at most
+/// `byteWindow` jobs of `MeasureJoin`'s job limit (memory: those, plus a canvas per thread): a
+/// wide window of small slices keeps the painters fed while the calling thread merges or writes.
 final class SlicePainters: @unchecked Sendable {
     private let monitor = Monitor(conditions: 2)
     private static var jobReady: Int { 0 }
     private static var countsReady: Int { 1 }
     let window: Int
+    /// Most payloads out at once, in jobs of the job limit.
+    let byteWindow: Int
     private var jobs: [Int: SliceJob] = [:]
     private var counts: [Int: SliceCounts] = [:]
     private var submitted = 0, taken = 0, collected = 0
+    /// Payload bytes of the slices out (handed out, counts not taken back).
+    private var bytesOut = 0
+    private var bytesOfSlice: [Int: Int] = [:]
     private var stopped = false
     private var threads: [JoinableThread] = []
 
     /// Starts up to `count` painters, each with a sweep like `sweep`; throws when none starts.
     init(count: Int, sweep: SliceSweep) throws {
-        window = 2 * count
+        window = 16 * count
+        byteWindow = 2 * count
         let template = SweepTemplate(sweep)
         for _ in 0..<count {
             do {
@@ -28,13 +35,18 @@ final class SlicePainters: @unchecked Sendable {
         }
     }
 
-    /// Slices handed out whose counts are not taken back yet.
-    var outstanding: Int { monitor.withLock { submitted - collected } }
+    /// Whether a slice of `bytes` payload bytes may be handed out now (see `window`, `byteWindow`):
+    /// always when none is out.
+    func hasRoom(for bytes: Int, jobLimit: Int) -> Bool {
+        monitor.withLock { submitted == collected || (submitted - collected < window && bytesOut + bytes <= byteWindow * jobLimit) }
+    }
 
-    /// Hands out a slice (call when `outstanding < window`).
+    /// Hands out a slice (call when `hasRoom` for it).
     func submit(_ job: SliceJob) {
         monitor.withLock {
             jobs[submitted] = job
+            bytesOfSlice[submitted] = job.bytes.count
+            bytesOut += job.bytes.count
             submitted += 1
             monitor.signal(Self.jobReady)
         }
@@ -45,8 +57,7 @@ final class SlicePainters: @unchecked Sendable {
         monitor.withLock {
             guard collected < submitted else { return nil }
             while counts[collected] == nil { monitor.wait(Self.countsReady) }
-            collected += 1
-            return counts.removeValue(forKey: collected - 1)
+            return collect(counts.removeValue(forKey: collected))
         }
     }
 
@@ -54,9 +65,15 @@ final class SlicePainters: @unchecked Sendable {
     func ready() -> SliceCounts? {
         monitor.withLock {
             guard collected < submitted, let result = counts.removeValue(forKey: collected) else { return nil }
-            collected += 1
-            return result
+            return collect(result)
         }
+    }
+
+    /// The oldest slice's counts taken back (under the lock).
+    private func collect(_ result: SliceCounts?) -> SliceCounts? {
+        bytesOut -= bytesOfSlice.removeValue(forKey: collected) ?? 0
+        collected += 1
+        return result
     }
 
     /// Stops the threads (slices not started are dropped) and waits for them to end.

@@ -40,9 +40,10 @@ struct SlicePainter {
     /// The annotation being decoded: its points (`x, y` pairs) and where each contour ends.
     private var points: [Int64] = []
     private var ends: [Int] = []
-    /// How many of `points` the last decode gave, and the least and the greatest of their y.
+    /// How many of `points` the last decode gave, and the least and the greatest of their y and x.
     private var decoded = 0
     private var lowRow: Int64 = 0, highRow: Int64 = -1
+    private var lowColumn: Int64 = 0, highColumn: Int64 = -1
 
     init(sweep: SliceSweep) { self.sweep = sweep }
 
@@ -63,7 +64,8 @@ struct SlicePainter {
         points.withUnsafeBufferPointer { points in
             let points = UnsafeBufferPointer(rebasing: points[0..<decoded])
             ends.withUnsafeBufferPointer {
-                canvas!.paint(object: object, points: points, ends: $0, rows: lowRow, through: highRow, scanner: &scanner)
+                canvas!.paint(object: object, points: points, ends: $0, rows: lowRow, through: highRow,
+                              columns: lowColumn, through: highColumn, scanner: &scanner)
             }
         }
     }
@@ -111,6 +113,7 @@ struct SlicePainter {
         ends.removeAll(keepingCapacity: true)
         var rows = 0, used = 0
         var lowRow = Int64.max, highRow = Int64.min
+        var lowColumn = Int64.max, highColumn = Int64.min
         points.withUnsafeMutableBufferPointer { points in
             for _ in 0..<contours {
                 let count = Self.varint(bytes, &position)
@@ -126,6 +129,8 @@ struct SlicePainter {
                     used += 2
                     low = min(low, y)
                     high = max(high, y)
+                    lowColumn = min(lowColumn, x)
+                    highColumn = max(highColumn, x)
                 }
                 ends.append(used)
                 rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
@@ -135,6 +140,7 @@ struct SlicePainter {
         }
         decoded = used
         (self.lowRow, self.highRow) = (lowRow, highRow)
+        (self.lowColumn, self.highColumn) = (lowColumn, highColumn)
         return rows
     }
 

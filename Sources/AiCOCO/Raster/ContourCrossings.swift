@@ -1,0 +1,175 @@
+// The fast path of `ContourScanner` for contours whose points all lie inside the image (all of
+// FLaVor's, whose contours go through the centres of boundary pixels, so most edges span zero
+// or one row): no clipping, so each edge's crossings with the rows are known at once and are
+// sorted into their rows by counting (no list of active edges walked and sorted row by row).
+// The pixels are those of the general path: the same lines, the same crossings (x at the upper
+// end, then stepped by the same truncated slope), filled between the same pairs.
+
+extension ContourScanner {
+    /// Fills the contours (see `fillTogether(points:ends:...)`) when every point is inside the
+    /// `width` x `height` image; false, with nothing given to `sink`, when one is not. `rows`, when
+    /// given, says they are, their rows from `low` through `high`.
+    mutating func fillInside<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
+                                                 width: Int, height: Int, rows known: (low: Int64, high: Int64)?,
+                                                 into sink: inout Sink) -> Bool {
+        guard let (low, high) = known ?? Self.insideRows(points, ends, width: width, height: height) else { return false }
+        guard low <= high else { return true }
+        let rows = Int(high - low)
+        // Per row from `low` (the last one has no crossings: edges end above their lower row),
+        // its crossings counted at `rowStarts[row + 1]`.
+        rowStarts.removeAll(keepingCapacity: true)
+        rowStarts.append(contentsOf: repeatElement(0, count: rows + 1))
+        let room = points.count / 2
+        if edges.count < room { edges.append(contentsOf: repeatElement(Edge(y0: 0, y1: 0, x: 0, dx: 0), count: room - edges.count)) }
+        var edges = self.edges, starts = self.rowStarts, crossings = self.crossings
+        self.edges = []; self.rowStarts = []; self.crossings = []
+        defer { self.edges = edges; self.rowStarts = starts; self.crossings = crossings }
+        var edgeCount = 0, crossingCount = 0
+        edges.withUnsafeMutableBufferPointer { edges in
+            starts.withUnsafeMutableBufferPointer { starts in
+                var start = 0
+                for end in ends {
+                    Self.addInsideContour(points, start, end, low: low, edges: edges, &edgeCount, starts: starts, &crossingCount,
+                                          width: width, height: height, into: &sink)
+                    start = end
+                }
+            }
+        }
+        guard crossingCount > 0 else { return true }
+        if crossings.count < crossingCount { crossings.append(contentsOf: repeatElement(0, count: crossingCount - crossings.count)) }
+        edges.withUnsafeBufferPointer { edges in
+            starts.withUnsafeMutableBufferPointer { starts in
+                crossings.withUnsafeMutableBufferPointer { crossings in
+                    Self.fillCrossings(edges, edgeCount, low: low, rows: rows, starts: starts, crossings, width: width, into: &sink)
+                }
+            }
+        }
+        return true
+    }
+
+    /// The least and the greatest row of the points (`low > high` when there are none); nil
+    /// when a point is outside the image.
+    private static func insideRows(_ points: UnsafeBufferPointer<Int64>, _ ends: UnsafeBufferPointer<Int>,
+                                   width: Int, height: Int) -> (Int64, Int64)? {
+        let columns = UInt64(width), rowCount = UInt64(height)
+        var outside = false
+        var low = Int64.max, high = Int64.min
+        var start = 0
+        for end in ends {
+            var index = start
+            let stop = start + 2 * ((end - start) / 2)
+            while index < stop {
+                let x = points[index], y = points[index + 1]
+                outside = outside || UInt64(bitPattern: x) >= columns || UInt64(bitPattern: y) >= rowCount
+                low = min(low, y)
+                high = max(high, y)
+                index += 2
+            }
+            start = end
+        }
+        return outside ? nil : (low, high)
+    }
+
+    /// Draws the boundary of the contour `points[start..<end]` (inside the image), adds its
+    /// edges that span rows to `edges` and counts their crossings per row into `starts`.
+    @inline(__always)
+    private static func addInsideContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
+                                                             edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: inout Int,
+                                                             starts: UnsafeMutableBufferPointer<Int32>, _ crossingCount: inout Int,
+                                                             width: Int, height: Int, into sink: inout Sink) {
+        let count = (end - start) / 2
+        guard count > 0 else { return }
+        if count == 1 {
+            sink.run(y: Int(points[start + 1]), from: Int(points[start]), through: Int(points[start]))
+            return
+        }
+        // Each point starts one edge (the last the edge to the first), so an edge of one step
+        // gives its start pixel only, a longer one is drawn whole (a 2-point contour's line drawn
+        // both ways: the same pixels). The start pixel is not given either when the point is the
+        // upper end of an edge: the fill of its row covers it (its crossing is the point's x, and
+        // every row's crossings pair up, the contours being closed).
+        var previousX = points[start + 2 * count - 2], previousY = points[start + 2 * count - 1]
+        var previousRise = previousY &- points[start + 2 * count - 3]
+        for index in 0..<count {
+            let x = points[start + 2 * index], y = points[start + 2 * index + 1]
+            let runX = x &- previousX, rise = y &- previousY
+            if UInt64(bitPattern: runX &+ 1) <= 2 && UInt64(bitPattern: rise &+ 1) <= 2 {
+                if previousRise >= 0 && rise <= 0 { sink.run(y: Int(previousY), from: Int(previousX), through: Int(previousX)) }
+            } else {
+                drawLine(from: (previousX, previousY), to: (x, y), clipping: false, width: width, height: height, into: &sink)
+            }
+            if rise != 0 {
+                let dx = step(runX << shift, over: rise)
+                let (topX, topY, bottomY) = rise > 0 ? (previousX, previousY, y) : (x, y, previousY)
+                edges[edgeCount] = Edge(y0: Int(topY), y1: Int(bottomY), x: topX << shift, dx: dx)
+                edgeCount += 1
+                var row = Int(topY &- low) + 1
+                let stop = Int(bottomY &- low) + 1
+                while row < stop {
+                    starts[row] &+= 1
+                    row += 1
+                }
+                crossingCount += Int(bottomY &- topY)
+            }
+            previousX = x
+            previousY = y
+            previousRise = rise
+        }
+    }
+
+    /// Sorts the edges' crossings into their rows (`starts`: counts per row, at `row + 1`), then
+    /// fills each row between pairs of its crossings sorted by x.
+    private static func fillCrossings<Sink: PixelRunSink>(_ edges: UnsafeBufferPointer<Edge>, _ edgeCount: Int, low: Int64, rows: Int,
+                                                          starts: UnsafeMutableBufferPointer<Int32>,
+                                                          _ crossings: UnsafeMutableBufferPointer<Int64>, width: Int,
+                                                          into sink: inout Sink) {
+        for row in 0..<rows { starts[row + 1] &+= starts[row] }
+        // Placed: `starts[row]` becomes the end of the row's crossings (the start of the next's).
+        for edge in edges[0..<edgeCount] {
+            var x = edge.x
+            var row = edge.y0 - Int(low)
+            let stop = edge.y1 - Int(low)
+            while row < stop {
+                crossings[Int(starts[row])] = x
+                starts[row] &+= 1
+                x &+= edge.dx
+                row += 1
+            }
+        }
+        let one = Self.one, shift = Self.shift
+        var begin = 0
+        for row in 0..<rows {
+            let end = Int(starts[row])
+            defer { begin = end }
+            guard end - begin >= 2 else { continue }
+            insertionSort(crossings, begin, end)
+            var pair = begin
+            while pair + 1 < end {
+                var x1 = Int((crossings[pair] + one - 1) >> shift)
+                var x2 = Int(crossings[pair + 1] >> shift)
+                if x1 < width && x2 >= 0 {
+                    x1 = max(x1, 0)
+                    x2 = min(x2, width - 1)
+                    if x1 <= x2 { sink.run(y: Int(low) + row, from: x1, through: x2) }
+                }
+                pair += 2
+            }
+        }
+    }
+
+    /// Sorts `values[begin..<end]` (a row's few crossings).
+    @inline(__always)
+    private static func insertionSort(_ values: UnsafeMutableBufferPointer<Int64>, _ begin: Int, _ end: Int) {
+        var position = begin + 1
+        while position < end {
+            let item = values[position]
+            var slot = position
+            while slot > begin && values[slot - 1] > item {
+                values[slot] = values[slot - 1]
+                slot -= 1
+            }
+            values[slot] = item
+            position += 1
+        }
+    }
+}
