@@ -105,7 +105,8 @@ public final class SegmentationMeasurement {
     var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?
     /// The ids of the file's images, in its order.
     package internal(set) var imageIDs: [String] = []
-    var imageIndices: [Double] = []
+    /// Their `index`es.
+    package internal(set) var imageIndices: [Double] = []
 
     init() {}
 
@@ -234,6 +235,30 @@ public final class SegmentationMeasurement {
         public func next(scope: Scope, first: Int, second: Int = 0) throws -> Slice? {
             guard let row = peek(), row.scope == scope, row.first == first, row.second == second else { return nil }
             try stream?.advance()
+            return row
+        }
+
+        /// A row as writers take it: the image's position (in `imageIDs`) and `index`, the pixels.
+        package struct Row {
+            /// The image's position in `imageIDs`.
+            package var image: Int
+            /// The image's `index`.
+            package var index: Double
+            /// Pixels on that slice.
+            package var pixels: Int
+        }
+
+        /// `next(scope:first:second:)` without the image's id (nothing allocated nor retained).
+        package func nextRow(scope: Scope, first: Int, second: Int = 0) throws -> Row? {
+            guard let stream else { return nil }
+            let key = stream.key
+            guard key[0] == scope.rawValue,
+                  UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == UInt32(truncatingIfNeeded: first),
+                  UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
+            else { return nil }
+            let row = Row(image: Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 17, as: UInt32.self))),
+                          index: SegmentationMeasurement.index(ofKey: key), pixels: RawBytes.load64(stream.payload.baseAddress!))
+            try stream.advance()
             return row
         }
     }
