@@ -107,6 +107,18 @@ public final class SegmentationMeasurement {
     package internal(set) var imageIDs: [String] = []
     /// Their `index`es.
     package internal(set) var imageIndices: [Double] = []
+    /// The images in slice order (by `index` as `key` orders it, ties in file order): the image
+    /// of each slice number a row's key holds.
+    var slicesInOrder: [Int32] = []
+
+    /// Each image's slice number (see `slicesInOrder`), from the images' `index`es (set first).
+    func numberSlices() -> [Int32] {
+        let ordered = imageIndices.map { Self.ordered($0) }
+        slicesInOrder = imageIndices.indices.sorted { ordered[$0] != ordered[$1] ? ordered[$0] < ordered[$1] : $0 < $1 }.map { Int32($0) }
+        var numbers = [Int32](repeating: 0, count: imageIndices.count)
+        for (slice, image) in slicesInOrder.enumerated() { numbers[Int(image)] = Int32(slice) }
+        return numbers
+    }
 
     init() {}
 
@@ -161,35 +173,36 @@ public final class SegmentationMeasurement {
                 try flush()
                 key.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }
             }
-            sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: Self.index(ofKey: row))
+            sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: imageIndices[image(ofKey: row)])
             try stream.advance()
         }
         try flush()
     }
 
-    /// A row's key, into `key`: scope, first, second, index (ordered as numbers), image
-    /// position, big-endian (`keyBytes` bytes).
-    static func key(scope: Scope, first: Int, second: Int, index: Double, image: Int, into key: inout [UInt8]) {
-        if key.count != keyBytes { key = [UInt8](repeating: 0, count: keyBytes) }
-        let bits = index.bitPattern
-        let ordered = bits >> 63 == 1 ? ~bits : bits | 1 << 63
-        key.withUnsafeMutableBytes { key in
-            key[0] = scope.rawValue
-            key.storeBytes(of: UInt32(truncatingIfNeeded: first).bigEndian, toByteOffset: 1, as: UInt32.self)
-            key.storeBytes(of: UInt32(truncatingIfNeeded: second).bigEndian, toByteOffset: 5, as: UInt32.self)
-            key.storeBytes(of: ordered.bigEndian, toByteOffset: 9, as: UInt64.self)
-            key.storeBytes(of: UInt32(truncatingIfNeeded: image).bigEndian, toByteOffset: 17, as: UInt32.self)
-        }
+    /// A row's key, into `key` (`keyBytes` bytes): scope, first, second, the image's slice number
+    /// (see `numberSlices`), big-endian.
+    @inline(__always)
+    static func key(scope: Scope, first: Int, second: Int, slice: Int32, into key: UnsafeMutableRawBufferPointer) {
+        key[0] = scope.rawValue
+        key.storeBytes(of: UInt32(truncatingIfNeeded: first).bigEndian, toByteOffset: 1, as: UInt32.self)
+        key.storeBytes(of: UInt32(truncatingIfNeeded: second).bigEndian, toByteOffset: 5, as: UInt32.self)
+        key.storeBytes(of: UInt32(bitPattern: slice).bigEndian, toByteOffset: 9, as: UInt32.self)
     }
 
-    static let keyBytes = 21
+    static let keyBytes = 13
     /// The bytes of a row's key that name its structure or pair: scope, first, second.
     static let pairKeyBytes = 9
 
-    /// The `index` a row's key holds.
-    static func index(ofKey key: UnsafeRawBufferPointer) -> Double {
-        let bits = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
-        return Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits)
+    /// `index`'s bits, ordered as the numbers are.
+    static func ordered(_ index: Double) -> UInt64 {
+        let bits = index.bitPattern
+        return bits >> 63 == 1 ? ~bits : bits | 1 << 63
+    }
+
+    /// The position in `imageIDs` of the image a row's key holds.
+    @inline(__always)
+    func image(ofKey key: UnsafeRawBufferPointer) -> Int {
+        Int(slicesInOrder[Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))])
     }
 
     /// Reads the slice rows back in order.
@@ -218,9 +231,9 @@ public final class SegmentationMeasurement {
             guard let stream else { return nil }
             let key = stream.key
             func number(_ offset: Int) -> Int { Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
-            let image = number(17)
+            let image = measurement.image(ofKey: key)
             return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: number(1), second: number(5),
-                         index: SegmentationMeasurement.index(ofKey: key),
+                         index: measurement.imageIndices[image],
                          imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
 
@@ -256,8 +269,8 @@ public final class SegmentationMeasurement {
                   UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == UInt32(truncatingIfNeeded: first),
                   UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
             else { return nil }
-            let row = Row(image: Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 17, as: UInt32.self))),
-                          index: SegmentationMeasurement.index(ofKey: key), pixels: RawBytes.load64(stream.payload.baseAddress!))
+            let image = measurement.image(ofKey: key)
+            let row = Row(image: image, index: measurement.imageIndices[image], pixels: RawBytes.load64(stream.payload.baseAddress!))
             try stream.advance()
             return row
         }
