@@ -204,6 +204,7 @@ struct Measure: ParsableCommand {
         let single = Array(",,\n".utf8)
         // The rows' start (scope, id, name) and end (empty volume, voxels; the second structure of a pair), each entry's.
         var head: [UInt8] = [], tail: [UInt8] = []
+        let area = units.squareMillimetres.map { _ in { units.area($0)! } }
         for (_, scope) in Self.lists {
             let scopeText = Array("\(Self.scopeNames[Int(scope.rawValue)]),".utf8)
             let fields = scope == .object || scope == .objectOverlap ? objectFields : categoryFields
@@ -220,16 +221,8 @@ struct Measure: ParsableCommand {
                     tail.append(contentsOf: fields[entry.second])
                     tail.append(10)
                 }
-                while let slice = try rows.nextRow(scope: scope, first: entry.first, second: entry.second) {
-                    try text.append(head)
-                    try text.append(imageText, imageEnds[slice.image]..<imageEnds[slice.image + 1])
-                    try text.append(decimal: slice.pixels)
-                    try text.append(byte: 44)
-                    if let area = units.area(slice.pixels) { try text.append(number: area) }
-                    try text.append(byte: 44)
-                    try text.append(byte: 44)
-                    try text.append(tail)
-                }
+                try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,
+                                       images: imageText, imageEnds: imageEnds, area: area, to: text)
                 try text.append(head)
                 try text.append(Self.emptySliceFields)
                 try text.append(decimal: entry.totals.voxels)

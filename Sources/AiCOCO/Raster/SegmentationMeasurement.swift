@@ -210,7 +210,7 @@ public final class SegmentationMeasurement {
         /// The structures' rows, then the pairs'.
         private let streams: [SortedStream]
         private var part = 0
-        private let measurement: SegmentationMeasurement
+        let measurement: SegmentationMeasurement
         /// Kept alive while their records are read.
         private let tables: [ExternalSorter?]
 
@@ -221,7 +221,7 @@ public final class SegmentationMeasurement {
         }
 
         /// The stream with the next row, if any.
-        private var stream: SortedStream? {
+        var stream: SortedStream? {
             while part < streams.count && streams[part].atEnd { part += 1 }
             return part < streams.count ? streams[part] : nil
         }
@@ -251,6 +251,14 @@ public final class SegmentationMeasurement {
             return row
         }
 
+        /// Whether a row's key is of the structure or pair `scope`, `first`, `second`.
+        @inline(__always)
+        static func isRow(_ key: UnsafeRawBufferPointer, of scope: Scope, _ first: Int, _ second: Int) -> Bool {
+            key[0] == scope.rawValue
+                && UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == UInt32(truncatingIfNeeded: first)
+                && UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
+        }
+
         /// A row as writers take it: the image's position (in `imageIDs`) and `index`, the pixels.
         package struct Row {
             /// The image's position in `imageIDs`.
@@ -265,10 +273,7 @@ public final class SegmentationMeasurement {
         package func nextRow(scope: Scope, first: Int, second: Int = 0) throws -> Row? {
             guard let stream else { return nil }
             let key = stream.key
-            guard key[0] == scope.rawValue,
-                  UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == UInt32(truncatingIfNeeded: first),
-                  UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
-            else { return nil }
+            guard Self.isRow(key, of: scope, first, second) else { return nil }
             let image = measurement.image(ofKey: key)
             let row = Row(image: image, index: measurement.imageIndices[image], pixels: RawBytes.load64(stream.payload.baseAddress!))
             try stream.advance()
