@@ -167,10 +167,10 @@ struct Measure: ParsableCommand {
                 if let volume = units.volume(totals.voxels) { try json.key("volume_ml"); try json.number(volume) }
                 try json.key("slices")
                 try json.beginArray()
-                while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
+                while let slice = try rows.nextRow(scope: entry.scope, first: entry.first, second: entry.second) {
                     try json.beginObject()
                     try json.key("index"); try json.number(slice.index)
-                    try json.key("image_id"); try json.string(slice.imageID)
+                    try json.key("image_id"); try json.string(result.imageIDs[slice.image])
                     try json.key("pixels"); try json.number(slice.pixels)
                     if let area = units.area(slice.pixels) { try json.key("area_mm2"); try json.number(area) }
                     try json.endObject()
@@ -187,35 +187,33 @@ struct Measure: ParsableCommand {
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let units = Units(spacing)
         let rows = try result.slices(), pairs = try result.overlaps()
-        var text: [UInt8] = []
-        text.reserveCapacity(1 << 17)
-        text.append(contentsOf: "scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8)
-        func flush() throws {
-            try text.withUnsafeBytes { try output.write($0) }
-            text.removeAll(keepingCapacity: true)
+        let text = TextBlock(output: output)
+        try text.append(Array("scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8))
+        // Each image's index and id as CSV fields with their commas, once: end to end, with where each ends.
+        var imageText: [UInt8] = [], imageEnds: [Int] = [0]
+        for (id, index) in zip(result.imageIDs, result.imageIndices) {
+            imageText.append(contentsOf: (index == index.rounded() && abs(index) < 1e15 ? String(Int(index)) : JSONText.number(index)).utf8)
+            imageText.append(44)
+            imageText.append(contentsOf: csvField(id).utf8)
+            imageText.append(44)
+            imageEnds.append(imageText.count)
         }
-        // Each image's id as a CSV field, once: end to end, with where each ends.
-        var idText: [UInt8] = [], idEnds: [Int] = [0]
-        for id in result.imageIDs {
-            idText.append(contentsOf: csvField(id).utf8)
-            idEnds.append(idText.count)
-        }
-        let scopes: [SegmentationMeasurement.Scope: [UInt8]] = [.object: Array("object,".utf8), .category: Array("category,".utf8),
-                                                                .objectOverlap: Array("object_overlap,".utf8),
-                                                                .categoryOverlap: Array("category_overlap,".utf8)]
         // Each structure's id and name as CSV fields, once.
         let objectFields = result.objects.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
         let categoryFields = result.categories.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
         let single = Array(",,\n".utf8)
+        // The rows' start (scope, id, name) and end (empty volume, voxels; the second structure of a pair), each entry's.
         var head: [UInt8] = [], tail: [UInt8] = []
+        let area = units.squareMillimetres.map { _ in { units.area($0)! } }
         for (_, scope) in Self.lists {
+            let scopeText = Array("\(Self.scopeNames[Int(scope.rawValue)]),".utf8)
+            let fields = scope == .object || scope == .objectOverlap ? objectFields : categoryFields
             try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
-                let fields = entry.scope == .object || entry.scope == .objectOverlap ? objectFields : categoryFields
                 head.removeAll(keepingCapacity: true)
-                head.append(contentsOf: scopes[entry.scope]!)
+                head.append(contentsOf: scopeText)
                 head.append(contentsOf: fields[entry.first])
                 head.append(44)
-                if entry.scope == .object || entry.scope == .category {
+                if scope == .object || scope == .category {
                     tail = single
                 } else {
                     tail.removeAll(keepingCapacity: true)
@@ -223,47 +221,24 @@ struct Measure: ParsableCommand {
                     tail.append(contentsOf: fields[entry.second])
                     tail.append(10)
                 }
-                while let slice = try rows.next(scope: entry.scope, first: entry.first, second: entry.second) {
-                    text.append(contentsOf: head)
-                    if slice.index == slice.index.rounded() && abs(slice.index) < 1e15 {
-                        appendDecimal(Int(slice.index), to: &text)
-                    } else {
-                        text.append(contentsOf: JSONText.number(slice.index).utf8)
-                    }
-                    text.append(44)
-                    text.append(contentsOf: idText[idEnds[slice.image]..<idEnds[slice.image + 1]])
-                    text.append(44)
-                    appendDecimal(slice.pixels, to: &text)
-                    text.append(44)
-                    if let area = units.area(slice.pixels) { text.append(contentsOf: JSONText.number(area).utf8) }
-                    text.append(44)
-                    text.append(44)
-                    text.append(contentsOf: tail)
-                    if text.count > 1 << 16 { try flush() }
-                }
-                text.append(contentsOf: head)
-                text.append(contentsOf: ",,,,".utf8)
-                appendDecimal(entry.totals.voxels, to: &text)
-                text.append(44)
-                if let volume = units.volume(entry.totals.voxels) { text.append(contentsOf: JSONText.number(volume).utf8) }
-                text.append(contentsOf: tail)
-                if text.count > 1 << 16 { try flush() }
+                try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,
+                                       images: imageText, imageEnds: imageEnds, area: area, to: text)
+                try text.append(head)
+                try text.append(Self.emptySliceFields)
+                try text.append(decimal: entry.totals.voxels)
+                try text.append(byte: 44)
+                if let volume = units.volume(entry.totals.voxels) { try text.append(number: volume) }
+                try text.append(tail)
             }
         }
-        try flush()
+        try text.flush()
     }
-}
 
-/// Appends `value` in decimal.
-func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-    if value < 0 { bytes.append(45) }
-    var magnitude = value.magnitude, power: UInt = 1
-    while magnitude / power >= 10 { power *= 10 }
-    while power > 0 {
-        bytes.append(UInt8(truncatingIfNeeded: magnitude / power) + 48)
-        magnitude %= power
-        power /= 10
-    }
+    /// The CSV's names of the scopes, by raw value.
+    private static let scopeNames = ["object", "category", "object_overlap", "category_overlap"]
+
+    /// The index, image id, pixels and area of a total row (empty).
+    private static let emptySliceFields = Array(",,,,".utf8)
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

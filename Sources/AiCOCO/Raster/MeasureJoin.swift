@@ -19,7 +19,8 @@ struct MeasureJoin {
     /// Per object number (order of first annotation): its position in `result.objects`.
     private var objectPositions: [Int] = []
     private var runs = SliceRuns()
-    private var key: [UInt8] = []
+    /// Per image (position in the catalog): its slice number in the rows' keys.
+    private var sliceNumbers: [Int32] = []
     /// The spill's key of the slice being read (its image's id, see `MeasureIntake.imageKey`).
     private var imageKey: [UInt8] = []
     /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
@@ -45,6 +46,7 @@ struct MeasureJoin {
         result.segmentedAnnotations = pass.segmented
         result.imageIDs = catalog.images.map(\.id)
         result.imageIndices = catalog.images.map(\.index)
+        sliceNumbers = result.numberSlices()
         // Objects: those the file lists, in its order, then those only annotations name.
         var categoryObjects = [Int](repeating: 0, count: catalog.categories.count)
         func names(_ categoryIDs: [String]) -> String {
@@ -189,34 +191,39 @@ struct MeasureJoin {
     }
 
     /// A slice's counts into the rows table and the totals.
-    private mutating func emit(_ counts: SliceCounts) throws {
-        let (image, index) = (counts.image, counts.index)
+    private func emit(_ counts: SliceCounts) throws {
+        let index = counts.index, slice = sliceNumbers[counts.image]
         for (tag, pixels) in counts.objects {
             let position = objectPositions[Int(tag)]
-            try row(.object, position, 0, index, image, pixels, into: rows)
+            try row(.object, position, 0, slice, pixels, into: rows)
             result.objects[position].totals.add(pixels: pixels, index: index)
         }
         for (tag, pixels) in counts.categories {
-            try row(.category, Int(tag), 0, index, image, pixels, into: rows)
+            try row(.category, Int(tag), 0, slice, pixels, into: rows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
         for (key, pixels) in counts.objectPairs {
             let a = objectPositions[Int(key >> 32)], b = objectPositions[Int(key & 0xffff_ffff)]
             let (first, second) = a < b ? (a, b) : (b, a)
-            try row(.objectOverlap, first, second, index, image, pixels, into: pairRows)
+            try row(.objectOverlap, first, second, slice, pixels, into: pairRows)
         }
         for (key, pixels) in counts.categoryPairs {
             let first = Int(key >> 32), second = Int(key & 0xffff_ffff)
-            try row(.categoryOverlap, first, second, index, image, pixels, into: pairRows)
+            try row(.categoryOverlap, first, second, slice, pixels, into: pairRows)
         }
     }
 
-    private mutating func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ index: Double,
-                              _ image: Int, _ pixels: Int, into rows: ExternalSorter) throws {
-        SegmentationMeasurement.key(scope: scope, first: first, second: second, index: index, image: image, into: &key)
+    private func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ slice: Int32,
+                     _ pixels: Int, into rows: ExternalSorter) throws {
+        var key: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &key) {
+            SegmentationMeasurement.key(scope: scope, first: first, second: second, slice: slice, into: $0)
+        }
         var value = UInt64(pixels).littleEndian
-        try key.withUnsafeBytes { key in
-            try withUnsafeBytes(of: &value) { _ = try rows.append(key: key, payload: $0) }
+        try withUnsafeBytes(of: &key) { key in
+            try withUnsafeBytes(of: &value) {
+                _ = try rows.append(key: UnsafeRawBufferPointer(rebasing: key[0..<SegmentationMeasurement.keyBytes]), payload: $0)
+            }
         }
     }
 }

@@ -105,7 +105,20 @@ public final class SegmentationMeasurement {
     var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?
     /// The ids of the file's images, in its order.
     package internal(set) var imageIDs: [String] = []
-    var imageIndices: [Double] = []
+    /// Their `index`es.
+    package internal(set) var imageIndices: [Double] = []
+    /// The images in slice order (by `index` as `key` orders it, ties in file order): the image
+    /// of each slice number a row's key holds.
+    var slicesInOrder: [Int32] = []
+
+    /// Each image's slice number (see `slicesInOrder`), from the images' `index`es (set first).
+    func numberSlices() -> [Int32] {
+        let ordered = imageIndices.map { Self.ordered($0) }
+        slicesInOrder = imageIndices.indices.sorted { ordered[$0] != ordered[$1] ? ordered[$0] < ordered[$1] : $0 < $1 }.map { Int32($0) }
+        var numbers = [Int32](repeating: 0, count: imageIndices.count)
+        for (slice, image) in slicesInOrder.enumerated() { numbers[Int(image)] = Int32(slice) }
+        return numbers
+    }
 
     init() {}
 
@@ -160,35 +173,36 @@ public final class SegmentationMeasurement {
                 try flush()
                 key.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }
             }
-            sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: Self.index(ofKey: row))
+            sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: imageIndices[image(ofKey: row)])
             try stream.advance()
         }
         try flush()
     }
 
-    /// A row's key, into `key`: scope, first, second, index (ordered as numbers), image
-    /// position, big-endian (`keyBytes` bytes).
-    static func key(scope: Scope, first: Int, second: Int, index: Double, image: Int, into key: inout [UInt8]) {
-        if key.count != keyBytes { key = [UInt8](repeating: 0, count: keyBytes) }
-        let bits = index.bitPattern
-        let ordered = bits >> 63 == 1 ? ~bits : bits | 1 << 63
-        key.withUnsafeMutableBytes { key in
-            key[0] = scope.rawValue
-            key.storeBytes(of: UInt32(truncatingIfNeeded: first).bigEndian, toByteOffset: 1, as: UInt32.self)
-            key.storeBytes(of: UInt32(truncatingIfNeeded: second).bigEndian, toByteOffset: 5, as: UInt32.self)
-            key.storeBytes(of: ordered.bigEndian, toByteOffset: 9, as: UInt64.self)
-            key.storeBytes(of: UInt32(truncatingIfNeeded: image).bigEndian, toByteOffset: 17, as: UInt32.self)
-        }
+    /// A row's key, into `key` (`keyBytes` bytes): scope, first, second, the image's slice number
+    /// (see `numberSlices`), big-endian.
+    @inline(__always)
+    static func key(scope: Scope, first: Int, second: Int, slice: Int32, into key: UnsafeMutableRawBufferPointer) {
+        key[0] = scope.rawValue
+        key.storeBytes(of: UInt32(truncatingIfNeeded: first).bigEndian, toByteOffset: 1, as: UInt32.self)
+        key.storeBytes(of: UInt32(truncatingIfNeeded: second).bigEndian, toByteOffset: 5, as: UInt32.self)
+        key.storeBytes(of: UInt32(bitPattern: slice).bigEndian, toByteOffset: 9, as: UInt32.self)
     }
 
-    static let keyBytes = 21
+    static let keyBytes = 13
     /// The bytes of a row's key that name its structure or pair: scope, first, second.
     static let pairKeyBytes = 9
 
-    /// The `index` a row's key holds.
-    static func index(ofKey key: UnsafeRawBufferPointer) -> Double {
-        let bits = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
-        return Double(bitPattern: bits >> 63 == 1 ? bits & ~(1 << 63) : ~bits)
+    /// `index`'s bits, ordered as the numbers are.
+    static func ordered(_ index: Double) -> UInt64 {
+        let bits = index.bitPattern
+        return bits >> 63 == 1 ? ~bits : bits | 1 << 63
+    }
+
+    /// The position in `imageIDs` of the image a row's key holds.
+    @inline(__always)
+    func image(ofKey key: UnsafeRawBufferPointer) -> Int {
+        Int(slicesInOrder[Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))])
     }
 
     /// Reads the slice rows back in order.
@@ -196,7 +210,7 @@ public final class SegmentationMeasurement {
         /// The structures' rows, then the pairs'.
         private let streams: [SortedStream]
         private var part = 0
-        private let measurement: SegmentationMeasurement
+        let measurement: SegmentationMeasurement
         /// Kept alive while their records are read.
         private let tables: [ExternalSorter?]
 
@@ -207,7 +221,7 @@ public final class SegmentationMeasurement {
         }
 
         /// The stream with the next row, if any.
-        private var stream: SortedStream? {
+        var stream: SortedStream? {
             while part < streams.count && streams[part].atEnd { part += 1 }
             return part < streams.count ? streams[part] : nil
         }
@@ -217,9 +231,9 @@ public final class SegmentationMeasurement {
             guard let stream else { return nil }
             let key = stream.key
             func number(_ offset: Int) -> Int { Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
-            let image = number(17)
+            let image = measurement.image(ofKey: key)
             return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: number(1), second: number(5),
-                         index: SegmentationMeasurement.index(ofKey: key),
+                         index: measurement.imageIndices[image],
                          imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
 
@@ -234,6 +248,35 @@ public final class SegmentationMeasurement {
         public func next(scope: Scope, first: Int, second: Int = 0) throws -> Slice? {
             guard let row = peek(), row.scope == scope, row.first == first, row.second == second else { return nil }
             try stream?.advance()
+            return row
+        }
+
+        /// Whether a row's key is of the structure or pair `scope`, `first`, `second`.
+        @inline(__always)
+        static func isRow(_ key: UnsafeRawBufferPointer, of scope: Scope, _ first: Int, _ second: Int) -> Bool {
+            key[0] == scope.rawValue
+                && UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == UInt32(truncatingIfNeeded: first)
+                && UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
+        }
+
+        /// A row as writers take it: the image's position (in `imageIDs`) and `index`, the pixels.
+        package struct Row {
+            /// The image's position in `imageIDs`.
+            package var image: Int
+            /// The image's `index`.
+            package var index: Double
+            /// Pixels on that slice.
+            package var pixels: Int
+        }
+
+        /// `next(scope:first:second:)` without the image's id (nothing allocated nor retained).
+        package func nextRow(scope: Scope, first: Int, second: Int = 0) throws -> Row? {
+            guard let stream else { return nil }
+            let key = stream.key
+            guard Self.isRow(key, of: scope, first, second) else { return nil }
+            let image = measurement.image(ofKey: key)
+            let row = Row(image: image, index: measurement.imageIndices[image], pixels: RawBytes.load64(stream.payload.baseAddress!))
+            try stream.advance()
             return row
         }
     }
