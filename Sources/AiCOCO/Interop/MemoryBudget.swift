@@ -20,15 +20,18 @@ extension Spillable {
 
 /// Shares one memory limit among tables: when a table needs more room than is left, the
 /// largest tables are spilled to disk until it fits. A single request larger than the whole
-/// limit is granted after everything else has been spilled.
-package final class MemoryBudget {
+/// limit is granted after everything else has been spilled. The counts have a lock: a table's
+/// merge on a thread of its own (see `SpillingTable`) counts its buffers (`force`, `release`).
+package final class MemoryBudget: @unchecked Sendable {
     static let defaultLimit = DocumentParsing.Options.defaultMemoryLimit
     /// The smallest limit accepted (smaller ones are raised to it).
     static let minimumLimit = 16 << 10
 
     private(set) var limit: Int
-    private(set) var used = 0
-    private(set) var peak = 0
+    private let lock = Monitor(conditions: 1)
+    private var counted = 0, highest = 0
+    var used: Int { lock.withLock { counted } }
+    var peak: Int { lock.withLock { highest } }
     /// How many times a table was spilled.
     private(set) var spills = 0
     private var members: [Member] = []
@@ -59,18 +62,19 @@ package final class MemoryBudget {
             try largest.spill()
             spills += 1
         }
-        used += bytes
-        peak = max(peak, used)
+        force(bytes)
     }
 
     /// Counts `bytes` as used without spilling anything (small buffers of a merge under way).
     func force(_ bytes: Int) {
-        used += bytes
-        peak = max(peak, used)
+        lock.withLock {
+            counted += bytes
+            highest = max(highest, counted)
+        }
     }
 
     func release(_ bytes: Int) {
-        used -= bytes
+        lock.withLock { counted -= bytes }
     }
 
     /// Raises the limit (once memory counted elsewhere was given back); never lowers it.

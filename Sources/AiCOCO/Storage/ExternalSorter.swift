@@ -26,8 +26,8 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     override var spillWeight: Int { indexed ? 1 : 4 }
     /// Records in memory.
     private(set) var count = 0
-    /// Records on their way to a run.
-    private let blocks: RunBlocks
+    /// Records on their way to a run: a spill's, a merge's (which may be on a thread of its own).
+    private let blocks: RunBlocks, mergeBlocks: RunBlocks
 
     private struct Handle {
         var prefix: UInt64
@@ -38,6 +38,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         self.indexed = indexed
         chunkSize = max(1024, min(64 << 10, budget.limit / 16))
         blocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
+        mergeBlocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
         super.init(budget: budget, fanIn: Self.fanIn)
     }
 
@@ -250,6 +251,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
             try blocks.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)),
                              to: file)
         }
+        try blocks.finish()
     }
 
     override func memoryCursor() -> RecordCursor { RecordCursor(sorter: self) }
@@ -259,10 +261,10 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     }
 
     override func write(_ item: ByteRecord, to file: TemporaryFile) throws {
-        try blocks.write(item, to: file)
+        try mergeBlocks.write(item, to: file)
     }
 
-    override func finishWrites() throws { try blocks.finish() }
+    override func finishWrites() throws { try mergeBlocks.finish() }
 
     /// After `sorted()` with no runs: the payload of a record with this key, by binary search.
     func lookupSorted(_ key: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer? {

@@ -19,14 +19,16 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     let fanIn: Int
     private let writeBuffer: Int
     final private var runs: [Run] = []
-    /// One file per merge level.
-    final private var files: [TemporaryFile] = []
+    /// One file per merge level (nil: none yet, or given to the merge under way).
+    final private var files: [TemporaryFile?] = []
     /// Set by `sorted()`: the records are being read and must stay where they are.
     final private(set) var reading = false
     /// Bumped each time the in-memory part is spilled.
     final private(set) var generation = 0
     /// Bytes written to temporary files so far (for reports of disk use).
     final private(set) var bytesSpilled = 0
+    /// The merge under way on a thread of its own, if any.
+    final private var merging: LevelMerge<Cursor>?
 
     init(budget: MemoryBudget, fanIn: Int) {
         self.budget = budget
@@ -53,9 +55,11 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     func memoryCursor() -> Cursor { fatalError("a subclass reads its memory") }
     /// A cursor over the run of `length` bytes at `start` in `file`.
     func runCursor(_ file: TemporaryFile, start: Int, length: Int) throws -> Cursor { fatalError("a subclass reads its runs") }
-    /// Appends one record, as a run stores it, to `file`.
+    /// Appends one record, as a run stores it, to `file` (a merge's output). A merge may run on a
+    /// thread of its own (one at a time): this, `runCursor` and `finishWrites` must not touch
+    /// what the table's other methods do.
     func write(_ item: Cursor.Item, to file: TemporaryFile) throws { fatalError("a subclass writes its records") }
-    /// Writes out what a subclass holds of a run being written (before the run ends).
+    /// Writes out what a subclass holds of the records given to `write(_:to:)` (a merge's end).
     func finishWrites() throws {}
 
     /// The write buffer of a run's file.
@@ -66,15 +70,21 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     var spillableBytes: Int { reading ? 0 : memoryBytes }
 
     /// True when some records were written to disk.
-    final var hasRuns: Bool { !runs.isEmpty }
+    final var hasRuns: Bool { !runs.isEmpty || merging != nil }
 
     private func file(level: Int) throws -> TemporaryFile {
-        while files.count <= level { files.append(try TemporaryFile(bufferCapacity: writeBuffer)) }
-        return files[level]
+        while files.count <= level { files.append(nil) }
+        if let file = files[level] { return file }
+        let file = try TemporaryFile(bufferCapacity: writeBuffer)
+        files[level] = file
+        return file
     }
 
-    /// Writes the records in memory as one sorted run and frees their memory.
-    func spill() throws {
+    /// Writes the records in memory as one sorted run and frees their memory; merges on a thread
+    /// of its own when a level is full.
+    func spill() throws { try spill(background: true) }
+
+    private func spill(background: Bool) throws {
         precondition(!reading, "a table being read cannot spill")
         guard !memoryIsEmpty else {
             freeMemory()
@@ -84,39 +94,69 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
         let output = try file(level: 0)
         let start = output.size
         try writeMemory(to: output)
-        try finishRun(level: 0, in: output, from: start)
+        try output.finishWriting()
+        bytesSpilled += output.size - start
+        runs.append(Run(level: 0, start: start, length: output.size - start))
         generation += 1
         freeMemory()
-        var level = 0
-        while runs.lazy.filter({ $0.level == level }).count >= fanIn {
-            try mergeLevel(level)
-            level += 1
+        try mergeFullLevels(background: background)
+    }
+
+    private func runCount(_ level: Int) -> Int { runs.lazy.filter { $0.level == level }.count }
+
+    /// When level 0 holds `fanIn` runs, merges them into one run of level 1, then that level's
+    /// runs into one of level 2 when that fills it, and so on (the merges a table merging at once
+    /// does, in the same order). When `background`, on a thread of its own while the table goes
+    /// on filling, waited for at the next such merge, `sorted()` or `reset()`; its run takes the
+    /// place in `runs` it would have had.
+    private func mergeFullLevels(background: Bool) throws {
+        if let merging, merging.isDone { try finishMerge() }
+        guard runCount(0) >= fanIn else { return }
+        try finishMerge()
+        var top = 0
+        while runCount(top + 1) + 1 >= fanIn { top += 1 }
+        let steps = (0...top).map { level in
+            LevelMerge<Cursor>.Step(runs: runs.filter { $0.level == level }.map { ($0.start, $0.length) }, file: files[level]!)
+        }
+        let output = try file(level: top + 1)
+        runs.removeAll { $0.level <= top }
+        for level in 0...top { files[level] = nil }
+        let merge = LevelMerge(table: self, steps: steps, output: output, level: top + 1, place: runs.count)
+        if background, merge.startThread() {
+            merging = merge
+        } else {
+            merge.run()
+            try collect(merge)
         }
     }
 
-    private func finishRun(level: Int, in output: TemporaryFile, from start: Int) throws {
-        try finishWrites()
-        try output.finishWriting()
-        bytesSpilled += output.size - start
-        runs.append(Run(level: level, start: start, length: output.size - start))
+    /// Waits for the merge under way, if any, and takes its run.
+    private func finishMerge() throws {
+        guard let merge = merging else { return }
+        merging = nil
+        merge.wait()
+        try collect(merge)
+    }
+
+    private func collect(_ merge: LevelMerge<Cursor>) throws {
+        if let failure = merge.failure { throw failure }
+        bytesSpilled += merge.bytesWritten
+        runs.insert(Run(level: merge.level, start: merge.runStart, length: merge.runLength), at: merge.place)
     }
 
     private func cursors(of runs: [Run]) throws -> [Cursor] {
-        try runs.map { try runCursor(files[$0.level], start: $0.start, length: $0.length) }
+        try runs.map { try runCursor(files[$0.level]!, start: $0.start, length: $0.length) }
     }
 
-    /// Merges every run of `level` into one run of the next level, then empties its file.
+    /// Merges every run of `level` into one run of the next level (on this thread).
     private func mergeLevel(_ level: Int) throws {
+        let step = LevelMerge<Cursor>.Step(runs: runs.filter { $0.level == level }.map { ($0.start, $0.length) }, file: files[level]!)
         let output = try file(level: level + 1)
-        let start = output.size
-        let merge = KWayMerge(cursors: try cursors(of: runs.filter { $0.level == level }))
-        while !merge.atEnd {
-            try write(merge.current, to: output)
-            try merge.advance()
-        }
         runs.removeAll { $0.level == level }
-        try finishRun(level: level + 1, in: output, from: start)
-        try files[level].truncate()
+        files[level] = nil
+        let merge = LevelMerge(table: self, steps: [step], output: output, level: level + 1, place: runs.count)
+        merge.run()
+        try collect(merge)
     }
 
     /// Every record ever added, in order. The table must not be changed afterwards (except
@@ -124,11 +164,12 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     func sorted() throws -> KWayMerge<Cursor> {
         if reading { return KWayMerge(cursors: runs.isEmpty ? [memoryCursor()] : try cursors(of: runs)) }
         defer { reading = true }
+        try finishMerge()
         if runs.isEmpty {
             sortMemory()
             return KWayMerge(cursors: [memoryCursor()])
         }
-        try spill()
+        try spill(background: false)
         while runs.count > fanIn {
             try mergeLevel(runs.map(\.level).min()!)
         }
@@ -137,10 +178,89 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
 
     /// Frees the memory and the files.
     func reset() {
+        merging?.wait()
+        merging = nil
         reading = false
         freeMemory()
         runs = []
         files = []
+    }
+}
+
+/// Merges of a `SpillingTable`'s runs, level by level (`Step`s): each step's runs, and the run
+/// the step before made (last), into one run of the next step's file (the last: `output`).
+/// Done on the table's thread (`run()`) or on a thread of its own (`startThread()`, `wait()`):
+/// it touches only its files, its cursors and the table's `runCursor`, `write(_:to:)` and
+/// `finishWrites` (and the budget, which has a lock).
+final class LevelMerge<Cursor: MergeCursor>: @unchecked Sendable {
+    struct Step {
+        var runs: [(start: Int, length: Int)]
+        var file: TemporaryFile
+    }
+
+    /// Cleared when the merge ends (a table let go meanwhile then goes with it).
+    private var table: SpillingTable<Cursor>?
+    private let steps: [Step]
+    private let output: TemporaryFile
+    /// The level of the run made, and its place among the table's runs.
+    let level: Int, place: Int
+    private(set) var runStart = 0, runLength = 0, bytesWritten = 0
+    private(set) var failure: Error?
+    private let monitor = Monitor(conditions: 1)
+    private var done = false
+
+    init(table: SpillingTable<Cursor>, steps: [Step], output: TemporaryFile, level: Int, place: Int) {
+        self.table = table
+        self.steps = steps
+        self.output = output
+        self.level = level
+        self.place = place
+    }
+
+    /// Runs the merge on a thread of its own; false when no thread could be started.
+    func startThread() -> Bool {
+        let started = try? startDetachedThread {
+            self.run()
+            self.monitor.withLock {
+                self.done = true
+                self.monitor.broadcast(0)
+            }
+        }
+        return started != nil
+    }
+
+    /// Whether the merge started by `startThread()` has ended.
+    var isDone: Bool { monitor.withLock { done } }
+
+    /// Waits for the merge started by `startThread()` to end.
+    func wait() {
+        monitor.withLock { while !done { monitor.wait(0) } }
+    }
+
+    func run() {
+        defer { table = nil }
+        guard let table else { return }
+        do {
+            var carried: (start: Int, length: Int)?
+            for (index, step) in steps.enumerated() {
+                let target = index + 1 < steps.count ? steps[index + 1].file : output
+                var cursors = try step.runs.map { try table.runCursor(step.file, start: $0.start, length: $0.length) }
+                if let carried { cursors.append(try table.runCursor(step.file, start: carried.start, length: carried.length)) }
+                let start = target.size
+                let merge = KWayMerge(cursors: cursors)
+                while !merge.atEnd {
+                    try table.write(merge.current, to: target)
+                    try merge.advance()
+                }
+                try table.finishWrites()
+                try target.finishWriting()
+                bytesWritten += target.size - start
+                carried = (start, target.size - start)
+            }
+            (runStart, runLength) = carried!
+        } catch {
+            failure = error
+        }
     }
 }
 
