@@ -202,14 +202,13 @@ struct MeasureJoin {
             try row(.category, Int(tag), 0, slice, pixels, into: rows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
-        for (key, pixels) in counts.objectPairs {
+        try counts.objectPairs.forEach { key, pixels in
             let a = objectPositions[Int(key >> 32)], b = objectPositions[Int(key & 0xffff_ffff)]
             let (first, second) = a < b ? (a, b) : (b, a)
             try row(.objectOverlap, first, second, slice, pixels, into: pairRows)
         }
-        for (key, pixels) in counts.categoryPairs {
-            let first = Int(key >> 32), second = Int(key & 0xffff_ffff)
-            try row(.categoryOverlap, first, second, slice, pixels, into: pairRows)
+        try counts.categoryPairs.forEach { key, pixels in
+            try row(.categoryOverlap, Int(key >> 32), Int(key & 0xffff_ffff), slice, pixels, into: pairRows)
         }
     }
 

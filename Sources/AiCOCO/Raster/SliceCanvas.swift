@@ -28,6 +28,7 @@ struct SliceCanvas {
                         rows low: Int64, through high: Int64, columns left: Int64, through right: Int64,
                         scanner: inout ContourScanner) {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
+        if state.sets.members.count >= state.compactAt { state.compact(cells: cells, width: width, rows: rows) }
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
         let inside = low >= 0 && high < height && left >= 0 && right < width
         scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: inside ? (low, high) : nil, into: &marks)
@@ -94,7 +95,7 @@ struct SliceCanvas {
             if layer.area[Int(structure)] == 0 { layer.touched.append(structure) }
             layer.area[Int(structure)] += pixels
             for other in structures[(position + 1)...] {
-                layer.pairs[UInt64(UInt32(structure)) << 32 | UInt64(UInt32(other)), default: 0] += pixels
+                layer.addPair(UInt64(UInt32(structure)) << 32 | UInt64(UInt32(other)), pixels)
             }
         }
     }
@@ -104,11 +105,30 @@ struct SliceCanvas {
 struct CanvasState {
     var sets = CanvasSets()
     var top = Int.max, bottom = -1
+    /// How many sets make the canvas drop those no pixel holds any more (see `compact`).
+    var compactAt = Self.leastCompaction
+    static let leastCompaction = 1 << 15
 
     /// Forgets the sets (the rows are cleared by the canvas).
     mutating func reset() {
         (top, bottom) = (Int.max, -1)
+        compactAt = Self.leastCompaction
         sets.reset()
+    }
+
+    /// Drops the sets no pixel holds (most, where many objects overlap: each annotation painted
+    /// over others leaves sets behind), renumbering the others in the pixels of the rows
+    /// touched, so that the sets follow the pixels rather than the annotations painted. Called
+    /// between annotations (no pixel marked); next when the sets double.
+    mutating func compact(cells: UnsafeMutablePointer<UInt32>, width: Int, rows: CanvasRows) {
+        let numbers = sets.compact()
+        if top <= bottom {
+            for y in top...bottom where rows.low[y] <= rows.high[y] {
+                let row = cells + y * width
+                for x in Int(rows.low[y])...Int(rows.high[y]) { row[x] = numbers[Int(row[x])] }
+            }
+        }
+        compactAt = max(Self.leastCompaction, 2 * sets.members.count)
     }
 }
 
@@ -183,6 +203,33 @@ struct CanvasSets {
         }
         slots[Int(result)] = SetSlot()
         return result
+    }
+
+    /// Keeps the sets some pixel holds (their count above 0), renumbered in order; returns the
+    /// new number of each old one (0 for those dropped). The transitions remembered are forgotten.
+    mutating func compact() -> [UInt32] {
+        var numbers = [UInt32](repeating: 0, count: members.count)
+        var kept = 1
+        for set in 1..<members.count where slots[set].count > 0 {
+            numbers[set] = UInt32(kept)
+            members.swapAt(kept, set)
+            slots[kept] = SetSlot(count: slots[set].count)
+            kept += 1
+        }
+        members.removeLast(members.count - kept)
+        slots[0].lastObject = -1
+        self.numbers.removeAll(keepingCapacity: true)
+        for set in 0..<kept where members[set].count != 1 { self.numbers[members[set]] = UInt32(set) }
+        var singles = 0
+        for object in singletonObjects {
+            singletons[Int(object)] = numbers[Int(singletons[Int(object)])]
+            if singletons[Int(object)] != 0 {
+                singletonObjects[singles] = object
+                singles += 1
+            }
+        }
+        singletonObjects.removeLast(singletonObjects.count - singles)
+        return numbers
     }
 
     mutating func reset() {

@@ -15,8 +15,8 @@ struct SliceCounts: Sendable {
     var index = 0.0
     var objects: [(tag: Int32, pixels: Int)] = []
     var categories: [(tag: Int32, pixels: Int)] = []
-    var objectPairs: [(key: UInt64, pixels: Int)] = []
-    var categoryPairs: [(key: UInt64, pixels: Int)] = []
+    var objectPairs = SlicePairs()
+    var categoryPairs = SlicePairs()
 
     /// The counts `sweep` holds for slice `image`; the sweep is reset.
     init(taking sweep: inout SliceSweep, image: Int, index: Double) {
@@ -24,8 +24,8 @@ struct SliceCounts: Sendable {
         self.index = index
         objects = sweep.objects.touched.map { ($0, sweep.objects.area[Int($0)]) }
         categories = sweep.categories.touched.map { ($0, sweep.categories.area[Int($0)]) }
-        objectPairs = sweep.objects.pairs.map { ($0.key, $0.value) }
-        categoryPairs = sweep.categories.pairs.map { ($0.key, $0.value) }
+        objectPairs = sweep.objects.takePairs()
+        categoryPairs = sweep.categories.takePairs()
         sweep.objects.reset()
         sweep.categories.reset()
     }

@@ -37,9 +37,13 @@ struct LayerSweep {
     /// Pixels on the slice, by structure; structures with pixels in `touched`.
     var area: [Int]
     var touched: [Int32] = []
-    /// Shared pixels on the slice by pair, `low << 32 | high` (structure numbers).
-    var pairs: [UInt64: Int] = [:]
+    /// Shared pixels on the slice by pair, `low << 32 | high` (structure numbers): at most
+    /// `pairLimit` pairs in memory, the rest (a pair possibly more than once) in `spilled`.
+    private(set) var pairs: [UInt64: Int] = [:]
+    private var spilled: SlicePairs.Spill?
     private var active: [(tag: Int32, end: Int32)] = []
+    /// Most pairs a layer holds in memory (about 1 MiB); past them they spill (see `SlicePairs`).
+    static let pairLimit = 1 << 15
 
     init(structures: Int) {
         area = [Int](repeating: 0, count: structures)
@@ -75,9 +79,33 @@ struct LayerSweep {
             if shared > 0 {
                 let key = tag < other.tag ? UInt64(UInt32(tag)) << 32 | UInt64(UInt32(other.tag))
                                           : UInt64(UInt32(other.tag)) << 32 | UInt64(UInt32(tag))
-                pairs[key, default: 0] += shared
+                addPair(key, shared)
             }
         }
+    }
+
+    /// Adds `pixels` shared by the pair `key` (`low << 32 | high`).
+    @inline(__always)
+    mutating func addPair(_ key: UInt64, _ pixels: Int) {
+        pairs[key, default: 0] += pixels
+        if pairs.count >= Self.pairLimit { spillPairs() }
+    }
+
+    private mutating func spillPairs() {
+        if spilled == nil { spilled = SlicePairs.Spill() }
+        spilled!.add(pairs)
+        pairs.removeAll(keepingCapacity: true)
+    }
+
+    /// The slice's pairs, taken (the layer keeps none).
+    mutating func takePairs() -> SlicePairs {
+        guard spilled != nil else {
+            defer { pairs.removeAll(keepingCapacity: true) }
+            return SlicePairs(memory: pairs.map { ($0.key, $0.value) })
+        }
+        spillPairs()
+        defer { spilled = nil }
+        return SlicePairs(spill: spilled!)
     }
 
     /// Forgets the slice's counts.
@@ -85,6 +113,59 @@ struct LayerSweep {
         for tag in touched { area[Int(tag)] = 0 }
         touched.removeAll(keepingCapacity: true)
         pairs.removeAll(keepingCapacity: true)
+        spilled = nil
+    }
+}
+
+/// The pairs of one layer of a slice with their shared pixels: in memory, or (past
+/// `LayerSweep.pairLimit` of them) spilled to a table of their own, read back by pair with a
+/// pair's repeats summed. So a slice's pairs take bounded memory however many there are.
+struct SlicePairs: @unchecked Sendable {
+    /// A slice's pairs past the limit: a table (its own memory budget) of entries keyed by
+    /// pair, with the pixels as their count; a pair may repeat.
+    struct Spill {
+        let table = PackedTable(budget: MemoryBudget(limit: 1 << 20), indexed: false, spillWeight: 1)
+        var added = 0
+        /// The first error writing the table (thrown when the pairs are read).
+        var failure: (any Error)?
+
+        mutating func add(_ pairs: [UInt64: Int]) {
+            guard failure == nil else { return }
+            do {
+                for (key, pixels) in pairs {
+                    try table.add(high: key, low: 0, ordinal: added, count: UInt64(pixels))
+                    added += 1
+                }
+            } catch {
+                failure = error
+            }
+        }
+    }
+
+    private var memory: [(key: UInt64, pixels: Int)] = []
+    private var spill: Spill?
+
+    init(memory: [(key: UInt64, pixels: Int)] = []) { self.memory = memory }
+    init(spill: Spill) { self.spill = spill }
+
+    /// Each pair once, with its pixels (in no set order).
+    func forEach(_ body: (UInt64, Int) throws -> Void) throws {
+        guard let spill else {
+            for (key, pixels) in memory { try body(key, pixels) }
+            return
+        }
+        if let failure = spill.failure { throw failure }
+        let stream = try spill.table.sorted()
+        while !stream.atEnd {
+            let key = stream.current.high
+            var pixels = 0
+            while !stream.atEnd && stream.current.high == key {
+                pixels += Int(stream.current.count)
+                try stream.advance()
+            }
+            try body(key, pixels)
+        }
+        spill.table.reset()
     }
 }
 

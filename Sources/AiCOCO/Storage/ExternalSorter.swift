@@ -5,7 +5,7 @@
 /// key and update its payload in place. Past the budget they spill as a `SpillingTable`
 /// does; `sorted()` gives every record ever added, in key order (equal keys: in no set order).
 final class ExternalSorter: SpillingTable<RecordCursor> {
-    static let fanIn = 8
+    static let fanIn = 16
 
     private let indexed: Bool
     private let chunkSize: Int

@@ -280,11 +280,17 @@ public struct COCOConverter {
                 let entry = try lookUp(image)
                 let width = entry?.width ?? imageSize?.width ?? 0, height = entry?.height ?? imageSize?.height ?? 0
                 let inImage: Bool
-                if let pool {
-                    text.position += rawCount
-                    inImage = try pool.next()
-                } else {
-                    inImage = try pixels.build(raw: text.bytes(rawCount), width: width, height: height)
+                do {
+                    if let pool {
+                        text.position += rawCount
+                        inImage = try pool.next()
+                    } else {
+                        inImage = try pixels.build(raw: text.bytes(rawCount), width: width, height: height)
+                    }
+                } catch var error as MaskTooLarge {
+                    // Named by its AiCOCO id, in the tail that follows the raw part.
+                    error.annotation = MaskTooLarge.annotationID(inTail: try text.bytes(tailCount))
+                    throw error
                 }
                 guard inImage else {
                     summary.skippedOutsideImage += 1

@@ -318,9 +318,27 @@ extension COCOConverter {
     public struct MaskTooLarge: Error, Sendable, CustomStringConvertible {
         /// The contours' box and the limit, in pixels.
         public let columns: Int, rows: Int, maxPixels: Int
-        /// The message, with the sizes.
+        /// The AiCOCO id of the annotation, as JSON text (quoted), when known.
+        public internal(set) var annotation: String? = nil
+        /// The message, with the annotation and the sizes.
         public var description: String {
-            "an annotation's contours span \(columns) x \(rows) pixels of its image, more than the \(maxPixels) pixels a mask may take"
+            let contours = annotation.map { "annotation \($0): its contours" } ?? "an annotation's contours"
+            return "\(contours) span \(columns) x \(rows) pixels of its image, more than the \(maxPixels) pixels a mask may take"
+        }
+
+        /// The `aicoco_id` string an annotation's spilled tail text holds (`"aicoco_id":"..."`,
+        /// compact or pretty), as JSON text.
+        static func annotationID(inTail tail: UnsafeRawBufferPointer) -> String? {
+            let name = Array("\"aicoco_id\"".utf8)
+            guard tail.count > name.count,
+                  let start = (0...(tail.count - name.count)).first(where: { tail[$0..<$0 + name.count].elementsEqual(name) }),
+                  let open = tail[(start + name.count)...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            var position = open + 1
+            while position < tail.count && tail[position] != UInt8(ascii: "\"") {
+                position += tail[position] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            guard position < tail.count else { return nil }
+            return String(decoding: tail[open...position], as: UTF8.self)
         }
     }
 }
