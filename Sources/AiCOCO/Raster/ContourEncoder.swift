@@ -45,35 +45,21 @@ struct ContourEncoder {
             chunk.withBuffer { values in
                 var index = 0
                 let total = values.count
-                while index < total {
-                    // x (or the x waiting from the chunk before), then y.
-                    let x: Int64
-                    if let waiting = pendingX {
-                        x = waiting
-                        pendingX = nil
-                    } else if index + 1 < total {
-                        x = Self.rounded(values[index], &finite)
-                        index += 1
-                    } else {
-                        pendingX = Self.rounded(values[index], &finite)
-                        break
-                    }
-                    let y = Self.rounded(values[index], &finite)
-                    index += 1
-                    let dx = x &- previous.x, dy = y &- previous.y
-                    let zx = (dx << 1) ^ (dx >> 63), zy = (dy << 1) ^ (dy >> 63)
-                    if UInt64(bitPattern: zx | zy) < 0x80 {
-                        // Both deltas in one byte each (most points).
-                        base.storeBytes(of: UInt8(truncatingIfNeeded: zx), toByteOffset: length, as: UInt8.self)
-                        base.storeBytes(of: UInt8(truncatingIfNeeded: zy), toByteOffset: length + 1, as: UInt8.self)
-                        length += 2
-                    } else {
-                        RawBytes.writeVarint(Int(zx), to: base, &length)
-                        RawBytes.writeVarint(Int(zy), to: base, &length)
-                    }
-                    previous = (x, y)
+                // The x waiting from the chunk before, with this chunk's first value; then the
+                // chunk's whole pairs; then an x left waiting for the next chunk.
+                if let waiting = pendingX, total > 0 {
+                    pendingX = nil
+                    Self.put(waiting, Self.rounded(values[0], &finite), base, &length, &previous)
                     count += 1
+                    index = 1
                 }
+                let pairsEnd = index + 2 * ((total - index) / 2)
+                count += (pairsEnd - index) / 2
+                while index < pairsEnd {
+                    Self.put(Self.rounded(values[index], &finite), Self.rounded(values[index + 1], &finite), base, &length, &previous)
+                    index += 2
+                }
+                if index < total { pendingX = Self.rounded(values[index], &finite) }
             }
         }
         if !finite { nonFinite = true }
@@ -83,6 +69,23 @@ struct ContourEncoder {
         body.append(contentsOf: polygon[0..<polygonBytes])
         startPolygon()
         contours += 1
+    }
+
+    /// Writes the point `(x, y)` as zigzag varint deltas from `previous` at `length`, and makes it `previous`.
+    @inline(__always)
+    private static func put(_ x: Int64, _ y: Int64, _ base: UnsafeMutableRawPointer, _ length: inout Int,
+                            _ previous: inout (x: Int64, y: Int64)) {
+        let dx = x &- previous.x, dy = y &- previous.y
+        let zx = (dx << 1) ^ (dx >> 63), zy = (dy << 1) ^ (dy >> 63)
+        if UInt64(bitPattern: zx | zy) < 0x80 {
+            // Both deltas in one byte each (most points).
+            base.storeBytes(of: (UInt16(truncatingIfNeeded: zx) | UInt16(truncatingIfNeeded: zy) << 8).littleEndian, toByteOffset: length, as: UInt16.self)
+            length += 2
+        } else {
+            RawBytes.writeVarint(Int(zx), to: base, &length)
+            RawBytes.writeVarint(Int(zy), to: base, &length)
+        }
+        previous = (x, y)
     }
 
     /// `ContourScanner.rounded(value)`; `finite` becomes false when it is NaN or infinite.

@@ -120,8 +120,16 @@ struct SlicePainter {
                 var low = Int64.max, high = Int64.min
                 var x: Int64 = 0, y: Int64 = 0
                 for _ in 0..<count {
-                    let dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
-                    let dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                    // Both deltas one byte each (most points; a point takes two bytes at least).
+                    let first = bytes[position], second = bytes[position + 1]
+                    let dx: UInt64, dy: UInt64
+                    if (first | second) < 0x80 {
+                        (dx, dy) = (UInt64(first), UInt64(second))
+                        position += 2
+                    } else {
+                        dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                        dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                    }
                     x += Int64(bitPattern: dx >> 1) ^ -Int64(bitPattern: dx & 1)
                     y += Int64(bitPattern: dy >> 1) ^ -Int64(bitPattern: dy & 1)
                     points[used] = x
