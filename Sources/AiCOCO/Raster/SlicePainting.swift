@@ -114,27 +114,31 @@ struct SlicePainter {
         var rows = 0, used = 0
         var lowRow = Int64.max, highRow = Int64.min
         var lowColumn = Int64.max, highColumn = Int64.min
+        // The position kept in a local (not written back through `inout` each point), the
+        // arithmetic wrapping (points are clamped to `coordinateLimit`: no overflow).
+        var at = position
+        defer { position = at }
         points.withUnsafeMutableBufferPointer { points in
             for _ in 0..<contours {
-                let count = Self.varint(bytes, &position)
+                let count = Self.varint(bytes, &at)
                 var low = Int64.max, high = Int64.min
                 var x: Int64 = 0, y: Int64 = 0
                 for _ in 0..<count {
                     // Both deltas one byte each (most points; a point takes two bytes at least).
-                    let first = bytes[position], second = bytes[position + 1]
+                    let first = bytes[at], second = bytes[at &+ 1]
                     let dx: UInt64, dy: UInt64
                     if (first | second) < 0x80 {
                         (dx, dy) = (UInt64(first), UInt64(second))
-                        position += 2
+                        at &+= 2
                     } else {
-                        dx = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
-                        dy = UInt64(bitPattern: Int64(Self.varint(bytes, &position)))
+                        dx = UInt64(bitPattern: Int64(Self.varint(bytes, &at)))
+                        dy = UInt64(bitPattern: Int64(Self.varint(bytes, &at)))
                     }
-                    x += Int64(bitPattern: dx >> 1) ^ -Int64(bitPattern: dx & 1)
-                    y += Int64(bitPattern: dy >> 1) ^ -Int64(bitPattern: dy & 1)
+                    x &+= Int64(bitPattern: dx >> 1) ^ (0 &- Int64(bitPattern: dx & 1))
+                    y &+= Int64(bitPattern: dy >> 1) ^ (0 &- Int64(bitPattern: dy & 1))
                     points[used] = x
-                    points[used + 1] = y
-                    used += 2
+                    points[used &+ 1] = y
+                    used &+= 2
                     low = min(low, y)
                     high = max(high, y)
                     lowColumn = min(lowColumn, x)
