@@ -2,16 +2,13 @@ extension SegmentationMeasurement.SliceRows {
     /// The rows of one structure or pair as CSV lines into `text` (`aicoco measure`'s), taken in
     /// turn: `head` (scope, id and name, and a comma), the image's fields with their commas
     /// (`images[imageEnds[image]..<imageEnds[image + 1]]`), the pixels, a comma, the area from
-    /// `area` (when given), two commas, `tail`. Returns the pixels added up.
-    @discardableResult
+    /// `area` (when given), two commas, `tail`.
     package func writeCSVLines(scope: SegmentationMeasurement.Scope, first: Int, second: Int, head: [UInt8], tail: [UInt8],
-                               images: [UInt8], imageEnds: [Int], area: ((Int) -> Double)?, to text: TextBlock) throws -> Int {
+                               images: [UInt8], imageEnds: [Int], area: ((Int) -> Double)?, to text: TextBlock) throws {
         let order = measurement.slicesInOrder
-        var voxels = 0
         while let stream, Self.isRow(stream.key, of: scope, first, second) {
             let image = Int(order[Int(UInt32(bigEndian: stream.key.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))])
             let pixels = RawBytes.load64(stream.payload.baseAddress!)
-            voxels += pixels
             try text.append(head)
             try text.append(images, imageEnds[image]..<imageEnds[image + 1])
             try text.append(decimal: pixels)
@@ -22,6 +19,5 @@ extension SegmentationMeasurement.SliceRows {
             try text.append(tail)
             try stream.advance()
         }
-        return voxels
     }
 }
