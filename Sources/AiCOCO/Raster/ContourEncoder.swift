@@ -66,7 +66,7 @@ struct ContourEncoder {
         (polygonBytes, points, self.previous, self.pendingX) = (length, count, previous, pendingX)
         guard chunk.endsPolygon else { return }
         RawBytes.appendVarint(points, to: &body)
-        body.append(contentsOf: polygon[0..<polygonBytes])
+        polygon.withUnsafeBytes { body.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<polygonBytes])) }
         startPolygon()
         contours += 1
     }
@@ -90,9 +90,13 @@ struct ContourEncoder {
 
     /// `ContourScanner.rounded(value)`; `finite` becomes false when it is NaN or infinite.
     @inline(__always)
-    private static func rounded(_ value: Double, _ finite: inout Bool) -> Int64 {
+    static func rounded(_ value: Double, _ finite: inout Bool) -> Int64 {
         if value.magnitude <= ContourScanner.coordinateLimit {
-            let integer = Int64(value)
+            // 1.5 * 2^52 added rounds the value to an integer in the low bits of the sum's
+            // mantissa, read there without the range checks of `Int64(value)`; most coordinates
+            // are integers already, and come back equal.
+            let shift = 0x1.8p52
+            let integer = Int64(bitPattern: (value + shift).bitPattern &- shift.bitPattern)
             if Double(integer) == value { return integer }
         } else if !value.isFinite {
             finite = false

@@ -38,8 +38,9 @@ final class MeasureSplitPass: @unchecked Sendable {
         var options = self.options
         options.checksReferences = false
         options.recordsArtifact = .skip
-        var parser = DocumentParser(visitor: StretchVisitor(part: MeasureStretch(), handOver: { _ in }), options: options)
         let range = (commas[index] + 1)..<commas[index + 1]
+        var parser = DocumentParser(visitor: StretchVisitor(part: MeasureStretch(textBytes: range.count), handOver: { _ in }),
+                                    options: options)
         guard readStretch(range, of: file, with: &parser, stop: { false }), !parser.visitor.part.nonFinite else { return nil }
         var stretch = parser.visitor.part
         stretch.sort()
@@ -91,6 +92,12 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
 
     /// Handed over whole, at the end of the stretch.
     var isFull: Bool { false }
+
+    /// A part for a stretch of `textBytes` of the file: room for its contours as integer
+    /// coordinates encode (about a byte in 4 of their text), not grown copy by copy.
+    init(textBytes: Int) {
+        bytes.reserveCapacity(textBytes / 4)
+    }
 
     mutating func visitAnnotationStart(index: Int) throws { encoder.start() }
 
