@@ -65,7 +65,7 @@ public struct SegmentationMeasure {
         var budget = MemoryBudget(limit: parserOptions.memoryLimit)
         let makePass = {
             budget = MemoryBudget(limit: parserOptions.memoryLimit)
-            return MeasurePass(spill: ExternalSorter(budget: budget, indexed: false))
+            return MeasurePass(spill: ExternalSorter(budget: budget, indexed: false, wide: true))
         }
         // A big regular file is read by `split.threads` threads; else (or on any problem) in order.
         let pass: MeasurePass

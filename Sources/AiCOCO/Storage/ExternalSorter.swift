@@ -7,6 +7,13 @@
 final class ExternalSorter: SpillingTable<RecordCursor> {
     static let fanIn = 16
 
+    /// The fan-in of a `wide` table: as many runs at a time as read buffers of 1 KiB fit in the
+    /// budget's share that 16 buffers take in other tables, from 16 to 64 (64 from a limit of
+    /// 512 KiB, with buffers of 4 KiB at the default limit). Such a table (`measure`'s contours,
+    /// read once after the whole input) merges none of its runs while it fills up to 64 runs,
+    /// and a level of them at a time past that: fewer merges, each of more runs.
+    static func wideFanIn(_ budget: MemoryBudget) -> Int { min(64, max(fanIn, budget.limit / (8 << 10))) }
+
     private let indexed: Bool
     private let chunkSize: Int
     private var chunks: [UnsafeMutableRawPointer] = []
@@ -34,12 +41,12 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         var place: UInt64
     }
 
-    init(budget: MemoryBudget, indexed: Bool) {
+    init(budget: MemoryBudget, indexed: Bool, wide: Bool = false) {
         self.indexed = indexed
         chunkSize = max(1024, min(64 << 10, budget.limit / 16))
         blocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
         mergeBlocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
-        super.init(budget: budget, fanIn: Self.fanIn)
+        super.init(budget: budget, fanIn: wide ? Self.wideFanIn(budget) : Self.fanIn)
     }
 
     deinit { freeMemory() }
@@ -257,7 +264,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     override func memoryCursor() -> RecordCursor { RecordCursor(sorter: self) }
 
     override func runCursor(_ file: TemporaryFile, start: Int, length: Int) throws -> RecordCursor {
-        try RecordCursor(file: file, start: start, length: length, budget: budget)
+        try RecordCursor(file: file, start: start, length: length, budget: budget, fanIn: fanIn)
     }
 
     override func write(_ item: ByteRecord, to file: TemporaryFile) throws {

@@ -119,9 +119,10 @@ final class RecordCursor: MergeCursor {
     private(set) var current = ByteRecord.empty
     private(set) var atEnd = false
 
-    /// Read buffer per cursor: up to `fanIn` cursors of three tables may be open at once.
-    static func bufferSize(_ budget: MemoryBudget) -> Int {
-        max(512, min(64 << 10, budget.limit / (8 * ExternalSorter.fanIn)))
+    /// Read buffer per cursor of a table merging `fanIn` runs at a time: up to `fanIn` cursors of
+    /// three tables may be open at once.
+    static func bufferSize(_ budget: MemoryBudget, fanIn: Int) -> Int {
+        max(512, min(64 << 10, budget.limit / (8 * fanIn)))
     }
 
     /// The records in memory of `sorter`, sorted.
@@ -132,14 +133,14 @@ final class RecordCursor: MergeCursor {
         advanceInMemory()
     }
 
-    /// The run of `length` bytes at `start` in `file`.
-    init(file: TemporaryFile, start: Int, length: Int, budget: MemoryBudget) throws {
+    /// The run of `length` bytes at `start` in `file`, of a table merging `fanIn` runs at a time.
+    init(file: TemporaryFile, start: Int, length: Int, budget: MemoryBudget, fanIn: Int) throws {
         sorter = nil
         self.file = file
         position = start
         end = start + length
         self.budget = budget
-        let size = Self.bufferSize(budget)
+        let size = Self.bufferSize(budget, fanIn: fanIn)
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         budget.force(size)
         try advance()
