@@ -161,7 +161,9 @@ public final class FileOutput {
             count = bytes.count
             return
         }
-        // Lines: the buffer filled and written up to its last newline, as many times as it takes.
+        // Lines: a buffer that ends on a newline goes out whole; otherwise it is filled and
+        // written up to its last newline, as many times as it takes.
+        if count > 0 && buffer[count - 1] == 0x0A { try writeLines(all: true) }
         var rest = bytes
         while count + rest.count > capacity {
             let taken = capacity - count
