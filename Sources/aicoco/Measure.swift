@@ -187,8 +187,7 @@ struct Measure: ParsableCommand {
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let units = Units(spacing)
         let rows = try result.slices(), pairs = try result.overlaps()
-        let text = TextBlock(output: output)
-        try text.append(Array("scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8))
+        try output.write(Array("scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8))
         // Each image's index and id as CSV fields with their commas, once: end to end, with where each ends.
         var imageText: [UInt8] = [], imageEnds: [Int] = [0]
         for (id, index) in zip(result.imageIDs, result.imageIndices) {
@@ -222,16 +221,15 @@ struct Measure: ParsableCommand {
                     tail.append(10)
                 }
                 try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,
-                                       images: imageText, imageEnds: imageEnds, area: area, to: text)
-                try text.append(head)
-                try text.append(Self.emptySliceFields)
-                try text.append(decimal: entry.totals.voxels)
-                try text.append(byte: 44)
-                if let volume = units.volume(entry.totals.voxels) { try text.append(number: volume) }
-                try text.append(tail)
+                                       images: imageText, imageEnds: imageEnds, area: area, to: output)
+                try output.write(head)
+                try output.write(Self.emptySliceFields)
+                try output.write(decimal: entry.totals.voxels)
+                try output.write(byte: 44)
+                if let volume = units.volume(entry.totals.voxels) { try output.write(number: volume) }
+                try output.write(tail)
             }
         }
-        try text.flush()
     }
 
     /// The CSV's names of the scopes, by raw value.

@@ -44,13 +44,21 @@ final class FileInput {
     }
 }
 
-/// Writes bytes to a file descriptor with `write(2)`, through a buffer.
+/// Writes bytes to a file descriptor with `write(2)`, through a flat buffer: an append that
+/// fits is a copy and a count (`write`, `write(byte:)`, `write(decimal:)`, `write(number:)`),
+/// so writers of many short pieces (spill runs, `aicoco measure`'s CSV) need no block of their
+/// own; a write larger than the buffer goes straight out.
 public final class FileOutput {
     /// The file descriptor written to.
     public let descriptor: Int32
     private let ownsDescriptor: Bool
-    private var buffer: [UInt8] = []
+    /// `capacity` bytes, the first `count` of them waiting to be written (and `numberRoom` more,
+    /// where a number that may not fit is formatted).
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var count = 0
     private let capacity: Int
+    /// Room a number may need (`writeJSONNumber`'s 25 bytes, and a sign).
+    private static let numberRoom = 32
     /// When set, what reaches the descriptor ends on a newline whenever a signal can end the
     /// process: a full buffer goes out up to its last newline (the rest is kept) with the signals
     /// that end a process held back while it is written; a line longer than the buffer keeps
@@ -64,8 +72,8 @@ public final class FileOutput {
     public init(descriptor: Int32, capacity: Int = 1 << 16, closesDescriptor: Bool = false) {
         self.descriptor = descriptor
         ownsDescriptor = closesDescriptor
-        self.capacity = capacity
-        buffer.reserveCapacity(capacity)
+        self.capacity = max(capacity, 1)
+        buffer = .allocate(capacity: self.capacity + Self.numberRoom)
     }
 
     /// Creates (or truncates) `path` for writing.
@@ -75,33 +83,35 @@ public final class FileOutput {
         case .failure(let error): throw DocumentError.io("cannot create \(path)", error)
         }
         ownsDescriptor = true
-        self.capacity = capacity
-        buffer.reserveCapacity(capacity)
+        self.capacity = max(capacity, 1)
+        buffer = .allocate(capacity: self.capacity + Self.numberRoom)
     }
 
     deinit {
         try? flush()
         if ownsDescriptor { close(descriptor) }
+        buffer.deallocate()
     }
 
     /// Writes `bytes` (through the buffer; large writes go straight out). Throws `FileOutput.Closed` when the reader has gone.
+    @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if wholeLines {
-            buffer.append(contentsOf: bytes)
-            if buffer.count >= capacity { try writeLines(all: false) }
-            return
-        }
-        if buffer.count + bytes.count > capacity { try flush() }
-        if bytes.count >= capacity {
-            try writeAll(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
-        }
+        let size = bytes.count
+        guard count + size <= capacity else { return try writeOverflowing(bytes) }
+        if size > 0 { UnsafeMutableRawPointer(buffer + count).copyMemory(from: bytes.baseAddress!, byteCount: size) }
+        count += size
     }
 
     /// Writes `bytes`.
+    @inline(__always)
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes `bytes[range]`.
+    @inline(__always)
+    package func write(_ bytes: [UInt8], _ range: Range<Int>) throws {
+        try bytes.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
     /// Writes `text` as UTF-8.
@@ -110,19 +120,81 @@ public final class FileOutput {
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Writes one byte.
+    @inline(__always)
+    package func write(byte: UInt8) throws {
+        if count == capacity { try makeRoom() }
+        buffer[count] = byte
+        count += 1
+    }
+
+    /// Writes `value` in decimal.
+    @inline(__always)
+    package func write(decimal value: Int) throws {
+        guard value.magnitude < 1 << 53 else { return try write(String(value)) }
+        try write(number: Double(value))
+    }
+
+    /// Writes a finite `value` as JSON writes it (`formatJSONNumber`).
+    @inline(__always)
+    package func write(number value: Double) throws {
+        guard count + Self.numberRoom <= capacity else { return try writeOverflowing(number: value) }
+        count += writeJSONNumber(value, to: buffer + count)
+    }
+
     /// Writes out what the buffer holds.
     public func flush() throws {
-        guard !buffer.isEmpty else { return }
+        guard count > 0 else { return }
         if wholeLines { return try writeLines(all: true) }
-        defer { buffer.removeAll(keepingCapacity: true) }
-        try buffer.withUnsafeBytes { try writeAll($0) }
+        let size = count
+        count = 0
+        try writeAll(UnsafeRawBufferPointer(start: buffer, count: size))
+    }
+
+    /// `write` of bytes that do not fit in what is left of the buffer.
+    @inline(never)
+    private func writeOverflowing(_ bytes: UnsafeRawBufferPointer) throws {
+        guard wholeLines else {
+            try flush()
+            if bytes.count >= capacity { return try writeAll(bytes) }
+            UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            count = bytes.count
+            return
+        }
+        // Lines: a buffer that ends on a newline goes out whole; otherwise it is filled and
+        // written up to its last newline, as many times as it takes.
+        if count > 0 && buffer[count - 1] == 0x0A { try writeLines(all: true) }
+        var rest = bytes
+        while count + rest.count > capacity {
+            let taken = capacity - count
+            UnsafeMutableRawPointer(buffer + count).copyMemory(from: rest.baseAddress!, byteCount: taken)
+            count = capacity
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
+            try writeLines(all: false)
+        }
+        if !rest.isEmpty { UnsafeMutableRawPointer(buffer + count).copyMemory(from: rest.baseAddress!, byteCount: rest.count) }
+        count += rest.count
+    }
+
+    /// `write(number:)` when the buffer may not have room for it: formatted past the buffer's
+    /// end (its spare `numberRoom` bytes), then written as bytes.
+    @inline(never)
+    private func writeOverflowing(number value: Double) throws {
+        let spare = buffer + capacity
+        try write(UnsafeRawBufferPointer(start: spare, count: writeJSONNumber(value, to: spare)))
+    }
+
+    /// Makes room for a byte in a full buffer.
+    @inline(never)
+    private func makeRoom() throws {
+        if wholeLines { try writeLines(all: false) } else { try flush() }
     }
 
     /// Writes the buffer up to its last newline (all of it when `all`, or when it has none),
     /// with the terminating signals held back until what is written ends on a newline.
     private func writeLines(all: Bool) throws {
-        var end = buffer.count
-        if !all, let newline = buffer.lastIndex(of: 0x0A) { end = newline + 1 }
+        var end = count
+        if !all, let newline = lastNewline() { end = newline + 1 }
         if heldMask == nil {
             var set = sigset_t(), previous = sigset_t()
             sigemptyset(&set)
@@ -131,13 +203,30 @@ public final class FileOutput {
             heldMask = previous
         }
         do {
-            try buffer.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+            try writeAll(UnsafeRawBufferPointer(start: buffer, count: end))
         } catch {
             releaseSignals()
             throw error
         }
         if buffer[end - 1] == 0x0A { releaseSignals() }
-        buffer.removeFirst(end)
+        count -= end
+        if count > 0 { UnsafeMutableRawPointer(buffer).copyMemory(from: buffer + end, byteCount: count) }
+    }
+
+    /// Where the last newline in the buffer is, if it holds one: 8 bytes at a time from the end.
+    private func lastNewline() -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var end = count
+        while end >= 8 {
+            let word = UnsafeRawPointer(buffer + end - 8).loadUnaligned(as: UInt64.self) ^ (ones &* 0x0A)
+            if (word &- ones) & ~word & (ones &* 0x80) != 0 { break }  // A byte of the word is a newline.
+            end -= 8
+        }
+        while end > 0 {
+            end -= 1
+            if buffer[end] == 0x0A { return end }
+        }
+        return nil
     }
 
     /// Lets held-back signals through (a pending one acts now, after a whole line).

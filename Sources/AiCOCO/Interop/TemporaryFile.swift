@@ -67,15 +67,25 @@ final class TemporaryFile {
         .io("a temporary file in \(directory) (the temporary directory) was cut short; set TMPDIR to another directory")
     }
 
-    /// Appends `bytes` through the write buffer.
+    /// Appends `bytes` through the write buffer (a copy when they fit in it: spill runs are
+    /// written a record at a time).
+    @inline(__always)
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if output == nil { output = FileOutput(descriptor: descriptor, capacity: bufferCapacity) }
+        let output = self.output ?? startWriting()
         do {
-            try output!.write(bytes)
+            try output.write(bytes)
         } catch let error as DocumentError {
             throw rewrap(error)
         }
         size += bytes.count
+    }
+
+    /// The write buffer, made for the first buffered write (again after `finishWriting`).
+    @inline(never)
+    private func startWriting() -> FileOutput {
+        let output = FileOutput(descriptor: descriptor, capacity: bufferCapacity)
+        self.output = output
+        return output
     }
 
     func write(_ bytes: [UInt8]) throws {

@@ -1,22 +1,22 @@
 extension SegmentationMeasurement.SliceRows {
-    /// The rows of one structure or pair as CSV lines into `text` (`aicoco measure`'s), taken in
+    /// The rows of one structure or pair as CSV lines to `output` (`aicoco measure`'s), taken in
     /// turn: `head` (scope, id and name, and a comma), the image's fields with their commas
     /// (`images[imageEnds[image]..<imageEnds[image + 1]]`), the pixels, a comma, the area from
     /// `area` (when given), two commas, `tail`.
     package func writeCSVLines(scope: SegmentationMeasurement.Scope, first: Int, second: Int, head: [UInt8], tail: [UInt8],
-                               images: [UInt8], imageEnds: [Int], area: ((Int) -> Double)?, to text: TextBlock) throws {
+                               images: [UInt8], imageEnds: [Int], area: ((Int) -> Double)?, to output: FileOutput) throws {
         let order = measurement.slicesInOrder
         while let stream, Self.isRow(stream.key, of: scope, first, second) {
             let image = Int(order[Int(UInt32(bigEndian: stream.key.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))])
             let pixels = RawBytes.load64(stream.payload.baseAddress!)
-            try text.append(head)
-            try text.append(images, imageEnds[image]..<imageEnds[image + 1])
-            try text.append(decimal: pixels)
-            try text.append(byte: 44)
-            if let area { try text.append(number: area(pixels)) }
-            try text.append(byte: 44)
-            try text.append(byte: 44)
-            try text.append(tail)
+            try output.write(head)
+            try output.write(images, imageEnds[image]..<imageEnds[image + 1])
+            try output.write(decimal: pixels)
+            try output.write(byte: 44)
+            if let area { try output.write(number: area(pixels)) }
+            try output.write(byte: 44)
+            try output.write(byte: 44)
+            try output.write(tail)
             try stream.advance()
         }
     }

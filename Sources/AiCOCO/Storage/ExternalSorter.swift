@@ -33,8 +33,6 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     override var spillWeight: Int { indexed ? 1 : 4 }
     /// Records in memory.
     private(set) var count = 0
-    /// Records on their way to a run: a spill's, a merge's (which may be on a thread of its own).
-    private let blocks: RunBlocks, mergeBlocks: RunBlocks
 
     private struct Handle {
         var prefix: UInt64
@@ -44,8 +42,6 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     init(budget: MemoryBudget, indexed: Bool, wide: Bool = false) {
         self.indexed = indexed
         chunkSize = max(1024, min(64 << 10, budget.limit / 16))
-        blocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
-        mergeBlocks = RunBlocks(capacity: SpillingTable<RecordCursor>.writeBuffer(budget))
         super.init(budget: budget, fanIn: wide ? Self.wideFanIn(budget) : Self.fanIn)
     }
 
@@ -251,14 +247,13 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
 
     // MARK: Runs
 
+    /// A run stores a record as it sits in memory: its key length, payload length (32 bits,
+    /// little endian), key, payload.
     override func writeMemory(to file: TemporaryFile) throws {
-        let blocks = self.blocks
         for ordinal in 0..<count {
             let record = self.record(ordinal)
-            try blocks.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)),
-                             to: file)
+            try file.write(UnsafeRawBufferPointer(start: record, count: 8 + RawBytes.load32(record) + RawBytes.load32(record + 4)))
         }
-        try blocks.finish()
     }
 
     override func memoryCursor() -> RecordCursor { RecordCursor(sorter: self) }
@@ -268,10 +263,11 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     }
 
     override func write(_ item: ByteRecord, to file: TemporaryFile) throws {
-        try mergeBlocks.write(item, to: file)
+        var header = (UInt32(item.key.count).littleEndian, UInt32(item.payload.count).littleEndian)
+        try withUnsafeBytes(of: &header) { try file.write($0) }
+        try file.write(item.key)
+        try file.write(item.payload)
     }
-
-    override func finishWrites() throws { try mergeBlocks.finish() }
 
     /// After `sorted()` with no runs: the payload of a record with this key, by binary search.
     func lookupSorted(_ key: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer? {
