@@ -1,5 +1,5 @@
 /// What `SegmentationMeasure` found: every structure (object, category) with its totals, in
-/// memory; their areas slice by slice, read through `slices()` in the order of the lists
+/// memory (objects in flat columns, about 40 bytes each); their areas slice by slice, read through `slices()` in the order of the lists
 /// (objects, categories, object overlaps, category overlaps; each structure's slices by
 /// `index`), from tables that spill to disk past the memory limit; and the overlapping pairs
 /// with their totals, read through `overlaps()` (totalled from the pairs' sorted rows, also
@@ -70,8 +70,21 @@ public final class SegmentationMeasurement {
         package var image = 0
     }
 
-    /// Objects, in file order.
-    public internal(set) var objects: [Structure] = []
+    /// Objects, in file order, then those only annotations name (in order of first
+    /// annotation): an array built on each call from flat columns (`object(at:)` reads one).
+    public var objects: [Structure] { (0..<objectTable.count).map(objectTable.structure) }
+    /// How many objects `objects` lists.
+    public var objectCount: Int { objectTable.count }
+    /// The object at `position` in `objects`.
+    public func object(at position: Int) -> Structure { objectTable.structure(position) }
+    /// The id and name of the object at `position` (no category list nor totals made).
+    package func objectIdentity(_ position: Int) -> (id: String, name: String) {
+        (objectTable.id(position).string, objectTable.name(position))
+    }
+    /// The totals of the object at `position`.
+    package func objectTotals(_ position: Int) -> Totals { objectTable.totals(position) }
+    /// The objects' ids, categories and totals (see `MeasuredObjects`).
+    var objectTable = MeasuredObjects()
     /// Categories, in file order.
     public internal(set) var categories: [Structure] = []
     /// Overlapping pairs of objects, read back from the table of their totals (an array as
