@@ -178,7 +178,7 @@ struct Measure: ParsableCommand {
                 while let slice = try rows.nextRow(scope: entry.scope, first: entry.first, second: entry.second) {
                     try json.beginObject()
                     try json.key("index"); try json.number(slice.index)
-                    try json.key("image_id"); try json.string(result.imageIDs[slice.image])
+                    try json.key("image_id"); try json.string(result.imageID(slice.image))
                     try json.key("pixels"); try json.number(slice.pixels)
                     if let area = units.area(slice.pixels) { try json.key("area_mm2"); try json.number(area) }
                     try json.endObject()
@@ -199,7 +199,8 @@ struct Measure: ParsableCommand {
         try text.append(Array("scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8))
         // Each image's index and id as CSV fields with their commas, once: end to end, with where each ends.
         var imageText: [UInt8] = [], imageEnds: [Int] = [0]
-        for (id, index) in zip(result.imageIDs, result.imageIndices) {
+        for (image, index) in result.imageIndices.enumerated() {
+            let id = result.imageID(image)
             imageText.append(contentsOf: (index == index.rounded() && abs(index) < 1e15 ? String(Int(index)) : JSONText.number(index)).utf8)
             imageText.append(44)
             imageText.append(contentsOf: csvField(id).utf8)

@@ -5,6 +5,8 @@
 /// totalled from their rows once sorted (memory does not grow with the pairs).
 struct MeasureJoin {
     let pass: MeasurePass
+    /// The file's images (the reading pass's).
+    let images: MeasureImages
     let imageSize: (width: Int, height: Int)?
     /// Most runs one slice may hold.
     let runLimit: Int
@@ -19,7 +21,7 @@ struct MeasureJoin {
     /// Per object number (order of first sight): its position in `result.objects`.
     private var objectPositions: [Int32] = []
     private var runs = SliceRuns()
-    /// Per image (position in the catalog): its slice number in the rows' keys.
+    /// Per image (position in the file): its slice number in the rows' keys.
     private var sliceNumbers: [Int32] = []
     /// The spill's key of the slice being read (its image's id, see `MeasureIntake.imageKey`).
     private var imageKey: [UInt8] = []
@@ -31,6 +33,7 @@ struct MeasureJoin {
          jobLimit: Int = 1 << 20, rows: ExternalSorter, pairRows: ExternalSorter) {
         self.jobLimit = jobLimit
         self.pass = pass
+        images = pass.intake.images
         self.imageSize = imageSize
         self.sliceBufferBytes = sliceBufferBytes
         self.useCanvas = useCanvas
@@ -44,8 +47,8 @@ struct MeasureJoin {
         let catalog = pass.catalog
         result.annotations = pass.annotations
         result.segmentedAnnotations = pass.segmented
-        result.imageIDs = catalog.images.map(\.id)
-        result.imageIndices = catalog.images.map(\.index)
+        result.images = images
+        result.imageIndices = images.indices
         sliceNumbers = result.numberSlices()
         // Objects: those the file lists, in its order, then those only annotations name.
         let objects = pass.intake.objects
@@ -122,13 +125,13 @@ struct MeasureJoin {
     private mutating func slice(_ stream: SortedStream, catalog: SegmentationCatalog, painter: inout SlicePainter,
                                 painters: SlicePainters?, threadCanvasBytes: Int) throws {
         let id = MeasureIntake.imageID(stream.key)
-        guard let position = catalog.imagePosition(id) else {
+        guard let position = images.position(of: id) else {
             result.unknownImageIDs.append(id)
             while inImage(stream) { try stream.advance() }
             return
         }
-        let size = try self.size(of: catalog.images[position])
-        let index = catalog.images[position].index
+        let size = try self.size(ofImage: position)
+        let index = images.indices[position]
         if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
             var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
             if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
@@ -176,10 +179,10 @@ struct MeasureJoin {
         return imageKey.withUnsafeBytes { RawBytes.compare(UnsafeRawBufferPointer(rebasing: key[0..<key.count - 8]), $0) == 0 }
     }
 
-    private func size(of image: SegmentationCatalog.Image) throws -> (width: Int, height: Int) {
-        if let width = image.width, let height = image.height { return (width, height) }
+    private func size(ofImage position: Int) throws -> (width: Int, height: Int) {
+        if let size = images.size(position) { return size }
         if let imageSize { return imageSize }
-        throw SegmentationError("the size of image \(jsonQuoted(image.id)) is not known (the image gives no width/height, nor dicom Columns/Rows): give the size with --image-size WxH")
+        throw SegmentationError("the size of image \(jsonQuoted(images.id(position))) is not known (the image gives no width/height, nor dicom Columns/Rows): give the size with --image-size WxH")
     }
 
     /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a

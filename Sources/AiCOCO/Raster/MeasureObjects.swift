@@ -20,18 +20,8 @@ struct IDTable {
         if 2 * (count + 1) > slots.count { grow() }
         let words = id.packedWords
         let text = words == nil ? id.string : nil
-        let hash = words.map { packedIDHash(high: $0.high, low: $0.low) } ?? text!.hashValue
-        let mask = slots.count - 1
-        var slot = hash & mask
-        while slots[slot] != 0 {
-            let ordinal = Int(slots[slot] - 1)
-            if let words {
-                if high[ordinal] == words.high && low[ordinal] == words.low { return (ordinal, false) }
-            } else if high[ordinal] == Self.stringMark && others[Int(low[ordinal])] == text! {
-                return (ordinal, false)
-            }
-            slot = (slot + 1) & mask
-        }
+        let (ordinal, slot) = probe(words, text)
+        if let ordinal { return (ordinal, false) }
         slots[slot] = UInt32(count + 1)
         if let words {
             high.append(words.high)
@@ -42,6 +32,31 @@ struct IDTable {
             others.append(text!)
         }
         return (count - 1, true)
+    }
+
+    /// The ordinal of `id`, if it has one.
+    func find(_ id: RecordID) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let words = id.packedWords
+        return probe(words, words == nil ? id.string : nil).ordinal
+    }
+
+    /// The ordinal of the id of `words` (packed) or `text`, or the empty slot where it would go.
+    @inline(__always)
+    private func probe(_ words: (high: UInt64, low: UInt64)?, _ text: String?) -> (ordinal: Int?, slot: Int) {
+        let hash = words.map { packedIDHash(high: $0.high, low: $0.low) } ?? text!.hashValue
+        let mask = slots.count - 1
+        var slot = hash & mask
+        while slots[slot] != 0 {
+            let ordinal = Int(slots[slot] - 1)
+            if let words {
+                if high[ordinal] == words.high && low[ordinal] == words.low { return (ordinal, slot) }
+            } else if high[ordinal] == Self.stringMark && others[Int(low[ordinal])] == text! {
+                return (ordinal, slot)
+            }
+            slot = (slot + 1) & mask
+        }
+        return (nil, slot)
     }
 
     /// The id of `ordinal`.
@@ -193,5 +208,34 @@ struct MeasuredObjects {
 
     func structure(_ position: Int) -> SegmentationMeasurement.Structure {
         .init(id: id(position).string, name: name(position), categoryIDs: categoryIDs(position), objects: 1, totals: totals(position))
+    }
+}
+
+/// The images the reading pass of `measure` meets, flat: their ids in an `IDTable` (a
+/// position is an ordinal: file order), their `index` and size (0: not given). An id given
+/// again keeps its first image (a repeated id is a problem validation reports).
+struct MeasureImages {
+    private(set) var ids = IDTable()
+    private(set) var indices: [Double] = []
+    private var widths: [Int32] = [], heights: [Int32] = []
+
+    var count: Int { indices.count }
+
+    mutating func add(_ image: Image) {
+        guard ids.ordinal(of: RecordID(image.id)).isNew else { return }
+        let size = SegmentationCatalog.size(of: image.extra)
+        indices.append(image.index)
+        widths.append(Int32(size.width ?? 0))
+        heights.append(Int32(size.height ?? 0))
+    }
+
+    /// The position of the image `id`.
+    func position(of id: String) -> Int? { ids.find(RecordID(id)) }
+
+    func id(_ position: Int) -> String { ids.id(position).string }
+
+    /// Its `width`/`height` (or `dicom` `Columns`/`Rows`), when given.
+    func size(_ position: Int) -> (width: Int, height: Int)? {
+        widths[position] > 0 && heights[position] > 0 ? (Int(widths[position]), Int(heights[position])) : nil
     }
 }

@@ -66,7 +66,7 @@ public final class SegmentationMeasurement {
         public var imageID: String
         /// Pixels on that slice.
         public var pixels: Int
-        /// The image's position in `imageIDs`.
+        /// The image's position among the file's images.
         package var image = 0
     }
 
@@ -116,8 +116,12 @@ public final class SegmentationMeasurement {
 
     /// The slice rows of objects and categories, of pairs, and the pairs' totals (see `key`).
     var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?
-    /// The ids of the file's images, in its order.
-    package internal(set) var imageIDs: [String] = []
+    /// The file's images, in its order (their ids: `imageID(_:)`).
+    var images = MeasureImages()
+    /// How many images the file has.
+    package var imageCount: Int { images.count }
+    /// The id of the file's image at `position`.
+    package func imageID(_ position: Int) -> String { images.id(position) }
     /// Their `index`es.
     package internal(set) var imageIndices: [Double] = []
     /// The images in slice order (by `index` as `key` orders it, ties in file order): the image
@@ -212,7 +216,7 @@ public final class SegmentationMeasurement {
         return bits >> 63 == 1 ? ~bits : bits | 1 << 63
     }
 
-    /// The position in `imageIDs` of the image a row's key holds.
+    /// The position among the file's images of the image a row's key holds.
     @inline(__always)
     func image(ofKey key: UnsafeRawBufferPointer) -> Int {
         Int(slicesInOrder[Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))])
@@ -247,7 +251,7 @@ public final class SegmentationMeasurement {
             let image = measurement.image(ofKey: key)
             return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: number(1), second: number(5),
                          index: measurement.imageIndices[image],
-                         imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
+                         imageID: measurement.imageID(image), pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
 
         /// The next row.
@@ -272,9 +276,9 @@ public final class SegmentationMeasurement {
                 && UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
         }
 
-        /// A row as writers take it: the image's position (in `imageIDs`) and `index`, the pixels.
+        /// A row as writers take it: the image's position (among the file's images) and `index`, the pixels.
         package struct Row {
-            /// The image's position in `imageIDs`.
+            /// The image's position among the file's images.
             package var image: Int
             /// The image's `index`.
             package var index: Double
