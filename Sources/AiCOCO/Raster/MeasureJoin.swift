@@ -47,7 +47,7 @@ struct MeasureJoin {
         let catalog = pass.catalog
         result.annotations = pass.annotations
         result.segmentedAnnotations = pass.segmented
-        result.images = images
+        result.images = images.withoutLookups()
         result.imageIndices = images.indices
         sliceNumbers = result.numberSlices()
         // Objects: those the file lists, in its order, then those only annotations name.
@@ -81,6 +81,7 @@ struct MeasureJoin {
                 categoriesOfObject.append(EmptyCollection())
             }
         }
+        objects.endReading()
         table.startTotals()
         result.objectTable = table
         for (position, category) in catalog.categories.enumerated() {

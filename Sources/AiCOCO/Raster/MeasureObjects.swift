@@ -9,7 +9,8 @@ struct IDTable {
     private var high: [UInt64] = [], low: [UInt64] = []
     /// The ids held as a `String`; their `high` is `stringMark`, their `low` their place here.
     private var others: [String] = []
-    /// Ordinal + 1 of the id in each slot (0: empty); twice as many slots as ids at least.
+    /// Ordinal + 1 of the id in each slot (0: empty); a quarter of them empty at least (none
+    /// after `dropLookups()`).
     private var slots: [UInt32] = []
     private static let stringMark = UInt64(0b10) << 62
 
@@ -17,7 +18,7 @@ struct IDTable {
 
     /// The ordinal of `id`, and whether it is new (given the next ordinal).
     mutating func ordinal(of id: RecordID) -> (ordinal: Int, isNew: Bool) {
-        if 2 * (count + 1) > slots.count { grow() }
+        if 4 * (count + 1) > 3 * slots.count { grow() }
         let words = id.packedWords
         let text = words == nil ? id.string : nil
         let (ordinal, slot) = probe(words, text)
@@ -34,7 +35,7 @@ struct IDTable {
         return (count - 1, true)
     }
 
-    /// The ordinal of `id`, if it has one.
+    /// The ordinal of `id`, if it has one (not after `dropLookups()`).
     func find(_ id: RecordID) -> Int? {
         guard !slots.isEmpty else { return nil }
         let words = id.packedWords
@@ -64,8 +65,13 @@ struct IDTable {
         high[ordinal] == Self.stringMark ? RecordID(others[Int(low[ordinal])]) : RecordID(packedHigh: high[ordinal], low: low[ordinal])
     }
 
+    /// Frees the table of slots once no id is to be looked up (`id(_:)` only; `ordinal(of:)`
+    /// would make it again).
+    mutating func dropLookups() { slots = [] }
+
     private mutating func grow() {
-        let capacity = max(64, slots.count * 2)
+        var capacity = 64
+        while 4 * (count + 1) > 3 * capacity { capacity *= 2 }
         slots = [UInt32](repeating: 0, count: capacity)
         let mask = capacity - 1
         for ordinal in 0..<count {
@@ -88,7 +94,7 @@ final class MeasureObjects {
     /// The file's objects, in file order: their ordinals.
     private(set) var fileOrdinals: [UInt32] = []
     /// Each file object's `category_ids` as numbers in `categoryIDs`, end to end; where each ends.
-    private(set) var categoryNumbers: [Int32] = [], categoryEnds: [Int] = [0]
+    private(set) var categoryNumbers: [Int32] = [], categoryEnds: [Int32] = [0]
     /// The distinct category ids the file's objects name.
     private(set) var categoryIDs: [String] = []
     private var categoryKeys: [String: Int32] = [:]
@@ -115,12 +121,18 @@ final class MeasureObjects {
                 categoryIDs.append(id)
             }
         }
-        categoryEnds.append(categoryNumbers.count)
+        categoryEnds.append(Int32(categoryNumbers.count))
+    }
+
+    /// Once every id is known (the reading pass is over): frees what only finding them needs.
+    func endReading() {
+        ids.dropLookups()
+        filePosition = []
     }
 
     /// The category numbers (in `categoryIDs`) of the file's object at `position`.
     func categories(ofFileObject position: Int) -> ArraySlice<Int32> {
-        categoryNumbers[categoryEnds[position]..<categoryEnds[position + 1]]
+        categoryNumbers[Int(categoryEnds[position])..<Int(categoryEnds[position + 1])]
     }
 }
 
@@ -153,7 +165,7 @@ struct MeasuredObjects {
     let categoryPositions: [Int32]
     /// The catalog's categories' names.
     let categoryNames: [String]
-    private var voxels: [Int] = [], sliceCounts: [Int] = [], lows: [Double] = [], highs: [Double] = []
+    private var voxels: [Int] = [], sliceCounts: [Int32] = [], lows: [Double] = [], highs: [Double] = []
 
     init(source: MeasureObjects = MeasureObjects(), catalog: SegmentationCatalog = SegmentationCatalog()) {
         self.source = source
@@ -166,7 +178,7 @@ struct MeasuredObjects {
     /// Makes room for the totals of `count` objects (all positions given).
     mutating func startTotals() {
         voxels = [Int](repeating: 0, count: count)
-        sliceCounts = voxels
+        sliceCounts = [Int32](repeating: 0, count: count)
         lows = [Double](repeating: 0, count: count)
         highs = lows
     }
@@ -179,7 +191,7 @@ struct MeasuredObjects {
     }
 
     func totals(_ position: Int) -> SegmentationMeasurement.Totals {
-        SegmentationMeasurement.Totals(voxels: voxels[position], sliceCount: sliceCounts[position],
+        SegmentationMeasurement.Totals(voxels: voxels[position], sliceCount: Int(sliceCounts[position]),
                                        indexRange: sliceCounts[position] == 0 ? nil : lows[position]...highs[position])
     }
 
@@ -229,8 +241,15 @@ struct MeasureImages {
         heights.append(Int32(size.height ?? 0))
     }
 
-    /// The position of the image `id`.
+    /// The position of the image `id` (not after `withoutLookups()`).
     func position(of id: String) -> Int? { ids.find(RecordID(id)) }
+
+    /// These images, their ids no longer looked up (`position(of:)`: nil).
+    func withoutLookups() -> MeasureImages {
+        var images = self
+        images.ids.dropLookups()
+        return images
+    }
 
     func id(_ position: Int) -> String { ids.id(position).string }
 
