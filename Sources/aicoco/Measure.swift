@@ -207,14 +207,19 @@ struct Measure: ParsableCommand {
             imageText.append(44)
             imageEnds.append(imageText.count)
         }
-        // A structure's id and name as CSV fields: the categories' once, an object's when its entries come
-        // (a pair's first: the last one kept, pairs come by their first).
-        func fields(_ identity: (id: String, name: String)) -> [UInt8] { Array("\(csvField(identity.id)),\(csvField(identity.name))".utf8) }
-        let categoryFields = result.categories.map { fields(($0.id, $0.name)) }
-        var firstFields: (position: Int, fields: [UInt8]) = (-1, [])
-        func objectFields(_ position: Int) -> [UInt8] {
-            if firstFields.position != position { firstFields = (position, fields(result.objectIdentity(position))) }
-            return firstFields.fields
+        // A structure's id and name as CSV fields: the categories' once; an object's as bytes when its
+        // entries come, kept in a cache of 4096 by position (pairs name objects again and again).
+        let categoryFields = result.categories.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
+        var scratch: [UInt8] = []
+        var cache = [(position: Int, fields: [UInt8])](repeating: (-1, []), count: 4096)
+        func appendObjectFields(_ position: Int, to bytes: inout [UInt8]) {
+            let slot = position & 4095
+            if cache[slot].position != position {
+                var fields: [UInt8] = []
+                result.appendObjectCSVFields(position, to: &fields, scratch: &scratch)
+                cache[slot] = (position, fields)
+            }
+            bytes.append(contentsOf: cache[slot].fields)
         }
         let single = Array(",,\n".utf8)
         // The rows' start (scope, id, name) and end (empty volume, voxels; the second structure of a pair), each entry's.
@@ -226,14 +231,22 @@ struct Measure: ParsableCommand {
             try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
                 head.removeAll(keepingCapacity: true)
                 head.append(contentsOf: scopeText)
-                head.append(contentsOf: objects ? objectFields(entry.first) : categoryFields[entry.first])
+                if objects {
+                    appendObjectFields(entry.first, to: &head)
+                } else {
+                    head.append(contentsOf: categoryFields[entry.first])
+                }
                 head.append(44)
                 if scope == .object || scope == .category {
                     tail = single
                 } else {
                     tail.removeAll(keepingCapacity: true)
                     tail.append(44)
-                    tail.append(contentsOf: objects ? fields(result.objectIdentity(entry.second)) : categoryFields[entry.second])
+                    if objects {
+                        appendObjectFields(entry.second, to: &tail)
+                    } else {
+                        tail.append(contentsOf: categoryFields[entry.second])
+                    }
                     tail.append(10)
                 }
                 try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,

@@ -81,6 +81,11 @@ public final class SegmentationMeasurement {
     package func objectIdentity(_ position: Int) -> (id: String, name: String) {
         (objectTable.id(position).string, objectTable.name(position))
     }
+    /// Appends the id and name of the object at `position` as CSV fields (`aicoco measure`'s),
+    /// with the comma between them; `scratch` is room for the name.
+    package func appendObjectCSVFields(_ position: Int, to bytes: inout [UInt8], scratch: inout [UInt8]) {
+        objectTable.appendCSVFields(position, to: &bytes, scratch: &scratch)
+    }
     /// The totals of the object at `position`.
     package func objectTotals(_ position: Int) -> Totals { objectTable.totals(position) }
     /// The objects' ids, categories and totals (see `MeasuredObjects`).
