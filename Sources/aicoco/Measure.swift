@@ -109,8 +109,12 @@ struct Measure: ParsableCommand {
     private func forEachEntry(of scope: SegmentationMeasurement.Scope, in result: SegmentationMeasurement,
                               pairs: SegmentationMeasurement.OverlapRows, _ body: (Entry) throws -> Void) throws {
         switch scope {
-        case .object, .category:
-            for (position, structure) in (scope == .object ? result.objects : result.categories).enumerated() {
+        case .object:
+            for position in 0..<result.objectCount {
+                try body(Entry(scope: scope, first: position, second: 0, totals: result.objectTotals(position)))
+            }
+        case .category:
+            for (position, structure) in result.categories.enumerated() {
                 try body(Entry(scope: scope, first: position, second: 0, totals: structure.totals))
             }
         case .objectOverlap, .categoryOverlap:
@@ -120,8 +124,11 @@ struct Measure: ParsableCommand {
         }
     }
 
-    private func structures(_ result: SegmentationMeasurement, _ scope: SegmentationMeasurement.Scope) -> [SegmentationMeasurement.Structure] {
-        scope == .object || scope == .objectOverlap ? result.objects : result.categories
+    /// The id and name of the structure at `position` in the list of `scope` (or of its pairs).
+    private func identity(_ result: SegmentationMeasurement, _ scope: SegmentationMeasurement.Scope,
+                          _ position: Int) -> (id: String, name: String) {
+        if scope == .object || scope == .objectOverlap { return result.objectIdentity(position) }
+        return (result.categories[position].id, result.categories[position].name)
     }
 
     private func writeJSON(_ result: SegmentationMeasurement, to output: FileOutput) throws {
@@ -139,25 +146,26 @@ struct Measure: ParsableCommand {
             try json.key(key)
             try json.beginArray()
             try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
-                let list = structures(result, entry.scope)
-                let structure = list[entry.first]
                 try json.beginObject()
                 switch entry.scope {
                 case .object:
+                    let structure = result.object(at: entry.first)
                     try json.key("object_id"); try json.string(structure.id)
                     try json.key("category_ids"); try json.beginArray()
                     for id in structure.categoryIDs { try json.string(id) }
                     try json.endArray()
                     try json.key("name"); try json.string(structure.name)
                 case .category:
+                    let structure = result.categories[entry.first]
                     try json.key("category_id"); try json.string(structure.id)
                     try json.key("objects"); try json.number(structure.objects)
                     try json.key("name"); try json.string(structure.name)
                 case .objectOverlap, .categoryOverlap:
+                    let first = identity(result, entry.scope, entry.first), second = identity(result, entry.scope, entry.second)
                     try json.key(entry.scope == .objectOverlap ? "object_ids" : "category_ids")
-                    try json.beginArray(); try json.string(structure.id); try json.string(list[entry.second].id); try json.endArray()
+                    try json.beginArray(); try json.string(first.id); try json.string(second.id); try json.endArray()
                     try json.key("names")
-                    try json.beginArray(); try json.string(structure.name); try json.string(list[entry.second].name); try json.endArray()
+                    try json.beginArray(); try json.string(first.name); try json.string(second.name); try json.endArray()
                 }
                 let totals = entry.totals
                 try json.key("slice_count"); try json.number(totals.sliceCount)
@@ -170,7 +178,7 @@ struct Measure: ParsableCommand {
                 while let slice = try rows.nextRow(scope: entry.scope, first: entry.first, second: entry.second) {
                     try json.beginObject()
                     try json.key("index"); try json.number(slice.index)
-                    try json.key("image_id"); try json.string(result.imageIDs[slice.image])
+                    try json.key("image_id"); try json.string(result.imageID(slice.image))
                     try json.key("pixels"); try json.number(slice.pixels)
                     if let area = units.area(slice.pixels) { try json.key("area_mm2"); try json.number(area) }
                     try json.endObject()
@@ -190,34 +198,54 @@ struct Measure: ParsableCommand {
         try output.write(Array("scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8))
         // Each image's index and id as CSV fields with their commas, once: end to end, with where each ends.
         var imageText: [UInt8] = [], imageEnds: [Int] = [0]
-        for (id, index) in zip(result.imageIDs, result.imageIndices) {
+        for (image, index) in result.imageIndices.enumerated() {
+            let id = result.imageID(image)
             imageText.append(contentsOf: (index == index.rounded() && abs(index) < 1e15 ? String(Int(index)) : JSONText.number(index)).utf8)
             imageText.append(44)
             imageText.append(contentsOf: csvField(id).utf8)
             imageText.append(44)
             imageEnds.append(imageText.count)
         }
-        // Each structure's id and name as CSV fields, once.
-        let objectFields = result.objects.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
+        // A structure's id and name as CSV fields: the categories' once; an object's as bytes when its
+        // entries come, kept in a cache of 4096 by position (pairs name objects again and again).
         let categoryFields = result.categories.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
+        var scratch: [UInt8] = []
+        var cache = [(position: Int, fields: [UInt8])](repeating: (-1, []), count: 4096)
+        func appendObjectFields(_ position: Int, to bytes: inout [UInt8]) {
+            let slot = position & 4095
+            if cache[slot].position != position {
+                var fields: [UInt8] = []
+                result.appendObjectCSVFields(position, to: &fields, scratch: &scratch)
+                cache[slot] = (position, fields)
+            }
+            bytes.append(contentsOf: cache[slot].fields)
+        }
         let single = Array(",,\n".utf8)
         // The rows' start (scope, id, name) and end (empty volume, voxels; the second structure of a pair), each entry's.
         var head: [UInt8] = [], tail: [UInt8] = []
         let area = units.squareMillimetres.map { _ in { units.area($0)! } }
         for (_, scope) in Self.lists {
             let scopeText = Array("\(Self.scopeNames[Int(scope.rawValue)]),".utf8)
-            let fields = scope == .object || scope == .objectOverlap ? objectFields : categoryFields
+            let objects = scope == .object || scope == .objectOverlap
             try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
                 head.removeAll(keepingCapacity: true)
                 head.append(contentsOf: scopeText)
-                head.append(contentsOf: fields[entry.first])
+                if objects {
+                    appendObjectFields(entry.first, to: &head)
+                } else {
+                    head.append(contentsOf: categoryFields[entry.first])
+                }
                 head.append(44)
                 if scope == .object || scope == .category {
                     tail = single
                 } else {
                     tail.removeAll(keepingCapacity: true)
                     tail.append(44)
-                    tail.append(contentsOf: fields[entry.second])
+                    if objects {
+                        appendObjectFields(entry.second, to: &tail)
+                    } else {
+                        tail.append(contentsOf: categoryFields[entry.second])
+                    }
                     tail.append(10)
                 }
                 try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,

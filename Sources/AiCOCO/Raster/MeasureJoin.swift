@@ -5,6 +5,8 @@
 /// totalled from their rows once sorted (memory does not grow with the pairs).
 struct MeasureJoin {
     let pass: MeasurePass
+    /// The file's images (the reading pass's).
+    let images: MeasureImages
     let imageSize: (width: Int, height: Int)?
     /// Most runs one slice may hold.
     let runLimit: Int
@@ -16,10 +18,10 @@ struct MeasureJoin {
     /// Threads that paint slices (1: the calling thread paints them).
     let threads: Int
     private let result = SegmentationMeasurement()
-    /// Per object number (order of first annotation): its position in `result.objects`.
-    private var objectPositions: [Int] = []
+    /// Per object number (order of first sight): its position in `result.objects`.
+    private var objectPositions: [Int32] = []
     private var runs = SliceRuns()
-    /// Per image (position in the catalog): its slice number in the rows' keys.
+    /// Per image (position in the file): its slice number in the rows' keys.
     private var sliceNumbers: [Int32] = []
     /// The spill's key of the slice being read (its image's id, see `MeasureIntake.imageKey`).
     private var imageKey: [UInt8] = []
@@ -31,6 +33,7 @@ struct MeasureJoin {
          jobLimit: Int = 1 << 20, rows: ExternalSorter, pairRows: ExternalSorter) {
         self.jobLimit = jobLimit
         self.pass = pass
+        images = pass.intake.images
         self.imageSize = imageSize
         self.sliceBufferBytes = sliceBufferBytes
         self.useCanvas = useCanvas
@@ -44,39 +47,48 @@ struct MeasureJoin {
         let catalog = pass.catalog
         result.annotations = pass.annotations
         result.segmentedAnnotations = pass.segmented
-        result.imageIDs = catalog.images.map(\.id)
-        result.imageIndices = catalog.images.map(\.index)
+        result.images = images.withoutLookups()
+        result.imageIndices = images.indices
         sliceNumbers = result.numberSlices()
         // Objects: those the file lists, in its order, then those only annotations name.
+        let objects = pass.intake.objects
+        var table = MeasuredObjects(source: objects, catalog: catalog)
         var categoryObjects = [Int](repeating: 0, count: catalog.categories.count)
-        func names(_ categoryIDs: [String]) -> String {
-            categoryIDs.map { id in catalog.categoryPosition(id).map { catalog.categories[$0].name } ?? id }.joined(separator: ";")
+        var own: [Int32] = []
+        /// `own` gets the catalog positions of the file object's categories, each once.
+        func categories(ofFileObject position: Int) {
+            own.removeAll(keepingCapacity: true)
+            for number in objects.categories(ofFileObject: position) {
+                let category = table.categoryPositions[Int(number)]
+                if category >= 0 && !own.contains(category) { own.append(category) }
+            }
         }
-        for object in catalog.objects {
-            result.objects.append(.init(id: object.id, name: names(object.categoryIDs), categoryIDs: object.categoryIDs, objects: 1))
-            for id in Set(object.categoryIDs) { if let position = catalog.categoryPosition(id) { categoryObjects[position] += 1 } }
+        for position in objects.fileOrdinals.indices {
+            categories(ofFileObject: position)
+            for category in own { categoryObjects[Int(category)] += 1 }
         }
-        var categoriesOfObject: [[Int32]] = []
-        for id in pass.objectIDs {
-            let text = id.string
-            if let position = catalog.objectPosition(text) {
-                objectPositions.append(position)
+        var categoriesOfObject = ObjectCategories()
+        objectPositions.reserveCapacity(objects.ids.count)
+        for ordinal in 0..<objects.ids.count {
+            let file = Int(objects.filePosition[ordinal])
+            if file >= 0 {
+                objectPositions.append(Int32(file))
+                categories(ofFileObject: file)
+                categoriesOfObject.append(own)
             } else {
-                objectPositions.append(result.objects.count)
-                result.objects.append(.init(id: text, name: "", categoryIDs: [], objects: 1))
+                objectPositions.append(Int32(table.count))
+                table.extraOrdinals.append(UInt32(ordinal))
+                categoriesOfObject.append(EmptyCollection())
             }
-            let categoryIDs = result.objects[objectPositions.last!].categoryIDs
-            var numbers: [Int32] = []
-            for id in categoryIDs {
-                if let position = catalog.categoryPosition(id), !numbers.contains(Int32(position)) { numbers.append(Int32(position)) }
-            }
-            categoriesOfObject.append(numbers)
         }
+        objects.endReading()
+        table.startTotals()
+        result.objectTable = table
         for (position, category) in catalog.categories.enumerated() {
             result.categories.append(.init(id: category.id, name: category.name, categoryIDs: [category.id],
                                            objects: categoryObjects[position]))
         }
-        var painter = SlicePainter(sweep: SliceSweep(objectCount: pass.objectIDs.count, categoryCount: catalog.categories.count,
+        var painter = SlicePainter(sweep: SliceSweep(objectCount: objects.ids.count, categoryCount: catalog.categories.count,
                                                      categoriesOfObject: categoriesOfObject))
         // Painter threads, for slices whose canvases, one per thread and the calling thread's, fit the slice buffer.
         let painters = useCanvas && threads > 1 ? try? SlicePainters(count: threads, sweep: painter.sweep) : nil
@@ -114,13 +126,13 @@ struct MeasureJoin {
     private mutating func slice(_ stream: SortedStream, catalog: SegmentationCatalog, painter: inout SlicePainter,
                                 painters: SlicePainters?, threadCanvasBytes: Int) throws {
         let id = MeasureIntake.imageID(stream.key)
-        guard let position = catalog.imagePosition(id) else {
+        guard let position = images.position(of: id) else {
             result.unknownImageIDs.append(id)
             while inImage(stream) { try stream.advance() }
             return
         }
-        let size = try self.size(of: catalog.images[position])
-        let index = catalog.images[position].index
+        let size = try self.size(ofImage: position)
+        let index = images.indices[position]
         if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
             var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
             if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
@@ -168,10 +180,10 @@ struct MeasureJoin {
         return imageKey.withUnsafeBytes { RawBytes.compare(UnsafeRawBufferPointer(rebasing: key[0..<key.count - 8]), $0) == 0 }
     }
 
-    private func size(of image: SegmentationCatalog.Image) throws -> (width: Int, height: Int) {
-        if let width = image.width, let height = image.height { return (width, height) }
+    private func size(ofImage position: Int) throws -> (width: Int, height: Int) {
+        if let size = images.size(position) { return size }
         if let imageSize { return imageSize }
-        throw SegmentationError("the size of image \(jsonQuoted(image.id)) is not known (the image gives no width/height, nor dicom Columns/Rows): give the size with --image-size WxH")
+        throw SegmentationError("the size of image \(jsonQuoted(images.id(position))) is not known (the image gives no width/height, nor dicom Columns/Rows): give the size with --image-size WxH")
     }
 
     /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a
@@ -194,16 +206,16 @@ struct MeasureJoin {
     private func emit(_ counts: SliceCounts) throws {
         let index = counts.index, slice = sliceNumbers[counts.image]
         for (tag, pixels) in counts.objects {
-            let position = objectPositions[Int(tag)]
+            let position = Int(objectPositions[Int(tag)])
             try row(.object, position, 0, slice, pixels, into: rows)
-            result.objects[position].totals.add(pixels: pixels, index: index)
+            result.objectTable.add(position, pixels: pixels, index: index)
         }
         for (tag, pixels) in counts.categories {
             try row(.category, Int(tag), 0, slice, pixels, into: rows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
         try counts.objectPairs.forEach { key, pixels in
-            let a = objectPositions[Int(key >> 32)], b = objectPositions[Int(key & 0xffff_ffff)]
+            let a = Int(objectPositions[Int(key >> 32)]), b = Int(objectPositions[Int(key & 0xffff_ffff)])
             let (first, second) = a < b ? (a, b) : (b, a)
             try row(.objectOverlap, first, second, slice, pixels, into: pairRows)
         }

@@ -10,7 +10,8 @@
 /// `SliceCanvas`) when it fits `sliceBufferBytes`, else scanned into runs of pixels swept row by
 /// row (see `SliceSweep`; a slice needing more runs than the buffer holds is an error).
 /// Contours are clipped to the image as they are scanned. Memory: the memory limit for the
-/// tables, plus the slice buffer, plus the images, categories and objects.
+/// tables, plus the slice buffer, plus the images, categories and objects (held flat: about
+/// 60 bytes an image, 100 an object, see `MeasureObjects`).
 ///
 /// ```swift
 /// let result = try SegmentationMeasure(imageSize: (512, 512)).measure(.file("series.json"))
@@ -107,11 +108,17 @@ struct MeasurePass: SkeletonNoting {
     init(spill: ExternalSorter) { intake = MeasureIntake(spill: spill) }
 
     var spill: ExternalSorter { intake.spill }
-    var objectIDs: [RecordID] { intake.objectIDs }
     var annotations: Int { intake.annotations }
     var segmented: Int { intake.segmented }
 
-    mutating func visit(_ record: Record, index: Int) throws { catalog.add(record) }
+    mutating func visit(_ record: Record, index: Int) throws {
+        // Images and objects into the intake's flat tables, not the catalog's arrays of Strings.
+        switch record {
+        case .image(let image): intake.images.add(image)
+        case .object(let object): intake.objects.addFileObject(id: object.id, categoryIDs: object.categoryIDs ?? [])
+        default: catalog.add(record)
+        }
+    }
 
     mutating func visitProblem(_ error: DocumentError) throws {
         if let skeleton { return skeleton.problems.append(error) }
@@ -142,11 +149,13 @@ struct MeasurePass: SkeletonNoting {
 
 /// Where the reading pass puts the annotations: each segmented one's contours into the spill,
 /// keyed by its image's id and its number among them (`imageKey`: no table of images that grows
-/// with them), led by its object's ordinal (in order of first annotation).
+/// with them), led by its object's ordinal (in order of first sight, see `MeasureObjects`).
 final class MeasureIntake {
     let spill: ExternalSorter
-    var objectOrdinals: [RecordID: UInt32] = [:]
-    var objectIDs: [RecordID] = []
+    /// The objects annotations name and those the file lists.
+    let objects = MeasureObjects()
+    /// The file's images.
+    var images = MeasureImages()
     var annotations = 0, segmented = 0
     /// An error of the spilling table (the disk), kept to be thrown after the parse.
     var failure: Error?
@@ -190,11 +199,11 @@ final class MeasureIntake {
         }
     }
 
-    /// The ordinal of an object (in order of first annotation); a new one is given the next.
+    /// The ordinal of an object (in order of first sight); a new one is given the next.
     func ordinal(of objectKey: RecordID) -> UInt32 {
         // An object's annotations mostly follow one another (FLaVor's order): its last ordinal, at hand.
         if let lastObject, lastObject.key == objectKey { return lastObject.ordinal }
-        let ordinal = Self.ordinal(objectKey, &objectOrdinals, &objectIDs)
+        let ordinal = objects.ordinal(of: objectKey)
         lastObject = (objectKey, ordinal)
         return ordinal
     }
@@ -231,13 +240,5 @@ final class MeasureIntake {
     /// The number of the annotation of a key in the spill (among the segmented ones, from 1).
     static func sequence(_ key: UnsafeRawBufferPointer) -> Int {
         Int(UInt64(bigEndian: key.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self)))
-    }
-
-    private static func ordinal(_ id: RecordID, _ ordinals: inout [RecordID: UInt32], _ ids: inout [RecordID]) -> UInt32 {
-        if let ordinal = ordinals[id] { return ordinal }
-        let ordinal = UInt32(ids.count)
-        ordinals[id] = ordinal
-        ids.append(id)
-        return ordinal
     }
 }

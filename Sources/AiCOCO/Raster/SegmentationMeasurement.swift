@@ -1,5 +1,5 @@
 /// What `SegmentationMeasure` found: every structure (object, category) with its totals, in
-/// memory; their areas slice by slice, read through `slices()` in the order of the lists
+/// memory (objects in flat columns, about 40 bytes each); their areas slice by slice, read through `slices()` in the order of the lists
 /// (objects, categories, object overlaps, category overlaps; each structure's slices by
 /// `index`), from tables that spill to disk past the memory limit; and the overlapping pairs
 /// with their totals, read through `overlaps()` (totalled from the pairs' sorted rows, also
@@ -66,12 +66,30 @@ public final class SegmentationMeasurement {
         public var imageID: String
         /// Pixels on that slice.
         public var pixels: Int
-        /// The image's position in `imageIDs`.
+        /// The image's position among the file's images.
         package var image = 0
     }
 
-    /// Objects, in file order.
-    public internal(set) var objects: [Structure] = []
+    /// Objects, in file order, then those only annotations name (in order of first
+    /// annotation): an array built on each call from flat columns (`object(at:)` reads one).
+    public var objects: [Structure] { (0..<objectTable.count).map(objectTable.structure) }
+    /// How many objects `objects` lists.
+    public var objectCount: Int { objectTable.count }
+    /// The object at `position` in `objects`.
+    public func object(at position: Int) -> Structure { objectTable.structure(position) }
+    /// The id and name of the object at `position` (no category list nor totals made).
+    package func objectIdentity(_ position: Int) -> (id: String, name: String) {
+        (objectTable.id(position).string, objectTable.name(position))
+    }
+    /// Appends the id and name of the object at `position` as CSV fields (`aicoco measure`'s),
+    /// with the comma between them; `scratch` is room for the name.
+    package func appendObjectCSVFields(_ position: Int, to bytes: inout [UInt8], scratch: inout [UInt8]) {
+        objectTable.appendCSVFields(position, to: &bytes, scratch: &scratch)
+    }
+    /// The totals of the object at `position`.
+    package func objectTotals(_ position: Int) -> Totals { objectTable.totals(position) }
+    /// The objects' ids, categories and totals (see `MeasuredObjects`).
+    var objectTable = MeasuredObjects()
     /// Categories, in file order.
     public internal(set) var categories: [Structure] = []
     /// Overlapping pairs of objects, read back from the table of their totals (an array as
@@ -103,8 +121,12 @@ public final class SegmentationMeasurement {
 
     /// The slice rows of objects and categories, of pairs, and the pairs' totals (see `key`).
     var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?
-    /// The ids of the file's images, in its order.
-    package internal(set) var imageIDs: [String] = []
+    /// The file's images, in its order (their ids: `imageID(_:)`).
+    var images = MeasureImages()
+    /// How many images the file has.
+    package var imageCount: Int { images.count }
+    /// The id of the file's image at `position`.
+    package func imageID(_ position: Int) -> String { images.id(position) }
     /// Their `index`es.
     package internal(set) var imageIndices: [Double] = []
     /// The images in slice order (by `index` as `key` orders it, ties in file order): the image
@@ -199,7 +221,7 @@ public final class SegmentationMeasurement {
         return bits >> 63 == 1 ? ~bits : bits | 1 << 63
     }
 
-    /// The position in `imageIDs` of the image a row's key holds.
+    /// The position among the file's images of the image a row's key holds.
     @inline(__always)
     func image(ofKey key: UnsafeRawBufferPointer) -> Int {
         Int(slicesInOrder[Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))])
@@ -234,7 +256,7 @@ public final class SegmentationMeasurement {
             let image = measurement.image(ofKey: key)
             return Slice(scope: Scope(rawValue: key[0]) ?? .object, first: number(1), second: number(5),
                          index: measurement.imageIndices[image],
-                         imageID: measurement.imageIDs[image], pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
+                         imageID: measurement.imageID(image), pixels: RawBytes.load64(stream.payload.baseAddress!), image: image)
         }
 
         /// The next row.
@@ -259,9 +281,9 @@ public final class SegmentationMeasurement {
                 && UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self)) == UInt32(truncatingIfNeeded: second)
         }
 
-        /// A row as writers take it: the image's position (in `imageIDs`) and `index`, the pixels.
+        /// A row as writers take it: the image's position (among the file's images) and `index`, the pixels.
         package struct Row {
-            /// The image's position in `imageIDs`.
+            /// The image's position among the file's images.
             package var image: Int
             /// The image's `index`.
             package var index: Double

@@ -109,7 +109,7 @@ final class SlicePainters: @unchecked Sendable {
 /// What a painter's sweep is made from, to be handed to its thread.
 private struct SweepTemplate: Sendable {
     let objectCount: Int, categoryCount: Int
-    let categoriesOfObject: [[Int32]]
+    let categoriesOfObject: ObjectCategories
 
     init(_ sweep: SliceSweep) {
         objectCount = sweep.objects.area.count

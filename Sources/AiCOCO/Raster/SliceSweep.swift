@@ -175,11 +175,11 @@ struct SliceSweep {
     var objects: LayerSweep
     var categories: LayerSweep
     /// Category numbers of each object (by object number).
-    var categoriesOfObject: [[Int32]]
+    var categoriesOfObject: ObjectCategories
     private var sorted: [PixelRun] = []
     private var rowStarts: [Int32] = []
 
-    init(objectCount: Int, categoryCount: Int, categoriesOfObject: [[Int32]]) {
+    init(objectCount: Int, categoryCount: Int, categoriesOfObject: ObjectCategories) {
         objects = LayerSweep(structures: objectCount)
         categories = LayerSweep(structures: categoryCount)
         self.categoriesOfObject = categoriesOfObject
