@@ -1,3 +1,4 @@
+import AiCOCO
 import Foundation
 import Testing
 
@@ -16,6 +17,30 @@ struct LabelTableCommitTests {
 
     static func read(_ path: String) -> String? {
         (try? Data(contentsOf: URL(fileURLWithPath: path))).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test("LabelVolumeConverter.prepare: nothing at the path until commit() (.nii and .nii.gz); a prepared volume dropped uncommitted leaves nothing",
+          arguments: ["v.nii", "v.nii.gz"])
+    func prepareThenCommit(output: String) throws {
+        let directory = try ThirdRound.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/" + output
+        let converter = LabelVolumeConverter()
+        do {
+            let dropped = try converter.prepare(passes: { .bytes(Array(Self.text.utf8)) }, to: path)
+            #expect(dropped.summary.filled == 2)
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(ThirdRound.contents(directory).contains { $0.hasPrefix(".\(output).aicoco-") }, "\(ThirdRound.contents(directory))")
+        }
+        #expect(ThirdRound.contents(directory).isEmpty, "\(ThirdRound.contents(directory))")
+        let prepared = try converter.prepare(passes: { .bytes(Array(Self.text.utf8)) }, to: path)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try prepared.commit()
+        #expect(ThirdRound.contents(directory) == [output], "\(ThirdRound.contents(directory))")
+        let expected = try converter.convert(passes: { .bytes(Array(Self.text.utf8)) }, to: directory + "/same-" + output)
+        #expect(expected.filled == 2)
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(written == (try Data(contentsOf: URL(fileURLWithPath: directory + "/same-" + output))), "prepare and commit write what convert does")
     }
 
     @Test("a table that cannot be written (its path is a directory): exit 2 naming it, the old volume untouched, no temporary file",
