@@ -24,13 +24,7 @@ struct HostilePixelVariantTests {
     @Test("documents validate rejects (odd-length polygon, duplicate id, dangling reference): exit 1, placed, nothing written",
           arguments: ["odd", "duplicate", "dangling"])
     func invalid(_ kind: String) throws {
-        var annotations = [H.annotation(0, image: 0, "[1,1,5,1,5,5]")]
-        switch kind {
-        case "odd": annotations.append(H.annotation(1, image: 0, "[1,1,5,1,5]"))
-        case "duplicate": annotations.append(H.annotation(0, image: 0, "[1,1,5,1,5,5]"))
-        default: annotations.append(H.annotation(1, image: 0, object: "nowhere", "[1,1,5,1,5,5]"))
-        }
-        let directory = try H.directory(with: H.document(images: [H.image(0, width: 8)], annotations: annotations))
+        let directory = try H.directory(with: H.invalidDocument(kind))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for command in Self.variants {
             let (run, out) = try Self.run(command, in: directory)
