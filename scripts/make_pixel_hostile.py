@@ -20,6 +20,17 @@ Cases:
              neighbours overlap (measure's overlapping pairs: about 9 per object).
   wide       one image of 20000x4, SCALE triangles across it (each about 25 bytes of
              input and 40 KB of COCO RLE: what convert --to coco holds per thread).
+  slices     SCALE images of 2x2, one triangle on the last (past NIfTI-1's 32767 slices from
+             32768: a NIfTI-2 header, never a clamped one).
+  broad      one image of SCALE x 2, a triangle at its far end (past 32767 columns: NIfTI-2).
+  unsized    one image without a size, a small square (SCALE is ignored; run with
+             --image-size 100000x100000).
+  odd, duplicate, dangling
+             SCALE images of 2x2 with one annotation each, then one invalid annotation (a
+             polygon of odd length, an id used before, an object that does not exist): exit 1,
+             nothing written, in time linear in what comes before it.
+  boxes      SCALE images of 512x512 with one box each and no segmentation (a detection
+             output): measure and convert --to nifti exit 1 saying so.
 """
 import sys
 
@@ -40,6 +51,11 @@ def image(number, width=None, height=None):
 def annotation(number, image_number, object_id, polygon):
     return (f'{{"id":"a{number}","image_id":"i{image_number}","object_id":"{object_id}",'
             f'"iscrowd":0,"bbox":null,"segmentation":[{polygon}]}}')
+
+
+def box(number, image_number, object_id, x, y):
+    return (f'{{"id":"a{number}","image_id":"i{image_number}","object_id":"{object_id}",'
+            f'"iscrowd":0,"bbox":[[{x},{y},{x + 20},{y + 10}]],"segmentation":null}}')
 
 
 def obj(object_id):
@@ -83,6 +99,28 @@ def main():
     elif case == "wide":
         text = document([image(0, 20000, 4)],
                         [annotation(n, 0, "o", "[0,0,19999,3,0,3]") for n in range(scale)], [obj("o")])
+    elif case == "slices":
+        text = document([image(n, 2, 2) for n in range(scale)],
+                        [annotation(0, scale - 1, "o", "[0,0,1,0,1,1]")], [obj("o")])
+    elif case == "broad":
+        text = document([image(0, scale, 2)],
+                        [annotation(0, 0, "o", f"[{scale - 10},0,{scale - 1},0,{scale - 1},1]")], [obj("o")])
+    elif case == "unsized":
+        text = document([image(0)], [annotation(0, 0, "o", "[0,0,9,0,9,9,0,9]")], [obj("o")])
+    elif case in ("odd", "duplicate", "dangling"):
+        annotations = [annotation(n, n, "o", "[0,0,1,0,1,1]") for n in range(scale)]
+        number, object_id, polygon = scale, "o", "[0,0,1,0,1,1]"
+        if case == "odd":
+            polygon = "[0,0,1,0,1]"
+        elif case == "duplicate":
+            number = 0
+        else:
+            object_id = "nowhere"
+        annotations.append(annotation(number, scale - 1, object_id, polygon))
+        text = document([image(n, 2, 2) for n in range(scale)], annotations, [obj("o")])
+    elif case == "boxes":
+        text = document([image(n, 512, 512) for n in range(scale)],
+                        [box(n, n, "o", n % 400, n % 300) for n in range(scale)], [obj("o")])
     else:
         sys.exit(f"unknown case {case}")
     sys.stdout.write(text)

@@ -110,13 +110,21 @@ extension Convert {
             converter.reference = try nifti.reference.map { try NiftiReference(path: $0) }
             converter.cacheBytes = max(Self.sliceMemory, input.memoryLimit)
             let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
-            let summary = try converter.convert(passes: { try source.pass() }, to: path) { _, bytes in
+            let volume = try converter.prepare(passes: { try source.pass() }, to: path) { _, bytes in
                 last = bytes
                 progress?.update(bytes: bytes, total: total ?? source.size)
             }
-            progress?.finish(bytes: last, total: total ?? source.size)
+            let summary = volume.summary
             let table = nifti.split.map { $0.hasSuffix("/") ? $0 + "labels.json" : $0 + "/labels.json" } ?? Self.labelTablePath(for: path)
-            try LabelTable(summary: summary, converter: converter).write(to: table)
+            // Both written whole before either is renamed (an error in the table leaves the old
+            // volume and table as they were); the table first, so that a new volume never
+            // appears without its table; no signal between the renames.
+            let written = try LabelTable(summary: summary, converter: converter).written(to: table)
+            try TerminationCleanup.deferringSignals {
+                try written.commit()
+                try volume.commit()
+            }
+            progress?.finish(bytes: last, total: total ?? source.size)
             printNote(summary, path: path, table: table, always: progress != nil)
         } catch let error as LabelVolumeError {
             progress?.finish(bytes: last, total: nil, succeeded: false)

@@ -6,8 +6,10 @@ struct LabelTable {
     let summary: LabelVolumeConverter.Summary
     let converter: LabelVolumeConverter
 
-    /// Writes the table whole or not at all, like the volume (a temporary file beside it, renamed).
-    func write(to path: String) throws {
+    /// Writes the table whole to a temporary file beside `path`, renamed onto `path` by the
+    /// returned file's `commit()` (with the volume's, see `Convert.convertToNifti`); removed if
+    /// it goes away uncommitted.
+    func written(to path: String) throws -> ReplacingFile {
         let replacing = try ReplacingFile(path: path)
         let file = replacing.output
         let json = JSONWriter(pretty: true, output: file)
@@ -75,6 +77,7 @@ struct LabelTable {
         try json.endArray()
         try json.endObject()
         try json.endLine()
-        try replacing.commit()
+        try file.flush()
+        return replacing
     }
 }

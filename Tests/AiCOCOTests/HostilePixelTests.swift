@@ -26,6 +26,18 @@ enum PixelHostile {
             + "\"regressions\":[],\"objects\":[\(objectRecords.joined(separator: ","))],\"meta\":{\"category_ids\":null,\"regressions\":null}}\n"
     }
 
+    /// A document `validate` rejects, by `kind`: "odd" (an odd-length polygon), "duplicate" (an
+    /// annotation id used twice) or else a dangling reference (an object that does not exist).
+    static func invalidDocument(_ kind: String) -> String {
+        var annotations = [annotation(0, image: 0, "[1,1,5,1,5,5]")]
+        switch kind {
+        case "odd": annotations.append(annotation(1, image: 0, "[1,1,5,1,5]"))
+        case "duplicate": annotations.append(annotation(0, image: 0, "[1,1,5,1,5,5]"))
+        default: annotations.append(annotation(1, image: 0, object: "nowhere", "[1,1,5,1,5,5]"))
+        }
+        return document(images: [image(0, width: 8)], annotations: annotations)
+    }
+
     /// Writes `text` as `in.json` in a new directory; the directory.
     static func directory(with text: String) throws -> String {
         let directory = try ThirdRound.directory()
@@ -158,13 +170,7 @@ struct HostilePixelTests {
     @Test("documents validate rejects (odd-length polygon, duplicate id, dangling reference): exit 1, placed, nothing written",
           arguments: ["odd", "duplicate", "dangling"])
     func invalid(_ kind: String) throws {
-        var annotations = [H.annotation(0, image: 0, "[1,1,5,1,5,5]")]
-        switch kind {
-        case "odd": annotations.append(H.annotation(1, image: 0, "[1,1,5,1,5]"))
-        case "duplicate": annotations.append(H.annotation(0, image: 0, "[1,1,5,1,5,5]"))
-        default: annotations.append(H.annotation(1, image: 0, object: "nowhere", "[1,1,5,1,5,5]"))
-        }
-        let directory = try H.directory(with: H.document(images: [H.image(0, width: 8)], annotations: annotations))
+        let directory = try H.directory(with: H.invalidDocument(kind))
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for command in ["measure in.json", "convert --to nifti -o v.nii.gz in.json", "render --index 0 -o r.svg in.json",
                         "convert --to coco -o c.json in.json"] {

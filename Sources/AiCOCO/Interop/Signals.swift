@@ -49,6 +49,16 @@ package enum TerminationCleanup {
         pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 
+    /// Runs `body` with the terminating signals blocked in the calling thread: one that arrives
+    /// meanwhile is handled once `body` returns. For renames that go together (a volume and its
+    /// table): a signal cannot fall between them.
+    package static func deferringSignals<T>(_ body: () throws -> T) rethrows -> T {
+        var previous = sigset_t()
+        block(saving: &previous)
+        defer { restore(&previous) }
+        return try body()
+    }
+
     /// Creates a file with `create` (which returns its descriptor and path, or throws) and
     /// registers its name, with the signals blocked in between so that no signal can leave the
     /// name behind. Returns the descriptor, the path and the slot for `unregister`. Then the

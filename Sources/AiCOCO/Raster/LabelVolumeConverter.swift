@@ -123,6 +123,17 @@ public struct LabelVolumeConverter {
     /// (read under `allowNonFinite`) is a `LabelVolumeError` of the input.
     public func convert(passes pass: () throws -> DocumentSource, to path: String,
                         progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
+        let volume = try prepare(passes: pass, to: path, progress: progress)
+        try volume.commit()
+        return volume.summary
+    }
+
+    /// `convert`, but the volume (or `.split`'s volumes) stays under its hidden name beside
+    /// `path` until `PreparedLabelVolume.commit()`: what goes with it (the label table) can be
+    /// written whole first, and both put in place together. Nothing is left if the prepared
+    /// volume goes away uncommitted.
+    public func prepare(passes pass: () throws -> DocumentSource, to path: String,
+                        progress: ((Int, Int) -> Void)? = nil) throws -> PreparedLabelVolume {
         var options = parserOptions
         options.validate = true
         // Images sharing an index are `sliceNumbers`' to order or refuse (naming --slice-order).
@@ -160,7 +171,8 @@ public struct LabelVolumeConverter {
                                  description: "aicoco \(labels.rawValue) labels")
         summary.nifti2 = header.isNifti2
         if layout == .split {
-            return try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
+            let (summary, writers) = try split(pass: pass, into: path, header: header, catalog: catalog, slices: slices, summary: summary, progress: progress)
+            return PreparedLabelVolume(summary: summary, writers: writers)
         }
         let writer = try LabelVolumeWriter(path: path, header: header, cacheBytes: cacheBytes)
         try forEachFill(pass: pass, catalog: catalog, plan: plan, slices: slices, summary: &summary, progress: progress) { annotation, polygons, slice, value, summary in
@@ -175,9 +187,9 @@ public struct LabelVolumeConverter {
                 throw LabelVolumeError(.input, "annotation \(jsonQuoted(annotation.id)) (object \(jsonQuoted(annotation.objectID)), value \(value)) overlaps value \(found.under) on \(found.voxels) voxel\(found.voxels == 1 ? "" : "s") of image \(jsonQuoted(annotation.imageID)): --overlap last or first says which stays, --multi-label keeps both")
             }
         }
-        try writer.finish(compressionLevel: compressionLevel)
+        try writer.prepare(compressionLevel: compressionLevel)
         summary.sliceReloads = writer.sliceReloads
-        return summary
+        return PreparedLabelVolume(summary: summary, writers: [writer])
     }
 
     /// The reference's size (checked against the images and their count), else the images' own.
@@ -233,5 +245,23 @@ public struct LabelVolumeConverter {
             if nonFinite && nonFiniteAnnotation == nil { nonFiniteAnnotation = fields.idKey.string }
             nonFinite = false
         }
+    }
+}
+
+/// A label volume written whole under a hidden name beside its path (or `.split`'s volumes),
+/// renamed into place by `commit()`; removed if this goes away uncommitted.
+public final class PreparedLabelVolume {
+    /// What the conversion wrote.
+    public let summary: LabelVolumeConverter.Summary
+    private let writers: [LabelVolumeWriter]
+
+    init(summary: LabelVolumeConverter.Summary, writers: [LabelVolumeWriter]) {
+        self.summary = summary
+        self.writers = writers
+    }
+
+    /// Renames every volume into place.
+    public func commit() throws {
+        for writer in writers { try writer.commit() }
     }
 }

@@ -1,8 +1,9 @@
 extension LabelVolumeConverter {
     /// The second pass of `.split`: one writer per value, each with its share of the slice
-    /// memory (two slices each at least), each file whole or absent.
+    /// memory (two slices each at least), each file whole or absent; the writers prepared, in
+    /// the order of the values, to be committed.
     func split(pass: () throws -> DocumentSource, into directory: String, header: NiftiHeader, catalog: SegmentationCatalog,
-               slices: [Int], summary start: Summary, progress: ((Int, Int) -> Void)?) throws -> Summary {
+               slices: [Int], summary start: Summary, progress: ((Int, Int) -> Void)?) throws -> (Summary, [LabelVolumeWriter]) {
         var summary = start
         let plan = summary.plan!
         let values = plan.values
@@ -22,9 +23,9 @@ extension LabelVolumeConverter {
         try forEachFill(pass: pass, catalog: catalog, plan: plan, slices: slices, summary: &summary, progress: progress) { _, polygons, slice, value, _ in
             try writers[value]!.fill(polygons, slice: slice, value: 1)
         }
-        for value in values { try writers[value]!.finish(compressionLevel: compressionLevel) }
+        for value in values { try writers[value]!.prepare(compressionLevel: compressionLevel) }
         summary.sliceReloads = writers.values.reduce(0) { $0 + $1.sliceReloads }
-        return summary
+        return (summary, values.map { writers[$0]! })
     }
 
     /// The second pass of every layout: each annotation whose image is known, whose object

@@ -4,9 +4,9 @@
 /// again after that is read back, painted over and written again. Memory: the cache
 /// (`cacheBytes`, at least two slices), whatever the size of the volume. FLaVor writes
 /// annotations object by object, so the cache should hold the slices an object spans.
-/// A `.nii.gz` volume is written to a temporary file first, then compressed by `finish()`.
-/// The output is written beside `path` under a hidden name and renamed onto `path` by `finish()`:
-/// `path` is whole or untouched.
+/// A `.nii.gz` volume is written to a temporary file first, then compressed by `prepare()`.
+/// The output is written beside `path` under a hidden name and renamed onto `path` by `commit()`
+/// (`finish()` does both): `path` is whole or untouched.
 public final class LabelVolumeWriter {
     /// The volume's header (size, voxel type, geometry).
     public let header: NiftiHeader
@@ -33,6 +33,7 @@ public final class LabelVolumeWriter {
     /// Slices written to the file at least once (others still read as zeros).
     private var written: [Bool]
     private var finished = false
+    private var prepared = false
     private var complete = false
 
     private struct CachedSlice {
@@ -115,12 +116,27 @@ public final class LabelVolumeWriter {
     }
 
     /// Writes out what is cached and, for `.nii.gz`, compresses the volume into `path`
-    /// (`level` 1 fastest to 9 smallest).
+    /// (`level` 1 fastest to 9 smallest): `prepare` then `commit`.
     public func finish(compressionLevel level: Int32 = 6) throws {
+        try prepare(compressionLevel: level)
+        try commit()
+    }
+
+    /// Writes out what is cached and, for `.nii.gz`, compresses the volume, into the hidden file
+    /// beside `path`; `path` is untouched until `commit()` (the hidden file is removed if this
+    /// object goes away first, or on a terminating signal).
+    public func prepare(compressionLevel level: Int32 = 6) throws {
         guard !finished else { return }
         finished = true
         for index in cache.indices { try writeBack(index) }
         if compressed { try compress(level: level) }
+        prepared = true
+    }
+
+    /// Renames the volume written by `prepare` onto `path`.
+    public func commit() throws {
+        guard !complete else { return }
+        precondition(prepared, "commit() follows a prepare() that succeeded")
         try output.replace(path)
         complete = true
     }
