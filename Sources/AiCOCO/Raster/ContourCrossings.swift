@@ -152,31 +152,44 @@ extension ContourScanner {
             var x = edge.x
             var row = edge.y0 - Int(low)
             let stop = edge.y1 - Int(low)
-            while row < stop {
+            // Each edge spans a row at least.
+            repeat {
                 crossings[Int(starts[row])] = x
                 starts[row] &+= 1
                 x &+= edge.dx
                 row += 1
-            }
+            } while row < stop
         }
-        let one = Self.one, shift = Self.shift
         var begin = 0
         for row in 0..<rows {
             let end = Int(starts[row])
             defer { begin = end }
             guard end - begin >= 2 else { continue }
+            if end - begin == 2 {
+                // Two crossings (most rows): one pair, in order.
+                let (a, b) = (crossings[begin], crossings[begin + 1])
+                fillPair(min(a, b), max(a, b), y: Int(low) + row, width: width, into: &sink)
+                continue
+            }
             insertionSort(crossings, begin, end)
             var pair = begin
             while pair + 1 < end {
-                var x1 = Int((crossings[pair] + one - 1) >> shift)
-                var x2 = Int(crossings[pair + 1] >> shift)
-                if x1 < width && x2 >= 0 {
-                    x1 = max(x1, 0)
-                    x2 = min(x2, width - 1)
-                    if x1 <= x2 { sink.run(y: Int(low) + row, from: x1, through: x2) }
-                }
+                fillPair(crossings[pair], crossings[pair + 1], y: Int(low) + row, width: width, into: &sink)
                 pair += 2
             }
+        }
+    }
+
+    /// Fills row `y` from the first pixel at or right of `left` to the last at or left of
+    /// `right` (crossings in fixed point), clipped to the image.
+    @inline(__always)
+    private static func fillPair<Sink: PixelRunSink>(_ left: Int64, _ right: Int64, y: Int, width: Int, into sink: inout Sink) {
+        var x1 = Int((left + one - 1) >> shift)
+        var x2 = Int(right >> shift)
+        if x1 < width && x2 >= 0 {
+            x1 = max(x1, 0)
+            x2 = min(x2, width - 1)
+            if x1 <= x2 { sink.run(y: y, from: x1, through: x2) }
         }
     }
 
