@@ -71,7 +71,8 @@ extension ContourScanner {
     }
 
     /// Draws the boundary of the contour `points[start..<end]` (inside the image), adds its
-    /// edges that span rows to `edges` and counts their crossings per row into `starts`.
+    /// edges that span rows to `edges` and counts their crossings per row into `starts`: two
+    /// tight loops over the points, the edges then the boundary (the same pixels and edges).
     @inline(__always)
     private static func addInsideContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
                                                              edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: inout Int,
@@ -79,37 +80,59 @@ extension ContourScanner {
                                                              width: Int, height: Int, into sink: inout Sink) {
         let count = (end - start) / 2
         guard count > 0 else { return }
+        let first = points.baseAddress! + start, stop = first + 2 * count
         if count == 1 {
-            sink.run(y: Int(points[start + 1]), from: Int(points[start]), through: Int(points[start]))
+            sink.run(y: Int(first[1]), from: Int(first[0]), through: Int(first[0]))
             return
         }
-        // Each point starts one edge (the last the edge to the first), so an edge of one step
-        // gives its start pixel only, a longer one is drawn whole (a 2-point contour's line drawn
-        // both ways: the same pixels). The start pixel is not given either when the point is the
-        // upper end of an edge: the fill of its row covers it (its crossing is the point's x, and
-        // every row's crossings pair up, the contours being closed).
-        var previousX = points[start + 2 * count - 2], previousY = points[start + 2 * count - 1]
-        var previousRise = previousY &- points[start + 2 * count - 3]
-        for index in 0..<count {
-            let x = points[start + 2 * index], y = points[start + 2 * index + 1]
+        // The edges: each point starts one (the last the edge to the first).
+        var edge = edgeCount, crossings = 0
+        var previousX = stop[-2], previousY = stop[-1]
+        var point = first
+        while point < stop {
+            let x = point[0], y = point[1]
+            point += 2
+            let rise = y &- previousY
+            if rise != 0 {
+                let dx = step((x &- previousX) << shift, over: rise)
+                let (topX, topY, bottomY) = rise > 0 ? (previousX, previousY, y) : (x, y, previousY)
+                edges[edge] = Edge(y0: Int(topY), y1: Int(bottomY), x: topX << shift, dx: dx)
+                edge += 1
+                var row = Int(topY &- low) + 1
+                let rows = Int(bottomY &- topY)
+                starts[row] &+= 1
+                if rows > 1 {
+                    let last = row + rows
+                    row += 1
+                    while row < last {
+                        starts[row] &+= 1
+                        row += 1
+                    }
+                }
+                crossings += rows
+            }
+            previousX = x
+            previousY = y
+        }
+        edgeCount = edge
+        crossingCount += crossings
+        // The boundary: an edge of one step gives its start pixel only, a longer one is drawn
+        // whole (a 2-point contour's line drawn both ways: the same pixels). The start pixel is
+        // not given either when the point is the upper end of an edge: the fill of its row
+        // covers it (its crossing is the point's x, and every row's crossings pair up, the
+        // contours being closed).
+        previousX = stop[-2]
+        previousY = stop[-1]
+        var previousRise = previousY &- stop[-3]
+        point = first
+        while point < stop {
+            let x = point[0], y = point[1]
+            point += 2
             let runX = x &- previousX, rise = y &- previousY
             if UInt64(bitPattern: runX &+ 1) <= 2 && UInt64(bitPattern: rise &+ 1) <= 2 {
                 if previousRise >= 0 && rise <= 0 { sink.run(y: Int(previousY), from: Int(previousX), through: Int(previousX)) }
             } else {
                 drawLine(from: (previousX, previousY), to: (x, y), clipping: false, width: width, height: height, into: &sink)
-            }
-            if rise != 0 {
-                let dx = step(runX << shift, over: rise)
-                let (topX, topY, bottomY) = rise > 0 ? (previousX, previousY, y) : (x, y, previousY)
-                edges[edgeCount] = Edge(y0: Int(topY), y1: Int(bottomY), x: topX << shift, dx: dx)
-                edgeCount += 1
-                var row = Int(topY &- low) + 1
-                let stop = Int(bottomY &- low) + 1
-                while row < stop {
-                    starts[row] &+= 1
-                    row += 1
-                }
-                crossingCount += Int(bottomY &- topY)
             }
             previousX = x
             previousY = y
@@ -129,31 +152,44 @@ extension ContourScanner {
             var x = edge.x
             var row = edge.y0 - Int(low)
             let stop = edge.y1 - Int(low)
-            while row < stop {
+            // Each edge spans a row at least.
+            repeat {
                 crossings[Int(starts[row])] = x
                 starts[row] &+= 1
                 x &+= edge.dx
                 row += 1
-            }
+            } while row < stop
         }
-        let one = Self.one, shift = Self.shift
         var begin = 0
         for row in 0..<rows {
             let end = Int(starts[row])
             defer { begin = end }
             guard end - begin >= 2 else { continue }
+            if end - begin == 2 {
+                // Two crossings (most rows): one pair, in order.
+                let (a, b) = (crossings[begin], crossings[begin + 1])
+                fillPair(min(a, b), max(a, b), y: Int(low) + row, width: width, into: &sink)
+                continue
+            }
             insertionSort(crossings, begin, end)
             var pair = begin
             while pair + 1 < end {
-                var x1 = Int((crossings[pair] + one - 1) >> shift)
-                var x2 = Int(crossings[pair + 1] >> shift)
-                if x1 < width && x2 >= 0 {
-                    x1 = max(x1, 0)
-                    x2 = min(x2, width - 1)
-                    if x1 <= x2 { sink.run(y: Int(low) + row, from: x1, through: x2) }
-                }
+                fillPair(crossings[pair], crossings[pair + 1], y: Int(low) + row, width: width, into: &sink)
                 pair += 2
             }
+        }
+    }
+
+    /// Fills row `y` from the first pixel at or right of `left` to the last at or left of
+    /// `right` (crossings in fixed point), clipped to the image.
+    @inline(__always)
+    private static func fillPair<Sink: PixelRunSink>(_ left: Int64, _ right: Int64, y: Int, width: Int, into sink: inout Sink) {
+        var x1 = Int((left + one - 1) >> shift)
+        var x2 = Int(right >> shift)
+        if x1 < width && x2 >= 0 {
+            x1 = max(x1, 0)
+            x2 = min(x2, width - 1)
+            if x1 <= x2 { sink.run(y: y, from: x1, through: x2) }
         }
     }
 

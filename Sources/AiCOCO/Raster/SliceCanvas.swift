@@ -28,7 +28,7 @@ struct SliceCanvas {
                         rows low: Int64, through high: Int64, columns left: Int64, through right: Int64,
                         scanner: inout ContourScanner) {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
-        if state.sets.members.count >= state.compactAt { state.compact(cells: cells, width: width, rows: rows) }
+        if state.sets.count >= state.compactAt { state.compact(cells: cells, width: width, rows: rows) }
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
         let inside = low >= 0 && high < height && left >= 0 && right < width
         scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: inside ? (low, high) : nil, into: &marks)
@@ -75,23 +75,21 @@ struct SliceCanvas {
 
     /// Each set's pixels for each of its objects and their categories, and each pair of them.
     private static func add(_ sets: borrowing CanvasSets, _ categories: inout [Int32], into sweep: inout SliceSweep) {
-        for set in 1..<sets.members.count where sets.slots[set].count > 0 {
-            let pixels = sets.slots[set].count
-            sets.members.withUnsafeBufferPointer { members in
-                Self.add(members[set], pixels, to: &sweep.objects)
-                categories.removeAll(keepingCapacity: true)
-                for object in members[set] {
-                    for category in sweep.categoriesOfObject[Int(object)] where !categories.contains(category) { categories.append(category) }
-                }
+        sets.forEachCounted { objects, pixels in
+            add(objects, pixels, to: &sweep.objects)
+            categories.removeAll(keepingCapacity: true)
+            for object in objects {
+                for category in sweep.categoriesOfObject[Int(object)] where !categories.contains(category) { categories.append(category) }
             }
-            categories.sort()
-            Self.add(categories, pixels, to: &sweep.categories)
+            if categories.count > 1 { categories.sort() }
+            categories.withUnsafeBufferPointer { add($0, pixels, to: &sweep.categories) }
         }
     }
 
     /// `pixels` for each of `structures` (sorted, distinct) and each pair of them.
-    private static func add(_ structures: [Int32], _ pixels: Int, to layer: inout LayerSweep) {
-        for (position, structure) in structures.enumerated() {
+    private static func add(_ structures: UnsafeBufferPointer<Int32>, _ pixels: Int, to layer: inout LayerSweep) {
+        for position in structures.indices {
+            let structure = structures[position]
             if layer.area[Int(structure)] == 0 { layer.touched.append(structure) }
             layer.area[Int(structure)] += pixels
             for other in structures[(position + 1)...] {
@@ -128,121 +126,7 @@ struct CanvasState {
                 for x in Int(rows.low[y])...Int(rows.high[y]) { row[x] = numbers[Int(row[x])] }
             }
         }
-        compactAt = max(Self.leastCompaction, 2 * sets.members.count)
-    }
-}
-
-/// The sets of objects of a slice's canvas and their pixels.
-struct CanvasSets {
-    /// Set number -> its objects (sorted); set 0 is the empty set.
-    var members: [[Int32]] = [[]]
-    var numbers: [[Int32]: UInt32] = [[]: 0]
-    /// Per object, the number of the set of it alone (0: none yet on the slice), and the objects that have one.
-    private var singletons: [UInt32] = []
-    private var singletonObjects: [Int32] = []
-    /// Per set number, its pixels and its last transition (in `storage`, moved when it grows).
-    private(set) var slots: UnsafeMutablePointer<SetSlot>
-    private let storage = SetSlotStorage()
-
-    init() {
-        slots = storage.base
-        slots[0] = SetSlot()
-    }
-
-    /// The set `set` plus `object`.
-    @inline(__always)
-    mutating func union(_ set: UInt32, _ object: Int32) -> UInt32 {
-        if slots[Int(set)].lastObject == object { return slots[Int(set)].lastResult }
-        return newUnion(set, object)
-    }
-
-    @inline(never)
-    private mutating func newUnion(_ set: UInt32, _ object: Int32) -> UInt32 {
-        // The empty set plus an object (each annotation's first pixels): its singleton at hand.
-        if set == 0, Int(object) < singletons.count, singletons[Int(object)] != 0 {
-            slots[0].lastObject = object
-            slots[0].lastResult = singletons[Int(object)]
-            return singletons[Int(object)]
-        }
-        let result: UInt32
-        if set == 0 {
-            // A singleton is only ever reached from the empty set: not interned in `numbers`.
-            result = newSet([object])
-            if Int(object) >= singletons.count { singletons.append(contentsOf: repeatElement(0, count: Int(object) + 1 - singletons.count)) }
-            singletons[Int(object)] = result
-            singletonObjects.append(object)
-            slots[0].lastObject = object
-            slots[0].lastResult = result
-            return result
-        }
-        var objects = members[Int(set)]
-        if objects.contains(object) {
-            result = set
-        } else {
-            objects.insert(object, at: objects.firstIndex { $0 > object } ?? objects.count)
-            if let known = numbers[objects] {
-                result = known
-            } else {
-                result = newSet(objects)
-                numbers[objects] = result
-            }
-        }
-        slots[Int(set)].lastObject = object
-        slots[Int(set)].lastResult = result
-        return result
-    }
-
-    /// A new set of `objects` (sorted), with no pixels yet; its number.
-    private mutating func newSet(_ objects: [Int32]) -> UInt32 {
-        precondition(members.count < Int(canvasMark), "a slice's sets of objects outnumber 2^31")
-        let result = UInt32(members.count)
-        members.append(objects)
-        if members.count > storage.capacity {
-            storage.grow(to: 2 * members.count)
-            slots = storage.base
-        }
-        slots[Int(result)] = SetSlot()
-        return result
-    }
-
-    /// Keeps the sets some pixel holds (their count above 0), renumbered in order; returns the
-    /// new number of each old one (0 for those dropped). The transitions remembered are forgotten.
-    mutating func compact() -> [UInt32] {
-        var numbers = [UInt32](repeating: 0, count: members.count)
-        var kept = 1
-        for set in 1..<members.count where slots[set].count > 0 {
-            numbers[set] = UInt32(kept)
-            members.swapAt(kept, set)
-            slots[kept] = SetSlot(count: slots[set].count)
-            kept += 1
-        }
-        members.removeLast(members.count - kept)
-        slots[0].lastObject = -1
-        self.numbers.removeAll(keepingCapacity: true)
-        for set in 0..<kept where members[set].count != 1 { self.numbers[members[set]] = UInt32(set) }
-        var singles = 0
-        for object in singletonObjects {
-            singletons[Int(object)] = numbers[Int(singletons[Int(object)])]
-            if singletons[Int(object)] != 0 {
-                singletonObjects[singles] = object
-                singles += 1
-            }
-        }
-        singletonObjects.removeLast(singletonObjects.count - singles)
-        return numbers
-    }
-
-    mutating func reset() {
-        members.removeAll(keepingCapacity: true)
-        members.append([])
-        // Cleared only when it holds sets of several objects (clearing walks its whole capacity).
-        if numbers.count > 1 {
-            numbers.removeAll(keepingCapacity: true)
-            numbers[[]] = 0
-        }
-        for object in singletonObjects { singletons[Int(object)] = 0 }
-        singletonObjects.removeAll(keepingCapacity: true)
-        slots[0] = SetSlot()
+        compactAt = max(Self.leastCompaction, 2 * sets.count)
     }
 }
 

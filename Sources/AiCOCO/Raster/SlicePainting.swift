@@ -156,13 +156,17 @@ struct SlicePainter {
         return rows
     }
 
-    /// A varint of the spill (most are one byte).
+    /// A varint of the spill (most are one byte; a contour's first point, its absolute place, two).
     @inline(__always)
     private static func varint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
         let first = bytes[position]
         guard first >= 0x80 else {
             position += 1
             return Int(first)
+        }
+        if position + 1 < bytes.count, bytes[position + 1] < 0x80 {
+            defer { position += 2 }
+            return Int(first & 0x7F) | Int(bytes[position + 1]) << 7
         }
         return RawBytes.readVarint(bytes, &position)
     }
