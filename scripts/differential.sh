@@ -6,7 +6,7 @@
 # on the subcommands that take --threads (stats, validate, records; the others would refuse it
 # as a usage error). The generated inputs are 1 MB, under the 16 MB a file needs to be split
 # among threads: DIFF_EXTRA="--threads 2 --split-bytes 64K" splits them (and the fixtures) too.
-B=$1; N=$2; QUICK=$3
+B=$(realpath "$1"); N=$(realpath "$2"); QUICK=$3   # absolute: runs go in other directories
 ROOT=$(cd "$(dirname "$0")" && pwd)
 REPO=${REPO:-$(dirname "$ROOT")}
 W=$(mktemp -d /tmp/diffrun.XXXX); trap 'rm -rf $W' EXIT
