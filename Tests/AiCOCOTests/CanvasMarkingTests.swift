@@ -65,6 +65,31 @@ struct CanvasMarkingTests {
         #expect(try Self.rows(of: swept) == canvasRows && !canvasRows.isEmpty)
     }
 
+    @Test("a marked run marks its pixels only (every length and place on a row), and widens the row's extent")
+    func markSinkMarksRuns() {
+        let width = 40
+        var cells = [UInt32](repeating: 0, count: 2 * width)
+        var low: [Int32] = [Int32.max, Int32.max], high: [Int32] = [Int32.min, Int32.min]
+        for x0 in 0..<width {
+            for x1 in x0..<width {
+                for index in cells.indices { cells[index] = UInt32(index % 7) }
+                (low[1], high[1]) = (Int32.max, Int32.min)
+                cells.withUnsafeMutableBufferPointer { cells in
+                    low.withUnsafeMutableBufferPointer { low in
+                        high.withUnsafeMutableBufferPointer { high in
+                            var sink = CanvasMarkSink(cells: cells.baseAddress!, width: width, low: low.baseAddress!, high: high.baseAddress!)
+                            sink.run(y: 1, from: x0, through: x1)
+                        }
+                    }
+                }
+                let marked = cells.indices.filter { cells[$0] & canvasMark != 0 }
+                #expect(marked == Array(width + x0...width + x1), "run \(x0)...\(x1)")
+                #expect(cells.indices.allSatisfy { cells[$0] & ~canvasMark == UInt32($0 % 7) })
+                #expect(low[1] == Int32(x0) && high[1] == Int32(x1) && low[0] == Int32.max)
+            }
+        }
+    }
+
     /// The rows of a measurement's slices, in order.
     static func rows(of measurement: SegmentationMeasurement) throws -> [SegmentationMeasurement.Slice] {
         var list: [SegmentationMeasurement.Slice] = []

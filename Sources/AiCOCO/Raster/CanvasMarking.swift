@@ -23,18 +23,31 @@ struct CanvasMarkSink: PixelRunSink {
             row[x0] |= canvasMark
             return
         }
-        var x = x0
-        // Eight pixels at a time, then one by one.
-        let marks = SIMD8<UInt32>(repeating: canvasMark)
-        while x + 7 <= x1 {
-            let eight = UnsafeMutableRawPointer(row + x)
-            eight.storeBytes(of: eight.loadUnaligned(as: SIMD8<UInt32>.self) | marks, as: SIMD8<UInt32>.self)
-            x += 8
+        // Eight pixels at a time, the last eight ending at `x1` (marking a pixel twice leaves
+        // it marked); runs of fewer than eight, four at a time likewise, or one by one.
+        if x0 + 7 <= x1 {
+            let marks = SIMD8<UInt32>(repeating: canvasMark)
+            var x = x0
+            while x + 7 < x1 {
+                Self.mark(row + x, marks)
+                x += 8
+            }
+            Self.mark(row + x1 - 7, marks)
+        } else if x0 + 3 <= x1 {
+            let marks = SIMD4<UInt32>(repeating: canvasMark)
+            Self.mark(row + x0, marks)
+            Self.mark(row + x1 - 3, marks)
+        } else {
+            row[x0] |= canvasMark
+            row[x0 + 1] |= canvasMark
+            row[x1] |= canvasMark
         }
-        while x <= x1 {
-            row[x] |= canvasMark
-            x += 1
-        }
+    }
+
+    @inline(__always)
+    private static func mark<Lanes: SIMD>(_ cells: UnsafeMutablePointer<UInt32>, _ marks: Lanes) where Lanes.Scalar == UInt32 {
+        let raw = UnsafeMutableRawPointer(cells)
+        raw.storeBytes(of: raw.loadUnaligned(as: Lanes.self) | marks, as: Lanes.self)
     }
 }
 
