@@ -17,13 +17,14 @@ enum ThirdRound {
         var rssKiB: Int
     }
 
-    /// Runs `aicoco ARGUMENTS` (a shell fragment) under `timeout 60` and `/usr/bin/time`, with
+    /// Runs `aicoco ARGUMENTS` (a shell fragment) under `timeout 300` (a hang guard: a debug
+    /// build on a loaded machine needs over a minute on some inputs) and `/usr/bin/time`, with
     /// `prefix` before it (e.g. `nohup`), in `directory`.
     static func run(_ arguments: String, prefix: String = "", in directory: String? = nil) throws -> Run {
         let marker = "aicoco-peak-rss-kib="
         var script = ""
         if let directory { script += "cd '\(directory)' && " }
-        script += "\(prefix) /usr/bin/time -f '\(marker)%M' timeout 60 '\(Tool.path)' \(arguments)"
+        script += "\(prefix) /usr/bin/time -f '\(marker)%M' timeout 300 '\(Tool.path)' \(arguments)"
         let result = try Hostile.shell(script)
         var stderr = result.stderr
         var rss = 0
