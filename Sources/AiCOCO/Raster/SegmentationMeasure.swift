@@ -15,7 +15,7 @@
 ///
 /// ```swift
 /// let result = try SegmentationMeasure(imageSize: (512, 512)).measure(.file("series.json"))
-/// for object in result.objects { print(object.id, object.totals.voxels) }
+/// for object in try result.objects { print(object.id, object.totals.voxels) }
 /// ```
 public struct SegmentationMeasure {
     /// Size of images that do not give theirs (`width`/`height` or `dicom` `Columns`/`Rows`).
