@@ -26,21 +26,33 @@ extension SegmentationMeasurement {
         let totals = ExternalSorter(budget: budget, indexed: false)
         guard let table else { return totals }
         let stream = try table.sorted()
-        var key = [UInt8](repeating: 0, count: Self.pairKeyBytes), sum = Totals()
+        // The key being summed (`pairKeyBytes` = 9 bytes): its first 8 bytes and its last, compared as such.
+        var key: (head: UInt64, last: UInt8) = (0, 0), sum = Totals()
         func flush() throws {
             guard let range = sum.indexRange else { return }
             var payload = (UInt64(sum.voxels).littleEndian, UInt64(sum.sliceCount).littleEndian,
                            range.lowerBound.bitPattern.littleEndian, range.upperBound.bitPattern.littleEndian)
-            try key.withUnsafeBytes { key in try withUnsafeBytes(of: &payload) { _ = try totals.append(key: key, payload: $0) } }
-            noting(key[0], sum.voxels)
+            var bytes = key
+            try withUnsafeBytes(of: &bytes.head) { head in
+                var whole: (UInt64, UInt64) = (0, 0)
+                try withUnsafeMutableBytes(of: &whole) { whole in
+                    whole.copyMemory(from: head)
+                    whole[8] = bytes.last
+                    try withUnsafeBytes(of: &payload) {
+                        _ = try totals.append(key: UnsafeRawBufferPointer(rebasing: whole[0..<Self.pairKeyBytes]), payload: $0)
+                    }
+                }
+            }
+            noting(withUnsafeBytes(of: key.head) { $0[0] }, sum.voxels)
             sum = Totals()
         }
         while !stream.atEnd {
             let row = stream.key
             if let scope, row[0] != scope.rawValue { break }
-            if !key.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }) {
+            let head = row.loadUnaligned(as: UInt64.self), last = row[8]
+            if head != key.head || last != key.last {
                 try flush()
-                key.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }
+                key = (head, last)
             }
             sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: imageIndices[image(ofKey: row)])
             try stream.advance()
