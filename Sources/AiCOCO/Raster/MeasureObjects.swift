@@ -1,6 +1,6 @@
 // The objects of `measure`, held flat: their ids in one open-addressing table (no dictionary
 // nor String per object in the common cases), the file's objects' categories end to end, and
-// each object's categories by number for the painters. Memory: about 100 bytes an object (painters' sweeps included).
+// each object's categories by number for the painters. Memory: about 70 bytes an object (painters' sweeps included; totals spilled, see `MeasureTotals.swift`).
 
 /// Record ids numbered in order of first sight (`ordinal(of:)`), found again through an
 /// open-addressing table of ordinals: an id held packed (`RecordID.packedWords`) is its two
