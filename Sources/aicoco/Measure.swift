@@ -111,7 +111,7 @@ struct Measure: ParsableCommand {
         switch scope {
         case .object:
             for position in 0..<result.objectCount {
-                try body(Entry(scope: scope, first: position, second: 0, totals: result.objectTotals(position)))
+                try body(Entry(scope: scope, first: position, second: 0, totals: try result.objectTotals(position)))
             }
         case .category:
             for (position, structure) in result.categories.enumerated() {
@@ -149,7 +149,7 @@ struct Measure: ParsableCommand {
                 try json.beginObject()
                 switch entry.scope {
                 case .object:
-                    let structure = result.object(at: entry.first)
+                    let structure = try result.object(at: entry.first)
                     try json.key("object_id"); try json.string(structure.id)
                     try json.key("category_ids"); try json.beginArray()
                     for id in structure.categoryIDs { try json.string(id) }

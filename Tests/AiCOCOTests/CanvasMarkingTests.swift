@@ -57,8 +57,8 @@ struct CanvasMarkingTests {
         sweep.paintsCanvas = false
         let swept = try sweep.measure(.file(file))
         let (canvasObjectPairs, sweptObjectPairs) = (try canvas.objectOverlaps, try swept.objectOverlaps)
-        #expect(canvas.objects.allSatisfy { $0.totals.voxels > 0 } && !canvasObjectPairs.isEmpty)
-        #expect(swept.objects == canvas.objects && swept.categories == canvas.categories)
+        #expect(try canvas.objects.allSatisfy { $0.totals.voxels > 0 } && !canvasObjectPairs.isEmpty)
+        #expect(try swept.objects == canvas.objects && swept.categories == canvas.categories)
         #expect(sweptObjectPairs == canvasObjectPairs)
         #expect(try swept.categoryOverlaps == canvas.categoryOverlaps)
         let canvasRows = try Self.rows(of: canvas)

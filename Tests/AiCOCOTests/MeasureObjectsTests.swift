@@ -80,7 +80,7 @@ struct MeasureObjectsTests {
         #expect(tiny.rows?.hasRuns == true, "the rows spilled")
         #expect(tiny.objectCount == count && tiny.imageCount == 4 && tiny.imageID(2) == Self.nanoid(100_002))
         var organ = 0, lesion = 0
-        for (number, object) in tiny.objects.enumerated() {
+        for (number, object) in try tiny.objects.enumerated() {
             let side = 2 + number % 4, annotated = number < count - 10
             let slices = annotated ? (number % 4 == 0 ? 2 : 1) : 0
             #expect(object.id == Self.objectID(number))
@@ -97,7 +97,12 @@ struct MeasureObjectsTests {
         #expect(try tiny.objectOverlaps.isEmpty && tiny.categoryOverlaps.count == 1)
         // The same in memory, and through the command line at any limit and number of threads.
         let large = try SegmentationMeasure().measure(.file(path))
-        #expect(large.objects == tiny.objects && large.categories == tiny.categories)
+        #expect(try large.objects == tiny.objects && large.categories == tiny.categories)
+        // The totals' table (spilled at 16 KiB) read out of order: back from the end, then a stride.
+        #expect(tiny.objectTotalTable?.hasRuns == true, "the totals spilled")
+        let objects = try tiny.objects
+        #expect(try (0..<count).reversed().allSatisfy { try tiny.object(at: $0) == objects[$0] })
+        #expect(try stride(from: 7, to: count, by: 97).allSatisfy { try tiny.objectTotals($0) == objects[$0].totals })
         let csv = try Tool.run(["measure", "--memory-limit", "16K", "--threads", "1", path])
         #expect(csv.status == 0 && csv.stdout.contains("object,\"object \"\"long\"\", number 2 of the many\",\"Organ, left\",8,\(Self.nanoid(100_002)),16,,,,,\n"))
         for arguments in [["--threads", "2"], ["--memory-limit", "64M"]] {

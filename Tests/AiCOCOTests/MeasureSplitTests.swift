@@ -50,12 +50,12 @@ struct MeasureSplitTests {
                                          progress: nil)
         #expect(pass != nil && pass!.segmented > 100 && pass!.annotations >= pass!.segmented)
         let (one, first) = try Self.measured(input, threads: 1)
-        #expect(one.count > 100 && first.objects.allSatisfy { $0.totals.voxels > 0 })
+        #expect(try one.count > 100 && first.objects.allSatisfy { $0.totals.voxels > 0 })
         for (threads, stretch, limit) in [(2, 32 << 10, 64 << 20), (3, 4 << 10, 16 << 10)] {
             let (rows, result) = try Self.measured(input, threads: threads, split: Self.splitting(threads: threads, stretchBytes: stretch),
                                                    memoryLimit: limit)
             #expect(rows == one, "\(threads) threads, stretches of \(stretch) bytes")
-            #expect(result.objects == first.objects && result.categories == first.categories)
+            #expect(try result.objects == first.objects && result.categories == first.categories)
             #expect(try result.objectOverlaps == first.objectOverlaps && result.categoryOverlaps == first.categoryOverlaps)
             #expect(result.annotations == first.annotations && result.segmentedAnnotations == first.segmentedAnnotations)
         }

@@ -72,10 +72,10 @@ struct SliceSweepMemoryTests {
         #expect(pairs.count > 2 * LayerSweep.pairLimit)
         #expect(9000 * 6 > CanvasState.leastCompaction)
         for other in [canvas, painted] {
-            #expect(other.objects == swept.objects && other.categories == swept.categories)
+            #expect(try other.objects == swept.objects && other.categories == swept.categories)
             #expect(try other.objectOverlaps == pairs)
             #expect(try CanvasMarkingTests.rows(of: other) == CanvasMarkingTests.rows(of: swept))
         }
-        #expect(swept.objects.allSatisfy { $0.totals.voxels > 0 })
+        #expect(try swept.objects.allSatisfy { $0.totals.voxels > 0 })
     }
 }

@@ -1,8 +1,8 @@
 /// The slice join of `SegmentationMeasure`: the spilled contours read back slice by slice,
 /// painted on a canvas (on painter threads when there are several, see `SlicePainters`) or
 /// scanned into runs and swept; each structure's and pair's pixels on the slice go, in slice
-/// order, to tables of rows (spilling too); the structures' totals to memory, the pairs'
-/// totalled from their rows once sorted (memory does not grow with the pairs).
+/// order, to tables of rows (spilling too); the categories' totals to memory, the objects' and
+/// the pairs' totalled from their rows once sorted (memory grows with neither).
 struct MeasureJoin {
     let pass: MeasurePass
     /// The file's images (the reading pass's).
@@ -82,7 +82,6 @@ struct MeasureJoin {
             }
         }
         objects.endReading()
-        table.startTotals()
         result.objectTable = table
         for (position, category) in catalog.categories.enumerated() {
             result.categories.append(.init(id: category.id, name: category.name, categoryIDs: [category.id],
@@ -118,7 +117,7 @@ struct MeasureJoin {
         spill.reset()
         result.rows = rows
         result.pairRows = pairRows
-        try result.totalPairs(budget: rows.budget)
+        try result.total(budget: rows.budget)
         return result
     }
 
@@ -208,7 +207,6 @@ struct MeasureJoin {
         for (tag, pixels) in counts.objects {
             let position = Int(objectPositions[Int(tag)])
             try row(.object, position, 0, slice, pixels, into: rows)
-            result.objectTable.add(position, pixels: pixels, index: index)
         }
         for (tag, pixels) in counts.categories {
             try row(.category, Int(tag), 0, slice, pixels, into: rows)

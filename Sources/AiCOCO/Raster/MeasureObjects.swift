@@ -1,6 +1,6 @@
 // The objects of `measure`, held flat: their ids in one open-addressing table (no dictionary
 // nor String per object in the common cases), the file's objects' categories end to end, and
-// each object's categories by number for the painters. Memory: about 100 bytes an object (painters' sweeps included).
+// each object's categories by number for the painters. Memory: about 70 bytes an object (painters' sweeps included; totals spilled, see `MeasureTotals.swift`).
 
 /// Record ids numbered in order of first sight (`ordinal(of:)`), found again through an
 /// open-addressing table of ordinals: an id held packed (`RecordID.packedWords`) is its two
@@ -156,7 +156,7 @@ struct ObjectCategories: Sendable {
 
 /// The measured objects, by position (the file's objects in its order, then those only
 /// annotations name, in order of first annotation): their ids and categories from the reading
-/// pass's `MeasureObjects`, their totals in flat columns.
+/// pass's `MeasureObjects` (their totals: a table of `SegmentationMeasurement`, see `MeasureTotals.swift`).
 struct MeasuredObjects {
     let source: MeasureObjects
     /// Ordinals of the objects only annotations name, by position past the file's objects.
@@ -165,7 +165,6 @@ struct MeasuredObjects {
     let categoryPositions: [Int32]
     /// The catalog's categories' names.
     let categoryNames: [String]
-    private var voxels: [Int] = [], sliceCounts: [Int32] = [], lows: [Double] = [], highs: [Double] = []
 
     init(source: MeasureObjects = MeasureObjects(), catalog: SegmentationCatalog = SegmentationCatalog()) {
         self.source = source
@@ -174,26 +173,6 @@ struct MeasuredObjects {
     }
 
     var count: Int { source.fileOrdinals.count + extraOrdinals.count }
-
-    /// Makes room for the totals of `count` objects (all positions given).
-    mutating func startTotals() {
-        voxels = [Int](repeating: 0, count: count)
-        sliceCounts = [Int32](repeating: 0, count: count)
-        lows = [Double](repeating: 0, count: count)
-        highs = lows
-    }
-
-    mutating func add(_ position: Int, pixels: Int, index: Double) {
-        voxels[position] += pixels
-        lows[position] = sliceCounts[position] == 0 ? index : min(lows[position], index)
-        highs[position] = sliceCounts[position] == 0 ? index : max(highs[position], index)
-        sliceCounts[position] += 1
-    }
-
-    func totals(_ position: Int) -> SegmentationMeasurement.Totals {
-        SegmentationMeasurement.Totals(voxels: voxels[position], sliceCount: Int(sliceCounts[position]),
-                                       indexRange: sliceCounts[position] == 0 ? nil : lows[position]...highs[position])
-    }
 
     func id(_ position: Int) -> RecordID {
         let files = source.fileOrdinals.count
@@ -243,8 +222,8 @@ struct MeasuredObjects {
         bytes.append(34)
     }
 
-    func structure(_ position: Int) -> SegmentationMeasurement.Structure {
-        .init(id: id(position).string, name: name(position), categoryIDs: categoryIDs(position), objects: 1, totals: totals(position))
+    func structure(_ position: Int, totals: SegmentationMeasurement.Totals) -> SegmentationMeasurement.Structure {
+        .init(id: id(position).string, name: name(position), categoryIDs: categoryIDs(position), objects: 1, totals: totals)
     }
 }
 

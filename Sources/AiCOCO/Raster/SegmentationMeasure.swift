@@ -11,11 +11,11 @@
 /// row (see `SliceSweep`; a slice needing more runs than the buffer holds is an error).
 /// Contours are clipped to the image as they are scanned. Memory: the memory limit for the
 /// tables, plus the slice buffer, plus the images, categories and objects (held flat: about
-/// 60 bytes an image, 100 an object, see `MeasureObjects`).
+/// 60 bytes an image, 70 an object, see `MeasureObjects`; the objects' totals spill).
 ///
 /// ```swift
 /// let result = try SegmentationMeasure(imageSize: (512, 512)).measure(.file("series.json"))
-/// for object in result.objects { print(object.id, object.totals.voxels) }
+/// for object in try result.objects { print(object.id, object.totals.voxels) }
 /// ```
 public struct SegmentationMeasure {
     /// Size of images that do not give theirs (`width`/`height` or `dicom` `Columns`/`Rows`).

@@ -1,5 +1,6 @@
-/// What `SegmentationMeasure` found: every structure (object, category) with its totals, in
-/// memory (objects in flat columns, about 40 bytes each); their areas slice by slice, read through `slices()` in the order of the lists
+/// What `SegmentationMeasure` found: every structure (object, category) with its totals (the
+/// objects' ids and categories in flat columns, their totals in a table that spills, read in
+/// order through `objects` or `object(at:)`); their areas slice by slice, read through `slices()` in the order of the lists
 /// (objects, categories, object overlaps, category overlaps; each structure's slices by
 /// `index`), from tables that spill to disk past the memory limit; and the overlapping pairs
 /// with their totals, read through `overlaps()` (totalled from the pairs' sorted rows, also
@@ -71,12 +72,14 @@ public final class SegmentationMeasurement {
     }
 
     /// Objects, in file order, then those only annotations name (in order of first
-    /// annotation): an array built on each call from flat columns (`object(at:)` reads one).
-    public var objects: [Structure] { (0..<objectTable.count).map(objectTable.structure) }
+    /// annotation): an array built on each call from flat columns and the table of their
+    /// totals (`object(at:)` reads one).
+    public var objects: [Structure] { get throws { try (0..<objectTable.count).map(object(at:)) } }
     /// How many objects `objects` lists.
     public var objectCount: Int { objectTable.count }
     /// The object at `position` in `objects`.
-    public func object(at position: Int) -> Structure { objectTable.structure(position) }
+    /// (Totals read from their table in order: fastest by increasing positions.)
+    public func object(at position: Int) throws -> Structure { objectTable.structure(position, totals: try objectTotals(position)) }
     /// The id and name of the object at `position` (no category list nor totals made).
     package func objectIdentity(_ position: Int) -> (id: String, name: String) {
         (objectTable.id(position).string, objectTable.name(position))
@@ -86,9 +89,7 @@ public final class SegmentationMeasurement {
     package func appendObjectCSVFields(_ position: Int, to bytes: inout [UInt8], scratch: inout [UInt8]) {
         objectTable.appendCSVFields(position, to: &bytes, scratch: &scratch)
     }
-    /// The totals of the object at `position`.
-    package func objectTotals(_ position: Int) -> Totals { objectTable.totals(position) }
-    /// The objects' ids, categories and totals (see `MeasuredObjects`).
+    /// The objects' ids and categories (see `MeasuredObjects`); their totals: `objectTotals(_:)`.
     var objectTable = MeasuredObjects()
     /// Categories, in file order.
     public internal(set) var categories: [Structure] = []
@@ -119,8 +120,11 @@ public final class SegmentationMeasurement {
     /// Passes over the input: always 1.
     public let passes = 1
 
-    /// The slice rows of objects and categories, of pairs, and the pairs' totals (see `key`).
-    var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?
+    /// The slice rows of objects and categories, of pairs, the pairs' totals and the objects'
+    /// (see `key` and `total(_:scope:budget:)`).
+    var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?, objectTotalTable: ExternalSorter?
+    /// Where `objectTotals(_:)` reads: the stream and the position last asked.
+    var objectTotalCursor: (stream: SortedStream, position: Int)?
     /// The file's images, in its order (their ids: `imageID(_:)`).
     var images = MeasureImages()
     /// How many images the file has.
@@ -164,41 +168,6 @@ public final class SegmentationMeasurement {
         guard scope == .categoryOverlap else { return list }
         while let pair = try reader.next(scope: .categoryOverlap) { list.append(pair) }
         return list
-    }
-
-    /// The pairs' totals, from their rows read in order (the rows of a pair follow one another):
-    /// into `pairTotals` (keyed by scope, first, second; payload voxels, slices, lowest and
-    /// highest index) and the summaries.
-    func totalPairs(budget: MemoryBudget) throws {
-        let totals = ExternalSorter(budget: budget, indexed: false)
-        pairTotals = totals
-        guard let pairRows else { return }
-        let stream = try pairRows.sorted()
-        var key = [UInt8](repeating: 0, count: Self.pairKeyBytes), sum = Totals()
-        func flush() throws {
-            guard let range = sum.indexRange else { return }
-            var payload = (UInt64(sum.voxels).littleEndian, UInt64(sum.sliceCount).littleEndian,
-                           range.lowerBound.bitPattern.littleEndian, range.upperBound.bitPattern.littleEndian)
-            try key.withUnsafeBytes { key in try withUnsafeBytes(of: &payload) { _ = try totals.append(key: key, payload: $0) } }
-            if key[0] == Scope.objectOverlap.rawValue {
-                objectOverlapSummary.pairs += 1
-                objectOverlapSummary.voxels += sum.voxels
-            } else {
-                categoryOverlapSummary.pairs += 1
-                categoryOverlapSummary.voxels += sum.voxels
-            }
-            sum = Totals()
-        }
-        while !stream.atEnd {
-            let row = stream.key
-            if !key.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }) {
-                try flush()
-                key.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: row[0..<Self.pairKeyBytes])) }
-            }
-            sum.add(pixels: RawBytes.load64(stream.payload.baseAddress!), index: imageIndices[image(ofKey: row)])
-            try stream.advance()
-        }
-        try flush()
     }
 
     /// A row's key, into `key` (`keyBytes` bytes): scope, first, second, the image's slice number
@@ -319,12 +288,9 @@ extension SegmentationMeasurement {
         /// The next pair of `scope`, if the next pair is of that scope.
         public func next(scope: Scope) throws -> Overlap? {
             guard let stream, !stream.atEnd, stream.key[0] == scope.rawValue else { return nil }
-            let key = stream.key, payload = stream.payload.baseAddress!
+            let key = stream.key, payload = stream.payload
             func number(_ offset: Int) -> Int { Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
-            let low = Double(bitPattern: UInt64(truncatingIfNeeded: RawBytes.load64(payload + 16)))
-            let high = Double(bitPattern: UInt64(truncatingIfNeeded: RawBytes.load64(payload + 24)))
-            let pair = Overlap(first: number(1), second: number(5),
-                               totals: Totals(voxels: RawBytes.load64(payload), sliceCount: RawBytes.load64(payload + 8), indexRange: low...high))
+            let pair = Overlap(first: number(1), second: number(5), totals: Totals(payload: payload))
             try stream.advance()
             return pair
         }
