@@ -56,11 +56,9 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
     /// A cursor over the run of `length` bytes at `start` in `file`.
     func runCursor(_ file: TemporaryFile, start: Int, length: Int) throws -> Cursor { fatalError("a subclass reads its runs") }
     /// Appends one record, as a run stores it, to `file` (a merge's output). A merge may run on a
-    /// thread of its own (one at a time): this, `runCursor` and `finishWrites` must not touch
-    /// what the table's other methods do.
+    /// thread of its own (one at a time): this and `runCursor` must not touch what the table's
+    /// other methods do.
     func write(_ item: Cursor.Item, to file: TemporaryFile) throws { fatalError("a subclass writes its records") }
-    /// Writes out what a subclass holds of the records given to `write(_:to:)` (a merge's end).
-    func finishWrites() throws {}
 
     /// The write buffer of a run's file.
     static func writeBuffer(_ budget: MemoryBudget) -> Int { max(4096, min(64 << 10, budget.limit / 32)) }
@@ -190,8 +188,8 @@ class SpillingTable<Cursor: MergeCursor>: Spillable {
 /// Merges of a `SpillingTable`'s runs, level by level (`Step`s): each step's runs, and the run
 /// the step before made (last), into one run of the next step's file (the last: `output`).
 /// Done on the table's thread (`run()`) or on a thread of its own (`startThread()`, `wait()`):
-/// it touches only its files, its cursors and the table's `runCursor`, `write(_:to:)` and
-/// `finishWrites` (and the budget, which has a lock).
+/// it touches only its files, its cursors and the table's `runCursor` and `write(_:to:)` (and
+/// the budget, which has a lock).
 final class LevelMerge<Cursor: MergeCursor>: @unchecked Sendable {
     struct Step {
         var runs: [(start: Int, length: Int)]
@@ -256,7 +254,6 @@ final class LevelMerge<Cursor: MergeCursor>: @unchecked Sendable {
                     try table.write(merge.current, to: target)
                     try merge.advance()
                 }
-                try table.finishWrites()
                 try target.finishWriting()
                 bytesWritten += target.size - start
                 carried = (start, target.size - start)
