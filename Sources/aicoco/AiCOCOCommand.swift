@@ -22,6 +22,7 @@ struct AiCOCOCommand: ParsableCommand {
         // Before anything sets a handler: which terminating signals the process inherited as
         // ignored (nohup), so that they stay ignored.
         TerminationCleanup.noteInheritedDispositions()
+        TerminationCleanup.unblockInherited()
         InputNotices.send { printError("aicoco: warning: " + $0) }
         refuseHelpOfUnknownSubcommand()
         var command: ParsableCommand

@@ -109,7 +109,7 @@ extension Convert {
             converter.sliceOrder = nifti.sliceOrder
             converter.reference = try nifti.reference.map { try NiftiReference(path: $0) }
             converter.cacheBytes = max(Self.sliceMemory, input.memoryLimit)
-            let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
+            let source = try RereadableInput(input.input, options: input.parserOptions()) { progress?.update(bytes: $0, total: nil) }
             let volume = try converter.prepare(passes: { try source.pass() }, to: path) { _, bytes in
                 last = bytes
                 progress?.update(bytes: bytes, total: total ?? source.size)

@@ -54,7 +54,7 @@ struct Filter: ParsableCommand {
         let filter = DocumentFilter(criteria: criteria, parserOptions: options)
         var last = 0
         do {
-            let source = try RereadableInput(input.input) { progress?.update(bytes: $0, total: nil) }
+            let source = try RereadableInput(input.input, options: options) { progress?.update(bytes: $0, total: nil) }
             let summary = try filter.filter(passes: { try source.pass() }, to: writer) { _, bytes in
                 last = bytes
                 progress?.update(bytes: bytes, total: total ?? source.size)

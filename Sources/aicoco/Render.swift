@@ -31,9 +31,9 @@ struct Render: ParsableCommand {
     func run() throws {
         var replacing: ReplacingFile?
         do {
-            let source = try RereadableInput(input.input)
-            // The first pass validates: on a problem, nothing is written.
             var options = input.parserOptions(memoryLimit: input.memoryLimit)
+            let source = try RereadableInput(input.input, options: options)
+            // The first pass validates: on a problem, nothing is written.
             options.validate = true
             let catalog = try SegmentationCatalog(reading: try source.pass(), options: options)
             let matches = catalog.images.filter { $0.index == index }

@@ -24,7 +24,7 @@ enum ThirdRound {
         let marker = "aicoco-peak-rss-kib="
         var script = ""
         if let directory { script += "cd '\(directory)' && " }
-        script += "\(prefix) /usr/bin/time -f '\(marker)%M' timeout 300 '\(Tool.path)' \(arguments)"
+        script += "\(prefix) /usr/bin/time -f '\(marker)%M' timeout -k 10 300 '\(Tool.path)' \(arguments)"
         let result = try Hostile.shell(script)
         var stderr = result.stderr
         var rss = 0
@@ -162,10 +162,49 @@ struct NonRegularInputTests {
                           : "-:2:2: syntax error: expected an AiCOCO document (a JSON object, '{'), found 'x'", subcommand)
         #expect(ThirdRound.contents(directory).isEmpty, "\(ThirdRound.contents(directory))")
     }
+
+    /// An endless pipe that opens like a document and goes wrong later (`/dev/urandom` after a
+    /// `{` does so one time in 256): the copy is parsed as it is made, and stops at the first
+    /// problem. Before, the subcommands that read twice copied all of it first: endless, until
+    /// the disk was full.
+    @Test("an endless pipe that goes wrong after its first byte: exit 1 at its first problem, nothing left",
+          arguments: subcommands)
+    func endlessGarbage(subcommand: String) throws {
+        let directory = try ThirdRound.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let syntax = try ThirdRound.run("\(subcommand) -", prefix: "{ printf '{\"images\": ['; yes '{\"id\": oops,'; } |", in: directory)
+        ThirdRound.expect(syntax, status: 1, placed: "-:1:20: syntax error: unexpected character 'o'", subcommand)
+        let schema = try ThirdRound.run("\(subcommand) -", prefix: "{ printf '{\"images\": ['; yes '{},'; } |", in: directory)
+        ThirdRound.expect(schema, status: 1, placed: "-:1:13: schema error: missing required keys", subcommand)
+        let gzip = try ThirdRound.run("\(subcommand) -", prefix: "{ printf '\\037\\213\\010\\000'; yes; } |", in: directory)
+        ThirdRound.expect(gzip, status: 1, placed: "-:1:1: compression error: corrupt compressed data", subcommand)
+        #expect(ThirdRound.contents(directory).isEmpty, "\(ThirdRound.contents(directory))")
+    }
 }
 
 @Suite("Hostile input, third round: signals and -o (issue 25, items 3, 4 and 9; issue 20, item 6)")
 struct SignalsAndOutputsTests {
+    /// A parent thread that blocks the signals (a test runner, a thread pool) hands its mask
+    /// down: before, a subcommand that writes no file beside an output never unblocked them,
+    /// and `timeout`'s SIGTERM waited for ever.
+    @Test("SIGTERM and SIGINT end a subcommand waiting on its input, though the parent blocked them",
+          arguments: [("TERM", "validate -"), ("INT", "measure --image-size 64x64 -"), ("TERM", "render --index 0 -o out.svg -")])
+    func inheritedBlockedSignals(signal: String, subcommand: String) throws {
+        try inScratchDirectory { directory in
+            let python = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}); "
+                + "os.execvp(sys.argv[1], sys.argv[1:])"
+            // Standard input a FIFO this shell holds open for writing too: the subcommand waits
+            // on it for ever. timeout sends the signal after 1 s, SIGKILL 30 s later.
+            let script = "cd '\(directory)' && mkfifo in && exec 3<>in && "
+                + "timeout -s \(signal) -k 30 1 python3 -c '\(python)' '\(Tool.path)' \(subcommand) <&3; echo \"status=$?\""
+            let started = Date()
+            let result = try Hostile.shell(script)
+            #expect(result.stdout.contains("status=124"), "\(subcommand): \(result.stdout) \(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 25, "\(subcommand): SIG\(signal) did not end it; SIGKILL did")
+            #expect(ThirdRound.contents(directory) == ["in"], "\(ThirdRound.contents(directory))")
+        }
+    }
+
     @Test("nohup: SIGHUP does not end generate -o, the document is complete and valid; the same for an ignored SIGINT")
     func ignoredSignalsStayIgnored() throws {
         try inScratchDirectory { directory in

@@ -267,23 +267,31 @@ extension FileInput {
                 return Self.isGzip(peeked, count: count) ? try GzipReader(source: self, prefix: [], size: size, name: name) : self
             }
         }
-        while count < 2 {
-            let read = try peeked.withUnsafeMutableBytes {
-                try self.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...]))
-            }
-            if read == 0 { break }
-            count += read
-        }
-        let prefix = Array(peeked[0..<count])
-        if Self.isGzip(peeked, count: count) {
-            return try GzipReader(source: self, prefix: prefix, name: name)
-        }
-        return count == 0 ? self : PrefixedReader(prefix, then: self)
+        return try decompressingReader(self, name: name)
     }
 
     private static func isGzip(_ peeked: [UInt8], count: Int) -> Bool {
         startsLikeGzip(peeked.prefix(count))
     }
+}
+
+/// `source` as a reader of the text it holds: its first two bytes read, then inflated
+/// (`GzipReader`) when they are gzip's magic bytes, else served again before the rest.
+func decompressingReader(_ source: ChunkReader, name: String) throws -> ChunkReader {
+    var peeked: [UInt8] = [0, 0]
+    var count = 0
+    while count < 2 {
+        let read = try peeked.withUnsafeMutableBytes {
+            try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...]))
+        }
+        if read == 0 { break }
+        count += read
+    }
+    let prefix = Array(peeked[0..<count])
+    if startsLikeGzip(prefix) {
+        return try GzipReader(source: source, prefix: prefix, name: name)
+    }
+    return count == 0 ? source : PrefixedReader(prefix, then: source)
 }
 
 /// A few bytes already read, then the rest of the input.

@@ -36,6 +36,17 @@ package enum TerminationCleanup {
     /// handler; later calls do nothing).
     package static func noteInheritedDispositions() { _ = inheritedIgnored }
 
+    /// Unblocks the terminating signals in the calling thread (call in `main`, before any thread
+    /// starts). A blocked mask is inherited: a parent whose thread blocked them (a test runner,
+    /// a thread pool) would otherwise leave the process deaf to `timeout`, `kill` and ^C until
+    /// it first writes a file beside an output. Ignored signals (`nohup`) stay ignored.
+    package static func unblockInherited() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Blocks the terminating signals in the calling thread; the mask before goes to `previous`.
     package static func block(saving previous: inout sigset_t) {
         var set = sigset_t()

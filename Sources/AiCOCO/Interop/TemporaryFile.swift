@@ -143,117 +143,40 @@ final class TemporaryFile {
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try preadFully(descriptor, into: buffer, at: offset) { Self.failure("cannot read a temporary file in", directory, $0) }
     }
-
-    /// Copies all of `input` into a new temporary file (to read standard input twice), as it is
-    /// (compressed input stays compressed, and is inflated at each pass). With `document`, the
-    /// first byte that is not whitespace must open a JSON object (or a gzip stream): anything
-    /// else is a placed syntax error at once, before any copying.
-    static func spill(_ input: DocumentSource, document: Bool = false,
-                             progress: ((Int) -> Void)? = nil) throws -> TemporaryFile {
-        let (reader, _) = try input.openReader(decompressing: false)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readChunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var checker = document ? DocumentStartCheck() : nil
-        var file: TemporaryFile?
-        var size = 0
-        while true {
-            let count = try reader.read(into: buffer)
-            if count == 0 { break }
-            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            try checker?.check(bytes, name: input.displayName)
-            if file == nil { file = try TemporaryFile() }
-            try file!.write(bytes)
-            size += count
-            progress?(size)
-        }
-        let spilled = try file ?? TemporaryFile()
-        try spilled.flush()
-        return spilled
-    }
 }
 
-/// An input that can be read more than once: a regular file as it is, anything else (standard
-/// input, a pipe, a FIFO, a device) copied to a temporary file first, once its first bytes
-/// look like a document (`TemporaryFile.spill(_:document:)`).
-package final class RereadableInput {
-    private let original: DocumentSource
-    private let spilled: TemporaryFile?
-
-    package init(_ input: DocumentSource, progress: ((Int) -> Void)? = nil) throws {
-        original = input
-        switch input {
+extension DocumentSource {
+    /// Whether the input can be read again from its start: bytes, a regular file (or a
+    /// directory, refused when opened), standard input or a descriptor that is a regular file
+    /// at its start. Not a FIFO, a pipe (/dev/fd/N of a process substitution) or a device.
+    var canBeReadAgain: Bool {
+        var info = stat()
+        switch self {
         case .bytes:
-            spilled = nil
+            return true
         case .file(let path):
-            // A FIFO, a pipe (/dev/fd/N of a process substitution) or a device cannot be opened
-            // and read again: copied once, like standard input.
-            var info = stat()
-            if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
-                spilled = try TemporaryFile.spill(input, document: true, progress: progress)
-            } else {
-                spilled = nil
-            }
+            return !(stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR)
         case .standardInput, .fileDescriptor:
-            let fd: Int32
-            if case .fileDescriptor(let descriptor) = input { fd = descriptor } else { fd = 0 }
-            var info = stat()
-            if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, lseek(fd, 0, SEEK_CUR) == 0 {
-                spilled = nil
-            } else {
-                spilled = try TemporaryFile.spill(input, document: true, progress: progress)
-            }
+            let fd = descriptor
+            return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && lseek(fd, 0, SEEK_CUR) == 0
         }
     }
 
-    /// The input from its start, for one more pass.
-    package func pass() throws -> DocumentSource {
-        if let spilled { return try spilled.input() }
-        switch original {
+    /// The input from its start again (a descriptor is rewound).
+    func rewound() throws -> DocumentSource {
+        switch self {
         case .standardInput, .fileDescriptor:
-            let fd: Int32
-            if case .fileDescriptor(let descriptor) = original { fd = descriptor } else { fd = 0 }
-            if case .failure(let error) = nothingOrErrno({ lseek(fd, 0, SEEK_SET) }) {
+            if case .failure(let error) = nothingOrErrno({ lseek(descriptor, 0, SEEK_SET) }) {
                 throw DocumentError.io("cannot seek in the input", error)
             }
-            return .fileDescriptor(fd)
+            return .fileDescriptor(descriptor)
         default:
-            return original
+            return self
         }
     }
 
-    /// Size in bytes when known.
-    package var size: Int? {
-        if let spilled { return spilled.size }
-        return nil
-    }
-}
-
-/// The first byte of a document that is not whitespace, checked as the bytes stream in.
-struct DocumentStartCheck {
-    private var done = false
-    private var offset = 0
-    private var line = 1
-    private var lineStart = 0
-
-    mutating func check(_ bytes: UnsafeRawBufferPointer, name: String) throws {
-        guard !done else { return }
-        for byte in bytes {
-            switch byte {
-            case 0x20, 0x09, 0x0D:
-                break
-            case 0x0A:
-                line += 1
-                lineStart = offset + 1
-            case UInt8(ascii: "{"), 0x1F:  // An object, or a gzip stream's first byte.
-                done = true
-                return
-            default:
-                let shown = byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x" + String(byte, radix: 16, uppercase: true)
-                throw DocumentError(kind: .syntax, message: "expected an AiCOCO document (a JSON object, '{'), found \(shown)",
-                                  path: "$", location: SourceLocation(offset: offset, line: line, column: offset - lineStart + 1),
-                                  file: name == "-" ? nil : name)
-            }
-            offset += 1
-        }
+    private var descriptor: Int32 {
+        if case .fileDescriptor(let descriptor) = self { return descriptor }
+        return 0
     }
 }

@@ -78,7 +78,6 @@ public struct SegmentationMeasure {
             try parser.parse(input, progress: progress)
             pass = parser.visitor
         }
-        if let problem = pass.firstProblem { throw problem }
         if let failure = pass.intake.failure { throw failure }
         if let id = pass.intake.nonFiniteAnnotation {
             throw NonFiniteCoordinate(annotationID: id.string)
@@ -98,9 +97,6 @@ public struct SegmentationMeasure {
 struct MeasurePass: SkeletonNoting {
     let intake: MeasureIntake
     var catalog = SegmentationCatalog()
-    /// The first problem validation found (the parse goes on, counting them).
-    var firstProblem: DocumentError?
-    var problems = 0
     /// The split pass's skeleton (problems collected, not counted); nil: the one-thread pass.
     var skeleton: SplitSkeleton?
     private var encoder = ContourEncoder()
@@ -122,9 +118,10 @@ struct MeasurePass: SkeletonNoting {
 
     mutating func visitProblem(_ error: DocumentError) throws {
         if let skeleton { return skeleton.problems.append(error) }
-        problems += 1
+        // The first problem ends the read (what follows it is never read: an endless input
+        // that goes wrong is not read on).
         intake.takes = false
-        if firstProblem == nil { firstProblem = error }
+        throw error
     }
 
     mutating func visitAnnotationStart(index: Int) throws { encoder.start() }
