@@ -113,7 +113,7 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
         MeasureIntake.appendImageKey(fields.imageKey, to: &bytes)
         let keyEnd = bytes.count
         RawBytes.appendVarint(encoder.contours, to: &bytes)
-        bytes.append(contentsOf: encoder.body)
+        encoder.withBody { bytes.append(contentsOf: $0) }
         let prefix = bytes.withUnsafeBytes { ExternalSorter.prefix(UnsafeRawBufferPointer(rebasing: $0[start..<keyEnd])) }
         segmented.append(Segmented(start: start, keyEnd: keyEnd, end: bytes.count, object: Int32(objects.count - 1),
                                    number: Int32(segmented.count), prefix: prefix))
