@@ -13,7 +13,7 @@ package func runInOrder<Result: Sendable>(count: Int, threads: Int,
 }
 
 /// `runInOrder` in two steps: the worker threads start at once and work ahead (at most
-/// `2 * threads` results), the calling thread takes their results in order later (`emit`),
+/// `window` results, `2 * threads` unless told), the calling thread takes their results in order later (`emit`),
 /// doing something else meanwhile (`SkeletonPass` reads the file's head). `stop()` must be
 /// called once done (or given up): it waits for the threads to end.
 final class OrderedRun<Result: Sendable> {
@@ -24,7 +24,7 @@ final class OrderedRun<Result: Sendable> {
     private var started = 0
     private var stopped = false
 
-    init(count: Int, threads: Int, work: @escaping @Sendable (Int) -> Result) {
+    init(count: Int, threads: Int, window: Int? = nil, work: @escaping @Sendable (Int) -> Result) {
         self.count = count
         self.work = work
         let threads = max(1, min(threads, count))
@@ -32,7 +32,7 @@ final class OrderedRun<Result: Sendable> {
             pool = nil
             return
         }
-        let pool = OrderedPool<Result>(count: count, window: 2 * threads)
+        let pool = OrderedPool<Result>(count: count, window: max(1, window ?? 2 * threads))
         self.pool = pool
         for _ in 0..<threads {
             let begun = try? startDetachedThread {

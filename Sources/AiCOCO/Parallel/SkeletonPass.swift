@@ -23,6 +23,9 @@ struct SkeletonPass {
     let commas: [Int]
     let threads: Int
     let options: DocumentParsing.Options
+    /// Stretches a worker thread may have built and not yet taken (a worker thread goes on
+    /// while this thread reads the file's head).
+    var aheadPerThread = 2
 
     /// Reads the skeleton with `visitor`, taking stretch `index` as `work(index)` builds it on a
     /// worker (nil: not confirmed, or a problem) with `take` on this thread, in file order
@@ -49,7 +52,7 @@ struct SkeletonPass {
         let placeholder = SplitParse<AnnotationCounts>.placeholder
         let placeholderStart = commas[0] + 1
         // The workers start on the stretches while this thread reads the file's head.
-        let stretches = OrderedRun(count: commas.count - 1, threads: threads, work: work)
+        let stretches = OrderedRun(count: commas.count - 1, threads: threads, window: aheadPerThread * threads, work: work)
         defer { stretches.stop() }
         guard try feed(0..<placeholderStart) else { return nil }
         // The placeholder, read whole then and there as the only annotation, confirms the first cut.
