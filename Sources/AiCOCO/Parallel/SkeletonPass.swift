@@ -15,14 +15,17 @@ protocol SkeletonNoting: DocumentVisitor {
 /// The calling thread's part of a split pass whose workers' stretches are taken in file order
 /// (`convert --to coco`'s `SplitCOCOPass`, `measure`'s `MeasureSplitPass`): it reads the file up
 /// to the first cut, a placeholder annotation (which confirms the first cut), takes the
-/// stretches in order with its reference tables (`runInOrder`), then reads the file from the
-/// last cut. Nothing is written before the whole input is read, so any problem, error or
+/// stretches in order with its reference tables (`OrderedRun`: the workers start on them while
+/// this thread reads the head), then reads the file from the last cut. Nothing is written before the whole input is read, so any problem, error or
 /// unconfirmed cut just gives nil: the caller reads the file again in order, which places it.
 struct SkeletonPass {
     let file: PositionalFile
     let commas: [Int]
     let threads: Int
     let options: DocumentParsing.Options
+    /// Stretches a worker thread may have built and not yet taken (a worker thread goes on
+    /// while this thread reads the file's head).
+    var aheadPerThread = 2
 
     /// Reads the skeleton with `visitor`, taking stretch `index` as `work(index)` builds it on a
     /// worker (nil: not confirmed, or a problem) with `take` on this thread, in file order
@@ -48,6 +51,9 @@ struct SkeletonPass {
         }
         let placeholder = SplitParse<AnnotationCounts>.placeholder
         let placeholderStart = commas[0] + 1
+        // The workers start on the stretches while this thread reads the file's head.
+        let stretches = OrderedRun(count: commas.count - 1, threads: threads, window: aheadPerThread * threads, work: work)
+        defer { stretches.stop() }
         guard try feed(0..<placeholderStart) else { return nil }
         // The placeholder, read whole then and there as the only annotation, confirms the first cut.
         skeleton.watchesPlaceholder = true
@@ -57,14 +63,15 @@ struct SkeletonPass {
               parser.bytesFed == placeholderStart + placeholder.count, let checker = parser.referenceChecker else { return nil }
         var confirmed = true
         let commas = self.commas
-        runInOrder(count: commas.count - 1, threads: threads, work: work, emit: { index, stretch in
+        stretches.emit { index, stretch in
             guard let stretch, take(stretch, checker) else {
                 confirmed = false
                 return false
             }
             progress?(commas[index + 1])
             return true
-        })
+        }
+        stretches.stop()
         guard confirmed, try feed((commas[commas.count - 1] + 1)..<file.size) else { return nil }
         try parser.finish(readingRecordsArtifactOf: input)
         // The placeholder's own references are the only problems expected at the end.

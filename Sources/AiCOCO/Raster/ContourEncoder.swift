@@ -3,14 +3,17 @@
 /// them, as zigzag varint deltas. Used by the one-thread pass and by each worker of the split
 /// pass (`MeasureStretch`), so both spill the same bytes.
 struct ContourEncoder {
-    /// The contours ended so far, encoded, and their number.
-    private(set) var body: [UInt8] = []
+    /// The contours ended so far, encoded: the first `bodyCount` bytes of `storage` (the rest
+    /// is room, zeroed once when it grows: a whole polygon is written there in place).
+    private var storage: [UInt8] = []
+    private(set) var bodyCount = 0
+    /// Their number.
     private(set) var contours = 0
     /// A coordinate of the annotation is NaN or infinite (read under `allowNonFinite`): it has
     /// no pixel, so the annotation cannot be measured.
     private(set) var nonFinite = false
-    /// The polygon being read: its points so far, encoded, their number, the last point and an
-    /// x waiting for its y.
+    /// A polygon given in several chunks: its points so far, encoded, their number, the last
+    /// point and an x waiting for its y.
     private var polygon: [UInt8] = []
     private var polygonBytes = 0
     private var points = 0
@@ -19,7 +22,7 @@ struct ContourEncoder {
 
     /// Forgets the annotation before (keeps the storage).
     mutating func start() {
-        body.removeAll(keepingCapacity: true)
+        bodyCount = 0
         startPolygon()
         contours = 0
         nonFinite = false
@@ -32,12 +35,25 @@ struct ContourEncoder {
         pendingX = nil
     }
 
+    /// The encoded contours (valid until the encoder changes).
+    func withBody<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<bodyCount])) }
+    }
+
+    /// Makes `array` at least `count` bytes long (zeros added, at least doubling it).
+    @inline(__always)
+    private static func grow(_ array: inout [UInt8], to count: Int) {
+        if array.count < count { array.append(contentsOf: repeatElement(0, count: max(count, 2 * array.count) - array.count)) }
+    }
+
     /// Adds a chunk of `segmentation` coordinates (others are ignored).
     mutating func add(_ chunk: CoordinateChunk) {
         guard chunk.kind == .segmentation else { return }
+        if chunk.endsPolygon, points == 0, pendingX == nil, chunk.count & 1 == 0 {
+            return addWholePolygon(chunk)
+        }
         // 10 bytes a varint at most, two a point.
-        let room = polygonBytes + 10 * chunk.count
-        if polygon.count < room { polygon.append(contentsOf: repeatElement(0, count: max(room, 2 * polygon.count) - polygon.count)) }
+        Self.grow(&polygon, to: polygonBytes + 10 * chunk.count)
         var (length, count, previous, pendingX) = (polygonBytes, points, self.previous, self.pendingX)
         var finite = true
         polygon.withUnsafeMutableBytes { polygon in
@@ -53,22 +69,73 @@ struct ContourEncoder {
                     count += 1
                     index = 1
                 }
-                let pairsEnd = index + 2 * ((total - index) / 2)
-                count += (pairsEnd - index) / 2
-                while index < pairsEnd {
-                    Self.put(Self.rounded(values[index], &finite), Self.rounded(values[index + 1], &finite), base, &length, &previous)
-                    index += 2
-                }
+                let pairs = (total - index) / 2
+                count += pairs
+                (length, previous, finite) = Self.putPairs(values.baseAddress! + index, pairs, base, length, previous, finite)
+                index += 2 * pairs
                 if index < total { pendingX = Self.rounded(values[index], &finite) }
             }
         }
         if !finite { nonFinite = true }
         (polygonBytes, points, self.previous, self.pendingX) = (length, count, previous, pendingX)
         guard chunk.endsPolygon else { return }
-        RawBytes.appendVarint(points, to: &body)
-        polygon.withUnsafeBytes { body.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<polygonBytes])) }
+        Self.grow(&storage, to: bodyCount + 10 + polygonBytes)
+        var end = bodyCount
+        storage.withUnsafeMutableBytes { storage in
+            let base = storage.baseAddress!
+            RawBytes.writeVarint(points, to: base, &end)
+            polygon.withUnsafeBytes { (base + end).copyMemory(from: $0.baseAddress!, byteCount: polygonBytes) }
+        }
+        bodyCount = end + polygonBytes
         startPolygon()
         contours += 1
+    }
+
+    /// A polygon given whole in one chunk (most are): its point count and points written
+    /// straight after the contours before.
+    private mutating func addWholePolygon(_ chunk: CoordinateChunk) {
+        let pairs = chunk.count / 2
+        Self.grow(&storage, to: bodyCount + 10 + 10 * chunk.count)
+        let (length, finite) = storage.withUnsafeMutableBytes { storage in
+            let base = storage.baseAddress!
+            var start = bodyCount
+            RawBytes.writeVarint(pairs, to: base, &start)
+            guard pairs > 0 else { return (start, true) }
+            // The pointers and counts as values (captured by value: kept in registers).
+            let put = chunk.withBuffer { Self.putPairs($0.baseAddress!, pairs, base, start, (0, 0), true) }
+            return (put.length, put.finite)
+        }
+        if !finite { nonFinite = true }
+        bodyCount = length
+        contours += 1
+    }
+
+    /// Writes `pairs` points `(values[2i], values[2i + 1])` as `put` does, at `length` after
+    /// `previous`; where the next goes, the last point, and whether every value was finite.
+    @inline(__always)
+    private static func putPairs(_ values: UnsafePointer<Double>, _ pairs: Int, _ base: UnsafeMutableRawPointer,
+                                 _ length: Int, _ previous: (x: Int64, y: Int64), _ finite: Bool)
+        -> (length: Int, previous: (x: Int64, y: Int64), finite: Bool) {
+        var at = length, last = previous, finite = finite
+        // 1.5 * 2^52 added rounds a value to an integer in the low bits of the sum's mantissa,
+        // read there without the range checks of `Int64(value)`; most coordinates are integers
+        // within the limit already, and come back equal (else `rounded` gives the point).
+        let shift = 0x1.8p52
+        let limit = ContourScanner.coordinateLimit
+        var pointer = values
+        let end = values + 2 * pairs
+        while pointer < end {
+            let xValue = pointer[0], yValue = pointer[1]
+            pointer += 2
+            var x = Int64(bitPattern: (xValue + shift).bitPattern &- shift.bitPattern)
+            var y = Int64(bitPattern: (yValue + shift).bitPattern &- shift.bitPattern)
+            if !(xValue.magnitude <= limit && yValue.magnitude <= limit && Double(x) == xValue && Double(y) == yValue) {
+                x = rounded(xValue, &finite)
+                y = rounded(yValue, &finite)
+            }
+            put(x, y, base, &at, &last)
+        }
+        return (at, last, finite)
     }
 
     /// Writes the point `(x, y)` as zigzag varint deltas from `previous` at `length`, and makes it `previous`.
@@ -80,7 +147,7 @@ struct ContourEncoder {
         if UInt64(bitPattern: zx | zy) < 0x80 {
             // Both deltas in one byte each (most points).
             base.storeBytes(of: (UInt16(truncatingIfNeeded: zx) | UInt16(truncatingIfNeeded: zy) << 8).littleEndian, toByteOffset: length, as: UInt16.self)
-            length += 2
+            length &+= 2
         } else {
             RawBytes.writeVarint(Int(zx), to: base, &length)
             RawBytes.writeVarint(Int(zy), to: base, &length)
@@ -92,9 +159,7 @@ struct ContourEncoder {
     @inline(__always)
     static func rounded(_ value: Double, _ finite: inout Bool) -> Int64 {
         if value.magnitude <= ContourScanner.coordinateLimit {
-            // 1.5 * 2^52 added rounds the value to an integer in the low bits of the sum's
-            // mantissa, read there without the range checks of `Int64(value)`; most coordinates
-            // are integers already, and come back equal.
+            // See `putPairs`.
             let shift = 0x1.8p52
             let integer = Int64(bitPattern: (value + shift).bitPattern &- shift.bitPattern)
             if Double(integer) == value { return integer }

@@ -27,7 +27,8 @@ final class MeasureSplitPass: @unchecked Sendable {
     /// nil when the caller must read it in order with a new pass (`makePass()` gives one).
     static func pass(_ input: DocumentSource, options: DocumentParsing.Options, split: SplitOptions,
                      makePass: () -> MeasurePass, progress: ((Int) -> Void)?) -> MeasurePass? {
-        // Stretches of at most 1 MiB: their encoded contours are held until spilled (2 stretches a thread).
+        // Stretches of at most 1 MiB: their encoded contours are held until spilled (4 stretches a
+        // thread: the workers go on while the calling thread reads the head, 2 MB of images at 200 MB).
         guard !options.strict, let (file, points) = try? splitCandidate(input, split: split, maxStretchBytes: 1 << 20) else { return nil }
         let run = MeasureSplitPass(file: file, points: points, threads: split.threads, options: options)
         return try? run.run(makePass(), input: input, progress: progress)
@@ -50,7 +51,8 @@ final class MeasureSplitPass: @unchecked Sendable {
     /// Runs the pass with `pass` (new); the pass when the whole input was read with no problem, else nil.
     func run(_ pass: MeasurePass, input: DocumentSource, progress: ((Int) -> Void)?) throws -> MeasurePass? {
         let intake = pass.intake
-        let skeleton = SkeletonPass(file: file, commas: commas, threads: threads, options: options)
+        var skeleton = SkeletonPass(file: file, commas: commas, threads: threads, options: options)
+        skeleton.aheadPerThread = 4
         let done = try skeleton.run(pass, input: input, progress: progress, work: { self.encode($0) }, take: { stretch, checker in
             guard stretch.ids.check(in: checker) else { return false }
             stretch.give(to: intake)
@@ -113,7 +115,7 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
         MeasureIntake.appendImageKey(fields.imageKey, to: &bytes)
         let keyEnd = bytes.count
         RawBytes.appendVarint(encoder.contours, to: &bytes)
-        bytes.append(contentsOf: encoder.body)
+        encoder.withBody { bytes.append(contentsOf: $0) }
         let prefix = bytes.withUnsafeBytes { ExternalSorter.prefix(UnsafeRawBufferPointer(rebasing: $0[start..<keyEnd])) }
         segmented.append(Segmented(start: start, keyEnd: keyEnd, end: bytes.count, object: Int32(objects.count - 1),
                                    number: Int32(segmented.count), prefix: prefix))

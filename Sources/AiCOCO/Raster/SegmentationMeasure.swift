@@ -136,7 +136,7 @@ struct MeasurePass: SkeletonNoting {
         intake.annotations += 1
         guard fields.polygonCount != nil else { return }
         if encoder.nonFinite { intake.noteNonFinite(fields.idKey) }
-        encoder.body.withUnsafeBytes { body in
+        encoder.withBody { body in
             intake.add(image: fields.imageKey, object: fields.objectKey, contours: encoder.contours, body: body)
         }
     }
