@@ -54,20 +54,23 @@ struct CanvasDeferralTests {
         #expect(try CanvasMarkingTests.rows(of: swept) == canvasRows && !canvasRows.isEmpty)
     }
 
-    @Test("row masks hold the union of runs (every length and place within 64 columns)")
+    @Test("row masks hold the union of runs (every length and place, within a word and across words)")
     func rowMaskSinkOrsRuns() {
-        var masks: [UInt64] = [0, 0]
-        for x0 in 10..<74 {
-            for x1 in x0..<74 {
-                masks = [0, 0b1]
+        // Columns 10..<202: three words a row.
+        for x0 in 10..<202 {
+            for x1 in x0..<202 where x1 - x0 < 70 || (x1 - x0) % 13 == 0 {
+                var masks = [UInt64](repeating: 0, count: 6)
+                masks[3] = 0b1
                 masks.withUnsafeMutableBufferPointer { masks in
-                    var sink = RowMaskSink(masks: masks.baseAddress!, top: 5, left: 10)
+                    var sink = RowMaskSink(masks: masks.baseAddress!, top: 5, left: 10, stride: 3)
                     sink.run(y: 5, from: x0, through: x1)
                     sink.run(y: 6, from: x0, through: x0)
                 }
-                let expected = (x0...x1).reduce(UInt64(0)) { $0 | 1 << UInt64($1 - 10) }
-                #expect(masks[0] == expected, "run \(x0)...\(x1)")
-                #expect(masks[1] == 0b1 | 1 << UInt64(x0 - 10))
+                var expected = [UInt64](repeating: 0, count: 6)
+                for x in x0...x1 { expected[(x - 10) / 64] |= 1 << UInt64((x - 10) % 64) }
+                expected[3] |= 0b1
+                expected[3 + (x0 - 10) / 64] |= 1 << UInt64((x0 - 10) % 64)
+                #expect(masks == expected, "run \(x0)...\(x1)")
             }
         }
     }

@@ -32,15 +32,15 @@ struct SliceCanvas {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
         if state.sets.count >= state.compactAt { state.compact(cells: cells, width: width, rows: rows) }
         let inside = low >= 0 && high < height && left >= 0 && right < width
-        if inside && right - left < 64 {
-            paintNarrow(object: object, points: points, ends: ends,
+        if inside {
+            paintInside(object: object, points: points, ends: ends,
                         box: .init(left: Int(left), top: Int(low), right: Int(right), bottom: Int(high), start: -1, object: object),
                         scanner: &scanner)
             return
         }
-        // Points outside the image or wide: painted here, after the deferred annotations its box meets.
+        // Points outside the image: painted here, after the deferred annotations its box meets.
         _ = settle(.init(left: Int(max(left, 0)), top: Int(max(low, 0)), right: Int(min(right, Int64(width) - 1)),
-                         bottom: Int(min(high, Int64(height) - 1)), start: -1, object: object), painting: true)
+                         bottom: Int(min(high, Int64(height) - 1)), start: -1, object: object), painting: true, keepingMask: false)
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
         scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: inside ? (low, high) : nil, into: &marks)
         // The rows marked are among the points' rows inside the image.
