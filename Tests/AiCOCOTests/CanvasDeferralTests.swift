@@ -5,8 +5,9 @@ import Testing
 // Narrow annotations (inside the image, at most 64 columns) are filled into row masks; those
 // whose box meets no other's are kept aside and counted at the end of the slice, the others
 // painted when a box meets them. The counts must be the run sweep's: small annotations scattered
-// over a large image (most kept aside, some meeting: painted late), wide ones and ones with
-// points outside among them, and slices with more annotations than are kept aside.
+// over a large image (most kept aside, some meeting: painted late), wide ones, ones with points
+// outside and ones over most of the image among them, and slices with more annotations than are
+// kept aside.
 struct CanvasDeferralTests {
     static func document(seed: UInt64, perImage: [Int]) -> String {
         var numbers = CanvasMarkingTests.Numbers(state: seed)
@@ -16,8 +17,9 @@ struct CanvasDeferralTests {
             for _ in 0..<count {
                 var contours: [String] = []
                 let kind = numbers.next(0...9)
-                // Mostly narrow and inside; some wide (past 64 columns), some reaching outside.
-                let reach = kind == 0 ? 50 : 12
+                // Mostly narrow and inside; some wide (past 64 columns), some reaching outside, some
+                // over most of the image (their masks soon past what a canvas keeps: boxes stand for them).
+                let reach = kind == 0 ? 50 : kind == 2 ? 150 : 12
                 let (cx, cy) = (numbers.next(0...199), numbers.next(0...149))
                 for _ in 0..<numbers.next(1...2) {
                     var points: [Int] = []

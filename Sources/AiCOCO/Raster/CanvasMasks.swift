@@ -2,10 +2,10 @@
 // become bits of a mask of its box, `stride` words a row (the union of boundary and fill runs in
 // a few instructions a run, no canvas cell touched), then each stretch of set bits is painted on
 // the canvas (words without bits skipped: time follows the pixels, not the box). An annotation
-// whose box meets no other's on the slice so far is not painted at all but kept aside
-// (deferred): painted when a later annotation's box meets it, else at the end of the slice its
-// pixels (the bits set) count for the set of its object alone, which is what the canvas would
-// have given (no other annotation shares a pixel with it).
+// whose pixels meet no other's on the slice so far (masks compared where boxes meet) is not
+// painted at all but kept aside (deferred): painted when a later annotation's pixels meet it,
+// else at the end of the slice its pixels (the bits set) count for the set of its object alone,
+// which is what the canvas would have given (no other annotation shares a pixel with it).
 
 /// Ors runs into a mask of `stride` words a row: bit `x - left` of row `y - top` (runs within the box).
 struct RowMaskSink: PixelRunSink {
@@ -31,8 +31,8 @@ struct RowMaskSink: PixelRunSink {
     }
 }
 
-/// The boxes of a slice's annotations so far (painted or deferred) and the deferred ones' row
-/// masks; at most `limit` boxes are kept, past that every annotation is painted.
+/// The boxes of a slice's annotations so far (painted or deferred) and their masks (those that
+/// fit `keptWords`); at most `limit` boxes are kept, past that every annotation is painted.
 struct CanvasDeferral {
     struct Box {
         var left: Int, top: Int, right: Int, bottom: Int
@@ -53,8 +53,9 @@ struct CanvasDeferral {
     }
 
     static let limit = 64
-    /// The largest mask (in words) kept: so that the masks kept take 2 MiB at most.
-    static let largestKept = 4096
+    /// Most words of masks kept for a canvas of `cells` pixels: a quarter of the canvas's bytes
+    /// (32 KiB at least).
+    static func keptWords(cells: Int) -> Int { max(4096, cells / 8) }
     var boxes: [Box] = []
     var pool: [UInt64] = []
     var deferring = true
@@ -111,7 +112,7 @@ extension SliceCanvas {
         var masked = box
         masked.start = start
         masked.object = object
-        let kept = words <= CanvasDeferral.largestKept
+        let kept = start + words <= CanvasDeferral.keptWords(cells: width * height)
         if !settle(masked, painting: !kept, keepingMask: kept) { return }
         paintMasks(object: object, start: start, box: box)
         if !kept || !deferral.deferring { deferral.pool.removeLast(words) }
