@@ -6,9 +6,11 @@
 /// `SliceSweep`, in time that follows the pixels painted rather than sorting runs.
 struct SliceCanvas {
     let width: Int, height: Int
-    private let cells: CanvasCells
-    private let rows: CanvasRows
-    private var state = CanvasState()
+    let cells: CanvasCells
+    let rows: CanvasRows
+    var state = CanvasState()
+    /// The slice's annotations' boxes and those kept aside (see `CanvasMasks`).
+    var deferral = CanvasDeferral()
     private var categories: [Int32] = []
 
     /// Bytes a canvas of this size takes.
@@ -29,8 +31,17 @@ struct SliceCanvas {
                         scanner: inout ContourScanner) {
         let (width, height, cells, rows) = (self.width, self.height, self.cells.base, self.rows)
         if state.sets.count >= state.compactAt { state.compact(cells: cells, width: width, rows: rows) }
-        var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
         let inside = low >= 0 && high < height && left >= 0 && right < width
+        if inside {
+            paintInside(object: object, points: points, ends: ends,
+                        box: .init(left: Int(left), top: Int(low), right: Int(right), bottom: Int(high), start: -1, object: object),
+                        scanner: &scanner)
+            return
+        }
+        // Points outside the image: painted here, after the deferred annotations its box meets.
+        _ = settle(.init(left: Int(max(left, 0)), top: Int(max(low, 0)), right: Int(min(right, Int64(width) - 1)),
+                         bottom: Int(min(high, Int64(height) - 1)), start: -1, object: object), painting: true, keepingMask: false)
+        var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
         scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: inside ? (low, high) : nil, into: &marks)
         // The rows marked are among the points' rows inside the image.
         let (top, bottom) = (Int(max(low, 0)), Int(min(high, Int64(height) - 1)))
@@ -54,6 +65,8 @@ struct SliceCanvas {
 
     /// Adds the slice's counts to `sweep` (areas and pairs, objects and categories) and clears the canvas.
     mutating func finish(into sweep: inout SliceSweep) {
+        countDeferred()
+        deferral.reset()
         // The sets borrowed, not copied: a copy alive at `reset` would make it copy them all.
         var categories = self.categories
         self.categories = []
