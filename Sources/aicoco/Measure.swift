@@ -105,13 +105,15 @@ struct Measure: ParsableCommand {
         [("objects", .object), ("categories", .category), ("object_overlaps", .objectOverlap), ("category_overlaps", .categoryOverlap)]
 
     /// Each entry of `scope`'s list in turn: structures from memory, pairs read back from their
-    /// totals (`pairs`, read list after list).
+    /// totals (`pairs`, read list after list); objects with their totals unless `objectTotals` is false.
     private func forEachEntry(of scope: SegmentationMeasurement.Scope, in result: SegmentationMeasurement,
-                              pairs: SegmentationMeasurement.OverlapRows, _ body: (Entry) throws -> Void) throws {
+                              pairs: SegmentationMeasurement.OverlapRows, objectTotals: Bool = true,
+                              _ body: (Entry) throws -> Void) throws {
         switch scope {
         case .object:
             for position in 0..<result.objectCount {
-                try body(Entry(scope: scope, first: position, second: 0, totals: try result.objectTotals(position)))
+                let totals = objectTotals ? try result.objectTotals(position) : SegmentationMeasurement.Totals()
+                try body(Entry(scope: scope, first: position, second: 0, totals: totals))
             }
         case .category:
             for (position, structure) in result.categories.enumerated() {
@@ -134,6 +136,7 @@ struct Measure: ParsableCommand {
     private func writeJSON(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let json = JSONWriter(pretty: true, output: output)
         let units = Units(spacing)
+        try result.totalObjects()
         let rows = try result.slices(), pairs = try result.overlaps()
         try json.beginObject()
         try json.key("spacing")
@@ -227,7 +230,8 @@ struct Measure: ParsableCommand {
         for (_, scope) in Self.lists {
             let scopeText = Array("\(Self.scopeNames[Int(scope.rawValue)]),".utf8)
             let objects = scope == .object || scope == .objectOverlap
-            try forEachEntry(of: scope, in: result, pairs: pairs) { entry in
+            // Totals: the pixels of the entry's rows, added up as they are written (the objects' are not summed apart).
+            try forEachEntry(of: scope, in: result, pairs: pairs, objectTotals: false) { entry in
                 head.removeAll(keepingCapacity: true)
                 head.append(contentsOf: scopeText)
                 if objects {
@@ -248,13 +252,13 @@ struct Measure: ParsableCommand {
                     }
                     tail.append(10)
                 }
-                try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,
-                                       images: imageText, imageEnds: imageEnds, area: area, to: output)
+                let voxels = try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,
+                                                    images: imageText, imageEnds: imageEnds, area: area, to: output)
                 try output.write(head)
                 try output.write(Self.emptySliceFields)
-                try output.write(decimal: entry.totals.voxels)
+                try output.write(decimal: voxels)
                 try output.write(byte: 44)
-                if let volume = units.volume(entry.totals.voxels) { try output.write(number: volume) }
+                if let volume = units.volume(voxels) { try output.write(number: volume) }
                 try output.write(tail)
             }
         }

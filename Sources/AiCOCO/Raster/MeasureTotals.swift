@@ -1,10 +1,13 @@
 /// The totals of `measure`'s objects and overlapping pairs, summed from their slice rows once
 /// sorted (a structure's or pair's rows follow one another) into tables that spill too: memory
 /// grows with neither objects nor pairs. Read back in order (`objectTotals(_:)`, `overlaps()`).
+/// The objects' are summed when first asked (`totalObjects()`): the CSV sums them as it writes the rows.
 extension SegmentationMeasurement {
-    /// The objects' totals (from the rows of `rows`) and the pairs' (from `pairRows`), with the pairs' summaries.
+    /// The pairs' totals (from `pairRows`), with the pairs' summaries; the objects' (from the rows
+    /// of `rows`) are summed with `budget` when first asked.
     func total(budget: MemoryBudget) throws {
-        objectTotalTable = try total(rows, scope: .object, budget: budget)
+        totalBudget = budget
+        objectTotalTable = nil
         objectTotalCursor = nil
         pairTotals = try total(pairRows, scope: nil, budget: budget) { scope, voxels in
             if scope == Scope.objectOverlap.rawValue {
@@ -61,9 +64,20 @@ extension SegmentationMeasurement {
         return totals
     }
 
+    /// Sums the objects' totals into their table, unless done: before reading the rows (`slices()`),
+    /// lest two readings of the rows be open at once. The table has a budget of its own, what the
+    /// measure's leaves (whose other tables may be gone: its budget would spill them).
+    package func totalObjects() throws {
+        guard objectTotalTable == nil, let shared = totalBudget else { return }
+        let budget = MemoryBudget(limit: shared.limit - shared.used)
+        objectTotalTable = try total(rows, scope: .object, budget: budget)
+        objectTotalCursor = nil
+    }
+
     /// The totals of the object at `position` (none: no pixels), read from their table: each
     /// call reads on from the last one's place (from the first when `position` is before it).
     package func objectTotals(_ position: Int) throws -> Totals {
+        try totalObjects()
         guard let objectTotalTable else { return Totals() }
         if objectTotalCursor == nil || position < objectTotalCursor!.position {
             objectTotalCursor = (try objectTotalTable.sorted(), position)

@@ -46,6 +46,13 @@ public final class SegmentationMeasurement {
         /// Lowest and highest `index` of those slices (`nil` without pixels).
         public var indexRange: ClosedRange<Double>?
 
+        /// No pixels.
+        package init() {}
+
+        init(voxels: Int, sliceCount: Int, indexRange: ClosedRange<Double>?) {
+            (self.voxels, self.sliceCount, self.indexRange) = (voxels, sliceCount, indexRange)
+        }
+
         mutating func add(pixels: Int, index: Double) {
             voxels += pixels
             sliceCount += 1
@@ -125,6 +132,8 @@ public final class SegmentationMeasurement {
     var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?, objectTotalTable: ExternalSorter?
     /// Where `objectTotals(_:)` reads: the stream and the position last asked.
     var objectTotalCursor: (stream: SortedStream, position: Int)?
+    /// The budget of the objects' totals table, made when first asked (see `totalObjects()`).
+    var totalBudget: MemoryBudget?
     /// The file's images, in its order (their ids: `imageID(_:)`).
     var images = MeasureImages()
     /// How many images the file has.

@@ -20,7 +20,9 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     private var chunkUsed = 0
     private var chunkEnd = 0
     /// Per record in memory: its key's first 8 bytes as a big-endian number (zero-padded: it
-    /// orders as the key does, up to ties) and its place, chunk index << 32 | offset in the chunk.
+    /// orders as the key does, up to ties), the next 8 likewise (keys of up to 16 bytes, as
+    /// `measure`'s rows, sort without reading the records) and its place, chunk index << 32 |
+    /// offset in the chunk.
     private var handles: UnsafeMutablePointer<Handle>?
     private var handleCapacity = 0
     /// Open addressing: record ordinal + 1, or 0.
@@ -36,6 +38,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
 
     private struct Handle {
         var prefix: UInt64
+        var suffix: UInt64
         var place: UInt64
     }
 
@@ -64,6 +67,15 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
         var value: UInt64 = 0
         for index in 0..<8 { value = value << 8 | UInt64(index < key.count ? key[index] : 0) }
+        return value
+    }
+
+    /// Bytes 8 to 15 of `key` as a big-endian number, zero-padded (0 for a key of at most 8 bytes).
+    @inline(__always)
+    static func suffix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count >= 16 { return UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+        var value: UInt64 = 0
+        for index in 8..<16 { value = value << 8 | UInt64(index < key.count ? key[index] : 0) }
         return value
     }
 
@@ -140,7 +152,8 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         let ordinal = count
         let offset = chunkUsed
         let key = UnsafeRawBufferPointer(start: target + 8, count: RawBytes.load32(target))
-        handles![ordinal] = Handle(prefix: Self.prefix(key), place: UInt64(chunks.count - 1) << 32 | UInt64(offset))
+        handles![ordinal] = Handle(prefix: Self.prefix(key), suffix: Self.suffix(key),
+                                   place: UInt64(chunks.count - 1) << 32 | UInt64(offset))
         chunkUsed = offset + size
         count = ordinal + 1
         return ordinal
@@ -231,12 +244,13 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     /// no longer valid afterwards.
     override func sortMemory() {
         guard count > 1 else { return }
-        // Most keys differ in their first 8 bytes: those compare as two integers.
+        // Most keys differ in their first 16 bytes: those compare as two pairs of integers.
         let chunks = self.chunks
         var sorting = UnsafeMutableBufferPointer(start: handles, count: count)
         chunks.withUnsafeBufferPointer { chunks in
             sorting.sort { a, b in
                 if a.prefix != b.prefix { return a.prefix < b.prefix }
+                if a.suffix != b.suffix { return a.suffix < b.suffix }
                 let left = chunks[Int(a.place >> 32)] + Int(a.place & 0xffff_ffff)
                 let right = chunks[Int(b.place >> 32)] + Int(b.place & 0xffff_ffff)
                 let order = RawBytes.compare(Self.key(left), Self.key(right))
