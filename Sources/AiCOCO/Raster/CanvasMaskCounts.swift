@@ -13,16 +13,25 @@ extension CanvasDeferral {
         let top = max(a.top, b.top), bottom = min(a.bottom, b.bottom)
         let left = max(a.left, b.left), right = min(a.right, b.right)
         guard top <= bottom && left <= right else { return 0 }
+        // By the words of `a` over the columns shared, `b`'s bits lined up with each (both masks
+        // are clear outside their boxes: no edge to cut).
         let (strideA, strideB) = (a.stride, b.stride)
+        let first = (left - a.left) >> 6, last = (right - a.left) >> 6
+        let offset = a.left + 64 * first - b.left
         var pixels = 0
         for y in top...bottom {
             let rowA = pool + a.start + (y - a.top) * strideA, rowB = pool + b.start + (y - b.top) * strideB
-            var x = left
-            while x <= right {
-                var bits = window(rowA, strideA, x - a.left) & window(rowB, strideB, x - b.left)
-                if right - x < 63 { bits &= UInt64.max &>> UInt64(63 - (right - x)) }
-                pixels &+= bits.nonzeroBitCount
-                x += 64
+            var word = first, at = offset
+            if at < 0 {
+                // `b` starts inside this word of `a`.
+                pixels &+= (rowA[word] & rowB[0] &<< UInt64(-at)).nonzeroBitCount
+                word &+= 1
+                at &+= 64
+            }
+            while word <= last {
+                pixels &+= (rowA[word] & window(rowB, strideB, at)).nonzeroBitCount
+                word &+= 1
+                at &+= 64
             }
         }
         return pixels
