@@ -135,10 +135,10 @@ extension CanvasDeferral {
 
 extension SliceCanvas {
     /// Counts the slice from its masks (see above) into `sweep`; false (nothing counted) when
-    /// the unions would take more than twice the masks' budget (the masks stay less than the canvas).
+    /// the masks and their unions would pass the masks' budget (`CanvasDeferral.keptWords`).
     mutating func countMasks(into sweep: inout SliceSweep) -> Bool {
         guard !deferral.boxes.isEmpty else { return true }
-        let limitWords = 3 * CanvasDeferral.keptWords(cells: width * height)
+        let limitWords = CanvasDeferral.keptWords(cells: width * height)
         var entries = deferral.entries, objects = deferral.objectLayer, categories = deferral.categoryLayer
         defer { (deferral.entries, deferral.objectLayer, deferral.categoryLayer) = (entries, objects, categories) }
         // Objects: their annotations' masks.
