@@ -6,7 +6,7 @@ import Testing
 // no canvas painted); the counts must be the run sweep's: 2, 3 and 4 structures over one
 // pixel, an object of two annotations, objects sharing categories (one object in two), masks
 // across word boundaries, and slices that fall back to the canvas (a point outside the image,
-// more annotations than masks keep).
+// more annotations than masks keep, unions past the masks' budget).
 struct CanvasMaskCountTests {
     static func square(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> String { "[\(x0),\(y0),\(x1),\(y0),\(x1),\(y1),\(x0),\(y1)]" }
 
@@ -37,11 +37,13 @@ struct CanvasMaskCountTests {
         add(3, 4, "[-5,100,20,100,20,120]")
         // More annotations than masks keep.
         for k in 0..<90 { add(4, k % 5, square(k * 5 % 190, k * 7 % 140, k * 5 % 190 + 6, k * 7 % 140 + 4)) }
+        // Masks within their budget, but not with their unions: the slice painted at its end.
+        for k in 0..<6 { add(5, k % 2, square(k, k, 199 - k, 149 - k)) }
         let objects = objectCategories.enumerated().map { index, categories in
             "{\"id\":\"o\(index)\",\"category_ids\":[\(categories.map { "\"\($0)\"" }.joined(separator: ","))],\"regressions\":null}"
         }
         let categories = (0..<3).map { "{\"id\":\"c\($0)\",\"name\":\"C\($0)\",\"supercategory_id\":null,\"color\":\"#ff0000\"}" }
-        return "{\"images\":[\((0..<5).map { PixelHostile.image($0) }.joined(separator: ","))],\"annotations\":[\(annotations.joined(separator: ","))],"
+        return "{\"images\":[\((0..<6).map { PixelHostile.image($0) }.joined(separator: ","))],\"annotations\":[\(annotations.joined(separator: ","))],"
             + "\"categories\":[\(categories.joined(separator: ","))],"
             + "\"regressions\":[],\"objects\":[\(objects.joined(separator: ","))],\"meta\":{\"category_ids\":null,\"regressions\":null}}\n"
     }
