@@ -6,6 +6,8 @@
 // painted at all but kept aside (deferred): painted when a later annotation's pixels meet it,
 // else at the end of the slice its pixels (the bits set) count for the set of its object alone,
 // which is what the canvas would have given (no other annotation shares a pixel with it).
+// Until an annotation leaves the image or the masks pass their budget, none is painted: the
+// slice is counted from the masks alone (see `CanvasMaskCounts`).
 
 /// Ors runs into a mask of `stride` words a row: bit `x - left` of row `y - top` (runs within the box).
 struct RowMaskSink: PixelRunSink {
@@ -59,11 +61,17 @@ struct CanvasDeferral {
     var boxes: [Box] = []
     var pool: [UInt64] = []
     var deferring = true
+    /// Whether the slice is still counted from masks alone (no annotation painted, see `CanvasMaskCounts`).
+    var counting = true
+    /// Room reused by `CanvasMaskCounts`.
+    var entries: [UInt64] = [], objectLayer: [Box] = [], categoryLayer: [Box] = []
+    var members: [Int32] = [], unions: [(index: Int, first: Int, count: Int)] = [], meets: [Bool] = []
 
     mutating func reset() {
         boxes.removeAll(keepingCapacity: true)
         pool.removeAll(keepingCapacity: true)
         deferring = true
+        counting = true
     }
 
     /// Whether the pixels of `a` and `b` meet (their boxes, when one has no mask).
@@ -113,6 +121,15 @@ extension SliceCanvas {
         masked.start = start
         masked.object = object
         let kept = start + words <= CanvasDeferral.keptWords(cells: width * height)
+        if deferral.counting {
+            // Kept for counting from masks at the end of the slice, unless past what masks keep.
+            if kept && deferral.boxes.count < CanvasDeferral.limit {
+                masked.deferred = true
+                deferral.boxes.append(masked)
+                return
+            }
+            leaveMaskCounting()
+        }
         if !settle(masked, painting: !kept, keepingMask: kept) { return }
         paintMasks(object: object, start: start, box: box)
         if !kept || !deferral.deferring { deferral.pool.removeLast(words) }
@@ -169,7 +186,7 @@ extension SliceCanvas {
     }
 
     /// Paints the masks at `pool[start...]` (rows of `box`) as pixels of `object`.
-    private mutating func paintMasks(object: Int32, start: Int, box: CanvasDeferral.Box) {
+    mutating func paintMasks(object: Int32, start: Int, box: CanvasDeferral.Box) {
         let (width, cells, rows) = (self.width, self.cells.base, self.rows)
         state.top = min(state.top, box.top)
         state.bottom = max(state.bottom, box.bottom)

@@ -39,6 +39,7 @@ struct SliceCanvas {
             return
         }
         // Points outside the image: painted here, after the deferred annotations its box meets.
+        leaveMaskCounting()
         _ = settle(.init(left: Int(max(left, 0)), top: Int(max(low, 0)), right: Int(min(right, Int64(width) - 1)),
                          bottom: Int(min(high, Int64(height) - 1)), start: -1, object: object), painting: true, keepingMask: false)
         var marks = CanvasMarkSink(cells: cells, width: width, low: rows.markLow, high: rows.markHigh)
@@ -65,7 +66,10 @@ struct SliceCanvas {
 
     /// Adds the slice's counts to `sweep` (areas and pairs, objects and categories) and clears the canvas.
     mutating func finish(into sweep: inout SliceSweep) {
-        countDeferred()
+        if !(deferral.counting && countMasks(into: &sweep)) {
+            leaveMaskCounting()
+            countDeferred()
+        }
         deferral.reset()
         // The sets borrowed, not copied: a copy alive at `reset` would make it copy them all.
         var categories = self.categories
