@@ -89,19 +89,8 @@ struct CanvasMarkPainter {
             // it is walked (eight cells at a time while they all hold it, then one by one).
             let set = cell & ~canvasMark
             let next = union(set)
-            let same = SIMD8<UInt32>(repeating: cell), nexts = SIMD8<UInt32>(repeating: next)
             cells[x] = next
-            var stretch = x + 1
-            while stretch + 7 <= end {
-                let eight = UnsafeMutableRawPointer(cells + stretch)
-                guard all(eight.loadUnaligned(as: SIMD8<UInt32>.self) .== same) else { break }
-                eight.storeBytes(of: nexts, as: SIMD8<UInt32>.self)
-                stretch += 8
-            }
-            while stretch <= end && cells[stretch] == cell {
-                cells[stretch] = next
-                stretch += 1
-            }
+            let stretch = replaceStretch(from: x + 1, upTo: end + 1, holding: cell, with: next)
             if next != set {
                 let count = stretch - x
                 slots[Int(set)].count -= count
@@ -109,5 +98,27 @@ struct CanvasMarkPainter {
             }
             x = stretch
         }
+    }
+}
+
+extension CanvasMarkPainter {
+    /// Sets the cells from `start` (before `end`) that hold `cell`, up to the first that does
+    /// not, to `next` (eight at a time while they all hold it, then one by one); returns where
+    /// that stretch ends.
+    @inline(__always)
+    func replaceStretch(from start: Int, upTo end: Int, holding cell: UInt32, with next: UInt32) -> Int {
+        let same = SIMD8<UInt32>(repeating: cell), nexts = SIMD8<UInt32>(repeating: next)
+        var stretch = start
+        while stretch + 8 <= end {
+            let eight = UnsafeMutableRawPointer(cells + stretch)
+            guard all(eight.loadUnaligned(as: SIMD8<UInt32>.self) .== same) else { break }
+            eight.storeBytes(of: nexts, as: SIMD8<UInt32>.self)
+            stretch += 8
+        }
+        while stretch < end && cells[stretch] == cell {
+            cells[stretch] = next
+            stretch += 1
+        }
+        return stretch
     }
 }

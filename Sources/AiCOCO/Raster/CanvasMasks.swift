@@ -242,20 +242,8 @@ extension CanvasMarkPainter {
         while x < end {
             let set = cells[x]
             let next = union(set)
-            // Eight cells at a time while they all hold `set`, then one by one.
-            let same = SIMD8<UInt32>(repeating: set), nexts = SIMD8<UInt32>(repeating: next)
             cells[x] = next
-            var stretch = x + 1
-            while stretch + 8 <= end {
-                let eight = UnsafeMutableRawPointer(cells + stretch)
-                guard all(eight.loadUnaligned(as: SIMD8<UInt32>.self) .== same) else { break }
-                eight.storeBytes(of: nexts, as: SIMD8<UInt32>.self)
-                stretch += 8
-            }
-            while stretch < end && cells[stretch] == set {
-                cells[stretch] = next
-                stretch += 1
-            }
+            let stretch = replaceStretch(from: x + 1, upTo: end, holding: set, with: next)
             if next != set {
                 let pixels = stretch - x
                 slots[Int(set)].count -= pixels
