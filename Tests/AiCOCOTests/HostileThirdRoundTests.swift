@@ -160,6 +160,11 @@ struct NonRegularInputTests {
         let spaced = try ThirdRound.run("\(subcommand) -", prefix: "printf '  \\n x' |", in: directory)
         ThirdRound.expect(spaced, status: 1, placed: oncePlaced ? "-:2:2: syntax error:"
                           : "-:2:2: syntax error: expected an AiCOCO document (a JSON object, '{'), found 'x'", subcommand)
+        // A temporary directory that cannot be used does not hide the garbage (the copy is made
+        // with the first bytes that pass the first-byte check).
+        let noTemporary = try ThirdRound.run("\(subcommand) -", prefix: "printf '  \\n x' | TMPDIR=/nonexistent-aicoco-tmp", in: directory)
+        ThirdRound.expect(noTemporary, status: 1, placed: oncePlaced ? "-:2:2: syntax error:"
+                          : "-:2:2: syntax error: expected an AiCOCO document (a JSON object, '{'), found 'x'", subcommand + " (TMPDIR missing)")
         #expect(ThirdRound.contents(directory).isEmpty, "\(ThirdRound.contents(directory))")
     }
 

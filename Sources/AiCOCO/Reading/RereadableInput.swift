@@ -32,8 +32,7 @@ package final class RereadableInput {
     private static func checkedCopy(of input: DocumentSource, options: DocumentParsing.Options,
                                     progress: ((Int) -> Void)?) throws -> TemporaryFile {
         let (raw, _) = try input.openReader(decompressing: false)
-        let file = try TemporaryFile()
-        let copying = CopyingReader(raw, into: file, name: input.displayName, progress: progress)
+        let copying = CopyingReader(raw, name: input.displayName, progress: progress)
         let text = try decompressingReader(copying, name: input.displayName)
         var checks = options
         checks.validate = false
@@ -52,6 +51,7 @@ package final class RereadableInput {
             // Placed as a pass places it (in the decompressed text of a gzip input).
             throw parser.placedInDecompressedText(error, from: text)
         }
+        let file = try copying.finishedFile()
         try file.flush()
         return file
     }
@@ -61,19 +61,30 @@ package final class RereadableInput {
 private struct CopyCheck: DocumentVisitor {}
 
 /// Reads `source`, appending what it reads to `file`, after checking that the first byte
-/// that is not whitespace opens a JSON object or a gzip stream.
+/// that is not whitespace opens a JSON object or a gzip stream. The file is made once that
+/// byte has passed the check (garbage is reported as such, whatever `TMPDIR` is).
 private final class CopyingReader: ChunkReader {
     private let source: ChunkReader
-    private let file: TemporaryFile
+    private var file: TemporaryFile?
     private let name: String
     private let progress: ((Int) -> Void)?
     private var start = DocumentStartCheck()
+    /// Leading whitespace read before the file is made (at most 64 KiB).
+    private var leading: [UInt8] = []
 
-    init(_ source: ChunkReader, into file: TemporaryFile, name: String, progress: ((Int) -> Void)?) {
+    init(_ source: ChunkReader, name: String, progress: ((Int) -> Void)?) {
         self.source = source
-        self.file = file
         self.name = name
         self.progress = progress
+    }
+
+    /// The copy, made now if the input held nothing past its leading whitespace.
+    func finishedFile() throws -> TemporaryFile {
+        if let file { return file }
+        let file = try TemporaryFile()
+        try file.write(leading)
+        self.file = file
+        return file
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -81,14 +92,27 @@ private final class CopyingReader: ChunkReader {
         guard count > 0 else { return 0 }
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         try start.check(bytes, name: name)
-        try file.write(bytes)
-        progress?(file.size)
+        if let file {
+            try file.write(bytes)
+        } else if !start.passed && leading.count + count <= 65536 {
+            // Whitespace so far: held until a byte says what the input is.
+            leading.append(contentsOf: bytes)
+        } else {
+            let file = try TemporaryFile()
+            self.file = file
+            try file.write(leading)
+            leading = []
+            try file.write(bytes)
+        }
+        progress?((file?.size ?? 0) + leading.count)
         return count
     }
 }
 
 /// The first byte of a document that is not whitespace, checked as the bytes stream in.
 struct DocumentStartCheck {
+    /// Whether the first byte that is not whitespace has come and passed.
+    var passed: Bool { done }
     private var done = false
     private var offset = 0
     private var line = 1
