@@ -157,12 +157,20 @@ extension ContourScanner {
                 let (lowerX, lowerY) = rise > 0 ? (x, y) : (previousX, previousY)
                 sink.run(y: Int(lowerY), from: Int(lowerX), through: Int(lowerX))
             } else {
-                drawLine(from: (previousX, previousY), to: (x, y), clipping: false, width: width, height: height, into: &sink)
+                drawInsideLine(from: (previousX, previousY), to: (x, y), width: width, height: height, into: &sink)
             }
             previousX = x
             previousY = y
             previousRise = rise
         }
+    }
+
+    /// `drawLine` of points inside the image, not inlined: the loop over the points that calls
+    /// it keeps its values in registers.
+    @inline(never)
+    private static func drawInsideLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64),
+                                                           width: Int, height: Int, into sink: inout Sink) {
+        drawLine(from: start, to: end, clipping: false, width: width, height: height, into: &sink)
     }
 
     /// Sorts the edges' crossings into their rows (`starts`: counts per row, at `row + 1`), then
