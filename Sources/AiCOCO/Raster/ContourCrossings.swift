@@ -1,22 +1,39 @@
 // The fast path of `ContourScanner` for contours whose points all lie inside the image (all of
 // FLaVor's, whose contours go through the centres of boundary pixels, so most edges span zero
-// or one row): no clipping, so each edge's crossings with the rows are known at once and are
-// sorted into their rows by counting (no list of active edges walked and sorted row by row).
+// or one row): no clipping, so each edge's crossings with the rows are known at once and go
+// straight into their rows (slots, see `ContourSlots`; or sorted into their rows by counting
+// when a row could have too many): no list of active edges walked and sorted row by row.
 // The pixels are those of the general path: the same lines, the same crossings (x at the upper
 // end, then stepped by the same truncated slope), filled between the same pairs.
 
 extension ContourScanner {
     /// Fills the contours (see `fillTogether(points:ends:...)`) when every point is inside the
     /// `width` x `height` image; false, with nothing given to `sink`, when one is not. `rows`, when
-    /// given, says they are, their rows from `low` through `high`.
+    /// given, says they are, their rows from `low` through `high`. The crossings go into rows'
+    /// slots (`fillSlotted`), or are counted into their rows first when a row could have too many.
     mutating func fillInside<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
                                                  width: Int, height: Int, rows known: (low: Int64, high: Int64)?,
                                                  into sink: inout Sink) -> Bool {
         guard let (low, high) = known ?? Self.insideRows(points, ends, width: width, height: height) else { return false }
         guard low <= high else { return true }
+        // Rows from `low` (the last one has no crossings: edges end above their lower row).
         let rows = Int(high - low)
-        // Per row from `low` (the last one has no crossings: edges end above their lower row),
-        // its crossings counted at `rowStarts[row + 1]`.
+        if rows > 0 && !fillSlotted(points: points, ends: ends, low: low, rows: rows, into: &sink) {
+            fillCounted(points: points, ends: ends, low: low, rows: rows, width: width, into: &sink)
+        }
+        var start = 0
+        for end in ends {
+            Self.drawInsideBoundary(points, start, end, width: width, height: height, into: &sink)
+            start = end
+        }
+        return true
+    }
+
+    /// Fills between the crossings of the contours' edges (inside the image, their rows from
+    /// `low`, `rows` of them with crossings), counted per row first then sorted into their rows.
+    private mutating func fillCounted<Sink: PixelRunSink>(points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
+                                                          low: Int64, rows: Int, width: Int, into sink: inout Sink) {
+        // Per row from `low`, its crossings counted at `rowStarts[row + 1]`.
         rowStarts.removeAll(keepingCapacity: true)
         rowStarts.append(contentsOf: repeatElement(0, count: rows + 1))
         let room = points.count / 2
@@ -29,13 +46,12 @@ extension ContourScanner {
             starts.withUnsafeMutableBufferPointer { starts in
                 var start = 0
                 for end in ends {
-                    Self.addInsideContour(points, start, end, low: low, edges: edges, &edgeCount, starts: starts, &crossingCount,
-                                          width: width, height: height, into: &sink)
+                    Self.addInsideEdges(points, start, end, low: low, edges: edges, &edgeCount, starts: starts, &crossingCount)
                     start = end
                 }
             }
         }
-        guard crossingCount > 0 else { return true }
+        guard crossingCount > 0 else { return }
         if crossings.count < crossingCount { crossings.append(contentsOf: repeatElement(0, count: crossingCount - crossings.count)) }
         edges.withUnsafeBufferPointer { edges in
             starts.withUnsafeMutableBufferPointer { starts in
@@ -44,7 +60,6 @@ extension ContourScanner {
                 }
             }
         }
-        return true
     }
 
     /// The least and the greatest row of the points (`low > high` when there are none); nil
@@ -70,21 +85,15 @@ extension ContourScanner {
         return outside ? nil : (low, high)
     }
 
-    /// Draws the boundary of the contour `points[start..<end]` (inside the image), adds its
-    /// edges that span rows to `edges` and counts their crossings per row into `starts`: two
-    /// tight loops over the points, the edges then the boundary (the same pixels and edges).
+    /// Adds the edges of the contour `points[start..<end]` (inside the image) that span rows
+    /// to `edges` and counts their crossings per row into `starts`.
     @inline(__always)
-    private static func addInsideContour<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
-                                                             edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: inout Int,
-                                                             starts: UnsafeMutableBufferPointer<Int32>, _ crossingCount: inout Int,
-                                                             width: Int, height: Int, into sink: inout Sink) {
+    private static func addInsideEdges(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
+                                       edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: inout Int,
+                                       starts: UnsafeMutableBufferPointer<Int32>, _ crossingCount: inout Int) {
         let count = (end - start) / 2
-        guard count > 0 else { return }
+        guard count > 1 else { return }
         let first = points.baseAddress! + start, stop = first + 2 * count
-        if count == 1 {
-            sink.run(y: Int(first[1]), from: Int(first[0]), through: Int(first[0]))
-            return
-        }
         // The edges: each point starts one (the last the edge to the first).
         var edge = edgeCount, crossings = 0
         var previousX = stop[-2], previousY = stop[-1]
@@ -116,28 +125,52 @@ extension ContourScanner {
         }
         edgeCount = edge
         crossingCount += crossings
-        // The boundary: an edge of one step gives its start pixel only, a longer one is drawn
-        // whole (a 2-point contour's line drawn both ways: the same pixels). The start pixel is
-        // not given either when the point is the upper end of an edge: the fill of its row
-        // covers it (its crossing is the point's x, and every row's crossings pair up, the
-        // contours being closed).
-        previousX = stop[-2]
-        previousY = stop[-1]
+    }
+
+    /// Draws the boundary of the contour `points[start..<end]` (inside the image) as far as the
+    /// fill of its rows does not cover it. An edge of one step gives its start pixel only, a
+    /// longer one is drawn whole (a 2-point contour's line drawn both ways: the same pixels).
+    /// The start pixel is not given either when the point is the upper end of an edge: the fill
+    /// of its row covers it (its crossing is the point's x, and every row's crossings pair up,
+    /// the contours being closed). Likewise a vertical or diagonal edge gives its lower end only:
+    /// its crossings are its pixels' x exactly.
+    @inline(__always)
+    static func drawInsideBoundary<Sink: PixelRunSink>(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
+                                                       width: Int, height: Int, into sink: inout Sink) {
+        let count = (end - start) / 2
+        guard count > 0 else { return }
+        let first = points.baseAddress! + start, stop = first + 2 * count
+        if count == 1 {
+            sink.run(y: Int(first[1]), from: Int(first[0]), through: Int(first[0]))
+            return
+        }
+        var previousX = stop[-2], previousY = stop[-1]
         var previousRise = previousY &- stop[-3]
-        point = first
+        var point = first
         while point < stop {
             let x = point[0], y = point[1]
             point += 2
             let runX = x &- previousX, rise = y &- previousY
             if UInt64(bitPattern: runX &+ 1) <= 2 && UInt64(bitPattern: rise &+ 1) <= 2 {
                 if previousRise >= 0 && rise <= 0 { sink.run(y: Int(previousY), from: Int(previousX), through: Int(previousX)) }
+            } else if rise != 0 && (runX == 0 || runX == rise || runX == 0 &- rise) {
+                let (lowerX, lowerY) = rise > 0 ? (x, y) : (previousX, previousY)
+                sink.run(y: Int(lowerY), from: Int(lowerX), through: Int(lowerX))
             } else {
-                drawLine(from: (previousX, previousY), to: (x, y), clipping: false, width: width, height: height, into: &sink)
+                drawInsideLine(from: (previousX, previousY), to: (x, y), width: width, height: height, into: &sink)
             }
             previousX = x
             previousY = y
             previousRise = rise
         }
+    }
+
+    /// `drawLine` of points inside the image, not inlined: the loop over the points that calls
+    /// it keeps its values in registers.
+    @inline(never)
+    private static func drawInsideLine<Sink: PixelRunSink>(from start: (x: Int64, y: Int64), to end: (x: Int64, y: Int64),
+                                                           width: Int, height: Int, into sink: inout Sink) {
+        drawLine(from: start, to: end, clipping: false, width: width, height: height, into: &sink)
     }
 
     /// Sorts the edges' crossings into their rows (`starts`: counts per row, at `row + 1`), then
@@ -195,7 +228,7 @@ extension ContourScanner {
 
     /// Sorts `values[begin..<end]` (a row's few crossings).
     @inline(__always)
-    private static func insertionSort(_ values: UnsafeMutableBufferPointer<Int64>, _ begin: Int, _ end: Int) {
+    static func insertionSort(_ values: UnsafeMutableBufferPointer<Int64>, _ begin: Int, _ end: Int) {
         var position = begin + 1
         while position < end {
             let item = values[position]

@@ -35,6 +35,10 @@ struct ContourScanner {
     /// The crossings of the edges with the rows, row by row (see `fillInside`).
     var crossings: [Int64] = []
     private var active: [Edge] = []
+    /// Per row, the crossings placed in its slots (see `fillSlotted`); all zero between calls.
+    var slotCounts: [UInt8] = []
+    /// The crossings, slot by slot: slot `n` of row `row` at `n * rows + row`.
+    var slots: [Int64] = []
 
     /// A coordinate as a point's: rounded to the nearest integer (ties to even), clamped to
     /// `coordinateLimit` (infinities too).
