@@ -33,6 +33,17 @@ struct RowMaskSink: PixelRunSink {
     }
 }
 
+/// `RowMaskSink` for masks of one word a row (boxes at most 64 columns wide: most annotations).
+struct NarrowMaskSink: PixelRunSink {
+    let masks: UnsafeMutablePointer<UInt64>
+    let top: Int, left: Int
+
+    @inline(__always)
+    mutating func run(y: Int, from x0: Int, through x1: Int) {
+        masks[y &- top] |= (UInt64.max &>> UInt64(63 &- (x1 &- x0))) &<< UInt64(x0 &- left)
+    }
+}
+
 /// The boxes of a slice's annotations so far (painted or deferred) and their masks (those that
 /// fit `keptWords`); at most `limit` boxes are kept, past that every annotation is painted.
 struct CanvasDeferral {
@@ -103,9 +114,14 @@ extension SliceCanvas {
         let start = deferral.pool.appendZeroed(words)
         let (width, height) = (self.width, self.height)
         deferral.pool.withMutableWords { pool in
-            var sink = RowMaskSink(masks: pool + start, top: box.top, left: box.left, stride: box.stride)
-            scanner.fillTogether(points: points, ends: ends, width: width, height: height,
-                                 inside: (Int64(box.top), Int64(box.bottom)), into: &sink)
+            let rows = (Int64(box.top), Int64(box.bottom))
+            if box.stride == 1 {
+                var sink = NarrowMaskSink(masks: pool + start, top: box.top, left: box.left)
+                scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: rows, into: &sink)
+            } else {
+                var sink = RowMaskSink(masks: pool + start, top: box.top, left: box.left, stride: box.stride)
+                scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: rows, into: &sink)
+            }
         }
         var masked = box
         masked.start = start
