@@ -33,6 +33,17 @@ struct RowMaskSink: PixelRunSink {
     }
 }
 
+/// `RowMaskSink` for masks of one word a row (boxes at most 64 columns wide: most annotations).
+struct NarrowMaskSink: PixelRunSink {
+    let masks: UnsafeMutablePointer<UInt64>
+    let top: Int, left: Int
+
+    @inline(__always)
+    mutating func run(y: Int, from x0: Int, through x1: Int) {
+        masks[y &- top] |= (UInt64.max &>> UInt64(63 &- (x1 &- x0))) &<< UInt64(x0 &- left)
+    }
+}
+
 /// The boxes of a slice's annotations so far (painted or deferred) and their masks (those that
 /// fit `keptWords`); at most `limit` boxes are kept, past that every annotation is painted.
 struct CanvasDeferral {
@@ -47,6 +58,8 @@ struct CanvasDeferral {
         var start: Int
         var object: Int32
         var deferred = false
+        /// Bits set in its mask (-1: not counted yet; see `CanvasMaskCounts`).
+        var pixels = -1
 
         @inline(__always)
         func meets(_ other: Box) -> Bool {
@@ -59,39 +72,28 @@ struct CanvasDeferral {
     /// (32 KiB at least).
     static func keptWords(cells: Int) -> Int { max(4096, cells / 8) }
     var boxes: [Box] = []
-    var pool: [UInt64] = []
+    var pool = MaskPool()
     var deferring = true
     /// Whether the slice is still counted from masks alone (no annotation painted, see `CanvasMaskCounts`).
     var counting = true
     /// Room reused by `CanvasMaskCounts`.
     var entries: [UInt64] = [], objectLayer: [Box] = [], categoryLayer: [Box] = []
     var members: [Int32] = [], unions: [(index: Int, first: Int, count: Int)] = [], meets: [Bool] = []
+    var roots: [Int32] = []
 
     mutating func reset() {
         boxes.removeAll(keepingCapacity: true)
-        pool.removeAll(keepingCapacity: true)
+        pool.removeAll()
         deferring = true
         counting = true
     }
 
-    /// Whether the pixels of `a` and `b` meet (their boxes, when one has no mask).
+    /// Whether the pixels of `a` and `b` meet (their boxes, when one has no mask): the walk of
+    /// `sharedPixels`, stopped at the first row with a shared pixel.
     static func overlap(_ a: Box, _ b: Box, _ pool: UnsafePointer<UInt64>) -> Bool {
-        let top = max(a.top, b.top), bottom = min(a.bottom, b.bottom)
-        let left = max(a.left, b.left), right = min(a.right, b.right)
-        guard top <= bottom && left <= right else { return false }
+        guard a.meets(b) else { return false }
         guard a.start >= 0 && b.start >= 0 else { return true }
-        let (strideA, strideB) = (a.stride, b.stride)
-        for y in top...bottom {
-            let rowA = pool + a.start + (y - a.top) * strideA, rowB = pool + b.start + (y - b.top) * strideB
-            var x = left
-            while x <= right {
-                var bits = window(rowA, strideA, x - a.left) & window(rowB, strideB, x - b.left)
-                if right - x < 63 { bits &= UInt64.max &>> UInt64(63 - (right - x)) }
-                if bits != 0 { return true }
-                x += 64
-            }
-        }
-        return false
+        return sharedPixels(a, b, pool, stoppingAtFirst: true) > 0
     }
 
     /// 64 bits of a mask row of `stride` words from bit `offset` (zeros past the row).
@@ -109,13 +111,17 @@ extension SliceCanvas {
     mutating func paintInside(object: Int32, points: UnsafeBufferPointer<Int64>, ends: UnsafeBufferPointer<Int>,
                               box: CanvasDeferral.Box, scanner: inout ContourScanner) {
         let words = box.words
-        let start = deferral.pool.count
-        deferral.pool.append(contentsOf: repeatElement(0, count: words))
+        let start = deferral.pool.appendZeroed(words)
         let (width, height) = (self.width, self.height)
-        deferral.pool.withUnsafeMutableBufferPointer { pool in
-            var sink = RowMaskSink(masks: pool.baseAddress! + start, top: box.top, left: box.left, stride: box.stride)
-            scanner.fillTogether(points: points, ends: ends, width: width, height: height,
-                                 inside: (Int64(box.top), Int64(box.bottom)), into: &sink)
+        deferral.pool.withMutableWords { pool in
+            let rows = (Int64(box.top), Int64(box.bottom))
+            if box.stride == 1 {
+                var sink = NarrowMaskSink(masks: pool + start, top: box.top, left: box.left)
+                scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: rows, into: &sink)
+            } else {
+                var sink = RowMaskSink(masks: pool + start, top: box.top, left: box.left, stride: box.stride)
+                scanner.fillTogether(points: points, ends: ends, width: width, height: height, inside: rows, into: &sink)
+            }
         }
         var masked = box
         masked.start = start
@@ -145,7 +151,7 @@ extension SliceCanvas {
         let count = deferral.boxes.count
         for index in 0..<count where deferral.boxes[index].meets(box) {
             let other = deferral.boxes[index]
-            guard deferral.pool.withUnsafeBufferPointer({ CanvasDeferral.overlap(other, box, $0.baseAddress!) }) else { continue }
+            guard deferral.pool.withWords({ CanvasDeferral.overlap(other, box, $0) }) else { continue }
             meets = true
             if other.deferred {
                 paintMasks(object: other.object, start: other.start, box: other)
@@ -175,10 +181,9 @@ extension SliceCanvas {
 
     /// The deferred annotations' pixels counted for the sets of their objects alone (at the end of the slice).
     mutating func countDeferred() {
-        deferral.pool.withUnsafeBufferPointer { pool in
+        deferral.pool.withWords { pool in
             for box in deferral.boxes where box.deferred {
-                var pixels = 0
-                for word in box.start..<(box.start + box.words) { pixels += pool[word].nonzeroBitCount }
+                let pixels = CanvasDeferral.pixels(box, pool)
                 let set = state.sets.union(0, box.object)
                 state.sets.slots[Int(set)].count += pixels
             }
@@ -191,7 +196,7 @@ extension SliceCanvas {
         state.top = min(state.top, box.top)
         state.bottom = max(state.bottom, box.bottom)
         let (left, stride) = (box.left, box.stride)
-        deferral.pool.withUnsafeBufferPointer { pool in
+        deferral.pool.withWords { pool in
             withUnsafeMutablePointer(to: &state.sets) { sets in
                 var painter = CanvasMarkPainter(cells: cells, object: object, sets: sets)
                 var row = start

@@ -44,6 +44,8 @@ struct SlicePainter {
     private var decoded = 0
     private var lowRow: Int64 = 0, highRow: Int64 = -1
     private var lowColumn: Int64 = 0, highColumn: Int64 = -1
+    /// The value of each one-byte zigzag varint (see `unzigzag`), looked up by `decode`.
+    private let zigzag: [Int64] = (0..<128).map { SlicePainter.unzigzag($0) }
 
     init(sweep: SliceSweep) { self.sweep = sweep }
 
@@ -107,8 +109,9 @@ struct SlicePainter {
     mutating func decode(_ bytes: UnsafeRawBufferPointer, _ position: inout Int, height: Int) -> Int {
         let contours = Self.varint(bytes, &position)
         // Each point takes at least two bytes of the payload: room for them all made at once,
-        // written in place, then cut to the points read (no per-contour growth).
-        let room = 2 * ((bytes.count - position) / 2)
+        // written in place, then cut to the points read (no per-contour growth); room for one
+        // at least (the buffer's base address is there).
+        let room = max(2, 2 * ((bytes.count - position) / 2))
         if points.count < room { points.append(contentsOf: repeatElement(0, count: room - points.count)) }
         ends.removeAll(keepingCapacity: true)
         var rows = 0, used = 0
@@ -119,41 +122,53 @@ struct SlicePainter {
         var at = position
         defer { position = at }
         points.withUnsafeMutableBufferPointer { points in
-            for _ in 0..<contours {
-                let count = Self.varint(bytes, &at)
-                var low = Int64.max, high = Int64.min
-                var x: Int64 = 0, y: Int64 = 0
-                for _ in 0..<count {
-                    // Both deltas one byte each (most points; a point takes two bytes at least).
-                    let first = bytes[at], second = bytes[at &+ 1]
-                    let dx: UInt64, dy: UInt64
-                    if (first | second) < 0x80 {
-                        (dx, dy) = (UInt64(first), UInt64(second))
-                        at &+= 2
-                    } else {
-                        dx = UInt64(bitPattern: Int64(Self.varint(bytes, &at)))
-                        dy = UInt64(bitPattern: Int64(Self.varint(bytes, &at)))
+            zigzag.withUnsafeBufferPointer { zigzag in
+                let source = bytes.baseAddress!, table = zigzag.baseAddress!, first = points.baseAddress!
+                var point = first
+                for _ in 0..<contours {
+                    let count = Self.varint(bytes, &at)
+                    var low = Int64.max, high = Int64.min
+                    var x: Int64 = 0, y: Int64 = 0
+                    let end = point + 2 * count
+                    while point < end {
+                        // Both deltas one byte each (most points; a point takes two bytes at least),
+                        // read at once and looked up.
+                        let pair = UInt16(littleEndian: (source + at).loadUnaligned(as: UInt16.self))
+                        if pair & 0x8080 == 0 {
+                            x &+= table[Int(pair & 0xFF)]
+                            y &+= table[Int(pair &>> 8)]
+                            at &+= 2
+                        } else {
+                            x &+= Self.unzigzag(Self.varint(bytes, &at))
+                            y &+= Self.unzigzag(Self.varint(bytes, &at))
+                        }
+                        point[0] = x
+                        point[1] = y
+                        point += 2
+                        low = min(low, y)
+                        high = max(high, y)
+                        lowColumn = min(lowColumn, x)
+                        highColumn = max(highColumn, x)
                     }
-                    x &+= Int64(bitPattern: dx >> 1) ^ (0 &- Int64(bitPattern: dx & 1))
-                    y &+= Int64(bitPattern: dy >> 1) ^ (0 &- Int64(bitPattern: dy & 1))
-                    points[used] = x
-                    points[used &+ 1] = y
-                    used &+= 2
-                    low = min(low, y)
-                    high = max(high, y)
-                    lowColumn = min(lowColumn, x)
-                    highColumn = max(highColumn, x)
+                    used = point - first
+                    ends.append(used)
+                    rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
+                    lowRow = min(lowRow, low)
+                    highRow = max(highRow, high)
                 }
-                ends.append(used)
-                rows += Int(max(0, min(high, Int64(height) - 1) - max(low, 0) + 1))
-                lowRow = min(lowRow, low)
-                highRow = max(highRow, high)
             }
         }
         decoded = used
         (self.lowRow, self.highRow) = (lowRow, highRow)
         (self.lowColumn, self.highColumn) = (lowColumn, highColumn)
         return rows
+    }
+
+    /// A zigzag varint's value (`0, -1, 1, -2, ...` for `0, 1, 2, 3, ...`).
+    @inline(__always)
+    private static func unzigzag(_ value: Int) -> Int64 {
+        let bits = UInt64(bitPattern: Int64(value))
+        return Int64(bitPattern: bits >> 1) ^ (0 &- Int64(bitPattern: bits & 1))
     }
 
     /// A varint of the spill (most are one byte; a contour's first point, its absolute place, two).
