@@ -247,6 +247,8 @@ struct MeasureImages {
 
     /// The position of the image `id` (not after `withoutLookups()`).
     func position(of id: String) -> Int? { ids.find(RecordID(id)) }
+    /// The position of the image `id` (not after `withoutLookups()`).
+    func position(of id: RecordID) -> Int? { ids.find(id) }
 
     /// These images, their ids no longer looked up (`position(of:)`: nil).
     func withoutLookups() -> MeasureImages {
