@@ -210,23 +210,25 @@ struct MeasureJoin {
         let index = counts.index, slice = sliceNumbers[counts.image]
         for (tag, pixels) in counts.objects {
             let position = Int(objectPositions[Int(tag)])
-            try row(.object, position, 0, slice, pixels, into: rows)
+            try Self.row(.object, position, 0, slice, pixels, into: rows)
         }
         for (tag, pixels) in counts.categories {
-            try row(.category, Int(tag), 0, slice, pixels, into: categoryRows)
+            try Self.row(.category, Int(tag), 0, slice, pixels, into: categoryRows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
+        // The closures capture these, not `self` (a copy of the whole join, retained field by field).
+        let objectPositions = self.objectPositions, pairRows = self.pairRows
         try counts.objectPairs.forEach { key, pixels in
             let a = Int(objectPositions[Int(key >> 32)]), b = Int(objectPositions[Int(key & 0xffff_ffff)])
             let (first, second) = a < b ? (a, b) : (b, a)
-            try row(.objectOverlap, first, second, slice, pixels, into: pairRows)
+            try Self.row(.objectOverlap, first, second, slice, pixels, into: pairRows)
         }
         try counts.categoryPairs.forEach { key, pixels in
-            try row(.categoryOverlap, Int(key >> 32), Int(key & 0xffff_ffff), slice, pixels, into: pairRows)
+            try Self.row(.categoryOverlap, Int(key >> 32), Int(key & 0xffff_ffff), slice, pixels, into: pairRows)
         }
     }
 
-    private func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ slice: Int32,
+    private static func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ slice: Int32,
                      _ pixels: Int, into rows: ExternalSorter) throws {
         var key: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &key) {
