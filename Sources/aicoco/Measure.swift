@@ -45,6 +45,8 @@ struct Measure: ParsableCommand {
                                           parserOptions: input.parserOptions(memoryLimit: input.memoryLimit))
         measure.threads = threading.count
         measure.split = threading.split
+        // The CSV adds up the pairs' summaries as it writes their rows: no totals of them first.
+        measure.defersPairTotals = format == .csv
         var last = 0
         let result: SegmentationMeasurement
         do {
@@ -78,21 +80,6 @@ struct Measure: ParsableCommand {
         }
     }
 
-    /// Areas and volumes from `spacing`, taken once (an option's value is slow to read, once a row).
-    private struct Units {
-        let squareMillimetres: Double?, millilitres: Double?
-
-        init(_ spacing: Spacing?) {
-            squareMillimetres = spacing.map { $0.x * $0.y }
-            millilitres = spacing.map { $0.x * $0.y * $0.z / 1000 }
-        }
-
-        /// `pixels` in mm^2, to 1e-4 mm^2.
-        func area(_ pixels: Int) -> Double? { squareMillimetres.map { (Double(pixels) * $0 * 1e4).rounded() / 1e4 } }
-        /// `voxels` in mL, to 1e-6 mL (a cubic millimetre is 1e-3 mL).
-        func volume(_ voxels: Int) -> Double? { millilitres.map { (Double(voxels) * $0 * 1e6).rounded() / 1e6 } }
-    }
-
     /// One entry of a list: its scope, positions and identity fields.
     private struct Entry {
         var scope: SegmentationMeasurement.Scope
@@ -105,14 +92,13 @@ struct Measure: ParsableCommand {
         [("objects", .object), ("categories", .category), ("object_overlaps", .objectOverlap), ("category_overlaps", .categoryOverlap)]
 
     /// Each entry of `scope`'s list in turn: structures from memory, pairs read back from their
-    /// totals (`pairs`, read list after list); objects with their totals unless `objectTotals` is false.
+    /// totals (`pairs`, read list after list); objects with their totals.
     private func forEachEntry(of scope: SegmentationMeasurement.Scope, in result: SegmentationMeasurement,
-                              pairs: SegmentationMeasurement.OverlapRows, objectTotals: Bool = true,
-                              _ body: (Entry) throws -> Void) throws {
+                              pairs: SegmentationMeasurement.OverlapRows, _ body: (Entry) throws -> Void) throws {
         switch scope {
         case .object:
             for position in 0..<result.objectCount {
-                let totals = objectTotals ? try result.objectTotals(position) : SegmentationMeasurement.Totals()
+                let totals = try result.objectTotals(position)
                 try body(Entry(scope: scope, first: position, second: 0, totals: totals))
             }
         case .category:
@@ -135,7 +121,7 @@ struct Measure: ParsableCommand {
 
     private func writeJSON(_ result: SegmentationMeasurement, to output: FileOutput) throws {
         let json = JSONWriter(pretty: true, output: output)
-        let units = Units(spacing)
+        let units = MeasureUnits(spacing)
         try result.totalObjects()
         let rows = try result.slices(), pairs = try result.overlaps()
         try json.beginObject()
@@ -195,80 +181,31 @@ struct Measure: ParsableCommand {
         try json.endLine()
     }
 
+    /// The CSV: the objects' list, then the categories' and the pairs' (with more than one
+    /// thread, written meanwhile by a thread of their own to a temporary file, then appended).
     private func writeCSV(_ result: SegmentationMeasurement, to output: FileOutput) throws {
-        let units = Units(spacing)
-        let rows = try result.slices(), pairs = try result.overlaps()
-        try output.write(Array("scope,id,name,index,image_id,pixels,area_mm2,voxels,volume_ml,with_id,with_name\n".utf8))
-        // Each image's index and id as CSV fields with their commas, once: end to end, with where each ends.
-        var imageText: [UInt8] = [], imageEnds: [Int] = [0]
-        for (image, index) in result.imageIndices.enumerated() {
-            let id = result.imageID(image)
-            imageText.append(contentsOf: (index == index.rounded() && abs(index) < 1e15 ? String(Int(index)) : JSONText.number(index)).utf8)
-            imageText.append(44)
-            imageText.append(contentsOf: csvField(id).utf8)
-            imageText.append(44)
-            imageEnds.append(imageText.count)
-        }
-        // A structure's id and name as CSV fields: the categories' once; an object's as bytes when its
-        // entries come, kept in a cache of 4096 by position (pairs name objects again and again).
-        let categoryFields = result.categories.map { Array("\(csvField($0.id)),\(csvField($0.name))".utf8) }
-        var scratch: [UInt8] = []
-        var cache = [(position: Int, fields: [UInt8])](repeating: (-1, []), count: 4096)
-        func appendObjectFields(_ position: Int, to bytes: inout [UInt8]) {
-            let slot = position & 4095
-            if cache[slot].position != position {
-                var fields: [UInt8] = []
-                result.appendObjectCSVFields(position, to: &fields, scratch: &scratch)
-                cache[slot] = (position, fields)
+        var lines = MeasureCSVLines(result, units: MeasureUnits(spacing))
+        try output.write(MeasureCSVLines.header)
+        var later: SpooledOutput?
+        if threading.count > 1 {
+            let laterLines = lines
+            later = try? SpooledOutput { spool, output in
+                var lines = laterLines
+                let summaries = try lines.writeLater(rows: try result.laterSlices(), to: output) { spool.isStopped }
+                result.noteOverlapSummaries(objects: summaries.objects, categories: summaries.categories)
             }
-            bytes.append(contentsOf: cache[slot].fields)
         }
-        let single = Array(",,\n".utf8)
-        // The rows' start (scope, id, name) and end (empty volume, voxels; the second structure of a pair), each entry's.
-        var head: [UInt8] = [], tail: [UInt8] = []
-        let area = units.squareMillimetres.map { _ in { units.area($0)! } }
-        for (_, scope) in Self.lists {
-            let scopeText = Array("\(Self.scopeNames[Int(scope.rawValue)]),".utf8)
-            let objects = scope == .object || scope == .objectOverlap
-            // Totals: the pixels of the entry's rows, added up as they are written (the objects' are not summed apart).
-            try forEachEntry(of: scope, in: result, pairs: pairs, objectTotals: false) { entry in
-                head.removeAll(keepingCapacity: true)
-                head.append(contentsOf: scopeText)
-                if objects {
-                    appendObjectFields(entry.first, to: &head)
-                } else {
-                    head.append(contentsOf: categoryFields[entry.first])
-                }
-                head.append(44)
-                if scope == .object || scope == .category {
-                    tail = single
-                } else {
-                    tail.removeAll(keepingCapacity: true)
-                    tail.append(44)
-                    if objects {
-                        appendObjectFields(entry.second, to: &tail)
-                    } else {
-                        tail.append(contentsOf: categoryFields[entry.second])
-                    }
-                    tail.append(10)
-                }
-                let voxels = try rows.writeCSVLines(scope: scope, first: entry.first, second: entry.second, head: head, tail: tail,
-                                                    images: imageText, imageEnds: imageEnds, area: area, to: output)
-                try output.write(head)
-                try output.write(Self.emptySliceFields)
-                try output.write(decimal: voxels)
-                try output.write(byte: 44)
-                if let volume = units.volume(voxels) { try output.write(number: volume) }
-                try output.write(tail)
-            }
+        var finished = false
+        defer { if !finished { later?.stop() } }
+        try lines.writeObjects(rows: try result.objectSlices(), to: output)
+        finished = true
+        if let later {
+            try later.finish(appendingTo: output)
+        } else {
+            let summaries = try lines.writeLater(rows: try result.laterSlices(), to: output)
+            result.noteOverlapSummaries(objects: summaries.objects, categories: summaries.categories)
         }
     }
-
-    /// The CSV's names of the scopes, by raw value.
-    private static let scopeNames = ["object", "category", "object_overlap", "category_overlap"]
-
-    /// The index, image id, pixels and area of a total row (empty).
-    private static let emptySliceFields = Array(",,,,".utf8)
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

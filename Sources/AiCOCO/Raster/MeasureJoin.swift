@@ -10,8 +10,8 @@ struct MeasureJoin {
     let imageSize: (width: Int, height: Int)?
     /// Most runs one slice may hold.
     let runLimit: Int
-    /// The structures' rows and the pairs'.
-    let rows: ExternalSorter, pairRows: ExternalSorter
+    /// The objects' rows, the categories' and the pairs' (three tables: read by two threads at once, see `SegmentationMeasurement.objectSlices()`).
+    let rows: ExternalSorter, categoryRows: ExternalSorter, pairRows: ExternalSorter
     /// Bytes the slice's canvas or runs may take; whether slices that fit are painted on a canvas.
     let sliceBufferBytes: Int
     let useCanvas: Bool
@@ -28,9 +28,11 @@ struct MeasureJoin {
     /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
     /// the calling thread once the slices before it are counted (memory: `window` such jobs).
     let jobLimit: Int
+    /// Whether the pairs' totals wait until first asked (see `SegmentationMeasure.defersPairTotals`).
+    var defersPairTotals = false
 
     init(pass: MeasurePass, imageSize: (width: Int, height: Int)?, sliceBufferBytes: Int, useCanvas: Bool, threads: Int = 1,
-         jobLimit: Int = 1 << 20, rows: ExternalSorter, pairRows: ExternalSorter) {
+         jobLimit: Int = 1 << 20, rows: ExternalSorter, categoryRows: ExternalSorter, pairRows: ExternalSorter) {
         self.jobLimit = jobLimit
         self.pass = pass
         images = pass.intake.images
@@ -40,6 +42,7 @@ struct MeasureJoin {
         self.threads = threads
         self.runLimit = max(1, sliceBufferBytes / MemoryLayout<PixelRun>.stride)
         self.rows = rows
+        self.categoryRows = categoryRows
         self.pairRows = pairRows
     }
 
@@ -116,17 +119,18 @@ struct MeasureJoin {
         while let counts = painters?.next() { try emit(counts) }
         spill.reset()
         result.rows = rows
+        result.categoryRows = categoryRows
         result.pairRows = pairRows
-        try result.total(budget: rows.budget)
+        try result.total(budget: rows.budget, pairs: !defersPairTotals)
         return result
     }
 
     /// One slice: the stream's annotations of one image, painted or swept, and their counts out.
     private mutating func slice(_ stream: SortedStream, catalog: SegmentationCatalog, painter: inout SlicePainter,
                                 painters: SlicePainters?, threadCanvasBytes: Int) throws {
-        let id = MeasureIntake.imageID(stream.key)
+        let id = MeasureIntake.imageRecordID(stream.key)
         guard let position = images.position(of: id) else {
-            result.unknownImageIDs.append(id)
+            result.unknownImageIDs.append(id.string)
             while inImage(stream) { try stream.advance() }
             return
         }
@@ -187,7 +191,7 @@ struct MeasureJoin {
 
     /// Decodes one annotation's contours and scans them, together as `cv2.fillPoly` fills a
     /// list of contours, into `runs`, tagged with its object.
-    private mutating func scan(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, imageID: String,
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, imageID: RecordID,
                                _ painter: inout SlicePainter) throws {
         var position = 0
         runs.tag = Int32(RawBytes.readVarint(bytes, &position))
@@ -197,8 +201,8 @@ struct MeasureJoin {
         if runs.runs.count > runLimit { throw tooLarge(imageID) }
     }
 
-    private func tooLarge(_ imageID: String) -> SegmentationError {
-        SegmentationError("image \(jsonQuoted(imageID)): its contours need more than \(runLimit) runs of pixels (\(describeBytes(runLimit * MemoryLayout<PixelRun>.stride)), the slice buffer); give a larger --memory-limit")
+    private func tooLarge(_ imageID: RecordID) -> SegmentationError {
+        SegmentationError("image \(jsonQuoted(imageID.string)): its contours need more than \(runLimit) runs of pixels (\(describeBytes(runLimit * MemoryLayout<PixelRun>.stride)), the slice buffer); give a larger --memory-limit")
     }
 
     /// A slice's counts into the rows table and the totals.
@@ -206,23 +210,25 @@ struct MeasureJoin {
         let index = counts.index, slice = sliceNumbers[counts.image]
         for (tag, pixels) in counts.objects {
             let position = Int(objectPositions[Int(tag)])
-            try row(.object, position, 0, slice, pixels, into: rows)
+            try Self.row(.object, position, 0, slice, pixels, into: rows)
         }
         for (tag, pixels) in counts.categories {
-            try row(.category, Int(tag), 0, slice, pixels, into: rows)
+            try Self.row(.category, Int(tag), 0, slice, pixels, into: categoryRows)
             result.categories[Int(tag)].totals.add(pixels: pixels, index: index)
         }
+        // The closures capture these, not `self` (a copy of the whole join, retained field by field).
+        let objectPositions = self.objectPositions, pairRows = self.pairRows
         try counts.objectPairs.forEach { key, pixels in
             let a = Int(objectPositions[Int(key >> 32)]), b = Int(objectPositions[Int(key & 0xffff_ffff)])
             let (first, second) = a < b ? (a, b) : (b, a)
-            try row(.objectOverlap, first, second, slice, pixels, into: pairRows)
+            try Self.row(.objectOverlap, first, second, slice, pixels, into: pairRows)
         }
         try counts.categoryPairs.forEach { key, pixels in
-            try row(.categoryOverlap, Int(key >> 32), Int(key & 0xffff_ffff), slice, pixels, into: pairRows)
+            try Self.row(.categoryOverlap, Int(key >> 32), Int(key & 0xffff_ffff), slice, pixels, into: pairRows)
         }
     }
 
-    private func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ slice: Int32,
+    private static func row(_ scope: SegmentationMeasurement.Scope, _ first: Int, _ second: Int, _ slice: Int32,
                      _ pixels: Int, into rows: ExternalSorter) throws {
         var key: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &key) {

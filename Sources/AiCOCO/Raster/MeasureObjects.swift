@@ -163,13 +163,14 @@ struct MeasuredObjects {
     var extraOrdinals: [UInt32] = []
     /// Per category number of `source`: its position among the catalog's categories, or -1.
     let categoryPositions: [Int32]
-    /// The catalog's categories' names.
-    let categoryNames: [String]
+    /// The catalog's categories' names, as strings and as UTF-8 bytes.
+    let categoryNames: [String], categoryNameBytes: [[UInt8]]
 
     init(source: MeasureObjects = MeasureObjects(), catalog: SegmentationCatalog = SegmentationCatalog()) {
         self.source = source
         categoryPositions = source.categoryIDs.map { catalog.categoryPosition($0).map { Int32($0) } ?? -1 }
         categoryNames = catalog.categories.map(\.name)
+        categoryNameBytes = categoryNames.map { Array($0.utf8) }
     }
 
     var count: Int { source.fileOrdinals.count + extraOrdinals.count }
@@ -207,7 +208,11 @@ struct MeasuredObjects {
         for (count, number) in source.categories(ofFileObject: position).enumerated() {
             if count > 0 { scratch.append(59) }
             let category = categoryPositions[Int(number)]
-            scratch.append(contentsOf: (category >= 0 ? categoryNames[Int(category)] : source.categoryIDs[Int(number)]).utf8)
+            if category >= 0 {
+                scratch.append(contentsOf: categoryNameBytes[Int(category)])
+            } else {
+                scratch.append(contentsOf: source.categoryIDs[Int(number)].utf8)
+            }
         }
         Self.appendCSVField(scratch, to: &bytes)
     }
@@ -247,6 +252,8 @@ struct MeasureImages {
 
     /// The position of the image `id` (not after `withoutLookups()`).
     func position(of id: String) -> Int? { ids.find(RecordID(id)) }
+    /// The position of the image `id` (not after `withoutLookups()`).
+    func position(of id: RecordID) -> Int? { ids.find(id) }
 
     /// These images, their ids no longer looked up (`position(of:)`: nil).
     func withoutLookups() -> MeasureImages {

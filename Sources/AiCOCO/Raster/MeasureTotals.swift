@@ -3,21 +3,44 @@
 /// grows with neither objects nor pairs. Read back in order (`objectTotals(_:)`, `overlaps()`).
 /// The objects' are summed when first asked (`totalObjects()`): the CSV sums them as it writes the rows.
 extension SegmentationMeasurement {
-    /// The pairs' totals (from `pairRows`), with the pairs' summaries; the objects' (from the rows
-    /// of `rows`) are summed with `budget` when first asked.
-    func total(budget: MemoryBudget) throws {
+    /// Notes `budget` for the totals; the pairs' (from `pairRows`), with the pairs' summaries,
+    /// are summed now when `pairs`, else when first asked (`totalPairs()`); the objects' (from
+    /// the rows of `rows`) when first asked (`totalObjects()`).
+    func total(budget: MemoryBudget, pairs: Bool = true) throws {
         totalBudget = budget
         objectTotalTable = nil
         objectTotalCursor = nil
+        pairTotals = nil
+        summaries = nil
+        if pairs { try totalPairs() }
+    }
+
+    /// Sums the pairs' totals into their table, with the pairs' summaries, unless done.
+    package func totalPairs() throws {
+        guard pairTotals == nil, let budget = totalBudget else { return }
+        var objects = OverlapSummary(), categories = OverlapSummary()
         pairTotals = try total(pairRows, scope: nil, budget: budget) { scope, voxels in
             if scope == Scope.objectOverlap.rawValue {
-                objectOverlapSummary.pairs += 1
-                objectOverlapSummary.voxels += voxels
+                objects.pairs += 1
+                objects.voxels += voxels
             } else {
-                categoryOverlapSummary.pairs += 1
-                categoryOverlapSummary.voxels += voxels
+                categories.pairs += 1
+                categories.voxels += voxels
             }
         }
+        summaries = (objects, categories)
+    }
+
+    /// Gives the pairs' summaries, as a reader of all the pairs' rows added them up (so that
+    /// the pairs need not be totalled for them): pairs of objects, of categories.
+    package func noteOverlapSummaries(objects: OverlapSummary, categories: OverlapSummary) {
+        summaries = (objects, categories)
+    }
+
+    /// The pairs' summaries, totalling the pairs first when neither did (an error there: none).
+    func knownSummaries() -> (objects: OverlapSummary, categories: OverlapSummary) {
+        if summaries == nil { try? totalPairs() }
+        return summaries ?? (OverlapSummary(), OverlapSummary())
     }
 
     /// The totals of the rows of `table` read in order (those of `scope`, the first list the

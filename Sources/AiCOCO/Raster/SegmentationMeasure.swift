@@ -40,6 +40,10 @@ public struct SegmentationMeasure {
     /// How the reading of a big regular file is split among threads (nil: `threads` threads,
     /// the default stretch sizes). The result is the same whatever the split.
     public var split: SplitOptions?
+    /// Whether the overlapping pairs' totals are left to be summed when first asked (`overlaps()`,
+    /// the summaries), not before `measure` returns: for a reader that sums them from the pairs'
+    /// rows itself (`aicoco measure`'s CSV, see `noteOverlapSummaries`).
+    package var defersPairTotals = false
 
     /// The slice buffer when none is given: the memory limit, at least 32 MiB.
     public static func defaultSliceBuffer(memoryLimit: Int) -> Int { max(memoryLimit, 32 << 20) }
@@ -85,7 +89,9 @@ public struct SegmentationMeasure {
         if pass.annotations > 0 && pass.segmented == 0 { throw SegmentationMeasure.NoSegmentation(annotations: pass.annotations) }
         var join = MeasureJoin(pass: pass, imageSize: imageSize, sliceBufferBytes: sliceBufferBytes, useCanvas: paintsCanvas,
                                threads: threads, jobLimit: jobBytes, rows: ExternalSorter(budget: budget, indexed: false),
+                               categoryRows: ExternalSorter(budget: budget, indexed: false),
                                pairRows: ExternalSorter(budget: budget, indexed: false))
+        join.defersPairTotals = defersPairTotals
         return try join.run(spill: pass.spill)
     }
 }
@@ -228,10 +234,13 @@ final class MeasureIntake {
     }
 
     /// The id of the image of a key in the spill.
-    static func imageID(_ key: UnsafeRawBufferPointer) -> String {
+    static func imageID(_ key: UnsafeRawBufferPointer) -> String { imageRecordID(key).string }
+
+    /// The id of the image of a key in the spill, as a `RecordID` (a packed one is no string).
+    static func imageRecordID(_ key: UnsafeRawBufferPointer) -> RecordID {
         func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: key.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-        guard key.first == 1 else { return String(decoding: key[5..<key.count - 8], as: UTF8.self) }
-        return RecordID(packedHigh: word(1), low: word(9)).string
+        guard key.first == 1 else { return RecordID(String(decoding: key[5..<key.count - 8], as: UTF8.self)) }
+        return RecordID(packedHigh: word(1), low: word(9))
     }
 
     /// The number of the annotation of a key in the spill (among the segmented ones, from 1).

@@ -106,9 +106,11 @@ public final class SegmentationMeasurement {
     /// Overlapping pairs of categories, read back likewise.
     public var categoryOverlaps: [Overlap] { get throws { try overlaps(.categoryOverlap) } }
     /// How many pairs of objects overlap, and their shared voxels in all.
-    public internal(set) var objectOverlapSummary = OverlapSummary()
+    public var objectOverlapSummary: OverlapSummary { knownSummaries().objects }
     /// How many pairs of categories overlap, and their shared voxels in all.
-    public internal(set) var categoryOverlapSummary = OverlapSummary()
+    public var categoryOverlapSummary: OverlapSummary { knownSummaries().categories }
+    /// The summaries, once known (from the pairs' totals, or `noteOverlapSummaries`).
+    var summaries: (objects: OverlapSummary, categories: OverlapSummary)?
 
     /// A count of overlapping pairs and the voxels they share.
     public struct OverlapSummary: Sendable, Equatable {
@@ -116,6 +118,9 @@ public final class SegmentationMeasurement {
         public var pairs = 0
         /// Their shared voxels, added up.
         public var voxels = 0
+
+        /// No pairs.
+        package init() {}
     }
     /// Annotations read, and those with a `segmentation`.
     public internal(set) var annotations = 0
@@ -127,9 +132,10 @@ public final class SegmentationMeasurement {
     /// Passes over the input: always 1.
     public let passes = 1
 
-    /// The slice rows of objects and categories, of pairs, the pairs' totals and the objects'
+    /// The slice rows of objects, of categories, of pairs, the pairs' totals and the objects'
     /// (see `key` and `total(_:scope:budget:)`).
-    var rows: ExternalSorter?, pairRows: ExternalSorter?, pairTotals: ExternalSorter?, objectTotalTable: ExternalSorter?
+    var rows: ExternalSorter?, categoryRows: ExternalSorter?, pairRows: ExternalSorter?
+    var pairTotals: ExternalSorter?, objectTotalTable: ExternalSorter?
     /// Where `objectTotals(_:)` reads: the stream and the position last asked.
     var objectTotalCursor: (stream: SortedStream, position: Int)?
     /// The budget of the objects' totals table, made when first asked (see `totalObjects()`).
@@ -159,14 +165,24 @@ public final class SegmentationMeasurement {
 
     /// The rows, each structure's slices by `index` (ties in file order of the images); each
     /// call reads them from the first.
-    public func slices() throws -> SliceRows {
-        SliceRows(streams: try [rows, pairRows].compactMap { try $0?.sorted() }, measurement: self, tables: [rows, pairRows])
+    public func slices() throws -> SliceRows { try slices(of: [rows, categoryRows, pairRows]) }
+
+    /// The rows of the objects alone (`slices()`'s first part). It and `laterSlices()` may be
+    /// read on two threads at once (each table is sorted by its one reader).
+    package func objectSlices() throws -> SliceRows { try slices(of: [rows]) }
+
+    /// The rows of the categories and of the overlapping pairs (`slices()` after the objects').
+    package func laterSlices() throws -> SliceRows { try slices(of: [categoryRows, pairRows]) }
+
+    private func slices(of tables: [ExternalSorter?]) throws -> SliceRows {
+        SliceRows(streams: try tables.compactMap { try $0?.sorted() }, measurement: self, tables: tables)
     }
 
     /// The overlapping pairs with their totals, pairs of objects then of categories, each list
     /// by its first then its second; each call reads them from the first.
     public func overlaps() throws -> OverlapRows {
-        OverlapRows(stream: try pairTotals?.sorted(), table: pairTotals)
+        try totalPairs()
+        return OverlapRows(stream: try pairTotals?.sorted(), table: pairTotals)
     }
 
     /// The overlapping pairs of `scope` (`.objectOverlap` or `.categoryOverlap`) as an array.
@@ -242,6 +258,14 @@ public final class SegmentationMeasurement {
             guard let row = peek() else { return nil }
             try stream?.advance()
             return row
+        }
+
+        /// The first and second of the next row's pair, if it is a pair of `scope` (not taken).
+        package func nextPair(scope: Scope) -> (first: Int, second: Int)? {
+            guard let stream, stream.key[0] == scope.rawValue else { return nil }
+            let key = stream.key
+            return (Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self))),
+                    Int(UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 5, as: UInt32.self))))
         }
 
         /// The rows of one structure or pair, taken in turn.

@@ -16,7 +16,11 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
 
     private let indexed: Bool
     private let chunkSize: Int
-    private var chunks: [UnsafeMutableRawPointer] = []
+    /// The chunks' addresses (`chunkCount` of room for `chunkCapacity`): a flat buffer, not an
+    /// array (an array property of a class is checked for exclusive access at run time, on
+    /// every record added or read).
+    private var chunks: UnsafeMutablePointer<UnsafeMutableRawPointer>?
+    private var chunkCount = 0, chunkCapacity = 0
     private var chunkUsed = 0
     private var chunkEnd = 0
     /// Per record in memory: its key's first 8 bytes as a big-endian number (zero-padded: it
@@ -58,7 +62,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     @inline(__always)
     func record(_ ordinal: Int) -> UnsafeMutableRawPointer {
         let handle = handles![ordinal].place
-        return chunks[Int(handle >> 32)] + Int(handle & 0xffff_ffff)
+        return chunks![Int(handle >> 32)] + Int(handle & 0xffff_ffff)
     }
 
     /// The first 8 bytes of `key` as a big-endian number, zero-padded.
@@ -140,9 +144,9 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         let used = chunkUsed
         if used + size > chunkEnd || count == handleCapacity || (indexed && (count + 1) * 2 > slotCount) {
             try makeRoom(size)
-            return chunks[chunks.count - 1] + chunkUsed
+            return chunks![chunkCount - 1] + chunkUsed
         }
-        return chunks[chunks.count - 1] + used
+        return chunks![chunkCount - 1] + used
     }
 
     /// Notes the record of `size` bytes just written at `target` (where `room` gave); its ordinal.
@@ -153,7 +157,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
         let offset = chunkUsed
         let key = UnsafeRawBufferPointer(start: target + 8, count: RawBytes.load32(target))
         handles![ordinal] = Handle(prefix: Self.prefix(key), suffix: Self.suffix(key),
-                                   place: UInt64(chunks.count - 1) << 32 | UInt64(offset))
+                                   place: UInt64(chunkCount - 1) << 32 | UInt64(offset))
         chunkUsed = offset + size
         count = ordinal + 1
         return ordinal
@@ -196,7 +200,7 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     /// budget (which may spill this table or others first).
     private func makeRoom(_ size: Int) throws {
         while true {
-            let needChunk = chunks.isEmpty || chunkUsed + size > chunkEnd
+            let needChunk = chunkCount == 0 || chunkUsed + size > chunkEnd
             let chunkBytes = needChunk ? max(chunkSize, size) : 0
             let newHandles = count == handleCapacity ? max(64, handleCapacity * 2) : handleCapacity
             let newSlots = indexed && (count + 1) * 2 > slotCount ? max(128, slotCount * 2) : slotCount
@@ -211,7 +215,11 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
             }
             memoryInUse += extra
             if needChunk {
-                chunks.append(UnsafeMutableRawPointer.allocate(byteCount: chunkBytes, alignment: 8))
+                if chunkCount == chunkCapacity {
+                    (chunks, chunkCapacity) = (regrow(chunks, count: chunkCount, to: max(16, chunkCapacity * 2)), max(16, chunkCapacity * 2))
+                }
+                (chunks! + chunkCount).initialize(to: UnsafeMutableRawPointer.allocate(byteCount: chunkBytes, alignment: 8))
+                chunkCount += 1
                 chunkUsed = 0
                 chunkEnd = chunkBytes
             }
@@ -225,8 +233,11 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     }
 
     override func freeMemory() {
-        for chunk in chunks { chunk.deallocate() }
-        chunks = []
+        for index in 0..<chunkCount { chunks![index].deallocate() }
+        chunks?.deallocate()
+        chunks = nil
+        chunkCount = 0
+        chunkCapacity = 0
         chunkUsed = 0
         chunkEnd = 0
         handles?.deallocate()
@@ -245,17 +256,15 @@ final class ExternalSorter: SpillingTable<RecordCursor> {
     override func sortMemory() {
         guard count > 1 else { return }
         // Most keys differ in their first 16 bytes: those compare as two pairs of integers.
-        let chunks = self.chunks
+        let chunks = UnsafeBufferPointer(start: self.chunks, count: chunkCount)
         var sorting = UnsafeMutableBufferPointer(start: handles, count: count)
-        chunks.withUnsafeBufferPointer { chunks in
-            sorting.sort { a, b in
-                if a.prefix != b.prefix { return a.prefix < b.prefix }
-                if a.suffix != b.suffix { return a.suffix < b.suffix }
-                let left = chunks[Int(a.place >> 32)] + Int(a.place & 0xffff_ffff)
-                let right = chunks[Int(b.place >> 32)] + Int(b.place & 0xffff_ffff)
-                let order = RawBytes.compare(Self.key(left), Self.key(right))
-                return order != 0 ? order < 0 : a.place < b.place
-            }
+        sorting.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            if a.suffix != b.suffix { return a.suffix < b.suffix }
+            let left = chunks[Int(a.place >> 32)] + Int(a.place & 0xffff_ffff)
+            let right = chunks[Int(b.place >> 32)] + Int(b.place & 0xffff_ffff)
+            let order = RawBytes.compare(Self.key(left), Self.key(right))
+            return order != 0 ? order < 0 : a.place < b.place
         }
     }
 
