@@ -121,12 +121,12 @@ struct ContourEncoder {
         // rounds a value to an integer in the low bits of the sum's mantissa (read there
         // without the range checks of `Int64(value)`); subtracted again, it gives that integer
         // as a `Double`: equal to the value when it is an integer. Most coordinates are
-        // integers within the limit already (else `rounded` gives the point).
+        // integers within the limit already (else `rounded` gives the point). Points are
+        // within the limit, 2^28, so they, their deltas and the deltas' zigzags fit 32 bits.
         let shift = SIMD2<Double>(repeating: 0x1.8p52)
-        let shiftBits = SIMD2<Int64>(repeating: Int64(bitPattern: (0x1.8p52 as Double).bitPattern))
         let limit = SIMD2<Double>(repeating: ContourScanner.coordinateLimit)
         let magnitudeBits = SIMD2<UInt64>(repeating: ~(1 << 63))
-        var last = SIMD2<Int64>(previous.x, previous.y)
+        var last = SIMD2<Int32>(Int32(truncatingIfNeeded: previous.x), Int32(truncatingIfNeeded: previous.y))
         var pointer = UnsafeRawPointer(values)
         let end = pointer + 16 * pairs
         while pointer < end {
@@ -134,17 +134,28 @@ struct ContourEncoder {
             pointer += 16
             let sum = value + shift
             let magnitude = unsafeBitCast(unsafeBitCast(value, to: SIMD2<UInt64>.self) & magnitudeBits, to: SIMD2<Double>.self)
-            let point: SIMD2<Int64>
+            let point: SIMD2<Int32>
             if all((sum - shift .== value) .& (magnitude .<= limit)) {
-                point = unsafeBitCast(sum, to: SIMD2<Int64>.self) &- shiftBits
+                // The integers are the low 32 bits of the sums (two's complement).
+                point = unsafeBitCast(sum, to: SIMD4<Int32>.self).evenHalf
             } else {
-                point = SIMD2(rounded(value.x, &finite), rounded(value.y, &finite))
+                point = SIMD2(Int32(truncatingIfNeeded: rounded(value.x, &finite)), Int32(truncatingIfNeeded: rounded(value.y, &finite)))
             }
             let delta = point &- last
             last = point
-            put(delta: delta.x, delta.y, base, &at)
+            let zigzag = unsafeBitCast((delta &<< 1) ^ (delta &>> 31), to: SIMD2<UInt32>.self)
+            // x's zigzag in the low half, y's in the high half.
+            let both = unsafeBitCast(zigzag, to: UInt64.self)
+            if both & 0xFFFF_FF80_FFFF_FF80 == 0 {
+                // Both deltas in one byte each (most points).
+                base.storeBytes(of: UInt16(truncatingIfNeeded: both | both >> 24).littleEndian, toByteOffset: at, as: UInt16.self)
+                at &+= 2
+            } else {
+                RawBytes.writeVarint(Int(zigzag.x), to: base, &at)
+                RawBytes.writeVarint(Int(zigzag.y), to: base, &at)
+            }
         }
-        return (at, (last.x, last.y), finite)
+        return (at, (Int64(last.x), Int64(last.y)), finite)
     }
 
     /// Writes the point `(x, y)` as zigzag varint deltas from `previous` at `length`, and makes it `previous`.
