@@ -116,33 +116,59 @@ struct ContourEncoder {
     private static func putPairs(_ values: UnsafePointer<Double>, _ pairs: Int, _ base: UnsafeMutableRawPointer,
                                  _ length: Int, _ previous: (x: Int64, y: Int64), _ finite: Bool)
         -> (length: Int, previous: (x: Int64, y: Int64), finite: Bool) {
-        var at = length, last = previous, finite = finite
-        // 1.5 * 2^52 added rounds a value to an integer in the low bits of the sum's mantissa,
-        // read there without the range checks of `Int64(value)`; most coordinates are integers
-        // within the limit already, and come back equal (else `rounded` gives the point).
-        let shift = 0x1.8p52
-        let limit = ContourScanner.coordinateLimit
-        var pointer = values
-        let end = values + 2 * pairs
+        var at = length, finite = finite
+        // A point's x and y side by side, one vector operation for both. 1.5 * 2^52 added
+        // rounds a value to an integer in the low bits of the sum's mantissa (read there
+        // without the range checks of `Int64(value)`); subtracted again, it gives that integer
+        // as a `Double`: equal to the value when it is an integer. Most coordinates are
+        // integers within the limit already (else `rounded` gives the point). Points are
+        // within the limit, 2^28, so they, their deltas and the deltas' zigzags fit 32 bits.
+        let shift = SIMD2<Double>(repeating: 0x1.8p52)
+        let limit = SIMD2<Double>(repeating: ContourScanner.coordinateLimit)
+        let magnitudeBits = SIMD2<UInt64>(repeating: ~(1 << 63))
+        var last = SIMD2<Int32>(Int32(truncatingIfNeeded: previous.x), Int32(truncatingIfNeeded: previous.y))
+        var pointer = UnsafeRawPointer(values)
+        let end = pointer + 16 * pairs
         while pointer < end {
-            let xValue = pointer[0], yValue = pointer[1]
-            pointer += 2
-            var x = Int64(bitPattern: (xValue + shift).bitPattern &- shift.bitPattern)
-            var y = Int64(bitPattern: (yValue + shift).bitPattern &- shift.bitPattern)
-            if !(xValue.magnitude <= limit && yValue.magnitude <= limit && Double(x) == xValue && Double(y) == yValue) {
-                x = rounded(xValue, &finite)
-                y = rounded(yValue, &finite)
+            let value = pointer.loadUnaligned(as: SIMD2<Double>.self)
+            pointer += 16
+            let sum = value + shift
+            let magnitude = unsafeBitCast(unsafeBitCast(value, to: SIMD2<UInt64>.self) & magnitudeBits, to: SIMD2<Double>.self)
+            let point: SIMD2<Int32>
+            if all((sum - shift .== value) .& (magnitude .<= limit)) {
+                // The integers are the low 32 bits of the sums (two's complement).
+                point = unsafeBitCast(sum, to: SIMD4<Int32>.self).evenHalf
+            } else {
+                point = SIMD2(Int32(truncatingIfNeeded: rounded(value.x, &finite)), Int32(truncatingIfNeeded: rounded(value.y, &finite)))
             }
-            put(x, y, base, &at, &last)
+            let delta = point &- last
+            last = point
+            let zigzag = unsafeBitCast((delta &<< 1) ^ (delta &>> 31), to: SIMD2<UInt32>.self)
+            // x's zigzag in the low half, y's in the high half.
+            let both = unsafeBitCast(zigzag, to: UInt64.self)
+            if both & 0xFFFF_FF80_FFFF_FF80 == 0 {
+                // Both deltas in one byte each (most points).
+                base.storeBytes(of: UInt16(truncatingIfNeeded: both | both >> 24).littleEndian, toByteOffset: at, as: UInt16.self)
+                at &+= 2
+            } else {
+                RawBytes.writeVarint(Int(zigzag.x), to: base, &at)
+                RawBytes.writeVarint(Int(zigzag.y), to: base, &at)
+            }
         }
-        return (at, last, finite)
+        return (at, (Int64(last.x), Int64(last.y)), finite)
     }
 
     /// Writes the point `(x, y)` as zigzag varint deltas from `previous` at `length`, and makes it `previous`.
     @inline(__always)
     private static func put(_ x: Int64, _ y: Int64, _ base: UnsafeMutableRawPointer, _ length: inout Int,
                             _ previous: inout (x: Int64, y: Int64)) {
-        let dx = x &- previous.x, dy = y &- previous.y
+        put(delta: x &- previous.x, y &- previous.y, base, &length)
+        previous = (x, y)
+    }
+
+    /// Writes a point's deltas `dx`, `dy` as zigzag varints at `length`.
+    @inline(__always)
+    private static func put(delta dx: Int64, _ dy: Int64, _ base: UnsafeMutableRawPointer, _ length: inout Int) {
         let zx = (dx << 1) ^ (dx >> 63), zy = (dy << 1) ^ (dy >> 63)
         if UInt64(bitPattern: zx | zy) < 0x80 {
             // Both deltas in one byte each (most points).
@@ -152,7 +178,6 @@ struct ContourEncoder {
             RawBytes.writeVarint(Int(zx), to: base, &length)
             RawBytes.writeVarint(Int(zy), to: base, &length)
         }
-        previous = (x, y)
     }
 
     /// `ContourScanner.rounded(value)`; `finite` becomes false when it is NaN or infinite.

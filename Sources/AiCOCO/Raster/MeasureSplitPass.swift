@@ -88,6 +88,9 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
     private var segmented: [Segmented] = []
     /// The segmented annotations' objects in file order (an object repeated next to itself once).
     private var objects: [RecordID] = []
+    /// The last of `objects` as its packed words, when it is packed (compared without copying
+    /// a `RecordID`).
+    private var lastObjectWords: (high: UInt64, low: UInt64)?
     private var encoder = ContourEncoder()
     /// A coordinate was NaN or infinite: the one-thread pass reports it.
     private(set) var nonFinite = false
@@ -99,6 +102,8 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
     /// coordinates encode (about a byte in 4 of their text), not grown copy by copy.
     init(textBytes: Int) {
         bytes.reserveCapacity(textBytes / 4)
+        // Annotations take some hundreds of bytes of text each.
+        segmented.reserveCapacity(textBytes / 512)
     }
 
     mutating func visitAnnotationStart(index: Int) throws { encoder.start() }
@@ -110,7 +115,7 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
         ids.note(fields)
         if encoder.nonFinite { nonFinite = true }
         guard fields.polygonCount != nil else { return }
-        if objects.last != fields.objectKey { objects.append(fields.objectKey) }
+        noteObject(fields.objectKey)
         let start = bytes.count
         MeasureIntake.appendImageKey(fields.imageKey, to: &bytes)
         let keyEnd = bytes.count
@@ -122,6 +127,18 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
     }
 
     mutating func visitAnnotationDropped(index: Int) throws { annotations += 1 }
+
+    /// Appends `object` to `objects` unless it is the last one there.
+    private mutating func noteObject(_ object: RecordID) {
+        if let words = object.packedWords {
+            if let last = lastObjectWords, last.high == words.high, last.low == words.low { return }
+            lastObjectWords = words
+        } else {
+            if lastObjectWords == nil, let last = objects.last, last == object { return }
+            lastObjectWords = nil
+        }
+        objects.append(object)
+    }
 
     /// Sorts the segmented annotations as the spill will: by key (image, then number).
     mutating func sort() {
