@@ -28,6 +28,8 @@ struct MeasureJoin {
     /// Most payload bytes of one slice handed to a painter thread; a larger slice is painted by
     /// the calling thread once the slices before it are counted (memory: `window` such jobs).
     let jobLimit: Int
+    /// The bytes and annotations of the last job gathered for a painter thread.
+    private var lastJob = (bytes: 0, annotations: 0)
     /// Whether the pairs' totals wait until first asked (see `SegmentationMeasure.defersPairTotals`).
     var defersPairTotals = false
 
@@ -139,12 +141,16 @@ struct MeasureJoin {
         if useCanvas && SliceCanvas.bytes(width: size.width, height: size.height) <= sliceBufferBytes {
             var job = SliceJob(image: position, index: index, width: size.width, height: size.height)
             if let painters, SliceCanvas.bytes(width: size.width, height: size.height) <= threadCanvasBytes {
-                // Gathered into a job for a painter thread, unless it grows past the limit.
+                // Gathered into a job for a painter thread, unless it grows past the limit; with
+                // room for as much as the last job held (slices are alike: not grown by doubling).
+                job.bytes.reserveCapacity(min(lastJob.bytes, jobLimit))
+                job.ends.reserveCapacity(lastJob.annotations)
                 while inImage(stream) && job.bytes.count < jobLimit {
                     job.bytes.append(contentsOf: stream.payload)
                     job.ends.append(job.bytes.count)
                     try stream.advance()
                 }
+                lastJob = (job.bytes.count, job.ends.count)
                 if !inImage(stream) {
                     while !painters.hasRoom(for: job.bytes.count, jobLimit: jobLimit), let counts = painters.next() { try emit(counts) }
                     painters.submit(job)

@@ -29,6 +29,9 @@ package final class SpooledOutput: @unchecked Sendable {
             let output = FileOutput(descriptor: file.descriptor)
             try body!(self, output)
             try output.flush()
+        } catch let error as DocumentError where error.kind == .io && error.message.hasPrefix("cannot write: ") && error.errno != nil {
+            // The spool's own writes (the body's others name their files): said as a temporary file's.
+            failure = TemporaryFile.failure("cannot write a temporary file in", file.directory, error.errno!)
         } catch {
             failure = error
         }
