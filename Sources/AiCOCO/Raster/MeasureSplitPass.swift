@@ -140,16 +140,24 @@ struct MeasureStretch: AnnotationPart, @unchecked Sendable {
         objects.append(object)
     }
 
-    /// Sorts the segmented annotations as the spill will: by key (image, then number).
+    /// Sorts the segmented annotations as the spill will: by key (image, then number). Their
+    /// prefixes and numbers (annotation i is number i until then) are sorted, 16 bytes each,
+    /// not the annotations.
     mutating func sort() {
+        let annotations = segmented
+        var order = annotations.map { (prefix: $0.prefix, number: Int($0.number)) }
         bytes.withUnsafeBytes { bytes in
-            segmented.sort { a, b in
-                if a.prefix != b.prefix { return a.prefix < b.prefix }
-                let order = RawBytes.compare(UnsafeRawBufferPointer(rebasing: bytes[a.start..<a.keyEnd]),
-                                             UnsafeRawBufferPointer(rebasing: bytes[b.start..<b.keyEnd]))
-                return order != 0 ? order < 0 : a.number < b.number
+            annotations.withUnsafeBufferPointer { annotations in
+                order.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    let one = annotations[a.number], other = annotations[b.number]
+                    let compared = RawBytes.compare(UnsafeRawBufferPointer(rebasing: bytes[one.start..<one.keyEnd]),
+                                                    UnsafeRawBufferPointer(rebasing: bytes[other.start..<other.keyEnd]))
+                    return compared != 0 ? compared < 0 : a.number < b.number
+                }
             }
         }
+        segmented = order.map { annotations[$0.number] }
     }
 
     /// Gives the stretch's annotations to `intake`, as the skeleton's parser would have: their
