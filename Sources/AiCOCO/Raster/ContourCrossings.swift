@@ -85,17 +85,15 @@ extension ContourScanner {
         return outside ? nil : (low, high)
     }
 
-    /// Adds the edges of the contour `points[start..<end]` (inside the image) that span rows
-    /// to `edges` and counts their crossings per row into `starts`.
+    /// Each edge of the contour `points[start..<end]` (each point starts one, the last the edge
+    /// back to the first) that spans rows: its upper end's x and row, its lower end's row, and
+    /// its change of x per row in 16.16 fixed point (truncated toward zero).
     @inline(__always)
-    private static func addInsideEdges(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
-                                       edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: inout Int,
-                                       starts: UnsafeMutableBufferPointer<Int32>, _ crossingCount: inout Int) {
+    static func forEachEdgeSpanningRows(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int,
+                                        _ body: (_ topX: Int64, _ topY: Int64, _ bottomY: Int64, _ dx: Int64) -> Void) {
         let count = (end - start) / 2
         guard count > 1 else { return }
         let first = points.baseAddress! + start, stop = first + 2 * count
-        // The edges: each point starts one (the last the edge to the first).
-        var edge = edgeCount, crossings = 0
         var previousX = stop[-2], previousY = stop[-1]
         var point = first
         while point < stop {
@@ -105,23 +103,35 @@ extension ContourScanner {
             if rise != 0 {
                 let dx = step((x &- previousX) << shift, over: rise)
                 let (topX, topY, bottomY) = rise > 0 ? (previousX, previousY, y) : (x, y, previousY)
-                edges[edge] = Edge(y0: Int(topY), y1: Int(bottomY), x: topX << shift, dx: dx)
-                edge += 1
-                var row = Int(topY &- low) + 1
-                let rows = Int(bottomY &- topY)
-                starts[row] &+= 1
-                if rows > 1 {
-                    let last = row + rows
-                    row += 1
-                    while row < last {
-                        starts[row] &+= 1
-                        row += 1
-                    }
-                }
-                crossings += rows
+                body(topX, topY, bottomY, dx)
             }
             previousX = x
             previousY = y
+        }
+    }
+
+    /// Adds the edges of the contour `points[start..<end]` (inside the image) that span rows
+    /// to `edges` and counts their crossings per row into `starts`.
+    @inline(__always)
+    private static func addInsideEdges(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
+                                       edges: UnsafeMutableBufferPointer<Edge>, _ edgeCount: inout Int,
+                                       starts: UnsafeMutableBufferPointer<Int32>, _ crossingCount: inout Int) {
+        var edge = edgeCount, crossings = 0
+        forEachEdgeSpanningRows(points, start, end) { topX, topY, bottomY, dx in
+            edges[edge] = Edge(y0: Int(topY), y1: Int(bottomY), x: topX << shift, dx: dx)
+            edge += 1
+            var row = Int(topY &- low) + 1
+            let rows = Int(bottomY &- topY)
+            starts[row] &+= 1
+            if rows > 1 {
+                let last = row + rows
+                row += 1
+                while row < last {
+                    starts[row] &+= 1
+                    row += 1
+                }
+            }
+            crossings += rows
         }
         edgeCount = edge
         crossingCount += crossings

@@ -56,34 +56,20 @@ extension ContourScanner {
     private static func addSlottedEdges(_ points: UnsafeBufferPointer<Int64>, _ start: Int, _ end: Int, low: Int64,
                                         rows: Int, mask: Int, counts: UnsafeMutablePointer<UInt8>,
                                         slots: UnsafeMutablePointer<Int64>, seen: inout Int) {
-        let count = (end - start) / 2
-        guard count > 1 else { return }
-        let first = points.baseAddress! + start, stop = first + 2 * count
         var found = 0
-        var previousX = stop[-2], previousY = stop[-1]
-        var point = first
-        while point < stop {
-            let x = point[0], y = point[1]
-            point += 2
-            let rise = y &- previousY
-            if rise != 0 {
-                // x at the upper end, then stepped by the truncated slope (as `Edge`).
-                let dx = step((x &- previousX) << shift, over: rise)
-                let (topX, topY, bottomY) = rise > 0 ? (previousX, previousY, y) : (x, y, previousY)
-                var row = Int(topY &- low)
-                let last = Int(bottomY &- low)
-                var crossing = topX << shift
-                repeat {
-                    let placed = Int(counts[row])
-                    found |= placed
-                    slots[(placed & mask) &* rows &+ row] = crossing
-                    counts[row] = UInt8(truncatingIfNeeded: placed &+ 1)
-                    crossing &+= dx
-                    row &+= 1
-                } while row < last
-            }
-            previousX = x
-            previousY = y
+        forEachEdgeSpanningRows(points, start, end) { topX, topY, bottomY, dx in
+            // x at the upper end, then stepped by the truncated slope (as `Edge`).
+            var row = Int(topY &- low)
+            let last = Int(bottomY &- low)
+            var crossing = topX << shift
+            repeat {
+                let placed = Int(counts[row])
+                found |= placed
+                slots[(placed & mask) &* rows &+ row] = crossing
+                counts[row] = UInt8(truncatingIfNeeded: placed &+ 1)
+                crossing &+= dx
+                row &+= 1
+            } while row < last
         }
         seen |= found
     }
