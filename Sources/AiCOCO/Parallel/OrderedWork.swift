@@ -35,7 +35,7 @@ final class OrderedRun<Result: Sendable> {
         let pool = OrderedPool<Result>(count: count, window: max(1, window ?? 2 * threads))
         self.pool = pool
         for _ in 0..<threads {
-            let begun = try? startDetachedThread {
+            let begun: Void? = try? startDetachedThread {
                 while let index = pool.take() { pool.post(work(index), at: index) }
                 pool.workerEnded()
             }

@@ -112,7 +112,7 @@ final class SplitParse<Part: AnnotationPart>: @unchecked Sendable {
         var started = 0
         // No more workers than stretches (each has a parser and a read buffer of its own).
         for _ in 1..<min(threads, stretchCount + 1) {
-            let begun = try? startDetachedThread {
+            let begun: Void? = try? startDetachedThread {
                 self.serveStretches(handOver: { self.post($0) })
                 self.workerEnded()
             }

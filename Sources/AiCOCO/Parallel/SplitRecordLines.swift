@@ -177,7 +177,7 @@ final class SplitRecordLines: @unchecked Sendable {
     func run(progress: ((Int) -> Void)?, write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         var started = 0
         for _ in 1..<min(threads, stretchCount + 1) {
-            let begun = try? startDetachedThread {
+            let begun: Void? = try? startDetachedThread {
                 self.serve()
                 self.monitor.withLock {
                     self.workersEnded += 1

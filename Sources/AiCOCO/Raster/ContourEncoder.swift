@@ -162,13 +162,8 @@ struct ContourEncoder {
     @inline(__always)
     private static func put(_ x: Int64, _ y: Int64, _ base: UnsafeMutableRawPointer, _ length: inout Int,
                             _ previous: inout (x: Int64, y: Int64)) {
-        put(delta: x &- previous.x, y &- previous.y, base, &length)
+        let dx = x &- previous.x, dy = y &- previous.y
         previous = (x, y)
-    }
-
-    /// Writes a point's deltas `dx`, `dy` as zigzag varints at `length`.
-    @inline(__always)
-    private static func put(delta dx: Int64, _ dy: Int64, _ base: UnsafeMutableRawPointer, _ length: inout Int) {
         let zx = (dx << 1) ^ (dx >> 63), zy = (dy << 1) ^ (dy >> 63)
         if UInt64(bitPattern: zx | zy) < 0x80 {
             // Both deltas in one byte each (most points).

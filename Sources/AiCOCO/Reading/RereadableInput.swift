@@ -79,10 +79,13 @@ private final class CopyingReader: ChunkReader {
     }
 
     /// The copy, made now if the input held nothing past its leading whitespace.
-    func finishedFile() throws -> TemporaryFile {
-        if let file { return file }
+    func finishedFile() throws -> TemporaryFile { try file ?? makeFile() }
+
+    /// The copy's file, made with the leading whitespace held so far.
+    private func makeFile() throws -> TemporaryFile {
         let file = try TemporaryFile()
         try file.write(leading)
+        leading = []
         self.file = file
         return file
     }
@@ -98,11 +101,7 @@ private final class CopyingReader: ChunkReader {
             // Whitespace so far: held until a byte says what the input is.
             leading.append(contentsOf: bytes)
         } else {
-            let file = try TemporaryFile()
-            self.file = file
-            try file.write(leading)
-            leading = []
-            try file.write(bytes)
+            try makeFile().write(bytes)
         }
         progress?((file?.size ?? 0) + leading.count)
         return count

@@ -217,7 +217,7 @@ final class LevelMerge<Cursor: MergeCursor>: @unchecked Sendable {
 
     /// Runs the merge on a thread of its own; false when no thread could be started.
     func startThread() -> Bool {
-        let started = try? startDetachedThread {
+        let started: Void? = try? startDetachedThread {
             self.run()
             self.monitor.withLock {
                 self.done = true

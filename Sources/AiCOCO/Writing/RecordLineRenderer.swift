@@ -94,7 +94,7 @@ final class RecordLineRenderer {
                 polygonOpen = true
             }
             // The numbers as the input wrote them, when the parse kept their text.
-            let kept = try chunk.withNumberText { text in
+            let kept: Void? = try chunk.withNumberText { text in
                 if !text.isEmpty { try text.withUnsafeBytes { try polygons.atom($0, "number") } }
             }
             if kept == nil { try chunk.withBuffer { try polygons.numberList($0) } }
